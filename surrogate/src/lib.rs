@@ -1,0 +1,21 @@
+//! Numerical models behind hyperspace's searchers.
+//!
+//! This crate knows nothing about trials or studies: it works on points in
+//! the unit cube and plain `f64` observations. The searchers in
+//! `hyperspace-searchers` translate a study's history into these terms.
+//!
+//! - [`sobol`]: scrambled Sobol points, for quasi-random start-up designs.
+//!
+//! ```
+//! use hyperspace_surrogate::sobol::SobolSequence;
+//! let seq = SobolSequence::new(2, 7).unwrap();
+//! let p = seq.point(3);
+//! assert!(p.iter().all(|x| (0.0..1.0).contains(x)));
+//! ```
+#![deny(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+mod error;
+pub mod sobol;
+
+pub use error::SurrogateError;
