@@ -1,1 +1,41 @@
-//! placeholder
+//! The hyperspace engine: search spaces, trials, studies, the [`Searcher`]
+//! trait and the storage back-ends.
+//!
+//! A [`Space`] says what may vary; a [`Study`] asks a [`Searcher`] for
+//! configurations, records each [`Trial`] in a [`Storage`], and hands the
+//! searcher the whole history before every proposal. Concrete searchers live
+//! in `hyperspace-searchers`; this crate knows none of them.
+//!
+//! ```
+//! use hyperspace_engine::Space;
+//! let space = Space::parse("lr=log(1e-5,1e-1) layers=int(1,8) opt=choice(adam,sgd)").unwrap();
+//! assert_eq!(space.names(), ["lr", "layers", "opt"]);
+//! ```
+#![deny(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+mod error;
+mod searcher;
+mod seed;
+mod space;
+pub mod storage;
+mod study;
+mod trial;
+mod value;
+
+pub use error::{Error, Result, SearchError};
+pub use searcher::{Proposal, Registry, SearchContext, Searcher, SearcherFactory};
+pub use seed::{trial_rng, trial_seed};
+pub use space::{
+    CategoricalParam, Condition, Entry, FloatParam, IntParam, Param, Params, Space, SpaceBuilder,
+    SpaceChange,
+};
+pub use storage::{open_storage, MemoryStorage, SqliteStorage, Storage, StudyRecord, TrialUpdate};
+pub use study::{NonFinite, Outcome, SearcherSpec, Study, StudyConfig};
+pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState};
+pub use value::Value;
+
+/// The current time as RFC 3339 with milliseconds, UTC.
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -1,0 +1,215 @@
+//! The engine's errors: one enum, with the data a person needs to act.
+
+use crate::{TrialId, TrialState};
+use thiserror::Error;
+
+/// Everything that can go wrong in the engine.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A parameter's definition is invalid.
+    #[error("parameter '{param}': {reason}")]
+    InvalidParam {
+        /// The parameter's name (with its branch path when nested).
+        param: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// Two parameters of one space share a name.
+    #[error("parameter '{param}' is defined twice; every parameter of a space, in every branch, needs its own name")]
+    DuplicateParam {
+        /// The repeated name.
+        param: String,
+    },
+    /// The compact space syntax could not be read.
+    #[error("cannot read space at column {column} of `{input}`: {reason}")]
+    SpaceSyntax {
+        /// The text given.
+        input: String,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What was expected.
+        reason: String,
+    },
+    /// A space file could not be read.
+    #[error("cannot read space file {path}: {reason}")]
+    SpaceFile {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A study's space cannot change the way it was asked to.
+    #[error("cannot change the space of study '{study}': parameter '{param}' {reason}")]
+    SpaceEvolution {
+        /// The study.
+        study: String,
+        /// The parameter.
+        param: String,
+        /// Why, and what to do (`force` to override).
+        reason: String,
+    },
+    /// A configuration does not fit its space.
+    #[error("invalid configuration: parameter '{param}': {reason}")]
+    InvalidConfig {
+        /// The parameter.
+        param: String,
+        /// Why.
+        reason: String,
+    },
+    /// A study's settings (name, searcher, ...) are invalid.
+    #[error("invalid study settings: {0}")]
+    InvalidStudy(String),
+    /// No study of that name.
+    #[error("no study named '{name}' in {storage}; create it first, or list the studies there")]
+    StudyNotFound {
+        /// The name asked for.
+        name: String,
+        /// The storage looked in.
+        storage: String,
+    },
+    /// A study of that name exists already.
+    #[error("a study named '{name}' already exists in {storage}; open it, or pick another name")]
+    StudyExists {
+        /// The name.
+        name: String,
+        /// The storage.
+        storage: String,
+    },
+    /// No trial with that id.
+    #[error("no trial {id} in this storage")]
+    TrialNotFound {
+        /// The id asked for.
+        id: TrialId,
+    },
+    /// A finished trial cannot change.
+    #[error(
+        "trial {id} is already {state}; finished trials cannot change (re-run it to try again)"
+    )]
+    TrialFinished {
+        /// The trial.
+        id: TrialId,
+        /// Its final state.
+        state: TrialState,
+    },
+    /// A trial belongs to another study.
+    #[error("trial {id} belongs to another study")]
+    WrongStudy {
+        /// The trial.
+        id: TrialId,
+    },
+    /// An objective or reported value is NaN or infinite.
+    #[error("trial {id}: {what} is {value}, not a finite number; tell the trial as failed instead (or let non-finite values fail it)")]
+    NonFiniteValue {
+        /// The trial.
+        id: TrialId,
+        /// Which value.
+        what: String,
+        /// The value.
+        value: f64,
+    },
+    /// A trial cannot finish the way it was asked to.
+    #[error("trial {id}: {reason}")]
+    InvalidTell {
+        /// The trial.
+        id: TrialId,
+        /// Why.
+        reason: String,
+    },
+    /// The searcher failed or its settings are wrong.
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    /// The storage URL could not be understood.
+    #[error("cannot use storage '{url}': {reason}")]
+    StorageUrl {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The database file is not a hyperspace database, or is damaged.
+    #[error("{path} is not a usable hyperspace database ({reason}); point --storage at another file, or restore this one from a backup")]
+    CorruptDatabase {
+        /// The file.
+        path: String,
+        /// What the database said.
+        reason: String,
+    },
+    /// Another process held the database for longer than the busy timeout.
+    #[error("{path} is locked by another process (waited {waited_ms} ms); retry, or raise the busy timeout")]
+    DatabaseLocked {
+        /// The file.
+        path: String,
+        /// How long this process waited.
+        waited_ms: u64,
+    },
+    /// The database was written by a newer hyperspace.
+    #[error("{path} has schema version {found}, this hyperspace knows up to {known}; upgrade hyperspace")]
+    SchemaTooNew {
+        /// The file.
+        path: String,
+        /// Version in the file.
+        found: i64,
+        /// Newest version known here.
+        known: i64,
+    },
+    /// Another trial of the study holds this claim key (a grid point given
+    /// out already); the caller should propose something else.
+    #[error("claim '{key}' is held by another trial of the study")]
+    ClaimTaken {
+        /// The key.
+        key: String,
+    },
+    /// Any other storage failure.
+    #[error("storage error: {0}")]
+    Storage(String),
+}
+
+/// What a [`Searcher`](crate::Searcher) can fail with.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SearchError {
+    /// No searcher of that name in the registry.
+    #[error("unknown searcher '{name}'; known searchers: {known}")]
+    UnknownSearcher {
+        /// The name asked for.
+        name: String,
+        /// The names registered.
+        known: String,
+    },
+    /// The searcher's settings are invalid.
+    #[error("searcher '{searcher}': {reason}")]
+    InvalidSettings {
+        /// The searcher.
+        searcher: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The searcher has nothing more to propose (an exhausted grid).
+    #[error("searcher '{searcher}' has nothing left to propose: {reason}")]
+    Exhausted {
+        /// The searcher.
+        searcher: String,
+        /// Why.
+        reason: String,
+    },
+    /// The searcher cannot handle this space.
+    #[error("searcher '{searcher}' cannot search this space: {reason}")]
+    Unsupported {
+        /// The searcher.
+        searcher: String,
+        /// Why.
+        reason: String,
+    },
+    /// Any other failure inside a searcher.
+    #[error("searcher '{searcher}' failed: {reason}")]
+    Failed {
+        /// The searcher.
+        searcher: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The engine's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

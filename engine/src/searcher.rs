@@ -1,0 +1,169 @@
+//! The interface between a study and the strategies that propose
+//! configurations, and the registry that builds them by name.
+//!
+//! A study drives; a searcher only proposes. It sees a read-only
+//! [`SearchContext`] (the space, every trial, the direction) and never the
+//! study or its storage. State that must survive a restart or be shared by
+//! workers lives in the trials, so a searcher rebuilt from the history
+//! proposes as well as one that kept running.
+
+use crate::{Direction, Param, Params, SearchError, Space, Trial, TrialId, Value};
+use rand::{Rng, RngCore};
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+/// What a searcher may look at.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchContext<'a> {
+    /// The study's whole space (for define-by-run studies, every parameter
+    /// met so far).
+    pub space: &'a Space,
+    /// Every trial of the study, by number: finished, running (pending) and
+    /// waiting. Older trials are read with the defaults of parameters added
+    /// after them.
+    pub trials: &'a [Trial],
+    /// Whether smaller or larger values are better.
+    pub direction: Direction,
+    /// The study's seed (for sequences that must be shared across trials).
+    pub study_seed: u64,
+    /// The number of the trial being proposed for.
+    pub trial_number: u64,
+}
+
+impl SearchContext<'_> {
+    /// Finished trials with a value, as (trial, loss) where smaller loss is
+    /// better whatever the direction. Pruned trials count with their last
+    /// value; failed ones do not count.
+    pub fn scored(&self) -> impl Iterator<Item = (&Trial, f64)> {
+        let direction = self.direction;
+        self.trials
+            .iter()
+            .filter_map(move |t| t.finished_value().map(|v| (t, direction.to_loss(v))))
+    }
+
+    /// Trials handed out but not finished, other than the one being proposed.
+    pub fn pending(&self) -> impl Iterator<Item = &Trial> {
+        let me = self.trial_number;
+        self.trials
+            .iter()
+            .filter(move |t| !t.state.is_finished() && t.number != me && !t.params.is_empty())
+    }
+}
+
+/// A searcher's answer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Proposal {
+    /// Values for the active parameters of the space.
+    pub params: Params,
+    /// A budget, for multi-fidelity searchers.
+    pub budget: Option<f64>,
+    /// The trial this one continues (a promotion in Hyperband).
+    pub parent: Option<TrialId>,
+    /// A key no other trial of the study may hold; if another worker took it
+    /// first, the study asks again with a fresh history.
+    pub claim: Option<String>,
+}
+
+impl Proposal {
+    /// A proposal of just these parameters.
+    pub fn new(params: Params) -> Self {
+        Self {
+            params,
+            ..Self::default()
+        }
+    }
+}
+
+/// A strategy that proposes configurations from the whole history.
+///
+/// Required: [`Searcher::sample_relative`]. Provided:
+/// [`Searcher::sample_independent`] (uniform) and [`Searcher::name`].
+///
+/// For each new trial the study calls `sample_relative` once, with the part
+/// of the space it can model jointly (the whole space of a define-and-run
+/// study; for define-by-run, the parameters every finished trial shares), and
+/// then `sample_independent` for each parameter the trial meets that the
+/// relative proposal did not cover. All randomness comes from `rng`, which
+/// the study derives from its seed and the trial number.
+pub trait Searcher: Send + Debug {
+    /// Proposes values for every active parameter of `space`, jointly.
+    fn sample_relative(
+        &mut self,
+        ctx: &SearchContext<'_>,
+        space: &Space,
+        rng: &mut dyn RngCore,
+    ) -> Result<Proposal, SearchError>;
+
+    /// Proposes one parameter met for the first time in a define-by-run
+    /// trial. The default draws uniformly on the unit interval.
+    fn sample_independent(
+        &mut self,
+        _ctx: &SearchContext<'_>,
+        _name: &str,
+        param: &Param,
+        rng: &mut dyn RngCore,
+    ) -> Result<Value, SearchError> {
+        Ok(param.from_unit(rng.random::<f64>()))
+    }
+}
+
+/// Builds a searcher from its JSON settings, validating them.
+pub type SearcherFactory =
+    Arc<dyn Fn(&serde_json::Value) -> Result<Box<dyn Searcher>, SearchError> + Send + Sync>;
+
+/// Maps searcher names to factories. Built-in searchers register in
+/// `hyperspace-searchers`; users register their own the same way.
+#[derive(Clone, Default)]
+pub struct Registry {
+    factories: BTreeMap<String, SearcherFactory>,
+}
+
+impl Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("searchers", &self.names())
+            .finish()
+    }
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers (or replaces) a searcher under `name`.
+    pub fn register(
+        &mut self,
+        name: &str,
+        factory: impl Fn(&serde_json::Value) -> Result<Box<dyn Searcher>, SearchError>
+            + Send
+            + Sync
+            + 'static,
+    ) {
+        self.factories.insert(name.to_string(), Arc::new(factory));
+    }
+
+    /// The registered names.
+    pub fn names(&self) -> Vec<&str> {
+        self.factories.keys().map(String::as_str).collect()
+    }
+
+    /// Builds the searcher `name` with `settings` (`null` or `{}` for the
+    /// defaults).
+    pub fn build(
+        &self,
+        name: &str,
+        settings: &serde_json::Value,
+    ) -> Result<Box<dyn Searcher>, SearchError> {
+        let factory = self
+            .factories
+            .get(name)
+            .ok_or_else(|| SearchError::UnknownSearcher {
+                name: name.to_string(),
+                known: self.names().join(", "),
+            })?;
+        factory(settings)
+    }
+}

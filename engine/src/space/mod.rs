@@ -1,0 +1,12 @@
+//! Search spaces: parameters, conditional branches, the unit-interval map,
+//! the JSON/TOML and compact forms, and how a study's space may grow.
+
+mod compact;
+mod evolution;
+mod param;
+mod spec;
+mod tree;
+
+pub use evolution::SpaceChange;
+pub use param::{CategoricalParam, FloatParam, IntParam, Param};
+pub use tree::{Condition, Entry, Params, Space, SpaceBuilder};

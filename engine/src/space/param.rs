@@ -1,0 +1,640 @@
+//! One parameter: its range, its scale, and its map to the unit interval.
+//!
+//! Searchers work on `[0, 1]`; every parameter knows how to go there and
+//! back. Stepped floats, linear ints and categoricals map each of their
+//! `levels()` values to the centre of an equal bin, so a uniform draw on the
+//! unit interval gives every level the same chance. Log-scaled ints map
+//! through `[ln(low - 0.5), ln(high + 0.5)]` and round on the way back.
+
+use crate::Value;
+
+/// A float parameter, validated: `low < high`, `low > 0` on a log scale, a
+/// step that divides the range, a default inside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FloatParam {
+    low: f64,
+    high: f64,
+    log: bool,
+    step: Option<f64>,
+    default: Option<f64>,
+}
+
+/// An integer parameter, validated like [`FloatParam`]; `step >= 1`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntParam {
+    low: i64,
+    high: i64,
+    log: bool,
+    step: i64,
+    default: Option<i64>,
+}
+
+/// A choice among JSON scalars. Conditional sub-parameters of a choice live
+/// in the [`Space`](crate::Space), not here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoricalParam {
+    choices: Vec<Value>,
+    default: Option<usize>,
+}
+
+/// A parameter of a search space.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    /// A real number.
+    Float(FloatParam),
+    /// An integer.
+    Int(IntParam),
+    /// One of a list of choices.
+    Categorical(CategoricalParam),
+}
+
+/// Relative tolerance for "is this value on the step grid / inside the range".
+const TOLERANCE: f64 = 1e-9;
+
+impl FloatParam {
+    /// A float in `[low, high]`, optionally on a log scale and/or on a grid of
+    /// `step`. The `Err` says what is wrong, for the caller to attach the name.
+    pub fn new(
+        low: f64,
+        high: f64,
+        log: bool,
+        step: Option<f64>,
+        default: Option<f64>,
+    ) -> Result<Self, String> {
+        if !low.is_finite() || !high.is_finite() {
+            return Err(format!(
+                "low and high must be finite numbers, got {low} and {high}"
+            ));
+        }
+        if low >= high {
+            return Err(format!("low ({low}) must be less than high ({high})"));
+        }
+        if log && low <= 0.0 {
+            return Err(format!(
+                "a log scale needs low > 0, got low = {low}; use a linear scale or a positive low"
+            ));
+        }
+        if let Some(step) = step {
+            if log {
+                return Err("a log-scaled float cannot have a step; drop one of the two".into());
+            }
+            if !(step.is_finite() && step > 0.0) {
+                return Err(format!("step must be a positive number, got {step}"));
+            }
+            let count = (high - low) / step;
+            if (count - count.round()).abs() > TOLERANCE * count.max(1.0) {
+                let fitted = low + count.floor() * step;
+                return Err(format!(
+                    "step {step} does not divide the range [{low}, {high}]; use high = {fitted} or a step that divides {}",
+                    high - low
+                ));
+            }
+        }
+        let mut param = Self {
+            low,
+            high,
+            log,
+            step,
+            default: None,
+        };
+        if let Some(d) = default {
+            param.default = Some(
+                param
+                    .coerce(&Value::Float(d))
+                    .map_err(|e| format!("default {e}"))?,
+            );
+        }
+        Ok(param)
+    }
+
+    /// Lower bound.
+    pub fn low(&self) -> f64 {
+        self.low
+    }
+    /// Upper bound.
+    pub fn high(&self) -> f64 {
+        self.high
+    }
+    /// Whether the scale is logarithmic.
+    pub fn log(&self) -> bool {
+        self.log
+    }
+    /// The grid step, if any.
+    pub fn step(&self) -> Option<f64> {
+        self.step
+    }
+    /// The default value, if any.
+    pub fn default(&self) -> Option<f64> {
+        self.default
+    }
+
+    fn levels(&self) -> Option<usize> {
+        self.step
+            .map(|s| ((self.high - self.low) / s).round() as usize + 1)
+    }
+
+    /// Checks a value and puts it exactly on the step grid.
+    fn coerce(&self, value: &Value) -> Result<f64, String> {
+        let x = value
+            .as_f64()
+            .ok_or_else(|| format!("{value} is not a number"))?;
+        let slack = TOLERANCE * (self.high - self.low).abs().max(1.0);
+        if !x.is_finite() || x < self.low - slack || x > self.high + slack {
+            return Err(format!("{x} is outside [{}, {}]", self.low, self.high));
+        }
+        match self.step {
+            Some(step) => {
+                let k = ((x - self.low) / step).round();
+                let snapped = self.low + k * step;
+                if (snapped - x).abs() > slack {
+                    return Err(format!("{x} is not on the grid {} + k * {step}", self.low));
+                }
+                Ok(snapped.clamp(self.low, self.high))
+            }
+            None => Ok(x.clamp(self.low, self.high)),
+        }
+    }
+
+    fn to_unit(&self, x: f64) -> f64 {
+        if let Some(n) = self.levels() {
+            let k = ((x - self.low) / (self.high - self.low) * (n - 1) as f64).round();
+            return (k + 0.5) / n as f64;
+        }
+        if self.log {
+            (x.ln() - self.low.ln()) / (self.high.ln() - self.low.ln())
+        } else {
+            (x - self.low) / (self.high - self.low)
+        }
+    }
+
+    fn from_unit(&self, u: f64) -> f64 {
+        let u = u.clamp(0.0, 1.0);
+        if let Some(n) = self.levels() {
+            let k = level_of(u, n);
+            return (self.low + k as f64 * (self.high - self.low) / (n - 1) as f64).min(self.high);
+        }
+        let x = if self.log {
+            (self.low.ln() + u * (self.high.ln() - self.low.ln())).exp()
+        } else {
+            self.low + u * (self.high - self.low)
+        };
+        x.clamp(self.low, self.high)
+    }
+}
+
+impl IntParam {
+    /// An integer in `[low, high]`, optionally on a log scale or on a grid of
+    /// `step`.
+    pub fn new(
+        low: i64,
+        high: i64,
+        log: bool,
+        step: Option<i64>,
+        default: Option<i64>,
+    ) -> Result<Self, String> {
+        if low >= high {
+            return Err(format!("low ({low}) must be less than high ({high})"));
+        }
+        if log && low <= 0 {
+            return Err(format!(
+                "a log scale needs low >= 1, got low = {low}; use a linear scale or a positive low"
+            ));
+        }
+        let step = step.unwrap_or(1);
+        if step < 1 {
+            return Err(format!("step must be a positive integer, got {step}"));
+        }
+        if log && step != 1 {
+            return Err(
+                "a log-scaled int cannot have a step other than 1; drop one of the two".into(),
+            );
+        }
+        let span = high
+            .checked_sub(low)
+            .ok_or("the range is too wide for 64-bit integers")?;
+        if span % step != 0 {
+            let fitted = low + span / step * step;
+            return Err(format!(
+                "step {step} does not divide the range [{low}, {high}]; use high = {fitted} or a step that divides {span}"
+            ));
+        }
+        let mut param = Self {
+            low,
+            high,
+            log,
+            step,
+            default: None,
+        };
+        if let Some(d) = default {
+            param.default = Some(
+                param
+                    .coerce(&Value::Int(d))
+                    .map_err(|e| format!("default {e}"))?,
+            );
+        }
+        Ok(param)
+    }
+
+    /// Lower bound.
+    pub fn low(&self) -> i64 {
+        self.low
+    }
+    /// Upper bound.
+    pub fn high(&self) -> i64 {
+        self.high
+    }
+    /// Whether the scale is logarithmic.
+    pub fn log(&self) -> bool {
+        self.log
+    }
+    /// The grid step (1 when none was given).
+    pub fn step(&self) -> i64 {
+        self.step
+    }
+    /// The default value, if any.
+    pub fn default(&self) -> Option<i64> {
+        self.default
+    }
+
+    fn count(&self) -> u64 {
+        ((self.high - self.low) / self.step) as u64 + 1
+    }
+
+    fn coerce(&self, value: &Value) -> Result<i64, String> {
+        let x = value
+            .as_i64()
+            .ok_or_else(|| format!("{value} is not an integer"))?;
+        if x < self.low || x > self.high {
+            return Err(format!("{x} is outside [{}, {}]", self.low, self.high));
+        }
+        if (x - self.low) % self.step != 0 {
+            return Err(format!(
+                "{x} is not on the grid {} + k * {}",
+                self.low, self.step
+            ));
+        }
+        Ok(x)
+    }
+
+    fn log_bounds(&self) -> (f64, f64) {
+        ((self.low as f64 - 0.5).ln(), (self.high as f64 + 0.5).ln())
+    }
+
+    fn to_unit(&self, x: i64) -> f64 {
+        if self.log {
+            let (a, b) = self.log_bounds();
+            ((x as f64).ln() - a) / (b - a)
+        } else {
+            let n = self.count();
+            (((x - self.low) / self.step) as f64 + 0.5) / n as f64
+        }
+    }
+
+    fn from_unit(&self, u: f64) -> i64 {
+        let u = u.clamp(0.0, 1.0);
+        if self.log {
+            let (a, b) = self.log_bounds();
+            ((a + u * (b - a)).exp().round() as i64).clamp(self.low, self.high)
+        } else {
+            let k = level_of(u, self.count() as usize) as i64;
+            (self.low + k * self.step).min(self.high)
+        }
+    }
+}
+
+impl CategoricalParam {
+    /// A choice among distinct JSON scalars; `default` must be one of them.
+    pub fn new(choices: Vec<Value>, default: Option<Value>) -> Result<Self, String> {
+        if choices.is_empty() {
+            return Err("a categorical parameter needs at least one choice".into());
+        }
+        for (i, c) in choices.iter().enumerate() {
+            if let Value::Float(x) = c {
+                if !x.is_finite() {
+                    return Err(format!("choice {x} is not a finite number"));
+                }
+            }
+            if choices[..i].contains(c) {
+                return Err(format!("choice {c} is listed twice"));
+            }
+        }
+        let mut param = Self {
+            choices,
+            default: None,
+        };
+        if let Some(d) = default {
+            param.default = Some(param.index_of(&d).ok_or_else(|| {
+                format!(
+                    "default {d} is not one of the choices {}",
+                    param.choices_text()
+                )
+            })?);
+        }
+        Ok(param)
+    }
+
+    /// The choices, in order.
+    pub fn choices(&self) -> &[Value] {
+        &self.choices
+    }
+
+    /// The default choice's index, if any.
+    pub fn default_index(&self) -> Option<usize> {
+        self.default
+    }
+
+    /// The index of a choice. A value that is not a choice but prints like
+    /// one (`"3"` for the choice `3`, as typed on a command line) matches it.
+    pub fn index_of(&self, value: &Value) -> Option<usize> {
+        self.choices.iter().position(|c| c == value).or_else(|| {
+            let text = value.to_string();
+            self.choices.iter().position(|c| c.to_string() == text)
+        })
+    }
+
+    fn choices_text(&self) -> String {
+        let items: Vec<String> = self.choices.iter().map(|c| c.to_string()).collect();
+        format!("[{}]", items.join(", "))
+    }
+}
+
+/// The bin of `u` among `n` equal bins of `[0, 1]`.
+fn level_of(u: f64, n: usize) -> usize {
+    ((u * n as f64).floor() as usize).min(n.saturating_sub(1))
+}
+
+impl Param {
+    /// Checks `value` against the parameter and returns it in canonical form
+    /// (ints as `Int`, floats as `Float` on their step grid, choices as
+    /// listed). The `Err` says what is wrong.
+    pub fn coerce(&self, value: &Value) -> Result<Value, String> {
+        match self {
+            Param::Float(p) => p.coerce(value).map(Value::Float),
+            Param::Int(p) => p.coerce(value).map(Value::Int),
+            Param::Categorical(p) => p
+                .index_of(value)
+                .map(|i| p.choices[i].clone())
+                .ok_or_else(|| format!("{value} is not one of the choices {}", p.choices_text())),
+        }
+    }
+
+    /// Whether `value` is a valid value of this parameter.
+    pub fn contains(&self, value: &Value) -> bool {
+        self.coerce(value).is_ok()
+    }
+
+    /// The default value, if one was given.
+    pub fn default_value(&self) -> Option<Value> {
+        match self {
+            Param::Float(p) => p.default.map(Value::Float),
+            Param::Int(p) => p.default.map(Value::Int),
+            Param::Categorical(p) => p.default.map(|i| p.choices[i].clone()),
+        }
+    }
+
+    /// The number of distinct values for parameters that have few, each
+    /// mapped to an equal bin of the unit interval: stepped floats, linear
+    /// ints and categoricals. `None` for continuous and log-int parameters.
+    pub fn levels(&self) -> Option<usize> {
+        match self {
+            Param::Float(p) => p.levels(),
+            Param::Int(p) if !p.log => Some(p.count().min(usize::MAX as u64) as usize),
+            Param::Int(_) => None,
+            Param::Categorical(p) => Some(p.choices.len()),
+        }
+    }
+
+    /// Whether this is a categorical parameter (unordered values).
+    pub fn is_categorical(&self) -> bool {
+        matches!(self, Param::Categorical(_))
+    }
+
+    /// Maps a value to `[0, 1]`. The value should already be valid
+    /// (see [`Param::coerce`]); an invalid one maps to `None`.
+    pub fn to_unit(&self, value: &Value) -> Option<f64> {
+        match self {
+            Param::Float(p) => p.coerce(value).ok().map(|x| p.to_unit(x)),
+            Param::Int(p) => p.coerce(value).ok().map(|x| p.to_unit(x)),
+            Param::Categorical(p) => p
+                .index_of(value)
+                .map(|i| (i as f64 + 0.5) / p.choices.len() as f64),
+        }
+    }
+
+    /// Maps a point of `[0, 1]` (clamped) to a valid value.
+    pub fn from_unit(&self, u: f64) -> Value {
+        match self {
+            Param::Float(p) => Value::Float(p.from_unit(u)),
+            Param::Int(p) => Value::Int(p.from_unit(u)),
+            Param::Categorical(p) => p.choices[level_of(u, p.choices.len())].clone(),
+        }
+    }
+
+    /// The values a grid search tries: every level of discrete parameters,
+    /// `points` evenly spaced values (log-spaced on a log scale) of
+    /// continuous ones. `points` must be at least 1.
+    pub fn grid_values(&self, points: usize) -> Vec<Value> {
+        let points = points.max(1);
+        match self {
+            Param::Float(p) if p.step.is_none() => {
+                if points == 1 {
+                    return vec![self.default_value().unwrap_or_else(|| self.from_unit(0.5))];
+                }
+                (0..points)
+                    .map(|i| Value::Float(p.from_unit(i as f64 / (points - 1) as f64)))
+                    .collect()
+            }
+            Param::Float(p) => {
+                let n = p.levels().unwrap_or(1);
+                (0..n)
+                    .map(|i| Value::Float(p.from_unit((i as f64 + 0.5) / n as f64)))
+                    .collect()
+            }
+            Param::Int(p) => {
+                let mut v = p.low;
+                let mut out = Vec::new();
+                while v <= p.high {
+                    out.push(Value::Int(v));
+                    v += p.step;
+                }
+                out
+            }
+            Param::Categorical(p) => p.choices.clone(),
+        }
+    }
+
+    /// The number of values [`Param::grid_values`] gives, without building them.
+    pub fn grid_len(&self, points: usize) -> u64 {
+        match self {
+            Param::Float(p) => p.levels().map(|n| n as u64).unwrap_or(points.max(1) as u64),
+            Param::Int(p) => p.count(),
+            Param::Categorical(p) => p.choices.len() as u64,
+        }
+    }
+
+    /// Whether `other` admits every value this parameter admits (same kind
+    /// and scale, range and choices at least as wide, same grid).
+    pub fn is_covered_by(&self, other: &Param) -> bool {
+        match (self, other) {
+            (Param::Float(a), Param::Float(b)) => {
+                a.log == b.log
+                    && b.low <= a.low
+                    && b.high >= a.high
+                    && match (a.step, b.step) {
+                        (None, None) => true,
+                        (Some(sa), Some(sb)) => {
+                            let k = sa / sb;
+                            let offset = (a.low - b.low) / sb;
+                            (k - k.round()).abs() < 1e-9 && (offset - offset.round()).abs() < 1e-9
+                        }
+                        (Some(_), None) => true,
+                        (None, Some(_)) => false,
+                    }
+            }
+            (Param::Int(a), Param::Int(b)) => {
+                a.log == b.log
+                    && b.low <= a.low
+                    && b.high >= a.high
+                    && a.step % b.step == 0
+                    && (a.low - b.low) % b.step == 0
+            }
+            (Param::Categorical(a), Param::Categorical(b)) => {
+                a.choices.iter().all(|c| b.choices.contains(c))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether two parameters have the same range and scale, ignoring
+    /// defaults (which do not change what a value means).
+    pub fn same_distribution(&self, other: &Param) -> bool {
+        match (self, other) {
+            (Param::Float(a), Param::Float(b)) => {
+                a.low == b.low && a.high == b.high && a.log == b.log && a.step == b.step
+            }
+            (Param::Int(a), Param::Int(b)) => {
+                a.low == b.low && a.high == b.high && a.log == b.log && a.step == b.step
+            }
+            (Param::Categorical(a), Param::Categorical(b)) => a.choices == b.choices,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn float(low: f64, high: f64, log: bool, step: Option<f64>) -> Param {
+        Param::Float(FloatParam::new(low, high, log, step, None).unwrap())
+    }
+
+    #[test]
+    fn invalid_floats_say_why() {
+        assert!(FloatParam::new(1.0, 1.0, false, None, None)
+            .unwrap_err()
+            .contains("less than"));
+        assert!(FloatParam::new(0.0, 1.0, true, None, None)
+            .unwrap_err()
+            .contains("log scale"));
+        assert!(FloatParam::new(0.0, 1.0, false, Some(0.3), None)
+            .unwrap_err()
+            .contains("does not divide"));
+        assert!(FloatParam::new(0.0, 1.0, false, Some(-0.1), None)
+            .unwrap_err()
+            .contains("positive"));
+        assert!(FloatParam::new(0.0, 1.0, false, None, Some(2.0))
+            .unwrap_err()
+            .contains("default"));
+        assert!(FloatParam::new(0.0, f64::NAN, false, None, None).is_err());
+    }
+
+    #[test]
+    fn invalid_ints_and_choices_say_why() {
+        assert!(IntParam::new(5, 1, false, None, None)
+            .unwrap_err()
+            .contains("less than"));
+        assert!(IntParam::new(0, 8, true, None, None)
+            .unwrap_err()
+            .contains("log scale"));
+        assert!(IntParam::new(0, 9, false, Some(2), None)
+            .unwrap_err()
+            .contains("high = 8"));
+        assert!(IntParam::new(0, 8, false, Some(2), Some(3))
+            .unwrap_err()
+            .contains("grid"));
+        assert!(CategoricalParam::new(vec![], None)
+            .unwrap_err()
+            .contains("at least one"));
+        assert!(CategoricalParam::new(vec!["a".into(), "a".into()], None)
+            .unwrap_err()
+            .contains("twice"));
+        assert!(CategoricalParam::new(vec!["a".into()], Some("b".into()))
+            .unwrap_err()
+            .contains("not one of"));
+    }
+
+    #[test]
+    fn stepped_float_levels_map_to_bin_centres() {
+        let p = float(0.0, 0.5, false, Some(0.1));
+        assert_eq!(p.levels(), Some(6));
+        assert_eq!(p.to_unit(&Value::Float(0.0)), Some(0.5 / 6.0));
+        assert_eq!(p.from_unit(0.999), Value::Float(0.5));
+        assert_eq!(p.from_unit(0.0), Value::Float(0.0));
+        assert_eq!(
+            p.coerce(&Value::Float(0.30000000001)),
+            Ok(Value::Float(0.30000000000000004))
+        );
+        assert!(p.coerce(&Value::Float(0.25)).is_err());
+    }
+
+    #[test]
+    fn log_float_is_uniform_in_log_space() {
+        let p = float(1e-4, 1.0, true, None);
+        match p.from_unit(0.5) {
+            Value::Float(x) => assert!((x - 1e-2).abs() < 1e-12),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn log_int_round_trips_every_value() {
+        let p = Param::Int(IntParam::new(1, 1000, true, None, None).unwrap());
+        for x in 1..=1000 {
+            let u = p.to_unit(&Value::Int(x)).unwrap();
+            assert_eq!(p.from_unit(u), Value::Int(x));
+        }
+    }
+
+    #[test]
+    fn categorical_matches_typed_text() {
+        let p = Param::Categorical(
+            CategoricalParam::new(vec![Value::Int(3), "x".into()], None).unwrap(),
+        );
+        assert_eq!(p.coerce(&Value::Str("3".into())), Ok(Value::Int(3)));
+        assert_eq!(p.from_unit(0.75), Value::Str("x".into()));
+    }
+
+    #[test]
+    fn grid_values_cover_levels_and_points() {
+        assert_eq!(
+            float(0.0, 1.0, false, None).grid_values(3),
+            vec![0.0.into(), 0.5.into(), 1.0.into()]
+        );
+        let i = Param::Int(IntParam::new(2, 8, false, Some(2), None).unwrap());
+        assert_eq!(
+            i.grid_values(99),
+            vec![Value::Int(2), Value::Int(4), Value::Int(6), Value::Int(8)]
+        );
+        assert_eq!(i.grid_len(99), 4);
+    }
+
+    #[test]
+    fn coverage_detects_narrowing() {
+        let wide = float(0.0, 2.0, false, None);
+        let narrow = float(0.5, 1.0, false, None);
+        assert!(narrow.is_covered_by(&wide));
+        assert!(!wide.is_covered_by(&narrow));
+        assert!(!wide.is_covered_by(&float(0.1, 2.0, true, None)));
+    }
+}

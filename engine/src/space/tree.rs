@@ -1,0 +1,368 @@
+//! A search space: named parameters, some of them active only under a
+//! particular choice of a categorical parent (conditional branches).
+//!
+//! The tree is kept flat: entries in depth-first order, each child after its
+//! parent, each with the condition that makes it active. Searchers iterate
+//! the entries; a configuration is a flat map from name to value holding
+//! exactly the active parameters.
+
+use super::param::Param;
+use crate::{Error, Result, Value};
+use indexmap::IndexMap;
+use std::collections::HashMap;
+
+/// A configuration: parameter name to value, in the space's order.
+pub type Params = IndexMap<String, Value>;
+
+/// When a parameter is active: its parent categorical has this choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Condition {
+    /// Index of the parent entry in [`Space::entries`].
+    pub parent: usize,
+    /// Index of the parent's choice that brings this parameter.
+    pub choice: usize,
+}
+
+/// One parameter of a space, with its place in the tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The parameter's name, unique in the whole space.
+    pub name: String,
+    /// Its definition.
+    pub param: Param,
+    /// `None` for top-level parameters.
+    pub condition: Option<Condition>,
+}
+
+/// A validated search space. Build one with [`SpaceBuilder`], parse one with
+/// [`Space::parse`](crate::Space::parse) / [`Space::from_json`], or read a
+/// file with [`Space::from_file`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Space {
+    entries: Vec<Entry>,
+    index: HashMap<String, usize>,
+}
+
+impl Space {
+    /// A space with no parameters (for define-by-run studies).
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// The entries, parents before children.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The number of parameters, in every branch.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no parameters.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entry of a parameter by name.
+    pub fn get(&self, name: &str) -> Option<&Entry> {
+        self.index.get(name).map(|&i| &self.entries[i])
+    }
+
+    /// The index of a parameter by name.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    /// Whether any parameter is conditional.
+    pub fn is_conditional(&self) -> bool {
+        self.entries.iter().any(|e| e.condition.is_some())
+    }
+
+    /// Whether entry `i` is active in a (possibly partial) configuration: its
+    /// parent is active and has the choice that brings it.
+    pub fn is_active(&self, i: usize, params: &Params) -> bool {
+        let mut current = i;
+        while let Some(cond) = self.entries[current].condition {
+            let parent = &self.entries[cond.parent];
+            let Param::Categorical(cat) = &parent.param else {
+                return false;
+            };
+            match params.get(&parent.name).and_then(|v| cat.index_of(v)) {
+                Some(chosen) if chosen == cond.choice => current = cond.parent,
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    /// Checks a complete configuration: every active parameter present and
+    /// valid, nothing unknown or inactive. Missing parameters that have a
+    /// default take it. Returns the configuration in canonical form and order.
+    pub fn check_config(&self, params: &Params) -> Result<Params> {
+        self.check(params, true)
+    }
+
+    /// Like [`Space::check_config`], but parameters may be missing (an
+    /// enqueued trial that fixes only some parameters).
+    pub fn check_partial(&self, params: &Params) -> Result<Params> {
+        self.check(params, false)
+    }
+
+    fn check(&self, params: &Params, complete: bool) -> Result<Params> {
+        for name in params.keys() {
+            if !self.index.contains_key(name) {
+                return Err(Error::InvalidConfig {
+                    param: name.clone(),
+                    reason: format!("not in the space (known: {})", self.names().join(", ")),
+                });
+            }
+        }
+        let mut out = Params::with_capacity(params.len());
+        for (i, entry) in self.entries.iter().enumerate() {
+            let given = params.get(&entry.name);
+            if !self.is_active(i, &out) {
+                if given.is_some() && self.parent_is_set(i, &out) {
+                    return Err(Error::InvalidConfig {
+                        param: entry.name.clone(),
+                        reason:
+                            "is not active under the choices made for its parents; leave it out"
+                                .into(),
+                    });
+                }
+                continue;
+            }
+            let value = match (given, entry.param.default_value()) {
+                (Some(v), _) => entry
+                    .param
+                    .coerce(v)
+                    .map_err(|reason| Error::InvalidConfig {
+                        param: entry.name.clone(),
+                        reason,
+                    })?,
+                (None, Some(d)) => d,
+                (None, None) if complete => {
+                    return Err(Error::InvalidConfig {
+                        param: entry.name.clone(),
+                        reason: "is missing and has no default".into(),
+                    })
+                }
+                (None, None) => continue,
+            };
+            out.insert(entry.name.clone(), value);
+        }
+        Ok(out)
+    }
+
+    /// Whether the ancestors of entry `i` all have values in `params` (so an
+    /// inactive entry is inactive for sure, not just undecided).
+    fn parent_is_set(&self, i: usize, params: &Params) -> bool {
+        let mut current = i;
+        while let Some(cond) = self.entries[current].condition {
+            if !params.contains_key(&self.entries[cond.parent].name) {
+                return false;
+            }
+            current = cond.parent;
+        }
+        true
+    }
+
+    /// Adds the defaults of active parameters that `params` lacks; how older
+    /// trials are read after the space gained parameters.
+    pub fn fill_defaults(&self, params: &mut Params) {
+        for (i, entry) in self.entries.iter().enumerate() {
+            if params.contains_key(&entry.name) || !self.is_active(i, params) {
+                continue;
+            }
+            if let Some(d) = entry.param.default_value() {
+                params.insert(entry.name.clone(), d);
+            }
+        }
+    }
+
+    /// The parameter names, in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.entries.iter().map(|e| e.name.as_str()).collect()
+    }
+
+    /// The entries whose parent is entry `parent` with choice `choice`.
+    pub fn children(&self, parent: usize, choice: usize) -> impl Iterator<Item = (usize, &Entry)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(move |(_, e)| e.condition == Some(Condition { parent, choice }))
+    }
+
+    pub(crate) fn from_entries(entries: Vec<Entry>) -> Result<Self> {
+        let mut index = HashMap::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            if index.insert(e.name.clone(), i).is_some() {
+                return Err(Error::DuplicateParam {
+                    param: e.name.clone(),
+                });
+            }
+            if let Some(c) = e.condition {
+                let parent_ok = c.parent < i
+                    && matches!(&entries[c.parent].param, Param::Categorical(p) if c.choice < p.choices().len());
+                if !parent_ok {
+                    return Err(Error::InvalidParam {
+                        param: e.name.clone(),
+                        reason: "its condition names no earlier categorical choice".into(),
+                    });
+                }
+            }
+        }
+        Ok(Self { entries, index })
+    }
+}
+
+/// Builds a space in code; every parameter is validated as it is added, and
+/// errors carry the parameter's name.
+///
+/// ```
+/// use hyperspace_engine::{SpaceBuilder, Value};
+/// let space = SpaceBuilder::new()
+///     .float("lr", 1e-5, 1e-1, true)
+///     .int("layers", 1, 8)
+///     .categorical("model", ["svm", "tree"])
+///     .branch("model", "svm", |b| b.float("C", 1e-3, 1e3, true))
+///     .branch("model", "tree", |b| b.int("depth", 1, 12))
+///     .build()
+///     .unwrap();
+/// assert_eq!(space.len(), 5);
+/// ```
+#[derive(Debug, Default)]
+pub struct SpaceBuilder {
+    entries: Vec<Entry>,
+    condition: Option<Condition>,
+    error: Option<Error>,
+}
+
+impl SpaceBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an already validated parameter.
+    pub fn param(mut self, name: &str, param: Param) -> Self {
+        self.entries.push(Entry {
+            name: name.to_string(),
+            param,
+            condition: self.condition,
+        });
+        self
+    }
+
+    /// Adds a parameter from a constructor result, recording its error.
+    pub fn try_param(mut self, name: &str, param: std::result::Result<Param, String>) -> Self {
+        match param {
+            Ok(p) => self.param(name, p),
+            Err(reason) => {
+                self.error.get_or_insert(Error::InvalidParam {
+                    param: name.to_string(),
+                    reason,
+                });
+                self
+            }
+        }
+    }
+
+    /// Adds a float in `[low, high]`.
+    pub fn float(self, name: &str, low: f64, high: f64, log: bool) -> Self {
+        let p = super::FloatParam::new(low, high, log, None, None).map(Param::Float);
+        self.try_param(name, p)
+    }
+
+    /// Adds an integer in `[low, high]`.
+    pub fn int(self, name: &str, low: i64, high: i64) -> Self {
+        let p = super::IntParam::new(low, high, false, None, None).map(Param::Int);
+        self.try_param(name, p)
+    }
+
+    /// Adds a categorical parameter.
+    pub fn categorical<V: Into<Value>>(
+        self,
+        name: &str,
+        choices: impl IntoIterator<Item = V>,
+    ) -> Self {
+        let choices = choices.into_iter().map(Into::into).collect();
+        let p = super::CategoricalParam::new(choices, None).map(Param::Categorical);
+        self.try_param(name, p)
+    }
+
+    /// Adds the parameters that `choice` of the categorical `parent` brings.
+    pub fn branch(
+        mut self,
+        parent: &str,
+        choice: impl Into<Value>,
+        build: impl FnOnce(Self) -> Self,
+    ) -> Self {
+        let choice = choice.into();
+        let found = self
+            .entries
+            .iter()
+            .position(|e| e.name == parent)
+            .and_then(|i| match &self.entries[i].param {
+                Param::Categorical(c) => c.index_of(&choice).map(|j| (i, j)),
+                _ => None,
+            });
+        let Some((parent_index, choice_index)) = found else {
+            self.error.get_or_insert(Error::InvalidParam {
+                param: parent.to_string(),
+                reason: format!("a branch for choice {choice} needs an earlier categorical '{parent}' with that choice"),
+            });
+            return self;
+        };
+        let outer = self.condition;
+        self.condition = Some(Condition {
+            parent: parent_index,
+            choice: choice_index,
+        });
+        let mut built = build(self);
+        built.condition = outer;
+        built
+    }
+
+    /// Validates the whole space.
+    pub fn build(self) -> Result<Space> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        Space::from_entries(order_depth_first(self.entries))
+    }
+}
+
+/// Reorders entries so every child directly follows its parent's other
+/// children, in depth-first order, re-pointing the conditions.
+fn order_depth_first(entries: Vec<Entry>) -> Vec<Entry> {
+    fn visit(entries: &[Entry], parent: Option<Condition>, order: &mut Vec<usize>) {
+        for (i, e) in entries.iter().enumerate() {
+            if e.condition.map(|c| (c.parent, c.choice)) != parent.map(|c| (c.parent, c.choice)) {
+                continue;
+            }
+            order.push(i);
+            if let Param::Categorical(cat) = &e.param {
+                for choice in 0..cat.choices().len() {
+                    visit(entries, Some(Condition { parent: i, choice }), order);
+                }
+            }
+        }
+    }
+    let mut order = Vec::with_capacity(entries.len());
+    visit(&entries, None, &mut order);
+    let mut new_index = vec![usize::MAX; entries.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    order
+        .iter()
+        .map(|&old| {
+            let mut e = entries[old].clone();
+            if let Some(c) = &mut e.condition {
+                c.parent = new_index[c.parent];
+            }
+            e
+        })
+        .collect()
+}

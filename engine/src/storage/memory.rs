@@ -1,0 +1,230 @@
+//! The in-memory back-end: for tests, benchmarks and throwaway studies.
+
+use super::{Storage, StudyRecord, TrialUpdate};
+use crate::{
+    Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId, TrialState,
+};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard};
+
+/// Studies and trials held in this process only.
+#[derive(Debug, Default)]
+pub struct MemoryStorage {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    studies: BTreeMap<StudyId, MemStudy>,
+    trial_index: HashMap<TrialId, (StudyId, usize)>,
+    next_study: i64,
+    next_trial: i64,
+    change: u64,
+}
+
+#[derive(Debug)]
+struct MemStudy {
+    record: StudyRecord,
+    trials: Vec<Trial>,
+    claims: HashSet<String>,
+}
+
+impl MemoryStorage {
+    /// An empty storage.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave a half-applied change:
+        // every change is computed on a copy and swapped in at the end.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Inner {
+    fn study(&mut self, id: StudyId) -> Result<&mut MemStudy> {
+        self.studies
+            .get_mut(&id)
+            .ok_or_else(|| Error::Storage(format!("study {} no longer exists", id.0)))
+    }
+
+    fn bump(&mut self) -> u64 {
+        self.change += 1;
+        self.change
+    }
+}
+
+impl Storage for MemoryStorage {
+    fn describe(&self) -> String {
+        "in-memory storage".into()
+    }
+
+    fn create_study(&self, config: &StudyConfig) -> Result<StudyRecord> {
+        let mut inner = self.lock();
+        if inner
+            .studies
+            .values()
+            .any(|s| s.record.config.name == config.name)
+        {
+            return Err(Error::StudyExists {
+                name: config.name.clone(),
+                storage: self.describe(),
+            });
+        }
+        inner.next_study += 1;
+        let id = StudyId(inner.next_study);
+        let record = StudyRecord {
+            id,
+            config: config.clone(),
+            created: crate::now(),
+        };
+        inner.studies.insert(
+            id,
+            MemStudy {
+                record: record.clone(),
+                trials: Vec::new(),
+                claims: HashSet::new(),
+            },
+        );
+        Ok(record)
+    }
+
+    fn find_study(&self, name: &str) -> Result<Option<StudyRecord>> {
+        let inner = self.lock();
+        Ok(inner
+            .studies
+            .values()
+            .find(|s| s.record.config.name == name)
+            .map(|s| s.record.clone()))
+    }
+
+    fn studies(&self) -> Result<Vec<StudyRecord>> {
+        Ok(self
+            .lock()
+            .studies
+            .values()
+            .map(|s| s.record.clone())
+            .collect())
+    }
+
+    fn delete_study(&self, id: StudyId) -> Result<()> {
+        let mut inner = self.lock();
+        if let Some(study) = inner.studies.remove(&id) {
+            for t in study.trials {
+                inner.trial_index.remove(&t.id);
+            }
+        }
+        Ok(())
+    }
+
+    fn update_space(&self, id: StudyId, change: &dyn Fn(&Space) -> Result<Space>) -> Result<Space> {
+        let mut inner = self.lock();
+        let study = inner.study(id)?;
+        let space = change(&study.record.config.space)?;
+        study.record.config.space = space.clone();
+        Ok(space)
+    }
+
+    fn create_trial(&self, study_id: StudyId, new: &NewTrial) -> Result<Trial> {
+        let mut inner = self.lock();
+        inner.next_trial += 1;
+        let id = TrialId(inner.next_trial);
+        let change = inner.bump();
+        let study = inner.study(study_id)?;
+        if let Some(key) = &new.claim {
+            if study.claims.contains(key) {
+                return Err(Error::ClaimTaken { key: key.clone() });
+            }
+            study.claims.insert(key.clone());
+        }
+        let trial = Trial {
+            id,
+            study: study_id,
+            number: study.trials.len() as u64,
+            state: new.state.unwrap_or(TrialState::Running),
+            params: new.params.clone(),
+            value: None,
+            metrics: Default::default(),
+            intermediate: Default::default(),
+            budget: new.budget,
+            parent: new.parent,
+            user_attrs: new.user_attrs.clone(),
+            meta: new.meta.clone(),
+            message: None,
+            change,
+        };
+        let index = study.trials.len();
+        study.trials.push(trial.clone());
+        inner.trial_index.insert(id, (study_id, index));
+        Ok(trial)
+    }
+
+    fn claim_waiting(&self, study_id: StudyId, meta: &Metadata) -> Result<Option<Trial>> {
+        let mut inner = self.lock();
+        let change = inner.bump();
+        let study = inner.study(study_id)?;
+        let Some(trial) = study
+            .trials
+            .iter_mut()
+            .find(|t| t.state == TrialState::Waiting)
+        else {
+            return Ok(None);
+        };
+        TrialUpdate::Meta(meta.clone()).apply(trial)?;
+        trial.state = TrialState::Running;
+        trial.change = change;
+        Ok(Some(trial.clone()))
+    }
+
+    fn update_trial(&self, id: TrialId, update: &TrialUpdate) -> Result<Trial> {
+        let mut inner = self.lock();
+        let (study_id, index) = *inner
+            .trial_index
+            .get(&id)
+            .ok_or(Error::TrialNotFound { id })?;
+        let change = inner.bump();
+        let study = inner.study(study_id)?;
+        let mut trial = study.trials[index].clone();
+        update.apply(&mut trial)?;
+        if let Some(key) = update.claim() {
+            if !study.claims.insert(key.to_string()) {
+                return Err(Error::ClaimTaken {
+                    key: key.to_string(),
+                });
+            }
+        }
+        trial.change = change;
+        study.trials[index] = trial.clone();
+        Ok(trial)
+    }
+
+    fn trial(&self, id: TrialId) -> Result<Trial> {
+        let inner = self.lock();
+        let (study_id, index) = *inner
+            .trial_index
+            .get(&id)
+            .ok_or(Error::TrialNotFound { id })?;
+        inner
+            .studies
+            .get(&study_id)
+            .map(|s| s.trials[index].clone())
+            .ok_or(Error::TrialNotFound { id })
+    }
+
+    fn trials_since(&self, study: StudyId, since: u64) -> Result<Vec<Trial>> {
+        let inner = self.lock();
+        let study = inner
+            .studies
+            .get(&study)
+            .ok_or_else(|| Error::Storage(format!("study {} no longer exists", study.0)))?;
+        Ok(study
+            .trials
+            .iter()
+            .filter(|t| t.change > since)
+            .cloned()
+            .collect())
+    }
+}

@@ -1,0 +1,498 @@
+//! The SQLite back-end: the embedded default. One file, WAL, safe for
+//! several processes on one machine.
+//!
+//! A trial is one row: the columns queries need (study, number, state,
+//! change counter, claim key) and the rest as one JSON document. Every write
+//! runs in an IMMEDIATE transaction, so the change counter, trial numbers and
+//! claims are decided under SQLite's single writer lock: two processes never
+//! get the same number, the same queued trial or the same grid point.
+
+use super::{Storage, StudyRecord, TrialUpdate};
+use crate::{
+    Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId, TrialState,
+};
+use rusqlite::{
+    params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
+};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How long a writer waits for another process's transaction.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Schema migrations, in order; the file's `user_version` counts those applied.
+const MIGRATIONS: &[&str] = &[r#"
+    CREATE TABLE counter (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+    INSERT INTO counter (id, value) VALUES (1, 0);
+    CREATE TABLE studies (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        config TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE trials (
+        id INTEGER PRIMARY KEY,
+        study_id INTEGER NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        change INTEGER NOT NULL,
+        claim TEXT,
+        body TEXT NOT NULL,
+        UNIQUE (study_id, number)
+    );
+    CREATE INDEX trials_by_state ON trials (study_id, state, number);
+    CREATE INDEX trials_by_change ON trials (study_id, change);
+    CREATE UNIQUE INDEX trials_by_claim ON trials (study_id, claim) WHERE claim IS NOT NULL;
+"#];
+
+/// A SQLite database file holding any number of studies.
+#[derive(Debug)]
+pub struct SqliteStorage {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+/// The part of a trial kept as JSON.
+#[derive(Serialize, Deserialize)]
+struct Body {
+    params: crate::Params,
+    value: Option<f64>,
+    #[serde(default)]
+    metrics: indexmap::IndexMap<String, f64>,
+    #[serde(default)]
+    intermediate: std::collections::BTreeMap<u64, f64>,
+    budget: Option<f64>,
+    parent: Option<TrialId>,
+    #[serde(default)]
+    user_attrs: indexmap::IndexMap<String, serde_json::Value>,
+    #[serde(default)]
+    meta: Metadata,
+    message: Option<String>,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) a database file, and brings its schema up
+    /// to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        let shown = path.display().to_string();
+        let conn = Connection::open(path).map_err(|e| map_err(&shown, e))?;
+        let storage = Self {
+            path: path.to_path_buf(),
+            conn: Mutex::new(conn),
+        };
+        storage.configure().map_err(|e| storage.err(e))?;
+        storage.migrate()?;
+        Ok(storage)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&self) -> rusqlite::Result<()> {
+        let conn = self.lock();
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Fails with "file is not a database" right here for a foreign file.
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+            conn.pragma_update(None, "journal_mode", "DELETE")?;
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        Ok(())
+    }
+
+    fn migrate(&self) -> Result<()> {
+        self.write_try(|tx| {
+            let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            let known = MIGRATIONS.len() as i64;
+            if version > known {
+                return Ok(Err(Error::SchemaTooNew {
+                    path: self.path.display().to_string(),
+                    found: version,
+                    known,
+                }));
+            }
+            for sql in &MIGRATIONS[version as usize..] {
+                tx.execute_batch(sql)?;
+            }
+            tx.pragma_update(None, "user_version", known)?;
+            Ok(Ok(()))
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic inside a transaction rolls it back when it is dropped, so
+        // the connection is usable again.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn err(&self, e: rusqlite::Error) -> Error {
+        map_err(&self.path.display().to_string(), e)
+    }
+
+    /// Runs `f` in an IMMEDIATE transaction and commits it if `f` succeeds.
+    /// `f` returns a nested result: SQLite errors outside, engine errors
+    /// (which roll the transaction back) inside.
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>) -> Result<T> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        let out = f(&tx).map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(out)
+    }
+
+    /// Like [`Self::write`] for closures that may fail with an engine error,
+    /// which rolls back.
+    fn write_try<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<Result<T>>,
+    ) -> Result<T> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        match f(&tx).map_err(|e| self.err(e))? {
+            Ok(out) => {
+                tx.commit().map_err(|e| self.err(e))?;
+                Ok(out)
+            }
+            Err(e) => Err(e), // dropping `tx` rolls back
+        }
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let conn = self.lock();
+        f(&conn).map_err(|e| self.err(e))
+    }
+}
+
+fn bump(tx: &Transaction<'_>) -> rusqlite::Result<u64> {
+    tx.query_row(
+        "UPDATE counter SET value = value + 1 WHERE id = 1 RETURNING value",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|v| v as u64)
+}
+
+fn to_json<T: Serialize>(value: &T) -> rusqlite::Result<String> {
+    serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+fn json_err(column: usize, e: serde_json::Error) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+}
+
+const TRIAL_COLUMNS: &str = "id, study_id, number, state, change, body";
+
+fn row_to_trial(row: &rusqlite::Row<'_>) -> rusqlite::Result<Trial> {
+    let state: String = row.get(3)?;
+    let state = TrialState::parse(&state).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(
+            3,
+            rusqlite::types::Type::Text,
+            e.to_string().into(),
+        )
+    })?;
+    let body: String = row.get(5)?;
+    let body: Body = serde_json::from_str(&body).map_err(|e| json_err(5, e))?;
+    Ok(Trial {
+        id: TrialId(row.get(0)?),
+        study: StudyId(row.get(1)?),
+        number: row.get::<_, i64>(2)? as u64,
+        state,
+        change: row.get::<_, i64>(4)? as u64,
+        params: body.params,
+        value: body.value,
+        metrics: body.metrics,
+        intermediate: body.intermediate,
+        budget: body.budget,
+        parent: body.parent,
+        user_attrs: body.user_attrs,
+        meta: body.meta,
+        message: body.message,
+    })
+}
+
+fn body_of(t: &Trial) -> rusqlite::Result<String> {
+    to_json(&Body {
+        params: t.params.clone(),
+        value: t.value,
+        metrics: t.metrics.clone(),
+        intermediate: t.intermediate.clone(),
+        budget: t.budget,
+        parent: t.parent,
+        user_attrs: t.user_attrs.clone(),
+        meta: t.meta.clone(),
+        message: t.message.clone(),
+    })
+}
+
+fn row_to_study(row: &rusqlite::Row<'_>) -> rusqlite::Result<StudyRecord> {
+    let config: String = row.get(1)?;
+    let config: StudyConfig = serde_json::from_str(&config).map_err(|e| json_err(1, e))?;
+    Ok(StudyRecord {
+        id: StudyId(row.get(0)?),
+        config,
+        created: row.get(2)?,
+    })
+}
+
+fn load_trial(tx: &Connection, id: TrialId) -> rusqlite::Result<Option<Trial>> {
+    tx.query_row(
+        &format!("SELECT {TRIAL_COLUMNS} FROM trials WHERE id = ?1"),
+        [id.0],
+        row_to_trial,
+    )
+    .optional()
+}
+
+fn save_trial(tx: &Transaction<'_>, t: &Trial, claim: Option<&str>) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE trials SET state = ?2, change = ?3, body = ?4, claim = COALESCE(?5, claim) WHERE id = ?1",
+        params![t.id.0, t.state.as_str(), t.change as i64, body_of(t)?, claim],
+    )?;
+    Ok(())
+}
+
+fn is_claim_conflict(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, Some(msg))
+        if f.code == ErrorCode::ConstraintViolation && msg.contains("claim"))
+}
+
+impl Storage for SqliteStorage {
+    fn describe(&self) -> String {
+        format!("sqlite file {}", self.path.display())
+    }
+
+    fn create_study(&self, config: &StudyConfig) -> Result<StudyRecord> {
+        let created = crate::now();
+        self.write_try(|tx| {
+            let exists: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM studies WHERE name = ?1",
+                    [&config.name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if exists.is_some() {
+                return Ok(Err(Error::StudyExists {
+                    name: config.name.clone(),
+                    storage: self.describe(),
+                }));
+            }
+            tx.execute(
+                "INSERT INTO studies (name, config, created) VALUES (?1, ?2, ?3)",
+                params![config.name, to_json(config)?, created],
+            )?;
+            Ok(Ok(StudyRecord {
+                id: StudyId(tx.last_insert_rowid()),
+                config: config.clone(),
+                created: created.clone(),
+            }))
+        })
+    }
+
+    fn find_study(&self, name: &str) -> Result<Option<StudyRecord>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT id, config, created FROM studies WHERE name = ?1",
+                [name],
+                row_to_study,
+            )
+            .optional()
+        })
+    }
+
+    fn studies(&self) -> Result<Vec<StudyRecord>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT id, config, created FROM studies ORDER BY id")?;
+            let rows = stmt.query_map([], row_to_study)?;
+            rows.collect()
+        })
+    }
+
+    fn delete_study(&self, id: StudyId) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM trials WHERE study_id = ?1", [id.0])?;
+            tx.execute("DELETE FROM studies WHERE id = ?1", [id.0])?;
+            Ok(())
+        })
+    }
+
+    fn update_space(&self, id: StudyId, change: &dyn Fn(&Space) -> Result<Space>) -> Result<Space> {
+        self.write_try(|tx| {
+            let record = tx
+                .query_row(
+                    "SELECT id, config, created FROM studies WHERE id = ?1",
+                    [id.0],
+                    row_to_study,
+                )
+                .optional()?;
+            let Some(mut record) = record else {
+                return Ok(Err(Error::Storage(format!(
+                    "study {} no longer exists",
+                    id.0
+                ))));
+            };
+            let space = match change(&record.config.space) {
+                Ok(s) => s,
+                Err(e) => return Ok(Err(e)),
+            };
+            record.config.space = space.clone();
+            tx.execute(
+                "UPDATE studies SET config = ?2 WHERE id = ?1",
+                params![id.0, to_json(&record.config)?],
+            )?;
+            Ok(Ok(space))
+        })
+    }
+
+    fn create_trial(&self, study: StudyId, new: &NewTrial) -> Result<Trial> {
+        let result = self.write_try(|tx| {
+            let exists: Option<i64> =
+                tx.query_row("SELECT id FROM studies WHERE id = ?1", [study.0], |r| r.get(0)).optional()?;
+            if exists.is_none() {
+                return Ok(Err(Error::Storage(format!("study {} no longer exists", study.0))));
+            }
+            let change = bump(tx)?;
+            let number: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study_id = ?1",
+                [study.0],
+                |r| r.get(0),
+            )?;
+            let mut trial = Trial {
+                id: TrialId(0),
+                study,
+                number: number as u64,
+                state: new.state.unwrap_or(TrialState::Running),
+                params: new.params.clone(),
+                value: None,
+                metrics: Default::default(),
+                intermediate: Default::default(),
+                budget: new.budget,
+                parent: new.parent,
+                user_attrs: new.user_attrs.clone(),
+                meta: new.meta.clone(),
+                message: None,
+                change,
+            };
+            tx.execute(
+                "INSERT INTO trials (study_id, number, state, change, claim, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![study.0, number, trial.state.as_str(), change as i64, new.claim, body_of(&trial)?],
+            )?;
+            trial.id = TrialId(tx.last_insert_rowid());
+            Ok(Ok(trial))
+        });
+        claim_result(result, new.claim.as_deref())
+    }
+
+    fn claim_waiting(&self, study: StudyId, meta: &Metadata) -> Result<Option<Trial>> {
+        self.write_try(|tx| {
+            let waiting = tx
+                .query_row(
+                    &format!(
+                        "SELECT {TRIAL_COLUMNS} FROM trials WHERE study_id = ?1 AND state = 'waiting' ORDER BY number LIMIT 1"
+                    ),
+                    [study.0],
+                    row_to_trial,
+                )
+                .optional()?;
+            let Some(mut trial) = waiting else { return Ok(Ok(None)) };
+            if let Err(e) = TrialUpdate::Meta(meta.clone()).apply(&mut trial) {
+                return Ok(Err(e));
+            }
+            trial.state = TrialState::Running;
+            trial.change = bump(tx)?;
+            save_trial(tx, &trial, None)?;
+            Ok(Ok(Some(trial)))
+        })
+    }
+
+    fn update_trial(&self, id: TrialId, update: &TrialUpdate) -> Result<Trial> {
+        let result = self.write_try(|tx| {
+            let Some(mut trial) = load_trial(tx, id)? else {
+                return Ok(Err(Error::TrialNotFound { id }));
+            };
+            if let Err(e) = update.apply(&mut trial) {
+                return Ok(Err(e));
+            }
+            trial.change = bump(tx)?;
+            save_trial(tx, &trial, update.claim())?;
+            Ok(Ok(trial))
+        });
+        claim_result(result, update.claim())
+    }
+
+    fn trial(&self, id: TrialId) -> Result<Trial> {
+        self.read(|c| load_trial(c, id))?
+            .ok_or(Error::TrialNotFound { id })
+    }
+
+    fn trials_since(&self, study: StudyId, since: u64) -> Result<Vec<Trial>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {TRIAL_COLUMNS} FROM trials WHERE study_id = ?1 AND change > ?2 ORDER BY number"
+            ))?;
+            let rows = stmt.query_map(params![study.0, since as i64], row_to_trial)?;
+            rows.collect()
+        })
+    }
+}
+
+/// Turns a unique-index violation on the claim column into `ClaimTaken`.
+fn claim_result<T>(result: Result<T>, claim: Option<&str>) -> Result<T> {
+    match (result, claim) {
+        (Err(Error::Storage(msg)), Some(key)) if msg.starts_with(CLAIM_CONFLICT) => {
+            Err(Error::ClaimTaken {
+                key: key.to_string(),
+            })
+        }
+        (other, _) => other,
+    }
+}
+
+const CLAIM_CONFLICT: &str = "claim conflict";
+
+fn map_err(path: &str, e: rusqlite::Error) -> Error {
+    if is_claim_conflict(&e) {
+        return Error::Storage(format!("{CLAIM_CONFLICT}: {e}"));
+    }
+    if let rusqlite::Error::SqliteFailure(f, _) = &e {
+        match f.code {
+            ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
+                return Error::CorruptDatabase {
+                    path: path.to_string(),
+                    reason: e.to_string(),
+                }
+            }
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                return Error::DatabaseLocked {
+                    path: path.to_string(),
+                    waited_ms: BUSY_TIMEOUT.as_millis() as u64,
+                }
+            }
+            ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied => {
+                return Error::Storage(format!(
+                    "cannot open or write {path}: {e}; check the path and its permissions"
+                ))
+            }
+            _ => {}
+        }
+    }
+    if let rusqlite::Error::FromSqlConversionFailure(..) = &e {
+        return Error::CorruptDatabase {
+            path: path.to_string(),
+            reason: format!("a stored record cannot be read: {e}"),
+        };
+    }
+    Error::Storage(format!("{path}: {e}"))
+}

@@ -1,0 +1,196 @@
+//! The changes a trial can go through, applied the same way by every
+//! back-end: a back-end loads the trial, calls [`TrialUpdate::apply`] and
+//! writes it back inside one transaction.
+
+use crate::{Error, Metadata, Params, Result, Trial, TrialState};
+use indexmap::IndexMap;
+
+/// One change to a trial.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrialUpdate {
+    /// Adds parameters (a proposal, or one define-by-run suggestion), and
+    /// optionally takes a claim key (a grid point).
+    SetParams {
+        /// Parameters to add or overwrite.
+        params: Params,
+        /// The budget to give it, if the searcher chose one.
+        budget: Option<f64>,
+        /// The trial it continues, if any.
+        parent: Option<crate::TrialId>,
+        /// The claim key to take.
+        claim: Option<String>,
+    },
+    /// Records an intermediate value.
+    Report {
+        /// The step (epoch, iteration).
+        step: u64,
+        /// The value at that step.
+        value: f64,
+    },
+    /// Finishes the trial.
+    Finish {
+        /// `Complete`, `Pruned` or `Failed`.
+        state: TrialState,
+        /// The objective value.
+        value: Option<f64>,
+        /// Other metrics.
+        metrics: IndexMap<String, f64>,
+        /// Why it failed, if it did.
+        message: Option<String>,
+        /// When it finished (RFC 3339).
+        finished: String,
+    },
+    /// Sets one user attribute.
+    UserAttr {
+        /// Attribute name.
+        key: String,
+        /// Attribute value.
+        value: serde_json::Value,
+    },
+    /// Merges metadata: fields given here replace those stored, `extra`
+    /// entries are added.
+    Meta(Metadata),
+    /// Puts a running trial back in the queue (its worker stopped).
+    Requeue,
+}
+
+impl TrialUpdate {
+    /// The claim key this update takes, if any.
+    pub fn claim(&self) -> Option<&str> {
+        match self {
+            TrialUpdate::SetParams { claim, .. } => claim.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Applies the change, refusing to touch a finished trial and to record
+    /// non-finite values.
+    pub fn apply(&self, trial: &mut Trial) -> Result<()> {
+        if trial.state.is_finished() {
+            return Err(Error::TrialFinished {
+                id: trial.id,
+                state: trial.state,
+            });
+        }
+        match self {
+            TrialUpdate::SetParams {
+                params,
+                budget,
+                parent,
+                ..
+            } => {
+                for (k, v) in params {
+                    trial.params.insert(k.clone(), v.clone());
+                }
+                trial.budget = budget.or(trial.budget);
+                trial.parent = parent.or(trial.parent);
+            }
+            TrialUpdate::Report { step, value } => {
+                if !value.is_finite() {
+                    return Err(Error::NonFiniteValue {
+                        id: trial.id,
+                        what: format!("the value reported at step {step}"),
+                        value: *value,
+                    });
+                }
+                trial.intermediate.insert(*step, *value);
+            }
+            TrialUpdate::Finish {
+                state,
+                value,
+                metrics,
+                message,
+                finished,
+            } => {
+                finish(trial, *state, *value, metrics, message.clone())?;
+                trial.meta.finished = Some(finished.clone());
+            }
+            TrialUpdate::UserAttr { key, value } => {
+                trial.user_attrs.insert(key.clone(), value.clone());
+            }
+            TrialUpdate::Meta(meta) => merge_meta(&mut trial.meta, meta),
+            TrialUpdate::Requeue => {
+                if trial.state != TrialState::Running {
+                    return Err(Error::InvalidTell {
+                        id: trial.id,
+                        reason: format!(
+                            "only a running trial can be re-queued, this one is {}",
+                            trial.state
+                        ),
+                    });
+                }
+                trial.state = TrialState::Waiting;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn finish(
+    trial: &mut Trial,
+    state: TrialState,
+    value: Option<f64>,
+    metrics: &IndexMap<String, f64>,
+    message: Option<String>,
+) -> Result<()> {
+    let id = trial.id;
+    for (name, v) in metrics {
+        if !v.is_finite() && state != TrialState::Failed {
+            return Err(Error::NonFiniteValue {
+                id,
+                what: format!("metric '{name}'"),
+                value: *v,
+            });
+        }
+    }
+    let value = match (state, value) {
+        (TrialState::Complete, None) => {
+            return Err(Error::InvalidTell {
+                id,
+                reason: "a complete trial needs an objective value".into(),
+            })
+        }
+        (TrialState::Pruned, None) => trial.last_intermediate().map(|(_, v)| v),
+        (_, v) => v,
+    };
+    match (state, value) {
+        (TrialState::Failed, v) => trial.value = v.filter(|x| x.is_finite()),
+        (_, Some(v)) if !v.is_finite() => {
+            return Err(Error::NonFiniteValue {
+                id,
+                what: "the objective value".into(),
+                value: v,
+            })
+        }
+        (TrialState::Complete | TrialState::Pruned, v) => trial.value = v,
+        (other, _) => {
+            return Err(Error::InvalidTell {
+                id,
+                reason: format!("a trial cannot finish as {other}"),
+            })
+        }
+    }
+    trial.state = state;
+    trial
+        .metrics
+        .extend(metrics.iter().map(|(k, v)| (k.clone(), *v)));
+    trial.message = message;
+    Ok(())
+}
+
+fn merge_meta(into: &mut Metadata, from: &Metadata) {
+    macro_rules! take {
+        ($($field:ident),*) => { $( if from.$field.is_some() { into.$field = from.$field.clone(); } )* };
+    }
+    take!(
+        seed,
+        host,
+        pid,
+        started,
+        finished,
+        code_version,
+        data_version
+    );
+    into.extra
+        .extend(from.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+}

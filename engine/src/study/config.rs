@@ -1,0 +1,104 @@
+//! What defines a study: its name, direction, space, searcher and seed.
+
+use crate::{Direction, Error, Result, Space};
+use serde::{Deserialize, Serialize};
+
+/// A searcher by registry name, with its JSON settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearcherSpec {
+    /// The registry name (`random`, `grid`, `tpe`, ...).
+    pub name: String,
+    /// Its settings; `null` or `{}` for the defaults.
+    #[serde(default)]
+    pub settings: serde_json::Value,
+}
+
+impl SearcherSpec {
+    /// A searcher with default settings.
+    pub fn named(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            settings: serde_json::Value::Null,
+        }
+    }
+}
+
+/// Everything that defines a study. Stored with it, so a study opened
+/// later, from another process or machine, searches the same way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudyConfig {
+    /// Unique in its storage.
+    pub name: String,
+    /// Whether smaller or larger objective values are better.
+    #[serde(default)]
+    pub direction: Direction,
+    /// The search space; empty for a define-by-run study, whose space grows
+    /// as trials suggest parameters.
+    #[serde(default)]
+    pub space: Space,
+    /// The searcher.
+    pub searcher: SearcherSpec,
+    /// The seed every trial's random stream derives from.
+    pub seed: u64,
+    /// The name of the metric that is the objective (for scripts that print
+    /// several); `None` means the value told directly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objective: Option<String>,
+}
+
+impl StudyConfig {
+    /// A minimizing, define-by-run study named `name`, searched at random,
+    /// with a fresh seed.
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            direction: Direction::Minimize,
+            space: Space::empty(),
+            searcher: SearcherSpec::named("random"),
+            seed: crate::seed::fresh_seed(),
+            objective: None,
+        }
+    }
+
+    /// Sets the direction.
+    pub fn direction(mut self, direction: Direction) -> Self {
+        self.direction = direction;
+        self
+    }
+
+    /// Sets the space.
+    pub fn space(mut self, space: Space) -> Self {
+        self.space = space;
+        self
+    }
+
+    /// Sets the searcher and its settings.
+    pub fn searcher(mut self, name: &str, settings: serde_json::Value) -> Self {
+        self.searcher = SearcherSpec {
+            name: name.to_string(),
+            settings,
+        };
+        self
+    }
+
+    /// Sets the seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Checks the name.
+    pub fn validate(&self) -> Result<()> {
+        let name = self.name.trim();
+        if name.is_empty() {
+            return Err(Error::InvalidStudy("a study needs a non-empty name".into()));
+        }
+        if name.len() != self.name.len() || self.name.chars().any(char::is_control) {
+            return Err(Error::InvalidStudy(format!(
+                "study name {:?} has leading/trailing spaces or control characters",
+                self.name
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,615 @@
+//! [`Study`]: ask, tell, report, enqueue; the searcher sees the full
+//! history, refreshed incrementally before every proposal.
+
+use super::history::History;
+use super::{Outcome, StudyConfig};
+use crate::seed::{trial_rng, trial_seed};
+use crate::space::SpaceChange;
+use crate::storage::{StudyRecord, TrialUpdate};
+use crate::{
+    Error, Metadata, NewTrial, Param, Params, Proposal, Registry, Result, SearchContext, Searcher,
+    Space, Storage, StudyId, Trial, TrialId, TrialState, Value,
+};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How many times a proposal whose claim another worker took is retried.
+const CLAIM_RETRIES: usize = 64;
+
+/// A study opened in a storage.
+///
+/// ```
+/// use hyperspace_engine::{open_storage, Outcome, Registry, Space, Study, StudyConfig};
+/// # use hyperspace_engine::{Proposal, SearchContext, Searcher, SearchError};
+/// # #[derive(Debug)] struct Centre;
+/// # impl Searcher for Centre {
+/// #     fn sample_relative(&mut self, _: &SearchContext<'_>, space: &Space, _: &mut dyn rand::RngCore)
+/// #         -> Result<Proposal, SearchError> {
+/// #         Ok(Proposal::new(space.entries().iter().map(|e| (e.name.clone(), e.param.from_unit(0.5))).collect()))
+/// #     }
+/// # }
+/// let mut registry = Registry::new();
+/// registry.register("centre", |_| Ok(Box::new(Centre)));
+/// let storage = open_storage(":memory:").unwrap();
+/// let config = StudyConfig::new("demo")
+///     .space(Space::parse("x=float(-5,5)").unwrap())
+///     .searcher("centre", serde_json::Value::Null)
+///     .seed(1);
+/// let mut study = Study::create(storage, config, &registry).unwrap();
+/// let trial = study.ask().unwrap();
+/// let x = trial.params["x"].as_f64().unwrap();
+/// study.tell(trial.id, Outcome::complete(x * x)).unwrap();
+/// assert_eq!(study.best_trial().unwrap().unwrap().value, Some(0.0));
+/// ```
+#[derive(Debug)]
+pub struct Study {
+    storage: Arc<dyn Storage>,
+    record: StudyRecord,
+    searcher: Box<dyn Searcher>,
+    history: History,
+    /// Relative proposals of open define-by-run trials, made at their first
+    /// suggestion and used for the parameters they cover.
+    relative: HashMap<TrialId, Params>,
+    host: Option<String>,
+}
+
+impl Study {
+    /// Creates a new study; fails if the name is taken.
+    pub fn create(
+        storage: Arc<dyn Storage>,
+        config: StudyConfig,
+        registry: &Registry,
+    ) -> Result<Study> {
+        config.validate()?;
+        let searcher = registry.build(&config.searcher.name, &config.searcher.settings)?;
+        let record = storage.create_study(&config)?;
+        Ok(Self::with(storage, record, searcher))
+    }
+
+    /// Opens an existing study by name.
+    pub fn load(storage: Arc<dyn Storage>, name: &str, registry: &Registry) -> Result<Study> {
+        let record = storage
+            .find_study(name)?
+            .ok_or_else(|| Error::StudyNotFound {
+                name: name.to_string(),
+                storage: storage.describe(),
+            })?;
+        let searcher = registry.build(
+            &record.config.searcher.name,
+            &record.config.searcher.settings,
+        )?;
+        Ok(Self::with(storage, record, searcher))
+    }
+
+    /// Opens the study `config` names, creating it if it does not exist. An
+    /// existing study keeps its seed and searcher; its direction must match,
+    /// and its space may grow to `config.space` (see [`Study::extend_space`]).
+    pub fn open(
+        storage: Arc<dyn Storage>,
+        config: StudyConfig,
+        registry: &Registry,
+    ) -> Result<Study> {
+        if storage.find_study(&config.name)?.is_none() {
+            match Study::create(storage.clone(), config.clone(), registry) {
+                Err(Error::StudyExists { .. }) => {} // another process was first
+                other => return other,
+            }
+        }
+        let mut study = Study::load(storage, &config.name, registry)?;
+        if study.config().direction != config.direction {
+            return Err(Error::InvalidStudy(format!(
+                "study '{}' exists and is set to {}, not {}",
+                config.name,
+                study.config().direction,
+                config.direction
+            )));
+        }
+        if !config.space.is_empty() && config.space != study.record.config.space {
+            study.extend_space(&config.space, false)?;
+        }
+        Ok(study)
+    }
+
+    fn with(storage: Arc<dyn Storage>, record: StudyRecord, searcher: Box<dyn Searcher>) -> Study {
+        let host = gethostname::gethostname().into_string().ok();
+        Study {
+            storage,
+            record,
+            searcher,
+            history: History::default(),
+            relative: HashMap::new(),
+            host,
+        }
+    }
+
+    /// The study's id in its storage.
+    pub fn id(&self) -> StudyId {
+        self.record.id
+    }
+
+    /// The study's name.
+    pub fn name(&self) -> &str {
+        &self.record.config.name
+    }
+
+    /// The study's configuration, as stored.
+    pub fn config(&self) -> &StudyConfig {
+        &self.record.config
+    }
+
+    /// The study's space (for define-by-run studies, what was met so far).
+    pub fn space(&self) -> &Space {
+        &self.record.config.space
+    }
+
+    /// The storage the study lives in.
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.storage
+    }
+
+    /// Every trial, refreshed from storage.
+    pub fn trials(&mut self) -> Result<&[Trial]> {
+        self.refresh()?;
+        Ok(self.history.trials())
+    }
+
+    /// The best complete trial, if any.
+    pub fn best_trial(&mut self) -> Result<Option<Trial>> {
+        let direction = self.record.config.direction;
+        let best = self
+            .trials()?
+            .iter()
+            .filter(|t| t.state == TrialState::Complete)
+            .filter_map(|t| t.value.map(|v| (t, v)))
+            .fold(None::<(&Trial, f64)>, |best, (t, v)| match best {
+                Some((_, b)) if !direction.better(v, b) => best,
+                _ => Some((t, v)),
+            });
+        Ok(best.map(|(t, _)| t.clone()))
+    }
+
+    fn refresh(&mut self) -> Result<()> {
+        self.history.refresh(
+            self.storage.as_ref(),
+            self.record.id,
+            &self.record.config.space,
+        )
+    }
+
+    fn metadata(&self, number: Option<u64>) -> Metadata {
+        Metadata {
+            seed: number.map(|n| trial_seed(self.record.config.seed, n)),
+            host: self.host.clone(),
+            pid: Some(std::process::id()),
+            started: Some(crate::now()),
+            ..Metadata::default()
+        }
+    }
+
+    /// Grows (or, with `force`, otherwise changes) the study's space. Older
+    /// trials read as having had the defaults of added parameters.
+    pub fn extend_space(&mut self, new: &Space, force: bool) -> Result<SpaceChange> {
+        let name = self.record.config.name.clone();
+        let has_trials = !self.trials()?.is_empty();
+        let change = self
+            .record
+            .config
+            .space
+            .evolve_to(new, force || !has_trials, &name)?;
+        let target = new.clone();
+        let stored = self
+            .storage
+            .update_space(self.record.id, &|current: &Space| {
+                // Check again against what is stored now: another process may
+                // have changed it since this study was loaded.
+                current.evolve_to(&target, force || !has_trials, &name)?;
+                Ok(target.clone())
+            })?;
+        self.record.config.space = stored;
+        self.history.reload(
+            self.storage.as_ref(),
+            self.record.id,
+            &self.record.config.space,
+        )?;
+        Ok(change)
+    }
+
+    /// Asks for a new trial over the study's space (define-and-run): a
+    /// queued trial if there is one, else the searcher's proposal. The trial
+    /// is running and holds a value for every active parameter.
+    pub fn ask(&mut self) -> Result<Trial> {
+        if self.record.config.space.is_empty() {
+            return Err(Error::InvalidStudy(format!(
+                "study '{}' has no space; give one (ask_in), or use ask_open and suggest (define-by-run)",
+                self.name()
+            )));
+        }
+        let space = self.record.config.space.clone();
+        self.ask_space(&space)
+    }
+
+    /// Asks for a new trial over `space`, which becomes (or grows) the
+    /// study's space.
+    pub fn ask_in(&mut self, space: &Space) -> Result<Trial> {
+        if space != &self.record.config.space {
+            self.extend_space(space, false)?;
+        }
+        self.ask()
+    }
+
+    fn ask_space(&mut self, space: &Space) -> Result<Trial> {
+        if let Some(queued) = self.claim_queued()? {
+            return self.complete_queued(queued, space);
+        }
+        // Propose for the number this trial will most likely get, before
+        // creating it, so that a searcher with nothing to propose (an
+        // exhausted grid) leaves no trial behind.
+        self.refresh()?;
+        let expected = self.history.trials().len() as u64;
+        let early = self.propose(space, expected)?;
+        let trial = self.storage.create_trial(
+            self.record.id,
+            &NewTrial {
+                state: Some(TrialState::Running),
+                meta: self.metadata(None),
+                ..NewTrial::default()
+            },
+        )?;
+        let seed = trial_seed(self.record.config.seed, trial.number);
+        self.storage.update_trial(
+            trial.id,
+            &TrialUpdate::Meta(Metadata {
+                seed: Some(seed),
+                ..Metadata::default()
+            }),
+        )?;
+        let mut proposal = if trial.number == expected {
+            Some(early)
+        } else {
+            None
+        };
+        for _ in 0..CLAIM_RETRIES {
+            let p = match proposal.take() {
+                Some(p) => p,
+                None => match self.propose(space, trial.number) {
+                    Ok(p) => p,
+                    Err(e) => return Err(self.fail_after(trial.id, e)),
+                },
+            };
+            let params = match space.check_config(&p.params) {
+                Ok(params) => params,
+                Err(e) => {
+                    let e = Error::Search(crate::SearchError::Failed {
+                        searcher: self.record.config.searcher.name.clone(),
+                        reason: format!("proposed an invalid configuration: {e}"),
+                    });
+                    return Err(self.fail_after(trial.id, e));
+                }
+            };
+            let update = TrialUpdate::SetParams {
+                params,
+                budget: p.budget,
+                parent: p.parent,
+                claim: p.claim,
+            };
+            match self.storage.update_trial(trial.id, &update) {
+                Err(Error::ClaimTaken { .. }) => continue,
+                other => return other,
+            }
+        }
+        let e = Error::Storage(format!(
+            "{CLAIM_RETRIES} proposals in a row were taken by other workers; the searcher may be out of points"
+        ));
+        Err(self.fail_after(trial.id, e))
+    }
+
+    /// Marks a trial failed after the searcher could not fill it, so it is
+    /// not left running, and returns the original error.
+    fn fail_after(&self, id: TrialId, error: Error) -> Error {
+        let update = TrialUpdate::Finish {
+            state: TrialState::Failed,
+            value: None,
+            metrics: Default::default(),
+            message: Some(format!("no configuration: {error}")),
+            finished: crate::now(),
+        };
+        // The original error is what the caller needs; a failure to record
+        // the failure would surface on the next storage call anyway.
+        let _ = self.storage.update_trial(id, &update);
+        error
+    }
+
+    fn propose(&mut self, space: &Space, number: u64) -> Result<Proposal> {
+        self.refresh()?;
+        let ctx = context(&self.record, &self.history, number);
+        let mut rng = trial_rng(self.record.config.seed, number);
+        Ok(self.searcher.sample_relative(&ctx, space, &mut rng)?)
+    }
+
+    fn claim_queued(&mut self) -> Result<Option<Trial>> {
+        let meta = self.metadata(None);
+        let Some(trial) = self.storage.claim_waiting(self.record.id, &meta)? else {
+            return Ok(None);
+        };
+        let seed = Metadata {
+            seed: Some(trial_seed(self.record.config.seed, trial.number)),
+            ..Metadata::default()
+        };
+        Ok(Some(
+            self.storage
+                .update_trial(trial.id, &TrialUpdate::Meta(seed))?,
+        ))
+    }
+
+    /// A queued trial may fix only some parameters: the searcher fills in
+    /// the rest.
+    fn complete_queued(&mut self, trial: Trial, space: &Space) -> Result<Trial> {
+        let fixed = match space.check_partial(&trial.params) {
+            Ok(p) => p,
+            Err(e) => return Err(self.fail_after(trial.id, e)),
+        };
+        if space.check_config(&fixed).is_ok() {
+            return self.storage.update_trial(
+                trial.id,
+                &TrialUpdate::SetParams {
+                    params: space.check_config(&fixed)?,
+                    budget: None,
+                    parent: None,
+                    claim: None,
+                },
+            );
+        }
+        let proposal = match self.propose(space, trial.number) {
+            Ok(p) => p,
+            Err(e) => return Err(self.fail_after(trial.id, e)),
+        };
+        let mut params = fixed;
+        let mut rng = trial_rng(self.record.config.seed, trial.number);
+        for (i, entry) in space.entries().iter().enumerate() {
+            if params.contains_key(&entry.name) || !space.is_active(i, &params) {
+                continue;
+            }
+            let value = match proposal.params.get(&entry.name) {
+                Some(v) => v.clone(),
+                None => entry.param.from_unit(rand::Rng::random::<f64>(&mut rng)),
+            };
+            params.insert(entry.name.clone(), value);
+        }
+        let params = match space.check_config(&params) {
+            Ok(p) => p,
+            Err(e) => return Err(self.fail_after(trial.id, e)),
+        };
+        self.storage.update_trial(
+            trial.id,
+            &TrialUpdate::SetParams {
+                params,
+                budget: None,
+                parent: None,
+                claim: None,
+            },
+        )
+    }
+
+    /// Starts a define-by-run trial: a queued one if there is one, else a new
+    /// running trial with no parameters yet. Its parameters come from
+    /// [`Study::suggest`].
+    pub fn ask_open(&mut self) -> Result<Trial> {
+        if let Some(queued) = self.claim_queued()? {
+            return Ok(queued);
+        }
+        let trial = self.storage.create_trial(
+            self.record.id,
+            &NewTrial {
+                state: Some(TrialState::Running),
+                meta: self.metadata(None),
+                ..NewTrial::default()
+            },
+        )?;
+        let seed = Metadata {
+            seed: Some(trial_seed(self.record.config.seed, trial.number)),
+            ..Metadata::default()
+        };
+        self.storage
+            .update_trial(trial.id, &TrialUpdate::Meta(seed))
+    }
+
+    /// The value of parameter `name` in a define-by-run trial: the value it
+    /// already has (a queued trial, or a repeated call), else the searcher's.
+    /// Parameters that every finished trial shares are proposed jointly, at
+    /// the trial's first suggestion; others one by one.
+    pub fn suggest(&mut self, id: TrialId, name: &str, param: &Param) -> Result<Value> {
+        let trial = self.storage.trial(id)?;
+        self.check_mine(&trial)?;
+        if trial.state.is_finished() {
+            return Err(Error::TrialFinished {
+                id,
+                state: trial.state,
+            });
+        }
+        if let Some(existing) = trial.params.get(name) {
+            return param
+                .coerce(existing)
+                .map_err(|reason| Error::InvalidConfig {
+                    param: name.to_string(),
+                    reason,
+                });
+        }
+        if self
+            .record
+            .config
+            .space
+            .get(name)
+            .is_none_or(|e| !e.param.same_distribution(param))
+        {
+            let (n, p) = (name.to_string(), param.clone());
+            self.record.config.space = self
+                .storage
+                .update_space(self.record.id, &|s: &Space| s.with_param(&n, &p))?;
+        }
+        if !self.relative.contains_key(&id) {
+            let relative = self.relative_proposal(trial.number)?;
+            self.relative.insert(id, relative);
+        }
+        let value = match self.relative.get(&id).and_then(|r| r.get(name)) {
+            Some(v) => v.clone(),
+            None => {
+                self.refresh()?;
+                let ctx = context(&self.record, &self.history, trial.number);
+                let mut rng = param_rng(self.record.config.seed, trial.number, name);
+                self.searcher
+                    .sample_independent(&ctx, name, param, &mut rng)?
+            }
+        };
+        let mut params = Params::new();
+        params.insert(name.to_string(), value.clone());
+        self.storage.update_trial(
+            id,
+            &TrialUpdate::SetParams {
+                params,
+                budget: None,
+                parent: None,
+                claim: None,
+            },
+        )?;
+        Ok(value)
+    }
+
+    /// The searcher's joint proposal over the parameters every finished
+    /// trial has (Optuna's intersection search space).
+    fn relative_proposal(&mut self, number: u64) -> Result<Params> {
+        self.refresh()?;
+        let space = &self.record.config.space;
+        let mut finished = self
+            .history
+            .trials()
+            .iter()
+            .filter(|t| t.finished_value().is_some())
+            .peekable();
+        if finished.peek().is_none() {
+            return Ok(Params::new());
+        }
+        let shared: Vec<_> = space
+            .entries()
+            .iter()
+            .filter(|e| e.condition.is_none())
+            .filter(|e| {
+                self.history
+                    .trials()
+                    .iter()
+                    .filter(|t| t.finished_value().is_some())
+                    .all(|t| t.params.contains_key(&e.name))
+            })
+            .cloned()
+            .collect();
+        if shared.is_empty() {
+            return Ok(Params::new());
+        }
+        let relative_space = Space::from_entries(shared)?;
+        let ctx = context(&self.record, &self.history, number);
+        let mut rng = trial_rng(self.record.config.seed, number);
+        let proposal = self
+            .searcher
+            .sample_relative(&ctx, &relative_space, &mut rng)?;
+        Ok(proposal.params)
+    }
+
+    fn check_mine(&self, trial: &Trial) -> Result<()> {
+        if trial.study != self.record.id {
+            return Err(Error::WrongStudy { id: trial.id });
+        }
+        Ok(())
+    }
+
+    /// Records an intermediate value of a running trial.
+    pub fn report(&self, id: TrialId, step: u64, value: f64) -> Result<Trial> {
+        self.check_mine(&self.storage.trial(id)?)?;
+        self.storage
+            .update_trial(id, &TrialUpdate::Report { step, value })
+    }
+
+    /// Sets a user attribute on a trial.
+    pub fn set_user_attr(&self, id: TrialId, key: &str, value: serde_json::Value) -> Result<Trial> {
+        self.check_mine(&self.storage.trial(id)?)?;
+        self.storage.update_trial(
+            id,
+            &TrialUpdate::UserAttr {
+                key: key.to_string(),
+                value,
+            },
+        )
+    }
+
+    /// Adds reproducibility metadata to a trial (code and data versions, the
+    /// command line, ...).
+    pub fn set_metadata(&self, id: TrialId, meta: Metadata) -> Result<Trial> {
+        self.check_mine(&self.storage.trial(id)?)?;
+        self.storage.update_trial(id, &TrialUpdate::Meta(meta))
+    }
+
+    /// Finishes a trial. A NaN or infinite value is refused, unless the
+    /// outcome says to record it as a failure.
+    pub fn tell(&mut self, id: TrialId, outcome: Outcome) -> Result<Trial> {
+        self.check_mine(&self.storage.trial(id)?)?;
+        let outcome = outcome.settle();
+        let update = TrialUpdate::Finish {
+            state: outcome.state,
+            value: outcome.value,
+            metrics: outcome.metrics,
+            message: outcome.message,
+            finished: crate::now(),
+        };
+        let trial = self.storage.update_trial(id, &update)?;
+        self.relative.remove(&id);
+        Ok(trial)
+    }
+
+    /// Puts a running trial back in the queue (its worker is stopping).
+    pub fn requeue(&mut self, id: TrialId) -> Result<Trial> {
+        self.check_mine(&self.storage.trial(id)?)?;
+        self.relative.remove(&id);
+        self.storage.update_trial(id, &TrialUpdate::Requeue)
+    }
+
+    /// Queues a configuration; `ask` serves queued trials before asking the
+    /// searcher. Parameters may be partial: the searcher fills in the rest.
+    pub fn enqueue(&self, params: Params) -> Result<Trial> {
+        self.enqueue_trial(NewTrial {
+            params,
+            ..NewTrial::default()
+        })
+    }
+
+    /// Queues a trial with a budget, parent and attributes.
+    pub fn enqueue_trial(&self, mut new: NewTrial) -> Result<Trial> {
+        let space = &self.record.config.space;
+        if !space.is_empty() {
+            new.params = space.check_partial(&new.params)?;
+        }
+        new.state = Some(TrialState::Waiting);
+        self.storage.create_trial(self.record.id, &new)
+    }
+}
+
+/// What the searcher sees of a study, for trial `number`. A free function
+/// so the searcher can be borrowed mutably beside it.
+fn context<'a>(record: &'a StudyRecord, history: &'a History, number: u64) -> SearchContext<'a> {
+    SearchContext {
+        space: &record.config.space,
+        trials: history.trials(),
+        direction: record.config.direction,
+        study_seed: record.config.seed,
+        trial_number: number,
+    }
+}
+
+/// The stream of one define-by-run parameter's independent draw: derived
+/// from the trial and the name, so the order of suggestions does not matter.
+fn param_rng(study_seed: u64, number: u64, name: &str) -> ChaCha8Rng {
+    // FNV-1a: stable across runs and platforms, unlike `DefaultHasher`.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    ChaCha8Rng::seed_from_u64(trial_seed(trial_seed(study_seed, number), hash))
+}

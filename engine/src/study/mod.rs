@@ -1,0 +1,11 @@
+//! The study: drives the loop of asking the searcher, recording trials in
+//! storage and handing the full history back to the searcher.
+
+mod config;
+mod driver;
+mod history;
+mod outcome;
+
+pub use config::{SearcherSpec, StudyConfig};
+pub use driver::Study;
+pub use outcome::{NonFinite, Outcome};

@@ -1,0 +1,230 @@
+//! Trials: one evaluated (or queued, or running) configuration and all that
+//! is known about it.
+
+use crate::{Error, Params, Result};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A trial's id, unique in its storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TrialId(pub i64);
+
+impl fmt::Display for TrialId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A study's id, unique in its storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StudyId(pub i64);
+
+/// Where a trial is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrialState {
+    /// Queued: fixed parameters, waiting for a worker.
+    Waiting,
+    /// Handed out, no result yet.
+    Running,
+    /// Finished with an objective value.
+    Complete,
+    /// Stopped early by a pruner; its value is its last intermediate value.
+    Pruned,
+    /// Failed: crashed, timed out, or gave no usable value.
+    Failed,
+}
+
+impl TrialState {
+    /// Whether the trial can no longer change.
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            TrialState::Complete | TrialState::Pruned | TrialState::Failed
+        )
+    }
+
+    /// The lowercase name used in storage and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrialState::Waiting => "waiting",
+            TrialState::Running => "running",
+            TrialState::Complete => "complete",
+            TrialState::Pruned => "pruned",
+            TrialState::Failed => "failed",
+        }
+    }
+
+    /// Parses a state name.
+    pub fn parse(text: &str) -> Result<TrialState> {
+        Ok(match text {
+            "waiting" => TrialState::Waiting,
+            "running" => TrialState::Running,
+            "complete" => TrialState::Complete,
+            "pruned" => TrialState::Pruned,
+            "failed" => TrialState::Failed,
+            other => {
+                return Err(Error::Storage(format!(
+                    "unknown trial state '{other}' (expected waiting, running, complete, pruned or failed)"
+                )))
+            }
+        })
+    }
+}
+
+impl fmt::Display for TrialState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether smaller or larger objective values are better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Smaller is better.
+    #[default]
+    Minimize,
+    /// Larger is better.
+    Maximize,
+}
+
+impl Direction {
+    /// Whether `a` is strictly better than `b`.
+    pub fn better(self, a: f64, b: f64) -> bool {
+        match self {
+            Direction::Minimize => a < b,
+            Direction::Maximize => a > b,
+        }
+    }
+
+    /// The value as a loss: itself when minimizing, negated when maximizing.
+    pub fn to_loss(self, value: f64) -> f64 {
+        match self {
+            Direction::Minimize => value,
+            Direction::Maximize => -value,
+        }
+    }
+
+    /// Parses `minimize`/`min` or `maximize`/`max`.
+    pub fn parse(text: &str) -> Result<Direction> {
+        match text {
+            "minimize" | "min" => Ok(Direction::Minimize),
+            "maximize" | "max" => Ok(Direction::Maximize),
+            other => Err(Error::InvalidStudy(format!(
+                "direction '{other}' is neither minimize nor maximize"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::Minimize => "minimize",
+            Direction::Maximize => "maximize",
+        })
+    }
+}
+
+/// What is needed to reproduce a trial, and when it ran.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Metadata {
+    /// The seed of the trial's random stream, derived from the study's seed
+    /// and the trial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// The machine that ran it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The process that ran it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// When it was handed out (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
+    /// When it finished (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished: Option<String>,
+    /// The code's version (a git commit, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_version: Option<String>,
+    /// The data's version, as the user names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_version: Option<String>,
+    /// Anything else worth keeping (command line, exit code, ...).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub extra: IndexMap<String, serde_json::Value>,
+}
+
+/// A trial as storage holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trial {
+    /// Unique in the storage.
+    pub id: TrialId,
+    /// The study it belongs to.
+    pub study: StudyId,
+    /// Dense per study, from 0, in order of creation.
+    pub number: u64,
+    /// Where it is in its life.
+    pub state: TrialState,
+    /// Its configuration (for a define-by-run trial, what was suggested so far).
+    pub params: Params,
+    /// The objective value, once complete (or pruned with a last value).
+    pub value: Option<f64>,
+    /// Other named metrics.
+    pub metrics: IndexMap<String, f64>,
+    /// Intermediate objective values by step.
+    pub intermediate: BTreeMap<u64, f64>,
+    /// The budget (epochs, samples, ...) it was given, for multi-fidelity.
+    pub budget: Option<f64>,
+    /// The trial it continues or re-runs.
+    pub parent: Option<TrialId>,
+    /// Anything the user attached.
+    pub user_attrs: IndexMap<String, serde_json::Value>,
+    /// Reproducibility metadata.
+    pub meta: Metadata,
+    /// Why it failed, if it did.
+    pub message: Option<String>,
+    /// The storage's change counter at its last change.
+    pub change: u64,
+}
+
+impl Trial {
+    /// The objective value of a finished trial that has one.
+    pub fn finished_value(&self) -> Option<f64> {
+        match self.state {
+            TrialState::Complete | TrialState::Pruned => self.value,
+            _ => None,
+        }
+    }
+
+    /// The last intermediate value, by step.
+    pub fn last_intermediate(&self) -> Option<(u64, f64)> {
+        self.intermediate.iter().next_back().map(|(s, v)| (*s, *v))
+    }
+}
+
+/// What a new trial starts with.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NewTrial {
+    /// `Waiting` (queued) or `Running` (handed out).
+    pub state: Option<TrialState>,
+    /// Fixed parameters (all, some, or none).
+    pub params: Params,
+    /// Budget, for multi-fidelity searchers.
+    pub budget: Option<f64>,
+    /// The trial it continues.
+    pub parent: Option<TrialId>,
+    /// User attributes.
+    pub user_attrs: IndexMap<String, serde_json::Value>,
+    /// Metadata known at creation.
+    pub meta: Metadata,
+    /// A key no other trial of the study may hold (a grid point), so two
+    /// workers never run the same point.
+    pub claim: Option<String>,
+}
