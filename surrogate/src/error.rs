@@ -12,4 +12,69 @@ pub enum SurrogateError {
         /// Dimensions supported.
         max: usize,
     },
+
+    /// A Parzen estimator's prior weight was negative, infinite or NaN.
+    #[error("prior_weight must be a finite number >= 0, got {value}; use 1.0 (the usual choice) or 0.0 to drop the prior")]
+    InvalidPriorWeight {
+        /// The rejected value.
+        value: f64,
+    },
+    /// A Parzen estimator was given no dimensions.
+    #[error("a Parzen estimator needs at least one dimension; pass one `Dimension` per column")]
+    NoDimensions,
+    /// A discrete dimension with no levels or a categorical one with no choices.
+    #[error("dimension {dimension} has no values (0 levels or choices); give it at least 1, or leave it out")]
+    EmptyDimension {
+        /// Index of the dimension.
+        dimension: usize,
+    },
+    /// The observation matrix has a different number of columns than there are dimensions.
+    #[error("observations have {columns} columns but {dimensions} dimensions were described; pass one `Dimension` per column")]
+    DimensionMismatch {
+        /// Columns of the observation matrix.
+        columns: usize,
+        /// Dimension descriptions given.
+        dimensions: usize,
+    },
+    /// The weights vector and the observation matrix disagree on the number of observations.
+    #[error("{weights} weights were given for {observations} observations; pass exactly one weight per observation row")]
+    WeightCountMismatch {
+        /// Length of the weight vector.
+        weights: usize,
+        /// Rows of the observation matrix.
+        observations: usize,
+    },
+    /// An observation weight was negative, infinite or NaN.
+    #[error("weight {index} is {value}; observation weights must be finite and >= 0")]
+    InvalidWeight {
+        /// Index of the offending weight.
+        index: usize,
+        /// Its value.
+        value: f64,
+    },
+    /// Every observation weighs 0 and the prior was dropped, so there is no density.
+    #[error("all observation weights are 0 and prior_weight is 0, which leaves no density; give some observation a positive weight or use a positive prior_weight")]
+    ZeroTotalWeight,
+    /// An observation coordinate was NaN or outside the unit interval.
+    #[error("observation {row}, dimension {dimension} is {value}, outside [0, 1]; map parameters to the unit interval before fitting")]
+    ObservationOutOfRange {
+        /// Observation row.
+        row: usize,
+        /// Dimension (column).
+        dimension: usize,
+        /// The offending coordinate.
+        value: f64,
+    },
+    /// A categorical coordinate was not the index of one of its choices.
+    #[error("observation {row}, dimension {dimension} is {value}, not a category index in 0..{choices}; store categories as 0.0, 1.0, ...")]
+    InvalidCategory {
+        /// Observation row.
+        row: usize,
+        /// Dimension (column).
+        dimension: usize,
+        /// The offending coordinate.
+        value: f64,
+        /// Number of choices of that dimension.
+        choices: usize,
+    },
 }

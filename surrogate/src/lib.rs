@@ -5,6 +5,7 @@
 //! `hyperspace-searchers` translate a study's history into these terms.
 //!
 //! - [`sobol`]: scrambled Sobol points, for quasi-random start-up designs.
+//! - [`parzen`]: Parzen estimators (kernel mixtures on the unit cube), TPE's density models.
 //!
 //! ```
 //! use hyperspace_surrogate::sobol::SobolSequence;
@@ -16,6 +17,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod error;
+pub mod parzen;
 pub mod sobol;
 
 pub use error::SurrogateError;

@@ -1,0 +1,167 @@
+//! Kernel widths for numeric (continuous and discrete) dimensions.
+
+use super::settings::Bandwidth;
+
+/// The prior kernel's centre: the middle of the unit interval.
+pub(crate) const PRIOR_MU: f64 = 0.5;
+/// The prior kernel's width: the whole interval, so it is nearly flat
+/// (Gaussian with σ = 1 truncated to `[0, 1]` varies by a factor e^(1/8)).
+pub(crate) const PRIOR_SIGMA: f64 = 1.0;
+/// Scott's rule constant for a unit-range variable, as Optuna uses it.
+const SCOTT_SCALE: f64 = 0.2;
+/// The magic clip never lets a kernel be narrower than 1/100 of the interval.
+const MAGIC_CLIP_MAX_DIVISOR: f64 = 100.0;
+
+/// What a bandwidth rule needs to know besides the kernel centres.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BandwidthContext {
+    /// The rule.
+    pub rule: Bandwidth,
+    /// Whether the ends of the interval count as neighbours (magic clip).
+    pub consider_endpoints: bool,
+    /// Whether the prior kernel is part of the mixture; its centre then
+    /// counts as a neighbour (magic clip), as in Hyperopt and Optuna.
+    pub with_prior: bool,
+    /// Number of dimensions modelled jointly (Scott's rule).
+    pub joint_dimensions: usize,
+}
+
+/// Width of each observation's kernel, for centres `mus` in `[0, 1]`.
+pub(crate) fn bandwidths(mus: &[f64], ctx: &BandwidthContext) -> Vec<f64> {
+    let n = mus.len();
+    let sigmas = match ctx.rule {
+        Bandwidth::Scott => {
+            let exponent = -1.0 / (ctx.joint_dimensions as f64 + 4.0);
+            vec![SCOTT_SCALE * (n.max(1) as f64).powf(exponent); n]
+        }
+        Bandwidth::MagicClip => {
+            let raw = neighbour_gaps(mus, ctx.with_prior, ctx.consider_endpoints);
+            // One kernel per observation plus the prior, as Optuna counts.
+            let kernels = (n + 1) as f64;
+            let min_sigma = 1.0 / MAGIC_CLIP_MAX_DIVISOR.min(1.0 + kernels);
+            raw.into_iter().map(|s| s.max(min_sigma)).collect()
+        }
+    };
+    sigmas.into_iter().map(|s| s.min(PRIOR_SIGMA)).collect()
+}
+
+/// For each centre, the larger of the gaps to its sorted neighbours, where
+/// the interval's ends (and the prior's centre, if present) are neighbours
+/// too. Without `consider_endpoints`, the outermost kernels use the gap on
+/// their inner side only.
+fn neighbour_gaps(mus: &[f64], with_prior: bool, consider_endpoints: bool) -> Vec<f64> {
+    // (position, index into `mus`, or None for the prior's centre).
+    let mut points: Vec<(f64, Option<usize>)> =
+        mus.iter().enumerate().map(|(i, &m)| (m, Some(i))).collect();
+    if with_prior {
+        points.push((PRIOR_MU, None));
+    }
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let m = points.len();
+    let at = |j: usize| -> f64 {
+        // j indexes [0.0, points..., 1.0].
+        if j == 0 {
+            0.0
+        } else if j == m + 1 {
+            1.0
+        } else {
+            points[j - 1].0
+        }
+    };
+    let mut out = vec![0.0; mus.len()];
+    for (i, &(pos, source)) in points.iter().enumerate() {
+        let j = i + 1;
+        let mut gap = (pos - at(j - 1)).max(at(j + 1) - pos);
+        if !consider_endpoints && m >= 2 {
+            if i == 0 {
+                gap = at(2) - pos;
+            } else if i == m - 1 {
+                gap = pos - at(m - 1);
+            }
+        }
+        if let Some(k) = source {
+            out[k] = gap;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(rule: Bandwidth, consider_endpoints: bool) -> BandwidthContext {
+        BandwidthContext {
+            rule,
+            consider_endpoints,
+            with_prior: true,
+            joint_dimensions: 1,
+        }
+    }
+
+    /// Worked by hand: centres 0.1, 0.2, 0.9 and the prior at 0.5 sort to
+    /// [0 | 0.1 0.2 0.5 0.9 | 1]; gaps are max(0.1, 0.1), max(0.1, 0.3),
+    /// max(0.4, 0.1); without endpoints the outermost use their inner gap
+    /// (0.1 and 0.4). The clip floor is 1/min(100, 5) = 0.2.
+    #[test]
+    fn magic_clip_uses_neighbour_gaps_and_clips() {
+        let mus = [0.2, 0.9, 0.1];
+        let raw = neighbour_gaps(&mus, true, true);
+        let want = [0.3, 0.4, 0.1];
+        for (g, w) in raw.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{raw:?}");
+        }
+        let inner = neighbour_gaps(&mus, true, false);
+        let want = [0.3, 0.4, 0.1];
+        for (g, w) in inner.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{inner:?}");
+        }
+        let clipped = bandwidths(&mus, &ctx(Bandwidth::MagicClip, true));
+        assert_eq!(clipped.len(), 3);
+        assert!((clipped[0] - 0.3).abs() < 1e-12);
+        assert!((clipped[1] - 0.4).abs() < 1e-12);
+        assert!((clipped[2] - 0.2).abs() < 1e-12);
+    }
+
+    /// With endpoints considered, an outermost kernel may take the stretch to
+    /// the interval's end as its width; without, only the gap to its inner
+    /// neighbour.
+    #[test]
+    fn endpoints_change_the_outermost_kernels() {
+        let mus = [0.02, 0.95];
+        let with = neighbour_gaps(&mus, true, true);
+        let without = neighbour_gaps(&mus, true, false);
+        // Sorted [0 | 0.02 0.5 0.95 | 1]; with: max(0.02, 0.48), max(0.45, 0.05).
+        assert!((with[0] - 0.48).abs() < 1e-12 && (with[1] - 0.45).abs() < 1e-12);
+        // Without: inner gaps only, the same here because the prior is farther
+        // than the ends; it differs when an end is the larger gap.
+        let far = [0.4, 0.45];
+        let with = neighbour_gaps(&far, false, true);
+        let without_far = neighbour_gaps(&far, false, false);
+        assert!((with[0] - 0.4).abs() < 1e-12 && (with[1] - 0.55).abs() < 1e-12);
+        assert!((without_far[0] - 0.05).abs() < 1e-12);
+        assert!((without_far[1] - 0.05).abs() < 1e-12);
+        assert!((without[0] - 0.48).abs() < 1e-12);
+    }
+
+    #[test]
+    fn scott_shrinks_with_n_and_dimension() {
+        let one = bandwidths(&[0.5], &ctx(Bandwidth::Scott, false))[0];
+        assert!((one - 0.2).abs() < 1e-15);
+        let many = bandwidths(&[0.5; 1000], &ctx(Bandwidth::Scott, false))[0];
+        assert!((many - 0.2 * 1000f64.powf(-0.2)).abs() < 1e-15);
+        let joint = BandwidthContext {
+            joint_dimensions: 10,
+            ..ctx(Bandwidth::Scott, false)
+        };
+        let wide = bandwidths(&[0.5; 1000], &joint)[0];
+        assert!(wide > many);
+    }
+
+    #[test]
+    fn widths_never_exceed_the_interval() {
+        let s = bandwidths(&[0.5], &ctx(Bandwidth::MagicClip, true));
+        assert!(s[0] <= 1.0);
+        assert!(bandwidths(&[], &ctx(Bandwidth::MagicClip, true)).is_empty());
+    }
+}

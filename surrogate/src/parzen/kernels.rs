@@ -1,0 +1,472 @@
+//! Dimension kinds and the kernels of one dimension.
+//!
+//! A fitted estimator has K mixture components (the observations that carry
+//! weight, then the prior); each dimension holds one kernel per component, in
+//! that order, stored as parallel arrays so the evaluation loops run over
+//! contiguous memory and vectorise.
+
+use ndarray::ArrayView1;
+use rand::{Rng, RngCore};
+use rand_distr::StandardNormal;
+
+use super::bandwidth::{bandwidths, BandwidthContext, PRIOR_MU, PRIOR_SIGMA};
+use super::normal::{log_gauss_mass, ndtr, HALF_LN_2PI};
+use crate::SurrogateError;
+
+/// What kind of values a dimension holds, and so which kernel it gets.
+///
+/// Coordinates arrive mapped to the unit interval (log-scaled parameters
+/// already in log space); only categorical dimensions hold raw indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Dimension {
+    /// Continuous on `[0, 1]`: Gaussian kernels truncated to `[0, 1]`, so no
+    /// mass is wasted outside the space.
+    Continuous,
+    /// `levels` equally spaced values; value `i` sits at the bin centre
+    /// `(i + 0.5) / levels`, bin `i` is `[i / levels, (i + 1) / levels]`.
+    /// Used for integers and stepped floats. A kernel gives a level the
+    /// probability its truncated Gaussian puts on that bin, so nearby levels
+    /// share evidence while each level keeps a proper probability.
+    Discrete {
+        /// Number of values, at least 1.
+        levels: usize,
+    },
+    /// `choices` unordered categories; the coordinate is the category index
+    /// as `f64` (`0.0`, `1.0`, …). A kernel puts extra mass on its observed
+    /// category and spreads the prior's share evenly over all of them.
+    Categorical {
+        /// Number of categories, at least 1.
+        choices: usize,
+    },
+}
+
+impl Dimension {
+    /// Reject kinds with no values at all.
+    pub(crate) fn check(self, index: usize) -> Result<(), SurrogateError> {
+        match self {
+            Dimension::Discrete { levels: 0 } | Dimension::Categorical { choices: 0 } => {
+                Err(SurrogateError::EmptyDimension { dimension: index })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Level of a discrete coordinate in `[0, 1]` (the bin it falls in; the
+    /// upper end belongs to the last bin).
+    pub(crate) fn level_of(x: f64, levels: usize) -> usize {
+        ((x * levels as f64) as usize).min(levels - 1)
+    }
+
+    /// Category index of a coordinate, if it rounds to one of `choices`.
+    pub(crate) fn category_of(x: f64, choices: usize) -> Option<usize> {
+        let rounded = x.round();
+        (rounded >= 0.0 && rounded < choices as f64).then_some(rounded as usize)
+    }
+}
+
+/// Where a mixture component comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Component {
+    /// Observation row `i`.
+    Observation(usize),
+    /// The prior.
+    Prior,
+}
+
+/// Everything a dimension's kernels are built from, besides its column.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BuildContext<'a> {
+    /// Mixture components, in order.
+    pub components: &'a [Component],
+    /// Bandwidth rule and its inputs.
+    pub bandwidth: BandwidthContext,
+    /// The prior's weight in observation units (for the categorical kernel).
+    pub prior_weight: f64,
+}
+
+/// The kernels of one dimension, one per component.
+#[derive(Debug, Clone)]
+pub(crate) enum DimensionKernels {
+    /// Truncated Gaussians with densities.
+    Continuous(GaussianKernels),
+    /// Truncated Gaussians giving bin probabilities.
+    Discrete {
+        /// The kernels (centres at bin centres).
+        kernels: GaussianKernels,
+        /// Number of levels.
+        levels: usize,
+    },
+    /// One categorical kernel per component.
+    Categorical(CategoricalKernels),
+}
+
+impl DimensionKernels {
+    /// Kernels for `dim` centred on `column` (validated coordinates).
+    pub(crate) fn build(
+        dim: Dimension,
+        column: ArrayView1<'_, f64>,
+        ctx: &BuildContext<'_>,
+    ) -> Self {
+        match dim {
+            Dimension::Continuous => {
+                let mus: Vec<f64> = column.to_vec();
+                Self::Continuous(GaussianKernels::build(&mus, ctx))
+            }
+            Dimension::Discrete { levels } => {
+                // Snap to the bin centre: the kernel belongs to the level.
+                let mus: Vec<f64> = column
+                    .iter()
+                    .map(|&x| (Dimension::level_of(x, levels) as f64 + 0.5) / levels as f64)
+                    .collect();
+                Self::Discrete {
+                    kernels: GaussianKernels::build(&mus, ctx),
+                    levels,
+                }
+            }
+            Dimension::Categorical { choices } => {
+                Self::Categorical(CategoricalKernels::build(column, choices, ctx))
+            }
+        }
+    }
+
+    /// Draw this dimension's coordinate from component `k`.
+    pub(crate) fn sample(&self, k: usize, rng: &mut dyn RngCore) -> f64 {
+        match self {
+            Self::Continuous(g) => g.sample(k, rng),
+            Self::Discrete { kernels, levels } => {
+                // A draw from the truncated Gaussian lands in bin l with
+                // exactly the probability the kernel gives level l.
+                let x = kernels.sample(k, rng);
+                (Dimension::level_of(x, *levels) as f64 + 0.5) / *levels as f64
+            }
+            Self::Categorical(c) => c.sample(k, rng),
+        }
+    }
+}
+
+/// Gaussian kernels truncated to `[0, 1]`.
+#[derive(Debug, Clone)]
+pub(crate) struct GaussianKernels {
+    mu: Vec<f64>,
+    sigma: Vec<f64>,
+    /// `-1 / (2σ²)`.
+    neg_half_precision: Vec<f64>,
+    /// `ln Z`, the log-mass of `[0, 1]` under the untruncated kernel.
+    log_z: Vec<f64>,
+}
+
+impl GaussianKernels {
+    fn build(mus: &[f64], ctx: &BuildContext<'_>) -> Self {
+        let sigmas = bandwidths(mus, &ctx.bandwidth);
+        let (mu, sigma): (Vec<f64>, Vec<f64>) = ctx
+            .components
+            .iter()
+            .map(|c| match *c {
+                Component::Observation(i) => (mus[i], sigmas[i]),
+                Component::Prior => (PRIOR_MU, PRIOR_SIGMA),
+            })
+            .unzip();
+        let neg_half_precision = sigma.iter().map(|s| -0.5 / (s * s)).collect();
+        let log_z = mu
+            .iter()
+            .zip(&sigma)
+            .map(|(m, s)| log_gauss_mass(-m / s, (1.0 - m) / s))
+            .collect();
+        Self {
+            mu,
+            sigma,
+            neg_half_precision,
+            log_z,
+        }
+    }
+
+    /// Number of kernels.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.mu.len()
+    }
+
+    /// The part of each kernel's log-density that does not depend on the
+    /// point, `-ln σ - ln(2π)/2 - ln Z`; the estimator folds it into the
+    /// component weights once per fit.
+    pub(crate) fn log_density_offsets(&self) -> impl Iterator<Item = f64> + '_ {
+        self.sigma
+            .iter()
+            .zip(&self.log_z)
+            .map(|(s, z)| -s.ln() - HALF_LN_2PI - z)
+    }
+
+    /// `acc[k] += -(x - μ_k)² / (2σ_k²)`, the point-dependent part of each
+    /// kernel's log-density at `x` (which must lie in `[0, 1]`).
+    #[inline]
+    pub(crate) fn add_quadratic(&self, x: f64, acc: &mut [f64]) {
+        for ((a, &m), &h) in acc.iter_mut().zip(&self.mu).zip(&self.neg_half_precision) {
+            let d = x - m;
+            *a += h * d * d;
+        }
+    }
+
+    /// `out[k]` = log-probability kernel `k` gives level `level` of `levels`.
+    pub(crate) fn fill_level(&self, level: usize, levels: usize, out: &mut [f64]) {
+        let lo = level as f64 / levels as f64;
+        let hi = (level + 1) as f64 / levels as f64;
+        for (k, o) in out.iter_mut().enumerate() {
+            let (m, s) = (self.mu[k], self.sigma[k]);
+            *o = log_gauss_mass((lo - m) / s, (hi - m) / s) - self.log_z[k];
+        }
+    }
+
+    /// Draw from kernel `k` truncated to `[0, 1]`.
+    ///
+    /// Rejection from the untruncated Gaussian: its centre lies in `[0, 1]`
+    /// and its width is at most 1, so at least `Φ(1) - Φ(0) ≈ 0.34` of its
+    /// mass is inside and a draw takes under three tries on average. The
+    /// inverse-CDF fallback guards against a degenerate generator; a sound
+    /// one reaches it with probability below 1e-18.
+    fn sample(&self, k: usize, rng: &mut dyn RngCore) -> f64 {
+        let (m, s) = (self.mu[k], self.sigma[k]);
+        for _ in 0..100 {
+            let z: f64 = rng.sample(StandardNormal);
+            let x = m + s * z;
+            if (0.0..=1.0).contains(&x) {
+                return x;
+            }
+        }
+        // Inverse CDF by bisection: slow, exact, and practically never run.
+        let (lo, hi) = (ndtr(-m / s), ndtr((1.0 - m) / s));
+        let target = lo + rng.random::<f64>() * (hi - lo);
+        let (mut left, mut right) = (0.0, 1.0);
+        for _ in 0..64 {
+            let mid = 0.5 * (left + right);
+            if ndtr((mid - m) / s) < target {
+                left = mid;
+            } else {
+                right = mid;
+            }
+        }
+        0.5 * (left + right)
+    }
+}
+
+/// Categorical kernels: each observation's kernel gives its own category
+/// `(α + 1) / (αC + 1)` and every other `α / (αC + 1)`, where `C` is the
+/// number of choices and `α` the prior weight shared out over the `n + 1`
+/// kernels (Optuna's convention); the prior's kernel is uniform.
+#[derive(Debug, Clone)]
+pub(crate) struct CategoricalKernels {
+    choices: usize,
+    /// The kernel's own category as `f64`; `-1` for the prior's (none).
+    center: Vec<f64>,
+    /// Log-probability of the own category.
+    log_center: Vec<f64>,
+    /// Log-probability of each other category.
+    log_other: Vec<f64>,
+}
+
+impl CategoricalKernels {
+    fn build(column: ArrayView1<'_, f64>, choices: usize, ctx: &BuildContext<'_>) -> Self {
+        let c = choices as f64;
+        let n = column.len() as f64;
+        let alpha = ctx.prior_weight / (n + 1.0);
+        let norm = alpha * c + 1.0;
+        let uniform = -c.ln();
+        let mut center = Vec::with_capacity(ctx.components.len());
+        let mut log_center = Vec::with_capacity(ctx.components.len());
+        let mut log_other = Vec::with_capacity(ctx.components.len());
+        for comp in ctx.components {
+            match *comp {
+                Component::Observation(i) => {
+                    center.push(column[i].round());
+                    log_center.push(((alpha + 1.0) / norm).ln());
+                    log_other.push((alpha / norm).ln());
+                }
+                Component::Prior => {
+                    center.push(-1.0);
+                    log_center.push(uniform);
+                    log_other.push(uniform);
+                }
+            }
+        }
+        Self {
+            choices,
+            center,
+            log_center,
+            log_other,
+        }
+    }
+
+    /// Number of categories.
+    pub(crate) fn choices(&self) -> usize {
+        self.choices
+    }
+
+    /// `acc[k] += ln P_k(category)`; branch-free so it vectorises.
+    #[inline]
+    pub(crate) fn add_log_prob(&self, category: usize, acc: &mut [f64]) {
+        let c = category as f64;
+        for (((a, &m), &on), &off) in acc
+            .iter_mut()
+            .zip(&self.center)
+            .zip(&self.log_center)
+            .zip(&self.log_other)
+        {
+            *a += if m == c { on } else { off };
+        }
+    }
+
+    /// `out[k] = ln P_k(category)`.
+    pub(crate) fn fill_log_prob(&self, category: usize, out: &mut [f64]) {
+        out.fill(0.0);
+        self.add_log_prob(category, out);
+    }
+
+    /// Draw a category index from kernel `k`: its own category with the
+    /// excess probability `P_center - P_other`, else uniformly.
+    fn sample(&self, k: usize, rng: &mut dyn RngCore) -> f64 {
+        let excess = self.log_center[k].exp() - self.log_other[k].exp();
+        if self.center[k] >= 0.0 && rng.random::<f64>() < excess {
+            return self.center[k];
+        }
+        rng.random_range(0..self.choices) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parzen::logsumexp::log_sum_exp;
+    use crate::parzen::settings::Bandwidth;
+    use ndarray::array;
+
+    fn ctx(components: &[Component], prior_weight: f64) -> BuildContext<'_> {
+        BuildContext {
+            components,
+            bandwidth: BandwidthContext {
+                rule: Bandwidth::MagicClip,
+                consider_endpoints: false,
+                with_prior: true,
+                joint_dimensions: 1,
+            },
+            prior_weight,
+        }
+    }
+
+    const ALL3: [Component; 4] = [
+        Component::Observation(0),
+        Component::Observation(1),
+        Component::Observation(2),
+        Component::Prior,
+    ];
+
+    /// Each kernel alone is a probability density on [0, 1]: Simpson's rule
+    /// on its exp(log-density) gives 1, also for centres on the bounds where
+    /// half of the untruncated Gaussian lies outside.
+    #[test]
+    fn each_continuous_kernel_integrates_to_one() {
+        let col = array![0.0, 1.0, 0.37];
+        let g = GaussianKernels::build(col.as_slice().unwrap(), &ctx(&ALL3, 1.0));
+        let offsets: Vec<f64> = g.log_density_offsets().collect();
+        let steps = 4000;
+        let mut integrals = vec![0.0; g.len()];
+        let mut acc = vec![0.0; g.len()];
+        for i in 0..=steps {
+            let x = i as f64 / steps as f64;
+            acc.copy_from_slice(&offsets);
+            g.add_quadratic(x, &mut acc);
+            let w = if i == 0 || i == steps {
+                1.0
+            } else if i % 2 == 1 {
+                4.0
+            } else {
+                2.0
+            };
+            for (int, a) in integrals.iter_mut().zip(&acc) {
+                *int += w * a.exp() / (3.0 * steps as f64);
+            }
+        }
+        for (k, int) in integrals.iter().enumerate() {
+            assert!((int - 1.0).abs() < 1e-9, "kernel {k} integrates to {int}");
+        }
+        // A kernel centred on 0.0 keeps Φ(1/σ) - 1/2 of its mass, so its
+        // peak is higher than the untruncated one by the inverse of that.
+        let s = g.sigma[0];
+        let untruncated_peak = -s.ln() - HALF_LN_2PI;
+        let kept = ndtr(1.0 / s) - 0.5;
+        assert!((offsets[0] - (untruncated_peak - kept.ln())).abs() < 1e-13);
+    }
+
+    /// Level probabilities of every kernel sum to 1; the kernel at level 0 and
+    /// the one at the last level give their own level the most mass, and the
+    /// end levels get exactly the truncated Gaussian's mass of their bins.
+    #[test]
+    fn discrete_levels_sum_to_one_with_right_mass_at_the_ends() {
+        let levels = 7;
+        let col = array![0.0, 1.0, 0.5];
+        let ctx = ctx(&ALL3, 1.0);
+        let DimensionKernels::Discrete { kernels, .. } =
+            DimensionKernels::build(Dimension::Discrete { levels }, col.view(), &ctx)
+        else {
+            panic!("expected discrete kernels")
+        };
+        let mut table = vec![vec![0.0; kernels.len()]; levels];
+        for (l, row) in table.iter_mut().enumerate() {
+            kernels.fill_level(l, levels, row);
+        }
+        for k in 0..kernels.len() {
+            let column: Vec<f64> = table.iter().map(|r| r[k]).collect();
+            let total = log_sum_exp(&column).exp();
+            assert!((total - 1.0).abs() < 1e-12, "kernel {k}: {total}");
+        }
+        // Observation 0.0 snaps to level 0, centre 1/14.
+        assert!((kernels.mu[0] - 0.5 / 7.0).abs() < 1e-15);
+        assert!((kernels.mu[1] - 6.5 / 7.0).abs() < 1e-15);
+        let argmax = |k: usize| (0..levels).max_by(|&a, &b| table[a][k].total_cmp(&table[b][k]));
+        assert_eq!(argmax(0), Some(0));
+        assert_eq!(argmax(1), Some(levels - 1));
+        // Level 0 of kernel 0 by direct CDF differences.
+        let (m, s) = (kernels.mu[0], kernels.sigma[0]);
+        let z = ndtr((1.0 - m) / s) - ndtr(-m / s);
+        let want = (ndtr((1.0 / 7.0 - m) / s) - ndtr(-m / s)) / z;
+        assert!((table[0][0].exp() - want).abs() < 1e-13);
+    }
+
+    #[test]
+    fn categorical_kernels_sum_to_one() {
+        let col = array![2.0, 0.0, 2.0];
+        for prior_weight in [0.0, 1.0, 3.5] {
+            let k = CategoricalKernels::build(col.view(), 4, &ctx(&ALL3, prior_weight));
+            let mut sums = [0.0; 4];
+            let mut row = [0.0; 4];
+            for c in 0..4 {
+                k.fill_log_prob(c, &mut row);
+                for (s, r) in sums.iter_mut().zip(&row) {
+                    *s += r.exp();
+                }
+            }
+            for s in sums {
+                assert!((s - 1.0).abs() < 1e-14, "prior {prior_weight}: {s}");
+            }
+            // At category 2, kernels centred on 2 beat the one centred on 0,
+            // and the prior's kernel is uniform.
+            k.fill_log_prob(2, &mut row);
+            assert!(row[0] > row[1]);
+            assert_eq!(row[0], row[2]);
+            assert!((row[3] + 4f64.ln()).abs() < 1e-15);
+        }
+    }
+
+    #[test]
+    fn dimension_helpers() {
+        assert_eq!(Dimension::level_of(1.0, 5), 4);
+        assert_eq!(Dimension::level_of(0.0, 5), 0);
+        assert_eq!(Dimension::level_of(0.3999, 5), 1);
+        assert_eq!(Dimension::category_of(2.0, 3), Some(2));
+        assert_eq!(Dimension::category_of(3.0, 3), None);
+        assert_eq!(Dimension::category_of(-1.0, 3), None);
+        assert_eq!(Dimension::category_of(f64::NAN, 3), None);
+        assert!(Dimension::Discrete { levels: 0 }.check(3).is_err());
+        assert!(Dimension::Categorical { choices: 0 }.check(3).is_err());
+        assert!(Dimension::Continuous.check(3).is_ok());
+    }
+}
