@@ -1,1 +1,50 @@
-//! placeholder
+//! The built-in searchers of hyperspace, each behind the engine's
+//! [`Searcher`](hyperspace_engine::Searcher) trait, and the registry that
+//! builds them by name.
+//!
+//! | name     | what it does |
+//! |----------|--------------|
+//! | `random` | independent uniform draws, or a scrambled Sobol design (`{"sampler": "sobol"}`) |
+//! | `grid`   | every combination of discrete values and `points` values of each continuous parameter, each given out once |
+//!
+//! ```
+//! use hyperspace_engine::{open_storage, Outcome, Space, Study, StudyConfig};
+//! let registry = hyperspace_searchers::builtin_registry();
+//! let config = StudyConfig::new("demo")
+//!     .space(Space::parse("x=float(-5,5)").unwrap())
+//!     .searcher("random", serde_json::json!({"sampler": "sobol"}))
+//!     .seed(7);
+//! let mut study = Study::create(open_storage(":memory:").unwrap(), config, &registry).unwrap();
+//! for _ in 0..20 {
+//!     let trial = study.ask().unwrap();
+//!     let x = trial.params["x"].as_f64().unwrap();
+//!     study.tell(trial.id, Outcome::complete((x - 1.0).powi(2))).unwrap();
+//! }
+//! assert!(study.best_trial().unwrap().unwrap().value.unwrap() < 0.5);
+//! ```
+#![deny(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+mod grid;
+mod random;
+mod settings;
+
+pub use grid::{GridSearcher, GridSettings};
+pub use random::{RandomSearcher, RandomSettings, Sampler};
+
+use hyperspace_engine::Registry;
+
+/// A registry with every built-in searcher.
+pub fn builtin_registry() -> Registry {
+    let mut registry = Registry::new();
+    registry.register("random", |settings| {
+        Ok(Box::new(RandomSearcher::new(settings::parse::<
+            RandomSettings,
+        >("random", settings)?)))
+    });
+    registry.register("grid", |settings| {
+        let valid = settings::parse::<GridSettings>("grid", settings)?.validate()?;
+        Ok(Box::new(GridSearcher::new(valid)))
+    });
+    registry
+}

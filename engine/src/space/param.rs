@@ -133,6 +133,13 @@ impl FloatParam {
             .map(|s| ((self.high - self.low) / s).round() as usize + 1)
     }
 
+    /// Level `k` of a stepped float; the one formula both `coerce` and
+    /// `from_unit` use, so a value survives a round trip bit for bit.
+    fn level_value(&self, k: f64) -> f64 {
+        let step = self.step.unwrap_or(self.high - self.low);
+        (self.low + k * step).clamp(self.low, self.high)
+    }
+
     /// Checks a value and puts it exactly on the step grid.
     fn coerce(&self, value: &Value) -> Result<f64, String> {
         let x = value
@@ -145,11 +152,11 @@ impl FloatParam {
         match self.step {
             Some(step) => {
                 let k = ((x - self.low) / step).round();
-                let snapped = self.low + k * step;
+                let snapped = self.level_value(k);
                 if (snapped - x).abs() > slack {
                     return Err(format!("{x} is not on the grid {} + k * {step}", self.low));
                 }
-                Ok(snapped.clamp(self.low, self.high))
+                Ok(snapped)
             }
             None => Ok(x.clamp(self.low, self.high)),
         }
@@ -170,8 +177,14 @@ impl FloatParam {
     fn from_unit(&self, u: f64) -> f64 {
         let u = u.clamp(0.0, 1.0);
         if let Some(n) = self.levels() {
-            let k = level_of(u, n);
-            return (self.low + k as f64 * (self.high - self.low) / (n - 1) as f64).min(self.high);
+            return self.level_value(level_of(u, n) as f64);
+        }
+        // The ends exactly, not through exp(ln(x)).
+        if u <= 0.0 {
+            return self.low;
+        }
+        if u >= 1.0 {
+            return self.high;
         }
         let x = if self.log {
             (self.low.ln() + u * (self.high.ln() - self.low.ln())).exp()

@@ -1,0 +1,50 @@
+use super::{RandomSettings, Sampler};
+use hyperspace_engine::{Params, Proposal, SearchContext, SearchError, Searcher, Space};
+use hyperspace_surrogate::sobol::SobolSequence;
+use rand::{Rng, RngCore};
+
+/// Proposes points uniformly (or quasi-uniformly) at random, ignoring the
+/// history. Point `i` of the Sobol design goes to trial number `i`, so
+/// parallel workers share one design without talking to each other.
+#[derive(Debug, Clone, Default)]
+pub struct RandomSearcher {
+    settings: RandomSettings,
+}
+
+impl RandomSearcher {
+    /// A random searcher with these settings.
+    pub fn new(settings: RandomSettings) -> Self {
+        Self { settings }
+    }
+}
+
+impl Searcher for RandomSearcher {
+    fn sample_relative(
+        &mut self,
+        ctx: &SearchContext<'_>,
+        space: &Space,
+        rng: &mut dyn RngCore,
+    ) -> Result<Proposal, SearchError> {
+        let sobol = match self.settings.sampler {
+            Sampler::Uniform => None,
+            Sampler::Sobol => Some(SobolSequence::new(space.len(), ctx.study_seed).map_err(
+                |e| SearchError::Unsupported {
+                    searcher: "random".into(),
+                    reason: e.to_string(),
+                },
+            )?),
+        };
+        let mut params = Params::with_capacity(space.len());
+        for (i, entry) in space.entries().iter().enumerate() {
+            if !space.is_active(i, &params) {
+                continue;
+            }
+            let u = match &sobol {
+                Some(seq) => seq.coordinate(ctx.trial_number, i),
+                None => rng.random::<f64>(),
+            };
+            params.insert(entry.name.clone(), entry.param.from_unit(u));
+        }
+        Ok(Proposal::new(params))
+    }
+}

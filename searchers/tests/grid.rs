@@ -1,0 +1,73 @@
+//! The grid searcher: complete coverage, each point once, a clear end.
+
+use hyperspace_engine::{open_storage, Error, Outcome, SearchError, Space, Study, StudyConfig};
+use serde_json::json;
+use std::collections::HashSet;
+
+fn grid_study(space: &str, settings: serde_json::Value) -> Study {
+    let config = StudyConfig::new("grid")
+        .space(Space::parse(space).unwrap())
+        .searcher("grid", settings)
+        .seed(3);
+    Study::create(
+        open_storage(":memory:").unwrap(),
+        config,
+        &hyperspace_searchers::builtin_registry(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn covers_every_point_once_then_says_it_is_exhausted() {
+    // 3 x-values, 2 opts; tree brings depth in {1,2} -> svm branch 1, tree branch 2: (1 + 2) * 3 * 2 = 18.
+    let mut s = grid_study(
+        "x=float(0,1) opt=choice(a,b) m=choice(svm, tree{depth=int(1,2)})",
+        json!({"points": 3}),
+    );
+    let mut seen = HashSet::new();
+    for _ in 0..18 {
+        let t = s.ask().unwrap();
+        assert!(
+            seen.insert(serde_json::to_string(&t.params).unwrap()),
+            "repeated {:?}",
+            t.params
+        );
+        s.tell(t.id, Outcome::complete(0.0)).unwrap();
+    }
+    let xs: HashSet<String> = seen
+        .iter()
+        .map(|k| k.split(',').next().unwrap().to_string())
+        .collect();
+    assert_eq!(xs.len(), 3);
+    let trials_before = s.trials().unwrap().len();
+    match s.ask() {
+        Err(Error::Search(SearchError::Exhausted { reason, .. })) => {
+            assert!(reason.contains("all 18 points"))
+        }
+        other => panic!("expected exhaustion, got {other:?}"),
+    }
+    assert_eq!(
+        s.trials().unwrap().len(),
+        trials_before,
+        "an exhausted ask must leave no trial behind"
+    );
+}
+
+#[test]
+fn log_parameters_are_log_spaced() {
+    let mut s = grid_study("lr=log(1e-4,1)", json!({"points": 5}));
+    let mut values: Vec<f64> = (0..5)
+        .map(|_| s.ask().unwrap().params["lr"].as_f64().unwrap())
+        .collect();
+    values.sort_by(f64::total_cmp);
+    for (v, expected) in values.iter().zip([1e-4, 1e-3, 1e-2, 1e-1, 1.0]) {
+        assert!((v / expected - 1.0).abs() < 1e-9, "{values:?}");
+    }
+}
+
+#[test]
+fn a_grid_too_large_is_refused() {
+    let mut s = grid_study("a=int(0,999) b=int(0,999) c=int(0,999)", json!({}));
+    let err = s.ask().unwrap_err().to_string();
+    assert!(err.contains("more than 1000000 points"), "{err}");
+}
