@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-/// How long a writer waits for another process's transaction.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a writer waits for another process's transaction, by default.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Schema migrations, in order; the file's `user_version` counts those applied.
 const MIGRATIONS: &[&str] = &[r#"
@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[r#"
 pub struct SqliteStorage {
     path: PathBuf,
     conn: Mutex<Connection>,
+    busy_timeout: Duration,
 }
 
 /// The part of a trial kept as JSON.
@@ -76,11 +77,18 @@ impl SqliteStorage {
     /// Opens (creating if needed) a database file, and brings its schema up
     /// to date.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with_timeout(path, DEFAULT_BUSY_TIMEOUT)
+    }
+
+    /// Opens a database file, waiting at most `busy_timeout` for other
+    /// processes' transactions before failing with `DatabaseLocked`.
+    pub fn open_with_timeout(path: &Path, busy_timeout: Duration) -> Result<Self> {
         let shown = path.display().to_string();
-        let conn = Connection::open(path).map_err(|e| map_err(&shown, e))?;
+        let conn = Connection::open(path).map_err(|e| map_err(&shown, busy_timeout, e))?;
         let storage = Self {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
+            busy_timeout,
         };
         storage.configure().map_err(|e| storage.err(e))?;
         storage.migrate()?;
@@ -94,7 +102,7 @@ impl SqliteStorage {
 
     fn configure(&self) -> rusqlite::Result<()> {
         let conn = self.lock();
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.busy_timeout(self.busy_timeout)?;
         // Fails with "file is not a database" right here for a foreign file.
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
@@ -133,7 +141,7 @@ impl SqliteStorage {
     }
 
     fn err(&self, e: rusqlite::Error) -> Error {
-        map_err(&self.path.display().to_string(), e)
+        map_err(&self.path.display().to_string(), self.busy_timeout, e)
     }
 
     /// Runs `f` in an IMMEDIATE transaction and commits it if `f` succeeds.
@@ -462,7 +470,7 @@ fn claim_result<T>(result: Result<T>, claim: Option<&str>) -> Result<T> {
 
 const CLAIM_CONFLICT: &str = "claim conflict";
 
-fn map_err(path: &str, e: rusqlite::Error) -> Error {
+fn map_err(path: &str, busy_timeout: Duration, e: rusqlite::Error) -> Error {
     if is_claim_conflict(&e) {
         return Error::Storage(format!("{CLAIM_CONFLICT}: {e}"));
     }
@@ -477,7 +485,7 @@ fn map_err(path: &str, e: rusqlite::Error) -> Error {
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
                 return Error::DatabaseLocked {
                     path: path.to_string(),
-                    waited_ms: BUSY_TIMEOUT.as_millis() as u64,
+                    waited_ms: busy_timeout.as_millis() as u64,
                 }
             }
             ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied => {

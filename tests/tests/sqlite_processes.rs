@@ -1,0 +1,158 @@
+//! Several OS processes sharing one SQLite study: no duplicate trial
+//! numbers, no lost results, no grid point or queued trial given twice, and
+//! the same configurations as a single process with the same seed.
+
+use hyperspace_engine::{open_storage, Params, Space, Study, StudyConfig, TrialState};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+fn worker(db: &Path, study: &str, searcher: &str, n: usize) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_hs-test-worker"))
+        .args([db.to_str().unwrap(), study, searcher, &n.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for a worker and returns the trial numbers it printed.
+fn numbers(child: Child) -> Vec<u64> {
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "worker failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect()
+}
+
+fn trials(db: &Path, study: &str) -> Vec<hyperspace_engine::Trial> {
+    let registry = hyperspace_searchers::builtin_registry();
+    let mut s = Study::load(
+        open_storage(db.to_str().unwrap()).unwrap(),
+        study,
+        &registry,
+    )
+    .unwrap();
+    s.trials().unwrap().to_vec()
+}
+
+/// Creates the study first so the workers race on trials, not on creation.
+fn create(db: &Path, study: &str, searcher: &str) {
+    let registry = hyperspace_searchers::builtin_registry();
+    let config = StudyConfig::new(study)
+        .space(Space::parse("x=float(-5,5) y=int(0,9) opt=choice(a,b)").unwrap())
+        .searcher(searcher, settings_for(searcher))
+        .seed(11);
+    Study::create(
+        open_storage(db.to_str().unwrap()).unwrap(),
+        config,
+        &registry,
+    )
+    .unwrap();
+}
+
+#[test]
+fn two_processes_ask_and_tell_one_study_without_duplicates_or_losses() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    create(&db, "s", "random");
+    let (a, b) = (
+        worker(&db, "s", "random", 60),
+        worker(&db, "s", "random", 60),
+    );
+    let (a, b) = (numbers(a), numbers(b));
+    assert_eq!(a.len() + b.len(), 120);
+    let all: HashSet<u64> = a.iter().chain(&b).copied().collect();
+    assert_eq!(
+        all,
+        (0..120).collect::<HashSet<u64>>(),
+        "numbers must be dense and unique"
+    );
+    let stored = trials(&db, "s");
+    assert_eq!(stored.len(), 120);
+    assert!(
+        stored
+            .iter()
+            .all(|t| t.state == TrialState::Complete && t.value.is_some()),
+        "a result was lost"
+    );
+
+    // A single process with the same seed proposes the same configuration
+    // for every trial number: randomness follows numbers, not workers.
+    let solo = dir.path().join("solo.db");
+    create(&solo, "s", "random");
+    numbers(worker(&solo, "s", "random", 120));
+    let by_number = |ts: Vec<hyperspace_engine::Trial>| -> BTreeMap<u64, Params> {
+        ts.into_iter().map(|t| (t.number, t.params)).collect()
+    };
+    assert_eq!(by_number(stored), by_number(trials(&solo, "s")));
+}
+
+#[test]
+fn two_processes_share_a_grid_and_each_point_is_given_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("grid.db");
+    create(&db, "g", "grid");
+    // 4 x-values * 10 y-values * 2 choices = 80 points; 2 * 60 asks exhaust it.
+    let (a, b) = (worker(&db, "g", "grid", 60), worker(&db, "g", "grid", 60));
+    let given = numbers(a).len() + numbers(b).len();
+    assert_eq!(given, 80);
+    let stored = trials(&db, "g");
+    let complete: Vec<_> = stored
+        .iter()
+        .filter(|t| t.state == TrialState::Complete)
+        .collect();
+    let points: HashSet<String> = complete
+        .iter()
+        .map(|t| serde_json::to_string(&t.params).unwrap())
+        .collect();
+    assert_eq!(complete.len(), 80);
+    assert_eq!(points.len(), 80, "a grid point was given twice");
+}
+
+#[test]
+fn queued_trials_are_drained_once_by_two_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("queue.db");
+    create(&db, "q", "random");
+    let registry = hyperspace_searchers::builtin_registry();
+    let study = Study::load(open_storage(db.to_str().unwrap()).unwrap(), "q", &registry).unwrap();
+    for i in 0..30 {
+        let mut p = Params::new();
+        p.insert("x".into(), (i as f64 / 10.0).into());
+        p.insert("y".into(), 3i64.into());
+        p.insert("opt".into(), "b".into());
+        study.enqueue(p).unwrap();
+    }
+    let (a, b) = (
+        worker(&db, "q", "random", 20),
+        worker(&db, "q", "random", 20),
+    );
+    let (a, b) = (numbers(a), numbers(b));
+    let queued_runs = a.iter().chain(&b).filter(|&&n| n < 30).count();
+    assert_eq!(queued_runs, 30, "every queued trial runs exactly once");
+    let stored = trials(&db, "q");
+    assert_eq!(stored.len(), 40);
+    for t in &stored[..30] {
+        assert_eq!(t.state, TrialState::Complete);
+        assert_eq!(
+            t.params["x"].as_f64().unwrap(),
+            t.number as f64 / 10.0,
+            "queued params were kept"
+        );
+    }
+}
+
+/// The searcher settings the multi-process tests use.
+fn settings_for(searcher: &str) -> serde_json::Value {
+    match searcher {
+        "grid" => serde_json::json!({"points": 4}),
+        _ => serde_json::Value::Null,
+    }
+}

@@ -1,0 +1,324 @@
+//! The promises every storage back-end keeps, run against each of them.
+
+use hyperspace_engine::{
+    open_storage, Error, Metadata, NewTrial, Params, Space, Storage, StudyConfig, TrialId,
+    TrialState, TrialUpdate, Value,
+};
+use std::sync::Arc;
+
+fn backends() -> Vec<(&'static str, Arc<dyn Storage>, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = open_storage(dir.path().join("conformance.db").to_str().unwrap()).unwrap();
+    vec![
+        ("memory", open_storage(":memory:").unwrap(), None),
+        ("sqlite", sqlite, Some(dir)),
+    ]
+}
+
+fn config(name: &str) -> StudyConfig {
+    StudyConfig::new(name)
+        .space(Space::parse("x=float(0,1)").unwrap())
+        .seed(1)
+}
+
+fn params(x: f64) -> Params {
+    let mut p = Params::new();
+    p.insert("x".into(), Value::Float(x));
+    p
+}
+
+fn finish(value: f64) -> TrialUpdate {
+    TrialUpdate::Finish {
+        state: TrialState::Complete,
+        value: Some(value),
+        metrics: [("acc".to_string(), 0.5)].into_iter().collect(),
+        message: None,
+        finished: "2026-01-01T00:00:00Z".into(),
+    }
+}
+
+#[test]
+fn studies_are_created_found_listed_and_deleted() {
+    for (name, s, _dir) in backends() {
+        let a = s.create_study(&config("a")).unwrap();
+        s.create_study(&config("b")).unwrap();
+        assert!(
+            matches!(s.create_study(&config("a")), Err(Error::StudyExists { .. })),
+            "{name}"
+        );
+        assert_eq!(s.find_study("a").unwrap().unwrap(), a, "{name}");
+        assert_eq!(
+            s.find_study("a").unwrap().unwrap().config.space,
+            config("a").space,
+            "{name}"
+        );
+        assert!(s.find_study("zzz").unwrap().is_none(), "{name}");
+        let names: Vec<_> = s
+            .studies()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.config.name)
+            .collect();
+        assert_eq!(names, ["a", "b"], "{name}");
+        let t = s.create_trial(a.id, &NewTrial::default()).unwrap();
+        s.delete_study(a.id).unwrap();
+        assert!(s.find_study("a").unwrap().is_none(), "{name}");
+        assert!(
+            matches!(s.trial(t.id), Err(Error::TrialNotFound { .. })),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn trials_round_trip_with_everything_they_hold() {
+    for (name, s, _dir) in backends() {
+        let study = s.create_study(&config("s")).unwrap();
+        let new = NewTrial {
+            state: Some(TrialState::Running),
+            params: params(0.25),
+            budget: Some(3.0),
+            parent: Some(TrialId(77)),
+            user_attrs: [("note".to_string(), serde_json::json!({"k": [1, 2]}))]
+                .into_iter()
+                .collect(),
+            meta: Metadata {
+                seed: Some(9),
+                host: Some("h".into()),
+                ..Metadata::default()
+            },
+            claim: None,
+        };
+        let t = s.create_trial(study.id, &new).unwrap();
+        s.update_trial(
+            t.id,
+            &TrialUpdate::Report {
+                step: 1,
+                value: 0.9,
+            },
+        )
+        .unwrap();
+        s.update_trial(
+            t.id,
+            &TrialUpdate::Report {
+                step: 2,
+                value: 0.7,
+            },
+        )
+        .unwrap();
+        let done = s.update_trial(t.id, &finish(0.5)).unwrap();
+        let loaded = s.trial(t.id).unwrap();
+        assert_eq!(loaded, done, "{name}");
+        assert_eq!(loaded.params, params(0.25), "{name}");
+        assert_eq!(loaded.budget, Some(3.0), "{name}");
+        assert_eq!(loaded.parent, Some(TrialId(77)), "{name}");
+        assert_eq!(
+            loaded.user_attrs["note"],
+            serde_json::json!({"k": [1, 2]}),
+            "{name}"
+        );
+        assert_eq!(loaded.meta.seed, Some(9), "{name}");
+        assert_eq!(loaded.intermediate.len(), 2, "{name}");
+        assert_eq!(
+            (loaded.state, loaded.value),
+            (TrialState::Complete, Some(0.5)),
+            "{name}"
+        );
+        assert_eq!(loaded.metrics["acc"], 0.5, "{name}");
+    }
+}
+
+#[test]
+fn numbers_are_dense_and_changes_are_fetched_incrementally() {
+    for (name, s, _dir) in backends() {
+        let study = s.create_study(&config("s")).unwrap();
+        let other = s.create_study(&config("other")).unwrap();
+        let ids: Vec<_> = (0..5)
+            .map(|_| s.create_trial(study.id, &NewTrial::default()).unwrap())
+            .collect();
+        s.create_trial(other.id, &NewTrial::default()).unwrap();
+        assert_eq!(
+            ids.iter().map(|t| t.number).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4],
+            "{name}"
+        );
+        let all = s.trials_since(study.id, 0).unwrap();
+        assert_eq!(all.len(), 5, "{name}: another study's trials leaked in");
+        let mark = all.iter().map(|t| t.change).max().unwrap();
+        assert!(s.trials_since(study.id, mark).unwrap().is_empty(), "{name}");
+        let changed = s
+            .update_trial(
+                ids[2].id,
+                &TrialUpdate::Report {
+                    step: 0,
+                    value: 1.0,
+                },
+            )
+            .unwrap();
+        assert!(changed.change > mark, "{name}: the counter must grow");
+        let since = s.trials_since(study.id, mark).unwrap();
+        assert_eq!(
+            since.iter().map(|t| t.number).collect::<Vec<_>>(),
+            [2],
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn finished_trials_never_change_and_bad_values_are_refused() {
+    for (name, s, _dir) in backends() {
+        let study = s.create_study(&config("s")).unwrap();
+        let t = s
+            .create_trial(
+                study.id,
+                &NewTrial {
+                    params: params(0.1),
+                    ..NewTrial::default()
+                },
+            )
+            .unwrap();
+        let nan = finish(f64::NAN);
+        assert!(
+            matches!(
+                s.update_trial(t.id, &nan),
+                Err(Error::NonFiniteValue { .. })
+            ),
+            "{name}"
+        );
+        assert!(matches!(
+            s.update_trial(
+                t.id,
+                &TrialUpdate::Report {
+                    step: 0,
+                    value: f64::INFINITY
+                }
+            ),
+            Err(Error::NonFiniteValue { .. })
+        ));
+        s.update_trial(t.id, &finish(1.0)).unwrap();
+        let err = s.update_trial(t.id, &finish(2.0)).unwrap_err();
+        assert!(
+            err.to_string().contains("already complete"),
+            "{name}: {err}"
+        );
+        assert_eq!(s.trial(t.id).unwrap().value, Some(1.0), "{name}");
+        assert!(
+            matches!(
+                s.update_trial(TrialId(999_999), &finish(1.0)),
+                Err(Error::TrialNotFound { .. })
+            ),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn waiting_trials_are_claimed_once_in_order() {
+    for (name, s, _dir) in backends() {
+        let study = s.create_study(&config("s")).unwrap();
+        for x in [0.1, 0.2] {
+            let new = NewTrial {
+                state: Some(TrialState::Waiting),
+                params: params(x),
+                ..NewTrial::default()
+            };
+            s.create_trial(study.id, &new).unwrap();
+        }
+        let meta = Metadata {
+            host: Some("w1".into()),
+            ..Metadata::default()
+        };
+        let first = s.claim_waiting(study.id, &meta).unwrap().unwrap();
+        assert_eq!(
+            (first.number, first.state),
+            (0, TrialState::Running),
+            "{name}"
+        );
+        assert_eq!(first.meta.host.as_deref(), Some("w1"), "{name}");
+        assert_eq!(
+            s.claim_waiting(study.id, &meta).unwrap().unwrap().number,
+            1,
+            "{name}"
+        );
+        assert!(
+            s.claim_waiting(study.id, &meta).unwrap().is_none(),
+            "{name}"
+        );
+        s.update_trial(first.id, &TrialUpdate::Requeue).unwrap();
+        assert_eq!(
+            s.claim_waiting(study.id, &meta).unwrap().unwrap().number,
+            0,
+            "{name}: requeued trial comes back"
+        );
+    }
+}
+
+#[test]
+fn a_claim_key_is_held_by_one_trial() {
+    for (name, s, _dir) in backends() {
+        let study = s.create_study(&config("s")).unwrap();
+        let other = s.create_study(&config("o")).unwrap();
+        let a = s.create_trial(study.id, &NewTrial::default()).unwrap();
+        let b = s.create_trial(study.id, &NewTrial::default()).unwrap();
+        let take = |claim: &str| TrialUpdate::SetParams {
+            params: params(0.5),
+            budget: None,
+            parent: None,
+            claim: Some(claim.into()),
+        };
+        s.update_trial(a.id, &take("grid:1")).unwrap();
+        assert!(
+            matches!(
+                s.update_trial(b.id, &take("grid:1")),
+                Err(Error::ClaimTaken { .. })
+            ),
+            "{name}"
+        );
+        assert!(
+            s.trial(b.id).unwrap().params.is_empty(),
+            "{name}: a refused claim must change nothing"
+        );
+        s.update_trial(b.id, &take("grid:2")).unwrap();
+        let dup = NewTrial {
+            claim: Some("grid:2".into()),
+            ..NewTrial::default()
+        };
+        assert!(
+            matches!(
+                s.create_trial(study.id, &dup),
+                Err(Error::ClaimTaken { .. })
+            ),
+            "{name}"
+        );
+        s.create_trial(other.id, &dup).unwrap(); // claims are per study
+    }
+}
+
+#[test]
+fn space_updates_are_atomic_and_may_refuse() {
+    for (name, s, _dir) in backends() {
+        let study = s.create_study(&config("s")).unwrap();
+        let grown = Space::parse("x=float(0,1) y=int(0,3,default=1)").unwrap();
+        let g = grown.clone();
+        let stored = s
+            .update_space(study.id, &move |old: &Space| {
+                assert_eq!(old.names(), ["x"]);
+                Ok(g.clone())
+            })
+            .unwrap();
+        assert_eq!(stored, grown, "{name}");
+        assert_eq!(
+            s.find_study("s").unwrap().unwrap().config.space,
+            grown,
+            "{name}"
+        );
+        let refused = s.update_space(study.id, &|_: &Space| Err(Error::InvalidStudy("no".into())));
+        assert!(refused.is_err(), "{name}");
+        assert_eq!(
+            s.find_study("s").unwrap().unwrap().config.space,
+            grown,
+            "{name}: a refused update must change nothing"
+        );
+    }
+}

@@ -1,0 +1,261 @@
+//! The study's contract, end to end on real SQLite files: ask/tell, bad
+//! input, space evolution, define-by-run, queues, and damaged databases.
+
+use hyperspace_engine::{
+    open_storage, Error, FloatParam, Outcome, Param, Params, SearchError, Space, SqliteStorage,
+    Study, StudyConfig, TrialId, TrialState, Value,
+};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn registry() -> hyperspace_engine::Registry {
+    hyperspace_searchers::builtin_registry()
+}
+
+fn sqlite(dir: &Path) -> Arc<dyn hyperspace_engine::Storage> {
+    open_storage(dir.join("runs.db").to_str().unwrap()).unwrap()
+}
+
+fn study_in(storage: Arc<dyn hyperspace_engine::Storage>, space: &str) -> Study {
+    let config = StudyConfig::new("s")
+        .space(Space::parse(space).unwrap())
+        .seed(3);
+    Study::open(storage, config, &registry()).unwrap()
+}
+
+#[test]
+fn non_finite_values_are_refused_or_recorded_as_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = study_in(sqlite(dir.path()), "x=float(0,1)");
+    let t = s.ask().unwrap();
+    let err = s.tell(t.id, Outcome::complete(f64::NAN)).unwrap_err();
+    assert!(matches!(err, Error::NonFiniteValue { .. }), "{err}");
+    assert!(err.to_string().contains("not a finite number"), "{err}");
+    assert_eq!(
+        s.storage().trial(t.id).unwrap().state,
+        TrialState::Running,
+        "a refused tell records nothing"
+    );
+    let failed = s
+        .tell(t.id, Outcome::complete(f64::INFINITY).fail_if_not_finite())
+        .unwrap();
+    assert_eq!(failed.state, TrialState::Failed);
+    assert!(failed.message.unwrap().contains("inf"));
+    let running = s.ask().unwrap().id;
+    let err = s.report(running, 1, f64::NAN).unwrap_err();
+    assert!(matches!(err, Error::NonFiniteValue { .. }));
+}
+
+#[test]
+fn unknown_finished_and_foreign_trials_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = sqlite(dir.path());
+    let mut s = study_in(storage.clone(), "x=float(0,1)");
+    let err = s.tell(TrialId(12345), Outcome::complete(1.0)).unwrap_err();
+    assert_eq!(err.to_string(), "no trial 12345 in this storage");
+    let t = s.ask().unwrap();
+    s.tell(t.id, Outcome::complete(1.0)).unwrap();
+    let err = s.tell(t.id, Outcome::complete(2.0)).unwrap_err();
+    assert!(err.to_string().contains("already complete"), "{err}");
+    let config = StudyConfig::new("other").space(Space::parse("x=float(0,1)").unwrap());
+    let mut other = Study::create(storage, config, &registry()).unwrap();
+    let err = other.tell(t.id, Outcome::complete(3.0)).unwrap_err();
+    assert!(matches!(err, Error::WrongStudy { .. }), "{err}");
+    let running = s.ask().unwrap().id;
+    let err = s.tell(running, Outcome::failed("boom").metric("m", f64::NAN));
+    assert!(err.is_ok(), "a failed trial may carry broken metrics");
+}
+
+#[test]
+fn a_study_that_gains_a_parameter_reads_old_trials_with_its_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = study_in(sqlite(dir.path()), "x=float(0,1)");
+    for _ in 0..3 {
+        let t = s.ask().unwrap();
+        s.tell(t.id, Outcome::complete(0.5)).unwrap();
+    }
+    drop(s);
+    // Reopening with a grown space: refused without a default...
+    let bad = StudyConfig::new("s").space(Space::parse("x=float(0,1) y=int(1,4)").unwrap());
+    let err = Study::open(sqlite(dir.path()), bad, &registry())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("'y' is new and has no default"), "{err}");
+    // ...accepted with one, and the old trials read as having had it.
+    let mut s = study_in(sqlite(dir.path()), "x=float(0,1) y=int(1,4,default=2)");
+    let trials = s.trials().unwrap();
+    assert!(
+        trials.iter().all(|t| t.params["y"] == Value::Int(2)),
+        "{trials:?}"
+    );
+    let t = s.ask().unwrap();
+    assert!(t.params.contains_key("y"));
+    // Narrowing is refused unless forced.
+    let narrow = Space::parse("x=float(0.5,1) y=int(1,4,default=2)").unwrap();
+    assert!(s
+        .extend_space(&narrow, false)
+        .unwrap_err()
+        .to_string()
+        .contains("would narrow"));
+    assert_eq!(s.extend_space(&narrow, true).unwrap().forced, ["x"]);
+}
+
+#[test]
+fn define_by_run_suggests_and_remembers() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = sqlite(dir.path());
+    let config = StudyConfig::new("dbr").seed(5);
+    let mut s = Study::create(storage, config, &registry()).unwrap();
+    let lr = Param::Float(FloatParam::new(1e-5, 1e-1, true, None, None).unwrap());
+    let mut values = Vec::new();
+    for i in 0..6 {
+        let t = s.ask_open().unwrap();
+        assert!(t.params.is_empty());
+        let v = s.suggest(t.id, "lr", &lr).unwrap();
+        assert_eq!(
+            s.suggest(t.id, "lr", &lr).unwrap(),
+            v,
+            "a repeated suggestion returns the same value"
+        );
+        if i % 2 == 0 {
+            let depth =
+                Param::Int(hyperspace_engine::IntParam::new(1, 5, false, None, None).unwrap());
+            s.suggest(t.id, "depth", &depth).unwrap();
+        }
+        values.push(v.as_f64().unwrap());
+        s.tell(t.id, Outcome::complete(values[i])).unwrap();
+    }
+    assert_eq!(
+        s.space().names(),
+        ["lr", "depth"],
+        "the space grows with what trials suggest"
+    );
+    let other = Param::Float(FloatParam::new(0.0, 1.0, false, None, None).unwrap());
+    let t = s.ask_open().unwrap();
+    let err = s.suggest(t.id, "lr", &other).unwrap_err().to_string();
+    assert!(err.contains("use one definition per name"), "{err}");
+    assert!(values.iter().all(|v| (1e-5..=1e-1).contains(v)));
+}
+
+#[test]
+fn enqueued_trials_come_first_and_partial_ones_are_completed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = study_in(sqlite(dir.path()), "x=float(0,1) opt=choice(a,b)");
+    let mut p = Params::new();
+    p.insert("x".into(), Value::Float(0.25));
+    let queued = s.enqueue(p.clone()).unwrap();
+    assert_eq!(queued.state, TrialState::Waiting);
+    let t = s.ask().unwrap();
+    assert_eq!(t.id, queued.id);
+    assert_eq!(t.params["x"], Value::Float(0.25));
+    assert!(
+        t.params.contains_key("opt"),
+        "the searcher fills what the queue left open"
+    );
+    p.insert("bogus".into(), Value::Int(1));
+    assert!(s
+        .enqueue(p)
+        .unwrap_err()
+        .to_string()
+        .contains("'bogus': not in the space"));
+}
+
+#[test]
+fn the_same_seed_reproduces_a_study() {
+    let run = |dir: &Path| -> Vec<Params> {
+        let mut s = study_in(
+            sqlite(dir),
+            "x=float(0,1) n=int(1,100,log) opt=choice(a,b,c)",
+        );
+        (0..10)
+            .map(|_| {
+                let t = s.ask().unwrap();
+                s.tell(t.id, Outcome::complete(1.0)).unwrap();
+                t.params
+            })
+            .collect()
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    assert_eq!(run(a.path()), run(b.path()));
+}
+
+#[test]
+fn a_file_that_is_not_a_database_gets_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.db");
+    std::fs::write(&path, "these are my notes, not a database ".repeat(100)).unwrap();
+    let err = open_storage(path.to_str().unwrap()).unwrap_err();
+    assert!(matches!(err, Error::CorruptDatabase { .. }), "{err}");
+    assert!(
+        err.to_string().contains("not a usable hyperspace database"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap().len(),
+        3500,
+        "the file must be left untouched"
+    );
+}
+
+#[test]
+fn a_locked_database_gets_a_clear_error_after_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs.db");
+    let storage = SqliteStorage::open_with_timeout(&path, Duration::from_millis(200)).unwrap();
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let err =
+        hyperspace_engine::Storage::create_study(&storage, &StudyConfig::new("s")).unwrap_err();
+    assert!(matches!(err, Error::DatabaseLocked { .. }), "{err}");
+    assert!(
+        err.to_string().contains("locked by another process"),
+        "{err}"
+    );
+    holder.execute_batch("ROLLBACK").unwrap();
+    hyperspace_engine::Storage::create_study(&storage, &StudyConfig::new("s")).unwrap();
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs.db");
+    drop(SqliteStorage::open(&path).unwrap());
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99")
+        .unwrap();
+    let err = SqliteStorage::open(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("schema version 99") && err.contains("upgrade hyperspace"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_studies_and_bad_urls_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Study::load(sqlite(dir.path()), "nope", &registry())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no study named 'nope'") && err.contains("create it first"),
+        "{err}"
+    );
+    let err = open_storage("postgres://localhost/db")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no PostgreSQL back-end yet"), "{err}");
+    let err = open_storage("redis://x").unwrap_err().to_string();
+    assert!(err.contains("unknown scheme"), "{err}");
+    let config = StudyConfig::new("s").searcher("random", serde_json::json!({"sampler": 3}));
+    let err = Study::create(sqlite(dir.path()), config, &registry()).unwrap_err();
+    assert!(
+        matches!(err, Error::Search(SearchError::InvalidSettings { .. })),
+        "{err}"
+    );
+    let err = Study::create(sqlite(dir.path()), StudyConfig::new(" "), &registry())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("non-empty name"), "{err}");
+}
