@@ -227,4 +227,18 @@ pub struct NewTrial {
     /// A key no other trial of the study may hold (a grid point), so two
     /// workers never run the same point.
     pub claim: Option<String>,
+    /// When set, storage records `trial_seed(seed_base, number)` as the
+    /// trial's seed, with the number it assigns, in the same write.
+    pub seed_base: Option<u64>,
+}
+
+impl NewTrial {
+    /// The metadata of the trial numbered `number`, its seed derived.
+    pub fn meta_for(&self, number: u64) -> Metadata {
+        let mut meta = self.meta.clone();
+        if let Some(base) = self.seed_base {
+            meta.seed = Some(crate::seed::trial_seed(base, number));
+        }
+        meta
+    }
 }

@@ -88,6 +88,7 @@ fn trials_round_trip_with_everything_they_hold() {
                 ..Metadata::default()
             },
             claim: None,
+            seed_base: None,
         };
         let t = s.create_trial(study.id, &new).unwrap();
         s.update_trial(
@@ -118,6 +119,44 @@ fn trials_round_trip_with_everything_they_hold() {
             "{name}"
         );
         assert_eq!(loaded.meta.seed, Some(9), "{name}");
+        let seeded = s
+            .create_trial(
+                study.id,
+                &NewTrial {
+                    seed_base: Some(5),
+                    ..NewTrial::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            seeded.meta.seed,
+            Some(hyperspace_engine::trial_seed(5, seeded.number)),
+            "{name}"
+        );
+        assert_eq!(
+            s.trial(seeded.id).unwrap().meta.seed,
+            seeded.meta.seed,
+            "{name}"
+        );
+        let seeded = s
+            .create_trial(
+                study.id,
+                &NewTrial {
+                    seed_base: Some(5),
+                    ..NewTrial::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            seeded.meta.seed,
+            Some(hyperspace_engine::trial_seed(5, seeded.number)),
+            "{name}"
+        );
+        assert_eq!(
+            s.trial(seeded.id).unwrap().meta.seed,
+            seeded.meta.seed,
+            "{name}"
+        );
         assert_eq!(loaded.intermediate.len(), 2, "{name}");
         assert_eq!(
             (loaded.state, loaded.value),

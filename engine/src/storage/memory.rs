@@ -4,7 +4,7 @@ use super::{Storage, StudyRecord, TrialUpdate};
 use crate::{
     Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId, TrialState,
 };
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 /// Studies and trials held in this process only.
@@ -27,6 +27,30 @@ struct MemStudy {
     record: StudyRecord,
     trials: Vec<Trial>,
     claims: HashSet<String>,
+    /// Trial index by change counter, so `trials_since` costs what changed.
+    by_change: BTreeMap<u64, usize>,
+    /// Indices of waiting trials, oldest first.
+    waiting: BTreeSet<usize>,
+}
+
+impl MemStudy {
+    /// Puts `trial` at `index` (a new one at the end), keeping the indexes.
+    fn store(&mut self, index: usize, trial: Trial) {
+        if let Some(old) = self.trials.get(index) {
+            self.by_change.remove(&old.change);
+        }
+        self.by_change.insert(trial.change, index);
+        if trial.state == TrialState::Waiting {
+            self.waiting.insert(index);
+        } else {
+            self.waiting.remove(&index);
+        }
+        if index == self.trials.len() {
+            self.trials.push(trial);
+        } else {
+            self.trials[index] = trial;
+        }
+    }
 }
 
 impl MemoryStorage {
@@ -87,6 +111,8 @@ impl Storage for MemoryStorage {
                 record: record.clone(),
                 trials: Vec::new(),
                 claims: HashSet::new(),
+                by_change: BTreeMap::new(),
+                waiting: BTreeSet::new(),
             },
         );
         Ok(record)
@@ -140,10 +166,11 @@ impl Storage for MemoryStorage {
             }
             study.claims.insert(key.clone());
         }
+        let number = study.trials.len() as u64;
         let trial = Trial {
             id,
             study: study_id,
-            number: study.trials.len() as u64,
+            number,
             state: new.state.unwrap_or(TrialState::Running),
             params: new.params.clone(),
             value: None,
@@ -152,12 +179,12 @@ impl Storage for MemoryStorage {
             budget: new.budget,
             parent: new.parent,
             user_attrs: new.user_attrs.clone(),
-            meta: new.meta.clone(),
+            meta: new.meta_for(number),
             message: None,
             change,
         };
         let index = study.trials.len();
-        study.trials.push(trial.clone());
+        study.store(index, trial.clone());
         inner.trial_index.insert(id, (study_id, index));
         Ok(trial)
     }
@@ -166,17 +193,15 @@ impl Storage for MemoryStorage {
         let mut inner = self.lock();
         let change = inner.bump();
         let study = inner.study(study_id)?;
-        let Some(trial) = study
-            .trials
-            .iter_mut()
-            .find(|t| t.state == TrialState::Waiting)
-        else {
+        let Some(&index) = study.waiting.first() else {
             return Ok(None);
         };
-        TrialUpdate::Meta(meta.clone()).apply(trial)?;
+        let mut trial = study.trials[index].clone();
+        TrialUpdate::Meta(meta.clone()).apply(&mut trial)?;
         trial.state = TrialState::Running;
         trial.change = change;
-        Ok(Some(trial.clone()))
+        study.store(index, trial.clone());
+        Ok(Some(trial))
     }
 
     fn update_trial(&self, id: TrialId, update: &TrialUpdate) -> Result<Trial> {
@@ -197,7 +222,7 @@ impl Storage for MemoryStorage {
             }
         }
         trial.change = change;
-        study.trials[index] = trial.clone();
+        study.store(index, trial.clone());
         Ok(trial)
     }
 
@@ -220,11 +245,12 @@ impl Storage for MemoryStorage {
             .studies
             .get(&study)
             .ok_or_else(|| Error::Storage(format!("study {} no longer exists", study.0)))?;
-        Ok(study
-            .trials
-            .iter()
-            .filter(|t| t.change > since)
-            .cloned()
-            .collect())
+        let mut changed: Vec<Trial> = study
+            .by_change
+            .range(since + 1..)
+            .map(|(_, &i)| study.trials[i].clone())
+            .collect();
+        changed.sort_by_key(|t| t.number);
+        Ok(changed)
     }
 }

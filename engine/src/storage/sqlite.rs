@@ -389,7 +389,7 @@ impl Storage for SqliteStorage {
                 budget: new.budget,
                 parent: new.parent,
                 user_attrs: new.user_attrs.clone(),
-                meta: new.meta.clone(),
+                meta: new.meta_for(number as u64),
                 message: None,
                 change,
             };
@@ -404,6 +404,17 @@ impl Storage for SqliteStorage {
     }
 
     fn claim_waiting(&self, study: StudyId, meta: &Metadata) -> Result<Option<Trial>> {
+        // Most asks find no queue: check with a plain read before taking
+        // the write lock.
+        let any: bool = self.read(|c| {
+            c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM trials WHERE study_id = ?1 AND state = 'waiting')",
+            )?
+            .query_row([study.0], |r| r.get(0))
+        })?;
+        if !any {
+            return Ok(None);
+        }
         self.write_try(|tx| {
             let waiting = tx
                 .query_row(

@@ -249,22 +249,9 @@ impl Study {
         self.refresh()?;
         let expected = self.history.trials().len() as u64;
         let early = self.propose(space, expected)?;
-        let trial = self.storage.create_trial(
-            self.record.id,
-            &NewTrial {
-                state: Some(TrialState::Running),
-                meta: self.metadata(None),
-                ..NewTrial::default()
-            },
-        )?;
-        let seed = trial_seed(self.record.config.seed, trial.number);
-        self.storage.update_trial(
-            trial.id,
-            &TrialUpdate::Meta(Metadata {
-                seed: Some(seed),
-                ..Metadata::default()
-            }),
-        )?;
+        let trial = self
+            .storage
+            .create_trial(self.record.id, &self.new_running())?;
         let mut proposal = if trial.number == expected {
             Some(early)
         } else {
@@ -399,20 +386,19 @@ impl Study {
         if let Some(queued) = self.claim_queued()? {
             return Ok(queued);
         }
-        let trial = self.storage.create_trial(
-            self.record.id,
-            &NewTrial {
-                state: Some(TrialState::Running),
-                meta: self.metadata(None),
-                ..NewTrial::default()
-            },
-        )?;
-        let seed = Metadata {
-            seed: Some(trial_seed(self.record.config.seed, trial.number)),
-            ..Metadata::default()
-        };
         self.storage
-            .update_trial(trial.id, &TrialUpdate::Meta(seed))
+            .create_trial(self.record.id, &self.new_running())
+    }
+
+    /// A running trial whose seed storage derives from the study's seed and
+    /// the number it assigns.
+    fn new_running(&self) -> NewTrial {
+        NewTrial {
+            state: Some(TrialState::Running),
+            meta: self.metadata(None),
+            seed_base: Some(self.record.config.seed),
+            ..NewTrial::default()
+        }
     }
 
     /// The value of parameter `name` in a define-by-run trial: the value it
