@@ -174,7 +174,7 @@ impl FloatParam {
         }
     }
 
-    fn from_unit(&self, u: f64) -> f64 {
+    fn at_unit(&self, u: f64) -> f64 {
         let u = u.clamp(0.0, 1.0);
         if let Some(n) = self.levels() {
             return self.level_value(level_of(u, n) as f64);
@@ -303,7 +303,7 @@ impl IntParam {
         }
     }
 
-    fn from_unit(&self, u: f64) -> i64 {
+    fn at_unit(&self, u: f64) -> i64 {
         let u = u.clamp(0.0, 1.0);
         if self.log {
             let (a, b) = self.log_bounds();
@@ -437,8 +437,8 @@ impl Param {
     /// Maps a point of `[0, 1]` (clamped) to a valid value.
     pub fn from_unit(&self, u: f64) -> Value {
         match self {
-            Param::Float(p) => Value::Float(p.from_unit(u)),
-            Param::Int(p) => Value::Int(p.from_unit(u)),
+            Param::Float(p) => Value::Float(p.at_unit(u)),
+            Param::Int(p) => Value::Int(p.at_unit(u)),
             Param::Categorical(p) => p.choices[level_of(u, p.choices.len())].clone(),
         }
     }
@@ -454,13 +454,13 @@ impl Param {
                     return vec![self.default_value().unwrap_or_else(|| self.from_unit(0.5))];
                 }
                 (0..points)
-                    .map(|i| Value::Float(p.from_unit(i as f64 / (points - 1) as f64)))
+                    .map(|i| Value::Float(p.at_unit(i as f64 / (points - 1) as f64)))
                     .collect()
             }
             Param::Float(p) => {
                 let n = p.levels().unwrap_or(1);
                 (0..n)
-                    .map(|i| Value::Float(p.from_unit((i as f64 + 0.5) / n as f64)))
+                    .map(|i| Value::Float(p.at_unit((i as f64 + 0.5) / n as f64)))
                     .collect()
             }
             Param::Int(p) => {
