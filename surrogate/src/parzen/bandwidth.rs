@@ -26,8 +26,44 @@ pub(crate) struct BandwidthContext {
     pub joint_dimensions: usize,
 }
 
-/// Width of each observation's kernel, for centres `mus` in `[0, 1]`.
-pub(crate) fn bandwidths(mus: &[f64], ctx: &BandwidthContext) -> Vec<f64> {
+/// Centres in increasing order, each with its observation index (`None`
+/// for the prior's centre, included if `with_prior`).
+pub(crate) type SortedCentres = Vec<(f64, Option<usize>)>;
+
+/// Sort the centres (all in `[0, 1]`) once per dimension and fit; the
+/// bandwidth rule and the evaluation layout both use the order.
+///
+/// Non-negative floats order like their bit patterns, so the sort runs on
+/// plain `u128` keys (bits, then index): several times faster than sorting
+/// pairs through a float comparison closure.
+pub(crate) fn sorted_centres(mus: &[f64], with_prior: bool) -> SortedCentres {
+    // `+ 0.0` turns -0.0 into +0.0, whose bits sort first.
+    let key = |m: f64, index: u64| (u128::from((m + 0.0).to_bits()) << 64) | u128::from(index);
+    let mut keys: Vec<u128> = mus
+        .iter()
+        .enumerate()
+        .map(|(i, &m)| key(m, i as u64))
+        .collect();
+    if with_prior {
+        keys.push(key(PRIOR_MU, u64::MAX));
+    }
+    keys.sort_unstable();
+    keys.into_iter()
+        .map(|k| {
+            let index = k as u64;
+            let source = (index != u64::MAX).then_some(index as usize);
+            (f64::from_bits((k >> 64) as u64), source)
+        })
+        .collect()
+}
+
+/// Width of each observation's kernel, for centres `mus` in `[0, 1]`;
+/// `sorted` is [`sorted_centres`] of them if the caller has it already.
+pub(crate) fn bandwidths(
+    mus: &[f64],
+    sorted: Option<&[(f64, Option<usize>)]>,
+    ctx: &BandwidthContext,
+) -> Vec<f64> {
     let n = mus.len();
     let sigmas = match ctx.rule {
         Bandwidth::Scott => {
@@ -35,7 +71,14 @@ pub(crate) fn bandwidths(mus: &[f64], ctx: &BandwidthContext) -> Vec<f64> {
             vec![SCOTT_SCALE * (n.max(1) as f64).powf(exponent); n]
         }
         Bandwidth::MagicClip => {
-            let raw = neighbour_gaps(mus, ctx.with_prior, ctx.consider_endpoints);
+            let raw = match sorted {
+                Some(s) => neighbour_gaps(s, n, ctx.consider_endpoints),
+                None => neighbour_gaps(
+                    &sorted_centres(mus, ctx.with_prior),
+                    n,
+                    ctx.consider_endpoints,
+                ),
+            };
             // One kernel per observation plus the prior, as Optuna counts.
             let kernels = (n + 1) as f64;
             let min_sigma = 1.0 / MAGIC_CLIP_MAX_DIVISOR.min(1.0 + kernels);
@@ -45,18 +88,11 @@ pub(crate) fn bandwidths(mus: &[f64], ctx: &BandwidthContext) -> Vec<f64> {
     sigmas.into_iter().map(|s| s.min(PRIOR_SIGMA)).collect()
 }
 
-/// For each centre, the larger of the gaps to its sorted neighbours, where
-/// the interval's ends (and the prior's centre, if present) are neighbours
-/// too. Without `consider_endpoints`, the outermost kernels use the gap on
-/// their inner side only.
-fn neighbour_gaps(mus: &[f64], with_prior: bool, consider_endpoints: bool) -> Vec<f64> {
-    // (position, index into `mus`, or None for the prior's centre).
-    let mut points: Vec<(f64, Option<usize>)> =
-        mus.iter().enumerate().map(|(i, &m)| (m, Some(i))).collect();
-    if with_prior {
-        points.push((PRIOR_MU, None));
-    }
-    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+/// For each of the `n` observations, the larger of the gaps to its sorted
+/// neighbours, where the interval's ends (and the prior's centre, if in
+/// `points`) are neighbours too. Without `consider_endpoints`, the outermost
+/// kernels use the gap on their inner side only.
+fn neighbour_gaps(points: &[(f64, Option<usize>)], n: usize, consider_endpoints: bool) -> Vec<f64> {
     let m = points.len();
     let at = |j: usize| -> f64 {
         // j indexes [0.0, points..., 1.0].
@@ -68,7 +104,7 @@ fn neighbour_gaps(mus: &[f64], with_prior: bool, consider_endpoints: bool) -> Ve
             points[j - 1].0
         }
     };
-    let mut out = vec![0.0; mus.len()];
+    let mut out = vec![0.0; n];
     for (i, &(pos, source)) in points.iter().enumerate() {
         let j = i + 1;
         let mut gap = (pos - at(j - 1)).max(at(j + 1) - pos);
@@ -90,6 +126,23 @@ fn neighbour_gaps(mus: &[f64], with_prior: bool, consider_endpoints: bool) -> Ve
 mod tests {
     use super::*;
 
+    fn gaps(mus: &[f64], with_prior: bool, consider_endpoints: bool) -> Vec<f64> {
+        neighbour_gaps(
+            &sorted_centres(mus, with_prior),
+            mus.len(),
+            consider_endpoints,
+        )
+    }
+
+    #[test]
+    fn centres_sort_by_value_with_the_prior_in_place() {
+        let sorted = sorted_centres(&[0.7, -0.0, 0.2, 1.0, 0.5], true);
+        let values: Vec<f64> = sorted.iter().map(|p| p.0).collect();
+        assert_eq!(values, [0.0, 0.2, 0.5, 0.5, 0.7, 1.0]);
+        let sources: Vec<Option<usize>> = sorted.iter().map(|p| p.1).collect();
+        assert_eq!(sources, [Some(1), Some(2), Some(4), None, Some(0), Some(3)]);
+    }
+
     fn ctx(rule: Bandwidth, consider_endpoints: bool) -> BandwidthContext {
         BandwidthContext {
             rule,
@@ -106,17 +159,17 @@ mod tests {
     #[test]
     fn magic_clip_uses_neighbour_gaps_and_clips() {
         let mus = [0.2, 0.9, 0.1];
-        let raw = neighbour_gaps(&mus, true, true);
+        let raw = gaps(&mus, true, true);
         let want = [0.3, 0.4, 0.1];
         for (g, w) in raw.iter().zip(want) {
             assert!((g - w).abs() < 1e-12, "{raw:?}");
         }
-        let inner = neighbour_gaps(&mus, true, false);
+        let inner = gaps(&mus, true, false);
         let want = [0.3, 0.4, 0.1];
         for (g, w) in inner.iter().zip(want) {
             assert!((g - w).abs() < 1e-12, "{inner:?}");
         }
-        let clipped = bandwidths(&mus, &ctx(Bandwidth::MagicClip, true));
+        let clipped = bandwidths(&mus, None, &ctx(Bandwidth::MagicClip, true));
         assert_eq!(clipped.len(), 3);
         assert!((clipped[0] - 0.3).abs() < 1e-12);
         assert!((clipped[1] - 0.4).abs() < 1e-12);
@@ -129,15 +182,15 @@ mod tests {
     #[test]
     fn endpoints_change_the_outermost_kernels() {
         let mus = [0.02, 0.95];
-        let with = neighbour_gaps(&mus, true, true);
-        let without = neighbour_gaps(&mus, true, false);
+        let with = gaps(&mus, true, true);
+        let without = gaps(&mus, true, false);
         // Sorted [0 | 0.02 0.5 0.95 | 1]; with: max(0.02, 0.48), max(0.45, 0.05).
         assert!((with[0] - 0.48).abs() < 1e-12 && (with[1] - 0.45).abs() < 1e-12);
         // Without: inner gaps only, the same here because the prior is farther
         // than the ends; it differs when an end is the larger gap.
         let far = [0.4, 0.45];
-        let with = neighbour_gaps(&far, false, true);
-        let without_far = neighbour_gaps(&far, false, false);
+        let with = gaps(&far, false, true);
+        let without_far = gaps(&far, false, false);
         assert!((with[0] - 0.4).abs() < 1e-12 && (with[1] - 0.55).abs() < 1e-12);
         assert!((without_far[0] - 0.05).abs() < 1e-12);
         assert!((without_far[1] - 0.05).abs() < 1e-12);
@@ -146,22 +199,22 @@ mod tests {
 
     #[test]
     fn scott_shrinks_with_n_and_dimension() {
-        let one = bandwidths(&[0.5], &ctx(Bandwidth::Scott, false))[0];
+        let one = bandwidths(&[0.5], None, &ctx(Bandwidth::Scott, false))[0];
         assert!((one - 0.2).abs() < 1e-15);
-        let many = bandwidths(&[0.5; 1000], &ctx(Bandwidth::Scott, false))[0];
+        let many = bandwidths(&[0.5; 1000], None, &ctx(Bandwidth::Scott, false))[0];
         assert!((many - 0.2 * 1000f64.powf(-0.2)).abs() < 1e-15);
         let joint = BandwidthContext {
             joint_dimensions: 10,
             ..ctx(Bandwidth::Scott, false)
         };
-        let wide = bandwidths(&[0.5; 1000], &joint)[0];
+        let wide = bandwidths(&[0.5; 1000], None, &joint)[0];
         assert!(wide > many);
     }
 
     #[test]
     fn widths_never_exceed_the_interval() {
-        let s = bandwidths(&[0.5], &ctx(Bandwidth::MagicClip, true));
+        let s = bandwidths(&[0.5], None, &ctx(Bandwidth::MagicClip, true));
         assert!(s[0] <= 1.0);
-        assert!(bandwidths(&[], &ctx(Bandwidth::MagicClip, true)).is_empty());
+        assert!(bandwidths(&[], None, &ctx(Bandwidth::MagicClip, true)).is_empty());
     }
 }

@@ -5,8 +5,8 @@ use rand::{Rng, RngCore};
 
 use super::bandwidth::BandwidthContext;
 use super::kernels::{BuildContext, Component, Dimension, DimensionKernels};
-use super::logsumexp::log_sum_exp;
 use super::settings::ValidParzenSettings;
+use super::vecmath::log_sum_exp;
 use crate::SurrogateError;
 
 /// A weighted mixture of kernels on the unit cube, one kernel per
@@ -37,9 +37,50 @@ enum Mode {
     /// One mixture of product kernels: `ln w_k` plus every continuous
     /// dimension's normaliser of kernel `k`.
     Joint { base: Vec<f64> },
-    /// One mixture per dimension: per dimension, `ln w_k` plus that
-    /// dimension's normaliser if continuous.
-    Independent { base: Vec<Vec<f64>> },
+    /// One mixture per dimension.
+    Independent { dims: Vec<IndependentDim> },
+}
+
+/// One dimension's own mixture, laid out for evaluation.
+#[derive(Debug, Clone)]
+enum IndependentDim {
+    /// Continuous: the kernels re-sorted by centre (a dimension's own mixture
+    /// does not care about component order), so that for any point the
+    /// far-away kernels form whole chunks that log-sum-exp skips.
+    Continuous {
+        mu: Vec<f64>,
+        neg_half_precision: Vec<f64>,
+        /// `ln w_k` plus the kernel's normaliser.
+        base: Vec<f64>,
+    },
+    /// Discrete or categorical: `ln w_k` in component order; the kernels
+    /// supply the rest.
+    Other { base: Vec<f64> },
+}
+
+impl IndependentDim {
+    fn new(d: &DimensionKernels, log_w: &[f64]) -> Self {
+        let DimensionKernels::Continuous(g) = d else {
+            return Self::Other {
+                base: log_w.to_vec(),
+            };
+        };
+        let order = g.by_centre();
+        Self::Continuous {
+            mu: order.iter().map(|&k| g.mu()[k]).collect(),
+            neg_half_precision: order.iter().map(|&k| g.neg_half_precision()[k]).collect(),
+            base: order
+                .iter()
+                .map(|&k| log_w[k] + g.log_density_offsets()[k])
+                .collect(),
+        }
+    }
+
+    fn base(&self) -> &[f64] {
+        match self {
+            Self::Continuous { base, .. } | Self::Other { base } => base,
+        }
+    }
 }
 
 impl ParzenEstimator {
@@ -91,6 +132,7 @@ impl ParzenEstimator {
                 joint_dimensions: if settings.multivariate { dims.len() } else { 1 },
             },
             prior_weight,
+            order_by_centre: !settings.multivariate,
         };
         let kernels: Vec<DimensionKernels> = dims
             .iter()
@@ -99,29 +141,23 @@ impl ParzenEstimator {
             .collect();
 
         let log_w: Vec<f64> = probabilities.iter().map(|p| p.ln()).collect();
-        let offsets = |d: &DimensionKernels, acc: &mut [f64]| {
-            if let DimensionKernels::Continuous(g) = d {
-                for (a, o) in acc.iter_mut().zip(g.log_density_offsets()) {
-                    *a += o;
-                }
-            }
-        };
         let mode = if settings.multivariate {
             let mut base = log_w;
             for d in &kernels {
-                offsets(d, &mut base);
+                if let DimensionKernels::Continuous(g) = d {
+                    for (b, o) in base.iter_mut().zip(g.log_density_offsets()) {
+                        *b += o;
+                    }
+                }
             }
             Mode::Joint { base }
         } else {
-            let base = kernels
-                .iter()
-                .map(|d| {
-                    let mut b = log_w.clone();
-                    offsets(d, &mut b);
-                    b
-                })
-                .collect();
-            Mode::Independent { base }
+            Mode::Independent {
+                dims: kernels
+                    .iter()
+                    .map(|d| IndependentDim::new(d, &log_w))
+                    .collect(),
+            }
         };
 
         let mut running = 0.0;
@@ -209,7 +245,7 @@ impl ParzenEstimator {
         );
         match &self.mode {
             Mode::Joint { base } => self.log_pdf_joint(base, points, &mut out),
-            Mode::Independent { base } => self.log_pdf_independent(base, points, &mut out),
+            Mode::Independent { dims } => self.log_pdf_independent(dims, points, &mut out),
         }
     }
 
@@ -281,7 +317,7 @@ impl ParzenEstimator {
 
     fn log_pdf_independent(
         &self,
-        base: &[Vec<f64>],
+        eval: &[IndependentDim],
         points: ArrayView2<'_, f64>,
         out: &mut ArrayViewMut1<'_, f64>,
     ) {
@@ -293,8 +329,8 @@ impl ParzenEstimator {
         let tables: Vec<Option<Vec<f64>>> = self
             .dims
             .iter()
-            .zip(base)
-            .map(|(d, b)| {
+            .zip(eval)
+            .map(|(d, e)| {
                 let values = match d {
                     DimensionKernels::Continuous(_) => return None,
                     DimensionKernels::Discrete { levels, .. } => *levels,
@@ -302,25 +338,38 @@ impl ParzenEstimator {
                 };
                 (values <= points.nrows()).then(|| {
                     (0..values)
-                        .map(|v| mixture_at_value(d, b, v, &mut acc))
+                        .map(|v| mixture_at_value(d, e.base(), v, &mut acc))
                         .collect()
                 })
             })
             .collect();
         for (row, o) in points.rows().into_iter().zip(out.iter_mut()) {
             let mut total = 0.0;
-            for (((&x, d), b), table) in row.iter().zip(&self.dims).zip(base).zip(&tables) {
+            for (((&x, d), e), table) in row.iter().zip(&self.dims).zip(eval).zip(&tables) {
                 total += match locate(d, x) {
                     Location::Nan => f64::NAN,
                     Location::Outside => f64::NEG_INFINITY,
-                    Location::Inside(v) => match (d, table) {
+                    Location::Inside(v) => match (e, table) {
                         (_, Some(t)) => t[v],
-                        (DimensionKernels::Continuous(g), None) => {
-                            acc.copy_from_slice(b);
-                            g.add_quadratic(x, &mut acc);
+                        (
+                            IndependentDim::Continuous {
+                                mu,
+                                neg_half_precision,
+                                base,
+                            },
+                            None,
+                        ) => {
+                            for (((a, &b), &m), &h) in
+                                acc.iter_mut().zip(base).zip(mu).zip(neg_half_precision)
+                            {
+                                let dx = x - m;
+                                *a = b + h * dx * dx;
+                            }
                             log_sum_exp(&acc)
                         }
-                        (_, None) => mixture_at_value(d, b, v, &mut acc),
+                        (IndependentDim::Other { base }, None) => {
+                            mixture_at_value(d, base, v, &mut acc)
+                        }
                     },
                 };
             }

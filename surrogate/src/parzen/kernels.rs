@@ -9,8 +9,10 @@ use ndarray::ArrayView1;
 use rand::{Rng, RngCore};
 use rand_distr::StandardNormal;
 
-use super::bandwidth::{bandwidths, BandwidthContext, PRIOR_MU, PRIOR_SIGMA};
-use super::normal::{log_gauss_mass, ndtr, HALF_LN_2PI};
+use super::bandwidth::{bandwidths, sorted_centres, BandwidthContext, PRIOR_MU, PRIOR_SIGMA};
+use super::normal::{log_gauss_mass, ndtr, unit_interval_mass, HALF_LN_2PI};
+use super::settings::Bandwidth;
+use super::vecmath::ln_positive;
 use crate::SurrogateError;
 
 /// What kind of values a dimension holds, and so which kernel it gets.
@@ -83,6 +85,9 @@ pub(crate) struct BuildContext<'a> {
     pub bandwidth: BandwidthContext,
     /// The prior's weight in observation units (for the categorical kernel).
     pub prior_weight: f64,
+    /// Whether numeric kernels should record their order by centre (for
+    /// evaluating each dimension as its own mixture).
+    pub order_by_centre: bool,
 }
 
 /// The kernels of one dimension, one per component.
@@ -154,11 +159,36 @@ pub(crate) struct GaussianKernels {
     neg_half_precision: Vec<f64>,
     /// `ln Z`, the log-mass of `[0, 1]` under the untruncated kernel.
     log_z: Vec<f64>,
+    /// `-ln(σ Z) - ln(2π)/2`: the log-density's constant part.
+    log_norm: Vec<f64>,
+    /// Kernel indices in increasing order of centre, if asked for.
+    by_centre: Vec<usize>,
 }
 
 impl GaussianKernels {
     fn build(mus: &[f64], ctx: &BuildContext<'_>) -> Self {
-        let sigmas = bandwidths(mus, &ctx.bandwidth);
+        let needs_order = ctx.order_by_centre || ctx.bandwidth.rule == Bandwidth::MagicClip;
+        let sorted = needs_order.then(|| sorted_centres(mus, ctx.bandwidth.with_prior));
+        let sigmas = bandwidths(mus, sorted.as_deref(), &ctx.bandwidth);
+        let by_centre = match (&sorted, ctx.order_by_centre) {
+            (Some(sorted), true) => {
+                // Observation index -> component index (inactive ones: none).
+                let mut component = vec![usize::MAX; mus.len()];
+                let mut prior = usize::MAX;
+                for (k, c) in ctx.components.iter().enumerate() {
+                    match *c {
+                        Component::Observation(i) => component[i] = k,
+                        Component::Prior => prior = k,
+                    }
+                }
+                sorted
+                    .iter()
+                    .map(|&(_, source)| source.map_or(prior, |i| component[i]))
+                    .filter(|&k| k != usize::MAX)
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         let (mu, sigma): (Vec<f64>, Vec<f64>) = ctx
             .components
             .iter()
@@ -168,17 +198,33 @@ impl GaussianKernels {
             })
             .unzip();
         let neg_half_precision = sigma.iter().map(|s| -0.5 / (s * s)).collect();
-        let log_z = mu
+        let z: Vec<f64> = mu
             .iter()
             .zip(&sigma)
-            .map(|(m, s)| log_gauss_mass(-m / s, (1.0 - m) / s))
+            .map(|(&m, &s)| unit_interval_mass(m, s))
+            .collect();
+        // Two vectorised logarithm passes instead of libm calls: a fit of
+        // 1,000 observations in 10 dimensions takes 20,000 of them.
+        let log_z = z.iter().map(|&z| ln_positive(z)).collect();
+        let log_norm = z
+            .iter()
+            .zip(&sigma)
+            .map(|(&z, &s)| -ln_positive(s * z) - HALF_LN_2PI)
             .collect();
         Self {
             mu,
             sigma,
             neg_half_precision,
             log_z,
+            log_norm,
+            by_centre,
         }
+    }
+
+    /// Kernel indices in increasing order of centre (empty unless the build
+    /// context asked for them).
+    pub(crate) fn by_centre(&self) -> &[usize] {
+        &self.by_centre
     }
 
     /// Number of kernels.
@@ -187,14 +233,21 @@ impl GaussianKernels {
         self.mu.len()
     }
 
+    /// Kernel centres.
+    pub(crate) fn mu(&self) -> &[f64] {
+        &self.mu
+    }
+
+    /// `-1 / (2σ²)` per kernel.
+    pub(crate) fn neg_half_precision(&self) -> &[f64] {
+        &self.neg_half_precision
+    }
+
     /// The part of each kernel's log-density that does not depend on the
     /// point, `-ln σ - ln(2π)/2 - ln Z`; the estimator folds it into the
     /// component weights once per fit.
-    pub(crate) fn log_density_offsets(&self) -> impl Iterator<Item = f64> + '_ {
-        self.sigma
-            .iter()
-            .zip(&self.log_z)
-            .map(|(s, z)| -s.ln() - HALF_LN_2PI - z)
+    pub(crate) fn log_density_offsets(&self) -> &[f64] {
+        &self.log_norm
     }
 
     /// `acc[k] += -(x - μ_k)² / (2σ_k²)`, the point-dependent part of each
@@ -335,8 +388,8 @@ impl CategoricalKernels {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parzen::logsumexp::log_sum_exp;
     use crate::parzen::settings::Bandwidth;
+    use crate::parzen::vecmath::log_sum_exp;
     use ndarray::array;
 
     fn ctx(components: &[Component], prior_weight: f64) -> BuildContext<'_> {
@@ -349,6 +402,7 @@ mod tests {
                 joint_dimensions: 1,
             },
             prior_weight,
+            order_by_centre: true,
         }
     }
 
@@ -366,7 +420,12 @@ mod tests {
     fn each_continuous_kernel_integrates_to_one() {
         let col = array![0.0, 1.0, 0.37];
         let g = GaussianKernels::build(col.as_slice().unwrap(), &ctx(&ALL3, 1.0));
-        let offsets: Vec<f64> = g.log_density_offsets().collect();
+        let offsets: Vec<f64> = g.log_density_offsets().to_vec();
+        // The recorded order is a permutation of the kernels by centre.
+        let mut order = g.by_centre().to_vec();
+        assert!(order.windows(2).all(|w| g.mu[w[0]] <= g.mu[w[1]]));
+        order.sort_unstable();
+        assert_eq!(order, (0..g.len()).collect::<Vec<_>>());
         let steps = 4000;
         let mut integrals = vec![0.0; g.len()];
         let mut acc = vec![0.0; g.len()];

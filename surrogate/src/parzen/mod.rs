@@ -37,9 +37,9 @@
 mod bandwidth;
 mod estimator;
 mod kernels;
-mod logsumexp;
 mod normal;
 mod settings;
+mod vecmath;
 mod weights;
 
 #[cfg(test)]

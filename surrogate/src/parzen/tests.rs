@@ -387,6 +387,32 @@ fn multivariate_keeps_correlation_and_univariate_does_not() {
     );
 }
 
+/// In one dimension the joint and the independent model are the same
+/// mixture, evaluated through different layouts (component order versus
+/// kernels sorted by centre); zero weights drop components from both.
+#[test]
+fn one_dimension_joint_and_independent_agree() {
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let obs = Array2::from_shape_fn((300, 1), |_| rng.random::<f64>().powi(3));
+    let mut w = default_weights(300);
+    w[7] = 0.0;
+    w[150] = 0.0;
+    let pts = Array2::from_shape_fn((500, 1), |(i, _)| i as f64 / 499.0);
+    for bw in [Bandwidth::MagicClip, Bandwidth::Scott] {
+        for pw in [0.0, 1.0] {
+            let dims = [Dimension::Continuous];
+            let joint =
+                ParzenEstimator::fit(obs.view(), w.view(), &dims, &settings(bw, true, pw)).unwrap();
+            let indep = ParzenEstimator::fit(obs.view(), w.view(), &dims, &settings(bw, false, pw))
+                .unwrap();
+            let (a, b) = (joint.log_pdf(pts.view()), indep.log_pdf(pts.view()));
+            for (x, y) in a.iter().zip(&b) {
+                assert!((x - y).abs() < 1e-12, "{bw:?} {pw}: {x} vs {y}");
+            }
+        }
+    }
+}
+
 #[test]
 fn sampling_is_deterministic_from_the_seed() {
     let model = fit(
