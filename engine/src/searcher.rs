@@ -31,11 +31,11 @@ pub struct SearchContext<'a> {
     pub trial_number: u64,
 }
 
-impl SearchContext<'_> {
+impl<'a> SearchContext<'a> {
     /// Finished trials with a value, as (trial, loss) where smaller loss is
     /// better whatever the direction. Pruned trials count with their last
     /// value; failed ones do not count.
-    pub fn scored(&self) -> impl Iterator<Item = (&Trial, f64)> {
+    pub fn scored(&self) -> impl Iterator<Item = (&'a Trial, f64)> + 'a {
         let direction = self.direction;
         self.trials
             .iter()
@@ -43,7 +43,7 @@ impl SearchContext<'_> {
     }
 
     /// Trials handed out but not finished, other than the one being proposed.
-    pub fn pending(&self) -> impl Iterator<Item = &Trial> {
+    pub fn pending(&self) -> impl Iterator<Item = &'a Trial> + 'a {
         let me = self.trial_number;
         self.trials
             .iter()

@@ -6,6 +6,7 @@
 //! |----------|--------------|
 //! | `random` | independent uniform draws, or a scrambled Sobol design (`{"sampler": "sobol"}`) |
 //! | `grid`   | every combination of discrete values and `points` values of each continuous parameter, each given out once |
+//! | `tpe`    | tree-structured Parzen estimator: models good and bad trials, proposes where their ratio is best |
 //!
 //! ```
 //! use hyperspace_engine::{open_storage, Outcome, Space, Study, StudyConfig};
@@ -28,9 +29,11 @@
 mod grid;
 mod random;
 mod settings;
+mod tpe;
 
 pub use grid::{GridSearcher, GridSettings};
 pub use random::{RandomSearcher, RandomSettings, Sampler};
+pub use tpe::{StartupSampler, TpeSearcher, TpeSettings, ValidTpeSettings};
 
 use hyperspace_engine::Registry;
 
@@ -45,6 +48,10 @@ pub fn builtin_registry() -> Registry {
     registry.register("grid", |settings| {
         let valid = settings::parse::<GridSettings>("grid", settings)?.validate()?;
         Ok(Box::new(GridSearcher::new(valid)))
+    });
+    registry.register("tpe", |settings| {
+        let valid = settings::parse::<TpeSettings>("tpe", settings)?.validate()?;
+        Ok(Box::new(TpeSearcher::new(valid)))
     });
     registry
 }

@@ -12,6 +12,9 @@ fn searchers() -> Vec<(&'static str, Json)> {
         ("random", json!({})),
         ("random", json!({"sampler": "sobol"})),
         ("grid", json!({"points": 3, "shuffle": true})),
+        ("tpe", json!({})),
+        ("tpe", json!({"multivariate": false, "n_startup_trials": 5})),
+        ("tpe", json!({"startup": "sobol", "constant_liar": false})),
     ]
 }
 
@@ -141,7 +144,7 @@ fn maximize_picks_the_largest_value() {
 #[test]
 fn bad_settings_are_refused_with_the_key() {
     let registry = hyperspace_searchers::builtin_registry();
-    for name in ["random", "grid"] {
+    for name in ["random", "grid", "tpe"] {
         let err = registry
             .build(name, &json!({"bogus": 1}))
             .unwrap_err()
