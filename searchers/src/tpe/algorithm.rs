@@ -1,36 +1,43 @@
 //! The TPE proposal: rank, split, fit two densities per parameter group,
 //! pick the candidate with the best density ratio.
 
-use super::encode::{dimension, row, value};
+use super::encode::{coordinate, dimension, value, EncodedHistory};
 use super::settings::StartupSampler;
 use super::ValidTpeSettings;
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{
-    Condition, Entry, Param, Params, Proposal, SearchContext, SearchError, Searcher, Space, Trial,
-    TrialState, Value,
+    Condition, Param, Params, Proposal, SearchContext, SearchError, Searcher, Space, TrialState,
+    Value,
 };
-use hyperspace_surrogate::parzen::{default_weights, ParzenEstimator};
+use hyperspace_surrogate::parzen::{default_weights, Dimension, ParzenEstimator};
 use ndarray::{Array1, Array2};
 use rand::RngCore;
+use std::cmp::Ordering;
 
-/// The TPE searcher. It keeps no state between proposals: everything comes
-/// from the history, so a rebuilt searcher proposes the same.
+/// The TPE searcher. Proposals depend on the history only: the one cache it
+/// keeps (trials' coordinates) is rebuilt from the history when missing.
 #[derive(Debug, Clone)]
 pub struct TpeSearcher {
     settings: ValidTpeSettings,
+    encoded: EncodedHistory,
 }
 
-/// The history split for one proposal: good trials and the rest (with
-/// running trials counted as bad when the constant liar is on).
-struct Split<'a> {
-    good: Vec<&'a Trial>,
-    bad: Vec<&'a Trial>,
+/// Which side of the split each trial of the history is on, by position in
+/// `SearchContext::trials` (so both sides stay in age order).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Out,
+    Good,
+    Bad,
 }
 
 impl TpeSearcher {
     /// A TPE searcher with validated settings.
     pub fn new(settings: ValidTpeSettings) -> Self {
-        Self { settings }
+        Self {
+            settings,
+            encoded: EncodedHistory::default(),
+        }
     }
 
     fn startup(&self) -> RandomSearcher {
@@ -43,56 +50,70 @@ impl TpeSearcher {
 
     /// Ranks finished trials (complete ones by loss, then pruned ones by how
     /// far they got and their last value; failed ones are left out) and
-    /// splits them. `None` while still in the start-up phase.
-    fn split<'a>(&self, ctx: &SearchContext<'a>) -> Option<Split<'a>> {
+    /// splits them into the best `min(ceil(gamma n), max_good)` and the
+    /// rest, with running trials counted as bad under the constant liar.
+    /// `None` while still in the start-up phase.
+    fn split(&self, ctx: &SearchContext<'_>) -> Option<Vec<Side>> {
         let s = &self.settings.settings;
-        let mut ranked: Vec<(&Trial, (u8, f64, f64))> = ctx
-            .scored()
-            .map(|(t, loss)| {
-                let key = match t.state {
-                    TrialState::Pruned => {
-                        let step = t
-                            .last_intermediate()
-                            .map(|(step, _)| step as f64)
-                            .unwrap_or(0.0);
-                        (1, -step, loss)
-                    }
-                    _ => (0, 0.0, loss),
-                };
-                (t, key)
-            })
-            .collect();
-        if ranked.len() < s.n_startup_trials.max(1) {
+        let mut ranked: Vec<(usize, (u8, f64, f64))> = Vec::with_capacity(ctx.trials.len());
+        for (i, t) in ctx.trials.iter().enumerate() {
+            let Some(v) = t.finished_value() else {
+                continue;
+            };
+            let loss = ctx.direction.to_loss(v);
+            let key = match t.state {
+                TrialState::Pruned => {
+                    let step = t
+                        .last_intermediate()
+                        .map(|(step, _)| step as f64)
+                        .unwrap_or(0.0);
+                    (1, -step, loss)
+                }
+                _ => (0, 0.0, loss),
+            };
+            ranked.push((i, key));
+        }
+        let n = ranked.len();
+        if n < s.n_startup_trials.max(1) {
             return None;
         }
-        ranked.sort_by(|a, b| {
+        let n_good = ((s.gamma * n as f64).ceil() as usize).clamp(1, s.max_good.min(n));
+        let order = |a: &(usize, (u8, f64, f64)), b: &(usize, (u8, f64, f64))| -> Ordering {
             let (x, y) = (a.1, b.1);
             x.0.cmp(&y.0)
                 .then(x.1.total_cmp(&y.1))
                 .then(x.2.total_cmp(&y.2))
-                .then(a.0.number.cmp(&b.0.number))
-        });
-        let n = ranked.len();
-        let n_good = ((s.gamma * n as f64).ceil() as usize).clamp(1, s.max_good.min(n));
-        let good = ranked[..n_good].iter().map(|(t, _)| *t).collect();
-        let mut bad: Vec<&Trial> = ranked[n_good..].iter().map(|(t, _)| *t).collect();
-        if s.constant_liar {
-            bad.extend(ctx.pending());
+                .then(a.0.cmp(&b.0))
+        };
+        // Only the good set's membership matters: a selection, not a sort.
+        if n_good < n {
+            ranked.select_nth_unstable_by(n_good - 1, order);
         }
-        Some(Split { good, bad })
+        let mut sides = vec![Side::Out; ctx.trials.len()];
+        for (rank, (i, _)) in ranked.iter().enumerate() {
+            sides[*i] = if rank < n_good { Side::Good } else { Side::Bad };
+        }
+        if s.constant_liar {
+            for (i, t) in ctx.trials.iter().enumerate() {
+                if !t.state.is_finished() && t.number != ctx.trial_number && !t.params.is_empty() {
+                    sides[i] = Side::Bad;
+                }
+            }
+        }
+        Some(sides)
     }
 
-    /// Fits the good and bad densities over `entries` and returns the values
-    /// of the best of `n_ei_candidates` candidates drawn from the good one.
-    fn sample_group(
+    /// Fits the good and bad densities and returns the coordinates of the
+    /// best of `n_ei_candidates` candidates drawn from the good one.
+    fn best_candidate(
         &self,
-        entries: &[&Entry],
-        split: &Split<'_>,
+        good: Observations,
+        bad: Observations,
+        dims: &[Dimension],
         rng: &mut dyn RngCore,
-    ) -> Result<Vec<Value>, SearchError> {
-        let dims: Vec<_> = entries.iter().map(|e| dimension(&e.param)).collect();
-        let good = self.fit(entries, &split.good, &dims)?;
-        let bad = self.fit(entries, &split.bad, &dims)?;
+    ) -> Result<Vec<f64>, SearchError> {
+        let good = self.fit(good, dims)?;
+        let bad = self.fit(bad, dims)?;
         let candidates = good.sample(rng, self.settings.settings.n_ei_candidates);
         let mut score = good.log_pdf(candidates.view());
         score -= &bad.log_pdf(candidates.view());
@@ -107,31 +128,14 @@ impl TpeSearcher {
                 }
             })
             .0;
-        Ok(entries
-            .iter()
-            .zip(candidates.row(best))
-            .map(|(e, &x)| value(&e.param, x))
-            .collect())
+        Ok(candidates.row(best).to_vec())
     }
 
-    /// A Parzen density of the trials that have every one of `entries`,
-    /// older trials weighing less when `decay_old` is on.
-    fn fit(
-        &self,
-        entries: &[&Entry],
-        trials: &[&Trial],
-        dims: &[hyperspace_surrogate::parzen::Dimension],
-    ) -> Result<ParzenEstimator, SearchError> {
-        let mut by_age: Vec<&Trial> = trials.to_vec();
-        by_age.sort_by_key(|t| t.number);
-        let mut data = Vec::with_capacity(by_age.len() * entries.len());
-        let mut n = 0;
-        for t in by_age {
-            if row(entries, &t.params, &mut data) {
-                n += 1;
-            }
-        }
-        let observations = Array2::from_shape_vec((n, entries.len()), data).map_err(failed)?;
+    /// A Parzen density of some observations, older ones weighing less when
+    /// `decay_old` is on.
+    fn fit(&self, obs: Observations, dims: &[Dimension]) -> Result<ParzenEstimator, SearchError> {
+        let n = obs.rows;
+        let observations = Array2::from_shape_vec((n, dims.len()), obs.data).map_err(failed)?;
         let weights = if self.settings.settings.decay_old {
             default_weights(n)
         } else {
@@ -144,6 +148,71 @@ impl TpeSearcher {
             &self.settings.parzen,
         )
         .map_err(failed)
+    }
+
+    /// Samples one group of entries (by index into `space`) jointly.
+    fn sample_group(
+        &self,
+        space: &Space,
+        members: &[usize],
+        ctx: &SearchContext<'_>,
+        sides: &[Side],
+        rng: &mut dyn RngCore,
+    ) -> Result<Vec<Value>, SearchError> {
+        let dims: Vec<Dimension> = members
+            .iter()
+            .map(|&i| dimension(&space.entries()[i].param))
+            .collect();
+        let mut good = Observations::new(members.len());
+        let mut bad = Observations::new(members.len());
+        for (t, side) in ctx.trials.iter().zip(sides) {
+            let target = match side {
+                Side::Good => &mut good,
+                Side::Bad => &mut bad,
+                Side::Out => continue,
+            };
+            if let Some(row) = self.encoded.row(t) {
+                target.push_selected(row, members);
+            }
+        }
+        let best = self.best_candidate(good, bad, &dims, rng)?;
+        Ok(members
+            .iter()
+            .zip(best)
+            .map(|(&i, x)| value(&space.entries()[i].param, x))
+            .collect())
+    }
+}
+
+/// Observations of one group, row-major, trials in age order.
+struct Observations {
+    data: Vec<f64>,
+    rows: usize,
+    width: usize,
+}
+
+impl Observations {
+    fn new(width: usize) -> Self {
+        Self {
+            data: Vec::new(),
+            rows: 0,
+            width,
+        }
+    }
+
+    /// Adds the coordinates of `members` from a full encoded row, if the
+    /// trial has them all (absent parameters are NaN).
+    fn push_selected(&mut self, row: &[f64], members: &[usize]) {
+        if members.iter().all(|&i| !row[i].is_nan()) {
+            self.data.extend(members.iter().map(|&i| row[i]));
+            self.rows += 1;
+        }
+    }
+
+    fn push(&mut self, x: f64) {
+        debug_assert_eq!(self.width, 1);
+        self.data.push(x);
+        self.rows += 1;
     }
 }
 
@@ -174,26 +243,26 @@ impl Searcher for TpeSearcher {
         space: &Space,
         rng: &mut dyn RngCore,
     ) -> Result<Proposal, SearchError> {
-        let Some(split) = self.split(ctx) else {
+        let Some(sides) = self.split(ctx) else {
             return self.startup().sample_relative(ctx, space, rng);
         };
+        self.encoded.update(space, ctx.trials);
         let mut params = Params::with_capacity(space.len());
         for (_, members) in groups(space) {
             if !space.is_active(members[0], &params) {
                 continue;
             }
-            let entries: Vec<&Entry> = members.iter().map(|&i| &space.entries()[i]).collect();
             let values = if self.settings.settings.multivariate {
-                self.sample_group(&entries, &split, rng)?
+                self.sample_group(space, &members, ctx, &sides, rng)?
             } else {
-                let mut values = Vec::with_capacity(entries.len());
-                for e in &entries {
-                    values.extend(self.sample_group(std::slice::from_ref(e), &split, rng)?);
+                let mut values = Vec::with_capacity(members.len());
+                for &m in &members {
+                    values.extend(self.sample_group(space, &[m], ctx, &sides, rng)?);
                 }
                 values
             };
-            for (e, v) in entries.iter().zip(values) {
-                params.insert(e.name.clone(), v);
+            for (&i, v) in members.iter().zip(values) {
+                params.insert(space.entries()[i].name.clone(), v);
             }
         }
         Ok(Proposal::new(params))
@@ -206,15 +275,41 @@ impl Searcher for TpeSearcher {
         param: &Param,
         rng: &mut dyn RngCore,
     ) -> Result<Value, SearchError> {
-        let Some(split) = self.split(ctx) else {
+        let Some(sides) = self.split(ctx) else {
             return self.startup().sample_independent(ctx, name, param, rng);
         };
-        let entry = Entry {
-            name: name.to_string(),
-            param: param.clone(),
-            condition: None,
-        };
-        let mut values = self.sample_group(&[&entry], &split, rng)?;
-        values.pop().ok_or_else(|| failed("no value sampled"))
+        let (mut good, mut bad) = (Observations::new(1), Observations::new(1));
+        for (t, side) in ctx.trials.iter().zip(&sides) {
+            let x = t.params.get(name).and_then(|v| coordinate(param, v));
+            match (side, x) {
+                (Side::Good, Some(x)) => good.push(x),
+                (Side::Bad, Some(x)) => bad.push(x),
+                _ => {}
+            }
+        }
+        let best = self.best_candidate(good, bad, &[dimension(param)], rng)?;
+        Ok(value(param, best[0]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_follow_conditions_in_order() {
+        let space = Space::parse(
+            "a=float(0,1) m=choice(x{p=int(0,3) q=int(0,3)}, y{r=int(0,3)}) b=float(0,1)",
+        )
+        .unwrap();
+        let g: Vec<Vec<&str>> = groups(&space)
+            .into_iter()
+            .map(|(_, m)| {
+                m.iter()
+                    .map(|&i| space.entries()[i].name.as_str())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(g, [vec!["a", "m", "b"], vec!["p", "q"], vec!["r"]]);
     }
 }

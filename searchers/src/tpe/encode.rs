@@ -1,9 +1,11 @@
 //! Between configurations and the coordinates Parzen estimators work on:
 //! unit coordinates for numbers (log scales in log space), indices for
-//! categories.
+//! categories; and a cache of each trial's coordinates, so a proposal
+//! encodes only the trials that changed since the last one.
 
-use hyperspace_engine::{Entry, Param, Value};
+use hyperspace_engine::{Param, Space, Trial, TrialId, Value};
 use hyperspace_surrogate::parzen::Dimension;
+use std::collections::HashMap;
 
 /// The estimator's kind of dimension for a parameter.
 pub(crate) fn dimension(param: &Param) -> Dimension {
@@ -38,21 +40,46 @@ pub(crate) fn value(param: &Param, x: f64) -> Value {
     }
 }
 
-/// The coordinates of one trial's values for `entries`, if it has them all.
-pub(crate) fn row(
-    entries: &[&Entry],
-    params: &hyperspace_engine::Params,
-    out: &mut Vec<f64>,
-) -> bool {
-    let start = out.len();
-    for e in entries {
-        match params.get(&e.name).and_then(|v| coordinate(&e.param, v)) {
-            Some(x) => out.push(x),
-            None => {
-                out.truncate(start);
-                return false;
+/// Every trial's coordinates over one space (NaN where a parameter is
+/// absent), kept per trial id with the change counter they were read at.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EncodedHistory {
+    space: Option<Space>,
+    rows: HashMap<TrialId, (u64, Vec<f64>)>,
+}
+
+impl EncodedHistory {
+    /// Brings the cache up to date with `trials` over `space`; a new space
+    /// starts the cache afresh.
+    pub(crate) fn update(&mut self, space: &Space, trials: &[Trial]) {
+        if self.space.as_ref() != Some(space) {
+            self.space = Some(space.clone());
+            self.rows.clear();
+        }
+        for t in trials {
+            if self
+                .rows
+                .get(&t.id)
+                .is_some_and(|(change, _)| *change == t.change)
+            {
+                continue;
             }
+            let row = space
+                .entries()
+                .iter()
+                .map(|e| {
+                    t.params
+                        .get(&e.name)
+                        .and_then(|v| coordinate(&e.param, v))
+                        .unwrap_or(f64::NAN)
+                })
+                .collect();
+            self.rows.insert(t.id, (t.change, row));
         }
     }
-    true
+
+    /// The coordinates of a trial seen by the last update.
+    pub(crate) fn row(&self, trial: &Trial) -> Option<&[f64]> {
+        self.rows.get(&trial.id).map(|(_, row)| row.as_slice())
+    }
 }

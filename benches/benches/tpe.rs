@@ -1,0 +1,81 @@
+//! A whole TPE suggestion (split, two Parzen fits per group, candidates,
+//! ranking) on a fixed history of 100, 1,000 and 10,000 complete trials,
+//! for 10 continuous parameters and for a mixed space with categoricals.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use hyperspace_engine::{
+    Direction, Metadata, Params, SearchContext, Space, StudyId, Trial, TrialId, TrialState,
+};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn history(space: &Space, n: usize) -> Vec<Trial> {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    (0..n)
+        .map(|i| {
+            let params: Params = space
+                .entries()
+                .iter()
+                .map(|e| (e.name.clone(), e.param.from_unit(rng.random::<f64>())))
+                .collect();
+            let value = params.values().filter_map(|v| v.as_f64()).map(|x| x * x).sum::<f64>();
+            Trial {
+                id: TrialId(i as i64),
+                study: StudyId(1),
+                number: i as u64,
+                state: TrialState::Complete,
+                params,
+                value: Some(value),
+                metrics: Default::default(),
+                intermediate: Default::default(),
+                budget: None,
+                parent: None,
+                user_attrs: Default::default(),
+                meta: Metadata::default(),
+                message: None,
+                change: i as u64,
+            }
+        })
+        .collect()
+}
+
+fn bench_space(c: &mut Criterion, group_name: &str, space: &Space, settings: serde_json::Value) {
+    let registry = hyperspace_searchers::builtin_registry();
+    let mut group = c.benchmark_group(group_name);
+    for n in [100usize, 1_000, 10_000] {
+        let trials = history(space, n);
+        let mut searcher = registry.build("tpe", &settings).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut number = n as u64;
+        group.bench_with_input(BenchmarkId::from_parameter(format!("n={n}/d={}", space.len())), &n, |b, _| {
+            b.iter(|| {
+                let ctx = SearchContext {
+                    space,
+                    trials: &trials,
+                    direction: Direction::Minimize,
+                    study_seed: 3,
+                    trial_number: number,
+                };
+                number += 1;
+                searcher.sample_relative(&ctx, space, &mut rng).unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+fn bench_tpe(c: &mut Criterion) {
+    let floats: String = (0..10).map(|i| format!("x{i}=float(-5,5) ")).collect();
+    let continuous = Space::parse(&floats).unwrap();
+    bench_space(c, "tpe_suggest", &continuous, serde_json::json!({}));
+    bench_space(c, "tpe_suggest_univariate", &continuous, serde_json::json!({"multivariate": false}));
+    let mixed = Space::parse(
+        "x0=float(-5,5) x1=float(-5,5) x2=float(-5,5) lr=log(1e-5,1e-1) n=int(1,256,log) \
+         layers=int(1,8) drop=float(0,0.5,step=0.05) opt=choice(adam,sgd,rmsprop) act=choice(relu,tanh,gelu,silu) bn=choice(true,false)",
+    )
+    .unwrap();
+    bench_space(c, "tpe_suggest_mixed", &mixed, serde_json::json!({}));
+}
+
+criterion_group!(benches, bench_tpe);
+criterion_main!(benches);
