@@ -1,1 +1,95 @@
-fn main() {}
+//! `hyperspace`: tune hyper-parameters from the shell.
+//!
+//! Flags are read by clap ([`cli`]), checked into a config by each command,
+//! and only then acted on. Every error prints as one line on stderr and the
+//! exit code is non-zero: 1 for errors, 2 for bad usage, 130 when a run was
+//! interrupted.
+
+mod cli;
+mod commands;
+mod common;
+mod query;
+mod runner;
+mod table;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    match execute(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let message = format!("{e:#}").replace(['\n', '\r'], " ");
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+    let storage = cli.storage.as_deref();
+    match cli.command {
+        Command::Study(cmd) => commands::study::run(storage, cmd)?,
+        Command::Suggest(args) => commands::ask::suggest(storage, args)?,
+        Command::Tell(args) => commands::ask::tell(storage, args)?,
+        Command::Report(args) => commands::ask::report(storage, args)?,
+        Command::Enqueue(args) => commands::queue::enqueue(storage, args)?,
+        Command::Rerun(args) => commands::queue::rerun(storage, args)?,
+        Command::Trials(args) => commands::trials::trials(storage, args)?,
+        Command::Best(args) => commands::trials::best(storage, args)?,
+        Command::Export(args) => commands::trials::export(storage, args)?,
+        Command::Run(args) => return run(runner::Mode::Run, cli.storage, args),
+        Command::Worker(args) => return run(runner::Mode::Worker, cli.storage, args),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run(
+    mode: runner::Mode,
+    storage: Option<String>,
+    args: cli::RunArgs,
+) -> anyhow::Result<ExitCode> {
+    let config = runner::RunConfig::new(mode, storage, args)?;
+    Ok(match runner::execute(config)? {
+        runner::RunEnd::Done => ExitCode::SUCCESS,
+        runner::RunEnd::Interrupted => ExitCode::from(130),
+    })
+}
+
+/// Clap's message on one line (help and version print as usual).
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                2
+            } else {
+                0
+            },
+        );
+    }
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("error: bad arguments")
+        .trim();
+    let first = if first.starts_with("error:") {
+        first.to_string()
+    } else {
+        format!("error: {first}")
+    };
+    eprintln!("{first} (see --help)");
+    ExitCode::from(2)
+}

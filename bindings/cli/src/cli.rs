@@ -1,0 +1,364 @@
+//! The raw command line, as clap reads it. Nothing here is validated beyond
+//! its type: each command turns its `Args` into a checked config before it
+//! touches storage.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Tune hyper-parameters from the shell: suggest and tell, run existing
+/// scripts as black boxes, query and re-run every trial ever made.
+#[derive(Debug, Parser)]
+#[command(name = "hyperspace", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Where studies live: a SQLite file (runs.db, sqlite:///abs/path.db) or
+    /// :memory:. Default: hyperspace.db in the current directory (or the
+    /// experiment file's `storage`).
+    #[arg(long, global = true, env = "HYPERSPACE_STORAGE", value_name = "URL")]
+    pub storage: Option<String>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, list, show or delete studies.
+    #[command(subcommand)]
+    Study(StudyCommand),
+    /// Hand out new trials and print their configurations.
+    Suggest(SuggestArgs),
+    /// Record the result of a trial.
+    Tell(TellArgs),
+    /// Record an intermediate value of a running trial.
+    Report(ReportArgs),
+    /// Queue configurations (one, or a whole grid); queued trials are served
+    /// before the searcher is asked.
+    Enqueue(EnqueueArgs),
+    /// Run a command for N trials, filling in parameters and reading metrics
+    /// from its output; or run an experiment file.
+    Run(RunArgs),
+    /// Like run, without a trial count: drains the queue, then asks the
+    /// searcher, until stopped. Several workers may share a study.
+    Worker(RunArgs),
+    /// List a study's trials, filtered, sorted and formatted.
+    Trials(TrialsArgs),
+    /// Show the best trial of a study.
+    Best(BestArgs),
+    /// Queue a copy of a trial, with changes, linked to it as its parent.
+    Rerun(RerunArgs),
+    /// Write every trial of a study as CSV or JSON lines.
+    Export(ExportArgs),
+}
+
+/// `hyperspace study ...`
+#[derive(Debug, Subcommand)]
+pub enum StudyCommand {
+    /// Create a study.
+    Create(StudyCreateArgs),
+    /// List the studies in the storage.
+    List(FormatArgs),
+    /// Show one study: settings, space, trial counts, best trial.
+    Show(StudyShowArgs),
+    /// Delete a study and all its trials.
+    Delete(StudyDeleteArgs),
+}
+
+/// `hyperspace study create`
+#[derive(Debug, Args)]
+pub struct StudyCreateArgs {
+    /// The study's name.
+    pub name: String,
+    /// The search space, as JSON or the compact syntax
+    /// (`lr=log(1e-5,1e-1) layers=int(1,8) opt=choice(adam,sgd)`).
+    #[arg(long, conflicts_with = "space_file")]
+    pub space: Option<String>,
+    /// The search space from a .json or .toml file.
+    #[arg(long, value_name = "PATH")]
+    pub space_file: Option<PathBuf>,
+    /// minimize or maximize.
+    #[arg(long, default_value = "minimize")]
+    pub direction: String,
+    /// The searcher's registry name (random, grid, tpe, gp, ...).
+    #[arg(long, default_value = "random")]
+    pub searcher: String,
+    /// The searcher's settings as JSON, e.g. '{"sampler": "sobol"}'.
+    #[arg(long, value_name = "JSON")]
+    pub settings: Option<String>,
+    /// The seed every trial's random stream derives from (default: fresh).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The metric that is the objective, for scripts that print several.
+    #[arg(long, value_name = "NAME")]
+    pub objective: Option<String>,
+}
+
+/// `--format` for commands that print a table.
+#[derive(Debug, Args)]
+pub struct FormatArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+/// `hyperspace study show`
+#[derive(Debug, Args)]
+pub struct StudyShowArgs {
+    /// The study's name.
+    pub name: String,
+    /// Output format: table (for people) or json.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+/// `hyperspace study delete`
+#[derive(Debug, Args)]
+pub struct StudyDeleteArgs {
+    /// The study's name.
+    pub name: String,
+    /// Delete without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// How `suggest` prints a configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SuggestFormat {
+    /// One JSON object per line: {"trial": id, "number": n, "params": {...}}.
+    Json,
+    /// Shell `export NAME=value` lines (HYPERSPACE_TRIAL_ID, HYPERSPACE_PARAM_<NAME>).
+    Env,
+    /// Command-line flags: --name value ... (the trial id goes to stderr).
+    Args,
+}
+
+/// `hyperspace suggest`
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// The study.
+    #[arg(long, short, env = "HYPERSPACE_STUDY")]
+    pub study: Option<String>,
+    /// How many trials to hand out.
+    #[arg(short = 'n', long = "count", default_value_t = 1)]
+    pub count: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SuggestFormat::Json)]
+    pub format: SuggestFormat,
+}
+
+/// `hyperspace tell`
+#[derive(Debug, Args)]
+pub struct TellArgs {
+    /// The study (optional: the trial id names it; checked when given).
+    #[arg(long, short, env = "HYPERSPACE_STUDY")]
+    pub study: Option<String>,
+    /// The trial's id (as printed by suggest).
+    #[arg(long, short, env = "HYPERSPACE_TRIAL_ID")]
+    pub trial: Option<i64>,
+    /// The objective value (needed for a complete trial).
+    #[arg(long, short, allow_negative_numbers = true)]
+    pub value: Option<f64>,
+    /// Another metric, as name=value (repeatable).
+    #[arg(long, short, value_name = "NAME=VALUE")]
+    pub metric: Vec<String>,
+    /// complete (default), failed or pruned.
+    #[arg(long, default_value = "complete")]
+    pub state: String,
+    /// Why it failed, or any note.
+    #[arg(long)]
+    pub message: Option<String>,
+}
+
+/// `hyperspace report`
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The study (optional: the trial id names it; checked when given).
+    #[arg(long, short, env = "HYPERSPACE_STUDY")]
+    pub study: Option<String>,
+    /// The trial's id.
+    #[arg(long, short, env = "HYPERSPACE_TRIAL_ID")]
+    pub trial: Option<i64>,
+    /// The step (epoch, iteration).
+    #[arg(long)]
+    pub step: Option<u64>,
+    /// The value at that step.
+    #[arg(long, short, allow_negative_numbers = true)]
+    pub value: Option<f64>,
+}
+
+/// `hyperspace enqueue`
+#[derive(Debug, Args)]
+pub struct EnqueueArgs {
+    /// The study.
+    #[arg(long, short, env = "HYPERSPACE_STUDY")]
+    pub study: Option<String>,
+    /// The configuration as a JSON object.
+    #[arg(long, value_name = "JSON", conflicts_with = "grid")]
+    pub params: Option<String>,
+    /// A grid: every combination is queued, e.g. 'lr=[0.1,0.01] layers=[2,4]'
+    /// (or a JSON object of lists).
+    #[arg(long)]
+    pub grid: Option<String>,
+    /// A budget for the queued trials (epochs, samples, ...).
+    #[arg(long)]
+    pub budget: Option<f64>,
+    /// The configuration as key=value words (values typed as JSON scalars).
+    #[arg(value_name = "KEY=VALUE", conflicts_with = "grid")]
+    pub pairs: Vec<String>,
+}
+
+/// `hyperspace run` and `hyperspace worker`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// An experiment file (TOML) with storage, study, space, searcher,
+    /// command, output parsing and budget; flags given here override it.
+    pub experiment: Option<PathBuf>,
+    /// The study (created when --space is given and it does not exist).
+    #[arg(long, short, env = "HYPERSPACE_STUDY")]
+    pub study: Option<String>,
+    /// The space, to create the study (or grow its space).
+    #[arg(long)]
+    pub space: Option<String>,
+    /// minimize or maximize (for a new study).
+    #[arg(long)]
+    pub direction: Option<String>,
+    /// The searcher's name (for a new study).
+    #[arg(long)]
+    pub searcher: Option<String>,
+    /// The searcher's settings as JSON (for a new study).
+    #[arg(long, value_name = "JSON")]
+    pub settings: Option<String>,
+    /// The study's seed (for a new study).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Trials to run in this invocation (run: default 10; worker: no limit).
+    #[arg(short = 'n', long = "trials")]
+    pub trials: Option<usize>,
+    /// Stop once the study holds this many started trials (shared by workers).
+    #[arg(long)]
+    pub max_trials: Option<usize>,
+    /// Trials to run at once.
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Per-trial time limit (90, 90s, 5m, 2h); the trial's process group is
+    /// killed and the trial failed.
+    #[arg(long)]
+    pub timeout: Option<String>,
+    /// The metric that is the objective (default: the study's, else the only
+    /// number printed, else one named value/objective/loss/score).
+    #[arg(long, value_name = "NAME")]
+    pub objective: Option<String>,
+    /// A regex read on every output line for the result: named groups are
+    /// metrics, a single unnamed group is the objective.
+    #[arg(long, value_name = "REGEX")]
+    pub result_regex: Option<String>,
+    /// A regex for intermediate values on lines the script already prints:
+    /// two groups (step, value), named groups `step`/`value`, or one group
+    /// (the value; steps count from 0).
+    #[arg(long, value_name = "REGEX")]
+    pub intermediate: Option<String>,
+    /// Which output the metrics are read from: stdout, stderr or both.
+    #[arg(long, value_name = "STREAM")]
+    pub parse: Option<String>,
+    /// Where each trial's stdout, stderr and parameter file are kept
+    /// (default: hyperspace-logs/<study>).
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+    /// The data's version, recorded on every trial.
+    #[arg(long)]
+    pub data_version: Option<String>,
+    /// What happens to running trials on Ctrl-C: requeue (default) or fail.
+    #[arg(long, value_name = "ACTION")]
+    pub on_interrupt: Option<String>,
+    /// Only run queued trials; stop when the queue is empty.
+    #[arg(long)]
+    pub queue_only: bool,
+    /// The command, after `--`; `{name}` is replaced by a parameter's value,
+    /// `{args}` by `--name value` for every active parameter.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// Output format of tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// Aligned columns for people.
+    Table,
+    /// Comma-separated values with a header.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+}
+
+/// `hyperspace trials`
+#[derive(Debug, Args)]
+pub struct TrialsArgs {
+    /// The study.
+    #[arg(long, short, env = "HYPERSPACE_STUDY")]
+    pub study: Option<String>,
+    /// A filter, e.g. 'lr < 0.01 and state = complete'. Fields: params,
+    /// metrics, id, number, state, value, budget, parent, duration, started,
+    /// finished, host, seed, exit_code, data_version, code_version, message.
+    #[arg(long = "where", short = 'w', value_name = "FILTER")]
+    pub filter: Option<String>,
+    /// Sort by these fields (comma-separated; prefix - for descending).
+    #[arg(long, value_name = "FIELDS")]
+    pub sort: Option<String>,
+    /// At most this many rows (after filtering and sorting).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// The columns to show (comma-separated field names).
+    #[arg(long, value_name = "FIELDS")]
+    pub columns: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+/// `hyperspace best`
+#[derive(Debug, Args)]
+pub struct BestArgs {
+    /// The study.
+    #[arg(long, short, env = "HYPERSPACE_STUDY")]
+    pub study: Option<String>,
+    /// Output format: table (for people) or json.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+/// `hyperspace rerun`
+#[derive(Debug, Args)]
+pub struct RerunArgs {
+    /// The id of the trial to re-run.
+    pub trial: i64,
+    /// Change a parameter, as key=value (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// A budget for the copy (e.g. more epochs, to resume).
+    #[arg(long)]
+    pub budget: Option<f64>,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One row per trial, every field a column.
+    Csv,
+    /// One JSON object per trial, everything kept.
+    Jsonl,
+}
+
+/// `hyperspace export`
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The study.
+    #[arg(long, short, env = "HYPERSPACE_STUDY")]
+    pub study: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+    pub format: ExportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}

@@ -1,0 +1,147 @@
+//! `hyperspace suggest`, `tell` and `report`: ask/tell from the shell.
+
+use crate::cli::{ReportArgs, SuggestArgs, SuggestFormat, TellArgs};
+use crate::common::{self, need_study, param_env_name, shell_quote, split_pair, Access};
+use anyhow::{anyhow, bail, Result};
+use hyperspace_engine::{Outcome, TrialId, TrialState};
+use std::io::Write;
+
+/// Hands out `-n` running trials and prints their configurations.
+pub fn suggest(storage: Option<&str>, args: SuggestArgs) -> Result<()> {
+    let name = need_study(args.study.as_deref())?;
+    if args.count == 0 {
+        bail!("-n must be at least 1");
+    }
+    let storage = common::open(storage, Access::Existing)?;
+    let mut study = common::load_study(storage, name)?;
+    let mut out = std::io::stdout().lock();
+    for i in 0..args.count {
+        let trial = study.ask()?;
+        match args.format {
+            SuggestFormat::Json => {
+                let params: serde_json::Map<String, serde_json::Value> = trial
+                    .params
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect();
+                let line = serde_json::json!({
+                    "trial": trial.id.0, "number": trial.number, "params": params,
+                    "seed": trial.meta.seed, "budget": trial.budget,
+                });
+                writeln!(out, "{line}")?;
+            }
+            SuggestFormat::Env => {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                writeln!(out, "export HYPERSPACE_STUDY={}", shell_quote(name))?;
+                writeln!(out, "export HYPERSPACE_TRIAL_ID={}", trial.id)?;
+                writeln!(out, "export HYPERSPACE_TRIAL_NUMBER={}", trial.number)?;
+                if let Some(seed) = trial.meta.seed {
+                    writeln!(out, "export HYPERSPACE_SEED={seed}")?;
+                }
+                for (k, v) in &trial.params {
+                    writeln!(
+                        out,
+                        "export {}={}",
+                        param_env_name(k),
+                        shell_quote(&v.to_string())
+                    )?;
+                }
+            }
+            SuggestFormat::Args => {
+                let words: Vec<String> = trial
+                    .params
+                    .iter()
+                    .flat_map(|(k, v)| [format!("--{k}"), shell_quote(&v.to_string())])
+                    .collect();
+                writeln!(out, "{}", words.join(" "))?;
+                eprintln!("trial {} (number {})", trial.id, trial.number);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A checked `tell`.
+#[derive(Debug)]
+struct TellConfig {
+    trial: i64,
+    outcome: Outcome,
+}
+
+impl TellConfig {
+    fn new(args: &TellArgs) -> Result<TellConfig> {
+        let trial = args.trial.ok_or_else(|| {
+            anyhow!("missing trial: pass --trial ID (the \"trial\" field suggest printed), or set HYPERSPACE_TRIAL_ID")
+        })?;
+        let mut metrics = Vec::new();
+        for word in &args.metric {
+            let (name, value) = split_pair(word, "--metric")?;
+            let value: f64 = value
+                .parse()
+                .map_err(|_| anyhow!("--metric {word}: '{value}' is not a number"))?;
+            metrics.push((name.to_string(), value));
+        }
+        let state = TrialState::parse(&args.state)
+            .ok()
+            .filter(|s| s.is_finished());
+        let outcome = match (state, args.value) {
+            (Some(TrialState::Complete), Some(v)) => Outcome::complete(v),
+            (Some(TrialState::Complete), None) => {
+                bail!(
+                    "missing value: pass --value V for a complete trial (or --state failed|pruned)"
+                )
+            }
+            (Some(TrialState::Failed), _) => Outcome::failed(
+                args.message
+                    .clone()
+                    .unwrap_or_else(|| "told as failed".into()),
+            ),
+            (Some(TrialState::Pruned), _) => Outcome::pruned(),
+            _ => bail!(
+                "--state {}: expected complete, failed or pruned",
+                args.state
+            ),
+        };
+        let mut outcome = outcome.metrics(metrics);
+        if let Some(message) = &args.message {
+            outcome = outcome.message(message.clone());
+        }
+        Ok(TellConfig { trial, outcome })
+    }
+}
+
+/// Records a trial's result.
+pub fn tell(storage: Option<&str>, args: TellArgs) -> Result<()> {
+    let checked = TellConfig::new(&args)?;
+    let storage = common::open(storage, Access::Existing)?;
+    let mut study = common::study_of_trial(storage, checked.trial, args.study.as_deref())?;
+    let trial = study.tell(TrialId(checked.trial), checked.outcome)?;
+    let value = trial
+        .value
+        .map(|v| format!(" value={}", common::fmt_num(v)))
+        .unwrap_or_default();
+    println!(
+        "trial {} (number {}) {}{value}",
+        trial.id, trial.number, trial.state
+    );
+    Ok(())
+}
+
+/// Records an intermediate value.
+pub fn report(storage: Option<&str>, args: ReportArgs) -> Result<()> {
+    let trial = args
+        .trial
+        .ok_or_else(|| anyhow!("missing trial: pass --trial ID, or set HYPERSPACE_TRIAL_ID"))?;
+    let step = args
+        .step
+        .ok_or_else(|| anyhow!("missing step: pass --step N (the epoch or iteration)"))?;
+    let value = args
+        .value
+        .ok_or_else(|| anyhow!("missing value: pass --value V"))?;
+    let storage = common::open(storage, Access::Existing)?;
+    let study = common::study_of_trial(storage, trial, args.study.as_deref())?;
+    study.report(TrialId(trial), step, value)?;
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! One module per group of subcommands; each turns its raw arguments into a
+//! checked config, then acts.
+
+pub mod ask;
+pub mod queue;
+pub mod study;
+pub mod trials;

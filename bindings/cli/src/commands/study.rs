@@ -1,0 +1,332 @@
+//! `hyperspace study create|list|show|delete`.
+
+use crate::cli::{StudyCommand, StudyCreateArgs, TableFormat};
+use crate::common::{self, fmt_num, parse_settings, Access};
+use crate::table::{csv_line, write_aligned};
+use anyhow::{bail, Result};
+use hyperspace_engine::{
+    Direction, Space, Storage, Study, StudyConfig, StudyRecord, Trial, TrialState,
+};
+use std::io::{IsTerminal, Write};
+
+/// A checked `study create`.
+#[derive(Debug)]
+struct CreateConfig {
+    config: StudyConfig,
+}
+
+impl CreateConfig {
+    fn new(args: StudyCreateArgs) -> Result<Self> {
+        let space = match (&args.space, &args.space_file) {
+            (Some(text), _) => Space::parse(text)?,
+            (None, Some(path)) => Space::from_file(path)?,
+            (None, None) => bail!(
+                "missing space: pass --space 'lr=log(1e-5,1e-1) layers=int(1,8)' or --space-file space.toml"
+            ),
+        };
+        let mut config = StudyConfig::new(&args.name)
+            .space(space)
+            .direction(Direction::parse(&args.direction)?)
+            .searcher(&args.searcher, parse_settings(args.settings.as_deref())?);
+        if let Some(seed) = args.seed {
+            config = config.seed(seed);
+        }
+        config.objective = args.objective;
+        config.validate()?;
+        Ok(CreateConfig { config })
+    }
+}
+
+/// Runs a `study` subcommand.
+pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
+    match command {
+        StudyCommand::Create(args) => {
+            let checked = CreateConfig::new(args)?;
+            let storage = common::open(storage, Access::Create)?;
+            let study = Study::create(
+                storage.clone(),
+                checked.config,
+                &hyperspace_searchers::builtin_registry(),
+            )?;
+            let c = study.config();
+            println!(
+                "created study '{}' in {}: {} with searcher {}{}, seed {}, {} parameter(s)",
+                c.name,
+                storage.describe(),
+                c.direction,
+                c.searcher.name,
+                if c.searcher.settings.is_null() {
+                    String::new()
+                } else {
+                    format!(" {}", c.searcher.settings)
+                },
+                c.seed,
+                c.space.len()
+            );
+            Ok(())
+        }
+        StudyCommand::List(args) => {
+            let storage = common::open(storage, Access::Existing)?;
+            list(storage.as_ref(), args.format)
+        }
+        StudyCommand::Show(args) => {
+            let storage = common::open(storage, Access::Existing)?;
+            show(storage, &args.name, args.format)
+        }
+        StudyCommand::Delete(args) => {
+            let storage = common::open(storage, Access::Existing)?;
+            let record = storage.find_study(&args.name)?.ok_or_else(|| {
+                hyperspace_engine::Error::StudyNotFound {
+                    name: args.name.clone(),
+                    storage: storage.describe(),
+                }
+            })?;
+            let count = storage.trials_since(record.id, 0)?.len();
+            if !args.yes {
+                if !std::io::stdin().is_terminal() {
+                    bail!(
+                        "deleting study '{}' and its {count} trial(s) cannot be undone; pass --yes to confirm",
+                        args.name
+                    );
+                }
+                eprint!(
+                    "delete study '{}' and its {count} trial(s)? [y/N] ",
+                    args.name
+                );
+                std::io::stderr().flush()?;
+                let mut answer = String::new();
+                std::io::stdin().read_line(&mut answer)?;
+                if !matches!(answer.trim(), "y" | "Y" | "yes") {
+                    bail!("not deleted");
+                }
+            }
+            storage.delete_study(record.id)?;
+            println!("deleted study '{}' and its {count} trial(s)", args.name);
+            Ok(())
+        }
+    }
+}
+
+/// Trial counts by state.
+#[derive(Debug, Default)]
+struct Counts {
+    waiting: usize,
+    running: usize,
+    complete: usize,
+    pruned: usize,
+    failed: usize,
+}
+
+impl Counts {
+    fn of(trials: &[Trial]) -> Counts {
+        let mut c = Counts::default();
+        for t in trials {
+            match t.state {
+                TrialState::Waiting => c.waiting += 1,
+                TrialState::Running => c.running += 1,
+                TrialState::Complete => c.complete += 1,
+                TrialState::Pruned => c.pruned += 1,
+                TrialState::Failed => c.failed += 1,
+            }
+        }
+        c
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "waiting": self.waiting, "running": self.running, "complete": self.complete,
+            "pruned": self.pruned, "failed": self.failed,
+        })
+    }
+}
+
+fn best_of(record: &StudyRecord, trials: &[Trial]) -> Option<Trial> {
+    let direction = record.config.direction;
+    trials
+        .iter()
+        .filter(|t| t.state == TrialState::Complete)
+        .filter(|t| t.value.is_some())
+        .fold(None::<&Trial>, |best, t| match (best, t.value) {
+            (Some(b), Some(v)) if !direction.better(v, b.value.unwrap_or(f64::NAN)) => Some(b),
+            _ => Some(t),
+        })
+        .cloned()
+}
+
+fn list(storage: &dyn Storage, format: TableFormat) -> Result<()> {
+    let header: Vec<String> = [
+        "name",
+        "direction",
+        "searcher",
+        "trials",
+        "complete",
+        "running",
+        "waiting",
+        "failed",
+        "best",
+        "created",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut rows = Vec::new();
+    let mut json = Vec::new();
+    for record in storage.studies()? {
+        let trials = storage.trials_since(record.id, 0)?;
+        let c = Counts::of(&trials);
+        let best = best_of(&record, &trials).and_then(|t| t.value);
+        rows.push(vec![
+            record.config.name.clone(),
+            record.config.direction.to_string(),
+            record.config.searcher.name.clone(),
+            trials.len().to_string(),
+            c.complete.to_string(),
+            c.running.to_string(),
+            c.waiting.to_string(),
+            c.failed.to_string(),
+            best.map_or("-".into(), fmt_num),
+            record.created.clone(),
+        ]);
+        json.push(serde_json::json!({
+            "name": record.config.name, "direction": record.config.direction,
+            "searcher": record.config.searcher, "trials": trials.len(), "counts": c.json(),
+            "best": best, "created": record.created,
+        }));
+    }
+    let mut out = std::io::stdout().lock();
+    match format {
+        TableFormat::Table => {
+            let numeric = [
+                false, false, false, true, true, true, true, true, true, false,
+            ];
+            write_aligned(&mut out, &header, &rows, &numeric)?
+        }
+        TableFormat::Csv => {
+            writeln!(out, "{}", csv_line(&header))?;
+            for row in &rows {
+                writeln!(out, "{}", csv_line(row))?;
+            }
+        }
+        TableFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?,
+    }
+    Ok(())
+}
+
+fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -> Result<()> {
+    let mut study = common::load_study(storage.clone(), name)?;
+    let record = storage
+        .find_study(name)?
+        .ok_or_else(|| anyhow::anyhow!("study '{name}' disappeared"))?;
+    let trials = study.trials()?.to_vec();
+    let counts = Counts::of(&trials);
+    let best = best_of(&record, &trials);
+    let c = study.config();
+    if format != TableFormat::Table {
+        let json = serde_json::json!({
+            "name": c.name, "direction": c.direction, "searcher": c.searcher, "seed": c.seed,
+            "objective": c.objective, "space": c.space, "created": record.created,
+            "trials": trials.len(), "counts": counts.json(), "best": best,
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
+    let settings = if c.searcher.settings.is_null() {
+        String::new()
+    } else {
+        format!(" {}", c.searcher.settings)
+    };
+    println!("study      {}", c.name);
+    println!("storage    {}", storage.describe());
+    println!("created    {}", record.created);
+    println!("direction  {}", c.direction);
+    println!("searcher   {}{settings}", c.searcher.name);
+    println!("seed       {}", c.seed);
+    if let Some(objective) = &c.objective {
+        println!("objective  {objective}");
+    }
+    println!(
+        "trials     {} ({} complete, {} pruned, {} failed, {} running, {} waiting)",
+        trials.len(),
+        counts.complete,
+        counts.pruned,
+        counts.failed,
+        counts.running,
+        counts.waiting
+    );
+    if let Some(best) = best {
+        let params: Vec<String> = best
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", common::fmt_value(v)))
+            .collect();
+        println!(
+            "best       #{} (id {}) value={}  {}",
+            best.number,
+            best.id,
+            best.value.map_or("-".into(), fmt_num),
+            params.join(" ")
+        );
+    }
+    println!("space");
+    for entry in c.space.entries() {
+        let depth = if entry.condition.is_some() {
+            "    "
+        } else {
+            "  "
+        };
+        let when = entry
+            .condition
+            .map(|cond| {
+                let parent = &c.space.entries()[cond.parent];
+                let choice = match &parent.param {
+                    hyperspace_engine::Param::Categorical(p) => {
+                        p.choices()[cond.choice].to_string()
+                    }
+                    _ => cond.choice.to_string(),
+                };
+                format!("  (when {}={choice})", parent.name)
+            })
+            .unwrap_or_default();
+        println!(
+            "{depth}{} = {}{when}",
+            entry.name,
+            describe_param(&entry.param)
+        );
+    }
+    Ok(())
+}
+
+fn describe_param(param: &hyperspace_engine::Param) -> String {
+    use hyperspace_engine::Param;
+    match param {
+        Param::Float(p) => {
+            let mut s = format!("float({}, {}", fmt_num(p.low()), fmt_num(p.high()));
+            if p.log() {
+                s.push_str(", log");
+            }
+            if let Some(step) = p.step() {
+                s.push_str(&format!(", step={}", fmt_num(step)));
+            }
+            if let Some(d) = p.default() {
+                s.push_str(&format!(", default={}", fmt_num(d)));
+            }
+            s + ")"
+        }
+        Param::Int(p) => {
+            let mut s = format!("int({}, {}", p.low(), p.high());
+            if p.log() {
+                s.push_str(", log");
+            }
+            if p.step() != 1 {
+                s.push_str(&format!(", step={}", p.step()));
+            }
+            if let Some(d) = p.default() {
+                s.push_str(&format!(", default={d}"));
+            }
+            s + ")"
+        }
+        Param::Categorical(p) => {
+            let choices: Vec<String> = p.choices().iter().map(|c| c.to_string()).collect();
+            format!("choice({})", choices.join(", "))
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! `hyperspace trials`, `best` and `export`: reading a study's history.
+
+use crate::cli::{BestArgs, ExportArgs, ExportFormat, TableFormat, TrialsArgs};
+use crate::common::{self, fmt_num, fmt_value, need_study, Access};
+use crate::query::{describe_error, parse_sort, sort_trials, Filter, SortKey};
+use crate::table::{csv_line, write_rows, Field, Known};
+use anyhow::{anyhow, Result};
+use hyperspace_engine::Trial;
+use std::io::Write;
+
+/// The default columns: ids, state, value, every parameter and metric,
+/// duration, and the message when some trial has one.
+fn default_columns(known: &Known, trials: &[&Trial]) -> Vec<Field> {
+    let mut columns = vec![Field::Id, Field::Number, Field::State, Field::Value];
+    columns.extend(known.params.iter().cloned().map(Field::Param));
+    columns.extend(known.metrics.iter().cloned().map(Field::Metric));
+    columns.push(Field::Duration);
+    if trials.iter().any(|t| t.message.is_some()) {
+        columns.push(Field::Message);
+    }
+    columns
+}
+
+/// A checked `trials`: fields resolved, filter and sort parsed.
+#[derive(Debug)]
+struct TrialsQuery {
+    filter: Option<Filter>,
+    sort: Vec<SortKey>,
+    columns: Option<Vec<Field>>,
+    limit: Option<usize>,
+}
+
+impl TrialsQuery {
+    fn new(args: &TrialsArgs, known: &Known) -> Result<TrialsQuery> {
+        let filter = args
+            .filter
+            .as_deref()
+            .map(|text| Filter::parse(text, known).map_err(|e| anyhow!(describe_error(text, &e))))
+            .transpose()?;
+        let sort = match &args.sort {
+            Some(text) => parse_sort(text, known).map_err(|e| anyhow!("--sort: {e}"))?,
+            None => vec![SortKey {
+                field: Field::Number,
+                descending: false,
+            }],
+        };
+        let columns = args
+            .columns
+            .as_deref()
+            .map(|text| {
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|name| known.resolve(name).map_err(|e| anyhow!("--columns: {e}")))
+                    .collect::<Result<Vec<_>>>()
+            })
+            .transpose()?;
+        if columns.as_ref().is_some_and(Vec::is_empty) {
+            return Err(anyhow!("--columns is empty; name at least one field"));
+        }
+        Ok(TrialsQuery {
+            filter,
+            sort,
+            columns,
+            limit: args.limit,
+        })
+    }
+}
+
+/// Lists a study's trials.
+pub fn trials(storage: Option<&str>, args: TrialsArgs) -> Result<()> {
+    let name = need_study(args.study.as_deref())?;
+    let storage = common::open(storage, Access::Existing)?;
+    let mut study = common::load_study(storage, name)?;
+    let space = study.space().clone();
+    let all = study.trials()?.to_vec();
+    let known = Known::collect(&space, &all);
+    let query = TrialsQuery::new(&args, &known)?;
+    let mut rows: Vec<&Trial> = all
+        .iter()
+        .filter(|t| query.filter.as_ref().is_none_or(|f| f.matches(t)))
+        .collect();
+    sort_trials(&mut rows, &query.sort);
+    if let Some(limit) = query.limit {
+        rows.truncate(limit);
+    }
+    let columns = query
+        .columns
+        .unwrap_or_else(|| default_columns(&known, &rows));
+    let mut out = std::io::stdout().lock();
+    write_rows(&mut out, &columns, &rows, args.format)?;
+    if args.format == TableFormat::Table && rows.is_empty() {
+        writeln!(
+            out,
+            "(no trials{})",
+            if args.filter.is_some() {
+                " match the filter"
+            } else {
+                ""
+            }
+        )?;
+    }
+    Ok(())
+}
+
+/// Prints the best complete trial.
+pub fn best(storage: Option<&str>, args: BestArgs) -> Result<()> {
+    let name = need_study(args.study.as_deref())?;
+    let storage = common::open(storage, Access::Existing)?;
+    let mut study = common::load_study(storage, name)?;
+    let best = study.best_trial()?.ok_or_else(|| {
+        anyhow!("study '{name}' has no complete trial yet; run some (hyperspace run) or tell results (hyperspace tell)")
+    })?;
+    if args.format != TableFormat::Table {
+        println!("{}", serde_json::to_string_pretty(&best)?);
+        return Ok(());
+    }
+    println!(
+        "best trial of '{name}' ({}): #{} (id {})",
+        study.config().direction,
+        best.number,
+        best.id
+    );
+    println!("  value     {}", best.value.map_or("-".into(), fmt_num));
+    for (k, v) in &best.params {
+        println!("  {k:<9} {}", fmt_value(v));
+    }
+    for (k, v) in &best.metrics {
+        println!("  {k:<9} {}  (metric)", fmt_num(*v));
+    }
+    if let Some(d) = crate::table::duration(&best) {
+        println!("  duration  {}s", fmt_num(d));
+    }
+    if let Some(command) = best.meta.extra.get("command").and_then(|c| c.as_array()) {
+        let words: Vec<String> = command
+            .iter()
+            .map(|w| common::shell_quote(w.as_str().unwrap_or_default()))
+            .collect();
+        println!("  command   {}", words.join(" "));
+    }
+    if let Some(version) = &best.meta.code_version {
+        println!("  code      {version}");
+    }
+    println!(
+        "re-run it: hyperspace rerun {} [--set name=value ...]",
+        best.id
+    );
+    Ok(())
+}
+
+/// Writes every trial, everything kept.
+pub fn export(storage: Option<&str>, args: ExportArgs) -> Result<()> {
+    let name = need_study(args.study.as_deref())?;
+    let storage = common::open(storage, Access::Existing)?;
+    let mut study = common::load_study(storage, name)?;
+    let space = study.space().clone();
+    let all = study.trials()?.to_vec();
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    match args.format {
+        ExportFormat::Jsonl => {
+            for t in &all {
+                writeln!(out, "{}", serde_json::to_string(t)?)?;
+            }
+        }
+        ExportFormat::Csv => {
+            let known = Known::collect(&space, &all);
+            let mut columns = vec![
+                Field::Id,
+                Field::Number,
+                Field::State,
+                Field::Value,
+                Field::Budget,
+                Field::Parent,
+            ];
+            columns.extend(known.params.iter().map(|n| Field::Param(n.clone())));
+            columns.extend(known.metrics.iter().map(|n| Field::Metric(n.clone())));
+            columns.extend([
+                Field::Step,
+                Field::Started,
+                Field::Finished,
+                Field::Duration,
+                Field::Host,
+                Field::Seed,
+                Field::CodeVersion,
+                Field::DataVersion,
+                Field::Message,
+            ]);
+            columns.extend(known.attrs.iter().map(|n| Field::Attr(n.clone())));
+            columns.extend(known.meta.iter().map(|n| Field::Meta(n.clone())));
+            // Names can repeat across kinds (a metric and a parameter both
+            // called `x`): prefix the later ones.
+            let mut seen = std::collections::HashSet::new();
+            let header: Vec<String> = columns
+                .iter()
+                .map(|c| {
+                    let name = c.name();
+                    if seen.insert(name.clone()) {
+                        name
+                    } else {
+                        let prefix = match c {
+                            Field::Param(_) => "params",
+                            Field::Metric(_) => "metrics",
+                            Field::Attr(_) => "attrs",
+                            _ => "meta",
+                        };
+                        format!("{prefix}.{name}")
+                    }
+                })
+                .collect();
+            writeln!(out, "{}", csv_line(&header))?;
+            for t in &all {
+                let cells: Vec<String> = columns.iter().map(|c| c.get(t).exact()).collect();
+                writeln!(out, "{}", csv_line(&cells))?;
+            }
+        }
+    }
+    out.flush()?;
+    if let Some(path) = &args.output {
+        eprintln!("wrote {} trial(s) to {}", all.len(), path.display());
+    }
+    Ok(())
+}

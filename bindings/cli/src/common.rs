@@ -1,0 +1,270 @@
+//! Helpers every command shares: opening storage and studies, reading
+//! `key=value` words, durations, and printing numbers.
+
+use anyhow::{anyhow, bail, Context, Result};
+use hyperspace_engine::{open_storage, Params, Storage, Study, TrialId, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The storage URL used when neither `--storage`, `HYPERSPACE_STORAGE` nor an
+/// experiment file names one.
+pub const DEFAULT_STORAGE: &str = "hyperspace.db";
+
+/// Whether a command may create a new database file, or needs one that
+/// exists (so a typo in a path does not silently start an empty database).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The file is created if missing.
+    Create,
+    /// The file must exist.
+    Existing,
+}
+
+/// The file a storage URL points at, when it is a SQLite file.
+pub fn storage_file(url: &str) -> Option<PathBuf> {
+    let url = url.trim();
+    if url == ":memory:" || url.contains("://") && !url.starts_with("sqlite://") {
+        return None;
+    }
+    Some(PathBuf::from(url.strip_prefix("sqlite://").unwrap_or(url)))
+}
+
+/// Opens the storage at `url` (the default when `None`).
+pub fn open(url: Option<&str>, access: Access) -> Result<Arc<dyn Storage>> {
+    let url = url.unwrap_or(DEFAULT_STORAGE);
+    if access == Access::Existing {
+        if let Some(file) = storage_file(url) {
+            if !file.exists() {
+                bail!(
+                    "no database at {}; create a study first (hyperspace study create), or point --storage / HYPERSPACE_STORAGE at an existing file",
+                    file.display()
+                );
+            }
+        }
+    }
+    Ok(open_storage(url)?)
+}
+
+/// The study name a command was given, or an error saying how to give one.
+pub fn need_study(study: Option<&str>) -> Result<&str> {
+    study.ok_or_else(|| {
+        anyhow!("missing study: pass --study NAME (or set HYPERSPACE_STUDY); `hyperspace study list` shows the studies")
+    })
+}
+
+/// Loads a study by name with the built-in searchers.
+pub fn load_study(storage: Arc<dyn Storage>, name: &str) -> Result<Study> {
+    Ok(Study::load(
+        storage,
+        name,
+        &hyperspace_searchers::builtin_registry(),
+    )?)
+}
+
+/// Loads the study a trial belongs to; when `expected` names a study, the
+/// trial must be one of its.
+pub fn study_of_trial(
+    storage: Arc<dyn Storage>,
+    trial: i64,
+    expected: Option<&str>,
+) -> Result<Study> {
+    let found = storage.trial(TrialId(trial))?;
+    let record = storage
+        .studies()?
+        .into_iter()
+        .find(|s| s.id == found.study)
+        .ok_or_else(|| anyhow!("trial {trial} belongs to no study in this storage"))?;
+    if let Some(name) = expected {
+        if record.config.name != name {
+            bail!(
+                "trial {trial} belongs to study '{}', not '{name}'",
+                record.config.name
+            );
+        }
+    }
+    load_study(storage, &record.config.name)
+}
+
+/// Splits `key=value` into its parts; both must be non-empty.
+pub fn split_pair<'a>(word: &'a str, what: &str) -> Result<(&'a str, &'a str)> {
+    let (key, value) = word
+        .split_once('=')
+        .ok_or_else(|| anyhow!("{what} '{word}' has no '='; write it as name=value"))?;
+    let key = key.trim();
+    if key.is_empty() {
+        bail!("{what} '{word}' has no name before '='");
+    }
+    if value.trim().is_empty() {
+        bail!("{what} '{word}' has no value after '='");
+    }
+    Ok((key, value.trim()))
+}
+
+/// Reads `key=value` words into a configuration; values keep their JSON
+/// type (`3`, `0.5`, `true`), anything else is a string.
+pub fn parse_pairs(words: &[String]) -> Result<Params> {
+    let mut params = Params::new();
+    for word in words {
+        let (key, value) = split_pair(word, "parameter")?;
+        params.insert(key.to_string(), Value::parse_word(value));
+    }
+    Ok(params)
+}
+
+/// Reads a JSON object into a configuration.
+pub fn parse_params_json(text: &str) -> Result<Params> {
+    let json: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| anyhow!("--params is not valid JSON ({e}); write it as '{{\"lr\": 0.01}}'"))?;
+    let object = json
+        .as_object()
+        .ok_or_else(|| anyhow!("--params must be a JSON object such as '{{\"lr\": 0.01}}'"))?;
+    let mut params = Params::new();
+    for (key, value) in object {
+        let value = Value::from_json(value).ok_or_else(|| {
+            anyhow!("--params: '{key}' is a list or object; a parameter's value is a number, string, boolean or null")
+        })?;
+        params.insert(key.clone(), value);
+    }
+    Ok(params)
+}
+
+/// Reads a searcher's settings given as JSON text.
+pub fn parse_settings(text: Option<&str>) -> Result<serde_json::Value> {
+    match text {
+        None => Ok(serde_json::Value::Null),
+        Some(text) => serde_json::from_str(text)
+            .with_context(|| format!("--settings '{text}' is not valid JSON")),
+    }
+}
+
+/// Reads a duration: plain seconds (`90`, `1.5`) or with a unit (`90s`,
+/// `5m`, `2h`, `500ms`).
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    let t = text.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else if let Some(n) = t.strip_suffix('h') {
+        (n, 3600.0)
+    } else {
+        (t, 1.0)
+    };
+    let seconds: f64 = number
+        .trim()
+        .parse()
+        .ok()
+        .filter(|s: &f64| s.is_finite() && *s > 0.0)
+        .ok_or_else(|| {
+            anyhow!("'{text}' is not a duration; write seconds (90) or with a unit (90s, 5m, 2h)")
+        })?;
+    Ok(Duration::from_secs_f64(seconds * scale))
+}
+
+/// A number for people: integers plainly, others with 6 significant digits.
+pub fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        return format!("{}", x as i64);
+    }
+    let magnitude = x.abs();
+    if magnitude != 0.0 && !(1e-4..1e6).contains(&magnitude) {
+        return format!("{x:.4e}");
+    }
+    let digits = 6 - (magnitude.log10().floor() as i32 + 1);
+    let text = format!("{x:.prec$}", prec = digits.clamp(0, 10) as usize);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// A value for people (floats through [`fmt_num`]).
+pub fn fmt_value(value: &Value) -> String {
+    match value {
+        Value::Float(x) => fmt_num(*x),
+        other => other.to_string(),
+    }
+}
+
+/// A path as short as it can be: relative to the current directory when it
+/// is inside it.
+pub fn show_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else if let Some(cwd) = &cwd {
+        cwd.join(path)
+    } else {
+        path.to_path_buf()
+    };
+    match cwd.and_then(|c| absolute.strip_prefix(&c).ok().map(Path::to_path_buf)) {
+        Some(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
+        _ => absolute.display().to_string(),
+    }
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+pub fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// The environment variable a parameter is exported as:
+/// `HYPERSPACE_PARAM_` and the name in upper case, other characters as `_`.
+pub fn param_env_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("HYPERSPACE_PARAM_{cleaned}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-3").is_err());
+    }
+
+    #[test]
+    fn numbers_for_people() {
+        assert_eq!(fmt_num(3.0), "3");
+        assert_eq!(fmt_num(0.123456789), "0.123457");
+        assert_eq!(fmt_num(12.5), "12.5");
+        assert_eq!(fmt_num(1e-7), "1.0000e-7");
+    }
+
+    #[test]
+    fn quoting_and_env_names() {
+        assert_eq!(shell_quote("0.5"), "0.5");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(param_env_name("lr"), "HYPERSPACE_PARAM_LR");
+        assert_eq!(
+            param_env_name("model.depth"),
+            "HYPERSPACE_PARAM_MODEL_DEPTH"
+        );
+    }
+}

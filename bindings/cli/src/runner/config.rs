@@ -1,0 +1,270 @@
+//! `run` and `worker` settings: flags and the experiment file merged (flags
+//! win) and checked once, before anything runs.
+
+use super::experiment::{toml_to_json, CommandEntry, Experiment, SearcherEntry};
+use super::output::{IntermediatePattern, ResultPattern};
+use super::process::Streams;
+use super::template::{split_command, Template};
+use crate::cli::RunArgs;
+use crate::common::{parse_duration, parse_settings};
+use anyhow::{anyhow, bail, Result};
+use hyperspace_engine::{Direction, Space};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `run` or `worker`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A fixed number of trials (default 10).
+    Run,
+    /// Until stopped, the queue is empty (`--queue-only`), or the searcher
+    /// has nothing left.
+    Worker,
+}
+
+/// What happens to running trials on Ctrl-C.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnInterrupt {
+    /// Back to the queue, to be run by the next run or worker.
+    Requeue,
+    /// Failed, with a message saying so.
+    Fail,
+}
+
+/// The study to run, and how to create it if it does not exist.
+#[derive(Debug, Clone)]
+pub struct StudySpec {
+    /// Its name.
+    pub name: String,
+    /// Its space (needed to create it; grows an existing study's space).
+    pub space: Option<Space>,
+    /// Its direction (checked against an existing study).
+    pub direction: Option<Direction>,
+    /// Its searcher and settings (checked against an existing study).
+    pub searcher: Option<(String, serde_json::Value)>,
+    /// Its seed (for a new study).
+    pub seed: Option<u64>,
+}
+
+/// Checked settings of a `run` or `worker`.
+#[derive(Debug)]
+pub struct RunConfig {
+    /// run or worker.
+    pub mode: Mode,
+    /// Storage URL (`None`: the default).
+    pub storage: Option<String>,
+    /// The study.
+    pub study: StudySpec,
+    /// The command as written (checked against the space once it is known).
+    pub argv: Vec<String>,
+    /// Where the command runs.
+    pub cwd: PathBuf,
+    /// Extra environment.
+    pub env: Vec<(String, String)>,
+    /// Trials to run in this invocation (`None`: no limit).
+    pub trials: Option<usize>,
+    /// Stop when the study holds this many started trials.
+    pub max_trials: Option<usize>,
+    /// Trials at once.
+    pub jobs: usize,
+    /// Per-trial time limit.
+    pub timeout: Option<Duration>,
+    /// The objective metric's name.
+    pub objective: Option<String>,
+    /// The result regex.
+    pub result: Option<ResultPattern>,
+    /// The intermediate-value regex.
+    pub intermediate: Option<IntermediatePattern>,
+    /// Which outputs are read.
+    pub streams: Streams,
+    /// The log folder (`None`: next to the storage).
+    pub log_dir: Option<PathBuf>,
+    /// Recorded on every trial.
+    pub data_version: Option<String>,
+    /// On Ctrl-C.
+    pub on_interrupt: OnInterrupt,
+    /// Only queued trials.
+    pub queue_only: bool,
+    /// The experiment file, if any.
+    pub experiment: Option<PathBuf>,
+}
+
+/// Trials a `run` makes when no count is given.
+pub const DEFAULT_TRIALS: usize = 10;
+
+impl RunConfig {
+    /// Merges flags over the experiment file and checks everything.
+    pub fn new(mode: Mode, storage_flag: Option<String>, args: RunArgs) -> Result<RunConfig> {
+        let experiment = args
+            .experiment
+            .as_deref()
+            .map(Experiment::read)
+            .transpose()?;
+        let file = experiment.as_ref().map(|e| &e.file);
+        let from_file =
+            |f: &dyn Fn(&super::experiment::ExperimentFile) -> Option<String>| file.and_then(f);
+
+        let name = args
+            .study
+            .clone()
+            .or_else(|| from_file(&|f| f.study.clone()))
+            .ok_or_else(|| {
+                anyhow!("missing study: pass --study NAME, or set `study` in the experiment file")
+            })?;
+
+        let space = match (&args.space, file.and_then(|f| f.space.as_ref())) {
+            (Some(text), _) => Some(Space::parse(text)?),
+            (None, Some(toml::Value::String(text))) => Some(Space::parse(text)?),
+            (None, Some(table)) => Some(Space::from_json(&toml_to_json(table)?)?),
+            (None, None) => None,
+        };
+        let direction = args
+            .direction
+            .clone()
+            .or_else(|| from_file(&|f| f.direction.clone()))
+            .map(|d| Direction::parse(&d))
+            .transpose()?;
+        let searcher = match (&args.searcher, file.and_then(|f| f.searcher.as_ref())) {
+            (Some(name), _) => Some((name.clone(), parse_settings(args.settings.as_deref())?)),
+            (None, Some(SearcherEntry::Name(name))) => {
+                Some((name.clone(), parse_settings(args.settings.as_deref())?))
+            }
+            (None, Some(SearcherEntry::Table { name, settings })) => {
+                let settings = match (&args.settings, settings) {
+                    (Some(text), _) => parse_settings(Some(text))?,
+                    (None, Some(s)) => toml_to_json(s)?,
+                    (None, None) => serde_json::Value::Null,
+                };
+                Some((name.clone(), settings))
+            }
+            (None, None) if args.settings.is_some() => {
+                bail!("--settings needs --searcher (the searcher they are for)")
+            }
+            (None, None) => None,
+        };
+        let seed = args.seed.or(file.and_then(|f| f.seed));
+
+        let argv = if !args.command.is_empty() {
+            args.command.clone()
+        } else {
+            match file.and_then(|f| f.command.as_ref()) {
+                Some(CommandEntry::Line(line)) => split_command(line)?,
+                Some(CommandEntry::Words(words)) => words.clone(),
+                None => Vec::new(),
+            }
+        };
+        if argv.is_empty() {
+            Template::new(&argv, &Space::empty())?;
+        }
+        let cwd = match (&experiment, file.and_then(|f| f.cwd.as_ref())) {
+            (Some(e), Some(dir)) => e.resolve(dir),
+            (Some(e), None) => e.dir.clone(),
+            (None, _) => PathBuf::from("."),
+        };
+        if !cwd.is_dir() {
+            bail!("the command's folder {} does not exist", cwd.display());
+        }
+        let env = file
+            .map(|f| f.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+
+        let trials = args.trials.or(file.and_then(|f| f.trials));
+        let max_trials = args.max_trials.or(file.and_then(|f| f.max_trials));
+        let queue_only = args.queue_only;
+        let trials = match (mode, trials, max_trials) {
+            (_, Some(0), _) => bail!("-n/--trials must be at least 1"),
+            (Mode::Run, None, None) if !queue_only => Some(DEFAULT_TRIALS),
+            (_, t, _) => t,
+        };
+        let jobs = args.jobs.or(file.and_then(|f| f.jobs)).unwrap_or(1);
+        if jobs == 0 {
+            bail!("--jobs must be at least 1");
+        }
+        let timeout = match (&args.timeout, file.and_then(|f| f.timeout.as_ref())) {
+            (Some(text), _) => Some(parse_duration(text)?),
+            (None, Some(toml::Value::String(text))) => Some(parse_duration(text)?),
+            (None, Some(toml::Value::Integer(s))) => Some(parse_duration(&s.to_string())?),
+            (None, Some(toml::Value::Float(s))) => Some(parse_duration(&s.to_string())?),
+            (None, Some(other)) => {
+                bail!("timeout = {other} is not a duration; write 90 or \"90s\"")
+            }
+            (None, None) => None,
+        };
+        let output = file.map(|f| &f.output);
+        let objective = args
+            .objective
+            .clone()
+            .or_else(|| output.and_then(|o| o.objective.clone()));
+        let result = args
+            .result_regex
+            .clone()
+            .or_else(|| output.and_then(|o| o.result_regex.clone()))
+            .map(|p| ResultPattern::new(&p))
+            .transpose()
+            .map_err(|e| anyhow!("result pattern: {e}"))?;
+        let intermediate = args
+            .intermediate
+            .clone()
+            .or_else(|| output.and_then(|o| o.intermediate.clone()))
+            .map(|p| IntermediatePattern::new(&p))
+            .transpose()
+            .map_err(|e| anyhow!("intermediate pattern: {e}"))?;
+        let streams = match args
+            .parse
+            .clone()
+            .or_else(|| output.and_then(|o| o.parse.clone()))
+            .as_deref()
+        {
+            None | Some("stdout") => Streams::Stdout,
+            Some("stderr") => Streams::Stderr,
+            Some("both") => Streams::Both,
+            Some(other) => bail!("--parse {other}: expected stdout, stderr or both"),
+        };
+        let log_dir = match (&args.log_dir, &experiment) {
+            (Some(dir), _) => Some(dir.clone()),
+            (None, Some(e)) => e.file.logs.as_ref().map(|l| e.resolve(l)),
+            (None, None) => None,
+        };
+        let on_interrupt = match args
+            .on_interrupt
+            .clone()
+            .or_else(|| from_file(&|f| f.on_interrupt.clone()))
+            .as_deref()
+        {
+            None | Some("requeue") => OnInterrupt::Requeue,
+            Some("fail") => OnInterrupt::Fail,
+            Some(other) => bail!("--on-interrupt {other}: expected requeue or fail"),
+        };
+        let storage = storage_flag.or_else(|| experiment.as_ref().and_then(Experiment::storage));
+        Ok(RunConfig {
+            mode,
+            storage,
+            study: StudySpec {
+                name,
+                space,
+                direction,
+                searcher,
+                seed,
+            },
+            argv,
+            cwd,
+            env,
+            trials,
+            max_trials,
+            jobs,
+            timeout,
+            objective,
+            result,
+            intermediate,
+            streams,
+            log_dir,
+            data_version: args
+                .data_version
+                .clone()
+                .or_else(|| from_file(&|f| f.data_version.clone())),
+            on_interrupt,
+            queue_only,
+            experiment: experiment.map(|e| e.path),
+        })
+    }
+}

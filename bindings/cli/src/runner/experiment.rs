@@ -1,0 +1,179 @@
+//! The experiment file: everything `hyperspace run` needs, in one TOML file.
+//!
+//! ```toml
+//! storage = "results.db"        # relative paths are relative to this file
+//! study = "two-moons"
+//! direction = "minimize"
+//! seed = 2026
+//! command = ["python3", "train.py", "{args}"]   # or one string
+//! trials = 20
+//! jobs = 2
+//! timeout = "2m"
+//!
+//! [searcher]
+//! name = "random"
+//! settings = { sampler = "sobol" }
+//!
+//! [space]
+//! lr = "log(1e-3, 1)"
+//! batch = [16, 64, 256]
+//!
+//! [output]
+//! objective = "val_loss"
+//! intermediate = 'epoch (\d+) .* val_loss=([0-9.eE+-]+)'
+//! ```
+
+use anyhow::{anyhow, Result};
+use indexmap::IndexMap;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The file as written; checked into a [`RunConfig`](super::RunConfig).
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentFile {
+    /// Storage URL (a relative file path is relative to the experiment file).
+    pub storage: Option<String>,
+    /// Study name.
+    pub study: Option<String>,
+    /// minimize or maximize.
+    pub direction: Option<String>,
+    /// The study's seed.
+    pub seed: Option<u64>,
+    /// The data's version, recorded on every trial.
+    pub data_version: Option<String>,
+    /// The searcher: a name, or a table with `name` and `settings`.
+    pub searcher: Option<SearcherEntry>,
+    /// The space: a table (JSON/TOML form) or a compact string.
+    pub space: Option<toml::Value>,
+    /// The command: one string (split like a shell would) or a list.
+    pub command: Option<CommandEntry>,
+    /// Where the command runs (default: the experiment file's folder).
+    pub cwd: Option<PathBuf>,
+    /// Extra environment variables for the command.
+    #[serde(default)]
+    pub env: IndexMap<String, String>,
+    /// Trials to run per invocation.
+    pub trials: Option<usize>,
+    /// Stop once the study holds this many started trials.
+    pub max_trials: Option<usize>,
+    /// Trials at once.
+    pub jobs: Option<usize>,
+    /// Per-trial time limit: seconds, or text like "90s", "5m".
+    pub timeout: Option<toml::Value>,
+    /// requeue or fail.
+    pub on_interrupt: Option<String>,
+    /// The log folder.
+    pub logs: Option<PathBuf>,
+    /// How results are read.
+    #[serde(default)]
+    pub output: OutputSection,
+}
+
+/// `[searcher]`, or `searcher = "name"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum SearcherEntry {
+    /// Just a name.
+    Name(String),
+    /// A name and settings.
+    Table {
+        /// Registry name.
+        name: String,
+        /// Settings.
+        #[serde(default)]
+        settings: Option<toml::Value>,
+    },
+}
+
+/// `command = "..."` or `command = [...]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum CommandEntry {
+    /// One string, split into words.
+    Line(String),
+    /// The words.
+    Words(Vec<String>),
+}
+
+/// `[output]`
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSection {
+    /// The objective metric.
+    pub objective: Option<String>,
+    /// A result regex.
+    pub result_regex: Option<String>,
+    /// An intermediate-value regex.
+    pub intermediate: Option<String>,
+    /// stdout, stderr or both.
+    pub parse: Option<String>,
+}
+
+/// An experiment file read, with the folder its relative paths start from.
+#[derive(Debug)]
+pub struct Experiment {
+    /// What it says.
+    pub file: ExperimentFile,
+    /// Its folder.
+    pub dir: PathBuf,
+    /// Its path, for messages.
+    pub path: PathBuf,
+}
+
+impl Experiment {
+    /// Reads and parses an experiment file; errors name the line.
+    pub fn read(path: &Path) -> Result<Experiment> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow!("cannot read experiment file {}: {e}", path.display()))?;
+        let file: ExperimentFile = toml::from_str(&text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let at = line.map(|l| format!(" line {l}")).unwrap_or_default();
+            anyhow!(
+                "experiment file {}{at}: {}",
+                path.display(),
+                e.message().replace('\n', " ").trim()
+            )
+        })?;
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        Ok(Experiment {
+            file,
+            dir,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// A path from the file, relative to its folder.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.dir.join(path)
+        }
+    }
+
+    /// The storage URL from the file, its relative file path made relative
+    /// to the file's folder.
+    pub fn storage(&self) -> Option<String> {
+        let url = self.file.storage.as_deref()?.trim();
+        if url == ":memory:" || (url.contains("://") && !url.starts_with("sqlite://")) {
+            return Some(url.to_string());
+        }
+        let (scheme, path) = match url.strip_prefix("sqlite://") {
+            Some(rest) => ("sqlite://", rest),
+            None => ("", url),
+        };
+        let resolved = self.resolve(Path::new(path));
+        Some(format!("{scheme}{}", resolved.display()))
+    }
+}
+
+/// A TOML value as JSON (settings, spaces).
+pub fn toml_to_json(value: &toml::Value) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| anyhow!("cannot convert TOML to JSON: {e}"))
+}

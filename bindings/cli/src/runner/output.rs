@@ -1,0 +1,335 @@
+//! Reading a trial's result and intermediate values from the lines its
+//! command prints.
+//!
+//! The result is, in order of precedence: the matches of a user-given regex
+//! (named groups are metrics, a single unnamed group is the objective); else
+//! the last line that is a JSON object (numbers are metrics, other values
+//! user attributes); else every line made only of `name=value` words (a
+//! later value wins). Intermediate values come from a second regex.
+
+use indexmap::IndexMap;
+use regex::Regex;
+
+/// Metric names tried, in order, when no objective is named and the output
+/// has several numbers.
+const OBJECTIVE_NAMES: [&str; 4] = ["value", "objective", "loss", "score"];
+
+/// How intermediate values are read.
+#[derive(Debug, Clone)]
+pub struct IntermediatePattern {
+    regex: Regex,
+    step_group: Option<usize>,
+    value_group: usize,
+}
+
+impl IntermediatePattern {
+    /// Checks a regex: named groups `step` and `value`, or two groups (step,
+    /// value), or one group (the value; steps count from 0).
+    pub fn new(pattern: &str) -> Result<Self, String> {
+        let regex = Regex::new(pattern).map_err(|e| one_line_regex_error(pattern, &e))?;
+        let names: Vec<Option<&str>> = regex.capture_names().collect();
+        let named = |n: &str| names.iter().position(|x| *x == Some(n));
+        let groups = regex.captures_len() - 1;
+        let (step_group, value_group) = match (named("step"), named("value")) {
+            (step, Some(v)) => (step, v),
+            (Some(_), None) => {
+                return Err(format!(
+                    "the intermediate pattern '{pattern}' has a `step` group but no `value` group"
+                ))
+            }
+            (None, None) if groups >= 2 => (Some(1), 2),
+            (None, None) if groups == 1 => (None, 1),
+            _ => {
+                return Err(format!(
+                    "the intermediate pattern '{pattern}' has no group; capture the step and the value, e.g. 'epoch (\\d+) .* loss=([0-9.eE+-]+)'"
+                ))
+            }
+        };
+        Ok(IntermediatePattern {
+            regex,
+            step_group,
+            value_group,
+        })
+    }
+}
+
+/// A regex error as one line.
+pub fn one_line_regex_error(pattern: &str, e: &regex::Error) -> String {
+    let reason = e.to_string();
+    let last = reason.lines().last().unwrap_or("").trim().to_string();
+    format!("'{pattern}' is not a valid regex: {last}")
+}
+
+/// A result regex: named groups are metrics, or one group is the objective.
+#[derive(Debug, Clone)]
+pub struct ResultPattern {
+    regex: Regex,
+}
+
+impl ResultPattern {
+    /// Checks the regex has at least one group.
+    pub fn new(pattern: &str) -> Result<Self, String> {
+        let regex = Regex::new(pattern).map_err(|e| one_line_regex_error(pattern, &e))?;
+        if regex.captures_len() < 2 {
+            return Err(format!(
+                "the result pattern '{pattern}' has no group; capture the value, e.g. 'accuracy: ([0-9.]+)' or '(?P<acc>[0-9.]+)'"
+            ));
+        }
+        Ok(ResultPattern { regex })
+    }
+}
+
+/// What a finished trial printed, read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Parsed {
+    /// The objective.
+    pub value: f64,
+    /// Every number printed by name (the objective included).
+    pub metrics: IndexMap<String, f64>,
+    /// Non-numeric values of a JSON result line.
+    pub attrs: IndexMap<String, serde_json::Value>,
+}
+
+/// Reads lines one at a time, as the command prints them.
+#[derive(Debug)]
+pub struct OutputReader {
+    result: Option<ResultPattern>,
+    intermediate: Option<IntermediatePattern>,
+    regex_value: Option<f64>,
+    regex_metrics: IndexMap<String, f64>,
+    last_json: Option<serde_json::Map<String, serde_json::Value>>,
+    pairs: IndexMap<String, f64>,
+    next_step: u64,
+    last_line: Option<String>,
+}
+
+impl OutputReader {
+    /// A reader with the given patterns.
+    pub fn new(result: Option<ResultPattern>, intermediate: Option<IntermediatePattern>) -> Self {
+        OutputReader {
+            result,
+            intermediate,
+            regex_value: None,
+            regex_metrics: IndexMap::new(),
+            last_json: None,
+            pairs: IndexMap::new(),
+            next_step: 0,
+            last_line: None,
+        }
+    }
+
+    /// Reads one line; returns an intermediate value `(step, value)` if the
+    /// line has one.
+    pub fn line(&mut self, line: &str) -> Option<(u64, f64)> {
+        let line = line.trim_end_matches(['\r', '\n']);
+        if !line.trim().is_empty() {
+            self.last_line = Some(line.to_string());
+        }
+        let mut report = None;
+        if let Some(p) = &self.intermediate {
+            if let Some(c) = p.regex.captures(line) {
+                let value = c.get(p.value_group).and_then(|m| number(m.as_str()));
+                let step = match p.step_group {
+                    Some(g) => c
+                        .get(g)
+                        .and_then(|m| number(m.as_str()))
+                        .filter(|s| *s >= 0.0)
+                        .map(|s| s as u64),
+                    None => Some(self.next_step),
+                };
+                if let (Some(step), Some(value)) = (step, value) {
+                    self.next_step = step + 1;
+                    report = Some((step, value));
+                }
+            }
+        }
+        if let Some(p) = &self.result {
+            if let Some(c) = p.regex.captures(line) {
+                for (i, name) in p.regex.capture_names().enumerate().skip(1) {
+                    let Some(x) = c.get(i).and_then(|m| number(m.as_str())) else {
+                        continue;
+                    };
+                    match name {
+                        Some(name) => {
+                            self.regex_metrics.insert(name.to_string(), x);
+                        }
+                        None => self.regex_value = Some(x),
+                    }
+                }
+            }
+            return report;
+        }
+        let trimmed = line.trim();
+        if trimmed.starts_with('{') {
+            if let Ok(serde_json::Value::Object(object)) = serde_json::from_str(trimmed) {
+                self.last_json = Some(object);
+                return report;
+            }
+        }
+        if let Some(pairs) = name_value_line(trimmed) {
+            self.pairs.extend(pairs);
+        }
+        report
+    }
+
+    /// The result, once the command has finished. `objective` names the
+    /// metric that is the objective, when known.
+    pub fn result(&self, objective: Option<&str>) -> Result<Parsed, String> {
+        let mut parsed = Parsed::default();
+        let mut direct = None;
+        if self.result.is_some() {
+            parsed.metrics = self.regex_metrics.clone();
+            direct = self.regex_value;
+        } else if let Some(object) = &self.last_json {
+            for (k, v) in object {
+                match v.as_f64() {
+                    Some(x) => {
+                        parsed.metrics.insert(k.clone(), x);
+                    }
+                    None => {
+                        parsed.attrs.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        } else {
+            parsed.metrics = self.pairs.clone();
+        }
+        if direct.is_none() && parsed.metrics.is_empty() {
+            let expected = if self.result.is_some() {
+                "no line matched the result pattern"
+            } else {
+                "expected a JSON object line like {\"loss\": 0.3}, or name=value lines"
+            };
+            let last = match &self.last_line {
+                Some(l) => format!(" (last line: '{}')", clip(l, 80)),
+                None => " (it printed nothing)".to_string(),
+            };
+            return Err(format!("printed no result: {expected}{last}"));
+        }
+        parsed.value = match (direct, objective) {
+            (Some(v), _) => v,
+            (None, Some(name)) => *parsed.metrics.get(name).ok_or_else(|| {
+                format!(
+                    "the output has no metric '{name}' (it has {}); set the objective to one of those",
+                    parsed.metrics.keys().cloned().collect::<Vec<_>>().join(", ")
+                )
+            })?,
+            (None, None) if parsed.metrics.len() == 1 => parsed.metrics[0],
+            (None, None) => OBJECTIVE_NAMES
+                .iter()
+                .find_map(|n| parsed.metrics.get(*n).copied())
+                .ok_or_else(|| {
+                    format!(
+                        "the output has several metrics ({}) and none is named value, objective, loss or score; say which is the objective (--objective NAME)",
+                        parsed.metrics.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )
+                })?,
+        };
+        Ok(parsed)
+    }
+}
+
+fn number(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok()
+}
+
+/// A line made only of `name=value` words with numeric values.
+fn name_value_line(line: &str) -> Option<Vec<(String, f64)>> {
+    let mut out = Vec::new();
+    for word in line.split([' ', '\t', ',']).filter(|w| !w.is_empty()) {
+        let (name, value) = word.split_once('=')?;
+        let valid_name = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || "_.-/".contains(c));
+        if !valid_name {
+            return None;
+        }
+        out.push((name.to_string(), number(value)?));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(lines: &[&str], reader: &mut OutputReader) -> Vec<(u64, f64)> {
+        lines.iter().filter_map(|l| reader.line(l)).collect()
+    }
+
+    #[test]
+    fn last_json_object_wins() {
+        let mut r = OutputReader::new(None, None);
+        read(
+            &[
+                "{\"loss\": 1}",
+                "noise",
+                "{\"loss\": 0.25, \"acc\": 0.9, \"tag\": \"x\"}",
+            ],
+            &mut r,
+        );
+        let p = r.result(None).unwrap();
+        assert_eq!(p.value, 0.25);
+        assert_eq!(p.metrics["acc"], 0.9);
+        assert_eq!(p.attrs["tag"], "x");
+        assert_eq!(r.result(Some("acc")).unwrap().value, 0.9);
+        assert!(r.result(Some("f1")).unwrap_err().contains("no metric 'f1'"));
+    }
+
+    #[test]
+    fn name_value_lines() {
+        let mut r = OutputReader::new(None, None);
+        read(&["epoch 1 loss=3", "acc=0.5", "f1=0.25 acc=0.75"], &mut r);
+        let p = r.result(None).unwrap_err();
+        assert!(p.contains("several metrics"), "{p}");
+        let p = r.result(Some("acc")).unwrap();
+        assert_eq!(p.value, 0.75);
+        assert_eq!(p.metrics.len(), 2);
+    }
+
+    #[test]
+    fn regexes() {
+        let result = ResultPattern::new(r"final: (\d+\.\d+)").unwrap();
+        let inter = IntermediatePattern::new(r"epoch (\d+) .* val_loss=([\d.]+)").unwrap();
+        let mut r = OutputReader::new(Some(result), Some(inter));
+        let reports = read(
+            &[
+                "epoch 0 x val_loss=0.9",
+                "epoch 1 x val_loss=0.5",
+                "final: 0.42",
+            ],
+            &mut r,
+        );
+        assert_eq!(reports, vec![(0, 0.9), (1, 0.5)]);
+        assert_eq!(r.result(None).unwrap().value, 0.42);
+        let named = ResultPattern::new(r"acc=(?P<acc>[\d.]+) f1=(?P<f1>[\d.]+)").unwrap();
+        let mut r = OutputReader::new(Some(named), None);
+        read(&["acc=0.5 f1=0.25"], &mut r);
+        assert_eq!(r.result(Some("f1")).unwrap().value, 0.25);
+    }
+
+    #[test]
+    fn nothing_parseable() {
+        let mut r = OutputReader::new(None, None);
+        read(&["hello", "world"], &mut r);
+        let e = r.result(None).unwrap_err();
+        assert!(
+            e.contains("printed no result") && e.contains("'world'"),
+            "{e}"
+        );
+        assert!(ResultPattern::new("no groups").is_err());
+        assert!(IntermediatePattern::new("(").is_err());
+    }
+}

@@ -1,0 +1,161 @@
+//! Opening the study a run works on, and taking its next trial.
+
+use super::config::StudySpec;
+use anyhow::{anyhow, bail, Result};
+use hyperspace_engine::{
+    Error, Metadata, Outcome, SearchError, Space, Storage, Study, StudyConfig, Trial, TrialState,
+};
+use std::sync::Arc;
+
+/// Opens the study `spec` names: an existing one is checked against what
+/// the spec says (and its space grown to the spec's), a missing one is
+/// created when the spec has a space.
+pub fn open_study(storage: Arc<dyn Storage>, spec: &StudySpec) -> Result<Study> {
+    let registry = hyperspace_searchers::builtin_registry();
+    if storage.find_study(&spec.name)?.is_none() {
+        let Some(space) = &spec.space else {
+            bail!(
+                "no study named '{}' in {}; give a space (--space, or [space] in the experiment file) to create it",
+                spec.name,
+                storage.describe()
+            );
+        };
+        let mut config = StudyConfig::new(&spec.name)
+            .space(space.clone())
+            .direction(spec.direction.unwrap_or_default());
+        if let Some((name, settings)) = &spec.searcher {
+            config = config.searcher(name, settings.clone());
+        }
+        if let Some(seed) = spec.seed {
+            config = config.seed(seed);
+        }
+        match Study::create(storage.clone(), config, &registry) {
+            Ok(study) => return Ok(study),
+            Err(Error::StudyExists { .. }) => {} // another worker was first
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut study = Study::load(storage, &spec.name, &registry)?;
+    let stored = study.config().clone();
+    if let Some(direction) = spec.direction {
+        if direction != stored.direction {
+            bail!(
+                "study '{}' exists and is set to {}, not {direction}; use another study name",
+                spec.name,
+                stored.direction
+            );
+        }
+    }
+    if let Some((name, settings)) = &spec.searcher {
+        let same_settings = settings == &stored.searcher.settings
+            || (is_empty(settings) && is_empty(&stored.searcher.settings));
+        if name != &stored.searcher.name || !same_settings {
+            bail!(
+                "study '{}' exists with searcher {} {}; a study keeps its searcher (use another study name to try {name} {settings})",
+                spec.name,
+                stored.searcher.name,
+                stored.searcher.settings
+            );
+        }
+    }
+    if let Some(space) = &spec.space {
+        if space != study.space() {
+            study.extend_space(space, false)?;
+        }
+    }
+    Ok(study)
+}
+
+fn is_empty(settings: &serde_json::Value) -> bool {
+    settings.is_null() || settings.as_object().is_some_and(|o| o.is_empty())
+}
+
+/// What the next trial of a run is.
+#[derive(Debug)]
+pub enum Next {
+    /// A running trial to run.
+    Trial(Box<Trial>),
+    /// `--queue-only` and no trial is queued.
+    QueueEmpty,
+    /// The searcher has nothing left (an exhausted grid).
+    Exhausted(String),
+    /// The study holds `--max-trials` started trials.
+    BudgetReached,
+}
+
+/// Takes the next trial: a queued one first, else the searcher's (unless
+/// `queue_only`), within `max_trials` for the whole study.
+pub fn next_trial(study: &mut Study, queue_only: bool, max_trials: Option<usize>) -> Result<Next> {
+    if let Some(max) = max_trials {
+        let started = study
+            .trials()?
+            .iter()
+            .filter(|t| t.state != TrialState::Waiting)
+            .count();
+        if started >= max {
+            return Ok(Next::BudgetReached);
+        }
+    }
+    if queue_only {
+        return Ok(match claim_queued(study)? {
+            Some(trial) => Next::Trial(Box::new(trial)),
+            None => Next::QueueEmpty,
+        });
+    }
+    match study.ask() {
+        Ok(trial) => Ok(Next::Trial(Box::new(trial))),
+        Err(Error::Search(SearchError::Exhausted { reason, .. })) => Ok(Next::Exhausted(reason)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Claims the oldest queued trial, and has the searcher fill in the
+/// parameters it does not fix.
+fn claim_queued(study: &mut Study) -> Result<Option<Trial>> {
+    let meta = Metadata {
+        host: gethostname::gethostname().into_string().ok(),
+        pid: Some(std::process::id()),
+        started: Some(super::process::now()),
+        ..Metadata::default()
+    };
+    let storage = study.storage().clone();
+    let Some(trial) = storage.claim_waiting(study.id(), &meta)? else {
+        return Ok(None);
+    };
+    let seed = Metadata {
+        seed: Some(hyperspace_engine::trial_seed(
+            study.config().seed,
+            trial.number,
+        )),
+        ..Metadata::default()
+    };
+    study.set_metadata(trial.id, seed)?;
+    let space = study.space().clone();
+    if let Err(e) = fill_missing(study, &trial, &space) {
+        study.tell(trial.id, Outcome::failed(format!("no configuration: {e}")))?;
+        return Err(e.into());
+    }
+    let trial = storage.trial(trial.id)?;
+    if !space.is_empty() {
+        if let Err(e) = space.check_config(&trial.params) {
+            let reason = format!("queued configuration does not fit the space: {e}");
+            study.tell(trial.id, Outcome::failed(reason.clone()))?;
+            return Err(anyhow!("trial {}: {reason}", trial.id));
+        }
+    }
+    Ok(Some(trial))
+}
+
+/// Asks the searcher for each active parameter a queued trial does not fix,
+/// parents before children.
+fn fill_missing(study: &mut Study, trial: &Trial, space: &Space) -> Result<(), Error> {
+    let mut params = trial.params.clone();
+    for (i, entry) in space.entries().iter().enumerate() {
+        if params.contains_key(&entry.name) || !space.is_active(i, &params) {
+            continue;
+        }
+        let value = study.suggest(trial.id, &entry.name, &entry.param)?;
+        params.insert(entry.name.clone(), value);
+    }
+    Ok(())
+}
