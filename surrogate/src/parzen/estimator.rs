@@ -4,9 +4,10 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1};
 use rand::{Rng, RngCore};
 
 use super::bandwidth::BandwidthContext;
+use super::independent::IndependentLayout;
+use super::joint::JointLayout;
 use super::kernels::{BuildContext, Component, Dimension, DimensionKernels};
 use super::settings::ValidParzenSettings;
-use super::vecmath::log_sum_exp;
 use crate::SurrogateError;
 
 /// A weighted mixture of kernels on the unit cube, one kernel per
@@ -27,60 +28,17 @@ pub struct ParzenEstimator {
     dims: Vec<DimensionKernels>,
     /// Normalised component weights (positive, sum 1), cumulated for sampling.
     cumulative: Vec<f64>,
-    /// Log-weights with each continuous kernel's normaliser folded in.
+    /// How the dimensions combine, laid out for evaluation.
     mode: Mode,
 }
 
-/// Precomputed per-component offsets for the two ways of combining dimensions.
+/// The evaluation layout of one of the two ways of combining dimensions.
 #[derive(Debug, Clone)]
 enum Mode {
-    /// One mixture of product kernels: `ln w_k` plus every continuous
-    /// dimension's normaliser of kernel `k`.
-    Joint { base: Vec<f64> },
+    /// One mixture of product kernels.
+    Joint(JointLayout),
     /// One mixture per dimension.
-    Independent { dims: Vec<IndependentDim> },
-}
-
-/// One dimension's own mixture, laid out for evaluation.
-#[derive(Debug, Clone)]
-enum IndependentDim {
-    /// Continuous: the kernels re-sorted by centre (a dimension's own mixture
-    /// does not care about component order), so that for any point the
-    /// far-away kernels form whole chunks that log-sum-exp skips.
-    Continuous {
-        mu: Vec<f64>,
-        neg_half_precision: Vec<f64>,
-        /// `ln w_k` plus the kernel's normaliser.
-        base: Vec<f64>,
-    },
-    /// Discrete or categorical: `ln w_k` in component order; the kernels
-    /// supply the rest.
-    Other { base: Vec<f64> },
-}
-
-impl IndependentDim {
-    fn new(d: &DimensionKernels, log_w: &[f64]) -> Self {
-        let DimensionKernels::Continuous(g) = d else {
-            return Self::Other {
-                base: log_w.to_vec(),
-            };
-        };
-        let order = g.by_centre();
-        Self::Continuous {
-            mu: order.iter().map(|&k| g.mu()[k]).collect(),
-            neg_half_precision: order.iter().map(|&k| g.neg_half_precision()[k]).collect(),
-            base: order
-                .iter()
-                .map(|&k| log_w[k] + g.log_density_offsets()[k])
-                .collect(),
-        }
-    }
-
-    fn base(&self) -> &[f64] {
-        match self {
-            Self::Continuous { base, .. } | Self::Other { base } => base,
-        }
-    }
+    Independent(IndependentLayout),
 }
 
 impl ParzenEstimator {
@@ -142,22 +100,9 @@ impl ParzenEstimator {
 
         let log_w: Vec<f64> = probabilities.iter().map(|p| p.ln()).collect();
         let mode = if settings.multivariate {
-            let mut base = log_w;
-            for d in &kernels {
-                if let DimensionKernels::Continuous(g) = d {
-                    for (b, o) in base.iter_mut().zip(g.log_density_offsets()) {
-                        *b += o;
-                    }
-                }
-            }
-            Mode::Joint { base }
+            Mode::Joint(JointLayout::new(&kernels, &log_w))
         } else {
-            Mode::Independent {
-                dims: kernels
-                    .iter()
-                    .map(|d| IndependentDim::new(d, &log_w))
-                    .collect(),
-            }
+            Mode::Independent(IndependentLayout::new(&kernels, &log_w))
         };
 
         let mut running = 0.0;
@@ -188,7 +133,7 @@ impl ParzenEstimator {
 
     /// Whether the dimensions are modelled jointly.
     pub fn is_multivariate(&self) -> bool {
-        matches!(self.mode, Mode::Joint { .. })
+        matches!(self.mode, Mode::Joint(_))
     }
 
     /// Draw `n` points (n × d) from the density, using only `rng`.
@@ -244,8 +189,8 @@ impl ParzenEstimator {
             out.len()
         );
         match &self.mode {
-            Mode::Joint { base } => self.log_pdf_joint(base, points, &mut out),
-            Mode::Independent { dims } => self.log_pdf_independent(dims, points, &mut out),
+            Mode::Joint(layout) => layout.log_pdf(&self.dims, points, &mut out),
+            Mode::Independent(layout) => layout.log_pdf(&self.dims, points, &mut out),
         }
     }
 
@@ -254,168 +199,6 @@ impl ParzenEstimator {
         let mut out = Array1::zeros(points.nrows());
         self.log_pdf_into(points, out.view_mut());
         out
-    }
-
-    fn log_pdf_joint(
-        &self,
-        base: &[f64],
-        points: ArrayView2<'_, f64>,
-        out: &mut ArrayViewMut1<'_, f64>,
-    ) {
-        let k = base.len();
-        // A discrete dimension evaluated at more points than it has levels is
-        // cheaper through a levels × components table of kernel masses.
-        let tables: Vec<Option<Vec<f64>>> = self
-            .dims
-            .iter()
-            .map(|d| match d {
-                DimensionKernels::Discrete { kernels, levels } if *levels <= points.nrows() => {
-                    let mut t = vec![0.0; levels * k];
-                    for (l, row) in t.chunks_exact_mut(k).enumerate() {
-                        kernels.fill_level(l, *levels, row);
-                    }
-                    Some(t)
-                }
-                _ => None,
-            })
-            .collect();
-        let mut acc = vec![0.0; k];
-        let mut scratch = vec![0.0; k];
-        for (row, o) in points.rows().into_iter().zip(out.iter_mut()) {
-            acc.copy_from_slice(base);
-            let mut result = None;
-            for ((&x, d), table) in row.iter().zip(&self.dims).zip(&tables) {
-                match locate(d, x) {
-                    Location::Nan => result = Some(f64::NAN),
-                    Location::Outside => result = result.or(Some(f64::NEG_INFINITY)),
-                    Location::Inside(v) => {
-                        if result.is_some() {
-                            continue;
-                        }
-                        match d {
-                            DimensionKernels::Continuous(g) => g.add_quadratic(x, &mut acc),
-                            DimensionKernels::Discrete { kernels, levels } => {
-                                let terms = match table {
-                                    Some(t) => &t[v * k..(v + 1) * k],
-                                    None => {
-                                        kernels.fill_level(v, *levels, &mut scratch);
-                                        &scratch[..]
-                                    }
-                                };
-                                for (a, t) in acc.iter_mut().zip(terms) {
-                                    *a += t;
-                                }
-                            }
-                            DimensionKernels::Categorical(c) => c.add_log_prob(v, &mut acc),
-                        }
-                    }
-                }
-            }
-            *o = result.unwrap_or_else(|| log_sum_exp(&acc));
-        }
-    }
-
-    fn log_pdf_independent(
-        &self,
-        eval: &[IndependentDim],
-        points: ArrayView2<'_, f64>,
-        out: &mut ArrayViewMut1<'_, f64>,
-    ) {
-        let k = self.components();
-        let mut acc = vec![0.0; k];
-        // Per discrete or categorical dimension with no more values than
-        // there are points: the dimension's whole mixture log-density per
-        // value, computed once.
-        let tables: Vec<Option<Vec<f64>>> = self
-            .dims
-            .iter()
-            .zip(eval)
-            .map(|(d, e)| {
-                let values = match d {
-                    DimensionKernels::Continuous(_) => return None,
-                    DimensionKernels::Discrete { levels, .. } => *levels,
-                    DimensionKernels::Categorical(c) => c.choices(),
-                };
-                (values <= points.nrows()).then(|| {
-                    (0..values)
-                        .map(|v| mixture_at_value(d, e.base(), v, &mut acc))
-                        .collect()
-                })
-            })
-            .collect();
-        for (row, o) in points.rows().into_iter().zip(out.iter_mut()) {
-            let mut total = 0.0;
-            for (((&x, d), e), table) in row.iter().zip(&self.dims).zip(eval).zip(&tables) {
-                total += match locate(d, x) {
-                    Location::Nan => f64::NAN,
-                    Location::Outside => f64::NEG_INFINITY,
-                    Location::Inside(v) => match (e, table) {
-                        (_, Some(t)) => t[v],
-                        (
-                            IndependentDim::Continuous {
-                                mu,
-                                neg_half_precision,
-                                base,
-                            },
-                            None,
-                        ) => {
-                            for (((a, &b), &m), &h) in
-                                acc.iter_mut().zip(base).zip(mu).zip(neg_half_precision)
-                            {
-                                let dx = x - m;
-                                *a = b + h * dx * dx;
-                            }
-                            log_sum_exp(&acc)
-                        }
-                        (IndependentDim::Other { base }, None) => {
-                            mixture_at_value(d, base, v, &mut acc)
-                        }
-                    },
-                };
-            }
-            *o = total;
-        }
-    }
-}
-
-/// One dimension's mixture log-density at discrete level or category `v`.
-fn mixture_at_value(d: &DimensionKernels, base: &[f64], v: usize, acc: &mut [f64]) -> f64 {
-    match d {
-        DimensionKernels::Discrete { kernels, levels } => kernels.fill_level(v, *levels, acc),
-        DimensionKernels::Categorical(c) => c.fill_log_prob(v, acc),
-        DimensionKernels::Continuous(_) => return f64::NAN,
-    }
-    for (a, b) in acc.iter_mut().zip(base) {
-        *a += b;
-    }
-    log_sum_exp(acc)
-}
-
-/// Where a coordinate falls in a dimension.
-enum Location {
-    /// NaN coordinate.
-    Nan,
-    /// Outside the support.
-    Outside,
-    /// Inside: the level or category for discrete and categorical
-    /// dimensions, 0 (unused) for continuous ones.
-    Inside(usize),
-}
-
-fn locate(d: &DimensionKernels, x: f64) -> Location {
-    if x.is_nan() {
-        return Location::Nan;
-    }
-    match d {
-        DimensionKernels::Categorical(c) => match Dimension::category_of(x, c.choices()) {
-            Some(i) => Location::Inside(i),
-            None => Location::Outside,
-        },
-        _ if !(0.0..=1.0).contains(&x) => Location::Outside,
-        DimensionKernels::Discrete { levels, .. } => {
-            Location::Inside(Dimension::level_of(x, *levels))
-        }
-        DimensionKernels::Continuous(_) => Location::Inside(0),
     }
 }
 

@@ -36,6 +36,8 @@
 
 mod bandwidth;
 mod estimator;
+mod independent;
+mod joint;
 mod kernels;
 mod normal;
 mod settings;

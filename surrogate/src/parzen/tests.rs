@@ -388,8 +388,9 @@ fn multivariate_keeps_correlation_and_univariate_does_not() {
 }
 
 /// In one dimension the joint and the independent model are the same
-/// mixture, evaluated through different layouts (component order versus
-/// kernels sorted by centre); zero weights drop components from both.
+/// mixture, evaluated through different layouts (a matrix product over the
+/// expanded square versus direct kernels sorted by centre); zero weights drop
+/// components from both. The expanded square costs up to `|h|·ε ≈ 2e-11`.
 #[test]
 fn one_dimension_joint_and_independent_agree() {
     let mut rng = ChaCha8Rng::seed_from_u64(8);
@@ -407,7 +408,7 @@ fn one_dimension_joint_and_independent_agree() {
                 .unwrap();
             let (a, b) = (joint.log_pdf(pts.view()), indep.log_pdf(pts.view()));
             for (x, y) in a.iter().zip(&b) {
-                assert!((x - y).abs() < 1e-12, "{bw:?} {pw}: {x} vs {y}");
+                assert!((x - y).abs() < 2e-11, "{bw:?} {pw}: {x} vs {y}");
             }
         }
     }

@@ -201,12 +201,7 @@ mod tests {
         let mut worst: f64 = 0.0;
         let mut x: f64 = 1e-300;
         while x < 1e300 {
-            for y in [
-                x,
-                x * SQRT_2,
-                x * 0.999_999_999_999,
-                x * 1.000_000_000_1,
-            ] {
+            for y in [x, x * SQRT_2, x * 0.999_999_999_999, x * 1.000_000_000_1] {
                 let want = y.ln();
                 let got = ln_positive(y);
                 let err = if want.abs() > 1e-300 {

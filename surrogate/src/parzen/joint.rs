@@ -1,0 +1,173 @@
+//! Evaluation of the multivariate model: one mixture of product kernels,
+//! the same component across all dimensions.
+//!
+//! The continuous dimensions' part of every component's log-density,
+//! `Σ_d h_dk (x_d - μ_dk)²` with `h = -1/(2σ²)`, expands into
+//! `Σ_d h_dk x_d² - 2 h_dk μ_dk x_d + h_dk μ_dk²`: for a block of points that
+//! is one matrix product of their features `[x_d², x_d]` with a fixed
+//! `2D × K` matrix, plus a per-component constant. The product runs in
+//! `matrixmultiply`'s blocked, runtime-dispatched SIMD kernels, several
+//! times faster than the direct loops. The expansion costs some rounding:
+//! about `|h| · ε` absolute in the log-density, at most `2e-11` for the
+//! narrowest kernels the bandwidth rules produce (σ ≥ 0.005).
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis, Slice};
+
+use super::kernels::{DimensionKernels, Location};
+use super::vecmath::log_sum_exp;
+
+/// Points evaluated per matrix product: the block of `points × components`
+/// terms stays within about 256 KiB, inside a core's L2 cache.
+const BLOCK_TERMS: usize = 32 * 1024;
+
+/// The multivariate mixture laid out for evaluation.
+#[derive(Debug, Clone)]
+pub(crate) struct JointLayout {
+    /// Per component: `ln w_k`, every continuous kernel's normaliser, and
+    /// `Σ_d h_dk μ_dk²`.
+    base: Vec<f64>,
+    /// Indices of the continuous dimensions.
+    continuous: Vec<usize>,
+    /// `2C × K`: for continuous dimension `i`, row `2i` holds `h_dk` and row
+    /// `2i + 1` holds `-2 h_dk μ_dk`.
+    quadratic: Array2<f64>,
+}
+
+impl JointLayout {
+    /// Lay out `dims` with component log-weights `log_w`.
+    pub(crate) fn new(dims: &[DimensionKernels], log_w: &[f64]) -> Self {
+        let k = log_w.len();
+        let continuous: Vec<usize> = dims
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| matches!(d, DimensionKernels::Continuous(_)).then_some(i))
+            .collect();
+        let mut base = log_w.to_vec();
+        let mut quadratic = Array2::zeros((2 * continuous.len(), k));
+        for (i, &d) in continuous.iter().enumerate() {
+            let DimensionKernels::Continuous(g) = &dims[d] else {
+                continue;
+            };
+            let (mu, h, offsets) = (g.mu(), g.neg_half_precision(), g.log_density_offsets());
+            for (kk, b) in base.iter_mut().enumerate() {
+                *b += offsets[kk] + h[kk] * mu[kk] * mu[kk];
+            }
+            for (q, &h) in quadratic.row_mut(2 * i).iter_mut().zip(h) {
+                *q = h;
+            }
+            for (q, (&h, &m)) in quadratic
+                .row_mut(2 * i + 1)
+                .iter_mut()
+                .zip(h.iter().zip(mu))
+            {
+                *q = -2.0 * h * m;
+            }
+        }
+        Self {
+            base,
+            continuous,
+            quadratic,
+        }
+    }
+
+    /// Log-density of each row of `points` (shapes already checked).
+    pub(crate) fn log_pdf(
+        &self,
+        kernels: &[DimensionKernels],
+        points: ArrayView2<'_, f64>,
+        out: &mut ArrayViewMut1<'_, f64>,
+    ) {
+        let n = points.nrows();
+        let k = self.base.len();
+        // A discrete dimension evaluated at more points than it has levels is
+        // cheaper through a levels × components table of kernel masses.
+        let tables: Vec<Option<Vec<f64>>> = kernels
+            .iter()
+            .map(|d| match d {
+                DimensionKernels::Discrete { kernels, levels } if *levels <= n => {
+                    let mut t = vec![0.0; levels * k];
+                    for (l, row) in t.chunks_exact_mut(k).enumerate() {
+                        kernels.fill_level(l, *levels, row);
+                    }
+                    Some(t)
+                }
+                _ => None,
+            })
+            .collect();
+        let block = (BLOCK_TERMS / k.max(1)).clamp(1, n.max(1));
+        let mut features = Array2::zeros((block, 2 * self.continuous.len()));
+        let mut terms = Array2::zeros((block, k));
+        let mut acc = vec![0.0; k];
+        let mut scratch = vec![0.0; k];
+        for start in (0..n).step_by(block) {
+            let rows = block.min(n - start);
+            let chunk = points.slice_axis(Axis(0), Slice::from(start..start + rows));
+            for (mut f, p) in features.rows_mut().into_iter().zip(chunk.rows()) {
+                for (i, &d) in self.continuous.iter().enumerate() {
+                    // Off-support and NaN points are answered below; keep
+                    // their features finite.
+                    let x = if (0.0..=1.0).contains(&p[d]) {
+                        p[d]
+                    } else {
+                        0.0
+                    };
+                    f[2 * i] = x * x;
+                    f[2 * i + 1] = x;
+                }
+            }
+            let mut t = terms.slice_axis_mut(Axis(0), Slice::from(..rows));
+            if self.continuous.is_empty() {
+                t.fill(0.0);
+            } else {
+                let f = features.slice_axis(Axis(0), Slice::from(..rows));
+                general_mat_mul(1.0, &f, &self.quadratic, 0.0, &mut t);
+            }
+            let outs = out.slice_axis_mut(Axis(0), Slice::from(start..start + rows));
+            for ((p, t), o) in chunk.rows().into_iter().zip(t.rows()).zip(outs) {
+                for ((a, &tk), &b) in acc.iter_mut().zip(t.iter()).zip(&self.base) {
+                    *a = tk + b;
+                }
+                *o = self.finish_point(kernels, &tables, p, &mut acc, &mut scratch);
+            }
+        }
+    }
+
+    /// Add the discrete and categorical dimensions' terms of one point to
+    /// `acc` (which holds the rest) and return its log-density.
+    fn finish_point(
+        &self,
+        kernels: &[DimensionKernels],
+        tables: &[Option<Vec<f64>>],
+        point: ArrayView1<'_, f64>,
+        acc: &mut [f64],
+        scratch: &mut [f64],
+    ) -> f64 {
+        let k = acc.len();
+        let mut result = None;
+        for ((&x, d), table) in point.iter().zip(kernels).zip(tables) {
+            match d.locate(x) {
+                Location::Nan => result = Some(f64::NAN),
+                Location::Outside => result = result.or(Some(f64::NEG_INFINITY)),
+                Location::Inside(_) if result.is_some() => {}
+                Location::Inside(v) => match d {
+                    DimensionKernels::Continuous(_) => {}
+                    DimensionKernels::Discrete { kernels, levels } => {
+                        let terms = match table {
+                            Some(t) => &t[v * k..(v + 1) * k],
+                            None => {
+                                kernels.fill_level(v, *levels, scratch);
+                                &scratch[..]
+                            }
+                        };
+                        for (a, t) in acc.iter_mut().zip(terms) {
+                            *a += t;
+                        }
+                    }
+                    DimensionKernels::Categorical(c) => c.add_log_prob(v, acc),
+                },
+            }
+        }
+        result.unwrap_or_else(|| log_sum_exp(acc))
+    }
+}
