@@ -303,7 +303,7 @@ pub struct TrialsArgs {
     #[arg(long = "where", short = 'w', value_name = "FILTER")]
     pub filter: Option<String>,
     /// Sort by these fields (comma-separated; prefix - for descending).
-    #[arg(long, value_name = "FIELDS")]
+    #[arg(long, value_name = "FIELDS", allow_hyphen_values = true)]
     pub sort: Option<String>,
     /// At most this many rows (after filtering and sorting).
     #[arg(long)]

@@ -129,7 +129,7 @@ impl Experiment {
         let file: ExperimentFile = toml::from_str(&text).map_err(|e| {
             let line = e
                 .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             let at = line.map(|l| format!(" line {l}")).unwrap_or_default();
             anyhow!(
                 "experiment file {}{at}: {}",

@@ -10,7 +10,8 @@ use std::process::{Command, Stdio};
 pub struct GitState {
     /// The commit checked out.
     pub commit: String,
-    /// Whether tracked or untracked files differ from it.
+    /// Whether tracked files differ from it (untracked files, such as
+    /// results and logs, do not count).
     pub dirty: bool,
     /// The git object id of `git diff HEAD` (tracked changes), when dirty.
     pub diff_hash: Option<String>,
@@ -20,7 +21,7 @@ impl GitState {
     /// The git state of `dir`, or `None` outside a repository (or without git).
     pub fn read(dir: &Path) -> Option<GitState> {
         let commit = git(dir, &["rev-parse", "HEAD"])?;
-        let status = git(dir, &["status", "--porcelain"])?;
+        let status = git(dir, &["status", "--porcelain", "--untracked-files=no"])?;
         let dirty = !status.trim().is_empty();
         let diff_hash = if dirty { diff_hash(dir) } else { None };
         Some(GitState {

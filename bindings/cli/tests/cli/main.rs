@@ -1,0 +1,10 @@
+//! End-to-end tests of the `hyperspace` binary, on real SQLite files in
+//! temporary folders.
+
+mod ask_tell;
+mod errors;
+mod interrupt;
+mod query;
+mod queue;
+mod run;
+mod setup;
