@@ -5,10 +5,21 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+const EXAMPLES: &str = "\
+Examples:
+  hyperspace run examples/quickstart/experiment.toml
+  hyperspace study create resnet --space 'lr=log(1e-5,1e-1) layers=int(1,8) opt=choice(adam,sgd)'
+  hyperspace run --study resnet -n 20 -j 2 --timeout 10m -- python train.py --lr {lr} --layers {layers}
+  hyperspace suggest --study resnet            # then: hyperspace tell --trial ID --value 0.31
+  hyperspace enqueue --study resnet --grid 'lr=[0.1,0.01] layers=[2,4]'
+  hyperspace worker --study resnet --queue-only -- python train.py {args}
+  hyperspace trials --study resnet --where 'lr < 0.01 and state = complete' --sort value --limit 5
+  hyperspace rerun 12 --set lr=0.02 --budget 50";
+
 /// Tune hyper-parameters from the shell: suggest and tell, run existing
 /// scripts as black boxes, query and re-run every trial ever made.
 #[derive(Debug, Parser)]
-#[command(name = "hyperspace", version, about, max_term_width = 100)]
+#[command(name = "hyperspace", version, max_term_width = 100, after_help = EXAMPLES)]
 pub struct Cli {
     /// Where studies live: a SQLite file (runs.db, sqlite:///abs/path.db) or
     /// :memory:. Default: hyperspace.db in the current directory (or the
@@ -261,8 +272,8 @@ pub struct RunArgs {
     /// Which output the metrics are read from: stdout, stderr or both.
     #[arg(long, value_name = "STREAM")]
     pub parse: Option<String>,
-    /// Where each trial's stdout, stderr and parameter file are kept
-    /// (default: hyperspace-logs/<study>).
+    /// Where each trial's stdout, stderr and parameter file are kept, in a
+    /// folder per study (default: hyperspace-logs/ beside the storage file).
     #[arg(long, value_name = "DIR")]
     pub log_dir: Option<PathBuf>,
     /// The data's version, recorded on every trial.

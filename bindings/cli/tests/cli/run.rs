@@ -373,3 +373,72 @@ fn git_state_is_recorded() {
         .unwrap()
         .ends_with("-dirty"));
 }
+
+#[test]
+fn stderr_parsing_conditional_args_and_reports_from_inside_the_command() {
+    let lab = Lab::new();
+    let script = lab.script(
+        "inside.sh",
+        r#""$HS" report --step 7 --value 0.125 || exit 5
+echo "args: $*" >&2
+echo "loss=0.5" >&2"#,
+    );
+    lab.hs(&[
+        "run",
+        "-s",
+        "in",
+        "--space",
+        "model=choice(svm{c=log(0.1,10)}, tree{depth=int(1,4)})",
+        "-n",
+        "4",
+        "--parse",
+        "stderr",
+        "--",
+        &script,
+        "{args}",
+    ])
+    .env("HS", env!("CARGO_BIN_EXE_hyperspace"))
+    .assert()
+    .success();
+    for t in lab.trials("in") {
+        assert_eq!(t["state"], "complete", "{t}");
+        assert_eq!(t["value"], 0.5);
+        assert_eq!(t["intermediate"]["7"], 0.125);
+        let command = t["meta"]["extra"]["command"].as_array().unwrap().len();
+        // program, --model, its value, and the one parameter of its branch
+        assert_eq!(command, 5, "{t}");
+    }
+}
+
+#[test]
+fn the_quickstart_experiment_runs() {
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output();
+    if !python.is_ok_and(|o| o.status.success()) {
+        eprintln!("python3 is not available; skipping");
+        return;
+    }
+    let lab = Lab::new();
+    let experiment = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/quickstart/experiment.toml"
+    );
+    let logs = lab.path().join("logs");
+    let out = stdout_of(&mut lab.hs(&[
+        "run",
+        experiment,
+        "-n",
+        "2",
+        "--log-dir",
+        logs.to_str().unwrap(),
+    ]));
+    assert!(out.contains("look at them:"), "{out}");
+    let trials = lab.trials("two-moons");
+    assert_eq!(in_state(&trials, "complete").len(), 2, "{trials:?}");
+    for t in &trials {
+        assert_eq!(t["value"], t["metrics"]["val_loss"]);
+        let epochs = t["params"]["epochs"].as_u64().unwrap() as usize;
+        assert_eq!(t["intermediate"].as_object().unwrap().len(), epochs);
+    }
+}
