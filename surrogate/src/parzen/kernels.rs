@@ -232,11 +232,14 @@ impl GaussianKernels {
                         Component::Prior => prior = k,
                     }
                 }
-                sorted
-                    .iter()
-                    .map(|&(_, source)| source.map_or(prior, |i| component[i]))
-                    .filter(|&k| k != usize::MAX)
-                    .collect()
+                let mut order = Vec::with_capacity(ctx.components.len());
+                order.extend(
+                    sorted
+                        .iter()
+                        .map(|&(_, source)| source.map_or(prior, |i| component[i]))
+                        .filter(|&k| k != usize::MAX),
+                );
+                order
             }
             _ => Vec::new(),
         };
