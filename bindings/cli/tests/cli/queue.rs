@@ -140,3 +140,43 @@ fn rerun_with_changes_is_linked_to_its_parent() {
     lab.hs(&["rerun", "2"]).assert().success();
     assert_eq!(lab.trials("r")[2]["params"], trials[1]["params"]);
 }
+
+#[test]
+fn a_worker_stops_when_the_grid_searcher_is_exhausted_or_the_budget_is_spent() {
+    let lab = Lab::new();
+    lab.hs(&[
+        "study",
+        "create",
+        "grid",
+        "--space",
+        "opt=choice(a,b,c) n=int(1,2)",
+        "--searcher",
+        "grid",
+    ])
+    .assert()
+    .success();
+    let script = lab.script("s.sh", "echo \"loss=$HYPERSPACE_PARAM_N\"");
+    let out = lab
+        .hs(&["worker", "-s", "grid", "-j", "2", "--", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing left"));
+    let trials = lab.trials("grid");
+    assert_eq!(in_state(&trials, "complete").len(), 6, "{trials:?}");
+    let points: HashSet<String> = trials.iter().map(|t| t["params"].to_string()).collect();
+    assert_eq!(points.len(), 6);
+
+    lab.study("capped", "x=float(0,1)");
+    let loss = lab.script("l.sh", "echo loss=1");
+    for _ in 0..2 {
+        lab.hs(&["worker", "-s", "capped", "--max-trials", "3", "--", &loss])
+            .assert()
+            .success();
+    }
+    assert_eq!(lab.trials("capped").len(), 3);
+}
