@@ -308,9 +308,12 @@ pub struct TrialsArgs {
     /// The study.
     #[arg(long, short, env = "HYPERSPACE_STUDY")]
     pub study: Option<String>,
-    /// A filter, e.g. 'lr < 0.01 and state = complete'. Fields: params,
+    /// A filter, e.g. 'lr < 0.01 and state = complete'. Fields: parameters,
     /// metrics, id, number, state, value, budget, parent, duration, started,
-    /// finished, host, seed, exit_code, data_version, code_version, message.
+    /// finished, host, seed, step, exit_code, data_version, code_version,
+    /// message (params.x / metrics.x / attrs.x / meta.x to be explicit).
+    /// Operators: = != < <= > >= ~ (regex), in (a, b), is [not] null; and,
+    /// or, not, parentheses. A trial without the field matches only `is null`.
     #[arg(long = "where", short = 'w', value_name = "FILTER")]
     pub filter: Option<String>,
     /// Sort by these fields (comma-separated; prefix - for descending).
