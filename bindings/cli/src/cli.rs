@@ -92,7 +92,7 @@ pub struct StudyCreateArgs {
     #[arg(long, default_value = "minimize")]
     pub direction: String,
     /// The searcher's registry name (random, grid, tpe, gp, ...).
-    #[arg(long, default_value = "random")]
+    #[arg(long, default_value = "tpe")]
     pub searcher: String,
     /// The searcher's settings as JSON, e.g. '{"sampler": "sobol"}'.
     #[arg(long, value_name = "JSON")]

@@ -47,14 +47,14 @@ pub struct StudyConfig {
 }
 
 impl StudyConfig {
-    /// A minimizing, define-by-run study named `name`, searched at random,
-    /// with a fresh seed.
+    /// A minimizing, define-by-run study named `name`, searched by `tpe`
+    /// (the default searcher of `hyperspace-searchers`), with a fresh seed.
     pub fn new(name: &str) -> Self {
         Self {
             name: name.to_string(),
             direction: Direction::Minimize,
             space: Space::empty(),
-            searcher: SearcherSpec::named("random"),
+            searcher: SearcherSpec::named("tpe"),
             seed: crate::seed::fresh_seed(),
             objective: None,
         }
