@@ -45,6 +45,8 @@ mod vecmath;
 mod weights;
 
 #[cfg(test)]
+mod sampling_tests;
+#[cfg(test)]
 mod tests;
 
 pub use estimator::ParzenEstimator;
