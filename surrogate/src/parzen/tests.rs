@@ -1,5 +1,6 @@
-//! Tests of the whole estimator: densities against integrals, samples
-//! against densities, joint against independent modelling, input checks.
+//! Tests of the whole estimator: densities against integrals, exact values
+//! and a direct transcription of the definitions, joint against independent
+//! modelling, input checks. Sampling has its own file.
 
 use ndarray::{array, Array1, Array2};
 use rand::{Rng, SeedableRng};
