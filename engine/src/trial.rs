@@ -150,6 +150,9 @@ pub struct Metadata {
     /// When it finished (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished: Option<String>,
+    /// The last sign of life from the worker running it (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat: Option<String>,
     /// The code's version (a git commit, say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_version: Option<String>,

@@ -188,6 +188,7 @@ fn merge_meta(into: &mut Metadata, from: &Metadata) {
         pid,
         started,
         finished,
+        heartbeat,
         code_version,
         data_version
     );

@@ -5,6 +5,7 @@ mod config;
 mod driver;
 mod history;
 mod outcome;
+mod recovery;
 
 pub use config::{SearcherSpec, StudyConfig};
 pub use driver::Study;

@@ -1,14 +1,19 @@
 //! A worker process for the multi-process tests: opens (or creates) a study
 //! in a SQLite file and runs ask/tell `n` times, printing each trial number.
 //!
-//! Usage: hs-test-worker DB STUDY SEARCHER N
+//! Usage: hs-test-worker DB STUDY SEARCHER N [hang]
+//!
+//! With `hang`, it takes one trial, sends a heartbeat, prints the trial
+//! number and sleeps, to be killed by a test.
 
 use hyperspace_engine::{open_storage, Error, Outcome, SearchError, Space, Study, StudyConfig};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, db, study, searcher, n] = args.as_slice() else {
-        return Err("usage: hs-test-worker DB STUDY SEARCHER N".into());
+    let (db, study, searcher, n, hang) = match args.as_slice() {
+        [_, db, study, searcher, n] => (db, study, searcher, n, false),
+        [_, db, study, searcher, n, mode] if mode == "hang" => (db, study, searcher, n, true),
+        _ => return Err("usage: hs-test-worker DB STUDY SEARCHER N [hang]".into()),
     };
     let n: usize = n.parse()?;
     let registry = hyperspace_searchers::builtin_registry();
@@ -23,6 +28,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Err(Error::Search(SearchError::Exhausted { .. })) => break,
             Err(e) => return Err(e.into()),
         };
+        if hang {
+            // Take a trial, show a sign of life, then wait to be killed.
+            study.heartbeat(trial.id)?;
+            println!("{}", trial.number);
+            std::thread::sleep(std::time::Duration::from_secs(600));
+            return Ok(());
+        }
         let x = trial.params["x"].as_f64().ok_or("x")?;
         let y = trial.params["y"].as_i64().ok_or("y")? as f64;
         study.tell(trial.id, Outcome::complete(x * x + y))?;
