@@ -22,9 +22,10 @@ impl Study {
         self.set_metadata(id, meta)
     }
 
-    /// Fails every running trial with no heartbeat (or, without any
-    /// heartbeat, no start) for longer than `silence`, and queues a copy of
-    /// each. Returns the queued copies.
+    /// Fails every running trial whose last heartbeat is older than
+    /// `silence`, and queues a copy of each. Trials that never sent a
+    /// heartbeat (their client does not send any) are left alone: silence
+    /// says nothing about them. Returns the queued copies.
     pub fn recover_stale(&mut self, silence: Duration) -> Result<Vec<Trial>> {
         let now = Utc::now();
         let limit = chrono::Duration::from_std(silence)

@@ -61,6 +61,12 @@ struct Plan {
 }
 
 /// Runs trials until the budget is spent, the work runs out, or Ctrl-C.
+/// How often a running trial's worker says it is alive.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(10);
+/// How long a heartbeat-sending trial may be silent before it counts as
+/// abandoned by a dead worker.
+const STALE_AFTER: Duration = Duration::from_secs(60);
+
 pub fn execute(config: RunConfig) -> Result<RunEnd> {
     let access = if config.study.space.is_some() {
         Access::Create
@@ -93,6 +99,17 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
         show_path(&plan.log_dir)
     ));
 
+    // Trials of workers that died without a word (kill -9, power loss)
+    // would stay running forever: fail and re-queue them.
+    for copy in study.recover_stale(STALE_AFTER)? {
+        progress.note(&format!(
+            "re-queued trial #{} as #{}: its worker stopped sending heartbeats",
+            copy.parent.map(|p| p.0).unwrap_or_default(),
+            copy.number
+        ));
+    }
+    let mut last_heartbeat = Instant::now();
+
     let started_at = Instant::now();
     let (tx, rx) = mpsc::channel::<Event>();
     let mut running: HashMap<i64, Running> = HashMap::new();
@@ -119,6 +136,7 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
                 Ok(Next::Trial(trial)) => {
                     match launch(&mut study, &plan, &config, &trial, &interrupts, &tx) {
                         Ok(()) => {
+                            study.heartbeat(trial.id)?;
                             launched += 1;
                             progress.started();
                             running.insert(
@@ -152,6 +170,13 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
             || config.trials.is_some_and(|n| launched >= n);
         if running.is_empty() && out_of_work {
             break;
+        }
+        if last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
+            last_heartbeat = Instant::now();
+            for id in running.keys() {
+                // A trial that finished meanwhile refuses the heartbeat.
+                let _ = study.heartbeat(TrialId(*id));
+            }
         }
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(Event::Report { trial, step, value }) => {
