@@ -5,7 +5,7 @@
 //! Space: `alpha` (the penalty) log-uniform on `[1e-5, 10]`, `l1_ratio` on
 //! `[0, 1]`. Objective: 5-fold CV `1 - R^2` (see `cv.rs`).
 //!
-//! The reference optimum was found once by a 200 x 101 grid over the space
+//! The reference optimum was found once by a 101 x 101 grid over the space
 //! (log-spaced alpha) refined by a pattern search around its best point;
 //! `benches/tests/reference.rs` (ignored; run it with `--ignored`) repeats
 //! that search.
@@ -19,11 +19,10 @@ use linfa_elasticnet::ElasticNet;
 
 const NAME: &str = "elasticnet-diabetes";
 
-/// The reference optimum: the best value and point of the long run.
-const REFERENCE: (f64, f64, f64) = (REF_VALUE, REF_ALPHA, REF_L1);
-const REF_VALUE: f64 = f64::NAN;
-const REF_ALPHA: f64 = 1e-3;
-const REF_L1: f64 = 0.5;
+/// The reference optimum (pure lasso wins: `l1_ratio` = 1 on its bound).
+const REF_VALUE: f64 = 0.495_629_495_388_101_7;
+const REF_ALPHA: f64 = 0.001103404619953648;
+const REF_L1: f64 = 1.0;
 
 /// Elastic net on diabetes (`elasticnet-diabetes`).
 #[derive(Debug)]
@@ -39,13 +38,12 @@ impl ElasticNetDiabetes {
         let data = linfa_datasets::diabetes();
         let folds = Folds::new(data.records(), &data.targets().to_owned());
         let space = Space::parse("alpha=log(1e-5,10) l1_ratio=float(0,1)")?;
-        let (value, alpha, l1) = REFERENCE;
         Ok(Self {
             folds,
             space,
             optimum: Optimum {
-                value,
-                point: params([("alpha", alpha), ("l1_ratio", l1)]),
+                value: REF_VALUE,
+                point: params([("alpha", REF_ALPHA), ("l1_ratio", REF_L1)]),
                 kind: OptimumKind::Reference,
             },
         })

@@ -1,6 +1,8 @@
-//! Real model tuning with linfa on datasets that ship in `linfa-datasets`:
+//! Real model tuning on datasets that ship in `linfa-datasets` (linfa's
+//! elastic net and SVM, the suite's own deterministic tree):
 //! the objective is a deterministic k-fold cross-validation error.
 
+mod cart;
 mod cv;
 mod elasticnet;
 mod svm;
