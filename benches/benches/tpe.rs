@@ -18,7 +18,11 @@ fn history(space: &Space, n: usize) -> Vec<Trial> {
                 .iter()
                 .map(|e| (e.name.clone(), e.param.from_unit(rng.random::<f64>())))
                 .collect();
-            let value = params.values().filter_map(|v| v.as_f64()).map(|x| x * x).sum::<f64>();
+            let value = params
+                .values()
+                .filter_map(|v| v.as_f64())
+                .map(|x| x * x)
+                .sum::<f64>();
             Trial {
                 id: TrialId(i as i64),
                 study: StudyId(1),
@@ -47,19 +51,23 @@ fn bench_space(c: &mut Criterion, group_name: &str, space: &Space, settings: ser
         let mut searcher = registry.build("tpe", &settings).unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         let mut number = n as u64;
-        group.bench_with_input(BenchmarkId::from_parameter(format!("n={n}/d={}", space.len())), &n, |b, _| {
-            b.iter(|| {
-                let ctx = SearchContext {
-                    space,
-                    trials: &trials,
-                    direction: Direction::Minimize,
-                    study_seed: 3,
-                    trial_number: number,
-                };
-                number += 1;
-                searcher.sample_relative(&ctx, space, &mut rng).unwrap()
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("n={n}/d={}", space.len())),
+            &n,
+            |b, _| {
+                b.iter(|| {
+                    let ctx = SearchContext {
+                        space,
+                        trials: &trials,
+                        direction: Direction::Minimize,
+                        study_seed: 3,
+                        trial_number: number,
+                    };
+                    number += 1;
+                    searcher.sample_relative(&ctx, space, &mut rng).unwrap()
+                })
+            },
+        );
     }
     group.finish();
 }
@@ -68,7 +76,12 @@ fn bench_tpe(c: &mut Criterion) {
     let floats: String = (0..10).map(|i| format!("x{i}=float(-5,5) ")).collect();
     let continuous = Space::parse(&floats).unwrap();
     bench_space(c, "tpe_suggest", &continuous, serde_json::json!({}));
-    bench_space(c, "tpe_suggest_univariate", &continuous, serde_json::json!({"multivariate": false}));
+    bench_space(
+        c,
+        "tpe_suggest_univariate",
+        &continuous,
+        serde_json::json!({"multivariate": false}),
+    );
     let mixed = Space::parse(
         "x0=float(-5,5) x1=float(-5,5) x2=float(-5,5) lr=log(1e-5,1e-1) n=int(1,256,log) \
          layers=int(1,8) drop=float(0,0.5,step=0.05) opt=choice(adam,sgd,rmsprop) act=choice(relu,tanh,gelu,silu) bn=choice(true,false)",
