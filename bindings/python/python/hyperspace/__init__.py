@@ -1,0 +1,101 @@
+"""hyperspace: hyperparameter optimization with a Rust engine.
+
+Say what may vary, get good configurations to try next, keep every trial::
+
+    import hyperspace as hs
+
+    study = hs.Study.open("runs.db", "resnet", direction="minimize", searcher="tpe")
+    for _ in range(50):
+        trial = study.ask()
+        lr = trial.suggest_float("lr", 1e-5, 1e-1, log=True)   # define-by-run
+        for epoch in range(20):
+            loss = train_one_epoch(lr)
+            trial.report(epoch, loss)
+            if trial.should_prune():
+                break
+        study.tell(trial, loss)
+
+or ``study.optimize(objective, n_trials=50)``, or define-and-run:
+``trial = study.ask({"lr": hs.Float(1e-5, 1e-1, log=True)})`` then
+``trial.params``.
+"""
+
+from . import _core
+from .distributions import Categorical, Choice, Distribution, Float, Int, Space
+from .errors import (
+    CorruptDatabaseError,
+    DatabaseLockedError,
+    HyperspaceError,
+    InvalidConfigError,
+    InvalidParamError,
+    InvalidStudyError,
+    InvalidTellError,
+    NonFiniteValueError,
+    SearcherError,
+    SearcherExhaustedError,
+    SearcherSettingsError,
+    SpaceChangeError,
+    SpaceError,
+    SpaceSyntaxError,
+    StorageError,
+    StorageUrlError,
+    StudyExistsError,
+    StudyNotFoundError,
+    TrialFinishedError,
+    TrialNotFoundError,
+    TrialPruned,
+    UnknownSearcherError,
+    WrongStudyError,
+)
+from .pruners import BasePruner, MedianPruner, NopPruner
+from .searcher import SearchContext, register_searcher, searchers
+from .study import NoCompleteTrialError, Study, create_study, load_study
+from .trial import FrozenTrial, Trial, TrialState
+
+__version__: str = _core.__version__
+
+__all__ = [
+    "Study",
+    "create_study",
+    "load_study",
+    "Trial",
+    "FrozenTrial",
+    "TrialState",
+    "Space",
+    "Distribution",
+    "Float",
+    "Int",
+    "Categorical",
+    "Choice",
+    "BasePruner",
+    "MedianPruner",
+    "NopPruner",
+    "SearchContext",
+    "register_searcher",
+    "searchers",
+    "HyperspaceError",
+    "SpaceError",
+    "InvalidParamError",
+    "SpaceSyntaxError",
+    "SpaceChangeError",
+    "InvalidConfigError",
+    "InvalidStudyError",
+    "StudyNotFoundError",
+    "StudyExistsError",
+    "TrialNotFoundError",
+    "TrialFinishedError",
+    "WrongStudyError",
+    "NonFiniteValueError",
+    "InvalidTellError",
+    "SearcherError",
+    "UnknownSearcherError",
+    "SearcherSettingsError",
+    "SearcherExhaustedError",
+    "StorageError",
+    "StorageUrlError",
+    "CorruptDatabaseError",
+    "DatabaseLockedError",
+    "NoCompleteTrialError",
+    "TrialPruned",
+    "__version__",
+]

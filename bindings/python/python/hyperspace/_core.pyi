@@ -1,0 +1,66 @@
+"""Type stubs for the native core ``hyperspace._core`` (PyO3). Not a public
+API: use :mod:`hyperspace`. Values cross as JSON text."""
+
+from typing import Callable, List, Optional, Sequence, Tuple
+
+__version__: str
+
+class CoreStudy:
+    """An engine study behind a mutex; every call releases the GIL."""
+
+    @staticmethod
+    def open(
+        mode: str,
+        storage: str,
+        name: str,
+        direction: str = "minimize",
+        searcher: str = "tpe",
+        settings_json: str = "null",
+        space: Optional[str] = None,
+        seed: Optional[int] = None,
+    ) -> CoreStudy:
+        """``mode``: ``open`` | ``create`` | ``load``."""
+    @property
+    def pid(self) -> int: ...
+    def config_json(self) -> str: ...
+    def storage_description(self) -> str: ...
+    def ask(self, space: Optional[str] = None) -> str: ...
+    def ask_open(self) -> str: ...
+    def suggest(self, trial_id: int, name: str, param: str) -> str: ...
+    def tell(
+        self,
+        trial_id: int,
+        state: str,
+        value: Optional[float] = None,
+        metrics: Optional[Sequence[Tuple[str, float]]] = None,
+        message: Optional[str] = None,
+        fail_if_not_finite: bool = False,
+    ) -> str: ...
+    def report(self, trial_id: int, step: int, value: float) -> None: ...
+    def set_user_attr(self, trial_id: int, key: str, value: str) -> None: ...
+    def enqueue(
+        self,
+        params: str,
+        budget: Optional[float] = None,
+        parent: Optional[int] = None,
+        user_attrs: Optional[str] = None,
+    ) -> str: ...
+    def requeue(self, trial_id: int) -> str: ...
+    def trial(self, trial_id: int) -> str: ...
+    def trials(self) -> str: ...
+    def n_trials(self) -> int: ...
+    def best_trial(self) -> Optional[str]: ...
+    def should_prune_median(
+        self,
+        trial_id: int,
+        n_startup_trials: int = 5,
+        n_warmup_steps: int = 0,
+        interval_steps: int = 1,
+        n_min_trials: int = 1,
+    ) -> bool: ...
+
+def register_searcher(name: str, builder: Callable[[str], object]) -> None:
+    """``builder(settings_json)`` returns an object with
+    ``_hs_suggest(space_json, trials_json, context_json) -> str``."""
+
+def searcher_names() -> List[str]: ...

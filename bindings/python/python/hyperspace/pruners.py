@@ -1,0 +1,129 @@
+"""Pruners: decide from intermediate values (``trial.report``) whether a
+running trial should stop early (``trial.should_prune()``).
+
+- :class:`MedianPruner` (the default): stop a trial whose best value so far
+  is worse than the median of other complete trials at the same step. Runs
+  in the engine's process, in Rust, on the study's cached history.
+- :class:`NopPruner`: never stop.
+- Your own: subclass :class:`BasePruner` and implement
+  ``prune(study, trial) -> bool``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .study import Study
+    from .trial import FrozenTrial
+
+__all__ = ["BasePruner", "MedianPruner", "NopPruner", "PrunerLike"]
+
+
+class BasePruner:
+    """A pruner written in Python: implement :meth:`prune`."""
+
+    def prune(self, study: "Study", trial: "FrozenTrial") -> bool:
+        """Whether ``trial`` (running, with its intermediate values) should
+        stop now."""
+        raise NotImplementedError
+
+    def _should_prune(self, study: "Study", trial_id: int) -> bool:
+        return bool(self.prune(study, study.trial(trial_id)))
+
+
+class NopPruner(BasePruner):
+    """Never prunes."""
+
+    def prune(self, study: "Study", trial: "FrozenTrial") -> bool:
+        return False
+
+    def _should_prune(self, study: "Study", trial_id: int) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NopPruner()"
+
+
+class MedianPruner(BasePruner):
+    """The median stopping rule (Golovin et al., *Google Vizier*, 2017;
+    Optuna's ``MedianPruner``).
+
+    At a trial's last reported step ``s``, it is stopped when its best
+    intermediate value up to ``s`` is worse than the median of the values
+    that other **complete** trials reported at ``s``.
+
+    Args:
+        n_startup_trials: complete trials needed before anything is pruned.
+        n_warmup_steps: steps ``< n_warmup_steps`` are never pruned.
+        interval_steps: after the warm-up, prune only every this many steps.
+        n_min_trials: complete trials that must have reported at ``s``.
+    """
+
+    def __init__(
+        self,
+        n_startup_trials: int = 5,
+        n_warmup_steps: int = 0,
+        interval_steps: int = 1,
+        *,
+        n_min_trials: int = 1,
+    ) -> None:
+        for name, value, least in (
+            ("n_startup_trials", n_startup_trials, 0),
+            ("n_warmup_steps", n_warmup_steps, 0),
+            ("interval_steps", interval_steps, 1),
+            ("n_min_trials", n_min_trials, 1),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+        self.n_startup_trials = n_startup_trials
+        self.n_warmup_steps = n_warmup_steps
+        self.interval_steps = interval_steps
+        self.n_min_trials = n_min_trials
+
+    def prune(self, study: "Study", trial: "FrozenTrial") -> bool:
+        return self._should_prune(study, trial.id)
+
+    def _should_prune(self, study: "Study", trial_id: int) -> bool:
+        return study._c().should_prune_median(
+            trial_id,
+            self.n_startup_trials,
+            self.n_warmup_steps,
+            self.interval_steps,
+            self.n_min_trials,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"MedianPruner(n_startup_trials={self.n_startup_trials}, "
+            f"n_warmup_steps={self.n_warmup_steps}, interval_steps={self.interval_steps}, "
+            f"n_min_trials={self.n_min_trials})"
+        )
+
+
+PrunerLike = Union[BasePruner, str, None]
+
+
+def as_pruner(pruner: PrunerLike) -> BasePruner:
+    """A pruner from an object, ``"median"``, ``"none"`` or ``None`` (the
+    default: median)."""
+    if pruner is None or pruner == "median":
+        return MedianPruner()
+    if pruner == "none" or pruner is False:
+        return NopPruner()
+    if isinstance(pruner, BasePruner):
+        return pruner
+    if callable(getattr(pruner, "prune", None)):
+        return _Duck(pruner)
+    raise TypeError(f"pruner must be a BasePruner, 'median', 'none' or None, got {pruner!r}")
+
+
+class _Duck(BasePruner):
+    """Any object with ``prune(study, trial)``, e.g. an Optuna-style one."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+
+    def prune(self, study: "Study", trial: "FrozenTrial") -> bool:
+        return bool(self.inner.prune(study, trial))  # type: ignore[attr-defined]
+

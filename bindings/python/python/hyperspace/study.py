@@ -1,0 +1,553 @@
+"""The :class:`Study`: ask for trials, tell their results, query the
+history. Everything is kept in storage (a SQLite file by default), so a
+study outlives the process and can be shared by threads, forked workers and
+other processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    Union,
+)
+
+from . import _core
+from .distributions import Space, SpaceLike
+from .errors import HyperspaceError
+from .pruners import BasePruner, PrunerLike, as_pruner
+from .searcher import _settings_json
+from .trial import FrozenTrial, Trial, TrialState, _json_value, check_value
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
+
+__all__ = ["Study", "create_study", "load_study", "NoCompleteTrialError", "StorageLike"]
+
+StorageLike = Union[str, "os.PathLike[str]"]
+TrialLike = Union[Trial, FrozenTrial, int]
+Callback = Callable[["Study", FrozenTrial], None]
+
+
+class NoCompleteTrialError(HyperspaceError, ValueError):
+    """``best_trial`` of a study with no complete trial yet."""
+
+
+def _storage_url(storage: StorageLike) -> str:
+    url = os.fspath(storage)
+    if not isinstance(url, str):
+        raise TypeError(f"storage must be a path or URL string, got {storage!r}")
+    stripped = url.strip()
+    if stripped in (":memory:", "memory://") or "://" in stripped or not stripped:
+        return stripped
+    # A plain path, made absolute so a forked child that changed directory
+    # reopens the same file.
+    return os.path.abspath(stripped)
+
+
+def _space_text(space: SpaceLike) -> str:
+    if isinstance(space, Space):
+        return space.engine_text()
+    if isinstance(space, str):
+        return space
+    return Space(space).engine_text()
+
+
+class Study:
+    """A study: a name, a direction, a searcher and every trial, kept in a
+    storage.
+
+    Open one with :meth:`Study.open` (create it if missing),
+    :meth:`Study.create` or :meth:`Study.load`::
+
+        study = hs.Study.open("runs.db", "resnet", direction="minimize", searcher="tpe")
+        trial = study.ask()
+        lr = trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+        study.tell(trial, train(lr))
+
+    A ``Study`` may be shared by threads; calls into the engine release the
+    GIL. After ``os.fork`` the child reopens the storage by itself (a SQLite
+    connection never crosses a fork); an in-memory study is copied.
+    """
+
+    def __init__(
+        self,
+        core: "_core.CoreStudy",
+        storage: str,
+        pruner: PrunerLike = None,
+        define_and_run: bool = False,
+    ) -> None:
+        """Use :meth:`open`, :meth:`create` or :meth:`load`."""
+        self._core = core
+        self._storage = storage
+        self._pid = os.getpid()
+        self._pruner: BasePruner = as_pruner(pruner)
+        self._define_and_run = define_and_run
+        config = json.loads(core.config_json())
+        self._name: str = config["name"]
+
+    # ---- opening -------------------------------------------------------
+
+    @classmethod
+    def _open(
+        cls,
+        mode: str,
+        storage: StorageLike,
+        name: str,
+        direction: str,
+        searcher: str,
+        searcher_settings: Optional[Mapping[str, Any]],
+        space: Optional[SpaceLike],
+        pruner: PrunerLike,
+        seed: Optional[int],
+    ) -> "Study":
+        if not isinstance(name, str):
+            raise TypeError(f"the study name must be a string, got {name!r}")
+        if direction not in ("minimize", "maximize", "min", "max"):
+            from .errors import InvalidStudyError
+
+            raise InvalidStudyError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+        url = _storage_url(storage)
+        core = _core.CoreStudy.open(
+            mode,
+            url,
+            name,
+            direction,
+            searcher,
+            _settings_json(searcher_settings),
+            None if space is None else _space_text(space),
+            seed,
+        )
+        return cls(core, url, pruner, define_and_run=space is not None)
+
+    @classmethod
+    def open(
+        cls,
+        storage: StorageLike = "hyperspace.db",
+        name: str = "default",
+        *,
+        direction: str = "minimize",
+        searcher: str = "tpe",
+        searcher_settings: Optional[Mapping[str, Any]] = None,
+        space: Optional[SpaceLike] = None,
+        pruner: PrunerLike = None,
+        seed: Optional[int] = None,
+    ) -> "Study":
+        """Opens study ``name`` in ``storage``, creating it if missing.
+
+        Args:
+            storage: a file path (SQLite, created if missing),
+                ``sqlite:///abs/path.db``, or ``":memory:"``.
+            name: the study's name, unique in the storage.
+            direction: ``"minimize"`` or ``"maximize"``; must match an
+                existing study's.
+            searcher: a registered searcher: ``"tpe"`` (default),
+                ``"random"``, ``"grid"``, or one registered from Python.
+            searcher_settings: the searcher's settings, e.g.
+                ``{"sampler": "sobol"}`` for ``random``.
+            space: makes ``ask()`` define-and-run over this space (it may
+                grow an existing study's space); without it, ``ask()`` hands
+                out define-by-run trials.
+            pruner: ``MedianPruner()`` (the default), ``NopPruner()``, your
+                own :class:`BasePruner`, or ``"median"`` / ``"none"``.
+            seed: the seed of a new study (an existing one keeps its own).
+        """
+        return cls._open("open", storage, name, direction, searcher, searcher_settings, space, pruner, seed)
+
+    @classmethod
+    def create(
+        cls,
+        storage: StorageLike = "hyperspace.db",
+        name: str = "default",
+        *,
+        direction: str = "minimize",
+        searcher: str = "tpe",
+        searcher_settings: Optional[Mapping[str, Any]] = None,
+        space: Optional[SpaceLike] = None,
+        pruner: PrunerLike = None,
+        seed: Optional[int] = None,
+    ) -> "Study":
+        """Creates a new study; raises :class:`StudyExistsError` if the name
+        is taken. Arguments as for :meth:`open`."""
+        return cls._open("create", storage, name, direction, searcher, searcher_settings, space, pruner, seed)
+
+    @classmethod
+    def load(
+        cls,
+        storage: StorageLike,
+        name: str,
+        *,
+        pruner: PrunerLike = None,
+        define_and_run: bool = False,
+    ) -> "Study":
+        """Opens an existing study with its stored direction, searcher and
+        seed; raises :class:`StudyNotFoundError` if there is none.
+        ``define_and_run=True`` makes ``ask()`` fill every parameter of the
+        stored space (a study made by the CLI, say)."""
+        if not isinstance(name, str):
+            raise TypeError(f"the study name must be a string, got {name!r}")
+        url = _storage_url(storage)
+        core = _core.CoreStudy.open("load", url, name)
+        return cls(core, url, pruner, define_and_run=define_and_run)
+
+    def _c(self) -> "_core.CoreStudy":
+        """The engine study, reopened first in a forked child."""
+        if os.getpid() != self._pid:
+            if self._storage not in (":memory:", "memory://"):
+                # The old one holds the parent's connection; the core leaks it
+                # rather than closing it here.
+                self._core = _core.CoreStudy.open("load", self._storage, self._name)
+            self._pid = os.getpid()
+        return self._core
+
+    # ---- what it is ----------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The study's name."""
+        return self._name
+
+    @property
+    def storage(self) -> str:
+        """The storage URL or absolute path."""
+        return self._storage
+
+    def _config(self) -> Dict[str, Any]:
+        return json.loads(self._c().config_json())
+
+    @property
+    def direction(self) -> str:
+        """``"minimize"`` or ``"maximize"``."""
+        return str(self._config()["direction"])
+
+    @property
+    def searcher(self) -> str:
+        """The searcher's registry name."""
+        return str(self._config()["searcher"]["name"])
+
+    @property
+    def searcher_settings(self) -> Any:
+        """The searcher's settings."""
+        return self._config()["searcher"].get("settings")
+
+    @property
+    def seed(self) -> int:
+        """The seed every trial's random stream derives from."""
+        return int(self._config()["seed"])
+
+    @property
+    def space(self) -> Space:
+        """The study's space (for define-by-run: every parameter met so far)."""
+        return Space.from_json(self._config().get("space") or {})
+
+    @property
+    def pruner(self) -> BasePruner:
+        """The pruner behind ``trial.should_prune()`` (kept per process, not
+        stored)."""
+        return self._pruner
+
+    @pruner.setter
+    def pruner(self, pruner: PrunerLike) -> None:
+        self._pruner = as_pruner(pruner)
+
+    # ---- ask / tell ------------------------------------------------------
+
+    def ask(self, space: Optional[SpaceLike] = None) -> Trial:
+        """Hands out a running trial: a queued one first (``enqueue``), else
+        the searcher's proposal.
+
+        Without ``space`` (and unless the study was opened with one) the
+        trial is define-by-run: call ``trial.suggest_*``. With a space —
+        :class:`Space`, a dict of distributions, JSON or compact text —
+        ``trial.params`` holds a value for every active parameter, and the
+        study's space becomes (or grows to) it.
+        """
+        core = self._c()
+        if space is not None:
+            text = core.ask(_space_text(space))
+        elif self._define_and_run:
+            text = core.ask()
+        else:
+            text = core.ask_open()
+        return Trial(self, FrozenTrial.from_json(text))
+
+    def tell(
+        self,
+        trial: TrialLike,
+        value: Union[float, Sequence[float], None] = None,
+        *,
+        state: Union[TrialState, str, None] = None,
+        metrics: Optional[Mapping[str, float]] = None,
+        message: Optional[str] = None,
+        values: Union[float, Sequence[float], None] = None,
+    ) -> FrozenTrial:
+        """Finishes a trial and returns it as stored.
+
+        ``study.tell(trial, 0.31)`` completes it; ``state="pruned"`` prunes
+        it (its value is its last reported one); ``state="failed"`` fails it
+        (``message`` says why). ``metrics`` are other named values to keep.
+        A NaN or infinite value raises :class:`NonFiniteValueError`; a
+        finished trial raises :class:`TrialFinishedError`.
+        """
+        if values is not None:
+            if value is not None:
+                raise TypeError("give value or values, not both")
+            value = values
+        parsed = TrialState.parse(state) if state is not None else None
+        if parsed is None:
+            if value is None:
+                raise TypeError("tell needs a value, or state='pruned' / state='failed'")
+            parsed = TrialState.COMPLETE
+        if parsed not in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED):
+            raise ValueError(f"a trial finishes as complete, pruned or failed, not {parsed.value}")
+        number: Optional[float] = None
+        if value is not None:
+            if parsed is TrialState.PRUNED:
+                raise ValueError(
+                    "a pruned trial's value is its last reported one; "
+                    "report it with trial.report(step, value), then tell(trial, state='pruned')"
+                )
+            number = check_value(value)
+        metric_items = None
+        if metrics:
+            metric_items = [(str(k), float(_json_value(v))) for k, v in metrics.items()]
+        text = self._c().tell(_trial_id(trial), parsed.value, number, metric_items, message, False)
+        return FrozenTrial.from_json(text)
+
+    def _tell_from_optimize(self, trial_id: int, value: float) -> FrozenTrial:
+        """Tell for ``optimize``: a NaN or infinite value fails the trial."""
+        return FrozenTrial.from_json(self._c().tell(trial_id, "complete", value, None, None, True))
+
+    def requeue(self, trial: TrialLike) -> FrozenTrial:
+        """Puts a running trial back in the queue (its worker is stopping)."""
+        return FrozenTrial.from_json(self._c().requeue(_trial_id(trial)))
+
+    def enqueue(
+        self,
+        params: Mapping[str, Any],
+        *,
+        user_attrs: Optional[Mapping[str, Any]] = None,
+        budget: Optional[float] = None,
+        parent: Optional[TrialLike] = None,
+    ) -> FrozenTrial:
+        """Queues a configuration; ``ask()`` hands queued trials out before
+        asking the searcher. ``params`` may be partial: the searcher fills in
+        the rest (define-and-run), or ``suggest_*`` does (define-by-run)."""
+        if not isinstance(params, Mapping):
+            raise TypeError(f"params must be a dict, got {params!r}")
+        text = self._c().enqueue(
+            json.dumps(dict(params), allow_nan=False, default=_json_value),
+            None if budget is None else float(budget),
+            None if parent is None else _trial_id(parent),
+            None if user_attrs is None else json.dumps(dict(user_attrs), allow_nan=False, default=_json_value),
+        )
+        return FrozenTrial.from_json(text)
+
+    def enqueue_trial(
+        self,
+        params: Mapping[str, Any],
+        user_attrs: Optional[Mapping[str, Any]] = None,
+    ) -> FrozenTrial:
+        """Optuna's spelling of :meth:`enqueue`."""
+        return self.enqueue(params, user_attrs=user_attrs)
+
+    def rerun(
+        self,
+        trial: TrialLike,
+        *,
+        budget: Optional[float] = None,
+        user_attrs: Optional[Mapping[str, Any]] = None,
+        **changes: Any,
+    ) -> FrozenTrial:
+        """Queues a re-run of ``trial`` with its parameters, ``changes``
+        applied (``study.rerun(best, lr=0.02)``); the new trial's ``parent``
+        is the old one."""
+        old = trial if isinstance(trial, FrozenTrial) else self.trial(_trial_id(trial))
+        params = dict(old.params)
+        params.update(changes)
+        return self.enqueue(params, user_attrs=user_attrs, budget=budget if budget is not None else old.budget, parent=old.id)
+
+    # ---- the history -----------------------------------------------------
+
+    def trial(self, trial_id: int) -> FrozenTrial:
+        """One trial of this study by id."""
+        return FrozenTrial.from_json(self._c().trial(int(trial_id)))
+
+    @property
+    def trials(self) -> List[FrozenTrial]:
+        """Every trial, by number."""
+        return [FrozenTrial.from_dict(t) for t in json.loads(self._c().trials())]
+
+    def get_trials(
+        self,
+        states: Optional[Iterable[Union[TrialState, str]]] = None,
+        where: Optional[Callable[[FrozenTrial], bool]] = None,
+    ) -> List[FrozenTrial]:
+        """The trials in ``states`` (all if ``None``) for which ``where``
+        (if given) is true, by number::
+
+            study.get_trials(states=["complete"], where=lambda t: t.params["lr"] < 0.01)
+        """
+        wanted = None if states is None else {TrialState.parse(s) for s in states}
+        return [
+            t
+            for t in self.trials
+            if (wanted is None or t.state in wanted) and (where is None or where(t))
+        ]
+
+    def __len__(self) -> int:
+        return int(self._c().n_trials())
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The best complete trial; raises :class:`NoCompleteTrialError`
+        (a ``ValueError``) when there is none yet."""
+        text = self._c().best_trial()
+        if text is None:
+            raise NoCompleteTrialError(f"study '{self._name}' has no complete trial yet")
+        return FrozenTrial.from_json(text)
+
+    @property
+    def best_params(self) -> Dict[str, Any]:
+        """The parameters of :attr:`best_trial`."""
+        return self.best_trial.params
+
+    @property
+    def best_value(self) -> float:
+        """The value of :attr:`best_trial`."""
+        value = self.best_trial.value
+        assert value is not None
+        return value
+
+    def to_pandas(self) -> "pandas.DataFrame":
+        """The trials as a pandas DataFrame: one row per trial, columns
+        ``number, id, state, value, params_<name>..., metrics_<name>...,
+        user_attrs_<key>..., datetime_start, datetime_complete, duration,
+        parent, budget, message``. Needs pandas."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError(
+                "to_pandas() needs pandas, which hyperspace does not install: pip install pandas"
+            ) from None
+        rows = []
+        for t in self.trials:
+            row: Dict[str, Any] = {
+                "number": t.number,
+                "id": t.id,
+                "state": t.state.value,
+                "value": t.value,
+            }
+            row.update({f"params_{k}": v for k, v in t.params.items()})
+            row.update({f"metrics_{k}": v for k, v in t.metrics.items()})
+            row.update({f"user_attrs_{k}": v for k, v in t.user_attrs.items()})
+            row.update(
+                datetime_start=t.datetime_start,
+                datetime_complete=t.datetime_complete,
+                duration=t.duration,
+                parent=t.parent,
+                budget=t.budget,
+                message=t.message,
+            )
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def trials_dataframe(self) -> "pandas.DataFrame":
+        """Optuna's spelling of :meth:`to_pandas`."""
+        return self.to_pandas()
+
+    # ---- the loop --------------------------------------------------------
+
+    def optimize(
+        self,
+        objective: Callable[[Trial], Any],
+        n_trials: Optional[int] = None,
+        timeout: Optional[float] = None,
+        n_jobs: int = 1,
+        callbacks: Iterable[Callback] = (),
+        catch: Union[Type[BaseException], Tuple[Type[BaseException], ...]] = (),
+        show_progress_bar: bool = False,
+    ) -> None:
+        """Runs ``objective(trial)`` for ``n_trials`` trials (or until
+        ``timeout`` seconds have passed, or both; at least one of them
+        unless you stop it with Ctrl-C).
+
+        - The objective returns the value (a float; NaN or infinity fails
+          the trial), or raises :class:`TrialPruned` to prune it.
+        - ``n_jobs`` threads share the study (``-1``: one per CPU); the
+          engine releases the GIL, so objectives that release it (NumPy,
+          PyTorch, subprocesses) run in parallel.
+        - ``callbacks`` are called as ``callback(study, frozen_trial)``
+          after every trial.
+        - An exception of a type in ``catch`` fails the trial and the loop
+          goes on; any other fails the trial and is raised. Ctrl-C re-queues
+          the running trials and raises ``KeyboardInterrupt``.
+        - ``show_progress_bar`` uses tqdm if installed, else a line on
+          stderr.
+        """
+        from ._optimize import run
+
+        run(self, objective, n_trials, timeout, n_jobs, tuple(callbacks), catch, show_progress_bar)
+
+    def __repr__(self) -> str:
+        return f"Study(name={self._name!r}, storage={self._storage!r})"
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        """Pickles by reference (storage and name), so a ``Study`` can be
+        handed to ``multiprocessing`` workers, which reopen it."""
+        if self._storage in (":memory:", "memory://"):
+            raise TypeError(
+                f"study '{self._name}' lives in memory and cannot cross processes; "
+                "open it in a file (Study.open('runs.db', ...)) to share it"
+            )
+        return (_reopen, (self._storage, self._name, self._pruner, self._define_and_run))
+
+
+def _reopen(storage: str, name: str, pruner: BasePruner, define_and_run: bool) -> Study:
+    return Study.load(storage, name, pruner=pruner, define_and_run=define_and_run)
+
+
+def _trial_id(trial: TrialLike) -> int:
+    if isinstance(trial, (Trial, FrozenTrial)):
+        return trial.id
+    if isinstance(trial, bool) or not isinstance(trial, int):
+        raise TypeError(f"expected a Trial, a FrozenTrial or a trial id, got {trial!r}")
+    return trial
+
+
+def create_study(
+    study_name: Optional[str] = None,
+    storage: Optional[StorageLike] = None,
+    *,
+    direction: str = "minimize",
+    searcher: str = "tpe",
+    searcher_settings: Optional[Mapping[str, Any]] = None,
+    space: Optional[SpaceLike] = None,
+    pruner: PrunerLike = None,
+    seed: Optional[int] = None,
+    load_if_exists: bool = False,
+) -> Study:
+    """Optuna-style: a new study (in memory unless ``storage`` is given;
+    named at random unless ``study_name`` is). With ``load_if_exists`` an
+    existing one is opened instead of raising :class:`StudyExistsError`."""
+    name = study_name if study_name is not None else f"study-{uuid.uuid4().hex[:12]}"
+    where = storage if storage is not None else ":memory:"
+    mode = "open" if load_if_exists else "create"
+    return Study._open(mode, where, name, direction, searcher, searcher_settings, space, pruner, seed)
+
+
+def load_study(study_name: str, storage: StorageLike, *, pruner: PrunerLike = None) -> Study:
+    """Optuna-style: an existing study."""
+    return Study.load(storage, study_name, pruner=pruner)
+

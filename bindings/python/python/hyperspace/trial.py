@@ -1,0 +1,315 @@
+"""Trials: :class:`Trial` (a running trial, handed out by ``study.ask()``,
+with the ``suggest_*`` methods of define-by-run), :class:`FrozenTrial` (a
+read-only snapshot, as ``study.trials`` returns them) and
+:class:`TrialState`."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import json
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Set, Union
+
+from .distributions import Categorical, ChoiceValue, Distribution, Float, Int, as_distribution
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .study import Study
+
+__all__ = ["TrialState", "FrozenTrial", "Trial"]
+
+
+class TrialState(str, enum.Enum):
+    """Where a trial is in its life. Compares equal to its lowercase name
+    (``TrialState.COMPLETE == "complete"``)."""
+
+    WAITING = "waiting"
+    """Queued (``study.enqueue``), waiting for a worker."""
+    RUNNING = "running"
+    """Handed out, no result yet."""
+    COMPLETE = "complete"
+    """Finished with an objective value."""
+    PRUNED = "pruned"
+    """Stopped early; its value is its last intermediate value."""
+    FAILED = "failed"
+    """Crashed, raised, or gave no usable value."""
+
+    def is_finished(self) -> bool:
+        """Whether the trial can no longer change."""
+        return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED)
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def parse(cls, state: Union["TrialState", str]) -> "TrialState":
+        """A state from its name (any case) or itself."""
+        if isinstance(state, TrialState):
+            return state
+        try:
+            return cls(str(state).lower())
+        except ValueError:
+            raise ValueError(
+                f"unknown trial state {state!r}; use one of "
+                + ", ".join(s.value for s in cls)
+            ) from None
+
+
+def _time(text: Optional[str]) -> Optional[_dt.datetime]:
+    if not text:
+        return None
+    return _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class FrozenTrial:
+    """A trial as storage holds it: read-only.
+
+    ``value`` is the objective value (for a pruned trial, its last
+    intermediate value); ``metrics`` are the other named values told with
+    it; ``intermediate_values`` are the values reported by step.
+    """
+
+    id: int
+    """Unique in the storage (what ``tell`` and ``trial()`` take)."""
+    number: int
+    """Dense per study, from 0, in order of creation."""
+    state: TrialState
+    params: Dict[str, Any]
+    value: Optional[float]
+    metrics: Dict[str, float] = field(default_factory=dict)
+    intermediate_values: Dict[int, float] = field(default_factory=dict)
+    budget: Optional[float] = None
+    parent: Optional[int] = None
+    """The trial this one re-runs or continues."""
+    user_attrs: Dict[str, Any] = field(default_factory=dict)
+    metadata: Dict[str, Any] = field(default_factory=dict)
+    """Reproducibility metadata: seed, host, pid, started, finished, code and
+    data versions, ..."""
+    message: Optional[str] = None
+    """Why it failed, if it did."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "FrozenTrial":
+        """Reads the engine's JSON form of a trial."""
+        return cls(
+            id=data["id"],
+            number=data["number"],
+            state=TrialState(data["state"]),
+            params=dict(data.get("params") or {}),
+            value=data.get("value"),
+            metrics=dict(data.get("metrics") or {}),
+            intermediate_values={int(k): v for k, v in (data.get("intermediate") or {}).items()},
+            budget=data.get("budget"),
+            parent=data.get("parent"),
+            user_attrs=dict(data.get("user_attrs") or {}),
+            metadata=dict(data.get("meta") or {}),
+            message=data.get("message"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "FrozenTrial":
+        """Reads a trial from JSON text."""
+        return cls.from_dict(json.loads(text))
+
+    @property
+    def values(self) -> Optional[List[float]]:
+        """``[value]``, or ``None`` (Optuna's multi-value spelling)."""
+        return None if self.value is None else [self.value]
+
+    @property
+    def seed(self) -> Optional[int]:
+        """The seed of this trial's random stream."""
+        return self.metadata.get("seed")
+
+    @property
+    def datetime_start(self) -> Optional[_dt.datetime]:
+        """When it was handed out (UTC)."""
+        return _time(self.metadata.get("started"))
+
+    @property
+    def datetime_complete(self) -> Optional[_dt.datetime]:
+        """When it finished (UTC)."""
+        return _time(self.metadata.get("finished"))
+
+    @property
+    def duration(self) -> Optional[_dt.timedelta]:
+        """How long it ran, once finished."""
+        start, end = self.datetime_start, self.datetime_complete
+        return None if start is None or end is None else end - start
+
+    @property
+    def last_step(self) -> Optional[int]:
+        """The last step reported, if any."""
+        return max(self.intermediate_values) if self.intermediate_values else None
+
+
+def _json_value(value: Any) -> Any:
+    """Numpy scalars and other number types as plain Python."""
+    if isinstance(value, (str, bool)) or value is None:
+        return value
+    item = getattr(value, "item", None)
+    if callable(item):
+        return item()
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return value
+
+
+class Trial:
+    """A running trial. ``study.ask()`` hands it out; give its result with
+    ``study.tell(trial, value)``.
+
+    Define-by-run: call ``suggest_float`` / ``suggest_int`` /
+    ``suggest_categorical`` as the objective meets each parameter. Values
+    for parameters earlier trials also had are proposed jointly by the
+    searcher, from the whole history; new ones on their own. Asking for a
+    parameter again returns the same value. Define-and-run: ``trial.params``
+    holds every active parameter already (``study.ask(space)``), and the
+    ``suggest_*`` methods return those values.
+    """
+
+    __slots__ = ("_study", "_id", "_number", "_params", "_checked", "_user_attrs", "__weakref__")
+
+    def __init__(self, study: "Study", frozen: FrozenTrial) -> None:
+        self._study = study
+        self._id = frozen.id
+        self._number = frozen.number
+        self._params: Dict[str, Any] = dict(frozen.params)
+        self._checked: Set[str] = set()
+        self._user_attrs: Dict[str, Any] = dict(frozen.user_attrs)
+
+    @property
+    def id(self) -> int:
+        """Unique in the storage."""
+        return self._id
+
+    @property
+    def number(self) -> int:
+        """Dense per study, from 0."""
+        return self._number
+
+    @property
+    def study(self) -> "Study":
+        """The study it belongs to."""
+        return self._study
+
+    @property
+    def params(self) -> Dict[str, Any]:
+        """The parameters so far (all of them, for a define-and-run trial)."""
+        return dict(self._params)
+
+    @property
+    def user_attrs(self) -> Dict[str, Any]:
+        """User attributes set through this object (and at enqueue time)."""
+        return dict(self._user_attrs)
+
+    def suggest(self, name: str, distribution: Union[Distribution, Mapping[str, Any], Sequence[Any], str]) -> Any:
+        """The value of parameter ``name`` drawn from ``distribution`` (a
+        :class:`Float`, :class:`Int`, :class:`Categorical`, a JSON
+        definition, a list of choices or compact text like ``"log(1e-5,1)"``).
+        """
+        if name in self._checked:
+            return self._params[name]
+        dist = as_distribution(name, distribution)
+        if isinstance(dist, Categorical) and dist.branches:
+            raise TypeError(
+                f"parameter '{name}': define-by-run choices carry no branches; "
+                "suggest the sub-parameters after the choice, inside an if"
+            )
+        definition = json.dumps(dist.to_json(), allow_nan=False)
+        value = json.loads(self._study._c().suggest(self._id, name, definition))
+        self._params[name] = value
+        self._checked.add(name)
+        return value
+
+    def suggest_float(
+        self,
+        name: str,
+        low: float,
+        high: float,
+        *,
+        step: Optional[float] = None,
+        log: bool = False,
+    ) -> float:
+        """A float in ``[low, high]``; on a log scale with ``log=True``, on a
+        grid of ``step`` when given."""
+        if name in self._checked:
+            return float(self._params[name])
+        return float(self.suggest(name, Float(low, high, log=log, step=step)))
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+        """An integer in ``[low, high]`` (both included)."""
+        if name in self._checked:
+            return int(self._params[name])
+        return int(self.suggest(name, Int(low, high, log=log, step=step)))
+
+    def suggest_categorical(self, name: str, choices: Sequence[ChoiceValue]) -> Any:
+        """One of ``choices`` (str, int, float, bool or None)."""
+        if name in self._checked:
+            return self._params[name]
+        return self.suggest(name, Categorical(choices))
+
+    def suggest_uniform(self, name: str, low: float, high: float) -> float:
+        """Old Optuna spelling of ``suggest_float(name, low, high)``."""
+        return self.suggest_float(name, low, high)
+
+    def suggest_loguniform(self, name: str, low: float, high: float) -> float:
+        """Old Optuna spelling of ``suggest_float(name, low, high, log=True)``."""
+        return self.suggest_float(name, low, high, log=True)
+
+    def report(self, step: int, value: float) -> None:
+        """Records the intermediate ``value`` at ``step`` (an epoch, an
+        iteration). Note the order: step first (Optuna's is value, step)."""
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            hint = ""
+            if isinstance(step, numbers.Real) and isinstance(value, numbers.Integral):
+                hint = "; hyperspace takes report(step, value), Optuna takes report(value, step)"
+            raise TypeError(f"step must be a non-negative integer, got {step!r}{hint}")
+        if isinstance(value, bool) or not isinstance(_json_value(value), (int, float)):
+            raise TypeError(f"value must be a number, got {value!r}")
+        self._study._c().report(self._id, int(step), float(_json_value(value)))
+
+    def should_prune(self) -> bool:
+        """Whether the study's pruner stops this trial at its last reported
+        step. When it says so, stop and raise :class:`hyperspace.TrialPruned`
+        (inside ``optimize``) or ``study.tell(trial, state="pruned")``."""
+        return self._study._pruner._should_prune(self._study, self._id)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attaches any JSON value to the trial."""
+        text = json.dumps(value, allow_nan=False, default=_json_value)
+        self._study._c().set_user_attr(self._id, str(key), text)
+        self._user_attrs[key] = json.loads(text)
+
+    def frozen(self) -> FrozenTrial:
+        """The trial as storage holds it now."""
+        return self._study.trial(self._id)
+
+    def __repr__(self) -> str:
+        return f"Trial(id={self._id}, number={self._number}, params={self._params!r})"
+
+
+def check_value(value: Any) -> float:
+    """An objective value as a float (numpy scalars and one-element
+    sequences accepted)."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != 1:
+            raise ValueError(
+                f"a study has one objective, got {len(value)} values; "
+                "give other values as metrics={'name': value}"
+            )
+        value = value[0]
+    value = _json_value(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"the objective value must be a number, got {value!r}")
+    return float(value)
+
+
+def is_finite(value: float) -> bool:
+    """Whether a value is neither NaN nor infinite."""
+    return math.isfinite(value)

@@ -1,0 +1,27 @@
+//! The native core of the Python package `hyperspace` (`hyperspace._core`).
+//!
+//! This crate is thin: [`study::CoreStudy`] wraps the engine's `Study`
+//! behind a mutex and releases the GIL for every engine call; searchers
+//! written in Python plug into the engine's `Registry` through
+//! [`searcher`]; engine errors become the exception classes of
+//! `hyperspace/errors.py`; [`pruner`] holds the median-stopping rule. The
+//! API people use — `Study`, `Trial`, distributions, `optimize` — is the
+//! pure-Python layer in `python/hyperspace/`, with its stubs.
+#![deny(missing_docs)]
+
+mod errors;
+mod pruner;
+mod searcher;
+mod study;
+
+use pyo3::prelude::*;
+
+/// The module `hyperspace._core`.
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<study::CoreStudy>()?;
+    m.add_function(wrap_pyfunction!(searcher::register_searcher, m)?)?;
+    m.add_function(wrap_pyfunction!(searcher::searcher_names, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

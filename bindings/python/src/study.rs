@@ -1,0 +1,348 @@
+//! `CoreStudy`: one engine [`Study`] behind a mutex, shared by every Python
+//! thread that holds it. Every call releases the GIL while it waits for the
+//! mutex and while the engine searches or touches storage, so threads
+//! evaluating objectives (or a Python searcher) are never blocked by it.
+//!
+//! Values cross the boundary as JSON text: the Python layer
+//! (`hyperspace/_study.py`) turns them into dicts and objects with one
+//! `json.loads`, which is faster than building them item by item here.
+
+use crate::errors::{bad_json, clear_searcher_exception, IntoPy};
+use crate::pruner::MedianRule;
+use crate::searcher::registry;
+use hyperspace_engine::{
+    open_storage, Direction, Error, NewTrial, Outcome, Params, Space, Study, StudyConfig, TrialId,
+    TrialState, Value,
+};
+use indexmap::IndexMap;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use std::sync::{Mutex, MutexGuard};
+
+/// A study of the engine, for the Python layer.
+#[pyclass(frozen, module = "hyperspace._core")]
+pub(crate) struct CoreStudy {
+    /// `None` only while being dropped.
+    study: Option<Mutex<Study>>,
+    /// The process that opened it.
+    pid: u32,
+}
+
+impl Drop for CoreStudy {
+    /// In a forked child the study holds the parent's SQLite connection,
+    /// which must not be closed (or used) here: it is leaked instead. The
+    /// Python layer opens a fresh study in the child.
+    fn drop(&mut self) {
+        if std::process::id() != self.pid {
+            std::mem::forget(self.study.take());
+        }
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(|e| Error::Storage(format!("cannot encode: {e}")))
+}
+
+fn parse_params(py_json: &str) -> PyResult<Params> {
+    let raw: IndexMap<String, serde_json::Value> =
+        serde_json::from_str(py_json).map_err(|e| bad_json("params", e))?;
+    raw.into_iter()
+        .map(|(name, v)| match Value::from_json(&v) {
+            Some(value) => Ok((name, value)),
+            None => Err(PyValueError::new_err(format!(
+                "parameter '{name}': a value must be a number, string, bool or None, got {v}"
+            ))),
+        })
+        .collect()
+}
+
+fn parse_space(text: &str) -> Result<Space, Error> {
+    Space::parse(text)
+}
+
+impl CoreStudy {
+    fn new(study: Study) -> Self {
+        Self {
+            study: Some(Mutex::new(study)),
+            pid: std::process::id(),
+        }
+    }
+
+    /// Locks the study; call with the GIL released.
+    fn lock(&self) -> Result<MutexGuard<'_, Study>, Error> {
+        let mutex = self
+            .study
+            .as_ref()
+            .ok_or_else(|| Error::Storage("the study is closed".into()))?;
+        // A panic while locked left the study as it was before the call.
+        Ok(mutex
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+
+    /// Runs `f` on the locked study with the GIL released.
+    fn with<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Study) -> Result<T, Error> + Send,
+    ) -> PyResult<T> {
+        clear_searcher_exception();
+        py.detach(|| {
+            let mut study = self.lock()?;
+            f(&mut study)
+        })
+        .py_err(py)
+    }
+}
+
+#[pymethods]
+impl CoreStudy {
+    /// Opens a study. `mode` is `open` (create if missing), `create` (fail
+    /// if it exists) or `load` (fail if missing; the other settings are
+    /// ignored).
+    #[staticmethod]
+    #[pyo3(signature = (mode, storage, name, direction="minimize", searcher="tpe", settings_json="null", space=None, seed=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn open(
+        py: Python<'_>,
+        mode: &str,
+        storage: &str,
+        name: &str,
+        direction: &str,
+        searcher: &str,
+        settings_json: &str,
+        space: Option<&str>,
+        seed: Option<u64>,
+    ) -> PyResult<CoreStudy> {
+        let settings: serde_json::Value =
+            serde_json::from_str(settings_json).map_err(|e| bad_json("searcher settings", e))?;
+        let registry = registry();
+        clear_searcher_exception();
+        let study = py
+            .detach(|| {
+                let storage = open_storage(storage)?;
+                if mode == "load" {
+                    return Study::load(storage, name, &registry);
+                }
+                let mut config = StudyConfig::new(name)
+                    .direction(Direction::parse(direction)?)
+                    .searcher(searcher, settings);
+                if let Some(seed) = seed {
+                    config = config.seed(seed);
+                }
+                if let Some(space) = space {
+                    config = config.space(parse_space(space)?);
+                }
+                match mode {
+                    "create" => Study::create(storage, config, &registry),
+                    _ => Study::open(storage, config, &registry),
+                }
+            })
+            .py_err(py)?;
+        Ok(CoreStudy::new(study))
+    }
+
+    /// The study's configuration as JSON (name, direction, space, searcher,
+    /// seed).
+    fn config_json(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |s| json(s.config()))
+    }
+
+    /// A description of the storage (`sqlite file runs.db`).
+    fn storage_description(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |s| Ok(s.storage().describe()))
+    }
+
+    /// The process id that opened this study.
+    #[getter]
+    fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// A define-and-run trial over the study's space, or over `space` (JSON
+    /// or compact text), which the study's space becomes or grows to.
+    #[pyo3(signature = (space=None))]
+    fn ask(&self, py: Python<'_>, space: Option<&str>) -> PyResult<String> {
+        self.with(py, |s| {
+            let trial = match space {
+                Some(text) => s.ask_in(&parse_space(text)?)?,
+                None => s.ask()?,
+            };
+            json(&trial)
+        })
+    }
+
+    /// A define-by-run trial: queued, or new with no parameters yet.
+    fn ask_open(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |s| json(&s.ask_open()?))
+    }
+
+    /// The value of one parameter of a running trial, as JSON. `param` is
+    /// the parameter's JSON definition.
+    fn suggest(&self, py: Python<'_>, trial_id: i64, name: &str, param: &str) -> PyResult<String> {
+        let definition: serde_json::Value =
+            serde_json::from_str(param).map_err(|e| bad_json("parameter definition", e))?;
+        self.with(py, |s| {
+            let mut wrapper = serde_json::Map::new();
+            wrapper.insert(name.to_string(), definition);
+            let space = Space::from_json(&serde_json::Value::Object(wrapper))?;
+            let entry = space.get(name).ok_or_else(|| Error::InvalidParam {
+                param: name.to_string(),
+                reason: "a define-by-run parameter cannot carry branches; suggest the sub-parameters after choosing".into(),
+            })?;
+            if space.len() != 1 {
+                return Err(Error::InvalidParam {
+                    param: name.to_string(),
+                    reason: "a define-by-run parameter cannot carry branches; suggest the sub-parameters after choosing".into(),
+                });
+            }
+            let value = s.suggest(TrialId(trial_id), name, &entry.param)?;
+            json(&value)
+        })
+    }
+
+    /// Finishes a trial. `state` is `complete`, `pruned` or `failed`.
+    #[pyo3(signature = (trial_id, state, value=None, metrics=None, message=None, fail_if_not_finite=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn tell(
+        &self,
+        py: Python<'_>,
+        trial_id: i64,
+        state: &str,
+        value: Option<f64>,
+        metrics: Option<Vec<(String, f64)>>,
+        message: Option<String>,
+        fail_if_not_finite: bool,
+    ) -> PyResult<String> {
+        // A pruned trial's value is its last intermediate value (the
+        // engine's rule), so a value given with `pruned` is not used.
+        let mut outcome = match (TrialState::parse(state), value) {
+            (Ok(TrialState::Complete), Some(v)) => Outcome::complete(v),
+            (Ok(TrialState::Complete), None) => {
+                return Err(PyValueError::new_err(
+                    "a complete trial needs a value; tell it as failed or pruned otherwise",
+                ))
+            }
+            (Ok(TrialState::Pruned), _) => Outcome::pruned(),
+            (Ok(TrialState::Failed), _) => Outcome::failed(message.clone().unwrap_or_default()),
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "state must be 'complete', 'pruned' or 'failed', got '{state}'"
+                )))
+            }
+        };
+        if let Some(m) = metrics {
+            outcome = outcome.metrics(m);
+        }
+        if let Some(m) = message {
+            outcome = outcome.message(m);
+        }
+        if fail_if_not_finite {
+            outcome = outcome.fail_if_not_finite();
+        }
+        self.with(py, |s| json(&s.tell(TrialId(trial_id), outcome)?))
+    }
+
+    /// Records an intermediate value.
+    fn report(&self, py: Python<'_>, trial_id: i64, step: u64, value: f64) -> PyResult<()> {
+        self.with(py, |s| s.report(TrialId(trial_id), step, value).map(drop))
+    }
+
+    /// Sets a user attribute (its value as JSON).
+    fn set_user_attr(&self, py: Python<'_>, trial_id: i64, key: &str, value: &str) -> PyResult<()> {
+        let value: serde_json::Value =
+            serde_json::from_str(value).map_err(|e| bad_json("attribute value", e))?;
+        self.with(py, |s| {
+            s.set_user_attr(TrialId(trial_id), key, value).map(drop)
+        })
+    }
+
+    /// Queues a trial; params may be partial. Returns the trial as JSON.
+    #[pyo3(signature = (params, budget=None, parent=None, user_attrs=None))]
+    fn enqueue(
+        &self,
+        py: Python<'_>,
+        params: &str,
+        budget: Option<f64>,
+        parent: Option<i64>,
+        user_attrs: Option<&str>,
+    ) -> PyResult<String> {
+        let params = parse_params(params)?;
+        let user_attrs: IndexMap<String, serde_json::Value> = match user_attrs {
+            Some(text) => serde_json::from_str(text).map_err(|e| bad_json("user_attrs", e))?,
+            None => IndexMap::new(),
+        };
+        self.with(py, |s| {
+            let new = NewTrial {
+                params,
+                budget,
+                parent: parent.map(TrialId),
+                user_attrs,
+                ..NewTrial::default()
+            };
+            json(&s.enqueue_trial(new)?)
+        })
+    }
+
+    /// Puts a running trial back in the queue.
+    fn requeue(&self, py: Python<'_>, trial_id: i64) -> PyResult<String> {
+        self.with(py, |s| json(&s.requeue(TrialId(trial_id))?))
+    }
+
+    /// One trial of this study by id, as JSON.
+    fn trial(&self, py: Python<'_>, trial_id: i64) -> PyResult<String> {
+        self.with(py, |s| {
+            let trial = s.storage().trial(TrialId(trial_id))?;
+            if trial.study != s.id() {
+                return Err(Error::WrongStudy { id: trial.id });
+            }
+            json(&trial)
+        })
+    }
+
+    /// Every trial, as a JSON array, by number.
+    fn trials(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |s| json(&s.trials()?))
+    }
+
+    /// The number of trials.
+    fn n_trials(&self, py: Python<'_>) -> PyResult<usize> {
+        self.with(py, |s| Ok(s.trials()?.len()))
+    }
+
+    /// The best complete trial as JSON, or `None`.
+    fn best_trial(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        self.with(py, |s| s.best_trial()?.map(|t| json(&t)).transpose())
+    }
+
+    /// Whether the median rule stops `trial_id` at its last reported step.
+    #[pyo3(signature = (trial_id, n_startup_trials=5, n_warmup_steps=0, interval_steps=1, n_min_trials=1))]
+    fn should_prune_median(
+        &self,
+        py: Python<'_>,
+        trial_id: i64,
+        n_startup_trials: usize,
+        n_warmup_steps: u64,
+        interval_steps: u64,
+        n_min_trials: usize,
+    ) -> PyResult<bool> {
+        let rule = MedianRule {
+            n_startup_trials,
+            n_warmup_steps,
+            interval_steps,
+            n_min_trials,
+        };
+        self.with(py, |s| {
+            let direction = s.config().direction;
+            let trials = s.trials()?;
+            let trial =
+                trials
+                    .iter()
+                    .find(|t| t.id == TrialId(trial_id))
+                    .ok_or(Error::TrialNotFound {
+                        id: TrialId(trial_id),
+                    })?;
+            Ok(rule.should_prune(trial, trials, direction))
+        })
+    }
+}

@@ -1,0 +1,127 @@
+"""Pruning hooks: trial.report + trial.should_prune with the median rule,
+NopPruner, a pruner written in Python, and pruned trials in the history."""
+
+from __future__ import annotations
+
+import pytest
+
+import hyperspace as hs
+
+
+def _complete(study, curves):
+    """Complete one trial per curve, reporting it step by step."""
+    for curve in curves:
+        t = study.ask()
+        for step, v in enumerate(curve):
+            t.report(step, v)
+        study.tell(t, curve[-1])
+
+
+def _running(study, curve):
+    t = study.ask()
+    for step, v in enumerate(curve):
+        t.report(step, v)
+    return t
+
+
+def test_median_rule_prunes_a_trial_worse_than_the_median():
+    s = hs.create_study(pruner=hs.MedianPruner(n_startup_trials=3), seed=1)
+    _complete(s, [[1.0, 0.5], [2.0, 1.0], [3.0, 1.5]])  # medians: 2.0 at step 0, 1.0 at step 1
+    assert _running(s, [2.5]).should_prune()
+    assert not _running(s, [1.5]).should_prune()
+    assert not _running(s, [2.0]).should_prune()  # equal to the median: kept
+    # The best value so far counts, not the last one.
+    assert not _running(s, [0.1, 1.2]).should_prune()
+    assert _running(s, [2.1, 1.2]).should_prune()
+
+
+def test_median_rule_for_maximize():
+    s = hs.create_study(direction="maximize", pruner=hs.MedianPruner(n_startup_trials=3), seed=1)
+    _complete(s, [[1.0], [2.0], [3.0]])
+    assert _running(s, [1.5]).should_prune()
+    assert not _running(s, [2.5]).should_prune()
+
+
+def test_median_rule_waits_for_startup_trials_warmup_and_interval():
+    s = hs.create_study(pruner=hs.MedianPruner(n_startup_trials=3, n_warmup_steps=2, interval_steps=2), seed=1)
+    _complete(s, [[1.0] * 6, [1.0] * 6])
+    assert not _running(s, [9.0] * 5).should_prune()  # 2 complete trials < 3
+    _complete(s, [[1.0] * 6])
+    assert not _running(s, [9.0]).should_prune()  # step 0 < warm-up
+    assert not _running(s, [9.0] * 2).should_prune()  # step 1 < warm-up
+    assert _running(s, [9.0] * 3).should_prune()  # step 2: first after warm-up
+    assert not _running(s, [9.0] * 4).should_prune()  # step 3: off the interval
+    assert _running(s, [9.0] * 5).should_prune()  # step 4
+
+
+def test_median_rule_ignores_pruned_and_failed_trials_and_steps_nobody_reported():
+    s = hs.create_study(pruner=hs.MedianPruner(n_startup_trials=1), seed=1)
+    _complete(s, [[1.0]])
+    bad = _running(s, [0.0, 100.0])
+    s.tell(bad, state="pruned")
+    assert not _running(s, [5.0, 5.0, 5.0]).should_prune()  # nobody complete reported step 2
+    assert _running(s, [5.0]).should_prune()
+    assert not _running(s, []).should_prune()  # nothing reported
+
+
+def test_median_rule_n_min_trials():
+    s = hs.create_study(pruner=hs.MedianPruner(n_startup_trials=0, n_min_trials=2), seed=1)
+    _complete(s, [[1.0]])
+    assert not _running(s, [5.0]).should_prune()
+    _complete(s, [[1.0]])
+    assert _running(s, [5.0]).should_prune()
+
+
+def test_default_pruner_is_median_and_nop_never_prunes():
+    assert isinstance(hs.create_study().pruner, hs.MedianPruner)
+    s = hs.create_study(pruner=hs.NopPruner(), seed=1)
+    _complete(s, [[1.0]] * 6)
+    assert not _running(s, [100.0]).should_prune()
+    s.pruner = "median"
+    assert _running(s, [100.0]).should_prune()
+    assert isinstance(hs.create_study(pruner="none").pruner, hs.NopPruner)
+
+
+def test_a_pruner_written_in_python():
+    class Threshold(hs.BasePruner):
+        def prune(self, study, trial):
+            return trial.intermediate_values[trial.last_step] > 10
+
+    s = hs.create_study(pruner=Threshold(), seed=1)
+    assert _running(s, [11.0]).should_prune() and not _running(s, [9.0]).should_prune()
+
+    class Duck:  # any object with prune(study, trial), Optuna-style
+        def prune(self, study, trial):
+            return True
+
+    assert _running(hs.create_study(pruner=Duck()), [1.0]).should_prune()
+
+
+def test_invalid_pruner_settings():
+    with pytest.raises(ValueError, match="interval_steps"):
+        hs.MedianPruner(interval_steps=0)
+    with pytest.raises(TypeError, match="pruner must be"):
+        hs.create_study(pruner=3)
+
+
+def test_pruning_saves_steps_in_a_loop(db):
+    s = hs.Study.open(db, "prune", seed=3, pruner=hs.MedianPruner(n_startup_trials=5, n_warmup_steps=1))
+    steps = 0
+    for _ in range(40):
+        t = s.ask()
+        x = t.suggest_float("x", -4, 4)
+        pruned = False
+        for epoch in range(20):
+            steps += 1
+            loss = x * x + 10.0 / (epoch + 1)
+            t.report(epoch, loss)
+            if t.should_prune():
+                pruned = True
+                break
+        if pruned:
+            s.tell(t, state="pruned")
+        else:
+            s.tell(t, loss)
+    assert steps < 40 * 20 * 0.8
+    pruned = s.get_trials(states=["pruned"])
+    assert pruned and all(t.value == t.intermediate_values[t.last_step] for t in pruned)

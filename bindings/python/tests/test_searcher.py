@@ -1,0 +1,159 @@
+"""Searchers written in Python: registered by name, used like built-ins in
+define-and-run and define-by-run studies, with settings, a seeded context
+and their exceptions as the cause of SearcherError."""
+
+from __future__ import annotations
+
+import pytest
+
+import hyperspace as hs
+
+
+class Centre:
+    """Proposes the centre of every range (then samples around the best)."""
+
+    def __init__(self, spread: float = 0.0) -> None:
+        self.spread = spread
+        self.calls = []
+
+    def suggest(self, space, trials, context):
+        self.calls.append((list(space), len(trials), context.trial_number))
+        out = {}
+        for name, dist in space.flatten().items():
+            if isinstance(dist, hs.Float):
+                out[name] = (dist.low + dist.high) / 2 + context.rng.uniform(-self.spread, self.spread)
+            elif isinstance(dist, hs.Int):
+                out[name] = (dist.low + dist.high) // 2
+            else:
+                out[name] = dist.choices[0]
+        return out
+
+
+def test_registered_searcher_is_used_define_and_run():
+    made = []
+
+    def factory(**settings):
+        s = Centre(**settings)
+        made.append(s)
+        return s
+
+    hs.register_searcher("centre", factory)
+    assert "centre" in hs.searchers()
+    study = hs.create_study(searcher="centre", searcher_settings={"spread": 0.0}, space={"x": hs.Float(0, 10), "k": hs.Int(1, 5)}, seed=1)
+    t = study.ask()
+    assert t.params == {"x": 5.0, "k": 3}
+    study.tell(t, 1.0)
+    t2 = study.ask()
+    assert made[0].calls[-1] == (["x", "k"], 1, 1)  # sees the history, proposes for trial 1
+    assert t2.params == {"x": 5.0, "k": 3}
+
+
+def test_context_is_seeded_per_trial():
+    hs.register_searcher("centre", Centre)
+
+    def params(seed):
+        s = hs.create_study(searcher="centre", searcher_settings={"spread": 1.0}, space={"x": hs.Float(0, 10)}, seed=seed)
+        out = []
+        for _ in range(3):
+            t = s.ask()
+            out.append(t.params["x"])
+            s.tell(t, 0.0)
+        return out
+
+    assert params(3) == params(3) and params(3) != params(4)
+    assert len(set(params(3))) == 3
+
+
+def test_define_by_run_with_a_python_searcher():
+    class Low:
+        def suggest(self, space, trials):  # two-argument form
+            return {n: (d.low if isinstance(d, (hs.Float, hs.Int)) else d.choices[-1]) for n, d in space.items()}
+
+    hs.register_searcher("low", Low)
+    s = hs.create_study(searcher="low", seed=1)
+
+    def objective(trial):
+        x = trial.suggest_float("x", -2, 2)
+        c = trial.suggest_categorical("c", ["a", "b"])
+        return x + (c == "b")
+
+    s.optimize(objective, n_trials=3)
+    assert [t.params for t in s.trials] == [{"x": -2.0, "c": "b"}] * 3
+
+
+def test_python_searcher_on_a_conditional_space():
+    import random
+
+    class Sampler:
+        def suggest(self, space, trials, context):
+            return space.sample(context.rng)
+
+    hs.register_searcher("sampler", Sampler)
+    space = {"m": hs.Choice({"a": {"x": hs.Float(0, 1)}, "b": {"k": hs.Int(1, 3)}})}
+    s = hs.create_study(searcher="sampler", space=space, seed=1)
+    for _ in range(10):
+        t = s.ask()
+        assert set(t.params) == ({"m", "x"} if t.params["m"] == "a" else {"m", "k"})
+        s.tell(t, random.random())
+
+
+def test_numpy_values_are_accepted():
+    np = pytest.importorskip("numpy")
+
+    class Np:
+        def suggest(self, space, trials):
+            return {"x": np.float64(0.5), "k": np.int64(2)}
+
+    hs.register_searcher("np", Np)
+    s = hs.create_study(searcher="np", space={"x": hs.Float(0, 1), "k": hs.Int(1, 3)})
+    assert s.ask().params == {"x": 0.5, "k": 2}
+
+
+def test_searcher_exceptions_surface_with_their_cause():
+    class Broken:
+        def suggest(self, space, trials):
+            raise ZeroDivisionError("my bug")
+
+    hs.register_searcher("broken", Broken)
+    s = hs.create_study(searcher="broken", space={"x": hs.Float(0, 1)})
+    with pytest.raises(hs.SearcherError, match="my bug") as e:
+        s.ask()
+    assert isinstance(e.value.__cause__, ZeroDivisionError)
+    assert e.value.searcher == "broken"
+    assert s.trials == []  # proposals come before the trial is created: nothing left running
+
+
+def test_searcher_bad_answers():
+    class NotADict:
+        def suggest(self, space, trials):
+            return [1, 2]
+
+    class OutOfRange:
+        def suggest(self, space, trials):
+            return {"x": 7.0}
+
+    hs.register_searcher("list", NotADict)
+    hs.register_searcher("oor", OutOfRange)
+    with pytest.raises(hs.SearcherError, match="must return a dict") as e:
+        hs.create_study(searcher="list", space={"x": hs.Float(0, 1)}).ask()
+    assert isinstance(e.value.__cause__, TypeError)
+    with pytest.raises(hs.SearcherError, match="invalid configuration"):
+        hs.create_study(searcher="oor", space={"x": hs.Float(0, 1)}).ask()
+
+
+def test_factory_errors_are_settings_errors():
+    hs.register_searcher("centre", Centre)
+    with pytest.raises(hs.SearcherSettingsError, match="unexpected keyword") as e:
+        hs.create_study(searcher="centre", searcher_settings={"nope": 1})
+    assert isinstance(e.value.__cause__, TypeError)
+
+    class NoSuggest:
+        pass
+
+    hs.register_searcher("nosuggest", NoSuggest)
+    with pytest.raises(hs.SearcherSettingsError, match="needs a suggest"):
+        hs.create_study(searcher="nosuggest")
+    with pytest.raises(TypeError, match="must be callable"):
+        hs.register_searcher("x", 3)
+    with pytest.raises(ValueError, match="non-empty name"):
+        hs.register_searcher(" ", Centre)
