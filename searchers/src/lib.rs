@@ -7,6 +7,7 @@
 //! | `random` | independent uniform draws, or a scrambled Sobol design (`{"sampler": "sobol"}`) |
 //! | `grid`   | every combination of discrete values and `points` values of each continuous parameter, each given out once |
 //! | `tpe`    | tree-structured Parzen estimator: models good and bad trials, proposes where their ratio is best |
+//! | `gp`     | Gaussian-process Bayesian optimisation: fits a GP to the losses, proposes where log expected improvement is highest |
 //!
 //! ```
 //! use hyperspace_engine::{open_storage, Outcome, Space, Study, StudyConfig};
@@ -26,11 +27,16 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod gp;
 mod grid;
 mod random;
 mod settings;
 mod tpe;
 
+pub use gp::{
+    AcquisitionKind, GpSearcher, GpSettings, NoiseSetting, PendingStrategy, PriorSetting,
+    ValidGpSettings,
+};
 pub use grid::{GridSearcher, GridSettings};
 pub use random::{RandomSearcher, RandomSettings, Sampler};
 pub use tpe::{StartupSampler, TpeSearcher, TpeSettings, ValidTpeSettings};
@@ -52,6 +58,10 @@ pub fn builtin_registry() -> Registry {
     registry.register("tpe", |settings| {
         let valid = settings::parse::<TpeSettings>("tpe", settings)?.validate()?;
         Ok(Box::new(TpeSearcher::new(valid)))
+    });
+    registry.register("gp", |settings| {
+        let valid = settings::parse::<GpSettings>("gp", settings)?.validate()?;
+        Ok(Box::new(GpSearcher::new(valid)))
     });
     registry
 }

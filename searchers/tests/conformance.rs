@@ -15,6 +15,10 @@ fn searchers() -> Vec<(&'static str, Json)> {
         ("tpe", json!({})),
         ("tpe", json!({"multivariate": false, "n_startup_trials": 5})),
         ("tpe", json!({"startup": "sobol", "constant_liar": false})),
+        (
+            "gp",
+            json!({"restarts": 1, "candidates": 256, "local_searches": 3}),
+        ),
     ]
 }
 

@@ -77,4 +77,57 @@ pub enum SurrogateError {
         /// Number of choices of that dimension.
         choices: usize,
     },
+    /// A matrix that must be square is not.
+    #[error("expected a square matrix, got {rows} × {columns}")]
+    NotSquare {
+        /// Rows.
+        rows: usize,
+        /// Columns.
+        columns: usize,
+    },
+    /// A kernel matrix could not be factored even with the largest jitter.
+    #[error("the {size} × {size} kernel matrix is not positive definite even with jitter {jitter:e} on its diagonal; remove duplicate or non-finite observations, or raise the noise floor (min_noise)")]
+    NotPositiveDefinite {
+        /// Order of the matrix.
+        size: usize,
+        /// The largest jitter tried.
+        jitter: f64,
+    },
+    /// A model was asked to fit no observations.
+    #[error("a Gaussian process needs at least one observation")]
+    NoObservations,
+    /// The targets and the observation matrix disagree on the number of observations.
+    #[error("{targets} targets were given for {observations} observations; pass exactly one target per observation row")]
+    TargetCountMismatch {
+        /// Length of the target vector.
+        targets: usize,
+        /// Rows of the observation matrix.
+        observations: usize,
+    },
+    /// An input coordinate was NaN or infinite.
+    #[error("input {row}, column {column} is {value}; inputs must be finite (map parameters to [0, 1] first)")]
+    NonFiniteInput {
+        /// Observation row.
+        row: usize,
+        /// Column.
+        column: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A target was NaN or infinite.
+    #[error("target {index} is {value}; targets must be finite (clip infinite losses to the worst finite one)")]
+    NonFiniteTarget {
+        /// Index of the target.
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A setting of a Gaussian process or of acquisition optimization is invalid.
+    #[error("setting {name}: {reason}")]
+    InvalidSetting {
+        /// The setting.
+        name: &'static str,
+        /// What is wrong and what would work.
+        reason: String,
+    },
 }

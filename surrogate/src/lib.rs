@@ -6,6 +6,8 @@
 //!
 //! - [`sobol`]: scrambled Sobol points, for quasi-random start-up designs.
 //! - [`parzen`]: Parzen estimators (kernel mixtures on the unit cube), TPE's density models.
+//! - [`gp`]: Gaussian-process regression (Matérn-5/2 ARD, fitted hyperparameters).
+//! - [`acquisition`]: log EI, UCB, PI, and their maximisation over mixed spaces.
 //!
 //! ```
 //! use hyperspace_surrogate::sobol::SobolSequence;
@@ -16,7 +18,9 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod acquisition;
 mod error;
+pub mod gp;
 pub mod parzen;
 pub mod sobol;
 

@@ -1,0 +1,243 @@
+//! The GP proposal: encode the history, fit, add fantasies for pending
+//! trials, maximise the acquisition, decode.
+
+use super::encode::{EncodedHistory, Layout};
+use super::settings::PendingStrategy;
+use super::ValidGpSettings;
+use crate::{RandomSearcher, RandomSettings, Sampler};
+use hyperspace_engine::{Proposal, SearchContext, SearchError, Searcher, Space, TrialState};
+use hyperspace_surrogate::acquisition::optimize_acquisition;
+use hyperspace_surrogate::gp::{GaussianProcess, Hyperparameters};
+use ndarray::{Array1, Array2};
+use rand::RngCore;
+
+/// The Gaussian-process searcher. Besides a cache of trials' coordinates it
+/// keeps the last fit's hyperparameters, to warm-start the next fit.
+#[derive(Debug, Clone)]
+pub struct GpSearcher {
+    settings: ValidGpSettings,
+    encoded: EncodedHistory,
+    last_fit: Option<Hyperparameters>,
+}
+
+fn failed(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Failed {
+        searcher: "gp".into(),
+        reason: e.to_string(),
+    }
+}
+
+impl GpSearcher {
+    /// A GP searcher with validated settings.
+    pub fn new(settings: ValidGpSettings) -> Self {
+        Self {
+            settings,
+            encoded: EncodedHistory::default(),
+            last_fit: None,
+        }
+    }
+
+    /// The hyperparameters of the last fit, if any.
+    pub fn last_fit(&self) -> Option<&Hyperparameters> {
+        self.last_fit.as_ref()
+    }
+}
+
+/// Rows as a matrix.
+fn matrix(rows: &[&[f64]], d: usize) -> Result<Array2<f64>, SearchError> {
+    let data: Vec<f64> = rows.iter().flat_map(|r| r.iter().copied()).collect();
+    Array2::from_shape_vec((rows.len(), d), data).map_err(failed)
+}
+
+impl Searcher for GpSearcher {
+    fn sample_relative(
+        &mut self,
+        ctx: &SearchContext<'_>,
+        space: &Space,
+        rng: &mut dyn RngCore,
+    ) -> Result<Proposal, SearchError> {
+        let s = &self.settings.settings;
+        if space.is_empty() {
+            return Ok(Proposal::default());
+        }
+        let complete: Vec<(usize, f64)> = ctx
+            .trials
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.state == TrialState::Complete)
+            .filter_map(|(i, t)| {
+                let v = t.value?;
+                (!v.is_nan()).then(|| (i, ctx.direction.to_loss(v)))
+            })
+            .collect();
+        if complete.len() < s.n_startup_trials {
+            return RandomSearcher::new(RandomSettings {
+                sampler: Sampler::Sobol,
+            })
+            .sample_relative(ctx, space, rng);
+        }
+        let layout = Layout::new(space);
+        self.encoded.update(space, &layout, ctx.trials);
+        let d = space.len();
+
+        // Observations; infinite losses clipped to the finite range.
+        let (lo, hi) = complete
+            .iter()
+            .map(|(_, l)| *l)
+            .filter(|l| l.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), l| {
+                (a.min(l), b.max(l))
+            });
+        let (lo, hi) = if lo <= hi { (lo, hi) } else { (0.0, 0.0) };
+        let mut rows: Vec<&[f64]> = Vec::with_capacity(complete.len());
+        let mut y = Vec::with_capacity(complete.len());
+        for (i, loss) in &complete {
+            if let Some(row) = self.encoded.row(&ctx.trials[*i]) {
+                rows.push(row);
+                y.push(loss.clamp(lo, hi));
+            }
+        }
+        let x = matrix(&rows, d)?;
+        let y = Array1::from(y);
+        let warm = if s.warm_start {
+            self.last_fit.as_ref()
+        } else {
+            None
+        };
+        let gp = GaussianProcess::fit(
+            x.view(),
+            y.view(),
+            &layout.kinds,
+            &self.settings.fit,
+            warm,
+            rng,
+        )
+        .map_err(failed)?;
+        self.last_fit = Some(gp.hyperparameters().clone());
+
+        let best_i = y
+            .iter()
+            .enumerate()
+            .fold(0, |b, (i, v)| if *v < y[b] { i } else { b });
+        let best = y[best_i];
+        let incumbent = x.row(best_i).insert_axis(ndarray::Axis(0)).to_owned();
+
+        // Fantasies for pending trials.
+        let pending: Vec<&[f64]> = if s.pending == PendingStrategy::Ignore {
+            Vec::new()
+        } else {
+            ctx.pending().filter_map(|t| self.encoded.row(t)).collect()
+        };
+        let model = if pending.is_empty() {
+            gp
+        } else {
+            let xp = matrix(&pending, d)?;
+            let yp = match s.pending {
+                PendingStrategy::KrigingBeliever => gp.predict(xp.view()).mean,
+                PendingStrategy::LiarBest => Array1::from_elem(xp.nrows(), best),
+                PendingStrategy::LiarMean => {
+                    Array1::from_elem(xp.nrows(), y.mean().unwrap_or(best))
+                }
+                PendingStrategy::LiarWorst => Array1::from_elem(xp.nrows(), hi.max(best)),
+                PendingStrategy::Ignore => Array1::zeros(0),
+            };
+            gp.condition_on(xp.view(), yp.view()).map_err(failed)?
+        };
+
+        let optimum = optimize_acquisition(
+            &model,
+            self.settings.acquisition,
+            best,
+            &layout.dims,
+            incumbent.view(),
+            &self.settings.optimizer,
+            rng,
+        )
+        .map_err(failed)?;
+        let x_best = optimum.x.to_vec();
+        Ok(Proposal::new(layout.decode(space, &x_best)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::GpSettings;
+    use hyperspace_engine::{open_storage, Direction, Outcome, Study, StudyConfig};
+
+    fn study(settings: serde_json::Value, space: &str, direction: Direction) -> Study {
+        let config = StudyConfig::new("gp")
+            .space(Space::parse(space).unwrap())
+            .searcher("gp", settings)
+            .direction(direction)
+            .seed(3);
+        Study::create(
+            open_storage(":memory:").unwrap(),
+            config,
+            &crate::builtin_registry(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn finds_the_minimum_of_a_quadratic_quickly() {
+        let mut s = study(
+            serde_json::json!({}),
+            "x=float(-5,5) y=float(-5,5)",
+            Direction::Minimize,
+        );
+        for _ in 0..25 {
+            let t = s.ask().unwrap();
+            let (x, y) = (
+                t.params["x"].as_f64().unwrap(),
+                t.params["y"].as_f64().unwrap(),
+            );
+            s.tell(
+                t.id,
+                Outcome::complete((x - 1.0).powi(2) + (y + 2.0).powi(2)),
+            )
+            .unwrap();
+        }
+        let best = s.best_trial().unwrap().unwrap().value.unwrap();
+        assert!(best < 1e-3, "best {best}");
+    }
+
+    #[test]
+    fn maximizes_too() {
+        let mut s = study(
+            serde_json::json!({"n_startup_trials": 5}),
+            "x=float(0,1)",
+            Direction::Maximize,
+        );
+        for _ in 0..15 {
+            let t = s.ask().unwrap();
+            let x = t.params["x"].as_f64().unwrap();
+            s.tell(t.id, Outcome::complete(-(x - 0.3).powi(2))).unwrap();
+        }
+        let best = s.best_trial().unwrap().unwrap();
+        assert!(
+            (best.params["x"].as_f64().unwrap() - 0.3).abs() < 0.02,
+            "{:?}",
+            best.params
+        );
+    }
+
+    #[test]
+    fn bad_settings_are_rejected_with_the_setting_named() {
+        for bad in [
+            serde_json::json!({"n_startup_trials": 0}),
+            serde_json::json!({"kappa": -1.0}),
+            serde_json::json!({"candidates": 0}),
+            serde_json::json!({"min_noise": 2.0}),
+            serde_json::json!({"acquisition": "ei"}),
+            serde_json::json!({"unknown": 1}),
+        ] {
+            let err = crate::builtin_registry().build("gp", &bad).unwrap_err();
+            assert!(
+                matches!(err, SearchError::InvalidSettings { .. }),
+                "{bad}: {err}"
+            );
+        }
+        assert!(GpSettings::default().validate().is_ok());
+    }
+}

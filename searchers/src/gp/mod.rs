@@ -1,0 +1,39 @@
+//! The Gaussian-process searcher: Bayesian optimisation for expensive
+//! objectives with few trials.
+//!
+//! After `n_startup_trials` quasi-random (Sobol) trials, each proposal fits
+//! a GP (Matérn-5/2 with one lengthscale per parameter, hyperparameters by
+//! maximum a posteriori, warm-started from the previous proposal's) to the
+//! complete trials' losses and proposes the point that maximises an
+//! acquisition function (log expected improvement by default), found by a
+//! quasi-random sweep and local refinement of the best candidates.
+//!
+//! - **Parameters** become coordinates in `[0, 1]`: floats and log-scaled
+//!   numbers by their unit map, integers and stepped floats on their grid
+//!   (the acquisition is only evaluated on grid points), categoricals as a
+//!   choice index compared by equality.
+//! - **Conditional spaces**: a trial's inactive parameters get a fixed
+//!   value — 0.5 for numbers, an extra "absent" choice for categoricals —
+//!   so every trial informs the model and trials of the same branch agree
+//!   on the inactive part. Proposals decide branch choices first and only
+//!   optimise and return the parameters that are then active.
+//! - **Pending trials** (running, with parameters) enter the model with a
+//!   fantasised loss — the posterior mean (kriging believer, the default)
+//!   or a constant liar — which removes their uncertainty, so parallel
+//!   workers are sent elsewhere.
+//! - **Pruned and failed trials** are left out: only complete trials have
+//!   a loss the model can trust. Infinite losses are clipped to the worst
+//!   (or best) finite one.
+//!
+//! The warm start is the only state kept between proposals; a searcher
+//! rebuilt from the history fits from cold (a few seeded restarts) and
+//! proposes as well.
+
+mod algorithm;
+mod encode;
+mod settings;
+
+pub use algorithm::GpSearcher;
+pub use settings::{
+    AcquisitionKind, GpSettings, NoiseSetting, PendingStrategy, PriorSetting, ValidGpSettings,
+};

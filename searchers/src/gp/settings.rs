@@ -1,0 +1,172 @@
+//! The GP searcher's settings: plain serde fields, validated once.
+
+use hyperspace_engine::SearchError;
+use hyperspace_surrogate::acquisition::{Acquisition, OptimizerSettings, ValidOptimizerSettings};
+use hyperspace_surrogate::gp::{FitSettings, LengthscalePrior, NoiseModel, ValidFitSettings};
+use serde::Deserialize;
+
+/// The acquisition function, as written in settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AcquisitionKind {
+    /// Log expected improvement.
+    #[default]
+    LogEi,
+    /// Upper confidence bound `κσ − μ` (with `kappa`).
+    Ucb,
+    /// Log probability of improvement.
+    LogPi,
+}
+
+/// How running trials enter the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingStrategy {
+    /// Their loss is the model's posterior mean there.
+    #[default]
+    KrigingBeliever,
+    /// Their loss is the best loss so far (optimistic).
+    LiarBest,
+    /// Their loss is the mean loss so far.
+    LiarMean,
+    /// Their loss is the worst loss so far (pushes hardest elsewhere).
+    LiarWorst,
+    /// They are left out (parallel workers may propose the same point).
+    Ignore,
+}
+
+/// Observation noise, as written in settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoiseSetting {
+    /// Fitted (at least `min_noise`).
+    #[default]
+    Learned,
+    /// Held at `min_noise`: for deterministic objectives.
+    Fixed,
+}
+
+/// Lengthscale prior, as written in settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriorSetting {
+    /// Log-normal, growing with the number of parameters (Hvarfner et al. 2024).
+    #[default]
+    DimensionScaled,
+    /// Peaked at lengthscale 1 in any dimension (as Optuna).
+    Unit,
+}
+
+/// Settings of the `gp` searcher.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GpSettings {
+    /// Complete trials drawn quasi-randomly (Sobol) before the model is used.
+    pub n_startup_trials: usize,
+    /// The acquisition function.
+    pub acquisition: AcquisitionKind,
+    /// Exploration weight of `ucb`.
+    pub kappa: f64,
+    /// How running trials enter the model.
+    pub pending: PendingStrategy,
+    /// Learned or fixed observation noise.
+    pub noise: NoiseSetting,
+    /// Noise floor (or fixed noise), as a share of the losses' variance.
+    pub min_noise: f64,
+    /// The lengthscale prior.
+    pub lengthscale_prior: PriorSetting,
+    /// L-BFGS runs of a cold hyperparameter fit.
+    pub restarts: usize,
+    /// Hyperparameters are fitted on at most this many trials (a seeded
+    /// random subset; the model still uses every trial).
+    pub max_fit_points: usize,
+    /// Start each fit from the previous proposal's hyperparameters.
+    pub warm_start: bool,
+    /// Quasi-random candidates scored per proposal.
+    pub candidates: usize,
+    /// Candidates refined by local search per proposal.
+    pub local_searches: usize,
+}
+
+impl Default for GpSettings {
+    fn default() -> Self {
+        Self {
+            n_startup_trials: 10,
+            acquisition: AcquisitionKind::LogEi,
+            kappa: 2.0,
+            pending: PendingStrategy::KrigingBeliever,
+            noise: NoiseSetting::Learned,
+            min_noise: 1e-6,
+            lengthscale_prior: PriorSetting::DimensionScaled,
+            restarts: 3,
+            max_fit_points: 300,
+            warm_start: true,
+            candidates: 2048,
+            local_searches: 10,
+        }
+    }
+}
+
+/// GP settings that passed validation.
+#[derive(Debug, Clone)]
+pub struct ValidGpSettings {
+    pub(crate) settings: GpSettings,
+    pub(crate) acquisition: Acquisition,
+    pub(crate) fit: ValidFitSettings,
+    pub(crate) optimizer: ValidOptimizerSettings,
+}
+
+impl GpSettings {
+    /// Checks every rule, naming the setting that breaks one.
+    pub fn validate(self) -> Result<ValidGpSettings, SearchError> {
+        let invalid = |reason: String| SearchError::InvalidSettings {
+            searcher: "gp".into(),
+            reason,
+        };
+        if self.n_startup_trials == 0 {
+            return Err(invalid(
+                "n_startup_trials must be at least 1 (a model needs data)".into(),
+            ));
+        }
+        if !(self.kappa.is_finite() && self.kappa >= 0.0) {
+            return Err(invalid(format!(
+                "kappa must be a finite number >= 0, got {}",
+                self.kappa
+            )));
+        }
+        let acquisition = match self.acquisition {
+            AcquisitionKind::LogEi => Acquisition::LogEi,
+            AcquisitionKind::Ucb => Acquisition::Ucb { kappa: self.kappa },
+            AcquisitionKind::LogPi => Acquisition::LogPi,
+        };
+        let fit = FitSettings {
+            restarts: self.restarts,
+            min_noise: self.min_noise,
+            noise: match self.noise {
+                NoiseSetting::Learned => NoiseModel::Learned,
+                NoiseSetting::Fixed => NoiseModel::Fixed,
+            },
+            lengthscale_prior: match self.lengthscale_prior {
+                PriorSetting::DimensionScaled => LengthscalePrior::DimensionScaled,
+                PriorSetting::Unit => LengthscalePrior::Unit,
+            },
+            max_fit_points: self.max_fit_points,
+            ..FitSettings::default()
+        }
+        .validate()
+        .map_err(|e| invalid(e.to_string()))?;
+        let optimizer = OptimizerSettings {
+            candidates: self.candidates,
+            local_searches: self.local_searches,
+            ..OptimizerSettings::default()
+        }
+        .validate()
+        .map_err(|e| invalid(e.to_string()))?;
+        Ok(ValidGpSettings {
+            settings: self,
+            acquisition,
+            fit,
+            optimizer,
+        })
+    }
+}

@@ -1,0 +1,30 @@
+//! Acquisition functions and their maximisation.
+//!
+//! Everything is written for minimisation: a [`GaussianProcess`] models a
+//! loss, `best` is the lowest loss seen, and an acquisition function scores
+//! how promising a point is (larger is better). [`Acquisition::LogEi`] (log
+//! expected improvement, stable far into the tails) is the usual choice;
+//! [`Acquisition::Ucb`] and [`Acquisition::LogPi`] are the alternatives.
+//! [`optimize_acquisition`] finds the best point of a mixed, conditional
+//! space (see its module notes in the source for the method).
+//!
+//! [`GaussianProcess`]: crate::gp::GaussianProcess
+//!
+//! ```
+//! use hyperspace_surrogate::acquisition::{expected_improvement, log_expected_improvement};
+//! // 40 standard deviations above the incumbent: EI underflows, log EI does not.
+//! assert_eq!(expected_improvement(40.0, 1.0, 0.0), 0.0);
+//! assert!(log_expected_improvement(40.0, 1.0, 0.0) > -810.0);
+//! ```
+
+mod functions;
+mod optimize;
+
+pub use functions::{
+    erfcx, expected_improvement, log_cdf_with_derivative, log_expected_improvement, log_h,
+    log_h_with_derivative, normal_cdf, normal_pdf, probability_of_improvement,
+    upper_confidence_bound, Acquisition,
+};
+pub use optimize::{
+    optimize_acquisition, Dimension, Domain, OptimizerSettings, Optimum, ValidOptimizerSettings,
+};

@@ -1,0 +1,325 @@
+//! The fitted Gaussian process: posterior mean and variance, one point with
+//! gradients or many at once, and conditioning on extra (fantasy) points.
+
+use super::fit::{fit_hyperparameters, FitReport, ValidFitSettings};
+use super::hyper::Hyperparameters;
+use super::kernel::{covariance_with_gradient, cross_covariance, InputKind, Inputs};
+use super::likelihood::factor;
+use super::linalg::{dot, sub, Cholesky};
+use crate::SurrogateError;
+use ndarray::{concatenate, Array1, Array2, ArrayView1, ArrayView2, Axis};
+use rand::{Rng, RngCore};
+
+/// Candidates predicted per block (bounds the memory of a batch prediction).
+const PREDICT_BLOCK: usize = 512;
+
+/// Posterior mean and variance of the latent function at many points, in
+/// the units of the observations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// Posterior means.
+    pub mean: Array1<f64>,
+    /// Posterior variances (of the function, without observation noise).
+    pub variance: Array1<f64>,
+}
+
+/// Posterior at one point, with gradients in its coordinates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointPrediction {
+    /// Posterior mean.
+    pub mean: f64,
+    /// Posterior variance.
+    pub variance: f64,
+    /// `∂mean/∂x` (zero in categorical coordinates).
+    pub mean_gradient: Array1<f64>,
+    /// `∂variance/∂x` (zero in categorical coordinates).
+    pub variance_gradient: Array1<f64>,
+}
+
+/// A Gaussian process regression model: Matérn-5/2 ARD kernel on inputs in
+/// the unit cube (see [`InputKind`]), outputs standardized to mean 0 and
+/// variance 1 internally and reported in their own units.
+#[derive(Debug, Clone)]
+pub struct GaussianProcess {
+    inputs: Inputs,
+    hyper: Hyperparameters,
+    y_mean: f64,
+    y_scale: f64,
+    /// Standardized targets of every point (observed, then fantasies).
+    y: Array1<f64>,
+    chol: Cholesky,
+    alpha: Array1<f64>,
+    observed: usize,
+    report: Option<FitReport>,
+}
+
+fn check_data(
+    x: ArrayView2<'_, f64>,
+    y: ArrayView1<'_, f64>,
+    kinds: &[InputKind],
+) -> Result<(), SurrogateError> {
+    if x.nrows() == 0 {
+        return Err(SurrogateError::NoObservations);
+    }
+    if x.ncols() != kinds.len() {
+        return Err(SurrogateError::DimensionMismatch {
+            columns: x.ncols(),
+            dimensions: kinds.len(),
+        });
+    }
+    if y.len() != x.nrows() {
+        return Err(SurrogateError::TargetCountMismatch {
+            targets: y.len(),
+            observations: x.nrows(),
+        });
+    }
+    for ((row, column), v) in x.indexed_iter() {
+        if !v.is_finite() {
+            return Err(SurrogateError::NonFiniteInput {
+                row,
+                column,
+                value: *v,
+            });
+        }
+    }
+    if let Some((index, v)) = y.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(SurrogateError::NonFiniteTarget { index, value: *v });
+    }
+    Ok(())
+}
+
+/// Mean and standard deviation, the latter floored so constant data works.
+fn standardization(y: ArrayView1<'_, f64>) -> (f64, f64) {
+    let n = y.len() as f64;
+    let mean = y.sum() / n;
+    let var = y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+    let sd = var.sqrt();
+    (
+        mean,
+        if sd > 1e-12 * mean.abs().max(1.0) {
+            sd
+        } else {
+            1.0
+        },
+    )
+}
+
+impl GaussianProcess {
+    /// Fits a GP to observations `x` (n × d, one column per input of
+    /// `kinds`) and `y` (n), choosing hyperparameters by maximum a
+    /// posteriori; `warm_start` (hyperparameters of an earlier fit with the
+    /// same inputs) replaces the cold restarts with one run from there.
+    pub fn fit(
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        kinds: &[InputKind],
+        settings: &ValidFitSettings,
+        warm_start: Option<&Hyperparameters>,
+        rng: &mut dyn RngCore,
+    ) -> Result<Self, SurrogateError> {
+        check_data(x, y, kinds)?;
+        let (y_mean, y_scale) = standardization(y);
+        let ys = y.mapv(|v| (v - y_mean) / y_scale);
+        let n = x.nrows();
+        let max = settings.get().max_fit_points;
+        let (hyper, report) = if n > max {
+            let rows = subset(n, max, rng);
+            let xs = x.select(Axis(0), &rows);
+            let ysub: Vec<f64> = rows.iter().map(|&i| ys[i]).collect();
+            fit_hyperparameters(
+                &Inputs::new(xs.view(), kinds),
+                &ysub,
+                settings,
+                warm_start,
+                rng,
+            )?
+        } else {
+            let inputs = Inputs::new(x, kinds);
+            let ys_slice = ys.to_vec();
+            fit_hyperparameters(&inputs, &ys_slice, settings, warm_start, rng)?
+        };
+        let mut gp = Self::build(Inputs::new(x, kinds), hyper, y_mean, y_scale, ys)?;
+        gp.report = Some(report);
+        Ok(gp)
+    }
+
+    /// A GP with the given hyperparameters, no fitting.
+    pub fn with_hyperparameters(
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        kinds: &[InputKind],
+        hyper: Hyperparameters,
+    ) -> Result<Self, SurrogateError> {
+        check_data(x, y, kinds)?;
+        if hyper.dims() != kinds.len() {
+            return Err(SurrogateError::DimensionMismatch {
+                columns: hyper.dims(),
+                dimensions: kinds.len(),
+            });
+        }
+        let (y_mean, y_scale) = standardization(y);
+        let ys = y.mapv(|v| (v - y_mean) / y_scale);
+        Self::build(Inputs::new(x, kinds), hyper, y_mean, y_scale, ys)
+    }
+
+    fn build(
+        inputs: Inputs,
+        hyper: Hyperparameters,
+        y_mean: f64,
+        y_scale: f64,
+        y: Array1<f64>,
+    ) -> Result<Self, SurrogateError> {
+        let chol = factor(&inputs, &hyper)?;
+        let alpha = chol.solve(y.view());
+        Ok(Self {
+            observed: inputs.len(),
+            inputs,
+            hyper,
+            y_mean,
+            y_scale,
+            y,
+            chol,
+            alpha,
+            report: None,
+        })
+    }
+
+    /// The same model also conditioned on `y_new` observed at `x_new`
+    /// (fantasies for pending evaluations: the hyperparameters and the
+    /// standardization are kept).
+    pub fn condition_on(
+        &self,
+        x_new: ArrayView2<'_, f64>,
+        y_new: ArrayView1<'_, f64>,
+    ) -> Result<Self, SurrogateError> {
+        check_data(x_new, y_new, &self.inputs.kinds)?;
+        let cross = cross_covariance(&self.inputs, &self.hyper, x_new); // n × m
+        let mut b22 = Array2::<f64>::zeros((x_new.nrows(), x_new.nrows()));
+        let inner = Inputs::new(x_new, &self.inputs.kinds);
+        let k22 = cross_covariance(&inner, &self.hyper, x_new);
+        b22.assign(&k22);
+        b22.diag_mut()
+            .mapv_inplace(|v| v + self.hyper.noise_variance);
+        let chol = self.chol.extend(cross.t(), b22.view())?;
+        let x_all = concatenate(Axis(0), &[self.inputs.columns.t(), x_new.view()])
+            .map_err(|_| SurrogateError::NoObservations)?;
+        let y_add = y_new.mapv(|v| (v - self.y_mean) / self.y_scale);
+        let y = concatenate(Axis(0), &[self.y.view(), y_add.view()])
+            .map_err(|_| SurrogateError::NoObservations)?;
+        let alpha = chol.solve(y.view());
+        Ok(Self {
+            inputs: Inputs::new(x_all.view(), &self.inputs.kinds),
+            hyper: self.hyper.clone(),
+            y_mean: self.y_mean,
+            y_scale: self.y_scale,
+            y,
+            chol,
+            alpha,
+            observed: self.observed,
+            report: self.report.clone(),
+        })
+    }
+
+    /// The hyperparameters (for standardized outputs).
+    pub fn hyperparameters(&self) -> &Hyperparameters {
+        &self.hyper
+    }
+
+    /// How the fit went (`None` for a model built with given hyperparameters).
+    pub fn report(&self) -> Option<&FitReport> {
+        self.report.as_ref()
+    }
+
+    /// Points the model is conditioned on, fantasies included.
+    pub fn len(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// Whether the model has no points (never: fitting needs one).
+    pub fn is_empty(&self) -> bool {
+        self.inputs.len() == 0
+    }
+
+    /// Real observations (without fantasies).
+    pub fn observed(&self) -> usize {
+        self.observed
+    }
+
+    /// Number of inputs.
+    pub fn dims(&self) -> usize {
+        self.inputs.dims()
+    }
+
+    /// The input kinds.
+    pub fn kinds(&self) -> &[InputKind] {
+        &self.inputs.kinds
+    }
+
+    /// The prior variance of the function, in the observations' units.
+    pub fn prior_variance(&self) -> f64 {
+        self.hyper.signal_variance * self.y_scale * self.y_scale
+    }
+
+    /// Posterior mean and variance at each row of `x` (m × d).
+    pub fn predict(&self, x: ArrayView2<'_, f64>) -> Prediction {
+        let m = x.nrows();
+        let mut mean = Array1::<f64>::zeros(m);
+        let mut variance = Array1::<f64>::zeros(m);
+        let s = self.hyper.signal_variance;
+        let scale2 = self.y_scale * self.y_scale;
+        let mut start = 0;
+        while start < m {
+            let end = (start + PREDICT_BLOCK).min(m);
+            let mut cross =
+                cross_covariance(&self.inputs, &self.hyper, sub(x.view(), start..end, ..));
+            let mu = cross.t().dot(&self.alpha);
+            self.chol.solve_lower_in_place(cross.view_mut());
+            let mut explained = Array1::<f64>::zeros(end - start);
+            for row in cross.outer_iter() {
+                explained.zip_mut_with(&row, |e, v| *e += v * v);
+            }
+            for c in 0..(end - start) {
+                mean[start + c] = self.y_mean + self.y_scale * mu[c];
+                variance[start + c] = (s - explained[c]).max(0.0) * scale2;
+            }
+            start = end;
+        }
+        Prediction { mean, variance }
+    }
+
+    /// Posterior mean and variance at `x` with their gradients.
+    pub fn predict_with_gradient(&self, x: ArrayView1<'_, f64>) -> PointPrediction {
+        let (k, dk) = covariance_with_gradient(&self.inputs, &self.hyper, x);
+        let ks = k.as_slice().unwrap_or(&[]);
+        let mu = dot(ks, self.alpha.as_slice().unwrap_or(&[]));
+        let v = self.chol.forward(k.view());
+        let explained = dot(v.as_slice().unwrap_or(&[]), v.as_slice().unwrap_or(&[]));
+        let w = self.chol.backward(v.view()); // K⁻¹ k
+        let scale2 = self.y_scale * self.y_scale;
+        let var_std = self.hyper.signal_variance - explained;
+        let mean_gradient = dk.t().dot(&self.alpha) * self.y_scale;
+        let variance_gradient = if var_std > 0.0 {
+            dk.t().dot(&w) * (-2.0 * scale2)
+        } else {
+            Array1::zeros(self.dims())
+        };
+        PointPrediction {
+            mean: self.y_mean + self.y_scale * mu,
+            variance: var_std.max(0.0) * scale2,
+            mean_gradient,
+            variance_gradient,
+        }
+    }
+}
+
+/// `k` distinct indices of `0..n`, sorted (partial Fisher–Yates).
+fn subset(n: usize, k: usize, rng: &mut dyn RngCore) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).collect();
+    for i in 0..k.min(n) {
+        let j = rng.random_range(i..n);
+        idx.swap(i, j);
+    }
+    idx.truncate(k.min(n));
+    idx.sort_unstable();
+    idx
+}
