@@ -5,7 +5,6 @@
 
 use hyperspace_engine::{Param, Space, Trial, TrialId, Value};
 use hyperspace_surrogate::parzen::Dimension;
-use std::collections::HashMap;
 
 /// The estimator's kind of dimension for a parameter.
 pub(crate) fn dimension(param: &Param) -> Dimension {
@@ -41,11 +40,11 @@ pub(crate) fn value(param: &Param, x: f64) -> Value {
 }
 
 /// Every trial's coordinates over one space (NaN where a parameter is
-/// absent), kept per trial id with the change counter they were read at.
+/// absent), by trial number, with the change counter they were read at.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EncodedHistory {
     space: Option<Space>,
-    rows: HashMap<TrialId, (u64, Vec<f64>)>,
+    rows: Vec<Option<(TrialId, u64, Vec<f64>)>>,
 }
 
 impl EncodedHistory {
@@ -57,10 +56,11 @@ impl EncodedHistory {
             self.rows.clear();
         }
         for t in trials {
-            if self
-                .rows
-                .get(&t.id)
-                .is_some_and(|(change, _)| *change == t.change)
+            let n = t.number as usize;
+            if n >= self.rows.len() {
+                self.rows.resize(n + 1, None);
+            }
+            if matches!(&self.rows[n], Some((id, change, _)) if *id == t.id && *change == t.change)
             {
                 continue;
             }
@@ -74,12 +74,15 @@ impl EncodedHistory {
                         .unwrap_or(f64::NAN)
                 })
                 .collect();
-            self.rows.insert(t.id, (t.change, row));
+            self.rows[n] = Some((t.id, t.change, row));
         }
     }
 
     /// The coordinates of a trial seen by the last update.
     pub(crate) fn row(&self, trial: &Trial) -> Option<&[f64]> {
-        self.rows.get(&trial.id).map(|(_, row)| row.as_slice())
+        match self.rows.get(trial.number as usize) {
+            Some(Some((id, _, row))) if *id == trial.id => Some(row.as_slice()),
+            _ => None,
+        }
     }
 }
