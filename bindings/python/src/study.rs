@@ -15,9 +15,32 @@ use hyperspace_engine::{
     TrialState, Value,
 };
 use indexmap::IndexMap;
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use std::cell::Cell;
 use std::sync::{Mutex, MutexGuard};
+
+thread_local! {
+    /// Whether this thread is inside an engine call (which may call back
+    /// into a Python searcher).
+    static IN_ENGINE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the thread as inside an engine call until dropped (also on panic).
+struct Busy;
+
+impl Busy {
+    fn enter() -> Self {
+        IN_ENGINE.with(|b| b.set(true));
+        Busy
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        IN_ENGINE.with(|b| b.set(false));
+    }
+}
 
 /// A study of the engine, for the Python layer.
 #[pyclass(frozen, module = "hyperspace._core")]
@@ -86,8 +109,17 @@ impl CoreStudy {
         py: Python<'_>,
         f: impl FnOnce(&mut Study) -> Result<T, Error> + Send,
     ) -> PyResult<T> {
+        if IN_ENGINE.with(Cell::get) {
+            // A Python searcher calling a study from inside a suggestion
+            // would wait for the lock its own thread holds.
+            return Err(PyRuntimeError::new_err(
+                "a searcher cannot call a study while the engine is asking it for a suggestion; \
+                 use the trials and space it is given",
+            ));
+        }
         clear_searcher_exception();
         py.detach(|| {
+            let _busy = Busy::enter();
             let mut study = self.lock()?;
             f(&mut study)
         })

@@ -157,3 +157,21 @@ def test_factory_errors_are_settings_errors():
         hs.register_searcher("x", 3)
     with pytest.raises(ValueError, match="non-empty name"):
         hs.register_searcher(" ", Centre)
+
+
+def test_a_searcher_calling_its_study_gets_an_error_not_a_deadlock():
+    holder = {}
+
+    class Nosy:
+        def suggest(self, space, trials):
+            holder["study"].trials  # noqa: B018 - re-entering the study
+            return {"x": 0.5}
+
+    hs.register_searcher("nosy", Nosy)
+    s = hs.create_study(searcher="nosy", space={"x": hs.Float(0, 1)})
+    holder["study"] = s
+    with pytest.raises(hs.SearcherError) as e:
+        s.ask()
+    assert isinstance(e.value.__cause__, RuntimeError)
+    assert "cannot call a study" in str(e.value.__cause__)
+    assert len(s) == 0

@@ -60,7 +60,7 @@ class _Progress:
         self.start = time.monotonic()
         self.lock = threading.Lock()
         try:
-            from tqdm.auto import tqdm
+            from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
 
             self.bar: Any = tqdm(total=total, unit="trial")
         except ImportError:

@@ -51,7 +51,7 @@ class Distribution:
         raise NotImplementedError
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.to_json() == other.to_json()  # type: ignore[attr-defined]
+        return isinstance(other, Distribution) and type(self) is type(other) and self.to_json() == other.to_json()
 
     def __hash__(self) -> int:
         return hash(json.dumps(self.to_json(), sort_keys=True, default=str))
@@ -159,7 +159,7 @@ class Categorical(Distribution):
         choices: Sequence[ChoiceValue],
         *,
         default: ChoiceValue = None,
-        branches: Optional[Mapping[ChoiceValue, "SpaceLike"]] = None,
+        branches: Optional[Mapping[ChoiceValue, Optional["SpaceLike"]]] = None,
     ) -> None:
         if isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence):
             raise TypeError(f"choices must be a list of values, got {choices!r}")
@@ -300,7 +300,7 @@ class Space(Mapping[str, Distribution]):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Space):
             return NotImplemented
-        return self.to_json() == other.to_json()
+        return bool(self.to_json() == other.to_json())
 
     def __hash__(self) -> int:
         return hash(json.dumps(self.to_json(), sort_keys=True, default=str))
@@ -335,7 +335,7 @@ class _Compact(Distribution):
     def __init__(self, text: str) -> None:
         self.text = text
 
-    def to_json(self) -> Any:  # type: ignore[override]
+    def to_json(self) -> Any:
         return self.text
 
     def sample(self, rng: random.Random) -> Any:

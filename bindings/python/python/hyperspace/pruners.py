@@ -109,7 +109,7 @@ def as_pruner(pruner: PrunerLike) -> BasePruner:
     default: median)."""
     if pruner is None or pruner == "median":
         return MedianPruner()
-    if pruner == "none" or pruner is False:
+    if pruner == "none":
         return NopPruner()
     if isinstance(pruner, BasePruner):
         return pruner

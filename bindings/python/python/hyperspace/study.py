@@ -31,7 +31,7 @@ from .searcher import _settings_json
 from .trial import FrozenTrial, Trial, TrialState, _json_value, check_value
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas
+    import pandas  # type: ignore[import-untyped,unused-ignore]
 
 __all__ = ["Study", "create_study", "load_study", "NoCompleteTrialError", "StorageLike"]
 
@@ -224,7 +224,8 @@ class Study:
         return self._storage
 
     def _config(self) -> Dict[str, Any]:
-        return json.loads(self._c().config_json())
+        config: Dict[str, Any] = json.loads(self._c().config_json())
+        return config
 
     @property
     def direction(self) -> str:

@@ -1,0 +1,291 @@
+"""One runner per library and method: a quality run (values of `budget`
+trials on a problem, from one seed) and a latency measurement (seconds per
+ask + tell once `n` trials are in the history). Libraries that are not
+installed are reported as unavailable, never installed from here."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import time
+from typing import Callable, Dict, List, Optional
+
+from problems import Problem
+
+Values = List[float]
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+class Runner:
+    """A searcher of one library."""
+
+    library = ""
+    method = ""
+    needs: tuple = ()
+    max_latency_history = 10_000
+
+    @property
+    def label(self) -> str:
+        return f"{self.library} {self.method}"
+
+    def unavailable(self) -> Optional[str]:
+        missing = [m for m in self.needs if not _has(m)]
+        return f"not installed: {', '.join(missing)}" if missing else None
+
+    def run(self, problem: Problem, seed: int, budget: int) -> Values:
+        raise NotImplementedError
+
+    def latency(self, problem: Problem, history: int, repeats: int, seed: int) -> float:
+        raise NotImplementedError
+
+
+def _random_history(problem: Problem, n: int, seed: int) -> List[Dict[str, float]]:
+    rng = random.Random(seed)
+    return [{name: rng.uniform(lo, hi) for name, (lo, hi) in zip(problem.names, problem.bounds)} for _ in range(n)]
+
+
+def _point(problem: Problem, params: Dict[str, float]) -> List[float]:
+    return [params[n] for n in problem.names]
+
+
+# ---- hyperspace --------------------------------------------------------------
+
+
+class Hyperspace(Runner):
+    library = "hyperspace"
+    needs = ("hyperspace",)
+
+    def __init__(self, method: str, storage: str = ":memory:", settings: Optional[dict] = None) -> None:
+        self.method = method if storage == ":memory:" else f"{method} (sqlite)"
+        self.searcher = method
+        self.storage = storage
+        self.settings = settings
+
+    def unavailable(self) -> Optional[str]:
+        missing = super().unavailable()
+        if missing:
+            return missing
+        import hyperspace as hs
+
+        if self.searcher not in hs.searchers():
+            return f"searcher '{self.searcher}' not in this build"
+        return None
+
+    def _space(self, problem: Problem):
+        import hyperspace as hs
+
+        return {n: hs.Float(lo, hi) for n, (lo, hi) in zip(problem.names, problem.bounds)}
+
+    def _storage(self, tag: str) -> str:
+        if self.storage == ":memory:":
+            return self.storage
+        import os
+        import tempfile
+
+        path = os.path.join(tempfile.mkdtemp(prefix="hs-compare-"), f"{tag}.db")
+        return path
+
+    def run(self, problem: Problem, seed: int, budget: int) -> Values:
+        import hyperspace as hs
+
+        study = hs.Study.create(
+            self._storage("run"), f"{problem.name}-{seed}", space=self._space(problem),
+            searcher=self.searcher, searcher_settings=self.settings, seed=seed,
+        )
+        values = []
+        for _ in range(budget):
+            trial = study.ask()
+            value = problem(_point(problem, trial.params))
+            study.tell(trial, value)
+            values.append(value)
+        return values
+
+    def latency(self, problem: Problem, history: int, repeats: int, seed: int) -> float:
+        import hyperspace as hs
+
+        # Define-by-run, as with Optuna: the study learns the space from the
+        # suggestions; the history is queued configurations, told at once.
+        study = hs.Study.create(self._storage("lat"), "latency", searcher=self.searcher,
+                                searcher_settings=self.settings, seed=seed)
+        for params in _random_history(problem, history, seed):
+            study.enqueue(params)
+            trial = study.ask()
+            study.tell(trial, problem(_point(problem, params)))
+
+        def cycle() -> None:
+            trial = study.ask()
+            x = [trial.suggest_float(n, lo, hi) for n, (lo, hi) in zip(problem.names, problem.bounds)]
+            study.tell(trial, problem(x))
+
+        cycle()  # the first suggestion teaches the study its space
+        start = time.perf_counter()
+        for _ in range(repeats):
+            cycle()
+        return (time.perf_counter() - start) / repeats
+
+
+# ---- Optuna ----------------------------------------------------------------------
+
+
+class Optuna(Runner):
+    library = "optuna"
+    needs = ("optuna",)
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+        if method == "gp":
+            self.needs = ("optuna", "torch", "scipy")
+            self.max_latency_history = 1_000
+
+    def _sampler(self, seed: int):
+        import optuna
+
+        return {
+            "tpe": lambda: optuna.samplers.TPESampler(seed=seed),
+            "gp": lambda: optuna.samplers.GPSampler(seed=seed),
+            "random": lambda: optuna.samplers.RandomSampler(seed=seed),
+        }[self.method]()
+
+    def _study(self, seed: int):
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        return optuna.create_study(sampler=self._sampler(seed))
+
+    def run(self, problem: Problem, seed: int, budget: int) -> Values:
+        study = self._study(seed)
+        values: Values = []
+
+        def objective(trial) -> float:
+            x = [trial.suggest_float(n, lo, hi) for n, (lo, hi) in zip(problem.names, problem.bounds)]
+            v = problem(x)
+            values.append(v)
+            return v
+
+        study.optimize(objective, n_trials=budget)
+        return values
+
+    def latency(self, problem: Problem, history: int, repeats: int, seed: int) -> float:
+        import optuna
+
+        study = self._study(seed)
+        dists = {n: optuna.distributions.FloatDistribution(lo, hi) for n, (lo, hi) in zip(problem.names, problem.bounds)}
+        study.add_trials(
+            [
+                optuna.trial.create_trial(params=p, distributions=dists, value=problem(_point(problem, p)))
+                for p in _random_history(problem, history, seed)
+            ]
+        )
+
+        def cycle() -> None:
+            trial = study.ask()
+            x = [trial.suggest_float(n, lo, hi) for n, (lo, hi) in zip(problem.names, problem.bounds)]
+            study.tell(trial, problem(x))
+
+        start = time.perf_counter()
+        for _ in range(repeats):
+            cycle()
+        return (time.perf_counter() - start) / repeats
+
+
+# ---- Hyperopt --------------------------------------------------------------------
+
+
+class Hyperopt(Runner):
+    library = "hyperopt"
+    method = "tpe"
+    needs = ("hyperopt",)
+
+    def _space(self, problem: Problem):
+        from hyperopt import hp
+
+        return {n: hp.uniform(n, lo, hi) for n, (lo, hi) in zip(problem.names, problem.bounds)}
+
+    def run(self, problem: Problem, seed: int, budget: int) -> Values:
+        import numpy as np
+        from hyperopt import Trials, fmin, tpe
+
+        values: Values = []
+
+        def objective(params: Dict[str, float]) -> float:
+            v = problem(_point(problem, params))
+            values.append(v)
+            return v
+
+        fmin(objective, self._space(problem), algo=tpe.suggest, max_evals=budget, trials=Trials(),
+             rstate=np.random.default_rng(seed), show_progressbar=False)
+        return values
+
+    def latency(self, problem: Problem, history: int, repeats: int, seed: int) -> float:
+        import numpy as np
+        from hyperopt import Trials, fmin, rand, tpe
+
+        trials = Trials()
+        objective: Callable[[Dict[str, float]], float] = lambda p: problem(_point(problem, p))  # noqa: E731
+        # The history: random points through hyperopt's own loop (it has no
+        # bulk insert); then the timed TPE suggestions continue that loop.
+        fmin(objective, self._space(problem), algo=rand.suggest, max_evals=history, trials=trials,
+             rstate=np.random.default_rng(seed), show_progressbar=False)
+        start = time.perf_counter()
+        fmin(objective, self._space(problem), algo=tpe.suggest, max_evals=history + repeats, trials=trials,
+             rstate=np.random.default_rng(seed + 1), show_progressbar=False)
+        return (time.perf_counter() - start) / repeats
+
+
+# ---- scikit-optimize -------------------------------------------------------------
+
+
+class Skopt(Runner):
+    library = "skopt"
+    method = "gp"
+    needs = ("skopt",)
+    max_latency_history = 1_000
+
+    def _optimizer(self, problem: Problem, seed: int):
+        from skopt import Optimizer
+
+        # gp_minimize's settings: GP with gp_hedge, 10 initial random points.
+        return Optimizer(list(problem.bounds), base_estimator="GP", acq_func="gp_hedge",
+                         n_initial_points=10, random_state=seed)
+
+    def run(self, problem: Problem, seed: int, budget: int) -> Values:
+        opt = self._optimizer(problem, seed)
+        values: Values = []
+        for _ in range(budget):
+            x = opt.ask()
+            v = problem(x)
+            opt.tell(x, v)
+            values.append(v)
+        return values
+
+    def latency(self, problem: Problem, history: int, repeats: int, seed: int) -> float:
+        opt = self._optimizer(problem, seed)
+        points = [_point(problem, p) for p in _random_history(problem, history, seed)]
+        opt.tell(points, [problem(x) for x in points])
+        start = time.perf_counter()
+        for _ in range(repeats):
+            x = opt.ask()
+            opt.tell(x, problem(x))
+        return (time.perf_counter() - start) / repeats
+
+
+def all_runners() -> List[Runner]:
+    return [
+        Hyperspace("tpe"),
+        Hyperspace("gp"),
+        Hyperspace("random"),
+        Optuna("tpe"),
+        Optuna("gp"),
+        Optuna("random"),
+        Hyperopt(),
+        Skopt(),
+    ]
+
+
+def latency_runners() -> List[Runner]:
+    runners = all_runners()
+    runners.insert(1, Hyperspace("tpe", storage="sqlite"))
+    return runners
