@@ -11,14 +11,16 @@ use crate::errors::{bad_json, clear_searcher_exception, IntoPy};
 use crate::pruner::MedianRule;
 use crate::searcher::registry;
 use hyperspace_engine::{
-    open_storage, Direction, Error, NewTrial, Outcome, Params, Space, Study, StudyConfig, TrialId,
-    TrialState, Value,
+    open_storage, Direction, Error, NewTrial, Outcome, Params, Space, SqliteStorage, Storage,
+    Study, StudyConfig, TrialId, TrialState, Value,
 };
 use indexmap::IndexMap;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use std::cell::Cell;
-use std::sync::{Mutex, MutexGuard};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 thread_local! {
     /// Whether this thread is inside an engine call (which may call back
@@ -83,6 +85,25 @@ fn parse_space(text: &str) -> Result<Space, Error> {
     Space::parse(text)
 }
 
+/// Opens a storage URL; a SQLite file with its own busy timeout when one is
+/// given (how long a write waits for another process's before failing with
+/// `DatabaseLocked`).
+fn open(url: &str, busy_timeout: Option<Duration>) -> Result<Arc<dyn Storage>, Error> {
+    let trimmed = url.trim();
+    let sqlite_path = match trimmed.strip_prefix("sqlite://") {
+        Some(path) => Some(path),
+        None if trimmed.contains("://") || trimmed == ":memory:" || trimmed.is_empty() => None,
+        None => Some(trimmed),
+    };
+    match (busy_timeout, sqlite_path) {
+        (Some(timeout), Some(path)) => Ok(Arc::new(SqliteStorage::open_with_timeout(
+            Path::new(path),
+            timeout,
+        )?)),
+        _ => open_storage(url),
+    }
+}
+
 impl CoreStudy {
     fn new(study: Study) -> Self {
         Self {
@@ -133,7 +154,7 @@ impl CoreStudy {
     /// if it exists) or `load` (fail if missing; the other settings are
     /// ignored).
     #[staticmethod]
-    #[pyo3(signature = (mode, storage, name, direction="minimize", searcher="tpe", settings_json="null", space=None, seed=None))]
+    #[pyo3(signature = (mode, storage, name, direction="minimize", searcher="tpe", settings_json="null", space=None, seed=None, busy_timeout=None))]
     #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
@@ -145,14 +166,23 @@ impl CoreStudy {
         settings_json: &str,
         space: Option<&str>,
         seed: Option<u64>,
+        busy_timeout: Option<f64>,
     ) -> PyResult<CoreStudy> {
+        let busy_timeout = match busy_timeout {
+            Some(s) if !(s.is_finite() && s >= 0.0) => {
+                return Err(PyValueError::new_err(format!(
+                    "busy_timeout must be a non-negative number of seconds, got {s}"
+                )))
+            }
+            other => other.map(Duration::from_secs_f64),
+        };
         let settings: serde_json::Value =
             serde_json::from_str(settings_json).map_err(|e| bad_json("searcher settings", e))?;
         let registry = registry();
         clear_searcher_exception();
         let study = py
             .detach(|| {
-                let storage = open_storage(storage)?;
+                let storage = open(storage, busy_timeout)?;
                 if mode == "load" {
                     return Study::load(storage, name, &registry);
                 }

@@ -227,6 +227,37 @@ def test_storage_errors(tmp_path):
         hs.Study.open(str(tmp_path / "missing-dir" / "x.db"), "s")
 
 
+HOLDER = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+db.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_database_locked(db):
+    import subprocess
+    import sys
+    import time
+
+    s = hs.Study.open(db, "locked", busy_timeout=0.2)
+    t = s.ask()
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, db], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        start = time.monotonic()
+        with pytest.raises(hs.DatabaseLockedError, match="locked by another process") as e:
+            t.report(0, 1.0)
+        assert 0.15 < time.monotonic() - start < 5
+        assert e.value.path == db
+    finally:
+        holder.communicate("\n", timeout=20)
+    t.report(0, 1.0)  # free again
+    with pytest.raises(ValueError, match="busy_timeout"):
+        hs.Study.open(db, "locked", busy_timeout=-1)
+
+
 def test_bad_arguments_are_type_errors(mem):
     t = mem.ask()
     with pytest.raises(TypeError, match="choices must be a list"):

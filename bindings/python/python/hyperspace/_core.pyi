@@ -18,6 +18,7 @@ class CoreStudy:
         settings_json: str = "null",
         space: Optional[str] = None,
         seed: Optional[int] = None,
+        busy_timeout: Optional[float] = None,
     ) -> CoreStudy:
         """``mode``: ``open`` | ``create`` | ``load``."""
     @property

@@ -87,10 +87,12 @@ class Study:
         storage: str,
         pruner: PrunerLike = None,
         define_and_run: bool = False,
+        busy_timeout: Optional[float] = None,
     ) -> None:
         """Use :meth:`open`, :meth:`create` or :meth:`load`."""
         self._core = core
         self._storage = storage
+        self._busy_timeout = busy_timeout
         self._pid = os.getpid()
         self._pruner: BasePruner = as_pruner(pruner)
         self._define_and_run = define_and_run
@@ -111,6 +113,7 @@ class Study:
         space: Optional[SpaceLike],
         pruner: PrunerLike,
         seed: Optional[int],
+        busy_timeout: Optional[float] = None,
     ) -> "Study":
         if not isinstance(name, str):
             raise TypeError(f"the study name must be a string, got {name!r}")
@@ -128,8 +131,9 @@ class Study:
             _settings_json(searcher_settings),
             None if space is None else _space_text(space),
             seed,
+            _timeout(busy_timeout),
         )
-        return cls(core, url, pruner, define_and_run=space is not None)
+        return cls(core, url, pruner, define_and_run=space is not None, busy_timeout=busy_timeout)
 
     @classmethod
     def open(
@@ -143,6 +147,7 @@ class Study:
         space: Optional[SpaceLike] = None,
         pruner: PrunerLike = None,
         seed: Optional[int] = None,
+        busy_timeout: Optional[float] = None,
     ) -> "Study":
         """Opens study ``name`` in ``storage``, creating it if missing.
 
@@ -162,8 +167,13 @@ class Study:
             pruner: ``MedianPruner()`` (the default), ``NopPruner()``, your
                 own :class:`BasePruner`, or ``"median"`` / ``"none"``.
             seed: the seed of a new study (an existing one keeps its own).
+            busy_timeout: seconds a SQLite write waits for another
+                process's before raising :class:`DatabaseLockedError`
+                (default 30).
         """
-        return cls._open("open", storage, name, direction, searcher, searcher_settings, space, pruner, seed)
+        return cls._open(
+            "open", storage, name, direction, searcher, searcher_settings, space, pruner, seed, busy_timeout
+        )
 
     @classmethod
     def create(
@@ -177,10 +187,13 @@ class Study:
         space: Optional[SpaceLike] = None,
         pruner: PrunerLike = None,
         seed: Optional[int] = None,
+        busy_timeout: Optional[float] = None,
     ) -> "Study":
         """Creates a new study; raises :class:`StudyExistsError` if the name
         is taken. Arguments as for :meth:`open`."""
-        return cls._open("create", storage, name, direction, searcher, searcher_settings, space, pruner, seed)
+        return cls._open(
+            "create", storage, name, direction, searcher, searcher_settings, space, pruner, seed, busy_timeout
+        )
 
     @classmethod
     def load(
@@ -190,6 +203,7 @@ class Study:
         *,
         pruner: PrunerLike = None,
         define_and_run: bool = False,
+        busy_timeout: Optional[float] = None,
     ) -> "Study":
         """Opens an existing study with its stored direction, searcher and
         seed; raises :class:`StudyNotFoundError` if there is none.
@@ -198,8 +212,8 @@ class Study:
         if not isinstance(name, str):
             raise TypeError(f"the study name must be a string, got {name!r}")
         url = _storage_url(storage)
-        core = _core.CoreStudy.open("load", url, name)
-        return cls(core, url, pruner, define_and_run=define_and_run)
+        core = _core.CoreStudy.open("load", url, name, busy_timeout=_timeout(busy_timeout))
+        return cls(core, url, pruner, define_and_run=define_and_run, busy_timeout=busy_timeout)
 
     def _c(self) -> "_core.CoreStudy":
         """The engine study, reopened first in a forked child."""
@@ -207,7 +221,9 @@ class Study:
             if self._storage not in (":memory:", "memory://"):
                 # The old one holds the parent's connection; the core leaks it
                 # rather than closing it here.
-                self._core = _core.CoreStudy.open("load", self._storage, self._name)
+                self._core = _core.CoreStudy.open(
+                    "load", self._storage, self._name, busy_timeout=_timeout(self._busy_timeout)
+                )
             self._pid = os.getpid()
         return self._core
 
@@ -512,11 +528,21 @@ class Study:
                 f"study '{self._name}' lives in memory and cannot cross processes; "
                 "open it in a file (Study.open('runs.db', ...)) to share it"
             )
-        return (_reopen, (self._storage, self._name, self._pruner, self._define_and_run))
+        return (_reopen, (self._storage, self._name, self._pruner, self._define_and_run, self._busy_timeout))
 
 
-def _reopen(storage: str, name: str, pruner: BasePruner, define_and_run: bool) -> Study:
-    return Study.load(storage, name, pruner=pruner, define_and_run=define_and_run)
+def _reopen(
+    storage: str, name: str, pruner: BasePruner, define_and_run: bool, busy_timeout: Optional[float]
+) -> Study:
+    return Study.load(storage, name, pruner=pruner, define_and_run=define_and_run, busy_timeout=busy_timeout)
+
+
+def _timeout(seconds: Optional[float]) -> Optional[float]:
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+        raise ValueError(f"busy_timeout must be a non-negative number of seconds, got {seconds!r}")
+    return float(seconds)
 
 
 def _trial_id(trial: TrialLike) -> int:
@@ -538,6 +564,7 @@ def create_study(
     pruner: PrunerLike = None,
     seed: Optional[int] = None,
     load_if_exists: bool = False,
+    busy_timeout: Optional[float] = None,
 ) -> Study:
     """Optuna-style: a new study (in memory unless ``storage`` is given;
     named at random unless ``study_name`` is). With ``load_if_exists`` an
@@ -545,7 +572,7 @@ def create_study(
     name = study_name if study_name is not None else f"study-{uuid.uuid4().hex[:12]}"
     where = storage if storage is not None else ":memory:"
     mode = "open" if load_if_exists else "create"
-    return Study._open(mode, where, name, direction, searcher, searcher_settings, space, pruner, seed)
+    return Study._open(mode, where, name, direction, searcher, searcher_settings, space, pruner, seed, busy_timeout)
 
 
 def load_study(study_name: str, storage: StorageLike, *, pruner: PrunerLike = None) -> Study:
