@@ -62,6 +62,19 @@ pub enum BenchError {
         #[source]
         source: Box<hyperspace_engine::Error>,
     },
+    /// A run that did not produce a curve (its searcher failed or cannot
+    /// search the space).
+    #[error("searcher '{searcher}' on problem '{problem}' (seed {seed}) stopped: {reason}")]
+    Stopped {
+        /// The searcher's label.
+        searcher: String,
+        /// The problem.
+        problem: String,
+        /// The seed index.
+        seed: usize,
+        /// What stopped it.
+        reason: String,
+    },
     /// The engine refused something outside of a run.
     #[error(transparent)]
     Engine(Box<hyperspace_engine::Error>),

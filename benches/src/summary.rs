@@ -2,7 +2,7 @@
 //! simple regret at 25%, 50% and 100% of the budget, the mean rank among
 //! searchers, and the paired comparison with the baseline (random search).
 
-use crate::runner::{ProblemInfo, RunRecord};
+use crate::runner::{ProblemInfo, RunRecord, RunStop};
 use crate::stats::{ranks, Paired, Spread, SIGNIFICANCE};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -19,8 +19,10 @@ pub struct Cell {
     pub searcher: String,
     /// Runs that entered the statistics.
     pub runs: usize,
-    /// Runs that failed or could not search the space.
+    /// Runs that failed (a bug to look at).
     pub failed: usize,
+    /// Runs whose searcher cannot search this space.
+    pub unsupported: usize,
     /// Regret spread at each of [`FRACTIONS`] of the budget; `None` with no
     /// runs.
     pub regret: Option<[Spread; 3]>,
@@ -122,7 +124,14 @@ impl Summary {
                     problem: p.name.clone(),
                     searcher: s.clone(),
                     runs: counted.len(),
-                    failed: all.len() - counted.len(),
+                    failed: all
+                        .iter()
+                        .filter(|r| matches!(r.stop, Some(RunStop::Failed(_))))
+                        .count(),
+                    unsupported: all
+                        .iter()
+                        .filter(|r| matches!(r.stop, Some(RunStop::Unsupported(_))))
+                        .count(),
                     regret,
                     mean_rank: mean_ranks[i],
                     vs_baseline,

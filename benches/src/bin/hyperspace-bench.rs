@@ -5,6 +5,7 @@
 //! hyperspace-bench run --searchers random,grid --seeds 10 --budget 100 --out results.json --plots plots
 //! hyperspace-bench run --quick
 //! hyperspace-bench compare baseline.json change.json
+//! hyperspace-bench report results.json --plots plots
 //! hyperspace-bench list
 //! ```
 
@@ -37,6 +38,14 @@ enum Command {
         /// Result files written by `run --out`; the first is the baseline.
         #[arg(required = true, num_args = 2..)]
         files: Vec<PathBuf>,
+    },
+    /// Prints the table of a result file again (and redraws its plots).
+    Report {
+        /// A result file written by `run --out`.
+        file: PathBuf,
+        /// Writes one convergence plot per problem (SVG) into this directory.
+        #[arg(long)]
+        plots: Option<PathBuf>,
     },
     /// Lists the problems and groups.
     List,
@@ -218,6 +227,14 @@ fn main() -> Result<()> {
             }
         }
         Command::Compare { files } => compare(files)?,
+        Command::Report { file, plots } => {
+            let results = SuiteResults::load(file)?;
+            println!("{}", report::markdown(&results));
+            if let Some(dir) = plots {
+                let files = report::plot_all(&results, dir)?;
+                eprintln!("{} plots written to {}", files.len(), dir.display());
+            }
+        }
         Command::List => list(),
     }
     Ok(())

@@ -33,16 +33,17 @@ fn spread(s: &Spread) -> String {
 fn versus(p: &Paired) -> String {
     let wilcoxon = p
         .wilcoxon_p
-        .map(|q| format!(", p={}", format_p(q)))
+        .map(|q| format!(", {}", format_p(q)))
         .unwrap_or_default();
     format!("{}/{}/{}{wilcoxon}", p.wins, p.ties, p.losses)
 }
 
+/// `p=0.012`, or `p<0.001`.
 fn format_p(p: f64) -> String {
     if p < 0.001 {
-        "<0.001".into()
+        "p<0.001".into()
     } else {
-        format!("{p:.3}")
+        format!("p={p:.3}")
     }
 }
 
@@ -92,10 +93,17 @@ pub fn markdown(results: &SuiteResults) -> String {
             };
             let rank = c.mean_rank.map(|r| format!("{r:.2}")).unwrap_or("—".into());
             let vs = c.vs_baseline.as_ref().map(versus).unwrap_or("—".into());
-            let failed = if c.failed > 0 {
-                format!(" ({} failed)", c.failed)
-            } else {
+            let mut notes = Vec::new();
+            if c.unsupported > 0 {
+                notes.push(format!("{} unsupported", c.unsupported));
+            }
+            if c.failed > 0 {
+                notes.push(format!("{} FAILED", c.failed));
+            }
+            let failed = if notes.is_empty() {
                 String::new()
+            } else {
+                format!(" ({})", notes.join(", "))
             };
             let _ = writeln!(
                 out,
@@ -127,7 +135,7 @@ pub fn markdown(results: &SuiteResults) -> String {
             .as_ref()
             .map(|p| {
                 format!(
-                    "{}/{}/{} (p={})",
+                    "{}/{}/{} ({})",
                     p.wins,
                     p.ties,
                     p.losses,
@@ -150,31 +158,37 @@ pub fn markdown(results: &SuiteResults) -> String {
             o.searcher
         );
     }
-    let stopped: Vec<String> = results
-        .runs
-        .iter()
-        .filter_map(|r| {
-            let (kind, msg) = match r.stop.as_ref()? {
-                RunStop::Exhausted(m) => ("exhausted", m),
-                RunStop::Unsupported(m) => ("unsupported", m),
-                RunStop::Failed(m) => ("FAILED", m),
-            };
-            Some(format!(
-                "- {} on {} seed {} after {} trials: {kind}: {msg}",
-                r.searcher, r.problem, r.seed_index, r.trials
-            ))
-        })
-        .collect();
-    if !stopped.is_empty() {
-        let _ = writeln!(out, "\n### Runs that stopped early\n");
-        for line in stopped.iter().take(20) {
-            let _ = writeln!(out, "{line}");
+    // Runs that stopped early, grouped by searcher, problem and reason.
+    let mut groups: Vec<(&str, &str, &str, &str, Vec<usize>)> = Vec::new();
+    for r in &results.runs {
+        let Some(stop) = &r.stop else { continue };
+        let (kind, msg) = match stop {
+            RunStop::Exhausted(m) => ("exhausted", m.as_str()),
+            RunStop::Unsupported(m) => ("unsupported", m.as_str()),
+            RunStop::Failed(m) => ("FAILED", m.as_str()),
+        };
+        let key = (r.searcher.as_str(), r.problem.as_str(), kind, msg);
+        match groups.iter_mut().find(|g| (g.0, g.1, g.2, g.3) == key) {
+            Some(g) => g.4.push(r.trials),
+            None => groups.push((key.0, key.1, key.2, key.3, vec![r.trials])),
         }
-        if stopped.len() > 20 {
+    }
+    if !groups.is_empty() {
+        let _ = writeln!(out, "\n### Runs that stopped early\n");
+        for (searcher, problem, kind, msg, trials) in &groups {
+            let (lo, hi) = trials
+                .iter()
+                .fold((usize::MAX, 0), |(lo, hi), t| (lo.min(*t), hi.max(*t)));
+            let after = if lo == hi {
+                format!("{lo}")
+            } else {
+                format!("{lo}–{hi}")
+            };
             let _ = writeln!(
                 out,
-                "- … and {} more (see the results file)",
-                stopped.len() - 20
+                "- {searcher} on {problem}: {} of {} seeds {kind} after {after} trials: {msg}",
+                trials.len(),
+                results.seeds
             );
         }
     }

@@ -7,6 +7,20 @@ use crate::{BenchError, Result};
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 
+/// Tableau's ten colours: distinct, and readable on white.
+const TABLEAU: [(u8, u8, u8); 10] = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
+
 /// `(q25, median, q75)` of the regret after each trial.
 type Band = Vec<(f64, f64, f64)>;
 
@@ -81,7 +95,8 @@ pub fn plot_problem(results: &SuiteResults, problem: &str, path: &Path) -> Resul
         .draw()
         .map_err(|e| fail(&e))?;
     for (i, (label, band)) in series.iter().enumerate() {
-        let colour = Palette99::pick(i).to_rgba();
+        let (r, g, b) = TABLEAU[i % TABLEAU.len()];
+        let colour = RGBColor(r, g, b).to_rgba();
         let upper = band
             .iter()
             .enumerate()

@@ -149,6 +149,38 @@ fn panicked(
     }
 }
 
+/// The median over seeds `0..seeds` of the final regret of `searcher`
+/// (`name` or `name:{json settings}`) on the catalog problem `problem`,
+/// `budget` trials each: the one number a searcher's quality test needs.
+///
+/// Runs one seed after another on the calling thread. A run that fails or
+/// cannot search the space is an error.
+pub fn median_final_regret(
+    problem: &str,
+    searcher: &str,
+    registry: &Registry,
+    seeds: usize,
+    budget: usize,
+) -> Result<f64> {
+    let p = crate::problems::problem(problem)?;
+    let choice = SearcherChoice::parse(searcher)?;
+    let mut finals = Vec::with_capacity(seeds);
+    for seed in 0..seeds {
+        let run = run_one(p.as_ref(), &choice, registry, seed, budget)?;
+        let last = run.curve.last().copied().filter(|_| run.counts());
+        let Some(last) = last else {
+            return Err(BenchError::Stopped {
+                searcher: choice.label.clone(),
+                problem: problem.to_string(),
+                seed,
+                reason: format!("{:?}", run.stop),
+            });
+        };
+        finals.push(last);
+    }
+    Ok(crate::stats::median(&finals))
+}
+
 fn stop_of(e: Error) -> RunStop {
     match e {
         Error::Search(SearchError::Exhausted { .. }) => RunStop::Exhausted(e.to_string()),

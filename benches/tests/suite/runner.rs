@@ -119,7 +119,7 @@ fn an_exhausted_grid_is_carried_flat_to_the_budget() {
 fn builtin_searchers_run_on_every_cheap_problem() {
     let registry = hyperspace_searchers::builtin_registry();
     let suite = settings(
-        &[r#"random,random:{"sampler":"sobol"},grid:{"shuffle":true}"#],
+        &[r#"random,random:{"sampler":"sobol"},grid:{"shuffle":true,"max_points":20000}"#],
         &["continuous", "mixed", "conditional", "noisy"],
         2,
         12,
@@ -222,5 +222,26 @@ fn plots_are_written_per_problem() {
     assert!(
         md.contains("| branin | uniform |") && md.contains("### Overall"),
         "{md}"
+    );
+}
+
+#[test]
+fn median_final_regret_is_one_call() {
+    let registry = hyperspace_searchers::builtin_registry();
+    let random =
+        hyperspace_benches::median_final_regret("branin", "random", &registry, 5, 50).unwrap();
+    let again =
+        hyperspace_benches::median_final_regret("branin", "random", &registry, 5, 50).unwrap();
+    assert_eq!(random, again);
+    assert!(random > 0.0 && random < 10.0, "{random}");
+    // A full grid of 5 x 5 points ends where it ends, whatever the seed.
+    let grid = hyperspace_benches::median_final_regret("branin", "grid", &registry, 3, 50).unwrap();
+    assert!(grid > 0.0);
+    let err = hyperspace_benches::median_final_regret("styblinski-tang", "grid", &registry, 1, 10)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("styblinski-tang") && err.contains("Unsupported"),
+        "{err}"
     );
 }
