@@ -245,3 +245,15 @@ fn median_final_regret_is_one_call() {
         "{err}"
     );
 }
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Box<dyn hyperspace_benches::Problem>>();
+    check::<hyperspace_benches::SuiteResults>();
+    check::<hyperspace_benches::Suite>();
+    check::<hyperspace_benches::SuiteSettings>();
+    check::<hyperspace_benches::SearcherChoice>();
+    check::<hyperspace_benches::Summary>();
+    check::<hyperspace_benches::BenchError>();
+}
