@@ -67,7 +67,27 @@ fn log_parameters_are_log_spaced() {
 
 #[test]
 fn a_grid_too_large_is_refused() {
-    let mut s = grid_study("a=int(0,999) b=int(0,999) c=int(0,999)", json!({}));
+    // 10^12 points: refused from the count, without building any.
+    let mut s = grid_study("a=int(0,9999) b=int(0,9999) c=int(0,9999)", json!({}));
     let err = s.ask().unwrap_err().to_string();
-    assert!(err.contains("more than 1000000 points"), "{err}");
+    assert!(
+        err.contains("the grid has 1000000000000 points, more than max_points = 1000000"),
+        "{err}"
+    );
+    let space =
+        Space::parse("x=float(0,1) m=choice(a, b{d=int(1,3)}, c{e=int(1,2) f=choice(u,v)})")
+            .unwrap();
+    let grid = hyperspace_searchers::GridSearcher::new(
+        hyperspace_searchers::GridSettings {
+            points: 4,
+            ..Default::default()
+        }
+        .validate()
+        .unwrap(),
+    );
+    assert_eq!(grid.count(&space), 4 * (1 + 3 + 2 * 2));
+    assert_eq!(
+        grid.points(&space).unwrap().len() as u128,
+        grid.count(&space)
+    );
 }

@@ -1,5 +1,7 @@
 use super::ValidGridSettings;
-use hyperspace_engine::{Params, Proposal, SearchContext, SearchError, Searcher, Space};
+use hyperspace_engine::{
+    Condition, Param, Params, Proposal, SearchContext, SearchError, Searcher, Space,
+};
 use rand::seq::SliceRandom;
 use rand::{RngCore, SeedableRng};
 use std::collections::HashSet;
@@ -25,9 +27,25 @@ impl GridSearcher {
         }
     }
 
+    /// The number of grid points of `space`, counted without building them
+    /// (saturating).
+    pub fn count(&self, space: &Space) -> u128 {
+        count_under(space, None, self.settings.0.points)
+    }
+
     /// Every point of the grid of `space`, in order.
     pub fn points(&self, space: &Space) -> Result<Vec<Params>, SearchError> {
         let settings = &self.settings.0;
+        let total = self.count(space);
+        if total > u128::from(settings.max_points) {
+            return Err(SearchError::Unsupported {
+                searcher: "grid".into(),
+                reason: format!(
+                    "the grid has {total} points, more than max_points = {}; use fewer points per continuous parameter, steps, or raise max_points",
+                    settings.max_points
+                ),
+            });
+        }
         let mut points = vec![Params::new()];
         for (i, entry) in space.entries().iter().enumerate() {
             let values = entry.param.grid_values(settings.points);
@@ -56,6 +74,24 @@ impl GridSearcher {
         }
         Ok(points)
     }
+}
+
+/// The number of grid points of the entries active under `condition`: the
+/// product over those entries of their values, where a categorical's value
+/// counts the points of the branch it brings.
+fn count_under(space: &Space, condition: Option<Condition>, points: usize) -> u128 {
+    space
+        .entries()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.condition == condition)
+        .map(|(i, e)| match &e.param {
+            Param::Categorical(c) => (0..c.choices().len())
+                .map(|choice| count_under(space, Some(Condition { parent: i, choice }), points))
+                .fold(0u128, u128::saturating_add),
+            other => u128::from(other.grid_len(points)),
+        })
+        .fold(1u128, u128::saturating_mul)
 }
 
 /// The identity of a configuration: its canonical JSON.
