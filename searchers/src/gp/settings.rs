@@ -77,8 +77,9 @@ pub struct GpSettings {
     pub lengthscale_prior: PriorSetting,
     /// L-BFGS runs of a cold hyperparameter fit.
     pub restarts: usize,
-    /// Hyperparameters are fitted on at most this many trials (a seeded
-    /// random subset; the model still uses every trial).
+    /// Hyperparameters are fitted on at most this many trials (a random
+    /// subset that stays put as trials are added; the model still uses
+    /// every trial).
     pub max_fit_points: usize,
     /// Start each fit from the previous proposal's hyperparameters.
     pub warm_start: bool,

@@ -9,9 +9,9 @@
 //!    `exp(a − a_max)`, and the caller's warm starts (the best trials).
 //! 3. **Local search** from each start, alternating until nothing moves:
 //!    L-BFGS (argmin) on the active continuous coordinates, through the
-//!    unconstrained map `x = T(ℓ v)` where `T` folds the line onto `[0, 1]`
-//!    (a triangle wave) and `ℓ` is the coordinate's lengthscale (so every
-//!    coordinate is equally curved); then each active discrete coordinate
+//!    unconstrained map `x = sin²(ℓ v)` (smooth, onto `[0, 1]`; `ℓ` is the
+//!    coordinate's lengthscale, so every coordinate is about equally
+//!    curved); then each active discrete coordinate
 //!    in turn, trying every level (categorical, or at most 16 levels) or
 //!    levels at distances 1, 2, 4, … and a few random ones (many levels).
 //!    Discrete values are never relaxed: the model is only asked about
@@ -82,6 +82,23 @@ pub struct OptimizerSettings {
     pub max_iterations: u64,
     /// L-BFGS stops when the gradient's norm falls below this.
     pub gradient_tolerance: f64,
+    /// Past this many points in the model, `candidates` and
+    /// `local_searches` shrink by `(full_effort_points / n)²` (to at least
+    /// 256 and 2): each candidate costs `O(n²)`, so this keeps a
+    /// suggestion's cost about flat on long histories.
+    pub full_effort_points: usize,
+}
+
+impl OptimizerSettings {
+    /// Candidates and local searches for a model of `n` points.
+    pub fn effort(&self, n: usize) -> (usize, usize) {
+        if n <= self.full_effort_points {
+            return (self.candidates, self.local_searches);
+        }
+        let f = (self.full_effort_points as f64 / n as f64).powi(2);
+        let scale = |v: usize, floor: usize| ((v as f64 * f).round() as usize).max(floor.min(v));
+        (scale(self.candidates, 256), scale(self.local_searches, 2))
+    }
 }
 
 impl Default for OptimizerSettings {
@@ -91,6 +108,7 @@ impl Default for OptimizerSettings {
             local_searches: 10,
             max_iterations: 100,
             gradient_tolerance: 1e-4,
+            full_effort_points: 300,
         }
     }
 }
@@ -126,6 +144,9 @@ impl OptimizerSettings {
         }
         if !(self.gradient_tolerance.is_finite() && self.gradient_tolerance > 0.0) {
             return bad("gradient_tolerance", "must be a finite number > 0");
+        }
+        if self.full_effort_points == 0 {
+            return bad("full_effort_points", "must be at least 1");
         }
         Ok(ValidOptimizerSettings(self))
     }
@@ -224,14 +245,18 @@ fn nearest_level(levels: &[f64], x: f64) -> usize {
     }
 }
 
-/// Triangle wave folding the line onto `[0, 1]`, and its slope (±1).
-fn fold(t: f64) -> (f64, f64) {
-    let m = t.rem_euclid(2.0);
-    if m <= 1.0 {
-        (m, 1.0)
-    } else {
-        (2.0 - m, -1.0)
-    }
+/// `x = sin²(θ)`: maps the line onto `[0, 1]` smoothly (no kinks to upset
+/// L-BFGS's curvature pairs), with `dx/dθ = sin 2θ`, which vanishes exactly
+/// at the bounds, so an optimum on a bound is a smooth stationary point.
+fn wrap(theta: f64) -> (f64, f64) {
+    let s = theta.sin();
+    (s * s, (2.0 * theta).sin())
+}
+
+/// An angle with `sin²(θ) = x`, kept off the bounds by `1e-9` so the
+/// search can leave them.
+fn unwrap(x: f64) -> f64 {
+    x.clamp(1e-9, 1.0 - 1e-9).sqrt().asin()
 }
 
 /// Maximises `acquisition` of `gp` (losses below `best` are improvements)
@@ -259,8 +284,8 @@ pub fn optimize_acquisition(
         best,
         min_variance: 1e-18 * gp.prior_variance().max(f64::MIN_POSITIVE),
     };
+    let (m, local_searches) = s.effort(gp.len());
     // 1. Sweep.
-    let m = s.candidates;
     let mut candidates = Array2::<f64>::zeros((m, d));
     let mut u = vec![0.0; d];
     let sobol = if (1..=MAX_DIMENSIONS).contains(&d) {
@@ -286,8 +311,7 @@ pub fn optimize_acquisition(
 
     // 2. Starts.
     let mut starts: Vec<Array1<f64>> = vec![candidates.row(best_i).to_owned()];
-    let n_roulette = s
-        .local_searches
+    let n_roulette = local_searches
         .saturating_sub(1 + warm_starts.nrows())
         .min(m.saturating_sub(1));
     let vmax = values[best_i];
@@ -438,7 +462,7 @@ fn alternatives(domain: &Domain, current: f64, rng: &mut dyn RngCore) -> Vec<f64
 type Cached = Option<(Array1<f64>, f64, Array1<f64>)>;
 
 /// The argmin problem of a continuous phase: minus the acquisition over the
-/// free coordinates `v`, `x_j = T(ℓ_j v_j)`.
+/// free coordinates `v`, `x_j = sin²(ℓ_j v_j)`.
 struct Phase<'a, 'b> {
     target: &'a Target<'b>,
     base: &'a Array1<f64>,
@@ -452,7 +476,7 @@ impl Phase<'_, '_> {
         let mut x = self.base.clone();
         let mut slope = Vec::with_capacity(self.free.len());
         for (k, &j) in self.free.iter().enumerate() {
-            let (xj, sj) = fold(self.scale[k] * v[k]);
+            let (xj, sj) = wrap(self.scale[k] * v[k]);
             x[j] = xj;
             slope.push(sj * self.scale[k]);
         }
@@ -504,7 +528,7 @@ fn continuous_phase(
 ) -> Option<(Array1<f64>, f64)> {
     let ls = &target.gp.hyperparameters().lengthscales;
     let scale: Vec<f64> = free.iter().map(|&j| ls[j].clamp(1e-4, 1e4)).collect();
-    let v0 = Array1::from_iter(free.iter().zip(&scale).map(|(&j, l)| x[j] / l));
+    let v0 = Array1::from_iter(free.iter().zip(&scale).map(|(&j, l)| unwrap(x[j]) / l));
     let phase = Phase {
         target,
         base: x,
@@ -534,11 +558,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fold_maps_the_line_onto_the_unit_interval() {
-        assert_eq!(fold(0.25), (0.25, 1.0));
-        assert_eq!(fold(1.5), (0.5, -1.0));
-        assert_eq!(fold(-0.25), (0.25, -1.0));
-        assert_eq!(fold(2.25).0, 0.25);
+    fn wrap_maps_the_line_onto_the_unit_interval_smoothly() {
+        for x in [1e-9, 0.1, 0.5, 0.93, 1.0 - 1e-9] {
+            assert!((wrap(unwrap(x)).0 - x).abs() < 1e-12);
+        }
+        for t in [-3.0, -0.4, 0.0, 0.7, 2.0, 9.0] {
+            let (x, dx) = wrap(t);
+            assert!((0.0..=1.0).contains(&x));
+            let h = 1e-6;
+            let fd = (wrap(t + h).0 - wrap(t - h).0) / (2.0 * h);
+            assert!((fd - dx).abs() < 1e-8);
+        }
     }
 
     #[test]

@@ -42,8 +42,9 @@ pub struct FitSettings {
     /// The lengthscale prior.
     pub lengthscale_prior: LengthscalePrior,
     /// Hyperparameters are fitted on at most this many observations (a
-    /// seeded random subset; the posterior always uses all of them): the fit
-    /// costs `O(n³)` per step, so this bounds its time on long histories.
+    /// random subset that stays the same as observations are appended; the
+    /// posterior always uses all of them): the fit costs `O(n³)` per step,
+    /// so this bounds its time on long histories.
     pub max_fit_points: usize,
 }
 
@@ -71,7 +72,6 @@ impl ValidFitSettings {
         &self.0
     }
 }
-
 
 impl FitSettings {
     /// Checks every rule, naming the setting that breaks one.
@@ -144,19 +144,27 @@ impl Objective<'_> {
                 return Ok((*v, g.clone()));
             }
         }
-        if p.iter().any(|v| !v.is_finite() || v.abs() > 40.0) {
-            return Err(ArgminError::msg("hyperparameters out of range"));
+        if p.iter().any(|v| !v.is_finite()) {
+            return Err(ArgminError::msg("non-finite hyperparameters"));
         }
+        // Outside the box the objective is flat (its value at the nearest
+        // point of the box), so L-BFGS never meets an overflow.
+        let (q, clamped) = clamp_raw(p, self.noise.floor);
         self.evaluations.set(self.evaluations.get() + 1);
         let e = evaluate(
             self.inputs,
             self.y,
-            p.view(),
+            q.view(),
             self.noise,
             &self.priors,
             true,
         )?;
-        let g = -e.gradient;
+        let mut g = -e.gradient;
+        for (gi, c) in g.iter_mut().zip(&clamped) {
+            if *c {
+                *gi = 0.0;
+            }
+        }
         if !g.iter().all(|v| v.is_finite()) {
             return Err(ArgminError::msg("non-finite gradient"));
         }
@@ -180,6 +188,28 @@ impl Gradient for Objective<'_> {
     fn gradient(&self, p: &Self::Param) -> Result<Array1<f64>, ArgminError> {
         Ok(self.eval(p)?.1)
     }
+}
+
+/// The box raw coordinates are held in: `ℓ` and `s` within `[1e-3, 1e3]`
+/// (in the unit cube and for standardized outputs, beyond both ends nothing
+/// changes), the noise between `1.001 floor` and `floor + 10`.
+pub(crate) fn clamp_raw(p: &Array1<f64>, floor: f64) -> (Array1<f64>, Vec<bool>) {
+    let d = p.len() - 2;
+    let (lo, hi) = (1e-3f64.ln(), 1e3f64.ln());
+    let mut q = p.clone();
+    let mut clamped = vec![false; p.len()];
+    for (i, v) in q.iter_mut().enumerate() {
+        let (a, b) = if i <= d {
+            (lo, hi)
+        } else {
+            ((1e-3 * floor).ln(), 10f64.ln())
+        };
+        if *v < a || *v > b {
+            *v = v.clamp(a, b);
+            clamped[i] = true;
+        }
+    }
+    (q, clamped)
 }
 
 /// Runs L-BFGS from `start`; the best point seen and its objective.
@@ -287,7 +317,11 @@ pub(crate) fn fit_hyperparameters(
             cache: RefCell::new(None),
             evaluations: Cell::new(0),
         };
-        let (found, evals) = run_lbfgs(objective, start.to_raw(noise.floor), s);
+        let (found, evals) = run_lbfgs(
+            objective,
+            clamp_raw(&start.to_raw(noise.floor), noise.floor).0,
+            s,
+        );
         evaluations += evals;
         if let Some((p, cost)) = found {
             runs += 1;
@@ -301,9 +335,9 @@ pub(crate) fn fit_hyperparameters(
         }
     }
     let raw = match best {
-        Some((p, _)) => p,
+        Some((p, _)) => clamp_raw(&p, noise.floor).0,
         // Every run failed: keep the first start if its matrix factors.
-        None => starts[0].to_raw(noise.floor),
+        None => clamp_raw(&starts[0].to_raw(noise.floor), noise.floor).0,
     };
     let final_eval = evaluate(inputs, y, raw.view(), noise, &priors, false)?;
     let hyper = Hyperparameters::from_raw(raw.view(), noise.floor, noise.fixed);

@@ -143,7 +143,7 @@ impl Cholesky {
     pub fn inverse(&self) -> Array2<f64> {
         let n = self.len();
         let mut inv_l = Array2::<f64>::eye(n);
-        self.solve_lower_in_place(inv_l.view_mut());
+        solve_lower_with(self.l.view(), inv_l.view_mut(), DEFAULT_BLOCK, true);
         let mut out = Array2::<f64>::zeros((n, n));
         // A⁻¹ = (L⁻¹)ᵀ L⁻¹; L⁻¹ is lower triangular, so row block I of the
         // result needs only rows from I on.
@@ -161,12 +161,7 @@ impl Cholesky {
             );
             start = end;
         }
-        // Mirror the lower triangle (the products above filled rows' left parts).
-        for i in 0..n {
-            for j in (i + 1)..n {
-                out[[i, j]] = out[[j, i]];
-            }
-        }
+        mirror_lower(&mut out);
         out
     }
 
@@ -290,63 +285,113 @@ fn factor_in_place(a: &mut Array2<f64>, block: usize) -> bool {
             return false;
         }
         sub_mut(a.view_mut(), kb..ke, kb..ke).assign(&diag);
-        // The panel below it: row r ← r L_kk⁻ᵀ.
-        let diag = diag.as_standard_layout().into_owned();
-        for r in ke..n {
-            let mut row = a.row_mut(r).slice_axis_move(Axis(0), Slice::from(kb..ke));
-            let Some(row) = row.as_slice_mut() else {
-                return false;
-            };
-            for j in 0..nb {
-                let lj = diag.row(j);
-                let lj = lj.as_slice().unwrap_or(&[]);
-                let v = (row[j] - dot(&row[..j], &lj[..j])) / lj[j];
-                row[j] = v;
-            }
+        // The panel below it: P ← P L_kk⁻ᵀ, i.e. Pᵀ ← L_kk⁻¹ Pᵀ, solved on
+        // a row-major copy of Pᵀ (long, vectorised rows).
+        if ke < n {
+            let mut panel_t = sub(a.view(), ke.., kb..ke)
+                .t()
+                .as_standard_layout()
+                .into_owned();
+            substitute_block(diag.view(), panel_t.view_mut(), 0, nb, n - ke);
+            sub_mut(a.view_mut(), ke.., kb..ke).assign(&panel_t.t());
         }
         kb = ke;
     }
-    for i in 0..n {
-        for j in (i + 1)..n {
-            a[[i, j]] = 0.0;
-        }
-    }
+    zero_upper(a);
     true
 }
 
-/// Solves `L X = B` in place, block by block (left-looking).
-fn solve_lower(l: ArrayView2<'_, f64>, mut b: ArrayViewMut2<'_, f64>, block: usize) {
+/// Sets the strict upper triangle to 0.
+fn zero_upper(a: &mut Array2<f64>) {
+    for (i, mut row) in a.outer_iter_mut().enumerate() {
+        row.iter_mut().skip(i + 1).for_each(|v| *v = 0.0);
+    }
+}
+
+/// Copies the lower triangle onto the upper one.
+fn mirror_lower(a: &mut Array2<f64>) {
+    let n = a.nrows();
+    for i in 0..n {
+        for j in (i + 1)..n {
+            a[[i, j]] = a[[j, i]];
+        }
+    }
+}
+
+/// Solves `L X = B` in place, block by block (left-looking). With
+/// `triangular_rhs`, `B` is lower triangular (the identity, for `L⁻¹`), and
+/// so is `X`: each row block then only touches the columns left of its end.
+fn solve_lower_with(
+    l: ArrayView2<'_, f64>,
+    mut b: ArrayViewMut2<'_, f64>,
+    block: usize,
+    triangular_rhs: bool,
+) {
     let n = l.nrows();
+    let m = b.ncols();
     let mut start = 0;
     while start < n {
         let end = (start + block).min(n);
-        {
+        let cols = if triangular_rhs { end.min(m) } else { m };
+        if start > 0 {
             let (done, mut rest) = b.view_mut().split_at(Axis(0), start);
-            if start > 0 {
-                general_mat_mul(
-                    -1.0,
-                    &sub(l.view(), start..end, ..start),
-                    &done,
-                    1.0,
-                    &mut sub_mut(rest.view_mut(), ..end - start, ..),
-                );
-            }
+            let done_cols = if triangular_rhs { start.min(m) } else { m };
+            general_mat_mul(
+                -1.0,
+                &sub(l.view(), start..end, ..start),
+                &sub(done.view(), .., ..done_cols),
+                1.0,
+                &mut sub_mut(rest.view_mut(), ..end - start, ..done_cols),
+            );
         }
+        substitute_block(l, b.view_mut(), start, end, cols);
+        start = end;
+    }
+}
+
+/// Forward substitution inside the diagonal block `start..end`, on the
+/// first `cols` columns of `b`.
+fn substitute_block(
+    l: ArrayView2<'_, f64>,
+    mut b: ArrayViewMut2<'_, f64>,
+    start: usize,
+    end: usize,
+    cols: usize,
+) {
+    let m = b.ncols();
+    if let Some(data) = b.as_slice_mut() {
         for i in start..end {
+            let (head, tail) = data.split_at_mut(i * m);
+            let row_i = &mut tail[..cols];
             for k in start..i {
                 let lik = l[[i, k]];
                 if lik != 0.0 {
-                    let (upper, mut lower) = b.view_mut().split_at(Axis(0), i);
-                    let src = upper.row(k);
-                    let mut dst = lower.row_mut(0);
-                    dst.scaled_add(-lik, &src);
+                    axpy(-lik, &head[k * m..k * m + cols], row_i);
                 }
             }
-            let lii = l[[i, i]];
-            b.row_mut(i).mapv_inplace(|v| v / lii);
+            let inv = 1.0 / l[[i, i]];
+            row_i.iter_mut().for_each(|v| *v *= inv);
         }
-        start = end;
+        return;
     }
+    for i in start..end {
+        for k in start..i {
+            let lik = l[[i, k]];
+            if lik != 0.0 {
+                let (upper, mut lower) = b.view_mut().split_at(Axis(0), i);
+                let src = upper.row(k);
+                let mut dst = lower.row_mut(0);
+                dst.scaled_add(-lik, &src);
+            }
+        }
+        let lii = l[[i, i]];
+        b.row_mut(i).mapv_inplace(|v| v / lii);
+    }
+}
+
+/// Solves `L X = B` in place.
+fn solve_lower(l: ArrayView2<'_, f64>, b: ArrayViewMut2<'_, f64>, block: usize) {
+    solve_lower_with(l, b, block, false);
 }
 
 /// Solves `Lᵀ X = B` in place, block by block from the bottom.

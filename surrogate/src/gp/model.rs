@@ -8,7 +8,7 @@ use super::likelihood::factor;
 use super::linalg::{dot, sub, Cholesky};
 use crate::SurrogateError;
 use ndarray::{concatenate, Array1, Array2, ArrayView1, ArrayView2, Axis};
-use rand::{Rng, RngCore};
+use rand::RngCore;
 
 /// Candidates predicted per block (bounds the memory of a batch prediction).
 const PREDICT_BLOCK: usize = 512;
@@ -123,7 +123,7 @@ impl GaussianProcess {
         let n = x.nrows();
         let max = settings.get().max_fit_points;
         let (hyper, report) = if n > max {
-            let rows = subset(n, max, rng);
+            let rows = subset(n, max);
             let xs = x.select(Axis(0), &rows);
             let ysub: Vec<f64> = rows.iter().map(|&i| ys[i]).collect();
             fit_hyperparameters(
@@ -312,14 +312,25 @@ impl GaussianProcess {
     }
 }
 
-/// `k` distinct indices of `0..n`, sorted (partial Fisher–Yates).
-fn subset(n: usize, k: usize, rng: &mut dyn RngCore) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..n).collect();
-    for i in 0..k.min(n) {
-        let j = rng.random_range(i..n);
-        idx.swap(i, j);
+/// `k` of the row indices `0..n`, sorted: those with the smallest keys
+/// under a fixed hash of the index. The pick is a uniform random sample,
+/// yet stable as rows are appended (a new row displaces at most one), so a
+/// warm start from the previous fit stays close.
+fn subset(n: usize, k: usize) -> Vec<usize> {
+    let mut keyed: Vec<(u64, usize)> = (0..n).map(|i| (splitmix64(i as u64), i)).collect();
+    if k < n {
+        keyed.select_nth_unstable(k);
+        keyed.truncate(k);
     }
-    idx.truncate(k.min(n));
+    let mut idx: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
     idx.sort_unstable();
     idx
+}
+
+/// SplitMix64's output function (Steele, Lea & Flood 2014).
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }

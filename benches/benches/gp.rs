@@ -1,0 +1,220 @@
+//! The Gaussian-process searcher's hot code, 10 continuous inputs:
+//!
+//! - `gp_fit/n=…/d=10`: a cold fit with hyperparameter optimisation
+//!   (default settings: 3 L-BFGS starts; past 300 points the
+//!   hyperparameters are fitted on a 300-point subset, the model uses all).
+//! - `gp_fit_warm/n=…/d=10`: the same fit warm-started from the previous
+//!   fit's hyperparameters with one new point, as in a running study.
+//! - `gp_predict/n=…/candidates=10000`: posterior mean and variance.
+//! - `gp_suggest/n=…/d=10`: a whole suggestion (fit, sweep, local search)
+//!   from a history of `n` complete trials, by a searcher that keeps its
+//!   warm start between suggestions as a study's does (alternating between
+//!   the first `n − 1` trials and all `n`, so each fit has one new point);
+//!   `gp_suggest_cold/…`: the same by a freshly built searcher.
+//! - `gp_cholesky/n=…/block=…`: the blocked factorisation against
+//!   linfa-linalg's unblocked one (`block=n`).
+//!
+//! Debug builds (`cargo test --all-targets`) run only the smallest sizes.
+
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
+use hyperspace_engine::{
+    Direction, Metadata, Params, SearchContext, Space, StudyId, Trial, TrialId, TrialState,
+};
+use hyperspace_surrogate::gp::linalg::Cholesky;
+use hyperspace_surrogate::gp::{FitSettings, GaussianProcess, InputKind};
+use ndarray::{Array1, Array2};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const D: usize = 10;
+
+fn sizes(full: &[usize]) -> Vec<usize> {
+    if cfg!(debug_assertions) {
+        full[..1].to_vec()
+    } else {
+        full.to_vec()
+    }
+}
+
+/// A smooth, anisotropic test function on the unit cube.
+fn objective(x: &[f64]) -> f64 {
+    x.iter()
+        .enumerate()
+        .map(|(j, v)| ((j + 1) as f64 * v).sin() + (v - 0.3).powi(2))
+        .sum()
+}
+
+fn data(n: usize, seed: u64) -> (Array2<f64>, Array1<f64>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let x = Array2::from_shape_fn((n, D), |_| rng.random::<f64>());
+    let y = Array1::from_iter(
+        x.outer_iter()
+            .map(|r| objective(r.as_slice().unwrap_or(&[]))),
+    );
+    (x, y)
+}
+
+fn bench_fit(c: &mut Criterion) {
+    let kinds = [InputKind::Numeric; D];
+    let settings = FitSettings::default().validate().unwrap();
+    let mut group = c.benchmark_group("gp_fit");
+    group.sample_size(10);
+    for n in sizes(&[100, 300, 1000]) {
+        let (x, y) = data(n, 1);
+        group.bench_function(BenchmarkId::from_parameter(format!("n={n}/d={D}")), |b| {
+            let mut rng = ChaCha8Rng::seed_from_u64(2);
+            b.iter(|| {
+                GaussianProcess::fit(x.view(), y.view(), &kinds, &settings, None, &mut rng).unwrap()
+            })
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("gp_fit_warm");
+    group.sample_size(10);
+    for n in sizes(&[100, 300, 1000]) {
+        let (x, y) = data(n + 1, 1);
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let (xs, ys) = (
+            x.slice_axis(ndarray::Axis(0), (..n).into()),
+            y.slice_axis(ndarray::Axis(0), (..n).into()),
+        );
+        let previous = GaussianProcess::fit(xs, ys, &kinds, &settings, None, &mut rng).unwrap();
+        let warm = previous.hyperparameters().clone();
+        group.bench_function(BenchmarkId::from_parameter(format!("n={n}/d={D}")), |b| {
+            b.iter(|| {
+                GaussianProcess::fit(x.view(), y.view(), &kinds, &settings, Some(&warm), &mut rng)
+                    .unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+fn bench_predict(c: &mut Criterion) {
+    let kinds = [InputKind::Numeric; D];
+    let settings = FitSettings::default().validate().unwrap();
+    let mut group = c.benchmark_group("gp_predict");
+    group.sample_size(10);
+    let (candidates, _) = data(10_000, 3);
+    for n in sizes(&[100, 300, 1000]) {
+        let (x, y) = data(n, 1);
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let gp =
+            GaussianProcess::fit(x.view(), y.view(), &kinds, &settings, None, &mut rng).unwrap();
+        group.bench_function(
+            BenchmarkId::from_parameter(format!("n={n}/candidates=10000")),
+            |b| b.iter(|| gp.predict(candidates.view())),
+        );
+    }
+    group.finish();
+}
+
+fn history(space: &Space, n: usize) -> Vec<Trial> {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    (0..n)
+        .map(|i| {
+            let u: Vec<f64> = (0..space.len()).map(|_| rng.random::<f64>()).collect();
+            let params: Params = space
+                .entries()
+                .iter()
+                .zip(&u)
+                .map(|(e, v)| (e.name.clone(), e.param.from_unit(*v)))
+                .collect();
+            Trial {
+                id: TrialId(i as i64),
+                study: StudyId(1),
+                number: i as u64,
+                state: TrialState::Complete,
+                params,
+                value: Some(objective(&u)),
+                metrics: Default::default(),
+                intermediate: Default::default(),
+                budget: None,
+                parent: None,
+                user_attrs: Default::default(),
+                meta: Metadata::default(),
+                message: None,
+                change: i as u64,
+            }
+        })
+        .collect()
+}
+
+fn bench_suggest(c: &mut Criterion) {
+    let floats: String = (0..D).map(|i| format!("x{i}=float(-5,5) ")).collect();
+    let space = Space::parse(&floats).unwrap();
+    let registry = hyperspace_searchers::builtin_registry();
+    let settings = serde_json::json!({});
+    for (name, warm) in [("gp_suggest", true), ("gp_suggest_cold", false)] {
+        let mut group = c.benchmark_group(name);
+        group.sample_size(10);
+        for n in sizes(&[50, 200, 1000]) {
+            // Suggestions alternate between the first n − 1 trials and all
+            // n, so each warm start is one trial behind, as in a study.
+            let trials = history(&space, n);
+            let mut rng = ChaCha8Rng::seed_from_u64(7);
+            let ctx = |number: u64| SearchContext {
+                space: &space,
+                trials: &trials[..n - (number % 2) as usize],
+                direction: Direction::Minimize,
+                study_seed: 3,
+                trial_number: number,
+            };
+            let mut searcher = registry.build("gp", &settings).unwrap();
+            // One suggestion first, so the warm start exists.
+            searcher
+                .sample_relative(&ctx(n as u64), &space, &mut rng)
+                .unwrap();
+            let mut number = n as u64;
+            group.bench_function(BenchmarkId::from_parameter(format!("n={n}/d={D}")), |b| {
+                if warm {
+                    b.iter(|| {
+                        number += 1;
+                        searcher
+                            .sample_relative(&ctx(number), &space, &mut rng)
+                            .unwrap()
+                    })
+                } else {
+                    b.iter_batched(
+                        || registry.build("gp", &settings).unwrap(),
+                        |mut fresh| {
+                            number += 1;
+                            fresh
+                                .sample_relative(&ctx(number), &space, &mut rng)
+                                .unwrap()
+                        },
+                        BatchSize::PerIteration,
+                    )
+                }
+            });
+        }
+        group.finish();
+    }
+}
+
+fn bench_cholesky(c: &mut Criterion) {
+    let mut group = c.benchmark_group("gp_cholesky");
+    group.sample_size(10);
+    for n in sizes(&[300, 1000]) {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let m = Array2::from_shape_fn((n, n), |_| rng.random::<f64>() - 0.5);
+        let mut a = m.dot(&m.t());
+        a.diag_mut().mapv_inplace(|v| v + 1.0);
+        for block in [64, n] {
+            group.bench_function(
+                BenchmarkId::from_parameter(format!("n={n}/block={block}")),
+                |b| b.iter(|| Cholesky::factor_with_block(&a, block).unwrap()),
+            );
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_cholesky,
+    bench_fit,
+    bench_predict,
+    bench_suggest
+);
+criterion_main!(benches);
