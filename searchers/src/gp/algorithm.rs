@@ -8,6 +8,7 @@ use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{Proposal, SearchContext, SearchError, Searcher, Space, TrialState};
 use hyperspace_surrogate::acquisition::optimize_acquisition;
 use hyperspace_surrogate::gp::{GaussianProcess, Hyperparameters};
+use hyperspace_surrogate::sobol::MAX_DIMENSIONS;
 use ndarray::{Array1, Array2};
 use rand::RngCore;
 
@@ -88,10 +89,14 @@ impl Searcher for GpSearcher {
             })
             .collect();
         if complete.len() < s.n_startup_trials {
-            return RandomSearcher::new(RandomSettings {
-                sampler: Sampler::Sobol,
-            })
-            .sample_relative(ctx, space, rng);
+            // Sobol points exist up to MAX_DIMENSIONS coordinates.
+            let sampler = if space.len() <= MAX_DIMENSIONS {
+                Sampler::Sobol
+            } else {
+                Sampler::Uniform
+            };
+            return RandomSearcher::new(RandomSettings { sampler })
+                .sample_relative(ctx, space, rng);
         }
         let layout = Layout::new(space);
         self.encoded.update(space, &layout, ctx.trials);
@@ -240,6 +245,29 @@ mod tests {
             "{:?}",
             best.params
         );
+    }
+
+    #[test]
+    fn handles_discrete_only_and_very_wide_spaces() {
+        let wide: String = (0..300).map(|i| format!("x{i}=float(0,1) ")).collect();
+        for (space, n) in [
+            ("a=choice(p,q,r) b=choice(u,v)", 12),
+            ("n=int(0,1000000) k=int(1,5) s=float(0,1,step=0.25)", 14),
+            (wide.as_str(), 5),
+        ] {
+            let settings =
+                serde_json::json!({"n_startup_trials": 3, "candidates": 64, "local_searches": 2});
+            let mut s = study(settings, space, Direction::Minimize);
+            for _ in 0..n {
+                let t = s.ask().unwrap();
+                let v: f64 = t.params.values().filter_map(|v| v.as_f64()).sum::<f64>()
+                    + t.params
+                        .values()
+                        .filter(|v| v.as_str() == Some("q"))
+                        .count() as f64;
+                s.tell(t.id, Outcome::complete(v)).unwrap();
+            }
+        }
     }
 
     #[test]
