@@ -1,5 +1,6 @@
 //! Kernel widths for numeric (continuous and discrete) dimensions.
 
+use super::clip_grid::clipped_gaps;
 use super::settings::Bandwidth;
 
 /// The prior kernel's centre: the middle of the unit interval.
@@ -26,9 +27,12 @@ pub(crate) struct BandwidthContext {
     pub joint_dimensions: usize,
 }
 
-/// Centres in increasing order, each with its observation index (`None`
-/// for the prior's centre, included if `with_prior`).
-pub(crate) type SortedCentres = Vec<(f64, Option<usize>)>;
+/// Observation indices in increasing order of centre, with [`PRIOR_SOURCE`]
+/// where the prior's centre falls (if it was included).
+pub(crate) type SortedCentres = Vec<usize>;
+
+/// Stands for the prior's centre in [`SortedCentres`].
+pub(crate) const PRIOR_SOURCE: usize = usize::MAX;
 
 /// Sort the centres (all in `[0, 1]`) once per dimension and fit; the
 /// bandwidth rule and the evaluation layout both use the order.
@@ -43,48 +47,56 @@ pub(crate) fn sorted_centres(mus: &[f64], with_prior: bool) -> SortedCentres {
 }
 
 /// Bits of the packed key that hold the index.
-const INDEX_BITS: u32 = 23;
+pub(super) const INDEX_BITS: u32 = 23;
 /// The prior's index in packed keys; observations must stay below it.
-const PRIOR_INDEX: u64 = (1 << INDEX_BITS) - 1;
+pub(super) const PRIOR_INDEX: u64 = (1 << INDEX_BITS) - 1;
+
+/// The packed key of centre `m` in `[0, 1]` and index `index`.
+pub(super) fn packed_key(m: f64, index: u64) -> u64 {
+    // Through `i64` (the value is below 2^41): one hardware conversion,
+    // where `u64` takes a longer sequence on x86-64 without AVX-512.
+    ((((m * (1u64 << 40) as f64) + 0.5) as i64) as u64) << INDEX_BITS | index
+}
 
 /// [`sorted_centres`] with the key layout chosen by the caller.
 fn sort_centres(mus: &[f64], with_prior: bool, packed: bool) -> SortedCentres {
-    let position = |index: u64| -> (f64, Option<usize>) {
-        match usize::try_from(index).ok().and_then(|i| mus.get(i)) {
-            Some(&m) => (m, usize::try_from(index).ok()),
-            None => (PRIOR_MU, None),
-        }
+    let n = mus.len();
+    let source = |index: u64| match usize::try_from(index) {
+        Ok(i) if i < n => i,
+        _ => PRIOR_SOURCE,
     };
     if packed {
-        let key =
-            |m: f64, index: u64| (((m * (1u64 << 40) as f64) + 0.5) as u64) << INDEX_BITS | index;
-        let mut keys: Vec<u64> = Vec::with_capacity(mus.len() + 1);
-        keys.extend(mus.iter().enumerate().map(|(i, &m)| key(m, i as u64)));
+        let mut keys: Vec<u64> = Vec::with_capacity(n + 1);
+        keys.extend(
+            mus.iter()
+                .enumerate()
+                .map(|(i, &m)| packed_key(m, i as u64)),
+        );
         if with_prior {
-            keys.push(key(PRIOR_MU, PRIOR_INDEX));
+            keys.push(packed_key(PRIOR_MU, PRIOR_INDEX));
         }
         keys.sort_unstable();
-        return keys
-            .into_iter()
-            .map(|k| position(k & PRIOR_INDEX))
-            .collect();
+        // In place: `u64` and `usize` share a layout.
+        return keys.into_iter().map(|k| source(k & PRIOR_INDEX)).collect();
     }
     // `+ 0.0` turns -0.0 into +0.0, whose bits sort first.
     let key = |m: f64, index: u64| (u128::from((m + 0.0).to_bits()) << 64) | u128::from(index);
-    let mut keys: Vec<u128> = Vec::with_capacity(mus.len() + 1);
+    let mut keys: Vec<u128> = Vec::with_capacity(n + 1);
     keys.extend(mus.iter().enumerate().map(|(i, &m)| key(m, i as u64)));
     if with_prior {
         keys.push(key(PRIOR_MU, u64::MAX));
     }
     keys.sort_unstable();
-    keys.into_iter().map(|k| position(k as u64)).collect()
+    keys.into_iter().map(|k| source(k as u64)).collect()
 }
 
 /// Width of each observation's kernel, for centres `mus` in `[0, 1]`;
-/// `sorted` is [`sorted_centres`] of them if the caller has it already.
+/// `sorted` is [`sorted_centres`] of them if the caller has it already (if
+/// not, the magic clip finds the gaps it needs on a grid, without sorting
+/// them all).
 pub(crate) fn bandwidths(
     mus: &[f64],
-    sorted: Option<&[(f64, Option<usize>)]>,
+    sorted: Option<&[usize]>,
     ctx: &BandwidthContext,
 ) -> Vec<f64> {
     let n = mus.len();
@@ -94,53 +106,48 @@ pub(crate) fn bandwidths(
             vec![SCOTT_SCALE * (n.max(1) as f64).powf(exponent); n]
         }
         Bandwidth::MagicClip => {
-            let raw = match sorted {
-                Some(s) => neighbour_gaps(s, n, ctx.consider_endpoints),
-                None => neighbour_gaps(
-                    &sorted_centres(mus, ctx.with_prior),
-                    n,
-                    ctx.consider_endpoints,
-                ),
-            };
             // One kernel per observation plus the prior, as Optuna counts.
             let kernels = (n + 1) as f64;
             let min_sigma = 1.0 / MAGIC_CLIP_MAX_DIVISOR.min(1.0 + kernels);
+            let raw = match sorted {
+                Some(s) => neighbour_gaps(mus, s, ctx.consider_endpoints),
+                None => clipped_gaps(mus, ctx.with_prior, ctx.consider_endpoints, min_sigma)
+                    .unwrap_or_else(|| {
+                        let order = sorted_centres(mus, ctx.with_prior);
+                        neighbour_gaps(mus, &order, ctx.consider_endpoints)
+                    }),
+            };
             raw.into_iter().map(|s| s.max(min_sigma)).collect()
         }
     };
     sigmas.into_iter().map(|s| s.min(PRIOR_SIGMA)).collect()
 }
 
-/// For each of the `n` observations, the larger of the gaps to its sorted
-/// neighbours, where the interval's ends (and the prior's centre, if in
-/// `points`) are neighbours too. Without `consider_endpoints`, the outermost
+/// For each observation, the larger of the gaps to its neighbours in
+/// `order` (centres `mus`, the prior's at [`PRIOR_MU`]), where the interval's
+/// ends are neighbours too. Without `consider_endpoints`, the outermost
 /// kernels use the gap on their inner side only.
-fn neighbour_gaps(points: &[(f64, Option<usize>)], n: usize, consider_endpoints: bool) -> Vec<f64> {
-    let m = points.len();
-    let at = |j: usize| -> f64 {
-        // j indexes [0.0, points..., 1.0].
-        if j == 0 {
-            0.0
-        } else if j == m + 1 {
-            1.0
-        } else {
-            points[j - 1].0
-        }
-    };
-    let mut out = vec![0.0; n];
-    for (i, &(pos, source)) in points.iter().enumerate() {
-        let j = i + 1;
-        let mut gap = (pos - at(j - 1)).max(at(j + 1) - pos);
+pub(super) fn neighbour_gaps(mus: &[f64], order: &[usize], consider_endpoints: bool) -> Vec<f64> {
+    let m = order.len();
+    let centre = |source: usize| mus.get(source).copied().unwrap_or(PRIOR_MU);
+    let mut out = vec![0.0; mus.len()];
+    // Walk [0.0, centres..., 1.0] with a window of three.
+    let mut before = 0.0;
+    let mut here = order.first().map_or(1.0, |&s| centre(s));
+    for (i, &source) in order.iter().enumerate() {
+        let after = order.get(i + 1).map_or(1.0, |&s| centre(s));
+        let mut gap = (here - before).max(after - here);
         if !consider_endpoints && m >= 2 {
             if i == 0 {
-                gap = at(2) - pos;
+                gap = after - here;
             } else if i == m - 1 {
-                gap = pos - at(m - 1);
+                gap = here - before;
             }
         }
-        if let Some(k) = source {
-            out[k] = gap;
+        if let Some(o) = out.get_mut(source) {
+            *o = gap;
         }
+        (before, here) = (here, after);
     }
     out
 }
@@ -150,11 +157,7 @@ mod tests {
     use super::*;
 
     fn gaps(mus: &[f64], with_prior: bool, consider_endpoints: bool) -> Vec<f64> {
-        neighbour_gaps(
-            &sorted_centres(mus, with_prior),
-            mus.len(),
-            consider_endpoints,
-        )
+        neighbour_gaps(mus, &sorted_centres(mus, with_prior), consider_endpoints)
     }
 
     /// Both key layouts give the same order (the `u128` one is used only
@@ -168,17 +171,17 @@ mod tests {
             let packed = sort_centres(&mus, with_prior, true);
             let wide = sort_centres(&mus, with_prior, false);
             assert_eq!(packed, wide);
-            assert!(packed.windows(2).all(|w| w[0].0 <= w[1].0));
+            let centre = |s: usize| mus.get(s).copied().unwrap_or(PRIOR_MU);
+            assert!(packed.windows(2).all(|w| centre(w[0]) <= centre(w[1])));
         }
     }
 
     #[test]
     fn centres_sort_by_value_with_the_prior_in_place() {
         let sorted = sorted_centres(&[0.7, -0.0, 0.2, 1.0, 0.5], true);
-        let values: Vec<f64> = sorted.iter().map(|p| p.0).collect();
-        assert_eq!(values, [0.0, 0.2, 0.5, 0.5, 0.7, 1.0]);
-        let sources: Vec<Option<usize>> = sorted.iter().map(|p| p.1).collect();
-        assert_eq!(sources, [Some(1), Some(2), Some(4), None, Some(0), Some(3)]);
+        assert_eq!(sorted, [1, 2, 4, PRIOR_SOURCE, 0, 3]);
+        let wide = sort_centres(&[0.7, -0.0, 0.2, 1.0, 0.5], true, false);
+        assert_eq!(wide, sorted);
     }
 
     fn ctx(rule: Bandwidth, consider_endpoints: bool) -> BandwidthContext {

@@ -20,8 +20,11 @@ use crate::SurrogateError;
 /// on that choice.
 ///
 /// Fitting is linear in observations × dimensions, plus one integer sort per
-/// numeric dimension (for [`super::Bandwidth::MagicClip`] or the univariate
-/// layout). Evaluation is the hot path and is laid out for it: the joint
+/// numeric dimension for the univariate layout ([`super::Bandwidth::MagicClip`]
+/// alone sorts only the few stretches of a grid where neighbours are sparse).
+/// Discrete dimensions also note which kernels repeat, so that evaluation
+/// computes level probabilities once per distinct kernel.
+/// Evaluation is the hot path and is laid out for it: the joint
 /// model as a blocked matrix product plus one log-sum-exp per point, the
 /// univariate one with each dimension's kernels sorted by centre so that
 /// far-away kernels are skipped in whole chunks. Costs, per point, are about

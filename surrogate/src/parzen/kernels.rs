@@ -10,8 +10,8 @@ use rand::{Rng, RngCore};
 use rand_distr::StandardNormal;
 
 use super::bandwidth::{bandwidths, sorted_centres, BandwidthContext, PRIOR_MU, PRIOR_SIGMA};
-use super::normal::{log_gauss_mass, ndtr, unit_interval_masses, HALF_LN_2PI};
-use super::settings::Bandwidth;
+use super::levels::LevelMasses;
+use super::normal::{ndtr, unit_interval_masses, HALF_LN_2PI};
 use super::vecmath::ln_positive;
 use crate::SurrogateError;
 
@@ -113,6 +113,8 @@ pub(crate) enum DimensionKernels {
         kernels: GaussianKernels,
         /// Number of levels.
         levels: usize,
+        /// Their level probabilities, computed per distinct kernel.
+        masses: LevelMasses,
     },
     /// One categorical kernel per component.
     Categorical(CategoricalKernels),
@@ -136,9 +138,12 @@ impl DimensionKernels {
                     .iter()
                     .map(|&x| (Dimension::level_of(x, levels) as f64 + 0.5) / levels as f64)
                     .collect();
+                let kernels = GaussianKernels::build(&mus, true, ctx);
+                let masses = kernels.level_masses(levels);
                 Self::Discrete {
-                    kernels: GaussianKernels::build(&mus, true, ctx),
+                    kernels,
                     levels,
+                    masses,
                 }
             }
             Dimension::Categorical { choices } => {
@@ -169,7 +174,7 @@ impl DimensionKernels {
     /// continuous dimension, whose kernels have densities, not masses.
     pub(crate) fn fill_log_mass(&self, v: usize, out: &mut [f64]) -> Option<()> {
         match self {
-            Self::Discrete { kernels, levels } => kernels.fill_level(v, *levels, out),
+            Self::Discrete { masses, .. } => masses.fill_level(v, out),
             Self::Categorical(c) => c.fill_log_prob(v, out),
             Self::Continuous(_) => return None,
         }
@@ -189,7 +194,9 @@ impl DimensionKernels {
     pub(crate) fn sample(&self, k: usize, rng: &mut dyn RngCore) -> f64 {
         match self {
             Self::Continuous(g) => g.sample(k, rng),
-            Self::Discrete { kernels, levels } => {
+            Self::Discrete {
+                kernels, levels, ..
+            } => {
                 // A draw from the truncated Gaussian lands in bin l with
                 // exactly the probability the kernel gives level l.
                 let x = kernels.sample(k, rng);
@@ -218,8 +225,11 @@ pub(crate) struct GaussianKernels {
 impl GaussianKernels {
     /// Kernels centred on `mus`; `levels` selects what `log_constant` holds.
     fn build(mus: &[f64], levels: bool, ctx: &BuildContext<'_>) -> Self {
-        let needs_order = ctx.order_by_centre || ctx.bandwidth.rule == Bandwidth::MagicClip;
-        let sorted = needs_order.then(|| sorted_centres(mus, ctx.bandwidth.with_prior));
+        // The order by centre, if the layout needs it; the magic clip does
+        // without it otherwise.
+        let sorted = ctx
+            .order_by_centre
+            .then(|| sorted_centres(mus, ctx.bandwidth.with_prior));
         let sigmas = bandwidths(mus, sorted.as_deref(), &ctx.bandwidth);
         let by_centre = match (&sorted, ctx.order_by_centre) {
             (Some(sorted), true) => {
@@ -236,21 +246,36 @@ impl GaussianKernels {
                 order.extend(
                     sorted
                         .iter()
-                        .map(|&(_, source)| source.map_or(prior, |i| component[i]))
+                        .map(|&source| component.get(source).copied().unwrap_or(prior))
                         .filter(|&k| k != usize::MAX),
                 );
                 order
             }
             _ => Vec::new(),
         };
-        let (mu, sigma): (Vec<f64>, Vec<f64>) = ctx
-            .components
-            .iter()
-            .map(|c| match *c {
-                Component::Observation(i) => (mus[i], sigmas[i]),
-                Component::Prior => (PRIOR_MU, PRIOR_SIGMA),
-            })
-            .unzip();
+        let n = mus.len();
+        let all_observations = ctx.components.len() >= n
+            && (ctx.components.iter().take(n).enumerate())
+                .all(|(i, c)| *c == Component::Observation(i))
+            && ctx.components[n..].iter().all(|c| *c == Component::Prior);
+        let (mu, sigma): (Vec<f64>, Vec<f64>) = if all_observations {
+            // Every observation has a kernel (the usual case): copy in bulk.
+            let k = ctx.components.len();
+            let mut mu = Vec::with_capacity(k);
+            mu.extend_from_slice(mus);
+            mu.resize(k, PRIOR_MU);
+            let mut sigma = sigmas;
+            sigma.resize(k, PRIOR_SIGMA);
+            (mu, sigma)
+        } else {
+            ctx.components
+                .iter()
+                .map(|c| match *c {
+                    Component::Observation(i) => (mus[i], sigmas[i]),
+                    Component::Prior => (PRIOR_MU, PRIOR_SIGMA),
+                })
+                .unzip()
+        };
         let neg_half_precision = sigma.iter().map(|s| -0.5 / (s * s)).collect();
         // A vectorised logarithm pass instead of libm calls (a fit of 1,000
         // observations in 10 dimensions takes 10,000), in place.
@@ -310,14 +335,10 @@ impl GaussianKernels {
         }
     }
 
-    /// `out[k]` = log-probability kernel `k` gives level `level` of `levels`.
-    pub(crate) fn fill_level(&self, level: usize, levels: usize, out: &mut [f64]) {
-        let lo = level as f64 / levels as f64;
-        let hi = (level + 1) as f64 / levels as f64;
-        for (k, o) in out.iter_mut().enumerate() {
-            let (m, s) = (self.mu[k], self.sigma[k]);
-            *o = log_gauss_mass((lo - m) / s, (hi - m) / s) - self.log_constant[k];
-        }
+    /// Level probabilities of these kernels (built with `levels`) on
+    /// `levels` bins.
+    fn level_masses(&self, levels: usize) -> LevelMasses {
+        LevelMasses::new(&self.mu, &self.sigma, &self.log_constant, levels)
     }
 
     /// Draw from kernel `k` truncated to `[0, 1]`.
@@ -513,14 +534,15 @@ mod tests {
         let levels = 7;
         let col = array![0.0, 1.0, 0.5];
         let ctx = ctx(&ALL3, 1.0);
-        let DimensionKernels::Discrete { kernels, .. } =
-            DimensionKernels::build(Dimension::Discrete { levels }, col.view(), &ctx)
+        let DimensionKernels::Discrete {
+            kernels, masses, ..
+        } = DimensionKernels::build(Dimension::Discrete { levels }, col.view(), &ctx)
         else {
             panic!("expected discrete kernels")
         };
         let mut table = vec![vec![0.0; kernels.len()]; levels];
         for (l, row) in table.iter_mut().enumerate() {
-            kernels.fill_level(l, levels, row);
+            masses.fill_level(l, row);
         }
         for k in 0..kernels.len() {
             let column: Vec<f64> = table.iter().map(|r| r[k]).collect();

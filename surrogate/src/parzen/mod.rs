@@ -35,10 +35,12 @@
 //! ```
 
 mod bandwidth;
+mod clip_grid;
 mod estimator;
 mod independent;
 mod joint;
 mod kernels;
+mod levels;
 mod normal;
 mod settings;
 mod vecmath;

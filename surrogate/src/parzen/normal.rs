@@ -28,7 +28,7 @@ const ASYMPTOTIC_BELOW: f64 = -20.0;
 
 /// Intervals with `width · (1 + |midpoint|)` below this are integrated by the
 /// midpoint expansion, whose next term is `(w·m)⁴ / 1920 < 1e-15`.
-const NARROW: f64 = 1e-3;
+pub(crate) const NARROW: f64 = 1e-3;
 
 /// `Φ(z)`, the standard normal CDF, with full relative precision for `z < 0`.
 pub(crate) fn ndtr(z: f64) -> f64 {
@@ -212,15 +212,17 @@ pub(crate) fn unit_interval_masses(mu: &[f64], sigma: &[f64]) -> Vec<f64> {
     mu.iter()
         .zip(sigma)
         .map(|(&m, &s)| {
+            if m >= TABLE_END * s && 1.0 - m >= TABLE_END * s {
+                // A narrow kernel away from both ends (the common case with
+                // many observations): both tails are below 1.2e-19, and 1
+                // minus them rounds to 1. (Tested without a division; where
+                // rounding makes this test and `a, b <= -TABLE_END` differ,
+                // the tail at the boundary is as negligible.)
+                return 1.0;
+            }
             let inv = 1.0 / s;
             let (a, b) = (-m * inv, (m - 1.0) * inv);
-            if a <= -TABLE_END && b <= -TABLE_END {
-                // A narrow kernel away from both ends (the common case with
-                // many observations): both tails are below 1.2e-19.
-                1.0
-            } else {
-                1.0 - ndtr_left(table, a) - ndtr_left(table, b)
-            }
+            1.0 - ndtr_left(table, a) - ndtr_left(table, b)
         })
         .collect()
 }
