@@ -21,7 +21,7 @@ use hyperspace_engine::{
     Direction, Metadata, Params, SearchContext, Space, StudyId, Trial, TrialId, TrialState,
 };
 use hyperspace_surrogate::gp::linalg::Cholesky;
-use hyperspace_surrogate::gp::{FitSettings, GaussianProcess, InputKind};
+use hyperspace_surrogate::gp::{FitSettings, FitStart, GaussianProcess, InputKind};
 use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -64,7 +64,15 @@ fn bench_fit(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter(format!("n={n}/d={D}")), |b| {
             let mut rng = ChaCha8Rng::seed_from_u64(2);
             b.iter(|| {
-                GaussianProcess::fit(x.view(), y.view(), &kinds, &settings, None, &mut rng).unwrap()
+                GaussianProcess::fit(
+                    x.view(),
+                    y.view(),
+                    &kinds,
+                    &settings,
+                    FitStart::Cold,
+                    &mut rng,
+                )
+                .unwrap()
             })
         });
     }
@@ -78,12 +86,20 @@ fn bench_fit(c: &mut Criterion) {
             x.slice_axis(ndarray::Axis(0), (..n).into()),
             y.slice_axis(ndarray::Axis(0), (..n).into()),
         );
-        let previous = GaussianProcess::fit(xs, ys, &kinds, &settings, None, &mut rng).unwrap();
+        let previous =
+            GaussianProcess::fit(xs, ys, &kinds, &settings, FitStart::Cold, &mut rng).unwrap();
         let warm = previous.hyperparameters().clone();
         group.bench_function(BenchmarkId::from_parameter(format!("n={n}/d={D}")), |b| {
             b.iter(|| {
-                GaussianProcess::fit(x.view(), y.view(), &kinds, &settings, Some(&warm), &mut rng)
-                    .unwrap()
+                GaussianProcess::fit(
+                    x.view(),
+                    y.view(),
+                    &kinds,
+                    &settings,
+                    FitStart::Warm(&warm),
+                    &mut rng,
+                )
+                .unwrap()
             })
         });
     }
@@ -99,8 +115,15 @@ fn bench_predict(c: &mut Criterion) {
     for n in sizes(&[100, 300, 1000]) {
         let (x, y) = data(n, 1);
         let mut rng = ChaCha8Rng::seed_from_u64(2);
-        let gp =
-            GaussianProcess::fit(x.view(), y.view(), &kinds, &settings, None, &mut rng).unwrap();
+        let gp = GaussianProcess::fit(
+            x.view(),
+            y.view(),
+            &kinds,
+            &settings,
+            FitStart::Cold,
+            &mut rng,
+        )
+        .unwrap();
         group.bench_function(
             BenchmarkId::from_parameter(format!("n={n}/candidates=10000")),
             |b| b.iter(|| gp.predict(candidates.view())),

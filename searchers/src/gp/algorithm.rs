@@ -7,7 +7,7 @@ use super::ValidGpSettings;
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{Proposal, SearchContext, SearchError, Searcher, Space, TrialState};
 use hyperspace_surrogate::acquisition::optimize_acquisition;
-use hyperspace_surrogate::gp::{GaussianProcess, Hyperparameters};
+use hyperspace_surrogate::gp::{FitStart, GaussianProcess, Hyperparameters};
 use hyperspace_surrogate::sobol::MAX_DIMENSIONS;
 use ndarray::{Array1, Array2};
 use rand::RngCore;
@@ -124,17 +124,16 @@ impl Searcher for GpSearcher {
             OutputTransform::Standardize => Array1::from(y),
             OutputTransform::Log => log_warp(y),
         };
-        let warm = if s.warm_start {
-            self.last_fit.as_ref()
-        } else {
-            None
+        let start = match (&self.last_fit, s.warm_start) {
+            (Some(h), true) => FitStart::Warm(h),
+            _ => FitStart::Cold,
         };
         let gp = GaussianProcess::fit(
             x.view(),
             y.view(),
             &layout.kinds,
             &self.settings.fit,
-            warm,
+            start,
             rng,
         )
         .map_err(failed)?;

@@ -107,6 +107,16 @@ impl FitSettings {
     }
 }
 
+/// Where a fit's L-BFGS runs start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FitStart<'a> {
+    /// From the prior's typical values and `restarts − 1` seeded random
+    /// points.
+    Cold,
+    /// Once, from earlier hyperparameters (a running study's previous fit).
+    Warm(&'a Hyperparameters),
+}
+
 /// How a fit went.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FitReport {
@@ -277,7 +287,7 @@ pub(crate) fn fit_hyperparameters(
     inputs: &Inputs,
     y: &[f64],
     settings: &ValidFitSettings,
-    warm_start: Option<&Hyperparameters>,
+    start: FitStart<'_>,
     rng: &mut dyn RngCore,
 ) -> Result<(Hyperparameters, FitReport), SurrogateError> {
     let s = &settings.0;
@@ -290,8 +300,13 @@ pub(crate) fn fit_hyperparameters(
         lengthscale: s.lengthscale_prior,
         dims: d,
     };
-    let warm = warm_start
-        .filter(|h| h.dims() == d && h.lengthscales.iter().all(|l| l.is_finite() && *l > 0.0));
+    let usable = |h: &&Hyperparameters| {
+        h.dims() == d && h.lengthscales.iter().all(|l| l.is_finite() && *l > 0.0)
+    };
+    let warm = match start {
+        FitStart::Cold => None,
+        FitStart::Warm(h) => Some(h).filter(usable),
+    };
     let starts: Vec<Hyperparameters> = match warm {
         Some(h) => vec![h.clone()],
         None => {

@@ -14,14 +14,14 @@
 //! or once from the previous fit's hyperparameters (a warm start).
 //!
 //! ```
-//! use hyperspace_surrogate::gp::{FitSettings, GaussianProcess, InputKind};
+//! use hyperspace_surrogate::gp::{FitSettings, FitStart, GaussianProcess, InputKind};
 //! use ndarray::{array, Array2};
 //! use rand::SeedableRng;
 //! let x = Array2::from_shape_fn((8, 1), |(i, _)| i as f64 / 7.0);
 //! let y = x.column(0).mapv(|v| (6.0 * v).sin());
 //! let settings = FitSettings::default().validate().unwrap();
 //! let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-//! let gp = GaussianProcess::fit(x.view(), y.view(), &[InputKind::Numeric], &settings, None, &mut rng).unwrap();
+//! let gp = GaussianProcess::fit(x.view(), y.view(), &[InputKind::Numeric], &settings, FitStart::Cold, &mut rng).unwrap();
 //! let p = gp.predict(array![[3.0 / 7.0]].view());
 //! assert!((p.mean[0] - (18.0f64 / 7.0).sin()).abs() < 1e-2);
 //! ```
@@ -35,7 +35,7 @@ mod model;
 #[cfg(test)]
 mod tests;
 
-pub use fit::{FitReport, FitSettings, NoiseModel, ValidFitSettings};
+pub use fit::{FitReport, FitSettings, FitStart, NoiseModel, ValidFitSettings};
 pub use hyper::{Hyperparameters, LengthscalePrior};
 pub use kernel::InputKind;
 pub use model::{GaussianProcess, PointPrediction, Prediction};

@@ -1,7 +1,7 @@
 //! The fitted Gaussian process: posterior mean and variance, one point with
 //! gradients or many at once, and conditioning on extra (fantasy) points.
 
-use super::fit::{fit_hyperparameters, FitReport, ValidFitSettings};
+use super::fit::{fit_hyperparameters, FitReport, FitStart, ValidFitSettings};
 use super::hyper::Hyperparameters;
 use super::kernel::{covariance_with_gradient, cross_covariance, InputKind, Inputs};
 use super::likelihood::factor;
@@ -107,14 +107,15 @@ fn standardization(y: ArrayView1<'_, f64>) -> (f64, f64) {
 impl GaussianProcess {
     /// Fits a GP to observations `x` (n × d, one column per input of
     /// `kinds`) and `y` (n), choosing hyperparameters by maximum a
-    /// posteriori; `warm_start` (hyperparameters of an earlier fit with the
-    /// same inputs) replaces the cold restarts with one run from there.
+    /// posteriori, with L-BFGS runs started as `start` says (a warm start
+    /// from an earlier fit's hyperparameters replaces the cold restarts
+    /// with one run from there).
     pub fn fit(
         x: ArrayView2<'_, f64>,
         y: ArrayView1<'_, f64>,
         kinds: &[InputKind],
         settings: &ValidFitSettings,
-        warm_start: Option<&Hyperparameters>,
+        start: FitStart<'_>,
         rng: &mut dyn RngCore,
     ) -> Result<Self, SurrogateError> {
         check_data(x, y, kinds)?;
@@ -126,17 +127,11 @@ impl GaussianProcess {
             let rows = subset(n, max);
             let xs = x.select(Axis(0), &rows);
             let ysub: Vec<f64> = rows.iter().map(|&i| ys[i]).collect();
-            fit_hyperparameters(
-                &Inputs::new(xs.view(), kinds),
-                &ysub,
-                settings,
-                warm_start,
-                rng,
-            )?
+            fit_hyperparameters(&Inputs::new(xs.view(), kinds), &ysub, settings, start, rng)?
         } else {
             let inputs = Inputs::new(x, kinds);
             let ys_slice = ys.to_vec();
-            fit_hyperparameters(&inputs, &ys_slice, settings, warm_start, rng)?
+            fit_hyperparameters(&inputs, &ys_slice, settings, start, rng)?
         };
         let mut gp = Self::build(Inputs::new(x, kinds), hyper, y_mean, y_scale, ys)?;
         gp.report = Some(report);

@@ -176,7 +176,15 @@ fn fitted_lengthscales_recover_the_relevant_dimensions() {
     });
     let kinds = [InputKind::Numeric; 6];
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let gp = GaussianProcess::fit(x.view(), y.view(), &kinds, &settings(), None, &mut rng).unwrap();
+    let gp = GaussianProcess::fit(
+        x.view(),
+        y.view(),
+        &kinds,
+        &settings(),
+        FitStart::Cold,
+        &mut rng,
+    )
+    .unwrap();
     let ls = &gp.hyperparameters().lengthscales;
     let relevant = ls[0].max(ls[1]);
     let irrelevant = ls
@@ -204,14 +212,21 @@ fn a_warm_start_needs_fewer_evaluations_and_lands_in_the_same_place() {
     let (x, y) = random_data(40, 3, 7, |p| (4.0 * p[0]).sin() + p[1]);
     let kinds = [InputKind::Numeric; 3];
     let mut rng = ChaCha8Rng::seed_from_u64(2);
-    let cold =
-        GaussianProcess::fit(x.view(), y.view(), &kinds, &settings(), None, &mut rng).unwrap();
+    let cold = GaussianProcess::fit(
+        x.view(),
+        y.view(),
+        &kinds,
+        &settings(),
+        FitStart::Cold,
+        &mut rng,
+    )
+    .unwrap();
     let warm = GaussianProcess::fit(
         x.view(),
         y.view(),
         &kinds,
         &settings(),
-        Some(cold.hyperparameters()),
+        FitStart::Warm(cold.hyperparameters()),
         &mut rng,
     )
     .unwrap();
@@ -236,7 +251,8 @@ fn fixed_noise_stays_at_the_floor_and_subsets_bound_the_fit() {
     .validate()
     .unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(3);
-    let gp = GaussianProcess::fit(x.view(), y.view(), &kinds, &s, None, &mut rng).unwrap();
+    let gp =
+        GaussianProcess::fit(x.view(), y.view(), &kinds, &s, FitStart::Cold, &mut rng).unwrap();
     assert_eq!(gp.hyperparameters().noise_variance, 1e-5);
     assert_eq!(gp.report().unwrap().fit_points, 20);
     assert_eq!(gp.len(), 60);
@@ -293,7 +309,7 @@ fn bad_input_gets_a_clear_error() {
         array![1.0, 2.0].view(),
         &kinds,
         &s,
-        None,
+        FitStart::Cold,
         &mut rng,
     )
     .unwrap_err();
@@ -309,8 +325,15 @@ fn bad_input_gets_a_clear_error() {
         "{err}"
     );
     let x = array![[0.1, 0.2], [0.3, 0.4]];
-    let err =
-        GaussianProcess::fit(x.view(), array![1.0].view(), &kinds, &s, None, &mut rng).unwrap_err();
+    let err = GaussianProcess::fit(
+        x.view(),
+        array![1.0].view(),
+        &kinds,
+        &s,
+        FitStart::Cold,
+        &mut rng,
+    )
+    .unwrap_err();
     assert!(
         matches!(err, SurrogateError::TargetCountMismatch { .. }),
         "{err}"
@@ -320,7 +343,7 @@ fn bad_input_gets_a_clear_error() {
         array![1.0, 2.0].view(),
         &kinds[..1],
         &s,
-        None,
+        FitStart::Cold,
         &mut rng,
     )
     .unwrap_err();
@@ -347,7 +370,7 @@ fn bad_input_gets_a_clear_error() {
         array![1.0, 1.0, 1.0].view(),
         &kinds,
         &s,
-        None,
+        FitStart::Cold,
         &mut rng,
     )
     .unwrap();
