@@ -590,4 +590,88 @@ mod tests {
         assert_eq!(activity(&dims, &out), [true, false, true]);
         assert_eq!(nearest_level(&[0.125, 0.375, 0.625], 0.3), 1);
     }
+
+    fn mixed_gp() -> (GaussianProcess, f64) {
+        use crate::gp::{Hyperparameters, InputKind};
+        // f(x, c) = (x − 0.3 − 0.2c)² + 0.1c on x ∈ [0, 1], c ∈ {0, 1, 2}.
+        let pts: Vec<(f64, f64)> = (0..7)
+            .flat_map(|i| (0..3).map(move |c| (i as f64 / 6.0, c as f64)))
+            .filter(|(x, c)| ((x * 6.0 + c) as usize) & 1 == 0)
+            .collect();
+        let x = Array2::from_shape_fn(
+            (pts.len(), 2),
+            |(i, j)| if j == 0 { pts[i].0 } else { pts[i].1 },
+        );
+        let y = Array1::from_iter(
+            pts.iter()
+                .map(|(x, c)| (x - 0.3 - 0.2 * c).powi(2) + 0.1 * c),
+        );
+        let best = y.iter().copied().fold(f64::INFINITY, f64::min);
+        let hyper = Hyperparameters::new(ndarray::array![0.3, 1.0], 1.0, 1e-6);
+        let kinds = [InputKind::Numeric, InputKind::Categorical];
+        (
+            GaussianProcess::with_hyperparameters(x.view(), y.view(), &kinds, hyper).unwrap(),
+            best,
+        )
+    }
+
+    #[test]
+    fn finds_the_maximum_of_a_dense_grid_on_a_mixed_space() {
+        use rand::SeedableRng;
+        let (gp, best) = mixed_gp();
+        let dims = vec![
+            Dimension::new(Domain::Continuous),
+            Dimension::new(Domain::Categorical(3)),
+        ];
+        for acq in [
+            Acquisition::LogEi,
+            Acquisition::Ucb { kappa: 2.0 },
+            Acquisition::LogPi,
+        ] {
+            let target = Target {
+                gp: &gp,
+                acquisition: acq,
+                best,
+                min_variance: 1e-18,
+            };
+            let grid = Array2::from_shape_fn((3 * 4001, 2), |(i, j)| {
+                if j == 0 {
+                    (i % 4001) as f64 / 4000.0
+                } else {
+                    (i / 4001) as f64
+                }
+            });
+            let brute = target
+                .batch(grid.view())
+                .fold(f64::NEG_INFINITY, |m, v| m.max(*v));
+            let settings = OptimizerSettings {
+                candidates: 64,
+                ..OptimizerSettings::default()
+            }
+            .validate()
+            .unwrap();
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+            let found = optimize_acquisition(
+                &gp,
+                acq,
+                best,
+                &dims,
+                Array2::zeros((0, 2)).view(),
+                &settings,
+                &mut rng,
+            )
+            .unwrap();
+            assert!(
+                found.value >= brute - 1e-6 * brute.abs().max(1.0),
+                "{acq:?}: {} < grid {brute}",
+                found.value
+            );
+            assert!(
+                found.x[1] == found.x[1].round() && (0.0..=2.0).contains(&found.x[1]),
+                "{:?}",
+                found.x
+            );
+            assert!((0.0..=1.0).contains(&found.x[0]));
+        }
+    }
 }
