@@ -89,6 +89,10 @@ pub struct GpSettings {
     /// Learned or fixed observation noise.
     pub noise: NoiseSetting,
     /// Noise floor (or fixed noise), as a share of the losses' variance.
+    /// Low (1e-8) so deterministic objectives are interpolated closely: on
+    /// the quality suite (100 trials) it beats 1e-6 on every continuous
+    /// problem, e.g. branin 2.1e-6 vs 1.5e-5, hartmann6 0.0043 vs 0.119;
+    /// noisy objectives learn their noise above it.
     pub min_noise: f64,
     /// The lengthscale prior.
     pub lengthscale_prior: PriorSetting,
@@ -116,7 +120,7 @@ impl Default for GpSettings {
             kappa: 2.0,
             pending: PendingStrategy::KrigingBeliever,
             noise: NoiseSetting::Learned,
-            min_noise: 1e-6,
+            min_noise: 1e-8,
             lengthscale_prior: PriorSetting::DimensionScaled,
             output_transform: OutputTransform::Standardize,
             restarts: 3,

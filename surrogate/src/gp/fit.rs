@@ -54,7 +54,7 @@ impl Default for FitSettings {
             restarts: 3,
             max_iterations: 100,
             gradient_tolerance: 1e-2,
-            min_noise: 1e-6,
+            min_noise: 1e-8,
             noise: NoiseModel::Learned,
             lengthscale_prior: LengthscalePrior::DimensionScaled,
             max_fit_points: 300,
@@ -97,7 +97,7 @@ impl FitSettings {
         if !(self.min_noise.is_finite() && self.min_noise > 0.0 && self.min_noise < 1.0) {
             return bad(
                 "min_noise",
-                format!("must be in (0, 1) (a share of the outputs' variance), got {}; 1e-6 suits deterministic objectives", self.min_noise),
+                format!("must be in (0, 1) (a share of the outputs' variance), got {}; the default 1e-8 suits deterministic objectives", self.min_noise),
             );
         }
         if self.max_fit_points < 2 {
