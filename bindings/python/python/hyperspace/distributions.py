@@ -57,7 +57,9 @@ class Distribution:
         return hash(json.dumps(self.to_json(), sort_keys=True, default=str))
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v!r}" for k, v in self.to_json().items() if k != "type" and v not in (None, False))
+        fields = ", ".join(
+            f"{k}={v!r}" for k, v in self.to_json().items() if k != "type" and v is not None and v is not False
+        )
         return f"{type(self).__name__}({fields})"
 
 
