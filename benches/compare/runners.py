@@ -58,11 +58,18 @@ class Hyperspace(Runner):
     library = "hyperspace"
     needs = ("hyperspace",)
 
-    def __init__(self, method: str, storage: str = ":memory:", settings: Optional[dict] = None) -> None:
-        self.method = method if storage == ":memory:" else f"{method} (sqlite)"
+    def __init__(
+        self, method: str, storage: str = ":memory:", settings: Optional[dict] = None, define_and_run: bool = False
+    ) -> None:
+        self.method = method
+        if storage != ":memory:":
+            self.method += " (sqlite)"
+        if define_and_run:
+            self.method += " (define-and-run)"
         self.searcher = method
         self.storage = storage
         self.settings = settings
+        self.define_and_run = define_and_run
 
     def unavailable(self) -> Optional[str]:
         missing = super().unavailable()
@@ -107,9 +114,11 @@ class Hyperspace(Runner):
         import hyperspace as hs
 
         # Define-by-run, as with Optuna: the study learns the space from the
-        # suggestions; the history is queued configurations, told at once.
+        # suggestions (or, define-and-run, is given it); the history is
+        # queued configurations, told at once.
+        space = self._space(problem) if self.define_and_run else None
         study = hs.Study.create(self._storage("lat"), "latency", searcher=self.searcher,
-                                searcher_settings=self.settings, seed=seed)
+                                searcher_settings=self.settings, seed=seed, space=space)
         for params in _random_history(problem, history, seed):
             study.enqueue(params)
             trial = study.ask()
@@ -117,7 +126,10 @@ class Hyperspace(Runner):
 
         def cycle() -> None:
             trial = study.ask()
-            x = [trial.suggest_float(n, lo, hi) for n, (lo, hi) in zip(problem.names, problem.bounds)]
+            if self.define_and_run:
+                x = _point(problem, trial.params)
+            else:
+                x = [trial.suggest_float(n, lo, hi) for n, (lo, hi) in zip(problem.names, problem.bounds)]
             study.tell(trial, problem(x))
 
         cycle()  # the first suggestion teaches the study its space
@@ -185,6 +197,7 @@ class Optuna(Runner):
             x = [trial.suggest_float(n, lo, hi) for n, (lo, hi) in zip(problem.names, problem.bounds)]
             study.tell(trial, problem(x))
 
+        cycle()  # warm-up: lazy imports and caches
         start = time.perf_counter()
         for _ in range(repeats):
             cycle()
@@ -229,9 +242,11 @@ class Hyperopt(Runner):
         # bulk insert); then the timed TPE suggestions continue that loop.
         fmin(objective, self._space(problem), algo=rand.suggest, max_evals=history, trials=trials,
              rstate=np.random.default_rng(seed), show_progressbar=False)
+        fmin(objective, self._space(problem), algo=tpe.suggest, max_evals=history + 1, trials=trials,
+             rstate=np.random.default_rng(seed + 1), show_progressbar=False)  # warm-up
         start = time.perf_counter()
-        fmin(objective, self._space(problem), algo=tpe.suggest, max_evals=history + repeats, trials=trials,
-             rstate=np.random.default_rng(seed + 1), show_progressbar=False)
+        fmin(objective, self._space(problem), algo=tpe.suggest, max_evals=history + 1 + repeats, trials=trials,
+             rstate=np.random.default_rng(seed + 2), show_progressbar=False)
         return (time.perf_counter() - start) / repeats
 
 
@@ -265,6 +280,8 @@ class Skopt(Runner):
         opt = self._optimizer(problem, seed)
         points = [_point(problem, p) for p in _random_history(problem, history, seed)]
         opt.tell(points, [problem(x) for x in points])
+        x = opt.ask()
+        opt.tell(x, problem(x))  # warm-up
         start = time.perf_counter()
         for _ in range(repeats):
             x = opt.ask()
@@ -287,5 +304,6 @@ def all_runners() -> List[Runner]:
 
 def latency_runners() -> List[Runner]:
     runners = all_runners()
-    runners.insert(1, Hyperspace("tpe", storage="sqlite"))
+    runners.insert(1, Hyperspace("tpe", define_and_run=True))
+    runners.insert(2, Hyperspace("tpe", storage="sqlite"))
     return runners
