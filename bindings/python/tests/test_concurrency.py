@@ -227,3 +227,34 @@ def test_two_processes_on_one_study(db, tmp_path):
     s = hs.Study.load(db, "shared")
     _check_dense(s, 50)
     assert len({t.metadata["pid"] for t in s.trials}) == 2
+
+
+RACER = textwrap.dedent(
+    """
+    import os, sys, time
+    import hyperspace as hs
+    db, flag = sys.argv[1], sys.argv[2]
+    print("ready", flush=True)
+    while not os.path.exists(flag):
+        time.sleep(0.0002)
+    hs.Study.open(db, "raced", seed=1)
+    """
+)
+
+
+def test_two_processes_creating_one_file_at_once(tmp_path):
+    """Regression: on a new file, the process that lost the race to switch
+    it to WAL got DatabaseLockedError at once (SQLite does not wait for a
+    journal-mode change); opening now retries within the busy timeout."""
+    for round in range(10):
+        db, flag = tmp_path / f"r{round}.db", tmp_path / f"go{round}"
+        procs = [
+            subprocess.Popen([sys.executable, "-c", RACER, str(db), str(flag)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        for p in procs:
+            assert p.stdout.readline().strip() == "ready"
+        flag.write_text("go")
+        for p in procs:
+            _, err = p.communicate(timeout=60)
+            assert p.returncode == 0, err
