@@ -337,11 +337,11 @@ impl Study {
             Ok(p) => p,
             Err(e) => return Err(self.fail_after(trial.id, e)),
         };
-        if space.check_config(&fixed).is_ok() {
+        if let Ok(params) = space.check_config(&fixed) {
             return self.storage.update_trial(
                 trial.id,
                 &TrialUpdate::SetParams {
-                    params: space.check_config(&fixed)?,
+                    params,
                     budget: None,
                     parent: None,
                     claim: None,
