@@ -1,6 +1,7 @@
 //! Several OS processes sharing one SQLite study: no duplicate trial
 //! numbers, no lost results, no grid point or queued trial given twice, and
-//! the same configurations as a single process with the same seed.
+//! the same configurations as a single process with the same seed; and a
+//! new file opened by several at once.
 
 use hyperspace_engine::{open_storage, Params, Space, Study, StudyConfig, TrialState};
 use std::collections::{BTreeMap, HashSet};
@@ -8,15 +9,21 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 fn worker(db: &Path, study: &str, searcher: &str, n: usize) -> Child {
+    worker_with(db, study, searcher, n, &[])
+}
+
+fn worker_with(db: &Path, study: &str, searcher: &str, n: usize, extra: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_hs-test-worker"))
         .args([db.to_str().unwrap(), study, searcher, &n.to_string()])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
 }
 
-/// Waits for a worker and returns the trial numbers it printed.
+/// Waits for a worker and returns the trial numbers it printed (after a
+/// `ready` line, if it printed one).
 fn numbers(child: Child) -> Vec<u64> {
     let out = child.wait_with_output().unwrap();
     assert!(
@@ -27,6 +34,7 @@ fn numbers(child: Child) -> Vec<u64> {
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
+        .filter(|l| *l != "ready")
         .map(|l| l.parse().unwrap())
         .collect()
 }
@@ -155,4 +163,105 @@ fn settings_for(searcher: &str) -> serde_json::Value {
         "grid" => serde_json::json!({"points": 4}),
         _ => serde_json::Value::Null,
     }
+}
+
+/// Regression (issue 7): threads opening a new file at once. SQLite answers
+/// the switch to WAL with SQLITE_BUSY at once, without consulting the busy
+/// handler, when another connection holds the file; opening must wait for
+/// that within the busy timeout instead of failing with `DatabaseLocked`.
+#[test]
+fn issue_7_threads_opening_a_new_file_at_once_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..30 {
+        let db = dir.path().join(format!("race{round}.db"));
+        let go = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let openers: Vec<_> = (0..4)
+            .map(|_| {
+                let (db, go) = (db.clone(), go.clone());
+                std::thread::spawn(move || {
+                    go.wait();
+                    hyperspace_engine::SqliteStorage::open(&db).map(|_| ())
+                })
+            })
+            .collect();
+        for opener in openers {
+            let opened = opener.join().unwrap();
+            assert!(opened.is_ok(), "round {round}: {:?}", opened.err());
+        }
+    }
+}
+
+/// The same with processes: two workers, started together on a file that
+/// does not exist yet, both open it, create the study once between them and
+/// run their trials.
+#[test]
+fn issue_7_processes_creating_one_file_at_once_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..8 {
+        let db = dir.path().join(format!("race{round}.db"));
+        let flag = dir.path().join(format!("go{round}"));
+        let flag_arg = flag.to_str().unwrap();
+        let mut workers: Vec<Child> = (0..2)
+            .map(|_| worker_with(&db, "raced", "random", 5, &["start-at", flag_arg]))
+            .collect();
+        // Read exactly the `ready` line (no buffering), so the rest stays in
+        // the pipe for `numbers`.
+        for w in &mut workers {
+            let mut first = [0u8; 6];
+            std::io::Read::read_exact(w.stdout.as_mut().unwrap(), &mut first).unwrap();
+            assert_eq!(&first, b"ready\n");
+        }
+        std::fs::write(&flag, "go").unwrap();
+        let given: usize = workers.into_iter().map(|w| numbers(w).len()).sum();
+        assert_eq!(given, 10, "round {round}");
+        assert_eq!(trials(&db, "raced").len(), 10, "round {round}");
+    }
+}
+
+/// A connection writing to the file in its old journal mode (what the
+/// first opener of a new file does while the others try to switch it to
+/// WAL) makes SQLite refuse the switch at once. Opening waits for it: it
+/// succeeds when the writer finishes within the busy timeout, and fails with
+/// `DatabaseLocked` only once the timeout has passed.
+#[test]
+fn issue_7_opening_waits_for_a_writer_in_the_old_journal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let hold = |db: &Path| {
+        let holder = rusqlite::Connection::open(db).unwrap();
+        holder
+            .execute_batch("CREATE TABLE t (x); BEGIN IMMEDIATE; INSERT INTO t VALUES (1);")
+            .unwrap();
+        holder
+    };
+    let timeout = std::time::Duration::from_millis(400);
+
+    let db = dir.path().join("held.db");
+    let holder = hold(&db);
+    let start = std::time::Instant::now();
+    let err = hyperspace_engine::SqliteStorage::open_with_timeout(&db, timeout).unwrap_err();
+    let waited = start.elapsed();
+    assert!(
+        matches!(err, hyperspace_engine::Error::DatabaseLocked { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("locked by another process"),
+        "{err}"
+    );
+    assert!(
+        waited >= timeout / 2,
+        "gave up after {waited:?}, not {timeout:?}"
+    );
+    holder.execute_batch("COMMIT").unwrap();
+    hyperspace_engine::SqliteStorage::open_with_timeout(&db, timeout).unwrap();
+
+    let db = dir.path().join("released.db");
+    let holder = hold(&db);
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        holder.execute_batch("COMMIT").unwrap();
+    });
+    let opened = hyperspace_engine::SqliteStorage::open_with_timeout(&db, 10 * timeout);
+    release.join().unwrap();
+    assert!(opened.is_ok(), "{:?}", opened.err());
 }

@@ -20,7 +20,7 @@ use pyo3::prelude::*;
 use std::cell::Cell;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 thread_local! {
     /// Whether this thread is inside an engine call (which may call back
@@ -85,9 +85,6 @@ fn parse_space(text: &str) -> Result<Space, Error> {
     Space::parse(text)
 }
 
-/// The engine's default busy timeout (`SqliteStorage::open`).
-const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// Opens a storage URL; a SQLite file with its own busy timeout when one is
 /// given (how long a write waits for another process's before failing with
 /// `DatabaseLocked`).
@@ -98,25 +95,12 @@ fn open(url: &str, busy_timeout: Option<Duration>) -> Result<Arc<dyn Storage>, E
         None if trimmed.contains("://") || trimmed == ":memory:" || trimmed.is_empty() => None,
         None => Some(trimmed),
     };
-    let Some(path) = sqlite_path else {
-        return open_storage(url);
-    };
-    let timeout = busy_timeout.unwrap_or(DEFAULT_BUSY_TIMEOUT);
-    // Two processes opening a new file at once: SQLite answers the loser's
-    // switch to WAL with an immediate SQLITE_BUSY, without waiting (the
-    // busy handler does not cover journal-mode changes). Opening again is
-    // safe (the schema migration is transactional), so retry within the
-    // busy timeout.
-    let start = Instant::now();
-    let mut pause = Duration::from_millis(2);
-    loop {
-        match SqliteStorage::open_with_timeout(Path::new(path), timeout) {
-            Err(Error::DatabaseLocked { .. }) if start.elapsed() + pause < timeout => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(100));
-            }
-            other => return Ok(Arc::new(other?)),
-        }
+    match (busy_timeout, sqlite_path) {
+        (Some(timeout), Some(path)) => Ok(Arc::new(SqliteStorage::open_with_timeout(
+            Path::new(path),
+            timeout,
+        )?)),
+        _ => open_storage(url),
     }
 }
 

@@ -245,7 +245,8 @@ RACER = textwrap.dedent(
 def test_two_processes_creating_one_file_at_once(tmp_path):
     """Regression: on a new file, the process that lost the race to switch
     it to WAL got DatabaseLockedError at once (SQLite does not wait for a
-    journal-mode change); opening now retries within the busy timeout."""
+    journal-mode change); the engine now retries the switch within the busy
+    timeout (SqliteStorage::open)."""
     for round in range(10):
         db, flag = tmp_path / f"r{round}.db", tmp_path / f"go{round}"
         procs = [

@@ -17,7 +17,7 @@ use rusqlite::{
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a writer waits for another process's transaction, by default.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -104,7 +104,12 @@ impl SqliteStorage {
         let conn = self.lock();
         conn.busy_timeout(self.busy_timeout)?;
         // Fails with "file is not a database" right here for a foreign file.
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        // SQLite answers a journal-mode change with SQLITE_BUSY at once,
+        // without consulting the busy handler, while another connection is
+        // opening the same new file; so wait here as the handler would.
+        let mode: String = retry_busy(self.busy_timeout, || {
+            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        })?;
         if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
             conn.pragma_update(None, "journal_mode", "DELETE")?;
         }
@@ -179,6 +184,30 @@ impl SqliteStorage {
     fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         let conn = self.lock();
         f(&conn).map_err(|e| self.err(e))
+    }
+}
+
+/// Runs `f` again while SQLite answers busy, with a short growing pause,
+/// until `timeout` has passed; then returns the busy error, which
+/// [`map_err`] turns into `DatabaseLocked`. For the statements SQLite does
+/// not retry through its busy handler.
+fn retry_busy<T>(
+    timeout: Duration,
+    mut f: impl FnMut() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                    && start.elapsed() + pause < timeout =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            other => return other,
+        }
     }
 }
 

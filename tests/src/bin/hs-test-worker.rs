@@ -1,10 +1,12 @@
 //! A worker process for the multi-process tests: opens (or creates) a study
 //! in a SQLite file and runs ask/tell `n` times, printing each trial number.
 //!
-//! Usage: hs-test-worker DB STUDY SEARCHER N [hang]
+//! Usage: hs-test-worker DB STUDY SEARCHER N [hang | start-at FLAG]
 //!
 //! With `hang`, it takes one trial, sends a heartbeat, prints the trial
-//! number and sleeps, to be killed by a test.
+//! number and sleeps, to be killed by a test. With `start-at FLAG`, it
+//! prints `ready`, waits for the file FLAG to exist and only then opens the
+//! database, so that several workers race to create it.
 
 use hyperspace_engine::{open_storage, Error, Outcome, SearchError, Space, Study, StudyConfig};
 
@@ -13,7 +15,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (db, study, searcher, n, hang) = match args.as_slice() {
         [_, db, study, searcher, n] => (db, study, searcher, n, false),
         [_, db, study, searcher, n, mode] if mode == "hang" => (db, study, searcher, n, true),
-        _ => return Err("usage: hs-test-worker DB STUDY SEARCHER N [hang]".into()),
+        [_, db, study, searcher, n, mode, flag] if mode == "start-at" => {
+            println!("ready");
+            while !std::path::Path::new(flag).exists() {
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+            (db, study, searcher, n, false)
+        }
+        _ => return Err("usage: hs-test-worker DB STUDY SEARCHER N [hang | start-at FLAG]".into()),
     };
     let n: usize = n.parse()?;
     let registry = hyperspace_searchers::builtin_registry();
