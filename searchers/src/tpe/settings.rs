@@ -34,6 +34,13 @@ pub struct TpeSettings {
     /// Candidates drawn from the good density per proposal.
     pub n_ei_candidates: usize,
     /// Share of finished trials counted as good: `min(ceil(gamma * n), max_good)`.
+    ///
+    /// 0.15 by default (Optuna uses 0.1). Measured on the quality suite
+    /// (100 seeds at budgets of 50, 100, 200 and 300 trials, against the same
+    /// searcher with 0.1): significantly lower regret on branin at every
+    /// budget and on ackley, rosenbrock, mixed and conditional at some,
+    /// never worse on them; the one loss is styblinski-tang-10 at 200 and
+    /// 300 trials. From `max_good / gamma` trials on (167), both give 25.
     pub gamma: f64,
     /// Upper bound on the number of good trials.
     pub max_good: usize,
@@ -48,6 +55,14 @@ pub struct TpeSettings {
     pub bandwidth: Option<BandwidthRule>,
     /// Let the interval ends widen the outermost kernels (magic clip only).
     pub consider_endpoints: bool,
+    /// Let the middle of each interval (the prior's centre) narrow the
+    /// kernels next to it (magic clip only), as Hyperopt does. Off by
+    /// default, as in Optuna 5: with 100 seeds × 100 trials it had the lower
+    /// median regret on 6 of 7 continuous problems (hartmann6 0.154 vs 0.189,
+    /// styblinski-tang 100 vs 108, p = 0.004), because early on, with few
+    /// good trials, their kernels stay wide instead of being cut at the
+    /// middle.
+    pub prior_is_neighbour: bool,
     /// Give older trials less weight (the newest 25 weigh 1, older ones
     /// ramp down), as Optuna does.
     pub decay_old: bool,
@@ -62,12 +77,13 @@ impl Default for TpeSettings {
         Self {
             n_startup_trials: 10,
             n_ei_candidates: 24,
-            gamma: 0.1,
+            gamma: 0.15,
             max_good: 25,
             multivariate: true,
             prior_weight: 1.0,
             bandwidth: None,
             consider_endpoints: false,
+            prior_is_neighbour: false,
             decay_old: true,
             constant_liar: true,
             startup: StartupSampler::Uniform,
@@ -110,6 +126,7 @@ impl TpeSettings {
             prior_weight: self.prior_weight,
             multivariate: self.multivariate,
             consider_endpoints: self.consider_endpoints,
+            prior_is_neighbour: self.prior_is_neighbour,
         }
         .validate()
         .map_err(|e| invalid(e.to_string()))?;

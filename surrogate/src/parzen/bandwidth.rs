@@ -20,9 +20,12 @@ pub(crate) struct BandwidthContext {
     pub rule: Bandwidth,
     /// Whether the ends of the interval count as neighbours (magic clip).
     pub consider_endpoints: bool,
-    /// Whether the prior kernel is part of the mixture; its centre then
-    /// counts as a neighbour (magic clip), as in Hyperopt and Optuna.
+    /// Whether the prior kernel is part of the mixture (and so of the
+    /// order by centre).
     pub with_prior: bool,
+    /// Whether the prior's centre counts as a neighbour (magic clip), as in
+    /// Hyperopt; Optuna 5 leaves it out.
+    pub prior_is_neighbour: bool,
     /// Number of dimensions modelled jointly (Scott's rule).
     pub joint_dimensions: usize,
 }
@@ -109,11 +112,19 @@ pub(crate) fn bandwidths(
             // One kernel per observation plus the prior, as Optuna counts.
             let kernels = (n + 1) as f64;
             let min_sigma = 1.0 / MAGIC_CLIP_MAX_DIVISOR.min(1.0 + kernels);
+            let neighbour_prior = ctx.with_prior && ctx.prior_is_neighbour;
             let raw = match sorted {
-                Some(s) => neighbour_gaps(mus, s, ctx.consider_endpoints),
-                None => clipped_gaps(mus, ctx.with_prior, ctx.consider_endpoints, min_sigma)
+                Some(s) if neighbour_prior || !ctx.with_prior => {
+                    neighbour_gaps(mus, s, ctx.consider_endpoints)
+                }
+                Some(s) => {
+                    let order: Vec<usize> =
+                        s.iter().copied().filter(|&i| i != PRIOR_SOURCE).collect();
+                    neighbour_gaps(mus, &order, ctx.consider_endpoints)
+                }
+                None => clipped_gaps(mus, neighbour_prior, ctx.consider_endpoints, min_sigma)
                     .unwrap_or_else(|| {
-                        let order = sorted_centres(mus, ctx.with_prior);
+                        let order = sorted_centres(mus, neighbour_prior);
                         neighbour_gaps(mus, &order, ctx.consider_endpoints)
                     }),
             };
@@ -189,6 +200,7 @@ mod tests {
             rule,
             consider_endpoints,
             with_prior: true,
+            prior_is_neighbour: true,
             joint_dimensions: 1,
         }
     }
@@ -215,6 +227,30 @@ mod tests {
         assert!((clipped[0] - 0.3).abs() < 1e-12);
         assert!((clipped[1] - 0.4).abs() < 1e-12);
         assert!((clipped[2] - 0.2).abs() < 1e-12);
+    }
+
+    /// Without the prior's centre as a neighbour (Optuna 5), centres 0.1,
+    /// 0.2, 0.9 sort to [0 | 0.1 0.2 0.9 | 1]: gaps max(0.1, 0.1),
+    /// max(0.1, 0.7), max(0.7, 0.1), clipped below at 0.2; the same whether
+    /// the caller passes the order (with the prior in it) or not.
+    #[test]
+    fn magic_clip_can_leave_the_prior_out_of_the_neighbours() {
+        let mus = [0.2, 0.9, 0.1];
+        let optuna = BandwidthContext {
+            prior_is_neighbour: false,
+            ..ctx(Bandwidth::MagicClip, false)
+        };
+        let order = sorted_centres(&mus, true);
+        for sorted in [None, Some(order.as_slice())] {
+            let s = bandwidths(&mus, sorted, &optuna);
+            let want = [0.7, 0.7, 0.2];
+            for (g, w) in s.iter().zip(want) {
+                assert!((g - w).abs() < 1e-12, "{sorted:?}: {s:?}");
+            }
+        }
+        // With the prior as a neighbour, 0.2 and 0.9 are cut at 0.5.
+        let with = bandwidths(&mus, None, &ctx(Bandwidth::MagicClip, false));
+        assert!((with[0] - 0.3).abs() < 1e-12 && (with[1] - 0.4).abs() < 1e-12);
     }
 
     /// With endpoints considered, an outermost kernel may take the stretch to

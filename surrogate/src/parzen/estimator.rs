@@ -96,6 +96,7 @@ impl ParzenEstimator {
                 rule: settings.bandwidth,
                 consider_endpoints: settings.consider_endpoints,
                 with_prior: prior_weight > 0.0,
+                prior_is_neighbour: settings.prior_is_neighbour,
                 joint_dimensions: if settings.multivariate { dims.len() } else { 1 },
             },
             prior_weight,

@@ -470,6 +470,7 @@ mod tests {
                 rule: Bandwidth::MagicClip,
                 consider_endpoints: false,
                 with_prior: true,
+                prior_is_neighbour: true,
                 joint_dimensions: 1,
             },
             prior_weight,

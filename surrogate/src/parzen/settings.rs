@@ -12,8 +12,9 @@ use crate::SurrogateError;
 #[non_exhaustive]
 pub enum Bandwidth {
     /// Each kernel is as wide as the larger gap to its neighbouring
-    /// observations (the interval's ends and the prior's centre count as
-    /// neighbours), clipped below at `1 / min(100, n + 2)` so that a cluster
+    /// observations (the interval's ends count as neighbours, and the
+    /// prior's centre too with [`ParzenSettings::prior_is_neighbour`]),
+    /// clipped below at `1 / min(100, n + 2)` so that a cluster
     /// of observations cannot collapse into spikes. Adapts to local density;
     /// the rule of Hyperopt's and Optuna's univariate TPE.
     #[default]
@@ -53,6 +54,12 @@ pub struct ParzenSettings {
     /// observation near an end does not get a kernel as wide as that empty
     /// stretch.
     pub consider_endpoints: bool,
+    /// With [`Bandwidth::MagicClip`]: let the prior's centre (the middle of
+    /// the interval) count as a neighbour of the observations, as Hyperopt
+    /// does. Off (as in Optuna 5) a kernel's width depends on the other
+    /// observations and the interval's ends only, so a few good
+    /// observations on one side of the middle keep wide kernels.
+    pub prior_is_neighbour: bool,
 }
 
 impl Default for ParzenSettings {
@@ -62,6 +69,7 @@ impl Default for ParzenSettings {
             prior_weight: 1.0,
             multivariate: false,
             consider_endpoints: false,
+            prior_is_neighbour: false,
         }
     }
 }

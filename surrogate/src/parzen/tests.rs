@@ -19,6 +19,7 @@ pub(super) fn settings(
         prior_weight,
         multivariate,
         consider_endpoints: false,
+        prior_is_neighbour: true,
     }
     .validate()
     .unwrap()
