@@ -466,27 +466,17 @@ impl Study {
     /// trial has (Optuna's intersection search space).
     fn relative_proposal(&mut self, number: u64) -> Result<Params> {
         self.refresh()?;
-        let space = &self.record.config.space;
-        let mut finished = self
-            .history
-            .trials()
-            .iter()
-            .filter(|t| t.finished_value().is_some())
-            .peekable();
-        if finished.peek().is_none() {
+        if self.history.finished() == 0 {
             return Ok(Params::new());
         }
-        let shared: Vec<_> = space
+        let shared: Vec<_> = self
+            .record
+            .config
+            .space
             .entries()
             .iter()
             .filter(|e| e.condition.is_none())
-            .filter(|e| {
-                self.history
-                    .trials()
-                    .iter()
-                    .filter(|t| t.finished_value().is_some())
-                    .all(|t| t.params.contains_key(&e.name))
-            })
+            .filter(|e| self.history.every_finished_has(&e.name))
             .cloned()
             .collect();
         if shared.is_empty() {

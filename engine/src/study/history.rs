@@ -2,8 +2,15 @@
 //! asks storage only for trials whose change counter moved past the last one
 //! seen, so the cost of a refresh follows what changed, not how long the
 //! history is.
+//!
+//! Beside the trials it keeps, for the finished ones (those with a value:
+//! complete or pruned), how many there are and how many have each
+//! parameter, updated as trials arrive or change state. A define-by-run
+//! trial's jointly sampled space (the parameters every finished trial has)
+//! then costs one look-up per parameter, not a scan of the history.
 
 use crate::{Result, Space, Storage, StudyId, Trial};
+use std::collections::HashMap;
 
 #[derive(Debug, Default)]
 pub(crate) struct History {
@@ -11,11 +18,26 @@ pub(crate) struct History {
     trials: Vec<Trial>,
     /// The highest change counter seen.
     seen: u64,
+    /// How many trials have a finished value.
+    finished: usize,
+    /// For each parameter name, how many trials with a finished value have it.
+    finished_with: HashMap<String, usize>,
 }
 
 impl History {
     pub(crate) fn trials(&self) -> &[Trial] {
         &self.trials
+    }
+
+    /// How many trials are finished with a value (complete or pruned).
+    pub(crate) fn finished(&self) -> usize {
+        self.finished
+    }
+
+    /// Whether every trial finished with a value has parameter `name` (true
+    /// when there is none).
+    pub(crate) fn every_finished_has(&self, name: &str) -> bool {
+        self.finished_with.get(name).copied().unwrap_or(0) == self.finished
     }
 
     /// Fetches what changed and fills in defaults of parameters the space
@@ -32,17 +54,29 @@ impl History {
             if !trial.params.is_empty() {
                 space.fill_defaults(&mut trial.params);
             }
-            let n = trial.number as usize;
-            if n < self.trials.len() {
-                self.trials[n] = trial;
-            } else if n == self.trials.len() {
-                self.trials.push(trial);
-            } else {
+            if !self.put(trial) {
                 // A gap means this copy missed trials: start over.
                 return self.reload(storage, study, space);
             }
         }
         Ok(())
+    }
+
+    /// Puts a trial in its place by number, replacing the copy there and
+    /// updating the counts; false (and nothing changes) if that would leave
+    /// a gap.
+    fn put(&mut self, trial: Trial) -> bool {
+        let n = trial.number as usize;
+        if n < self.trials.len() {
+            self.count(n, Sign::Remove);
+            self.trials[n] = trial;
+        } else if n == self.trials.len() {
+            self.trials.push(trial);
+        } else {
+            return false;
+        }
+        self.count(n, Sign::Add);
+        true
     }
 
     /// Drops the copy and reads everything again (after the space changed).
@@ -52,8 +86,7 @@ impl History {
         study: StudyId,
         space: &Space,
     ) -> Result<()> {
-        self.trials.clear();
-        self.seen = 0;
+        *self = History::default();
         let all = storage.trials_since(study, 0)?;
         for mut trial in all {
             self.seen = self.seen.max(trial.change);
@@ -61,7 +94,236 @@ impl History {
                 space.fill_defaults(&mut trial.params);
             }
             self.trials.push(trial);
+            self.count(self.trials.len() - 1, Sign::Add);
         }
         Ok(())
+    }
+
+    /// Adds trial `n` to the finished counts, or takes it out, if it has a
+    /// finished value.
+    fn count(&mut self, n: usize, sign: Sign) {
+        let trial = &self.trials[n];
+        if trial.finished_value().is_none() {
+            return;
+        }
+        match sign {
+            Sign::Add => {
+                self.finished += 1;
+                for name in trial.params.keys() {
+                    match self.finished_with.get_mut(name) {
+                        Some(count) => *count += 1,
+                        None => {
+                            self.finished_with.insert(name.clone(), 1);
+                        }
+                    }
+                }
+            }
+            Sign::Remove => {
+                self.finished -= 1;
+                for name in trial.params.keys() {
+                    if let Some(count) = self.finished_with.get_mut(name) {
+                        *count -= 1;
+                        if *count == 0 {
+                            self.finished_with.remove(name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Sign {
+    Add,
+    Remove,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MemoryStorage, NewTrial, Params, StudyConfig, TrialId, TrialState, TrialUpdate};
+
+    /// The counts must say what a scan of the copy says, for every name.
+    fn check(h: &History, names: &[&str]) {
+        let finished: Vec<&Trial> = h
+            .trials()
+            .iter()
+            .filter(|t| t.finished_value().is_some())
+            .collect();
+        assert_eq!(h.finished(), finished.len(), "finished count");
+        for name in names {
+            let scan = finished.iter().all(|t| t.params.contains_key(*name));
+            assert_eq!(h.every_finished_has(name), scan, "parameter {name}");
+        }
+    }
+
+    fn params(names: &[&str]) -> Params {
+        names.iter().map(|n| (n.to_string(), 0.5.into())).collect()
+    }
+
+    fn set(storage: &MemoryStorage, id: TrialId, names: &[&str]) {
+        let update = TrialUpdate::SetParams {
+            params: params(names),
+            budget: None,
+            parent: None,
+            claim: None,
+        };
+        storage.update_trial(id, &update).unwrap();
+    }
+
+    fn finish(storage: &MemoryStorage, id: TrialId, state: TrialState, value: Option<f64>) {
+        let update = TrialUpdate::Finish {
+            state,
+            value,
+            metrics: Default::default(),
+            message: None,
+            finished: crate::now(),
+        };
+        storage.update_trial(id, &update).unwrap();
+    }
+
+    /// A new trial with parameters `names`, complete with value 1.
+    fn complete_trial(storage: &MemoryStorage, study: StudyId, names: &[&str]) -> Trial {
+        let id = storage
+            .create_trial(study, &NewTrial::default())
+            .unwrap()
+            .id;
+        set(storage, id, names);
+        finish(storage, id, TrialState::Complete, Some(1.0));
+        storage.trial(id).unwrap()
+    }
+
+    #[test]
+    fn finished_counts_follow_trials_through_their_states() {
+        let storage = MemoryStorage::new();
+        let study = storage.create_study(&StudyConfig::new("s")).unwrap().id;
+        let space = Space::parse("x=float(0,1) y=float(0,1) z=float(0,1)").unwrap();
+        let names = ["x", "y", "z", "never"];
+        let mut h = History::default();
+        let refresh = |h: &mut History| {
+            h.refresh(&storage, study, &space).unwrap();
+            check(h, &names);
+        };
+        refresh(&mut h);
+        assert!(h.every_finished_has("x"), "true with no finished trial");
+
+        // Running trials do not count, however many parameters they have.
+        let running = NewTrial::default();
+        let a = storage.create_trial(study, &running).unwrap().id;
+        set(&storage, a, &["x", "y"]);
+        refresh(&mut h);
+        assert_eq!(h.finished(), 0);
+
+        // running -> complete: counted with its parameters.
+        finish(&storage, a, TrialState::Complete, Some(1.0));
+        refresh(&mut h);
+        assert!(h.every_finished_has("x") && h.every_finished_has("y"));
+        assert!(!h.every_finished_has("z"));
+
+        // A failed trial (no value) does not narrow the shared space.
+        let b = storage.create_trial(study, &running).unwrap().id;
+        finish(&storage, b, TrialState::Failed, None);
+        refresh(&mut h);
+        assert_eq!(h.finished(), 1);
+        assert!(h.every_finished_has("y"));
+
+        // A pruned trial with a value does, with only `x`.
+        let c = storage.create_trial(study, &running).unwrap().id;
+        set(&storage, c, &["x"]);
+        finish(&storage, c, TrialState::Pruned, Some(2.0));
+        refresh(&mut h);
+        assert_eq!(h.finished(), 2);
+        assert!(h.every_finished_has("x") && !h.every_finished_has("y"));
+
+        // running -> requeued (waiting) -> running again -> complete, with
+        // parameters added between refreshes: counted once, at the end.
+        let d = storage.create_trial(study, &running).unwrap().id;
+        set(&storage, d, &["x", "z"]);
+        refresh(&mut h);
+        storage.update_trial(d, &TrialUpdate::Requeue).unwrap();
+        refresh(&mut h);
+        let claimed = storage
+            .claim_waiting(study, &Default::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(claimed.id, d);
+        set(&storage, d, &["y"]);
+        refresh(&mut h);
+        assert_eq!(h.finished(), 2);
+        finish(&storage, d, TrialState::Complete, Some(0.5));
+        refresh(&mut h);
+        assert_eq!(h.finished(), 3);
+        assert!(h.every_finished_has("x") && !h.every_finished_has("z"));
+
+        // Several changes to one trial seen in a single refresh.
+        let e = storage.create_trial(study, &running).unwrap().id;
+        set(&storage, e, &["x"]);
+        finish(&storage, e, TrialState::Complete, Some(3.0));
+        refresh(&mut h);
+        assert_eq!(h.finished(), 4);
+
+        // Reloading from scratch gives the same counts.
+        let before: Vec<bool> = names.iter().map(|n| h.every_finished_has(n)).collect();
+        h.reload(&storage, study, &space).unwrap();
+        check(&h, &names);
+        let after: Vec<bool> = names.iter().map(|n| h.every_finished_has(n)).collect();
+        assert_eq!((before, h.finished()), (after, 4));
+    }
+
+    /// Storage never changes a finished trial, but the copy must stay right
+    /// whatever replaces what: a finished trial replaced by one with other
+    /// parameters, by a running one, and a gap refused.
+    #[test]
+    fn replacing_a_finished_trial_takes_its_counts_out() {
+        let storage = MemoryStorage::new();
+        let study = storage.create_study(&StudyConfig::new("s")).unwrap().id;
+        let names = ["x", "y", "z"];
+        let mut h = History::default();
+        let mut trials = Vec::new();
+        for _ in 0..2 {
+            trials.push(complete_trial(&storage, study, &["x", "y"]));
+        }
+        for t in &trials {
+            assert!(h.put(t.clone()));
+        }
+        check(&h, &names);
+        assert!(h.every_finished_has("y"));
+
+        let mut other = trials[1].clone();
+        other.params = params(&["x", "z"]);
+        assert!(h.put(other.clone()));
+        check(&h, &names);
+        assert!(h.every_finished_has("x") && !h.every_finished_has("y"));
+        assert!(!h.every_finished_has("z"));
+
+        other.state = TrialState::Running;
+        assert!(h.put(other.clone()));
+        check(&h, &names);
+        assert_eq!(h.finished(), 1);
+        assert!(h.every_finished_has("y") && !h.every_finished_has("z"));
+
+        other.number = 5;
+        assert!(!h.put(other), "a gap is refused");
+        assert_eq!((h.trials().len(), h.finished()), (2, 1));
+    }
+
+    #[test]
+    fn a_parameter_filled_in_by_its_default_counts_after_a_reload() {
+        let storage = MemoryStorage::new();
+        let study = storage.create_study(&StudyConfig::new("s")).unwrap().id;
+        let mut h = History::default();
+        for _ in 0..3 {
+            complete_trial(&storage, study, &["x"]);
+        }
+        let space = Space::parse("x=float(0,1)").unwrap();
+        h.refresh(&storage, study, &space).unwrap();
+        assert!(!h.every_finished_has("w"));
+        // The space gains `w` with a default: every older trial had it.
+        let grown = Space::parse("x=float(0,1) w=float(0,1,default=0.5)").unwrap();
+        h.reload(&storage, study, &grown).unwrap();
+        check(&h, &["x", "w"]);
+        assert!(h.every_finished_has("w"));
+        assert_eq!(h.finished(), 3);
     }
 }
