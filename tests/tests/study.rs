@@ -136,6 +136,23 @@ fn define_by_run_suggests_and_remembers() {
     let err = s.suggest(t.id, "lr", &other).unwrap_err().to_string();
     assert!(err.contains("use one definition per name"), "{err}");
     assert!(values.iter().all(|v| (1e-5..=1e-1).contains(v)));
+
+    // Within one trial too: a repeated suggestion with another definition
+    // is refused, not answered with the first value coerced.
+    let t = s.ask_open().unwrap();
+    s.suggest(t.id, "lr", &lr).unwrap();
+    let err = s.suggest(t.id, "lr", &other).unwrap_err().to_string();
+    assert!(
+        err.contains("was suggested as float(0, 1)") && err.contains("already has it as"),
+        "{err}"
+    );
+    // And for a queued trial whose value was set at enqueue time.
+    let mut queued = hyperspace_engine::Params::new();
+    queued.insert("depth".into(), 3i64.into());
+    s.enqueue(queued).unwrap();
+    let t = s.ask_open().unwrap();
+    let err = s.suggest(t.id, "depth", &other).unwrap_err().to_string();
+    assert!(err.contains("use one definition per name"), "{err}");
 }
 
 #[test]

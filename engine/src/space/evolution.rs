@@ -120,7 +120,7 @@ impl Space {
             return Err(Error::InvalidParam {
                 param: name.to_string(),
                 reason: format!(
-                    "was suggested as {} but earlier trials of this study used {}; use one definition per name",
+                    "was suggested as {} but this study already has it as {}; use one definition per name",
                     describe(param),
                     describe(&existing.param)
                 ),

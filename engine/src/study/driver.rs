@@ -414,14 +414,8 @@ impl Study {
                 state: trial.state,
             });
         }
-        if let Some(existing) = trial.params.get(name) {
-            return param
-                .coerce(existing)
-                .map_err(|reason| Error::InvalidConfig {
-                    param: name.to_string(),
-                    reason,
-                });
-        }
+        // The study's space first: one definition per name, also when this
+        // trial has a value already (a queued one, or a repeated call).
         if self
             .record
             .config
@@ -433,6 +427,14 @@ impl Study {
             self.record.config.space = self
                 .storage
                 .update_space(self.record.id, &|s: &Space| s.with_param(&n, &p))?;
+        }
+        if let Some(existing) = trial.params.get(name) {
+            return param
+                .coerce(existing)
+                .map_err(|reason| Error::InvalidConfig {
+                    param: name.to_string(),
+                    reason,
+                });
         }
         if !self.relative.contains_key(&id) {
             let relative = self.relative_proposal(trial.number)?;
