@@ -67,20 +67,45 @@ def test_suggest_with_distribution_objects_and_text(mem):
 
 def test_define_and_run_space_forms(db):
     forms = [
-        hs.Space({"x": hs.Float(-5, 5), "k": hs.Int(1, 4)}),
-        {"x": hs.Float(-5, 5), "k": hs.Int(1, 4)},
-        {"x": {"type": "float", "low": -5, "high": 5}, "k": "int(1,4)"},
-        "x=float(-5,5) k=int(1,4)",
-        json.dumps({"x": "float(-5, 5)", "k": "int(1, 4)"}),
+        hs.Space({"x": hs.Float(-5, 5), "k": hs.Int(1, 4), "opt": hs.Categorical(["adam", "sgd"])}),
+        {"x": hs.Float(-5, 5), "k": hs.Int(1, 4), "opt": hs.Categorical(["adam", "sgd"])},
+        {"x": hs.Float(-5, 5), "k": hs.Int(1, 4), "opt": hs.Choice({"adam": None, "sgd": None})},
+        {"x": {"type": "float", "low": -5, "high": 5}, "k": "int(1,4)", "opt": ["adam", "sgd"]},
+        "x=float(-5,5) k=int(1,4) opt=choice(adam,sgd)",
+        json.dumps({"x": "float(-5, 5)", "k": "int(1, 4)", "opt": "choice(adam, sgd)"}),
     ]
     for i, space in enumerate(forms):
         s = hs.Study.open(db, f"dar{i}", space=space, seed=3)
-        t = s.ask()
-        assert set(t.params) == {"x", "k"}
-        assert -5 <= t.params["x"] <= 5 and isinstance(t.params["k"], int)
-        assert t.suggest_float("x", -5, 5) == t.params["x"]  # objectives written define-by-run still work
-        s.tell(t, t.params["x"] ** 2)
-        assert list(s.space) == ["x", "k"]
+        for _ in range(3):
+            t = s.ask()
+            assert set(t.params) == {"x", "k", "opt"}
+            assert -5 <= t.params["x"] <= 5 and isinstance(t.params["k"], int)
+            assert t.params["opt"] in ("adam", "sgd")
+            assert t.suggest_float("x", -5, 5) == t.params["x"]  # objectives written define-by-run still work
+            s.tell(t, t.params["x"] ** 2)
+        assert list(s.space) == ["x", "k", "opt"]
+        assert s.space["opt"] == hs.Categorical(["adam", "sgd"])
+
+
+def test_define_by_run_log_and_step_hold_over_many_trials(mem):
+    for _ in range(30):
+        t = mem.ask()
+        lr = t.suggest_float("lr", 1e-5, 1e-1, log=True)
+        drop = t.suggest_float("drop", 0.0, 0.5, step=0.1)
+        width = t.suggest_int("width", 16, 128, step=16)
+        depth = t.suggest_int("depth", 1, 64, log=True)
+        assert 1e-5 <= lr <= 1e-1 and isinstance(lr, float)
+        assert any(math.isclose(drop, k / 10, abs_tol=1e-9) for k in range(6))
+        assert width in range(16, 129, 16) and isinstance(width, int)
+        assert 1 <= depth <= 64 and isinstance(depth, int)
+        mem.tell(t, math.log10(lr) ** 2 + drop + width / 128 + depth / 64)
+    space = mem.space
+    assert space["lr"] == hs.Float(1e-5, 1e-1, log=True)
+    assert space["drop"] == hs.Float(0.0, 0.5, step=0.1)
+    assert space["width"] == hs.Int(16, 128, step=16)
+    assert space["depth"] == hs.Int(1, 64, log=True)
+    lrs = [t.params["lr"] for t in mem.trials]
+    assert min(lrs) < 1e-3, "a log scale reaches the small end"
 
 
 def test_ask_with_space_on_a_define_by_run_study(mem):
@@ -296,15 +321,53 @@ def test_version_and_exports():
     assert {"tpe", "random", "grid"} <= set(hs.searchers())
 
 
+def _stub_signature(fn) -> list:
+    """(name, default or None) of a stub function's parameters, without self."""
+    import ast
+
+    args = fn.args
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + [ast.literal_eval(d) for d in args.defaults]
+    out = [(a.arg, d) for a, d in zip(positional, defaults)]
+    out += [(a.arg, None if d is None else ast.literal_eval(d)) for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+    return [p for p in out if p[0] != "self"]
+
+
+def _runtime_signature(fn) -> list:
+    import inspect
+
+    return [
+        (p.name, None if p.default is inspect.Parameter.empty else p.default)
+        for p in inspect.signature(fn).parameters.values()
+        if p.name != "self"
+    ]
+
+
 def test_stub_matches_the_native_module():
+    """Every public name of _core.pyi exists in the native module, and the
+    other way round; functions and methods take the same parameters with the
+    same defaults; properties are properties."""
     import ast
     import pathlib
 
-    stub = pathlib.Path(hs._core.__file__).with_name("_core.pyi")
+    core = hs._core
+    stub = pathlib.Path(core.__file__).with_name("_core.pyi")
     tree = ast.parse(stub.read_text())
-    names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-    assert names == {"CoreStudy", "register_searcher", "searcher_names"}
-    core_methods = {n.name for n in next(n for n in tree.body if isinstance(n, ast.ClassDef)).body if isinstance(n, ast.FunctionDef)}
-    actual = {m for m in dir(hs._core.CoreStudy) if not m.startswith("_")}
-    assert core_methods == actual
-    assert math.isfinite(1.0)
+    public = lambda names: {n for n in names if not n.startswith("_")}  # noqa: E731
+    top = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    variables = {n.target.id for n in tree.body if isinstance(n, ast.AnnAssign)}
+    assert public(top) == public(dir(core)), "top-level names"
+    assert variables <= set(dir(core)), "module variables"
+    for name, node in top.items():
+        if isinstance(node, ast.FunctionDef):
+            assert _stub_signature(node) == _runtime_signature(getattr(core, name)), name
+            continue
+        cls = getattr(core, name)
+        members = {m.name: m for m in node.body if isinstance(m, ast.FunctionDef)}
+        assert public(members) == public(dir(cls)), f"{name} members"
+        for member, fn in members.items():
+            decorators = {d.id for d in fn.decorator_list if isinstance(d, ast.Name)}
+            if "property" in decorators:
+                assert not callable(getattr(cls, member)), f"{name}.{member} is a property"
+            else:
+                assert _stub_signature(fn) == _runtime_signature(getattr(cls, member)), f"{name}.{member}"

@@ -166,16 +166,19 @@ def test_invalid_tell(mem):
     t = mem.ask()
     with pytest.raises(TypeError, match="needs a value"):
         mem.tell(t)
-    with pytest.raises(ValueError, match="one objective"):
+    # Each an InvalidTellError, which is also a ValueError.
+    with pytest.raises(hs.InvalidTellError, match="one objective"):
         mem.tell(t, [1.0, 2.0])
     with pytest.raises(TypeError, match="must be a number"):
         mem.tell(t, "high")
-    with pytest.raises(ValueError, match="last reported"):
+    with pytest.raises(hs.InvalidTellError, match="last reported"):
         mem.tell(t, 1.0, state="pruned")
-    with pytest.raises(ValueError, match="unknown trial state"):
+    with pytest.raises(hs.InvalidTellError, match="unknown trial state") as e:
         mem.tell(t, 1.0, state="done")
-    with pytest.raises(ValueError, match="complete, pruned or failed"):
+    assert isinstance(e.value, ValueError) and e.value.state == "done"
+    with pytest.raises(hs.InvalidTellError, match="complete, pruned or failed"):
         mem.tell(t, 1.0, state="waiting")
+    assert mem.tell(t, 1.0).state == "complete"  # nothing was recorded by the refusals
     with pytest.raises(TypeError, match="trial id"):
         mem.tell("t", 1.0)
 
@@ -272,3 +275,63 @@ def test_bad_arguments_are_type_errors(mem):
         mem.optimize(lambda t: 0.0, n_trials=1, catch=(3,))
     with pytest.raises(TypeError):
         hs.Space({"x": object()})
+
+
+def test_one_definition_per_name_also_within_a_trial():
+    s = hs.create_study(seed=1)
+    t = s.ask()
+    y = t.suggest_float("y", 0, 1)
+    assert t.suggest_float("y", 0, 1) == y
+    with pytest.raises(hs.InvalidParamError, match="was suggested as int.*one definition per name") as e:
+        t.suggest_int("y", 0, 5)
+    assert e.value.param == "y"
+    assert t.params == {"y": y}
+    # Define-and-run: an objective's suggest_* must match the study's space.
+    d = hs.create_study(space={"x": hs.Float(-5, 5)}, seed=1)
+    t = d.ask()
+    assert t.suggest_float("x", -5, 5) == t.params["x"]
+    with pytest.raises(hs.InvalidParamError, match="one definition per name"):
+        t.suggest_float("x", -10, 10)
+
+
+def test_values_that_cannot_be_stored_are_named():
+    s = hs.create_study(space={"x": hs.Float(0, 1)}, seed=1)
+    with pytest.raises(hs.NonFiniteValueError, match="enqueued parameters: NaN and infinity cannot"):
+        s.enqueue({"x": math.nan})
+    with pytest.raises(hs.NonFiniteValueError, match="user attributes: NaN"):
+        s.enqueue({"x": 0.5}, user_attrs={"a": math.inf})
+    t = s.ask()
+    with pytest.raises(hs.NonFiniteValueError, match="user attribute 'loss': NaN"):
+        t.set_user_attr("loss", [1.0, math.nan])
+    with pytest.raises(TypeError, match="user attribute 'model': 'object' values cannot be stored"):
+        t.set_user_attr("model", object())
+    loop = []
+    loop.append(loop)
+    with pytest.raises(TypeError, match="contains itself"):
+        t.set_user_attr("loop", loop)
+    with pytest.raises(hs.NonFiniteValueError, match="searcher_settings"):
+        hs.create_study(searcher="random", searcher_settings={"x": math.nan})
+    assert t.user_attrs == {} and s.trial(t.id).user_attrs == {}
+    numpy = pytest.importorskip("numpy")
+    t.set_user_attr("curve", numpy.array([1.0, 2.0]))
+    t.set_user_attr("best", numpy.float64(0.5))
+    assert s.trial(t.id).user_attrs == {"curve": [1.0, 2.0], "best": 0.5}
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [hs.Float(math.nan, 1), hs.Float(0, math.inf), hs.Float(0, 1, step=math.nan), hs.Categorical([1.0, math.nan])],
+)
+def test_non_finite_bounds_are_invalid_parameters(dist):
+    with pytest.raises(hs.InvalidParamError, match="parameter 'x': .*finite") as e:
+        hs.create_study(space={"x": dist})
+    assert e.value.param == "x"
+    with pytest.raises(hs.InvalidParamError, match="finite"):
+        hs.create_study().ask().suggest("x", dist)
+
+
+def test_seed_out_of_range():
+    for bad in (-1, 2**64, 1.5, True):
+        with pytest.raises(hs.InvalidStudyError, match="seed must be an integer"):
+            hs.create_study(seed=bad)
+    assert hs.create_study(seed=2**64 - 1).seed == 2**64 - 1

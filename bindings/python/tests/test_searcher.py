@@ -175,3 +175,41 @@ def test_a_searcher_calling_its_study_gets_an_error_not_a_deadlock():
     assert isinstance(e.value.__cause__, RuntimeError)
     assert "cannot call a study" in str(e.value.__cause__)
     assert len(s) == 0
+
+
+def test_define_by_run_searcher_sees_the_space_every_finished_trial_shares(db):
+    """Define-by-run: the searcher proposes jointly the parameters every
+    finished trial (complete or pruned) has, at a trial's first suggestion;
+    a parameter outside that space is asked for on its own. Failed trials do
+    not narrow the joint space; a complete trial without a parameter does."""
+    asked = []
+
+    class Recorder:
+        def suggest(self, space, trials):
+            asked.append(sorted(space))
+            return {n: d.low for n, d in space.items()}
+
+    hs.register_searcher("recorder", Recorder)
+    s = hs.Study.open(db, "joint", searcher="recorder", seed=1)
+
+    def run(names, **tell):
+        asked.clear()
+        t = s.ask()
+        for n in names:
+            if n == "k":
+                assert t.suggest_int("k", 1, 4) == 1
+            else:
+                assert t.suggest_float(n, 0, 1) == 0.0
+        s.tell(t, **(tell or {"value": 1.0}))
+        return list(asked)
+
+    assert run(["x", "k"]) == [["x"], ["k"]]  # nothing finished: one by one
+    assert run(["x", "y", "k"]) == [["k", "x"], ["y"]]  # x, k jointly; y new
+    assert run(["x"], state="failed") == [["k", "x"]]  # failed: no narrowing
+    assert run(["k", "x"]) == [["k", "x"]]
+    assert run(["x"], state="pruned") == [["k", "x"]]  # pruned, no value: not finished with one
+    t = s.ask()
+    t.suggest_float("x", 0, 1)
+    t.report(0, 0.5)
+    s.tell(t, state="pruned")  # pruned with a value, without k: narrows
+    assert run(["x", "k"]) == [["x"], ["k"]]

@@ -21,6 +21,8 @@ import math
 import random
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
+from .errors import InvalidParamError
+
 __all__ = [
     "Distribution",
     "Float",
@@ -262,6 +264,8 @@ class Space(Mapping[str, Distribution]):
         """The text handed to the engine: JSON, or the compact syntax."""
         if self._text is not None:
             return self._text
+        for name, dist in self.flatten().items():
+            check_finite(name, dist)
         return json.dumps(self.to_json(), allow_nan=False)
 
     def sample(self, rng: Optional[random.Random] = None) -> Dict[str, Any]:
@@ -311,6 +315,22 @@ class Space(Mapping[str, Distribution]):
         if self._text is not None:
             return f"Space({self._text!r})"
         return f"Space({self._params!r})"
+
+
+def check_finite(name: str, dist: Distribution) -> None:
+    """Refuses NaN and infinity in a parameter's bounds, step, default or
+    choices, naming the parameter."""
+    if isinstance(dist, Categorical):
+        values: List[Any] = list(dist.choices)
+    elif isinstance(dist, (Float, Int)):
+        values = [dist.low, dist.high, dist.step, dist.default]
+    else:  # compact text: the engine reads and checks it
+        return
+    if not all(math.isfinite(v) for v in values if isinstance(v, float)):
+        raise InvalidParamError(
+            f"parameter '{name}': bounds, step, default and choices must be finite numbers, got {dist!r}",
+            param=name,
+        )
 
 
 def as_distribution(name: str, definition: Any) -> Distribution:

@@ -37,7 +37,8 @@ from typing import Any, Callable, List, Mapping
 
 from . import _core
 from .distributions import Space
-from .trial import FrozenTrial, _json_value
+from ._json import dumps
+from .trial import FrozenTrial
 
 __all__ = ["SearchContext", "register_searcher", "searchers"]
 
@@ -85,7 +86,7 @@ class _Bridge:
             result = self.searcher.suggest(space, trials)
         if not isinstance(result, Mapping):
             raise TypeError(f"suggest() must return a dict from parameter name to value, got {result!r}")
-        return json.dumps(dict(result), allow_nan=False, default=_json_value)
+        return dumps(dict(result), "the values suggest() returned")
 
 
 def _takes_context(fn: Callable[..., Any]) -> bool:
@@ -134,5 +135,5 @@ def _settings_json(settings: Any) -> str:
         return "null"
     if not isinstance(settings, Mapping):
         raise TypeError(f"searcher_settings must be a dict, got {settings!r}")
-    return json.dumps(dict(settings), allow_nan=False, default=_json_value)
+    return dumps(dict(settings), "searcher_settings")
 

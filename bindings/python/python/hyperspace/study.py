@@ -25,10 +25,11 @@ from typing import (
 
 from . import _core
 from .distributions import Space, SpaceLike
-from .errors import HyperspaceError
+from .errors import HyperspaceError, InvalidStudyError, InvalidTellError
 from .pruners import BasePruner, PrunerLike, as_pruner
 from .searcher import _settings_json
-from .trial import FrozenTrial, Trial, TrialState, _json_value, check_value
+from ._json import dumps, json_value
+from .trial import FrozenTrial, Trial, TrialState, check_value
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -118,9 +119,9 @@ class Study:
         if not isinstance(name, str):
             raise TypeError(f"the study name must be a string, got {name!r}")
         if direction not in ("minimize", "maximize", "min", "max"):
-            from .errors import InvalidStudyError
-
             raise InvalidStudyError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64):
+            raise InvalidStudyError(f"seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
         url = _storage_url(storage)
         core = _core.CoreStudy.open(
             mode,
@@ -315,30 +316,39 @@ class Study:
         it (its value is its last reported one); ``state="failed"`` fails it
         (``message`` says why). ``metrics`` are other named values to keep.
         A NaN or infinite value raises :class:`NonFiniteValueError`; a
-        finished trial raises :class:`TrialFinishedError`.
+        finished trial raises :class:`TrialFinishedError`; a state or
+        value that cannot go together (a value for a pruned trial, state
+        ``"waiting"``, several values) raises :class:`InvalidTellError`
+        (a ``ValueError``).
         """
         if values is not None:
             if value is not None:
                 raise TypeError("give value or values, not both")
             value = values
-        parsed = TrialState.parse(state) if state is not None else None
+        try:
+            parsed = TrialState.parse(state) if state is not None else None
+        except ValueError as e:
+            raise InvalidTellError(str(e), state=str(state)) from None
         if parsed is None:
             if value is None:
                 raise TypeError("tell needs a value, or state='pruned' / state='failed'")
             parsed = TrialState.COMPLETE
         if parsed not in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED):
-            raise ValueError(f"a trial finishes as complete, pruned or failed, not {parsed.value}")
+            raise InvalidTellError(
+                f"a trial finishes as complete, pruned or failed, not {parsed.value}", state=parsed.value
+            )
         number: Optional[float] = None
         if value is not None:
             if parsed is TrialState.PRUNED:
-                raise ValueError(
+                raise InvalidTellError(
                     "a pruned trial's value is its last reported one; "
-                    "report it with trial.report(step, value), then tell(trial, state='pruned')"
+                    "report it with trial.report(step, value), then tell(trial, state='pruned')",
+                    state=parsed.value,
                 )
             number = check_value(value)
         metric_items = None
         if metrics:
-            metric_items = [(str(k), float(_json_value(v))) for k, v in metrics.items()]
+            metric_items = [(str(k), float(json_value(v))) for k, v in metrics.items()]
         text = self._c().tell(_trial_id(trial), parsed.value, number, metric_items, message, False)
         return FrozenTrial.from_json(text)
 
@@ -364,10 +374,10 @@ class Study:
         if not isinstance(params, Mapping):
             raise TypeError(f"params must be a dict, got {params!r}")
         text = self._c().enqueue(
-            json.dumps(dict(params), allow_nan=False, default=_json_value),
+            dumps(dict(params), "enqueued parameters"),
             None if budget is None else float(budget),
             None if parent is None else _trial_id(parent),
-            None if user_attrs is None else json.dumps(dict(user_attrs), allow_nan=False, default=_json_value),
+            None if user_attrs is None else dumps(dict(user_attrs), "user attributes"),
         )
         return FrozenTrial.from_json(text)
 

@@ -11,9 +11,11 @@ import json
 import math
 import numbers
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Set, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
 
-from .distributions import Categorical, ChoiceValue, Distribution, Float, Int, as_distribution
+from .distributions import Categorical, ChoiceValue, Distribution, Float, Int, as_distribution, check_finite
+from ._json import dumps, json_value
+from .errors import InvalidTellError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .study import Study
@@ -146,20 +148,6 @@ class FrozenTrial:
         return max(self.intermediate_values) if self.intermediate_values else None
 
 
-def _json_value(value: Any) -> Any:
-    """Numpy scalars and other number types as plain Python."""
-    if isinstance(value, (str, bool)) or value is None:
-        return value
-    item = getattr(value, "item", None)
-    if callable(item):
-        return item()
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        return float(value)
-    return value
-
-
 class Trial:
     """A running trial. ``study.ask()`` hands it out; give its result with
     ``study.tell(trial, value)``.
@@ -173,14 +161,15 @@ class Trial:
     ``suggest_*`` methods return those values.
     """
 
-    __slots__ = ("_study", "_id", "_number", "_params", "_checked", "_user_attrs", "__weakref__")
+    __slots__ = ("_study", "_id", "_number", "_params", "_suggested", "_user_attrs", "__weakref__")
 
     def __init__(self, study: "Study", frozen: FrozenTrial) -> None:
         self._study = study
         self._id = frozen.id
         self._number = frozen.number
         self._params: Dict[str, Any] = dict(frozen.params)
-        self._checked: Set[str] = set()
+        # What this object suggested already, and as what.
+        self._suggested: Dict[str, Distribution] = {}
         self._user_attrs: Dict[str, Any] = dict(frozen.user_attrs)
 
     @property
@@ -213,18 +202,21 @@ class Trial:
         :class:`Float`, :class:`Int`, :class:`Categorical`, a JSON
         definition, a list of choices or compact text like ``"log(1e-5,1)"``).
         """
-        if name in self._checked:
-            return self._params[name]
         dist = as_distribution(name, distribution)
+        if self._suggested.get(name) == dist:
+            return self._params[name]
         if isinstance(dist, Categorical) and dist.branches:
             raise TypeError(
                 f"parameter '{name}': define-by-run choices carry no branches; "
                 "suggest the sub-parameters after the choice, inside an if"
             )
+        check_finite(name, dist)
         definition = json.dumps(dist.to_json(), allow_nan=False)
+        # Another definition of a name suggested before goes to the engine
+        # too, which refuses it (one definition per name).
         value = json.loads(self._study._c().suggest(self._id, name, definition))
         self._params[name] = value
-        self._checked.add(name)
+        self._suggested[name] = dist
         return value
 
     def suggest_float(
@@ -238,20 +230,14 @@ class Trial:
     ) -> float:
         """A float in ``[low, high]``; on a log scale with ``log=True``, on a
         grid of ``step`` when given."""
-        if name in self._checked:
-            return float(self._params[name])
         return float(self.suggest(name, Float(low, high, log=log, step=step)))
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
         """An integer in ``[low, high]`` (both included)."""
-        if name in self._checked:
-            return int(self._params[name])
         return int(self.suggest(name, Int(low, high, log=log, step=step)))
 
     def suggest_categorical(self, name: str, choices: Sequence[ChoiceValue]) -> Any:
         """One of ``choices`` (str, int, float, bool or None)."""
-        if name in self._checked:
-            return self._params[name]
         return self.suggest(name, Categorical(choices))
 
     def suggest_uniform(self, name: str, low: float, high: float) -> float:
@@ -270,9 +256,9 @@ class Trial:
             if isinstance(step, numbers.Real) and isinstance(value, numbers.Integral):
                 hint = "; hyperspace takes report(step, value), Optuna takes report(value, step)"
             raise TypeError(f"step must be a non-negative integer, got {step!r}{hint}")
-        if isinstance(value, bool) or not isinstance(_json_value(value), (int, float)):
+        if isinstance(value, bool) or not isinstance(json_value(value), (int, float)):
             raise TypeError(f"value must be a number, got {value!r}")
-        self._study._c().report(self._id, int(step), float(_json_value(value)))
+        self._study._c().report(self._id, int(step), float(json_value(value)))
 
     def should_prune(self) -> bool:
         """Whether the study's pruner stops this trial at its last reported
@@ -282,7 +268,7 @@ class Trial:
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attaches any JSON value to the trial."""
-        text = json.dumps(value, allow_nan=False, default=_json_value)
+        text = dumps(value, f"user attribute {key!r}")
         self._study._c().set_user_attr(self._id, str(key), text)
         self._user_attrs[key] = json.loads(text)
 
@@ -299,12 +285,12 @@ def check_value(value: Any) -> float:
     sequences accepted)."""
     if isinstance(value, (list, tuple)):
         if len(value) != 1:
-            raise ValueError(
+            raise InvalidTellError(
                 f"a study has one objective, got {len(value)} values; "
                 "give other values as metrics={'name': value}"
             )
         value = value[0]
-    value = _json_value(value)
+    value = json_value(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"the objective value must be a number, got {value!r}")
     return float(value)
