@@ -67,7 +67,60 @@ fn all_settings() -> Vec<ValidParzenSettings> {
         .validate()
         .unwrap(),
     );
+    for multivariate in [false, true] {
+        out.push(
+            ParzenSettings {
+                multivariate,
+                prior_is_neighbour: false,
+                ..ParzenSettings::default()
+            }
+            .validate()
+            .unwrap(),
+        );
+    }
     out
+}
+
+/// Magic clip as Optuna 5 computes it, end to end in one dimension:
+/// centres 0.2, 0.9, 0.1 get widths 0.7, 0.7 and 0.2 (the floor,
+/// `1 / min(100, n + 2)`), the prior N(0.5, 1); all truncated to [0, 1],
+/// equal weights. Both modes give this density in one dimension.
+#[test]
+fn magic_clip_without_the_prior_as_neighbour_end_to_end() {
+    use super::normal::{log_gauss_mass, HALF_LN_2PI};
+    let obs = Array2::from_shape_vec((3, 1), vec![0.2, 0.9, 0.1]).unwrap();
+    let w = Array1::ones(3);
+    let kernels = [(0.2, 0.7), (0.9, 0.7), (0.1, 0.2), (0.5, 1.0)];
+    let density = |x: f64| -> f64 {
+        kernels
+            .iter()
+            .map(|&(m, s): &(f64, f64)| {
+                let log_z = log_gauss_mass(-m / s, (1.0 - m) / s);
+                (-0.5 * ((x - m) / s).powi(2) - s.ln() - HALF_LN_2PI - log_z).exp() / 4.0
+            })
+            .sum()
+    };
+    let pts = Array2::from_shape_fn((11, 1), |(i, _)| i as f64 / 10.0);
+    for multivariate in [false, true] {
+        let s = ParzenSettings {
+            multivariate,
+            prior_is_neighbour: false,
+            ..ParzenSettings::default()
+        }
+        .validate()
+        .unwrap();
+        let model =
+            ParzenEstimator::fit(obs.view(), w.view(), &[Dimension::Continuous], &s).unwrap();
+        let got = model.log_pdf(pts.view());
+        for (i, x) in pts.column(0).iter().enumerate() {
+            let want = density(*x).ln();
+            assert!(
+                (got[i] - want).abs() < 1e-9,
+                "mv={multivariate} x={x}: {} vs {want}",
+                got[i]
+            );
+        }
+    }
 }
 
 #[test]
