@@ -4,7 +4,7 @@
 use super::fit::{fit_hyperparameters, FitReport, FitStart, ValidFitSettings};
 use super::hyper::Hyperparameters;
 use super::kernel::{covariance_with_gradient, cross_covariance, InputKind, Inputs};
-use super::likelihood::factor;
+use super::likelihood::{constant_mean, factor};
 use super::linalg::{dot, sub, Cholesky};
 use crate::SurrogateError;
 use ndarray::{concatenate, Array1, Array2, ArrayView1, ArrayView2, Axis};
@@ -37,8 +37,11 @@ pub struct PointPrediction {
 }
 
 /// A Gaussian process regression model: Matérn-5/2 ARD kernel on inputs in
-/// the unit cube (see [`InputKind`]), outputs standardized to mean 0 and
-/// variance 1 internally and reported in their own units.
+/// the unit cube (see [`InputKind`]), a constant prior mean fitted by
+/// maximum likelihood (the generalized least-squares average of the
+/// outputs, which far from the data the posterior reverts to), outputs
+/// standardized to mean 0 and variance 1 internally and reported in their
+/// own units.
 #[derive(Debug, Clone)]
 pub struct GaussianProcess {
     inputs: Inputs,
@@ -47,7 +50,11 @@ pub struct GaussianProcess {
     y_scale: f64,
     /// Standardized targets of every point (observed, then fantasies).
     y: Array1<f64>,
+    /// The constant prior mean of the standardized outputs (see
+    /// [`constant_mean`]).
+    prior_mean: f64,
     chol: Cholesky,
+    /// `K⁻¹ (y − prior_mean)`.
     alpha: Array1<f64>,
     observed: usize,
     report: Option<FitReport>,
@@ -165,8 +172,9 @@ impl GaussianProcess {
         y: Array1<f64>,
     ) -> Result<Self, SurrogateError> {
         let chol = factor(&inputs, &hyper)?;
-        let alpha = chol.solve(y.view());
+        let (prior_mean, alpha) = constant_mean(&chol, y.view());
         Ok(Self {
+            prior_mean,
             observed: inputs.len(),
             inputs,
             hyper,
@@ -180,8 +188,8 @@ impl GaussianProcess {
     }
 
     /// The same model also conditioned on `y_new` observed at `x_new`
-    /// (fantasies for pending evaluations: the hyperparameters and the
-    /// standardization are kept).
+    /// (fantasies for pending evaluations: the hyperparameters, the
+    /// standardization and the prior mean are kept).
     pub fn condition_on(
         &self,
         x_new: ArrayView2<'_, f64>,
@@ -201,8 +209,9 @@ impl GaussianProcess {
         let y_add = y_new.mapv(|v| (v - self.y_mean) / self.y_scale);
         let y = concatenate(Axis(0), &[self.y.view(), y_add.view()])
             .map_err(|_| SurrogateError::NoObservations)?;
-        let alpha = chol.solve(y.view());
+        let alpha = chol.solve(y.mapv(|v| v - self.prior_mean).view());
         Ok(Self {
+            prior_mean: self.prior_mean,
             inputs: Inputs::new(x_all.view(), &self.inputs.kinds),
             hyper: self.hyper.clone(),
             y_mean: self.y_mean,
@@ -250,6 +259,12 @@ impl GaussianProcess {
         &self.inputs.kinds
     }
 
+    /// The constant prior mean (what the posterior mean reverts to far from
+    /// the data), in the observations' units.
+    pub fn prior_mean(&self) -> f64 {
+        self.y_mean + self.y_scale * self.prior_mean
+    }
+
     /// The prior variance of the function, in the observations' units.
     pub fn prior_variance(&self) -> f64 {
         self.hyper.signal_variance * self.y_scale * self.y_scale
@@ -274,7 +289,7 @@ impl GaussianProcess {
                 explained.zip_mut_with(&row, |e, v| *e += v * v);
             }
             for c in 0..(end - start) {
-                mean[start + c] = self.y_mean + self.y_scale * mu[c];
+                mean[start + c] = self.y_mean + self.y_scale * (self.prior_mean + mu[c]);
                 variance[start + c] = (s - explained[c]).max(0.0) * scale2;
             }
             start = end;
@@ -299,7 +314,7 @@ impl GaussianProcess {
             Array1::zeros(self.dims())
         };
         PointPrediction {
-            mean: self.y_mean + self.y_scale * mu,
+            mean: self.y_mean + self.y_scale * (self.prior_mean + mu),
             variance: var_std.max(0.0) * scale2,
             mean_gradient,
             variance_gradient,

@@ -98,8 +98,12 @@ fn likelihood_matches_a_direct_computation() {
     });
     let c = linalg::Cholesky::factor(&k).unwrap();
     let yv = Array1::from(y.to_vec());
-    let alpha = c.solve(yv.view());
-    let want = -0.5 * yv.dot(&alpha) - 0.5 * c.log_det() - 1.5 * (2.0 * std::f64::consts::PI).ln();
+    // The constant mean that maximises it: 1ᵀK⁻¹y / 1ᵀK⁻¹1.
+    let kinv = c.inverse();
+    let m = kinv.dot(&yv).sum() / kinv.sum();
+    let r = yv.mapv(|v| v - m);
+    let alpha = c.solve(r.view());
+    let want = -0.5 * r.dot(&alpha) - 0.5 * c.log_det() - 1.5 * (2.0 * std::f64::consts::PI).ln();
     assert!(
         (e.log_likelihood - want).abs() < 1e-12,
         "{} vs {want}",
@@ -125,13 +129,79 @@ fn posterior_interpolates_noise_free_data_and_reverts_to_the_prior_far_away() {
         assert!(at_data.variance[i] < 1e-6 * gp.prior_variance());
     }
     let far = gp.predict(array![[3.0, 3.0]].view());
-    let y_mean = y.mean().unwrap();
     assert!(
-        (far.mean[0] - y_mean).abs() < 1e-9,
-        "{} vs {y_mean}",
-        far.mean[0]
+        (far.mean[0] - gp.prior_mean()).abs() < 1e-9,
+        "{} vs {}",
+        far.mean[0],
+        gp.prior_mean()
     );
     assert!((far.variance[0] - gp.prior_variance()).abs() < 1e-9 * gp.prior_variance());
+}
+
+#[test]
+fn the_constant_mean_maximises_the_likelihood() {
+    // ln p(y | θ, m) is largest at the profiled m̂, and the likelihood the
+    // fit sees is its value there.
+    let (x, y) = random_data(15, 2, 6, |p| 2.0 + (4.0 * p[0]).sin() * p[1]);
+    let kinds = [InputKind::Numeric; 2];
+    let inputs = Inputs::new(x.view(), &kinds);
+    let hyper = Hyperparameters::new(array![0.3, 0.5], 1.3, 1e-4);
+    let chol = super::likelihood::factor(&inputs, &hyper).unwrap();
+    let (m, _) = super::likelihood::constant_mean(&chol, y.view());
+    let at = |m: f64| {
+        let r = y.mapv(|v| v - m);
+        -0.5 * r.dot(&chol.solve(r.view()))
+            - 0.5 * chol.log_det()
+            - 7.5 * (2.0 * std::f64::consts::PI).ln()
+    };
+    for dm in [-0.1, -1e-3, 1e-3, 0.1] {
+        assert!(at(m + dm) < at(m), "m̂ = {m}, m̂ + {dm} is better");
+    }
+    let priors = Priors {
+        lengthscale: LengthscalePrior::Unit,
+        dims: 2,
+    };
+    let noise = NoiseSpec {
+        floor: 1e-6,
+        fixed: false,
+    };
+    let raw = hyper.to_raw(noise.floor);
+    let e = evaluate(
+        &inputs,
+        y.as_slice().unwrap(),
+        raw.view(),
+        noise,
+        &priors,
+        false,
+    )
+    .unwrap();
+    assert!((e.log_likelihood - at(m)).abs() < 1e-9);
+}
+
+#[test]
+fn issue_5_far_predictions_do_not_follow_a_cluster_of_trials() {
+    // Twelve trials crowd a good region at x ≈ 0.1 (loss ≈ 0), four spread
+    // ones see loss 1. Far from both the model should expect about 1, not
+    // the plain average 0.25 that made unexplored corners look promising.
+    let mut xs: Vec<f64> = (0..12).map(|i| 0.08 + 0.004 * i as f64).collect();
+    let mut ys: Vec<f64> = xs.iter().map(|x| 10.0 * (x - 0.1) * (x - 0.1)).collect();
+    for x in [0.4, 0.55, 0.7, 0.85] {
+        xs.push(x);
+        ys.push(1.0);
+    }
+    let x = Array2::from_shape_vec((xs.len(), 1), xs).unwrap();
+    let y = Array1::from(ys);
+    let hyper = Hyperparameters::new(array![0.05], 1.0, 1e-6);
+    let gp =
+        GaussianProcess::with_hyperparameters(x.view(), y.view(), &[InputKind::Numeric], hyper)
+            .unwrap();
+    let far = gp.predict(array![[5.0]].view()).mean[0];
+    assert!((far - gp.prior_mean()).abs() < 1e-9);
+    assert!(
+        far > 0.7,
+        "far prediction {far}, plain mean {}",
+        y.mean().unwrap()
+    );
 }
 
 #[test]
