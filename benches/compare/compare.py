@@ -179,8 +179,9 @@ def latency(args: argparse.Namespace, runners: List[Runner]) -> Dict[Tuple[str, 
 
 
 def latency_table(lat: Dict[Tuple[str, int], Optional[float]], runners: List[Runner], args) -> str:
+    dims = len(next(p for p in PROBLEMS if p.name == args.latency_problem).bounds)
     lines = [
-        f"Milliseconds per ask + tell with n trials in the history ({args.latency_problem}, 6-D, "
+        f"Milliseconds per ask + tell with n trials in the history ({args.latency_problem}, {dims}-D, "
         "define-by-run, in memory unless noted; mean over repeated cycles).",
         "",
         "| searcher | " + " | ".join(f"n = {s:,}" for s in args.sizes) + " |",
