@@ -1,0 +1,54 @@
+//! `searchers/README.md` lists every setting of every searcher it
+//! documents, and nothing else: the keys in its tables must be the fields
+//! the searcher's settings accept (serde names them all when it refuses an
+//! unknown one).
+
+use std::collections::BTreeSet;
+
+/// The setting names in the table under `## \`name\``.
+fn documented(readme: &str, searcher: &str) -> BTreeSet<String> {
+    let heading = format!("## `{searcher}`");
+    let section = readme
+        .split("\n## ")
+        .find(|s| format!("## {s}").starts_with(&heading))
+        .unwrap_or_else(|| panic!("no section {heading} in searchers/README.md"));
+    section
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split('`').next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The fields the searcher's settings accept, from serde's error for an
+/// unknown one ("unknown field `x`, expected one of `a`, `b`", or
+/// "expected `a`" when there is one).
+fn accepted(searcher: &str) -> BTreeSet<String> {
+    let registry = hyperspace_searchers::builtin_registry();
+    let err = registry
+        .build(searcher, &serde_json::json!({"no_such_setting": 1}))
+        .err()
+        .unwrap_or_else(|| panic!("{searcher} accepted an unknown setting"))
+        .to_string();
+    let expected = err
+        .split("expected")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{searcher}: no field list in {err:?}"));
+    expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_documented_setting_exists_and_every_setting_is_documented() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("searchers/README.md is readable");
+    for searcher in ["tpe", "random", "grid"] {
+        let doc = documented(&readme, searcher);
+        assert!(!doc.is_empty(), "{searcher}: no settings table");
+        assert_eq!(doc, accepted(searcher), "{searcher}: README vs settings");
+    }
+}
