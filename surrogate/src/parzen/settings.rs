@@ -16,20 +16,20 @@ pub enum Bandwidth {
     /// prior's centre too with [`ParzenSettings::prior_is_neighbour`]),
     /// clipped below at `1 / min(100, n + 2)` so that a cluster
     /// of observations cannot collapse into spikes. Adapts to local density;
-    /// the rule of Hyperopt's and Optuna's univariate TPE.
+    /// the rule of Hyperopt's TPE and of Optuna 5's in both modes.
     #[default]
     MagicClip,
     /// One width for every kernel, `0.2 · n^(-1/(d + 4))` (Scott's rule for a
     /// unit-range variable, with `d` the number of dimensions modelled
     /// jointly: all of them in multivariate mode, one otherwise). Smooth in
-    /// `n` and cheap; the rule of Optuna's multivariate TPE.
+    /// `n` and cheap; the rule of Optuna 3's and 4's multivariate TPE.
     Scott,
 }
 
 /// Unchecked settings of a [`super::ParzenEstimator`]; call
 /// [`ParzenSettings::validate`] to use them.
 ///
-/// The default is Optuna's univariate TPE: magic-clip bandwidths, a prior of
+/// The default is Optuna 5's univariate TPE: magic-clip bandwidths, a prior of
 /// weight 1, dimensions modelled independently, endpoints not widening the
 /// outermost kernels.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,7 +75,7 @@ impl Default for ParzenSettings {
 }
 
 impl ParzenSettings {
-    /// Optuna's multivariate TPE: Scott bandwidth, dimensions modelled
+    /// Optuna 3's multivariate TPE: Scott bandwidth, dimensions modelled
     /// jointly, prior of weight 1.
     pub fn multivariate() -> Self {
         Self {
