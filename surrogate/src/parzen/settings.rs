@@ -22,7 +22,7 @@ pub enum Bandwidth {
     /// One width for every kernel, `0.2 · n^(-1/(d + 4))` (Scott's rule for a
     /// unit-range variable, with `d` the number of dimensions modelled
     /// jointly: all of them in multivariate mode, one otherwise). Smooth in
-    /// `n` and cheap; the rule of Optuna 3's and 4's multivariate TPE.
+    /// `n` and cheap; the rule of older Optuna versions' multivariate TPE.
     Scott,
 }
 
@@ -75,7 +75,7 @@ impl Default for ParzenSettings {
 }
 
 impl ParzenSettings {
-    /// Optuna 3's multivariate TPE: Scott bandwidth, dimensions modelled
+    /// Older Optuna versions' multivariate TPE: Scott bandwidth, dimensions modelled
     /// jointly, prior of weight 1.
     pub fn multivariate() -> Self {
         Self {
