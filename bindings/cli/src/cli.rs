@@ -279,6 +279,12 @@ pub struct RunArgs {
     /// The data's version, recorded on every trial.
     #[arg(long)]
     pub data_version: Option<String>,
+    /// How long a running trial's worker may be silent (it sends a
+    /// heartbeat every sixth of this) before any run or worker fails the
+    /// trial and re-queues a copy (default 60s). Give every worker of a
+    /// study the same value.
+    #[arg(long, value_name = "DURATION")]
+    pub stale_after: Option<String>,
     /// What happens to running trials on Ctrl-C: requeue (default) or fail.
     #[arg(long, value_name = "ACTION")]
     pub on_interrupt: Option<String>,

@@ -46,6 +46,29 @@ pub struct StudySpec {
     pub seed: Option<u64>,
 }
 
+/// Silence after which a running trial counts as abandoned, by default.
+pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(60);
+/// The shortest `--stale-after` accepted.
+const MIN_STALE_AFTER: Duration = Duration::from_secs(1);
+
+/// A duration given as a flag or in the experiment file (flag first):
+/// seconds as a number, or text like "90s", "5m".
+fn duration_setting(
+    key: &str,
+    flag: Option<&str>,
+    file: Option<&toml::Value>,
+) -> Result<Option<Duration>> {
+    let text = match (flag, file) {
+        (Some(text), _) => text.to_string(),
+        (None, Some(toml::Value::String(text))) => text.clone(),
+        (None, Some(toml::Value::Integer(s))) => s.to_string(),
+        (None, Some(toml::Value::Float(s))) => s.to_string(),
+        (None, Some(other)) => bail!("{key} = {other} is not a duration; write 90 or \"90s\""),
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(parse_duration(&text)?))
+}
+
 /// Checked settings of a `run` or `worker`.
 #[derive(Debug)]
 pub struct RunConfig {
@@ -69,6 +92,9 @@ pub struct RunConfig {
     pub jobs: usize,
     /// Per-trial time limit.
     pub timeout: Option<Duration>,
+    /// How long a running trial's worker may be silent before the trial is
+    /// presumed abandoned (failed and re-queued by any run or worker).
+    pub stale_after: Duration,
     /// The objective metric's name.
     pub objective: Option<String>,
     /// The result regex.
@@ -180,16 +206,23 @@ impl RunConfig {
         if jobs == 0 {
             bail!("--jobs must be at least 1");
         }
-        let timeout = match (&args.timeout, file.and_then(|f| f.timeout.as_ref())) {
-            (Some(text), _) => Some(parse_duration(text)?),
-            (None, Some(toml::Value::String(text))) => Some(parse_duration(text)?),
-            (None, Some(toml::Value::Integer(s))) => Some(parse_duration(&s.to_string())?),
-            (None, Some(toml::Value::Float(s))) => Some(parse_duration(&s.to_string())?),
-            (None, Some(other)) => {
-                bail!("timeout = {other} is not a duration; write 90 or \"90s\"")
-            }
-            (None, None) => None,
-        };
+        let timeout = duration_setting(
+            "timeout",
+            args.timeout.as_deref(),
+            file.and_then(|f| f.timeout.as_ref()),
+        )?;
+        let stale_after = duration_setting(
+            "stale_after",
+            args.stale_after.as_deref(),
+            file.and_then(|f| f.stale_after.as_ref()),
+        )?
+        .unwrap_or(DEFAULT_STALE_AFTER);
+        if stale_after < MIN_STALE_AFTER {
+            bail!(
+                "--stale-after {stale_after:?} is too short: heartbeats go out every sixth of it; \
+                 use at least 1s"
+            );
+        }
         let output = file.map(|f| &f.output);
         let objective = args
             .objective
@@ -253,6 +286,7 @@ impl RunConfig {
             max_trials,
             jobs,
             timeout,
+            stale_after,
             objective,
             result,
             intermediate,

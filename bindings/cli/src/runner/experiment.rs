@@ -9,6 +9,7 @@
 //! trials = 20
 //! jobs = 2
 //! timeout = "2m"
+//! stale_after = "60s"           # a silent worker's trials are re-queued after this
 //!
 //! [searcher]
 //! name = "random"
@@ -61,6 +62,9 @@ pub struct ExperimentFile {
     pub jobs: Option<usize>,
     /// Per-trial time limit: seconds, or text like "90s", "5m".
     pub timeout: Option<toml::Value>,
+    /// Silence after which another worker's running trial is presumed
+    /// abandoned: seconds, or text like "60s" (default 60 s).
+    pub stale_after: Option<toml::Value>,
     /// requeue or fail.
     pub on_interrupt: Option<String>,
     /// The log folder.

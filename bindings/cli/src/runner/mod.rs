@@ -60,12 +60,30 @@ struct Plan {
     cwd: PathBuf,
 }
 
+/// Heartbeats per `stale_after`: a live worker misses five in a row before
+/// its trials count as abandoned.
+const HEARTBEATS_PER_SILENCE: u32 = 6;
+/// Looks for other workers' abandoned trials per `stale_after`.
+const RECOVERIES_PER_SILENCE: u32 = 2;
+
 /// Runs trials until the budget is spent, the work runs out, or Ctrl-C.
-/// How often a running trial's worker says it is alive.
-const HEARTBEAT_EVERY: Duration = Duration::from_secs(10);
-/// How long a heartbeat-sending trial may be silent before it counts as
-/// abandoned by a dead worker.
-const STALE_AFTER: Duration = Duration::from_secs(60);
+/// Fails the running trials whose workers have been silent for
+/// `stale_after` and queues a copy of each, saying so.
+fn recover_abandoned(study: &mut Study, config: &RunConfig, progress: &Progress) -> Result<()> {
+    for copy in study.recover_stale(config.stale_after)? {
+        let parent = copy.parent;
+        let number = study
+            .trials()?
+            .iter()
+            .find(|t| Some(t.id) == parent)
+            .map_or_else(|| "?".to_string(), |t| t.number.to_string());
+        progress.println(&format!(
+            "re-queued trial #{number} as #{}: its worker sent no heartbeat for {:?}",
+            copy.number, config.stale_after
+        ));
+    }
+    Ok(())
+}
 
 pub fn execute(config: RunConfig) -> Result<RunEnd> {
     let access = if config.study.space.is_some() {
@@ -100,15 +118,13 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
     ));
 
     // Trials of workers that died without a word (kill -9, power loss)
-    // would stay running forever: fail and re-queue them.
-    for copy in study.recover_stale(STALE_AFTER)? {
-        progress.note(&format!(
-            "re-queued trial #{} as #{}: its worker stopped sending heartbeats",
-            copy.parent.map(|p| p.0).unwrap_or_default(),
-            copy.number
-        ));
-    }
+    // would stay running forever: fail and re-queue them, now and every so
+    // often while this one runs.
+    recover_abandoned(&mut study, &config, &progress)?;
+    let heartbeat_every = config.stale_after / HEARTBEATS_PER_SILENCE;
+    let recover_every = config.stale_after / RECOVERIES_PER_SILENCE;
     let mut last_heartbeat = Instant::now();
+    let mut last_recovery = Instant::now();
 
     let started_at = Instant::now();
     let (tx, rx) = mpsc::channel::<Event>();
@@ -171,11 +187,17 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
         if running.is_empty() && out_of_work {
             break;
         }
-        if last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
+        if last_heartbeat.elapsed() >= heartbeat_every {
             last_heartbeat = Instant::now();
             for id in running.keys() {
                 // A trial that finished meanwhile refuses the heartbeat.
                 let _ = study.heartbeat(TrialId(*id));
+            }
+        }
+        if may_ask && last_recovery.elapsed() >= recover_every {
+            last_recovery = Instant::now();
+            if let Err(e) = recover_abandoned(&mut study, &config, &progress) {
+                error.get_or_insert(e);
             }
         }
         match rx.recv_timeout(Duration::from_millis(100)) {

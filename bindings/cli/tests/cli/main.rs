@@ -1,6 +1,7 @@
 //! End-to-end tests of the `hyperspace` binary, on real SQLite files in
 //! temporary folders.
 
+mod abandoned;
 mod ask_tell;
 mod errors;
 mod interrupt;
