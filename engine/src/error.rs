@@ -49,6 +49,14 @@ pub enum Error {
         /// Why, and what to do (`force` to override).
         reason: String,
     },
+    /// A pruner's name or settings are invalid.
+    #[error("pruner '{pruner}': {reason}")]
+    InvalidPruner {
+        /// The pruner.
+        pruner: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A configuration does not fit its space.
     #[error("invalid configuration: parameter '{param}': {reason}")]
     InvalidConfig {

@@ -15,6 +15,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod error;
+pub mod pruner;
 mod searcher;
 mod seed;
 mod space;
@@ -24,6 +25,7 @@ mod trial;
 mod value;
 
 pub use error::{Error, Result, SearchError};
+pub use pruner::{build_pruner, Pruner};
 pub use searcher::{Proposal, Registry, SearchContext, Searcher, SearcherFactory};
 pub use seed::{trial_rng, trial_seed};
 pub use space::{

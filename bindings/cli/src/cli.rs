@@ -279,6 +279,14 @@ pub struct RunArgs {
     /// The data's version, recorded on every trial.
     #[arg(long)]
     pub data_version: Option<String>,
+    /// Stop unpromising trials early from their intermediate values (see
+    /// --intermediate): median, successive_halving or none. The command is
+    /// stopped like on a timeout and the trial recorded as pruned.
+    #[arg(long, value_name = "NAME")]
+    pub pruner: Option<String>,
+    /// The pruner's settings as JSON, e.g. '{"n_warmup_steps": 5}'.
+    #[arg(long, value_name = "JSON")]
+    pub pruner_settings: Option<String>,
     /// How long a running trial's worker may be silent (it sends a
     /// heartbeat every sixth of this) before any run or worker fails the
     /// trial and re-queues a copy (default 60s). Give every worker of a

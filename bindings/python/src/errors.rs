@@ -54,7 +54,7 @@ fn classify(err: &Error) -> (&'static str, Vec<(&'static str, Attr)>) {
         Error::InvalidConfig { param, .. } => {
             ("InvalidConfigError", vec![("param", Str(param.clone()))])
         }
-        Error::InvalidStudy(_) => ("InvalidStudyError", vec![]),
+        Error::InvalidStudy(_) | Error::InvalidPruner { .. } => ("InvalidStudyError", vec![]),
         Error::StudyNotFound { name, .. } => {
             ("StudyNotFoundError", vec![("study", Str(name.clone()))])
         }

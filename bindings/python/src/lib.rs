@@ -4,13 +4,12 @@
 //! behind a mutex and releases the GIL for every engine call; searchers
 //! written in Python plug into the engine's `Registry` through
 //! [`searcher`]; engine errors become the exception classes of
-//! `hyperspace/errors.py`; [`pruner`] holds the median-stopping rule. The
+//! `hyperspace/errors.py`; pruners are the engine's. The
 //! API people use — `Study`, `Trial`, distributions, `optimize` — is the
 //! pure-Python layer in `python/hyperspace/`, with its stubs.
 #![deny(missing_docs)]
 
 mod errors;
-mod pruner;
 mod searcher;
 mod study;
 

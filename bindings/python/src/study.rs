@@ -8,11 +8,10 @@
 //! `json.loads`, which is faster than building them item by item here.
 
 use crate::errors::{bad_json, clear_searcher_exception, IntoPy};
-use crate::pruner::MedianRule;
 use crate::searcher::registry;
 use hyperspace_engine::{
-    open_storage, Direction, Error, NewTrial, Outcome, Params, Space, SqliteStorage, Storage,
-    Study, StudyConfig, TrialId, TrialState, Value,
+    build_pruner, open_storage, Direction, Error, NewTrial, Outcome, Params, Space, SqliteStorage,
+    Storage, Study, StudyConfig, TrialId, TrialState, Value,
 };
 use indexmap::IndexMap;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -377,23 +376,18 @@ impl CoreStudy {
         self.with(py, |s| s.best_trial()?.map(|t| json(&t)).transpose())
     }
 
-    /// Whether the median rule stops `trial_id` at its last reported step.
-    #[pyo3(signature = (trial_id, n_startup_trials=5, n_warmup_steps=0, interval_steps=1, n_min_trials=1))]
-    fn should_prune_median(
+    /// Whether the engine's pruner `name` (with JSON `settings`) stops
+    /// `trial_id` at its last reported step.
+    fn should_prune(
         &self,
         py: Python<'_>,
         trial_id: i64,
-        n_startup_trials: usize,
-        n_warmup_steps: u64,
-        interval_steps: u64,
-        n_min_trials: usize,
+        name: &str,
+        settings: &str,
     ) -> PyResult<bool> {
-        let rule = MedianRule {
-            n_startup_trials,
-            n_warmup_steps,
-            interval_steps,
-            n_min_trials,
-        };
+        let settings: serde_json::Value =
+            serde_json::from_str(settings).map_err(|e| bad_json("pruner settings", e))?;
+        let pruner = build_pruner(name, &settings).py_err(py)?;
         self.with(py, |s| {
             let direction = s.config().direction;
             let trials = s.trials()?;
@@ -404,7 +398,7 @@ impl CoreStudy {
                     .ok_or(Error::TrialNotFound {
                         id: TrialId(trial_id),
                     })?;
-            Ok(rule.should_prune(trial, trials, direction))
+            Ok(pruner.should_prune(trial, trials, direction))
         })
     }
 }

@@ -125,3 +125,29 @@ def test_pruning_saves_steps_in_a_loop(db):
     assert steps < 40 * 20 * 0.8
     pruned = s.get_trials(states=["pruned"])
     assert pruned and all(t.value == t.intermediate_values[t.last_step] for t in pruned)
+
+
+def test_successive_halving_keeps_the_best_share_at_each_rung():
+    # Rungs at steps 1, 3, 9 (min_resource 1, factor 3).
+    s = hs.create_study(pruner=hs.SuccessiveHalvingPruner(), seed=1)
+    _complete(s, [[0.0, 0.0, 0.0, float(v)] for v in range(1, 7)])  # values 1..6 at rung 3
+    # Seven at rung 3 with the newcomer: the best 7 // 3 = 2 continue.
+    assert not _running(s, [0.0, 0.0, 0.0, 1.5]).should_prune()
+    assert _running(s, [0.0, 0.0, 0.0, 2.5]).should_prune()
+    # Between rungs a trial is not judged again.
+    assert not _running(s, [0.0, 0.0, 0.0, 1.5, 99.0]).should_prune()
+    assert isinstance(hs.create_study(pruner="successive_halving").pruner, hs.SuccessiveHalvingPruner)
+
+
+def test_successive_halving_for_maximize_and_its_settings():
+    s = hs.create_study(direction="maximize", pruner=hs.SuccessiveHalvingPruner(reduction_factor=2), seed=1)
+    _complete(s, [[0.0, 1.0], [0.0, 2.0], [0.0, 3.0]])  # values 1, 2, 3 at rung 1
+    # Four at rung 1 with the newcomer: the best two continue.
+    assert not _running(s, [0.0, 2.5]).should_prune()
+    # Five now (the last one is still running): 3.0 and 2.5 continue.
+    assert _running(s, [0.0, 1.5]).should_prune()
+    with pytest.raises(ValueError, match="reduction_factor"):
+        hs.SuccessiveHalvingPruner(reduction_factor=1)
+    with pytest.raises(ValueError, match="min_resource"):
+        hs.SuccessiveHalvingPruner(min_resource=0)
+    assert "reduction_factor=2" in repr(hs.SuccessiveHalvingPruner(reduction_factor=2))

@@ -1,14 +1,14 @@
 //! `run` and `worker` settings: flags and the experiment file merged (flags
 //! win) and checked once, before anything runs.
 
-use super::experiment::{toml_to_json, CommandEntry, Experiment, SearcherEntry};
+use super::experiment::{toml_to_json, CommandEntry, Experiment, NamedEntry};
 use super::output::{IntermediatePattern, ResultPattern};
 use super::process::Streams;
 use super::template::{split_command, Template};
 use crate::cli::RunArgs;
 use crate::common::{parse_duration, parse_settings};
 use anyhow::{anyhow, bail, Result};
-use hyperspace_engine::{Direction, Space};
+use hyperspace_engine::{build_pruner, Direction, Pruner, Space};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -69,6 +69,38 @@ fn duration_setting(
     Ok(Some(parse_duration(&text)?))
 }
 
+/// A searcher or pruner: its name and JSON settings from the flags (which
+/// win) or the experiment file's entry; `None` if neither names one.
+fn named_with_settings(
+    (name_flag, name): (&str, Option<&str>),
+    (settings_flag, settings): (&str, Option<&str>),
+    entry: Option<&NamedEntry>,
+) -> Result<Option<(String, serde_json::Value)>> {
+    let from_flag = || parse_settings(settings);
+    Ok(match (name, entry) {
+        (Some(name), _) => Some((name.to_string(), from_flag()?)),
+        (None, Some(NamedEntry::Name(name))) => Some((name.clone(), from_flag()?)),
+        (
+            None,
+            Some(NamedEntry::Table {
+                name,
+                settings: table,
+            }),
+        ) => {
+            let settings = match (settings, table) {
+                (Some(_), _) => from_flag()?,
+                (None, Some(t)) => toml_to_json(t)?,
+                (None, None) => serde_json::Value::Null,
+            };
+            Some((name.clone(), settings))
+        }
+        (None, None) if settings.is_some() => {
+            bail!("{settings_flag} needs {name_flag} (the one they are for)")
+        }
+        (None, None) => None,
+    })
+}
+
 /// Checked settings of a `run` or `worker`.
 #[derive(Debug)]
 pub struct RunConfig {
@@ -92,6 +124,8 @@ pub struct RunConfig {
     pub jobs: usize,
     /// Per-trial time limit.
     pub timeout: Option<Duration>,
+    /// Stops unpromising trials early from their intermediate values.
+    pub pruner: Option<Box<dyn Pruner>>,
     /// How long a running trial's worker may be silent before the trial is
     /// presumed abandoned (failed and re-queued by any run or worker).
     pub stale_after: Duration,
@@ -150,24 +184,11 @@ impl RunConfig {
             .or_else(|| from_file(&|f| f.direction.clone()))
             .map(|d| Direction::parse(&d))
             .transpose()?;
-        let searcher = match (&args.searcher, file.and_then(|f| f.searcher.as_ref())) {
-            (Some(name), _) => Some((name.clone(), parse_settings(args.settings.as_deref())?)),
-            (None, Some(SearcherEntry::Name(name))) => {
-                Some((name.clone(), parse_settings(args.settings.as_deref())?))
-            }
-            (None, Some(SearcherEntry::Table { name, settings })) => {
-                let settings = match (&args.settings, settings) {
-                    (Some(text), _) => parse_settings(Some(text))?,
-                    (None, Some(s)) => toml_to_json(s)?,
-                    (None, None) => serde_json::Value::Null,
-                };
-                Some((name.clone(), settings))
-            }
-            (None, None) if args.settings.is_some() => {
-                bail!("--settings needs --searcher (the searcher they are for)")
-            }
-            (None, None) => None,
-        };
+        let searcher = named_with_settings(
+            ("--searcher", args.searcher.as_deref()),
+            ("--settings", args.settings.as_deref()),
+            file.and_then(|f| f.searcher.as_ref()),
+        )?;
         let seed = args.seed.or(file.and_then(|f| f.seed));
 
         let argv = if !args.command.is_empty() {
@@ -223,6 +244,13 @@ impl RunConfig {
                  use at least 1s"
             );
         }
+        let pruner = named_with_settings(
+            ("--pruner", args.pruner.as_deref()),
+            ("--pruner-settings", args.pruner_settings.as_deref()),
+            file.and_then(|f| f.pruner.as_ref()),
+        )?
+        .map(|(name, settings)| build_pruner(&name, &settings))
+        .transpose()?;
         let output = file.map(|f| &f.output);
         let objective = args
             .objective
@@ -287,6 +315,7 @@ impl RunConfig {
             jobs,
             timeout,
             stale_after,
+            pruner,
             objective,
             result,
             intermediate,

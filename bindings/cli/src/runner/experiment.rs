@@ -15,6 +15,10 @@
 //! name = "random"
 //! settings = { sampler = "sobol" }
 //!
+//! [pruner]                      # stops trials early from intermediate values
+//! name = "median"
+//! settings = { n_startup_trials = 5 }
+//!
 //! [space]
 //! lr = "log(1e-3, 1)"
 //! batch = [16, 64, 256]
@@ -44,7 +48,10 @@ pub struct ExperimentFile {
     /// The data's version, recorded on every trial.
     pub data_version: Option<String>,
     /// The searcher: a name, or a table with `name` and `settings`.
-    pub searcher: Option<SearcherEntry>,
+    pub searcher: Option<NamedEntry>,
+    /// The pruner (median, successive_halving, none): a name, or a table
+    /// with `name` and `settings`.
+    pub pruner: Option<NamedEntry>,
     /// The space: a table (JSON/TOML form) or a compact string.
     pub space: Option<toml::Value>,
     /// The command: one string (split like a shell would) or a list.
@@ -74,10 +81,10 @@ pub struct ExperimentFile {
     pub output: OutputSection,
 }
 
-/// `[searcher]`, or `searcher = "name"`.
+/// `[searcher]` / `[pruner]`, or `searcher = "name"`.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-pub enum SearcherEntry {
+pub enum NamedEntry {
     /// Just a name.
     Name(String),
     /// A name and settings.

@@ -20,13 +20,13 @@ pub use config::{Mode, RunConfig};
 use crate::common::{self, fmt_num, fmt_value, param_env_name, show_path, Access};
 use anyhow::{anyhow, Result};
 use config::OnInterrupt;
-use hyperspace_engine::{Error, Metadata, Outcome, Study, Trial, TrialId};
+use hyperspace_engine::{Error, Metadata, Outcome, Pruner, Study, Trial, TrialId};
 use process::{Ending, Event, Finished, Launch};
 use progress::Progress;
 use repro::GitState;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -47,6 +47,8 @@ pub enum RunEnd {
 struct Running {
     number: u64,
     params: String,
+    /// Tells the trial's thread to stop the command: the pruner said so.
+    prune: Arc<AtomicBool>,
 }
 
 /// What the scheduler needs for every trial, fixed for the whole run.
@@ -67,6 +69,16 @@ const HEARTBEATS_PER_SILENCE: u32 = 6;
 const RECOVERIES_PER_SILENCE: u32 = 2;
 
 /// Runs trials until the budget is spent, the work runs out, or Ctrl-C.
+/// Whether the pruner stops trial `id` now, on the study's fresh history.
+fn should_prune(study: &mut Study, pruner: &dyn Pruner, id: TrialId) -> Result<bool> {
+    let direction = study.config().direction;
+    let trials = study.trials()?;
+    Ok(trials
+        .iter()
+        .find(|t| t.id == id)
+        .is_some_and(|t| pruner.should_prune(t, trials, direction)))
+}
+
 /// Fails the running trials whose workers have been silent for
 /// `stale_after` and queues a copy of each, saying so.
 fn recover_abandoned(study: &mut Study, config: &RunConfig, progress: &Progress) -> Result<()> {
@@ -150,7 +162,8 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
         if may_ask && running.len() < config.jobs && config.trials.is_none_or(|n| launched < n) {
             match study::next_trial(&mut study, config.queue_only, config.max_trials) {
                 Ok(Next::Trial(trial)) => {
-                    match launch(&mut study, &plan, &config, &trial, &interrupts, &tx) {
+                    let prune = Arc::new(AtomicBool::new(false));
+                    match launch(&mut study, &plan, &config, &trial, &interrupts, &tx, &prune) {
                         Ok(()) => {
                             study.heartbeat(trial.id)?;
                             launched += 1;
@@ -160,6 +173,7 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
                                 Running {
                                     number: trial.number,
                                     params: describe_params(&trial),
+                                    prune,
                                 },
                             );
                         }
@@ -204,7 +218,13 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
             Ok(Event::Report { trial, step, value }) => {
                 // An intermediate value the storage refuses (the command told
                 // its own result already) is not worth stopping for.
-                let _ = study.report(TrialId(trial), step, value);
+                if study.report(TrialId(trial), step, value).is_ok() {
+                    if let (Some(pruner), Some(info)) = (&config.pruner, running.get(&trial)) {
+                        if should_prune(&mut study, pruner.as_ref(), TrialId(trial))? {
+                            info.prune.store(true, Ordering::SeqCst);
+                        }
+                    }
+                }
             }
             Ok(Event::Done(finished)) => {
                 let Some(info) = running.remove(&finished.trial) else {
@@ -323,6 +343,7 @@ fn launch(
     trial: &Trial,
     interrupts: &Arc<AtomicUsize>,
     events: &mpsc::Sender<Event>,
+    prune: &Arc<AtomicBool>,
 ) -> Result<()> {
     let stem = plan.log_dir.join(format!("trial-{}", trial.number));
     let trial_file = stem.with_extension("json");
@@ -395,6 +416,7 @@ fn launch(
         streams: config.streams,
         reader: output::OutputReader::new(config.result.clone(), config.intermediate.clone()),
         objective: plan.objective.clone(),
+        prune: prune.clone(),
     };
     let interrupts = interrupts.clone();
     let events = events.clone();
@@ -448,6 +470,22 @@ fn record(
             };
             progress.stopped();
             progress.println(&format!("trial #{} interrupted: {what}", info.number));
+            return Ok(());
+        }
+        Ending::Pruned => {
+            study.set_metadata(id, meta)?;
+            let trial = study.tell(id, Outcome::pruned())?;
+            let value = trial.finished_value();
+            progress.finished(info.number, value, false);
+            let (step, shown) = trial
+                .last_intermediate()
+                .map_or(("?".to_string(), "?".to_string()), |(s, v)| {
+                    (s.to_string(), fmt_num(v))
+                });
+            progress.println(&format!(
+                "trial #{} pruned at step {step}  value={shown}  {}",
+                info.number, info.params
+            ));
             return Ok(());
         }
         Ending::NotStarted(reason) => {

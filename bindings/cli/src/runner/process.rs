@@ -1,13 +1,13 @@
 //! Running one trial's command: in its own process group, its output in log
-//! files that are read as they grow, stopped by a time limit or an
-//! interrupt (SIGTERM to the whole group, SIGKILL after a grace period).
+//! files that are read as they grow, stopped by a time limit, the pruner or
+//! an interrupt (SIGTERM to the whole group, SIGKILL after a grace period).
 
 use super::output::{OutputReader, Parsed};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -53,6 +53,8 @@ pub struct Launch {
     pub reader: OutputReader,
     /// The objective's name, when known.
     pub objective: Option<String>,
+    /// Set by the scheduler when the pruner stops the trial.
+    pub prune: Arc<AtomicBool>,
 }
 
 /// How a trial's command ended.
@@ -66,6 +68,8 @@ pub enum Ending {
     TimedOut(Duration),
     /// The run was interrupted (Ctrl-C) and it was stopped.
     Interrupted,
+    /// The pruner stopped it.
+    Pruned,
     /// It could not be started at all.
     NotStarted(String),
 }
@@ -173,6 +177,8 @@ fn execute(
             None => {
                 let reason = if presses > 0 {
                     Some(Ending::Interrupted)
+                } else if launch.prune.load(Ordering::SeqCst) {
+                    Some(Ending::Pruned)
                 } else {
                     launch
                         .timeout

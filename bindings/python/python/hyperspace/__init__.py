@@ -47,7 +47,7 @@ from .errors import (
     UnknownSearcherError,
     WrongStudyError,
 )
-from .pruners import BasePruner, MedianPruner, NopPruner
+from .pruners import BasePruner, MedianPruner, NopPruner, SuccessiveHalvingPruner
 from .searcher import SearchContext, register_searcher, searchers
 from .study import NoCompleteTrialError, Study, create_study, load_study
 from .trial import FrozenTrial, Trial, TrialState
@@ -70,6 +70,7 @@ __all__ = [
     "BasePruner",
     "MedianPruner",
     "NopPruner",
+    "SuccessiveHalvingPruner",
     "SearchContext",
     "register_searcher",
     "searchers",

@@ -4,6 +4,8 @@ running trial should stop early (``trial.should_prune()``).
 - :class:`MedianPruner` (the default): stop a trial whose best value so far
   is worse than the median of other complete trials at the same step. Runs
   in the engine's process, in Rust, on the study's cached history.
+- :class:`SuccessiveHalvingPruner`: asynchronous successive halving (ASHA),
+  also in the engine.
 - :class:`NopPruner`: never stop.
 - Your own: subclass :class:`BasePruner` and implement
   ``prune(study, trial) -> bool``.
@@ -11,6 +13,7 @@ running trial should stop early (``trial.should_prune()``).
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,13 +88,13 @@ class MedianPruner(BasePruner):
         return self._should_prune(study, trial.id)
 
     def _should_prune(self, study: "Study", trial_id: int) -> bool:
-        return study._c().should_prune_median(
-            trial_id,
-            self.n_startup_trials,
-            self.n_warmup_steps,
-            self.interval_steps,
-            self.n_min_trials,
-        )
+        settings = {
+            "n_startup_trials": self.n_startup_trials,
+            "n_warmup_steps": self.n_warmup_steps,
+            "interval_steps": self.interval_steps,
+            "n_min_trials": self.n_min_trials,
+        }
+        return study._c().should_prune(trial_id, "median", json.dumps(settings))
 
     def __repr__(self) -> str:
         return (
@@ -101,21 +104,80 @@ class MedianPruner(BasePruner):
         )
 
 
+class SuccessiveHalvingPruner(BasePruner):
+    """Asynchronous successive halving (ASHA; Li et al., 2020; Optuna's
+    ``SuccessiveHalvingPruner``), the building block of Hyperband.
+
+    Rung ``k`` is at step ``min_resource * reduction_factor **
+    (min_early_stopping_rate + k)``. When a trial first reports at or past a
+    rung, it continues only if its value there is among the best
+    ``1 / reduction_factor`` of every trial that reached that rung (running,
+    complete or pruned); with fewer trials than ``reduction_factor`` there,
+    only the best continues. Runs in the engine, in Rust.
+
+    Args:
+        min_resource: the step of the first rung.
+        reduction_factor: rungs are this many times apart and keep this
+            share of the trials (at least 2).
+        min_early_stopping_rate: skips the first rungs.
+    """
+
+    def __init__(
+        self,
+        min_resource: int = 1,
+        reduction_factor: int = 3,
+        min_early_stopping_rate: int = 0,
+    ) -> None:
+        for name, value, least in (
+            ("min_resource", min_resource, 1),
+            ("reduction_factor", reduction_factor, 2),
+            ("min_early_stopping_rate", min_early_stopping_rate, 0),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+        self.min_resource = min_resource
+        self.reduction_factor = reduction_factor
+        self.min_early_stopping_rate = min_early_stopping_rate
+
+    def prune(self, study: "Study", trial: "FrozenTrial") -> bool:
+        return self._should_prune(study, trial.id)
+
+    def _should_prune(self, study: "Study", trial_id: int) -> bool:
+        settings = {
+            "min_resource": self.min_resource,
+            "reduction_factor": self.reduction_factor,
+            "min_early_stopping_rate": self.min_early_stopping_rate,
+        }
+        return study._c().should_prune(trial_id, "successive_halving", json.dumps(settings))
+
+    def __repr__(self) -> str:
+        return (
+            f"SuccessiveHalvingPruner(min_resource={self.min_resource}, "
+            f"reduction_factor={self.reduction_factor}, "
+            f"min_early_stopping_rate={self.min_early_stopping_rate})"
+        )
+
+
 PrunerLike = Union[BasePruner, str, None]
 
 
 def as_pruner(pruner: PrunerLike) -> BasePruner:
-    """A pruner from an object, ``"median"``, ``"none"`` or ``None`` (the
-    default: median)."""
+    """A pruner from an object, ``"median"``, ``"successive_halving"``,
+    ``"none"`` or ``None`` (the default: median)."""
     if pruner is None or pruner == "median":
         return MedianPruner()
+    if pruner == "successive_halving":
+        return SuccessiveHalvingPruner()
     if pruner == "none":
         return NopPruner()
     if isinstance(pruner, BasePruner):
         return pruner
     if callable(getattr(pruner, "prune", None)):
         return _Duck(pruner)
-    raise TypeError(f"pruner must be a BasePruner, 'median', 'none' or None, got {pruner!r}")
+    raise TypeError(
+        "pruner must be a BasePruner, 'median', 'successive_halving', 'none' or None, "
+        f"got {pruner!r}"
+    )
 
 
 class _Duck(BasePruner):

@@ -1,0 +1,92 @@
+//! `--pruner`: a running command whose intermediate values fall behind is
+//! stopped and its trial recorded as pruned, with the steps it reached.
+
+use crate::setup::{in_state, one_line_error, stdout_of, Lab};
+
+/// A training loop: five steps of `step N: LOSS` (the loss falls towards
+/// `x`), 0.2 s apart, then `loss=x`.
+fn training_script(lab: &Lab) -> String {
+    lab.script(
+        "train.sh",
+        r#"x=$1
+for i in 0 1 2 3 4; do
+  awk -v x="$x" -v i="$i" 'BEGIN { printf "step %d: %.3f\n", i, x + (5 - i) / 10 }'
+  sleep 0.2
+done
+echo "loss=$x""#,
+    )
+}
+
+#[test]
+fn a_trial_behind_the_median_is_stopped_and_recorded_as_pruned() {
+    let lab = Lab::new();
+    lab.study("p", "x=float(0,1)");
+    for x in ["0.1", "0.2", "0.9", "0.12"] {
+        stdout_of(&mut lab.hs(&["enqueue", "-s", "p", &format!("x={x}")]));
+    }
+    let train = training_script(&lab);
+    let out = lab
+        .hs(&[
+            "run",
+            "-s",
+            "p",
+            "--queue-only",
+            "--pruner",
+            "median",
+            "--pruner-settings",
+            r#"{"n_startup_trials": 2}"#,
+            "--intermediate",
+            r"step (\d+): ([0-9.]+)",
+            "--",
+            &train,
+            "{x}",
+        ])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("trial #2 pruned at step 0"), "{stderr}");
+
+    let trials = lab.trials("p");
+    assert_eq!(in_state(&trials, "complete").len(), 3, "{trials:?}");
+    let pruned = in_state(&trials, "pruned");
+    assert_eq!(pruned.len(), 1, "{trials:?}");
+    let p = pruned[0];
+    assert_eq!(p["number"], 2);
+    // Stopped at its first report (1.4 against a median of 0.65), so it
+    // never reached the later steps; its value is that last report.
+    let steps = p["intermediate"].as_object().expect("intermediate values");
+    assert_eq!(steps.len(), 1, "{p}");
+    assert_eq!(p["value"], 1.4);
+    // The better trial after it was not stopped.
+    let last = trials.iter().find(|t| t["number"] == 3).expect("trial #3");
+    assert_eq!(last["state"], "complete");
+}
+
+#[test]
+fn unknown_pruners_and_stray_settings_are_refused() {
+    let lab = Lab::new();
+    lab.study("p", "x=float(0,1)");
+    one_line_error(
+        &mut lab.hs(&["run", "-s", "p", "--pruner", "hyperband!", "--", "true"]),
+        "known pruners: median, successive_halving, none",
+    );
+    one_line_error(
+        &mut lab.hs(&[
+            "run",
+            "-s",
+            "p",
+            "--pruner",
+            "median",
+            "--pruner-settings",
+            r#"{"warmup": 1}"#,
+            "--",
+            "true",
+        ]),
+        "warmup",
+    );
+    one_line_error(
+        &mut lab.hs(&["run", "-s", "p", "--pruner-settings", "{}", "--", "true"]),
+        "--pruner-settings needs --pruner",
+    );
+}
