@@ -1,5 +1,5 @@
-//! `searchers/README.md` lists every setting of every searcher it
-//! documents, and nothing else: the keys in its tables must be the fields
+//! `searchers/README.md` lists every setting of every searcher and pruner
+//! it documents, and nothing else: the keys in its tables must be the fields
 //! the searcher's settings accept (serde names them all when it refuses an
 //! unknown one).
 
@@ -20,6 +20,29 @@ fn documented(readme: &str, searcher: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The fields a pruner's settings accept, read the same way.
+fn accepted_by_pruner(pruner: &str) -> BTreeSet<String> {
+    let err = hyperspace_engine::build_pruner(pruner, &serde_json::json!({"no_such_setting": 1}))
+        .err()
+        .unwrap_or_else(|| panic!("{pruner} accepted an unknown setting"))
+        .to_string();
+    field_list(&err)
+}
+
+/// The field names serde lists after "expected".
+fn field_list(err: &str) -> BTreeSet<String> {
+    let expected = err
+        .split("expected")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no field list in {err:?}"));
+    expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
 /// The fields the searcher's settings accept, from serde's error for an
 /// unknown one ("unknown field `x`, expected one of `a`, `b`", or
 /// "expected `a`" when there is one).
@@ -30,16 +53,7 @@ fn accepted(searcher: &str) -> BTreeSet<String> {
         .err()
         .unwrap_or_else(|| panic!("{searcher} accepted an unknown setting"))
         .to_string();
-    let expected = err
-        .split("expected")
-        .nth(1)
-        .unwrap_or_else(|| panic!("{searcher}: no field list in {err:?}"));
-    expected
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
+    field_list(&err)
 }
 
 #[test]
@@ -50,5 +64,14 @@ fn every_documented_setting_exists_and_every_setting_is_documented() {
         let doc = documented(&readme, searcher);
         assert!(!doc.is_empty(), "{searcher}: no settings table");
         assert_eq!(doc, accepted(searcher), "{searcher}: README vs settings");
+    }
+    for pruner in ["median", "successive_halving"] {
+        let doc = documented(&readme, pruner);
+        assert!(!doc.is_empty(), "{pruner}: no settings table");
+        assert_eq!(
+            doc,
+            accepted_by_pruner(pruner),
+            "{pruner}: README vs settings"
+        );
     }
 }
