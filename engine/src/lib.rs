@@ -32,7 +32,9 @@ pub use space::{
     CategoricalParam, Condition, Entry, FloatParam, IntParam, Param, Params, Space, SpaceBuilder,
     SpaceChange,
 };
-pub use storage::{open_storage, MemoryStorage, SqliteStorage, Storage, StudyRecord, TrialUpdate};
+pub use storage::{
+    open_storage, MemoryStorage, PostgresStorage, SqliteStorage, Storage, StudyRecord, TrialUpdate,
+};
 pub use study::{NonFinite, Outcome, SearcherSpec, Study, StudyConfig};
 pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState};
 pub use value::Value;

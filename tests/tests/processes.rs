@@ -1,20 +1,23 @@
-//! Several OS processes sharing one SQLite study: no duplicate trial
-//! numbers, no lost results, no grid point or queued trial given twice, and
-//! the same configurations as a single process with the same seed; and a
-//! new file opened by several at once.
+//! Several OS processes sharing one study, in a SQLite file and on a
+//! PostgreSQL server: no duplicate trial numbers, no lost results, no grid
+//! point or queued trial given twice, and the same configurations as a
+//! single process with the same seed; and a new SQLite file opened by
+//! several at once.
 
-use hyperspace_engine::{open_storage, Params, Space, Study, StudyConfig, TrialState};
+use hyperspace_engine::{open_storage, Params, Space, Study, StudyConfig, Trial, TrialState};
+use hyperspace_tests::TestDatabase;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-fn worker(db: &Path, study: &str, searcher: &str, n: usize) -> Child {
+/// A worker on the storage at `db` (a file path or a URL).
+fn worker(db: &str, study: &str, searcher: &str, n: usize) -> Child {
     worker_with(db, study, searcher, n, &[])
 }
 
-fn worker_with(db: &Path, study: &str, searcher: &str, n: usize, extra: &[&str]) -> Child {
+fn worker_with(db: &str, study: &str, searcher: &str, n: usize, extra: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_hs-test-worker"))
-        .args([db.to_str().unwrap(), study, searcher, &n.to_string()])
+        .args([db, study, searcher, &n.to_string()])
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -39,79 +42,75 @@ fn numbers(child: Child) -> Vec<u64> {
         .collect()
 }
 
-fn trials(db: &Path, study: &str) -> Vec<hyperspace_engine::Trial> {
+fn trials(db: &str, study: &str) -> Vec<Trial> {
     let registry = hyperspace_searchers::builtin_registry();
-    let mut s = Study::load(
-        open_storage(db.to_str().unwrap()).unwrap(),
-        study,
-        &registry,
-    )
-    .unwrap();
+    let mut s = Study::load(open_storage(db).unwrap(), study, &registry).unwrap();
     s.trials().unwrap().to_vec()
 }
 
 /// Creates the study first so the workers race on trials, not on creation.
-fn create(db: &Path, study: &str, searcher: &str) {
+fn create(db: &str, study: &str, searcher: &str) {
     let registry = hyperspace_searchers::builtin_registry();
     let config = StudyConfig::new(study)
         .space(Space::parse("x=float(-5,5) y=int(0,9) opt=choice(a,b)").unwrap())
         .searcher(searcher, settings_for(searcher))
         .seed(11);
-    Study::create(
-        open_storage(db.to_str().unwrap()).unwrap(),
-        config,
-        &registry,
-    )
-    .unwrap();
+    Study::create(open_storage(db).unwrap(), config, &registry).unwrap();
 }
 
-#[test]
-fn two_processes_ask_and_tell_one_study_without_duplicates_or_losses() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shared.db");
-    create(&db, "s", "random");
-    let (a, b) = (
-        worker(&db, "s", "random", 60),
-        worker(&db, "s", "random", 60),
-    );
-    let (a, b) = (numbers(a), numbers(b));
-    assert_eq!(a.len() + b.len(), 120);
-    let all: HashSet<u64> = a.iter().chain(&b).copied().collect();
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// `workers` processes each ask and tell `each` times on one random-search
+/// study: every number from 0 on is given once and every result is kept.
+/// Returns the stored trials.
+fn ask_and_tell_shared(db: &str, workers: usize, each: usize) -> Vec<Trial> {
+    create(db, "s", "random");
+    let children: Vec<Child> = (0..workers)
+        .map(|_| worker(db, "s", "random", each))
+        .collect();
+    let given: Vec<u64> = children.into_iter().flat_map(numbers).collect();
+    let total = (workers * each) as u64;
+    assert_eq!(given.len() as u64, total);
     assert_eq!(
-        all,
-        (0..120).collect::<HashSet<u64>>(),
+        given.into_iter().collect::<HashSet<u64>>(),
+        (0..total).collect::<HashSet<u64>>(),
         "numbers must be dense and unique"
     );
-    let stored = trials(&db, "s");
-    assert_eq!(stored.len(), 120);
+    let stored = trials(db, "s");
+    assert_eq!(stored.len() as u64, total);
     assert!(
         stored
             .iter()
             .all(|t| t.state == TrialState::Complete && t.value.is_some()),
         "a result was lost"
     );
-
-    // A single process with the same seed proposes the same configuration
-    // for every trial number: randomness follows numbers, not workers.
-    let solo = dir.path().join("solo.db");
-    create(&solo, "s", "random");
-    numbers(worker(&solo, "s", "random", 120));
-    let by_number = |ts: Vec<hyperspace_engine::Trial>| -> BTreeMap<u64, Params> {
-        ts.into_iter().map(|t| (t.number, t.params)).collect()
-    };
-    assert_eq!(by_number(stored), by_number(trials(&solo, "s")));
+    stored
 }
 
-#[test]
-fn two_processes_share_a_grid_and_each_point_is_given_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("grid.db");
-    create(&db, "g", "grid");
-    // 4 x-values * 10 y-values * 2 choices = 80 points; 2 * 60 asks exhaust it.
-    let (a, b) = (worker(&db, "g", "grid", 60), worker(&db, "g", "grid", 60));
-    let given = numbers(a).len() + numbers(b).len();
+/// A single process with the same seed proposes the same configuration for
+/// every trial number: randomness follows numbers, not workers.
+fn assert_same_as_one_process(stored: Vec<Trial>, solo_db: &str) {
+    create(solo_db, "s", "random");
+    numbers(worker(solo_db, "s", "random", stored.len()));
+    let by_number = |ts: Vec<Trial>| -> BTreeMap<u64, Params> {
+        ts.into_iter().map(|t| (t.number, t.params)).collect()
+    };
+    assert_eq!(by_number(stored), by_number(trials(solo_db, "s")));
+}
+
+/// `workers` processes share a grid of 4 x-values * 10 y-values * 2 choices
+/// = 80 points, asking more often than that: each point is given once.
+fn grid_shared(db: &str, workers: usize) {
+    create(db, "g", "grid");
+    let each = 120 / workers;
+    let children: Vec<Child> = (0..workers)
+        .map(|_| worker(db, "g", "grid", each))
+        .collect();
+    let given: usize = children.into_iter().map(|c| numbers(c).len()).sum();
     assert_eq!(given, 80);
-    let stored = trials(&db, "g");
+    let stored = trials(db, "g");
     let complete: Vec<_> = stored
         .iter()
         .filter(|t| t.state == TrialState::Complete)
@@ -124,13 +123,13 @@ fn two_processes_share_a_grid_and_each_point_is_given_once() {
     assert_eq!(points.len(), 80, "a grid point was given twice");
 }
 
-#[test]
-fn queued_trials_are_drained_once_by_two_processes() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("queue.db");
-    create(&db, "q", "random");
+/// 30 queued trials and `workers` processes asking about 45 times between
+/// them:
+/// each queued trial runs exactly once, with its queued parameters.
+fn queue_shared(db: &str, workers: usize) {
+    create(db, "q", "random");
     let registry = hyperspace_searchers::builtin_registry();
-    let study = Study::load(open_storage(db.to_str().unwrap()).unwrap(), "q", &registry).unwrap();
+    let study = Study::load(open_storage(db).unwrap(), "q", &registry).unwrap();
     for i in 0..30 {
         let mut p = Params::new();
         p.insert("x".into(), (i as f64 / 10.0).into());
@@ -138,15 +137,15 @@ fn queued_trials_are_drained_once_by_two_processes() {
         p.insert("opt".into(), "b".into());
         study.enqueue(p).unwrap();
     }
-    let (a, b) = (
-        worker(&db, "q", "random", 20),
-        worker(&db, "q", "random", 20),
-    );
-    let (a, b) = (numbers(a), numbers(b));
-    let queued_runs = a.iter().chain(&b).filter(|&&n| n < 30).count();
+    let each = 45 / workers;
+    let children: Vec<Child> = (0..workers)
+        .map(|_| worker(db, "q", "random", each))
+        .collect();
+    let given: Vec<u64> = children.into_iter().flat_map(numbers).collect();
+    let queued_runs = given.iter().filter(|&&n| n < 30).count();
     assert_eq!(queued_runs, 30, "every queued trial runs exactly once");
-    let stored = trials(&db, "q");
-    assert_eq!(stored.len(), 40);
+    let stored = trials(db, "q");
+    assert_eq!(stored.len(), workers * each);
     for t in &stored[..30] {
         assert_eq!(t.state, TrialState::Complete);
         assert_eq!(
@@ -155,6 +154,53 @@ fn queued_trials_are_drained_once_by_two_processes() {
             "queued params were kept"
         );
     }
+}
+
+#[test]
+fn two_processes_ask_and_tell_one_study_without_duplicates_or_losses() {
+    let dir = tempfile::tempdir().unwrap();
+    let stored = ask_and_tell_shared(path(&dir.path().join("shared.db")), 2, 60);
+    assert_same_as_one_process(stored, path(&dir.path().join("solo.db")));
+}
+
+#[test]
+fn two_processes_share_a_grid_and_each_point_is_given_once() {
+    let dir = tempfile::tempdir().unwrap();
+    grid_shared(path(&dir.path().join("grid.db")), 2);
+}
+
+#[test]
+fn queued_trials_are_drained_once_by_two_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    queue_shared(path(&dir.path().join("queue.db")), 2);
+}
+
+#[test]
+fn postgres_three_processes_ask_and_tell_one_study_without_duplicates_or_losses() {
+    let Some(db) = TestDatabase::create("postgres_three_processes_ask_and_tell") else {
+        return;
+    };
+    let stored = ask_and_tell_shared(db.url(), 3, 40);
+    // The same configurations as one process on SQLite: the back-end does
+    // not change what is proposed.
+    let dir = tempfile::tempdir().unwrap();
+    assert_same_as_one_process(stored, path(&dir.path().join("solo.db")));
+}
+
+#[test]
+fn postgres_three_processes_share_a_grid_and_each_point_is_given_once() {
+    let Some(db) = TestDatabase::create("postgres_three_processes_share_a_grid") else {
+        return;
+    };
+    grid_shared(db.url(), 3);
+}
+
+#[test]
+fn postgres_queued_trials_are_drained_once_by_three_processes() {
+    let Some(db) = TestDatabase::create("postgres_queued_trials_are_drained_once") else {
+        return;
+    };
+    queue_shared(db.url(), 3);
 }
 
 /// The searcher settings the multi-process tests use.
@@ -202,7 +248,7 @@ fn issue_7_processes_creating_one_file_at_once_all_succeed() {
         let flag = dir.path().join(format!("go{round}"));
         let flag_arg = flag.to_str().unwrap();
         let mut workers: Vec<Child> = (0..2)
-            .map(|_| worker_with(&db, "raced", "random", 5, &["start-at", flag_arg]))
+            .map(|_| worker_with(path(&db), "raced", "random", 5, &["start-at", flag_arg]))
             .collect();
         // Read exactly the `ready` line (no buffering), so the rest stays in
         // the pipe for `numbers`.
@@ -214,7 +260,7 @@ fn issue_7_processes_creating_one_file_at_once_all_succeed() {
         std::fs::write(&flag, "go").unwrap();
         let given: usize = workers.into_iter().map(|w| numbers(w).len()).sum();
         assert_eq!(given, 10, "round {round}");
-        assert_eq!(trials(&db, "raced").len(), 10, "round {round}");
+        assert_eq!(trials(path(&db), "raced").len(), 10, "round {round}");
     }
 }
 

@@ -4,15 +4,39 @@ use hyperspace_engine::{
     open_storage, Error, Metadata, NewTrial, Params, Space, Storage, StudyConfig, TrialId,
     TrialState, TrialUpdate, Value,
 };
+use hyperspace_tests::TestDatabase;
 use std::sync::Arc;
 
-fn backends() -> Vec<(&'static str, Arc<dyn Storage>, Option<tempfile::TempDir>)> {
+/// What keeps a back-end's data alive while a test runs (dropped after the
+/// storage itself).
+#[allow(dead_code)] // held only for its Drop
+enum Keep {
+    Nothing,
+    Dir(tempfile::TempDir),
+    Database(TestDatabase),
+}
+
+/// Every back-end, each empty; PostgreSQL only when `HYPERSPACE_TEST_POSTGRES`
+/// names a server (otherwise the test says it skipped it).
+fn backends() -> Vec<(&'static str, Arc<dyn Storage>, Keep)> {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = open_storage(dir.path().join("conformance.db").to_str().unwrap()).unwrap();
-    vec![
-        ("memory", open_storage(":memory:").unwrap(), None),
-        ("sqlite", sqlite, Some(dir)),
-    ]
+    let mut all = vec![
+        ("memory", open_storage(":memory:").unwrap(), Keep::Nothing),
+        ("sqlite", sqlite, Keep::Dir(dir)),
+    ];
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    if let Some(db) = TestDatabase::create(&test) {
+        all.push((
+            "postgres",
+            open_storage(db.url()).unwrap(),
+            Keep::Database(db),
+        ));
+    }
+    all
 }
 
 fn config(name: &str) -> StudyConfig {

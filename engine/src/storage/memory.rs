@@ -1,5 +1,6 @@
 //! The in-memory back-end: for tests, benchmarks and throwaway studies.
 
+use super::record::{new_trial, start_claimed};
 use super::{Storage, StudyRecord, TrialUpdate};
 use crate::{
     Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId, TrialState,
@@ -167,22 +168,7 @@ impl Storage for MemoryStorage {
             study.claims.insert(key.clone());
         }
         let number = study.trials.len() as u64;
-        let trial = Trial {
-            id,
-            study: study_id,
-            number,
-            state: new.state.unwrap_or(TrialState::Running),
-            params: new.params.clone(),
-            value: None,
-            metrics: Default::default(),
-            intermediate: Default::default(),
-            budget: new.budget,
-            parent: new.parent,
-            user_attrs: new.user_attrs.clone(),
-            meta: new.meta_for(number),
-            message: None,
-            change,
-        };
+        let trial = new_trial(new, id, study_id, number, change);
         let index = study.trials.len();
         study.store(index, trial.clone());
         inner.trial_index.insert(id, (study_id, index));
@@ -197,9 +183,7 @@ impl Storage for MemoryStorage {
             return Ok(None);
         };
         let mut trial = study.trials[index].clone();
-        TrialUpdate::Meta(meta.clone()).apply(&mut trial)?;
-        trial.state = TrialState::Running;
-        trial.change = change;
+        start_claimed(&mut trial, meta, change)?;
         study.store(index, trial.clone());
         Ok(Some(trial))
     }

@@ -8,9 +8,12 @@
 //! the trials that changed since its last look.
 
 mod memory;
+mod postgres;
+mod record;
 mod sqlite;
 mod update;
 
+pub use self::postgres::PostgresStorage;
 pub use memory::MemoryStorage;
 pub use sqlite::SqliteStorage;
 pub use update::TrialUpdate;
@@ -74,8 +77,8 @@ pub trait Storage: Send + Sync + Debug {
 }
 
 /// Opens the storage a URL names: `:memory:`, `sqlite:///path/runs.db`,
-/// `sqlite://relative.db`, or a plain file path. `postgres://` is reserved
-/// for the PostgreSQL back-end.
+/// `sqlite://relative.db`, a plain file path, or
+/// `postgres://user:password@host:port/database` (also `postgresql://`).
 pub fn open_storage(url: &str) -> Result<Arc<dyn Storage>> {
     let url = url.trim();
     if url.is_empty() {
@@ -88,11 +91,7 @@ pub fn open_storage(url: &str) -> Result<Arc<dyn Storage>> {
         return Ok(Arc::new(MemoryStorage::new()));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(crate::Error::StorageUrl {
-            url: url.into(),
-            reason: "this build of hyperspace has no PostgreSQL back-end yet; use a SQLite file"
-                .into(),
-        });
+        return Ok(Arc::new(PostgresStorage::open(url)?));
     }
     let path = match url.strip_prefix("sqlite://") {
         Some(rest) => rest,

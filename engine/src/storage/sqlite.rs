@@ -7,6 +7,7 @@
 //! claims are decided under SQLite's single writer lock: two processes never
 //! get the same number, the same queued trial or the same grid point.
 
+use super::record::{new_trial, start_claimed, Body, Columns};
 use super::{Storage, StudyRecord, TrialUpdate};
 use crate::{
     Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId, TrialState,
@@ -14,7 +15,7 @@ use crate::{
 use rusqlite::{
     params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -53,24 +54,6 @@ pub struct SqliteStorage {
     path: PathBuf,
     conn: Mutex<Connection>,
     busy_timeout: Duration,
-}
-
-/// The part of a trial kept as JSON.
-#[derive(Serialize, Deserialize)]
-struct Body {
-    params: crate::Params,
-    value: Option<f64>,
-    #[serde(default)]
-    metrics: indexmap::IndexMap<String, f64>,
-    #[serde(default)]
-    intermediate: std::collections::BTreeMap<u64, f64>,
-    budget: Option<f64>,
-    parent: Option<TrialId>,
-    #[serde(default)]
-    user_attrs: indexmap::IndexMap<String, serde_json::Value>,
-    #[serde(default)]
-    meta: Metadata,
-    message: Option<String>,
 }
 
 impl SqliteStorage {
@@ -240,37 +223,18 @@ fn row_to_trial(row: &rusqlite::Row<'_>) -> rusqlite::Result<Trial> {
         )
     })?;
     let body: String = row.get(5)?;
-    let body: Body = serde_json::from_str(&body).map_err(|e| json_err(5, e))?;
-    Ok(Trial {
+    let columns = Columns {
         id: TrialId(row.get(0)?),
         study: StudyId(row.get(1)?),
         number: row.get::<_, i64>(2)? as u64,
         state,
         change: row.get::<_, i64>(4)? as u64,
-        params: body.params,
-        value: body.value,
-        metrics: body.metrics,
-        intermediate: body.intermediate,
-        budget: body.budget,
-        parent: body.parent,
-        user_attrs: body.user_attrs,
-        meta: body.meta,
-        message: body.message,
-    })
+    };
+    Body::trial(columns, &body).map_err(|e| json_err(5, e))
 }
 
 fn body_of(t: &Trial) -> rusqlite::Result<String> {
-    to_json(&Body {
-        params: t.params.clone(),
-        value: t.value,
-        metrics: t.metrics.clone(),
-        intermediate: t.intermediate.clone(),
-        budget: t.budget,
-        parent: t.parent,
-        user_attrs: t.user_attrs.clone(),
-        meta: t.meta.clone(),
-        message: t.message.clone(),
-    })
+    Body::json_of(t).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
 fn row_to_study(row: &rusqlite::Row<'_>) -> rusqlite::Result<StudyRecord> {
@@ -406,22 +370,7 @@ impl Storage for SqliteStorage {
                 [study.0],
                 |r| r.get(0),
             )?;
-            let mut trial = Trial {
-                id: TrialId(0),
-                study,
-                number: number as u64,
-                state: new.state.unwrap_or(TrialState::Running),
-                params: new.params.clone(),
-                value: None,
-                metrics: Default::default(),
-                intermediate: Default::default(),
-                budget: new.budget,
-                parent: new.parent,
-                user_attrs: new.user_attrs.clone(),
-                meta: new.meta_for(number as u64),
-                message: None,
-                change,
-            };
+            let mut trial = new_trial(new, TrialId(0), study, number as u64, change);
             tx.execute(
                 "INSERT INTO trials (study_id, number, state, change, claim, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![study.0, number, trial.state.as_str(), change as i64, new.claim, body_of(&trial)?],
@@ -455,11 +404,9 @@ impl Storage for SqliteStorage {
                 )
                 .optional()?;
             let Some(mut trial) = waiting else { return Ok(Ok(None)) };
-            if let Err(e) = TrialUpdate::Meta(meta.clone()).apply(&mut trial) {
+            if let Err(e) = start_claimed(&mut trial, meta, bump(tx)?) {
                 return Ok(Err(e));
             }
-            trial.state = TrialState::Running;
-            trial.change = bump(tx)?;
             save_trial(tx, &trial, None)?;
             Ok(Ok(Some(trial)))
         })

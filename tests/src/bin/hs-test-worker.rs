@@ -1,5 +1,6 @@
 //! A worker process for the multi-process tests: opens (or creates) a study
-//! in a SQLite file and runs ask/tell `n` times, printing each trial number.
+//! in the storage DB names (a SQLite file, or a `postgres://` URL) and runs
+//! ask/tell `n` times, printing each trial number.
 //!
 //! Usage: hs-test-worker DB STUDY SEARCHER N [hang | start-at FLAG]
 //!

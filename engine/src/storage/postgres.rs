@@ -1,0 +1,732 @@
+//! The PostgreSQL back-end: for many workers on many machines sharing one
+//! study. `postgres://user:password@host:port/database` opens it.
+//!
+//! The layout follows the SQLite back-end (a trial is a row of the columns
+//! queries need plus one JSON body), in tables named `hyperspace_*` so that
+//! they can share a database with others. What SQLite gets from its single
+//! writer lock, PostgreSQL gets from row locks held to the end of each
+//! transaction (READ COMMITTED):
+//!
+//! - Each study row carries its next trial number and its change counter.
+//!   Every write bumps them with one `UPDATE ... RETURNING`, which locks the
+//!   study row until commit. So numbers are dense (a rolled-back transaction
+//!   gives its number back) and counters are given out in commit order. A
+//!   global sequence would not do: a transaction holding change 10 could
+//!   commit after one holding 11, and a reader that had already seen 11
+//!   would never fetch 10.
+//! - A queued trial is taken with `FOR UPDATE SKIP LOCKED`, so workers never
+//!   wait on each other's queue entries and never get the same one.
+//! - Claim keys are unique per study through a partial unique index.
+//! - Locks are taken in one order, trial row before study row, so writers
+//!   do not deadlock; serialization failures and deadlocks PostgreSQL still
+//!   reports are retried a few times.
+//!
+//! The schema version is kept in `hyperspace_meta`; opening a database
+//! whose version is newer than this build knows is refused.
+
+use super::record::{new_trial, start_claimed, Body, Columns};
+use super::{Storage, StudyRecord, TrialUpdate};
+use crate::{
+    Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId, TrialState,
+};
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use postgres::{Client, Config, GenericClient, NoTls, Row, Statement};
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How long connecting may take when the URL sets no `connect_timeout`: a
+/// host that drops packets should give an error, not a hang.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often a transaction is tried when PostgreSQL reports a serialization
+/// failure or a deadlock, which a retry resolves.
+const ATTEMPTS: u32 = 5;
+
+/// A key for `pg_advisory_xact_lock`, so that processes opening a new
+/// database at once create the schema once ("hype" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6879_7065;
+
+/// Schema migrations, in order; `hyperspace_meta.schema_version` counts
+/// those applied.
+const MIGRATIONS: &[&str] = &[r#"
+    CREATE TABLE hyperspace_studies (
+        id BIGSERIAL PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        config TEXT NOT NULL,
+        created TEXT NOT NULL,
+        next_number BIGINT NOT NULL DEFAULT 0,
+        last_change BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE TABLE hyperspace_trials (
+        id BIGSERIAL PRIMARY KEY,
+        study_id BIGINT NOT NULL REFERENCES hyperspace_studies (id) ON DELETE CASCADE,
+        number BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        change BIGINT NOT NULL,
+        claim TEXT,
+        body TEXT NOT NULL,
+        UNIQUE (study_id, number)
+    );
+    CREATE INDEX hyperspace_trials_by_state ON hyperspace_trials (study_id, state, number);
+    CREATE INDEX hyperspace_trials_by_change ON hyperspace_trials (study_id, change);
+    CREATE UNIQUE INDEX hyperspace_trials_claim ON hyperspace_trials (study_id, claim)
+        WHERE claim IS NOT NULL;
+"#];
+
+/// A PostgreSQL database holding any number of studies.
+///
+/// One connection per storage, used by one call at a time; open one storage
+/// per thread for parallel calls from one process.
+#[derive(Debug)]
+pub struct PostgresStorage {
+    config: Config,
+    /// `database d at host:port as user`, without the password.
+    place: String,
+    conn: Mutex<Conn>,
+}
+
+/// A connection and the statements prepared on it (one round trip each
+/// saved on every later use).
+struct Conn {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("prepared", &self.statements.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a transaction stopped: PostgreSQL failed (maybe worth a retry), or
+/// the engine refused the change (rolled back, never retried).
+enum Stop {
+    Pg(postgres::Error),
+    Refused(Error),
+}
+
+impl From<postgres::Error> for Stop {
+    fn from(e: postgres::Error) -> Self {
+        Stop::Pg(e)
+    }
+}
+
+type Step<T> = std::result::Result<T, Stop>;
+
+/// A client or transaction with the connection's statement cache.
+struct Session<'a, C: GenericClient> {
+    client: &'a mut C,
+    statements: &'a mut HashMap<&'static str, Statement>,
+}
+
+impl<C: GenericClient> Session<'_, C> {
+    fn statement(&mut self, sql: &'static str) -> std::result::Result<Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        self.statements.insert(sql, s.clone());
+        Ok(s)
+    }
+
+    fn query(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Step<Vec<Row>> {
+        let s = self.statement(sql)?;
+        Ok(self.client.query(&s, params)?)
+    }
+
+    fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Step<Option<Row>> {
+        let s = self.statement(sql)?;
+        Ok(self.client.query_opt(&s, params)?)
+    }
+
+    fn execute(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Step<u64> {
+        let s = self.statement(sql)?;
+        Ok(self.client.execute(&s, params)?)
+    }
+}
+
+impl PostgresStorage {
+    /// Connects to the database a `postgres://` or `postgresql://` URL
+    /// names, and brings its schema up to date.
+    pub fn open(url: &str) -> Result<Self> {
+        let mut config = Config::from_str(url).map_err(|e| Error::StorageUrl {
+            url: redact(url),
+            reason: format!(
+                "not a PostgreSQL URL ({e}); write postgres://user:password@host:port/database"
+            ),
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
+        }
+        let place = place_of(&config);
+        let client = config
+            .connect(NoTls)
+            .map_err(|e| explain(&config, &place, e))?;
+        let storage = Self {
+            config,
+            place,
+            conn: Mutex::new(Conn {
+                client,
+                statements: HashMap::new(),
+            }),
+        };
+        storage.migrate()?;
+        Ok(storage)
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let known = MIGRATIONS.len() as i64;
+        self.write(|tx| {
+            tx.client
+                .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+            let has_meta: bool = tx
+                .client
+                .query_one("SELECT to_regclass('hyperspace_meta') IS NOT NULL", &[])?
+                .try_get(0)?;
+            let version: i64 = if has_meta {
+                tx.client
+                    .query_opt(
+                        "SELECT value FROM hyperspace_meta WHERE key = 'schema_version'",
+                        &[],
+                    )?
+                    .map(|r| r.try_get(0))
+                    .transpose()?
+                    .unwrap_or(0)
+            } else {
+                tx.client.batch_execute(
+                    "CREATE TABLE hyperspace_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+                )?;
+                0
+            };
+            if version > known {
+                return Err(Stop::Refused(Error::SchemaTooNew {
+                    path: self.describe(),
+                    found: version,
+                    known,
+                }));
+            }
+            if version == known {
+                return Ok(());
+            }
+            for sql in &MIGRATIONS[version as usize..] {
+                tx.client.batch_execute(sql)?;
+            }
+            tx.client.execute(
+                "INSERT INTO hyperspace_meta (key, value) VALUES ('schema_version', $1)
+                 ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                &[&known],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The connection, reconnecting first if the last one was lost (a
+    /// server restart, a dropped network).
+    fn lock(&self) -> Result<MutexGuard<'_, Conn>> {
+        // A panic inside a transaction drops it, which rolls it back, so the
+        // connection is usable again.
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if conn.client.is_closed() {
+            conn.client = self
+                .config
+                .connect(NoTls)
+                .map_err(|e| explain(&self.config, &self.place, e))?;
+            conn.statements.clear();
+        }
+        Ok(conn)
+    }
+
+    /// Runs `f` in a transaction and commits it; rolls back if `f` stops,
+    /// and tries again from the start when PostgreSQL asks for it.
+    fn write<T>(
+        &self,
+        mut f: impl FnMut(&mut Session<'_, postgres::Transaction<'_>>) -> Step<T>,
+    ) -> Result<T> {
+        let mut attempt = 1;
+        loop {
+            let failure = {
+                let mut guard = self.lock()?;
+                let Conn { client, statements } = &mut *guard;
+                let outcome = client.transaction().map_err(Stop::Pg).and_then(|mut tx| {
+                    let out = f(&mut Session {
+                        client: &mut tx,
+                        statements,
+                    })?;
+                    tx.commit()?;
+                    Ok(out)
+                });
+                match outcome {
+                    Ok(out) => return Ok(out),
+                    Err(Stop::Refused(e)) => return Err(e),
+                    Err(Stop::Pg(e)) => e,
+                }
+            };
+            if attempt >= ATTEMPTS || !is_transient(&failure) {
+                return Err(self.err(failure, attempt));
+            }
+            // Back off a little longer each time, so the transactions that
+            // collided do not collide again.
+            std::thread::sleep(Duration::from_millis(5 << attempt));
+            attempt += 1;
+        }
+    }
+
+    /// Runs reads outside a transaction (each statement sees committed
+    /// data as of its start).
+    fn read<T>(&self, f: impl FnOnce(&mut Session<'_, Client>) -> Step<T>) -> Result<T> {
+        let mut guard = self.lock()?;
+        let Conn { client, statements } = &mut *guard;
+        match f(&mut Session { client, statements }) {
+            Ok(out) => Ok(out),
+            Err(Stop::Refused(e)) => Err(e),
+            Err(Stop::Pg(e)) => Err(self.err(e, 1)),
+        }
+    }
+
+    fn err(&self, e: postgres::Error, attempts: u32) -> Error {
+        if is_transient(&e) {
+            return Error::Storage(format!(
+                "{}: gave up after {attempts} attempts, other workers kept conflicting ({e}); retry",
+                self.describe()
+            ));
+        }
+        explain(&self.config, &self.place, e)
+    }
+
+    /// Bumps the study's change counter (and, with `numbered`, its trial
+    /// number), locking its row to the end of the transaction. `None` if the
+    /// study is gone.
+    fn bump<C: GenericClient>(
+        tx: &mut Session<'_, C>,
+        study: StudyId,
+        numbered: bool,
+    ) -> Step<Option<(u64, u64)>> {
+        let row = if numbered {
+            tx.query_opt(
+                "UPDATE hyperspace_studies SET next_number = next_number + 1, last_change = last_change + 1
+                 WHERE id = $1 RETURNING next_number - 1, last_change",
+                &[&study.0],
+            )?
+        } else {
+            tx.query_opt(
+                "UPDATE hyperspace_studies SET last_change = last_change + 1
+                 WHERE id = $1 RETURNING next_number, last_change",
+                &[&study.0],
+            )?
+        };
+        Ok(match row {
+            Some(r) => Some((
+                r.try_get::<_, i64>(0)? as u64,
+                r.try_get::<_, i64>(1)? as u64,
+            )),
+            None => None,
+        })
+    }
+
+    fn to_trial(&self, row: &Row) -> Step<Trial> {
+        let corrupt = |reason: String| {
+            Stop::Refused(Error::CorruptDatabase {
+                path: self.describe(),
+                reason: format!("a stored trial cannot be read: {reason}"),
+            })
+        };
+        let state: String = row.try_get(3)?;
+        let state = TrialState::parse(&state).map_err(|e| corrupt(e.to_string()))?;
+        let columns = Columns {
+            id: TrialId(row.try_get(0)?),
+            study: StudyId(row.try_get(1)?),
+            number: row.try_get::<_, i64>(2)? as u64,
+            state,
+            change: row.try_get::<_, i64>(4)? as u64,
+        };
+        let body: String = row.try_get(5)?;
+        Body::trial(columns, &body).map_err(|e| corrupt(e.to_string()))
+    }
+
+    fn to_study(&self, row: &Row) -> Step<StudyRecord> {
+        let config: String = row.try_get(1)?;
+        let config: StudyConfig = serde_json::from_str(&config).map_err(|e| {
+            Stop::Refused(Error::CorruptDatabase {
+                path: self.describe(),
+                reason: format!("a stored study cannot be read: {e}"),
+            })
+        })?;
+        Ok(StudyRecord {
+            id: StudyId(row.try_get(0)?),
+            config,
+            created: row.try_get(2)?,
+        })
+    }
+
+    /// Writes a changed trial back; a claim key another trial holds stops
+    /// with `ClaimTaken`.
+    fn save<C: GenericClient>(tx: &mut Session<'_, C>, t: &Trial, claim: Option<&str>) -> Step<()> {
+        let body = json(Body::json_of(t))?;
+        tx.execute(
+            "UPDATE hyperspace_trials SET state = $2, change = $3, body = $4, claim = COALESCE($5, claim)
+             WHERE id = $1",
+            &[&t.id.0, &t.state.as_str(), &(t.change as i64), &body, &claim],
+        )
+        .map_err(|e| claim_taken(e, claim))?;
+        Ok(())
+    }
+}
+
+fn json(r: serde_json::Result<String>) -> Step<String> {
+    r.map_err(|e| {
+        Stop::Refused(Error::Storage(format!(
+            "cannot encode a record as JSON: {e}"
+        )))
+    })
+}
+
+/// Turns a unique-index violation on the claim key into `ClaimTaken`.
+fn claim_taken(stop: Stop, claim: Option<&str>) -> Stop {
+    match (&stop, claim) {
+        (Stop::Pg(e), Some(key))
+            if e.code() == Some(&SqlState::UNIQUE_VIOLATION)
+                && e.as_db_error().and_then(|d| d.constraint())
+                    == Some("hyperspace_trials_claim") =>
+        {
+            Stop::Refused(Error::ClaimTaken {
+                key: key.to_string(),
+            })
+        }
+        _ => stop,
+    }
+}
+
+/// Failures that trying the transaction again resolves.
+fn is_transient(e: &postgres::Error) -> bool {
+    matches!(
+        e.code(),
+        Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
+    )
+}
+
+/// `database d at host:port as user`: where a storage points, for messages
+/// (never the password).
+fn place_of(config: &Config) -> String {
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => format!("{h}:{port}"),
+        #[cfg(unix)]
+        Some(postgres::config::Host::Unix(dir)) => format!("socket {}:{port}", dir.display()),
+        None => format!("localhost:{port}"),
+    };
+    let db = config
+        .get_dbname()
+        .or(config.get_user())
+        .unwrap_or("postgres");
+    let user = config.get_user().unwrap_or("(default user)");
+    format!("database {db} at {host} as {user}")
+}
+
+/// The URL with any password replaced by `***`, for messages.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}{tail}")
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// An error a person can act on: what failed, where, and what to check.
+fn explain(config: &Config, place: &str, e: postgres::Error) -> Error {
+    let detail = e
+        .as_db_error()
+        .map(|d| d.message().to_string())
+        .unwrap_or_else(|| e.to_string());
+    let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>());
+    let server = place.split(" at ").nth(1).unwrap_or(place);
+    let server = server.split(" as ").next().unwrap_or(server);
+    if let Some(io) = io {
+        let hint = match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => {
+                "connection refused: the PostgreSQL server must be running there and accept TCP connections (check the host and port in the URL, and listen_addresses on the server)"
+            }
+            std::io::ErrorKind::TimedOut => {
+                "timed out: check the host and port in the URL and that no firewall drops the connection"
+            }
+            _ => "check the host and port in the URL and that the server is running",
+        };
+        return Error::Storage(format!(
+            "cannot connect to PostgreSQL at {server}: {hint} ({io})"
+        ));
+    }
+    let user = config.get_user().unwrap_or("(default user)");
+    match e.code() {
+        Some(c)
+            if *c == SqlState::INVALID_PASSWORD
+                || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+        {
+            Error::Storage(format!(
+                "PostgreSQL at {server} refused user '{user}': {detail}; check the user and password in the URL, and the server's pg_hba.conf"
+            ))
+        }
+        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => Error::Storage(format!(
+            "PostgreSQL at {server}: {detail}; create the database (createdb) or name another one in the URL"
+        )),
+        Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => Error::Storage(format!(
+            "{place}: {detail}; the user needs the right to create tables and to read and write them"
+        )),
+        _ if e.is_closed() => Error::Storage(format!(
+            "{place}: the connection was lost ({e}); the next call reconnects"
+        )),
+        _ if e.as_db_error().is_none() && detail.contains("password") => Error::Storage(format!(
+            "PostgreSQL at {server} wants a password for user '{user}': {detail}; put it in the URL (postgres://user:password@host/db)"
+        )),
+        _ => Error::Storage(format!("{place}: {detail}")),
+    }
+}
+
+impl Storage for PostgresStorage {
+    fn describe(&self) -> String {
+        format!("postgresql {}", self.place)
+    }
+
+    fn create_study(&self, config: &StudyConfig) -> Result<StudyRecord> {
+        let created = crate::now();
+        let text = serde_json::to_string(config)
+            .map_err(|e| Error::Storage(format!("cannot encode the study as JSON: {e}")))?;
+        self.write(|tx| {
+            let row = tx.query_opt(
+                "INSERT INTO hyperspace_studies (name, config, created) VALUES ($1, $2, $3)
+                 ON CONFLICT (name) DO NOTHING RETURNING id",
+                &[&config.name, &text, &created],
+            )?;
+            let Some(row) = row else {
+                return Err(Stop::Refused(Error::StudyExists {
+                    name: config.name.clone(),
+                    storage: self.describe(),
+                }));
+            };
+            Ok(StudyRecord {
+                id: StudyId(row.try_get(0)?),
+                config: config.clone(),
+                created: created.clone(),
+            })
+        })
+    }
+
+    fn find_study(&self, name: &str) -> Result<Option<StudyRecord>> {
+        self.read(|c| {
+            c.query_opt(
+                "SELECT id, config, created FROM hyperspace_studies WHERE name = $1",
+                &[&name],
+            )?
+            .map(|r| self.to_study(&r))
+            .transpose()
+        })
+    }
+
+    fn studies(&self) -> Result<Vec<StudyRecord>> {
+        self.read(|c| {
+            c.query(
+                "SELECT id, config, created FROM hyperspace_studies ORDER BY id",
+                &[],
+            )?
+            .iter()
+            .map(|r| self.to_study(r))
+            .collect()
+        })
+    }
+
+    fn delete_study(&self, id: StudyId) -> Result<()> {
+        self.write(|tx| {
+            // Trial rows first, then the study row: the order every writer
+            // locks them in.
+            tx.execute(
+                "DELETE FROM hyperspace_trials WHERE study_id = $1",
+                &[&id.0],
+            )?;
+            tx.execute("DELETE FROM hyperspace_studies WHERE id = $1", &[&id.0])?;
+            Ok(())
+        })
+    }
+
+    fn update_space(&self, id: StudyId, change: &dyn Fn(&Space) -> Result<Space>) -> Result<Space> {
+        self.write(|tx| {
+            let row = tx.query_opt(
+                "SELECT id, config, created FROM hyperspace_studies WHERE id = $1 FOR UPDATE",
+                &[&id.0],
+            )?;
+            let Some(row) = row else {
+                return Err(Stop::Refused(Error::Storage(format!(
+                    "study {} no longer exists",
+                    id.0
+                ))));
+            };
+            let mut record = self.to_study(&row)?;
+            let space = change(&record.config.space).map_err(Stop::Refused)?;
+            record.config.space = space.clone();
+            let text = json(serde_json::to_string(&record.config))?;
+            tx.execute(
+                "UPDATE hyperspace_studies SET config = $2 WHERE id = $1",
+                &[&id.0, &text],
+            )?;
+            Ok(space)
+        })
+    }
+
+    fn create_trial(&self, study: StudyId, new: &NewTrial) -> Result<Trial> {
+        self.write(|tx| {
+            let Some((number, change)) = Self::bump(tx, study, true)? else {
+                return Err(Stop::Refused(Error::Storage(format!(
+                    "study {} no longer exists",
+                    study.0
+                ))));
+            };
+            let mut trial = new_trial(new, TrialId(0), study, number, change);
+            let body = json(Body::json_of(&trial))?;
+            let row = tx
+                .query_opt(
+                    "INSERT INTO hyperspace_trials (study_id, number, state, change, claim, body)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    &[
+                        &study.0,
+                        &(number as i64),
+                        &trial.state.as_str(),
+                        &(change as i64),
+                        &new.claim,
+                        &body,
+                    ],
+                )
+                .map_err(|e| claim_taken(e, new.claim.as_deref()))?;
+            if let Some(row) = row {
+                trial.id = TrialId(row.try_get(0)?);
+            }
+            Ok(trial)
+        })
+    }
+
+    fn claim_waiting(&self, study: StudyId, meta: &Metadata) -> Result<Option<Trial>> {
+        // Most asks find no queue: check with a plain read before opening a
+        // transaction (two round trips fewer).
+        let any: bool = self.read(|c| {
+            Ok(c.query_opt(
+                "SELECT 1 FROM hyperspace_trials WHERE study_id = $1 AND state = 'waiting' LIMIT 1",
+                &[&study.0],
+            )?
+            .is_some())
+        })?;
+        if !any {
+            return Ok(None);
+        }
+        self.write(|tx| {
+            // Rows other workers are taking right now are skipped, not
+            // waited for; a row taken and committed meanwhile is re-checked
+            // against `state = 'waiting'` and passed over.
+            let row = tx.query_opt(
+                "SELECT id, study_id, number, state, change, body FROM hyperspace_trials
+                 WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1
+                 FOR UPDATE SKIP LOCKED",
+                &[&study.0],
+            )?;
+            let Some(row) = row else { return Ok(None) };
+            let mut trial = self.to_trial(&row)?;
+            let Some((_, change)) = Self::bump(tx, study, false)? else {
+                return Ok(None);
+            };
+            start_claimed(&mut trial, meta, change).map_err(Stop::Refused)?;
+            Self::save(tx, &trial, None)?;
+            Ok(Some(trial))
+        })
+    }
+
+    fn update_trial(&self, id: TrialId, update: &TrialUpdate) -> Result<Trial> {
+        self.write(|tx| {
+            let row = tx.query_opt(
+                "SELECT id, study_id, number, state, change, body FROM hyperspace_trials
+                 WHERE id = $1 FOR UPDATE",
+                &[&id.0],
+            )?;
+            let Some(row) = row else {
+                return Err(Stop::Refused(Error::TrialNotFound { id }));
+            };
+            let mut trial = self.to_trial(&row)?;
+            update.apply(&mut trial).map_err(Stop::Refused)?;
+            let Some((_, change)) = Self::bump(tx, trial.study, false)? else {
+                return Err(Stop::Refused(Error::TrialNotFound { id }));
+            };
+            trial.change = change;
+            Self::save(tx, &trial, update.claim())?;
+            Ok(trial)
+        })
+    }
+
+    fn trial(&self, id: TrialId) -> Result<Trial> {
+        self.read(|c| {
+            let row = c.query_opt(
+                "SELECT id, study_id, number, state, change, body FROM hyperspace_trials WHERE id = $1",
+                &[&id.0],
+            )?;
+            match row {
+                Some(row) => self.to_trial(&row),
+                None => Err(Stop::Refused(Error::TrialNotFound { id })),
+            }
+        })
+    }
+
+    fn trials_since(&self, study: StudyId, since: u64) -> Result<Vec<Trial>> {
+        self.read(|c| {
+            c.query(
+                "SELECT id, study_id, number, state, change, body FROM hyperspace_trials
+                 WHERE study_id = $1 AND change > $2 ORDER BY number",
+                &[&study.0, &(since as i64)],
+            )?
+            .iter()
+            .map(|r| self.to_trial(r))
+            .collect()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_never_show_the_password() {
+        assert_eq!(
+            redact("postgres://ann:s3cret@db.example:5433/runs"),
+            "postgres://ann:***@db.example:5433/runs"
+        );
+        assert_eq!(
+            redact("postgres://ann@db.example/runs"),
+            "postgres://ann@db.example/runs"
+        );
+        let config = Config::from_str("postgresql://ann:s3cret@db.example:5433/runs").unwrap();
+        let place = place_of(&config);
+        assert_eq!(place, "database runs at db.example:5433 as ann");
+    }
+
+    #[test]
+    fn a_bad_url_is_refused_with_the_form_to_use() {
+        let err = PostgresStorage::open("postgres://ann:pw@host:notaport/db").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("postgres://user:password@host:port/database"),
+            "{text}"
+        );
+        assert!(!text.contains("pw@"), "{text}");
+    }
+}

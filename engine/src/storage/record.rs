@@ -1,0 +1,108 @@
+//! How a trial is laid out in the SQL back-ends, and the steps every
+//! back-end takes the same way, kept in one place so the back-ends cannot
+//! drift apart: a trial is a row of the columns queries need (study, number,
+//! state, change counter, claim key) plus one JSON document, [`Body`], for
+//! everything else.
+
+use crate::{Metadata, NewTrial, Result, StudyId, Trial, TrialId, TrialState};
+use serde::{Deserialize, Serialize};
+
+/// The part of a trial kept as JSON.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Body {
+    params: crate::Params,
+    value: Option<f64>,
+    #[serde(default)]
+    metrics: indexmap::IndexMap<String, f64>,
+    #[serde(default)]
+    intermediate: std::collections::BTreeMap<u64, f64>,
+    budget: Option<f64>,
+    parent: Option<TrialId>,
+    #[serde(default)]
+    user_attrs: indexmap::IndexMap<String, serde_json::Value>,
+    #[serde(default)]
+    meta: Metadata,
+    message: Option<String>,
+}
+
+/// The columns of a trial row other than the body.
+pub(super) struct Columns {
+    pub id: TrialId,
+    pub study: StudyId,
+    pub number: u64,
+    pub state: TrialState,
+    pub change: u64,
+}
+
+impl Body {
+    /// The JSON text of `t`'s body.
+    pub fn json_of(t: &Trial) -> serde_json::Result<String> {
+        serde_json::to_string(&Body {
+            params: t.params.clone(),
+            value: t.value,
+            metrics: t.metrics.clone(),
+            intermediate: t.intermediate.clone(),
+            budget: t.budget,
+            parent: t.parent,
+            user_attrs: t.user_attrs.clone(),
+            meta: t.meta.clone(),
+            message: t.message.clone(),
+        })
+    }
+
+    /// The trial made of a row's columns and its body's JSON text.
+    pub fn trial(columns: Columns, json: &str) -> serde_json::Result<Trial> {
+        let body: Body = serde_json::from_str(json)?;
+        Ok(Trial {
+            id: columns.id,
+            study: columns.study,
+            number: columns.number,
+            state: columns.state,
+            change: columns.change,
+            params: body.params,
+            value: body.value,
+            metrics: body.metrics,
+            intermediate: body.intermediate,
+            budget: body.budget,
+            parent: body.parent,
+            user_attrs: body.user_attrs,
+            meta: body.meta,
+            message: body.message,
+        })
+    }
+}
+
+/// The trial `new` becomes as number `number` of `study`.
+pub(super) fn new_trial(
+    new: &NewTrial,
+    id: TrialId,
+    study: StudyId,
+    number: u64,
+    change: u64,
+) -> Trial {
+    Trial {
+        id,
+        study,
+        number,
+        state: new.state.unwrap_or(TrialState::Running),
+        params: new.params.clone(),
+        value: None,
+        metrics: Default::default(),
+        intermediate: Default::default(),
+        budget: new.budget,
+        parent: new.parent,
+        user_attrs: new.user_attrs.clone(),
+        meta: new.meta_for(number),
+        message: None,
+        change,
+    }
+}
+
+/// Turns a waiting trial into a running one taken by the worker `meta`
+/// describes.
+pub(super) fn start_claimed(trial: &mut Trial, meta: &Metadata, change: u64) -> Result<()> {
+    super::TrialUpdate::Meta(meta.clone()).apply(trial)?;
+    trial.state = TrialState::Running;
+    trial.change = change;
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! The PostgreSQL back-end beyond the conformance suite: errors a person
+//! can act on, schema versions, threads racing for trial numbers, and a
+//! whole study run through it. Tests that need a server skip themselves
+//! (and say so) when `HYPERSPACE_TEST_POSTGRES` is unset.
+
+use hyperspace_engine::{open_storage, Error, NewTrial, Outcome, Space, Study, StudyConfig};
+use hyperspace_tests::TestDatabase;
+use std::collections::HashSet;
+
+fn config(name: &str, searcher: &str) -> StudyConfig {
+    StudyConfig::new(name)
+        .space(Space::parse("x=float(-5,5) y=float(-5,5)").unwrap())
+        .searcher(searcher, serde_json::Value::Null)
+        .seed(3)
+}
+
+#[test]
+fn a_port_where_nothing_listens_gives_an_error_naming_host_and_port() {
+    // A port that was free a moment ago: nothing listens there now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for scheme in ["postgres", "postgresql"] {
+        let url = format!("{scheme}://ann:s3cret@127.0.0.1:{port}/runs");
+        let err = open_storage(&url).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+        assert!(text.contains("server must be running"), "{text}");
+        assert!(!text.contains("s3cret"), "the password leaked: {text}");
+    }
+}
+
+#[test]
+fn a_missing_database_is_named_with_what_to_do() {
+    let Some(db) = TestDatabase::create("a_missing_database_is_named") else {
+        return;
+    };
+    let url = db.url().rsplit_once('/').unwrap().0.to_string() + "/hs_no_such_database";
+    let text = open_storage(&url).unwrap_err().to_string();
+    assert!(text.contains("hs_no_such_database"), "{text}");
+    assert!(text.contains("create the database"), "{text}");
+}
+
+#[test]
+fn a_database_with_a_newer_schema_is_refused() {
+    let Some(db) = TestDatabase::create("a_database_with_a_newer_schema_is_refused") else {
+        return;
+    };
+    drop(open_storage(db.url()).unwrap());
+    db.connect()
+        .batch_execute("UPDATE hyperspace_meta SET value = 99 WHERE key = 'schema_version'")
+        .unwrap();
+    let err = open_storage(db.url()).unwrap_err();
+    assert!(
+        matches!(err, Error::SchemaTooNew { found: 99, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("upgrade hyperspace"), "{err}");
+}
+
+#[test]
+fn threads_with_their_own_connections_get_dense_unique_numbers() {
+    let Some(db) = TestDatabase::create("threads_with_their_own_connections") else {
+        return;
+    };
+    // Several storages open a new database at once: the schema is made once.
+    let storages: Vec<_> = std::thread::scope(|s| {
+        let opening: Vec<_> = (0..4).map(|_| s.spawn(|| open_storage(db.url()))).collect();
+        opening
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect()
+    });
+    let study = storages[0].create_study(&config("race", "random")).unwrap();
+    let numbers: Vec<u64> = std::thread::scope(|s| {
+        let makers: Vec<_> = storages
+            .iter()
+            .map(|storage| {
+                s.spawn(move || {
+                    (0..50)
+                        .map(|_| {
+                            storage
+                                .create_trial(study.id, &NewTrial::default())
+                                .unwrap()
+                                .number
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        makers.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(numbers.len(), 200);
+    assert_eq!(
+        numbers.into_iter().collect::<HashSet<_>>(),
+        (0..200).collect::<HashSet<_>>()
+    );
+}
+
+#[test]
+fn a_tpe_study_runs_on_postgres_and_reopens_with_the_same_best_trial() {
+    let Some(db) = TestDatabase::create("a_tpe_study_runs_on_postgres") else {
+        return;
+    };
+    let registry = hyperspace_searchers::builtin_registry();
+    let mut study = Study::create(
+        open_storage(db.url()).unwrap(),
+        config("tpe", "tpe"),
+        &registry,
+    )
+    .unwrap();
+    for _ in 0..30 {
+        let t = study.ask().unwrap();
+        let (x, y) = (
+            t.params["x"].as_f64().unwrap(),
+            t.params["y"].as_f64().unwrap(),
+        );
+        study
+            .tell(t.id, Outcome::complete((x - 1.0).powi(2) + y * y))
+            .unwrap();
+    }
+    let best = study.best_trial().unwrap().unwrap();
+    let mut reopened = Study::load(open_storage(db.url()).unwrap(), "tpe", &registry).unwrap();
+    assert_eq!(reopened.trials().unwrap().len(), 30);
+    assert_eq!(reopened.best_trial().unwrap().unwrap(), best);
+    assert!(reopened
+        .storage()
+        .describe()
+        .starts_with("postgresql database"));
+}
