@@ -259,10 +259,10 @@ fn missing_studies_and_bad_urls_say_what_to_do() {
         err.contains("no study named 'nope'") && err.contains("create it first"),
         "{err}"
     );
-    let err = open_storage("postgres://localhost/db")
+    let err = open_storage("postgres://localhost:notaport/db")
         .unwrap_err()
         .to_string();
-    assert!(err.contains("no PostgreSQL back-end yet"), "{err}");
+    assert!(err.contains("not a PostgreSQL URL"), "{err}");
     let err = open_storage("redis://x").unwrap_err().to_string();
     assert!(err.contains("unknown scheme"), "{err}");
     let config = StudyConfig::new("s").searcher("random", serde_json::json!({"sampler": 3}));

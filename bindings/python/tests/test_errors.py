@@ -214,9 +214,12 @@ def test_exhausted_grid():
 
 
 def test_storage_errors(tmp_path):
-    with pytest.raises(hs.StorageUrlError, match="PostgreSQL") as e:
-        hs.Study.open("postgres://localhost/db", "s")
-    assert e.value.url == "postgres://localhost/db"
+    with pytest.raises(hs.StorageUrlError, match="not a PostgreSQL URL") as e:
+        hs.Study.open("postgres://localhost:notaport/db", "s")
+    assert e.value.url == "postgres://localhost:notaport/db"
+    # Nothing listens on port 1: the message names the server to start.
+    with pytest.raises(hs.StorageError, match="127.0.0.1:1: connection refused"):
+        hs.Study.open("postgres://me@127.0.0.1:1/db", "s")
     with pytest.raises(hs.StorageUrlError, match="unknown scheme"):
         hs.Study.open("ftp://x/y", "s")
     with pytest.raises(hs.StorageUrlError, match="empty"):
