@@ -23,27 +23,25 @@
 //!
 //! The schema version is kept in `hyperspace_meta`; opening a database
 //! whose version is newer than this build knows is refused.
+mod errors;
+mod session;
 
+use self::errors::{claim_taken, explain, place_of, redact};
+use self::session::{Conn, Session, Step, Stop};
 use super::record::{new_trial, start_claimed, Body, Columns};
 use super::{Storage, StudyRecord, TrialUpdate};
 use crate::{
     Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId, TrialState,
 };
-use postgres::error::SqlState;
-use postgres::types::ToSql;
-use postgres::{Client, Config, GenericClient, NoTls, Row, Statement};
+use postgres::{Config, GenericClient, NoTls, Row};
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// How long connecting may take when the URL sets no `connect_timeout`: a
 /// host that drops packets should give an error, not a hang.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How often a transaction is tried when PostgreSQL reports a serialization
-/// failure or a deadlock, which a retry resolves.
-const ATTEMPTS: u32 = 5;
 
 /// A key for `pg_advisory_xact_lock`, so that processes opening a new
 /// database at once create the schema once ("hype" in ASCII).
@@ -86,72 +84,6 @@ pub struct PostgresStorage {
     /// `database d at host:port as user`, without the password.
     place: String,
     conn: Mutex<Conn>,
-}
-
-/// A connection and the statements prepared on it (one round trip each
-/// saved on every later use).
-struct Conn {
-    client: Client,
-    statements: HashMap<&'static str, Statement>,
-}
-
-impl std::fmt::Debug for Conn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Conn")
-            .field("prepared", &self.statements.len())
-            .finish_non_exhaustive()
-    }
-}
-
-/// Why a transaction stopped: PostgreSQL failed (maybe worth a retry), or
-/// the engine refused the change (rolled back, never retried).
-enum Stop {
-    Pg(postgres::Error),
-    Refused(Error),
-}
-
-impl From<postgres::Error> for Stop {
-    fn from(e: postgres::Error) -> Self {
-        Stop::Pg(e)
-    }
-}
-
-type Step<T> = std::result::Result<T, Stop>;
-
-/// A client or transaction with the connection's statement cache.
-struct Session<'a, C: GenericClient> {
-    client: &'a mut C,
-    statements: &'a mut HashMap<&'static str, Statement>,
-}
-
-impl<C: GenericClient> Session<'_, C> {
-    fn statement(&mut self, sql: &'static str) -> std::result::Result<Statement, postgres::Error> {
-        if let Some(s) = self.statements.get(sql) {
-            return Ok(s.clone());
-        }
-        let s = self.client.prepare(sql)?;
-        self.statements.insert(sql, s.clone());
-        Ok(s)
-    }
-
-    fn query(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Step<Vec<Row>> {
-        let s = self.statement(sql)?;
-        Ok(self.client.query(&s, params)?)
-    }
-
-    fn query_opt(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Step<Option<Row>> {
-        let s = self.statement(sql)?;
-        Ok(self.client.query_opt(&s, params)?)
-    }
-
-    fn execute(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Step<u64> {
-        let s = self.statement(sql)?;
-        Ok(self.client.execute(&s, params)?)
-    }
 }
 
 impl PostgresStorage {
@@ -227,82 +159,6 @@ impl PostgresStorage {
             )?;
             Ok(())
         })
-    }
-
-    /// The connection, reconnecting first if the last one was lost (a
-    /// server restart, a dropped network).
-    fn lock(&self) -> Result<MutexGuard<'_, Conn>> {
-        // A panic inside a transaction drops it, which rolls it back, so the
-        // connection is usable again.
-        let mut conn = self
-            .conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if conn.client.is_closed() {
-            conn.client = self
-                .config
-                .connect(NoTls)
-                .map_err(|e| explain(&self.config, &self.place, e))?;
-            conn.statements.clear();
-        }
-        Ok(conn)
-    }
-
-    /// Runs `f` in a transaction and commits it; rolls back if `f` stops,
-    /// and tries again from the start when PostgreSQL asks for it.
-    fn write<T>(
-        &self,
-        mut f: impl FnMut(&mut Session<'_, postgres::Transaction<'_>>) -> Step<T>,
-    ) -> Result<T> {
-        let mut attempt = 1;
-        loop {
-            let failure = {
-                let mut guard = self.lock()?;
-                let Conn { client, statements } = &mut *guard;
-                let outcome = client.transaction().map_err(Stop::Pg).and_then(|mut tx| {
-                    let out = f(&mut Session {
-                        client: &mut tx,
-                        statements,
-                    })?;
-                    tx.commit()?;
-                    Ok(out)
-                });
-                match outcome {
-                    Ok(out) => return Ok(out),
-                    Err(Stop::Refused(e)) => return Err(e),
-                    Err(Stop::Pg(e)) => e,
-                }
-            };
-            if attempt >= ATTEMPTS || !is_transient(&failure) {
-                return Err(self.err(failure, attempt));
-            }
-            // Back off a little longer each time, so the transactions that
-            // collided do not collide again.
-            std::thread::sleep(Duration::from_millis(5 << attempt));
-            attempt += 1;
-        }
-    }
-
-    /// Runs reads outside a transaction (each statement sees committed
-    /// data as of its start).
-    fn read<T>(&self, f: impl FnOnce(&mut Session<'_, Client>) -> Step<T>) -> Result<T> {
-        let mut guard = self.lock()?;
-        let Conn { client, statements } = &mut *guard;
-        match f(&mut Session { client, statements }) {
-            Ok(out) => Ok(out),
-            Err(Stop::Refused(e)) => Err(e),
-            Err(Stop::Pg(e)) => Err(self.err(e, 1)),
-        }
-    }
-
-    fn err(&self, e: postgres::Error, attempts: u32) -> Error {
-        if is_transient(&e) {
-            return Error::Storage(format!(
-                "{}: gave up after {attempts} attempts, other workers kept conflicting ({e}); retry",
-                self.describe()
-            ));
-        }
-        explain(&self.config, &self.place, e)
     }
 
     /// Bumps the study's change counter (and, with `numbered`, its trial
@@ -390,112 +246,6 @@ fn json(r: serde_json::Result<String>) -> Step<String> {
             "cannot encode a record as JSON: {e}"
         )))
     })
-}
-
-/// Turns a unique-index violation on the claim key into `ClaimTaken`.
-fn claim_taken(stop: Stop, claim: Option<&str>) -> Stop {
-    match (&stop, claim) {
-        (Stop::Pg(e), Some(key))
-            if e.code() == Some(&SqlState::UNIQUE_VIOLATION)
-                && e.as_db_error().and_then(|d| d.constraint())
-                    == Some("hyperspace_trials_claim") =>
-        {
-            Stop::Refused(Error::ClaimTaken {
-                key: key.to_string(),
-            })
-        }
-        _ => stop,
-    }
-}
-
-/// Failures that trying the transaction again resolves.
-fn is_transient(e: &postgres::Error) -> bool {
-    matches!(
-        e.code(),
-        Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
-    )
-}
-
-/// `database d at host:port as user`: where a storage points, for messages
-/// (never the password).
-fn place_of(config: &Config) -> String {
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    let host = match config.get_hosts().first() {
-        Some(postgres::config::Host::Tcp(h)) => format!("{h}:{port}"),
-        #[cfg(unix)]
-        Some(postgres::config::Host::Unix(dir)) => format!("socket {}:{port}", dir.display()),
-        None => format!("localhost:{port}"),
-    };
-    let db = config
-        .get_dbname()
-        .or(config.get_user())
-        .unwrap_or("postgres");
-    let user = config.get_user().unwrap_or("(default user)");
-    format!("database {db} at {host} as {user}")
-}
-
-/// The URL with any password replaced by `***`, for messages.
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) if userinfo.contains(':') => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{scheme}://{user}:***@{host}{tail}")
-        }
-        _ => url.to_string(),
-    }
-}
-
-/// An error a person can act on: what failed, where, and what to check.
-fn explain(config: &Config, place: &str, e: postgres::Error) -> Error {
-    let detail = e
-        .as_db_error()
-        .map(|d| d.message().to_string())
-        .unwrap_or_else(|| e.to_string());
-    let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>());
-    let server = place.split(" at ").nth(1).unwrap_or(place);
-    let server = server.split(" as ").next().unwrap_or(server);
-    if let Some(io) = io {
-        let hint = match io.kind() {
-            std::io::ErrorKind::ConnectionRefused => {
-                "connection refused: the PostgreSQL server must be running there and accept TCP connections (check the host and port in the URL, and listen_addresses on the server)"
-            }
-            std::io::ErrorKind::TimedOut => {
-                "timed out: check the host and port in the URL and that no firewall drops the connection"
-            }
-            _ => "check the host and port in the URL and that the server is running",
-        };
-        return Error::Storage(format!(
-            "cannot connect to PostgreSQL at {server}: {hint} ({io})"
-        ));
-    }
-    let user = config.get_user().unwrap_or("(default user)");
-    match e.code() {
-        Some(c)
-            if *c == SqlState::INVALID_PASSWORD
-                || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
-        {
-            Error::Storage(format!(
-                "PostgreSQL at {server} refused user '{user}': {detail}; check the user and password in the URL, and the server's pg_hba.conf"
-            ))
-        }
-        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => Error::Storage(format!(
-            "PostgreSQL at {server}: {detail}; create the database (createdb) or name another one in the URL"
-        )),
-        Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => Error::Storage(format!(
-            "{place}: {detail}; the user needs the right to create tables and to read and write them"
-        )),
-        _ if e.is_closed() => Error::Storage(format!(
-            "{place}: the connection was lost ({e}); the next call reconnects"
-        )),
-        _ if e.as_db_error().is_none() && detail.contains("password") => Error::Storage(format!(
-            "PostgreSQL at {server} wants a password for user '{user}': {detail}; put it in the URL (postgres://user:password@host/db)"
-        )),
-        _ => Error::Storage(format!("{place}: {detail}")),
-    }
 }
 
 impl Storage for PostgresStorage {
@@ -703,21 +453,6 @@ impl Storage for PostgresStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn messages_never_show_the_password() {
-        assert_eq!(
-            redact("postgres://ann:s3cret@db.example:5433/runs"),
-            "postgres://ann:***@db.example:5433/runs"
-        );
-        assert_eq!(
-            redact("postgres://ann@db.example/runs"),
-            "postgres://ann@db.example/runs"
-        );
-        let config = Config::from_str("postgresql://ann:s3cret@db.example:5433/runs").unwrap();
-        let place = place_of(&config);
-        assert_eq!(place, "database runs at db.example:5433 as ann");
-    }
 
     #[test]
     fn a_bad_url_is_refused_with_the_form_to_use() {

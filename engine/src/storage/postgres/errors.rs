@@ -1,0 +1,134 @@
+//! PostgreSQL's failures turned into errors a person can act on, naming
+//! the server but never the password.
+
+use super::session::Stop;
+use crate::Error;
+use postgres::error::SqlState;
+use postgres::Config;
+
+/// Turns a unique-index violation on the claim key into `ClaimTaken`.
+pub(super) fn claim_taken(stop: Stop, claim: Option<&str>) -> Stop {
+    match (&stop, claim) {
+        (Stop::Pg(e), Some(key))
+            if e.code() == Some(&SqlState::UNIQUE_VIOLATION)
+                && e.as_db_error().and_then(|d| d.constraint())
+                    == Some("hyperspace_trials_claim") =>
+        {
+            Stop::Refused(Error::ClaimTaken {
+                key: key.to_string(),
+            })
+        }
+        _ => stop,
+    }
+}
+
+/// Failures that trying the transaction again resolves.
+pub(super) fn is_transient(e: &postgres::Error) -> bool {
+    matches!(
+        e.code(),
+        Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
+    )
+}
+
+/// `database d at host:port as user`: where a storage points, for messages
+/// (never the password).
+pub(super) fn place_of(config: &Config) -> String {
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => format!("{h}:{port}"),
+        #[cfg(unix)]
+        Some(postgres::config::Host::Unix(dir)) => format!("socket {}:{port}", dir.display()),
+        None => format!("localhost:{port}"),
+    };
+    let db = config
+        .get_dbname()
+        .or(config.get_user())
+        .unwrap_or("postgres");
+    let user = config.get_user().unwrap_or("(default user)");
+    format!("database {db} at {host} as {user}")
+}
+
+/// The URL with any password replaced by `***`, for messages.
+pub(super) fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}{tail}")
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// An error a person can act on: what failed, where, and what to check.
+pub(super) fn explain(config: &Config, place: &str, e: postgres::Error) -> Error {
+    let detail = e
+        .as_db_error()
+        .map(|d| d.message().to_string())
+        .unwrap_or_else(|| e.to_string());
+    let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>());
+    let server = place.split(" at ").nth(1).unwrap_or(place);
+    let server = server.split(" as ").next().unwrap_or(server);
+    if let Some(io) = io {
+        let hint = match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => {
+                "connection refused: the PostgreSQL server must be running there and accept TCP connections (check the host and port in the URL, and listen_addresses on the server)"
+            }
+            std::io::ErrorKind::TimedOut => {
+                "timed out: check the host and port in the URL and that no firewall drops the connection"
+            }
+            _ => "check the host and port in the URL and that the server is running",
+        };
+        return Error::Storage(format!(
+            "cannot connect to PostgreSQL at {server}: {hint} ({io})"
+        ));
+    }
+    let user = config.get_user().unwrap_or("(default user)");
+    match e.code() {
+        Some(c)
+            if *c == SqlState::INVALID_PASSWORD
+                || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+        {
+            Error::Storage(format!(
+                "PostgreSQL at {server} refused user '{user}': {detail}; check the user and password in the URL, and the server's pg_hba.conf"
+            ))
+        }
+        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => Error::Storage(format!(
+            "PostgreSQL at {server}: {detail}; create the database (createdb) or name another one in the URL"
+        )),
+        Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => Error::Storage(format!(
+            "{place}: {detail}; the user needs the right to create tables and to read and write them"
+        )),
+        _ if e.is_closed() => Error::Storage(format!(
+            "{place}: the connection was lost ({e}); the next call reconnects"
+        )),
+        _ if e.as_db_error().is_none() && detail.contains("password") => Error::Storage(format!(
+            "PostgreSQL at {server} wants a password for user '{user}': {detail}; put it in the URL (postgres://user:password@host/db)"
+        )),
+        _ => Error::Storage(format!("{place}: {detail}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn messages_never_show_the_password() {
+        assert_eq!(
+            redact("postgres://ann:s3cret@db.example:5433/runs"),
+            "postgres://ann:***@db.example:5433/runs"
+        );
+        assert_eq!(
+            redact("postgres://ann@db.example/runs"),
+            "postgres://ann@db.example/runs"
+        );
+        let config = Config::from_str("postgresql://ann:s3cret@db.example:5433/runs").unwrap();
+        let place = place_of(&config);
+        assert_eq!(place, "database runs at db.example:5433 as ann");
+    }
+}
