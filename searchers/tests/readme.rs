@@ -65,7 +65,7 @@ fn every_documented_setting_exists_and_every_setting_is_documented() {
         assert!(!doc.is_empty(), "{searcher}: no settings table");
         assert_eq!(doc, accepted(searcher), "{searcher}: README vs settings");
     }
-    for pruner in ["median", "successive_halving"] {
+    for pruner in ["median", "successive_halving", "hyperband"] {
         let doc = documented(&readme, pruner);
         assert!(!doc.is_empty(), "{pruner}: no settings table");
         assert_eq!(

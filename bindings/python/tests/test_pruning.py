@@ -151,3 +151,18 @@ def test_successive_halving_for_maximize_and_its_settings():
     with pytest.raises(ValueError, match="min_resource"):
         hs.SuccessiveHalvingPruner(min_resource=0)
     assert "reduction_factor=2" in repr(hs.SuccessiveHalvingPruner(reduction_factor=2))
+
+
+def test_hyperband_judges_trials_within_their_bracket():
+    # min 1, max 9, factor 3: brackets start pruning at steps 1, 3 (and none
+    # at 9 = max_resource). Many bad trials of whatever bracket, then the
+    # bad ones are pruned somewhere, good ones never.
+    s = hs.create_study(pruner=hs.HyperbandPruner(min_resource=1, max_resource=9), seed=1)
+    _complete(s, [[0.0, 1.0, 1.0, 1.0] for _ in range(20)])
+    pruned_good = sum(_running(s, [0.0, 0.5, 0.5, 0.5]).should_prune() for _ in range(5))
+    assert pruned_good == 0
+    pruned_bad = [_running(s, [0.0, 5.0, 5.0, 5.0]).should_prune() for _ in range(20)]
+    assert any(pruned_bad)
+    with pytest.raises(ValueError, match="max_resource"):
+        hs.HyperbandPruner(min_resource=3, max_resource=3)
+    assert isinstance(hs.create_study(pruner="hyperband").pruner, hs.HyperbandPruner)

@@ -88,12 +88,30 @@ impl Pruner for SuccessiveHalvingPruner {
     /// Judged once per rung, at the report that first reaches it, against
     /// every other trial (running, complete or pruned) that reached it too.
     fn should_prune(&self, trial: &Trial, trials: &[Trial], direction: Direction) -> bool {
+        self.judge(trial, trials.iter(), direction, None)
+    }
+}
+
+impl SuccessiveHalvingPruner {
+    /// [`Pruner::should_prune`] against `competitors` only, with no rung at
+    /// or past `max_resource` (Hyperband's brackets end there).
+    pub(super) fn judge<'a>(
+        &self,
+        trial: &Trial,
+        competitors: impl Iterator<Item = &'a Trial>,
+        direction: Direction,
+        max_resource: Option<u64>,
+    ) -> bool {
         let mut steps = trial.intermediate.keys().rev();
         let Some(&last) = steps.next() else {
             return false;
         };
         let before = steps.next().copied();
-        let Some(&rung) = self.rungs_up_to(last).last() else {
+        let Some(&rung) = self
+            .rungs_up_to(last)
+            .iter()
+            .rfind(|&&r| max_resource.is_none_or(|max| r < max))
+        else {
             return false;
         };
         if before.is_some_and(|b| b >= rung) {
@@ -103,8 +121,7 @@ impl Pruner for SuccessiveHalvingPruner {
         let Some(own) = value_at(trial, rung).map(|v| loss(direction, v)) else {
             return false;
         };
-        let mut values: Vec<f64> = trials
-            .iter()
+        let mut values: Vec<f64> = competitors
             .filter(|t| t.id != trial.id)
             .filter(|t| {
                 matches!(

@@ -7,9 +7,11 @@
 //! then rank pruned trials by how far they got.
 
 mod halving;
+mod hyperband;
 mod median;
 
 pub use halving::{SuccessiveHalvingPruner, SuccessiveHalvingSettings};
+pub use hyperband::{HyperbandPruner, HyperbandSettings};
 pub use median::{MedianPruner, MedianSettings};
 
 use crate::{Direction, Error, Result, Trial};
@@ -42,9 +44,9 @@ impl Pruner for NopPruner {
 }
 
 /// The names [`build_pruner`] knows.
-pub const PRUNERS: [&str; 3] = ["median", "successive_halving", "none"];
+pub const PRUNERS: [&str; 4] = ["median", "successive_halving", "hyperband", "none"];
 
-/// A pruner by name (`median`, `successive_halving` or `none`) with its
+/// A pruner by name (`median`, `successive_halving`, `hyperband` or `none`) with its
 /// settings as JSON (`null` or `{}` for the defaults; unknown keys are
 /// refused).
 pub fn build_pruner(name: &str, settings: &serde_json::Value) -> Result<Box<dyn Pruner>> {
@@ -53,6 +55,7 @@ pub fn build_pruner(name: &str, settings: &serde_json::Value) -> Result<Box<dyn 
         "successive_halving" | "asha" => Ok(Box::new(SuccessiveHalvingPruner::new(parse(
             name, settings,
         )?)?)),
+        "hyperband" => Ok(Box::new(HyperbandPruner::new(parse(name, settings)?)?)),
         "none" => Ok(Box::new(NopPruner)),
         other => Err(Error::InvalidPruner {
             pruner: other.to_string(),

@@ -69,7 +69,7 @@ fn unknown_pruners_and_stray_settings_are_refused() {
     lab.study("p", "x=float(0,1)");
     one_line_error(
         &mut lab.hs(&["run", "-s", "p", "--pruner", "hyperband!", "--", "true"]),
-        "known pruners: median, successive_halving, none",
+        "known pruners: median, successive_halving, hyperband, none",
     );
     one_line_error(
         &mut lab.hs(&[

@@ -47,7 +47,7 @@ from .errors import (
     UnknownSearcherError,
     WrongStudyError,
 )
-from .pruners import BasePruner, MedianPruner, NopPruner, SuccessiveHalvingPruner
+from .pruners import BasePruner, HyperbandPruner, MedianPruner, NopPruner, SuccessiveHalvingPruner
 from .searcher import SearchContext, register_searcher, searchers
 from .study import NoCompleteTrialError, Study, create_study, load_study
 from .trial import FrozenTrial, Trial, TrialState
@@ -68,6 +68,7 @@ __all__ = [
     "Categorical",
     "Choice",
     "BasePruner",
+    "HyperbandPruner",
     "MedianPruner",
     "NopPruner",
     "SuccessiveHalvingPruner",

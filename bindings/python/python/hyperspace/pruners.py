@@ -6,6 +6,7 @@ running trial should stop early (``trial.should_prune()``).
   in the engine's process, in Rust, on the study's cached history.
 - :class:`SuccessiveHalvingPruner`: asynchronous successive halving (ASHA),
   also in the engine.
+- :class:`HyperbandPruner`: Hyperband's brackets of successive halving.
 - :class:`NopPruner`: never stop.
 - Your own: subclass :class:`BasePruner` and implement
   ``prune(study, trial) -> bool``.
@@ -158,16 +159,62 @@ class SuccessiveHalvingPruner(BasePruner):
         )
 
 
+class HyperbandPruner(BasePruner):
+    """Hyperband (Li et al., 2018) as Optuna's ``HyperbandPruner`` runs it:
+    brackets of successive halving that start pruning at different steps;
+    each trial belongs to one bracket (fixed by its number, weighted by
+    Hyperband's bracket sizes) and is judged only against that bracket.
+    Nothing is pruned at or past ``max_resource``. Runs in the engine.
+
+    Args:
+        min_resource: the first rung of the most aggressive bracket.
+        max_resource: the step a trial that is never pruned reaches.
+        reduction_factor: rungs are this many times apart and keep this
+            share of the trials (at least 2).
+    """
+
+    def __init__(self, min_resource: int = 1, max_resource: int = 81, reduction_factor: int = 3) -> None:
+        for name, value, least in (
+            ("min_resource", min_resource, 1),
+            ("max_resource", max_resource, min_resource + 1 if isinstance(min_resource, int) else 2),
+            ("reduction_factor", reduction_factor, 2),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+        self.min_resource = min_resource
+        self.max_resource = max_resource
+        self.reduction_factor = reduction_factor
+
+    def prune(self, study: "Study", trial: "FrozenTrial") -> bool:
+        return self._should_prune(study, trial.id)
+
+    def _should_prune(self, study: "Study", trial_id: int) -> bool:
+        settings = {
+            "min_resource": self.min_resource,
+            "max_resource": self.max_resource,
+            "reduction_factor": self.reduction_factor,
+        }
+        return study._c().should_prune(trial_id, "hyperband", json.dumps(settings))
+
+    def __repr__(self) -> str:
+        return (
+            f"HyperbandPruner(min_resource={self.min_resource}, "
+            f"max_resource={self.max_resource}, reduction_factor={self.reduction_factor})"
+        )
+
+
 PrunerLike = Union[BasePruner, str, None]
 
 
 def as_pruner(pruner: PrunerLike) -> BasePruner:
     """A pruner from an object, ``"median"``, ``"successive_halving"``,
-    ``"none"`` or ``None`` (the default: median)."""
+    ``"hyperband"``, ``"none"`` or ``None`` (the default: median)."""
     if pruner is None or pruner == "median":
         return MedianPruner()
     if pruner == "successive_halving":
         return SuccessiveHalvingPruner()
+    if pruner == "hyperband":
+        return HyperbandPruner()
     if pruner == "none":
         return NopPruner()
     if isinstance(pruner, BasePruner):
@@ -175,7 +222,7 @@ def as_pruner(pruner: PrunerLike) -> BasePruner:
     if callable(getattr(pruner, "prune", None)):
         return _Duck(pruner)
     raise TypeError(
-        "pruner must be a BasePruner, 'median', 'successive_halving', 'none' or None, "
+        "pruner must be a BasePruner, 'median', 'successive_halving', 'hyperband', 'none' or None, "
         f"got {pruner!r}"
     )
 
