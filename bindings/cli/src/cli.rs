@@ -21,9 +21,11 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "hyperspace", version, max_term_width = 100, after_help = EXAMPLES)]
 pub struct Cli {
-    /// Where studies live: a SQLite file (runs.db, sqlite:///abs/path.db) or
-    /// :memory:. Default: hyperspace.db in the current directory (or the
-    /// experiment file's `storage`).
+    /// Where studies live: a SQLite file (runs.db, sqlite:///abs/path.db), a
+    /// PostgreSQL database that workers on many machines share
+    /// (postgres://user:password@host:5432/db), or :memory:. Default:
+    /// hyperspace.db in the current directory (or the experiment file's
+    /// `storage`).
     #[arg(long, global = true, env = "HYPERSPACE_STORAGE", value_name = "URL")]
     pub storage: Option<String>,
 

@@ -5,6 +5,7 @@ mod abandoned;
 mod ask_tell;
 mod errors;
 mod interrupt;
+mod postgres;
 mod pruning;
 mod query;
 mod queue;
