@@ -33,6 +33,17 @@ fn a_port_where_nothing_listens_gives_an_error_naming_host_and_port() {
 }
 
 #[test]
+fn a_server_that_requires_tls_is_explained() {
+    let Some(db) = TestDatabase::create("a_server_that_requires_tls_is_explained") else {
+        return;
+    };
+    let text = open_storage(&format!("{}?sslmode=require", db.url()))
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("without TLS"), "{text}");
+}
+
+#[test]
 fn a_missing_database_is_named_with_what_to_do() {
     let Some(db) = TestDatabase::create("a_missing_database_is_named") else {
         return;
@@ -129,4 +140,33 @@ fn a_tpe_study_runs_on_postgres_and_reopens_with_the_same_best_trial() {
         .storage()
         .describe()
         .starts_with("postgresql database"));
+}
+
+#[test]
+fn a_lost_connection_is_replaced_by_a_new_one() {
+    let Some(db) = TestDatabase::create("a_lost_connection_is_replaced") else {
+        return;
+    };
+    let storage = open_storage(db.url()).unwrap();
+    storage.create_study(&config("s", "random")).unwrap();
+    // The server ends every session of the database (as a restart would).
+    let name = db.url().rsplit('/').next().unwrap().to_string();
+    db.connect()
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+            &[&name],
+        )
+        .unwrap();
+    // Reads and writes carry on over a new connection: nothing of them had
+    // reached the server when the old one turned out lost.
+    assert!(storage.find_study("s").unwrap().is_some());
+    db.connect()
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+            &[&name],
+        )
+        .unwrap();
+    storage.create_study(&config("t", "random")).unwrap();
 }

@@ -22,6 +22,16 @@ pub(super) fn claim_taken(stop: Stop, claim: Option<&str>) -> Stop {
     }
 }
 
+/// A connection the server ended (a restart, an administrator, a network
+/// that dropped it); the next call connects again.
+pub(super) fn is_lost(e: &postgres::Error) -> bool {
+    e.is_closed()
+        || matches!(
+            e.code(),
+            Some(c) if *c == SqlState::ADMIN_SHUTDOWN || *c == SqlState::CRASH_SHUTDOWN
+        )
+}
+
 /// Failures that trying the transaction again resolves.
 pub(super) fn is_transient(e: &postgres::Error) -> bool {
     matches!(
@@ -102,11 +112,14 @@ pub(super) fn explain(config: &Config, place: &str, e: postgres::Error) -> Error
         Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => Error::Storage(format!(
             "{place}: {detail}; the user needs the right to create tables and to read and write them"
         )),
-        _ if e.is_closed() => Error::Storage(format!(
+        _ if is_lost(&e) => Error::Storage(format!(
             "{place}: the connection was lost ({e}); the next call reconnects"
         )),
         _ if e.as_db_error().is_none() && detail.contains("password") => Error::Storage(format!(
             "PostgreSQL at {server} wants a password for user '{user}': {detail}; put it in the URL (postgres://user:password@host/db)"
+        )),
+        _ if e.as_db_error().is_none() && detail.contains("TLS") => Error::Storage(format!(
+            "PostgreSQL at {server}: {detail}; hyperspace connects without TLS: set sslmode=disable or prefer in the URL, and reach a remote server through an SSH tunnel or VPN"
         )),
         _ => Error::Storage(format!("{place}: {detail}")),
     }

@@ -2,7 +2,7 @@
 //! engine refusals kept apart from PostgreSQL failures, and transactions
 //! tried again when PostgreSQL reports a conflict that a retry resolves.
 
-use super::errors::{explain, is_transient};
+use super::errors::{explain, is_lost, is_transient};
 use super::PostgresStorage;
 use crate::{Error, Result, Storage};
 use postgres::types::ToSql;
@@ -109,8 +109,11 @@ impl PostgresStorage {
         Ok(conn)
     }
 
-    /// Runs `f` in a transaction and commits it; rolls back if `f` stops,
-    /// and tries again from the start when PostgreSQL asks for it.
+    /// Runs `f` in a transaction and commits it; rolls back if `f` stops.
+    /// Tries again from the start when PostgreSQL asks for it (a
+    /// serialization failure, a deadlock), and on a new connection when the
+    /// old one turns out lost as the transaction begins, before anything of
+    /// it reached the server.
     pub(super) fn write<T>(
         &self,
         mut f: impl FnMut(&mut Session<'_, postgres::Transaction<'_>>) -> Step<T>,
@@ -120,21 +123,29 @@ impl PostgresStorage {
             let failure = {
                 let mut guard = self.lock()?;
                 let Conn { client, statements } = &mut *guard;
-                let outcome = client.transaction().map_err(Stop::Pg).and_then(|mut tx| {
-                    let out = f(&mut Session {
-                        client: &mut tx,
-                        statements,
-                    })?;
-                    tx.commit()?;
-                    Ok(out)
-                });
-                match outcome {
-                    Ok(out) => return Ok(out),
-                    Err(Stop::Refused(e)) => return Err(e),
-                    Err(Stop::Pg(e)) => e,
+                let began = client.transaction();
+                match began {
+                    Err(e) if is_lost(&e) => e,
+                    Err(e) => return Err(self.err(e, attempt)),
+                    Ok(mut tx) => {
+                        let outcome = f(&mut Session {
+                            client: &mut tx,
+                            statements,
+                        })
+                        .and_then(|out| {
+                            tx.commit()?;
+                            Ok(out)
+                        });
+                        match outcome {
+                            Ok(out) => return Ok(out),
+                            Err(Stop::Refused(e)) => return Err(e),
+                            Err(Stop::Pg(e)) if is_transient(&e) => e,
+                            Err(Stop::Pg(e)) => return Err(self.err(e, attempt)),
+                        }
+                    }
                 }
             };
-            if attempt >= ATTEMPTS || !is_transient(&failure) {
+            if attempt >= ATTEMPTS {
                 return Err(self.err(failure, attempt));
             }
             // Back off a little longer each time, so the transactions that
@@ -145,14 +156,22 @@ impl PostgresStorage {
     }
 
     /// Runs reads outside a transaction (each statement sees committed
-    /// data as of its start).
-    pub(super) fn read<T>(&self, f: impl FnOnce(&mut Session<'_, Client>) -> Step<T>) -> Result<T> {
-        let mut guard = self.lock()?;
-        let Conn { client, statements } = &mut *guard;
-        match f(&mut Session { client, statements }) {
-            Ok(out) => Ok(out),
-            Err(Stop::Refused(e)) => Err(e),
-            Err(Stop::Pg(e)) => Err(self.err(e, 1)),
+    /// data as of its start). Reads change nothing, so one that meets a
+    /// lost connection is made again on a new one.
+    pub(super) fn read<T>(
+        &self,
+        mut f: impl FnMut(&mut Session<'_, Client>) -> Step<T>,
+    ) -> Result<T> {
+        let mut attempt = 1;
+        loop {
+            let mut guard = self.lock()?;
+            let Conn { client, statements } = &mut *guard;
+            match f(&mut Session { client, statements }) {
+                Ok(out) => return Ok(out),
+                Err(Stop::Refused(e)) => return Err(e),
+                Err(Stop::Pg(e)) if is_lost(&e) && attempt < 2 => attempt += 1,
+                Err(Stop::Pg(e)) => return Err(self.err(e, attempt)),
+            }
         }
     }
 
