@@ -149,24 +149,21 @@ fn a_lost_connection_is_replaced_by_a_new_one() {
     };
     let storage = open_storage(db.url()).unwrap();
     storage.create_study(&config("s", "random")).unwrap();
-    // The server ends every session of the database (as a restart would).
+    // The server ends every session of the database, as a restart would.
     let name = db.url().rsplit('/').next().unwrap().to_string();
-    db.connect()
-        .execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE datname = $1 AND pid <> pg_backend_pid()",
-            &[&name],
-        )
-        .unwrap();
+    let end_sessions = || {
+        db.connect()
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = $1 AND pid <> pg_backend_pid()",
+                &[&name],
+            )
+            .unwrap();
+    };
     // Reads and writes carry on over a new connection: nothing of them had
     // reached the server when the old one turned out lost.
+    end_sessions();
     assert!(storage.find_study("s").unwrap().is_some());
-    db.connect()
-        .execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE datname = $1 AND pid <> pg_backend_pid()",
-            &[&name],
-        )
-        .unwrap();
+    end_sessions();
     storage.create_study(&config("t", "random")).unwrap();
 }
