@@ -25,6 +25,18 @@ def branin(x: Sequence[float]) -> float:
 BRANIN_MIN = 10.0 / (8.0 * PI)
 
 _H_ALPHA = [1.0, 1.2, 3.0, 3.2]
+_H3_A = [
+    [3.0, 10.0, 30.0],
+    [0.1, 10.0, 35.0],
+    [3.0, 10.0, 30.0],
+    [0.1, 10.0, 35.0],
+]
+_H3_P = [
+    [0.3689, 0.1170, 0.2673],
+    [0.4699, 0.4387, 0.7470],
+    [0.1091, 0.8732, 0.5547],
+    [0.0381, 0.5743, 0.8828],
+]
 _H6_A = [
     [10.0, 3.0, 17.0, 3.5, 1.7, 8.0],
     [0.05, 10.0, 17.0, 0.1, 8.0, 14.0],
@@ -37,6 +49,17 @@ _H6_P = [
     [0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.6650],
     [0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381],
 ]
+
+
+def hartmann3(x: Sequence[float]) -> float:
+    return -sum(
+        _H_ALPHA[i] * math.exp(-sum(_H3_A[i][j] * (x[j] - _H3_P[i][j]) ** 2 for j in range(3)))
+        for i in range(4)
+    )
+
+
+HARTMANN3_MIN = -3.8627797873326624
+HARTMANN3_AT = [0.11458887665506895, 0.5556488946169301, 0.8525469846866774]
 
 
 def hartmann6(x: Sequence[float]) -> float:
@@ -101,6 +124,7 @@ class Problem:
 
 PROBLEMS: List[Problem] = [
     Problem("branin", branin, ((-5.0, 10.0), (0.0, 15.0)), BRANIN_MIN, (PI, 2.275)),
+    Problem("hartmann3", hartmann3, ((0.0, 1.0),) * 3, HARTMANN3_MIN, tuple(HARTMANN3_AT)),
     Problem("hartmann6", hartmann6, ((0.0, 1.0),) * 6, HARTMANN6_MIN, tuple(HARTMANN6_AT)),
     Problem("rosenbrock-4", rosenbrock, ((-5.0, 10.0),) * 4, 0.0, (1.0,) * 4),
     Problem("ackley-5", ackley, ((-32.768, 32.768),) * 5, 0.0, (0.0,) * 5),
