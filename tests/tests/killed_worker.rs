@@ -1,8 +1,10 @@
 //! A worker killed with SIGKILL leaves a running trial behind; recovery
 //! fails it with a message that says why and queues its configuration again,
-//! once, however many processes recover at the same time.
+//! once, however many processes recover at the same time. On SQLite and on
+//! PostgreSQL.
 
 use hyperspace_engine::{open_storage, Space, Study, StudyConfig, TrialState};
+use hyperspace_tests::TestDatabase;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -11,7 +13,22 @@ use std::time::Duration;
 fn a_killed_workers_trial_is_failed_and_requeued_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("killed.db");
-    let url = db.to_str().unwrap().to_string();
+    killed_worker_is_recovered(db.to_str().unwrap());
+}
+
+#[test]
+fn a_killed_workers_trial_is_failed_and_requeued_once_on_postgres() {
+    let Some(db) =
+        TestDatabase::create("a_killed_workers_trial_is_failed_and_requeued_once_on_postgres")
+    else {
+        return;
+    };
+    killed_worker_is_recovered(db.url());
+}
+
+/// The scenario, on the storage at `url`.
+fn killed_worker_is_recovered(url: &str) {
+    let url = url.to_string();
     let registry = hyperspace_searchers::builtin_registry();
     let config = StudyConfig::new("k")
         .space(Space::parse("x=float(-5,5) y=int(0,9) opt=choice(a,b)").unwrap())
