@@ -8,6 +8,7 @@
 //! | `grid`   | every combination of discrete values and `points` values of each continuous parameter, each given out once |
 //! | `tpe`    | tree-structured Parzen estimator: models good and bad trials, proposes where their ratio is best |
 //! | `gp`     | Gaussian-process Bayesian optimisation: fits a GP to the losses, proposes where log expected improvement is highest |
+//! | `hyperband` | asynchronous Hyperband: chooses each trial's budget too, promoting the best of each rung to the next |
 //!
 //! ```
 //! use hyperspace_engine::{open_storage, Outcome, Space, Study, StudyConfig};
@@ -29,6 +30,7 @@
 
 mod gp;
 mod grid;
+mod hyperband;
 mod random;
 mod settings;
 mod tpe;
@@ -38,6 +40,9 @@ pub use gp::{
     PriorSetting, ValidGpSettings,
 };
 pub use grid::{GridSearcher, GridSettings};
+pub use hyperband::{
+    HyperbandSearcher, HyperbandSettings, NewConfigSampler, ValidHyperbandSettings,
+};
 pub use random::{RandomSearcher, RandomSettings, Sampler};
 pub use tpe::{StartupSampler, TpeSearcher, TpeSettings, ValidTpeSettings};
 
@@ -62,6 +67,10 @@ pub fn builtin_registry() -> Registry {
     registry.register("gp", |settings| {
         let valid = settings::parse::<GpSettings>("gp", settings)?.validate()?;
         Ok(Box::new(GpSearcher::new(valid)))
+    });
+    registry.register("hyperband", |settings| {
+        let valid = settings::parse::<HyperbandSettings>("hyperband", settings)?.validate()?;
+        Ok(Box::new(HyperbandSearcher::new(valid)))
     });
     registry
 }

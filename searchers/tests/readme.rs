@@ -60,13 +60,16 @@ fn accepted(searcher: &str) -> BTreeSet<String> {
 fn every_documented_setting_exists_and_every_setting_is_documented() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
         .expect("searchers/README.md is readable");
-    for searcher in ["tpe", "random", "grid"] {
-        let doc = documented(&readme, searcher);
+    let (searchers, pruners) = readme
+        .split_once("\n# Pruners")
+        .expect("a '# Pruners' part after the searchers");
+    for searcher in ["tpe", "random", "grid", "hyperband"] {
+        let doc = documented(searchers, searcher);
         assert!(!doc.is_empty(), "{searcher}: no settings table");
         assert_eq!(doc, accepted(searcher), "{searcher}: README vs settings");
     }
     for pruner in ["median", "successive_halving", "hyperband"] {
-        let doc = documented(&readme, pruner);
+        let doc = documented(pruners, pruner);
         assert!(!doc.is_empty(), "{pruner}: no settings table");
         assert_eq!(
             doc,

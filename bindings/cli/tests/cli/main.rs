@@ -3,6 +3,7 @@
 
 mod abandoned;
 mod ask_tell;
+mod budgets;
 mod errors;
 mod interrupt;
 mod postgres;
