@@ -78,7 +78,8 @@ impl Proposal {
 /// A strategy that proposes configurations from the whole history.
 ///
 /// Required: [`Searcher::sample_relative`]. Provided:
-/// [`Searcher::sample_independent`] (uniform) and [`Searcher::name`].
+/// [`Searcher::sample_independent`] (uniform) and
+/// [`Searcher::chooses_budgets`] (no).
 ///
 /// For each new trial the study calls `sample_relative` once, with the part
 /// of the space it can model jointly (the whole space of a define-and-run
@@ -105,6 +106,13 @@ pub trait Searcher: Send + Debug {
         rng: &mut dyn RngCore,
     ) -> Result<Value, SearchError> {
         Ok(param.from_unit(rng.random::<f64>()))
+    }
+
+    /// Whether proposals carry a budget (multi-fidelity searchers such as
+    /// Hyperband). A define-by-run trial then asks for one even before any
+    /// parameter can be modelled jointly, with an empty space.
+    fn chooses_budgets(&self) -> bool {
+        false
     }
 }
 

@@ -203,3 +203,38 @@ fn tpe_draws_new_configurations_nearer_the_optimum() {
     ));
     assert!(tpe < 0.8 * random, "tpe {tpe} vs random {random}");
 }
+
+/// Define-by-run (`ask_open` + `suggest`, as the Python API does): the
+/// budget is known when the trial is asked, and a promotion suggests its
+/// parent's values.
+#[test]
+fn define_by_run_trials_know_their_budget_when_asked() {
+    let config = StudyConfig::new("hb")
+        .searcher("hyperband", json!({"max_budget": 9, "brackets": 1}))
+        .seed(4);
+    let mut s = Study::create(
+        open_storage(":memory:").unwrap(),
+        config,
+        &hyperspace_searchers::builtin_registry(),
+    )
+    .unwrap();
+    let param = Space::parse("x=float(0,1)").unwrap().entries()[0]
+        .param
+        .clone();
+    for _ in 0..40 {
+        let t = s.ask_open().unwrap();
+        let budget = t.budget.expect("the budget is chosen at ask time");
+        let x = s.suggest(t.id, "x", &param).unwrap().as_f64().unwrap();
+        if let Some(parent) = t.parent {
+            let p = s.storage().trial(parent).unwrap();
+            assert_eq!(p.params["x"].as_f64(), Some(x), "a promotion keeps x");
+        }
+        s.tell(t.id, Outcome::complete(loss(x, budget))).unwrap();
+    }
+    let trials = s.trials().unwrap().to_vec();
+    assert!(
+        trials.iter().any(|t| t.parent.is_some()),
+        "nothing promoted"
+    );
+    check_promotions(&trials, Direction::Minimize);
+}

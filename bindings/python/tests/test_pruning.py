@@ -166,3 +166,19 @@ def test_hyperband_judges_trials_within_their_bracket():
     with pytest.raises(ValueError, match="max_resource"):
         hs.HyperbandPruner(min_resource=3, max_resource=3)
     assert isinstance(hs.create_study(pruner="hyperband").pruner, hs.HyperbandPruner)
+
+
+def test_hyperband_searcher_gives_each_trial_its_budget_at_ask_time():
+    s = hs.create_study(searcher="hyperband", searcher_settings={"max_budget": 9, "brackets": 1}, seed=2)
+    promoted = 0
+    for _ in range(30):
+        t = s.ask()
+        budget = t.budget
+        assert budget in (1.0, 3.0, 9.0)
+        x = t.suggest_float("x", 0.0, 1.0)
+        if t.parent is not None:
+            promoted += 1
+            assert s.trial(t.parent).params["x"] == x  # a promotion continues its parent
+        s.tell(t, (x - 0.3) ** 2 + 1.0 / budget)
+    assert promoted > 0
+    assert all(t.budget is not None for t in s.trials)

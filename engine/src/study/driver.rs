@@ -386,8 +386,21 @@ impl Study {
         if let Some(queued) = self.claim_queued()? {
             return Ok(queued);
         }
-        self.storage
-            .create_trial(self.record.id, &self.new_running())
+        let trial = self
+            .storage
+            .create_trial(self.record.id, &self.new_running())?;
+        if !self.searcher.chooses_budgets() {
+            return Ok(trial);
+        }
+        // A multi-fidelity searcher decides the budget (and whether this is
+        // a promotion) now, so the caller knows it before any suggestion.
+        match self.claim_relative(trial.id, trial.number) {
+            Ok(relative) => {
+                self.relative.insert(trial.id, relative);
+                self.storage.trial(trial.id)
+            }
+            Err(e) => Err(self.fail_after(trial.id, e)),
+        }
     }
 
     /// A running trial whose seed storage derives from the study's seed and
@@ -437,7 +450,7 @@ impl Study {
                 });
         }
         if !self.relative.contains_key(&id) {
-            let relative = self.relative_proposal(trial.number)?;
+            let relative = self.claim_relative(id, trial.number)?;
             self.relative.insert(id, relative);
         }
         let value = match self.relative.get(&id).and_then(|r| r.get(name)) {
@@ -464,12 +477,39 @@ impl Study {
         Ok(value)
     }
 
+    /// The joint proposal for a define-by-run trial's first suggestion,
+    /// with what else the searcher chose recorded on the trial at once: its
+    /// budget, the trial it continues, and its claim key (proposed anew,
+    /// as `ask` does, while other workers hold the key).
+    fn claim_relative(&mut self, id: TrialId, number: u64) -> Result<Params> {
+        for _ in 0..CLAIM_RETRIES {
+            let proposal = self.relative_proposal(number)?;
+            if proposal.budget.is_none() && proposal.parent.is_none() && proposal.claim.is_none() {
+                return Ok(proposal.params);
+            }
+            let update = TrialUpdate::SetParams {
+                params: Params::new(),
+                budget: proposal.budget,
+                parent: proposal.parent,
+                claim: proposal.claim,
+            };
+            match self.storage.update_trial(id, &update) {
+                Err(Error::ClaimTaken { .. }) => continue,
+                Err(e) => return Err(e),
+                Ok(_) => return Ok(proposal.params),
+            }
+        }
+        Err(Error::Storage(format!(
+            "{CLAIM_RETRIES} proposals in a row were taken by other workers; the searcher may be out of points"
+        )))
+    }
+
     /// The searcher's joint proposal over the parameters every finished
     /// trial has (Optuna's intersection search space).
-    fn relative_proposal(&mut self, number: u64) -> Result<Params> {
+    fn relative_proposal(&mut self, number: u64) -> Result<Proposal> {
         self.refresh()?;
         if self.history.finished() == 0 {
-            return Ok(Params::new());
+            return self.first_relative_proposal(number);
         }
         let shared: Vec<_> = self
             .record
@@ -482,15 +522,28 @@ impl Study {
             .cloned()
             .collect();
         if shared.is_empty() {
-            return Ok(Params::new());
+            return self.first_relative_proposal(number);
         }
         let relative_space = Space::from_entries(shared)?;
         let ctx = context(&self.record, &self.history, number);
         let mut rng = trial_rng(self.record.config.seed, number);
-        let proposal = self
-            .searcher
-            .sample_relative(&ctx, &relative_space, &mut rng)?;
-        Ok(proposal.params)
+        self.searcher
+            .sample_relative(&ctx, &relative_space, &mut rng)
+            .map_err(Error::from)
+    }
+
+    /// Before any parameter is shared there is nothing to model jointly;
+    /// a searcher that chooses budgets still proposes, over an empty space,
+    /// to give the trial its budget.
+    fn first_relative_proposal(&mut self, number: u64) -> Result<Proposal> {
+        if !self.searcher.chooses_budgets() {
+            return Ok(Proposal::default());
+        }
+        let ctx = context(&self.record, &self.history, number);
+        let mut rng = trial_rng(self.record.config.seed, number);
+        self.searcher
+            .sample_relative(&ctx, &Space::empty(), &mut rng)
+            .map_err(Error::from)
     }
 
     fn check_mine(&self, trial: &Trial) -> Result<()> {

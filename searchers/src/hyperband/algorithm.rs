@@ -182,4 +182,8 @@ impl Searcher for HyperbandSearcher {
         proposal.budget = Some(self.settings.rungs[bracket]);
         Ok(proposal)
     }
+
+    fn chooses_budgets(&self) -> bool {
+        true
+    }
 }

@@ -161,7 +161,17 @@ class Trial:
     ``suggest_*`` methods return those values.
     """
 
-    __slots__ = ("_study", "_id", "_number", "_params", "_suggested", "_user_attrs", "__weakref__")
+    __slots__ = (
+        "_study",
+        "_id",
+        "_number",
+        "_params",
+        "_suggested",
+        "_user_attrs",
+        "_budget",
+        "_parent",
+        "__weakref__",
+    )
 
     def __init__(self, study: "Study", frozen: FrozenTrial) -> None:
         self._study = study
@@ -171,6 +181,8 @@ class Trial:
         # What this object suggested already, and as what.
         self._suggested: Dict[str, Distribution] = {}
         self._user_attrs: Dict[str, Any] = dict(frozen.user_attrs)
+        self._budget = frozen.budget
+        self._parent = frozen.parent
 
     @property
     def id(self) -> int:
@@ -196,6 +208,19 @@ class Trial:
     def user_attrs(self) -> Dict[str, Any]:
         """User attributes set through this object (and at enqueue time)."""
         return dict(self._user_attrs)
+
+    @property
+    def budget(self) -> Optional[float]:
+        """The budget to train with (epochs, samples, ...), when the searcher
+        chooses one (``hyperband``) or the trial was queued or re-run with
+        one; ``None`` otherwise."""
+        return self._budget
+
+    @property
+    def parent(self) -> Optional[int]:
+        """The id of the trial this one continues (a Hyperband promotion, a
+        re-run), if any."""
+        return self._parent
 
     def suggest(self, name: str, distribution: Union[Distribution, Mapping[str, Any], Sequence[Any], str]) -> Any:
         """The value of parameter ``name`` drawn from ``distribution`` (a
