@@ -13,9 +13,16 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A well-mixed hash of a trial number, the same in every process: for
+/// assignments all workers must agree on without talking (Hyperband's
+/// brackets).
+pub fn number_hash(number: u64) -> u64 {
+    mix(number.wrapping_add(0x9e37_79b9_7f4a_7c15))
+}
+
 /// The seed of trial `number` in a study seeded with `study_seed`.
 pub fn trial_seed(study_seed: u64, number: u64) -> u64 {
-    mix(study_seed ^ mix(number.wrapping_add(0x9e37_79b9_7f4a_7c15)))
+    mix(study_seed ^ number_hash(number))
 }
 
 /// The random stream of a trial: ChaCha8, which gives the same numbers on

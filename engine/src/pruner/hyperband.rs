@@ -103,7 +103,7 @@ impl HyperbandPruner {
     /// consecutive trials spread over the brackets.
     pub fn bracket_of(&self, number: u64) -> usize {
         let total = self.cumulative.last().copied().unwrap_or(1).max(1);
-        let draw = splitmix64(number) % total;
+        let draw = crate::number_hash(number) % total;
         self.cumulative
             .iter()
             .position(|&c| draw < c)
@@ -114,14 +114,6 @@ impl HyperbandPruner {
     pub fn n_brackets(&self) -> usize {
         self.brackets.len()
     }
-}
-
-/// A well-mixed 64-bit hash of `x` (Steele et al.'s SplitMix64 finaliser).
-fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 impl Pruner for HyperbandPruner {

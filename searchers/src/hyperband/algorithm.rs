@@ -41,7 +41,7 @@ impl HyperbandSearcher {
     fn bracket_of(&self, number: u64) -> usize {
         let cumulative = &self.settings.cumulative;
         let total = cumulative.last().copied().unwrap_or(1).max(1);
-        let draw = splitmix64(number) % total;
+        let draw = hyperspace_engine::number_hash(number) % total;
         cumulative
             .iter()
             .position(|&c| draw < c)
@@ -151,14 +151,6 @@ impl HyperbandSearcher {
             RandomSearcher::new(RandomSettings::default()).sample_relative(ctx, space, rng)?;
         Ok(Proposal::new(proposal.params))
     }
-}
-
-/// A well-mixed 64-bit hash of `x` (SplitMix64's finaliser).
-fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 impl Searcher for HyperbandSearcher {
