@@ -91,3 +91,41 @@ fn a_grid_too_large_is_refused() {
         grid.count(&space)
     );
 }
+
+/// Define-by-run on a grid: a trial that failed after its first suggestion
+/// holds no grid point, and later trials are served as before.
+#[test]
+fn define_by_run_grid_survives_a_trial_that_failed_half_way() {
+    use hyperspace_engine::{open_storage, Outcome, Space, Study, StudyConfig};
+    let space = Space::parse("x=int(0,2) y=int(0,2)").unwrap();
+    let config = StudyConfig::new("g")
+        .space(space.clone())
+        .searcher("grid", serde_json::json!({}))
+        .seed(1);
+    let mut s = Study::create(
+        open_storage(":memory:").unwrap(),
+        config,
+        &hyperspace_searchers::builtin_registry(),
+    )
+    .unwrap();
+    let (px, py) = (
+        space.entries()[0].param.clone(),
+        space.entries()[1].param.clone(),
+    );
+    // One complete trial, so later ones get a joint (relative) proposal.
+    let first = s.ask_open().unwrap();
+    s.suggest(first.id, "x", &px).unwrap();
+    s.suggest(first.id, "y", &py).unwrap();
+    s.tell(first.id, Outcome::complete(1.0)).unwrap();
+    // A trial that fails after its first suggestion.
+    let broken = s.ask_open().unwrap();
+    s.suggest(broken.id, "x", &px).unwrap();
+    s.tell(broken.id, Outcome::failed("crashed")).unwrap();
+    // The others are still served, each a point of the grid.
+    for _ in 0..4 {
+        let t = s.ask_open().unwrap();
+        s.suggest(t.id, "x", &px).unwrap();
+        s.suggest(t.id, "y", &py).unwrap();
+        s.tell(t.id, Outcome::complete(1.0)).unwrap();
+    }
+}

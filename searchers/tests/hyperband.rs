@@ -238,3 +238,43 @@ fn define_by_run_trials_know_their_budget_when_asked() {
     );
     check_promotions(&trials, Direction::Minimize);
 }
+
+/// A queued trial keeps the budget it was queued with (and has no parent
+/// foisted on it) when its missing parameters are suggested define-by-run.
+#[test]
+fn a_queued_trial_keeps_its_budget_in_define_by_run() {
+    let config = StudyConfig::new("hb")
+        .space(Space::parse("x=float(0,1) y=float(0,1)").unwrap())
+        .searcher("hyperband", json!({"max_budget": 9, "brackets": 1}))
+        .seed(4);
+    let mut s = Study::create(
+        open_storage(":memory:").unwrap(),
+        config,
+        &hyperspace_searchers::builtin_registry(),
+    )
+    .unwrap();
+    for _ in 0..12 {
+        let t = s.ask().unwrap();
+        let x = t.params["x"].as_f64().unwrap();
+        s.tell(t.id, Outcome::complete(loss(x, t.budget.unwrap())))
+            .unwrap();
+    }
+    let mut only_x = hyperspace_engine::Params::new();
+    only_x.insert("x".into(), 0.5.into());
+    let queued = s
+        .enqueue_trial(hyperspace_engine::NewTrial {
+            params: only_x,
+            budget: Some(50.0),
+            ..Default::default()
+        })
+        .unwrap();
+    let t = s.ask_open().unwrap();
+    assert_eq!(t.id, queued.id);
+    let y_param = Space::parse("y=float(0,1)").unwrap().entries()[0]
+        .param
+        .clone();
+    s.suggest(t.id, "y", &y_param).unwrap();
+    let after = s.storage().trial(t.id).unwrap();
+    assert_eq!(after.budget, Some(50.0));
+    assert_eq!(after.parent, None);
+}

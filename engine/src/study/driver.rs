@@ -450,7 +450,15 @@ impl Study {
                 });
         }
         if !self.relative.contains_key(&id) {
-            let relative = self.claim_relative(id, trial.number)?;
+            // Only a fresh trial takes what else the searcher chose: a
+            // queued or re-queued one keeps its budget and parent, and its
+            // fixed values could not be a promotion's anyway.
+            let fresh = trial.params.is_empty() && trial.budget.is_none() && trial.parent.is_none();
+            let relative = if fresh {
+                self.claim_relative(id, trial.number)?
+            } else {
+                self.relative_proposal(trial.number)?.params
+            };
             self.relative.insert(id, relative);
         }
         let value = match self.relative.get(&id).and_then(|r| r.get(name)) {
@@ -477,11 +485,16 @@ impl Study {
         Ok(value)
     }
 
-    /// The joint proposal for a define-by-run trial's first suggestion,
-    /// with what else the searcher chose recorded on the trial at once: its
-    /// budget, the trial it continues, and its claim key (proposed anew,
-    /// as `ask` does, while other workers hold the key).
+    /// The joint proposal for a fresh define-by-run trial. A searcher that
+    /// chooses budgets also has its budget, the trial it continues and its
+    /// claim key recorded on the trial at once (proposed anew, as `ask`
+    /// does, while other workers hold the key). Other searchers' claims are
+    /// dropped, as before: a grid point claimed by a trial that has none of
+    /// its values yet would look free to the grid and taken to the storage.
     fn claim_relative(&mut self, id: TrialId, number: u64) -> Result<Params> {
+        if !self.searcher.chooses_budgets() {
+            return Ok(self.relative_proposal(number)?.params);
+        }
         for _ in 0..CLAIM_RETRIES {
             let proposal = self.relative_proposal(number)?;
             if proposal.budget.is_none() && proposal.parent.is_none() && proposal.claim.is_none() {
