@@ -69,6 +69,15 @@ const HEARTBEATS_PER_SILENCE: u32 = 6;
 const RECOVERIES_PER_SILENCE: u32 = 2;
 
 /// Runs trials until the budget is spent, the work runs out, or Ctrl-C.
+/// `result`, with "the trial is finished already" counted as done: the
+/// command told its own result, or another worker recovered the trial.
+fn unless_finished<T>(result: hyperspace_engine::Result<T>) -> hyperspace_engine::Result<()> {
+    match result {
+        Ok(_) | Err(Error::TrialFinished { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether the pruner stops trial `id` now, on the study's fresh history.
 fn should_prune(study: &mut Study, pruner: &dyn Pruner, id: TrialId) -> Result<bool> {
     let direction = study.config().direction;
@@ -220,8 +229,14 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
                 // its own result already) is not worth stopping for.
                 if study.report(TrialId(trial), step, value).is_ok() {
                     if let (Some(pruner), Some(info)) = (&config.pruner, running.get(&trial)) {
-                        if should_prune(&mut study, pruner.as_ref(), TrialId(trial))? {
-                            info.prune.store(true, Ordering::SeqCst);
+                        // A storage error must not leave running commands
+                        // behind: note it, stop asking, and drain.
+                        match should_prune(&mut study, pruner.as_ref(), TrialId(trial)) {
+                            Ok(true) => info.prune.store(true, Ordering::SeqCst),
+                            Ok(false) => {}
+                            Err(e) => {
+                                error.get_or_insert(e);
+                            }
                         }
                     }
                 }
@@ -455,16 +470,29 @@ fn record(
         .find(|l| !l.trim().is_empty())
         .map(|l| format!(": {}", l.trim()))
         .unwrap_or_default();
+    // The command may have told its own result (`hyperspace tell`), or
+    // another worker failed the trial as abandoned: it stays as it is.
+    let current = study.storage().trial(id)?;
+    if current.state.is_finished() {
+        let value = current.finished_value();
+        progress.finished(info.number, value, value.is_none());
+        let shown = value.map_or_else(|| current.state.to_string(), fmt_num);
+        progress.println(&format!(
+            "trial #{} {} (recorded before its command ended)  value={shown}  {}",
+            info.number, current.state, info.params
+        ));
+        return Ok(());
+    }
     let failure = match &finished.ending {
         Ending::Interrupted => {
-            study.set_metadata(id, meta)?;
+            unless_finished(study.set_metadata(id, meta))?;
             let what = match config.on_interrupt {
                 OnInterrupt::Requeue => {
-                    study.requeue(id)?;
+                    unless_finished(study.requeue(id))?;
                     "re-queued"
                 }
                 OnInterrupt::Fail => {
-                    study.tell(id, Outcome::failed("interrupted (Ctrl-C)"))?;
+                    unless_finished(study.tell(id, Outcome::failed("interrupted (Ctrl-C)")))?;
                     "failed"
                 }
             };
@@ -473,8 +501,11 @@ fn record(
             return Ok(());
         }
         Ending::Pruned => {
-            study.set_metadata(id, meta)?;
-            let trial = study.tell(id, Outcome::pruned())?;
+            unless_finished(study.set_metadata(id, meta))?;
+            let trial = match study.tell(id, Outcome::pruned()) {
+                Err(Error::TrialFinished { .. }) => study.storage().trial(id)?,
+                other => other?,
+            };
             let value = trial.finished_value();
             progress.finished(info.number, value, false);
             let (step, shown) = trial
@@ -517,7 +548,7 @@ fn record(
         meta.extra
             .insert("stderr_tail".into(), finished.stderr_tail.clone().into());
     }
-    study.set_metadata(id, meta)?;
+    unless_finished(study.set_metadata(id, meta))?;
     let outcome = match (failure, &finished.result) {
         (Some(reason), _) => Err(reason),
         (None, Err(reason)) => Err(reason.clone()),

@@ -90,3 +90,37 @@ fn unknown_pruners_and_stray_settings_are_refused() {
         "--pruner-settings needs --pruner",
     );
 }
+
+/// A command may record its own result with `hyperspace tell`; the run
+/// keeps that result and goes on with the next trial.
+#[test]
+fn a_command_that_tells_its_own_result_does_not_stop_the_run() {
+    let lab = Lab::new();
+    lab.study("t", "x=float(0,1)");
+    let script = lab.script(
+        "self_tell.sh",
+        r#""$1" tell --trial "$HYPERSPACE_TRIAL_ID" --value 0.25 && echo loss=9"#,
+    );
+    let out = lab
+        .hs(&[
+            "run",
+            "-s",
+            "t",
+            "-n",
+            "2",
+            "--",
+            &script,
+            env!("CARGO_BIN_EXE_hyperspace"),
+        ])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("recorded before its command ended"),
+        "{stderr}"
+    );
+    let trials = lab.trials("t");
+    assert_eq!(in_state(&trials, "complete").len(), 2, "{trials:?}");
+    assert!(trials.iter().all(|t| t["value"] == 0.25), "{trials:?}");
+}
