@@ -59,15 +59,17 @@ impl HyperbandSearcher {
     fn find_promotion(&self, ctx: &SearchContext<'_>) -> Option<(usize, usize)> {
         let by_id: HashMap<TrialId, &Trial> = ctx.trials.iter().map(|t| (t.id, t)).collect();
         let promoted: HashSet<TrialId> = ctx.trials.iter().filter_map(|t| t.parent).collect();
+        // The first ancestor: a trial's bracket is the rung it started at.
+        // (Re-queued copies of dead trials add links to the chain; a set of
+        // visited trials guards against a cycle in a damaged history.)
         let start_rung = |t: &Trial| {
             let mut root = t;
-            let mut hops = 0;
+            let mut seen = HashSet::new();
             while let Some(parent) = root.parent.and_then(|p| by_id.get(&p)) {
-                root = parent;
-                hops += 1;
-                if hops > self.settings.rungs.len() {
+                if !seen.insert(root.id) {
                     break;
                 }
+                root = parent;
             }
             self.rung_of(root.budget)
         };

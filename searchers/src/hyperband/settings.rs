@@ -19,9 +19,11 @@ pub enum NewConfigSampler {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HyperbandSettings {
-    /// The smallest budget a trial gets (the first rung).
+    /// The smallest budget a trial may get: the first rung is
+    /// `max_budget / η^k` for the largest `k` that stays at or above it.
     pub min_budget: f64,
-    /// The largest budget (the last rung).
+    /// The largest budget (the last rung). When both ends are whole
+    /// numbers, every rung is rounded to a whole number.
     pub max_budget: f64,
     /// η: rungs are this many times apart, and each keeps the best `1 / η`.
     pub reduction_factor: f64,
@@ -44,6 +46,9 @@ impl Default for HyperbandSettings {
         }
     }
 }
+
+/// The most rungs a study gets, however wide `max_budget / min_budget`.
+const MAX_RUNGS: usize = 64;
 
 /// Settings that passed validation, with the rungs worked out.
 #[derive(Debug, Clone)]
@@ -76,16 +81,25 @@ impl HyperbandSettings {
                 "reduction_factor must be at least 2, got {eta}"
             )));
         }
-        // Rungs min·η^k below max (with a little slack for rounding), then max.
-        let mut rungs = vec![min];
-        while rungs.len() < 64 {
-            let next = rungs[rungs.len() - 1] * eta;
-            if next >= max * (1.0 - 1e-9) {
+        // Rungs downward from the full budget, max / η^k while not below
+        // min, so every step is a full factor η (Hyperband's own layout;
+        // min is then a floor, not necessarily a rung).
+        let mut rungs = vec![max];
+        while rungs.len() < MAX_RUNGS {
+            let next = rungs[rungs.len() - 1] / eta;
+            if next < min * (1.0 - 1e-9) {
                 break;
             }
             rungs.push(next);
         }
-        rungs.push(max);
+        rungs.reverse();
+        // Whole-number ends mean whole-number budgets (epochs, samples).
+        if min.fract() == 0.0 && max.fract() == 0.0 {
+            for r in &mut rungs {
+                *r = r.round().max(min);
+            }
+            rungs.dedup();
+        }
         let all = rungs.len();
         let count = match self.brackets {
             Some(0) => return Err(invalid("brackets must be at least 1".into())),
@@ -130,7 +144,17 @@ mod tests {
         }
         .validate()
         .unwrap();
-        assert_eq!(uneven.rungs, [2.0, 6.0, 18.0, 50.0]);
+        // 50, 16.7, 5.6 (then 1.85 < 2): whole numbers, each step η.
+        assert_eq!(uneven.rungs, [6.0, 17.0, 50.0]);
+        let fractional = HyperbandSettings {
+            min_budget: 0.5,
+            max_budget: 10.0,
+            reduction_factor: 2.0,
+            ..HyperbandSettings::default()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(fractional.rungs, [0.625, 1.25, 2.5, 5.0, 10.0]);
         let one = HyperbandSettings {
             brackets: Some(1),
             ..HyperbandSettings::default()
