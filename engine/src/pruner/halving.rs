@@ -107,21 +107,19 @@ impl SuccessiveHalvingPruner {
             return false;
         };
         let before = steps.next().copied();
-        let Some(&rung) = self
+        // Every rung this report reached for the first time is judged, in
+        // order (a report that skips several rungs faces each of them, as
+        // in Optuna); rungs at or past max_resource are not rungs.
+        let rungs: Vec<u64> = self
             .rungs_up_to(last)
-            .iter()
-            .rfind(|&&r| max_resource.is_none_or(|max| r < max))
-        else {
-            return false;
-        };
-        if before.is_some_and(|b| b >= rung) {
-            // Judged at this rung already, and kept.
+            .into_iter()
+            .filter(|&r| before.is_none_or(|b| b < r))
+            .filter(|&r| max_resource.is_none_or(|max| r < max))
+            .collect();
+        if rungs.is_empty() {
             return false;
         }
-        let Some(own) = value_at(trial, rung).map(|v| loss(direction, v)) else {
-            return false;
-        };
-        let mut values: Vec<f64> = competitors
+        let competitors: Vec<&Trial> = competitors
             .filter(|t| t.id != trial.id)
             .filter(|t| {
                 matches!(
@@ -129,13 +127,21 @@ impl SuccessiveHalvingPruner {
                     TrialState::Running | TrialState::Complete | TrialState::Pruned
                 )
             })
-            .filter_map(|t| value_at(t, rung))
-            .map(|v| loss(direction, v))
             .collect();
-        values.push(own);
-        values.sort_by(f64::total_cmp);
-        let kept = (values.len() as u64 / self.settings.reduction_factor).max(1) as usize;
-        own > values[kept - 1]
+        rungs.into_iter().any(|rung| {
+            let Some(own) = value_at(trial, rung).map(|v| loss(direction, v)) else {
+                return false;
+            };
+            let mut values: Vec<f64> = competitors
+                .iter()
+                .filter_map(|t| value_at(t, rung))
+                .map(|v| loss(direction, v))
+                .collect();
+            values.push(own);
+            values.sort_by(f64::total_cmp);
+            let kept = (values.len() as u64 / self.settings.reduction_factor).max(1) as usize;
+            own > values[kept - 1]
+        })
     }
 }
 
@@ -188,6 +194,24 @@ mod tests {
             .map(|i| trial(i, TrialState::Failed, &[(3, i as f64)]))
             .collect();
         assert!(!p.should_prune(&bad, &failed, Direction::Minimize));
+    }
+
+    /// A report that skips rungs faces each of them: best at rung 9, but
+    /// behind everyone at rung 1 (its first report past step 1 is 5.0).
+    #[test]
+    fn a_report_that_skips_rungs_is_judged_at_each() {
+        let p = pruner(1, 3, 0);
+        let others: Vec<Trial> = (1..=6)
+            .map(|i| trial(i, TrialState::Complete, &[(1, 0.0), (3, 0.0), (9, 10.0)]))
+            .collect();
+        let jumper = trial(9, TrialState::Running, &[(0, 0.0), (9, 5.0)]);
+        assert!(p.should_prune(&jumper, &others, Direction::Minimize));
+        let steady = trial(
+            9,
+            TrialState::Running,
+            &[(0, 0.0), (1, 0.0), (3, 0.0), (9, 5.0)],
+        );
+        assert!(!p.should_prune(&steady, &others, Direction::Minimize));
     }
 
     #[test]

@@ -87,7 +87,9 @@ impl HyperbandPruner {
             // Hyperband's bracket sizes: n_s = ceil((s_max + 1) / (s + 1) · η^s)
             // configurations for the bracket with s = s_max − rate rungs.
             let s = s_max - rate;
-            let size = ((u64::from(s_max) + 1) * eta.saturating_pow(s)).div_ceil(u64::from(s) + 1);
+            let size = (u64::from(s_max) + 1)
+                .saturating_mul(eta.saturating_pow(s))
+                .div_ceil(u64::from(s) + 1);
             total = total.saturating_add(size);
             cumulative.push(total);
         }
@@ -166,6 +168,8 @@ mod tests {
             assert!(count.abs_diff(expected) < expected / 5 + 30, "{counts:?}");
         }
         assert_eq!(pruner(1, 2, 3).n_brackets(), 1);
+        // Huge ranges saturate instead of overflowing.
+        assert_eq!(pruner(1, u64::MAX, 10).n_brackets(), 20);
         assert_eq!(pruner(2, 18, 3).n_brackets(), 3);
     }
 

@@ -15,7 +15,8 @@ pub struct MedianSettings {
     pub n_startup_trials: usize,
     /// Steps of each trial that are never pruned.
     pub n_warmup_steps: u64,
-    /// Prune only at every `interval_steps`-th step after the warm-up.
+    /// After the warm-up, judge a trial at its first report in each run of
+    /// `interval_steps` steps.
     pub interval_steps: u64,
     /// Complete trials that must have reported at the step.
     pub n_min_trials: usize,
@@ -58,10 +59,18 @@ impl Pruner for MedianPruner {
 
     fn should_prune(&self, trial: &Trial, trials: &[Trial], direction: Direction) -> bool {
         let s = &self.settings;
-        let Some((step, _)) = trial.last_intermediate() else {
+        let mut steps = trial.intermediate.keys().rev();
+        let Some(&step) = steps.next() else {
             return false;
         };
-        if step < s.n_warmup_steps || !(step - s.n_warmup_steps).is_multiple_of(s.interval_steps) {
+        if step < s.n_warmup_steps {
+            return false;
+        }
+        // Judged at the first report in each interval after the warm-up
+        // (as Optuna does), so reports that skip steps are judged too.
+        let interval_start =
+            (step - s.n_warmup_steps) / s.interval_steps * s.interval_steps + s.n_warmup_steps;
+        if steps.next().is_some_and(|&before| before >= interval_start) {
             return false;
         }
         let complete = trials
@@ -136,7 +145,12 @@ mod tests {
         let worse = trial(9, TrialState::Running, &[(0, 9.0), (4, 2.5)]);
         assert!(!pruner(4, 0, 1).should_prune(&worse, &done, Direction::Minimize));
         assert!(!pruner(3, 5, 1).should_prune(&worse, &done, Direction::Minimize));
-        assert!(!pruner(3, 1, 2).should_prune(&worse, &done, Direction::Minimize));
+        // Intervals of 2 after a warm-up of 1: [1, 3), [3, 5), ...; a trial
+        // is judged at its first report in each.
+        let p = pruner(3, 1, 2);
+        let at = |steps: &[(u64, f64)]| trial(9, TrialState::Running, steps);
+        assert!(p.should_prune(&at(&[(0, 9.0), (4, 2.5)]), &done, Direction::Minimize));
+        assert!(!p.should_prune(&at(&[(3, 9.0), (4, 2.5)]), &done, Direction::Minimize));
         assert!(pruner(3, 2, 2).should_prune(&worse, &done, Direction::Minimize));
         // No one else reported at its step: nothing to compare with.
         let elsewhere = trial(9, TrialState::Running, &[(5, 100.0)]);
