@@ -30,6 +30,8 @@ pub(super) fn is_lost(e: &postgres::Error) -> bool {
             e.code(),
             Some(c) if *c == SqlState::ADMIN_SHUTDOWN || *c == SqlState::CRASH_SHUTDOWN
         )
+        // A socket error (reset, broken pipe) before the client saw it close.
+        || std::error::Error::source(e).is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
 }
 
 /// Failures that trying the transaction again resolves.

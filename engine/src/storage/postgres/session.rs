@@ -15,6 +15,9 @@ use std::time::Duration;
 /// failure or a deadlock, which a retry resolves.
 const ATTEMPTS: u32 = 5;
 
+/// How many times a lost connection is made again before giving up.
+const RECONNECT_ATTEMPTS: u32 = 4;
+
 /// A connection and the statements prepared on it (one round trip each
 /// saved on every later use).
 pub(super) struct Conn {
@@ -91,22 +94,42 @@ impl<C: GenericClient> Session<'_, C> {
 
 impl PostgresStorage {
     /// The connection, reconnecting first if the last one was lost (a
-    /// server restart, a dropped network).
-    pub(super) fn lock(&self) -> Result<MutexGuard<'_, Conn>> {
+    /// server restart, a dropped network), or when `fresh` says the last
+    /// use found it lost (the client may not know yet).
+    fn lock_with(&self, fresh: bool) -> Result<MutexGuard<'_, Conn>> {
         // A panic inside a transaction drops it, which rolls it back, so the
         // connection is usable again.
         let mut conn = self
             .conn
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if conn.client.is_closed() {
-            conn.client = self
-                .config
-                .connect(NoTls)
-                .map_err(|e| explain(&self.config, &self.place, e))?;
+        if fresh || conn.client.is_closed() {
+            conn.client = self.reconnect()?;
             conn.statements.clear();
         }
         Ok(conn)
+    }
+
+    /// A new connection after the last one was lost. A server coming back
+    /// from a restart, or still ending the old sessions, may refuse or
+    /// reset the first attempts, so a few are made, 50, 200 and 800 ms
+    /// apart, before the error is given.
+    fn reconnect(&self) -> Result<Client> {
+        let mut wait = Duration::from_millis(50);
+        let mut attempt = 1;
+        loop {
+            match self.config.connect(NoTls) {
+                Ok(client) => return Ok(client),
+                // No answer from PostgreSQL itself: the network or the
+                // server's state, which may pass.
+                Err(e) if e.as_db_error().is_none() && attempt < RECONNECT_ATTEMPTS => {
+                    std::thread::sleep(wait);
+                    wait *= 4;
+                    attempt += 1;
+                }
+                Err(e) => return Err(explain(&self.config, &self.place, e)),
+            }
+        }
     }
 
     /// Runs `f` in a transaction and commits it; rolls back if `f` stops.
@@ -119,13 +142,18 @@ impl PostgresStorage {
         mut f: impl FnMut(&mut Session<'_, postgres::Transaction<'_>>) -> Step<T>,
     ) -> Result<T> {
         let mut attempt = 1;
+        let mut lost = false;
         loop {
             let failure = {
-                let mut guard = self.lock()?;
+                let mut guard = self.lock_with(lost)?;
                 let Conn { client, statements } = &mut *guard;
                 let began = client.transaction();
+                lost = false;
                 match began {
-                    Err(e) if is_lost(&e) => e,
+                    Err(e) if is_lost(&e) => {
+                        lost = true;
+                        e
+                    }
                     Err(e) => return Err(self.err(e, attempt)),
                     Ok(mut tx) => {
                         let outcome = f(&mut Session {
@@ -164,7 +192,7 @@ impl PostgresStorage {
     ) -> Result<T> {
         let mut attempt = 1;
         loop {
-            let mut guard = self.lock()?;
+            let mut guard = self.lock_with(attempt > 1)?;
             let Conn { client, statements } = &mut *guard;
             match f(&mut Session { client, statements }) {
                 Ok(out) => return Ok(out),
