@@ -276,3 +276,32 @@ fn missing_studies_and_bad_urls_say_what_to_do() {
         .to_string();
     assert!(err.contains("non-empty name"), "{err}");
 }
+
+/// `Study::should_prune` judges a running trial on the fresh history, and
+/// names an unknown trial.
+#[test]
+fn a_pruner_judges_running_trials_on_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = study_in(sqlite(dir.path()), "x=float(0,1)");
+    let median =
+        hyperspace_engine::build_pruner("median", &serde_json::json!({"n_startup_trials": 3}))
+            .unwrap();
+    for v in [1.0, 2.0, 3.0] {
+        let t = s.ask().unwrap();
+        s.report(t.id, 0, v).unwrap();
+        s.tell(t.id, Outcome::complete(v)).unwrap();
+    }
+    let behind = s.ask().unwrap();
+    s.report(behind.id, 0, 2.5).unwrap();
+    assert!(s.should_prune(behind.id, median.as_ref()).unwrap());
+    let ahead = s.ask().unwrap();
+    s.report(ahead.id, 0, 1.5).unwrap();
+    assert!(!s.should_prune(ahead.id, median.as_ref()).unwrap());
+    let err = s
+        .should_prune(hyperspace_engine::TrialId(999), median.as_ref())
+        .unwrap_err();
+    assert!(
+        matches!(err, hyperspace_engine::Error::TrialNotFound { .. }),
+        "{err}"
+    );
+}

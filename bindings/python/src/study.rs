@@ -388,17 +388,6 @@ impl CoreStudy {
         let settings: serde_json::Value =
             serde_json::from_str(settings).map_err(|e| bad_json("pruner settings", e))?;
         let pruner = build_pruner(name, &settings).py_err(py)?;
-        self.with(py, |s| {
-            let direction = s.config().direction;
-            let trials = s.trials()?;
-            let trial =
-                trials
-                    .iter()
-                    .find(|t| t.id == TrialId(trial_id))
-                    .ok_or(Error::TrialNotFound {
-                        id: TrialId(trial_id),
-                    })?;
-            Ok(pruner.should_prune(trial, trials, direction))
-        })
+        self.with(py, |s| s.should_prune(TrialId(trial_id), pruner.as_ref()))
     }
 }

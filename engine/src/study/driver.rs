@@ -155,6 +155,18 @@ impl Study {
         Ok(self.history.trials())
     }
 
+    /// Whether `pruner` stops trial `id` now, judged on the study's fresh
+    /// history (with the intermediate values reported so far).
+    pub fn should_prune(&mut self, id: TrialId, pruner: &dyn crate::Pruner) -> Result<bool> {
+        let direction = self.record.config.direction;
+        let trials = self.trials()?;
+        let trial = trials
+            .iter()
+            .find(|t| t.id == id)
+            .ok_or(Error::TrialNotFound { id })?;
+        Ok(pruner.should_prune(trial, trials, direction))
+    }
+
     /// The best complete trial, if any.
     pub fn best_trial(&mut self) -> Result<Option<Trial>> {
         let direction = self.record.config.direction;

@@ -20,7 +20,7 @@ pub use config::{Mode, RunConfig};
 use crate::common::{self, fmt_num, fmt_value, param_env_name, show_path, Access};
 use anyhow::{anyhow, Result};
 use config::OnInterrupt;
-use hyperspace_engine::{Error, Metadata, Outcome, Pruner, Study, Trial, TrialId};
+use hyperspace_engine::{Error, Metadata, Outcome, Study, Trial, TrialId};
 use process::{Ending, Event, Finished, Launch};
 use progress::Progress;
 use repro::GitState;
@@ -76,16 +76,6 @@ fn unless_finished<T>(result: hyperspace_engine::Result<T>) -> hyperspace_engine
         Ok(_) | Err(Error::TrialFinished { .. }) => Ok(()),
         Err(e) => Err(e),
     }
-}
-
-/// Whether the pruner stops trial `id` now, on the study's fresh history.
-fn should_prune(study: &mut Study, pruner: &dyn Pruner, id: TrialId) -> Result<bool> {
-    let direction = study.config().direction;
-    let trials = study.trials()?;
-    Ok(trials
-        .iter()
-        .find(|t| t.id == id)
-        .is_some_and(|t| pruner.should_prune(t, trials, direction)))
 }
 
 /// Fails the running trials whose workers have been silent for
@@ -231,11 +221,11 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
                     if let (Some(pruner), Some(info)) = (&config.pruner, running.get(&trial)) {
                         // A storage error must not leave running commands
                         // behind: note it, stop asking, and drain.
-                        match should_prune(&mut study, pruner.as_ref(), TrialId(trial)) {
+                        match study.should_prune(TrialId(trial), pruner.as_ref()) {
                             Ok(true) => info.prune.store(true, Ordering::SeqCst),
                             Ok(false) => {}
                             Err(e) => {
-                                error.get_or_insert(e);
+                                error.get_or_insert(e.into());
                             }
                         }
                     }
