@@ -63,6 +63,23 @@ pub enum Command {
     Rerun(RerunArgs),
     /// Write every trial of a study as CSV or JSON lines.
     Export(ExportArgs),
+    /// Draw a study's trials as an SVG: the value of each trial and the
+    /// best so far, or the value against one parameter.
+    Plot(PlotArgs),
+}
+
+/// `hyperspace plot`
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// The study.
+    #[arg(long, short, env = "HYPERSPACE_STUDY")]
+    pub study: Option<String>,
+    /// Plot the value against this parameter instead of the trial number.
+    #[arg(long, value_name = "NAME")]
+    pub param: Option<String>,
+    /// The SVG file to write.
+    #[arg(long, short, value_name = "FILE", default_value = "history.svg")]
+    pub output: std::path::PathBuf,
 }
 
 /// `hyperspace study ...`

@@ -2,6 +2,7 @@
 //! checked config, then acts.
 
 pub mod ask;
+pub mod plot;
 pub mod queue;
 pub mod study;
 pub mod trials;

@@ -6,6 +6,7 @@ mod ask_tell;
 mod budgets;
 mod errors;
 mod interrupt;
+mod plot;
 mod postgres;
 mod pruning;
 mod query;
