@@ -69,6 +69,63 @@ fn a_database_with_a_newer_schema_is_refused() {
         "{err}"
     );
     assert!(err.to_string().contains("upgrade hyperspace"), "{err}");
+    // A negative version is damage, not a panic.
+    db.connect()
+        .batch_execute("UPDATE hyperspace_meta SET value = -1 WHERE key = 'schema_version'")
+        .unwrap();
+    let err = open_storage(db.url()).unwrap_err();
+    assert!(matches!(err, Error::CorruptDatabase { .. }), "{err}");
+}
+
+/// Opening and writing do not depend on the server's default isolation
+/// level: every transaction asks for READ COMMITTED.
+#[test]
+fn a_server_defaulting_to_repeatable_read_changes_nothing() {
+    let Some(db) = TestDatabase::create("a_server_defaulting_to_repeatable_read") else {
+        return;
+    };
+    let name = db.url().rsplit('/').next().unwrap().to_string();
+    db.connect()
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{name}\" SET default_transaction_isolation = 'repeatable read'"
+        ))
+        .unwrap();
+    let url = db.url().to_string();
+    let openers: Vec<_> = (0..6)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || open_storage(&url).map(|_| ()))
+        })
+        .collect();
+    for o in openers {
+        o.join().unwrap().unwrap();
+    }
+    let storage = open_storage(&url).unwrap();
+    let study = storage.create_study(&config("s", "random")).unwrap();
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            let id = study.id;
+            std::thread::spawn(move || {
+                let storage = open_storage(&url).unwrap();
+                for _ in 0..40 {
+                    storage
+                        .create_trial(id, &hyperspace_engine::NewTrial::default())
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let numbers: Vec<u64> = storage
+        .trials_since(study.id, 0)
+        .unwrap()
+        .iter()
+        .map(|t| t.number)
+        .collect();
+    assert_eq!(numbers, (0..160).collect::<Vec<u64>>());
 }
 
 #[test]

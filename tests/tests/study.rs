@@ -247,6 +247,14 @@ fn a_database_from_a_newer_version_is_refused() {
         err.contains("schema version 99") && err.contains("upgrade hyperspace"),
         "{err}"
     );
+    // A negative version is no version hyperspace wrote: damage, not a panic.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = -1")
+        .unwrap();
+    let err = SqliteStorage::open(&path).unwrap_err();
+    assert!(matches!(err, Error::CorruptDatabase { .. }), "{err}");
+    assert!(err.to_string().contains("schema version is -1"), "{err}");
 }
 
 #[test]

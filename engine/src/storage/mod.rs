@@ -97,7 +97,7 @@ pub fn open_storage(url: &str) -> Result<Arc<dyn Storage>> {
         Some(rest) => rest,
         None if url.contains("://") => {
             return Err(crate::Error::StorageUrl {
-                url: url.into(),
+                url: self::postgres::redact(url),
                 reason: "unknown scheme; use a file path, sqlite:///path, or :memory:".into(),
             })
         }

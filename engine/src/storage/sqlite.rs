@@ -112,7 +112,13 @@ impl SqliteStorage {
                     known,
                 }));
             }
-            for sql in &MIGRATIONS[version as usize..] {
+            let Ok(from) = usize::try_from(version) else {
+                return Ok(Err(Error::CorruptDatabase {
+                    path: self.path.display().to_string(),
+                    reason: format!("its schema version is {version}, which no hyperspace wrote"),
+                }));
+            };
+            for sql in MIGRATIONS.get(from..).unwrap_or_default() {
                 tx.execute_batch(sql)?;
             }
             tx.pragma_update(None, "user_version", known)?;

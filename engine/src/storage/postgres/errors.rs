@@ -60,19 +60,38 @@ pub(super) fn place_of(config: &Config) -> String {
     format!("database {db} at {host} as {user}")
 }
 
-/// The URL with any password replaced by `***`, for messages.
-pub(super) fn redact(url: &str) -> String {
+/// The URL with any password replaced by `***`, for messages: the part
+/// before the last `@` (libpq reads a password up to it, `/` included) and
+/// a `password=` query parameter.
+pub(crate) fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
+    let (main, query) = match rest.split_once('?') {
+        Some((main, query)) => (main, Some(query)),
+        None => (rest, None),
+    };
+    let main = match main.rsplit_once('@') {
         Some((userinfo, host)) if userinfo.contains(':') => {
             let user = userinfo.split(':').next().unwrap_or("");
-            format!("{scheme}://{user}:***@{host}{tail}")
+            format!("{user}:***@{host}")
         }
-        _ => url.to_string(),
-    }
+        _ => main.to_string(),
+    };
+    let query = query.map(|q| {
+        let pairs: Vec<&str> = q
+            .split('&')
+            .map(|pair| {
+                if pair.to_ascii_lowercase().starts_with("password=") {
+                    "password=***"
+                } else {
+                    pair
+                }
+            })
+            .collect();
+        format!("?{}", pairs.join("&"))
+    });
+    format!("{scheme}://{main}{}", query.unwrap_or_default())
 }
 
 /// An error a person can act on: what failed, where, and what to check.
@@ -141,6 +160,15 @@ mod tests {
         assert_eq!(
             redact("postgres://ann@db.example/runs"),
             "postgres://ann@db.example/runs"
+        );
+        // A password with a slash, and one in the query string.
+        assert_eq!(
+            redact("postgres://ann:pa/ss@db.example:notaport/runs"),
+            "postgres://ann:***@db.example:notaport/runs"
+        );
+        assert_eq!(
+            redact("postgres://ann@db.example/runs?sslmode=disable&password=s3cret"),
+            "postgres://ann@db.example/runs?sslmode=disable&password=***"
         );
         let config = Config::from_str("postgresql://ann:s3cret@db.example:5433/runs").unwrap();
         let place = place_of(&config);

@@ -26,7 +26,8 @@
 mod errors;
 mod session;
 
-use self::errors::{claim_taken, explain, place_of, redact};
+pub(crate) use self::errors::redact;
+use self::errors::{claim_taken, explain, place_of};
 use self::session::{Conn, Session, Step, Stop};
 use super::record::{new_trial, start_claimed, Body, Columns};
 use super::{Storage, StudyRecord, TrialUpdate};
@@ -99,6 +100,12 @@ impl PostgresStorage {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
         }
+        // A server that vanishes without closing the connection is noticed
+        // in about a minute, not after the system's two-hour default.
+        config.keepalives(true);
+        if config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60) {
+            config.keepalives_idle(Duration::from_secs(30));
+        }
         let place = place_of(&config);
         let client = config
             .connect(NoTls)
@@ -149,7 +156,13 @@ impl PostgresStorage {
             if version == known {
                 return Ok(());
             }
-            for sql in &MIGRATIONS[version as usize..] {
+            let Ok(from) = usize::try_from(version) else {
+                return Err(Stop::Refused(Error::CorruptDatabase {
+                    path: self.describe(),
+                    reason: format!("its schema version is {version}, which no hyperspace wrote"),
+                }));
+            };
+            for sql in MIGRATIONS.get(from..).unwrap_or_default() {
                 tx.client.batch_execute(sql)?;
             }
             tx.client.execute(

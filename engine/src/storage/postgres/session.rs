@@ -6,7 +6,7 @@ use super::errors::{explain, is_lost, is_transient};
 use super::PostgresStorage;
 use crate::{Error, Result, Storage};
 use postgres::types::ToSql;
-use postgres::{Client, GenericClient, NoTls, Row, Statement};
+use postgres::{Client, GenericClient, IsolationLevel, NoTls, Row, Statement};
 use std::collections::HashMap;
 use std::sync::MutexGuard;
 use std::time::Duration;
@@ -147,7 +147,13 @@ impl PostgresStorage {
             let failure = {
                 let mut guard = self.lock_with(lost)?;
                 let Conn { client, statements } = &mut *guard;
-                let began = client.transaction();
+                // READ COMMITTED whatever the server's default: the design
+                // (row locks, a fresh snapshot per statement after a lock
+                // wait) relies on it.
+                let began = client
+                    .build_transaction()
+                    .isolation_level(IsolationLevel::ReadCommitted)
+                    .start();
                 lost = false;
                 match began {
                     Err(e) if is_lost(&e) => {
