@@ -15,13 +15,20 @@ running trial should stop early (``trial.should_prune()``).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Tuple, Union
 
 if TYPE_CHECKING:  # pragma: no cover
     from .study import Study
     from .trial import FrozenTrial
 
-__all__ = ["BasePruner", "MedianPruner", "NopPruner", "PrunerLike"]
+__all__ = [
+    "BasePruner",
+    "HyperbandPruner",
+    "MedianPruner",
+    "NopPruner",
+    "PrunerLike",
+    "SuccessiveHalvingPruner",
+]
 
 
 class BasePruner:
@@ -49,7 +56,33 @@ class NopPruner(BasePruner):
         return "NopPruner()"
 
 
-class MedianPruner(BasePruner):
+def _int_at_least(name: str, value: object, least: int) -> int:
+    """``value`` if it is an integer (not a bool) of at least ``least``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    return value
+
+
+class _EnginePruner(BasePruner):
+    """A pruner that runs in the engine, in Rust: its settings, named by
+    ``_fields``, go to the engine's pruner ``_engine_name`` as JSON."""
+
+    _engine_name: str = ""
+    _fields: Tuple[str, ...] = ()
+
+    def prune(self, study: "Study", trial: "FrozenTrial") -> bool:
+        return self._should_prune(study, trial.id)
+
+    def _should_prune(self, study: "Study", trial_id: int) -> bool:
+        settings = {field: getattr(self, field) for field in self._fields}
+        return study._c().should_prune(trial_id, self._engine_name, json.dumps(settings))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{field}={getattr(self, field)}" for field in self._fields)
+        return f"{type(self).__name__}({fields})"
+
+
+class MedianPruner(_EnginePruner):
     """The median stopping rule (Golovin et al., *Google Vizier*, 2017;
     Optuna's ``MedianPruner``).
 
@@ -60,9 +93,13 @@ class MedianPruner(BasePruner):
     Args:
         n_startup_trials: complete trials needed before anything is pruned.
         n_warmup_steps: steps ``< n_warmup_steps`` are never pruned.
-        interval_steps: after the warm-up, prune only every this many steps.
+        interval_steps: after the warm-up, judge a trial at its first report
+            in each run of this many steps.
         n_min_trials: complete trials that must have reported at ``s``.
     """
+
+    _engine_name = "median"
+    _fields = ("n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials")
 
     def __init__(
         self,
@@ -72,40 +109,13 @@ class MedianPruner(BasePruner):
         *,
         n_min_trials: int = 1,
     ) -> None:
-        for name, value, least in (
-            ("n_startup_trials", n_startup_trials, 0),
-            ("n_warmup_steps", n_warmup_steps, 0),
-            ("interval_steps", interval_steps, 1),
-            ("n_min_trials", n_min_trials, 1),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-        self.n_startup_trials = n_startup_trials
-        self.n_warmup_steps = n_warmup_steps
-        self.interval_steps = interval_steps
-        self.n_min_trials = n_min_trials
-
-    def prune(self, study: "Study", trial: "FrozenTrial") -> bool:
-        return self._should_prune(study, trial.id)
-
-    def _should_prune(self, study: "Study", trial_id: int) -> bool:
-        settings = {
-            "n_startup_trials": self.n_startup_trials,
-            "n_warmup_steps": self.n_warmup_steps,
-            "interval_steps": self.interval_steps,
-            "n_min_trials": self.n_min_trials,
-        }
-        return study._c().should_prune(trial_id, "median", json.dumps(settings))
-
-    def __repr__(self) -> str:
-        return (
-            f"MedianPruner(n_startup_trials={self.n_startup_trials}, "
-            f"n_warmup_steps={self.n_warmup_steps}, interval_steps={self.interval_steps}, "
-            f"n_min_trials={self.n_min_trials})"
-        )
+        self.n_startup_trials = _int_at_least("n_startup_trials", n_startup_trials, 0)
+        self.n_warmup_steps = _int_at_least("n_warmup_steps", n_warmup_steps, 0)
+        self.interval_steps = _int_at_least("interval_steps", interval_steps, 1)
+        self.n_min_trials = _int_at_least("n_min_trials", n_min_trials, 1)
 
 
-class SuccessiveHalvingPruner(BasePruner):
+class SuccessiveHalvingPruner(_EnginePruner):
     """Asynchronous successive halving (ASHA; Li et al., 2020; Optuna's
     ``SuccessiveHalvingPruner``), the building block of Hyperband.
 
@@ -123,43 +133,21 @@ class SuccessiveHalvingPruner(BasePruner):
         min_early_stopping_rate: skips the first rungs.
     """
 
+    _engine_name = "successive_halving"
+    _fields = ("min_resource", "reduction_factor", "min_early_stopping_rate")
+
     def __init__(
         self,
         min_resource: int = 1,
         reduction_factor: int = 3,
         min_early_stopping_rate: int = 0,
     ) -> None:
-        for name, value, least in (
-            ("min_resource", min_resource, 1),
-            ("reduction_factor", reduction_factor, 2),
-            ("min_early_stopping_rate", min_early_stopping_rate, 0),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-        self.min_resource = min_resource
-        self.reduction_factor = reduction_factor
-        self.min_early_stopping_rate = min_early_stopping_rate
-
-    def prune(self, study: "Study", trial: "FrozenTrial") -> bool:
-        return self._should_prune(study, trial.id)
-
-    def _should_prune(self, study: "Study", trial_id: int) -> bool:
-        settings = {
-            "min_resource": self.min_resource,
-            "reduction_factor": self.reduction_factor,
-            "min_early_stopping_rate": self.min_early_stopping_rate,
-        }
-        return study._c().should_prune(trial_id, "successive_halving", json.dumps(settings))
-
-    def __repr__(self) -> str:
-        return (
-            f"SuccessiveHalvingPruner(min_resource={self.min_resource}, "
-            f"reduction_factor={self.reduction_factor}, "
-            f"min_early_stopping_rate={self.min_early_stopping_rate})"
-        )
+        self.min_resource = _int_at_least("min_resource", min_resource, 1)
+        self.reduction_factor = _int_at_least("reduction_factor", reduction_factor, 2)
+        self.min_early_stopping_rate = _int_at_least("min_early_stopping_rate", min_early_stopping_rate, 0)
 
 
-class HyperbandPruner(BasePruner):
+class HyperbandPruner(_EnginePruner):
     """Hyperband (Li et al., 2018) as Optuna's ``HyperbandPruner`` runs it:
     brackets of successive halving that start pruning at different steps;
     each trial belongs to one bracket (fixed by its number, weighted by
@@ -173,34 +161,13 @@ class HyperbandPruner(BasePruner):
             share of the trials (at least 2).
     """
 
+    _engine_name = "hyperband"
+    _fields = ("min_resource", "max_resource", "reduction_factor")
+
     def __init__(self, min_resource: int = 1, max_resource: int = 81, reduction_factor: int = 3) -> None:
-        for name, value, least in (
-            ("min_resource", min_resource, 1),
-            ("max_resource", max_resource, min_resource + 1 if isinstance(min_resource, int) else 2),
-            ("reduction_factor", reduction_factor, 2),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-        self.min_resource = min_resource
-        self.max_resource = max_resource
-        self.reduction_factor = reduction_factor
-
-    def prune(self, study: "Study", trial: "FrozenTrial") -> bool:
-        return self._should_prune(study, trial.id)
-
-    def _should_prune(self, study: "Study", trial_id: int) -> bool:
-        settings = {
-            "min_resource": self.min_resource,
-            "max_resource": self.max_resource,
-            "reduction_factor": self.reduction_factor,
-        }
-        return study._c().should_prune(trial_id, "hyperband", json.dumps(settings))
-
-    def __repr__(self) -> str:
-        return (
-            f"HyperbandPruner(min_resource={self.min_resource}, "
-            f"max_resource={self.max_resource}, reduction_factor={self.reduction_factor})"
-        )
+        self.min_resource = _int_at_least("min_resource", min_resource, 1)
+        self.max_resource = _int_at_least("max_resource", max_resource, self.min_resource + 1)
+        self.reduction_factor = _int_at_least("reduction_factor", reduction_factor, 2)
 
 
 PrunerLike = Union[BasePruner, str, None]
