@@ -69,6 +69,18 @@ const HEARTBEATS_PER_SILENCE: u32 = 6;
 const RECOVERIES_PER_SILENCE: u32 = 2;
 
 /// Runs trials until the budget is spent, the work runs out, or Ctrl-C.
+/// Counts a finished trial and prints one line for it: state, `note`,
+/// value and parameters.
+fn announce(progress: &mut Progress, info: &Running, trial: &Trial, note: &str) {
+    let value = trial.finished_value();
+    progress.finished(info.number, value, value.is_none());
+    let shown = value.map_or_else(|| trial.state.to_string(), fmt_num);
+    progress.println(&format!(
+        "trial #{} {}{note}  value={shown}  {}",
+        info.number, trial.state, info.params
+    ));
+}
+
 /// `result`, with "the trial is finished already" counted as done: the
 /// command told its own result, or another worker recovered the trial.
 fn unless_finished<T>(result: hyperspace_engine::Result<T>) -> hyperspace_engine::Result<()> {
@@ -464,13 +476,12 @@ fn record(
     // another worker failed the trial as abandoned: it stays as it is.
     let current = study.storage().trial(id)?;
     if current.state.is_finished() {
-        let value = current.finished_value();
-        progress.finished(info.number, value, value.is_none());
-        let shown = value.map_or_else(|| current.state.to_string(), fmt_num);
-        progress.println(&format!(
-            "trial #{} {} (recorded before its command ended)  value={shown}  {}",
-            info.number, current.state, info.params
-        ));
+        announce(
+            progress,
+            info,
+            &current,
+            " (recorded before its command ended)",
+        );
         return Ok(());
     }
     let failure = match &finished.ending {
@@ -566,13 +577,7 @@ fn record(
                 Err(Error::TrialFinished { .. }) => study.storage().trial(id)?,
                 Err(e) => return Err(e.into()),
             };
-            let value = trial.finished_value();
-            progress.finished(info.number, value, value.is_none());
-            let shown = value.map_or_else(|| trial.state.to_string(), fmt_num);
-            progress.println(&format!(
-                "trial #{} {}  value={shown}  {}",
-                info.number, trial.state, info.params
-            ));
+            announce(progress, info, &trial, "");
         }
         Err(reason) => {
             match study.tell(id, Outcome::failed(reason.clone())) {
