@@ -96,18 +96,9 @@ fn a_grid_too_large_is_refused() {
 /// holds no grid point, and later trials are served as before.
 #[test]
 fn define_by_run_grid_survives_a_trial_that_failed_half_way() {
-    use hyperspace_engine::{open_storage, Outcome, Space, Study, StudyConfig};
-    let space = Space::parse("x=int(0,2) y=int(0,2)").unwrap();
-    let config = StudyConfig::new("g")
-        .space(space.clone())
-        .searcher("grid", serde_json::json!({}))
-        .seed(1);
-    let mut s = Study::create(
-        open_storage(":memory:").unwrap(),
-        config,
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap();
+    let text = "x=int(0,2) y=int(0,2)";
+    let space = Space::parse(text).unwrap();
+    let mut s = grid_study(text, json!({}));
     let (px, py) = (
         space.entries()[0].param.clone(),
         space.entries()[1].param.clone(),

@@ -12,18 +12,21 @@ use std::collections::HashMap;
 
 const RUNGS: [f64; 5] = [1.0, 3.0, 9.0, 27.0, 81.0];
 
-fn study(direction: Direction, settings: serde_json::Value, seed: u64) -> Study {
-    let config = StudyConfig::new("hb")
-        .space(Space::parse("x=float(0,1)").unwrap())
-        .searcher("hyperband", settings)
-        .direction(direction)
-        .seed(seed);
+/// A study in memory with hyperband settings `settings` and seed `seed`.
+fn create(config: StudyConfig, settings: serde_json::Value, seed: u64) -> Study {
     Study::create(
         open_storage(":memory:").unwrap(),
-        config,
+        config.searcher("hyperband", settings).seed(seed),
         &hyperspace_searchers::builtin_registry(),
     )
     .unwrap()
+}
+
+fn study(direction: Direction, settings: serde_json::Value, seed: u64) -> Study {
+    let config = StudyConfig::new("hb")
+        .space(Space::parse("x=float(0,1)").unwrap())
+        .direction(direction);
+    create(config, settings, seed)
 }
 
 /// A loss that is closer to the truth, `(x − 0.3)²`, the more budget a
@@ -209,15 +212,11 @@ fn tpe_draws_new_configurations_nearer_the_optimum() {
 /// parent's values.
 #[test]
 fn define_by_run_trials_know_their_budget_when_asked() {
-    let config = StudyConfig::new("hb")
-        .searcher("hyperband", json!({"max_budget": 9, "brackets": 1}))
-        .seed(4);
-    let mut s = Study::create(
-        open_storage(":memory:").unwrap(),
-        config,
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap();
+    let mut s = create(
+        StudyConfig::new("hb"),
+        json!({"max_budget": 9, "brackets": 1}),
+        4,
+    );
     let param = Space::parse("x=float(0,1)").unwrap().entries()[0]
         .param
         .clone();
@@ -243,16 +242,8 @@ fn define_by_run_trials_know_their_budget_when_asked() {
 /// foisted on it) when its missing parameters are suggested define-by-run.
 #[test]
 fn a_queued_trial_keeps_its_budget_in_define_by_run() {
-    let config = StudyConfig::new("hb")
-        .space(Space::parse("x=float(0,1) y=float(0,1)").unwrap())
-        .searcher("hyperband", json!({"max_budget": 9, "brackets": 1}))
-        .seed(4);
-    let mut s = Study::create(
-        open_storage(":memory:").unwrap(),
-        config,
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap();
+    let config = StudyConfig::new("hb").space(Space::parse("x=float(0,1) y=float(0,1)").unwrap());
+    let mut s = create(config, json!({"max_budget": 9, "brackets": 1}), 4);
     for _ in 0..12 {
         let t = s.ask().unwrap();
         let x = t.params["x"].as_f64().unwrap();
