@@ -136,36 +136,41 @@ fn draw(
             .draw()?;
         chart.draw_series(points.iter().map(dot))?;
         if args.param.is_none() {
-            // The best so far, over complete trials only.
-            let mut best = f64::INFINITY;
-            let line: Vec<(f64, f64)> = points
-                .iter()
-                .filter(|p| !p.pruned)
-                .filter_map(|p| {
-                    let loss = direction.to_loss(p.value);
-                    (loss < best).then(|| {
-                        best = loss;
-                        (p.x, p.value)
-                    })
-                })
-                .collect();
-            let last_x = points.iter().map(|p| p.x).fold(f64::NEG_INFINITY, f64::max);
-            let mut steps = Vec::with_capacity(line.len() * 2 + 1);
-            for (i, &(x, v)) in line.iter().enumerate() {
-                if i > 0 {
-                    steps.push((x, line[i - 1].1));
-                }
-                steps.push((x, v));
-            }
-            if let Some(&(_, v)) = line.last() {
-                steps.push((last_x, v));
-            }
             chart.draw_series(LineSeries::new(
-                steps,
+                best_so_far(points, direction),
                 RGBColor(214, 39, 40).stroke_width(2),
             ))?;
         }
     }
     root.present()?;
     Ok(())
+}
+
+/// The best value so far over complete trials, as a step line from the
+/// first trial to the last point.
+fn best_so_far(points: &[Point], direction: Direction) -> Vec<(f64, f64)> {
+    let mut best = f64::INFINITY;
+    let records: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|p| !p.pruned)
+        .filter_map(|p| {
+            let loss = direction.to_loss(p.value);
+            (loss < best).then(|| {
+                best = loss;
+                (p.x, p.value)
+            })
+        })
+        .collect();
+    let last_x = points.iter().map(|p| p.x).fold(f64::NEG_INFINITY, f64::max);
+    let mut steps = Vec::with_capacity(records.len() * 2 + 1);
+    for (i, &(x, v)) in records.iter().enumerate() {
+        if i > 0 {
+            steps.push((x, records[i - 1].1));
+        }
+        steps.push((x, v));
+    }
+    if let Some(&(_, v)) = records.last() {
+        steps.push((last_x, v));
+    }
+    steps
 }
