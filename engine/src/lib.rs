@@ -27,7 +27,7 @@ mod value;
 pub use error::{Error, Result, SearchError};
 pub use pruner::{build_pruner, Pruner};
 pub use searcher::{Proposal, Registry, SearchContext, Searcher, SearcherFactory};
-pub use seed::{number_hash, trial_rng, trial_seed};
+pub use seed::{trial_rng, trial_seed, weighted_group};
 pub use space::{
     CategoricalParam, Condition, Entry, FloatParam, IntParam, Param, Params, Space, SpaceBuilder,
     SpaceChange,

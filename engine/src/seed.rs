@@ -13,11 +13,23 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A well-mixed hash of a trial number, the same in every process: for
-/// assignments all workers must agree on without talking (Hyperband's
-/// brackets).
-pub fn number_hash(number: u64) -> u64 {
+/// A well-mixed hash of a trial number, the same in every process.
+fn number_hash(number: u64) -> u64 {
     mix(number.wrapping_add(0x9e37_79b9_7f4a_7c15))
+}
+
+/// The group trial `number` belongs to, drawn with weights given as
+/// running totals (`cumulative[i]` = weight of groups `0..=i`): a fixed
+/// draw every worker agrees on without talking, that spreads consecutive
+/// trials over the groups (Hyperband's brackets). `cumulative` must not be
+/// empty.
+pub fn weighted_group(number: u64, cumulative: &[u64]) -> usize {
+    let total = cumulative.last().copied().unwrap_or(1).max(1);
+    let draw = number_hash(number) % total;
+    cumulative
+        .iter()
+        .position(|&c| draw < c)
+        .unwrap_or(cumulative.len().saturating_sub(1))
 }
 
 /// The seed of trial `number` in a study seeded with `study_seed`.

@@ -104,12 +104,7 @@ impl HyperbandPruner {
     /// weighted by the brackets' sizes, so every worker agrees on it and
     /// consecutive trials spread over the brackets.
     pub fn bracket_of(&self, number: u64) -> usize {
-        let total = self.cumulative.last().copied().unwrap_or(1).max(1);
-        let draw = crate::number_hash(number) % total;
-        self.cumulative
-            .iter()
-            .position(|&c| draw < c)
-            .unwrap_or(self.cumulative.len() - 1)
+        crate::weighted_group(number, &self.cumulative)
     }
 
     /// The number of brackets.

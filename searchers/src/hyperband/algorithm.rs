@@ -39,13 +39,7 @@ impl HyperbandSearcher {
     /// fixed draw weighted by the brackets' sizes, so every worker agrees
     /// and consecutive trials spread over the brackets.
     fn bracket_of(&self, number: u64) -> usize {
-        let cumulative = &self.settings.cumulative;
-        let total = cumulative.last().copied().unwrap_or(1).max(1);
-        let draw = hyperspace_engine::number_hash(number) % total;
-        cumulative
-            .iter()
-            .position(|&c| draw < c)
-            .unwrap_or(cumulative.len().saturating_sub(1))
+        hyperspace_engine::weighted_group(number, &self.settings.cumulative)
     }
 
     /// The trial (by index) that may be promoted now, and the rung it goes
