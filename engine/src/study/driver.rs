@@ -298,10 +298,7 @@ impl Study {
                 other => return other,
             }
         }
-        let e = Error::Storage(format!(
-            "{CLAIM_RETRIES} proposals in a row were taken by other workers; the searcher may be out of points"
-        ));
-        Err(self.fail_after(trial.id, e))
+        Err(self.fail_after(trial.id, claims_taken()))
     }
 
     /// Marks a trial failed after the searcher could not fill it, so it is
@@ -524,50 +521,37 @@ impl Study {
                 Ok(_) => return Ok(proposal.params),
             }
         }
-        Err(Error::Storage(format!(
-            "{CLAIM_RETRIES} proposals in a row were taken by other workers; the searcher may be out of points"
-        )))
+        Err(claims_taken())
     }
 
     /// The searcher's joint proposal over the parameters every finished
     /// trial has (Optuna's intersection search space).
     fn relative_proposal(&mut self, number: u64) -> Result<Proposal> {
         self.refresh()?;
-        if self.history.finished() == 0 {
-            return self.first_relative_proposal(number);
-        }
-        let shared: Vec<_> = self
-            .record
-            .config
-            .space
-            .entries()
-            .iter()
-            .filter(|e| e.condition.is_none())
-            .filter(|e| self.history.every_finished_has(&e.name))
-            .cloned()
-            .collect();
-        if shared.is_empty() {
-            return self.first_relative_proposal(number);
+        let shared: Vec<_> = if self.history.finished() == 0 {
+            Vec::new()
+        } else {
+            self.record
+                .config
+                .space
+                .entries()
+                .iter()
+                .filter(|e| e.condition.is_none())
+                .filter(|e| self.history.every_finished_has(&e.name))
+                .cloned()
+                .collect()
+        };
+        // With nothing shared there is nothing to model jointly; a searcher
+        // that chooses budgets still proposes, over the empty space, to
+        // give the trial its budget.
+        if shared.is_empty() && !self.searcher.chooses_budgets() {
+            return Ok(Proposal::default());
         }
         let relative_space = Space::from_entries(shared)?;
         let ctx = context(&self.record, &self.history, number);
         let mut rng = trial_rng(self.record.config.seed, number);
         self.searcher
             .sample_relative(&ctx, &relative_space, &mut rng)
-            .map_err(Error::from)
-    }
-
-    /// Before any parameter is shared there is nothing to model jointly;
-    /// a searcher that chooses budgets still proposes, over an empty space,
-    /// to give the trial its budget.
-    fn first_relative_proposal(&mut self, number: u64) -> Result<Proposal> {
-        if !self.searcher.chooses_budgets() {
-            return Ok(Proposal::default());
-        }
-        let ctx = context(&self.record, &self.history, number);
-        let mut rng = trial_rng(self.record.config.seed, number);
-        self.searcher
-            .sample_relative(&ctx, &Space::empty(), &mut rng)
             .map_err(Error::from)
     }
 
@@ -646,6 +630,13 @@ impl Study {
         new.state = Some(TrialState::Waiting);
         self.storage.create_trial(self.record.id, &new)
     }
+}
+
+/// Every proposal of a trial held a claim key another worker had taken.
+fn claims_taken() -> Error {
+    Error::Storage(format!(
+        "{CLAIM_RETRIES} proposals in a row were taken by other workers; the searcher may be out of points"
+    ))
 }
 
 /// What the searcher sees of a study, for trial `number`. A free function
