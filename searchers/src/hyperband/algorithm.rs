@@ -117,30 +117,34 @@ impl HyperbandSearcher {
         if self.settings.settings.sampler == NewConfigSampler::Tpe {
             // The highest rung with enough complete trials: the most
             // faithful picture of the objective that is also rich enough.
-            for rung in (0..self.settings.rungs.len()).rev() {
+            let mut complete = vec![0usize; self.settings.rungs.len()];
+            for t in ctx
+                .trials
+                .iter()
+                .filter(|t| t.state == TrialState::Complete)
+            {
+                if let Some(rung) = self.rung_of(t.budget) {
+                    complete[rung] += 1;
+                }
+            }
+            if let Some(rung) = complete.iter().rposition(|&n| n >= TPE_MIN_TRIALS) {
                 let at_rung: Vec<Trial> = ctx
                     .trials
                     .iter()
                     .filter(|t| self.rung_of(t.budget) == Some(rung))
                     .cloned()
                     .collect();
-                let complete = at_rung
-                    .iter()
-                    .filter(|t| t.state == TrialState::Complete)
-                    .count();
-                if complete >= TPE_MIN_TRIALS {
-                    let sub = SearchContext {
-                        trials: &at_rung,
-                        ..*ctx
-                    };
-                    let tpe = TpeSettings {
-                        n_startup_trials: TPE_MIN_TRIALS,
-                        ..TpeSettings::default()
-                    }
-                    .validate()?;
-                    let proposal = TpeSearcher::new(tpe).sample_relative(&sub, space, rng)?;
-                    return Ok(Proposal::new(proposal.params));
+                let sub = SearchContext {
+                    trials: &at_rung,
+                    ..*ctx
+                };
+                let tpe = TpeSettings {
+                    n_startup_trials: TPE_MIN_TRIALS,
+                    ..TpeSettings::default()
                 }
+                .validate()?;
+                let proposal = TpeSearcher::new(tpe).sample_relative(&sub, space, rng)?;
+                return Ok(Proposal::new(proposal.params));
             }
         }
         let proposal =
