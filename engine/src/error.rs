@@ -168,9 +168,49 @@ pub enum Error {
         /// The key.
         key: String,
     },
+    /// The storage cannot be reached for now: the server is down or
+    /// restarting, the connection was lost, or the disk is full. Trying
+    /// again later may succeed; a worker keeps its results and retries.
+    #[error("{storage} is unavailable for now ({reason}); retry when it is back")]
+    StorageUnavailable {
+        /// Where (never a password).
+        storage: String,
+        /// What was seen.
+        reason: String,
+    },
+    /// Another worker created the trial with the number a proposal was made
+    /// for; the caller proposes again for the next number.
+    #[error("trial number {expected} was taken by another worker (the next is {next})")]
+    NumberTaken {
+        /// The number the proposal was made for.
+        expected: u64,
+        /// The number the storage would give now.
+        next: u64,
+    },
+    /// The local journal of results not yet recorded cannot be written or
+    /// read.
+    #[error("cannot use the journal of unrecorded results {path}: {reason}")]
+    Journal {
+        /// The journal file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// Any other storage failure.
     #[error("storage error: {0}")]
     Storage(String),
+}
+
+impl Error {
+    /// Whether trying again later may succeed without anyone changing
+    /// anything: the storage is unreachable or locked for now. Workers wait
+    /// out such errors instead of giving up their results.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Error::StorageUnavailable { .. } | Error::DatabaseLocked { .. }
+        )
+    }
 }
 
 /// What a [`Searcher`](crate::Searcher) can fail with.

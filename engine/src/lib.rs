@@ -35,7 +35,10 @@ pub use space::{
 pub use storage::{
     open_storage, MemoryStorage, PostgresStorage, SqliteStorage, Storage, StudyRecord, TrialUpdate,
 };
-pub use study::{NonFinite, Outcome, SearcherSpec, Study, StudyConfig};
+pub use study::{
+    NonFinite, Outcome, PendingEnding, PendingResult, ResultJournal, SearcherSpec, Study,
+    StudyConfig, DEFAULT_LEASE,
+};
 pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState};
 pub use value::Value;
 

@@ -153,6 +153,26 @@ pub struct Metadata {
     /// The last sign of life from the worker running it (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heartbeat: Option<String>,
+    /// The trial's lease, in seconds: how long the worker holding it may
+    /// go without a heartbeat before others presume it dead. Only trials
+    /// with heartbeats have one; a trial without is never recovered
+    /// automatically (a `hyperspace suggest` trial, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_secs: Option<f64>,
+    /// When another process presumed its worker dead and failed it (RFC
+    /// 3339). Such a trial still takes its worker's result if it arrives
+    /// late: the result is never thrown away.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abandoned: Option<String>,
+    /// When the result of a trial presumed dead arrived after all (RFC
+    /// 3339); from then on it is finished for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_result: Option<String>,
+    /// For a copy queued when a trial was presumed dead: that trial. The
+    /// copy is withdrawn if the original's late result arrives before it
+    /// starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovers: Option<TrialId>,
     /// The code's version (a git commit, say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_version: Option<String>,
@@ -230,6 +250,10 @@ pub struct NewTrial {
     /// A key no other trial of the study may hold (a grid point), so two
     /// workers never run the same point.
     pub claim: Option<String>,
+    /// When set, the trial is created only if it gets this number, else
+    /// storage answers `NumberTaken` and writes nothing: a proposal made
+    /// for one number is never stored under another.
+    pub expect_number: Option<u64>,
     /// When set, storage records `trial_seed(seed_base, number)` as the
     /// trial's seed, with the number it assigns, in the same write.
     pub seed_base: Option<u64>,

@@ -112,6 +112,7 @@ fn trials_round_trip_with_everything_they_hold() {
                 ..Metadata::default()
             },
             claim: None,
+            expect_number: None,
             seed_base: None,
         };
         let t = s.create_trial(study.id, &new).unwrap();
@@ -272,6 +273,154 @@ fn finished_trials_never_change_and_bad_values_are_refused() {
                 Err(Error::TrialNotFound { .. })
             ),
             "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_trial_is_created_only_under_the_number_its_proposal_was_made_for() {
+    for (name, s, _dir) in backends() {
+        let study = s.create_study(&config("s")).unwrap();
+        let expecting = |n| NewTrial {
+            params: params(0.5),
+            expect_number: Some(n),
+            ..NewTrial::default()
+        };
+        assert_eq!(
+            s.create_trial(study.id, &expecting(0)).unwrap().number,
+            0,
+            "{name}"
+        );
+        let err = s.create_trial(study.id, &expecting(0)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::NumberTaken {
+                    expected: 0,
+                    next: 1
+                }
+            ),
+            "{name}: {err}"
+        );
+        // Nothing was written: the next number is still 1.
+        assert_eq!(s.trials_since(study.id, 0).unwrap().len(), 1, "{name}");
+        assert_eq!(
+            s.create_trial(study.id, &expecting(1)).unwrap().number,
+            1,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn an_abandoned_trial_takes_its_late_result_once_and_nothing_else() {
+    for (name, s, _dir) in backends() {
+        let study = s.create_study(&config("s")).unwrap();
+        let t = s
+            .create_trial(
+                study.id,
+                &NewTrial {
+                    params: params(0.1),
+                    ..NewTrial::default()
+                },
+            )
+            .unwrap();
+        let abandon = TrialUpdate::Abandon {
+            message: "silent".into(),
+            at: "2026-01-01T00:00:00Z".into(),
+        };
+        let failed = s.update_trial(t.id, &abandon).unwrap();
+        assert_eq!(failed.state, TrialState::Failed, "{name}");
+        // Its worker's reports still arrive; new parameters do not.
+        s.update_trial(
+            t.id,
+            &TrialUpdate::Report {
+                step: 1,
+                value: 3.0,
+            },
+        )
+        .unwrap();
+        let set = TrialUpdate::SetParams {
+            params: params(0.9),
+            budget: None,
+            parent: None,
+            claim: None,
+        };
+        assert!(
+            matches!(s.update_trial(t.id, &set), Err(Error::TrialFinished { .. })),
+            "{name}"
+        );
+        assert!(
+            matches!(
+                s.update_trial(t.id, &abandon),
+                Err(Error::TrialFinished { .. })
+            ),
+            "{name}: abandoned twice"
+        );
+        let late = s.update_trial(t.id, &finish(2.5)).unwrap();
+        assert_eq!(
+            (late.state, late.value),
+            (TrialState::Complete, Some(2.5)),
+            "{name}"
+        );
+        assert!(late.meta.late_result.is_some(), "{name}");
+        assert!(
+            late.message
+                .as_deref()
+                .unwrap_or("")
+                .contains("presumed dead"),
+            "{name}: {:?}",
+            late.message
+        );
+        assert_eq!(late.intermediate.get(&1), Some(&3.0), "{name}");
+        assert!(
+            matches!(
+                s.update_trial(t.id, &finish(1.0)),
+                Err(Error::TrialFinished { .. })
+            ),
+            "{name}: a second result"
+        );
+        assert_eq!(s.trial(t.id).unwrap().value, Some(2.5), "{name}");
+    }
+}
+
+#[test]
+fn only_a_queued_trial_is_withdrawn_and_a_queued_trial_cannot_be_told() {
+    for (name, s, _dir) in backends() {
+        let study = s.create_study(&config("s")).unwrap();
+        let queued = |x| NewTrial {
+            state: Some(TrialState::Waiting),
+            params: params(x),
+            ..NewTrial::default()
+        };
+        let a = s.create_trial(study.id, &queued(0.1)).unwrap();
+        let err = s.update_trial(a.id, &finish(1.0)).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidTell { .. }) && err.to_string().contains("queued"),
+            "{name}: {err}"
+        );
+        let withdraw = TrialUpdate::Withdraw {
+            message: "not needed".into(),
+            at: "2026-01-01T00:00:00Z".into(),
+        };
+        let w = s.update_trial(a.id, &withdraw).unwrap();
+        assert_eq!(w.state, TrialState::Failed, "{name}");
+        assert!(
+            s.claim_waiting(study.id, &Metadata::default())
+                .unwrap()
+                .is_none(),
+            "{name}"
+        );
+        let b = s.create_trial(study.id, &queued(0.2)).unwrap();
+        s.claim_waiting(study.id, &Metadata::default())
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(
+                s.update_trial(b.id, &withdraw),
+                Err(Error::InvalidTell { .. })
+            ),
+            "{name}: a started trial is not withdrawn"
         );
     }
 }

@@ -66,6 +66,21 @@ pub enum Command {
     /// Draw a study's trials as an SVG: the value of each trial and the
     /// best so far, or the value against one parameter.
     Plot(PlotArgs),
+    /// Record the results that workers kept in their journals while the
+    /// storage was unavailable (a run of the study also does this first).
+    RecoverResults(RecoverArgs),
+}
+
+/// `hyperspace recover-results`
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// The study.
+    #[arg(long, short, env = "HYPERSPACE_STUDY")]
+    pub study: Option<String>,
+    /// The log folder the workers used (their --log-dir), if not the
+    /// default beside the storage file.
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
 }
 
 /// `hyperspace plot`
@@ -163,7 +178,9 @@ pub enum SuggestFormat {
     Args,
 }
 
-/// `hyperspace suggest`
+/// `hyperspace suggest`. Its trials hold no lease (this process ends
+/// before they do): no worker fails them for silence, however long they
+/// run; tell each (`--state failed` if it was abandoned).
 #[derive(Debug, Args)]
 pub struct SuggestArgs {
     /// The study.
@@ -312,6 +329,16 @@ pub struct RunArgs {
     /// study the same value.
     #[arg(long, value_name = "DURATION")]
     pub stale_after: Option<String>,
+    /// How long to wait for a storage that is down (a server restart, an
+    /// outage, a lock, a full disk) before giving up (default 1h). Finished
+    /// results are kept meanwhile, in memory and in a journal in the log
+    /// folder; `hyperspace recover-results` or the next run records them.
+    #[arg(long, value_name = "DURATION")]
+    pub storage_patience: Option<String>,
+    /// Stop asking for trials after this many failed in a row (default 10;
+    /// 0: never stop).
+    #[arg(long, value_name = "N")]
+    pub max_failures: Option<usize>,
     /// What happens to running trials on Ctrl-C: requeue (default) or fail.
     #[arg(long, value_name = "ACTION")]
     pub on_interrupt: Option<String>,

@@ -1,6 +1,6 @@
 //! The in-memory back-end: for tests, benchmarks and throwaway studies.
 
-use super::record::{new_trial, start_claimed};
+use super::record::{check_number, new_trial, start_claimed};
 use super::{Storage, StudyRecord, TrialUpdate};
 use crate::{
     Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId, TrialState,
@@ -83,6 +83,10 @@ impl Inner {
 }
 
 impl Storage for MemoryStorage {
+    fn is_shared(&self) -> bool {
+        false
+    }
+
     fn describe(&self) -> String {
         "in-memory storage".into()
     }
@@ -157,6 +161,7 @@ impl Storage for MemoryStorage {
 
     fn create_trial(&self, study_id: StudyId, new: &NewTrial) -> Result<Trial> {
         let mut inner = self.lock();
+        check_number(new, inner.study(study_id)?.trials.len() as u64)?;
         inner.next_trial += 1;
         let id = TrialId(inner.next_trial);
         let change = inner.bump();

@@ -41,6 +41,13 @@ pub trait Storage: Send + Sync + Debug {
     /// A short description for messages (`sqlite file runs.db`).
     fn describe(&self) -> String;
 
+    /// Whether other processes see this storage (a file, a server), so that
+    /// a trial can be abandoned by a worker and recovered by another.
+    /// `true` unless a back-end says otherwise.
+    fn is_shared(&self) -> bool {
+        true
+    }
+
     /// Creates a study; fails with `StudyExists` if the name is taken.
     fn create_study(&self, config: &StudyConfig) -> Result<StudyRecord>;
 

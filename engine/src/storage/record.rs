@@ -98,6 +98,18 @@ pub(super) fn new_trial(
     }
 }
 
+/// Refuses to create a trial under another number than the one its
+/// proposal was made for.
+pub(super) fn check_number(new: &NewTrial, number: u64) -> Result<()> {
+    match new.expect_number {
+        Some(expected) if expected != number => Err(crate::Error::NumberTaken {
+            expected,
+            next: number,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Turns a waiting trial into a running one taken by the worker `meta`
 /// describes.
 pub(super) fn start_claimed(trial: &mut Trial, meta: &Metadata, change: u64) -> Result<()> {

@@ -376,6 +376,9 @@ impl Storage for SqliteStorage {
                 [study.0],
                 |r| r.get(0),
             )?;
+            if let Err(e) = super::record::check_number(new, number as u64) {
+                return Ok(Err(e));
+            }
             let mut trial = new_trial(new, TrialId(0), study, number as u64, change);
             tx.execute(
                 "INSERT INTO trials (study_id, number, state, change, claim, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -479,6 +482,14 @@ fn map_err(path: &str, busy_timeout: Duration, e: rusqlite::Error) -> Error {
                 return Error::DatabaseLocked {
                     path: path.to_string(),
                     waited_ms: busy_timeout.as_millis() as u64,
+                }
+            }
+            // Space may be freed, and an I/O error on a network file system
+            // may pass: a worker waits rather than giving up its results.
+            ErrorCode::DiskFull | ErrorCode::SystemIoFailure => {
+                return Error::StorageUnavailable {
+                    storage: format!("sqlite file {path}"),
+                    reason: e.to_string(),
                 }
             }
             ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied => {

@@ -52,6 +52,22 @@ pub enum TrialUpdate {
     Meta(Metadata),
     /// Puts a running trial back in the queue (its worker stopped).
     Requeue,
+    /// Fails a running trial whose worker went silent past its lease. The
+    /// trial stays open to its worker's late reports and result.
+    Abandon {
+        /// Why it is presumed dead.
+        message: String,
+        /// When (RFC 3339).
+        at: String,
+    },
+    /// Ends a queued trial that must not run after all (a re-queued copy
+    /// whose original's late result arrived). Refused once it has started.
+    Withdraw {
+        /// Why.
+        message: String,
+        /// When (RFC 3339).
+        at: String,
+    },
 }
 
 impl TrialUpdate {
@@ -65,8 +81,13 @@ impl TrialUpdate {
 
     /// Applies the change, refusing to touch a finished trial and to record
     /// non-finite values.
+    ///
+    /// A trial failed as abandoned is the one exception to "finished trials
+    /// never change": its worker may be alive after all (a long storage
+    /// outage, a stalled machine), so its reports, metadata and result are
+    /// still taken, and the result finishes it for good.
     pub fn apply(&self, trial: &mut Trial) -> Result<()> {
-        if trial.state.is_finished() {
+        if trial.state.is_finished() && !self.reaches_abandoned(trial) {
             return Err(Error::TrialFinished {
                 id: trial.id,
                 state: trial.state,
@@ -102,8 +123,59 @@ impl TrialUpdate {
                 message,
                 finished,
             } => {
-                finish(trial, *state, *value, metrics, message.clone())?;
+                if trial.state == TrialState::Waiting {
+                    return Err(Error::InvalidTell {
+                        id: trial.id,
+                        reason: "it is queued and has not run; its result can only come from a worker that ran it (ask for it first)".into(),
+                    });
+                }
+                let abandoned = self
+                    .reaches_abandoned(trial)
+                    .then(|| trial.meta.abandoned.clone())
+                    .flatten();
+                let message = match (&abandoned, message) {
+                    (Some(at), Some(m)) => Some(format!(
+                        "{m} (its result arrived after it was presumed dead at {at})"
+                    )),
+                    (Some(at), None) => Some(format!(
+                        "its result arrived after it was presumed dead at {at}"
+                    )),
+                    (None, m) => m.clone(),
+                };
+                finish(trial, *state, *value, metrics, message)?;
                 trial.meta.finished = Some(finished.clone());
+                if abandoned.is_some() {
+                    trial.meta.late_result = Some(finished.clone());
+                }
+            }
+            TrialUpdate::Abandon { message, at } => {
+                if trial.state != TrialState::Running {
+                    return Err(Error::InvalidTell {
+                        id: trial.id,
+                        reason: format!(
+                            "only a running trial can be abandoned, this one is {}",
+                            trial.state
+                        ),
+                    });
+                }
+                trial.state = TrialState::Failed;
+                trial.message = Some(message.clone());
+                trial.meta.abandoned = Some(at.clone());
+                trial.meta.finished = Some(at.clone());
+            }
+            TrialUpdate::Withdraw { message, at } => {
+                if trial.state != TrialState::Waiting {
+                    return Err(Error::InvalidTell {
+                        id: trial.id,
+                        reason: format!(
+                            "only a queued trial can be withdrawn, this one is {}",
+                            trial.state
+                        ),
+                    });
+                }
+                trial.state = TrialState::Failed;
+                trial.message = Some(message.clone());
+                trial.meta.finished = Some(at.clone());
             }
             TrialUpdate::UserAttr { key, value } => {
                 trial.user_attrs.insert(key.clone(), value.clone());
@@ -123,6 +195,24 @@ impl TrialUpdate {
             }
         }
         Ok(())
+    }
+}
+
+impl TrialUpdate {
+    /// Whether this change still applies to a trial failed as abandoned:
+    /// what its worker sends (reports, metadata, the result), not new
+    /// parameters or a place in the queue.
+    fn reaches_abandoned(&self, trial: &Trial) -> bool {
+        trial.state == TrialState::Failed
+            && trial.meta.abandoned.is_some()
+            && trial.meta.late_result.is_none()
+            && matches!(
+                self,
+                TrialUpdate::Report { .. }
+                    | TrialUpdate::Finish { .. }
+                    | TrialUpdate::UserAttr { .. }
+                    | TrialUpdate::Meta(_)
+            )
     }
 }
 
@@ -189,6 +279,10 @@ fn merge_meta(into: &mut Metadata, from: &Metadata) {
         started,
         finished,
         heartbeat,
+        lease_secs,
+        abandoned,
+        late_result,
+        recovers,
         code_version,
         data_version
     );

@@ -2,6 +2,7 @@
 //! history, refreshed incrementally before every proposal.
 
 use super::history::History;
+use super::lease::{Leases, DEFAULT_LEASE};
 use super::{Outcome, StudyConfig};
 use crate::seed::{trial_rng, trial_seed};
 use crate::space::SpaceChange;
@@ -14,9 +15,13 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// How many times a proposal whose claim another worker took is retried.
 const CLAIM_RETRIES: usize = 64;
+/// How many times a proposal is made again because another worker took
+/// the trial number it was made for, before any number will do.
+const NUMBER_RETRIES: usize = 8;
 
 /// A study opened in a storage.
 ///
@@ -52,6 +57,8 @@ pub struct Study {
     /// Relative proposals of open define-by-run trials, made at their first
     /// suggestion and used for the parameters they cover.
     relative: HashMap<TrialId, Params>,
+    /// The leases of the running trials this study handed out.
+    leases: Leases,
     host: Option<String>,
 }
 
@@ -114,7 +121,11 @@ impl Study {
 
     fn with(storage: Arc<dyn Storage>, record: StudyRecord, searcher: Box<dyn Searcher>) -> Study {
         let host = gethostname::gethostname().into_string().ok();
+        // Only another process can find a trial abandoned; in memory there
+        // is none.
+        let lease = storage.is_shared().then_some(DEFAULT_LEASE);
         Study {
+            leases: Leases::new(lease),
             storage,
             record,
             searcher,
@@ -191,13 +202,32 @@ impl Study {
     }
 
     fn metadata(&self, number: Option<u64>) -> Metadata {
-        Metadata {
+        let mut meta = Metadata {
             seed: number.map(|n| trial_seed(self.record.config.seed, n)),
             host: self.host.clone(),
             pid: Some(std::process::id()),
             started: Some(crate::now()),
             ..Metadata::default()
-        }
+        };
+        self.leases.stamp(&mut meta);
+        meta
+    }
+
+    /// The lease this study's trials get: how long they may go without a
+    /// heartbeat before another process presumes their worker dead, fails
+    /// them and queues a copy. `None`: no heartbeats, and the trials are
+    /// never recovered automatically.
+    pub fn lease(&self) -> Option<Duration> {
+        self.leases.lease()
+    }
+
+    /// Sets the lease of the trials asked from now on (see
+    /// [`Study::lease`]). On by default ([`DEFAULT_LEASE`]) for storage
+    /// shared between processes, off in memory. While this study is open, a
+    /// background thread sends the heartbeats of the trials it handed out,
+    /// until they are told or re-queued; `None` stops them.
+    pub fn set_lease(&mut self, lease: Option<Duration>) {
+        self.leases.set(lease);
     }
 
     /// Grows (or, with `force`, otherwise changes) the study's space. Older
@@ -239,7 +269,22 @@ impl Study {
             )));
         }
         let space = self.record.config.space.clone();
-        self.ask_space(&space)
+        let trial = self.ask_space(&space)?;
+        self.leases.hold(trial.id, &self.storage);
+        Ok(trial)
+    }
+
+    /// Takes the oldest queued trial, if any, with the searcher filling in
+    /// the parameters it does not fix; never asks the searcher for a new
+    /// one (a worker that only drains the queue).
+    pub fn ask_queued(&mut self) -> Result<Option<Trial>> {
+        let Some(queued) = self.claim_queued()? else {
+            return Ok(None);
+        };
+        let space = self.record.config.space.clone();
+        let trial = self.complete_queued(queued, &space)?;
+        self.leases.hold(trial.id, &self.storage);
+        Ok(Some(trial))
     }
 
     /// Asks for a new trial over `space`, which becomes (or grows) the
@@ -255,50 +300,40 @@ impl Study {
         if let Some(queued) = self.claim_queued()? {
             return self.complete_queued(queued, space);
         }
-        // Propose for the number this trial will most likely get, before
-        // creating it, so that a searcher with nothing to propose (an
-        // exhausted grid) leaves no trial behind.
-        self.refresh()?;
-        let expected = self.history.trials().len() as u64;
-        let early = self.propose(space, expected)?;
-        let trial = self
-            .storage
-            .create_trial(self.record.id, &self.new_running())?;
-        let mut proposal = if trial.number == expected {
-            Some(early)
-        } else {
-            None
-        };
-        for _ in 0..CLAIM_RETRIES {
-            let p = match proposal.take() {
-                Some(p) => p,
-                None => match self.propose(space, trial.number) {
-                    Ok(p) => p,
-                    Err(e) => return Err(self.fail_after(trial.id, e)),
-                },
-            };
-            let params = match space.check_config(&p.params) {
-                Ok(params) => params,
-                Err(e) => {
-                    let e = Error::Search(crate::SearchError::Failed {
-                        searcher: self.record.config.searcher.name.clone(),
-                        reason: format!("proposed an invalid configuration: {e}"),
-                    });
-                    return Err(self.fail_after(trial.id, e));
-                }
-            };
-            let update = TrialUpdate::SetParams {
+        // Propose for the number the trial will get, then create it with its
+        // configuration in one write, which the storage refuses if another
+        // worker took that number (or the proposal's claim key) first. So a
+        // searcher with nothing to propose (an exhausted grid) leaves no
+        // trial behind, a lost connection leaves no trial without a
+        // configuration, and each trial's proposal is the one its number's
+        // random stream gives.
+        for attempt in 0..CLAIM_RETRIES {
+            self.refresh()?;
+            let expected = self.history.trials().len() as u64;
+            let proposal = self.propose(space, expected)?;
+            let params = space.check_config(&proposal.params).map_err(|e| {
+                Error::Search(crate::SearchError::Failed {
+                    searcher: self.record.config.searcher.name.clone(),
+                    reason: format!("proposed an invalid configuration: {e}"),
+                })
+            })?;
+            let new = NewTrial {
                 params,
-                budget: p.budget,
-                parent: p.parent,
-                claim: p.claim,
+                budget: proposal.budget,
+                parent: proposal.parent,
+                claim: proposal.claim,
+                // Under heavy contention, stop insisting on the number: a
+                // trial drawn from a neighbour's stream beats a worker that
+                // never gets one.
+                expect_number: (attempt < NUMBER_RETRIES).then_some(expected),
+                ..self.new_running()
             };
-            match self.storage.update_trial(trial.id, &update) {
-                Err(Error::ClaimTaken { .. }) => continue,
+            match self.storage.create_trial(self.record.id, &new) {
+                Err(Error::ClaimTaken { .. } | Error::NumberTaken { .. }) => continue,
                 other => return other,
             }
         }
-        Err(self.fail_after(trial.id, claims_taken()))
+        Err(claims_taken())
     }
 
     /// Marks a trial failed after the searcher could not fill it, so it is
@@ -392,6 +427,12 @@ impl Study {
     /// running trial with no parameters yet. Its parameters come from
     /// [`Study::suggest`].
     pub fn ask_open(&mut self) -> Result<Trial> {
+        let trial = self.open_trial()?;
+        self.leases.hold(trial.id, &self.storage);
+        Ok(trial)
+    }
+
+    fn open_trial(&mut self) -> Result<Trial> {
         if let Some(queued) = self.claim_queued()? {
             return Ok(queued);
         }
@@ -602,6 +643,10 @@ impl Study {
         };
         let trial = self.storage.update_trial(id, &update)?;
         self.relative.remove(&id);
+        self.leases.release(id);
+        if trial.meta.late_result.is_some() {
+            self.withdraw_copies(&trial)?;
+        }
         Ok(trial)
     }
 
@@ -609,6 +654,7 @@ impl Study {
     pub fn requeue(&mut self, id: TrialId) -> Result<Trial> {
         self.check_mine(&self.storage.trial(id)?)?;
         self.relative.remove(&id);
+        self.leases.release(id);
         self.storage.update_trial(id, &TrialUpdate::Requeue)
     }
 

@@ -4,9 +4,13 @@
 mod config;
 mod driver;
 mod history;
+mod journal;
+mod lease;
 mod outcome;
 mod recovery;
 
 pub use config::{SearcherSpec, StudyConfig};
 pub use driver::Study;
+pub use journal::{PendingEnding, PendingResult, ResultJournal};
+pub use lease::DEFAULT_LEASE;
 pub use outcome::{NonFinite, Outcome};

@@ -22,62 +22,106 @@ impl Study {
         self.set_metadata(id, meta)
     }
 
-    /// Fails every running trial whose last heartbeat is older than
-    /// `silence`, and queues a copy of each. Trials that never sent a
-    /// heartbeat (their client does not send any) are left alone: silence
-    /// says nothing about them. Returns the queued copies.
+    /// Fails every running trial whose worker has been silent for longer
+    /// than the trial's lease (or `silence`, for trials from before leases
+    /// were recorded), and queues a copy of each that had a configuration.
+    /// Trials that never sent a heartbeat (their client holds no lease: a
+    /// `hyperspace suggest` trial) are left alone: silence says nothing
+    /// about them. Returns the queued copies.
+    ///
+    /// An abandoned trial still takes its worker's late result (see
+    /// [`Study::tell`]); its copy is then withdrawn if it has not started.
     pub fn recover_stale(&mut self, silence: Duration) -> Result<Vec<Trial>> {
         let now = Utc::now();
-        let limit = chrono::Duration::from_std(silence)
-            .map_err(|e| Error::InvalidStudy(format!("silence {silence:?} is too long: {e}")))?;
-        let stale: Vec<Trial> = self
+        let stale: Vec<(Trial, i64)> = self
             .trials()?
             .iter()
             .filter(|t| t.state == TrialState::Running)
-            .filter(|t| last_sign_of_life(t).is_some_and(|at| now - at > limit))
-            .cloned()
+            .filter_map(|t| {
+                let quiet = now - last_heartbeat(t)?;
+                let lease = lease_of(t).unwrap_or(silence);
+                let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+                (quiet > lease).then(|| (t.clone(), quiet.num_seconds()))
+            })
             .collect();
         let mut requeued = Vec::new();
-        for trial in stale {
-            let silent = last_sign_of_life(&trial)
-                .map(|at| (now - at).num_seconds())
-                .unwrap_or(0);
-            let finish = TrialUpdate::Finish {
-                state: TrialState::Failed,
-                value: None,
-                metrics: Default::default(),
-                message: Some(format!(
-                    "no sign of life from its worker (host {}, pid {}) for {silent} s; presumed dead and re-queued",
+        for (trial, silent) in stale {
+            let abandon = TrialUpdate::Abandon {
+                message: format!(
+                    "no sign of life from its worker (host {}, pid {}) for {silent} s; presumed dead{}",
                     trial.meta.host.as_deref().unwrap_or("?"),
                     trial.meta.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
-                )),
-                finished: crate::now(),
+                    if trial.params.is_empty() { "" } else { " and re-queued" },
+                ),
+                at: crate::now(),
             };
-            match self.storage().update_trial(trial.id, &finish) {
-                // Another process recovered it first.
-                Err(Error::TrialFinished { .. }) => continue,
+            match self.storage().update_trial(trial.id, &abandon) {
+                // Another process recovered it first, or its result came in.
+                Err(Error::TrialFinished { .. } | Error::InvalidTell { .. }) => continue,
                 Err(e) => return Err(e),
                 Ok(_) => {}
+            }
+            // A trial that never got its configuration (its ask broke off)
+            // has nothing to re-run: the searcher proposes anew anyway.
+            if trial.params.is_empty() {
+                continue;
             }
             let copy = NewTrial {
                 params: trial.params.clone(),
                 budget: trial.budget,
                 parent: Some(trial.id),
                 user_attrs: trial.user_attrs.clone(),
+                meta: Metadata {
+                    recovers: Some(trial.id),
+                    ..Metadata::default()
+                },
                 ..NewTrial::default()
             };
             requeued.push(self.enqueue_trial(copy)?);
         }
         Ok(requeued)
     }
+
+    /// After an abandoned trial's late result: withdraws the copy queued
+    /// for it, unless a worker has started it already (then it runs, linked
+    /// to the original as its parent).
+    pub(super) fn withdraw_copies(&mut self, original: &Trial) -> Result<()> {
+        let copies: Vec<TrialId> = self
+            .trials()?
+            .iter()
+            .filter(|t| t.meta.recovers == Some(original.id) && t.state == TrialState::Waiting)
+            .map(|t| t.id)
+            .collect();
+        for id in copies {
+            let withdraw = TrialUpdate::Withdraw {
+                message: format!(
+                    "withdrawn before it ran: trial #{} it re-ran was presumed dead, but its result arrived",
+                    original.number
+                ),
+                at: crate::now(),
+            };
+            match self.storage().update_trial(id, &withdraw) {
+                // A worker took it meanwhile: it runs, as a re-run.
+                Ok(_) | Err(Error::TrialFinished { .. } | Error::InvalidTell { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
 }
 
-fn last_sign_of_life(trial: &Trial) -> Option<DateTime<Utc>> {
-    let at = trial
+/// The lease the trial's worker declared, if any (and if it makes sense).
+fn lease_of(trial: &Trial) -> Option<Duration> {
+    trial
         .meta
-        .heartbeat
-        .as_deref()
-        .or(trial.meta.started.as_deref())?;
+        .lease_secs
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+}
+
+/// The last heartbeat of a trial's worker; `None` if it never sent one.
+fn last_heartbeat(trial: &Trial) -> Option<DateTime<Utc>> {
+    let at = trial.meta.heartbeat.as_deref()?;
     DateTime::parse_from_rfc3339(at)
         .ok()
         .map(|t| t.with_timezone(&Utc))

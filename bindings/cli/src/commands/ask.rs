@@ -14,6 +14,9 @@ pub fn suggest(storage: Option<&str>, args: SuggestArgs) -> Result<()> {
     }
     let storage = common::open(storage, Access::Existing)?;
     let mut study = common::load_study(storage, name)?;
+    // This process ends before the trials do, so it cannot keep their
+    // leases: they hold none, and are never failed for silence.
+    study.set_lease(None);
     let mut out = std::io::stdout().lock();
     for i in 0..args.count {
         let trial = study.ask()?;

@@ -4,5 +4,6 @@
 pub mod ask;
 pub mod plot;
 pub mod queue;
+pub mod recover;
 pub mod study;
 pub mod trials;

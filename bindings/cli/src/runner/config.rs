@@ -48,6 +48,10 @@ pub struct StudySpec {
 
 /// Silence after which a running trial counts as abandoned, by default.
 pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(60);
+/// How long a run waits out a storage outage, by default.
+pub const DEFAULT_STORAGE_PATIENCE: Duration = Duration::from_secs(3600);
+/// Trials failed in a row after which a run stops asking, by default.
+pub const DEFAULT_MAX_FAILURES: usize = 10;
 /// The shortest `--stale-after` accepted.
 const MIN_STALE_AFTER: Duration = Duration::from_secs(1);
 
@@ -129,6 +133,11 @@ pub struct RunConfig {
     /// How long a running trial's worker may be silent before the trial is
     /// presumed abandoned (failed and re-queued by any run or worker).
     pub stale_after: Duration,
+    /// How long to wait out a storage that is down (keeping the results in
+    /// memory and the journal) before giving up.
+    pub storage_patience: Duration,
+    /// Stop asking for trials after this many failed in a row (`None`: never).
+    pub max_failures: Option<usize>,
     /// The objective metric's name.
     pub objective: Option<String>,
     /// The result regex.
@@ -244,6 +253,17 @@ impl RunConfig {
                  use at least 1s"
             );
         }
+        let storage_patience = duration_setting(
+            "storage_patience",
+            args.storage_patience.as_deref(),
+            file.and_then(|f| f.storage_patience.as_ref()),
+        )?
+        .unwrap_or(DEFAULT_STORAGE_PATIENCE);
+        let max_failures = match args.max_failures.or(file.and_then(|f| f.max_failures)) {
+            Some(0) => None,
+            Some(n) => Some(n),
+            None => Some(DEFAULT_MAX_FAILURES),
+        };
         let pruner = named_with_settings(
             ("--pruner", args.pruner.as_deref()),
             ("--pruner-settings", args.pruner_settings.as_deref()),
@@ -315,6 +335,8 @@ impl RunConfig {
             jobs,
             timeout,
             stale_after,
+            storage_patience,
+            max_failures,
             pruner,
             objective,
             result,

@@ -10,6 +10,8 @@
 //! jobs = 2
 //! timeout = "2m"
 //! stale_after = "60s"           # a silent worker's trials are re-queued after this
+//! storage_patience = "1h"       # how long to wait out a storage outage, results kept
+//! max_failures = 10             # stop after this many trials in a row failed
 //!
 //! [searcher]
 //! name = "random"
@@ -72,6 +74,11 @@ pub struct ExperimentFile {
     /// Silence after which another worker's running trial is presumed
     /// abandoned: seconds, or text like "60s" (default 60 s).
     pub stale_after: Option<toml::Value>,
+    /// How long to wait for a storage that is down, keeping the results,
+    /// before giving up: seconds, or text like "1h" (default 1 h).
+    pub storage_patience: Option<toml::Value>,
+    /// Stop asking for trials after this many failed in a row.
+    pub max_failures: Option<usize>,
     /// requeue or fail.
     pub on_interrupt: Option<String>,
     /// The log folder.

@@ -12,6 +12,7 @@ mod output;
 mod process;
 mod progress;
 mod repro;
+mod results;
 mod study;
 mod template;
 
@@ -20,11 +21,15 @@ pub use config::{Mode, RunConfig};
 use crate::common::{self, fmt_num, fmt_value, param_env_name, show_path, Access};
 use anyhow::{anyhow, Result};
 use config::OnInterrupt;
-use hyperspace_engine::{Error, Metadata, Outcome, Study, Trial, TrialId};
+use hyperspace_engine::{
+    Metadata, Outcome, PendingEnding, PendingResult, ResultJournal, Study, Trial, TrialId,
+    TrialState,
+};
 use process::{Ending, Event, Finished, Launch};
 use progress::Progress;
 use repro::GitState;
-use std::collections::HashMap;
+use results::{Note, Pending, Recorder};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -49,6 +54,11 @@ struct Running {
     params: String,
     /// Tells the trial's thread to stop the command: the pruner said so.
     prune: Arc<AtomicBool>,
+    /// What was recorded at its launch, recorded again with its result in
+    /// case storage did not take it then.
+    meta: Metadata,
+    /// Intermediate values storage could not take when they came.
+    reports: BTreeMap<u64, f64>,
 }
 
 /// What the scheduler needs for every trial, fixed for the whole run.
@@ -62,37 +72,28 @@ struct Plan {
     cwd: PathBuf,
 }
 
-/// Heartbeats per `stale_after`: a live worker misses five in a row before
-/// its trials count as abandoned.
-const HEARTBEATS_PER_SILENCE: u32 = 6;
 /// Looks for other workers' abandoned trials per `stale_after`.
 const RECOVERIES_PER_SILENCE: u32 = 2;
 
-/// Runs trials until the budget is spent, the work runs out, or Ctrl-C.
 /// Counts a finished trial and prints one line for it: state, `note`,
 /// value and parameters.
-fn announce(progress: &mut Progress, info: &Running, trial: &Trial, note: &str) {
+fn announce(progress: &mut Progress, number: u64, params: &str, trial: &Trial, note: &str) {
     let value = trial.finished_value();
-    progress.finished(info.number, value, value.is_none());
+    progress.finished(number, value, value.is_none());
     let shown = value.map_or_else(|| trial.state.to_string(), fmt_num);
     progress.println(&format!(
-        "trial #{} {}{note}  value={shown}  {}",
-        info.number, trial.state, info.params
+        "trial #{number} {}{note}  value={shown}  {params}",
+        trial.state
     ));
 }
 
-/// `result`, with "the trial is finished already" counted as done: the
-/// command told its own result, or another worker recovered the trial.
-fn unless_finished<T>(result: hyperspace_engine::Result<T>) -> hyperspace_engine::Result<()> {
-    match result {
-        Ok(_) | Err(Error::TrialFinished { .. }) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-/// Fails the running trials whose workers have been silent for
-/// `stale_after` and queues a copy of each, saying so.
-fn recover_abandoned(study: &mut Study, config: &RunConfig, progress: &Progress) -> Result<()> {
+/// Fails the running trials whose workers have been silent past their
+/// lease and queues a copy of each, saying so.
+fn recover_abandoned(
+    study: &mut Study,
+    config: &RunConfig,
+    progress: &Progress,
+) -> hyperspace_engine::Result<()> {
     for copy in study.recover_stale(config.stale_after)? {
         let parent = copy.parent;
         let number = study
@@ -101,8 +102,8 @@ fn recover_abandoned(study: &mut Study, config: &RunConfig, progress: &Progress)
             .find(|t| Some(t.id) == parent)
             .map_or_else(|| "?".to_string(), |t| t.number.to_string());
         progress.println(&format!(
-            "re-queued trial #{number} as #{}: its worker sent no heartbeat for {:?}",
-            copy.number, config.stale_after
+            "re-queued trial #{number} as #{}: its worker sent no heartbeat within its lease",
+            copy.number
         ));
     }
     Ok(())
@@ -116,6 +117,9 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
     };
     let storage = common::open(config.storage.as_deref(), access)?;
     let mut study = study::open_study(storage, &config.study)?;
+    // The study's heartbeat thread keeps the lease of every running trial,
+    // also while this thread waits for a storage that is down.
+    study.set_lease(Some(config.stale_after));
     let plan = plan(&config, &study)?;
     let interrupts = Arc::new(AtomicUsize::new(0));
     listen_for_interrupts(&interrupts)?;
@@ -139,20 +143,27 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
         config.jobs,
         show_path(&plan.log_dir)
     ));
+    let mut recorder = Recorder::new(
+        ResultJournal::new(&journal_dir(&plan.log_dir)),
+        config.storage_patience,
+    );
+    recorder.adopt(study.name(), &progress)?;
 
     // Trials of workers that died without a word (kill -9, power loss)
     // would stay running forever: fail and re-queue them, now and every so
     // often while this one runs.
-    recover_abandoned(&mut study, &config, &progress)?;
-    let heartbeat_every = config.stale_after / HEARTBEATS_PER_SILENCE;
+    match recover_abandoned(&mut study, &config, &progress) {
+        Err(e) if e.is_transient() => recorder.failed(&e, &progress),
+        other => other?,
+    }
     let recover_every = config.stale_after / RECOVERIES_PER_SILENCE;
-    let mut last_heartbeat = Instant::now();
     let mut last_recovery = Instant::now();
 
     let started_at = Instant::now();
     let (tx, rx) = mpsc::channel::<Event>();
     let mut running: HashMap<i64, Running> = HashMap::new();
     let mut launched = 0usize;
+    let mut failures_in_a_row = 0usize;
     let mut stop_reason: Option<String> = None;
     let mut error: Option<anyhow::Error> = None;
     let mut noted_interrupt = false;
@@ -169,14 +180,35 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
                 }
             ));
         }
-        let may_ask = !interrupted && stop_reason.is_none() && error.is_none();
-        if may_ask && running.len() < config.jobs && config.trials.is_none_or(|n| launched < n) {
+        if !recorder.is_empty() && recorder.may_call_storage() {
+            for (done, trial) in recorder.flush(&mut study, &progress) {
+                failures_in_a_row = match trial.state {
+                    TrialState::Failed => failures_in_a_row + 1,
+                    _ => 0,
+                };
+                if let Err(e) = announce_recorded(&mut progress, &done, &trial) {
+                    error.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(max) = config.max_failures {
+            if failures_in_a_row >= max && stop_reason.is_none() {
+                stop_reason = Some(format!("{failures_in_a_row} trials in a row failed"));
+            }
+        }
+        let may_ask =
+            !interrupted && stop_reason.is_none() && error.is_none() && !recorder.gave_up();
+        if may_ask
+            && recorder.may_call_storage()
+            && running.len() < config.jobs
+            && config.trials.is_none_or(|n| launched < n)
+        {
             match study::next_trial(&mut study, config.queue_only, config.max_trials) {
                 Ok(Next::Trial(trial)) => {
+                    recorder.succeeded(&progress);
                     let prune = Arc::new(AtomicBool::new(false));
                     match launch(&mut study, &plan, &config, &trial, &interrupts, &tx, &prune) {
-                        Ok(()) => {
-                            study.heartbeat(trial.id)?;
+                        Ok(meta) => {
                             launched += 1;
                             progress.started();
                             running.insert(
@@ -185,6 +217,8 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
                                     number: trial.number,
                                     params: describe_params(&trial),
                                     prune,
+                                    meta,
+                                    reports: BTreeMap::new(),
                                 },
                             );
                         }
@@ -202,6 +236,7 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
                 Ok(Next::BudgetReached) => {
                     stop_reason = Some("the study holds --max-trials trials".into())
                 }
+                Err(e) if results::is_transient(&e) => recorder.failed(&e, &progress),
                 Err(e) => error = Some(e),
             }
         }
@@ -209,36 +244,48 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
             || stop_reason.is_some()
             || error.is_some()
             || config.trials.is_some_and(|n| launched >= n);
-        if running.is_empty() && out_of_work {
+        // Waiting results keep the run alive until storage takes them, it
+        // gives up, or Ctrl-C asks to stop while storage is down.
+        let results_settled =
+            recorder.is_empty() || recorder.gave_up() || (interrupted && recorder.storage_down());
+        if running.is_empty() && out_of_work && results_settled {
             break;
         }
-        if last_heartbeat.elapsed() >= heartbeat_every {
-            last_heartbeat = Instant::now();
-            for id in running.keys() {
-                // A trial that finished meanwhile refuses the heartbeat.
-                let _ = study.heartbeat(TrialId(*id));
-            }
-        }
-        if may_ask && last_recovery.elapsed() >= recover_every {
+        if may_ask && recorder.may_call_storage() && last_recovery.elapsed() >= recover_every {
             last_recovery = Instant::now();
-            if let Err(e) = recover_abandoned(&mut study, &config, &progress) {
-                error.get_or_insert(e);
+            match recover_abandoned(&mut study, &config, &progress) {
+                Ok(()) => {}
+                Err(e) if e.is_transient() => recorder.failed(&e, &progress),
+                Err(e) => {
+                    error.get_or_insert(e.into());
+                }
             }
         }
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(Event::Report { trial, step, value }) => {
+                let Some(info) = running.get_mut(&trial) else {
+                    continue;
+                };
                 // An intermediate value the storage refuses (the command told
-                // its own result already) is not worth stopping for.
-                if study.report(TrialId(trial), step, value).is_ok() {
-                    if let (Some(pruner), Some(info)) = (&config.pruner, running.get(&trial)) {
-                        // A storage error must not leave running commands
-                        // behind: note it, stop asking, and drain.
-                        match study.should_prune(TrialId(trial), pruner.as_ref()) {
-                            Ok(true) => info.prune.store(true, Ordering::SeqCst),
-                            Ok(false) => {}
-                            Err(e) => {
-                                error.get_or_insert(e.into());
-                            }
+                // its own result already) is not worth stopping for; one it
+                // cannot take now goes with the result.
+                match study.report(TrialId(trial), step, value) {
+                    Ok(_) => {}
+                    Err(e) if e.is_transient() => {
+                        info.reports.insert(step, value);
+                        continue;
+                    }
+                    Err(_) => continue,
+                }
+                if let Some(pruner) = &config.pruner {
+                    // A storage error must not leave running commands
+                    // behind: note it, stop asking, and drain.
+                    match study.should_prune(TrialId(trial), pruner.as_ref()) {
+                        Ok(true) => info.prune.store(true, Ordering::SeqCst),
+                        Ok(false) => {}
+                        Err(e) if e.is_transient() => {}
+                        Err(e) => {
+                            error.get_or_insert(e.into());
                         }
                     }
                 }
@@ -247,9 +294,8 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
                 let Some(info) = running.remove(&finished.trial) else {
                     continue;
                 };
-                if let Err(e) = record(&mut study, &config, &info, *finished, &mut progress) {
-                    error.get_or_insert(e);
-                }
+                let pending = conclude(study.name(), &config, info, *finished);
+                recorder.push(pending, &progress);
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -257,14 +303,23 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
     }
     progress.finish();
     let interrupted = interrupts.load(Ordering::SeqCst) > 0;
-    summary(
+    if let Err(e) = summary(
         &mut study,
         &plan,
         &progress,
         started_at,
         stop_reason,
         interrupted,
-    )?;
+    ) {
+        if !results::is_transient(&e) {
+            return Err(e);
+        }
+        progress.println(&format!("(no summary: {e})"));
+    }
+    if !recorder.is_empty() {
+        let storage = common::shell_quote(&plan.storage_url);
+        return Err(recorder.unrecorded_error(&storage, &common::shell_quote(study.name())));
+    }
     if let Some(e) = error {
         return Err(e);
     }
@@ -273,6 +328,74 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
     } else {
         RunEnd::Done
     })
+}
+
+/// The folder of the journals of results not yet recorded, in a study's
+/// log folder.
+pub fn journal_dir(log_dir: &Path) -> PathBuf {
+    log_dir.join("unrecorded-results")
+}
+
+/// Announces a recorded result; a command that could not be started stops
+/// the run.
+fn announce_recorded(progress: &mut Progress, done: &Pending, trial: &Trial) -> Result<()> {
+    let number = done.result.number;
+    match &done.note {
+        Note::Interrupted { what } => {
+            progress.stopped();
+            progress.println(&format!("trial #{number} interrupted: {what}"));
+        }
+        Note::NotStarted { reason } => {
+            progress.finished(number, None, true);
+            return Err(anyhow!("{reason}"));
+        }
+        Note::Adopted => announce(
+            progress,
+            number,
+            &describe_params(trial),
+            trial,
+            " (left by an earlier worker)",
+        ),
+        Note::Ran { params } => {
+            let told_before = match &done.result.ending {
+                PendingEnding::Finish { state, value, .. } => {
+                    // (a pruned trial's value is its last report)
+                    trial.state != *state
+                        || (trial.state == TrialState::Complete && trial.value != *value)
+                }
+                PendingEnding::Requeue => false,
+            };
+            if told_before {
+                // The command told its own result (`hyperspace tell`), or
+                // another worker recovered the trial first.
+                announce(
+                    progress,
+                    number,
+                    params,
+                    trial,
+                    " (recorded before its command ended)",
+                );
+            } else if trial.state == TrialState::Pruned {
+                let value = trial.finished_value();
+                progress.finished(number, value, false);
+                let (step, shown) = trial
+                    .last_intermediate()
+                    .map_or(("?".to_string(), "?".to_string()), |(s, v)| {
+                        (s.to_string(), fmt_num(v))
+                    });
+                progress.println(&format!(
+                    "trial #{number} pruned at step {step}  value={shown}  {params}"
+                ));
+            } else if trial.state == TrialState::Failed {
+                progress.finished(number, None, true);
+                let reason = trial.message.as_deref().unwrap_or("?");
+                progress.println(&format!("trial #{number} failed: {reason}"));
+            } else {
+                announce(progress, number, params, trial, "");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Counts SIGINT and SIGTERM instead of dying on them: the first stops the
@@ -293,16 +416,7 @@ fn listen_for_interrupts(counter: &Arc<AtomicUsize>) -> Result<()> {
 fn plan(config: &RunConfig, study: &Study) -> Result<Plan> {
     let template = Template::new(&config.argv, study.space())?;
     let storage_url = absolute_storage(config.storage.as_deref());
-    let log_dir = match &config.log_dir {
-        Some(dir) => dir.join(study.name()),
-        None => {
-            let base = common::storage_file(&storage_url)
-                .and_then(|f| f.parent().map(Path::to_path_buf))
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or_else(|| PathBuf::from("."));
-            base.join("hyperspace-logs").join(study.name())
-        }
-    };
+    let log_dir = log_dir(config.log_dir.as_deref(), &storage_url, study.name());
     std::fs::create_dir_all(&log_dir)
         .map_err(|e| anyhow!("cannot create the log folder {}: {e}", log_dir.display()))?;
     let cwd = std::fs::canonicalize(&config.cwd).unwrap_or_else(|_| config.cwd.clone());
@@ -341,9 +455,24 @@ fn plan(config: &RunConfig, study: &Study) -> Result<Plan> {
     })
 }
 
+/// A study's log folder: in `custom` if given, else in `hyperspace-logs`
+/// beside the storage file (or the current folder).
+pub fn log_dir(custom: Option<&Path>, storage_url: &str, study: &str) -> PathBuf {
+    match custom {
+        Some(dir) => dir.join(study),
+        None => {
+            let base = common::storage_file(storage_url)
+                .and_then(|f| f.parent().map(Path::to_path_buf))
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or_else(|| PathBuf::from("."));
+            base.join("hyperspace-logs").join(study)
+        }
+    }
+}
+
 /// The storage URL with an absolute file path, for commands that run in
 /// another folder and call `hyperspace` themselves.
-fn absolute_storage(url: Option<&str>) -> String {
+pub fn absolute_storage(url: Option<&str>) -> String {
     let url = url.unwrap_or(common::DEFAULT_STORAGE);
     match common::storage_file(url) {
         Some(file) if file.is_relative() => std::env::current_dir()
@@ -361,7 +490,7 @@ fn launch(
     interrupts: &Arc<AtomicUsize>,
     events: &mpsc::Sender<Event>,
     prune: &Arc<AtomicBool>,
-) -> Result<()> {
+) -> Result<Metadata> {
     let stem = plan.log_dir.join(format!("trial-{}", trial.number));
     let trial_file = stem.with_extension("json");
     let vars = TrialVars {
@@ -420,7 +549,11 @@ fn launch(
         .insert("log_stdout".into(), show_path(&stdout_log).into());
     meta.extra
         .insert("log_stderr".into(), show_path(&stderr_log).into());
-    study.set_metadata(trial.id, meta)?;
+    // Storage down: the metadata goes with the result instead.
+    match study.set_metadata(trial.id, meta.clone()) {
+        Err(e) if !e.is_transient() => return Err(e.into()),
+        _ => {}
+    }
 
     let launch = Launch {
         trial: trial.id.0,
@@ -441,7 +574,7 @@ fn launch(
         .name(format!("trial-{}", trial.number))
         .spawn(move || process::run(launch, interrupts, events))
         .map_err(|e| anyhow!("cannot start a thread for trial {}: {e}", trial.id))?;
-    Ok(())
+    Ok(meta)
 }
 
 fn describe_params(trial: &Trial) -> String {
@@ -453,16 +586,12 @@ fn describe_params(trial: &Trial) -> String {
         .join(" ")
 }
 
-/// Records how a trial's command ended.
-fn record(
-    study: &mut Study,
-    config: &RunConfig,
-    info: &Running,
-    finished: Finished,
-    progress: &mut Progress,
-) -> Result<()> {
+/// The result of a trial's command, ready to record: how it ended, the
+/// metrics and attributes it printed, and what the run learnt about it
+/// (exit code, signal, the end of stderr).
+fn conclude(study: &str, config: &RunConfig, info: Running, finished: Finished) -> Pending {
     let id = TrialId(finished.trial);
-    let mut meta = Metadata::default();
+    let mut meta = info.meta;
     meta.extra
         .insert("ended".into(), finished.ended.clone().into());
     let first_stderr_line = finished
@@ -472,58 +601,48 @@ fn record(
         .find(|l| !l.trim().is_empty())
         .map(|l| format!(": {}", l.trim()))
         .unwrap_or_default();
-    // The command may have told its own result (`hyperspace tell`), or
-    // another worker failed the trial as abandoned: it stays as it is.
-    let current = study.storage().trial(id)?;
-    if current.state.is_finished() {
-        announce(
-            progress,
-            info,
-            &current,
-            " (recorded before its command ended)",
-        );
-        return Ok(());
-    }
+    let with = |mut result: PendingResult, meta: Metadata, note: Note| {
+        result.meta = meta;
+        result.reports = info.reports.clone();
+        Pending { result, note }
+    };
     let failure = match &finished.ending {
         Ending::Interrupted => {
-            unless_finished(study.set_metadata(id, meta))?;
-            let what = match config.on_interrupt {
-                OnInterrupt::Requeue => {
-                    unless_finished(study.requeue(id))?;
-                    "re-queued"
-                }
-                OnInterrupt::Fail => {
-                    unless_finished(study.tell(id, Outcome::failed("interrupted (Ctrl-C)")))?;
-                    "failed"
-                }
+            return match config.on_interrupt {
+                OnInterrupt::Requeue => with(
+                    PendingResult::requeue(study, id, info.number),
+                    meta,
+                    Note::Interrupted { what: "re-queued" },
+                ),
+                OnInterrupt::Fail => with(
+                    PendingResult::finished(
+                        study,
+                        id,
+                        info.number,
+                        Outcome::failed("interrupted (Ctrl-C)"),
+                    ),
+                    meta,
+                    Note::Interrupted { what: "failed" },
+                ),
             };
-            progress.stopped();
-            progress.println(&format!("trial #{} interrupted: {what}", info.number));
-            return Ok(());
         }
         Ending::Pruned => {
-            unless_finished(study.set_metadata(id, meta))?;
-            let trial = match study.tell(id, Outcome::pruned()) {
-                Err(Error::TrialFinished { .. }) => study.storage().trial(id)?,
-                other => other?,
-            };
-            let value = trial.finished_value();
-            progress.finished(info.number, value, false);
-            let (step, shown) = trial
-                .last_intermediate()
-                .map_or(("?".to_string(), "?".to_string()), |(s, v)| {
-                    (s.to_string(), fmt_num(v))
-                });
-            progress.println(&format!(
-                "trial #{} pruned at step {step}  value={shown}  {}",
-                info.number, info.params
-            ));
-            return Ok(());
+            return with(
+                PendingResult::finished(study, id, info.number, Outcome::pruned()),
+                meta,
+                Note::Ran {
+                    params: info.params.clone(),
+                },
+            );
         }
         Ending::NotStarted(reason) => {
-            study.tell(id, Outcome::failed(reason.clone()))?;
-            progress.finished(info.number, None, true);
-            return Err(anyhow!("{reason}"));
+            return with(
+                PendingResult::finished(study, id, info.number, Outcome::failed(reason.clone())),
+                meta,
+                Note::NotStarted {
+                    reason: reason.clone(),
+                },
+            );
         }
         Ending::TimedOut(limit) => {
             meta.extra.insert("timed_out".into(), true.into());
@@ -549,46 +668,33 @@ fn record(
         meta.extra
             .insert("stderr_tail".into(), finished.stderr_tail.clone().into());
     }
-    unless_finished(study.set_metadata(id, meta))?;
-    let outcome = match (failure, &finished.result) {
-        (Some(reason), _) => Err(reason),
-        (None, Err(reason)) => Err(reason.clone()),
-        (None, Ok(parsed)) => Ok(parsed),
+    let note = Note::Ran {
+        params: info.params.clone(),
     };
-    match outcome {
-        Ok(parsed) => {
-            for (key, value) in &parsed.attrs {
-                study.set_user_attr(id, key, value.clone())?;
-            }
+    match (failure, finished.result) {
+        (Some(reason), _) | (None, Err(reason)) => with(
+            PendingResult::finished(study, id, info.number, Outcome::failed(reason)),
+            meta,
+            note,
+        ),
+        (None, Ok(parsed)) => {
             let metrics = parsed
                 .metrics
                 .iter()
                 .filter(|(_, v)| v.is_finite())
                 .map(|(k, v)| (k.clone(), *v));
-            let told = study.tell(
-                id,
-                Outcome::complete(parsed.value)
-                    .metrics(metrics)
-                    .fail_if_not_finite(),
+            let outcome = Outcome::complete(parsed.value)
+                .metrics(metrics)
+                .fail_if_not_finite();
+            let mut pending = with(
+                PendingResult::finished(study, id, info.number, outcome),
+                meta,
+                note,
             );
-            let trial = match told {
-                Ok(t) => t,
-                // The command told its own result through `hyperspace tell`.
-                Err(Error::TrialFinished { .. }) => study.storage().trial(id)?,
-                Err(e) => return Err(e.into()),
-            };
-            announce(progress, info, &trial, "");
-        }
-        Err(reason) => {
-            match study.tell(id, Outcome::failed(reason.clone())) {
-                Ok(_) | Err(Error::TrialFinished { .. }) => {}
-                Err(e) => return Err(e.into()),
-            }
-            progress.finished(info.number, None, true);
-            progress.println(&format!("trial #{} failed: {reason}", info.number));
+            pending.result.user_attrs = parsed.attrs.into_iter().collect();
+            pending
         }
     }
-    Ok(())
 }
 
 fn summary(

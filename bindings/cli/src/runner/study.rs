@@ -1,10 +1,8 @@
 //! Opening the study a run works on, and taking its next trial.
 
 use super::config::StudySpec;
-use anyhow::{anyhow, bail, Result};
-use hyperspace_engine::{
-    Error, Metadata, Outcome, SearchError, Space, Storage, Study, StudyConfig, Trial, TrialState,
-};
+use anyhow::{bail, Result};
+use hyperspace_engine::{Error, SearchError, Storage, Study, StudyConfig, Trial, TrialState};
 use std::sync::Arc;
 
 /// Opens the study `spec` names: an existing one is checked against what
@@ -97,7 +95,7 @@ pub fn next_trial(study: &mut Study, queue_only: bool, max_trials: Option<usize>
         }
     }
     if queue_only {
-        return Ok(match claim_queued(study)? {
+        return Ok(match study.ask_queued()? {
             Some(trial) => Next::Trial(Box::new(trial)),
             None => Next::QueueEmpty,
         });
@@ -107,55 +105,4 @@ pub fn next_trial(study: &mut Study, queue_only: bool, max_trials: Option<usize>
         Err(Error::Search(SearchError::Exhausted { reason, .. })) => Ok(Next::Exhausted(reason)),
         Err(e) => Err(e.into()),
     }
-}
-
-/// Claims the oldest queued trial, and has the searcher fill in the
-/// parameters it does not fix.
-fn claim_queued(study: &mut Study) -> Result<Option<Trial>> {
-    let meta = Metadata {
-        host: gethostname::gethostname().into_string().ok(),
-        pid: Some(std::process::id()),
-        started: Some(super::process::now()),
-        ..Metadata::default()
-    };
-    let storage = study.storage().clone();
-    let Some(trial) = storage.claim_waiting(study.id(), &meta)? else {
-        return Ok(None);
-    };
-    let seed = Metadata {
-        seed: Some(hyperspace_engine::trial_seed(
-            study.config().seed,
-            trial.number,
-        )),
-        ..Metadata::default()
-    };
-    study.set_metadata(trial.id, seed)?;
-    let space = study.space().clone();
-    if let Err(e) = fill_missing(study, &trial, &space) {
-        study.tell(trial.id, Outcome::failed(format!("no configuration: {e}")))?;
-        return Err(e.into());
-    }
-    let trial = storage.trial(trial.id)?;
-    if !space.is_empty() {
-        if let Err(e) = space.check_config(&trial.params) {
-            let reason = format!("queued configuration does not fit the space: {e}");
-            study.tell(trial.id, Outcome::failed(reason.clone()))?;
-            return Err(anyhow!("trial {}: {reason}", trial.id));
-        }
-    }
-    Ok(Some(trial))
-}
-
-/// Asks the searcher for each active parameter a queued trial does not fix,
-/// parents before children.
-fn fill_missing(study: &mut Study, trial: &Trial, space: &Space) -> Result<(), Error> {
-    let mut params = trial.params.clone();
-    for (i, entry) in space.entries().iter().enumerate() {
-        if params.contains_key(&entry.name) || !space.is_active(i, &params) {
-            continue;
-        }
-        let value = study.suggest(trial.id, &entry.name, &entry.param)?;
-        params.insert(entry.name.clone(), value);
-    }
-    Ok(())
 }

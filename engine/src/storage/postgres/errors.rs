@@ -113,9 +113,12 @@ pub(super) fn explain(config: &Config, place: &str, e: postgres::Error) -> Error
             }
             _ => "check the host and port in the URL and that the server is running",
         };
-        return Error::Storage(format!(
-            "cannot connect to PostgreSQL at {server}: {hint} ({io})"
-        ));
+        // The server may be restarting or the network down: a worker waits
+        // for it rather than giving up its results.
+        return Error::StorageUnavailable {
+            storage: format!("PostgreSQL at {server}"),
+            reason: format!("cannot connect: {hint} ({io})"),
+        };
     }
     let user = config.get_user().unwrap_or("(default user)");
     match e.code() {
@@ -133,9 +136,14 @@ pub(super) fn explain(config: &Config, place: &str, e: postgres::Error) -> Error
         Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => Error::Storage(format!(
             "{place}: {detail}; the user needs the right to create tables and to read and write them"
         )),
-        _ if is_lost(&e) => Error::Storage(format!(
-            "{place}: the connection was lost ({e}); the next call reconnects"
-        )),
+        Some(c) if *c == SqlState::CANNOT_CONNECT_NOW => Error::StorageUnavailable {
+            storage: place.to_string(),
+            reason: detail,
+        },
+        _ if is_lost(&e) => Error::StorageUnavailable {
+            storage: place.to_string(),
+            reason: format!("the connection was lost ({e}); the next call reconnects"),
+        },
         _ if e.as_db_error().is_none() && detail.contains("password") => Error::Storage(format!(
             "PostgreSQL at {server} wants a password for user '{user}': {detail}; put it in the URL (postgres://user:password@host/db)"
         )),

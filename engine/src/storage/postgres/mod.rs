@@ -358,6 +358,7 @@ impl Storage for PostgresStorage {
                     study.0
                 ))));
             };
+            super::record::check_number(new, number).map_err(Stop::Refused)?;
             let mut trial = new_trial(new, TrialId(0), study, number, change);
             let body = json(Body::json_of(&trial))?;
             let row = tx
