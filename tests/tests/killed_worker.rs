@@ -64,7 +64,19 @@ fn killed_worker_is_recovered(url: &str) {
         "not silent long enough yet"
     );
 
-    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(
+        orphan.meta.lease_secs,
+        Some(1.5),
+        "the worker's lease was recorded"
+    );
+    assert!(
+        a.recover_stale(Duration::from_millis(10))
+            .unwrap()
+            .is_empty(),
+        "recovered within the trial's own lease"
+    );
+
+    std::thread::sleep(Duration::from_millis(1600));
     let requeued = a.recover_stale(Duration::from_millis(10)).unwrap();
     assert!(
         b.recover_stale(Duration::from_millis(10))

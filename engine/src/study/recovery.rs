@@ -23,8 +23,8 @@ impl Study {
     }
 
     /// Fails every running trial whose worker has been silent for longer
-    /// than the trial's lease (or `silence`, for trials from before leases
-    /// were recorded), and queues a copy of each that had a configuration.
+    /// than both the trial's lease and `silence`, and queues a copy of each
+    /// that had a configuration.
     /// Trials that never sent a heartbeat (their client holds no lease: a
     /// `hyperspace suggest` trial) are left alone: silence says nothing
     /// about them. Returns the queued copies.
@@ -39,7 +39,9 @@ impl Study {
             .filter(|t| t.state == TrialState::Running)
             .filter_map(|t| {
                 let quiet = now - last_heartbeat(t)?;
-                let lease = lease_of(t).unwrap_or(silence);
+                // Whichever is longer: the worker's own promise, or the
+                // caller's patience.
+                let lease = lease_of(t).map_or(silence, |own| own.max(silence));
                 let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
                 (quiet > lease).then(|| (t.clone(), quiet.num_seconds()))
             })

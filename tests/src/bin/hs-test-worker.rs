@@ -32,6 +32,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .searcher(searcher, settings_for(searcher))
         .seed(11);
     let mut study = Study::open(open_storage(db)?, config, &registry)?;
+    if hang {
+        // A short lease, so the test need not wait a minute for recovery.
+        study.set_lease(Some(std::time::Duration::from_millis(1500)));
+    }
     for _ in 0..n {
         let trial = match study.ask() {
             Ok(t) => t,

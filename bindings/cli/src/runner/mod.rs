@@ -147,7 +147,13 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
         ResultJournal::new(&journal_dir(&plan.log_dir)),
         config.storage_patience,
     );
-    recorder.adopt(study.name(), &progress)?;
+    // Results earlier workers could not record go in first, before their
+    // trials could be taken for abandoned.
+    if recorder.adopt(study.name(), &progress)? > 0 {
+        for (done, trial) in recorder.flush(&mut study, &progress) {
+            announce_recorded(&mut progress, &done, &trial)?;
+        }
+    }
 
     // Trials of workers that died without a word (kill -9, power loss)
     // would stay running forever: fail and re-queue them, now and every so
