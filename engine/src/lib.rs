@@ -28,6 +28,7 @@ pub use error::{Error, Result, SearchError};
 pub use pruner::{build_pruner, Pruner};
 pub use searcher::{Proposal, Registry, SearchContext, Searcher, SearcherFactory};
 pub use seed::{trial_rng, trial_seed, weighted_group};
+pub use space::limits;
 pub use space::{
     CategoricalParam, Condition, Entry, FloatParam, IntParam, Param, Params, Space, SpaceBuilder,
     SpaceChange,

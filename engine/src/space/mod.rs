@@ -3,6 +3,7 @@
 
 mod compact;
 mod evolution;
+pub mod limits;
 mod param;
 mod spec;
 mod tree;
