@@ -96,6 +96,16 @@ pub enum Error {
         /// The storage.
         storage: String,
     },
+    /// A study's stored configuration cannot be read.
+    #[error("study '{name}' in {storage} cannot be read ({reason}); `hyperspace check` lists damaged records, `hyperspace study delete {name}` removes it")]
+    DamagedStudy {
+        /// The study.
+        name: String,
+        /// The storage.
+        storage: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// No trial with that id.
     #[error("no trial {id} in this storage")]
     TrialNotFound {

@@ -34,10 +34,11 @@ pub use space::{
     SpaceChange,
 };
 pub use storage::{
-    open_storage, MemoryStorage, PostgresStorage, SqliteStorage, Storage, StudyRecord, TrialUpdate,
+    check_storage, open_storage, Damage, MemoryStorage, PostgresStorage, SqliteStorage, Storage,
+    StudyListing, StudyRecord, TrialUpdate,
 };
 pub use study::{NonFinite, Outcome, SearcherSpec, Study, StudyConfig};
-pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState};
+pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState, DAMAGE_KEY};
 pub use value::Value;
 
 /// The current time as RFC 3339 with milliseconds, UTC.

@@ -154,6 +154,21 @@ impl Space {
         Ok(out)
     }
 
+    /// What is wrong with a stored trial's parameters, if anything: a value
+    /// that the space's parameter of that name does not admit. Names the
+    /// space does not know are let be (another process may have grown the
+    /// space since this copy was read).
+    pub fn invalid_value(&self, params: &Params) -> Option<String> {
+        params.iter().find_map(|(name, value)| {
+            let entry = self.get(name)?;
+            entry
+                .param
+                .coerce(value)
+                .err()
+                .map(|reason| format!("parameter '{name}': {reason}"))
+        })
+    }
+
     /// Whether the ancestors of entry `i` all have values in `params` (so an
     /// inactive entry is inactive for sure, not just undecided).
     fn parent_is_set(&self, i: usize, params: &Params) -> bool {
