@@ -66,6 +66,17 @@ pub enum Command {
     /// Draw a study's trials as an SVG: the value of each trial and the
     /// best so far, or the value against one parameter.
     Plot(PlotArgs),
+    /// Report damaged records (studies or trials that cannot be read, or
+    /// values their space does not admit); exits 1 if there are any.
+    Check(CheckArgs),
+}
+
+/// `hyperspace check`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Only this study (default: every study in the storage).
+    #[arg(long, short, env = "HYPERSPACE_STUDY")]
+    pub study: Option<String>,
 }
 
 /// `hyperspace plot`
