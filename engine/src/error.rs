@@ -31,6 +31,18 @@ pub enum Error {
         /// What was expected.
         reason: String,
     },
+    /// A space is larger than hyperspace accepts: deeper, wider or longer
+    /// than one of the limits in `hyperspace_engine::limits`, which keep
+    /// every stored space readable by every process.
+    #[error("the space is too large: {what} is {found}, the limit is {limit}")]
+    SpaceLimit {
+        /// What was measured (`the nesting depth of branches`, ...).
+        what: String,
+        /// The most that is accepted.
+        limit: usize,
+        /// What the space has.
+        found: usize,
+    },
     /// A space file could not be read.
     #[error("cannot read space file {path}: {reason}")]
     SpaceFile {
@@ -83,6 +95,16 @@ pub enum Error {
         name: String,
         /// The storage.
         storage: String,
+    },
+    /// A study's stored configuration cannot be read.
+    #[error("study '{name}' in {storage} cannot be read ({reason}); `hyperspace check` lists damaged records, `hyperspace study delete {name}` removes it")]
+    DamagedStudy {
+        /// The study.
+        name: String,
+        /// The storage.
+        storage: String,
+        /// What is wrong.
+        reason: String,
     },
     /// No trial with that id.
     #[error("no trial {id} in this storage")]

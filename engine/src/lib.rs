@@ -28,18 +28,20 @@ pub use error::{Error, Result, SearchError};
 pub use pruner::{build_pruner, Pruner};
 pub use searcher::{Proposal, Registry, SearchContext, Searcher, SearcherFactory};
 pub use seed::{trial_rng, trial_seed, weighted_group};
+pub use space::limits;
 pub use space::{
     CategoricalParam, Condition, Entry, FloatParam, IntParam, Param, Params, Space, SpaceBuilder,
     SpaceChange,
 };
 pub use storage::{
-    open_storage, MemoryStorage, PostgresStorage, SqliteStorage, Storage, StudyRecord, TrialUpdate,
+    check_storage, open_storage, Damage, MemoryStorage, PostgresStorage, SqliteStorage, Storage,
+    StudyListing, StudyRecord, TrialUpdate,
 };
 pub use study::{
     NonFinite, Outcome, PendingEnding, PendingResult, ResultJournal, SearcherSpec, Study,
     StudyConfig, DEFAULT_LEASE,
 };
-pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState};
+pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState, DAMAGE_KEY};
 pub use value::Value;
 
 /// The current time as RFC 3339 with milliseconds, UTC.

@@ -23,6 +23,9 @@ impl fmt::Display for TrialId {
 #[serde(transparent)]
 pub struct StudyId(pub i64);
 
+/// The metadata key that marks a quarantined trial (see [`Trial::damage`]).
+pub const DAMAGE_KEY: &str = "hyperspace.damaged";
+
 /// Where a trial is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -218,6 +221,26 @@ pub struct Trial {
 }
 
 impl Trial {
+    /// Why this trial is quarantined, if it is: its stored record cannot be
+    /// read, or holds a value its study's space does not admit. Such a trial
+    /// reads as failed, without a value, so the rest of its study stays
+    /// usable; `hyperspace check` lists it.
+    pub fn damage(&self) -> Option<&str> {
+        self.meta.extra.get(DAMAGE_KEY).and_then(|v| v.as_str())
+    }
+
+    /// Marks the trial quarantined (see [`Trial::damage`]): failed, no value,
+    /// with `reason` in its message. Nothing is written back; the record in
+    /// storage stays as it was, for inspection.
+    pub fn quarantine(&mut self, reason: String) {
+        self.state = TrialState::Failed;
+        self.value = None;
+        self.message = Some(format!("damaged record, quarantined: {reason}"));
+        self.meta
+            .extra
+            .insert(DAMAGE_KEY.to_string(), serde_json::Value::String(reason));
+    }
+
     /// The objective value of a finished trial that has one.
     pub fn finished_value(&self) -> Option<f64> {
         match self.state {

@@ -69,6 +69,17 @@ pub enum Command {
     /// Record the results that workers kept in their journals while the
     /// storage was unavailable (a run of the study also does this first).
     RecoverResults(RecoverArgs),
+    /// Report damaged records (studies or trials that cannot be read, or
+    /// values their space does not admit); exits 1 if there are any.
+    Check(CheckArgs),
+}
+
+/// `hyperspace check`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Only this study (default: every study in the storage).
+    #[arg(long, short, env = "HYPERSPACE_STUDY")]
+    pub study: Option<String>,
 }
 
 /// `hyperspace recover-results`

@@ -53,13 +53,26 @@ pub fn need_study(study: Option<&str>) -> Result<&str> {
     })
 }
 
-/// Loads a study by name with the built-in searchers.
+/// Loads a study by name with the built-in searchers, and warns on stderr
+/// about each of its trials that reads as damaged (quarantined: failed,
+/// without a value), so nothing is skipped silently.
 pub fn load_study(storage: Arc<dyn Storage>, name: &str) -> Result<Study> {
-    Ok(Study::load(
-        storage,
-        name,
-        &hyperspace_searchers::builtin_registry(),
-    )?)
+    let mut study = Study::load(storage, name, &hyperspace_searchers::builtin_registry())?;
+    let damaged = study
+        .trials()?
+        .iter()
+        .filter_map(|t| t.damage().map(|reason| (t.number, t.id, reason)));
+    let mut count = 0;
+    for (number, id, reason) in damaged {
+        count += 1;
+        eprintln!("warning: study '{name}': trial #{number} (id {id}) is damaged and is skipped (read as failed): {reason}");
+    }
+    if count > 0 {
+        eprintln!(
+            "warning: {count} damaged trial(s); `hyperspace check --study {name}` lists them"
+        );
+    }
+    Ok(study)
 }
 
 /// Loads the study a trial belongs to; when `expected` names a study, the

@@ -45,6 +45,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => commands::trials::export(storage, args)?,
         Command::Plot(args) => commands::plot::plot(storage, args)?,
         Command::RecoverResults(args) => commands::recover::recover_results(storage, args)?,
+        Command::Check(args) => return commands::check::check(storage, args),
         Command::Run(args) => return run(runner::Mode::Run, cli.storage, args),
         Command::Worker(args) => return run(runner::Mode::Worker, cli.storage, args),
     }

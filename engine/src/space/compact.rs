@@ -10,12 +10,18 @@
 //! is validated by the one path all spaces take (`spec.rs`). Errors here
 //! point at the column where the text stops making sense.
 
+use super::limits;
 use crate::{Error, Result, Value};
 use serde_json::{json, Map, Value as Json};
 
 /// Parses a whole space: `name=kind(args)` items separated by white space.
 pub(crate) fn parse(text: &str) -> Result<Json> {
-    let mut p = Parser { text, pos: 0 };
+    limits::check_text(text)?;
+    let mut p = Parser {
+        text,
+        pos: 0,
+        depth: 0,
+    };
     let space = p.space(None)?;
     p.skip_ws();
     if p.pos < text.len() {
@@ -26,7 +32,12 @@ pub(crate) fn parse(text: &str) -> Result<Json> {
 
 /// Parses one definition: `kind(args)`.
 pub(crate) fn parse_definition(text: &str) -> Result<Json> {
-    let mut p = Parser { text, pos: 0 };
+    limits::check_text(text)?;
+    let mut p = Parser {
+        text,
+        pos: 0,
+        depth: 0,
+    };
     let def = p.definition()?;
     p.skip_ws();
     if p.pos < text.len() {
@@ -38,6 +49,10 @@ pub(crate) fn parse_definition(text: &str) -> Result<Json> {
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// Branches open around the current position; checked against
+    /// [`limits::MAX_DEPTH`] before each descent, so the recursion stays
+    /// shallow whatever the text.
+    depth: usize,
 }
 
 /// One argument of `kind(...)`: an optional `key=`, a word, and for choices
@@ -46,7 +61,10 @@ struct Arg {
     key: Option<String>,
     word: String,
     branch: Option<Json>,
-    column: usize,
+    /// Byte offset of the argument; turned into a column only for an error
+    /// (counting characters for every argument would cost the square of
+    /// the text's length).
+    pos: usize,
 }
 
 impl Parser<'_> {
@@ -58,10 +76,10 @@ impl Parser<'_> {
         }
     }
 
-    fn error_at(&self, column: usize, reason: String) -> Error {
+    fn error_at(&self, pos: usize, reason: String) -> Error {
         Error::SpaceSyntax {
             input: self.text.to_string(),
-            column,
+            column: self.text.get(..pos).map_or(0, |t| t.chars().count()) + 1,
             reason,
         }
     }
@@ -142,7 +160,7 @@ impl Parser<'_> {
 
     fn definition(&mut self) -> Result<Json> {
         self.skip_ws();
-        let kind_column = self.text[..self.pos].chars().count() + 1;
+        let kind_pos = self.pos;
         let kind = self.word()?;
         self.eat('(')?;
         let args = self.args()?;
@@ -150,13 +168,13 @@ impl Parser<'_> {
             "float" | "real" | "uniform" => self.numeric("float", false, &args),
             "log" | "loguniform" => self.numeric("float", true, &args),
             "int" | "integer" => self.numeric("int", false, &args),
-            "choice" | "cat" | "categorical" => self.choice(&args),
+            "choice" | "cat" | "categorical" => self.choice(args),
             "" => Err(self.error_at(
-                kind_column,
+                kind_pos,
                 "expected a kind: float, log, int or choice".into(),
             )),
             other => Err(self.error_at(
-                kind_column,
+                kind_pos,
                 format!("unknown kind '{other}' (expected float, log, int or choice)"),
             )),
         }
@@ -171,7 +189,7 @@ impl Parser<'_> {
         }
         loop {
             self.skip_ws();
-            let column = self.text[..self.pos].chars().count() + 1;
+            let pos = self.pos;
             let first = self.word()?;
             self.skip_ws();
             let (key, word) = if self.peek() == Some('=') {
@@ -185,9 +203,12 @@ impl Parser<'_> {
             }
             self.skip_ws();
             let branch = if self.peek() == Some('{') {
+                self.depth += 1;
+                limits::check_depth(self.depth)?;
                 self.pos += 1;
                 let sub = self.space(Some('}'))?;
                 self.eat('}')?;
+                self.depth -= 1;
                 Some(sub)
             } else {
                 None
@@ -196,7 +217,7 @@ impl Parser<'_> {
                 key,
                 word,
                 branch,
-                column,
+                pos,
             });
             self.skip_ws();
             match self.peek() {
@@ -213,7 +234,7 @@ impl Parser<'_> {
     fn number(&self, arg: &Arg) -> Result<Json> {
         match serde_json::from_str::<Json>(&arg.word) {
             Ok(n @ Json::Number(_)) => Ok(n),
-            _ => Err(self.error_at(arg.column, format!("'{}' is not a number", arg.word))),
+            _ => Err(self.error_at(arg.pos, format!("'{}' is not a number", arg.word))),
         }
     }
 
@@ -222,31 +243,52 @@ impl Parser<'_> {
         if log {
             def["log"] = Json::Bool(true);
         }
+        // Each option once: `log=true,log=false` would otherwise keep the
+        // last silently.
+        let mut given: Vec<&str> = Vec::new();
         let mut positional = 0;
         for arg in args {
             if arg.branch.is_some() {
-                return Err(self.error_at(arg.column, "only choices can have branches".into()));
+                return Err(self.error_at(arg.pos, "only choices can have branches".into()));
             }
-            match (arg.key.as_deref(), positional) {
-                (None, 0) => def["low"] = self.number(arg)?,
-                (None, 1) => def["high"] = self.number(arg)?,
-                (None, _) if arg.word == "log" => def["log"] = Json::Bool(true),
-                (Some("log"), _) => def["log"] = Json::Bool(arg.word == "true"),
-                (Some(key @ ("low" | "high" | "step" | "default")), _) => {
-                    def[key] = self.number(arg)?
-                }
+            let option = match (arg.key.as_deref(), positional) {
+                (None, 0) => "low",
+                (None, 1) => "high",
+                (None, _) if arg.word == "log" => "log",
+                (Some(key @ ("low" | "high" | "log" | "step" | "default")), _) => key,
                 (None, _) => {
                     return Err(
-                        self.error_at(arg.column, format!("unexpected argument '{}'", arg.word))
+                        self.error_at(arg.pos, format!("unexpected argument '{}'", arg.word))
                     )
                 }
                 (Some(key), _) => {
                     return Err(self.error_at(
-                        arg.column,
+                        arg.pos,
                         format!("unknown key '{key}' (expected low, high, log, step or default)"),
                     ))
                 }
+            };
+            if given.contains(&option) {
+                return Err(self.error_at(
+                    arg.pos,
+                    format!("option '{option}' is given twice; give each option once"),
+                ));
             }
+            given.push(option);
+            def[option] = match (option, arg.key.is_some()) {
+                ("log", false) => Json::Bool(true),
+                ("log", true) => match arg.word.as_str() {
+                    "true" => Json::Bool(true),
+                    "false" => Json::Bool(false),
+                    other => {
+                        return Err(self.error_at(
+                            arg.pos,
+                            format!("log={other}: write log=true or log=false"),
+                        ))
+                    }
+                },
+                _ => self.number(arg)?,
+            };
             if arg.key.is_none() && positional < 2 {
                 positional += 1;
             }
@@ -257,23 +299,30 @@ impl Parser<'_> {
         Ok(def)
     }
 
-    fn choice(&self, args: &[Arg]) -> Result<Json> {
+    fn choice(&self, args: Vec<Arg>) -> Result<Json> {
         let mut choices = Vec::new();
         let mut branches = Map::new();
         let mut def = json!({"type": "categorical"});
         for arg in args {
             match arg.key.as_deref() {
+                Some("default") if def.get("default").is_some() => {
+                    return Err(self.error_at(
+                        arg.pos,
+                        "option 'default' is given twice; give each option once".into(),
+                    ))
+                }
                 Some("default") => def["default"] = Value::parse_word(&arg.word).to_json(),
                 Some(key) => {
-                    return Err(self.error_at(
-                        arg.column,
-                        format!("unknown key '{key}' (expected default)"),
-                    ))
+                    return Err(
+                        self.error_at(arg.pos, format!("unknown key '{key}' (expected default)"))
+                    )
                 }
                 None => {
                     let value = Value::parse_word(&arg.word);
-                    if let Some(sub) = &arg.branch {
-                        branches.insert(value.to_string(), sub.clone());
+                    // Moved, not copied: a copy per level would cost the
+                    // square of the depth.
+                    if let Some(sub) = arg.branch {
+                        branches.insert(value.to_string(), sub);
                     }
                     choices.push(value.to_json());
                 }

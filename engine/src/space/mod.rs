@@ -3,6 +3,9 @@
 
 mod compact;
 mod evolution;
+#[cfg(test)]
+mod fuzz;
+pub mod limits;
 mod param;
 mod spec;
 mod tree;

@@ -69,6 +69,13 @@ impl FloatParam {
         if low >= high {
             return Err(format!("low ({low}) must be less than high ({high})"));
         }
+        // Every draw is `low + u * (high - low)`: with an infinite width
+        // each one would come out as a bound.
+        if !(high - low).is_finite() {
+            return Err(format!(
+                "the range [{low}, {high}] is too wide: high - low overflows a 64-bit float; narrow it"
+            ));
+        }
         if log && low <= 0.0 {
             return Err(format!(
                 "a log scale needs low > 0, got low = {low}; use a linear scale or a positive low"
@@ -321,6 +328,14 @@ impl CategoricalParam {
         if choices.is_empty() {
             return Err("a categorical parameter needs at least one choice".into());
         }
+        // The check for repeats below costs the square of the count.
+        if choices.len() > super::limits::MAX_CHOICES {
+            return Err(format!(
+                "{} choices are more than the limit of {}",
+                choices.len(),
+                super::limits::MAX_CHOICES
+            ));
+        }
         for (i, c) in choices.iter().enumerate() {
             if let Value::Float(x) = c {
                 if !x.is_finite() {
@@ -560,6 +575,11 @@ mod tests {
             .unwrap_err()
             .contains("default"));
         assert!(FloatParam::new(0.0, f64::NAN, false, None, None).is_err());
+        // Regression (inputs that break things): every draw was a bound.
+        assert!(FloatParam::new(-9e307, 9e307, false, None, None)
+            .unwrap_err()
+            .contains("too wide"));
+        assert!(FloatParam::new(-8e307, 8e307, false, None, None).is_ok());
     }
 
     #[test]

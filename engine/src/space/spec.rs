@@ -8,12 +8,14 @@
 //! `branches` map a choice to the sub-space it brings.
 
 use super::compact;
+use super::limits;
 use super::param::{CategoricalParam, FloatParam, IntParam, Param};
 use super::tree::{Condition, Entry, Space};
 use crate::{Error, Result, Value};
-use indexmap::IndexMap;
+use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
+use std::collections::HashMap;
 use std::path::Path;
 
 #[derive(Deserialize)]
@@ -35,12 +37,12 @@ enum ParamSpec {
         step: Option<i64>,
         default: Option<i64>,
     },
+    /// A categorical's `branches` are read in place by [`read_param`], not
+    /// copied in here.
     #[serde(alias = "choice", alias = "cat")]
     Categorical {
         choices: Vec<Json>,
         default: Option<Json>,
-        #[serde(default)]
-        branches: IndexMap<String, Json>,
     },
 }
 
@@ -48,31 +50,44 @@ impl Space {
     /// Reads a space from its JSON form.
     pub fn from_json(json: &Json) -> Result<Space> {
         let mut entries = Vec::new();
-        read_object(json, "", None, &mut entries)?;
+        read_object(json, "", None, 0, &mut entries)?;
         Space::from_entries(entries)
     }
 
     /// Reads a space from JSON text, or from the compact syntax
     /// (`x=float(-5,10) opt=choice(adam,sgd)`) when the text is not JSON.
     pub fn parse(text: &str) -> Result<Space> {
+        limits::check_text(text)?;
         let trimmed = text.trim_start();
         if trimmed.starts_with('{') {
-            let json: Json = serde_json::from_str(text).map_err(|e| Error::SpaceSyntax {
-                input: text.to_string(),
-                column: e.column(),
-                reason: format!("invalid JSON: {e}"),
-            })?;
-            return Space::from_json(&json);
+            let json =
+                serde_json::from_str::<UniqueKeys>(text).map_err(|e| Error::SpaceSyntax {
+                    input: text.to_string(),
+                    column: e.column(),
+                    reason: format!("invalid JSON: {e}"),
+                })?;
+            return Space::from_json(&json.0);
         }
         Space::from_json(&compact::parse(text)?)
     }
 
     /// Reads a space from TOML text.
     pub fn from_toml(text: &str) -> Result<Space> {
+        limits::check_text(text)?;
         let table: toml::Table = toml::from_str(text).map_err(|e| Error::SpaceFile {
             path: "<toml>".into(),
             reason: e.to_string(),
         })?;
+        // JSON has no inf or nan: converted, they would turn into null and
+        // be reported as "invalid type: null".
+        if let Some(key) = non_finite(&table) {
+            return Err(Error::SpaceFile {
+                path: "<toml>".into(),
+                reason: format!(
+                    "`{key}` is not a finite number; bounds, steps, defaults and choices must be finite"
+                ),
+            });
+        }
         let json = serde_json::to_value(table).map_err(|e| Error::SpaceFile {
             path: "<toml>".into(),
             reason: e.to_string(),
@@ -103,21 +118,28 @@ impl Space {
 
     /// The canonical JSON form: every definition a full object.
     pub fn to_json(&self) -> Json {
-        self.object_for(None)
+        // Children grouped once, so writing costs one pass over the entries.
+        let mut children: Children = HashMap::new();
+        for (i, e) in self.entries().iter().enumerate() {
+            let key = e.condition.map(|c| (c.parent, c.choice));
+            children.entry(key).or_default().push(i);
+        }
+        self.object_for(None, &children)
     }
 
-    fn object_for(&self, condition: Option<Condition>) -> Json {
+    fn object_for(&self, condition: Option<(usize, usize)>, children: &Children) -> Json {
         let mut out = Map::new();
-        for (i, entry) in self.entries().iter().enumerate() {
-            if entry.condition != condition {
-                continue;
-            }
-            out.insert(entry.name.clone(), self.param_json(i, &entry.param));
+        for &i in children.get(&condition).into_iter().flatten() {
+            let entry = &self.entries()[i];
+            out.insert(
+                entry.name.clone(),
+                self.param_json(i, &entry.param, children),
+            );
         }
         Json::Object(out)
     }
 
-    fn param_json(&self, i: usize, param: &Param) -> Json {
+    fn param_json(&self, i: usize, param: &Param, children: &Children) -> Json {
         match param {
             Param::Float(p) => json!({
                 "type": "float", "low": p.low(), "high": p.high(), "log": p.log(),
@@ -135,11 +157,8 @@ impl Space {
                 });
                 let mut branches = Map::new();
                 for (c, choice) in p.choices().iter().enumerate() {
-                    if self.children(i, c).next().is_some() {
-                        let sub = self.object_for(Some(Condition {
-                            parent: i,
-                            choice: c,
-                        }));
+                    if children.contains_key(&Some((i, c))) {
+                        let sub = self.object_for(Some((i, c)), children);
                         branches.insert(choice.to_string(), sub);
                     }
                 }
@@ -165,13 +184,105 @@ impl<'de> Deserialize<'de> for Space {
     }
 }
 
+/// Entry indices by their condition (`None` for the top level).
+type Children = HashMap<Option<(usize, usize)>, Vec<usize>>;
+
+/// JSON read with every object's keys checked for repeats: serde_json keeps
+/// the last of two equal keys, which would drop a parameter silently.
+struct UniqueKeys(Json);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> Visitor<'de> for UniqueKeysVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Json, E> {
+        Ok(Json::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Json, E> {
+        Ok(Json::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Json, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Json::Null, Json::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Json, E> {
+        Ok(Json::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Json, E> {
+        Ok(Json::String(v))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Json, A::Error> {
+        let mut out = Vec::new();
+        while let Some(UniqueKeys(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Json::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Json, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "key '{key}' appears twice in one object; give each key once"
+                )));
+            }
+            let UniqueKeys(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Json::Object(out))
+    }
+}
+
+/// The dotted key of the first float in `table` that is infinite or NaN.
+fn non_finite(table: &toml::Table) -> Option<String> {
+    fn walk(value: &toml::Value, key: &str) -> Option<String> {
+        match value {
+            toml::Value::Float(x) if !x.is_finite() => Some(key.to_string()),
+            toml::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| walk(v, &format!("{key}[{i}]"))),
+            toml::Value::Table(t) => t.iter().find_map(|(k, v)| walk(v, &format!("{key}.{k}"))),
+            _ => None,
+        }
+    }
+    table.iter().find_map(|(k, v)| walk(v, k))
+}
+
+/// Reads the parameters of one (sub-)space; `depth` counts the branches
+/// around it, checked before descending so no input recurses deeper than
+/// [`limits::MAX_DEPTH`].
 fn read_object(
     json: &Json,
     path: &str,
     condition: Option<Condition>,
+    depth: usize,
     entries: &mut Vec<Entry>,
 ) -> Result<()> {
+    limits::check_depth(depth)?;
     let Json::Object(map) = json else {
+        let mut shown = json.to_string();
+        if shown.len() > 80 {
+            shown = format!("{}...", shown.chars().take(60).collect::<String>());
+        }
         return Err(Error::InvalidParam {
             param: if path.is_empty() {
                 "<space>".into()
@@ -179,11 +290,12 @@ fn read_object(
                 path.to_string()
             },
             reason: format!(
-                "a space must be an object from parameter name to definition, got {json}"
+                "a space must be an object from parameter name to definition, got {shown}"
             ),
         });
     };
     for (name, definition) in map {
+        limits::check_name(name)?;
         let shown = format!("{path}{name}");
         if !is_valid_name(name) {
             return Err(Error::InvalidParam {
@@ -193,7 +305,7 @@ fn read_object(
                         .into(),
             });
         }
-        read_param(name, &shown, definition, condition, entries)?;
+        read_param(name, &shown, definition, condition, depth, entries)?;
     }
     Ok(())
 }
@@ -203,21 +315,59 @@ fn read_param(
     shown: &str,
     definition: &Json,
     condition: Option<Condition>,
+    depth: usize,
     entries: &mut Vec<Entry>,
 ) -> Result<()> {
     let invalid = |reason: String| Error::InvalidParam {
         param: shown.to_string(),
         reason,
     };
+    let parsed;
     let definition = match definition {
-        Json::Array(choices) => json!({"type": "categorical", "choices": choices}),
-        Json::String(text) => compact::parse_definition(text).map_err(|e| match e {
-            Error::SpaceSyntax { reason, .. } => invalid(format!("cannot read `{text}`: {reason}")),
-            other => other,
-        })?,
-        other => other.clone(),
+        Json::Array(choices) => {
+            parsed = json!({"type": "categorical", "choices": choices});
+            &parsed
+        }
+        Json::String(text) => {
+            parsed = compact::parse_definition(text).map_err(|e| match e {
+                Error::SpaceSyntax { reason, .. } => {
+                    invalid(format!("cannot read `{text}`: {reason}"))
+                }
+                other => other,
+            })?;
+            &parsed
+        }
+        other => other,
     };
-    let spec = ParamSpec::deserialize(&definition).map_err(|e| invalid(e.to_string()))?;
+    // Everything but `branches` goes through serde; the branches are read
+    // in place. Copying them into the spec at every level would cost the
+    // square of the depth in memory.
+    let (fields, branches) = match definition {
+        Json::Object(map) => {
+            let fields: Map<String, Json> = map
+                .iter()
+                .filter(|(k, _)| k.as_str() != "branches")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            (Json::Object(fields), map.get("branches"))
+        }
+        other => (other.clone(), None),
+    };
+    let spec = ParamSpec::deserialize(&fields).map_err(|e| invalid(e.to_string()))?;
+    let branches = match (branches, &spec) {
+        (None, _) => None,
+        (Some(Json::Object(b)), ParamSpec::Categorical { .. }) => Some(b),
+        (Some(_), ParamSpec::Categorical { .. }) => {
+            return Err(invalid(
+                "`branches` must be an object from a choice to the sub-space it brings".into(),
+            ))
+        }
+        (Some(_), _) => {
+            return Err(invalid(
+                "only categorical parameters can have branches".into(),
+            ))
+        }
+    };
     match spec {
         ParamSpec::Float {
             low,
@@ -247,11 +397,7 @@ fn read_param(
                 condition,
             });
         }
-        ParamSpec::Categorical {
-            choices,
-            default,
-            branches,
-        } => {
+        ParamSpec::Categorical { choices, default } => {
             let choices = choices
                 .iter()
                 .map(|c| {
@@ -259,6 +405,9 @@ fn read_param(
                         .ok_or_else(|| invalid(format!("choice {c} is not a JSON scalar")))
                 })
                 .collect::<Result<Vec<_>>>()?;
+            // Before the constructor, whose check for repeats costs the
+            // square of the number of choices.
+            limits::check_choices(shown, &choices)?;
             let default = match default {
                 Some(d) => Some(
                     Value::from_json(&d)
@@ -274,7 +423,7 @@ fn read_param(
                 param: Param::Categorical(p),
                 condition,
             });
-            for (key, sub) in &branches {
+            for (key, sub) in branches.into_iter().flatten() {
                 let choice = keys.iter().position(|k| k == key).ok_or_else(|| {
                     invalid(format!(
                         "has a branch for '{key}', which is not one of its choices [{}]",
@@ -282,7 +431,8 @@ fn read_param(
                     ))
                 })?;
                 let path = format!("{shown}={key}/");
-                read_object(sub, &path, Some(Condition { parent, choice }), entries)?;
+                let condition = Some(Condition { parent, choice });
+                read_object(sub, &path, condition, depth + 1, entries)?;
             }
         }
     }

@@ -154,6 +154,21 @@ impl Space {
         Ok(out)
     }
 
+    /// What is wrong with a stored trial's parameters, if anything: a value
+    /// that the space's parameter of that name does not admit. Names the
+    /// space does not know are let be (another process may have grown the
+    /// space since this copy was read).
+    pub fn invalid_value(&self, params: &Params) -> Option<String> {
+        params.iter().find_map(|(name, value)| {
+            let entry = self.get(name)?;
+            entry
+                .param
+                .coerce(value)
+                .err()
+                .map(|reason| format!("parameter '{name}': {reason}"))
+        })
+    }
+
     /// Whether the ancestors of entry `i` all have values in `params` (so an
     /// inactive entry is inactive for sure, not just undecided).
     fn parent_is_set(&self, i: usize, params: &Params) -> bool {
@@ -193,7 +208,10 @@ impl Space {
             .filter(move |(_, e)| e.condition == Some(Condition { parent, choice }))
     }
 
+    /// The one door every space goes through (parsers, the builder, storage
+    /// reading a study back), so the limits hold for all of them.
     pub(crate) fn from_entries(entries: Vec<Entry>) -> Result<Self> {
+        super::limits::check_entries(&entries)?;
         let mut index = HashMap::with_capacity(entries.len());
         for (i, e) in entries.iter().enumerate() {
             if index.insert(e.name.clone(), i).is_some() {
@@ -334,23 +352,36 @@ impl SpaceBuilder {
 }
 
 /// Reorders entries so every child directly follows its parent's other
-/// children, in depth-first order, re-pointing the conditions.
+/// children, in depth-first order, re-pointing the conditions. Children are
+/// grouped by condition first, so this costs one pass, not one scan of the
+/// entries per choice; and the walk keeps its own stack, not the thread's.
 fn order_depth_first(entries: Vec<Entry>) -> Vec<Entry> {
-    fn visit(entries: &[Entry], parent: Option<Condition>, order: &mut Vec<usize>) {
-        for (i, e) in entries.iter().enumerate() {
-            if e.condition.map(|c| (c.parent, c.choice)) != parent.map(|c| (c.parent, c.choice)) {
-                continue;
-            }
-            order.push(i);
-            if let Param::Categorical(cat) = &e.param {
-                for choice in 0..cat.choices().len() {
-                    visit(entries, Some(Condition { parent: i, choice }), order);
-                }
-            }
-        }
+    let mut children: HashMap<Option<(usize, usize)>, Vec<usize>> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        let key = e.condition.map(|c| (c.parent, c.choice));
+        children.entry(key).or_default().push(i);
     }
     let mut order = Vec::with_capacity(entries.len());
-    visit(&entries, None, &mut order);
+    // Each frame holds the siblings still to visit, last first.
+    let reversed = |mut v: Vec<usize>| {
+        v.reverse();
+        v
+    };
+    let mut stack = vec![reversed(children.remove(&None).unwrap_or_default())];
+    while let Some(frame) = stack.last_mut() {
+        let Some(i) = frame.pop() else {
+            stack.pop();
+            continue;
+        };
+        order.push(i);
+        if let Param::Categorical(cat) = &entries[i].param {
+            let mut below = Vec::new();
+            for choice in 0..cat.choices().len() {
+                below.extend(children.remove(&Some((i, choice))).unwrap_or_default());
+            }
+            stack.push(reversed(below));
+        }
+    }
     let mut new_index = vec![usize::MAX; entries.len()];
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new;

@@ -1,7 +1,7 @@
 //! The in-memory back-end: for tests, benchmarks and throwaway studies.
 
 use super::record::{check_number, new_trial, start_claimed};
-use super::{Storage, StudyRecord, TrialUpdate};
+use super::{Storage, StudyListing, StudyRecord, TrialUpdate};
 use crate::{
     Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId, TrialState,
 };
@@ -132,12 +132,13 @@ impl Storage for MemoryStorage {
             .map(|s| s.record.clone()))
     }
 
-    fn studies(&self) -> Result<Vec<StudyRecord>> {
+    /// Records held here are never serialized, so none is damaged.
+    fn list_studies(&self) -> Result<Vec<StudyListing>> {
         Ok(self
             .lock()
             .studies
             .values()
-            .map(|s| s.record.clone())
+            .map(|s| StudyListing::Readable(s.record.clone()))
             .collect())
     }
 

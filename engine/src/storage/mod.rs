@@ -7,6 +7,7 @@
 //! change; every change bumps a monotonic counter, so a study can fetch only
 //! the trials that changed since its last look.
 
+mod check;
 mod memory;
 mod postgres;
 mod record;
@@ -14,6 +15,7 @@ mod sqlite;
 mod update;
 
 pub use self::postgres::PostgresStorage;
+pub use check::{check_storage, Damage};
 pub use memory::MemoryStorage;
 pub use sqlite::SqliteStorage;
 pub use update::TrialUpdate;
@@ -31,6 +33,45 @@ pub struct StudyRecord {
     pub config: StudyConfig,
     /// When it was created (RFC 3339).
     pub created: String,
+}
+
+/// A study as listed: readable, or damaged. A damaged study's stored
+/// configuration cannot be read (written by a build that accepted a space
+/// past today's limits, or changed by hand); it is still listed, so that
+/// one bad row never hides the others, and it can be deleted by id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StudyListing {
+    /// The study reads back.
+    Readable(StudyRecord),
+    /// The study's configuration cannot be read.
+    Damaged {
+        /// Its id, for [`Storage::delete_study`].
+        id: StudyId,
+        /// Its name.
+        name: String,
+        /// When it was created (RFC 3339).
+        created: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl StudyListing {
+    /// The study's id.
+    pub fn id(&self) -> StudyId {
+        match self {
+            StudyListing::Readable(r) => r.id,
+            StudyListing::Damaged { id, .. } => *id,
+        }
+    }
+
+    /// The study's name.
+    pub fn name(&self) -> &str {
+        match self {
+            StudyListing::Readable(r) => &r.config.name,
+            StudyListing::Damaged { name, .. } => name,
+        }
+    }
 }
 
 /// The storage interface every back-end implements.
@@ -51,11 +92,25 @@ pub trait Storage: Send + Sync + Debug {
     /// Creates a study; fails with `StudyExists` if the name is taken.
     fn create_study(&self, config: &StudyConfig) -> Result<StudyRecord>;
 
-    /// The study of that name, if any.
+    /// The study of that name, if any; `DamagedStudy` if its configuration
+    /// cannot be read.
     fn find_study(&self, name: &str) -> Result<Option<StudyRecord>>;
 
-    /// Every study, in order of creation.
-    fn studies(&self) -> Result<Vec<StudyRecord>>;
+    /// Every study, in order of creation, the damaged ones included.
+    fn list_studies(&self) -> Result<Vec<StudyListing>>;
+
+    /// Every study that can be read, in order of creation (provided, from
+    /// [`Storage::list_studies`], which also gives the damaged ones).
+    fn studies(&self) -> Result<Vec<StudyRecord>> {
+        Ok(self
+            .list_studies()?
+            .into_iter()
+            .filter_map(|s| match s {
+                StudyListing::Readable(record) => Some(record),
+                StudyListing::Damaged { .. } => None,
+            })
+            .collect())
+    }
 
     /// Deletes a study and all its trials.
     fn delete_study(&self, id: StudyId) -> Result<()>;
@@ -79,7 +134,8 @@ pub trait Storage: Send + Sync + Debug {
     fn trial(&self, id: TrialId) -> Result<Trial>;
 
     /// The study's trials whose change counter is above `since`, by number.
-    /// `since = 0` gives them all.
+    /// `since = 0` gives them all. A row that cannot be read comes back
+    /// quarantined ([`Trial::damage`]), not as an error.
     fn trials_since(&self, study: StudyId, since: u64) -> Result<Vec<Trial>>;
 }
 

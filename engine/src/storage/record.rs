@@ -4,7 +4,8 @@
 //! state, change counter, claim key) plus one JSON document, [`Body`], for
 //! everything else.
 
-use crate::{Metadata, NewTrial, Result, StudyId, Trial, TrialId, TrialState};
+use super::{StudyListing, StudyRecord};
+use crate::{Metadata, NewTrial, Result, StudyConfig, StudyId, Trial, TrialId, TrialState};
 use serde::{Deserialize, Serialize};
 
 /// The part of a trial kept as JSON.
@@ -25,13 +26,72 @@ pub(super) struct Body {
     message: Option<String>,
 }
 
-/// The columns of a trial row other than the body.
+/// The columns of a trial row other than the body; `state` as stored.
 pub(super) struct Columns {
     pub id: TrialId,
     pub study: StudyId,
     pub number: u64,
-    pub state: TrialState,
+    pub state: String,
     pub change: u64,
+}
+
+/// The trial a row holds. A row whose state or body cannot be read comes
+/// back quarantined (see [`Trial::quarantine`]) rather than as an error, so
+/// one damaged row never makes its whole study unreadable; the row itself
+/// is left as it is, and `hyperspace check` reports it.
+pub(super) fn read_trial(columns: Columns, json: &str) -> Trial {
+    match TrialState::parse(&columns.state) {
+        Ok(state) => match Body::trial(&columns, state, json) {
+            Ok(trial) => trial,
+            Err(e) => quarantined(columns, format!("its JSON body cannot be read: {e}")),
+        },
+        Err(_) => {
+            let reason = format!(
+                "its state '{}' is none of waiting, running, complete, pruned, failed",
+                columns.state
+            );
+            quarantined(columns, reason)
+        }
+    }
+}
+
+fn quarantined(columns: Columns, reason: String) -> Trial {
+    let mut trial = Trial {
+        id: columns.id,
+        study: columns.study,
+        number: columns.number,
+        state: TrialState::Failed,
+        params: Default::default(),
+        value: None,
+        metrics: Default::default(),
+        intermediate: Default::default(),
+        budget: None,
+        parent: None,
+        user_attrs: Default::default(),
+        meta: Metadata::default(),
+        message: None,
+        change: columns.change,
+    };
+    trial.quarantine(reason);
+    trial
+}
+
+/// A study row as listed: its configuration parsed when it can be, else
+/// the row marked damaged with serde's reason, so listing goes on.
+pub(super) fn read_study(id: StudyId, name: String, config: &str, created: String) -> StudyListing {
+    match serde_json::from_str::<StudyConfig>(config) {
+        Ok(config) => StudyListing::Readable(StudyRecord {
+            id,
+            config,
+            created,
+        }),
+        Err(e) => StudyListing::Damaged {
+            id,
+            name,
+            created,
+            reason: format!("its stored configuration cannot be read: {e}"),
+        },
+    }
 }
 
 impl Body {
@@ -51,13 +111,13 @@ impl Body {
     }
 
     /// The trial made of a row's columns and its body's JSON text.
-    pub fn trial(columns: Columns, json: &str) -> serde_json::Result<Trial> {
+    fn trial(columns: &Columns, state: TrialState, json: &str) -> serde_json::Result<Trial> {
         let body: Body = serde_json::from_str(json)?;
         Ok(Trial {
             id: columns.id,
             study: columns.study,
             number: columns.number,
-            state: columns.state,
+            state,
             change: columns.change,
             params: body.params,
             value: body.value,

@@ -7,11 +7,9 @@
 //! claims are decided under SQLite's single writer lock: two processes never
 //! get the same number, the same queued trial or the same grid point.
 
-use super::record::{new_trial, start_claimed, Body, Columns};
-use super::{Storage, StudyRecord, TrialUpdate};
-use crate::{
-    Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId, TrialState,
-};
+use super::record::{new_trial, read_study, read_trial, start_claimed, Body, Columns};
+use super::{Storage, StudyListing, StudyRecord, TrialUpdate};
+use crate::{Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId};
 use rusqlite::{
     params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
 };
@@ -219,24 +217,40 @@ fn json_err(column: usize, e: serde_json::Error) -> rusqlite::Error {
 
 const TRIAL_COLUMNS: &str = "id, study_id, number, state, change, body";
 
+/// A trial row; one whose state or body cannot be read comes back
+/// quarantined (see `record::read_trial`).
 fn row_to_trial(row: &rusqlite::Row<'_>) -> rusqlite::Result<Trial> {
-    let state: String = row.get(3)?;
-    let state = TrialState::parse(&state).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(
-            3,
-            rusqlite::types::Type::Text,
-            e.to_string().into(),
-        )
-    })?;
-    let body: String = row.get(5)?;
     let columns = Columns {
         id: TrialId(row.get(0)?),
         study: StudyId(row.get(1)?),
         number: row.get::<_, i64>(2)? as u64,
-        state,
+        state: text_column(row, 3)?,
         change: row.get::<_, i64>(4)? as u64,
     };
-    Body::trial(columns, &body).map_err(|e| json_err(5, e))
+    Ok(read_trial(columns, &text_column(row, 5)?))
+}
+
+/// A text column, also when a hand-made change stored a blob or a number
+/// there (which then fails to parse, and is reported, instead of failing
+/// the whole query).
+fn text_column(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<String> {
+    use rusqlite::types::ValueRef;
+    Ok(match row.get_ref(i)? {
+        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+        ValueRef::Integer(n) => n.to_string(),
+        ValueRef::Real(x) => x.to_string(),
+        ValueRef::Null => String::new(),
+    })
+}
+
+/// A study row (id, name, config, created) as listed.
+fn row_to_listing(row: &rusqlite::Row<'_>) -> rusqlite::Result<StudyListing> {
+    Ok(read_study(
+        StudyId(row.get(0)?),
+        row.get(1)?,
+        &text_column(row, 2)?,
+        row.get(3)?,
+    ))
 }
 
 fn body_of(t: &Trial) -> rusqlite::Result<String> {
@@ -266,6 +280,16 @@ fn save_trial(tx: &Transaction<'_>, t: &Trial, claim: Option<&str>) -> rusqlite:
     tx.execute(
         "UPDATE trials SET state = ?2, change = ?3, body = ?4, claim = COALESCE(?5, claim) WHERE id = ?1",
         params![t.id.0, t.state.as_str(), t.change as i64, body_of(t)?, claim],
+    )?;
+    Ok(())
+}
+
+/// Takes a damaged waiting trial out of the queue, leaving its body as it is.
+fn leave_queue(tx: &Transaction<'_>, id: TrialId) -> rusqlite::Result<()> {
+    let change = bump(tx)?;
+    tx.execute(
+        "UPDATE trials SET state = 'failed', change = ?2 WHERE id = ?1",
+        params![id.0, change as i64],
     )?;
     Ok(())
 }
@@ -309,20 +333,30 @@ impl Storage for SqliteStorage {
     }
 
     fn find_study(&self, name: &str) -> Result<Option<StudyRecord>> {
-        self.read(|c| {
+        let found = self.read(|c| {
             c.query_row(
-                "SELECT id, config, created FROM studies WHERE name = ?1",
+                "SELECT id, name, config, created FROM studies WHERE name = ?1",
                 [name],
-                row_to_study,
+                row_to_listing,
             )
             .optional()
-        })
+        })?;
+        match found {
+            None => Ok(None),
+            Some(StudyListing::Readable(record)) => Ok(Some(record)),
+            Some(StudyListing::Damaged { name, reason, .. }) => Err(Error::DamagedStudy {
+                name,
+                storage: self.describe(),
+                reason,
+            }),
+        }
     }
 
-    fn studies(&self) -> Result<Vec<StudyRecord>> {
+    fn list_studies(&self) -> Result<Vec<StudyListing>> {
         self.read(|c| {
-            let mut stmt = c.prepare("SELECT id, config, created FROM studies ORDER BY id")?;
-            let rows = stmt.query_map([], row_to_study)?;
+            let mut stmt =
+                c.prepare("SELECT id, name, config, created FROM studies ORDER BY id")?;
+            let rows = stmt.query_map([], row_to_listing)?;
             rows.collect()
         })
     }
@@ -403,16 +437,24 @@ impl Storage for SqliteStorage {
             return Ok(None);
         }
         self.write_try(|tx| {
-            let waiting = tx
-                .query_row(
-                    &format!(
-                        "SELECT {TRIAL_COLUMNS} FROM trials WHERE study_id = ?1 AND state = 'waiting' ORDER BY number LIMIT 1"
-                    ),
-                    [study.0],
-                    row_to_trial,
-                )
-                .optional()?;
-            let Some(mut trial) = waiting else { return Ok(Ok(None)) };
+            let mut trial = loop {
+                let waiting = tx
+                    .query_row(
+                        &format!(
+                            "SELECT {TRIAL_COLUMNS} FROM trials WHERE study_id = ?1 AND state = 'waiting' ORDER BY number LIMIT 1"
+                        ),
+                        [study.0],
+                        row_to_trial,
+                    )
+                    .optional()?;
+                let Some(trial) = waiting else { return Ok(Ok(None)) };
+                if trial.damage().is_none() {
+                    break trial;
+                }
+                // A damaged row would block the queue: it leaves it, failed,
+                // its body kept for `hyperspace check`.
+                leave_queue(tx, trial.id)?;
+            };
             if let Err(e) = start_claimed(&mut trial, meta, bump(tx)?) {
                 return Ok(Err(e));
             }

@@ -20,8 +20,9 @@ use std::time::Duration;
 /// How many times a proposal whose claim another worker took is retried.
 const CLAIM_RETRIES: usize = 64;
 /// How many times a proposal is made again because another worker took
-/// the trial number it was made for, before any number will do.
-const NUMBER_RETRIES: usize = 8;
+/// the trial number (or the claim) it was made for, before the trial takes
+/// a number first and the proposal is made for it.
+const NUMBER_RETRIES: u32 = 16;
 
 /// A study opened in a storage.
 ///
@@ -307,33 +308,69 @@ impl Study {
         // trial behind, a lost connection leaves no trial without a
         // configuration, and each trial's proposal is the one its number's
         // random stream gives.
-        for attempt in 0..CLAIM_RETRIES {
+        let (mut numbers_lost, mut claims_lost) = (0, 0);
+        while numbers_lost < NUMBER_RETRIES && claims_lost < CLAIM_RETRIES {
             self.refresh()?;
             let expected = self.history.trials().len() as u64;
             let proposal = self.propose(space, expected)?;
-            let params = space.check_config(&proposal.params).map_err(|e| {
-                Error::Search(crate::SearchError::Failed {
-                    searcher: self.record.config.searcher.name.clone(),
-                    reason: format!("proposed an invalid configuration: {e}"),
-                })
-            })?;
+            let params = self.checked(space, &proposal)?;
             let new = NewTrial {
                 params,
                 budget: proposal.budget,
                 parent: proposal.parent,
                 claim: proposal.claim,
-                // Under heavy contention, stop insisting on the number: a
-                // trial drawn from a neighbour's stream beats a worker that
-                // never gets one.
-                expect_number: (attempt < NUMBER_RETRIES).then_some(expected),
+                expect_number: Some(expected),
                 ..self.new_running()
             };
             match self.storage.create_trial(self.record.id, &new) {
-                Err(Error::ClaimTaken { .. } | Error::NumberTaken { .. }) => continue,
+                Err(Error::ClaimTaken { .. }) => claims_lost += 1,
+                Err(Error::NumberTaken { .. }) => {
+                    numbers_lost += 1;
+                    // Step aside a little, longer each time and differently
+                    // per process, so that the same workers do not collide
+                    // again.
+                    std::thread::sleep(backoff(numbers_lost));
+                }
                 other => return other,
             }
         }
-        Err(claims_taken())
+        // Many workers asking at once keep taking the number: take one
+        // first, then propose for it (a searcher that runs out meanwhile
+        // leaves a failed trial that says so).
+        let trial = self
+            .storage
+            .create_trial(self.record.id, &self.new_running())?;
+        for _ in 0..CLAIM_RETRIES {
+            let proposal = match self.propose(space, trial.number) {
+                Ok(p) => p,
+                Err(e) => return Err(self.fail_after(trial.id, e)),
+            };
+            let params = match self.checked(space, &proposal) {
+                Ok(params) => params,
+                Err(e) => return Err(self.fail_after(trial.id, e)),
+            };
+            let update = TrialUpdate::SetParams {
+                params,
+                budget: proposal.budget,
+                parent: proposal.parent,
+                claim: proposal.claim,
+            };
+            match self.storage.update_trial(trial.id, &update) {
+                Err(Error::ClaimTaken { .. }) => continue,
+                other => return other,
+            }
+        }
+        Err(self.fail_after(trial.id, claims_taken()))
+    }
+
+    /// The proposal's configuration, checked against the space.
+    fn checked(&self, space: &Space, proposal: &Proposal) -> Result<Params> {
+        space.check_config(&proposal.params).map_err(|e| {
+            Error::Search(crate::SearchError::Failed {
+                searcher: self.record.config.searcher.name.clone(),
+                reason: format!("proposed an invalid configuration: {e}"),
+            })
+        })
     }
 
     /// Marks a trial failed after the searcher could not fill it, so it is
@@ -695,6 +732,22 @@ fn context<'a>(record: &'a StudyRecord, history: &'a History, number: u64) -> Se
         study_seed: record.config.seed,
         trial_number: number,
     }
+}
+
+/// A pause of up to `2^min(lost, 6)` ms after a trial number was lost to
+/// another worker, spread by process and thread (a hash, not a random
+/// draw: nothing depends on it but timing).
+fn backoff(lost: u32) -> Duration {
+    let who = u64::from(std::process::id()) ^ thread_hash();
+    let spread = trial_seed(who, u64::from(lost)) % 1000;
+    Duration::from_micros((1000u64 << lost.min(6)) * spread / 1000)
+}
+
+fn thread_hash() -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::thread::current().id().hash(&mut h);
+    h.finish()
 }
 
 /// The stream of one define-by-run parameter's independent draw: derived

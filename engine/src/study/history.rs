@@ -51,9 +51,7 @@ impl History {
         let changed = storage.trials_since(study, self.seen)?;
         for mut trial in changed {
             self.seen = self.seen.max(trial.change);
-            if !trial.params.is_empty() {
-                space.fill_defaults(&mut trial.params);
-            }
+            read_against(&mut trial, space);
             if !self.put(trial) {
                 // A gap means this copy missed trials: start over.
                 return self.reload(storage, study, space);
@@ -90,9 +88,7 @@ impl History {
         let all = storage.trials_since(study, 0)?;
         for mut trial in all {
             self.seen = self.seen.max(trial.change);
-            if !trial.params.is_empty() {
-                space.fill_defaults(&mut trial.params);
-            }
+            read_against(&mut trial, space);
             self.trials.push(trial);
             self.count(self.trials.len() - 1, Sign::Add);
         }
@@ -130,6 +126,19 @@ impl History {
                 }
             }
         }
+    }
+}
+
+/// Fills in defaults of parameters the space gained after `trial` ran,
+/// and quarantines it if it holds a value the space does not admit (a
+/// damaged row): the searcher and `best` never see such a value.
+fn read_against(trial: &mut Trial, space: &Space) {
+    if trial.params.is_empty() {
+        return;
+    }
+    space.fill_defaults(&mut trial.params);
+    if let Some(reason) = space.invalid_value(&trial.params) {
+        trial.quarantine(reason);
     }
 }
 

@@ -2,6 +2,7 @@
 //! checked config, then acts.
 
 pub mod ask;
+pub mod check;
 pub mod plot;
 pub mod queue;
 pub mod recover;

@@ -5,7 +5,7 @@ use crate::common::{self, fmt_num, parse_settings, Access};
 use crate::table::{csv_line, write_aligned};
 use anyhow::{bail, Result};
 use hyperspace_engine::{
-    Direction, Space, Storage, Study, StudyConfig, StudyRecord, Trial, TrialState,
+    Direction, Space, Storage, Study, StudyConfig, StudyListing, StudyRecord, Trial, TrialState,
 };
 use std::io::{IsTerminal, Write};
 
@@ -75,13 +75,18 @@ pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
         }
         StudyCommand::Delete(args) => {
             let storage = common::open(storage, Access::Existing)?;
-            let record = storage.find_study(&args.name)?.ok_or_else(|| {
-                hyperspace_engine::Error::StudyNotFound {
+            // By listing, not by loading: a study whose configuration cannot
+            // be read must still be deletable.
+            let id = storage
+                .list_studies()?
+                .iter()
+                .find(|s| s.name() == args.name)
+                .map(StudyListing::id)
+                .ok_or_else(|| hyperspace_engine::Error::StudyNotFound {
                     name: args.name.clone(),
                     storage: storage.describe(),
-                }
-            })?;
-            let count = storage.trials_since(record.id, 0)?.len();
+                })?;
+            let count = storage.trials_since(id, 0)?.len();
             if !args.yes {
                 if !std::io::stdin().is_terminal() {
                     bail!(
@@ -100,7 +105,7 @@ pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
                     bail!("not deleted");
                 }
             }
-            storage.delete_study(record.id)?;
+            storage.delete_study(id)?;
             println!("deleted study '{}' and its {count} trial(s)", args.name);
             Ok(())
         }
@@ -170,7 +175,29 @@ fn list(storage: &dyn Storage, format: TableFormat) -> Result<()> {
     .to_vec();
     let mut rows = Vec::new();
     let mut json = Vec::new();
-    for record in storage.studies()? {
+    for listing in storage.list_studies()? {
+        let record = match listing {
+            StudyListing::Readable(record) => record,
+            StudyListing::Damaged {
+                name,
+                created,
+                reason,
+                ..
+            } => {
+                // Listed, with a note, so that it can be found and deleted;
+                // the others are listed as usual.
+                eprintln!("warning: study '{name}' cannot be read ({reason}); `hyperspace study delete {name}` removes it");
+                let mut row = vec!["-".to_string(); header.len()];
+                row[0] = name.clone();
+                row[1] = "damaged".into();
+                row[9] = created.clone();
+                rows.push(row);
+                json.push(serde_json::json!({
+                    "name": name, "created": created, "damaged": reason,
+                }));
+                continue;
+            }
+        };
         let trials = storage.trials_since(record.id, 0)?;
         let c = Counts::of(&trials);
         let best = best_of(&record, &trials).and_then(|t| t.value);

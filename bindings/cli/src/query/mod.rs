@@ -13,6 +13,8 @@
 //! parameter) matches only `is null`. Every error names the column of the
 //! token that is wrong.
 
+#[cfg(test)]
+mod fuzz;
 mod lex;
 mod parse;
 
@@ -49,8 +51,10 @@ pub struct Filter {
 
 #[derive(Debug, Clone)]
 enum Expr {
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
+    /// Every term holds (a chain of `and`s, kept flat).
+    All(Vec<Expr>),
+    /// Some term holds (a chain of `or`s, kept flat).
+    Any(Vec<Expr>),
     Not(Box<Expr>),
     Cmp(Field, Op, Literal),
     In(Field, Vec<Literal>),
@@ -101,8 +105,8 @@ impl fmt::Display for FilterError {
 
 fn eval(expr: &Expr, t: &Trial) -> bool {
     match expr {
-        Expr::And(a, b) => eval(a, t) && eval(b, t),
-        Expr::Or(a, b) => eval(a, t) || eval(b, t),
+        Expr::All(terms) => terms.iter().all(|e| eval(e, t)),
+        Expr::Any(terms) => terms.iter().any(|e| eval(e, t)),
         Expr::Not(a) => !eval(a, t),
         Expr::IsNull(field) => field.get(t) == Cell::Missing,
         Expr::In(field, items) => {

@@ -14,11 +14,19 @@ use super::{Expr, FilterError, Literal};
 use crate::table::{Field, Kind, Known};
 use hyperspace_engine::TrialState;
 
+/// How deeply `not`s and parentheses may nest. Parsing, evaluating and
+/// dropping a filter recurse once per level; past this a filter is far
+/// beyond anything a person writes, and thousands of levels would overflow
+/// the stack.
+pub const MAX_DEPTH: usize = 64;
+
 pub struct Parser<'a> {
     tokens: &'a [Token],
     pos: usize,
     known: &'a Known,
     end_column: usize,
+    /// `not`s and parentheses open around the current token.
+    depth: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -28,6 +36,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             known,
             end_column: input_len + 1,
+            depth: 0,
         }
     }
 
@@ -69,28 +78,49 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `a or b or c` as one flat list, so a long chain costs no depth.
     fn or(&mut self) -> Result<Expr, FilterError> {
-        let mut left = self.and()?;
+        let mut terms = vec![self.and()?];
         while self.eat(&Tok::Or) {
-            left = Expr::Or(Box::new(left), Box::new(self.and()?));
+            terms.push(self.and()?);
         }
-        Ok(left)
+        Ok(flat(terms, Expr::Any))
     }
 
     fn and(&mut self) -> Result<Expr, FilterError> {
-        let mut left = self.unary()?;
+        let mut terms = vec![self.unary()?];
         while self.eat(&Tok::And) {
-            left = Expr::And(Box::new(left), Box::new(self.unary()?));
+            terms.push(self.unary()?);
         }
-        Ok(left)
+        Ok(flat(terms, Expr::All))
+    }
+
+    /// One more level of `not` or parentheses, refused past [`MAX_DEPTH`].
+    fn descend(&mut self) -> Result<(), FilterError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let column = self.tokens.get(self.pos - 1).map_or(1, |t| t.column);
+            return Err(FilterError::at(
+                column,
+                format!(
+                    "`not` and parentheses nest more than {MAX_DEPTH} levels deep here; simplify the filter"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn unary(&mut self) -> Result<Expr, FilterError> {
         if self.eat(&Tok::Not) {
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            self.descend()?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         if self.eat(&Tok::Open) {
+            self.descend()?;
             let inner = self.or()?;
+            self.depth -= 1;
             let t = self.next("')'")?;
             if t.tok != Tok::Close {
                 return Err(FilterError::at(
@@ -256,4 +286,14 @@ impl<'a> Parser<'a> {
         }
         Ok(lit)
     }
+}
+
+/// A single term as itself, several as `make(terms)`.
+fn flat(mut terms: Vec<Expr>, make: fn(Vec<Expr>) -> Expr) -> Expr {
+    if terms.len() == 1 {
+        if let Some(only) = terms.pop() {
+            return only;
+        }
+    }
+    make(terms)
 }

@@ -4,6 +4,7 @@
 mod abandoned;
 mod ask_tell;
 mod budgets;
+mod damaged;
 mod errors;
 mod faults;
 mod interrupt;

@@ -29,11 +29,9 @@ mod session;
 pub(crate) use self::errors::redact;
 use self::errors::{claim_taken, explain, place_of};
 use self::session::{Conn, Session, Step, Stop};
-use super::record::{new_trial, start_claimed, Body, Columns};
-use super::{Storage, StudyRecord, TrialUpdate};
-use crate::{
-    Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId, TrialState,
-};
+use super::record::{new_trial, read_study, read_trial, start_claimed, Body, Columns};
+use super::{Storage, StudyListing, StudyRecord, TrialUpdate};
+use crate::{Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId};
 use postgres::{Config, GenericClient, NoTls, Row};
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -204,24 +202,29 @@ impl PostgresStorage {
         })
     }
 
+    /// A trial row; one whose state or body cannot be read comes back
+    /// quarantined (see `record::read_trial`).
     fn to_trial(&self, row: &Row) -> Step<Trial> {
-        let corrupt = |reason: String| {
-            Stop::Refused(Error::CorruptDatabase {
-                path: self.describe(),
-                reason: format!("a stored trial cannot be read: {reason}"),
-            })
-        };
-        let state: String = row.try_get(3)?;
-        let state = TrialState::parse(&state).map_err(|e| corrupt(e.to_string()))?;
         let columns = Columns {
             id: TrialId(row.try_get(0)?),
             study: StudyId(row.try_get(1)?),
             number: row.try_get::<_, i64>(2)? as u64,
-            state,
+            state: row.try_get(3)?,
             change: row.try_get::<_, i64>(4)? as u64,
         };
         let body: String = row.try_get(5)?;
-        Body::trial(columns, &body).map_err(|e| corrupt(e.to_string()))
+        Ok(read_trial(columns, &body))
+    }
+
+    /// A study row (id, name, config, created) as listed.
+    fn to_listing(row: &Row) -> Step<StudyListing> {
+        let config: String = row.try_get(2)?;
+        Ok(read_study(
+            StudyId(row.try_get(0)?),
+            row.try_get(1)?,
+            &config,
+            row.try_get(3)?,
+        ))
     }
 
     fn to_study(&self, row: &Row) -> Step<StudyRecord> {
@@ -291,24 +294,33 @@ impl Storage for PostgresStorage {
     }
 
     fn find_study(&self, name: &str) -> Result<Option<StudyRecord>> {
-        self.read(|c| {
+        let found = self.read(|c| {
             c.query_opt(
-                "SELECT id, config, created FROM hyperspace_studies WHERE name = $1",
+                "SELECT id, name, config, created FROM hyperspace_studies WHERE name = $1",
                 &[&name],
             )?
-            .map(|r| self.to_study(&r))
+            .map(|r| Self::to_listing(&r))
             .transpose()
-        })
+        })?;
+        match found {
+            None => Ok(None),
+            Some(StudyListing::Readable(record)) => Ok(Some(record)),
+            Some(StudyListing::Damaged { name, reason, .. }) => Err(Error::DamagedStudy {
+                name,
+                storage: self.describe(),
+                reason,
+            }),
+        }
     }
 
-    fn studies(&self) -> Result<Vec<StudyRecord>> {
+    fn list_studies(&self) -> Result<Vec<StudyListing>> {
         self.read(|c| {
             c.query(
-                "SELECT id, config, created FROM hyperspace_studies ORDER BY id",
+                "SELECT id, name, config, created FROM hyperspace_studies ORDER BY id",
                 &[],
             )?
             .iter()
-            .map(|r| self.to_study(r))
+            .map(Self::to_listing)
             .collect()
         })
     }
@@ -399,16 +411,27 @@ impl Storage for PostgresStorage {
             // Rows other workers are taking right now are skipped, not
             // waited for; a row taken and committed meanwhile is re-checked
             // against `state = 'waiting'` and passed over.
-            let row = tx.query_opt(
-                "SELECT id, study_id, number, state, change, body FROM hyperspace_trials
-                 WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1
-                 FOR UPDATE SKIP LOCKED",
-                &[&study.0],
-            )?;
-            let Some(row) = row else { return Ok(None) };
-            let mut trial = self.to_trial(&row)?;
-            let Some((_, change)) = Self::bump(tx, study, false)? else {
-                return Ok(None);
+            let (mut trial, change) = loop {
+                let row = tx.query_opt(
+                    "SELECT id, study_id, number, state, change, body FROM hyperspace_trials
+                     WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1
+                     FOR UPDATE SKIP LOCKED",
+                    &[&study.0],
+                )?;
+                let Some(row) = row else { return Ok(None) };
+                let trial = self.to_trial(&row)?;
+                let Some((_, change)) = Self::bump(tx, study, false)? else {
+                    return Ok(None);
+                };
+                if trial.damage().is_none() {
+                    break (trial, change);
+                }
+                // A damaged row would block the queue: it leaves it, failed,
+                // its body kept for `hyperspace check`.
+                tx.execute(
+                    "UPDATE hyperspace_trials SET state = 'failed', change = $2 WHERE id = $1",
+                    &[&trial.id.0, &(change as i64)],
+                )?;
             };
             start_claimed(&mut trial, meta, change).map_err(Stop::Refused)?;
             Self::save(tx, &trial, None)?;
