@@ -1,6 +1,8 @@
 //! A whole TPE suggestion (split, two Parzen fits per group, candidates,
 //! ranking) on a fixed history of 100, 1,000 and 10,000 complete trials,
-//! for 10 continuous parameters and for a mixed space with categoricals.
+//! for 10 continuous parameters, for a mixed space with categoricals, and
+//! for ints and stepped floats with 10^8 to 2^64 values (as fast as floats:
+//! no cost per value of a range).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use hyperspace_engine::{
@@ -88,6 +90,12 @@ fn bench_tpe(c: &mut Criterion) {
     )
     .unwrap();
     bench_space(c, "tpe_suggest_mixed", &mixed, serde_json::json!({}));
+    let wide = Space::parse(
+        "a=int(0,2147483647) b=int(0,9223372036854775807) \
+         c=int(-9223372036854775808,9223372036854775807) d=float(0,1,step=1e-8)",
+    )
+    .unwrap();
+    bench_space(c, "tpe_suggest_wide_ints", &wide, serde_json::json!({}));
 }
 
 /// A whole study, as Rustuna (Optuna's Rust port) reports it: 1,000

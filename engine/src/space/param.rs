@@ -5,6 +5,11 @@
 //! `levels()` values to the centre of an equal bin, so a uniform draw on the
 //! unit interval gives every level the same chance. Log-scaled ints map
 //! through `[ln(low - 0.5), ln(high + 0.5)]` and round on the way back.
+//!
+//! Ranges may be as wide as their type allows (`int(i64::MIN, i64::MAX)` has
+//! 2^64 values): integer spans are computed as `u64`/`u128`, never as
+//! `high - low` in `i64`, and level counts saturate instead of overflowing,
+//! so nothing here costs more, or fails, for a wider range.
 
 use crate::Value;
 
@@ -89,6 +94,11 @@ impl FloatParam {
                 return Err(format!("step must be a positive number, got {step}"));
             }
             let count = (high - low) / step;
+            if !count.is_finite() {
+                return Err(format!(
+                    "step {step} is too small for the range [{low}, {high}]: it has more values than a float can count; use a larger step or no step"
+                ));
+            }
             if (count - count.round()).abs() > TOLERANCE * count.max(1.0) {
                 let fitted = low + count.floor() * step;
                 return Err(format!(
@@ -135,9 +145,18 @@ impl FloatParam {
         self.default
     }
 
-    fn levels(&self) -> Option<usize> {
+    /// Number of values on the step grid, as `f64`: exact up to 2^53, and
+    /// finite for any step `new` accepts, where a `usize` would saturate and
+    /// squeeze the map to the unit interval onto the first `usize::MAX`
+    /// levels.
+    fn count(&self) -> Option<f64> {
         self.step
-            .map(|s| ((self.high - self.low) / s).round() as usize + 1)
+            .map(|s| ((self.high - self.low) / s).round() + 1.0)
+    }
+
+    /// [`Self::count`] as `usize`, saturating (a float-to-int `as` does).
+    fn levels(&self) -> Option<usize> {
+        self.count().map(|n| n as usize)
     }
 
     /// Level `k` of a stepped float; the one formula both `coerce` and
@@ -170,9 +189,9 @@ impl FloatParam {
     }
 
     fn to_unit(&self, x: f64) -> f64 {
-        if let Some(n) = self.levels() {
-            let k = ((x - self.low) / (self.high - self.low) * (n - 1) as f64).round();
-            return (k + 0.5) / n as f64;
+        if let Some(n) = self.count() {
+            let k = ((x - self.low) / (self.high - self.low) * (n - 1.0)).round();
+            return (k + 0.5) / n;
         }
         if self.log {
             (x.ln() - self.low.ln()) / (self.high.ln() - self.low.ln())
@@ -183,8 +202,9 @@ impl FloatParam {
 
     fn at_unit(&self, u: f64) -> f64 {
         let u = u.clamp(0.0, 1.0);
-        if let Some(n) = self.levels() {
-            return self.level_value(level_of(u, n) as f64);
+        if let Some(n) = self.count() {
+            // `level_of` in `f64`, the same for counts a `usize` holds.
+            return self.level_value((u * n).floor().min(n - 1.0));
         }
         // The ends exactly, not through exp(ln(x)).
         if u <= 0.0 {
@@ -224,16 +244,17 @@ impl IntParam {
         if step < 1 {
             return Err(format!("step must be a positive integer, got {step}"));
         }
+        let step_u = step.unsigned_abs();
         if log && step != 1 {
             return Err(
                 "a log-scaled int cannot have a step other than 1; drop one of the two".into(),
             );
         }
-        let span = high
-            .checked_sub(low)
-            .ok_or("the range is too wide for 64-bit integers")?;
-        if span % step != 0 {
-            let fitted = low + span / step * step;
+        // As `u64`: `high - low` overflows `i64` for ranges wider than
+        // `i64::MAX`, and the whole `i64` range is a valid one.
+        let span = high.abs_diff(low);
+        if !span.is_multiple_of(step_u) {
+            let fitted = i128::from(low) + i128::from(span / step_u * step_u);
             return Err(format!(
                 "step {step} does not divide the range [{low}, {high}]; use high = {fitted} or a step that divides {span}"
             ));
@@ -276,8 +297,10 @@ impl IntParam {
         self.default
     }
 
-    fn count(&self) -> u64 {
-        ((self.high - self.low) / self.step) as u64 + 1
+    /// Number of values, `(high - low) / step + 1`: up to 2^64 (the whole
+    /// `i64` range), hence `u128`.
+    fn count(&self) -> u128 {
+        u128::from(self.high.abs_diff(self.low) / self.step.unsigned_abs()) + 1
     }
 
     fn coerce(&self, value: &Value) -> Result<i64, String> {
@@ -287,7 +310,10 @@ impl IntParam {
         if x < self.low || x > self.high {
             return Err(format!("{x} is outside [{}, {}]", self.low, self.high));
         }
-        if (x - self.low) % self.step != 0 {
+        if !x
+            .abs_diff(self.low)
+            .is_multiple_of(self.step.unsigned_abs())
+        {
             return Err(format!(
                 "{x} is not on the grid {} + k * {}",
                 self.low, self.step
@@ -305,19 +331,30 @@ impl IntParam {
             let (a, b) = self.log_bounds();
             ((x as f64).ln() - a) / (b - a)
         } else {
-            let n = self.count();
-            (((x - self.low) / self.step) as f64 + 0.5) / n as f64
+            // Rounding is monotonic, so `k + 0.5 < n` stays `<= n` in `f64`
+            // and the coordinate stays in `[0, 1]` however wide the range.
+            let k = x.abs_diff(self.low) / self.step.unsigned_abs();
+            (k as f64 + 0.5) / self.count() as f64
         }
     }
 
     fn at_unit(&self, u: f64) -> i64 {
         let u = u.clamp(0.0, 1.0);
         if self.log {
+            // The ends exactly: near 2^63, exp(ln(x)) is tens of thousands
+            // off, and the top of the range would be out of reach.
+            if u >= 1.0 {
+                return self.high;
+            }
             let (a, b) = self.log_bounds();
             ((a + u * (b - a)).exp().round() as i64).clamp(self.low, self.high)
         } else {
-            let k = level_of(u, self.count() as usize) as i64;
-            (self.low + k * self.step).min(self.high)
+            // `level_of` in `u128`: `low + k * step` is exact there for every
+            // level of every range, and on the grid by construction.
+            let n = self.count();
+            let k = ((u * n as f64).floor() as u128).min(n - 1);
+            let x = i128::from(self.low) + k as i128 * i128::from(self.step);
+            i64::try_from(x.min(i128::from(self.high))).unwrap_or(self.high)
         }
     }
 }
@@ -420,13 +457,15 @@ impl Param {
         }
     }
 
-    /// The number of distinct values for parameters that have few, each
-    /// mapped to an equal bin of the unit interval: stepped floats, linear
-    /// ints and categoricals. `None` for continuous and log-int parameters.
+    /// The number of distinct values of parameters whose values each map to
+    /// an equal bin of the unit interval: stepped floats, linear ints and
+    /// categoricals; saturating at `usize::MAX` (the whole `i64` range has
+    /// 2^64 values). `None` for continuous and log-int parameters. It may be
+    /// huge: nothing should be allocated per level.
     pub fn levels(&self) -> Option<usize> {
         match self {
             Param::Float(p) => p.levels(),
-            Param::Int(p) if !p.log => Some(p.count().min(usize::MAX as u64) as usize),
+            Param::Int(p) if !p.log => Some(usize::try_from(p.count()).unwrap_or(usize::MAX)),
             Param::Int(_) => None,
             Param::Categorical(p) => Some(p.choices.len()),
         }
@@ -460,7 +499,8 @@ impl Param {
 
     /// The values a grid search tries: every level of discrete parameters,
     /// `points` evenly spaced values (log-spaced on a log scale) of
-    /// continuous ones. `points` must be at least 1.
+    /// continuous ones. `points` must be at least 1. A wide discrete range
+    /// has as many values as levels: check [`Param::grid_len`] first.
     pub fn grid_values(&self, points: usize) -> Vec<Value> {
         let points = points.max(1);
         match self {
@@ -479,11 +519,13 @@ impl Param {
                     .collect()
             }
             Param::Int(p) => {
-                let mut v = p.low;
                 let mut out = Vec::new();
-                while v <= p.high {
+                let mut next = Some(p.low);
+                // `checked_add`: past a `high` near `i64::MAX` the next
+                // value overflows, which is the end, not a wrap-around.
+                while let Some(v) = next.filter(|&v| v <= p.high) {
                     out.push(Value::Int(v));
-                    v += p.step;
+                    next = v.checked_add(p.step);
                 }
                 out
             }
@@ -491,11 +533,12 @@ impl Param {
         }
     }
 
-    /// The number of values [`Param::grid_values`] gives, without building them.
+    /// The number of values [`Param::grid_values`] gives, without building
+    /// them (saturating at `u64::MAX`).
     pub fn grid_len(&self, points: usize) -> u64 {
         match self {
             Param::Float(p) => p.levels().map(|n| n as u64).unwrap_or(points.max(1) as u64),
-            Param::Int(p) => p.count(),
+            Param::Int(p) => u64::try_from(p.count()).unwrap_or(u64::MAX),
             Param::Categorical(p) => p.choices.len() as u64,
         }
     }
@@ -524,7 +567,7 @@ impl Param {
                     && b.low <= a.low
                     && b.high >= a.high
                     && a.step % b.step == 0
-                    && (a.low - b.low) % b.step == 0
+                    && a.low.abs_diff(b.low).is_multiple_of(b.step.unsigned_abs())
             }
             (Param::Categorical(a), Param::Categorical(b)) => {
                 a.choices.iter().all(|c| b.choices.contains(c))
@@ -550,124 +593,4 @@ impl Param {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn float(low: f64, high: f64, log: bool, step: Option<f64>) -> Param {
-        Param::Float(FloatParam::new(low, high, log, step, None).unwrap())
-    }
-
-    #[test]
-    fn invalid_floats_say_why() {
-        assert!(FloatParam::new(1.0, 1.0, false, None, None)
-            .unwrap_err()
-            .contains("less than"));
-        assert!(FloatParam::new(0.0, 1.0, true, None, None)
-            .unwrap_err()
-            .contains("log scale"));
-        assert!(FloatParam::new(0.0, 1.0, false, Some(0.3), None)
-            .unwrap_err()
-            .contains("does not divide"));
-        assert!(FloatParam::new(0.0, 1.0, false, Some(-0.1), None)
-            .unwrap_err()
-            .contains("positive"));
-        assert!(FloatParam::new(0.0, 1.0, false, None, Some(2.0))
-            .unwrap_err()
-            .contains("default"));
-        assert!(FloatParam::new(0.0, f64::NAN, false, None, None).is_err());
-        // Regression (inputs that break things): every draw was a bound.
-        assert!(FloatParam::new(-9e307, 9e307, false, None, None)
-            .unwrap_err()
-            .contains("too wide"));
-        assert!(FloatParam::new(-8e307, 8e307, false, None, None).is_ok());
-    }
-
-    #[test]
-    fn invalid_ints_and_choices_say_why() {
-        assert!(IntParam::new(5, 1, false, None, None)
-            .unwrap_err()
-            .contains("less than"));
-        assert!(IntParam::new(0, 8, true, None, None)
-            .unwrap_err()
-            .contains("log scale"));
-        assert!(IntParam::new(0, 9, false, Some(2), None)
-            .unwrap_err()
-            .contains("high = 8"));
-        assert!(IntParam::new(0, 8, false, Some(2), Some(3))
-            .unwrap_err()
-            .contains("grid"));
-        assert!(CategoricalParam::new(vec![], None)
-            .unwrap_err()
-            .contains("at least one"));
-        assert!(CategoricalParam::new(vec!["a".into(), "a".into()], None)
-            .unwrap_err()
-            .contains("twice"));
-        assert!(CategoricalParam::new(vec!["a".into()], Some("b".into()))
-            .unwrap_err()
-            .contains("not one of"));
-    }
-
-    #[test]
-    fn stepped_float_levels_map_to_bin_centres() {
-        let p = float(0.0, 0.5, false, Some(0.1));
-        assert_eq!(p.levels(), Some(6));
-        assert_eq!(p.to_unit(&Value::Float(0.0)), Some(0.5 / 6.0));
-        assert_eq!(p.from_unit(0.999), Value::Float(0.5));
-        assert_eq!(p.from_unit(0.0), Value::Float(0.0));
-        assert_eq!(
-            p.coerce(&Value::Float(0.30000000001)),
-            Ok(Value::Float(0.30000000000000004))
-        );
-        assert!(p.coerce(&Value::Float(0.25)).is_err());
-    }
-
-    #[test]
-    fn log_float_is_uniform_in_log_space() {
-        let p = float(1e-4, 1.0, true, None);
-        match p.from_unit(0.5) {
-            Value::Float(x) => assert!((x - 1e-2).abs() < 1e-12),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn log_int_round_trips_every_value() {
-        let p = Param::Int(IntParam::new(1, 1000, true, None, None).unwrap());
-        for x in 1..=1000 {
-            let u = p.to_unit(&Value::Int(x)).unwrap();
-            assert_eq!(p.from_unit(u), Value::Int(x));
-        }
-    }
-
-    #[test]
-    fn categorical_matches_typed_text() {
-        let p = Param::Categorical(
-            CategoricalParam::new(vec![Value::Int(3), "x".into()], None).unwrap(),
-        );
-        assert_eq!(p.coerce(&Value::Str("3".into())), Ok(Value::Int(3)));
-        assert_eq!(p.from_unit(0.75), Value::Str("x".into()));
-    }
-
-    #[test]
-    fn grid_values_cover_levels_and_points() {
-        assert_eq!(
-            float(0.0, 1.0, false, None).grid_values(3),
-            vec![0.0.into(), 0.5.into(), 1.0.into()]
-        );
-        let i = Param::Int(IntParam::new(2, 8, false, Some(2), None).unwrap());
-        assert_eq!(
-            i.grid_values(99),
-            vec![Value::Int(2), Value::Int(4), Value::Int(6), Value::Int(8)]
-        );
-        assert_eq!(i.grid_len(99), 4);
-    }
-
-    #[test]
-    fn coverage_detects_narrowing() {
-        let wide = float(0.0, 2.0, false, None);
-        let narrow = float(0.5, 1.0, false, None);
-        assert!(narrow.is_covered_by(&wide));
-        assert!(!wide.is_covered_by(&narrow));
-        assert!(!wide.is_covered_by(&float(0.1, 2.0, true, None)));
-    }
-}
+mod tests;

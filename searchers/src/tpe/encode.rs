@@ -7,6 +7,12 @@ use hyperspace_engine::{Param, Space, Trial, TrialId, Value};
 use hyperspace_surrogate::parzen::Dimension;
 
 /// The estimator's kind of dimension for a parameter.
+///
+/// Linear ints and stepped floats are discrete however many values they
+/// have: the estimator models more than [`Dimension::MAX_DISCRETE_LEVELS`]
+/// levels as a continuous coordinate and snaps its samples to bin centres,
+/// which [`value`] maps to the nearest valid value, so the cost of a
+/// proposal does not depend on the width of the range.
 pub(crate) fn dimension(param: &Param) -> Dimension {
     match param {
         Param::Categorical(c) => Dimension::Categorical {

@@ -36,7 +36,7 @@ impl IndependentLayout {
         let dims = dims
             .iter()
             .map(|d| {
-                let DimensionKernels::Continuous(g) = d else {
+                let DimensionKernels::Continuous { kernels: g, .. } = d else {
                     return IndependentDim::Other {
                         base: log_w.to_vec(),
                     };

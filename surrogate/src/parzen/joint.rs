@@ -49,12 +49,12 @@ impl JointLayout {
         let continuous: Vec<usize> = dims
             .iter()
             .enumerate()
-            .filter_map(|(i, d)| matches!(d, DimensionKernels::Continuous(_)).then_some(i))
+            .filter_map(|(i, d)| matches!(d, DimensionKernels::Continuous { .. }).then_some(i))
             .collect();
         let mut base = log_w.to_vec();
         let mut quadratic = Array2::zeros((2 * continuous.len(), k));
         for (i, &d) in continuous.iter().enumerate() {
-            let DimensionKernels::Continuous(g) = &dims[d] else {
+            let DimensionKernels::Continuous { kernels: g, .. } = &dims[d] else {
                 continue;
             };
             let (mu, h, offsets) = (g.mu(), g.neg_half_precision(), g.log_density_offsets());
@@ -151,7 +151,7 @@ impl JointLayout {
                 Location::Outside => result = result.or(Some(f64::NEG_INFINITY)),
                 Location::Inside(_) if result.is_some() => {}
                 Location::Inside(v) => match d {
-                    DimensionKernels::Continuous(_) => {}
+                    DimensionKernels::Continuous { .. } => {}
                     DimensionKernels::Discrete { masses, .. } => {
                         let terms = match table {
                             Some(t) => &t[v * k..(v + 1) * k],

@@ -30,6 +30,10 @@ pub enum Dimension {
     /// Used for integers and stepped floats. A kernel gives a level the
     /// probability its truncated Gaussian puts on that bin, so nearby levels
     /// share evidence while each level keeps a proper probability.
+    ///
+    /// With more than [`Dimension::MAX_DISCRETE_LEVELS`] levels the
+    /// dimension is modelled as continuous instead, and samples are snapped
+    /// to the centre of the bin they fall in: see that constant.
     Discrete {
         /// Number of values, at least 1.
         levels: usize,
@@ -44,6 +48,27 @@ pub enum Dimension {
 }
 
 impl Dimension {
+    /// The most levels a [`Dimension::Discrete`] is modelled with as
+    /// levels; a wider one is modelled as [`Dimension::Continuous`] on the
+    /// same unit coordinates, with each sample snapped to the centre of its
+    /// bin, so that it is still one of the levels (Optuna's TPE treats every
+    /// integer this way: continuous on the range widened by half a step, the
+    /// sample rounded).
+    ///
+    /// Why a cap: the discrete model indexes its kernels by level, so its
+    /// memory and fitting time grow with the number of levels — an
+    /// `int(0, 2147483647)` asked for 51 GB, and `int(0, 2^63 - 1)` more
+    /// than can be allocated at all — while a model's cost should depend on
+    /// the observations only. Why this value: above it a bin is narrower
+    /// than a tenth of the narrowest kernel the bandwidth rules make (the
+    /// magic clip stops at 1/100 of the interval), and a narrow bin's
+    /// probability is the kernel's density times the bin's width to within
+    /// `(width / σ)² / 24 < 4e-4` relative; the width is the same for every
+    /// kernel and both of TPE's densities, so the ranking of candidates does
+    /// not change. Below it, where the bins are as wide as kernels, levels
+    /// are modelled as levels.
+    pub const MAX_DISCRETE_LEVELS: usize = 1024;
+
     /// Reject kinds with no values at all.
     pub(crate) fn check(self, index: usize) -> Result<(), SurrogateError> {
         match self {
@@ -58,6 +83,13 @@ impl Dimension {
     /// upper end belongs to the last bin).
     pub(crate) fn level_of(x: f64, levels: usize) -> usize {
         ((x * levels as f64) as usize).min(levels - 1)
+    }
+
+    /// The centre of the bin a coordinate in `[0, 1]` falls in; in `[0, 1]`
+    /// for any number of levels (rounding is monotonic, so `l + 0.5 <=
+    /// levels` holds in `f64` too).
+    pub(crate) fn bin_centre(x: f64, levels: usize) -> f64 {
+        (Self::level_of(x, levels) as f64 + 0.5) / levels as f64
     }
 
     /// Category index of a coordinate, if it rounds to one of `choices`.
@@ -106,7 +138,14 @@ pub(crate) enum Location {
 #[derive(Debug, Clone)]
 pub(crate) enum DimensionKernels {
     /// Truncated Gaussians with densities.
-    Continuous(GaussianKernels),
+    Continuous {
+        /// The kernels.
+        kernels: GaussianKernels,
+        /// For a discrete dimension wider than
+        /// [`Dimension::MAX_DISCRETE_LEVELS`], its number of levels: samples
+        /// are snapped to their bin's centre.
+        snap_levels: Option<usize>,
+    },
     /// Truncated Gaussians giving bin probabilities.
     Discrete {
         /// The kernels (centres at bin centres).
@@ -130,13 +169,25 @@ impl DimensionKernels {
         match dim {
             Dimension::Continuous => {
                 let mus: Vec<f64> = column.to_vec();
-                Self::Continuous(GaussianKernels::build(&mus, false, ctx))
+                Self::Continuous {
+                    kernels: GaussianKernels::build(&mus, false, ctx),
+                    snap_levels: None,
+                }
+            }
+            Dimension::Discrete { levels } if levels > Dimension::MAX_DISCRETE_LEVELS => {
+                // Observations stay where they are: the engine puts them at
+                // bin centres, and a bin is far narrower than any kernel.
+                let mus: Vec<f64> = column.to_vec();
+                Self::Continuous {
+                    kernels: GaussianKernels::build(&mus, false, ctx),
+                    snap_levels: Some(levels),
+                }
             }
             Dimension::Discrete { levels } => {
                 // Snap to the bin centre: the kernel belongs to the level.
                 let mus: Vec<f64> = column
                     .iter()
-                    .map(|&x| (Dimension::level_of(x, levels) as f64 + 0.5) / levels as f64)
+                    .map(|&x| Dimension::bin_centre(x, levels))
                     .collect();
                 let kernels = GaussianKernels::build(&mus, true, ctx);
                 let masses = kernels.level_masses(levels);
@@ -166,7 +217,7 @@ impl DimensionKernels {
             },
             _ if !(0.0..=1.0).contains(&x) => Location::Outside,
             Self::Discrete { levels, .. } => Location::Inside(Dimension::level_of(x, *levels)),
-            Self::Continuous(_) => Location::Inside(0),
+            Self::Continuous { .. } => Location::Inside(0),
         }
     }
 
@@ -176,7 +227,7 @@ impl DimensionKernels {
         match self {
             Self::Discrete { masses, .. } => masses.fill_level(v, out),
             Self::Categorical(c) => c.fill_log_prob(v, out),
-            Self::Continuous(_) => return None,
+            Self::Continuous { .. } => return None,
         }
         Some(())
     }
@@ -186,21 +237,26 @@ impl DimensionKernels {
         match self {
             Self::Discrete { levels, .. } => Some(*levels),
             Self::Categorical(c) => Some(c.choices()),
-            Self::Continuous(_) => None,
+            Self::Continuous { .. } => None,
         }
     }
 
     /// Draw this dimension's coordinate from component `k`.
     pub(crate) fn sample(&self, k: usize, rng: &mut dyn RngCore) -> f64 {
         match self {
-            Self::Continuous(g) => g.sample(k, rng),
+            Self::Continuous {
+                kernels,
+                snap_levels,
+            } => {
+                let x = kernels.sample(k, rng);
+                snap_levels.map_or(x, |levels| Dimension::bin_centre(x, levels))
+            }
             Self::Discrete {
                 kernels, levels, ..
             } => {
                 // A draw from the truncated Gaussian lands in bin l with
                 // exactly the probability the kernel gives level l.
-                let x = kernels.sample(k, rng);
-                (Dimension::level_of(x, *levels) as f64 + 0.5) / *levels as f64
+                Dimension::bin_centre(kernels.sample(k, rng), *levels)
             }
             Self::Categorical(c) => c.sample(k, rng),
         }
@@ -457,148 +513,4 @@ impl CategoricalKernels {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::parzen::settings::Bandwidth;
-    use crate::parzen::vecmath::log_sum_exp;
-    use ndarray::array;
-
-    fn ctx(components: &[Component], prior_weight: f64) -> BuildContext<'_> {
-        BuildContext {
-            components,
-            bandwidth: BandwidthContext {
-                rule: Bandwidth::MagicClip,
-                consider_endpoints: false,
-                with_prior: true,
-                prior_is_neighbour: true,
-                joint_dimensions: 1,
-            },
-            prior_weight,
-            order_by_centre: true,
-        }
-    }
-
-    const ALL3: [Component; 4] = [
-        Component::Observation(0),
-        Component::Observation(1),
-        Component::Observation(2),
-        Component::Prior,
-    ];
-
-    /// Each kernel alone is a probability density on [0, 1]: Simpson's rule
-    /// on its exp(log-density) gives 1, also for centres on the bounds where
-    /// half of the untruncated Gaussian lies outside.
-    #[test]
-    fn each_continuous_kernel_integrates_to_one() {
-        let col = array![0.0, 1.0, 0.37];
-        let g = GaussianKernels::build(col.as_slice().unwrap(), false, &ctx(&ALL3, 1.0));
-        let offsets: Vec<f64> = g.log_density_offsets().to_vec();
-        // The recorded order is a permutation of the kernels by centre.
-        let mut order = g.by_centre().to_vec();
-        assert!(order.windows(2).all(|w| g.mu[w[0]] <= g.mu[w[1]]));
-        order.sort_unstable();
-        assert_eq!(order, (0..g.len()).collect::<Vec<_>>());
-        let steps = 4000;
-        let mut integrals = vec![0.0; g.len()];
-        let mut acc = vec![0.0; g.len()];
-        for i in 0..=steps {
-            let x = i as f64 / steps as f64;
-            acc.copy_from_slice(&offsets);
-            g.add_quadratic(x, &mut acc);
-            let w = if i == 0 || i == steps {
-                1.0
-            } else if i % 2 == 1 {
-                4.0
-            } else {
-                2.0
-            };
-            for (int, a) in integrals.iter_mut().zip(&acc) {
-                *int += w * a.exp() / (3.0 * steps as f64);
-            }
-        }
-        for (k, int) in integrals.iter().enumerate() {
-            assert!((int - 1.0).abs() < 1e-9, "kernel {k} integrates to {int}");
-        }
-        // A kernel centred on 0.0 keeps Φ(1/σ) - 1/2 of its mass, so its
-        // peak is higher than the untruncated one by the inverse of that.
-        let s = g.sigma[0];
-        let untruncated_peak = -s.ln() - HALF_LN_2PI;
-        let kept = ndtr(1.0 / s) - 0.5;
-        assert!((offsets[0] - (untruncated_peak - kept.ln())).abs() < 1e-13);
-    }
-
-    /// Level probabilities of every kernel sum to 1; the kernel at level 0 and
-    /// the one at the last level give their own level the most mass, and the
-    /// end levels get exactly the truncated Gaussian's mass of their bins.
-    #[test]
-    fn discrete_levels_sum_to_one_with_right_mass_at_the_ends() {
-        let levels = 7;
-        let col = array![0.0, 1.0, 0.5];
-        let ctx = ctx(&ALL3, 1.0);
-        let DimensionKernels::Discrete {
-            kernels, masses, ..
-        } = DimensionKernels::build(Dimension::Discrete { levels }, col.view(), &ctx)
-        else {
-            panic!("expected discrete kernels")
-        };
-        let mut table = vec![vec![0.0; kernels.len()]; levels];
-        for (l, row) in table.iter_mut().enumerate() {
-            masses.fill_level(l, row);
-        }
-        for k in 0..kernels.len() {
-            let column: Vec<f64> = table.iter().map(|r| r[k]).collect();
-            let total = log_sum_exp(&column).exp();
-            assert!((total - 1.0).abs() < 1e-12, "kernel {k}: {total}");
-        }
-        // Observation 0.0 snaps to level 0, centre 1/14.
-        assert!((kernels.mu[0] - 0.5 / 7.0).abs() < 1e-15);
-        assert!((kernels.mu[1] - 6.5 / 7.0).abs() < 1e-15);
-        let argmax = |k: usize| (0..levels).max_by(|&a, &b| table[a][k].total_cmp(&table[b][k]));
-        assert_eq!(argmax(0), Some(0));
-        assert_eq!(argmax(1), Some(levels - 1));
-        // Level 0 of kernel 0 by direct CDF differences.
-        let (m, s) = (kernels.mu[0], kernels.sigma[0]);
-        let z = ndtr((1.0 - m) / s) - ndtr(-m / s);
-        let want = (ndtr((1.0 / 7.0 - m) / s) - ndtr(-m / s)) / z;
-        assert!((table[0][0].exp() - want).abs() < 1e-13);
-    }
-
-    #[test]
-    fn categorical_kernels_sum_to_one() {
-        let col = array![2.0, 0.0, 2.0];
-        for prior_weight in [0.0, 1.0, 3.5] {
-            let k = CategoricalKernels::build(col.view(), 4, &ctx(&ALL3, prior_weight));
-            let mut sums = [0.0; 4];
-            let mut row = [0.0; 4];
-            for c in 0..4 {
-                k.fill_log_prob(c, &mut row);
-                for (s, r) in sums.iter_mut().zip(&row) {
-                    *s += r.exp();
-                }
-            }
-            for s in sums {
-                assert!((s - 1.0).abs() < 1e-14, "prior {prior_weight}: {s}");
-            }
-            // At category 2, kernels centred on 2 beat the one centred on 0,
-            // and the prior's kernel is uniform.
-            k.fill_log_prob(2, &mut row);
-            assert!(row[0] > row[1]);
-            assert_eq!(row[0], row[2]);
-            assert!((row[3] + 4f64.ln()).abs() < 1e-15);
-        }
-    }
-
-    #[test]
-    fn dimension_helpers() {
-        assert_eq!(Dimension::level_of(1.0, 5), 4);
-        assert_eq!(Dimension::level_of(0.0, 5), 0);
-        assert_eq!(Dimension::level_of(0.3999, 5), 1);
-        assert_eq!(Dimension::category_of(2.0, 3), Some(2));
-        assert_eq!(Dimension::category_of(3.0, 3), None);
-        assert_eq!(Dimension::category_of(-1.0, 3), None);
-        assert_eq!(Dimension::category_of(f64::NAN, 3), None);
-        assert!(Dimension::Discrete { levels: 0 }.check(3).is_err());
-        assert!(Dimension::Categorical { choices: 0 }.check(3).is_err());
-        assert!(Dimension::Continuous.check(3).is_ok());
-    }
-}
+mod tests;

@@ -262,7 +262,12 @@ pub(crate) struct LevelMasses {
 impl LevelMasses {
     /// The distinct kernels among those with centres `mu` (on bin centres
     /// or anywhere in `[0, 1]`), widths `sigma` and `ln Z` `log_z`.
+    ///
+    /// The index by level is one (empty) list per level: `levels` is at
+    /// most [`Dimension::MAX_DISCRETE_LEVELS`], since wider dimensions get
+    /// continuous kernels, so it stays a few kilobytes.
     pub(crate) fn new(mu: &[f64], sigma: &[f64], log_z: &[f64], levels: usize) -> Self {
+        debug_assert!(levels <= Dimension::MAX_DISCRETE_LEVELS, "{levels} levels");
         let mut index = Vec::with_capacity(mu.len());
         let (mut dmu, mut dsigma, mut dlog_z) = (Vec::new(), Vec::new(), Vec::new());
         // Distinct kernels by the level their centre falls in.

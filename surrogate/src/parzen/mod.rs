@@ -50,6 +50,8 @@ mod weights;
 mod sampling_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wide_tests;
 
 pub use estimator::ParzenEstimator;
 pub use kernels::Dimension;

@@ -1,0 +1,121 @@
+//! Tests of single parameters: validation, the unit-interval map, grids
+//! and coverage. Ranges as wide as their type: `engine/tests/unit_interval.rs`.
+
+use super::*;
+
+fn float(low: f64, high: f64, log: bool, step: Option<f64>) -> Param {
+    Param::Float(FloatParam::new(low, high, log, step, None).unwrap())
+}
+
+#[test]
+fn invalid_floats_say_why() {
+    assert!(FloatParam::new(1.0, 1.0, false, None, None)
+        .unwrap_err()
+        .contains("less than"));
+    assert!(FloatParam::new(0.0, 1.0, true, None, None)
+        .unwrap_err()
+        .contains("log scale"));
+    assert!(FloatParam::new(0.0, 1.0, false, Some(0.3), None)
+        .unwrap_err()
+        .contains("does not divide"));
+    assert!(FloatParam::new(0.0, 1.0, false, Some(-0.1), None)
+        .unwrap_err()
+        .contains("positive"));
+    assert!(FloatParam::new(0.0, 1.0, false, None, Some(2.0))
+        .unwrap_err()
+        .contains("default"));
+    assert!(FloatParam::new(0.0, f64::NAN, false, None, None).is_err());
+    // Regression (inputs that break things): every draw was a bound.
+    assert!(FloatParam::new(-9e307, 9e307, false, None, None)
+        .unwrap_err()
+        .contains("too wide"));
+    assert!(FloatParam::new(-8e307, 8e307, false, None, None).is_ok());
+}
+
+#[test]
+fn invalid_ints_and_choices_say_why() {
+    assert!(IntParam::new(5, 1, false, None, None)
+        .unwrap_err()
+        .contains("less than"));
+    assert!(IntParam::new(0, 8, true, None, None)
+        .unwrap_err()
+        .contains("log scale"));
+    assert!(IntParam::new(0, 9, false, Some(2), None)
+        .unwrap_err()
+        .contains("high = 8"));
+    assert!(IntParam::new(0, 8, false, Some(2), Some(3))
+        .unwrap_err()
+        .contains("grid"));
+    assert!(CategoricalParam::new(vec![], None)
+        .unwrap_err()
+        .contains("at least one"));
+    assert!(CategoricalParam::new(vec!["a".into(), "a".into()], None)
+        .unwrap_err()
+        .contains("twice"));
+    assert!(CategoricalParam::new(vec!["a".into()], Some("b".into()))
+        .unwrap_err()
+        .contains("not one of"));
+}
+
+#[test]
+fn stepped_float_levels_map_to_bin_centres() {
+    let p = float(0.0, 0.5, false, Some(0.1));
+    assert_eq!(p.levels(), Some(6));
+    assert_eq!(p.to_unit(&Value::Float(0.0)), Some(0.5 / 6.0));
+    assert_eq!(p.from_unit(0.999), Value::Float(0.5));
+    assert_eq!(p.from_unit(0.0), Value::Float(0.0));
+    assert_eq!(
+        p.coerce(&Value::Float(0.30000000001)),
+        Ok(Value::Float(0.30000000000000004))
+    );
+    assert!(p.coerce(&Value::Float(0.25)).is_err());
+}
+
+#[test]
+fn log_float_is_uniform_in_log_space() {
+    let p = float(1e-4, 1.0, true, None);
+    match p.from_unit(0.5) {
+        Value::Float(x) => assert!((x - 1e-2).abs() < 1e-12),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn log_int_round_trips_every_value() {
+    let p = Param::Int(IntParam::new(1, 1000, true, None, None).unwrap());
+    for x in 1..=1000 {
+        let u = p.to_unit(&Value::Int(x)).unwrap();
+        assert_eq!(p.from_unit(u), Value::Int(x));
+    }
+}
+
+#[test]
+fn categorical_matches_typed_text() {
+    let p =
+        Param::Categorical(CategoricalParam::new(vec![Value::Int(3), "x".into()], None).unwrap());
+    assert_eq!(p.coerce(&Value::Str("3".into())), Ok(Value::Int(3)));
+    assert_eq!(p.from_unit(0.75), Value::Str("x".into()));
+}
+
+#[test]
+fn grid_values_cover_levels_and_points() {
+    assert_eq!(
+        float(0.0, 1.0, false, None).grid_values(3),
+        vec![0.0.into(), 0.5.into(), 1.0.into()]
+    );
+    let i = Param::Int(IntParam::new(2, 8, false, Some(2), None).unwrap());
+    assert_eq!(
+        i.grid_values(99),
+        vec![Value::Int(2), Value::Int(4), Value::Int(6), Value::Int(8)]
+    );
+    assert_eq!(i.grid_len(99), 4);
+}
+
+#[test]
+fn coverage_detects_narrowing() {
+    let wide = float(0.0, 2.0, false, None);
+    let narrow = float(0.5, 1.0, false, None);
+    assert!(narrow.is_covered_by(&wide));
+    assert!(!wide.is_covered_by(&narrow));
+    assert!(!wide.is_covered_by(&float(0.1, 2.0, true, None)));
+}
