@@ -78,7 +78,21 @@ fn classify(err: &Error) -> (&'static str, Vec<(&'static str, Attr)>) {
         Error::SchemaTooNew { path, .. } => {
             ("CorruptDatabaseError", vec![("path", Str(path.clone()))])
         }
-        Error::ClaimTaken { .. } | Error::Storage(_) => ("StorageError", vec![]),
+        Error::SpaceLimit { limit, found, .. } => (
+            "SpaceError",
+            vec![("limit", Int(*limit as i64)), ("found", Int(*found as i64))],
+        ),
+        Error::DamagedStudy { name, .. } => {
+            ("CorruptDatabaseError", vec![("study", Str(name.clone()))])
+        }
+        Error::StorageUnavailable { storage, .. } => (
+            "StorageUnavailableError",
+            vec![("storage", Str(storage.clone()))],
+        ),
+        Error::ClaimTaken { .. }
+        | Error::NumberTaken { .. }
+        | Error::Journal { .. }
+        | Error::Storage(_) => ("StorageError", vec![]),
         _ => ("HyperspaceError", vec![]),
     }
 }

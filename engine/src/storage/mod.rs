@@ -72,6 +72,22 @@ impl StudyListing {
             StudyListing::Damaged { name, .. } => name,
         }
     }
+
+    /// The record of a study found by name, or why it cannot be used.
+    pub(crate) fn into_found(
+        listing: Option<Self>,
+        storage: String,
+    ) -> Result<Option<StudyRecord>> {
+        match listing {
+            None => Ok(None),
+            Some(StudyListing::Readable(record)) => Ok(Some(record)),
+            Some(StudyListing::Damaged { name, reason, .. }) => Err(crate::Error::DamagedStudy {
+                name,
+                storage,
+                reason,
+            }),
+        }
+    }
 }
 
 /// The storage interface every back-end implements.

@@ -149,33 +149,11 @@ impl TrialUpdate {
                 }
             }
             TrialUpdate::Abandon { message, at } => {
-                if trial.state != TrialState::Running {
-                    return Err(Error::InvalidTell {
-                        id: trial.id,
-                        reason: format!(
-                            "only a running trial can be abandoned, this one is {}",
-                            trial.state
-                        ),
-                    });
-                }
-                trial.state = TrialState::Failed;
-                trial.message = Some(message.clone());
+                end_as_failed(trial, TrialState::Running, "abandoned", message, at)?;
                 trial.meta.abandoned = Some(at.clone());
-                trial.meta.finished = Some(at.clone());
             }
             TrialUpdate::Withdraw { message, at } => {
-                if trial.state != TrialState::Waiting {
-                    return Err(Error::InvalidTell {
-                        id: trial.id,
-                        reason: format!(
-                            "only a queued trial can be withdrawn, this one is {}",
-                            trial.state
-                        ),
-                    });
-                }
-                trial.state = TrialState::Failed;
-                trial.message = Some(message.clone());
-                trial.meta.finished = Some(at.clone());
+                end_as_failed(trial, TrialState::Waiting, "withdrawn", message, at)?;
             }
             TrialUpdate::UserAttr { key, value } => {
                 trial.user_attrs.insert(key.clone(), value.clone());
@@ -214,6 +192,29 @@ impl TrialUpdate {
                     | TrialUpdate::Meta(_)
             )
     }
+}
+
+/// Fails a trial that is `from` (and only then) with `message`, as of `at`.
+fn end_as_failed(
+    trial: &mut Trial,
+    from: TrialState,
+    what: &str,
+    message: &str,
+    at: &str,
+) -> Result<()> {
+    if trial.state != from {
+        return Err(Error::InvalidTell {
+            id: trial.id,
+            reason: format!(
+                "only a {from} trial can be {what}, this one is {}",
+                trial.state
+            ),
+        });
+    }
+    trial.state = TrialState::Failed;
+    trial.message = Some(message.to_string());
+    trial.meta.finished = Some(at.to_string());
+    Ok(())
 }
 
 fn finish(

@@ -111,6 +111,36 @@ fn wait_until(what: &str, f: impl Fn() -> bool) {
     }
 }
 
+/// Starts `hyperspace run` on `study` through `via`, logging to `logs`,
+/// with a command that marks its start in the returned folder and sleeps
+/// `sleep` seconds before its result; output piped.
+fn spawn_training(
+    lab: &Lab,
+    via: &str,
+    study: &str,
+    sleep: &str,
+    args: &[&str],
+) -> (std::path::PathBuf, std::process::Child) {
+    let started = lab.path().join("started");
+    std::fs::create_dir(&started).unwrap();
+    let train = lab.script(
+        "train.sh",
+        &format!(
+            "touch {}/$$; sleep {sleep}; echo \"loss=$1\"",
+            started.display()
+        ),
+    );
+    let child = hyperspace(lab)
+        .args(["--storage", via, "run", "-s", study, "--log-dir", "logs"])
+        .args(args)
+        .args(["--", &train, "{x}"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    (started, child)
+}
+
 /// How many files a folder holds.
 fn count(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
@@ -157,36 +187,7 @@ fn issue_11_a_run_rides_out_a_postgres_outage_and_records_every_result() {
     let Some((lab, proxy, via, study)) = postgres_lab("outage") else {
         return;
     };
-    let started = lab.path().join("started");
-    std::fs::create_dir(&started).unwrap();
-    let train = lab.script(
-        "train.sh",
-        &format!(
-            "touch {}/$$; sleep 1.5; echo \"loss=$1\"",
-            started.display()
-        ),
-    );
-    let child = hyperspace(&lab)
-        .args([
-            "--storage",
-            &via,
-            "run",
-            "-s",
-            &study,
-            "-n",
-            "4",
-            "-j",
-            "2",
-            "--log-dir",
-            "logs",
-            "--",
-            &train,
-            "{x}",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (started, child) = spawn_training(&lab, &via, &study, "1.5", &["-n", "4", "-j", "2"]);
     wait_until("both trials started", || count(&started) == 2);
     proxy.cut();
     // The two running trials finish while the server is unreachable.
@@ -213,35 +214,13 @@ fn issue_11_results_of_a_run_that_gave_up_are_recorded_by_recover_results() {
     let Some((lab, proxy, via, study)) = postgres_lab("gave-up") else {
         return;
     };
-    let started = lab.path().join("started");
-    std::fs::create_dir(&started).unwrap();
-    let train = lab.script(
-        "train.sh",
-        &format!("touch {}/$$; sleep 1; echo \"loss=$1\"", started.display()),
+    let (started, child) = spawn_training(
+        &lab,
+        &via,
+        &study,
+        "1",
+        &["-n", "2", "-j", "2", "--storage-patience", "2s"],
     );
-    let child = hyperspace(&lab)
-        .args([
-            "--storage",
-            &via,
-            "run",
-            "-s",
-            &study,
-            "-n",
-            "2",
-            "-j",
-            "2",
-            "--log-dir",
-            "logs",
-            "--storage-patience",
-            "2s",
-            "--",
-            &train,
-            "{x}",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     wait_until("both trials started", || count(&started) == 2);
     proxy.cut();
     let out = child.wait_with_output().unwrap();
@@ -277,31 +256,7 @@ fn issue_11_a_worker_killed_while_storage_is_down_loses_nothing() {
     let Some((lab, proxy, via, study)) = postgres_lab("killed-waiting") else {
         return;
     };
-    let started = lab.path().join("started");
-    std::fs::create_dir(&started).unwrap();
-    let train = lab.script(
-        "train.sh",
-        &format!("touch {}/$$; sleep 1; echo \"loss=$1\"", started.display()),
-    );
-    let mut child = hyperspace(&lab)
-        .args([
-            "--storage",
-            &via,
-            "run",
-            "-s",
-            &study,
-            "-n",
-            "1",
-            "--log-dir",
-            "logs",
-            "--",
-            &train,
-            "{x}",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let (started, mut child) = spawn_training(&lab, &via, &study, "1", &["-n", "1"]);
     wait_until("the trial started", || count(&started) == 1);
     proxy.cut();
     wait_until("the result is in the journal", || journal_lines(&lab) == 1);
@@ -334,4 +289,49 @@ fn issue_11_a_worker_killed_while_storage_is_down_loses_nothing() {
     assert_eq!(in_state(&trials, "complete").len(), 2, "{trials:?}");
     assert_eq!(trials.len(), 2, "{trials:?}");
     assert_eq!(journal_lines(&lab), 0);
+}
+
+#[test]
+fn issue_11_a_run_stops_after_max_failures_in_a_row() {
+    let lab = Lab::new();
+    lab.study("f", "x=float(0,1)");
+    let broken = lab.script("broken.sh", "echo 'no such file' >&2; exit 3");
+    let out = lab
+        .hs(&[
+            "run",
+            "-s",
+            "f",
+            "-n",
+            "20",
+            "--max-failures",
+            "4",
+            "--",
+            &broken,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("4 trials in a row failed"),
+        "{stdout}{stderr}"
+    );
+    assert_eq!(lab.trials("f").len(), 4);
+    // The default is 10; 0 turns it off.
+    let out = lab
+        .hs(&[
+            "run",
+            "-s",
+            "f",
+            "-n",
+            "12",
+            "--max-failures",
+            "0",
+            "--",
+            &broken,
+        ])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("in a row failed"));
+    assert_eq!(lab.trials("f").len(), 16);
 }

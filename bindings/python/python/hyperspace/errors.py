@@ -60,6 +60,7 @@ __all__ = [
     "StorageUrlError",
     "CorruptDatabaseError",
     "DatabaseLockedError",
+    "StorageUnavailableError",
     "TrialPruned",
 ]
 
@@ -178,6 +179,12 @@ class CorruptDatabaseError(StorageError):
 
 class DatabaseLockedError(StorageError):
     """Another process held the database longer than the busy timeout."""
+
+
+class StorageUnavailableError(StorageError):
+    """The storage cannot be reached for now (a server restarting, a lost
+    connection, a full disk); trying again later may succeed. ``storage``
+    says which."""
 
 
 class TrialPruned(HyperspaceError):

@@ -302,15 +302,7 @@ impl Storage for PostgresStorage {
             .map(|r| Self::to_listing(&r))
             .transpose()
         })?;
-        match found {
-            None => Ok(None),
-            Some(StudyListing::Readable(record)) => Ok(Some(record)),
-            Some(StudyListing::Damaged { name, reason, .. }) => Err(Error::DamagedStudy {
-                name,
-                storage: self.describe(),
-                reason,
-            }),
-        }
+        StudyListing::into_found(found, self.describe())
     }
 
     fn list_studies(&self) -> Result<Vec<StudyListing>> {
