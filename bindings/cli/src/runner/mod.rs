@@ -8,6 +8,7 @@
 
 mod config;
 mod experiment;
+mod log_dir;
 mod output;
 mod process;
 mod progress;
@@ -294,13 +295,13 @@ fn plan(config: &RunConfig, study: &Study) -> Result<Plan> {
     let template = Template::new(&config.argv, study.space())?;
     let storage_url = absolute_storage(config.storage.as_deref());
     let log_dir = match &config.log_dir {
-        Some(dir) => dir.join(study.name()),
+        Some(dir) => log_dir::study_log_dir(dir, study.name()),
         None => {
             let base = common::storage_file(&storage_url)
                 .and_then(|f| f.parent().map(Path::to_path_buf))
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or_else(|| PathBuf::from("."));
-            base.join("hyperspace-logs").join(study.name())
+            log_dir::study_log_dir(&base.join("hyperspace-logs"), study.name())
         }
     };
     std::fs::create_dir_all(&log_dir)
