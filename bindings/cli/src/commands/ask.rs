@@ -14,7 +14,7 @@ pub fn suggest(storage: Option<&str>, args: SuggestArgs) -> Result<()> {
     }
     let storage = common::open(storage, Access::Existing)?;
     let mut study = common::load_study(storage, name)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::stdio::stdout();
     for i in 0..args.count {
         let trial = study.ask()?;
         match args.format {
@@ -56,7 +56,7 @@ pub fn suggest(storage: Option<&str>, args: SuggestArgs) -> Result<()> {
                     .flat_map(|(k, v)| [format!("--{k}"), shell_quote(&v.to_string())])
                     .collect();
                 writeln!(out, "{}", words.join(" "))?;
-                eprintln!("trial {} (number {})", trial.id, trial.number);
+                errln!("trial {} (number {})", trial.id, trial.number);
             }
         }
     }
@@ -122,10 +122,12 @@ pub fn tell(storage: Option<&str>, args: TellArgs) -> Result<()> {
         .value
         .map(|v| format!(" value={}", common::fmt_num(v)))
         .unwrap_or_default();
-    println!(
+    outln!(
         "trial {} (number {}) {}{value}",
-        trial.id, trial.number, trial.state
-    );
+        trial.id,
+        trial.number,
+        trial.state
+    )?;
     Ok(())
 }
 

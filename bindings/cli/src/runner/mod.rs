@@ -641,7 +641,7 @@ fn summary(
     lines.push("look at them:".into());
     lines.push(format!("  {exe} trials {flags} --sort value --limit 10"));
     lines.push(format!("  {exe} best {flags}"));
-    println!("{}", lines.join("\n"));
+    outln!("{}", lines.join("\n"))?;
     Ok(())
 }
 

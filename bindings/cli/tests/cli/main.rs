@@ -13,3 +13,4 @@ mod query;
 mod queue;
 mod run;
 mod setup;
+mod stdio;
