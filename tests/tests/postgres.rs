@@ -350,3 +350,77 @@ fn tls_verify_refuses_a_wrong_root_or_host_with_a_clear_error() {
     assert!(text.contains("/no/such/root.crt"), "{text}");
     assert!(!text.contains("s3cret"), "the password leaked: {text}");
 }
+
+/// A fake server on a free port that answers each connection's first
+/// message with `answers[i]` and then closes it; its thread returns the
+/// protocol code of each first message (80877103 asks for TLS). It stops
+/// waiting for connections after 10 s, so a missing one fails the test
+/// instead of hanging it.
+fn fake_server(answers: &'static [&'static [u8]]) -> (u16, std::thread::JoinHandle<Vec<u32>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut codes = Vec::new();
+        for answer in answers {
+            let accepted = loop {
+                match listener.accept() {
+                    Ok((socket, _)) => break Some(socket),
+                    Err(_) if std::time::Instant::now() < deadline => {
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                    Err(_) => break None,
+                }
+            };
+            let Some(mut socket) = accepted else {
+                break;
+            };
+            socket.set_nonblocking(false).unwrap();
+            let mut head = [0u8; 8];
+            if socket.read_exact(&mut head).is_err() {
+                break;
+            }
+            codes.push(u32::from_be_bytes([head[4], head[5], head[6], head[7]]));
+            let _ = socket.write_all(answer);
+        }
+        codes
+    });
+    (port, handle)
+}
+
+/// The protocol code of PostgreSQL's SSLRequest.
+const SSL_REQUEST: u32 = 80_877_103;
+
+#[test]
+fn tls_require_against_a_server_without_tls_is_explained() {
+    let (port, server) = fake_server(&[b"N"]);
+    let text = open_storage(&format!(
+        "postgres://ann:s3cret@127.0.0.1:{port}/runs?sslmode=require"
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(text.contains("does not accept TLS"), "{text}");
+    assert!(text.contains("sslmode=prefer or disable"), "{text}");
+    assert!(!text.contains("s3cret"), "the password leaked: {text}");
+    assert_eq!(server.join().unwrap(), vec![SSL_REQUEST]);
+}
+
+#[test]
+fn tls_prefer_falls_back_to_plain_when_the_handshake_fails() {
+    // Says yes to TLS, then sends no TLS: the handshake fails, and prefer
+    // connects again without asking for TLS (which this server then ends).
+    let (port, server) = fake_server(&[b"Snot a TLS record at all", b""]);
+    let err = open_storage(&format!(
+        "postgres://ann@127.0.0.1:{port}/runs?sslmode=prefer"
+    ));
+    assert!(err.is_err());
+    let codes = server.join().unwrap();
+    assert_eq!(codes.len(), 2, "{codes:?}");
+    assert_eq!(codes[0], SSL_REQUEST);
+    assert_eq!(
+        codes[1], 196_608,
+        "the second connection must be plain (protocol 3.0)"
+    );
+}
