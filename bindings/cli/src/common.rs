@@ -65,12 +65,10 @@ pub fn load_study(storage: Arc<dyn Storage>, name: &str) -> Result<Study> {
     let mut count = 0;
     for (number, id, reason) in damaged {
         count += 1;
-        eprintln!("warning: study '{name}': trial #{number} (id {id}) is damaged and is skipped (read as failed): {reason}");
+        errln!("warning: study '{name}': trial #{number} (id {id}) is damaged and is skipped (read as failed): {reason}");
     }
     if count > 0 {
-        eprintln!(
-            "warning: {count} damaged trial(s); `hyperspace check --study {name}` lists them"
-        );
+        errln!("warning: {count} damaged trial(s); `hyperspace check --study {name}` lists them");
     }
     Ok(study)
 }

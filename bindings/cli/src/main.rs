@@ -3,8 +3,11 @@
 //! Flags are read by clap ([`cli`]), checked into a config by each command,
 //! and only then acted on. Every error prints as one line on stderr and the
 //! exit code is non-zero: 1 for errors, 2 for bad usage, 130 when a run was
-//! interrupted.
+//! interrupted. A reader that goes away (`| head`) ends it quietly with 0
+//! (see [`stdio`]).
 
+#[macro_use]
+mod stdio;
 mod cli;
 mod commands;
 mod common;
@@ -17,21 +20,23 @@ use cli::{Cli, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => return usage_error(e),
+    let code = match Cli::try_parse() {
+        Ok(cli) => match execute(cli) {
+            Ok(code) => code,
+            Err(e) if stdio::is_broken_pipe(&e) => 0,
+            Err(e) => {
+                let message = format!("{e:#}").replace(['\n', '\r'], " ");
+                errln!("error: {message}");
+                1
+            }
+        },
+        Err(e) => usage_error(e),
     };
-    match execute(cli) {
-        Ok(code) => code,
-        Err(e) => {
-            let message = format!("{e:#}").replace(['\n', '\r'], " ");
-            eprintln!("error: {message}");
-            ExitCode::from(1)
-        }
-    }
+    ExitCode::from(stdio::finish(code))
 }
 
-fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Runs the command; the exit code it asks for.
+fn execute(cli: Cli) -> anyhow::Result<u8> {
     let storage = cli.storage.as_deref();
     match cli.command {
         Command::Study(cmd) => commands::study::run(storage, cmd)?,
@@ -49,23 +54,20 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => return run(runner::Mode::Run, cli.storage, args),
         Command::Worker(args) => return run(runner::Mode::Worker, cli.storage, args),
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
-fn run(
-    mode: runner::Mode,
-    storage: Option<String>,
-    args: cli::RunArgs,
-) -> anyhow::Result<ExitCode> {
+fn run(mode: runner::Mode, storage: Option<String>, args: cli::RunArgs) -> anyhow::Result<u8> {
     let config = runner::RunConfig::new(mode, storage, args)?;
     Ok(match runner::execute(config)? {
-        runner::RunEnd::Done => ExitCode::SUCCESS,
-        runner::RunEnd::Interrupted => ExitCode::from(130),
+        runner::RunEnd::Done => 0,
+        runner::RunEnd::Interrupted => 130,
     })
 }
 
-/// Clap's message on one line (help and version print as usual).
-fn usage_error(e: clap::Error) -> ExitCode {
+/// Clap's message on one line (help and version print as usual); the exit
+/// code.
+fn usage_error(e: clap::Error) -> u8 {
     use clap::error::ErrorKind;
     if matches!(
         e.kind(),
@@ -73,14 +75,19 @@ fn usage_error(e: clap::Error) -> ExitCode {
             | ErrorKind::DisplayVersion
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
-        let _ = e.print();
-        return ExitCode::from(
-            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                2
-            } else {
-                0
-            },
-        );
+        // clap returns (does not panic on) a failed write: a closed pipe
+        // is fine, a full disk is an error.
+        if let Err(e) = e.print() {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                errln!("error: cannot write the help: {e}");
+                return 1;
+            }
+        }
+        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            2
+        } else {
+            0
+        };
     }
     let rendered = e.render().to_string();
     let first = rendered
@@ -93,6 +100,6 @@ fn usage_error(e: clap::Error) -> ExitCode {
     } else {
         format!("error: {first}")
     };
-    eprintln!("{first} (see --help)");
-    ExitCode::from(2)
+    errln!("{first} (see --help)");
+    2
 }

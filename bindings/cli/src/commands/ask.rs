@@ -17,7 +17,7 @@ pub fn suggest(storage: Option<&str>, args: SuggestArgs) -> Result<()> {
     // This process ends before the trials do, so it cannot keep their
     // leases: they hold none, and are never failed for silence.
     study.set_lease(None);
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::stdio::stdout();
     for i in 0..args.count {
         let trial = study.ask()?;
         match args.format {
@@ -59,7 +59,7 @@ pub fn suggest(storage: Option<&str>, args: SuggestArgs) -> Result<()> {
                     .flat_map(|(k, v)| [format!("--{k}"), shell_quote(&v.to_string())])
                     .collect();
                 writeln!(out, "{}", words.join(" "))?;
-                eprintln!("trial {} (number {})", trial.id, trial.number);
+                errln!("trial {} (number {})", trial.id, trial.number);
             }
         }
     }
@@ -125,10 +125,12 @@ pub fn tell(storage: Option<&str>, args: TellArgs) -> Result<()> {
         .value
         .map(|v| format!(" value={}", common::fmt_num(v)))
         .unwrap_or_default();
-    println!(
+    outln!(
         "trial {} (number {}) {}{value}",
-        trial.id, trial.number, trial.state
-    );
+        trial.id,
+        trial.number,
+        trial.state
+    )?;
     Ok(())
 }
 

@@ -10,10 +10,9 @@ use crate::cli::CheckArgs;
 use crate::common::{self, Access};
 use anyhow::Result;
 use hyperspace_engine::check_storage;
-use std::process::ExitCode;
 
 /// Runs `hyperspace check`.
-pub fn check(storage: Option<&str>, args: CheckArgs) -> Result<ExitCode> {
+pub fn check(storage: Option<&str>, args: CheckArgs) -> Result<u8> {
     let storage = common::open(storage, Access::Existing)?;
     let damaged = check_storage(storage.as_ref(), args.study.as_deref())?;
     let place = match &args.study {
@@ -21,15 +20,15 @@ pub fn check(storage: Option<&str>, args: CheckArgs) -> Result<ExitCode> {
         None => storage.describe(),
     };
     if damaged.is_empty() {
-        println!("no damaged records in {place}");
-        return Ok(ExitCode::SUCCESS);
+        outln!("no damaged records in {place}")?;
+        return Ok(0);
     }
     for d in &damaged {
-        println!("damaged: {d}");
+        outln!("damaged: {d}")?;
     }
-    eprintln!(
+    errln!(
         "{} damaged record(s) in {place}; they are skipped when studies are read (a damaged trial reads as failed); `hyperspace study delete NAME` removes a damaged study",
         damaged.len()
     );
-    Ok(ExitCode::from(1))
+    Ok(1)
 }

@@ -67,7 +67,7 @@ pub fn plot(storage: Option<&str>, args: PlotArgs) -> Result<()> {
     };
     draw(&args, &points, direction, log_x, &title)
         .map_err(|e| anyhow!("cannot draw {}: {e}", show_path(&args.output)))?;
-    println!("wrote {}", show_path(&args.output));
+    outln!("wrote {}", show_path(&args.output))?;
     Ok(())
 }
 

@@ -47,10 +47,10 @@ pub fn enqueue(storage: Option<&str>, args: EnqueueArgs) -> Result<()> {
         (Some(a), _) => format!("id {a}"),
         _ => String::new(),
     };
-    println!(
+    outln!(
         "queued {} trial(s) in study '{name}' ({range}); `hyperspace run` or `hyperspace worker` runs them first",
         ids.len()
-    );
+    )?;
     Ok(())
 }
 
@@ -191,13 +191,13 @@ pub fn rerun(storage: Option<&str>, args: RerunArgs) -> Result<()> {
         parent: Some(original.id),
         ..NewTrial::default()
     })?;
-    println!(
+    outln!(
         "queued trial {} (number {}) in study '{}' as a re-run of trial {}; `hyperspace worker --study {} --queue-only -- <command>` (or run) runs it",
         copy.id,
         copy.number,
         study.name(),
         original.id,
         study.name()
-    );
+    )?;
     Ok(())
 }

@@ -17,13 +17,13 @@ pub fn recover_results(storage: Option<&str>, args: RecoverArgs) -> Result<()> {
     let journal = ResultJournal::new(&dir);
     let (results, warnings) = journal.adopt(name)?;
     for w in warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     if results.is_empty() {
-        println!(
+        outln!(
             "no unrecorded results of study '{name}' in {}",
             common::show_path(&dir)
-        );
+        )?;
         return Ok(());
     }
     let mut left = 0;
@@ -32,14 +32,16 @@ pub fn recover_results(storage: Option<&str>, args: RecoverArgs) -> Result<()> {
             Ok(trial) => {
                 journal.remove(result.trial)?;
                 let value = trial.finished_value().map_or_else(|| "-".into(), fmt_num);
-                println!(
+                outln!(
                     "recorded trial #{} (id {}): {}  value={value}",
-                    trial.number, trial.id, trial.state
-                );
+                    trial.number,
+                    trial.id,
+                    trial.state
+                )?;
             }
             Err(e) => {
                 left += 1;
-                eprintln!("trial #{} (id {}): {e}", result.number, result.trial);
+                errln!("trial #{} (id {}): {e}", result.number, result.trial);
             }
         }
     }

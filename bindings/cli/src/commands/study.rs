@@ -49,7 +49,7 @@ pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
                 &hyperspace_searchers::builtin_registry(),
             )?;
             let c = study.config();
-            println!(
+            outln!(
                 "created study '{}' in {}: {} with searcher {}{}, seed {}, {} parameter(s)",
                 c.name,
                 storage.describe(),
@@ -62,7 +62,7 @@ pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
                 },
                 c.seed,
                 c.space.len()
-            );
+            )?;
             Ok(())
         }
         StudyCommand::List(args) => {
@@ -94,11 +94,10 @@ pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
                         args.name
                     );
                 }
-                eprint!(
+                crate::stdio::err_text(format_args!(
                     "delete study '{}' and its {count} trial(s)? [y/N] ",
                     args.name
-                );
-                std::io::stderr().flush()?;
+                ));
                 let mut answer = String::new();
                 std::io::stdin().read_line(&mut answer)?;
                 if !matches!(answer.trim(), "y" | "Y" | "yes") {
@@ -106,7 +105,7 @@ pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
                 }
             }
             storage.delete_study(id)?;
-            println!("deleted study '{}' and its {count} trial(s)", args.name);
+            outln!("deleted study '{}' and its {count} trial(s)", args.name)?;
             Ok(())
         }
     }
@@ -186,7 +185,7 @@ fn list(storage: &dyn Storage, format: TableFormat) -> Result<()> {
             } => {
                 // Listed, with a note, so that it can be found and deleted;
                 // the others are listed as usual.
-                eprintln!("warning: study '{name}' cannot be read ({reason}); `hyperspace study delete {name}` removes it");
+                errln!("warning: study '{name}' cannot be read ({reason}); `hyperspace study delete {name}` removes it");
                 let mut row = vec!["-".to_string(); header.len()];
                 row[0] = name.clone();
                 row[1] = "damaged".into();
@@ -219,7 +218,7 @@ fn list(storage: &dyn Storage, format: TableFormat) -> Result<()> {
             "best": best, "created": record.created,
         }));
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::stdio::stdout();
     match format {
         TableFormat::Table => {
             let numeric = [
@@ -253,7 +252,7 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
             "objective": c.objective, "space": c.space, "created": record.created,
             "trials": trials.len(), "counts": counts.json(), "best": best,
         });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        outln!("{}", serde_json::to_string_pretty(&json)?)?;
         return Ok(());
     }
     let settings = if c.searcher.settings.is_null() {
@@ -261,16 +260,16 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
     } else {
         format!(" {}", c.searcher.settings)
     };
-    println!("study      {}", c.name);
-    println!("storage    {}", storage.describe());
-    println!("created    {}", record.created);
-    println!("direction  {}", c.direction);
-    println!("searcher   {}{settings}", c.searcher.name);
-    println!("seed       {}", c.seed);
+    outln!("study      {}", c.name)?;
+    outln!("storage    {}", storage.describe())?;
+    outln!("created    {}", record.created)?;
+    outln!("direction  {}", c.direction)?;
+    outln!("searcher   {}{settings}", c.searcher.name)?;
+    outln!("seed       {}", c.seed)?;
     if let Some(objective) = &c.objective {
-        println!("objective  {objective}");
+        outln!("objective  {objective}")?;
     }
-    println!(
+    outln!(
         "trials     {} ({} complete, {} pruned, {} failed, {} running, {} waiting)",
         trials.len(),
         counts.complete,
@@ -278,22 +277,22 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
         counts.failed,
         counts.running,
         counts.waiting
-    );
+    )?;
     if let Some(best) = best {
         let params: Vec<String> = best
             .params
             .iter()
             .map(|(k, v)| format!("{k}={}", common::fmt_value(v)))
             .collect();
-        println!(
+        outln!(
             "best       #{} (id {}) value={}  {}",
             best.number,
             best.id,
             best.value.map_or("-".into(), fmt_num),
             params.join(" ")
-        );
+        )?;
     }
-    println!("space");
+    outln!("space")?;
     for entry in c.space.entries() {
         let depth = if entry.condition.is_some() {
             "    "
@@ -313,11 +312,11 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
                 format!("  (when {}={choice})", parent.name)
             })
             .unwrap_or_default();
-        println!(
+        outln!(
             "{depth}{} = {}{when}",
             entry.name,
             describe_param(&entry.param)
-        );
+        )?;
     }
     Ok(())
 }

@@ -87,7 +87,7 @@ pub fn trials(storage: Option<&str>, args: TrialsArgs) -> Result<()> {
     let columns = query
         .columns
         .unwrap_or_else(|| default_columns(&known, &rows));
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::stdio::stdout();
     write_rows(&mut out, &columns, &rows, args.format)?;
     if args.format == TableFormat::Table && rows.is_empty() {
         writeln!(
@@ -112,39 +112,39 @@ pub fn best(storage: Option<&str>, args: BestArgs) -> Result<()> {
         anyhow!("study '{name}' has no complete trial yet; run some (hyperspace run) or tell results (hyperspace tell)")
     })?;
     if args.format != TableFormat::Table {
-        println!("{}", serde_json::to_string_pretty(&best)?);
+        outln!("{}", serde_json::to_string_pretty(&best)?)?;
         return Ok(());
     }
-    println!(
+    outln!(
         "best trial of '{name}' ({}): #{} (id {})",
         study.config().direction,
         best.number,
         best.id
-    );
-    println!("  value     {}", best.value.map_or("-".into(), fmt_num));
+    )?;
+    outln!("  value     {}", best.value.map_or("-".into(), fmt_num))?;
     for (k, v) in &best.params {
-        println!("  {k:<9} {}", fmt_value(v));
+        outln!("  {k:<9} {}", fmt_value(v))?;
     }
     for (k, v) in &best.metrics {
-        println!("  {k:<9} {}  (metric)", fmt_num(*v));
+        outln!("  {k:<9} {}  (metric)", fmt_num(*v))?;
     }
     if let Some(d) = crate::table::duration(&best) {
-        println!("  duration  {}s", fmt_num(d));
+        outln!("  duration  {}s", fmt_num(d))?;
     }
     if let Some(command) = best.meta.extra.get("command").and_then(|c| c.as_array()) {
         let words: Vec<String> = command
             .iter()
             .map(|w| common::shell_quote(w.as_str().unwrap_or_default()))
             .collect();
-        println!("  command   {}", words.join(" "));
+        outln!("  command   {}", words.join(" "))?;
     }
     if let Some(version) = &best.meta.code_version {
-        println!("  code      {version}");
+        outln!("  code      {version}")?;
     }
-    println!(
+    outln!(
         "re-run it: hyperspace rerun {} [--set name=value ...]",
         best.id
-    );
+    )?;
     Ok(())
 }
 
@@ -160,7 +160,7 @@ pub fn export(storage: Option<&str>, args: ExportArgs) -> Result<()> {
             std::fs::File::create(path)
                 .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?,
         )),
-        None => Box::new(std::io::stdout().lock()),
+        None => Box::new(crate::stdio::stdout()),
     };
     match args.format {
         ExportFormat::Jsonl => {
@@ -222,7 +222,7 @@ pub fn export(storage: Option<&str>, args: ExportArgs) -> Result<()> {
     }
     out.flush()?;
     if let Some(path) = &args.output {
-        eprintln!("wrote {} trial(s) to {}", all.len(), path.display());
+        errln!("wrote {} trial(s) to {}", all.len(), path.display());
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 
 mod config;
 mod experiment;
+mod log_dir;
 mod output;
 mod process;
 mod progress;
@@ -465,13 +466,13 @@ fn plan(config: &RunConfig, study: &Study) -> Result<Plan> {
 /// beside the storage file (or the current folder).
 pub fn log_dir(custom: Option<&Path>, storage_url: &str, study: &str) -> PathBuf {
     match custom {
-        Some(dir) => dir.join(study),
+        Some(dir) => log_dir::study_log_dir(dir, study),
         None => {
             let base = common::storage_file(storage_url)
                 .and_then(|f| f.parent().map(Path::to_path_buf))
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or_else(|| PathBuf::from("."));
-            base.join("hyperspace-logs").join(study)
+            log_dir::study_log_dir(&base.join("hyperspace-logs"), study)
         }
     }
 }
@@ -752,7 +753,7 @@ fn summary(
     lines.push("look at them:".into());
     lines.push(format!("  {exe} trials {flags} --sort value --limit 10"));
     lines.push(format!("  {exe} best {flags}"));
-    println!("{}", lines.join("\n"));
+    outln!("{}", lines.join("\n"))?;
     Ok(())
 }
 

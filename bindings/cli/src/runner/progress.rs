@@ -58,12 +58,14 @@ impl Progress {
         !self.bar.is_hidden()
     }
 
-    /// A line above the bar, or on stderr when there is no bar.
+    /// A line above the bar, or on stderr when there is no bar; never
+    /// panics (indicatif ignores failed draws, and stdio remembers a failed
+    /// line for the exit code).
     pub fn println(&self, line: &str) {
         if self.visible() {
             self.bar.println(line);
         } else {
-            eprintln!("{line}");
+            errln!("{line}");
         }
     }
 

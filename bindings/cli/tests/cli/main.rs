@@ -16,3 +16,4 @@ mod query;
 mod queue;
 mod run;
 mod setup;
+mod stdio;

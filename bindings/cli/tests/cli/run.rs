@@ -442,3 +442,68 @@ fn the_quickstart_experiment_runs() {
         assert_eq!(t["intermediate"].as_object().unwrap().len(), epochs);
     }
 }
+
+/// Every file below `dir`, as paths relative to it.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Reliability issue, study names used as paths: `--study ../../x` wrote
+/// logs two folders above the logs root, and `--study /abs` wrote to /abs.
+#[test]
+fn study_names_never_lead_logs_out_of_their_folder() {
+    let lab = Lab::new();
+    let deep = lab.path().join("deep/er");
+    std::fs::create_dir_all(&deep).unwrap();
+    let storage = deep.join("runs.db");
+    let script = lab.script("obj.sh", "echo loss=1.5");
+    let absolute = lab.path().join("absolute");
+    let custom = lab.path().join("custom-logs");
+    for (study, log_dir) in [
+        ("../../escaped", None),
+        (absolute.to_str().unwrap(), None),
+        (absolute.to_str().unwrap(), Some(&custom)),
+        ("../escaped", Some(&custom)),
+    ] {
+        let mut cmd = lab.bare(&["--storage", storage.to_str().unwrap(), "run"]);
+        cmd.args(["--study", study, "--space", "x=float(0,1)", "-n", "1"]);
+        if let Some(dir) = log_dir {
+            cmd.arg("--log-dir").arg(dir);
+        }
+        let out = stdout_of(cmd.arg("--").arg(&script));
+        assert!(out.contains("logs: "), "{out}");
+    }
+    assert!(!lab.path().join("deep/escaped").exists());
+    assert!(!lab.path().join("escaped").exists());
+    assert!(!absolute.exists());
+    let default_logs = files_under(&deep.join("hyperspace-logs"));
+    let custom_logs = files_under(&custom);
+    // One folder per study, each directly under its root, holding its trial.
+    for logs in [&default_logs, &custom_logs] {
+        assert!(logs.iter().all(|f| f.split('/').count() == 2), "{logs:?}");
+        assert!(logs.iter().any(|f| f.ends_with("trial-0.out")), "{logs:?}");
+    }
+    assert!(
+        default_logs.iter().any(|f| f.starts_with("escaped+")),
+        "{default_logs:?}"
+    );
+    let everything = files_under(lab.path());
+    assert!(
+        everything
+            .iter()
+            .all(|f| f.starts_with("deep/er/") || f.starts_with("custom-logs/") || f == "obj.sh"),
+        "{everything:?}"
+    );
+}

@@ -2,6 +2,7 @@
 //! the server but never the password.
 
 use super::session::Stop;
+use super::tls::is_handshake;
 use crate::Error;
 use postgres::error::SqlState;
 use postgres::Config;
@@ -103,6 +104,20 @@ pub(super) fn explain(config: &Config, place: &str, e: postgres::Error) -> Error
     let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>());
     let server = place.split(" at ").nth(1).unwrap_or(place);
     let server = server.split(" as ").next().unwrap_or(server);
+    // Before the socket errors: rustls's failures come wrapped in one.
+    if is_handshake(&e) {
+        let cause = std::error::Error::source(&e)
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        if cause.contains("does not support TLS") {
+            return Error::Storage(format!(
+                "PostgreSQL at {server} does not accept TLS connections, which the URL's sslmode requires: turn ssl on in the server's postgresql.conf, or use sslmode=prefer or disable"
+            ));
+        }
+        return Error::Storage(format!(
+            "PostgreSQL at {server}: the TLS handshake failed ({cause}); with sslmode=verify-ca or verify-full, sslrootcert must name the CA that signed the server's certificate, and with verify-full the host in the URL must be one the certificate names"
+        ));
+    }
     if let Some(io) = io {
         let hint = match io.kind() {
             std::io::ErrorKind::ConnectionRefused => {
@@ -126,8 +141,13 @@ pub(super) fn explain(config: &Config, place: &str, e: postgres::Error) -> Error
             if *c == SqlState::INVALID_PASSWORD
                 || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
         {
+            let tls = if detail.contains("no encryption") {
+                "; the server wants TLS: add sslmode=require (or verify-full) to the URL"
+            } else {
+                ""
+            };
             Error::Storage(format!(
-                "PostgreSQL at {server} refused user '{user}': {detail}; check the user and password in the URL, and the server's pg_hba.conf"
+                "PostgreSQL at {server} refused user '{user}': {detail}; check the user and password in the URL, and the server's pg_hba.conf{tls}"
             ))
         }
         Some(c) if *c == SqlState::INVALID_CATALOG_NAME => Error::Storage(format!(
@@ -146,9 +166,6 @@ pub(super) fn explain(config: &Config, place: &str, e: postgres::Error) -> Error
         },
         _ if e.as_db_error().is_none() && detail.contains("password") => Error::Storage(format!(
             "PostgreSQL at {server} wants a password for user '{user}': {detail}; put it in the URL (postgres://user:password@host/db)"
-        )),
-        _ if e.as_db_error().is_none() && detail.contains("TLS") => Error::Storage(format!(
-            "PostgreSQL at {server}: {detail}; hyperspace connects without TLS: set sslmode=disable or prefer in the URL, and reach a remote server through an SSH tunnel or VPN"
         )),
         _ => Error::Storage(format!("{place}: {detail}")),
     }

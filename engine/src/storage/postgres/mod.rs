@@ -1,5 +1,6 @@
 //! The PostgreSQL back-end: for many workers on many machines sharing one
-//! study. `postgres://user:password@host:port/database` opens it.
+//! study. `postgres://user:password@host:port/database` opens it; add
+//! `?sslmode=require` (or `verify-full&sslrootcert=ca.crt`) for TLS.
 //!
 //! The layout follows the SQLite back-end (a trial is a row of the columns
 //! queries need plus one JSON body), in tables named `hyperspace_*` so that
@@ -25,14 +26,16 @@
 //! whose version is newer than this build knows is refused.
 mod errors;
 mod session;
+mod tls;
 
 pub(crate) use self::errors::redact;
 use self::errors::{claim_taken, explain, place_of};
 use self::session::{Conn, Session, Step, Stop};
+use self::tls::Tls;
 use super::record::{new_trial, read_study, read_trial, start_claimed, Body, Columns};
 use super::{Storage, StudyListing, StudyRecord, TrialUpdate};
 use crate::{Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId};
-use postgres::{Config, GenericClient, NoTls, Row};
+use postgres::{Config, GenericClient, Row};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -80,6 +83,8 @@ const MIGRATIONS: &[&str] = &[r#"
 #[derive(Debug)]
 pub struct PostgresStorage {
     config: Config,
+    /// Plain or TLS, as the URL's `sslmode` said.
+    tls: Tls,
     /// `database d at host:port as user`, without the password.
     place: String,
     conn: Mutex<Conn>,
@@ -89,7 +94,8 @@ impl PostgresStorage {
     /// Connects to the database a `postgres://` or `postgresql://` URL
     /// names, and brings its schema up to date.
     pub fn open(url: &str) -> Result<Self> {
-        let mut config = Config::from_str(url).map_err(|e| Error::StorageUrl {
+        let (rest, tls) = Tls::from_url(url)?;
+        let mut config = Config::from_str(&rest).map_err(|e| Error::StorageUrl {
             url: redact(url),
             reason: format!(
                 "not a PostgreSQL URL ({e}); write postgres://user:password@host:port/database"
@@ -104,12 +110,14 @@ impl PostgresStorage {
         if config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60) {
             config.keepalives_idle(Duration::from_secs(30));
         }
+        tls.configure(&mut config);
         let place = place_of(&config);
-        let client = config
-            .connect(NoTls)
+        let client = tls
+            .connect(&config)
             .map_err(|e| explain(&config, &place, e))?;
         let storage = Self {
             config,
+            tls,
             place,
             conn: Mutex::new(Conn {
                 client,

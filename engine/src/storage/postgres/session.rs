@@ -6,7 +6,7 @@ use super::errors::{explain, is_lost, is_transient};
 use super::PostgresStorage;
 use crate::{Error, Result, Storage};
 use postgres::types::ToSql;
-use postgres::{Client, GenericClient, IsolationLevel, NoTls, Row, Statement};
+use postgres::{Client, GenericClient, IsolationLevel, Row, Statement};
 use std::collections::HashMap;
 use std::sync::MutexGuard;
 use std::time::Duration;
@@ -118,7 +118,7 @@ impl PostgresStorage {
         let mut wait = Duration::from_millis(50);
         let mut attempt = 1;
         loop {
-            match self.config.connect(NoTls) {
+            match self.tls.connect(&self.config) {
                 Ok(client) => return Ok(client),
                 // No answer from PostgreSQL itself: the network or the
                 // server's state, which may pass.
