@@ -44,6 +44,8 @@ fn issue_11_a_trial_outlives_any_silence_of_its_caller_while_its_worker_lives() 
             worker.set_lease(Some(Duration::from_millis(600)));
             let trial = worker.ask().unwrap();
             assert_eq!(trial.meta.lease_secs, Some(0.6));
+            // A new pace for later trials keeps this one's heartbeats going.
+            worker.set_lease(Some(Duration::from_millis(500)));
             // The objective runs for well over the lease without a call
             // into the study; the heartbeat thread keeps the lease.
             std::thread::sleep(Duration::from_millis(1800));

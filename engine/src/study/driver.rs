@@ -228,7 +228,7 @@ impl Study {
     /// background thread sends the heartbeats of the trials it handed out,
     /// until they are told or re-queued; `None` stops them.
     pub fn set_lease(&mut self, lease: Option<Duration>) {
-        self.leases.set(lease);
+        self.leases.set(lease, &self.storage);
     }
 
     /// Grows (or, with `force`, otherwise changes) the study's space. Older

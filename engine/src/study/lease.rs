@@ -47,16 +47,21 @@ impl Leases {
         self.lease
     }
 
-    /// Changes the lease of trials asked from now on; `None` stops the
-    /// heartbeats of those held so far, too.
-    pub(super) fn set(&mut self, lease: Option<Duration>) {
+    /// Changes the lease of trials asked from now on; the trials held so
+    /// far keep their heartbeats at the new pace, or, with `None`, lose
+    /// them.
+    pub(super) fn set(&mut self, lease: Option<Duration>, storage: &Arc<dyn Storage>) {
         if lease != self.lease {
             self.thread = None;
         }
-        if lease.is_none() {
-            self.lock().clear();
-        }
         self.lease = lease;
+        match lease {
+            None => self.lock().clear(),
+            Some(lease) if self.thread.is_none() && !self.lock().is_empty() => {
+                self.thread = Some(spawn(storage.clone(), self.held.clone(), lease));
+            }
+            Some(_) => {}
+        }
     }
 
     /// What a trial handed out now records: its first heartbeat and its
