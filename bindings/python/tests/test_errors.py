@@ -218,8 +218,10 @@ def test_storage_errors(tmp_path):
         hs.Study.open("postgres://localhost:notaport/db", "s")
     assert e.value.url == "postgres://localhost:notaport/db"
     # Nothing listens on port 1: the message names the server to start.
-    with pytest.raises(hs.StorageError, match="127.0.0.1:1: connection refused"):
+    with pytest.raises(hs.StorageUnavailableError, match="127.0.0.1:1 is unavailable.*connection refused") as e:
         hs.Study.open("postgres://me@127.0.0.1:1/db", "s")
+    assert e.value.storage == "PostgreSQL at 127.0.0.1:1"
+    assert isinstance(e.value, hs.StorageError)
     with pytest.raises(hs.StorageUrlError, match="unknown scheme"):
         hs.Study.open("ftp://x/y", "s")
     with pytest.raises(hs.StorageUrlError, match="empty"):

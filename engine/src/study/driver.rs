@@ -311,7 +311,7 @@ impl Study {
         let (mut numbers_lost, mut claims_lost) = (0, 0);
         while numbers_lost < NUMBER_RETRIES && claims_lost < CLAIM_RETRIES {
             self.refresh()?;
-            let expected = self.history.trials().len() as u64;
+            let expected = self.history.trials().last().map_or(0, |t| t.number + 1);
             let proposal = self.propose(space, expected)?;
             let params = self.checked(space, &proposal)?;
             let new = NewTrial {
@@ -682,7 +682,10 @@ impl Study {
         self.relative.remove(&id);
         self.leases.release(id);
         if trial.meta.late_result.is_some() {
-            self.withdraw_copies(&trial)?;
+            // The result is recorded: a failure to withdraw the copy must
+            // not look like a failed tell (the copy, at worst, runs as a
+            // re-run; recording the result again withdraws it then).
+            let _ = self.withdraw_copies(&trial);
         }
         Ok(trial)
     }

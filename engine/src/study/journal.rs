@@ -100,6 +100,26 @@ impl Study {
     /// is, and is returned as stored.
     pub fn record_result(&mut self, result: &PendingResult) -> Result<Trial> {
         let id = result.trial;
+        let stored = self.storage().trial(id)?;
+        if stored.number != result.number {
+            // Not the trial the result is for (ids of a deleted study's
+            // trials can be reused): never write it onto another.
+            return Err(Error::InvalidTell {
+                id,
+                reason: format!(
+                    "the result is for trial number {}, but trial {id} is number {}",
+                    result.number, stored.number
+                ),
+            });
+        }
+        if matches!(result.ending, PendingEnding::Requeue)
+            && (stored.state != TrialState::Running || stored.meta.started != result.meta.started)
+        {
+            // Only the run of it this result is about goes back to the
+            // queue: replayed after another worker took it up again, it
+            // would put that run back too.
+            return Ok(stored);
+        }
         if result.meta != Metadata::default() {
             unless_finished(self.set_metadata(id, result.meta.clone()))?;
         }
@@ -128,7 +148,13 @@ impl Study {
             PendingEnding::Requeue => self.requeue(id),
         };
         match recorded {
-            Err(Error::TrialFinished { .. }) => self.storage().trial(id),
+            Err(Error::TrialFinished { .. }) => {
+                let trial = self.storage().trial(id)?;
+                if trial.meta.late_result.is_some() {
+                    let _ = self.withdraw_copies(&trial);
+                }
+                Ok(trial)
+            }
             other => other,
         }
     }
@@ -185,7 +211,9 @@ impl ResultJournal {
             .append(true)
             .open(&self.file)
             .map_err(|e| self.error(&e))?;
-        file.write_all(format!("{line}\n").as_bytes())
+        // A line of its own even after a torn write (a full disk, a kill):
+        // blank lines are skipped when read.
+        file.write_all(format!("\n{line}\n").as_bytes())
             .and_then(|()| file.sync_data())
             .map_err(|e| self.error(&e))
     }
@@ -233,18 +261,22 @@ impl ResultJournal {
         };
         for entry in entries {
             let path = entry.map_err(|e| self.error(&e))?.path();
-            if path == self.file || path.extension().is_none_or(|x| x != "jsonl") {
+            if path == self.file || !(is_journal(&path) || is_orphaned_adoption(&path)) {
                 continue;
             }
             // Take the file out of its owner's hands first: a live owner
             // that writes again starts a new file, and records its own
             // results anyway (recording twice takes them once).
+            let original = path.with_extension("jsonl");
             let taken = path.with_extension(format!("adopting-{}", std::process::id()));
             if std::fs::rename(&path, &taken).is_err() {
                 continue; // another process adopted it first
             }
             let (results, bad) = read_lines(&taken)?;
-            warnings.extend(bad.into_iter().map(|l| format!("{}: {l}", path.display())));
+            warnings.extend(
+                bad.into_iter()
+                    .map(|l| format!("{}: {l}", original.display())),
+            );
             let (mine, others): (Vec<_>, Vec<_>) =
                 results.into_iter().partition(|r| r.study == study);
             for r in &mine {
@@ -260,7 +292,7 @@ impl ResultJournal {
                     text.push('\n');
                 }
                 std::fs::write(&taken, text)
-                    .and_then(|()| std::fs::rename(&taken, &path))
+                    .and_then(|()| std::fs::rename(&taken, &original))
                     .map_err(|e| self.error(&e))?;
             }
         }
@@ -277,6 +309,25 @@ impl ResultJournal {
             reason: e.to_string(),
         }
     }
+}
+
+fn is_journal(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "jsonl")
+}
+
+/// A file an adopting process took and did not finish with (it died):
+/// `<name>.adopting-<pid>` whose process is gone. Read through `/proc`,
+/// so only on Linux; elsewhere such a file is left for a person to rename.
+fn is_orphaned_adoption(path: &Path) -> bool {
+    let Some(pid) = path
+        .extension()
+        .and_then(|x| x.to_str())
+        .and_then(|x| x.strip_prefix("adopting-"))
+        .and_then(|p| p.parse::<u32>().ok())
+    else {
+        return false;
+    };
+    pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// The results in a journal file (none if there is no file), and the lines

@@ -119,8 +119,11 @@ fn spawn(
                 .copied()
                 .collect();
             for id in ids {
+                // The lease goes with every beat: a new pace set while the
+                // trial runs is its lease from then on.
                 let beat = TrialUpdate::Meta(Metadata {
                     heartbeat: Some(crate::now()),
+                    lease_secs: Some(lease.as_secs_f64()),
                     ..Metadata::default()
                 });
                 // Down for now, or any other failure: the next beat tries

@@ -79,7 +79,15 @@ impl Study {
                 },
                 ..NewTrial::default()
             };
-            requeued.push(self.enqueue_trial(copy)?);
+            let copy = self.enqueue_trial(copy)?;
+            // Its worker may have told the result between the abandon and
+            // the copy, finding no copy to withdraw: look again.
+            let now = self.storage().trial(trial.id)?;
+            if now.meta.late_result.is_some() {
+                self.withdraw_copies(&now)?;
+                continue;
+            }
+            requeued.push(copy);
         }
         Ok(requeued)
     }

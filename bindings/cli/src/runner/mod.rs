@@ -275,11 +275,17 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
                 };
                 // An intermediate value the storage refuses (the command told
                 // its own result already) is not worth stopping for; one it
-                // cannot take now goes with the result.
+                // cannot take now (or while it is known to be down) goes
+                // with the result.
+                if !recorder.may_call_storage() {
+                    info.reports.insert(step, value);
+                    continue;
+                }
                 match study.report(TrialId(trial), step, value) {
                     Ok(_) => {}
                     Err(e) if e.is_transient() => {
                         info.reports.insert(step, value);
+                        recorder.failed(&e, &progress);
                         continue;
                     }
                     Err(_) => continue,
@@ -290,7 +296,7 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
                     match study.should_prune(TrialId(trial), pruner.as_ref()) {
                         Ok(true) => info.prune.store(true, Ordering::SeqCst),
                         Ok(false) => {}
-                        Err(e) if e.is_transient() => {}
+                        Err(e) if e.is_transient() => recorder.failed(&e, &progress),
                         Err(e) => {
                             error.get_or_insert(e.into());
                         }
@@ -310,6 +316,8 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
     }
     progress.finish();
     let interrupted = interrupts.load(Ordering::SeqCst) > 0;
+    // The summary is a courtesy: whatever stops it (storage down, a
+    // closed stdout) must not hide unrecorded results or the run's error.
     if let Err(e) = summary(
         &mut study,
         &plan,
@@ -318,14 +326,21 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
         stop_reason,
         interrupted,
     ) {
-        if !results::is_transient(&e) {
-            return Err(e);
-        }
-        progress.println(&format!("(no summary: {e})"));
+        progress.println(&format!("(no summary: {e:#})"));
     }
     if !recorder.is_empty() {
-        let storage = common::shell_quote(&plan.storage_url);
-        return Err(recorder.unrecorded_error(&storage, &common::shell_quote(study.name())));
+        let mut flags = format!(
+            "--storage {} --study {}",
+            common::shell_quote(&plan.storage_url),
+            common::shell_quote(study.name())
+        );
+        if let Some(dir) = &config.log_dir {
+            flags.push_str(&format!(
+                " --log-dir {}",
+                common::shell_quote(&show_path(dir))
+            ));
+        }
+        return Err(recorder.unrecorded_error(&flags));
     }
     if let Some(e) = error {
         return Err(e);
@@ -550,7 +565,9 @@ fn launch(
     let stdout_log = stem.with_extension("out");
     let stderr_log = stem.with_extension("err");
     let mut meta = plan.meta.clone();
-    meta.started = Some(process::now());
+    // The start its claim recorded: it names this run of the trial (a
+    // replayed re-queue only applies to the run it is about).
+    meta.started = trial.meta.started.clone().or_else(|| Some(process::now()));
     meta.extra.insert("command".into(), serde_json::json!(argv));
     meta.extra
         .insert("log_stdout".into(), show_path(&stdout_log).into());
@@ -611,7 +628,11 @@ fn conclude(study: &str, config: &RunConfig, info: Running, finished: Finished) 
     let with = |mut result: PendingResult, meta: Metadata, note: Note| {
         result.meta = meta;
         result.reports = info.reports.clone();
-        Pending { result, note }
+        Pending {
+            result,
+            note,
+            journaled: false,
+        }
     };
     let failure = match &finished.ending {
         Ending::Interrupted => {

@@ -34,6 +34,8 @@ pub enum Note {
 pub struct Pending {
     pub result: PendingResult,
     pub note: Note,
+    /// Whether the journal holds it (else only this process does).
+    pub journaled: bool,
 }
 
 #[derive(Debug)]
@@ -85,16 +87,21 @@ impl Recorder {
             .extend(results.into_iter().map(|result| Pending {
                 result,
                 note: Note::Adopted,
+                journaled: true,
             }));
         Ok(n)
     }
 
     /// Keeps a result until storage takes it: in the journal first (a
     /// failure to write it is said, and the result kept in memory).
-    pub fn push(&mut self, pending: Pending, progress: &Progress) {
-        if let Err(e) = self.journal.append(&pending.result) {
-            progress.println(&format!("warning: {e}; the result is kept in memory only"));
-        }
+    pub fn push(&mut self, mut pending: Pending, progress: &Progress) {
+        pending.journaled = match self.journal.append(&pending.result) {
+            Ok(()) => true,
+            Err(e) => {
+                progress.println(&format!("warning: {e}; the result is kept in memory only"));
+                false
+            }
+        };
         self.pending.push_back(pending);
     }
 
@@ -172,7 +179,10 @@ impl Recorder {
                     self.forget(&done, progress);
                     recorded.push((done, trial));
                 }
-                Err(e) if e.is_transient() => {
+                // Only a refusal about this very result drops it; anything
+                // else (too many connections, a read-only server, a
+                // timeout) may pass, like an outage.
+                Err(e) if !refuses_for_good(&e) => {
                     self.failed(&e, progress);
                     break;
                 }
@@ -200,13 +210,43 @@ impl Recorder {
         }
     }
 
-    /// The error a run ends with when results could not be recorded.
-    pub fn unrecorded_error(&self, storage: &str, study: &str) -> anyhow::Error {
+    /// The error a run ends with when results could not be recorded;
+    /// `flags` name the storage, study and log folder for the command that
+    /// records them later. Results the journal could not take are shown
+    /// whole, so that they are not lost with this process.
+    pub fn unrecorded_error(&self, flags: &str) -> anyhow::Error {
+        let in_memory: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|p| !p.journaled)
+            .map(|p| serde_json::to_string(&p.result).unwrap_or_default())
+            .collect();
+        let shown = if in_memory.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} of them could not be written to the journal and are: {}",
+                in_memory.len(),
+                in_memory.join(" ")
+            )
+        };
         anyhow!(
-            "{} result(s) could not be recorded: the storage was unavailable for {:?}; they are kept in {}, and `hyperspace recover-results --storage {storage} --study {study}` (or the next run of the study) records them",
+            "{} result(s) could not be recorded: the storage was unavailable for {:?}; they are kept in {}, and `hyperspace recover-results {flags}` (or the next run of the study) records them{shown}",
             self.pending.len(),
             self.patience,
             self.journal.path().display(),
         )
     }
+}
+
+/// Whether storage refused this result itself (the trial is gone, belongs
+/// elsewhere, or cannot take it), rather than failing for now.
+fn refuses_for_good(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::TrialNotFound { .. }
+            | Error::WrongStudy { .. }
+            | Error::InvalidTell { .. }
+            | Error::NonFiniteValue { .. }
+    )
 }

@@ -50,6 +50,12 @@ impl Proxy {
                     continue;
                 };
                 let mut all = streams.lock().unwrap();
+                // Cut meanwhile: this connection must not outlive it.
+                if !up.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(Shutdown::Both);
+                    let _ = server.shutdown(Shutdown::Both);
+                    continue;
+                }
                 for (from, to) in [(&client, &server), (&server, &client)] {
                     let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
                     std::thread::spawn(move || {
@@ -65,8 +71,9 @@ impl Proxy {
 
     /// Drops every connection and refuses new ones.
     pub fn cut(&self) {
+        let mut streams = self.streams.lock().unwrap();
         self.up.store(false, Ordering::SeqCst);
-        for s in self.streams.lock().unwrap().drain(..) {
+        for s in streams.drain(..) {
             let _ = s.shutdown(Shutdown::Both);
         }
         // Let the accept loop see the flag and close the listener.
@@ -75,7 +82,19 @@ impl Proxy {
 
     /// Accepts connections again, on the same port.
     pub fn restore(&self) {
-        let listener = TcpListener::bind(self.addr).expect("bind the same port again");
+        // The old accept loop may hold the port for a moment longer.
+        let mut tries = 0;
+        let listener = loop {
+            match TcpListener::bind(self.addr) {
+                Ok(l) => break l,
+                Err(e) if tries < 100 => {
+                    tries += 1;
+                    let _ = e;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => panic!("cannot bind {} again: {e}", self.addr),
+            }
+        };
         self.up.store(true, Ordering::SeqCst);
         self.serve(listener);
     }
