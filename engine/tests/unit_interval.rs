@@ -61,7 +61,16 @@ proptest! {
         let value = param.from_unit(u);
         let back = param.to_unit(&value).unwrap();
         prop_assert!((0.0..=1.0).contains(&back));
-        prop_assert_eq!(param.from_unit(back), value);
+        match (&param, param.from_unit(back), &value) {
+            // A continuous float comes back within rounding of itself:
+            // `low + u * (high - low)` and its inverse are not exact in
+            // floating point (a case proptest found: 1 ulp off).
+            (Param::Float(p), Value::Float(again), Value::Float(x)) if p.step().is_none() => {
+                let scale = p.low().abs().max(p.high().abs());
+                prop_assert!((again - x).abs() <= 4.0 * f64::EPSILON * scale, "{again} vs {x}");
+            }
+            (_, again, _) => prop_assert_eq!(again, value),
+        }
     }
 
     #[test]

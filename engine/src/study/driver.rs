@@ -18,11 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// How many times a proposal whose claim another worker took is retried.
-const CLAIM_RETRIES: usize = 64;
-/// How many times a proposal is made again because another worker took
-/// the trial number (or the claim) it was made for, before the trial takes
-/// a number first and the proposal is made for it.
-const NUMBER_RETRIES: u32 = 16;
+pub(super) const CLAIM_RETRIES: usize = 64;
 
 /// A study opened in a storage.
 ///
@@ -51,16 +47,16 @@ const NUMBER_RETRIES: u32 = 16;
 /// ```
 #[derive(Debug)]
 pub struct Study {
-    storage: Arc<dyn Storage>,
-    record: StudyRecord,
-    searcher: Box<dyn Searcher>,
-    history: History,
+    pub(super) storage: Arc<dyn Storage>,
+    pub(super) record: StudyRecord,
+    pub(super) searcher: Box<dyn Searcher>,
+    pub(super) history: History,
     /// Relative proposals of open define-by-run trials, made at their first
     /// suggestion and used for the parameters they cover.
-    relative: HashMap<TrialId, Params>,
+    pub(super) relative: HashMap<TrialId, Params>,
     /// The leases of the running trials this study handed out.
-    leases: Leases,
-    host: Option<String>,
+    pub(super) leases: Leases,
+    pub(super) host: Option<String>,
 }
 
 impl Study {
@@ -194,7 +190,7 @@ impl Study {
         Ok(best.map(|(t, _)| t.clone()))
     }
 
-    fn refresh(&mut self) -> Result<()> {
+    pub(super) fn refresh(&mut self) -> Result<()> {
         self.history.refresh(
             self.storage.as_ref(),
             self.record.id,
@@ -202,7 +198,7 @@ impl Study {
         )
     }
 
-    fn metadata(&self, number: Option<u64>) -> Metadata {
+    pub(super) fn metadata(&self, number: Option<u64>) -> Metadata {
         let mut meta = Metadata {
             seed: number.map(|n| trial_seed(self.record.config.seed, n)),
             host: self.host.clone(),
@@ -259,207 +255,6 @@ impl Study {
         Ok(change)
     }
 
-    /// Asks for a new trial over the study's space (define-and-run): a
-    /// queued trial if there is one, else the searcher's proposal. The trial
-    /// is running and holds a value for every active parameter.
-    pub fn ask(&mut self) -> Result<Trial> {
-        if self.record.config.space.is_empty() {
-            return Err(Error::InvalidStudy(format!(
-                "study '{}' has no space; give one (ask_in), or use ask_open and suggest (define-by-run)",
-                self.name()
-            )));
-        }
-        let space = self.record.config.space.clone();
-        let trial = self.ask_space(&space)?;
-        self.leases.hold(trial.id, &self.storage);
-        Ok(trial)
-    }
-
-    /// Takes the oldest queued trial, if any, with the searcher filling in
-    /// the parameters it does not fix; never asks the searcher for a new
-    /// one (a worker that only drains the queue).
-    pub fn ask_queued(&mut self) -> Result<Option<Trial>> {
-        let Some(queued) = self.claim_queued()? else {
-            return Ok(None);
-        };
-        let space = self.record.config.space.clone();
-        let trial = self.complete_queued(queued, &space)?;
-        self.leases.hold(trial.id, &self.storage);
-        Ok(Some(trial))
-    }
-
-    /// Asks for a new trial over `space`, which becomes (or grows) the
-    /// study's space.
-    pub fn ask_in(&mut self, space: &Space) -> Result<Trial> {
-        if space != &self.record.config.space {
-            self.extend_space(space, false)?;
-        }
-        self.ask()
-    }
-
-    fn ask_space(&mut self, space: &Space) -> Result<Trial> {
-        if let Some(queued) = self.claim_queued()? {
-            return self.complete_queued(queued, space);
-        }
-        // Propose for the number the trial will get, then create it with its
-        // configuration in one write, which the storage refuses if another
-        // worker took that number (or the proposal's claim key) first. So a
-        // searcher with nothing to propose (an exhausted grid) leaves no
-        // trial behind, a lost connection leaves no trial without a
-        // configuration, and each trial's proposal is the one its number's
-        // random stream gives.
-        let (mut numbers_lost, mut claims_lost) = (0, 0);
-        while numbers_lost < NUMBER_RETRIES && claims_lost < CLAIM_RETRIES {
-            self.refresh()?;
-            let expected = self.history.trials().last().map_or(0, |t| t.number + 1);
-            let proposal = self.propose(space, expected)?;
-            let params = self.checked(space, &proposal)?;
-            let new = NewTrial {
-                params,
-                budget: proposal.budget,
-                parent: proposal.parent,
-                claim: proposal.claim,
-                expect_number: Some(expected),
-                ..self.new_running()
-            };
-            match self.storage.create_trial(self.record.id, &new) {
-                Err(Error::ClaimTaken { .. }) => claims_lost += 1,
-                Err(Error::NumberTaken { .. }) => {
-                    numbers_lost += 1;
-                    // Step aside a little, longer each time and differently
-                    // per process, so that the same workers do not collide
-                    // again.
-                    std::thread::sleep(backoff(numbers_lost));
-                }
-                other => return other,
-            }
-        }
-        // Many workers asking at once keep taking the number: take one
-        // first, then propose for it (a searcher that runs out meanwhile
-        // leaves a failed trial that says so).
-        let trial = self
-            .storage
-            .create_trial(self.record.id, &self.new_running())?;
-        for _ in 0..CLAIM_RETRIES {
-            let proposal = match self.propose(space, trial.number) {
-                Ok(p) => p,
-                Err(e) => return Err(self.fail_after(trial.id, e)),
-            };
-            let params = match self.checked(space, &proposal) {
-                Ok(params) => params,
-                Err(e) => return Err(self.fail_after(trial.id, e)),
-            };
-            let update = TrialUpdate::SetParams {
-                params,
-                budget: proposal.budget,
-                parent: proposal.parent,
-                claim: proposal.claim,
-            };
-            match self.storage.update_trial(trial.id, &update) {
-                Err(Error::ClaimTaken { .. }) => continue,
-                other => return other,
-            }
-        }
-        Err(self.fail_after(trial.id, claims_taken()))
-    }
-
-    /// The proposal's configuration, checked against the space.
-    fn checked(&self, space: &Space, proposal: &Proposal) -> Result<Params> {
-        space.check_config(&proposal.params).map_err(|e| {
-            Error::Search(crate::SearchError::Failed {
-                searcher: self.record.config.searcher.name.clone(),
-                reason: format!("proposed an invalid configuration: {e}"),
-            })
-        })
-    }
-
-    /// Marks a trial failed after the searcher could not fill it, so it is
-    /// not left running, and returns the original error.
-    fn fail_after(&self, id: TrialId, error: Error) -> Error {
-        let update = TrialUpdate::Finish {
-            state: TrialState::Failed,
-            value: None,
-            metrics: Default::default(),
-            message: Some(format!("no configuration: {error}")),
-            finished: crate::now(),
-        };
-        // The original error is what the caller needs; a failure to record
-        // the failure would surface on the next storage call anyway.
-        let _ = self.storage.update_trial(id, &update);
-        error
-    }
-
-    fn propose(&mut self, space: &Space, number: u64) -> Result<Proposal> {
-        self.refresh()?;
-        let ctx = context(&self.record, &self.history, number);
-        let mut rng = trial_rng(self.record.config.seed, number);
-        Ok(self.searcher.sample_relative(&ctx, space, &mut rng)?)
-    }
-
-    fn claim_queued(&mut self) -> Result<Option<Trial>> {
-        let meta = self.metadata(None);
-        let Some(trial) = self.storage.claim_waiting(self.record.id, &meta)? else {
-            return Ok(None);
-        };
-        let seed = Metadata {
-            seed: Some(trial_seed(self.record.config.seed, trial.number)),
-            ..Metadata::default()
-        };
-        Ok(Some(
-            self.storage
-                .update_trial(trial.id, &TrialUpdate::Meta(seed))?,
-        ))
-    }
-
-    /// A queued trial may fix only some parameters: the searcher fills in
-    /// the rest.
-    fn complete_queued(&mut self, trial: Trial, space: &Space) -> Result<Trial> {
-        let fixed = match space.check_partial(&trial.params) {
-            Ok(p) => p,
-            Err(e) => return Err(self.fail_after(trial.id, e)),
-        };
-        if let Ok(params) = space.check_config(&fixed) {
-            return self.storage.update_trial(
-                trial.id,
-                &TrialUpdate::SetParams {
-                    params,
-                    budget: None,
-                    parent: None,
-                    claim: None,
-                },
-            );
-        }
-        let proposal = match self.propose(space, trial.number) {
-            Ok(p) => p,
-            Err(e) => return Err(self.fail_after(trial.id, e)),
-        };
-        let mut params = fixed;
-        let mut rng = trial_rng(self.record.config.seed, trial.number);
-        for (i, entry) in space.entries().iter().enumerate() {
-            if params.contains_key(&entry.name) || !space.is_active(i, &params) {
-                continue;
-            }
-            let value = match proposal.params.get(&entry.name) {
-                Some(v) => v.clone(),
-                None => entry.param.from_unit(rand::Rng::random::<f64>(&mut rng)),
-            };
-            params.insert(entry.name.clone(), value);
-        }
-        let params = match space.check_config(&params) {
-            Ok(p) => p,
-            Err(e) => return Err(self.fail_after(trial.id, e)),
-        };
-        self.storage.update_trial(
-            trial.id,
-            &TrialUpdate::SetParams {
-                params,
-                budget: None,
-                parent: None,
-                claim: None,
-            },
-        )
-    }
-
     /// Starts a define-by-run trial: a queued one if there is one, else a new
     /// running trial with no parameters yet. Its parameters come from
     /// [`Study::suggest`].
@@ -492,7 +287,7 @@ impl Study {
 
     /// A running trial whose seed storage derives from the study's seed and
     /// the number it assigns.
-    fn new_running(&self) -> NewTrial {
+    pub(super) fn new_running(&self) -> NewTrial {
         NewTrial {
             state: Some(TrialState::Running),
             meta: self.metadata(None),
@@ -719,7 +514,7 @@ impl Study {
 }
 
 /// Every proposal of a trial held a claim key another worker had taken.
-fn claims_taken() -> Error {
+pub(super) fn claims_taken() -> Error {
     Error::Storage(format!(
         "{CLAIM_RETRIES} proposals in a row were taken by other workers; the searcher may be out of points"
     ))
@@ -727,7 +522,11 @@ fn claims_taken() -> Error {
 
 /// What the searcher sees of a study, for trial `number`. A free function
 /// so the searcher can be borrowed mutably beside it.
-fn context<'a>(record: &'a StudyRecord, history: &'a History, number: u64) -> SearchContext<'a> {
+pub(super) fn context<'a>(
+    record: &'a StudyRecord,
+    history: &'a History,
+    number: u64,
+) -> SearchContext<'a> {
     SearchContext {
         space: &record.config.space,
         trials: history.trials(),
@@ -735,22 +534,6 @@ fn context<'a>(record: &'a StudyRecord, history: &'a History, number: u64) -> Se
         study_seed: record.config.seed,
         trial_number: number,
     }
-}
-
-/// A pause of up to `2^min(lost, 6)` ms after a trial number was lost to
-/// another worker, spread by process and thread (a hash, not a random
-/// draw: nothing depends on it but timing).
-fn backoff(lost: u32) -> Duration {
-    let who = u64::from(std::process::id()) ^ thread_hash();
-    let spread = trial_seed(who, u64::from(lost)) % 1000;
-    Duration::from_micros((1000u64 << lost.min(6)) * spread / 1000)
-}
-
-fn thread_hash() -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    std::thread::current().id().hash(&mut h);
-    h.finish()
 }
 
 /// The stream of one define-by-run parameter's independent draw: derived

@@ -1,6 +1,7 @@
 //! The study: drives the loop of asking the searcher, recording trials in
 //! storage and handing the full history back to the searcher.
 
+mod ask;
 mod config;
 mod driver;
 mod history;
