@@ -45,6 +45,10 @@ use std::time::Duration;
 /// host that drops packets should give an error, not a hang.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long sent data may stay unacknowledged before the connection counts
+/// as lost, when the URL sets no `tcp_user_timeout`.
+const TCP_USER_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A key for `pg_advisory_xact_lock`, so that processes opening a new
 /// database at once create the schema once ("hype" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6879_7065;
@@ -109,6 +113,12 @@ impl PostgresStorage {
         config.keepalives(true);
         if config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60) {
             config.keepalives_idle(Duration::from_secs(30));
+        }
+        // A network that drops packets silently fails a call after 30 s
+        // of unacknowledged data (then the worker waits it out as an
+        // outage) instead of blocking it for the kernel's ~15 minutes.
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(TCP_USER_TIMEOUT);
         }
         tls.configure(&mut config);
         let place = place_of(&config);
