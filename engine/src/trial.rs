@@ -105,6 +105,19 @@ impl Direction {
         }
     }
 
+    /// The best complete trial among `trials` (the first of equals), if any.
+    pub fn best<'a>(self, trials: impl IntoIterator<Item = &'a Trial>) -> Option<&'a Trial> {
+        trials
+            .into_iter()
+            .filter(|t| t.state == TrialState::Complete)
+            .filter_map(|t| t.value.map(|v| (t, v)))
+            .fold(None::<(&Trial, f64)>, |best, (t, v)| match best {
+                Some((_, b)) if !self.better(v, b) => best,
+                _ => Some((t, v)),
+            })
+            .map(|(t, _)| t)
+    }
+
     /// The value as a loss: itself when minimizing, negated when maximizing.
     pub fn to_loss(self, value: f64) -> f64 {
         match self {
@@ -290,5 +303,45 @@ impl NewTrial {
             meta.seed = Some(crate::seed::trial_seed(base, number));
         }
         meta
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trial(number: u64, state: TrialState, value: Option<f64>) -> Trial {
+        Trial {
+            id: TrialId(number as i64),
+            study: StudyId(1),
+            number,
+            state,
+            params: Params::new(),
+            value,
+            metrics: IndexMap::new(),
+            intermediate: BTreeMap::new(),
+            budget: None,
+            parent: None,
+            user_attrs: IndexMap::new(),
+            meta: Metadata::default(),
+            message: None,
+            change: 0,
+        }
+    }
+
+    #[test]
+    fn the_best_trial_is_the_first_complete_one_with_the_best_value() {
+        let trials = [
+            trial(0, TrialState::Complete, Some(2.0)),
+            trial(1, TrialState::Pruned, Some(0.1)),
+            trial(2, TrialState::Failed, Some(0.0)),
+            trial(3, TrialState::Complete, Some(1.0)),
+            trial(4, TrialState::Complete, Some(1.0)),
+            trial(5, TrialState::Complete, Some(3.0)),
+        ];
+        let number = |d: Direction| d.best(&trials).map(|t| t.number);
+        assert_eq!(number(Direction::Minimize), Some(3));
+        assert_eq!(number(Direction::Maximize), Some(5));
+        assert_eq!(Direction::Minimize.best(&trials[1..3]), None);
     }
 }

@@ -178,16 +178,7 @@ impl Study {
     /// The best complete trial, if any.
     pub fn best_trial(&mut self) -> Result<Option<Trial>> {
         let direction = self.record.config.direction;
-        let best = self
-            .trials()?
-            .iter()
-            .filter(|t| t.state == TrialState::Complete)
-            .filter_map(|t| t.value.map(|v| (t, v)))
-            .fold(None::<(&Trial, f64)>, |best, (t, v)| match best {
-                Some((_, b)) if !direction.better(v, b) => best,
-                _ => Some((t, v)),
-            });
-        Ok(best.map(|(t, _)| t.clone()))
+        Ok(direction.best(self.trials()?).cloned())
     }
 
     pub(super) fn refresh(&mut self) -> Result<()> {

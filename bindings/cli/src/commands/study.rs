@@ -5,7 +5,7 @@ use crate::common::{self, fmt_num, parse_settings, Access};
 use crate::table::{csv_line, write_aligned};
 use anyhow::{bail, Result};
 use hyperspace_engine::{
-    Direction, Space, Storage, Study, StudyConfig, StudyListing, StudyRecord, Trial, TrialState,
+    Direction, Space, Storage, Study, StudyConfig, StudyListing, Trial, TrialState,
 };
 use std::io::{IsTerminal, Write};
 
@@ -144,19 +144,6 @@ impl Counts {
     }
 }
 
-fn best_of(record: &StudyRecord, trials: &[Trial]) -> Option<Trial> {
-    let direction = record.config.direction;
-    trials
-        .iter()
-        .filter(|t| t.state == TrialState::Complete)
-        .filter(|t| t.value.is_some())
-        .fold(None::<&Trial>, |best, t| match (best, t.value) {
-            (Some(b), Some(v)) if !direction.better(v, b.value.unwrap_or(f64::NAN)) => Some(b),
-            _ => Some(t),
-        })
-        .cloned()
-}
-
 fn list(storage: &dyn Storage, format: TableFormat) -> Result<()> {
     let header: Vec<String> = [
         "name",
@@ -199,7 +186,7 @@ fn list(storage: &dyn Storage, format: TableFormat) -> Result<()> {
         };
         let trials = storage.trials_since(record.id, 0)?;
         let c = Counts::of(&trials);
-        let best = best_of(&record, &trials).and_then(|t| t.value);
+        let best = record.config.direction.best(&trials).and_then(|t| t.value);
         rows.push(vec![
             record.config.name.clone(),
             record.config.direction.to_string(),
@@ -244,7 +231,7 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
         .ok_or_else(|| anyhow::anyhow!("study '{name}' disappeared"))?;
     let trials = study.trials()?.to_vec();
     let counts = Counts::of(&trials);
-    let best = best_of(&record, &trials);
+    let best = record.config.direction.best(&trials).cloned();
     let c = study.config();
     if format != TableFormat::Table {
         let json = serde_json::json!({
