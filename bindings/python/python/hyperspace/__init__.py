@@ -22,32 +22,8 @@ or ``study.optimize(objective, n_trials=50)``, or define-and-run:
 
 from . import _core
 from .distributions import Categorical, Choice, Distribution, Float, Int, Space
-from .errors import (
-    CorruptDatabaseError,
-    DatabaseLockedError,
-    HyperspaceError,
-    InvalidConfigError,
-    InvalidParamError,
-    InvalidStudyError,
-    InvalidTellError,
-    NonFiniteValueError,
-    SearcherError,
-    SearcherExhaustedError,
-    SearcherSettingsError,
-    SpaceChangeError,
-    SpaceError,
-    SpaceSyntaxError,
-    StorageError,
-    StorageUnavailableError,
-    StorageUrlError,
-    StudyExistsError,
-    StudyNotFoundError,
-    TrialFinishedError,
-    TrialNotFoundError,
-    TrialPruned,
-    UnknownSearcherError,
-    WrongStudyError,
-)
+from . import errors as _errors
+from .errors import *  # noqa: F401,F403 -- every exception; the list is errors.__all__
 from .pruners import BasePruner, HyperbandPruner, MedianPruner, NopPruner, SuccessiveHalvingPruner
 from .searcher import SearchContext, register_searcher, searchers
 from .study import NoCompleteTrialError, Study, create_study, load_study
@@ -76,30 +52,7 @@ __all__ = [
     "SearchContext",
     "register_searcher",
     "searchers",
-    "HyperspaceError",
-    "SpaceError",
-    "InvalidParamError",
-    "SpaceSyntaxError",
-    "SpaceChangeError",
-    "InvalidConfigError",
-    "InvalidStudyError",
-    "StudyNotFoundError",
-    "StudyExistsError",
-    "TrialNotFoundError",
-    "TrialFinishedError",
-    "WrongStudyError",
-    "NonFiniteValueError",
-    "InvalidTellError",
-    "SearcherError",
-    "UnknownSearcherError",
-    "SearcherSettingsError",
-    "SearcherExhaustedError",
-    "StorageError",
-    "StorageUrlError",
-    "CorruptDatabaseError",
-    "DatabaseLockedError",
-    "StorageUnavailableError",
     "NoCompleteTrialError",
-    "TrialPruned",
     "__version__",
 ]
+__all__ += _errors.__all__
