@@ -21,6 +21,7 @@ mod seed;
 mod space;
 pub mod storage;
 mod study;
+mod study_config;
 mod trial;
 mod value;
 
@@ -38,9 +39,9 @@ pub use storage::{
     StudyListing, StudyRecord, TrialUpdate,
 };
 pub use study::{
-    NonFinite, Outcome, PendingEnding, PendingResult, ResultJournal, SearcherSpec, Study,
-    StudyConfig, DEFAULT_LEASE,
+    NonFinite, Outcome, PendingEnding, PendingResult, ResultJournal, Study, DEFAULT_LEASE,
 };
+pub use study_config::{SearcherSpec, StudyConfig};
 pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState, DAMAGE_KEY};
 pub use value::Value;
 

@@ -3,10 +3,11 @@
 
 use super::history::History;
 use super::lease::{Leases, DEFAULT_LEASE};
-use super::{Outcome, StudyConfig};
+use super::Outcome;
 use crate::seed::{trial_rng, trial_seed};
 use crate::space::SpaceChange;
 use crate::storage::{StudyRecord, TrialUpdate};
+use crate::StudyConfig;
 use crate::{
     Error, Metadata, NewTrial, Param, Params, Proposal, Registry, Result, SearchContext, Searcher,
     Space, Storage, StudyId, Trial, TrialId, TrialState, Value,

@@ -2,7 +2,6 @@
 //! storage and handing the full history back to the searcher.
 
 mod ask;
-mod config;
 mod driver;
 mod history;
 mod journal;
@@ -10,7 +9,6 @@ mod lease;
 mod outcome;
 mod recovery;
 
-pub use config::{SearcherSpec, StudyConfig};
 pub use driver::Study;
 pub use journal::{PendingEnding, PendingResult, ResultJournal};
 pub use lease::DEFAULT_LEASE;
