@@ -34,9 +34,11 @@ pub use space::{
     CategoricalParam, Condition, Entry, FloatParam, IntParam, Param, Params, Space, SpaceBuilder,
     SpaceChange,
 };
+#[cfg(feature = "postgres")]
+pub use storage::PostgresStorage;
 pub use storage::{
-    check_storage, open_storage, Damage, MemoryStorage, PostgresStorage, SqliteStorage, Storage,
-    StudyListing, StudyRecord, TrialUpdate,
+    check_storage, open_storage, Damage, MemoryStorage, SqliteStorage, Storage, StudyListing,
+    StudyRecord, TrialUpdate,
 };
 pub use study::{
     NonFinite, Outcome, PendingEnding, PendingResult, ResultJournal, Study, DEFAULT_LEASE,

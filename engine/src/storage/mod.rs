@@ -9,11 +9,14 @@
 
 mod check;
 mod memory;
+#[cfg(feature = "postgres")]
 mod postgres;
 mod record;
 mod sqlite;
 mod update;
+mod url;
 
+#[cfg(feature = "postgres")]
 pub use self::postgres::PostgresStorage;
 pub use check::{check_storage, Damage};
 pub use memory::MemoryStorage;
@@ -170,17 +173,34 @@ pub fn open_storage(url: &str) -> Result<Arc<dyn Storage>> {
         return Ok(Arc::new(MemoryStorage::new()));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
         return Ok(Arc::new(PostgresStorage::open(url)?));
+        #[cfg(not(feature = "postgres"))]
+        return Err(crate::Error::StorageUrl {
+            url: self::url::redact(url),
+            reason: "this build of hyperspace has no PostgreSQL support (the `postgres` cargo feature of hyperspace-engine is off)".into(),
+        });
     }
     let path = match url.strip_prefix("sqlite://") {
         Some(rest) => rest,
         None if url.contains("://") => {
             return Err(crate::Error::StorageUrl {
-                url: self::postgres::redact(url),
+                url: self::url::redact(url),
                 reason: "unknown scheme; use a file path, sqlite:///path, or :memory:".into(),
             })
         }
         None => url,
     };
     Ok(Arc::new(SqliteStorage::open(std::path::Path::new(path))?))
+}
+
+#[cfg(all(test, not(feature = "postgres")))]
+mod without_postgres {
+    #[test]
+    fn a_postgres_url_says_the_build_lacks_it_and_hides_the_password() {
+        let err = super::open_storage("postgres://ann:s3cret@db/runs").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("no PostgreSQL support"), "{text}");
+        assert!(!text.contains("s3cret"), "{text}");
+    }
 }

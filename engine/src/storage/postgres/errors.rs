@@ -61,40 +61,6 @@ pub(super) fn place_of(config: &Config) -> String {
     format!("database {db} at {host} as {user}")
 }
 
-/// The URL with any password replaced by `***`, for messages: the part
-/// before the last `@` (libpq reads a password up to it, `/` included) and
-/// a `password=` query parameter.
-pub(crate) fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (main, query) = match rest.split_once('?') {
-        Some((main, query)) => (main, Some(query)),
-        None => (rest, None),
-    };
-    let main = match main.rsplit_once('@') {
-        Some((userinfo, host)) if userinfo.contains(':') => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{user}:***@{host}")
-        }
-        _ => main.to_string(),
-    };
-    let query = query.map(|q| {
-        let pairs: Vec<&str> = q
-            .split('&')
-            .map(|pair| {
-                if pair.to_ascii_lowercase().starts_with("password=") {
-                    "password=***"
-                } else {
-                    pair
-                }
-            })
-            .collect();
-        format!("?{}", pairs.join("&"))
-    });
-    format!("{scheme}://{main}{}", query.unwrap_or_default())
-}
-
 /// An error a person can act on: what failed, where, and what to check.
 pub(super) fn explain(config: &Config, place: &str, e: postgres::Error) -> Error {
     let detail = e
@@ -174,6 +140,7 @@ pub(super) fn explain(config: &Config, place: &str, e: postgres::Error) -> Error
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::url::redact;
     use std::str::FromStr;
 
     #[test]

@@ -28,7 +28,7 @@ mod errors;
 mod session;
 mod tls;
 
-pub(crate) use self::errors::redact;
+use super::url::redact;
 use self::errors::{claim_taken, explain, place_of};
 use self::session::{Conn, Session, Step, Stop};
 use self::tls::Tls;

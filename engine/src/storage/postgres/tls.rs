@@ -18,7 +18,7 @@
 //! The verifying modes read their roots from `sslrootcert`, else from
 //! `~/.postgresql/root.crt`, as libpq does.
 
-use super::errors::redact;
+use crate::storage::url::redact;
 use crate::Error;
 use postgres::config::SslMode as WireMode;
 use postgres::{Client, Config, NoTls};
