@@ -28,11 +28,11 @@ mod errors;
 mod session;
 mod tls;
 
-use super::url::redact;
 use self::errors::{claim_taken, explain, place_of};
 use self::session::{Conn, Session, Step, Stop};
 use self::tls::Tls;
 use super::record::{new_trial, read_study, read_trial, start_claimed, Body, Columns};
+use super::url::redact;
 use super::{Storage, StudyListing, StudyRecord, TrialUpdate};
 use crate::{Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId};
 use postgres::{Config, GenericClient, Row};
