@@ -160,15 +160,7 @@ impl TrialUpdate {
             }
             TrialUpdate::Meta(meta) => merge_meta(&mut trial.meta, meta),
             TrialUpdate::Requeue => {
-                if trial.state != TrialState::Running {
-                    return Err(Error::InvalidTell {
-                        id: trial.id,
-                        reason: format!(
-                            "only a running trial can be re-queued, this one is {}",
-                            trial.state
-                        ),
-                    });
-                }
+                require_state(trial, TrialState::Running, "re-queued")?;
                 trial.state = TrialState::Waiting;
             }
         }
@@ -194,6 +186,21 @@ impl TrialUpdate {
     }
 }
 
+/// Refuses a change that only a trial in state `from` can go through
+/// (`what` names the change, for the message).
+fn require_state(trial: &Trial, from: TrialState, what: &str) -> Result<()> {
+    if trial.state == from {
+        return Ok(());
+    }
+    Err(Error::InvalidTell {
+        id: trial.id,
+        reason: format!(
+            "only a {from} trial can be {what}, this one is {}",
+            trial.state
+        ),
+    })
+}
+
 /// Fails a trial that is `from` (and only then) with `message`, as of `at`.
 fn end_as_failed(
     trial: &mut Trial,
@@ -202,15 +209,7 @@ fn end_as_failed(
     message: &str,
     at: &str,
 ) -> Result<()> {
-    if trial.state != from {
-        return Err(Error::InvalidTell {
-            id: trial.id,
-            reason: format!(
-                "only a {from} trial can be {what}, this one is {}",
-                trial.state
-            ),
-        });
-    }
+    require_state(trial, from, what)?;
     trial.state = TrialState::Failed;
     trial.message = Some(message.to_string());
     trial.meta.finished = Some(at.to_string());

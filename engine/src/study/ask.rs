@@ -70,7 +70,7 @@ impl Study {
         while numbers_lost < NUMBER_RETRIES && claims_lost < CLAIM_RETRIES {
             self.refresh()?;
             let expected = self.history.trials().last().map_or(0, |t| t.number + 1);
-            let proposal = self.propose(space, expected)?;
+            let proposal = self.propose_from_history(space, expected)?;
             let params = self.checked(space, &proposal)?;
             let new = NewTrial {
                 params,
@@ -147,8 +147,15 @@ impl Study {
         error
     }
 
+    /// The searcher's proposal for trial `number`, from the history as
+    /// storage holds it now.
     pub(super) fn propose(&mut self, space: &Space, number: u64) -> Result<Proposal> {
         self.refresh()?;
+        self.propose_from_history(space, number)
+    }
+
+    /// The searcher's proposal from the history as last refreshed.
+    fn propose_from_history(&mut self, space: &Space, number: u64) -> Result<Proposal> {
         let ctx = context(&self.record, &self.history, number);
         let mut rng = trial_rng(self.record.config.seed, number);
         Ok(self.searcher.sample_relative(&ctx, space, &mut rng)?)

@@ -54,10 +54,10 @@ pub struct Study {
     pub(super) history: History,
     /// Relative proposals of open define-by-run trials, made at their first
     /// suggestion and used for the parameters they cover.
-    pub(super) relative: HashMap<TrialId, Params>,
+    relative: HashMap<TrialId, Params>,
     /// The leases of the running trials this study handed out.
     pub(super) leases: Leases,
-    pub(super) host: Option<String>,
+    host: Option<String>,
 }
 
 impl Study {

@@ -234,15 +234,21 @@ impl ResultJournal {
                 _ => Ok(()),
             };
         }
+        self.rewrite(&self.file, &kept)
+    }
+
+    /// Replaces the file at `path` with `results`, one per line, atomically
+    /// (a temporary file flushed to disk, then renamed over it).
+    fn rewrite(&self, path: &Path, results: &[PendingResult]) -> Result<()> {
         let mut text = String::new();
-        for r in &kept {
+        for r in results {
             text.push_str(&serde_json::to_string(r).map_err(|e| self.error(&e))?);
             text.push('\n');
         }
-        let tmp = self.file.with_extension("jsonl.tmp");
+        let tmp = path.with_extension("jsonl.tmp");
         std::fs::write(&tmp, text)
             .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
-            .and_then(|()| std::fs::rename(&tmp, &self.file))
+            .and_then(|()| std::fs::rename(&tmp, path))
             .map_err(|e| self.error(&e))
     }
 
@@ -282,19 +288,11 @@ impl ResultJournal {
             for r in &mine {
                 self.append(r)?;
             }
-            if others.is_empty() {
-                std::fs::remove_file(&taken).map_err(|e| self.error(&e))?;
-            } else {
+            if !others.is_empty() {
                 // Other studies' results go back, for their own runs.
-                let mut text = String::new();
-                for r in &others {
-                    text.push_str(&serde_json::to_string(r).map_err(|e| self.error(&e))?);
-                    text.push('\n');
-                }
-                std::fs::write(&taken, text)
-                    .and_then(|()| std::fs::rename(&taken, &original))
-                    .map_err(|e| self.error(&e))?;
+                self.rewrite(&original, &others)?;
             }
+            std::fs::remove_file(&taken).map_err(|e| self.error(&e))?;
         }
         let all = self.pending()?;
         Ok((

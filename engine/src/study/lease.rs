@@ -13,7 +13,7 @@ use crate::storage::TrialUpdate;
 use crate::{Error, Metadata, Storage, TrialId};
 use std::collections::HashSet;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 /// Heartbeats per lease: a live worker misses five in a row before its
@@ -55,12 +55,10 @@ impl Leases {
             self.thread = None;
         }
         self.lease = lease;
-        match lease {
-            None => self.lock().clear(),
-            Some(lease) if self.thread.is_none() && !self.lock().is_empty() => {
-                self.thread = Some(spawn(storage.clone(), self.held.clone(), lease));
-            }
-            Some(_) => {}
+        if lease.is_none() {
+            lock(&self.held).clear();
+        } else if !lock(&self.held).is_empty() {
+            self.start(storage);
         }
     }
 
@@ -75,23 +73,30 @@ impl Leases {
 
     /// Starts keeping the lease of a trial just handed out.
     pub(super) fn hold(&mut self, id: TrialId, storage: &Arc<dyn Storage>) {
-        let Some(lease) = self.lease else { return };
-        self.lock().insert(id);
-        if self.thread.is_none() {
-            self.thread = Some(spawn(storage.clone(), self.held.clone(), lease));
+        if self.lease.is_none() {
+            return;
         }
+        lock(&self.held).insert(id);
+        self.start(storage);
     }
 
     /// Stops keeping a trial's lease (it finished, or went back to the
     /// queue).
     pub(super) fn release(&mut self, id: TrialId) {
-        self.lock().remove(&id);
+        lock(&self.held).remove(&id);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<TrialId>> {
-        // The set stays valid whatever panicked while holding it.
-        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Starts the heartbeat thread at the lease's pace, unless it runs.
+    fn start(&mut self, storage: &Arc<dyn Storage>) {
+        if let (None, Some(lease)) = (&self.thread, self.lease) {
+            self.thread = Some(spawn(storage.clone(), self.held.clone(), lease));
+        }
     }
+}
+
+/// The set of held trials; it stays valid whatever panicked while holding it.
+fn lock(held: &Mutex<HashSet<TrialId>>) -> MutexGuard<'_, HashSet<TrialId>> {
+    held.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The heartbeat thread: every `lease / 6`, a heartbeat for each held
@@ -105,19 +110,17 @@ fn spawn(
 ) -> Sender<()> {
     let (stop, stopped) = mpsc::channel::<()>();
     let every = (lease / HEARTBEATS_PER_LEASE).max(Duration::from_millis(10));
-    let spawned = std::thread::Builder::new()
+    // Without a thread (the process is out of them) the trials still have
+    // their first heartbeat and lease: they are recovered if they outlive
+    // it, which loses nothing, as their late results are still taken.
+    let _ = std::thread::Builder::new()
         .name("hyperspace-heartbeat".into())
         .spawn(move || loop {
             match stopped.recv_timeout(every) {
                 Err(RecvTimeoutError::Timeout) => {}
                 Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
             }
-            let ids: Vec<TrialId> = held
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .iter()
-                .copied()
-                .collect();
+            let ids: Vec<TrialId> = lock(&held).iter().copied().collect();
             for id in ids {
                 // The lease goes with every beat: a new pace set while the
                 // trial runs is its lease from then on.
@@ -131,16 +134,9 @@ fn spawn(
                 if let Err(Error::TrialFinished { .. } | Error::TrialNotFound { .. }) =
                     storage.update_trial(id, &beat)
                 {
-                    held.lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .remove(&id);
+                    lock(&held).remove(&id);
                 }
             }
         });
-    if spawned.is_err() {
-        // No thread (the process is out of them): the trials have their
-        // first heartbeat and lease, and are recovered if they outlive it,
-        // which loses nothing; their late results are still taken.
-    }
     stop
 }
