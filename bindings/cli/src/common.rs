@@ -23,11 +23,7 @@ pub enum Access {
 
 /// The file a storage URL points at, when it is a SQLite file.
 pub fn storage_file(url: &str) -> Option<PathBuf> {
-    let url = url.trim();
-    if url == ":memory:" || url.contains("://") && !url.starts_with("sqlite://") {
-        return None;
-    }
-    Some(PathBuf::from(url.strip_prefix("sqlite://").unwrap_or(url)))
+    hyperspace_engine::storage::sqlite_file(url)
 }
 
 /// Opens the storage at `url` (the default when `None`).

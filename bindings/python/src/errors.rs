@@ -141,6 +141,11 @@ pub(crate) fn to_py(py: Python<'_>, err: Error) -> PyErr {
     }
 }
 
+/// An exception of the errors module's class `class`, with `message`.
+pub(crate) fn exception(py: Python<'_>, class: &str, message: &str) -> PyErr {
+    build(py, class, message, Vec::new()).unwrap_or_else(|import_failure| import_failure)
+}
+
 fn build(
     py: Python<'_>,
     class: &str,

@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 mod errors;
+mod optimize;
 mod searcher;
 mod study;
 

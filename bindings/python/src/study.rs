@@ -9,8 +9,10 @@
 
 use crate::errors::{bad_json, clear_searcher_exception, IntoPy};
 use crate::searcher::registry;
+use crate::optimize::PyRunner;
+use hyperspace_engine::execute::{journal_dir, log_dir, Asking, Executor, StopHandle, StopReason};
 use hyperspace_engine::{
-    build_pruner, open_storage, Direction, Error, NewTrial, Outcome, Params, Space, SqliteStorage,
+    build_pruner, ResultJournal, open_storage, Direction, Error, NewTrial, Outcome, Params, Space, SqliteStorage,
     Storage, Study, StudyConfig, TrialId, TrialState, Value,
 };
 use indexmap::IndexMap;
@@ -46,10 +48,13 @@ impl Drop for Busy {
 /// A study of the engine, for the Python layer.
 #[pyclass(frozen, module = "hyperspace._core")]
 pub(crate) struct CoreStudy {
-    /// `None` only while being dropped.
-    study: Option<Mutex<Study>>,
+    /// `None` only while being dropped. Shared with the executor's
+    /// workers while `optimize` runs.
+    study: Option<Arc<Mutex<Study>>>,
     /// The process that opened it.
     pid: u32,
+    /// Stops the `optimize` running now, if one is.
+    running: Mutex<Option<StopHandle>>,
 }
 
 impl Drop for CoreStudy {
@@ -106,8 +111,9 @@ fn open(url: &str, busy_timeout: Option<Duration>) -> Result<Arc<dyn Storage>, E
 impl CoreStudy {
     fn new(study: Study) -> Self {
         Self {
-            study: Some(Mutex::new(study)),
+            study: Some(Arc::new(Mutex::new(study))),
             pid: std::process::id(),
+            running: Mutex::new(None),
         }
     }
 
@@ -302,6 +308,103 @@ impl CoreStudy {
             outcome = outcome.fail_if_not_finite();
         }
         self.with(py, |s| json(&s.tell(TrialId(trial_id), outcome)?))
+    }
+
+    /// Runs trials on the engine's executor: `run_trial(trial_json)` runs
+    /// one and answers `(kind, value, message)`; `on_event(kind, payload)`
+    /// hears of recorded results and warnings. Returns why the run stopped
+    /// early, if it did; raises what the Python side raised, or
+    /// `StorageUnavailableError` when results could not be recorded.
+    #[pyo3(signature = (run_trial, on_event, n_trials=None, timeout=None, n_jobs=1, define_and_run=false, max_failures=None, storage_url=None, patience=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn optimize(
+        &self,
+        py: Python<'_>,
+        run_trial: Py<PyAny>,
+        on_event: Py<PyAny>,
+        n_trials: Option<usize>,
+        timeout: Option<f64>,
+        n_jobs: usize,
+        define_and_run: bool,
+        max_failures: Option<usize>,
+        storage_url: Option<&str>,
+        patience: Option<f64>,
+    ) -> PyResult<Option<String>> {
+        let seconds = |what: &str, s: Option<f64>| match s {
+            Some(s) if !(s.is_finite() && s > 0.0) => Err(PyValueError::new_err(format!(
+                "{what} must be a positive number of seconds, got {s}"
+            ))),
+            other => Ok(other.map(Duration::from_secs_f64)),
+        };
+        let timeout = seconds("timeout", timeout)?;
+        let patience = seconds("storage_patience", patience)?;
+        let study = self
+            .study
+            .clone()
+            .ok_or_else(|| PyRuntimeError::new_err("the study is closed"))?;
+        let (name, lease) = {
+            let s = py.detach(|| self.lock().map(|s| (s.name().to_string(), s.lease())));
+            s.py_err(py)?
+        };
+        // Results wait for a storage shared with other processes in the
+        // journal the CLI uses too (`hyperspace recover-results` finds it).
+        let journal = match (storage_url, lease) {
+            (Some(url), Some(_)) => Some(ResultJournal::new(&journal_dir(&log_dir(None, url, &name)))),
+            _ => None,
+        };
+        let mut executor = Executor::new()
+            .trials(n_trials)
+            .timeout(timeout)
+            .jobs(n_jobs)
+            .asking(if define_and_run { Asking::Space } else { Asking::Open })
+            .max_failures(max_failures)
+            .recover_after(lease)
+            .journal(journal);
+        if let Some(patience) = patience {
+            executor = executor.patience(patience);
+        }
+        let stop = executor.stop_handle();
+        let runner = Arc::new(PyRunner {
+            run_trial,
+            on_event,
+            study: name,
+            threaded: n_jobs > 1,
+            interrupts: Default::default(),
+            error: Mutex::new(None),
+            stop: stop.clone(),
+        });
+        *self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(stop);
+        let report = py.detach(|| executor.run(study, runner.clone()));
+        *self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        if let Some(e) = runner.take_error() {
+            return Err(e);
+        }
+        if let Some(e) = report.error {
+            return Err(crate::errors::to_py(py, e));
+        }
+        if let Some(unrecorded) = &report.unrecorded {
+            let how = "`hyperspace recover-results --storage STORAGE --study STUDY` (or the next run of the study) records them";
+            return Err(crate::errors::exception(py, "StorageUnavailableError", &unrecorded.describe(how)));
+        }
+        Ok(report.stop.map(|r| match r {
+            StopReason::Interrupted => "interrupted".to_string(),
+            other => other.to_string(),
+        }))
+    }
+
+    /// Stops the running `optimize` after its running trials (from the
+    /// objective or a callback). Raises if none is running.
+    fn stop(&self) -> PyResult<()> {
+        let running = self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match running.as_ref() {
+            Some(handle) => {
+                handle.stop(StopReason::Asked("study.stop() was called".into()));
+                Ok(())
+            }
+            None => Err(PyRuntimeError::new_err(
+                "study.stop() stops a running optimize(); call it from the objective or a callback",
+            )),
+        }
     }
 
     /// Records an intermediate value.

@@ -15,6 +15,7 @@ mod record;
 mod sqlite;
 mod update;
 mod url;
+pub use url::sqlite_file;
 
 #[cfg(feature = "postgres")]
 pub use self::postgres::PostgresStorage;

@@ -1,5 +1,18 @@
 //! Storage URLs: what every back-end shares about the text that names a
-//! storage (for now, keeping passwords out of messages).
+//! storage: which file a SQLite URL names, and keeping passwords out of
+//! messages.
+
+use std::path::PathBuf;
+
+/// The file a storage URL names when it is a SQLite file (`runs.db`,
+/// `sqlite://runs.db`); `None` for memory and server URLs.
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let url = url.trim();
+    if url.is_empty() || url == ":memory:" || url.contains("://") && !url.starts_with("sqlite://") {
+        return None;
+    }
+    Some(PathBuf::from(url.strip_prefix("sqlite://").unwrap_or(url)))
+}
 
 /// The URL with any password replaced by `***`, for messages: the part
 /// before the last `@` (libpq reads a password up to it, `/` included) and

@@ -48,48 +48,56 @@ impl Study {
             .collect();
         let mut requeued = Vec::new();
         for (trial, silent) in stale {
-            let abandon = TrialUpdate::Abandon {
-                message: format!(
-                    "no sign of life from its worker (host {}, pid {}) for {silent} s; presumed dead{}",
-                    trial.meta.host.as_deref().unwrap_or("?"),
-                    trial.meta.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
-                    if trial.params.is_empty() { "" } else { " and re-queued" },
-                ),
-                at: crate::now(),
-            };
-            match self.storage().update_trial(trial.id, &abandon) {
-                // Another process recovered it first, or its result came in.
-                Err(Error::TrialFinished { .. } | Error::InvalidTell { .. }) => continue,
-                Err(e) => return Err(e),
-                Ok(_) => {}
-            }
-            // A trial that never got its configuration (its ask broke off)
-            // has nothing to re-run: the searcher proposes anew anyway.
-            if trial.params.is_empty() {
-                continue;
-            }
-            let copy = NewTrial {
-                params: trial.params.clone(),
-                budget: trial.budget,
-                parent: Some(trial.id),
-                user_attrs: trial.user_attrs.clone(),
-                meta: Metadata {
-                    recovers: Some(trial.id),
-                    ..Metadata::default()
-                },
-                ..NewTrial::default()
-            };
-            let copy = self.enqueue_trial(copy)?;
-            // Its worker may have told the result between the abandon and
-            // the copy, finding no copy to withdraw: look again.
-            let now = self.storage().trial(trial.id)?;
-            if now.meta.late_result.is_some() {
-                self.withdraw_copies(&now)?;
-                continue;
-            }
-            requeued.push(copy);
+            let message = format!(
+                "no sign of life from its worker (host {}, pid {}) for {silent} s; presumed dead{}",
+                trial.meta.host.as_deref().unwrap_or("?"),
+                trial.meta.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+                if trial.params.is_empty() { "" } else { " and re-queued" },
+            );
+            requeued.extend(self.abandon(&trial, &message)?);
         }
         Ok(requeued)
+    }
+
+    /// Gives up a running trial whose worker is gone (or will not wait for
+    /// it): fails it with `message` and queues a copy of its configuration.
+    /// The trial still takes its worker's late result, once, which then
+    /// withdraws the copy if no one has started it. Returns the copy;
+    /// `None` if another process gave it up first, its result came in, or
+    /// it had no configuration yet (the searcher proposes anew anyway).
+    pub fn abandon(&mut self, trial: &Trial, message: &str) -> Result<Option<Trial>> {
+        let abandon = TrialUpdate::Abandon {
+            message: message.to_string(),
+            at: crate::now(),
+        };
+        match self.storage().update_trial(trial.id, &abandon) {
+            Err(Error::TrialFinished { .. } | Error::InvalidTell { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        if trial.params.is_empty() {
+            return Ok(None);
+        }
+        let copy = NewTrial {
+            params: trial.params.clone(),
+            budget: trial.budget,
+            parent: Some(trial.id),
+            user_attrs: trial.user_attrs.clone(),
+            meta: Metadata {
+                recovers: Some(trial.id),
+                ..Metadata::default()
+            },
+            ..NewTrial::default()
+        };
+        let copy = self.enqueue_trial(copy)?;
+        // Its worker may have told the result between the abandon and the
+        // copy, finding no copy to withdraw: look again.
+        let now = self.storage().trial(trial.id)?;
+        if now.meta.late_result.is_some() {
+            self.withdraw_copies(&now)?;
+            return Ok(None);
+        }
+        Ok(Some(copy))
     }
 
     /// After an abandoned trial's late result: withdraws the copy queued

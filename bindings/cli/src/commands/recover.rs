@@ -6,6 +6,7 @@ use crate::cli::RecoverArgs;
 use crate::common::{self, fmt_num, need_study, Access};
 use crate::runner;
 use anyhow::{bail, Result};
+use hyperspace_engine::execute::{journal_dir, log_dir};
 use hyperspace_engine::ResultJournal;
 
 pub fn recover_results(storage: Option<&str>, args: RecoverArgs) -> Result<()> {
@@ -13,7 +14,7 @@ pub fn recover_results(storage: Option<&str>, args: RecoverArgs) -> Result<()> {
     let url = runner::absolute_storage(storage);
     let handle = common::open(Some(&url), Access::Existing)?;
     let mut study = common::load_study(handle, name)?;
-    let dir = runner::journal_dir(&runner::log_dir(args.log_dir.as_deref(), &url, name));
+    let dir = journal_dir(&log_dir(args.log_dir.as_deref(), &url, name));
     let journal = ResultJournal::new(&dir);
     let (results, warnings) = journal.adopt(name)?;
     for w in warnings {

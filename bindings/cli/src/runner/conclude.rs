@@ -4,13 +4,25 @@
 use super::config::{OnInterrupt, RunConfig};
 use super::process::{Ending, Finished};
 use super::progress::Progress;
-use super::results::{Note, Pending};
 use super::{describe_params, Running};
 use crate::common::fmt_num;
 use anyhow::{anyhow, Result};
 use hyperspace_engine::{
     Metadata, Outcome, PendingEnding, PendingResult, Trial, TrialId, TrialState,
 };
+
+/// How a recorded result is announced.
+#[derive(Debug, Clone)]
+pub enum Note {
+    /// A trial this run ran: its number and parameters as shown.
+    Ran { params: String },
+    /// Interrupted by Ctrl-C: re-queued or failed.
+    Interrupted { what: &'static str },
+    /// Its command could not be started; the run stops.
+    NotStarted { reason: String },
+    /// A result an earlier worker left in its journal.
+    Adopted,
+}
 
 /// The result of a trial's command, ready to record: how it ended, the
 /// metrics and attributes it printed, and what the run learnt about it
@@ -20,7 +32,7 @@ pub(super) fn conclude(
     config: &RunConfig,
     info: Running,
     finished: Finished,
-) -> Pending {
+) -> (PendingResult, Note) {
     let id = TrialId(finished.trial);
     let mut meta = info.meta;
     meta.extra
@@ -34,12 +46,7 @@ pub(super) fn conclude(
         .unwrap_or_default();
     let with = |mut result: PendingResult, meta: Metadata, note: Note| {
         result.meta = meta;
-        result.reports = info.reports.clone();
-        Pending {
-            result,
-            note,
-            journaled: false,
-        }
+        (result, note)
     };
     let failure = match &finished.ending {
         Ending::Interrupted => {
@@ -121,13 +128,13 @@ pub(super) fn conclude(
             let outcome = Outcome::complete(parsed.value)
                 .metrics(metrics)
                 .fail_if_not_finite();
-            let mut pending = with(
+            let (mut result, note) = with(
                 PendingResult::finished(study, id, info.number, outcome),
                 meta,
                 note,
             );
-            pending.result.user_attrs = parsed.attrs.into_iter().collect();
-            pending
+            result.user_attrs = parsed.attrs.into_iter().collect();
+            (result, note)
         }
     }
 }
@@ -136,11 +143,12 @@ pub(super) fn conclude(
 /// the run.
 pub(super) fn announce_recorded(
     progress: &mut Progress,
-    done: &Pending,
+    result: &PendingResult,
+    note: &Note,
     trial: &Trial,
 ) -> Result<()> {
-    let number = done.result.number;
-    match &done.note {
+    let number = result.number;
+    match note {
         Note::Interrupted { what } => {
             progress.stopped();
             progress.println(&format!("trial #{number} interrupted: {what}"));
@@ -157,7 +165,7 @@ pub(super) fn announce_recorded(
             " (left by an earlier worker)",
         ),
         Note::Ran { params } => {
-            let told_before = match &done.result.ending {
+            let told_before = match &result.ending {
                 PendingEnding::Finish { state, value, .. } => {
                     // (a pruned trial's value is its last report)
                     trial.state != *state

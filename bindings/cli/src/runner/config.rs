@@ -108,8 +108,6 @@ fn named_with_settings(
 /// Checked settings of a `run` or `worker`.
 #[derive(Debug)]
 pub struct RunConfig {
-    /// run or worker.
-    pub mode: Mode,
     /// Storage URL (`None`: the default).
     pub storage: Option<String>,
     /// The study.
@@ -318,7 +316,6 @@ impl RunConfig {
         };
         let storage = storage_flag.or_else(|| experiment.as_ref().and_then(Experiment::storage));
         Ok(RunConfig {
-            mode,
             storage,
             study: StudySpec {
                 name,

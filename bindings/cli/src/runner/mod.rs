@@ -9,12 +9,10 @@
 mod conclude;
 mod config;
 mod experiment;
-mod log_dir;
 mod output;
 mod process;
 mod progress;
 mod repro;
-mod results;
 mod study;
 mod template;
 
@@ -22,20 +20,22 @@ pub use config::{Mode, RunConfig};
 
 use crate::common::{self, fmt_num, fmt_value, param_env_name, show_path, Access};
 use anyhow::{anyhow, Result};
-use conclude::{announce_recorded, conclude};
+use conclude::{announce_recorded, conclude, Note};
 use config::OnInterrupt;
-use hyperspace_engine::{Metadata, Outcome, ResultJournal, Study, Trial, TrialId, TrialState};
-use process::{Event, Launch};
+use hyperspace_engine::execute::{
+    journal_dir, log_dir, Asking, Event as ExecEvent, Executor, Interrupt, StopReason,
+    TrialContext, TrialRunner,
+};
+use hyperspace_engine::{Metadata, Outcome, PendingResult, ResultJournal, Study, Trial, TrialId};
+use process::{Ending, Event, Launch};
 use progress::Progress;
 use repro::GitState;
-use results::Recorder;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use study::Next;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 use template::{Template, TrialVars};
 
 /// How a run ended.
@@ -52,18 +52,15 @@ pub enum RunEnd {
 pub(crate) struct Running {
     number: u64,
     params: String,
-    /// Tells the trial's thread to stop the command: the pruner said so.
-    prune: Arc<AtomicBool>,
     /// What was recorded at its launch, recorded again with its result in
     /// case storage did not take it then.
     meta: Metadata,
-    /// Intermediate values storage could not take when they came.
-    reports: BTreeMap<u64, f64>,
 }
 
-/// What the scheduler needs for every trial, fixed for the whole run.
+/// What the runner needs for every trial, fixed for the whole run.
 #[derive(Debug)]
 struct Plan {
+    study: String,
     template: Template,
     objective: Option<String>,
     log_dir: PathBuf,
@@ -72,32 +69,153 @@ struct Plan {
     cwd: PathBuf,
 }
 
-/// Looks for other workers' abandoned trials per `stale_after`.
-const RECOVERIES_PER_SILENCE: u32 = 2;
-
-/// Fails the running trials whose workers have been silent past their
-/// lease and queues a copy of each, saying so.
-fn recover_abandoned(
-    study: &mut Study,
-    config: &RunConfig,
-    progress: &Progress,
-) -> hyperspace_engine::Result<()> {
-    for copy in study.recover_stale(config.stale_after)? {
-        let parent = copy.parent;
-        let number = study
-            .trials()?
-            .iter()
-            .find(|t| Some(t.id) == parent)
-            .map_or_else(|| "?".to_string(), |t| t.number.to_string());
-        progress.println(&format!(
-            "re-queued trial #{number} as #{}: its worker sent no heartbeat within its lease",
-            copy.number
-        ));
-    }
-    Ok(())
+/// Runs each trial's command for the engine's executor, and shows what
+/// happens.
+struct CommandRunner {
+    config: RunConfig,
+    plan: Plan,
+    interrupts: Arc<AtomicUsize>,
+    progress: Mutex<Progress>,
+    /// How each trial this run ran is to be announced.
+    notes: Mutex<HashMap<TrialId, Note>>,
+    /// The first error that ends the run (a command that cannot start).
+    error: Mutex<Option<anyhow::Error>>,
 }
 
-pub fn execute(config: RunConfig) -> Result<RunEnd> {
+impl CommandRunner {
+    fn progress(&self) -> MutexGuard<'_, Progress> {
+        lock(&self.progress)
+    }
+
+    fn failed(&self, trial: &Trial, reason: String) -> PendingResult {
+        PendingResult::finished(&self.plan.study, trial.id, trial.number, Outcome::failed(reason))
+    }
+}
+
+impl TrialRunner for CommandRunner {
+    fn run(&self, trial: &Trial, ctx: &TrialContext<'_>) -> PendingResult {
+        let prune = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = mpsc::channel::<Event>();
+        let launched = launch(ctx, &self.plan, &self.config, trial, &self.interrupts, &tx, &prune);
+        drop(tx);
+        let meta = match launched {
+            Ok(meta) => meta,
+            Err(e) => {
+                let reason = format!("{e:#}");
+                let note = Note::NotStarted {
+                    reason: reason.clone(),
+                };
+                lock(&self.notes).insert(trial.id, note);
+                ctx.stop(StopReason::Error(reason.clone()));
+                return self.failed(trial, reason);
+            }
+        };
+        let info = Running {
+            number: trial.number,
+            params: describe_params(trial),
+            meta,
+        };
+        loop {
+            match rx.recv() {
+                Ok(Event::Report { step, value }) => {
+                    if ctx.report(step, value) {
+                        prune.store(true, Ordering::SeqCst);
+                    }
+                }
+                Ok(Event::Spawned) => ctx.started(),
+                Ok(Event::Done(finished)) => {
+                    // Before this worker (or another) takes a trial.
+                    match &finished.ending {
+                        Ending::Interrupted => ctx.stop(StopReason::Interrupted),
+                        Ending::NotStarted(reason) => ctx.stop(StopReason::Error(reason.clone())),
+                        _ => {}
+                    }
+                    let (result, note) = conclude(&self.plan.study, &self.config, info, *finished);
+                    lock(&self.notes).insert(trial.id, note);
+                    return result;
+                }
+                Err(_) => {
+                    let reason = "the thread watching its command ended without a result";
+                    return self.failed(trial, reason.to_string());
+                }
+            }
+        }
+    }
+
+    fn event(&self, event: ExecEvent) {
+        match event {
+            ExecEvent::Started(_) => self.progress().started(),
+            ExecEvent::Recorded {
+                result,
+                trial,
+                adopted,
+            } => {
+                let note = match adopted {
+                    true => None,
+                    false => lock(&self.notes).remove(&trial.id),
+                };
+                let note = note.unwrap_or(Note::Adopted);
+                if let Err(e) = announce_recorded(&mut self.progress(), &result, &note, &trial) {
+                    lock(&self.error).get_or_insert(e);
+                }
+            }
+            ExecEvent::Refused { result, error } => self.progress().println(&format!(
+                "cannot record the result of trial #{} (id {}): {error}; it was {}",
+                result.number,
+                result.trial,
+                serde_json::to_string(&result).unwrap_or_default()
+            )),
+            ExecEvent::Requeued { original, copy } => self.progress().println(&format!(
+                "re-queued trial #{original} as #{}: its worker sent no heartbeat within its lease",
+                copy.number
+            )),
+            ExecEvent::Adopting(n) => self.progress().println(&format!(
+                "{n} result(s) of earlier workers of study '{}' were not recorded; recording them now",
+                self.plan.study
+            )),
+            ExecEvent::StorageDown {
+                error,
+                journal,
+                patience,
+            } => self.progress().println(&format!(
+                "storage unavailable ({error}); results are kept (journal {}) and recorded when it is back; giving up after {patience:?}",
+                journal.as_deref().map_or_else(|| "-".into(), show_path),
+            )),
+            ExecEvent::StorageBack(after) => self
+                .progress()
+                .println(&format!("storage is back after {:.1}s", after.as_secs_f64())),
+            ExecEvent::Stopping(StopReason::Interrupted) => {
+                let progress = self.progress();
+                progress.note(&format!(
+                    "stopping: {} running trial(s) will be {} (Ctrl-C again to kill at once)",
+                    progress.running,
+                    match self.config.on_interrupt {
+                        OnInterrupt::Requeue => "re-queued",
+                        OnInterrupt::Fail => "failed",
+                    }
+                ));
+            }
+            ExecEvent::Stopping(_) => {}
+            ExecEvent::Warning(text) => self.progress().println(&format!("warning: {text}")),
+        }
+    }
+
+    fn starts_one_at_a_time(&self) -> bool {
+        true
+    }
+
+    fn interrupt(&self) -> Interrupt {
+        // A second Ctrl-C kills the commands (each trial's thread sees it):
+        // their ends are recorded as usual.
+        if self.interrupts.load(Ordering::SeqCst) > 0 {
+            Interrupt::Stop
+        } else {
+            Interrupt::None
+        }
+    }
+}
+
+pub fn execute(mut config: RunConfig) -> Result<RunEnd> {
     let access = if config.study.space.is_some() {
         Access::Create
     } else {
@@ -106,7 +224,7 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
     let storage = common::open(config.storage.as_deref(), access)?;
     let mut study = study::open_study(storage, &config.study)?;
     // The study's heartbeat thread keeps the lease of every running trial,
-    // also while this thread waits for a storage that is down.
+    // also while a worker waits for a storage that is down.
     study.set_lease(Some(config.stale_after));
     let plan = plan(&config, &study)?;
     let interrupts = Arc::new(AtomicUsize::new(0));
@@ -115,11 +233,11 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
     let best = study
         .best_trial()?
         .and_then(|t| t.value.map(|v| (v, t.number)));
-    let mut progress = Progress::new(config.trials, study.config().direction, best);
-    let budget = match (config.trials, config.queue_only, config.mode) {
-        (Some(n), _, _) => format!("{n} trials"),
-        (None, true, _) => "the queued trials".to_string(),
-        (None, false, _) => match config.max_trials {
+    let progress = Progress::new(config.trials, study.config().direction, best);
+    let budget = match (config.trials, config.queue_only) {
+        (Some(n), _) => format!("{n} trials"),
+        (None, true) => "the queued trials".to_string(),
+        (None, false) => match config.max_trials {
             Some(m) => format!("trials until the study has {m}"),
             None => "trials until stopped".to_string(),
         },
@@ -131,183 +249,42 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
         config.jobs,
         show_path(&plan.log_dir)
     ));
-    let mut recorder = Recorder::new(
-        ResultJournal::new(&journal_dir(&plan.log_dir)),
-        config.storage_patience,
-    );
-    // Results earlier workers could not record go in first, before their
-    // trials could be taken for abandoned.
-    if recorder.adopt(study.name(), &progress)? > 0 {
-        for (done, trial) in recorder.flush(&mut study, &progress) {
-            announce_recorded(&mut progress, &done, &trial)?;
-        }
-    }
-
-    // Trials of workers that died without a word (kill -9, power loss)
-    // would stay running forever: fail and re-queue them, now and every so
-    // often while this one runs.
-    match recover_abandoned(&mut study, &config, &progress) {
-        Err(e) if e.is_transient() => recorder.failed(&e, &progress),
-        other => other?,
-    }
-    let recover_every = config.stale_after / RECOVERIES_PER_SILENCE;
-    let mut last_recovery = Instant::now();
-
+    let asking = match config.queue_only {
+        true => Asking::QueueOnly,
+        false => Asking::Space,
+    };
+    let executor = Executor::new()
+        .trials(config.trials)
+        .jobs(config.jobs)
+        .asking(asking)
+        .max_study_trials(config.max_trials)
+        .max_failures(config.max_failures)
+        .recover_after(Some(config.stale_after))
+        .patience(config.storage_patience)
+        .journal(Some(ResultJournal::new(&journal_dir(&plan.log_dir))))
+        .pruner(config.pruner.take().map(Arc::from));
+    let name = study.name().to_string();
+    let study = Arc::new(Mutex::new(study));
+    let runner = Arc::new(CommandRunner {
+        interrupts: interrupts.clone(),
+        progress: Mutex::new(progress),
+        notes: Mutex::new(HashMap::new()),
+        error: Mutex::new(None),
+        config,
+        plan,
+    });
     let started_at = Instant::now();
-    let (tx, rx) = mpsc::channel::<Event>();
-    let mut running: HashMap<i64, Running> = HashMap::new();
-    let mut launched = 0usize;
-    let mut failures_in_a_row = 0usize;
-    let mut stop_reason: Option<String> = None;
-    let mut error: Option<anyhow::Error> = None;
-    let mut noted_interrupt = false;
-    loop {
-        let interrupted = interrupts.load(Ordering::SeqCst) > 0;
-        if interrupted && !noted_interrupt {
-            noted_interrupt = true;
-            progress.note(&format!(
-                "stopping: {} running trial(s) will be {} (Ctrl-C again to kill at once)",
-                running.len(),
-                match config.on_interrupt {
-                    OnInterrupt::Requeue => "re-queued",
-                    OnInterrupt::Fail => "failed",
-                }
-            ));
-        }
-        if !recorder.is_empty() && recorder.may_call_storage() {
-            for (done, trial) in recorder.flush(&mut study, &progress) {
-                failures_in_a_row = match trial.state {
-                    TrialState::Failed => failures_in_a_row + 1,
-                    _ => 0,
-                };
-                if let Err(e) = announce_recorded(&mut progress, &done, &trial) {
-                    error.get_or_insert(e);
-                }
-            }
-        }
-        if let Some(max) = config.max_failures {
-            if failures_in_a_row >= max && stop_reason.is_none() {
-                stop_reason = Some(format!("{failures_in_a_row} trials in a row failed"));
-            }
-        }
-        let may_ask =
-            !interrupted && stop_reason.is_none() && error.is_none() && !recorder.gave_up();
-        if may_ask
-            && recorder.may_call_storage()
-            && running.len() < config.jobs
-            && config.trials.is_none_or(|n| launched < n)
-        {
-            match study::next_trial(&mut study, config.queue_only, config.max_trials) {
-                Ok(Next::Trial(trial)) => {
-                    recorder.succeeded(&progress);
-                    let prune = Arc::new(AtomicBool::new(false));
-                    match launch(&mut study, &plan, &config, &trial, &interrupts, &tx, &prune) {
-                        Ok(meta) => {
-                            launched += 1;
-                            progress.started();
-                            running.insert(
-                                trial.id.0,
-                                Running {
-                                    number: trial.number,
-                                    params: describe_params(&trial),
-                                    prune,
-                                    meta,
-                                    reports: BTreeMap::new(),
-                                },
-                            );
-                        }
-                        Err(e) => {
-                            let _ = study.tell(trial.id, Outcome::failed(format!("{e:#}")));
-                            error = Some(e);
-                        }
-                    }
-                    continue;
-                }
-                Ok(Next::QueueEmpty) => stop_reason = Some("the queue is empty".into()),
-                Ok(Next::Exhausted(reason)) => {
-                    stop_reason = Some(format!("the searcher has nothing left: {reason}"))
-                }
-                Ok(Next::BudgetReached) => {
-                    stop_reason = Some("the study holds --max-trials trials".into())
-                }
-                Err(e) if results::is_transient(&e) => recorder.failed(&e, &progress),
-                Err(e) => error = Some(e),
-            }
-        }
-        let out_of_work = !may_ask
-            || stop_reason.is_some()
-            || error.is_some()
-            || config.trials.is_some_and(|n| launched >= n);
-        // Waiting results keep the run alive until storage takes them, it
-        // gives up, or Ctrl-C asks to stop while storage is down.
-        let results_settled =
-            recorder.is_empty() || recorder.gave_up() || (interrupted && recorder.storage_down());
-        if running.is_empty() && out_of_work && results_settled {
-            break;
-        }
-        if may_ask && recorder.may_call_storage() && last_recovery.elapsed() >= recover_every {
-            last_recovery = Instant::now();
-            match recover_abandoned(&mut study, &config, &progress) {
-                Ok(()) => {}
-                Err(e) if e.is_transient() => recorder.failed(&e, &progress),
-                Err(e) => {
-                    error.get_or_insert(e.into());
-                }
-            }
-        }
-        match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(Event::Report { trial, step, value }) => {
-                let Some(info) = running.get_mut(&trial) else {
-                    continue;
-                };
-                // An intermediate value the storage refuses (the command told
-                // its own result already) is not worth stopping for; one it
-                // cannot take now (or while it is known to be down) goes
-                // with the result.
-                if !recorder.may_call_storage() {
-                    info.reports.insert(step, value);
-                    continue;
-                }
-                match study.report(TrialId(trial), step, value) {
-                    Ok(_) => {}
-                    Err(e) if e.is_transient() => {
-                        info.reports.insert(step, value);
-                        recorder.failed(&e, &progress);
-                        continue;
-                    }
-                    Err(_) => continue,
-                }
-                if let Some(pruner) = &config.pruner {
-                    // A storage error must not leave running commands
-                    // behind: note it, stop asking, and drain.
-                    match study.should_prune(TrialId(trial), pruner.as_ref()) {
-                        Ok(true) => info.prune.store(true, Ordering::SeqCst),
-                        Ok(false) => {}
-                        Err(e) if e.is_transient() => recorder.failed(&e, &progress),
-                        Err(e) => {
-                            error.get_or_insert(e.into());
-                        }
-                    }
-                }
-            }
-            Ok(Event::Done(finished)) => {
-                let Some(info) = running.remove(&finished.trial) else {
-                    continue;
-                };
-                let pending = conclude(study.name(), &config, info, *finished);
-                recorder.push(pending, &progress);
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-    }
+    let report = executor.run(study.clone(), runner.clone());
+
+    let progress = runner.progress();
     progress.finish();
     let interrupted = interrupts.load(Ordering::SeqCst) > 0;
     // The summary is a courtesy: whatever stops it (storage down, a
     // closed stdout) must not hide unrecorded results or the run's error.
+    let stop_reason = report.stop.as_ref().map(describe_stop);
     if let Err(e) = summary(
-        &mut study,
-        &plan,
+        &mut lock(&study),
+        &runner.plan,
         &progress,
         started_at,
         stop_reason,
@@ -315,22 +292,28 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
     ) {
         progress.println(&format!("(no summary: {e:#})"));
     }
-    if !recorder.is_empty() {
+    if let Some(unrecorded) = &report.unrecorded {
         let mut flags = format!(
             "--storage {} --study {}",
-            common::shell_quote(&plan.storage_url),
-            common::shell_quote(study.name())
+            common::shell_quote(&runner.plan.storage_url),
+            common::shell_quote(&name)
         );
-        if let Some(dir) = &config.log_dir {
+        if let Some(dir) = &runner.config.log_dir {
             flags.push_str(&format!(
                 " --log-dir {}",
                 common::shell_quote(&show_path(dir))
             ));
         }
-        return Err(recorder.unrecorded_error(&flags));
+        let how = format!(
+            "`hyperspace recover-results {flags}` (or the next run of the study) records them"
+        );
+        return Err(anyhow!("{}", unrecorded.describe(&how)));
     }
-    if let Some(e) = error {
+    if let Some(e) = lock(&runner.error).take() {
         return Err(e);
+    }
+    if let Some(e) = report.error {
+        return Err(e.into());
     }
     Ok(if interrupted {
         RunEnd::Interrupted
@@ -339,11 +322,20 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
     })
 }
 
-/// The folder of the journals of results not yet recorded, in a study's
-/// log folder.
-pub fn journal_dir(log_dir: &Path) -> PathBuf {
-    log_dir.join("unrecorded-results")
+/// Why a run stopped, as its summary says it.
+fn describe_stop(reason: &StopReason) -> String {
+    match reason {
+        StopReason::StudyFull => "the study holds --max-trials trials".to_string(),
+        other => other.to_string(),
+    }
 }
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 
 /// Counts SIGINT and SIGTERM instead of dying on them: the first stops the
 /// run gracefully, the second kills running commands at once.
@@ -390,6 +382,7 @@ fn plan(config: &RunConfig, study: &Study) -> Result<Plan> {
         env!("CARGO_PKG_VERSION").into(),
     );
     Ok(Plan {
+        study: study.name().to_string(),
         template,
         objective: config
             .objective
@@ -400,21 +393,6 @@ fn plan(config: &RunConfig, study: &Study) -> Result<Plan> {
         meta,
         cwd,
     })
-}
-
-/// A study's log folder: in `custom` if given, else in `hyperspace-logs`
-/// beside the storage file (or the current folder).
-pub fn log_dir(custom: Option<&Path>, storage_url: &str, study: &str) -> PathBuf {
-    match custom {
-        Some(dir) => log_dir::study_log_dir(dir, study),
-        None => {
-            let base = common::storage_file(storage_url)
-                .and_then(|f| f.parent().map(Path::to_path_buf))
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or_else(|| PathBuf::from("."));
-            log_dir::study_log_dir(&base.join("hyperspace-logs"), study)
-        }
-    }
 }
 
 /// The storage URL with an absolute file path, for commands that run in
@@ -430,7 +408,7 @@ pub fn absolute_storage(url: Option<&str>) -> String {
 }
 
 fn launch(
-    study: &mut Study,
+    ctx: &TrialContext<'_>,
     plan: &Plan,
     config: &RunConfig,
     trial: &Trial,
@@ -446,7 +424,7 @@ fn launch(
         seed: trial.meta.seed,
         budget: trial.budget,
         trial_file: trial_file.display().to_string(),
-        study: study.name().to_string(),
+        study: plan.study.clone(),
     };
     let params_json: serde_json::Map<String, serde_json::Value> = trial
         .params
@@ -454,7 +432,7 @@ fn launch(
         .map(|(k, v)| (k.clone(), v.to_json()))
         .collect();
     let file = serde_json::json!({
-        "study": study.name(),
+        "study": plan.study,
         "trial": trial.id.0,
         "number": trial.number,
         "params": params_json,
@@ -470,7 +448,7 @@ fn launch(
     let argv = plan.template.render(&trial.params, &vars);
     let mut env: Vec<(String, String)> = config.env.clone();
     env.extend([
-        ("HYPERSPACE_STUDY".into(), study.name().to_string()),
+        ("HYPERSPACE_STUDY".into(), plan.study.clone()),
         ("HYPERSPACE_STORAGE".into(), plan.storage_url.clone()),
         ("HYPERSPACE_TRIAL_ID".into(), trial.id.0.to_string()),
         ("HYPERSPACE_TRIAL_NUMBER".into(), trial.number.to_string()),
@@ -499,7 +477,8 @@ fn launch(
     meta.extra
         .insert("log_stderr".into(), show_path(&stderr_log).into());
     // Storage down: the metadata goes with the result instead.
-    match study.set_metadata(trial.id, meta.clone()) {
+    let recorded = ctx.study().set_metadata(trial.id, meta.clone());
+    match recorded {
         Err(e) if !e.is_transient() => return Err(e.into()),
         _ => {}
     }

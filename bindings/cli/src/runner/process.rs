@@ -94,13 +94,13 @@ pub struct Finished {
 pub enum Event {
     /// An intermediate value.
     Report {
-        /// The trial.
-        trial: i64,
         /// The step.
         step: u64,
         /// The value.
         value: f64,
     },
+    /// The command is running (it could be started).
+    Spawned,
     /// The command ended.
     Done(Box<Finished>),
 }
@@ -154,6 +154,7 @@ fn execute(
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start `{}`: {e}", launch.argv[0]))?;
+    let _ = events.send(Event::Spawned);
 
     let mut tails = vec![];
     if launch.streams != Streams::Stderr {
@@ -167,7 +168,7 @@ fn execute(
     let status = loop {
         let exited = child.try_wait().map_err(|e| e.to_string())?;
         for tail in &mut tails {
-            tail.read_lines(&mut launch.reader, launch.trial, events, false);
+            tail.read_lines(&mut launch.reader, events, false);
         }
         if let Some(status) = exited {
             break status;
@@ -201,7 +202,7 @@ fn execute(
     // Anything the group left behind goes with it.
     signal_group(&mut child, true);
     for tail in &mut tails {
-        tail.read_lines(&mut launch.reader, launch.trial, events, true);
+        tail.read_lines(&mut launch.reader, events, true);
     }
     Ok(match stopping {
         Some((_, reason)) => reason,
@@ -258,7 +259,6 @@ impl Tail {
     fn read_lines(
         &mut self,
         reader: &mut OutputReader,
-        trial: i64,
         events: &Sender<Event>,
         at_end: bool,
     ) {
@@ -270,20 +270,20 @@ impl Tail {
             let line =
                 String::from_utf8_lossy(&self.pending[consumed..consumed + pos]).into_owned();
             consumed += pos + 1;
-            feed(reader, &line, trial, events);
+            feed(reader, &line, events);
         }
         self.pending.drain(..consumed);
         if at_end && !self.pending.is_empty() {
             let line = String::from_utf8_lossy(&self.pending).into_owned();
             self.pending.clear();
-            feed(reader, &line, trial, events);
+            feed(reader, &line, events);
         }
     }
 }
 
-fn feed(reader: &mut OutputReader, line: &str, trial: i64, events: &Sender<Event>) {
+fn feed(reader: &mut OutputReader, line: &str, events: &Sender<Event>) {
     if let Some((step, value)) = reader.line(line) {
-        let _ = events.send(Event::Report { trial, step, value });
+        let _ = events.send(Event::Report { step, value });
     }
 }
 

@@ -1,8 +1,8 @@
-//! Opening the study a run works on, and taking its next trial.
+//! Opening the study a run works on.
 
 use super::config::StudySpec;
 use anyhow::{bail, Result};
-use hyperspace_engine::{Error, SearchError, Storage, Study, StudyConfig, Trial, TrialState};
+use hyperspace_engine::{Error, Storage, Study, StudyConfig};
 use std::sync::Arc;
 
 /// Opens the study `spec` names: an existing one is checked against what
@@ -66,43 +66,4 @@ pub fn open_study(storage: Arc<dyn Storage>, spec: &StudySpec) -> Result<Study> 
 
 fn is_empty(settings: &serde_json::Value) -> bool {
     settings.is_null() || settings.as_object().is_some_and(|o| o.is_empty())
-}
-
-/// What the next trial of a run is.
-#[derive(Debug)]
-pub enum Next {
-    /// A running trial to run.
-    Trial(Box<Trial>),
-    /// `--queue-only` and no trial is queued.
-    QueueEmpty,
-    /// The searcher has nothing left (an exhausted grid).
-    Exhausted(String),
-    /// The study holds `--max-trials` started trials.
-    BudgetReached,
-}
-
-/// Takes the next trial: a queued one first, else the searcher's (unless
-/// `queue_only`), within `max_trials` for the whole study.
-pub fn next_trial(study: &mut Study, queue_only: bool, max_trials: Option<usize>) -> Result<Next> {
-    if let Some(max) = max_trials {
-        let started = study
-            .trials()?
-            .iter()
-            .filter(|t| t.state != TrialState::Waiting)
-            .count();
-        if started >= max {
-            return Ok(Next::BudgetReached);
-        }
-    }
-    if queue_only {
-        return Ok(match study.ask_queued()? {
-            Some(trial) => Next::Trial(Box::new(trial)),
-            None => Next::QueueEmpty,
-        });
-    }
-    match study.ask() {
-        Ok(trial) => Ok(Next::Trial(Box::new(trial))),
-        Err(Error::Search(SearchError::Exhausted { reason, .. })) => Ok(Next::Exhausted(reason)),
-        Err(e) => Err(e.into()),
-    }
 }

@@ -37,6 +37,28 @@ pub fn study_log_dir(root: &Path, study: &str) -> PathBuf {
     root.join(folder_name(study))
 }
 
+/// A study's log folder: in `root` if given, else in `hyperspace-logs`
+/// beside the storage's SQLite file (or in the current folder, for a
+/// server or memory storage). Every client of a study finds the same one.
+pub fn log_dir(root: Option<&Path>, storage_url: &str, study: &str) -> PathBuf {
+    match root {
+        Some(dir) => study_log_dir(dir, study),
+        None => {
+            let base = crate::storage::sqlite_file(storage_url)
+                .and_then(|f| f.parent().map(Path::to_path_buf))
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or_else(|| PathBuf::from("."));
+            study_log_dir(&base.join("hyperspace-logs"), study)
+        }
+    }
+}
+
+/// The folder of the journals of results not yet recorded, in a study's
+/// log folder.
+pub fn journal_dir(log_dir: &Path) -> PathBuf {
+    log_dir.join("unrecorded-results")
+}
+
 /// The one path component a study name becomes (see the module doc).
 pub fn folder_name(study: &str) -> String {
     let name = if is_plain(study) {

@@ -1,0 +1,180 @@
+//! `Study.optimize` on the engine's executor: the loop (budget, timeout,
+//! threads, recovery, results kept through storage outages, failure limit,
+//! stop) is the engine's, the same as the CLI's; this adapter calls the
+//! Python side for each trial and each recorded result.
+//!
+//! The Python side (`hyperspace/_optimize.py`) owns what is Python's: how
+//! an objective's return value or exception becomes an outcome (`catch`,
+//! `TrialPruned`, `KeyboardInterrupt`), the callbacks and the progress bar.
+
+use hyperspace_engine::execute::{
+    Event, Interrupt, StopHandle, StopReason, TrialContext, TrialRunner,
+};
+use hyperspace_engine::{Outcome, PendingResult, Trial};
+use pyo3::exceptions::PyKeyboardInterrupt;
+use pyo3::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Runs trials by calling back into Python.
+pub(crate) struct PyRunner {
+    /// `run_trial(trial_json) -> (kind, value, message)`.
+    pub run_trial: Py<PyAny>,
+    /// `on_event(kind, payload)`: `recorded` with the trial as JSON,
+    /// `warning` or `interrupted` with a message.
+    pub on_event: Py<PyAny>,
+    pub study: String,
+    /// Whether worker threads run the trials (the calling thread watches).
+    pub threaded: bool,
+    /// How many times Ctrl-C was seen while the engine waited.
+    pub interrupts: AtomicUsize,
+    /// The first exception the Python side raised out of a callback (or a
+    /// signal handler): the run stops and `optimize` raises it.
+    pub error: Mutex<Option<PyErr>>,
+    /// Stops the run.
+    pub stop: StopHandle,
+}
+
+impl PyRunner {
+    /// Keeps an exception to raise once the run has stopped.
+    fn keep(&self, err: PyErr) {
+        self.stop
+            .stop(StopReason::Asked(format!("raised: {err}")));
+        self.error
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get_or_insert(err);
+    }
+
+    /// Takes the exception to raise, if any.
+    pub fn take_error(&self) -> Option<PyErr> {
+        self.error
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+
+    fn tell_python(&self, kind: &str, payload: String) -> PyResult<()> {
+        Python::attach(|py| self.on_event.call1(py, (kind, payload)).map(drop))
+    }
+}
+
+impl TrialRunner for PyRunner {
+    fn run(&self, trial: &Trial, ctx: &TrialContext<'_>) -> PendingResult {
+        let result = |outcome| PendingResult::finished(&self.study, trial.id, trial.number, outcome);
+        let text = match serde_json::to_string(trial) {
+            Ok(text) => text,
+            Err(e) => return result(Outcome::failed(format!("cannot encode the trial: {e}"))),
+        };
+        let called = Python::attach(|py| {
+            self.run_trial
+                .call1(py, (text,))
+                .and_then(|r| r.extract::<(String, Option<f64>, Option<String>)>(py))
+        });
+        let (kind, value, message) = match called {
+            Ok(answer) => answer,
+            // Ctrl-C between the objective's end and its answer: as if in it.
+            Err(e) if Python::attach(|py| e.is_instance_of::<PyKeyboardInterrupt>(py)) => {
+                self.keep(e);
+                ("interrupted".to_string(), None, None)
+            }
+            Err(e) => {
+                let message = e.to_string();
+                self.keep(e);
+                return result(Outcome::failed(message));
+            }
+        };
+        match kind.as_str() {
+            "complete" => match value {
+                Some(v) => result(Outcome::complete(v).fail_if_not_finite()),
+                None => result(Outcome::failed("the objective returned no value")),
+            },
+            "pruned" => result(Outcome::pruned()),
+            // An exception `catch` does not cover: the trial fails, the
+            // run stops, and `optimize` raises it.
+            "raised" => {
+                ctx.stop(StopReason::Asked("the objective raised".into()));
+                result(Outcome::failed(message.unwrap_or_default()))
+            }
+            // Ctrl-C inside the objective: the trial goes back to the queue.
+            "interrupted" => {
+                ctx.stop(StopReason::Interrupted);
+                let mut requeue = PendingResult::requeue(&self.study, trial.id, trial.number);
+                requeue.meta.started = trial.meta.started.clone();
+                requeue
+            }
+            _ => result(Outcome::failed(message.unwrap_or_default())),
+        }
+    }
+
+    fn event(&self, event: Event) {
+        let told = match event {
+            Event::Recorded { trial, .. } => match serde_json::to_string(&trial) {
+                Ok(text) => self.tell_python("recorded", text),
+                Err(_) => Ok(()),
+            },
+            Event::Warning(text) => self.tell_python("warning", text),
+            Event::Refused { result, error } => self.tell_python(
+                "warning",
+                format!(
+                    "cannot record the result of trial {}: {error}; it was {}",
+                    result.number,
+                    serde_json::to_string(&result).unwrap_or_default()
+                ),
+            ),
+            Event::Adopting(n) => self.tell_python(
+                "warning",
+                format!("recording {n} result(s) earlier workers of study '{}' could not record", self.study),
+            ),
+            Event::StorageDown {
+                error,
+                journal,
+                patience,
+            } => self.tell_python(
+                "warning",
+                format!(
+                    "storage unavailable ({error}); results are kept{} and recorded when it is back; giving up after {patience:?}",
+                    journal.map(|j| format!(" (journal {})", j.display())).unwrap_or_default()
+                ),
+            ),
+            Event::StorageBack(after) => self.tell_python(
+                "warning",
+                format!("storage is back after {:.1}s", after.as_secs_f64()),
+            ),
+            Event::Stopping(StopReason::Failures(n)) => self.tell_python(
+                "warning",
+                format!("stopping: {n} trials in a row failed (max_failures)"),
+            ),
+            Event::Stopping(StopReason::Interrupted) if self.threaded => self.tell_python(
+                "interrupted",
+                "stopping after the running trials finish (Ctrl-C again to re-queue them and stop now)".into(),
+            ),
+            _ => Ok(()),
+        };
+        if let Err(e) = told {
+            // A callback raised: the run stops, and `optimize` raises it.
+            self.keep(e);
+        }
+    }
+
+    fn interrupt(&self) -> Interrupt {
+        let signalled = Python::attach(|py| py.check_signals());
+        let Err(e) = signalled else {
+            return match self.interrupts.load(Ordering::SeqCst) {
+                0 => Interrupt::None,
+                _ => Interrupt::Stop,
+            };
+        };
+        let is_ctrl_c = Python::attach(|py| e.is_instance_of::<PyKeyboardInterrupt>(py));
+        let seen = self.interrupts.fetch_add(1, Ordering::SeqCst) + 1;
+        if !is_ctrl_c || !self.threaded || seen >= 2 {
+            // Nothing runs on this thread now: stop at once.
+            self.keep(e);
+            Interrupt::Abandon
+        } else {
+            // The first Ctrl-C lets the running trials finish.
+            drop(e);
+            Interrupt::Stop
+        }
+    }
+}
