@@ -38,8 +38,7 @@ pub(crate) struct PyRunner {
 impl PyRunner {
     /// Keeps an exception to raise once the run has stopped.
     fn keep(&self, err: PyErr) {
-        self.stop
-            .stop(StopReason::Asked(format!("raised: {err}")));
+        self.stop.stop(StopReason::Asked(format!("raised: {err}")));
         self.error
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -61,7 +60,8 @@ impl PyRunner {
 
 impl TrialRunner for PyRunner {
     fn run(&self, trial: &Trial, ctx: &TrialContext<'_>) -> PendingResult {
-        let result = |outcome| PendingResult::finished(&self.study, trial.id, trial.number, outcome);
+        let result =
+            |outcome| PendingResult::finished(&self.study, trial.id, trial.number, outcome);
         let text = match serde_json::to_string(trial) {
             Ok(text) => text,
             Err(e) => return result(Outcome::failed(format!("cannot encode the trial: {e}"))),

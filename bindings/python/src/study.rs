@@ -8,12 +8,12 @@
 //! `json.loads`, which is faster than building them item by item here.
 
 use crate::errors::{bad_json, clear_searcher_exception, IntoPy};
-use crate::searcher::registry;
 use crate::optimize::PyRunner;
+use crate::searcher::registry;
 use hyperspace_engine::execute::{journal_dir, log_dir, Asking, Executor, StopHandle, StopReason};
 use hyperspace_engine::{
-    build_pruner, ResultJournal, open_storage, Direction, Error, NewTrial, Outcome, Params, Space, SqliteStorage,
-    Storage, Study, StudyConfig, TrialId, TrialState, Value,
+    build_pruner, open_storage, Direction, Error, NewTrial, Outcome, Params, ResultJournal, Space,
+    SqliteStorage, Storage, Study, StudyConfig, TrialId, TrialState, Value,
 };
 use indexmap::IndexMap;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -349,14 +349,20 @@ impl CoreStudy {
         // Results wait for a storage shared with other processes in the
         // journal the CLI uses too (`hyperspace recover-results` finds it).
         let journal = match (storage_url, lease) {
-            (Some(url), Some(_)) => Some(ResultJournal::new(&journal_dir(&log_dir(None, url, &name)))),
+            (Some(url), Some(_)) => {
+                Some(ResultJournal::new(&journal_dir(&log_dir(None, url, &name))))
+            }
             _ => None,
         };
         let mut executor = Executor::new()
             .trials(n_trials)
             .timeout(timeout)
             .jobs(n_jobs)
-            .asking(if define_and_run { Asking::Space } else { Asking::Open })
+            .asking(if define_and_run {
+                Asking::Space
+            } else {
+                Asking::Open
+            })
             .max_failures(max_failures)
             .recover_after(lease)
             .journal(journal);
@@ -373,9 +379,15 @@ impl CoreStudy {
             error: Mutex::new(None),
             stop: stop.clone(),
         });
-        *self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(stop);
+        *self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(stop);
         let report = py.detach(|| executor.run(study, runner.clone()));
-        *self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        *self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         if let Some(e) = runner.take_error() {
             return Err(e);
         }
@@ -384,7 +396,11 @@ impl CoreStudy {
         }
         if let Some(unrecorded) = &report.unrecorded {
             let how = "`hyperspace recover-results --storage STORAGE --study STUDY` (or the next run of the study) records them";
-            return Err(crate::errors::exception(py, "StorageUnavailableError", &unrecorded.describe(how)));
+            return Err(crate::errors::exception(
+                py,
+                "StorageUnavailableError",
+                &unrecorded.describe(how),
+            ));
         }
         Ok(report.stop.map(|r| match r {
             StopReason::Interrupted => "interrupted".to_string(),
@@ -395,7 +411,10 @@ impl CoreStudy {
     /// Stops the running `optimize` after its running trials (from the
     /// objective or a callback). Raises if none is running.
     fn stop(&self) -> PyResult<()> {
-        let running = self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let running = self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match running.as_ref() {
             Some(handle) => {
                 handle.stop(StopReason::Asked("study.stop() was called".into()));

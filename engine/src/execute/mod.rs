@@ -186,6 +186,9 @@ impl StopHandle {
 }
 
 /// What happened during a run, for the client to show or call back on.
+// A few events per trial: their size does not matter, plain fields read
+// better than boxes.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Event {
     /// A trial was handed to the runner.

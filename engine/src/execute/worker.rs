@@ -375,7 +375,8 @@ impl<R: TrialRunner> Shared<R> {
         };
         self.emit(events);
         for (pending, trial) in recorded {
-            let ran = !pending.adopted && matches!(pending.result.ending, PendingEnding::Finish { .. });
+            let ran =
+                !pending.adopted && matches!(pending.result.ending, PendingEnding::Finish { .. });
             if ran {
                 let mut slots = lock(&self.slots);
                 slots.ran += 1;
@@ -409,7 +410,10 @@ impl<R: TrialRunner> Shared<R> {
         }
         {
             let mut slots = lock(&self.slots);
-            if slots.last_recovery.is_some_and(|at| at.elapsed() < silence / 2) {
+            if slots
+                .last_recovery
+                .is_some_and(|at| at.elapsed() < silence / 2)
+            {
                 return;
             }
             slots.last_recovery = Some(Instant::now());
@@ -460,10 +464,12 @@ impl<R: TrialRunner> Shared<R> {
             {
                 let recorder = lock(&self.core.recorder);
                 let interrupted = self.core.stop.reason() == Some(StopReason::Interrupted);
-                if recorder.is_empty()
-                    || recorder.gave_up()
-                    || (interrupted && recorder.storage_down())
-                {
+                if recorder.is_empty() || (interrupted && recorder.storage_down()) {
+                    return;
+                }
+                if recorder.gave_up() {
+                    drop(recorder);
+                    self.stop(StopReason::StorageGone);
                     return;
                 }
             }

@@ -48,7 +48,8 @@ impl Study {
             .collect();
         let mut requeued = Vec::new();
         for (trial, silent) in stale {
-            let message = format!(
+            let message =
+                format!(
                 "no sign of life from its worker (host {}, pid {}) for {silent} s; presumed dead{}",
                 trial.meta.host.as_deref().unwrap_or("?"),
                 trial.meta.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),

@@ -88,7 +88,12 @@ impl CommandRunner {
     }
 
     fn failed(&self, trial: &Trial, reason: String) -> PendingResult {
-        PendingResult::finished(&self.plan.study, trial.id, trial.number, Outcome::failed(reason))
+        PendingResult::finished(
+            &self.plan.study,
+            trial.id,
+            trial.number,
+            Outcome::failed(reason),
+        )
     }
 }
 
@@ -96,7 +101,15 @@ impl TrialRunner for CommandRunner {
     fn run(&self, trial: &Trial, ctx: &TrialContext<'_>) -> PendingResult {
         let prune = Arc::new(AtomicBool::new(false));
         let (tx, rx) = mpsc::channel::<Event>();
-        let launched = launch(ctx, &self.plan, &self.config, trial, &self.interrupts, &tx, &prune);
+        let launched = launch(
+            ctx,
+            &self.plan,
+            &self.config,
+            trial,
+            &self.interrupts,
+            &tx,
+            &prune,
+        );
         drop(tx);
         let meta = match launched {
             Ok(meta) => meta,
@@ -335,7 +348,6 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
-
 
 /// Counts SIGINT and SIGTERM instead of dying on them: the first stops the
 /// run gracefully, the second kills running commands at once.

@@ -256,12 +256,7 @@ impl Tail {
         }
     }
 
-    fn read_lines(
-        &mut self,
-        reader: &mut OutputReader,
-        events: &Sender<Event>,
-        at_end: bool,
-    ) {
+    fn read_lines(&mut self, reader: &mut OutputReader, events: &Sender<Event>, at_end: bool) {
         let Some(file) = &mut self.file else { return };
         // A read error leaves the rest unread; the log file keeps it all.
         let _ = file.read_to_end(&mut self.pending);

@@ -27,6 +27,19 @@ class CoreStudy:
     def storage_description(self) -> str: ...
     def ask(self, space: Optional[str] = None) -> str: ...
     def ask_open(self) -> str: ...
+    def optimize(
+        self,
+        run_trial: Callable[[str], Tuple[str, Optional[float], Optional[str]]],
+        on_event: Callable[[str, str], None],
+        n_trials: Optional[int] = None,
+        timeout: Optional[float] = None,
+        n_jobs: int = 1,
+        define_and_run: bool = False,
+        max_failures: Optional[int] = None,
+        storage_url: Optional[str] = None,
+        patience: Optional[float] = None,
+    ) -> Optional[str]: ...
+    def stop(self) -> None: ...
     def suggest(self, trial_id: int, name: str, param: str) -> str: ...
     def tell(
         self,

@@ -1,15 +1,18 @@
-"""The loop behind ``Study.optimize``: ask, run the objective, tell; in one
-thread or several; with callbacks, caught exceptions, a timeout and a
-progress bar."""
+"""``Study.optimize``: the loop is the engine's (the one the CLI runs too:
+trial budget, timeout, threads, recovery of abandoned trials, results kept
+through storage outages, a limit on failures in a row, ``study.stop()``).
+This module only says what is Python's: how the objective's answer or
+exception becomes an outcome, the callbacks, and the progress bar."""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
 import time
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Set, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple, Type, Union
 
 from .errors import TrialPruned
 from .trial import FrozenTrial, Trial, TrialState, check_value
@@ -17,35 +20,11 @@ from .trial import FrozenTrial, Trial, TrialState, check_value
 if TYPE_CHECKING:  # pragma: no cover
     from .study import Callback, Study
 
+#: Stop after this many trials in a row failed (the CLI's default too).
+DEFAULT_MAX_FAILURES = 10
 
-class _Loop:
-    """Shared by the workers: how many trials were started, when to stop."""
-
-    def __init__(self, n_trials: Optional[int], timeout: Optional[float]) -> None:
-        self.lock = threading.Lock()
-        self.n_trials = n_trials
-        self.deadline = None if timeout is None else time.monotonic() + timeout
-        self.started = 0
-        self.stop = threading.Event()
-        self.error: Optional[BaseException] = None
-        self.running: Set[int] = set()
-
-    def next_slot(self) -> bool:
-        with self.lock:
-            if self.stop.is_set():
-                return False
-            if self.n_trials is not None and self.started >= self.n_trials:
-                return False
-            if self.deadline is not None and time.monotonic() >= self.deadline:
-                return False
-            self.started += 1
-            return True
-
-    def fail(self, error: BaseException) -> None:
-        with self.lock:
-            if self.error is None:
-                self.error = error
-            self.stop.set()
+#: What the engine is told a trial's end was.
+_Answer = Tuple[str, Optional[float], Optional[str]]
 
 
 class _Progress:
@@ -95,50 +74,71 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _run_one(
-    study: "Study",
-    objective: Callable[[Trial], Any],
-    loop: _Loop,
-    callbacks: Tuple["Callback", ...],
-    catch: Tuple[Type[BaseException], ...],
-    progress: Optional[_Progress],
-) -> None:
-    trial = study.ask()
-    with loop.lock:
-        loop.running.add(trial.id)
-    try:
+class _Run:
+    """The Python side of one ``optimize``: the engine calls
+    :meth:`run_trial` for each trial and :meth:`on_event` for each recorded
+    result, from whichever thread runs it."""
+
+    def __init__(
+        self,
+        study: "Study",
+        objective: Callable[[Trial], Any],
+        callbacks: Tuple["Callback", ...],
+        catch: Tuple[Type[BaseException], ...],
+        progress: Optional[_Progress],
+    ) -> None:
+        self.study = study
+        self.objective = objective
+        self.callbacks = callbacks
+        self.catch = catch
+        self.progress = progress
+        self.lock = threading.Lock()
+        #: The exception ``optimize`` raises once the loop has stopped.
+        self.error: Optional[BaseException] = None
+
+    def _keep(self, error: BaseException) -> None:
+        with self.lock:
+            if self.error is None:
+                self.error = error
+
+    def run_trial(self, text: str) -> _Answer:
+        trial = Trial(self.study, FrozenTrial.from_json(text))
         try:
-            result = objective(trial)
+            result = self.objective(trial)
         except TrialPruned:
-            frozen = study.tell(trial, state="pruned")
-        except KeyboardInterrupt:
-            study.requeue(trial)
-            raise
-        except catch as e:
-            frozen = study.tell(trial, state="failed", message=_describe(e))
-            warnings.warn(f"trial {trial.number} failed: {_describe(e)}", RuntimeWarning, stacklevel=3)
+            return ("pruned", None, None)
+        except KeyboardInterrupt as e:
+            self._keep(e)
+            return ("interrupted", None, None)
+        except self.catch as e:
+            warnings.warn(f"trial {trial.number} failed: {_describe(e)}", RuntimeWarning, stacklevel=2)
+            return ("failed", None, _describe(e))
         except BaseException as e:
-            study.tell(trial, state="failed", message=_describe(e))
-            raise
+            self._keep(e)
+            return ("raised", None, _describe(e))
+        try:
+            value = check_value(result)
+        except (TypeError, ValueError) as e:
+            warnings.warn(f"trial {trial.number} failed: {e}", RuntimeWarning, stacklevel=2)
+            return ("failed", None, str(e))
+        if not math.isfinite(value):
+            warnings.warn(
+                f"trial {trial.number} failed: the objective returned {value}", RuntimeWarning, stacklevel=2
+            )
+        return ("complete", value, None)
+
+    def on_event(self, kind: str, payload: str) -> None:
+        if kind == "recorded":
+            frozen = FrozenTrial.from_json(payload)
+            if self.progress is not None:
+                self.progress.update(frozen)
+            for callback in self.callbacks:
+                callback(self.study, frozen)
+        elif kind == "warning":
+            warnings.warn(payload, RuntimeWarning, stacklevel=2)
         else:
-            try:
-                value = check_value(result)
-            except (TypeError, ValueError) as e:
-                frozen = study.tell(trial, state="failed", message=str(e))
-                warnings.warn(f"trial {trial.number} failed: {e}", RuntimeWarning, stacklevel=3)
-            else:
-                frozen = study._tell_from_optimize(trial.id, value)
-                if frozen.state is TrialState.FAILED:
-                    warnings.warn(
-                        f"trial {trial.number} failed: {frozen.message}", RuntimeWarning, stacklevel=3
-                    )
-    finally:
-        with loop.lock:
-            loop.running.discard(trial.id)
-    if progress is not None:
-        progress.update(frozen)
-    for callback in callbacks:
-        callback(study, frozen)
+            sys.stderr.write(f"\n{payload}\n")
+            sys.stderr.flush()
 
 
 def run(
@@ -150,6 +150,8 @@ def run(
     callbacks: Tuple["Callback", ...],
     catch: Union[Type[BaseException], Tuple[Type[BaseException], ...]],
     show_progress_bar: bool,
+    max_failures: Optional[int],
+    storage_patience: Optional[float],
 ) -> None:
     if not callable(objective):
         raise TypeError(f"objective must be callable, got {objective!r}")
@@ -161,6 +163,10 @@ def run(
         n_jobs = os.cpu_count() or 1
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
         raise ValueError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
+    if max_failures is not None and (
+        isinstance(max_failures, bool) or not isinstance(max_failures, int) or max_failures < 0
+    ):
+        raise ValueError(f"max_failures must be a non-negative integer or None, got {max_failures!r}")
     catches = catch if isinstance(catch, tuple) else (catch,)
     for c in catches:
         if not (isinstance(c, type) and issubclass(c, BaseException)):
@@ -169,63 +175,24 @@ def run(
         if not callable(cb):
             raise TypeError(f"callbacks must be callable, got {cb!r}")
 
-    loop = _Loop(n_trials, timeout)
     progress = _Progress(n_trials, timeout, study.direction) if show_progress_bar else None
+    loop = _Run(study, objective, callbacks, catches, progress)
     try:
-        if n_jobs == 1:
-            while loop.next_slot():
-                _run_one(study, objective, loop, callbacks, catches, progress)
-            return
-        _run_threads(study, objective, loop, callbacks, catches, progress, n_jobs)
+        stopped = study._c().optimize(
+            loop.run_trial,
+            loop.on_event,
+            n_trials=n_trials,
+            timeout=None if timeout is None else float(timeout),
+            n_jobs=n_jobs,
+            define_and_run=study._define_and_run,
+            max_failures=max_failures or None,
+            storage_url=study.storage,
+            patience=storage_patience,
+        )
     finally:
         if progress is not None:
             progress.close()
-
-
-def _run_threads(
-    study: "Study",
-    objective: Callable[[Trial], Any],
-    loop: _Loop,
-    callbacks: Tuple["Callback", ...],
-    catches: Tuple[Type[BaseException], ...],
-    progress: Optional[_Progress],
-    n_jobs: int,
-) -> None:
-    def worker() -> None:
-        while loop.next_slot():
-            try:
-                _run_one(study, objective, loop, callbacks, catches, progress)
-            except BaseException as e:  # handed to the main thread
-                loop.fail(e)
-                return
-
-    threads: List[threading.Thread] = [
-        threading.Thread(target=worker, name=f"hyperspace-optimize-{i}", daemon=True) for i in range(n_jobs)
-    ]
-    for t in threads:
-        t.start()
-    interrupted = False
-    while any(t.is_alive() for t in threads):
-        try:
-            for t in threads:
-                t.join(0.1)
-        except KeyboardInterrupt:
-            loop.stop.set()
-            if interrupted:
-                # Second Ctrl-C: give the running trials back to the queue.
-                with loop.lock:
-                    running = list(loop.running)
-                for trial_id in running:
-                    try:
-                        study.requeue(trial_id)
-                    except Exception:  # finished meanwhile
-                        pass
-                raise
-            interrupted = True
-            sys.stderr.write(
-                "\nstopping after the running trials finish (Ctrl-C again to re-queue them and stop now)\n"
-            )
     if loop.error is not None:
         raise loop.error
-    if interrupted:
+    if stopped == "interrupted":
         raise KeyboardInterrupt

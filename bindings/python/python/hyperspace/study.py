@@ -30,6 +30,7 @@ from .pruners import BasePruner, PrunerLike, as_pruner
 from .searcher import _settings_json
 from ._json import dumps, json_value
 from .trial import FrozenTrial, Trial, TrialState, check_value
+from ._optimize import DEFAULT_MAX_FAILURES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -352,10 +353,6 @@ class Study:
         text = self._c().tell(_trial_id(trial), parsed.value, number, metric_items, message, False)
         return FrozenTrial.from_json(text)
 
-    def _tell_from_optimize(self, trial_id: int, value: float) -> FrozenTrial:
-        """Tell for ``optimize``: a NaN or infinite value fails the trial."""
-        return FrozenTrial.from_json(self._c().tell(trial_id, "complete", value, None, None, True))
-
     def requeue(self, trial: TrialLike) -> FrozenTrial:
         """Puts a running trial back in the queue (its worker is stopping)."""
         return FrozenTrial.from_json(self._c().requeue(_trial_id(trial)))
@@ -505,6 +502,8 @@ class Study:
         callbacks: Iterable[Callback] = (),
         catch: Union[Type[BaseException], Tuple[Type[BaseException], ...]] = (),
         show_progress_bar: bool = False,
+        max_failures: Optional[int] = DEFAULT_MAX_FAILURES,
+        storage_patience: Optional[float] = None,
     ) -> None:
         """Runs ``objective(trial)`` for ``n_trials`` trials (or until
         ``timeout`` seconds have passed, or both; at least one of them
@@ -522,10 +521,34 @@ class Study:
           the running trials and raises ``KeyboardInterrupt``.
         - ``show_progress_bar`` uses tqdm if installed, else a line on
           stderr.
+        - ``max_failures``: stop after this many trials in a row failed
+          (``None`` or 0: never), so a broken objective is found early.
+        - The loop is the engine's, the same as ``hyperspace run``: trials
+          that other workers abandoned (silent past their lease) are failed
+          and re-queued; while the storage is down, results are kept (in
+          memory, and in a journal beside the database) and recorded when
+          it is back, for up to ``storage_patience`` seconds (default an
+          hour); :meth:`stop` ends the loop after the running trials.
         """
         from ._optimize import run
 
-        run(self, objective, n_trials, timeout, n_jobs, tuple(callbacks), catch, show_progress_bar)
+        run(
+            self,
+            objective,
+            n_trials,
+            timeout,
+            n_jobs,
+            tuple(callbacks),
+            catch,
+            show_progress_bar,
+            max_failures,
+            storage_patience,
+        )
+
+    def stop(self) -> None:
+        """Stops the running :meth:`optimize` once its running trials end;
+        call it from the objective or a callback."""
+        self._c().stop()
 
     def __repr__(self) -> str:
         return f"Study(name={self._name!r}, storage={self._storage!r})"
