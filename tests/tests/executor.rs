@@ -79,7 +79,12 @@ impl Runner {
     }
 
     fn saw(&self, pick: impl Fn(&Event) -> bool) -> usize {
-        self.events.lock().unwrap().iter().filter(|e| pick(e)).count()
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| pick(e))
+            .count()
     }
 }
 
@@ -201,7 +206,8 @@ fn a_grid_that_runs_out_stops_the_run_and_writes_nothing_more() {
     let config = StudyConfig::new("g")
         .space(Space::parse("x=choice(a,b,c)").unwrap())
         .searcher("grid", serde_json::Value::Null);
-    let study = shared(Study::create(open_storage(":memory:").unwrap(), config, &registry).unwrap());
+    let study =
+        shared(Study::create(open_storage(":memory:").unwrap(), config, &registry).unwrap());
     struct Grid;
     impl TrialRunner for Grid {
         fn run(&self, trial: &Trial, _: &TrialContext<'_>) -> PendingResult {
@@ -212,7 +218,11 @@ fn a_grid_that_runs_out_stops_the_run_and_writes_nothing_more() {
         .trials(Some(10))
         .jobs(3)
         .run(study.clone(), Arc::new(Grid));
-    assert!(matches!(report.stop, Some(StopReason::Exhausted(_))), "{:?}", report.stop);
+    assert!(
+        matches!(report.stop, Some(StopReason::Exhausted(_))),
+        "{:?}",
+        report.stop
+    );
     let all = trials(&study);
     assert_eq!(all.len(), 3);
     assert!(all.iter().all(|t| t.state == TrialState::Complete));
@@ -224,7 +234,9 @@ fn define_by_run_trials_ask_the_study_for_their_parameters() {
     struct ByRun;
     impl TrialRunner for ByRun {
         fn run(&self, trial: &Trial, ctx: &TrialContext<'_>) -> PendingResult {
-            let param = Space::parse("y=int(1,5)").unwrap().entries()[0].param.clone();
+            let param = Space::parse("y=int(1,5)").unwrap().entries()[0]
+                .param
+                .clone();
             let y = ctx.study().suggest(trial.id, "y", &param).unwrap();
             let value = y.as_f64().unwrap();
             PendingResult::finished("e", trial.id, trial.number, Outcome::complete(value))
@@ -263,7 +275,11 @@ fn a_panicking_runner_fails_its_trial_and_stops_the_run() {
     let all = trials(&study);
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].state, TrialState::Failed);
-    assert!(all[0].message.as_deref().unwrap().contains("bug in the runner"));
+    assert!(all[0]
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("bug in the runner"));
 }
 
 /// Holds SQLite's write lock on `path` for `hold`, from another connection.
@@ -293,7 +309,9 @@ fn results_wait_out_a_locked_database_and_none_is_lost() {
         let db = db.clone();
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(150));
-            hold_write_lock(&db, Duration::from_millis(1500)).join().unwrap();
+            hold_write_lock(&db, Duration::from_millis(1500))
+                .join()
+                .unwrap();
         })
     };
     let report = Executor::new()
@@ -302,7 +320,10 @@ fn results_wait_out_a_locked_database_and_none_is_lost() {
         .journal(Some(ResultJournal::new(&journal_dir)))
         .run(study.clone(), runner.clone());
     locker.join().unwrap();
-    assert!(report.unrecorded.is_none() && report.error.is_none(), "{report:?}");
+    assert!(
+        report.unrecorded.is_none() && report.error.is_none(),
+        "{report:?}"
+    );
     assert_eq!(report.ran, 6);
     let all = trials(&study);
     assert_eq!(all.len(), 6);
@@ -325,7 +346,9 @@ fn results_past_the_patience_stay_in_the_journal_for_the_next_run() {
         let db = db.clone();
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(80));
-            hold_write_lock(&db, Duration::from_millis(2500)).join().unwrap();
+            hold_write_lock(&db, Duration::from_millis(2500))
+                .join()
+                .unwrap();
         })
     };
     let report = Executor::new()
@@ -354,7 +377,10 @@ fn results_past_the_patience_stay_in_the_journal_for_the_next_run() {
     );
     let all = trials(&study);
     assert_eq!(all.len(), 3);
-    assert!(all.iter().all(|t| t.state == TrialState::Complete), "{all:?}");
+    assert!(
+        all.iter().all(|t| t.state == TrialState::Complete),
+        "{all:?}"
+    );
 }
 
 #[test]
@@ -423,12 +449,24 @@ fn abandoning_returns_at_once_and_the_late_result_is_still_recorded_once() {
     });
     let started = Instant::now();
     let report = executor.run(study.clone(), runner.clone());
-    assert!(started.elapsed() < Duration::from_millis(700), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(700),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(report.interrupted());
     // Given up: failed, each with a queued copy.
     let all = trials(&study);
-    assert_eq!(all.iter().filter(|t| t.state == TrialState::Failed).count(), 2);
-    assert_eq!(all.iter().filter(|t| t.state == TrialState::Waiting).count(), 2);
+    assert_eq!(
+        all.iter().filter(|t| t.state == TrialState::Failed).count(),
+        2
+    );
+    assert_eq!(
+        all.iter()
+            .filter(|t| t.state == TrialState::Waiting)
+            .count(),
+        2
+    );
     // The detached workers still record their late results, which
     // withdraw the copies nobody started.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -436,11 +474,19 @@ fn abandoning_returns_at_once_and_the_late_result_is_still_recorded_once() {
         let all = trials(&study);
         let late = all.iter().filter(|t| t.meta.late_result.is_some()).count();
         if late == 2 {
-            assert_eq!(all.iter().filter(|t| t.state == TrialState::Waiting).count(), 0);
+            assert_eq!(
+                all.iter()
+                    .filter(|t| t.state == TrialState::Waiting)
+                    .count(),
+                0
+            );
             assert_eq!(all.iter().filter(|t| t.value.is_some()).count(), 2);
             break;
         }
-        assert!(Instant::now() < deadline, "late results never came: {all:?}");
+        assert!(
+            Instant::now() < deadline,
+            "late results never came: {all:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

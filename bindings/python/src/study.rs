@@ -408,6 +408,24 @@ impl CoreStudy {
         }))
     }
 
+    /// Sets the lease of the trials asked from now on, in seconds (`None`:
+    /// no lease, no heartbeats).
+    #[pyo3(signature = (seconds))]
+    fn set_lease(&self, py: Python<'_>, seconds: Option<f64>) -> PyResult<()> {
+        let lease = match seconds {
+            Some(s) if !(s.is_finite() && s > 0.0) => {
+                return Err(PyValueError::new_err(format!(
+                    "a lease must be a positive number of seconds or None, got {s}"
+                )))
+            }
+            other => other.map(Duration::from_secs_f64),
+        };
+        self.with(py, |s| {
+            s.set_lease(lease);
+            Ok(())
+        })
+    }
+
     /// Stops the running `optimize` after its running trials (from the
     /// objective or a callback). Raises if none is running.
     fn stop(&self) -> PyResult<()> {

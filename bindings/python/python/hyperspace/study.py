@@ -545,6 +545,16 @@ class Study:
             storage_patience,
         )
 
+    def set_lease(self, seconds: Optional[float]) -> None:
+        """Sets the lease of the trials this study hands out from now on.
+
+        While a trial is open, a background thread sends its heartbeats; a
+        trial silent past its lease is presumed dead by any worker of the
+        study, failed and re-queued (its late result is still recorded).
+        On by default (60 s) for storage shared between processes;
+        ``None`` turns it off (such trials are never recovered)."""
+        self._c().set_lease(None if seconds is None else float(seconds))
+
     def stop(self) -> None:
         """Stops the running :meth:`optimize` once its running trials end;
         call it from the objective or a callback."""

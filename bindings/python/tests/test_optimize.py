@@ -1,0 +1,164 @@
+"""``Study.optimize`` on the engine's trial loop (the CLI's too): the
+failure limit, ``study.stop()``, callbacks that raise, results that wait out
+a locked database, and trials other workers abandoned."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import warnings
+
+import pytest
+
+import hyperspace as hs
+from conftest import quadratic
+
+
+def test_failures_in_a_row_stop_the_loop(mem):
+    calls = []
+
+    def broken(trial):
+        calls.append(trial.number)
+        trial.suggest_float("x", 0, 1)
+        raise ValueError("no data")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mem.optimize(broken, n_trials=20, catch=(ValueError,), max_failures=3)
+    assert calls == [0, 1, 2]
+    assert [t.state for t in mem.trials] == [hs.TrialState.FAILED] * 3
+    assert any("3 trials in a row failed" in str(w.message) for w in caught)
+
+
+def test_the_failure_limit_counts_only_failures_in_a_row(mem):
+    def flaky(trial):
+        x = trial.suggest_float("x", 0, 1)
+        if trial.number % 3 != 2:
+            raise ValueError("flaky")
+        return x
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mem.optimize(flaky, n_trials=12, catch=(ValueError,), max_failures=3)
+    assert len(mem.trials) == 12
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mem.optimize(flaky, n_trials=5, catch=(ValueError,), max_failures=None)
+    assert len(mem.trials) == 17
+
+
+def test_stop_from_a_callback_ends_the_loop(mem):
+    def stop_at_five(study, trial):
+        if trial.number == 4:
+            study.stop()
+
+    mem.optimize(quadratic, n_trials=50, callbacks=[stop_at_five])
+    assert len(mem.trials) == 5
+    with pytest.raises(RuntimeError, match="running optimize"):
+        mem.stop()
+
+
+def test_stop_from_the_objective_with_threads(mem):
+    def objective(trial):
+        value = quadratic(trial)
+        if trial.number == 3:
+            mem.stop()
+        return value
+
+    mem.optimize(objective, n_trials=100, n_jobs=3)
+    n = len(mem.trials)
+    assert 4 <= n <= 6, n
+    assert all(t.state is hs.TrialState.COMPLETE for t in mem.trials)
+
+
+def test_a_callback_that_raises_stops_the_loop_and_is_raised(mem):
+    def callback(study, trial):
+        if trial.number == 1:
+            raise LookupError("callback broke")
+
+    with pytest.raises(LookupError, match="callback broke"):
+        mem.optimize(quadratic, n_trials=10, callbacks=[callback])
+    assert len(mem.trials) == 2
+
+
+def test_define_and_run_studies_get_full_trials(db):
+    study = hs.Study.open(db, "dar", space="x=float(0,1) n=int(1,4)", seed=3)
+    seen = []
+
+    def objective(trial):
+        seen.append(dict(trial.params))
+        return trial.params["x"] * trial.params["n"]
+
+    study.optimize(objective, n_trials=6, n_jobs=2)
+    assert len(seen) == 6 and all(set(p) == {"x", "n"} for p in seen)
+    assert all(t.state is hs.TrialState.COMPLETE for t in study.trials)
+
+
+#: Holds the write lock of a SQLite file for a while, from another process
+#: (two SQLite libraries in one process do not see each other's locks).
+_HOLD_LOCK = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.execute("COMMIT")
+"""
+
+
+def test_results_wait_out_a_locked_database(tmp_path):
+    db = str(tmp_path / "runs.db")
+    study = hs.Study.open(db, "locked", seed=1, busy_timeout=0.05)
+    holders = []
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        if trial.number == 1:
+            holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, db, "1.5"], stdout=subprocess.PIPE, text=True)
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+            holders.append(holder)
+        return x
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study.optimize(objective, n_trials=4)
+    assert holders[0].wait(timeout=30) == 0
+    messages = [str(w.message) for w in caught]
+    assert any("storage unavailable" in m for m in messages), messages
+    assert any("storage is back" in m for m in messages), messages
+    trials = study.trials
+    assert [t.number for t in trials] == [0, 1, 2, 3]
+    assert all(t.state is hs.TrialState.COMPLETE for t in trials)
+
+
+def test_a_dead_workers_trial_is_requeued_and_run(db):
+    # A worker with a half-second lease asks a trial, then falls silent.
+    other = hs.Study.open(db, "dead", seed=5)
+    other.set_lease(0.5)
+    trial = other.ask()
+    x = trial.suggest_float("x", 0, 1)
+    other.set_lease(None)
+    time.sleep(1.0)
+    study = hs.Study.load(db, "dead")
+    study.set_lease(0.5)
+    ran = []
+
+    def objective(t):
+        ran.append(t.suggest_float("x", 0, 1))
+        return ran[-1]
+
+    study.optimize(objective, n_trials=1)
+    # The copy ran first (queued before any new proposal), with its value.
+    assert ran == [x]
+    trials = study.trials
+    assert trials[0].state is hs.TrialState.FAILED and "presumed dead" in trials[0].message
+    assert trials[1].parent == trials[0].id and trials[1].value == x
+
+
+def test_set_lease_checks_its_argument(mem):
+    with pytest.raises(ValueError, match="lease"):
+        mem.set_lease(0)
+    with pytest.raises(ValueError, match="lease"):
+        mem.set_lease(float("nan"))
+    mem.set_lease(None)
