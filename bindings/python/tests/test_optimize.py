@@ -4,6 +4,7 @@ a locked database, and trials other workers abandoned."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -162,3 +163,70 @@ def test_set_lease_checks_its_argument(mem):
     with pytest.raises(ValueError, match="lease"):
         mem.set_lease(float("nan"))
     mem.set_lease(None)
+
+
+_OPTIMIZE_UNTIL_CTRL_C = """
+import sys, time
+import hyperspace as hs
+study = hs.Study.open(sys.argv[1], "ctrl-c", seed=2)
+def objective(trial):
+    x = trial.suggest_float("x", 0, 1)
+    print("started", trial.number, flush=True)
+    time.sleep(float(sys.argv[3]))
+    return x
+try:
+    study.optimize(objective, n_trials=50, n_jobs=int(sys.argv[2]))
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", flush=True)
+    sys.exit(130)
+"""
+
+
+def _run_until_started(db: str, jobs: int, pause: float) -> "subprocess.Popen[str]":
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _OPTIMIZE_UNTIL_CTRL_C, db, str(jobs), str(pause)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for _ in range(jobs):
+        assert proc.stdout.readline().startswith("started")
+    return proc
+
+
+def test_ctrl_c_requeues_the_running_trial_and_raises(db):
+    proc = _run_until_started(db, 1, 30)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    trials = hs.Study.load(db, "ctrl-c").trials
+    assert [t.state for t in trials] == [hs.TrialState.WAITING], trials
+
+
+def test_ctrl_c_with_threads_lets_running_trials_finish(db):
+    proc = _run_until_started(db, 2, 1.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert "Ctrl-C again" in err
+    trials = hs.Study.load(db, "ctrl-c").trials
+    assert len(trials) == 2
+    assert all(t.state is hs.TrialState.COMPLETE for t in trials), trials
+
+
+def test_a_second_ctrl_c_gives_running_trials_back_at_once(db):
+    proc = _run_until_started(db, 2, 30)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - started < 10
+    assert proc.returncode == 130, (out, err)
+    trials = hs.Study.load(db, "ctrl-c").trials
+    # Each given up (failed) with a queued copy of its configuration, so
+    # the next run evaluates it.
+    assert sorted(t.state.value for t in trials) == ["failed", "failed", "waiting", "waiting"], trials
+    copies = [t for t in trials if t.state is hs.TrialState.WAITING]
+    assert all(c.parent is not None for c in copies)

@@ -487,7 +487,7 @@ impl<R: TrialRunner> Shared<R> {
         let mut study = lock(&self.core.study);
         for trial in running {
             let message = "its run was interrupted (Ctrl-C) before it ended; re-queued";
-            if let Err(e) = study.abandon(&trial, message) {
+            if let Err(e) = study.abandon(trial.id, message) {
                 drop(study);
                 self.runner.event(Event::Warning(format!(
                     "trial #{} stays running: {e}; it is re-queued once its lease runs out",

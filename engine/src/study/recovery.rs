@@ -55,7 +55,7 @@ impl Study {
                 trial.meta.pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
                 if trial.params.is_empty() { "" } else { " and re-queued" },
             );
-            requeued.extend(self.abandon(&trial, &message)?);
+            requeued.extend(self.abandon(trial.id, &message)?);
         }
         Ok(requeued)
     }
@@ -66,16 +66,20 @@ impl Study {
     /// withdraws the copy if no one has started it. Returns the copy;
     /// `None` if another process gave it up first, its result came in, or
     /// it had no configuration yet (the searcher proposes anew anyway).
-    pub fn abandon(&mut self, trial: &Trial, message: &str) -> Result<Option<Trial>> {
+    pub fn abandon(&mut self, id: TrialId, message: &str) -> Result<Option<Trial>> {
         let abandon = TrialUpdate::Abandon {
             message: message.to_string(),
             at: crate::now(),
         };
-        match self.storage().update_trial(trial.id, &abandon) {
+        // As stored: a define-by-run trial got its parameters after its ask.
+        let trial = match self.storage().update_trial(id, &abandon) {
             Err(Error::TrialFinished { .. } | Error::InvalidTell { .. }) => return Ok(None),
             Err(e) => return Err(e),
-            Ok(_) => {}
-        }
+            Ok(trial) => trial,
+        };
+        // Whoever holds it stops sending its heartbeats (if this study
+        // does).
+        self.leases.release(id);
         if trial.params.is_empty() {
             return Ok(None);
         }
