@@ -42,8 +42,7 @@ pub use error::{BenchError, Result};
 pub use problem::{params, Evaluation, Family, Optimum, OptimumKind, Problem};
 pub use runner::{
     arrival_seed, median_final_regret, noise_seed, parse_searchers, run_one, run_suite, study_seed,
-    ProblemInfo,
-    Progress, RunRecord, RunStop, SearcherChoice, Suite, SuiteResults, SuiteSettings,
+    ProblemInfo, Progress, RunRecord, RunStop, SearcherChoice, Suite, SuiteResults, SuiteSettings,
     RESULTS_FORMAT,
 };
 pub use summary::{mean_ranks, Cell, Overall, Summary, FRACTIONS};

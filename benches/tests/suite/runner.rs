@@ -2,12 +2,12 @@
 //! files and compare mode.
 
 use crate::common::{test_registry, Uniform};
-use hyperspace_engine::{Proposal, Registry, SearchContext, SearchError, Searcher, Space};
-use std::sync::{Arc, Mutex};
 use hyperspace_benches::{
     parse_searchers, problems, report, run_one, run_suite, study_seed, RunStop, SearcherChoice,
     SuiteResults, SuiteSettings,
 };
+use hyperspace_engine::{Proposal, Registry, SearchContext, SearchError, Searcher, Space};
+use std::sync::{Arc, Mutex};
 
 fn settings(searchers: &[&str], problems: &[&str], seeds: usize, budget: usize) -> SuiteSettings {
     SuiteSettings {
