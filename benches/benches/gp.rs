@@ -11,6 +11,9 @@
 //!   warm start between suggestions as a study's does (alternating between
 //!   the first `n − 1` trials and all `n`, so each fit has one new point);
 //!   `gp_suggest_cold/…`: the same by a freshly built searcher.
+//! - `gp_suggest_pending/n=…/d=10/pending=0|8`: a warm suggestion with
+//!   none or 8 of the trials still running (fantasised by the searcher),
+//!   the cost of accounting for parallel workers (issue 20).
 //! - `gp_cholesky/n=…/block=…`: the blocked factorisation against
 //!   linfa-linalg's unblocked one (`block=n`).
 //!
@@ -215,6 +218,56 @@ fn bench_suggest(c: &mut Criterion) {
     }
 }
 
+/// A warm suggestion from `n` complete trials and `pending` running ones.
+fn bench_suggest_pending(c: &mut Criterion) {
+    let floats: String = (0..D).map(|i| format!("x{i}=float(-5,5) ")).collect();
+    let space = Space::parse(&floats).unwrap();
+    let registry = hyperspace_searchers::builtin_registry();
+    let mut group = c.benchmark_group("gp_suggest_pending");
+    group.sample_size(10);
+    for n in sizes(&[50, 200]) {
+        for pending in [0, 8] {
+            let mut trials = history(&space, n + 1 + pending);
+            for t in &mut trials[n + 1..] {
+                t.state = TrialState::Running;
+                t.value = None;
+            }
+            // As in `bench_suggest`: alternate between the trials with and
+            // without the newest complete one, so each warm start is one
+            // trial behind; the running ones stay.
+            let without: Vec<Trial> = trials
+                .iter()
+                .filter(|t| t.number != n as u64)
+                .cloned()
+                .collect();
+            let mut rng = ChaCha8Rng::seed_from_u64(7);
+            let mut searcher = registry.build("gp", &serde_json::json!({})).unwrap();
+            let mut number = (n + 1 + pending) as u64;
+            let mut suggest = |number: u64, rng: &mut ChaCha8Rng| {
+                let ctx = SearchContext {
+                    space: &space,
+                    trials: if number.is_multiple_of(2) { &trials } else { &without },
+                    direction: Direction::Minimize,
+                    study_seed: 3,
+                    trial_number: number,
+                };
+                searcher.sample_relative(&ctx, &space, rng).unwrap()
+            };
+            suggest(number, &mut rng);
+            group.bench_function(
+                BenchmarkId::from_parameter(format!("n={n}/d={D}/pending={pending}")),
+                |b| {
+                    b.iter(|| {
+                        number += 1;
+                        suggest(number, &mut rng)
+                    })
+                },
+            );
+        }
+    }
+    group.finish();
+}
+
 fn bench_cholesky(c: &mut Criterion) {
     let mut group = c.benchmark_group("gp_cholesky");
     group.sample_size(10);
@@ -238,6 +291,7 @@ criterion_group!(
     bench_cholesky,
     bench_fit,
     bench_predict,
-    bench_suggest
+    bench_suggest,
+    bench_suggest_pending
 );
 criterion_main!(benches);

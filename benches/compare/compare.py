@@ -56,8 +56,12 @@ def _quiet_threads() -> None:
         os.environ[var] = "1"
 
 
-def _quality_task(task: Tuple[int, str, int, int]) -> Dict[str, object]:
-    index, problem_name, seed, budget = task
+def _label(runner: Runner, in_flight: int) -> str:
+    return runner.label if in_flight == 1 else f"{runner.label} q={in_flight}"
+
+
+def _quality_task(task: Tuple[int, str, int, int, int]) -> Dict[str, object]:
+    index, problem_name, seed, budget, in_flight = task
     runner = all_runners()[index]
     problem = next(p for p in PROBLEMS if p.name == problem_name)
     if runner.library == "optuna" and runner.method == "gp":
@@ -65,11 +69,11 @@ def _quality_task(task: Tuple[int, str, int, int]) -> Dict[str, object]:
 
         torch.set_num_threads(1)
     start = time.perf_counter()
-    values = runner.run(problem, seed, budget)
+    values = runner.run(problem, seed, budget, in_flight)
     seconds = time.perf_counter() - start
     best = min(v for v in values if math.isfinite(v))
     return {
-        "searcher": runner.label,
+        "searcher": _label(runner, in_flight),
         "problem": problem_name,
         "seed": seed,
         "budget": budget,
@@ -92,11 +96,11 @@ def quality(args: argparse.Namespace, runners: List[Runner], problems: List[Prob
         for problem in problems:
             for i in range(args.seeds):
                 seed = args.first_seed + i
-                key = (runner.label, problem.name, seed, args.budget)
+                key = (_label(runner, args.in_flight), problem.name, seed, args.budget)
                 if key in cached:
                     results.append(cached[key])
                 else:
-                    tasks.append((labels.index(runner.label), problem.name, seed, args.budget))
+                    tasks.append((labels.index(runner.label), problem.name, seed, args.budget, args.in_flight))
     # The slow ones first, so the pool ends together.
     tasks.sort(key=lambda t: ("gp" not in labels[t[0]], t))
     out = open(args.cache, "a") if args.cache else None
@@ -124,7 +128,7 @@ def _fmt(x: float) -> str:
 
 
 def quality_table(results: List[Dict[str, object]], runners: List[Runner], problems: List[Problem], args) -> str:
-    cols = [r.label for r in runners]
+    cols = [_label(r, args.in_flight) for r in runners]
     med: Dict[Tuple[str, str], float] = {}
     secs: Dict[str, List[float]] = {c: [] for c in cols}
     for c in cols:
@@ -201,6 +205,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--first-seed", type=int, default=1)
     ap.add_argument("--budget", type=int, default=100)
+    ap.add_argument("--in-flight", type=int, default=1,
+                    help="trials asked before any is told (parallel workers); results arrive in a seeded order")
     ap.add_argument("--problems", default="", help="comma-separated names (default: all)")
     ap.add_argument("--searchers", default="", help="comma-separated labels or libraries (default: all installed)")
     ap.add_argument("--sizes", default="100,1000,10000", help="history sizes for the latency table")
@@ -218,6 +224,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     available: List[Runner] = []
     for r in _select(all_runners(), args.searchers):
         why = r.unavailable()
+        if not why and args.in_flight > 1 and not r.in_flight_capable:
+            why = "no ask/tell interface for trials in flight"
         if why:
             print(f"  skipping {r.label}: {why}", file=sys.stderr)
         else:

@@ -26,6 +26,8 @@ class Runner:
     method = ""
     needs: tuple = ()
     max_latency_history = 10_000
+    # Whether `run` takes trials in flight (an ask/tell interface).
+    in_flight_capable = False
 
     @property
     def label(self) -> str:
@@ -35,7 +37,10 @@ class Runner:
         missing = [m for m in self.needs if not _has(m)]
         return f"not installed: {', '.join(missing)}" if missing else None
 
-    def run(self, problem: Problem, seed: int, budget: int) -> Values:
+    def run(self, problem: Problem, seed: int, budget: int, in_flight: int = 1) -> Values:
+        """Objective values in the order they were told. With `in_flight`
+        > 1 only the ask/tell runners (hyperspace, Optuna) take part; see
+        `in_flight_loop`."""
         raise NotImplementedError
 
     def latency(self, problem: Problem, history: int, repeats: int, seed: int) -> float:
@@ -51,12 +56,34 @@ def _point(problem: Problem, params: Dict[str, float]) -> List[float]:
     return [params[n] for n in problem.names]
 
 
+def in_flight_loop(ask: Callable[[], object], tell: Callable[[object], float], budget: int, in_flight: int, seed: int) -> Values:
+    """What `in_flight` workers sharing a study do, reproducibly: ask
+    `in_flight` trials before telling any; then, repeatedly, one of those in
+    flight, drawn from a stream seeded by `seed` (not the searcher's), is
+    evaluated and told, and a new one asked in its place, until `budget`
+    trials are told. `tell` evaluates and tells a trial and returns its value.
+    The same protocol as `hyperspace-bench run --parallel` (another random
+    stream, so not the same arrival order)."""
+    arrivals = random.Random(seed * 7919 + in_flight)
+    pending: List[object] = []
+    asked = 0
+    values: Values = []
+    while asked < budget or pending:
+        while len(pending) < in_flight and asked < budget:
+            pending.append(ask())
+            asked += 1
+        trial = pending.pop(arrivals.randrange(len(pending)))
+        values.append(tell(trial))
+    return values
+
+
 # ---- hyperspace --------------------------------------------------------------
 
 
 class Hyperspace(Runner):
     library = "hyperspace"
     needs = ("hyperspace",)
+    in_flight_capable = True
 
     def __init__(
         self, method: str, storage: str = ":memory:", settings: Optional[dict] = None, define_and_run: bool = False
@@ -95,20 +122,20 @@ class Hyperspace(Runner):
         path = os.path.join(tempfile.mkdtemp(prefix="hs-compare-"), f"{tag}.db")
         return path
 
-    def run(self, problem: Problem, seed: int, budget: int) -> Values:
+    def run(self, problem: Problem, seed: int, budget: int, in_flight: int = 1) -> Values:
         import hyperspace as hs
 
         study = hs.Study.create(
             self._storage("run"), f"{problem.name}-{seed}", space=self._space(problem),
             searcher=self.searcher, searcher_settings=self.settings, seed=seed,
         )
-        values = []
-        for _ in range(budget):
-            trial = study.ask()
+
+        def tell(trial) -> float:
             value = problem(_point(problem, trial.params))
             study.tell(trial, value)
-            values.append(value)
-        return values
+            return value
+
+        return in_flight_loop(study.ask, tell, budget, in_flight, seed)
 
     def latency(self, problem: Problem, history: int, repeats: int, seed: int) -> float:
         import hyperspace as hs
@@ -145,6 +172,7 @@ class Hyperspace(Runner):
 class Optuna(Runner):
     library = "optuna"
     needs = ("optuna",)
+    in_flight_capable = True
 
     def __init__(self, method: str) -> None:
         self.method = method
@@ -152,23 +180,40 @@ class Optuna(Runner):
             self.needs = ("optuna", "torch", "scipy")
             self.max_latency_history = 1_000
 
-    def _sampler(self, seed: int):
+    def _sampler(self, seed: int, in_flight: int = 1):
         import optuna
 
         return {
-            "tpe": lambda: optuna.samplers.TPESampler(seed=seed),
+            # With trials in flight, TPE counts running trials as bad
+            # (constant liar), as Optuna recommends for parallel workers.
+            "tpe": lambda: optuna.samplers.TPESampler(seed=seed, constant_liar=in_flight > 1),
             "gp": lambda: optuna.samplers.GPSampler(seed=seed),
             "random": lambda: optuna.samplers.RandomSampler(seed=seed),
         }[self.method]()
 
-    def _study(self, seed: int):
+    def _study(self, seed: int, in_flight: int = 1):
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        return optuna.create_study(sampler=self._sampler(seed))
+        return optuna.create_study(sampler=self._sampler(seed, in_flight))
 
-    def run(self, problem: Problem, seed: int, budget: int) -> Values:
-        study = self._study(seed)
+    def run(self, problem: Problem, seed: int, budget: int, in_flight: int = 1) -> Values:
+        study = self._study(seed, in_flight)
+        if in_flight > 1:
+            # Define-by-run as with one worker: each trial suggests its
+            # parameters when asked, so later asks see them running.
+            def ask():
+                trial = study.ask()
+                x = [trial.suggest_float(n, lo, hi) for n, (lo, hi) in zip(problem.names, problem.bounds)]
+                return trial, x
+
+            def tell(asked) -> float:
+                trial, x = asked
+                v = problem(x)
+                study.tell(trial, v)
+                return v
+
+            return in_flight_loop(ask, tell, budget, in_flight, seed)
         values: Values = []
 
         def objective(trial) -> float:
@@ -217,7 +262,9 @@ class Hyperopt(Runner):
 
         return {n: hp.uniform(n, lo, hi) for n, (lo, hi) in zip(problem.names, problem.bounds)}
 
-    def run(self, problem: Problem, seed: int, budget: int) -> Values:
+    def run(self, problem: Problem, seed: int, budget: int, in_flight: int = 1) -> Values:
+        if in_flight != 1:
+            raise ValueError(f"{self.label} runs one trial at a time")
         import numpy as np
         from hyperopt import Trials, fmin, tpe
 
@@ -266,7 +313,9 @@ class Skopt(Runner):
         return Optimizer(list(problem.bounds), base_estimator="GP", acq_func="gp_hedge",
                          n_initial_points=10, random_state=seed)
 
-    def run(self, problem: Problem, seed: int, budget: int) -> Values:
+    def run(self, problem: Problem, seed: int, budget: int, in_flight: int = 1) -> Values:
+        if in_flight != 1:
+            raise ValueError(f"{self.label} runs one trial at a time")
         opt = self._optimizer(problem, seed)
         values: Values = []
         for _ in range(budget):

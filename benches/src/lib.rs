@@ -41,8 +41,8 @@ mod summary;
 pub use error::{BenchError, Result};
 pub use problem::{params, Evaluation, Family, Optimum, OptimumKind, Problem};
 pub use runner::{
-    median_final_regret, noise_seed, parse_searchers, run_one, run_suite, study_seed, ProblemInfo,
-    Progress, RunRecord, RunStop, SearcherChoice, Suite, SuiteResults, SuiteSettings,
+    arrival_seed, median_final_regret, noise_seed, parse_searchers, run_one, run_suite, study_seed,
+    ProblemInfo, Progress, RunRecord, RunStop, SearcherChoice, Suite, SuiteResults, SuiteSettings,
     RESULTS_FORMAT,
 };
 pub use summary::{mean_ranks, Cell, Overall, Summary, FRACTIONS};

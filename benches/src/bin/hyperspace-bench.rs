@@ -79,6 +79,12 @@ struct RunArgs {
     /// The searcher others are tested against. [default: the first `random`]
     #[arg(long)]
     baseline: Option<String>,
+    /// Trials in flight, comma-separated (e.g. `1,4,8,16`): each searcher
+    /// runs once per number, as `q` workers sharing the study would (a
+    /// row `name q=Q` each), results arriving in an order fixed by the
+    /// seed. [default: 1]
+    #[arg(long, value_delimiter = ',')]
+    parallel: Vec<usize>,
     /// Writes every run and statistic as JSON here.
     #[arg(long, short = 'o')]
     out: Option<PathBuf>,
@@ -108,6 +114,9 @@ impl RunArgs {
         s.budget = self.budget.unwrap_or(s.budget);
         s.jobs = self.jobs.or(s.jobs);
         s.baseline = self.baseline.clone().or(s.baseline);
+        if !self.parallel.is_empty() {
+            s.parallel = self.parallel.clone();
+        }
         s
     }
 }

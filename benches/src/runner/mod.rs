@@ -6,5 +6,7 @@ mod run;
 mod settings;
 
 pub use results::{ProblemInfo, RunRecord, RunStop, SuiteResults, RESULTS_FORMAT};
-pub use run::{median_final_regret, noise_seed, run_one, run_suite, study_seed, Progress};
+pub use run::{
+    arrival_seed, median_final_regret, noise_seed, run_one, run_suite, study_seed, Progress,
+};
 pub use settings::{parse_searchers, SearcherChoice, Suite, SuiteSettings};

@@ -6,8 +6,9 @@ use crate::summary::Summary;
 use crate::{BenchError, Result};
 use hyperspace_engine::{
     open_storage, trial_rng, trial_seed, Direction, Error, Outcome, Registry, SearchError, Study,
-    StudyConfig,
+    StudyConfig, Trial,
 };
+use rand::Rng;
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,8 +32,54 @@ pub fn noise_seed(study_seed: u64) -> u64 {
     study_seed ^ 0x6e6f_6973_655f_7374 // "noise_st"
 }
 
+/// The seed of the stream that decides which trial in flight finishes
+/// next (distinct from the searcher's and the noise's streams).
+pub fn arrival_seed(study_seed: u64) -> u64 {
+    study_seed ^ 0x6172_7269_7661_6c73 // "arrivals"
+}
+
+/// Evaluates `trial`, tells the study, and updates the record's incumbent
+/// and regret curve; the reason to stop if the objective or the tell fails.
+fn evaluate_and_tell(
+    problem: &dyn Problem,
+    study: &mut Study,
+    trial: &Trial,
+    seed: u64,
+    record: &mut RunRecord,
+) -> std::result::Result<(), RunStop> {
+    let clock = Instant::now();
+    let mut noise = trial_rng(noise_seed(seed), trial.number);
+    let evaluation = problem.evaluate(&trial.params, &mut noise);
+    record.eval_seconds += clock.elapsed().as_secs_f64();
+    let evaluation = evaluation.map_err(|e| RunStop::Failed(format!("objective: {e}")))?;
+    let clock = Instant::now();
+    study
+        .tell(trial.id, Outcome::complete(evaluation.observed))
+        .map_err(|e| RunStop::Failed(format!("tell: {e}")))?;
+    record.search_seconds += clock.elapsed().as_secs_f64();
+    record.trials += 1;
+    if record.best_observed.is_none_or(|b| evaluation.observed < b) {
+        record.best_observed = Some(evaluation.observed);
+        record.best_value = Some(evaluation.truth);
+        record.best_params = Some(trial.params.clone());
+    }
+    if let Some(best) = record.best_value {
+        record.curve.push(best - problem.optimum().value);
+    }
+    Ok(())
+}
+
 /// Runs `searcher` on `problem` for `budget` trials with seed index
 /// `seed_index`, in a fresh in-memory study.
+///
+/// With `searcher.in_flight = q` trials in flight, the run is what `q`
+/// workers sharing the study would do: `q` trials are asked before any is
+/// told; then, repeatedly, one of those in flight (drawn from a stream
+/// seeded by the study seed, [`arrival_seed`]) finishes and is told, and a
+/// new trial is asked in its place, until `budget` trials are told. The
+/// order results arrive in is fixed by the seed, so a run repeats exactly;
+/// with `q = 1` it is the sequential ask, tell, ask, ... The regret curve
+/// follows the tells.
 ///
 /// Failures of the searcher are recorded in [`RunRecord::stop`], not
 /// returned: a grid that runs out, or a searcher that cannot handle a
@@ -63,7 +110,6 @@ pub fn run_one(
     .searcher(&searcher.name, searcher.settings.clone())
     .seed(seed);
     let mut study = Study::create(storage, config, registry).map_err(run_error)?;
-    let optimum = problem.optimum().value;
     let mut record = RunRecord {
         searcher: searcher.label.clone(),
         problem: problem.name().to_string(),
@@ -78,41 +124,32 @@ pub fn run_one(
         eval_seconds: 0.0,
         stop: None,
     };
-    for _ in 0..budget {
-        let clock = Instant::now();
-        let trial = match study.ask() {
-            Ok(t) => t,
-            Err(e) => {
-                record.stop = Some(stop_of(e));
-                break;
+    let mut arrivals = trial_rng(arrival_seed(seed), 0);
+    let mut in_flight: Vec<Trial> = Vec::with_capacity(searcher.in_flight);
+    let mut asked = 0;
+    loop {
+        // Workers take new trials until `in_flight` are out or the budget
+        // is spent...
+        while in_flight.len() < searcher.in_flight.max(1) && asked < budget && record.stop.is_none()
+        {
+            let clock = Instant::now();
+            match study.ask() {
+                Ok(t) => in_flight.push(t),
+                Err(e) => record.stop = Some(stop_of(e)),
             }
-        };
-        record.search_seconds += clock.elapsed().as_secs_f64();
-        let clock = Instant::now();
-        let mut noise = trial_rng(noise_seed(seed), trial.number);
-        let evaluation = problem.evaluate(&trial.params, &mut noise);
-        record.eval_seconds += clock.elapsed().as_secs_f64();
-        let evaluation = match evaluation {
-            Ok(e) => e,
-            Err(e) => {
-                record.stop = Some(RunStop::Failed(format!("objective: {e}")));
-                break;
-            }
-        };
-        let clock = Instant::now();
-        if let Err(e) = study.tell(trial.id, Outcome::complete(evaluation.observed)) {
-            record.stop = Some(RunStop::Failed(format!("tell: {e}")));
+            record.search_seconds += clock.elapsed().as_secs_f64();
+            asked += 1;
+        }
+        if in_flight.is_empty() {
             break;
         }
-        record.search_seconds += clock.elapsed().as_secs_f64();
-        record.trials += 1;
-        if record.best_observed.is_none_or(|b| evaluation.observed < b) {
-            record.best_observed = Some(evaluation.observed);
-            record.best_value = Some(evaluation.truth);
-            record.best_params = Some(trial.params.clone());
-        }
-        if let Some(best) = record.best_value {
-            record.curve.push(best - optimum);
+        // ...then one of them, drawn from the seeded arrival stream,
+        // finishes first.
+        let next = arrivals.random_range(0..in_flight.len());
+        let trial = in_flight.remove(next);
+        if let Err(stop) = evaluate_and_tell(problem, &mut study, &trial, seed, &mut record) {
+            record.stop = Some(stop);
+            break;
         }
     }
     if let (Some(RunStop::Exhausted(_)), Some(&last)) = (&record.stop, record.curve.last()) {

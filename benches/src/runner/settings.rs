@@ -17,6 +17,15 @@ pub struct SearcherChoice {
     pub name: String,
     /// The settings (`null` for the defaults).
     pub settings: serde_json::Value,
+    /// Trials in flight (asked, not yet told) while it runs: 1 for one
+    /// trial at a time. Result files written before the parallel mode
+    /// have no such field and ran one at a time.
+    #[serde(default = "one_in_flight")]
+    pub in_flight: usize,
+}
+
+fn one_in_flight() -> usize {
+    1
 }
 
 impl SearcherChoice {
@@ -45,7 +54,18 @@ impl SearcherChoice {
             label: spec.to_string(),
             name: name.to_string(),
             settings,
+            in_flight: 1,
         })
+    }
+
+    /// The same searcher run with `q` trials in flight, labelled
+    /// `label q=Q` (`q` ≥ 1).
+    pub fn in_flight(&self, q: usize) -> Self {
+        Self {
+            label: format!("{} q={q}", self.label),
+            in_flight: q,
+            ..self.clone()
+        }
     }
 }
 
@@ -102,6 +122,15 @@ pub struct SuiteSettings {
     /// The label of the searcher others are tested against; `None` for the
     /// first searcher named `random`, if any.
     pub baseline: Option<String>,
+    /// Trials in flight, each a separate row per searcher (`gp q=8`);
+    /// `[1]` (one trial at a time, rows labelled as the searcher) by
+    /// default. See [`run_one`](crate::run_one) for the protocol.
+    #[serde(default = "one_at_a_time")]
+    pub parallel: Vec<usize>,
+}
+
+fn one_at_a_time() -> Vec<usize> {
+    vec![1]
 }
 
 impl Default for SuiteSettings {
@@ -114,6 +143,7 @@ impl Default for SuiteSettings {
             budget: 100,
             jobs: None,
             baseline: None,
+            parallel: one_at_a_time(),
         }
     }
 }
@@ -141,9 +171,21 @@ impl SuiteSettings {
         if self.jobs == Some(0) {
             return Err(invalid("jobs", "give at least 1 worker thread"));
         }
+        if self.parallel.is_empty() || self.parallel.contains(&0) {
+            return Err(invalid(
+                "parallel",
+                "give one or more numbers of trials in flight, each at least 1",
+            ));
+        }
         let mut searchers = Vec::new();
         for text in &self.searchers {
-            searchers.extend(parse_searchers(text)?);
+            for s in parse_searchers(text)? {
+                if self.parallel == [1] {
+                    searchers.push(s);
+                } else {
+                    searchers.extend(self.parallel.iter().map(|&q| s.in_flight(q)));
+                }
+            }
         }
         if searchers.is_empty() {
             return Err(invalid("searchers", "name at least one searcher"));

@@ -1,11 +1,13 @@
 //! The protocol: seeds, reproducibility, early stops, settings, result
 //! files and compare mode.
 
-use crate::common::test_registry;
+use crate::common::{test_registry, Uniform};
 use hyperspace_benches::{
     parse_searchers, problems, report, run_one, run_suite, study_seed, RunStop, SearcherChoice,
     SuiteResults, SuiteSettings,
 };
+use hyperspace_engine::{Proposal, Registry, SearchContext, SearchError, Searcher, Space};
+use std::sync::{Arc, Mutex};
 
 fn settings(searchers: &[&str], problems: &[&str], seeds: usize, budget: usize) -> SuiteSettings {
     SuiteSettings {
@@ -15,6 +17,7 @@ fn settings(searchers: &[&str], problems: &[&str], seeds: usize, budget: usize) 
         budget,
         jobs: Some(2),
         baseline: None,
+        parallel: vec![1],
     }
 }
 
@@ -256,4 +259,84 @@ fn public_types_are_send_and_sync() {
     check::<hyperspace_benches::SearcherChoice>();
     check::<hyperspace_benches::Summary>();
     check::<hyperspace_benches::BenchError>();
+}
+
+/// Issue 20: the parallel mode repeats exactly from the seed (which trial
+/// finishes next included), differs from one trial at a time, and keeps
+/// `q` trials in flight.
+#[test]
+fn the_parallel_mode_reproduces_from_the_seed() {
+    let registry = hyperspace_searchers::builtin_registry();
+    let mut s = settings(&["random,tpe"], &["branin"], 2, 30);
+    s.parallel = vec![1, 8];
+    let suite = s.validate(&registry).unwrap();
+    let labels: Vec<&str> = suite.searchers.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(labels, ["random q=1", "random q=8", "tpe q=1", "tpe q=8"]);
+    let a = run_suite(&suite, &registry, &|_| {}).unwrap();
+    let b = run_suite(&suite, &registry, &|_| {}).unwrap();
+    assert_eq!(curves(&a), curves(&b));
+    let params = |r: &SuiteResults, label: &str| -> Vec<String> {
+        r.runs
+            .iter()
+            .filter(|x| x.searcher == label)
+            .map(|x| format!("{:?}", x.best_params))
+            .collect()
+    };
+    assert_eq!(params(&a, "tpe q=8"), params(&b, "tpe q=8"));
+    assert_ne!(
+        params(&a, "tpe q=1"),
+        params(&a, "tpe q=8"),
+        "with 8 in flight TPE sees less of the history, so it should search differently"
+    );
+    assert!(a.runs.iter().all(|r| r.trials == 30 && r.curve.len() == 30));
+}
+
+/// Records, at each ask, which trials are in flight.
+#[derive(Debug)]
+struct Watcher(Arc<Mutex<Vec<Vec<u64>>>>);
+
+impl Searcher for Watcher {
+    fn sample_relative(
+        &mut self,
+        ctx: &SearchContext<'_>,
+        space: &Space,
+        rng: &mut dyn rand::RngCore,
+    ) -> Result<Proposal, SearchError> {
+        let pending = ctx.pending().map(|t| t.number).collect();
+        if let Ok(mut seen) = self.0.lock() {
+            seen.push(pending);
+        }
+        Uniform.sample_relative(ctx, space, rng)
+    }
+}
+
+#[test]
+fn a_run_keeps_q_trials_in_flight_and_results_arrive_out_of_order() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut registry = Registry::new();
+    let shared = seen.clone();
+    registry.register("watcher", move |_| Ok(Box::new(Watcher(shared.clone()))));
+    let branin = problems::problem("branin").unwrap();
+    let choice = SearcherChoice::parse("watcher").unwrap().in_flight(4);
+    let run = run_one(branin.as_ref(), &choice, &registry, 0, 20).unwrap();
+    assert_eq!((run.trials, run.curve.len()), (20, 20));
+    let seen = seen.lock().unwrap().clone();
+    let counts: Vec<usize> = seen.iter().map(Vec::len).collect();
+    assert_eq!(counts[..4], [0, 1, 2, 3]);
+    assert!(counts[4..].iter().all(|&c| c == 3), "{counts:?}");
+    // Not first in, first out: some ask finds an older trial still running
+    // after a younger one finished.
+    let out_of_order = seen.windows(2).any(|w| {
+        let done: Vec<&u64> = w[0].iter().filter(|n| !w[1].contains(n)).collect();
+        done.iter().any(|d| w[1].iter().any(|p| p < d))
+    });
+    assert!(out_of_order, "{seen:?}");
+    let err = SuiteSettings {
+        parallel: vec![0],
+        ..settings(&["random"], &["branin"], 1, 5)
+    }
+    .validate(&registry)
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("parallel"), "{err}");
 }

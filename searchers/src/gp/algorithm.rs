@@ -143,7 +143,7 @@ impl Searcher for GpSearcher {
             .iter()
             .enumerate()
             .fold(0, |b, (i, v)| if *v < y[b] { i } else { b });
-        let best = y[best_i];
+        let mut best = y[best_i];
         let incumbent = x.row(best_i).insert_axis(ndarray::Axis(0)).to_owned();
 
         // Fantasies for pending trials.
@@ -165,6 +165,12 @@ impl Searcher for GpSearcher {
                 PendingStrategy::LiarWorst => Array1::from_elem(xp.nrows(), hi.max(best)),
                 PendingStrategy::Ignore => Array1::zeros(0),
             };
+            // A fantasy counts as an observation for the incumbent too:
+            // else a point the model believes beats the best (the
+            // incumbent itself, smoothed by noise, or a pending point) keeps
+            // a sure improvement of `best − μ` after it is fantasised, and
+            // is proposed again to every worker (issue 20).
+            best = yp.iter().copied().fold(best, f64::min);
             gp.condition_on(xp.view(), yp.view()).map_err(failed)?
         };
 

@@ -22,7 +22,9 @@ pub enum AcquisitionKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PendingStrategy {
-    /// Their loss is the model's posterior mean there.
+    /// Their loss is the model's posterior mean there, and counts for the
+    /// incumbent (the best of these at 8 trials in flight; see
+    /// searchers/README.md).
     #[default]
     KrigingBeliever,
     /// Their loss is the best loss so far (optimistic).
