@@ -206,3 +206,43 @@ fn issue_11_workers_racing_to_the_end_of_a_grid_write_no_empty_trials() {
         },
     );
 }
+
+#[test]
+fn issue_11_an_abandoned_trial_whose_copy_was_lost_gets_one_copy_later() {
+    on_every_shared_storage(
+        "issue_11_an_abandoned_trial_whose_copy_was_lost_gets_one_copy_later",
+        |a, b| {
+            let mut worker = study(a.clone(), "random", "x=float(0,1)");
+            let trial = worker.ask().unwrap();
+            // Failed as abandoned, then storage broke before its copy was
+            // queued: the failure is recorded, the copy is not.
+            let abandon = hyperspace_engine::TrialUpdate::Abandon {
+                message: "presumed dead".into(),
+                at: "2026-01-01T00:00:00.000Z".into(),
+            };
+            a.update_trial(trial.id, &abandon).unwrap();
+            // Two workers recovering at once queue one copy between them.
+            let mut first = study(a, "random", "x=float(0,1)");
+            let mut second = study(b, "random", "x=float(0,1)");
+            let one = first.recover_stale(Duration::from_secs(60)).unwrap();
+            let two = second.recover_stale(Duration::from_secs(60)).unwrap();
+            assert_eq!(one.len() + two.len(), 1, "{one:?} {two:?}");
+            let copy = one.into_iter().chain(two).next().unwrap();
+            assert_eq!(copy.meta.recovers, Some(trial.id));
+            assert_eq!(copy.params, trial.params);
+            assert_eq!(copy.state, TrialState::Waiting);
+            // And never again.
+            assert!(first
+                .recover_stale(Duration::from_secs(60))
+                .unwrap()
+                .is_empty());
+            let waiting = first
+                .trials()
+                .unwrap()
+                .iter()
+                .filter(|t| t.state == TrialState::Waiting)
+                .count();
+            assert_eq!(waiting, 1);
+        },
+    );
+}

@@ -10,6 +10,7 @@ use super::Study;
 use crate::storage::TrialUpdate;
 use crate::{Error, Metadata, NewTrial, Result, Trial, TrialId, TrialState};
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
 use std::time::Duration;
 
 impl Study {
@@ -57,6 +58,7 @@ impl Study {
             );
             requeued.extend(self.abandon(trial.id, &message)?);
         }
+        requeued.extend(self.queue_missing_copies()?);
         Ok(requeued)
     }
 
@@ -83,6 +85,12 @@ impl Study {
         if trial.params.is_empty() {
             return Ok(None);
         }
+        self.queue_copy(&trial)
+    }
+
+    /// Queues the copy of an abandoned trial, once: the copy's claim key
+    /// names the original, so of two processes queueing it only one does.
+    fn queue_copy(&mut self, trial: &Trial) -> Result<Option<Trial>> {
         let copy = NewTrial {
             params: trial.params.clone(),
             budget: trial.budget,
@@ -92,9 +100,14 @@ impl Study {
                 recovers: Some(trial.id),
                 ..Metadata::default()
             },
+            claim: Some(format!("recovers:{}", trial.id)),
             ..NewTrial::default()
         };
-        let copy = self.enqueue_trial(copy)?;
+        let copy = match self.enqueue_trial(copy) {
+            Ok(copy) => copy,
+            Err(Error::ClaimTaken { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
         // Its worker may have told the result between the abandon and the
         // copy, finding no copy to withdraw: look again.
         let now = self.storage().trial(trial.id)?;
@@ -103,6 +116,29 @@ impl Study {
             return Ok(None);
         }
         Ok(Some(copy))
+    }
+
+    /// Abandoned trials whose copy was never queued (storage failed between
+    /// failing the trial and queueing its copy): queues them now.
+    fn queue_missing_copies(&mut self) -> Result<Vec<Trial>> {
+        let trials = self.trials()?;
+        let copied: HashSet<TrialId> = trials.iter().filter_map(|t| t.meta.recovers).collect();
+        let orphans: Vec<Trial> = trials
+            .iter()
+            .filter(|t| {
+                t.state == TrialState::Failed
+                    && t.meta.abandoned.is_some()
+                    && t.meta.late_result.is_none()
+                    && !t.params.is_empty()
+                    && !copied.contains(&t.id)
+            })
+            .cloned()
+            .collect();
+        let mut queued = Vec::new();
+        for orphan in orphans {
+            queued.extend(self.queue_copy(&orphan)?);
+        }
+        Ok(queued)
     }
 
     /// After an abandoned trial's late result: withdraws the copy queued
