@@ -166,12 +166,14 @@ def test_set_lease_checks_its_argument(mem):
 
 
 _OPTIMIZE_UNTIL_CTRL_C = """
-import sys, time
+import sys, threading, time
 import hyperspace as hs
 study = hs.Study.open(sys.argv[1], "ctrl-c", seed=2)
+lock = threading.Lock()
 def objective(trial):
     x = trial.suggest_float("x", 0, 1)
-    print("started", trial.number, flush=True)
+    with lock:  # one whole line per trial, whichever thread runs it
+        print("started", trial.number, flush=True)
     time.sleep(float(sys.argv[3]))
     return x
 try:
