@@ -277,10 +277,10 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
                     }
                     Err(_) => continue,
                 }
-                if let Some(pruner) = &config.pruner {
+                if study.has_pruner() {
                     // A storage error must not leave running commands
                     // behind: note it, stop asking, and drain.
-                    match study.should_prune(TrialId(trial), pruner.as_ref()) {
+                    match study.should_prune(TrialId(trial)) {
                         Ok(true) => info.prune.store(true, Ordering::SeqCst),
                         Ok(false) => {}
                         Err(e) if e.is_transient() => recorder.failed(&e, &progress),
