@@ -18,8 +18,7 @@ pub type SearcherFactory =
 
 /// Builds a pruner from its JSON settings, validating them (an invalid
 /// setting is an [`Error::InvalidPruner`] naming the pruner and the field).
-pub type PrunerFactory =
-    Arc<dyn Fn(&serde_json::Value) -> Result<Box<dyn Pruner>> + Send + Sync>;
+pub type PrunerFactory = Arc<dyn Fn(&serde_json::Value) -> Result<Box<dyn Pruner>> + Send + Sync>;
 
 /// Maps searcher names and pruner names to factories.
 #[derive(Clone, Default)]

@@ -136,7 +136,8 @@ mod tests {
     /// a pruner is stored without the field.
     #[test]
     fn configs_without_a_pruner_load_and_round_trip() {
-        let old = r#"{"name":"s","direction":"minimize","space":{},"searcher":{"name":"tpe"},"seed":3}"#;
+        let old =
+            r#"{"name":"s","direction":"minimize","space":{},"searcher":{"name":"tpe"},"seed":3}"#;
         let config: StudyConfig = serde_json::from_str(old).unwrap();
         assert_eq!(config.pruner, None);
         assert!(!serde_json::to_string(&config).unwrap().contains("pruner"));

@@ -308,9 +308,7 @@ fn a_pruner_judges_running_trials_on_the_history() {
     let ahead = s.ask().unwrap();
     s.report(ahead.id, 0, 1.5).unwrap();
     assert!(!s.should_prune(ahead.id).unwrap());
-    let err = s
-        .should_prune(hyperspace_engine::TrialId(999))
-        .unwrap_err();
+    let err = s.should_prune(hyperspace_engine::TrialId(999)).unwrap_err();
     assert!(
         matches!(err, hyperspace_engine::Error::TrialNotFound { .. }),
         "{err}"
@@ -335,11 +333,18 @@ fn a_pruner_judges_running_trials_on_the_history() {
 fn a_bad_pruner_is_refused_at_creation() {
     let dir = tempfile::tempdir().unwrap();
     for (name, settings, needles) in [
-        ("medain", serde_json::Value::Null, ["'medain'", "known pruners"]),
+        (
+            "medain",
+            serde_json::Value::Null,
+            ["'medain'", "known pruners"],
+        ),
         (
             "hyperband",
             serde_json::json!({"min_resource": 9, "max_resource": 3}),
-            ["'hyperband'", "max_resource (3) must be above min_resource (9)"],
+            [
+                "'hyperband'",
+                "max_resource (3) must be above min_resource (9)",
+            ],
         ),
         (
             "median",

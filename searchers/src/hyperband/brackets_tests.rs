@@ -87,8 +87,14 @@ fn the_papers_example() {
     }
     // Uneven ends: up from 2 (2, 6, 18) or down from 50 (50, 16.7, 5.6,
     // rounded).
-    assert_eq!(brackets(2.0, 50.0, 3.0, RungLayout::FromMin).rungs(), [2.0, 6.0, 18.0]);
-    assert_eq!(brackets(2.0, 50.0, 3.0, RungLayout::FromMax).rungs(), [6.0, 17.0, 50.0]);
+    assert_eq!(
+        brackets(2.0, 50.0, 3.0, RungLayout::FromMin).rungs(),
+        [2.0, 6.0, 18.0]
+    );
+    assert_eq!(
+        brackets(2.0, 50.0, 3.0, RungLayout::FromMax).rungs(),
+        [6.0, 17.0, 50.0]
+    );
 }
 
 /// Each bracket gets its share of the trials.
@@ -122,7 +128,13 @@ fn bad_settings_are_named_with_the_callers_names() {
     };
     check(0.0, 9.0, 3.0, None, "min_resource");
     check(f64::NAN, 9.0, 3.0, None, "min_resource");
-    check(9.0, 9.0, 3.0, None, "max_resource (9) must be above min_resource (9)");
+    check(
+        9.0,
+        9.0,
+        3.0,
+        None,
+        "max_resource (9) must be above min_resource (9)",
+    );
     check(1.0, f64::INFINITY, 3.0, None, "max_resource");
     check(1.0, 9.0, 1.5, None, "reduction_factor");
     check(1.0, 9.0, 3.0, Some(0), "brackets");

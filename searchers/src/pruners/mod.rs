@@ -17,7 +17,9 @@ use hyperspace_engine::{NopPruner, Registry};
 /// Registers every built-in pruner in `registry`.
 pub fn register(registry: &mut Registry) {
     registry.register_pruner("median", |settings| {
-        Ok(Box::new(MedianPruner::new(parse_pruner("median", settings)?)?))
+        Ok(Box::new(MedianPruner::new(parse_pruner(
+            "median", settings,
+        )?)?))
     });
     for name in ["successive_halving", "asha"] {
         registry.register_pruner(name, |settings| {
@@ -84,14 +86,20 @@ mod tests {
             let pruner = registry
                 .build_pruner(name, &serde_json::Value::Null)
                 .unwrap();
-            let expected = if name == "asha" { "successive_halving" } else { name };
+            let expected = if name == "asha" {
+                "successive_halving"
+            } else {
+                name
+            };
             assert_eq!(pruner.name(), expected);
         }
         let unknown = registry
             .build_pruner("hyperband!", &serde_json::Value::Null)
             .unwrap_err();
         assert!(
-            unknown.to_string().contains("known pruners: asha, hyperband, median"),
+            unknown
+                .to_string()
+                .contains("known pruners: asha, hyperband, median"),
             "{unknown}"
         );
         let typo = registry
