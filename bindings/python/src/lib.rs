@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 mod errors;
+mod pruner;
 mod searcher;
 mod study;
 
@@ -21,6 +22,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<study::CoreStudy>()?;
     m.add_function(wrap_pyfunction!(searcher::register_searcher, m)?)?;
     m.add_function(wrap_pyfunction!(searcher::searcher_names, m)?)?;
+    m.add_function(wrap_pyfunction!(pruner::pruner_settings, m)?)?;
+    m.add_function(wrap_pyfunction!(pruner::pruner_names, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
