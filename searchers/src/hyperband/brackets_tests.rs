@@ -165,7 +165,7 @@ proptest! {
     }
 
     /// The searcher's brackets, whole or fractional, are what it computed
-    /// before.
+    /// before (but for float rounding, see below).
     #[test]
     fn the_searchers_brackets_are_unchanged(
         min in 0.01f64..500.0,
@@ -190,6 +190,18 @@ proptest! {
         .validate()
         .unwrap();
         prop_assert_eq!(b.rungs(), &rungs[..]);
-        prop_assert_eq!(b.cumulative(), &cumulative[..]);
+        // The one difference: with a whole η the share is now exact, where
+        // the float formula could round an exact integer up by one (11 / 9
+        // · 3^8 = 8019 came out 8020).
+        let sizes = |c: &[u64]| -> Vec<u64> {
+            c.iter().scan(0, |prev, &t| { let d = t - *prev; *prev = t; Some(d) }).collect()
+        };
+        for (now, before) in sizes(b.cumulative()).into_iter().zip(sizes(&cumulative)) {
+            prop_assert!(
+                now == before || (eta.fract() == 0.0 && before == now + 1),
+                "share {} now, {} before", now, before
+            );
+        }
+        prop_assert_eq!(b.len(), cumulative.len());
     }
 }
