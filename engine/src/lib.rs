@@ -16,7 +16,8 @@
 
 mod error;
 pub mod execute;
-pub mod pruner;
+mod pruner;
+mod registry;
 mod searcher;
 mod seed;
 mod space;
@@ -27,8 +28,9 @@ mod trial;
 mod value;
 
 pub use error::{Error, Result, SearchError};
-pub use pruner::{build_pruner, Pruner};
-pub use searcher::{Proposal, Registry, SearchContext, Searcher, SearcherFactory};
+pub use pruner::{NopPruner, Pruner};
+pub use registry::{PrunerFactory, Registry, SearcherFactory};
+pub use searcher::{Proposal, SearchContext, Searcher};
 pub use seed::{trial_rng, trial_seed, weighted_group};
 pub use space::limits;
 pub use space::{
@@ -44,7 +46,7 @@ pub use storage::{
 pub use study::{
     NonFinite, Outcome, PendingEnding, PendingResult, ResultJournal, Study, DEFAULT_LEASE,
 };
-pub use study_config::{SearcherSpec, StudyConfig};
+pub use study_config::{PluginSpec, PrunerSpec, SearcherSpec, StudyConfig};
 pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState, DAMAGE_KEY};
 pub use value::Value;
 

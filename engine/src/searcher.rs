@@ -1,5 +1,6 @@
 //! The interface between a study and the strategies that propose
-//! configurations, and the registry that builds them by name.
+//! configurations (the registry that builds them by name is in
+//! `registry.rs`).
 //!
 //! A study drives; a searcher only proposes. It sees a read-only
 //! [`SearchContext`] (the space, every trial, the direction) and never the
@@ -9,9 +10,7 @@
 
 use crate::{Direction, Param, Params, SearchError, Space, Trial, TrialId, Value};
 use rand::{Rng, RngCore};
-use std::collections::BTreeMap;
 use std::fmt::Debug;
-use std::sync::Arc;
 
 /// What a searcher may look at.
 #[derive(Debug, Clone, Copy)]
@@ -113,65 +112,5 @@ pub trait Searcher: Send + Debug {
     /// parameter can be modelled jointly, with an empty space.
     fn chooses_budgets(&self) -> bool {
         false
-    }
-}
-
-/// Builds a searcher from its JSON settings, validating them.
-pub type SearcherFactory =
-    Arc<dyn Fn(&serde_json::Value) -> Result<Box<dyn Searcher>, SearchError> + Send + Sync>;
-
-/// Maps searcher names to factories. Built-in searchers register in
-/// `hyperspace-searchers`; users register their own the same way.
-#[derive(Clone, Default)]
-pub struct Registry {
-    factories: BTreeMap<String, SearcherFactory>,
-}
-
-impl Debug for Registry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry")
-            .field("searchers", &self.names())
-            .finish()
-    }
-}
-
-impl Registry {
-    /// An empty registry.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Registers (or replaces) a searcher under `name`.
-    pub fn register(
-        &mut self,
-        name: &str,
-        factory: impl Fn(&serde_json::Value) -> Result<Box<dyn Searcher>, SearchError>
-            + Send
-            + Sync
-            + 'static,
-    ) {
-        self.factories.insert(name.to_string(), Arc::new(factory));
-    }
-
-    /// The registered names.
-    pub fn names(&self) -> Vec<&str> {
-        self.factories.keys().map(String::as_str).collect()
-    }
-
-    /// Builds the searcher `name` with `settings` (`null` or `{}` for the
-    /// defaults).
-    pub fn build(
-        &self,
-        name: &str,
-        settings: &serde_json::Value,
-    ) -> Result<Box<dyn Searcher>, SearchError> {
-        let factory = self
-            .factories
-            .get(name)
-            .ok_or_else(|| SearchError::UnknownSearcher {
-                name: name.to_string(),
-                known: self.names().join(", "),
-            })?;
-        factory(settings)
     }
 }

@@ -1,20 +1,28 @@
-//! What defines a study: its name, direction, space, searcher and seed.
+//! What defines a study: its name, direction, space, searcher, pruner and
+//! seed.
 
 use crate::{Direction, Error, Result, Space};
 use serde::{Deserialize, Serialize};
 
-/// A searcher by registry name, with its JSON settings.
+/// A plug-in (searcher or pruner) by registry name, with its JSON settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SearcherSpec {
-    /// The registry name (`random`, `grid`, `tpe`, ...).
+pub struct PluginSpec {
+    /// The registry name (`random`, `grid`, `tpe`, ..., or `median`,
+    /// `hyperband`, ...).
     pub name: String,
     /// Its settings; `null` or `{}` for the defaults.
     #[serde(default)]
     pub settings: serde_json::Value,
 }
 
-impl SearcherSpec {
-    /// A searcher with default settings.
+/// A searcher by registry name, with its JSON settings.
+pub type SearcherSpec = PluginSpec;
+
+/// A pruner by registry name, with its JSON settings.
+pub type PrunerSpec = PluginSpec;
+
+impl PluginSpec {
+    /// A plug-in with default settings.
     pub fn named(name: &str) -> Self {
         Self {
             name: name.to_string(),
@@ -38,6 +46,11 @@ pub struct StudyConfig {
     pub space: Space,
     /// The searcher.
     pub searcher: SearcherSpec,
+    /// The pruner [`Study::should_prune`](crate::Study::should_prune)
+    /// asks; `None` (and studies stored before pruners were stored) never
+    /// prunes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pruner: Option<PrunerSpec>,
     /// The seed every trial's random stream derives from.
     pub seed: u64,
     /// The name of the metric that is the objective (for scripts that print
@@ -55,6 +68,7 @@ impl StudyConfig {
             direction: Direction::Minimize,
             space: Space::empty(),
             searcher: SearcherSpec::named("tpe"),
+            pruner: None,
             seed: crate::seed::fresh_seed(),
             objective: None,
         }
@@ -81,6 +95,16 @@ impl StudyConfig {
         self
     }
 
+    /// Sets the pruner and its settings (checked when the study is
+    /// created, by the registry it is created with).
+    pub fn pruner(mut self, name: &str, settings: serde_json::Value) -> Self {
+        self.pruner = Some(PrunerSpec {
+            name: name.to_string(),
+            settings,
+        });
+        self
+    }
+
     /// Sets the seed.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -100,5 +124,27 @@ impl StudyConfig {
             )));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A study stored before pruners were part of its configuration has
+    /// no `pruner` field: it still loads, with no pruner, and one without
+    /// a pruner is stored without the field.
+    #[test]
+    fn configs_without_a_pruner_load_and_round_trip() {
+        let old =
+            r#"{"name":"s","direction":"minimize","space":{},"searcher":{"name":"tpe"},"seed":3}"#;
+        let config: StudyConfig = serde_json::from_str(old).unwrap();
+        assert_eq!(config.pruner, None);
+        assert!(!serde_json::to_string(&config).unwrap().contains("pruner"));
+        let with = config.pruner("median", serde_json::json!({"n_warmup_steps": 2}));
+        let back: StudyConfig =
+            serde_json::from_str(&serde_json::to_string(&with).unwrap()).unwrap();
+        assert_eq!(back, with);
+        assert_eq!(back.pruner.unwrap().name, "median");
     }
 }

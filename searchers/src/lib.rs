@@ -1,6 +1,7 @@
 //! The built-in searchers of hyperspace, each behind the engine's
-//! [`Searcher`](hyperspace_engine::Searcher) trait, and the registry that
-//! builds them by name.
+//! [`Searcher`](hyperspace_engine::Searcher) trait, the built-in pruners,
+//! each behind its [`Pruner`](hyperspace_engine::Pruner) trait, and the
+//! registry that builds both by name.
 //!
 //! | name     | what it does |
 //! |----------|--------------|
@@ -9,6 +10,17 @@
 //! | `tpe`    | tree-structured Parzen estimator: models good and bad trials, proposes where their ratio is best |
 //! | `gp`     | Gaussian-process Bayesian optimisation: fits a GP to the losses, proposes where log expected improvement is highest |
 //! | `hyperband` | asynchronous Hyperband: chooses each trial's budget too, promoting the best of each rung to the next |
+//!
+//! | pruner | what it does |
+//! |--------|--------------|
+//! | `median` | stops a trial whose best value so far is worse than the median of the complete trials at its step |
+//! | `successive_halving` (`asha`) | asynchronous successive halving: keeps the best `1 / η` at each rung |
+//! | `hyperband` | Hyperband's brackets of successive halving, on the bracket model the `hyperband` searcher uses ([`Brackets`]) |
+//! | `none` | never prunes |
+//!
+//! A study names its pruner like its searcher
+//! (`StudyConfig::pruner("median", json!({"n_warmup_steps": 5}))`); your
+//! own registers with `registry.register_pruner(name, factory)`.
 //!
 //! ```
 //! use hyperspace_engine::{open_storage, Outcome, Space, Study, StudyConfig};
@@ -31,6 +43,7 @@
 mod gp;
 mod grid;
 mod hyperband;
+mod pruners;
 mod random;
 mod settings;
 mod tpe;
@@ -41,14 +54,19 @@ pub use gp::{
 };
 pub use grid::{GridSearcher, GridSettings};
 pub use hyperband::{
-    HyperbandSearcher, HyperbandSettings, NewConfigSampler, ValidHyperbandSettings,
+    BracketError, BracketSettings, Brackets, HyperbandSearcher, HyperbandSettings,
+    NewConfigSampler, RungLayout, ValidHyperbandSettings,
+};
+pub use pruners::{
+    HyperbandPruner, HyperbandPrunerSettings, MedianPruner, MedianSettings,
+    SuccessiveHalvingPruner, SuccessiveHalvingSettings,
 };
 pub use random::{RandomSearcher, RandomSettings, Sampler};
 pub use tpe::{StartupSampler, TpeSearcher, TpeSettings, ValidTpeSettings};
 
 use hyperspace_engine::Registry;
 
-/// A registry with every built-in searcher.
+/// A registry with every built-in searcher and pruner.
 pub fn builtin_registry() -> Registry {
     let mut registry = Registry::new();
     registry.register("random", |settings| {
@@ -72,5 +90,6 @@ pub fn builtin_registry() -> Registry {
         let valid = settings::parse::<HyperbandSettings>("hyperband", settings)?.validate()?;
         Ok(Box::new(HyperbandSearcher::new(valid)))
     });
+    pruners::register(&mut registry);
     registry
 }

@@ -285,15 +285,18 @@ fn missing_studies_and_bad_urls_say_what_to_do() {
     assert!(err.contains("non-empty name"), "{err}");
 }
 
-/// `Study::should_prune` judges a running trial on the fresh history, and
-/// names an unknown trial.
+/// `Study::should_prune` judges a running trial on the fresh history with
+/// the pruner its configuration names (stored, so a study loaded later
+/// prunes the same way), and names an unknown trial.
 #[test]
 fn a_pruner_judges_running_trials_on_the_history() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = study_in(sqlite(dir.path()), "x=float(0,1)");
-    let median =
-        hyperspace_engine::build_pruner("median", &serde_json::json!({"n_startup_trials": 3}))
-            .unwrap();
+    let config = StudyConfig::new("s")
+        .space(Space::parse("x=float(0,1)").unwrap())
+        .pruner("median", serde_json::json!({"n_startup_trials": 3}))
+        .seed(3);
+    let mut s = Study::create(sqlite(dir.path()), config, &registry()).unwrap();
+    assert!(s.has_pruner());
     for v in [1.0, 2.0, 3.0] {
         let t = s.ask().unwrap();
         s.report(t.id, 0, v).unwrap();
@@ -301,15 +304,66 @@ fn a_pruner_judges_running_trials_on_the_history() {
     }
     let behind = s.ask().unwrap();
     s.report(behind.id, 0, 2.5).unwrap();
-    assert!(s.should_prune(behind.id, median.as_ref()).unwrap());
+    assert!(s.should_prune(behind.id).unwrap());
     let ahead = s.ask().unwrap();
     s.report(ahead.id, 0, 1.5).unwrap();
-    assert!(!s.should_prune(ahead.id, median.as_ref()).unwrap());
-    let err = s
-        .should_prune(hyperspace_engine::TrialId(999), median.as_ref())
-        .unwrap_err();
+    assert!(!s.should_prune(ahead.id).unwrap());
+    let err = s.should_prune(hyperspace_engine::TrialId(999)).unwrap_err();
     assert!(
         matches!(err, hyperspace_engine::Error::TrialNotFound { .. }),
         "{err}"
     );
+    // Loaded again, from the stored configuration.
+    let mut again = Study::load(sqlite(dir.path()), "s", &registry()).unwrap();
+    assert_eq!(again.pruner().map(|p| p.name()), Some("median"));
+    assert!(again.should_prune(behind.id).unwrap());
+    // A session's override, and none at all.
+    again.set_pruner(None);
+    assert!(!again.should_prune(behind.id).unwrap());
+    let never = registry()
+        .build_pruner("none", &serde_json::Value::Null)
+        .unwrap();
+    assert!(!again.should_prune_with(behind.id, never.as_ref()).unwrap());
+}
+
+/// A pruner's name and settings are checked once, when the study is
+/// created: nothing is stored when they are wrong, and the error names the
+/// pruner and the setting.
+#[test]
+fn a_bad_pruner_is_refused_at_creation() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, settings, needles) in [
+        (
+            "medain",
+            serde_json::Value::Null,
+            ["'medain'", "known pruners"],
+        ),
+        (
+            "hyperband",
+            serde_json::json!({"min_resource": 9, "max_resource": 3}),
+            [
+                "'hyperband'",
+                "max_resource (3) must be above min_resource (9)",
+            ],
+        ),
+        (
+            "median",
+            serde_json::json!({"n_warmup": 1}),
+            ["'median'", "n_warmup"],
+        ),
+    ] {
+        let config = StudyConfig::new("bad").pruner(name, settings);
+        let err = Study::create(sqlite(dir.path()), config, &registry())
+            .unwrap_err()
+            .to_string();
+        for needle in needles {
+            assert!(err.contains(needle), "{err}");
+        }
+    }
+    assert!(sqlite(dir.path()).find_study("bad").unwrap().is_none());
+    // A study without one never prunes.
+    let mut plain = study_in(sqlite(dir.path()), "x=float(0,1)");
+    assert!(!plain.has_pruner());
+    let t = plain.ask().unwrap();
+    assert!(!plain.should_prune(t.id).unwrap());
 }

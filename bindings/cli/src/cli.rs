@@ -148,6 +148,14 @@ pub struct StudyCreateArgs {
     /// The metric that is the objective, for scripts that print several.
     #[arg(long, value_name = "NAME")]
     pub objective: Option<String>,
+    /// The pruner stored with the study (median, successive_halving,
+    /// hyperband or none); every run and worker of the study uses it unless
+    /// it names its own with --pruner.
+    #[arg(long, value_name = "NAME")]
+    pub pruner: Option<String>,
+    /// The pruner's settings as JSON, e.g. '{"n_warmup_steps": 5}'.
+    #[arg(long, value_name = "JSON", requires = "pruner")]
+    pub pruner_settings: Option<String>,
 }
 
 /// `--format` for commands that print a table.
@@ -327,8 +335,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub data_version: Option<String>,
     /// Stop unpromising trials early from their intermediate values (see
-    /// --intermediate): median, successive_halving or none. The command is
-    /// stopped like on a timeout and the trial recorded as pruned.
+    /// --intermediate): median, successive_halving, hyperband or none. The
+    /// command is stopped like on a timeout and the trial recorded as
+    /// pruned. Stored with a study this run creates; for an existing study,
+    /// used by this run instead of the study's stored pruner.
     #[arg(long, value_name = "NAME")]
     pub pruner: Option<String>,
     /// The pruner's settings as JSON, e.g. '{"n_warmup_steps": 5}'.

@@ -11,6 +11,7 @@
 
 mod errors;
 mod optimize;
+mod pruner;
 mod searcher;
 mod study;
 
@@ -22,6 +23,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<study::CoreStudy>()?;
     m.add_function(wrap_pyfunction!(searcher::register_searcher, m)?)?;
     m.add_function(wrap_pyfunction!(searcher::searcher_names, m)?)?;
+    m.add_function(wrap_pyfunction!(pruner::pruner_settings, m)?)?;
+    m.add_function(wrap_pyfunction!(pruner::pruner_names, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

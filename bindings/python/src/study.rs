@@ -12,8 +12,8 @@ use crate::optimize::PyRunner;
 use crate::searcher::registry;
 use hyperspace_engine::execute::{journal_dir, log_dir, Asking, Executor, StopHandle, StopReason};
 use hyperspace_engine::{
-    build_pruner, open_storage, Direction, Error, NewTrial, Outcome, Params, ResultJournal, Space,
-    SqliteStorage, Storage, Study, StudyConfig, TrialId, TrialState, Value,
+    open_storage, Direction, Error, NewTrial, Outcome, Params, ResultJournal, Space, SqliteStorage,
+    Storage, Study, StudyConfig, TrialId, TrialState, Value,
 };
 use indexmap::IndexMap;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -159,7 +159,7 @@ impl CoreStudy {
     /// if it exists) or `load` (fail if missing; the other settings are
     /// ignored).
     #[staticmethod]
-    #[pyo3(signature = (mode, storage, name, direction="minimize", searcher="tpe", settings_json="null", space=None, seed=None, busy_timeout=None))]
+    #[pyo3(signature = (mode, storage, name, direction="minimize", searcher="tpe", settings_json="null", space=None, seed=None, busy_timeout=None, pruner=None, pruner_settings_json="null"))]
     #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
@@ -172,6 +172,8 @@ impl CoreStudy {
         space: Option<&str>,
         seed: Option<u64>,
         busy_timeout: Option<f64>,
+        pruner: Option<&str>,
+        pruner_settings_json: &str,
     ) -> PyResult<CoreStudy> {
         let busy_timeout = match busy_timeout {
             Some(s) if !(s.is_finite() && s >= 0.0) => {
@@ -183,6 +185,7 @@ impl CoreStudy {
         };
         let settings: serde_json::Value =
             serde_json::from_str(settings_json).map_err(|e| bad_json("searcher settings", e))?;
+        let pruner_settings = crate::pruner::settings_of(pruner_settings_json)?;
         let registry = registry();
         clear_searcher_exception();
         let study = py
@@ -199,6 +202,11 @@ impl CoreStudy {
                 }
                 if let Some(space) = space {
                     config = config.space(parse_space(space)?);
+                }
+                // Stored with a new study (an existing one keeps its own;
+                // the session's choice is set with `set_pruner`).
+                if let Some(pruner) = pruner {
+                    config = config.pruner(pruner, pruner_settings);
                 }
                 match mode {
                     "create" => Study::create(storage, config, &registry),
@@ -516,18 +524,34 @@ impl CoreStudy {
         self.with(py, |s| s.best_trial()?.map(|t| json(&t)).transpose())
     }
 
-    /// Whether the engine's pruner `name` (with JSON `settings`) stops
-    /// `trial_id` at its last reported step.
-    fn should_prune(
-        &self,
-        py: Python<'_>,
-        trial_id: i64,
-        name: &str,
-        settings: &str,
-    ) -> PyResult<bool> {
-        let settings: serde_json::Value =
-            serde_json::from_str(settings).map_err(|e| bad_json("pruner settings", e))?;
-        let pruner = build_pruner(name, &settings).py_err(py)?;
-        self.with(py, |s| s.should_prune(TrialId(trial_id), pruner.as_ref()))
+    /// Whether the study's pruner (built once, when it was opened or set)
+    /// stops `trial_id` at its last reported step.
+    fn should_prune(&self, py: Python<'_>, trial_id: i64) -> PyResult<bool> {
+        self.with(py, |s| s.should_prune(TrialId(trial_id)))
+    }
+
+    /// Sets the pruner of this session (`None`: never prune); the stored
+    /// configuration keeps its own.
+    #[pyo3(signature = (name, settings_json="null"))]
+    fn set_pruner(&self, py: Python<'_>, name: Option<&str>, settings_json: &str) -> PyResult<()> {
+        let settings = crate::pruner::settings_of(settings_json)?;
+        let pruner = name
+            .map(|n| registry().build_pruner(n, &settings))
+            .transpose()
+            .py_err(py)?;
+        self.with(py, |s| {
+            s.set_pruner(pruner);
+            Ok(())
+        })
+    }
+
+    /// The session's pruner as JSON `{"name": ..., "settings": {...}}`
+    /// (every setting, defaults filled in), or `None`.
+    fn pruner_json(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        self.with(py, |s| {
+            Ok(s.pruner().map(|p| {
+                serde_json::json!({"name": p.name(), "settings": p.settings()}).to_string()
+            }))
+        })
     }
 }

@@ -182,3 +182,46 @@ def test_hyperband_searcher_gives_each_trial_its_budget_at_ask_time():
         s.tell(t, (x - 0.3) ** 2 + 1.0 / budget)
     assert promoted > 0
     assert all(t.budget is not None for t in s.trials)
+
+
+def test_defaults_come_from_the_engine():
+    # Nothing left out is filled in by Python: the engine's defaults.
+    m = hs.MedianPruner(n_startup_trials=3)
+    assert (m.n_startup_trials, m.n_warmup_steps, m.interval_steps, m.n_min_trials) == (3, 0, 1, 1)
+    h = hs.HyperbandPruner()
+    assert (h.min_resource, h.max_resource, h.reduction_factor) == (1, 81, 3)
+    assert hs.EnginePruner("asha").settings == hs.SuccessiveHalvingPruner().settings
+    with pytest.raises(ValueError, match="known pruners"):
+        hs.EnginePruner("medain")
+    with pytest.raises(ValueError, match="n_startup_trials"):
+        hs.MedianPruner(n_startup_trials=-1)
+
+
+def test_a_pruner_given_at_creation_is_stored_with_the_study(db):
+    hs.Study.create(db, "kept", pruner=hs.HyperbandPruner(max_resource=27), seed=1)
+    # Opened again without a pruner: the stored one, with its settings.
+    again = hs.Study.load(db, "kept")
+    assert again.pruner == hs.HyperbandPruner(max_resource=27)
+    assert isinstance(again.pruner, hs.HyperbandPruner)
+    # A session may use another, without changing what is stored.
+    other = hs.Study.load(db, "kept", pruner="none")
+    assert isinstance(other.pruner, hs.NopPruner)
+    assert hs.Study.load(db, "kept").pruner.max_resource == 27
+    # "none" is stored too: a later session does not prune either.
+    hs.Study.create(db, "never", pruner=hs.NopPruner(), seed=1)
+    assert isinstance(hs.Study.load(db, "never").pruner, hs.NopPruner)
+
+
+def test_a_study_without_a_stored_pruner_prunes_with_the_median(db):
+    class Never(hs.BasePruner):
+        def prune(self, study, trial):
+            return False
+
+    # A Python pruner is not stored: a later session gets the default.
+    hs.Study.create(db, "py", pruner=Never(), seed=1)
+    s = hs.Study.load(db, "py")
+    assert isinstance(s.pruner, hs.MedianPruner)
+    s.pruner = hs.MedianPruner(n_startup_trials=3)
+    _complete(s, [[1.0], [2.0], [3.0]])
+    assert _running(s, [2.5]).should_prune()
+    assert not _running(s, [1.5]).should_prune()

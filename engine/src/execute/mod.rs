@@ -53,7 +53,7 @@ pub use log_dir::{folder_name, journal_dir, log_dir, study_log_dir};
 pub use next::Asking;
 pub use recorder::Unrecorded;
 
-use crate::{Error, PendingResult, Pruner, ResultJournal, Study, Trial, TrialId};
+use crate::{Error, PendingResult, ResultJournal, Study, Trial, TrialId};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -283,7 +283,7 @@ impl fmt::Debug for TrialContext<'_> {
 
 impl TrialContext<'_> {
     /// Records an intermediate value of the trial and says whether the
-    /// pruner stops it now. While storage is down the value is kept and
+    /// study's pruner stops it now. While storage is down the value is kept and
     /// recorded with the result; a value storage refuses (the trial told
     /// its own result already) is not worth stopping for.
     pub fn report(&self, step: u64, value: f64) -> bool {
@@ -333,7 +333,6 @@ pub struct Executor {
     recover_after: Option<Duration>,
     patience: Duration,
     journal: Option<ResultJournal>,
-    pruner: Option<Arc<dyn Pruner>>,
     stop: StopHandle,
 }
 
@@ -349,7 +348,6 @@ impl Default for Executor {
             recover_after: None,
             patience: DEFAULT_PATIENCE,
             journal: None,
-            pruner: None,
             stop: StopHandle::new(),
         }
     }
@@ -416,12 +414,6 @@ impl Executor {
     /// the study left there are recorded first.
     pub fn journal(mut self, journal: Option<ResultJournal>) -> Self {
         self.journal = journal;
-        self
-    }
-
-    /// The pruner [`TrialContext::report`] asks.
-    pub fn pruner(mut self, pruner: Option<Arc<dyn Pruner>>) -> Self {
-        self.pruner = pruner;
         self
     }
 

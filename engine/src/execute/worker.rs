@@ -6,7 +6,7 @@ use super::next::{next_trial, Next};
 use super::recorder::Recorder;
 use super::{lock, Event, Executor, Interrupt, RunReport, StopHandle, StopReason, TrialContext};
 use super::{Asking, TrialRunner};
-use crate::{Error, PendingEnding, PendingResult, Pruner, Study, Trial, TrialId, TrialState};
+use crate::{Error, PendingEnding, PendingResult, Study, Trial, TrialId, TrialState};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -23,7 +23,6 @@ pub(super) struct Core {
     pub study: Arc<Mutex<Study>>,
     pub recorder: Mutex<Recorder>,
     pub stop: StopHandle,
-    pruner: Option<Arc<dyn Pruner>>,
 }
 
 impl Core {
@@ -40,15 +39,10 @@ impl Core {
             return Err(());
         }
         let result = {
-            let study = lock(&self.study);
+            let mut study = lock(&self.study);
             match study.report(trial, step, value) {
-                Ok(_) => match &self.pruner {
-                    Some(pruner) => {
-                        drop(study);
-                        lock(&self.study).should_prune(trial, pruner.as_ref())
-                    }
-                    None => Ok(false),
-                },
+                Ok(_) if study.has_pruner() => study.should_prune(trial),
+                Ok(_) => Ok(false),
                 Err(e) if e.is_transient() => Err(e),
                 Err(_) => Ok(false),
             }
@@ -120,7 +114,6 @@ pub(super) fn run<R: TrialRunner>(
             study,
             recorder: Mutex::new(recorder),
             stop: plan.stop,
-            pruner: plan.pruner,
         },
         runner,
         trials: plan.trials,

@@ -9,8 +9,8 @@ use crate::space::SpaceChange;
 use crate::storage::{StudyRecord, TrialUpdate};
 use crate::StudyConfig;
 use crate::{
-    Error, Metadata, NewTrial, Param, Params, Proposal, Registry, Result, SearchContext, Searcher,
-    Space, Storage, StudyId, Trial, TrialId, TrialState, Value,
+    Error, Metadata, NewTrial, Param, Params, Proposal, Pruner, Registry, Result, SearchContext,
+    Searcher, Space, Storage, StudyId, Trial, TrialId, TrialState, Value,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -51,6 +51,9 @@ pub struct Study {
     pub(super) storage: Arc<dyn Storage>,
     pub(super) record: StudyRecord,
     pub(super) searcher: Box<dyn Searcher>,
+    /// The pruner the study's configuration names (or a session's
+    /// override, see [`Study::set_pruner`]); `None`: never prunes.
+    pruner: Option<Box<dyn Pruner>>,
     pub(super) history: History,
     /// Relative proposals of open define-by-run trials, made at their first
     /// suggestion and used for the parameters they cover.
@@ -69,8 +72,9 @@ impl Study {
     ) -> Result<Study> {
         config.validate()?;
         let searcher = registry.build(&config.searcher.name, &config.searcher.settings)?;
+        let pruner = build_pruner(&config, registry)?;
         let record = storage.create_study(&config)?;
-        Ok(Self::with(storage, record, searcher))
+        Ok(Self::with(storage, record, searcher, pruner))
     }
 
     /// Opens an existing study by name.
@@ -85,7 +89,8 @@ impl Study {
             &record.config.searcher.name,
             &record.config.searcher.settings,
         )?;
-        Ok(Self::with(storage, record, searcher))
+        let pruner = build_pruner(&record.config, registry)?;
+        Ok(Self::with(storage, record, searcher, pruner))
     }
 
     /// Opens the study `config` names, creating it if it does not exist. An
@@ -117,7 +122,12 @@ impl Study {
         Ok(study)
     }
 
-    fn with(storage: Arc<dyn Storage>, record: StudyRecord, searcher: Box<dyn Searcher>) -> Study {
+    fn with(
+        storage: Arc<dyn Storage>,
+        record: StudyRecord,
+        searcher: Box<dyn Searcher>,
+        pruner: Option<Box<dyn Pruner>>,
+    ) -> Study {
         let host = gethostname::gethostname().into_string().ok();
         // Only another process can find a trial abandoned; in memory there
         // is none.
@@ -127,6 +137,7 @@ impl Study {
             storage,
             record,
             searcher,
+            pruner,
             history: History::default(),
             relative: HashMap::new(),
             host,
@@ -164,9 +175,41 @@ impl Study {
         Ok(self.history.trials())
     }
 
-    /// Whether `pruner` stops trial `id` now, judged on the study's fresh
-    /// history (with the intermediate values reported so far).
-    pub fn should_prune(&mut self, id: TrialId, pruner: &dyn crate::Pruner) -> Result<bool> {
+    /// Whether the study's pruner stops trial `id` now, judged on the
+    /// study's fresh history (with the intermediate values reported so
+    /// far). Without a pruner: never, and without reading the storage.
+    pub fn should_prune(&mut self, id: TrialId) -> Result<bool> {
+        let Some(pruner) = self.pruner.take() else {
+            return Ok(false);
+        };
+        let answer = self.should_prune_with(id, pruner.as_ref());
+        self.pruner = Some(pruner);
+        answer
+    }
+
+    /// Whether the study has a pruner (one its configuration names, or a
+    /// session's override): callers that pay for reporting can skip
+    /// asking when it has none.
+    pub fn has_pruner(&self) -> bool {
+        self.pruner.is_some()
+    }
+
+    /// The pruner [`Study::should_prune`] asks, if any.
+    pub fn pruner(&self) -> Option<&dyn Pruner> {
+        self.pruner.as_deref()
+    }
+
+    /// Replaces the pruner for this session only (the stored configuration
+    /// keeps its own; `None`: never prune). This is how a run names a
+    /// pruner for a study that exists already (`hyperspace run --pruner`,
+    /// Python's `pruner=` when opening a study).
+    pub fn set_pruner(&mut self, pruner: Option<Box<dyn Pruner>>) {
+        self.pruner = pruner;
+    }
+
+    /// Whether `pruner` (rather than the study's own) stops trial `id` now,
+    /// judged like [`Study::should_prune`].
+    pub fn should_prune_with(&mut self, id: TrialId, pruner: &dyn Pruner) -> Result<bool> {
         let direction = self.record.config.direction;
         let trials = self.trials()?;
         let trial = trials
@@ -536,4 +579,13 @@ fn param_rng(study_seed: u64, number: u64, name: &str) -> ChaCha8Rng {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     ChaCha8Rng::seed_from_u64(trial_seed(trial_seed(study_seed, number), hash))
+}
+
+/// The pruner `config` names, built (and so validated) by `registry`.
+fn build_pruner(config: &StudyConfig, registry: &Registry) -> Result<Option<Box<dyn Pruner>>> {
+    config
+        .pruner
+        .as_ref()
+        .map(|spec| registry.build_pruner(&spec.name, &spec.settings))
+        .transpose()
 }

@@ -30,16 +30,10 @@ impl HyperbandSearcher {
     fn rung_of(&self, budget: Option<f64>) -> Option<usize> {
         let b = budget?;
         self.settings
-            .rungs
+            .brackets
+            .rungs()
             .iter()
             .position(|&r| (r - b).abs() <= 1e-9 * r.max(1.0))
-    }
-
-    /// The bracket of a new configuration proposed for trial `number`: a
-    /// fixed draw weighted by the brackets' sizes, so every worker agrees
-    /// and consecutive trials spread over the brackets.
-    fn bracket_of(&self, number: u64) -> usize {
-        hyperspace_engine::weighted_group(number, &self.settings.cumulative)
     }
 
     /// The trial (by index) that may be promoted now, and the rung it goes
@@ -78,18 +72,17 @@ impl HyperbandSearcher {
             else {
                 continue;
             };
-            if rung + 1 < self.settings.rungs.len() {
+            if rung + 1 < self.settings.brackets.rungs().len() {
                 groups
                     .entry((bracket, rung))
                     .or_default()
                     .push((ctx.direction.to_loss(value), i));
             }
         }
-        let eta = self.settings.settings.reduction_factor;
         let mut best: Option<(usize, usize, f64)> = None; // (rung, index, loss)
         for ((_, rung), mut members) in groups {
             members.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            let kept = (members.len() as f64 / eta).floor() as usize;
+            let kept = self.settings.brackets.promoted(members.len());
             let candidate = members
                 .iter()
                 .take(kept)
@@ -117,7 +110,7 @@ impl HyperbandSearcher {
         if self.settings.settings.sampler == NewConfigSampler::Tpe {
             // The highest rung with enough complete trials: the most
             // faithful picture of the objective that is also rich enough.
-            let mut complete = vec![0usize; self.settings.rungs.len()];
+            let mut complete = vec![0usize; self.settings.brackets.rungs().len()];
             for t in ctx
                 .trials
                 .iter()
@@ -164,14 +157,15 @@ impl Searcher for HyperbandSearcher {
             let parent = &ctx.trials[index];
             return Ok(Proposal {
                 params: parent.params.clone(),
-                budget: Some(self.settings.rungs[rung]),
+                budget: Some(self.settings.brackets.rungs()[rung]),
                 parent: Some(parent.id),
                 claim: Some(format!("hyperband:promote:{}", parent.id.0)),
             });
         }
-        let bracket = self.bracket_of(ctx.trial_number);
+        // A fixed draw from the trial number, so every worker agrees.
+        let bracket = self.settings.brackets.bracket_of(ctx.trial_number);
         let mut proposal = self.new_config(ctx, space, rng)?;
-        proposal.budget = Some(self.settings.rungs[bracket]);
+        proposal.budget = Some(self.settings.brackets.rungs()[bracket]);
         Ok(proposal)
     }
 

@@ -14,9 +14,14 @@
 //! new configuration start — drawn at random, or by TPE from the trials of
 //! the highest rung that has enough of them (`"sampler": "tpe"`, as BOHB).
 //! No worker waits for a rung to fill.
+//!
+//! The rungs and brackets come from `brackets.rs`, the one bracket model
+//! that the `hyperband` pruner uses too.
 
 mod algorithm;
+mod brackets;
 mod settings;
 
 pub use algorithm::HyperbandSearcher;
+pub use brackets::{BracketError, BracketSettings, Brackets, RungLayout};
 pub use settings::{HyperbandSettings, NewConfigSampler, ValidHyperbandSettings};

@@ -1,6 +1,8 @@
 //! The Hyperband searcher's settings: plain serde fields, validated once
-//! into the rung budgets and bracket sizes.
+//! into the rung budgets and bracket sizes (the shared bracket model of
+//! `brackets.rs`, rungs counted down from `max_budget`).
 
+use super::brackets::{BracketSettings, Brackets, RungLayout};
 use hyperspace_engine::SearchError;
 use serde::Deserialize;
 
@@ -47,81 +49,33 @@ impl Default for HyperbandSettings {
     }
 }
 
-/// The most rungs a study gets, however wide `max_budget / min_budget`.
-const MAX_RUNGS: usize = 64;
-
-/// Settings that passed validation, with the rungs worked out.
+/// Settings that passed validation, with the brackets worked out.
 #[derive(Debug, Clone)]
 pub struct ValidHyperbandSettings {
     pub(crate) settings: HyperbandSettings,
-    /// The rungs' budgets, increasing; the last is `max_budget`.
-    pub(crate) rungs: Vec<f64>,
-    /// Cumulative bracket sizes (Hyperband's `n_s`), most aggressive first.
-    pub(crate) cumulative: Vec<u64>,
+    /// The rungs' budgets and the brackets, laid out down from
+    /// `max_budget`.
+    pub(crate) brackets: Brackets,
 }
 
 impl HyperbandSettings {
     /// Checks every rule, naming the setting that breaks one.
     pub fn validate(self) -> Result<ValidHyperbandSettings, SearchError> {
-        let invalid = |reason: String| SearchError::InvalidSettings {
+        let brackets = BracketSettings {
+            min: self.min_budget,
+            max: self.max_budget,
+            reduction_factor: self.reduction_factor,
+            brackets: self.brackets,
+            layout: RungLayout::FromMax,
+        }
+        .validate()
+        .map_err(|e| SearchError::InvalidSettings {
             searcher: "hyperband".into(),
-            reason,
-        };
-        let (min, max, eta) = (self.min_budget, self.max_budget, self.reduction_factor);
-        if !(min.is_finite() && min > 0.0) {
-            return Err(invalid(format!("min_budget must be positive, got {min}")));
-        }
-        if !(max.is_finite() && max > min) {
-            return Err(invalid(format!(
-                "max_budget ({max}) must be above min_budget ({min})"
-            )));
-        }
-        if !(eta.is_finite() && eta >= 2.0) {
-            return Err(invalid(format!(
-                "reduction_factor must be at least 2, got {eta}"
-            )));
-        }
-        // Rungs downward from the full budget, max / η^k while not below
-        // min, so every step is a full factor η (Hyperband's own layout;
-        // min is then a floor, not necessarily a rung).
-        let mut rungs = vec![max];
-        while rungs.len() < MAX_RUNGS {
-            let next = rungs[rungs.len() - 1] / eta;
-            if next < min * (1.0 - 1e-9) {
-                break;
-            }
-            rungs.push(next);
-        }
-        rungs.reverse();
-        // Whole-number ends mean whole-number budgets (epochs, samples).
-        if min.fract() == 0.0 && max.fract() == 0.0 {
-            for r in &mut rungs {
-                *r = r.round().max(min);
-            }
-            rungs.dedup();
-        }
-        let all = rungs.len();
-        let count = match self.brackets {
-            Some(0) => return Err(invalid("brackets must be at least 1".into())),
-            Some(b) => b.min(all),
-            None => all,
-        };
-        // Bracket s starts at rung s and has s_max − s halvings ahead:
-        // n_s = ceil((s_max + 1) / (s_max − s + 1) · η^(s_max − s)).
-        let s_max = (rungs.len() - 1) as f64;
-        let mut total = 0u64;
-        let cumulative = (0..count)
-            .map(|s| {
-                let halvings = s_max - s as f64;
-                let size = ((s_max + 1.0) / (halvings + 1.0) * eta.powf(halvings)).ceil();
-                total = total.saturating_add(size.min(1e15) as u64);
-                total
-            })
-            .collect();
+            reason: e.reason("min_budget", "max_budget"),
+        })?;
         Ok(ValidHyperbandSettings {
             settings: self,
-            rungs,
-            cumulative,
+            brackets,
         })
     }
 }
@@ -133,10 +87,10 @@ mod tests {
     #[test]
     fn rungs_and_brackets_follow_hyperband() {
         let v = HyperbandSettings::default().validate().unwrap();
-        assert_eq!(v.rungs, [1.0, 3.0, 9.0, 27.0, 81.0]);
+        assert_eq!(v.brackets.rungs(), [1.0, 3.0, 9.0, 27.0, 81.0]);
         // s_max = 4: n = 81, 34, 15, 8, 5 (the last bracket starts at
         // max_budget: random search at the full budget).
-        assert_eq!(v.cumulative, [81, 115, 130, 138, 143]);
+        assert_eq!(v.brackets.cumulative(), [81, 115, 130, 138, 143]);
         let uneven = HyperbandSettings {
             min_budget: 2.0,
             max_budget: 50.0,
@@ -145,7 +99,7 @@ mod tests {
         .validate()
         .unwrap();
         // 50, 16.7, 5.6 (then 1.85 < 2): whole numbers, each step η.
-        assert_eq!(uneven.rungs, [6.0, 17.0, 50.0]);
+        assert_eq!(uneven.brackets.rungs(), [6.0, 17.0, 50.0]);
         let fractional = HyperbandSettings {
             min_budget: 0.5,
             max_budget: 10.0,
@@ -154,14 +108,14 @@ mod tests {
         }
         .validate()
         .unwrap();
-        assert_eq!(fractional.rungs, [0.625, 1.25, 2.5, 5.0, 10.0]);
+        assert_eq!(fractional.brackets.rungs(), [0.625, 1.25, 2.5, 5.0, 10.0]);
         let one = HyperbandSettings {
             brackets: Some(1),
             ..HyperbandSettings::default()
         }
         .validate()
         .unwrap();
-        assert_eq!(one.cumulative.len(), 1);
+        assert_eq!(one.brackets.len(), 1);
     }
 
     #[test]

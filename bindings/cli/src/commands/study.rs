@@ -5,7 +5,7 @@ use crate::common::{self, fmt_num, parse_settings, Access};
 use crate::table::{csv_line, write_aligned};
 use anyhow::{bail, Result};
 use hyperspace_engine::{
-    Direction, Space, Storage, Study, StudyConfig, StudyListing, Trial, TrialState,
+    Direction, PluginSpec, Space, Storage, Study, StudyConfig, StudyListing, Trial, TrialState,
 };
 use std::io::{IsTerminal, Write};
 
@@ -32,8 +32,20 @@ impl CreateConfig {
             config = config.seed(seed);
         }
         config.objective = args.objective;
+        if let Some(pruner) = &args.pruner {
+            config = config.pruner(pruner, parse_settings(args.pruner_settings.as_deref())?);
+        }
         config.validate()?;
         Ok(CreateConfig { config })
+    }
+}
+
+/// A searcher or pruner as `name` or `name {settings}`.
+fn plugin(spec: &PluginSpec) -> String {
+    if spec.settings.is_null() {
+        spec.name.clone()
+    } else {
+        format!("{} {}", spec.name, spec.settings)
     }
 }
 
@@ -54,12 +66,11 @@ pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
                 c.name,
                 storage.describe(),
                 c.direction,
-                c.searcher.name,
-                if c.searcher.settings.is_null() {
-                    String::new()
-                } else {
-                    format!(" {}", c.searcher.settings)
-                },
+                plugin(&c.searcher),
+                c.pruner
+                    .as_ref()
+                    .map(|p| format!(", pruner {}", plugin(p)))
+                    .unwrap_or_default(),
                 c.seed,
                 c.space.len()
             )?;
@@ -235,23 +246,21 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
     let c = study.config();
     if format != TableFormat::Table {
         let json = serde_json::json!({
-            "name": c.name, "direction": c.direction, "searcher": c.searcher, "seed": c.seed,
+            "name": c.name, "direction": c.direction, "searcher": c.searcher, "pruner": c.pruner, "seed": c.seed,
             "objective": c.objective, "space": c.space, "created": record.created,
             "trials": trials.len(), "counts": counts.json(), "best": best,
         });
         outln!("{}", serde_json::to_string_pretty(&json)?)?;
         return Ok(());
     }
-    let settings = if c.searcher.settings.is_null() {
-        String::new()
-    } else {
-        format!(" {}", c.searcher.settings)
-    };
     outln!("study      {}", c.name)?;
     outln!("storage    {}", storage.describe())?;
     outln!("created    {}", record.created)?;
     outln!("direction  {}", c.direction)?;
-    outln!("searcher   {}{settings}", c.searcher.name)?;
+    outln!("searcher   {}", plugin(&c.searcher))?;
+    if let Some(pruner) = &c.pruner {
+        outln!("pruner     {}", plugin(pruner))?;
+    }
     outln!("seed       {}", c.seed)?;
     if let Some(objective) = &c.objective {
         outln!("objective  {objective}")?;

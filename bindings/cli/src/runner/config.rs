@@ -8,7 +8,7 @@ use super::template::{split_command, Template};
 use crate::cli::RunArgs;
 use crate::common::{parse_duration, parse_settings};
 use anyhow::{anyhow, bail, Result};
-use hyperspace_engine::{build_pruner, Direction, Pruner, Space};
+use hyperspace_engine::{Direction, Space};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -44,6 +44,10 @@ pub struct StudySpec {
     pub searcher: Option<(String, serde_json::Value)>,
     /// Its seed (for a new study).
     pub seed: Option<u64>,
+    /// Its pruner and settings, already checked against the registry:
+    /// stored with a new study; for an existing one, used by this run in
+    /// place of the stored one.
+    pub pruner: Option<(String, serde_json::Value)>,
 }
 
 /// Silence after which a running trial counts as abandoned, by default.
@@ -126,8 +130,6 @@ pub struct RunConfig {
     pub jobs: usize,
     /// Per-trial time limit.
     pub timeout: Option<Duration>,
-    /// Stops unpromising trials early from their intermediate values.
-    pub pruner: Option<Box<dyn Pruner>>,
     /// How long a running trial's worker may be silent before the trial is
     /// presumed abandoned (failed and re-queued by any run or worker).
     pub stale_after: Duration,
@@ -267,7 +269,12 @@ impl RunConfig {
             ("--pruner-settings", args.pruner_settings.as_deref()),
             file.and_then(|f| f.pruner.as_ref()),
         )?
-        .map(|(name, settings)| build_pruner(&name, &settings))
+        .map(|(name, settings)| {
+            // Checked now, so a typo stops the run before anything starts.
+            hyperspace_searchers::builtin_registry()
+                .build_pruner(&name, &settings)
+                .map(|_| (name, settings))
+        })
         .transpose()?;
         let output = file.map(|f| &f.output);
         let objective = args
@@ -323,6 +330,7 @@ impl RunConfig {
                 direction,
                 searcher,
                 seed,
+                pruner,
             },
             argv,
             cwd,
@@ -334,7 +342,6 @@ impl RunConfig {
             stale_after,
             storage_patience,
             max_failures,
-            pruner,
             objective,
             result,
             intermediate,

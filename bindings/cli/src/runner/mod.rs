@@ -228,7 +228,7 @@ impl TrialRunner for CommandRunner {
     }
 }
 
-pub fn execute(mut config: RunConfig) -> Result<RunEnd> {
+pub fn execute(config: RunConfig) -> Result<RunEnd> {
     let access = if config.study.space.is_some() {
         Access::Create
     } else {
@@ -274,8 +274,7 @@ pub fn execute(mut config: RunConfig) -> Result<RunEnd> {
         .max_failures(config.max_failures)
         .recover_after(Some(config.stale_after))
         .patience(config.storage_patience)
-        .journal(Some(ResultJournal::new(&journal_dir(&plan.log_dir))))
-        .pruner(config.pruner.take().map(Arc::from));
+        .journal(Some(ResultJournal::new(&journal_dir(&plan.log_dir))));
     let name = study.name().to_string();
     let study = Arc::new(Mutex::new(study));
     let runner = Arc::new(CommandRunner {

@@ -8,6 +8,12 @@ use std::sync::Arc;
 /// Opens the study `spec` names: an existing one is checked against what
 /// the spec says (and its space grown to the spec's), a missing one is
 /// created when the spec has a space.
+///
+/// The spec's pruner is stored with a new study. An existing study keeps
+/// its stored pruner, but a run that names one (`--pruner`, `[pruner]`)
+/// uses that one instead, for this run only: pruning is a policy of how
+/// trials are run, not part of what the study is, so it may change
+/// between runs (as a Python session may pass its own).
 pub fn open_study(storage: Arc<dyn Storage>, spec: &StudySpec) -> Result<Study> {
     let registry = hyperspace_searchers::builtin_registry();
     if storage.find_study(&spec.name)?.is_none() {
@@ -26,6 +32,9 @@ pub fn open_study(storage: Arc<dyn Storage>, spec: &StudySpec) -> Result<Study> 
         }
         if let Some(seed) = spec.seed {
             config = config.seed(seed);
+        }
+        if let Some((name, settings)) = &spec.pruner {
+            config = config.pruner(name, settings.clone());
         }
         match Study::create(storage.clone(), config, &registry) {
             Ok(study) => return Ok(study),
@@ -60,6 +69,9 @@ pub fn open_study(storage: Arc<dyn Storage>, spec: &StudySpec) -> Result<Study> 
         if space != study.space() {
             study.extend_space(space, false)?;
         }
+    }
+    if let Some((name, settings)) = &spec.pruner {
+        study.set_pruner(Some(registry.build_pruner(name, settings)?));
     }
     Ok(study)
 }

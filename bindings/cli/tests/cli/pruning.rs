@@ -17,37 +17,44 @@ echo "loss=$x""#,
     )
 }
 
+/// Four queued trials (x = 0.1, 0.2, 0.9, 0.12) run with `extra` flags;
+/// returns the trials once the run succeeded, after checking that #2 was
+/// pruned.
+fn run_the_queue(lab: &Lab, study: &str, extra: &[&str]) -> Vec<serde_json::Value> {
+    for x in ["0.1", "0.2", "0.9", "0.12"] {
+        stdout_of(&mut lab.hs(&["enqueue", "-s", study, &format!("x={x}")]));
+    }
+    let train = training_script(lab);
+    let mut args = vec!["run", "-s", study, "--queue-only"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&[
+        "--intermediate",
+        r"step (\d+): ([0-9.]+)",
+        "--",
+        &train,
+        "{x}",
+    ]);
+    let out = lab.hs(&args).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("trial #2 pruned at step 0"), "{stderr}");
+    lab.trials(study)
+}
+
 #[test]
 fn a_trial_behind_the_median_is_stopped_and_recorded_as_pruned() {
     let lab = Lab::new();
     lab.study("p", "x=float(0,1)");
-    for x in ["0.1", "0.2", "0.9", "0.12"] {
-        stdout_of(&mut lab.hs(&["enqueue", "-s", "p", &format!("x={x}")]));
-    }
-    let train = training_script(&lab);
-    let out = lab
-        .hs(&[
-            "run",
-            "-s",
-            "p",
-            "--queue-only",
+    let trials = run_the_queue(
+        &lab,
+        "p",
+        &[
             "--pruner",
             "median",
             "--pruner-settings",
             r#"{"n_startup_trials": 2}"#,
-            "--intermediate",
-            r"step (\d+): ([0-9.]+)",
-            "--",
-            &train,
-            "{x}",
-        ])
-        .output()
-        .expect("run");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("trial #2 pruned at step 0"), "{stderr}");
-
-    let trials = lab.trials("p");
+        ],
+    );
     assert_eq!(in_state(&trials, "complete").len(), 3, "{trials:?}");
     let pruned = in_state(&trials, "pruned");
     assert_eq!(pruned.len(), 1, "{trials:?}");
@@ -63,13 +70,54 @@ fn a_trial_behind_the_median_is_stopped_and_recorded_as_pruned() {
     assert_eq!(last["state"], "complete");
 }
 
+/// A pruner given when the study is created is stored with it: a run that
+/// names none prunes with it, and `study show` lists it.
+#[test]
+fn a_pruner_stored_with_the_study_is_used_by_every_run() {
+    let lab = Lab::new();
+    let created = stdout_of(&mut lab.hs(&[
+        "study",
+        "create",
+        "q",
+        "--space",
+        "x=float(0,1)",
+        "--pruner",
+        "median",
+        "--pruner-settings",
+        r#"{"n_startup_trials": 2}"#,
+    ]));
+    assert!(
+        created.contains(r#"pruner median {"n_startup_trials":2}"#),
+        "{created}"
+    );
+    let trials = run_the_queue(&lab, "q", &[]);
+    assert_eq!(in_state(&trials, "pruned").len(), 1, "{trials:?}");
+    let shown = stdout_of(&mut lab.hs(&["study", "show", "q"]));
+    assert!(shown.contains("pruner     median"), "{shown}");
+    // A bad pruner is refused before the study exists.
+    one_line_error(
+        &mut lab.hs(&[
+            "study",
+            "create",
+            "r",
+            "--space",
+            "x=float(0,1)",
+            "--pruner",
+            "hyperband",
+            "--pruner-settings",
+            r#"{"max_resource": 0}"#,
+        ]),
+        "max_resource (0) must be above min_resource (1)",
+    );
+}
+
 #[test]
 fn unknown_pruners_and_stray_settings_are_refused() {
     let lab = Lab::new();
     lab.study("p", "x=float(0,1)");
     one_line_error(
         &mut lab.hs(&["run", "-s", "p", "--pruner", "hyperband!", "--", "true"]),
-        "known pruners: median, successive_halving, hyperband, none",
+        "known pruners: asha, hyperband, median, none, successive_halving",
     );
     one_line_error(
         &mut lab.hs(&[

@@ -24,7 +24,7 @@ from . import _core
 from .distributions import Categorical, Choice, Distribution, Float, Int, Space
 from . import errors as _errors
 from .errors import *  # noqa: F401,F403 -- every exception; the list is errors.__all__
-from .pruners import BasePruner, HyperbandPruner, MedianPruner, NopPruner, SuccessiveHalvingPruner
+from .pruners import BasePruner, EnginePruner, HyperbandPruner, MedianPruner, NopPruner, SuccessiveHalvingPruner
 from .searcher import SearchContext, register_searcher, searchers
 from .study import NoCompleteTrialError, Study, create_study, load_study
 from .trial import FrozenTrial, Trial, TrialState
@@ -45,6 +45,7 @@ __all__ = [
     "Categorical",
     "Choice",
     "BasePruner",
+    "EnginePruner",
     "HyperbandPruner",
     "MedianPruner",
     "NopPruner",

@@ -1,21 +1,31 @@
 """Pruners: decide from intermediate values (``trial.report``) whether a
 running trial should stop early (``trial.should_prune()``).
 
+The engine's pruners run in Rust, on the study's cached history; the
+classes here only carry a pruner's registry name and settings to the
+engine, which checks them and fills in its defaults (read them back as
+attributes, e.g. ``MedianPruner().n_startup_trials``):
+
 - :class:`MedianPruner` (the default): stop a trial whose best value so far
-  is worse than the median of other complete trials at the same step. Runs
-  in the engine's process, in Rust, on the study's cached history.
-- :class:`SuccessiveHalvingPruner`: asynchronous successive halving (ASHA),
-  also in the engine.
+  is worse than the median of other complete trials at the same step.
+- :class:`SuccessiveHalvingPruner`: asynchronous successive halving (ASHA).
 - :class:`HyperbandPruner`: Hyperband's brackets of successive halving.
 - :class:`NopPruner`: never stop.
+- :class:`EnginePruner`: any pruner of the engine's registry, by name.
 - Your own: subclass :class:`BasePruner` and implement
-  ``prune(study, trial) -> bool``.
+  ``prune(study, trial) -> bool`` (runs in Python, is not stored).
+
+A pruner given when a study is created is stored with it, so every process
+that opens the study later (``hyperspace run`` too) prunes the same way;
+given when opening an existing study, it is used by that session only.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union
+
+from . import _core
 
 if TYPE_CHECKING:  # pragma: no cover
     from .study import Study
@@ -23,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "BasePruner",
+    "EnginePruner",
     "HyperbandPruner",
     "MedianPruner",
     "NopPruner",
@@ -43,52 +54,74 @@ class BasePruner:
         return bool(self.prune(study, study.trial(trial_id)))
 
 
-class NopPruner(BasePruner):
-    """Never prunes."""
+class EnginePruner(BasePruner):
+    """The engine's pruner ``name`` with ``settings`` (checked now, by the
+    engine's registry: a bad name or setting raises
+    :class:`~hyperspace.InvalidStudyError`, a ``ValueError``)."""
 
-    def prune(self, study: "Study", trial: "FrozenTrial") -> bool:
-        return False
+    def __init__(self, name: str, settings: Optional[Dict[str, Any]] = None) -> None:
+        given = {key: value for key, value in (settings or {}).items() if value is not None}
+        full = json.loads(_core.pruner_settings(name, json.dumps(given)))
+        self._name = name
+        self._settings: Dict[str, Any] = full if isinstance(full, dict) else {}
 
-    def _should_prune(self, study: "Study", trial_id: int) -> bool:
-        return False
+    @property
+    def name(self) -> str:
+        """The engine's name for this pruner."""
+        return self._name
 
-    def __repr__(self) -> str:
-        return "NopPruner()"
+    @property
+    def settings(self) -> Dict[str, Any]:
+        """Every setting, the engine's defaults filled in."""
+        return dict(self._settings)
 
-
-def _int_at_least(name: str, value: object, least: int) -> int:
-    """``value`` if it is an integer (not a bool) of at least ``least``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-    return value
-
-
-class _EnginePruner(BasePruner):
-    """A pruner that runs in the engine, in Rust: its settings, named by
-    ``_fields``, go to the engine's pruner ``_engine_name`` as JSON."""
-
-    _engine_name: str = ""
-    _fields: Tuple[str, ...] = ()
+    def __getattr__(self, key: str) -> Any:
+        settings = self.__dict__.get("_settings", {})
+        if key in settings:
+            return settings[key]
+        raise AttributeError(f"{type(self).__name__} has no setting {key!r}")
 
     def prune(self, study: "Study", trial: "FrozenTrial") -> bool:
         return self._should_prune(study, trial.id)
 
     def _should_prune(self, study: "Study", trial_id: int) -> bool:
-        settings = {field: getattr(self, field) for field in self._fields}
-        return study._c().should_prune(trial_id, self._engine_name, json.dumps(settings))
+        # The study built this pruner once, when it was opened or set.
+        return bool(study._c().should_prune(trial_id))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EnginePruner) and (self._name, self._settings) == (other._name, other._settings)
+
+    def __hash__(self) -> int:
+        return hash((self._name, json.dumps(self._settings, sort_keys=True)))
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{field}={getattr(self, field)}" for field in self._fields)
+        fields = ", ".join(f"{key}={value!r}" for key, value in sorted(self._settings.items()))
+        if type(self) is EnginePruner:
+            return f"EnginePruner({self._name!r}, {{{fields}}})" if fields else f"EnginePruner({self._name!r})"
         return f"{type(self).__name__}({fields})"
 
+    def __reduce__(self) -> Any:
+        return (_from_engine, (self._name, self._settings))
 
-class MedianPruner(_EnginePruner):
+
+class NopPruner(EnginePruner):
+    """Never prunes."""
+
+    def __init__(self) -> None:
+        super().__init__("none")
+
+    def _should_prune(self, study: "Study", trial_id: int) -> bool:
+        return False
+
+
+class MedianPruner(EnginePruner):
     """The median stopping rule (Golovin et al., *Google Vizier*, 2017;
     Optuna's ``MedianPruner``).
 
     At a trial's last reported step ``s``, it is stopped when its best
     intermediate value up to ``s`` is worse than the median of the values
-    that other **complete** trials reported at ``s``.
+    that other **complete** trials reported at ``s``. Settings left out
+    take the engine's defaults.
 
     Args:
         n_startup_trials: complete trials needed before anything is pruned.
@@ -98,99 +131,117 @@ class MedianPruner(_EnginePruner):
         n_min_trials: complete trials that must have reported at ``s``.
     """
 
-    _engine_name = "median"
-    _fields = ("n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials")
-
     def __init__(
         self,
-        n_startup_trials: int = 5,
-        n_warmup_steps: int = 0,
-        interval_steps: int = 1,
+        n_startup_trials: Optional[int] = None,
+        n_warmup_steps: Optional[int] = None,
+        interval_steps: Optional[int] = None,
         *,
-        n_min_trials: int = 1,
+        n_min_trials: Optional[int] = None,
     ) -> None:
-        self.n_startup_trials = _int_at_least("n_startup_trials", n_startup_trials, 0)
-        self.n_warmup_steps = _int_at_least("n_warmup_steps", n_warmup_steps, 0)
-        self.interval_steps = _int_at_least("interval_steps", interval_steps, 1)
-        self.n_min_trials = _int_at_least("n_min_trials", n_min_trials, 1)
+        super().__init__(
+            "median",
+            dict(
+                n_startup_trials=n_startup_trials,
+                n_warmup_steps=n_warmup_steps,
+                interval_steps=interval_steps,
+                n_min_trials=n_min_trials,
+            ),
+        )
 
 
-class SuccessiveHalvingPruner(_EnginePruner):
+class SuccessiveHalvingPruner(EnginePruner):
     """Asynchronous successive halving (ASHA; Li et al., 2020; Optuna's
     ``SuccessiveHalvingPruner``), the building block of Hyperband.
 
     Rung ``k`` is at step ``min_resource * reduction_factor **
-    (min_early_stopping_rate + k)``. When a trial first reports at or past a
-    rung, it continues only if its value there is among the best
-    ``1 / reduction_factor`` of every trial that reached that rung (running,
-    complete or pruned); with fewer trials than ``reduction_factor`` there,
-    only the best continues. Runs in the engine, in Rust.
+    (min_early_stopping_rate + k)``; a trial that reaches a rung continues
+    only if its value there is among the best ``1 / reduction_factor`` of
+    every trial that reached it (at least the best one continues).
 
     Args:
         min_resource: the step of the first rung.
         reduction_factor: rungs are this many times apart and keep this
-            share of the trials (at least 2).
+            share of the trials.
         min_early_stopping_rate: skips the first rungs.
     """
 
-    _engine_name = "successive_halving"
-    _fields = ("min_resource", "reduction_factor", "min_early_stopping_rate")
-
     def __init__(
         self,
-        min_resource: int = 1,
-        reduction_factor: int = 3,
-        min_early_stopping_rate: int = 0,
+        min_resource: Optional[int] = None,
+        reduction_factor: Optional[int] = None,
+        min_early_stopping_rate: Optional[int] = None,
     ) -> None:
-        self.min_resource = _int_at_least("min_resource", min_resource, 1)
-        self.reduction_factor = _int_at_least("reduction_factor", reduction_factor, 2)
-        self.min_early_stopping_rate = _int_at_least("min_early_stopping_rate", min_early_stopping_rate, 0)
+        super().__init__(
+            "successive_halving",
+            dict(
+                min_resource=min_resource,
+                reduction_factor=reduction_factor,
+                min_early_stopping_rate=min_early_stopping_rate,
+            ),
+        )
 
 
-class HyperbandPruner(_EnginePruner):
+class HyperbandPruner(EnginePruner):
     """Hyperband (Li et al., 2018) as Optuna's ``HyperbandPruner`` runs it:
     brackets of successive halving that start pruning at different steps;
     each trial belongs to one bracket (fixed by its number, weighted by
     Hyperband's bracket sizes) and is judged only against that bracket.
-    Nothing is pruned at or past ``max_resource``. Runs in the engine.
+    Nothing is pruned at or past ``max_resource``.
 
     Args:
         min_resource: the first rung of the most aggressive bracket.
         max_resource: the step a trial that is never pruned reaches.
         reduction_factor: rungs are this many times apart and keep this
-            share of the trials (at least 2).
+            share of the trials.
     """
 
-    _engine_name = "hyperband"
-    _fields = ("min_resource", "max_resource", "reduction_factor")
+    def __init__(
+        self,
+        min_resource: Optional[int] = None,
+        max_resource: Optional[int] = None,
+        reduction_factor: Optional[int] = None,
+    ) -> None:
+        super().__init__(
+            "hyperband",
+            dict(min_resource=min_resource, max_resource=max_resource, reduction_factor=reduction_factor),
+        )
 
-    def __init__(self, min_resource: int = 1, max_resource: int = 81, reduction_factor: int = 3) -> None:
-        self.min_resource = _int_at_least("min_resource", min_resource, 1)
-        self.max_resource = _int_at_least("max_resource", max_resource, self.min_resource + 1)
-        self.reduction_factor = _int_at_least("reduction_factor", reduction_factor, 2)
+
+#: The Python class of each built-in engine pruner.
+_CLASSES = {
+    "median": MedianPruner,
+    "successive_halving": SuccessiveHalvingPruner,
+    "hyperband": HyperbandPruner,
+    "none": NopPruner,
+}
+
+
+def _from_engine(name: str, settings: Dict[str, Any]) -> EnginePruner:
+    """The Python object of the engine's pruner ``name`` with ``settings``."""
+    cls = _CLASSES.get(name)
+    if cls is None:
+        return EnginePruner(name, settings)
+    pruner = cls.__new__(cls)
+    EnginePruner.__init__(pruner, name, settings)
+    return pruner
 
 
 PrunerLike = Union[BasePruner, str, None]
 
 
-def as_pruner(pruner: PrunerLike) -> BasePruner:
-    """A pruner from an object, ``"median"``, ``"successive_halving"``,
-    ``"hyperband"``, ``"none"`` or ``None`` (the default: median)."""
-    if pruner is None or pruner == "median":
-        return MedianPruner()
-    if pruner == "successive_halving":
-        return SuccessiveHalvingPruner()
-    if pruner == "hyperband":
-        return HyperbandPruner()
-    if pruner == "none":
-        return NopPruner()
-    if isinstance(pruner, BasePruner):
+def as_pruner(pruner: PrunerLike) -> Optional[BasePruner]:
+    """A pruner from an object or an engine pruner's name; ``None`` stays
+    ``None`` (the study's stored pruner, else :class:`MedianPruner`)."""
+    if pruner is None or isinstance(pruner, BasePruner):
         return pruner
+    if isinstance(pruner, str):
+        return _from_engine(pruner, {})
     if callable(getattr(pruner, "prune", None)):
         return _Duck(pruner)
     raise TypeError(
-        "pruner must be a BasePruner, 'median', 'successive_halving', 'hyperband', 'none' or None, "
-        f"got {pruner!r}"
+        "pruner must be a BasePruner, an engine pruner's name "
+        f"({', '.join(_core.pruner_names())}) or None, got {pruner!r}"
     )
 
 
@@ -202,4 +253,3 @@ class _Duck(BasePruner):
 
     def prune(self, study: "Study", trial: "FrozenTrial") -> bool:
         return bool(self.inner.prune(study, trial))  # type: ignore[attr-defined]
-

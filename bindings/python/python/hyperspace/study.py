@@ -26,7 +26,7 @@ from typing import (
 from . import _core
 from .distributions import Space, SpaceLike
 from .errors import HyperspaceError, InvalidStudyError, InvalidTellError
-from .pruners import BasePruner, PrunerLike, as_pruner
+from .pruners import BasePruner, EnginePruner, MedianPruner, PrunerLike, _from_engine, as_pruner
 from .searcher import _settings_json
 from ._json import dumps, json_value
 from .trial import FrozenTrial, Trial, TrialState, check_value
@@ -96,7 +96,7 @@ class Study:
         self._storage = storage
         self._busy_timeout = busy_timeout
         self._pid = os.getpid()
-        self._pruner: BasePruner = as_pruner(pruner)
+        self._pruner: BasePruner = self._session_pruner(as_pruner(pruner))
         self._define_and_run = define_and_run
         config = json.loads(core.config_json())
         self._name: str = config["name"]
@@ -124,6 +124,8 @@ class Study:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64):
             raise InvalidStudyError(f"seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
         url = _storage_url(storage)
+        pruner = as_pruner(pruner)
+        stored = pruner if isinstance(pruner, EnginePruner) else None
         core = _core.CoreStudy.open(
             mode,
             url,
@@ -134,6 +136,8 @@ class Study:
             None if space is None else _space_text(space),
             seed,
             _timeout(busy_timeout),
+            None if stored is None else stored.name,
+            "null" if stored is None else json.dumps(stored.settings),
         )
         return cls(core, url, pruner, define_and_run=space is not None, busy_timeout=busy_timeout)
 
@@ -166,8 +170,12 @@ class Study:
             space: makes ``ask()`` define-and-run over this space (it may
                 grow an existing study's space); without it, ``ask()`` hands
                 out define-by-run trials.
-            pruner: ``MedianPruner()`` (the default), ``NopPruner()``, your
-                own :class:`BasePruner`, or ``"median"`` / ``"none"``.
+            pruner: ``MedianPruner()``, ``HyperbandPruner(...)``,
+                ``NopPruner()``, an engine pruner's name (``"median"``,
+                ``"none"``, ...) or your own :class:`BasePruner`. An
+                engine pruner is stored with a new study; for an existing
+                one it is used by this session only. ``None`` (the
+                default): the study's stored pruner, else ``MedianPruner()``.
             seed: the seed of a new study (an existing one keeps its own).
             busy_timeout: seconds a SQLite write waits for another
                 process's before raising :class:`DatabaseLockedError`
@@ -226,6 +234,8 @@ class Study:
                 self._core = _core.CoreStudy.open(
                     "load", self._storage, self._name, busy_timeout=_timeout(self._busy_timeout)
                 )
+                if isinstance(self._pruner, EnginePruner):
+                    self._core.set_pruner(self._pruner.name, json.dumps(self._pruner.settings))
             self._pid = os.getpid()
         return self._core
 
@@ -272,13 +282,30 @@ class Study:
 
     @property
     def pruner(self) -> BasePruner:
-        """The pruner behind ``trial.should_prune()`` (kept per process, not
-        stored)."""
+        """The pruner behind ``trial.should_prune()`` in this session (set
+        here, it is not stored: the study keeps the one it was created
+        with)."""
         return self._pruner
 
     @pruner.setter
     def pruner(self, pruner: PrunerLike) -> None:
-        self._pruner = as_pruner(pruner)
+        self._pruner = self._session_pruner(as_pruner(pruner))
+
+    def _session_pruner(self, pruner: Optional[BasePruner]) -> BasePruner:
+        """Makes ``pruner`` this session's: an engine pruner is built once,
+        in the engine; ``None`` means the study's stored pruner, else
+        ``MedianPruner()`` (as Optuna's default)."""
+        core = self._c()
+        if pruner is None:
+            stored = core.pruner_json()
+            if stored is None:
+                pruner = MedianPruner()
+            else:
+                info = json.loads(stored)
+                return _from_engine(info["name"], info["settings"])
+        if isinstance(pruner, EnginePruner):
+            core.set_pruner(pruner.name, json.dumps(pruner.settings))
+        return pruner
 
     # ---- ask / tell ------------------------------------------------------
 

@@ -7,15 +7,16 @@
 //! (pruning only near `max_resource`) protect against the cases where they
 //! do not. No one has to pick that trade-off in advance.
 
-use super::halving::{SuccessiveHalvingPruner, SuccessiveHalvingSettings};
-use super::Pruner;
-use crate::{Direction, Error, Result, Trial};
-use serde::Deserialize;
+use super::halving::judge;
+use crate::hyperband::{BracketSettings, Brackets, RungLayout};
+use hyperspace_engine::{Direction, Error, Pruner, Result, Trial};
+use serde::{Deserialize, Serialize};
 
-/// Settings of [`HyperbandPruner`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// Settings of [`HyperbandPruner`] (Optuna's names: trials report whole
+/// steps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct HyperbandSettings {
+pub struct HyperbandPrunerSettings {
     /// The first rung's step in the most aggressive bracket.
     pub min_resource: u64,
     /// The step a trial that is never pruned reaches (its last report).
@@ -24,7 +25,7 @@ pub struct HyperbandSettings {
     pub reduction_factor: u64,
 }
 
-impl Default for HyperbandSettings {
+impl Default for HyperbandPrunerSettings {
     fn default() -> Self {
         Self {
             min_resource: 1,
@@ -37,74 +38,34 @@ impl Default for HyperbandSettings {
 /// Hyperband's brackets of successive halving.
 #[derive(Debug, Clone)]
 pub struct HyperbandPruner {
-    settings: HyperbandSettings,
-    /// One successive-halving pruner per bracket, most aggressive first.
-    brackets: Vec<SuccessiveHalvingPruner>,
-    /// Cumulative share of trials per bracket, out of `total`.
-    cumulative: Vec<u64>,
+    settings: HyperbandPrunerSettings,
+    /// The shared bracket model, rungs counted up from `min_resource`:
+    /// bracket `s` judges at rungs `s, s + 1, ...` below `max_resource`.
+    brackets: Brackets,
 }
 
 impl HyperbandPruner {
     /// Brackets for `floor(log_η(max / min)) + 1` early-stopping rates;
     /// `min_resource` ≥ 1, `max_resource` > `min_resource`, η ≥ 2.
-    pub fn new(settings: HyperbandSettings) -> Result<Self> {
-        let invalid = |reason: String| Error::InvalidPruner {
+    pub fn new(settings: HyperbandPrunerSettings) -> Result<Self> {
+        let brackets = BracketSettings {
+            min: settings.min_resource as f64,
+            max: settings.max_resource as f64,
+            reduction_factor: settings.reduction_factor as f64,
+            brackets: None,
+            layout: RungLayout::FromMin,
+        }
+        .validate()
+        .map_err(|e| Error::InvalidPruner {
             pruner: "hyperband".into(),
-            reason,
-        };
-        let HyperbandSettings {
-            min_resource,
-            max_resource,
-            reduction_factor: eta,
-        } = settings;
-        if min_resource == 0 {
-            return Err(invalid("min_resource must be at least 1".into()));
-        }
-        if max_resource <= min_resource {
-            return Err(invalid(format!(
-                "max_resource ({max_resource}) must be above min_resource ({min_resource})"
-            )));
-        }
-        if eta < 2 {
-            return Err(invalid("reduction_factor must be at least 2".into()));
-        }
-        // s_max = floor(log_η(max / min)), counted exactly in integers.
-        let mut s_max = 0u32;
-        let mut reach = min_resource;
-        while let Some(next) = reach.checked_mul(eta).filter(|&n| n <= max_resource) {
-            reach = next;
-            s_max += 1;
-        }
-        let mut brackets = Vec::new();
-        let mut cumulative = Vec::new();
-        let mut total = 0u64;
-        for rate in 0..=s_max {
-            brackets.push(SuccessiveHalvingPruner::new(SuccessiveHalvingSettings {
-                min_resource,
-                reduction_factor: eta,
-                min_early_stopping_rate: rate,
-            })?);
-            // Hyperband's bracket sizes: n_s = ceil((s_max + 1) / (s + 1) · η^s)
-            // configurations for the bracket with s = s_max − rate rungs.
-            let s = s_max - rate;
-            let size = (u64::from(s_max) + 1)
-                .saturating_mul(eta.saturating_pow(s))
-                .div_ceil(u64::from(s) + 1);
-            total = total.saturating_add(size);
-            cumulative.push(total);
-        }
-        Ok(Self {
-            settings,
-            brackets,
-            cumulative,
-        })
+            reason: e.reason("min_resource", "max_resource"),
+        })?;
+        Ok(Self { settings, brackets })
     }
 
-    /// The bracket of trial number `number`: a fixed pseudo-random draw
-    /// weighted by the brackets' sizes, so every worker agrees on it and
-    /// consecutive trials spread over the brackets.
+    /// The bracket of trial number `number` (see [`Brackets::bracket_of`]).
     pub fn bracket_of(&self, number: u64) -> usize {
-        crate::weighted_group(number, &self.cumulative)
+        self.brackets.bracket_of(number)
     }
 
     /// The number of brackets.
@@ -118,17 +79,28 @@ impl Pruner for HyperbandPruner {
         "hyperband"
     }
 
+    /// Successive halving within the trial's bracket, against the trials
+    /// of that bracket only; nothing is judged at or past `max_resource`.
     fn should_prune(&self, trial: &Trial, trials: &[Trial], direction: Direction) -> bool {
         let bracket = self.bracket_of(trial.number);
         let same_bracket = trials
             .iter()
             .filter(|t| self.bracket_of(t.number) == bracket);
-        self.brackets[bracket].judge(
-            trial,
-            same_bracket,
-            direction,
-            Some(self.settings.max_resource),
-        )
+        let max = self.settings.max_resource;
+        let rungs = |last: u64| {
+            self.brackets.rungs()[bracket..]
+                .iter()
+                .map(|&r| r as u64)
+                .take_while(|&r| r <= last && r < max)
+                .collect()
+        };
+        judge(trial, same_bracket, direction, rungs, |n| {
+            self.brackets.promoted(n)
+        })
+    }
+
+    fn settings(&self) -> serde_json::Value {
+        serde_json::to_value(self.settings).unwrap_or_default()
     }
 }
 
@@ -136,10 +108,10 @@ impl Pruner for HyperbandPruner {
 mod tests {
     use super::super::test_support::trial;
     use super::*;
-    use crate::TrialState;
+    use hyperspace_engine::TrialState;
 
     fn pruner(min_resource: u64, max_resource: u64, reduction_factor: u64) -> HyperbandPruner {
-        HyperbandPruner::new(HyperbandSettings {
+        HyperbandPruner::new(HyperbandPrunerSettings {
             min_resource,
             max_resource,
             reduction_factor,
@@ -152,16 +124,7 @@ mod tests {
     fn brackets_follow_hyperbands_sizes() {
         let p = pruner(1, 81, 3);
         assert_eq!(p.n_brackets(), 5);
-        assert_eq!(p.cumulative, [81, 115, 130, 138, 143]);
-        // Over many trials each bracket gets its share.
-        let mut counts = [0usize; 5];
-        for n in 0..14_300 {
-            counts[p.bracket_of(n)] += 1;
-        }
-        for (count, size) in counts.iter().zip([81, 34, 15, 8, 5]) {
-            let expected = 100 * size;
-            assert!(count.abs_diff(expected) < expected / 5 + 30, "{counts:?}");
-        }
+        assert_eq!(p.brackets.cumulative(), [81, 115, 130, 138, 143]);
         assert_eq!(pruner(1, 2, 3).n_brackets(), 1);
         // Huge ranges saturate instead of overflowing.
         assert_eq!(pruner(1, u64::MAX, 10).n_brackets(), 20);
@@ -219,7 +182,7 @@ mod tests {
             (9, 9, 3, "max_resource"),
             (1, 9, 1, "reduction_factor"),
         ] {
-            let err = HyperbandPruner::new(HyperbandSettings {
+            let err = HyperbandPruner::new(HyperbandPrunerSettings {
                 min_resource: min,
                 max_resource: max,
                 reduction_factor: eta,

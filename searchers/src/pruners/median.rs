@@ -3,12 +3,11 @@
 //! worse than the median of what the complete trials reported at the same
 //! step.
 
-use super::{loss, Pruner};
-use crate::{Direction, Error, Result, Trial, TrialState};
-use serde::Deserialize;
+use hyperspace_engine::{Direction, Error, Pruner, Result, Trial, TrialState};
+use serde::{Deserialize, Serialize};
 
 /// Settings of [`MedianPruner`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MedianSettings {
     /// Complete trials needed before anything is pruned.
@@ -57,6 +56,10 @@ impl Pruner for MedianPruner {
         "median"
     }
 
+    fn settings(&self) -> serde_json::Value {
+        serde_json::to_value(self.settings).unwrap_or_default()
+    }
+
     fn should_prune(&self, trial: &Trial, trials: &[Trial], direction: Direction) -> bool {
         let s = &self.settings;
         let mut steps = trial.intermediate.keys().rev();
@@ -81,7 +84,7 @@ impl Pruner for MedianPruner {
         }
         let mut others: Vec<f64> = complete
             .filter_map(|t| t.intermediate.get(&step).copied())
-            .map(|v| loss(direction, v))
+            .map(|v| direction.to_loss(v))
             .collect();
         if others.is_empty() || others.len() < s.n_min_trials {
             return false;
@@ -89,7 +92,7 @@ impl Pruner for MedianPruner {
         let best = trial
             .intermediate
             .range(..=step)
-            .map(|(_, v)| loss(direction, *v))
+            .map(|(_, v)| direction.to_loss(*v))
             .fold(f64::INFINITY, f64::min);
         others.sort_by(f64::total_cmp);
         let n = others.len();

@@ -5,12 +5,11 @@
 //! trials that reached that rung so far. It is the building block of
 //! Hyperband, and needs no synchronisation between workers.
 
-use super::{loss, Pruner};
-use crate::{Direction, Error, Result, Trial, TrialState};
-use serde::Deserialize;
+use hyperspace_engine::{Direction, Error, Pruner, Result, Trial, TrialState};
+use serde::{Deserialize, Serialize};
 
 /// Settings of [`SuccessiveHalvingPruner`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SuccessiveHalvingSettings {
     /// The step of the first rung (with `min_early_stopping_rate` 0).
@@ -88,61 +87,72 @@ impl Pruner for SuccessiveHalvingPruner {
     /// Judged once per rung, at the report that first reaches it, against
     /// every other trial (running, complete or pruned) that reached it too.
     fn should_prune(&self, trial: &Trial, trials: &[Trial], direction: Direction) -> bool {
-        self.judge(trial, trials.iter(), direction, None)
+        let eta = self.settings.reduction_factor;
+        judge(
+            trial,
+            trials.iter(),
+            direction,
+            |last| self.rungs_up_to(last),
+            |n| (n as u64 / eta) as usize,
+        )
+    }
+
+    fn settings(&self) -> serde_json::Value {
+        serde_json::to_value(self.settings).unwrap_or_default()
     }
 }
 
-impl SuccessiveHalvingPruner {
-    /// [`Pruner::should_prune`] against `competitors` only, with no rung at
-    /// or past `max_resource` (Hyperband's brackets end there).
-    pub(super) fn judge<'a>(
-        &self,
-        trial: &Trial,
-        competitors: impl Iterator<Item = &'a Trial>,
-        direction: Direction,
-        max_resource: Option<u64>,
-    ) -> bool {
-        let mut steps = trial.intermediate.keys().rev();
-        let Some(&last) = steps.next() else {
+/// Successive halving's judgement of `trial` against `competitors`: at each
+/// rung `rungs(last)` lists (the rungs up to the trial's last step) that its
+/// last report reached for the first time, it continues only if its value
+/// there is among the best `kept(n)` (at least one) of the `n` trials
+/// that reached the rung. Shared by [`SuccessiveHalvingPruner`] and the Hyperband pruner's
+/// brackets.
+pub(super) fn judge<'a>(
+    trial: &Trial,
+    competitors: impl Iterator<Item = &'a Trial>,
+    direction: Direction,
+    rungs: impl FnOnce(u64) -> Vec<u64>,
+    kept: impl Fn(usize) -> usize,
+) -> bool {
+    let mut steps = trial.intermediate.keys().rev();
+    let Some(&last) = steps.next() else {
+        return false;
+    };
+    let before = steps.next().copied();
+    // Every rung this report reached for the first time is judged, in
+    // order (a report that skips several rungs faces each of them, as in
+    // Optuna).
+    let rungs: Vec<u64> = rungs(last)
+        .into_iter()
+        .filter(|&r| before.is_none_or(|b| b < r))
+        .collect();
+    if rungs.is_empty() {
+        return false;
+    }
+    let competitors: Vec<&Trial> = competitors
+        .filter(|t| t.id != trial.id)
+        .filter(|t| {
+            matches!(
+                t.state,
+                TrialState::Running | TrialState::Complete | TrialState::Pruned
+            )
+        })
+        .collect();
+    rungs.into_iter().any(|rung| {
+        let Some(own) = value_at(trial, rung).map(|v| direction.to_loss(v)) else {
             return false;
         };
-        let before = steps.next().copied();
-        // Every rung this report reached for the first time is judged, in
-        // order (a report that skips several rungs faces each of them, as
-        // in Optuna); rungs at or past max_resource are not rungs.
-        let rungs: Vec<u64> = self
-            .rungs_up_to(last)
-            .into_iter()
-            .filter(|&r| before.is_none_or(|b| b < r))
-            .filter(|&r| max_resource.is_none_or(|max| r < max))
+        let mut values: Vec<f64> = competitors
+            .iter()
+            .filter_map(|t| value_at(t, rung))
+            .map(|v| direction.to_loss(v))
             .collect();
-        if rungs.is_empty() {
-            return false;
-        }
-        let competitors: Vec<&Trial> = competitors
-            .filter(|t| t.id != trial.id)
-            .filter(|t| {
-                matches!(
-                    t.state,
-                    TrialState::Running | TrialState::Complete | TrialState::Pruned
-                )
-            })
-            .collect();
-        rungs.into_iter().any(|rung| {
-            let Some(own) = value_at(trial, rung).map(|v| loss(direction, v)) else {
-                return false;
-            };
-            let mut values: Vec<f64> = competitors
-                .iter()
-                .filter_map(|t| value_at(t, rung))
-                .map(|v| loss(direction, v))
-                .collect();
-            values.push(own);
-            values.sort_by(f64::total_cmp);
-            let kept = (values.len() as u64 / self.settings.reduction_factor).max(1) as usize;
-            own > values[kept - 1]
-        })
-    }
+        values.push(own);
+        values.sort_by(f64::total_cmp);
+        let kept = kept(values.len()).max(1);
+        own > values[kept - 1]
+    })
 }
 
 #[cfg(test)]
