@@ -246,7 +246,11 @@ fn bench_suggest_pending(c: &mut Criterion) {
             let mut suggest = |number: u64, rng: &mut ChaCha8Rng| {
                 let ctx = SearchContext {
                     space: &space,
-                    trials: if number.is_multiple_of(2) { &trials } else { &without },
+                    trials: if number.is_multiple_of(2) {
+                        &trials
+                    } else {
+                        &without
+                    },
                     direction: Direction::Minimize,
                     study_seed: 3,
                     trial_number: number,

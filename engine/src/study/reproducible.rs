@@ -267,17 +267,16 @@ mod tests {
             trial(1, Running, &[("x", 0.2), ("y", 0.2)]),
             trial(2, Complete, &[("x", 0.3), ("y", 0.3)]),
         ];
-        // Trial 3 with lag 2 needs trials 0 and 1 ended: 1 is running.
-        let blocked = lagged_view(&trials, 3, 2, &space(), Asking::Space).unwrap_err();
+        // Trial 3 with lag 1 needs trials 0 and 1 ended: 1 is running.
+        let blocked = lagged_view(&trials, 3, 1, &space(), Asking::Space).unwrap_err();
         assert_eq!(blocked.number, 1);
         assert_eq!(blocked.what, "has finished");
-        // With lag 2, trial 3 needs only trial 0.
-        let blocked = lagged_view(&trials, 2, 1, &space(), Asking::Space).unwrap_err();
+        // With lag 0, trial 2 needs every earlier trial.
+        let blocked = lagged_view(&trials, 2, 0, &space(), Asking::Space).unwrap_err();
         assert_eq!(blocked.number, 1);
-        // Trial 4 with lag 3: 0 has ended; 1..3 are pending, the finished
-        // trial 2 shown as pending without its value; trial 4 and later
-        // are not shown.
-        let view = lagged_view(&trials, 3, 3, &space(), Asking::Space).unwrap();
+        // Trial 3 with lag 2 needs only trial 0; 1 and 2 are pending, the
+        // finished trial 2 shown as pending without its value.
+        let view = lagged_view(&trials, 3, 2, &space(), Asking::Space).unwrap();
         assert_eq!(view.len(), 3);
         assert_eq!((view[0].state, view[0].value), (Complete, Some(0.0)));
         assert_eq!((view[2].state, view[2].value), (Running, None));
