@@ -159,7 +159,7 @@ impl CoreStudy {
     /// if it exists) or `load` (fail if missing; the other settings are
     /// ignored).
     #[staticmethod]
-    #[pyo3(signature = (mode, storage, name, direction="minimize", searcher="tpe", settings_json="null", space=None, seed=None, busy_timeout=None))]
+    #[pyo3(signature = (mode, storage, name, direction="minimize", searcher="tpe", settings_json="null", space=None, seed=None, busy_timeout=None, lag=None, wait_timeout=None))]
     #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
@@ -172,7 +172,17 @@ impl CoreStudy {
         space: Option<&str>,
         seed: Option<u64>,
         busy_timeout: Option<f64>,
+        lag: Option<u32>,
+        wait_timeout: Option<f64>,
     ) -> PyResult<CoreStudy> {
+        let wait_timeout = match wait_timeout {
+            Some(s) if !(s.is_finite() && s >= 0.0) => {
+                return Err(PyValueError::new_err(format!(
+                    "wait_timeout must be a non-negative number of seconds, got {s}"
+                )))
+            }
+            other => other.map(Duration::from_secs_f64),
+        };
         let busy_timeout = match busy_timeout {
             Some(s) if !(s.is_finite() && s >= 0.0) => {
                 return Err(PyValueError::new_err(format!(
@@ -185,7 +195,7 @@ impl CoreStudy {
             serde_json::from_str(settings_json).map_err(|e| bad_json("searcher settings", e))?;
         let registry = registry();
         clear_searcher_exception();
-        let study = py
+        let mut study = py
             .detach(|| {
                 let storage = open(storage, busy_timeout)?;
                 if mode == "load" {
@@ -200,12 +210,18 @@ impl CoreStudy {
                 if let Some(space) = space {
                     config = config.space(parse_space(space)?);
                 }
+                if let Some(lag) = lag {
+                    config = config.reproducible(lag);
+                }
                 match mode {
                     "create" => Study::create(storage, config, &registry),
                     _ => Study::open(storage, config, &registry),
                 }
             })
             .py_err(py)?;
+        if let Some(timeout) = wait_timeout {
+            study.set_wait_timeout(timeout);
+        }
         Ok(CoreStudy::new(study))
     }
 

@@ -119,6 +119,20 @@ impl Study {
                 config.direction
             )));
         }
+        if config.reproducible.is_some() && study.config().reproducible != config.reproducible {
+            return Err(Error::InvalidStudy(format!(
+                "study '{}' exists {}, not reproducible with lag {}; a study keeps the setting it was created with",
+                config.name,
+                study
+                    .config()
+                    .reproducible
+                    .map_or("and is not reproducible".to_string(), |r| format!(
+                        "and is reproducible with lag {}",
+                        r.lag
+                    )),
+                config.reproducible.map_or(0, |r| r.lag),
+            )));
+        }
         if !config.space.is_empty() && config.space != study.record.config.space {
             study.extend_space(&config.space, false)?;
         }

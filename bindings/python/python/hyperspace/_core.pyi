@@ -19,6 +19,8 @@ class CoreStudy:
         space: Optional[str] = None,
         seed: Optional[int] = None,
         busy_timeout: Optional[float] = None,
+        lag: Optional[int] = None,
+        wait_timeout: Optional[float] = None,
     ) -> CoreStudy:
         """``mode``: ``open`` | ``create`` | ``load``."""
     @property
