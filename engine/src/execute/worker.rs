@@ -25,7 +25,7 @@ const NOT_READY_POLL: Duration = Duration::from_millis(5);
 /// What a worker's ask gave.
 enum Asked {
     /// A trial to run.
-    Trial(Trial),
+    Trial(Box<Trial>),
     /// A reproducible study cannot propose yet ([`Error::NotReady`]).
     NotReady(Error),
     /// Nothing (the slot is given back, the reason noted).
@@ -243,7 +243,7 @@ impl<R: TrialRunner> Shared<R> {
             match self.ask() {
                 Asked::Trial(trial) => {
                     not_ready_since = None;
-                    self.run_one(trial, gate);
+                    self.run_one(*trial, gate);
                 }
                 Asked::NotReady(e) => {
                     drop(gate);
@@ -320,7 +320,7 @@ impl<R: TrialRunner> Shared<R> {
                 self.emit(events);
                 lock(&self.slots).running.insert(trial.id, (*trial).clone());
                 self.runner.event(Event::Started((*trial).clone()));
-                return Asked::Trial(*trial);
+                return Asked::Trial(trial);
             }
             Err(e @ Error::NotReady { .. }) => {
                 lock(&self.slots).launched -= 1;

@@ -251,7 +251,7 @@ impl RunConfig {
         let lag = args.lag.or(file.and_then(|f| f.lag));
         let reproducible = match (args.reproducible, file.and_then(|f| f.reproducible)) {
             (true, _) | (false, Some(true)) => Some(LagSpec {
-                lag: lag.map_or_else(|| u32::try_from(jobs).unwrap_or(u32::MAX), |l| l),
+                lag: lag.unwrap_or_else(|| u32::try_from(jobs).unwrap_or(u32::MAX)),
                 given: lag.is_some(),
             }),
             _ if lag.is_some() => bail!("lag is a setting of reproducible studies: add --reproducible (or reproducible = true)"),

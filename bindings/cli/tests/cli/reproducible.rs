@@ -41,39 +41,46 @@ fn assert_same(lab: &Lab, a: &str, b: &str) {
     assert!(differ.is_empty(), "trials {differ:?} differ:\n{a:?}\n{b:?}");
 }
 
-fn run_with_jobs(searcher: &str) {
+/// Runs studies `a` and `b` in a fresh lab, each with `run_study(lab,
+/// study, script)`, and checks they gave each trial number the same
+/// parameters.
+fn twice(run_study: impl Fn(&Lab, &str, &str)) -> Lab {
     let lab = Lab::new();
     let script = sleepy(&lab);
     for study in ["a", "b"] {
-        lab.hs(&[
-            "run",
-            "-s",
-            study,
-            "--space",
-            SPACE,
-            "--searcher",
-            searcher,
-            "--settings",
-            SETTINGS,
-            "--seed",
-            "7",
-            "--reproducible",
-            "-n",
-            TRIALS,
-            "-j",
-            "3",
-            "--",
-            &script,
-            "{x}",
-            "{y}",
-        ])
-        .assert()
-        .success();
+        run_study(&lab, study, &script);
     }
+    assert_same(&lab, "a", "b");
+    lab
+}
+
+/// The flags that make study `study` searched by `searcher`, seed 7.
+fn study_flags<'a>(study: &'a str, searcher: &'a str) -> Vec<&'a str> {
+    vec![
+        "-s",
+        study,
+        "--space",
+        SPACE,
+        "--searcher",
+        searcher,
+        "--settings",
+        SETTINGS,
+        "--seed",
+        "7",
+        "--reproducible",
+    ]
+}
+
+fn run_with_jobs(searcher: &str) {
+    let lab = twice(|lab, study, script| {
+        let mut args = vec!["run"];
+        args.extend(study_flags(study, searcher));
+        args.extend(["-n", TRIALS, "-j", "3", "--", script, "{x}", "{y}"]);
+        lab.hs(&args).assert().success();
+    });
     // The lag defaults to the jobs of the run that created the study.
     let shown = stdout_of(&mut lab.hs(&["study", "show", "a"]));
     assert!(shown.contains("reproducible  lag 3"), "{shown}");
-    assert_same(&lab, "a", "b");
 }
 
 #[test]
@@ -87,44 +94,29 @@ fn issue_19_gp_run_with_three_jobs_reproduces() {
 }
 
 fn run_with_workers(searcher: &str) {
-    let lab = Lab::new();
-    let script = sleepy(&lab);
-    for study in ["a", "b"] {
-        lab.hs(&[
-            "study",
-            "create",
+    twice(|lab, study, script| {
+        let mut args = vec!["study", "create", study];
+        args.extend(&study_flags(study, searcher)[2..]);
+        args.extend(["--lag", "3"]);
+        lab.hs(&args).assert().success();
+        let worker = [
+            "worker",
+            "-s",
             study,
-            "--space",
-            SPACE,
-            "--searcher",
-            searcher,
-            "--settings",
-            SETTINGS,
-            "--seed",
-            "7",
-            "--reproducible",
-            "--lag",
-            "3",
-        ])
-        .assert()
-        .success();
+            "--max-trials",
+            TRIALS,
+            "--",
+            script,
+            "{x}",
+            "{y}",
+        ];
         let workers: Vec<_> = (0..3)
             .map(|_| {
-                lab.process(&[
-                    "worker",
-                    "-s",
-                    study,
-                    "--max-trials",
-                    TRIALS,
-                    "--",
-                    &script,
-                    "{x}",
-                    "{y}",
-                ])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("spawn worker")
+                lab.process(&worker)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("spawn worker")
             })
             .collect();
         for worker in workers {
@@ -132,8 +124,7 @@ fn run_with_workers(searcher: &str) {
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert!(out.status.success(), "worker failed: {stderr}");
         }
-    }
-    assert_same(&lab, "a", "b");
+    });
 }
 
 #[test]

@@ -196,21 +196,8 @@ class Study:
             wait_timeout: seconds an ask of a reproducible study waits for
                 the earlier trials before raising (default one day).
         """
-        return cls._open(
-            "open",
-            storage,
-            name,
-            direction,
-            searcher,
-            searcher_settings,
-            space,
-            pruner,
-            seed,
-            busy_timeout,
-            reproducible,
-            lag,
-            wait_timeout,
-        )
+        options = (searcher_settings, space, pruner, seed, busy_timeout, reproducible, lag, wait_timeout)
+        return cls._open("open", storage, name, direction, searcher, *options)
 
     @classmethod
     def create(
@@ -231,21 +218,8 @@ class Study:
     ) -> "Study":
         """Creates a new study; raises :class:`StudyExistsError` if the name
         is taken. Arguments as for :meth:`open`."""
-        return cls._open(
-            "create",
-            storage,
-            name,
-            direction,
-            searcher,
-            searcher_settings,
-            space,
-            pruner,
-            seed,
-            busy_timeout,
-            reproducible,
-            lag,
-            wait_timeout,
-        )
+        options = (searcher_settings, space, pruner, seed, busy_timeout, reproducible, lag, wait_timeout)
+        return cls._open("create", storage, name, direction, searcher, *options)
 
     @classmethod
     def load(
@@ -687,21 +661,8 @@ def create_study(
     name = study_name if study_name is not None else f"study-{uuid.uuid4().hex[:12]}"
     where = storage if storage is not None else ":memory:"
     mode = "open" if load_if_exists else "create"
-    return Study._open(
-        mode,
-        where,
-        name,
-        direction,
-        searcher,
-        searcher_settings,
-        space,
-        pruner,
-        seed,
-        busy_timeout,
-        reproducible,
-        lag,
-        wait_timeout,
-    )
+    options = (searcher_settings, space, pruner, seed, busy_timeout, reproducible, lag, wait_timeout)
+    return Study._open(mode, where, name, direction, searcher, *options)
 
 
 def load_study(study_name: str, storage: StorageLike, *, pruner: PrunerLike = None) -> Study:
