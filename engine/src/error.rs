@@ -221,6 +221,38 @@ pub enum Error {
     /// Any other storage failure.
     #[error("storage error: {0}")]
     Storage(String),
+    /// A reproducible study cannot propose trial `trial` yet: an earlier
+    /// trial it depends on is not settled. Returned at once by the `try_`
+    /// asks (the caller waits and asks again); the blocking asks wait.
+    #[error("study '{study}' (reproducible, lag {lag}): trial {trial} is proposed once trial {waiting_for} {what}")]
+    NotReady {
+        /// The study.
+        study: String,
+        /// Its lag.
+        lag: u32,
+        /// The trial number to be proposed.
+        trial: u64,
+        /// The trial waited for.
+        waiting_for: u64,
+        /// What it still has to do (`has finished`, `has its parameters`).
+        what: String,
+    },
+    /// A reproducible study waited too long for an earlier trial.
+    #[error("study '{study}' (reproducible, lag {lag}): gave up after {waited_s:.1} s waiting until trial {waiting_for} {what}, before proposing trial {trial}; trial k is proposed only once every trial below k - {lag} has finished (is trial {waiting_for}'s worker alive? a worker that asks for more than {lag} trials before telling any waits for itself: raise the lag, or the wait timeout)")]
+    WaitTimeout {
+        /// The study.
+        study: String,
+        /// Its lag.
+        lag: u32,
+        /// The trial number to be proposed.
+        trial: u64,
+        /// The trial waited for.
+        waiting_for: u64,
+        /// What it still had to do.
+        what: String,
+        /// How long this process waited, in seconds.
+        waited_s: f64,
+    },
 }
 
 impl Error {

@@ -45,8 +45,9 @@ pub use storage::{
 };
 pub use study::{
     NonFinite, Outcome, PendingEnding, PendingResult, ResultJournal, Study, DEFAULT_LEASE,
+    DEFAULT_WAIT_TIMEOUT,
 };
-pub use study_config::{PluginSpec, PrunerSpec, SearcherSpec, StudyConfig};
+pub use study_config::{PluginSpec, PrunerSpec, Reproducible, SearcherSpec, StudyConfig};
 pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState, DAMAGE_KEY};
 pub use value::Value;
 

@@ -31,6 +31,23 @@ impl PluginSpec {
     }
 }
 
+/// The reproducible setting of a study (see [`StudyConfig::reproducible`]):
+/// the proposal for trial `k` depends only on the study's seed, `k` and
+/// the results of the trials numbered below `k - lag`; trials `k - lag`
+/// to `k - 1` count as pending, whatever has happened to them.
+///
+/// The lag is how many trials may be in flight without anyone waiting:
+/// with `lag` workers of trials that take similar times, asking rarely
+/// waits; a smaller lag lets the searcher see results sooner, at the cost
+/// of more waiting. It is stored with the study, so every worker, on every
+/// machine, makes the same proposal for the same number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reproducible {
+    /// How many trials before `k` are given as pending (0: every earlier
+    /// trial must have finished, as in a run of one job).
+    pub lag: u32,
+}
+
 /// Everything that defines a study. Stored with it, so a study opened
 /// later, from another process or machine, searches the same way.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,6 +74,10 @@ pub struct StudyConfig {
     /// several); `None` means the value told directly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objective: Option<String>,
+    /// Proposals that do not depend on the timing of parallel workers
+    /// (`None`: each proposal sees whatever has finished when it is made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reproducible: Option<Reproducible>,
 }
 
 impl StudyConfig {
@@ -71,6 +92,7 @@ impl StudyConfig {
             pruner: None,
             seed: crate::seed::fresh_seed(),
             objective: None,
+            reproducible: None,
         }
     }
 
@@ -108,6 +130,12 @@ impl StudyConfig {
     /// Sets the seed.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Makes the study reproducible with lag `lag` (see [`Reproducible`]).
+    pub fn reproducible(mut self, lag: u32) -> Self {
+        self.reproducible = Some(Reproducible { lag });
         self
     }
 

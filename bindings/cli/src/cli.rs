@@ -156,6 +156,15 @@ pub struct StudyCreateArgs {
     /// The pruner's settings as JSON, e.g. '{"n_warmup_steps": 5}'.
     #[arg(long, value_name = "JSON", requires = "pruner")]
     pub pruner_settings: Option<String>,
+    /// Proposals that do not depend on the timing of parallel workers:
+    /// trial k is proposed from the results of trials below k - lag (see
+    /// the README), so re-running the study gives the same trials.
+    #[arg(long)]
+    pub reproducible: bool,
+    /// With --reproducible: how many trials before k count as pending (the
+    /// number of trials that will run at once; required here).
+    #[arg(long, value_name = "N", requires = "reproducible")]
+    pub lag: Option<u32>,
 }
 
 /// `--format` for commands that print a table.
@@ -366,6 +375,20 @@ pub struct RunArgs {
     /// Only run queued trials; stop when the queue is empty.
     #[arg(long)]
     pub queue_only: bool,
+    /// For a new study: make it reproducible (trial k proposed from the
+    /// results of trials below k - lag, whatever the timing of the
+    /// workers). An existing study keeps its setting.
+    #[arg(long)]
+    pub reproducible: bool,
+    /// With --reproducible: how many trials before k count as pending
+    /// (default: --jobs of the run or worker that creates the study; give
+    /// the number of trials that will run at once over all workers).
+    #[arg(long, value_name = "N", requires = "reproducible")]
+    pub lag: Option<u32>,
+    /// How long a reproducible study's worker waits for the earlier trials
+    /// a proposal depends on before it gives up (default 24h).
+    #[arg(long, value_name = "DURATION")]
+    pub wait_timeout: Option<String>,
     /// The command, after `--`; `{name}` is replaced by a parameter's value,
     /// `{args}` by `--name value` for every active parameter.
     #[arg(last = true, value_name = "COMMAND")]

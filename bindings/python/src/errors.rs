@@ -93,6 +93,15 @@ fn classify(err: &Error) -> (&'static str, Vec<(&'static str, Attr)>) {
         | Error::NumberTaken { .. }
         | Error::Journal { .. }
         | Error::Storage(_) => ("StorageError", vec![]),
+        Error::WaitTimeout {
+            trial, waiting_for, ..
+        } => (
+            "WaitTimeoutError",
+            vec![
+                ("trial_number", Int(*trial as i64)),
+                ("waiting_for", Int(*waiting_for as i64)),
+            ],
+        ),
         _ => ("HyperspaceError", vec![]),
     }
 }

@@ -159,7 +159,7 @@ impl CoreStudy {
     /// if it exists) or `load` (fail if missing; the other settings are
     /// ignored).
     #[staticmethod]
-    #[pyo3(signature = (mode, storage, name, direction="minimize", searcher="tpe", settings_json="null", space=None, seed=None, busy_timeout=None, pruner=None, pruner_settings_json="null"))]
+    #[pyo3(signature = (mode, storage, name, direction="minimize", searcher="tpe", settings_json="null", space=None, seed=None, busy_timeout=None, pruner=None, pruner_settings_json="null", lag=None, wait_timeout=None))]
     #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
@@ -174,7 +174,17 @@ impl CoreStudy {
         busy_timeout: Option<f64>,
         pruner: Option<&str>,
         pruner_settings_json: &str,
+        lag: Option<u32>,
+        wait_timeout: Option<f64>,
     ) -> PyResult<CoreStudy> {
+        let wait_timeout = match wait_timeout {
+            Some(s) if !(s.is_finite() && s >= 0.0) => {
+                return Err(PyValueError::new_err(format!(
+                    "wait_timeout must be a non-negative number of seconds, got {s}"
+                )))
+            }
+            other => other.map(Duration::from_secs_f64),
+        };
         let busy_timeout = match busy_timeout {
             Some(s) if !(s.is_finite() && s >= 0.0) => {
                 return Err(PyValueError::new_err(format!(
@@ -188,7 +198,7 @@ impl CoreStudy {
         let pruner_settings = crate::pruner::settings_of(pruner_settings_json)?;
         let registry = registry();
         clear_searcher_exception();
-        let study = py
+        let mut study = py
             .detach(|| {
                 let storage = open(storage, busy_timeout)?;
                 if mode == "load" {
@@ -208,12 +218,18 @@ impl CoreStudy {
                 if let Some(pruner) = pruner {
                     config = config.pruner(pruner, pruner_settings);
                 }
+                if let Some(lag) = lag {
+                    config = config.reproducible(lag);
+                }
                 match mode {
                     "create" => Study::create(storage, config, &registry),
                     _ => Study::open(storage, config, &registry),
                 }
             })
             .py_err(py)?;
+        if let Some(timeout) = wait_timeout {
+            study.set_wait_timeout(timeout);
+        }
         Ok(CoreStudy::new(study))
     }
 

@@ -50,13 +50,15 @@ pub(super) fn next_trial(
     }
     let asked = match asking {
         Asking::QueueOnly => {
-            return Ok(match study.ask_queued()? {
+            return Ok(match study.try_ask_queued()? {
                 Some(trial) => Next::Trial(Box::new(trial)),
                 None => Next::QueueEmpty,
             })
         }
-        Asking::Space => study.ask(),
-        Asking::Open => study.ask_open(),
+        // The `try_` asks: a reproducible study that cannot propose yet
+        // says so at once, and the worker waits with the study unlocked.
+        Asking::Space => study.try_ask(),
+        Asking::Open => study.try_ask_open(),
     };
     match asked {
         Ok(trial) => Ok(Next::Trial(Box::new(trial))),

@@ -17,6 +17,21 @@ use std::time::{Duration, Instant};
 /// done).
 const POLL: Duration = Duration::from_millis(50);
 
+/// How often a worker of a reproducible study asks again while an earlier
+/// trial its proposal depends on is not settled: short, since the wait
+/// costs wall time.
+const NOT_READY_POLL: Duration = Duration::from_millis(5);
+
+/// What a worker's ask gave.
+enum Asked {
+    /// A trial to run.
+    Trial(Box<Trial>),
+    /// A reproducible study cannot propose yet ([`Error::NotReady`]).
+    NotReady(Error),
+    /// Nothing (the slot is given back, the reason noted).
+    Nothing,
+}
+
 /// The parts of a run that a [`TrialContext`] reaches, free of the
 /// runner's type.
 pub(super) struct Core {
@@ -198,6 +213,7 @@ impl<R: TrialRunner> Shared<R> {
     /// One worker's loop; `watches_user` on the calling thread. Returns
     /// whether the user asked to return at once.
     fn work(&self, watches_user: bool) -> bool {
+        let mut not_ready_since: Option<Instant> = None;
         loop {
             if watches_user && self.poll_interrupt() {
                 return true;
@@ -217,8 +233,23 @@ impl<R: TrialRunner> Shared<R> {
                 }
                 Slot::Done => return false,
             }
-            if let Some(trial) = self.ask() {
-                self.run_one(trial, gate);
+            match self.ask() {
+                Asked::Trial(trial) => {
+                    not_ready_since = None;
+                    self.run_one(*trial, gate);
+                }
+                Asked::NotReady(e) => {
+                    drop(gate);
+                    let waited = not_ready_since.get_or_insert_with(Instant::now).elapsed();
+                    if waited >= lock(&self.core.study).wait_timeout() {
+                        let e = crate::study::gave_up(e, waited);
+                        self.stop(StopReason::Error(e.to_string()));
+                        lock(&self.slots).error.get_or_insert(e);
+                        return false;
+                    }
+                    std::thread::sleep(NOT_READY_POLL);
+                }
+                Asked::Nothing => {}
             }
         }
     }
@@ -265,9 +296,9 @@ impl<R: TrialRunner> Shared<R> {
         Slot::Ask
     }
 
-    /// The next trial, or `None` with the slot given back (and the reason
-    /// noted).
-    fn ask(&self) -> Option<Trial> {
+    /// The next trial, or none with the slot given back (and the reason
+    /// noted, unless it is only that the study cannot propose yet).
+    fn ask(&self) -> Asked {
         let asked = {
             let mut study = lock(&self.core.study);
             next_trial(&mut study, self.asking, self.max_study_trials)
@@ -282,7 +313,11 @@ impl<R: TrialRunner> Shared<R> {
                 self.emit(events);
                 lock(&self.slots).running.insert(trial.id, (*trial).clone());
                 self.runner.event(Event::Started((*trial).clone()));
-                return Some(*trial);
+                return Asked::Trial(trial);
+            }
+            Err(e @ Error::NotReady { .. }) => {
+                lock(&self.slots).launched -= 1;
+                return Asked::NotReady(e);
             }
             Ok(Next::QueueEmpty) => Some(StopReason::QueueEmpty),
             Ok(Next::Exhausted(why)) => Some(StopReason::Exhausted(why)),
@@ -306,7 +341,7 @@ impl<R: TrialRunner> Shared<R> {
         if let Some(reason) = stop {
             self.stop(reason);
         }
-        None
+        Asked::Nothing
     }
 
     fn run_one<'a>(&'a self, trial: Trial, gate: Option<std::sync::MutexGuard<'a, ()>>) {

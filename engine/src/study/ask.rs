@@ -3,6 +3,7 @@
 //! write.
 
 use super::driver::{claims_taken, context, CLAIM_RETRIES};
+use super::reproducible::Asking;
 use super::Study;
 use crate::seed::{trial_rng, trial_seed};
 use crate::storage::TrialUpdate;
@@ -19,8 +20,18 @@ const NUMBER_RETRIES: u32 = 16;
 impl Study {
     /// Asks for a new trial over the study's space (define-and-run): a
     /// queued trial if there is one, else the searcher's proposal. The trial
-    /// is running and holds a value for every active parameter.
+    /// is running and holds a value for every active parameter. A
+    /// reproducible study waits until the trials the proposal depends on
+    /// have ended (up to [`Study::wait_timeout`]).
     pub fn ask(&mut self) -> Result<Trial> {
+        self.waiting(Study::try_ask)
+    }
+
+    /// [`Study::ask`] that does not wait: a reproducible study that cannot
+    /// propose yet returns [`Error::NotReady`] at once, holding no trial
+    /// (for a caller that must not block while others use the study, such
+    /// as the executor's workers; it asks again a little later).
+    pub fn try_ask(&mut self) -> Result<Trial> {
         if self.record.config.space.is_empty() {
             return Err(Error::InvalidStudy(format!(
                 "study '{}' has no space; give one (ask_in), or use ask_open and suggest (define-by-run)",
@@ -37,6 +48,11 @@ impl Study {
     /// the parameters it does not fix; never asks the searcher for a new
     /// one (a worker that only drains the queue).
     pub fn ask_queued(&mut self) -> Result<Option<Trial>> {
+        self.waiting(Study::try_ask_queued)
+    }
+
+    /// [`Study::ask_queued`] that does not wait (see [`Study::try_ask`]).
+    pub fn try_ask_queued(&mut self) -> Result<Option<Trial>> {
         let Some(queued) = self.claim_queued()? else {
             return Ok(None);
         };
@@ -101,7 +117,7 @@ impl Study {
         for _ in 0..CLAIM_RETRIES {
             let proposal = match self.propose(space, trial.number) {
                 Ok(p) => p,
-                Err(e) => return Err(self.fail_after(trial.id, e)),
+                Err(e) => return Err(self.put_back(trial.id, e)),
             };
             let params = match self.checked(space, &proposal) {
                 Ok(params) => params,
@@ -154,9 +170,13 @@ impl Study {
         self.propose_from_history(space, number)
     }
 
-    /// The searcher's proposal from the history as last refreshed.
+    /// The searcher's proposal from the history as last refreshed (as
+    /// trial `number` may see it, in a reproducible study).
     fn propose_from_history(&mut self, space: &Space, number: u64) -> Result<Proposal> {
-        let ctx = context(&self.record, &self.history, number);
+        let lagged = self.lagged(number, Asking::Space)?;
+        self.fresh_searcher()?;
+        let trials = lagged.as_deref().unwrap_or(self.history.trials());
+        let ctx = context(&self.record, trials, number);
         let mut rng = trial_rng(self.record.config.seed, number);
         Ok(self.searcher.sample_relative(&ctx, space, &mut rng)?)
     }
@@ -196,7 +216,7 @@ impl Study {
         }
         let proposal = match self.propose(space, trial.number) {
             Ok(p) => p,
-            Err(e) => return Err(self.fail_after(trial.id, e)),
+            Err(e) => return Err(self.put_back(trial.id, e)),
         };
         let mut params = fixed;
         let mut rng = trial_rng(self.record.config.seed, trial.number);

@@ -3,6 +3,7 @@
 
 use super::history::History;
 use super::lease::{Leases, DEFAULT_LEASE};
+use super::reproducible::{shared_names, Asking, DEFAULT_WAIT_TIMEOUT};
 use super::Outcome;
 use crate::seed::{trial_rng, trial_seed};
 use crate::space::SpaceChange;
@@ -61,6 +62,13 @@ pub struct Study {
     /// The leases of the running trials this study handed out.
     pub(super) leases: Leases,
     host: Option<String>,
+    /// How long the blocking asks of a reproducible study wait.
+    pub(super) wait_timeout: Duration,
+    /// For a reproducible study, the registry its searcher is built anew
+    /// from before every proposal, so that no state a searcher keeps
+    /// between proposals (the GP's warm start) depends on the order in
+    /// which workers asked.
+    pub(super) rebuild: Option<Registry>,
 }
 
 impl Study {
@@ -74,7 +82,7 @@ impl Study {
         let searcher = registry.build(&config.searcher.name, &config.searcher.settings)?;
         let pruner = build_pruner(&config, registry)?;
         let record = storage.create_study(&config)?;
-        Ok(Self::with(storage, record, searcher, pruner))
+        Ok(Self::with(storage, record, searcher, pruner, registry))
     }
 
     /// Opens an existing study by name.
@@ -90,7 +98,7 @@ impl Study {
             &record.config.searcher.settings,
         )?;
         let pruner = build_pruner(&record.config, registry)?;
-        Ok(Self::with(storage, record, searcher, pruner))
+        Ok(Self::with(storage, record, searcher, pruner, registry))
     }
 
     /// Opens the study `config` names, creating it if it does not exist. An
@@ -116,6 +124,20 @@ impl Study {
                 config.direction
             )));
         }
+        if config.reproducible.is_some() && study.config().reproducible != config.reproducible {
+            return Err(Error::InvalidStudy(format!(
+                "study '{}' exists {}, not reproducible with lag {}; a study keeps the setting it was created with",
+                config.name,
+                study
+                    .config()
+                    .reproducible
+                    .map_or("and is not reproducible".to_string(), |r| format!(
+                        "and is reproducible with lag {}",
+                        r.lag
+                    )),
+                config.reproducible.map_or(0, |r| r.lag),
+            )));
+        }
         if !config.space.is_empty() && config.space != study.record.config.space {
             study.extend_space(&config.space, false)?;
         }
@@ -127,6 +149,7 @@ impl Study {
         record: StudyRecord,
         searcher: Box<dyn Searcher>,
         pruner: Option<Box<dyn Pruner>>,
+        registry: &Registry,
     ) -> Study {
         let host = gethostname::gethostname().into_string().ok();
         // Only another process can find a trial abandoned; in memory there
@@ -135,12 +158,14 @@ impl Study {
         Study {
             leases: Leases::new(lease),
             storage,
-            record,
             searcher,
             pruner,
             history: History::default(),
             relative: HashMap::new(),
             host,
+            wait_timeout: DEFAULT_WAIT_TIMEOUT,
+            rebuild: record.config.reproducible.map(|_| registry.clone()),
+            record,
         }
     }
 
@@ -292,8 +317,15 @@ impl Study {
 
     /// Starts a define-by-run trial: a queued one if there is one, else a new
     /// running trial with no parameters yet. Its parameters come from
-    /// [`Study::suggest`].
+    /// [`Study::suggest`]. A reproducible study first waits until the
+    /// trials its proposals depend on are settled (up to
+    /// [`Study::wait_timeout`]), so its suggestions never wait.
     pub fn ask_open(&mut self) -> Result<Trial> {
+        self.waiting(Study::try_ask_open)
+    }
+
+    /// [`Study::ask_open`] that does not wait (see [`Study::try_ask`]).
+    pub fn try_ask_open(&mut self) -> Result<Trial> {
         let trial = self.open_trial()?;
         self.leases.hold(trial.id, &self.storage);
         Ok(trial)
@@ -301,11 +333,17 @@ impl Study {
 
     fn open_trial(&mut self) -> Result<Trial> {
         if let Some(queued) = self.claim_queued()? {
+            if let Err(e) = self.lagged(queued.number, Asking::ByRun) {
+                return Err(self.put_back(queued.id, e));
+            }
             return Ok(queued);
         }
-        let trial = self
-            .storage
-            .create_trial(self.record.id, &self.new_running())?;
+        let trial = match self.record.config.reproducible {
+            None => self
+                .storage
+                .create_trial(self.record.id, &self.new_running())?,
+            Some(_) => self.create_settled()?,
+        };
         if !self.searcher.chooses_budgets() {
             return Ok(trial);
         }
@@ -317,6 +355,27 @@ impl Study {
                 self.storage.trial(trial.id)
             }
             Err(e) => Err(self.fail_after(trial.id, e)),
+        }
+    }
+
+    /// A new running trial of a reproducible study, created only for a
+    /// number whose proposal can be made now ([`Error::NotReady`] if not):
+    /// the number it will get is checked first, and the storage refuses
+    /// the trial if another worker took that number meanwhile (then the
+    /// next number is checked).
+    fn create_settled(&mut self) -> Result<Trial> {
+        loop {
+            self.refresh()?;
+            let expected = self.history.trials().last().map_or(0, |t| t.number + 1);
+            self.lagged(expected, Asking::ByRun)?;
+            let new = NewTrial {
+                expect_number: Some(expected),
+                ..self.new_running()
+            };
+            match self.storage.create_trial(self.record.id, &new) {
+                Err(Error::NumberTaken { .. }) => continue,
+                other => return other,
+            }
         }
     }
 
@@ -381,8 +440,13 @@ impl Study {
         let value = match self.relative.get(&id).and_then(|r| r.get(name)) {
             Some(v) => v.clone(),
             None => {
-                self.refresh()?;
-                let ctx = context(&self.record, &self.history, trial.number);
+                let lagged = self.waiting(|s| {
+                    s.refresh()?;
+                    s.lagged(trial.number, Asking::ByRun)
+                })?;
+                self.fresh_searcher()?;
+                let trials = lagged.as_deref().unwrap_or(self.history.trials());
+                let ctx = context(&self.record, trials, trial.number);
                 let mut rng = param_rng(self.record.config.seed, trial.number, name);
                 self.searcher
                     .sample_independent(&ctx, name, param, &mut rng)?
@@ -435,8 +499,22 @@ impl Study {
     /// The searcher's joint proposal over the parameters every finished
     /// trial has (Optuna's intersection search space).
     fn relative_proposal(&mut self, number: u64) -> Result<Proposal> {
-        self.refresh()?;
-        let shared: Vec<_> = if self.history.finished() == 0 {
+        let lagged = self.waiting(|s| {
+            s.refresh()?;
+            s.lagged(number, Asking::ByRun)
+        })?;
+        let shared: Vec<_> = if let Some(view) = &lagged {
+            let cutoff = view.partition_point(|t| t.state.is_finished());
+            let names = shared_names(&view[..cutoff], &self.record.config.space);
+            self.record
+                .config
+                .space
+                .entries()
+                .iter()
+                .filter(|e| names.contains(&e.name))
+                .cloned()
+                .collect()
+        } else if self.history.finished() == 0 {
             Vec::new()
         } else {
             self.record
@@ -456,7 +534,9 @@ impl Study {
             return Ok(Proposal::default());
         }
         let relative_space = Space::from_entries(shared)?;
-        let ctx = context(&self.record, &self.history, number);
+        self.fresh_searcher()?;
+        let trials = lagged.as_deref().unwrap_or(self.history.trials());
+        let ctx = context(&self.record, trials, number);
         let mut rng = trial_rng(self.record.config.seed, number);
         self.searcher
             .sample_relative(&ctx, &relative_space, &mut rng)
@@ -559,12 +639,12 @@ pub(super) fn claims_taken() -> Error {
 /// so the searcher can be borrowed mutably beside it.
 pub(super) fn context<'a>(
     record: &'a StudyRecord,
-    history: &'a History,
+    trials: &'a [Trial],
     number: u64,
 ) -> SearchContext<'a> {
     SearchContext {
         space: &record.config.space,
-        trials: history.trials(),
+        trials,
         direction: record.config.direction,
         study_seed: record.config.seed,
         trial_number: number,

@@ -8,8 +8,11 @@ mod journal;
 mod lease;
 mod outcome;
 mod recovery;
+mod reproducible;
 
 pub use driver::Study;
 pub use journal::{PendingEnding, PendingResult, ResultJournal};
 pub use lease::DEFAULT_LEASE;
 pub use outcome::{NonFinite, Outcome};
+pub(crate) use reproducible::gave_up;
+pub use reproducible::DEFAULT_WAIT_TIMEOUT;

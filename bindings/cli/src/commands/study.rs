@@ -35,6 +35,12 @@ impl CreateConfig {
         if let Some(pruner) = &args.pruner {
             config = config.pruner(pruner, parse_settings(args.pruner_settings.as_deref())?);
         }
+        if args.reproducible {
+            let Some(lag) = args.lag else {
+                bail!("--reproducible needs --lag N here: the number of trials that will run at once (jobs times workers)");
+            };
+            config = config.reproducible(lag);
+        }
         config.validate()?;
         Ok(CreateConfig { config })
     }
@@ -62,7 +68,7 @@ pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
             )?;
             let c = study.config();
             outln!(
-                "created study '{}' in {}: {} with searcher {}{}, seed {}, {} parameter(s)",
+                "created study '{}' in {}: {} with searcher {}{}, seed {}, {} parameter(s){}",
                 c.name,
                 storage.describe(),
                 c.direction,
@@ -72,7 +78,10 @@ pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
                     .map(|p| format!(", pruner {}", plugin(p)))
                     .unwrap_or_default(),
                 c.seed,
-                c.space.len()
+                c.space.len(),
+                c.reproducible
+                    .map(|r| format!(", reproducible with lag {}", r.lag))
+                    .unwrap_or_default()
             )?;
             Ok(())
         }
@@ -247,7 +256,7 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
     if format != TableFormat::Table {
         let json = serde_json::json!({
             "name": c.name, "direction": c.direction, "searcher": c.searcher, "pruner": c.pruner, "seed": c.seed,
-            "objective": c.objective, "space": c.space, "created": record.created,
+            "objective": c.objective, "reproducible": c.reproducible, "space": c.space, "created": record.created,
             "trials": trials.len(), "counts": counts.json(), "best": best,
         });
         outln!("{}", serde_json::to_string_pretty(&json)?)?;
@@ -262,6 +271,9 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
         outln!("pruner     {}", plugin(pruner))?;
     }
     outln!("seed       {}", c.seed)?;
+    if let Some(r) = c.reproducible {
+        outln!("reproducible  lag {}", r.lag)?;
+    }
     if let Some(objective) = &c.objective {
         outln!("objective  {objective}")?;
     }

@@ -48,6 +48,18 @@ pub struct StudySpec {
     /// stored with a new study; for an existing one, used by this run in
     /// place of the stored one.
     pub pruner: Option<(String, serde_json::Value)>,
+    /// Whether it is reproducible, and with which lag.
+    pub reproducible: Option<LagSpec>,
+}
+
+/// The lag a `--reproducible` run asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LagSpec {
+    /// The lag for a new study.
+    pub lag: u32,
+    /// Whether it was given (`--lag`), and an existing study must have it;
+    /// if not, it is the run's jobs and an existing study keeps its own.
+    pub given: bool,
 }
 
 /// Silence after which a running trial counts as abandoned, by default.
@@ -154,6 +166,8 @@ pub struct RunConfig {
     pub on_interrupt: OnInterrupt,
     /// Only queued trials.
     pub queue_only: bool,
+    /// How long a reproducible study waits for earlier trials.
+    pub wait_timeout: Option<Duration>,
     /// The experiment file, if any.
     pub experiment: Option<PathBuf>,
 }
@@ -236,6 +250,20 @@ impl RunConfig {
         if jobs == 0 {
             bail!("--jobs must be at least 1");
         }
+        let lag = args.lag.or(file.and_then(|f| f.lag));
+        let reproducible = match (args.reproducible, file.and_then(|f| f.reproducible)) {
+            (true, _) | (false, Some(true)) => Some(LagSpec {
+                lag: lag.unwrap_or_else(|| u32::try_from(jobs).unwrap_or(u32::MAX)),
+                given: lag.is_some(),
+            }),
+            _ if lag.is_some() => bail!("lag is a setting of reproducible studies: add --reproducible (or reproducible = true)"),
+            _ => None,
+        };
+        let wait_timeout = duration_setting(
+            "wait_timeout",
+            args.wait_timeout.as_deref(),
+            file.and_then(|f| f.wait_timeout.as_ref()),
+        )?;
         let timeout = duration_setting(
             "timeout",
             args.timeout.as_deref(),
@@ -331,6 +359,7 @@ impl RunConfig {
                 searcher,
                 seed,
                 pruner,
+                reproducible,
             },
             argv,
             cwd,
@@ -353,6 +382,7 @@ impl RunConfig {
                 .or_else(|| from_file(&|f| f.data_version.clone())),
             on_interrupt,
             queue_only,
+            wait_timeout,
             experiment: experiment.map(|e| e.path),
         })
     }

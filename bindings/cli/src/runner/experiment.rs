@@ -47,6 +47,12 @@ pub struct ExperimentFile {
     pub direction: Option<String>,
     /// The study's seed.
     pub seed: Option<u64>,
+    /// Whether a new study is reproducible (`--reproducible`).
+    pub reproducible: Option<bool>,
+    /// Its lag (`--lag`).
+    pub lag: Option<u32>,
+    /// How long to wait for earlier trials (`--wait-timeout`).
+    pub wait_timeout: Option<toml::Value>,
     /// The data's version, recorded on every trial.
     pub data_version: Option<String>,
     /// The searcher: a name, or a table with `name` and `settings`.

@@ -239,6 +239,9 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
     // The study's heartbeat thread keeps the lease of every running trial,
     // also while a worker waits for a storage that is down.
     study.set_lease(Some(config.stale_after));
+    if let Some(timeout) = config.wait_timeout {
+        study.set_wait_timeout(timeout);
+    }
     let plan = plan(&config, &study)?;
     let interrupts = Arc::new(AtomicUsize::new(0));
     listen_for_interrupts(&interrupts)?;

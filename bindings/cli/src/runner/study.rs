@@ -36,6 +36,9 @@ pub fn open_study(storage: Arc<dyn Storage>, spec: &StudySpec) -> Result<Study> 
         if let Some((name, settings)) = &spec.pruner {
             config = config.pruner(name, settings.clone());
         }
+        if let Some(reproducible) = spec.reproducible {
+            config = config.reproducible(reproducible.lag);
+        }
         match Study::create(storage.clone(), config, &registry) {
             Ok(study) => return Ok(study),
             Err(Error::StudyExists { .. }) => {} // another worker was first
@@ -65,6 +68,7 @@ pub fn open_study(storage: Arc<dyn Storage>, spec: &StudySpec) -> Result<Study> 
             );
         }
     }
+    check_reproducible(spec, &stored)?;
     if let Some(space) = &spec.space {
         if space != study.space() {
             study.extend_space(space, false)?;
@@ -74,6 +78,28 @@ pub fn open_study(storage: Arc<dyn Storage>, spec: &StudySpec) -> Result<Study> 
         study.set_pruner(Some(registry.build_pruner(name, settings)?));
     }
     Ok(study)
+}
+
+/// A `--reproducible` run of an existing study: the study must be
+/// reproducible (a study keeps the setting it was created with), with the
+/// lag given, if one was.
+fn check_reproducible(spec: &StudySpec, stored: &StudyConfig) -> Result<()> {
+    let Some(asked) = spec.reproducible else {
+        return Ok(());
+    };
+    match stored.reproducible {
+        None => bail!(
+            "study '{}' exists and is not reproducible; a study keeps the setting it was created with (use another study name)",
+            spec.name
+        ),
+        Some(has) if asked.given && has.lag != asked.lag => bail!(
+            "study '{}' is reproducible with lag {}, not {}; every worker uses the study's lag (drop --lag, or use another study name)",
+            spec.name,
+            has.lag,
+            asked.lag
+        ),
+        Some(_) => Ok(()),
+    }
 }
 
 fn is_empty(settings: &serde_json::Value) -> bool {

@@ -14,6 +14,7 @@ mod proxy;
 mod pruning;
 mod query;
 mod queue;
+mod reproducible;
 mod run;
 mod setup;
 mod stdio;

@@ -21,6 +21,8 @@ class CoreStudy:
         busy_timeout: Optional[float] = None,
         pruner: Optional[str] = None,
         pruner_settings_json: str = "null",
+        lag: Optional[int] = None,
+        wait_timeout: Optional[float] = None,
     ) -> CoreStudy:
         """``mode``: ``open`` | ``create`` | ``load``."""
     @property

@@ -61,6 +61,7 @@ __all__ = [
     "CorruptDatabaseError",
     "DatabaseLockedError",
     "StorageUnavailableError",
+    "WaitTimeoutError",
     "TrialPruned",
 ]
 
@@ -185,6 +186,12 @@ class StorageUnavailableError(StorageError):
     """The storage cannot be reached for now (a server restarting, a lost
     connection, a full disk); trying again later may succeed. ``storage``
     says which."""
+
+
+class WaitTimeoutError(HyperspaceError, TimeoutError):
+    """A reproducible study waited longer than its ``wait_timeout`` for an
+    earlier trial; ``trial_number`` is the trial to be proposed,
+    ``waiting_for`` the one waited for."""
 
 
 class TrialPruned(HyperspaceError):

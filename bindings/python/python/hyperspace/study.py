@@ -95,6 +95,7 @@ class Study:
         self._core = core
         self._storage = storage
         self._busy_timeout = busy_timeout
+        self._wait_timeout: Optional[float] = None
         self._pid = os.getpid()
         self._pruner: BasePruner = self._session_pruner(as_pruner(pruner))
         self._define_and_run = define_and_run
@@ -116,6 +117,9 @@ class Study:
         pruner: PrunerLike,
         seed: Optional[int],
         busy_timeout: Optional[float] = None,
+        reproducible: bool = False,
+        lag: Optional[int] = None,
+        wait_timeout: Optional[float] = None,
     ) -> "Study":
         if not isinstance(name, str):
             raise TypeError(f"the study name must be a string, got {name!r}")
@@ -123,6 +127,7 @@ class Study:
             raise InvalidStudyError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64):
             raise InvalidStudyError(f"seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
+        _check_reproducible(reproducible, lag)
         url = _storage_url(storage)
         pruner = as_pruner(pruner)
         stored = pruner if isinstance(pruner, EnginePruner) else None
@@ -138,8 +143,12 @@ class Study:
             _timeout(busy_timeout),
             None if stored is None else stored.name,
             "null" if stored is None else json.dumps(stored.settings),
+            lag if reproducible else None,
+            _timeout(wait_timeout, "wait_timeout"),
         )
-        return cls(core, url, pruner, define_and_run=space is not None, busy_timeout=busy_timeout)
+        study = cls(core, url, pruner, define_and_run=space is not None, busy_timeout=busy_timeout)
+        study._wait_timeout = wait_timeout
+        return study
 
     @classmethod
     def open(
@@ -154,6 +163,9 @@ class Study:
         pruner: PrunerLike = None,
         seed: Optional[int] = None,
         busy_timeout: Optional[float] = None,
+        reproducible: bool = False,
+        lag: Optional[int] = None,
+        wait_timeout: Optional[float] = None,
     ) -> "Study":
         """Opens study ``name`` in ``storage``, creating it if missing.
 
@@ -180,10 +192,20 @@ class Study:
             busy_timeout: seconds a SQLite write waits for another
                 process's before raising :class:`DatabaseLockedError`
                 (default 30).
+            reproducible: make a new study reproducible: trial k is
+                proposed from the seed, k and the results of the trials
+                below k - ``lag`` only, so the same study run again gives
+                the same trials whatever the timing of parallel workers
+                (asking for trial k waits until those trials have ended).
+                An existing study must have the same setting.
+            lag: with ``reproducible=True``, required: how many trials
+                before k count as pending; give the number of trials that
+                will run at once (``n_jobs``, or the number of workers).
+            wait_timeout: seconds an ask of a reproducible study waits for
+                the earlier trials before raising (default one day).
         """
-        return cls._open(
-            "open", storage, name, direction, searcher, searcher_settings, space, pruner, seed, busy_timeout
-        )
+        options = (searcher_settings, space, pruner, seed, busy_timeout, reproducible, lag, wait_timeout)
+        return cls._open("open", storage, name, direction, searcher, *options)
 
     @classmethod
     def create(
@@ -198,12 +220,14 @@ class Study:
         pruner: PrunerLike = None,
         seed: Optional[int] = None,
         busy_timeout: Optional[float] = None,
+        reproducible: bool = False,
+        lag: Optional[int] = None,
+        wait_timeout: Optional[float] = None,
     ) -> "Study":
         """Creates a new study; raises :class:`StudyExistsError` if the name
         is taken. Arguments as for :meth:`open`."""
-        return cls._open(
-            "create", storage, name, direction, searcher, searcher_settings, space, pruner, seed, busy_timeout
-        )
+        options = (searcher_settings, space, pruner, seed, busy_timeout, reproducible, lag, wait_timeout)
+        return cls._open("create", storage, name, direction, searcher, *options)
 
     @classmethod
     def load(
@@ -232,7 +256,11 @@ class Study:
                 # The old one holds the parent's connection; the core leaks it
                 # rather than closing it here.
                 self._core = _core.CoreStudy.open(
-                    "load", self._storage, self._name, busy_timeout=_timeout(self._busy_timeout)
+                    "load",
+                    self._storage,
+                    self._name,
+                    busy_timeout=_timeout(self._busy_timeout),
+                    wait_timeout=_timeout(self._wait_timeout, "wait_timeout"),
                 )
                 if isinstance(self._pruner, EnginePruner):
                     self._core.set_pruner(self._pruner.name, json.dumps(self._pruner.settings))
@@ -607,11 +635,11 @@ def _reopen(
     return Study.load(storage, name, pruner=pruner, define_and_run=define_and_run, busy_timeout=busy_timeout)
 
 
-def _timeout(seconds: Optional[float]) -> Optional[float]:
+def _timeout(seconds: Optional[float], what: str = "busy_timeout") -> Optional[float]:
     if seconds is None:
         return None
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
-        raise ValueError(f"busy_timeout must be a non-negative number of seconds, got {seconds!r}")
+        raise ValueError(f"{what} must be a non-negative number of seconds, got {seconds!r}")
     return float(seconds)
 
 
@@ -621,6 +649,21 @@ def _trial_id(trial: TrialLike) -> int:
     if isinstance(trial, bool) or not isinstance(trial, int):
         raise TypeError(f"expected a Trial, a FrozenTrial or a trial id, got {trial!r}")
     return trial
+
+
+def _check_reproducible(reproducible: bool, lag: Optional[int]) -> None:
+    """``reproducible=True`` needs a lag; a lag needs ``reproducible=True``."""
+    if not isinstance(reproducible, bool):
+        raise TypeError(f"reproducible must be True or False, got {reproducible!r}")
+    if lag is not None and (isinstance(lag, bool) or not isinstance(lag, int) or not 0 <= lag < 2**32):
+        raise InvalidStudyError(f"lag must be an integer from 0 to 2**32 - 1, got {lag!r}")
+    if reproducible and lag is None:
+        raise InvalidStudyError(
+            "reproducible=True needs lag=: the number of trials that will run at once "
+            "(n_jobs, or the number of workers)"
+        )
+    if lag is not None and not reproducible:
+        raise InvalidStudyError("lag= is a setting of reproducible studies: add reproducible=True")
 
 
 def create_study(
@@ -635,6 +678,9 @@ def create_study(
     seed: Optional[int] = None,
     load_if_exists: bool = False,
     busy_timeout: Optional[float] = None,
+    reproducible: bool = False,
+    lag: Optional[int] = None,
+    wait_timeout: Optional[float] = None,
 ) -> Study:
     """Optuna-style: a new study (in memory unless ``storage`` is given;
     named at random unless ``study_name`` is). With ``load_if_exists`` an
@@ -642,7 +688,8 @@ def create_study(
     name = study_name if study_name is not None else f"study-{uuid.uuid4().hex[:12]}"
     where = storage if storage is not None else ":memory:"
     mode = "open" if load_if_exists else "create"
-    return Study._open(mode, where, name, direction, searcher, searcher_settings, space, pruner, seed, busy_timeout)
+    options = (searcher_settings, space, pruner, seed, busy_timeout, reproducible, lag, wait_timeout)
+    return Study._open(mode, where, name, direction, searcher, *options)
 
 
 def load_study(study_name: str, storage: StorageLike, *, pruner: PrunerLike = None) -> Study:
