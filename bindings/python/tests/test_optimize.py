@@ -231,8 +231,9 @@ def test_a_second_ctrl_c_gives_running_trials_back_at_once(db):
     proc.send_signal(signal.SIGINT)
     # The second Ctrl-C once the first has been seen (two at once are one).
     assert proc.stderr is not None
-    while "Ctrl-C again" not in proc.stderr.readline():
-        pass
+    for line in proc.stderr:
+        if "Ctrl-C again" in line:
+            break
     started = time.monotonic()
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
