@@ -110,6 +110,8 @@ pub struct PlotArgs {
 
 /// `hyperspace study ...`
 #[derive(Debug, Subcommand)]
+// Parsed once per process: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum StudyCommand {
     /// Create a study.
     Create(StudyCreateArgs),
