@@ -123,11 +123,14 @@ fn spawn_training(
 ) -> (std::path::PathBuf, std::process::Child) {
     let started = lab.path().join("started");
     std::fs::create_dir(&started).unwrap();
+    // A trial also waits while the file `hold` exists, so a test can cut
+    // the storage before any trial ends, however slow the machine.
     let train = lab.script(
         "train.sh",
         &format!(
-            "touch {}/$$; sleep {sleep}; echo \"loss=$1\"",
-            started.display()
+            "touch {}/$$; sleep {sleep}; while [ -e {} ]; do sleep 0.05; done; echo \"loss=$1\"",
+            started.display(),
+            lab.path().join("hold").display()
         ),
     );
     let child = hyperspace(lab)
@@ -188,9 +191,12 @@ fn issue_11_a_run_rides_out_a_postgres_outage_and_records_every_result() {
     let Some((lab, proxy, via, study)) = postgres_lab("outage") else {
         return;
     };
-    let (started, child) = spawn_training(&lab, &via, &study, "1.5", &["-n", "4", "-j", "2"]);
+    let hold = lab.path().join("hold");
+    std::fs::write(&hold, "").unwrap();
+    let (started, child) = spawn_training(&lab, &via, &study, "0.2", &["-n", "4", "-j", "2"]);
     wait_until("both trials started", || count(&started) == 2);
     proxy.cut();
+    std::fs::remove_file(&hold).unwrap();
     // The two running trials finish while the server is unreachable:
     // both results are kept in the journal.
     wait_until("both results are in the journal", || {
@@ -213,15 +219,18 @@ fn issue_11_results_of_a_run_that_gave_up_are_recorded_by_recover_results() {
     let Some((lab, proxy, via, study)) = postgres_lab("gave-up") else {
         return;
     };
+    let hold = lab.path().join("hold");
+    std::fs::write(&hold, "").unwrap();
     let (started, child) = spawn_training(
         &lab,
         &via,
         &study,
-        "1",
+        "0.2",
         &["-n", "2", "-j", "2", "--storage-patience", "2s"],
     );
     wait_until("both trials started", || count(&started) == 2);
     proxy.cut();
+    std::fs::remove_file(&hold).unwrap();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
@@ -255,9 +264,12 @@ fn issue_11_a_worker_killed_while_storage_is_down_loses_nothing() {
     let Some((lab, proxy, via, study)) = postgres_lab("killed-waiting") else {
         return;
     };
-    let (started, mut child) = spawn_training(&lab, &via, &study, "1", &["-n", "1"]);
+    let hold = lab.path().join("hold");
+    std::fs::write(&hold, "").unwrap();
+    let (started, mut child) = spawn_training(&lab, &via, &study, "0.2", &["-n", "1"]);
     wait_until("the trial started", || count(&started) == 1);
     proxy.cut();
+    std::fs::remove_file(&hold).unwrap();
     wait_until("the result is in the journal", || journal_lines(&lab) == 1);
     child.kill().unwrap();
     child.wait().unwrap();
