@@ -40,6 +40,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod encode;
 mod gp;
 mod grid;
 mod hyperband;

@@ -1,9 +1,10 @@
 //! The TPE proposal: rank, split, fit two densities per parameter group,
 //! pick the candidate with the best density ratio.
 
-use super::encode::{coordinate, dimension, value, EncodedHistory};
+use super::dimension::dimension;
 use super::settings::StartupSampler;
 use super::ValidTpeSettings;
+use crate::encode::{coordinate, value, Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{
     Condition, Param, Params, Proposal, SearchContext, SearchError, Searcher, Space, TrialState,
@@ -36,7 +37,7 @@ impl TpeSearcher {
     pub fn new(settings: ValidTpeSettings) -> Self {
         Self {
             settings,
-            encoded: EncodedHistory::default(),
+            encoded: EncodedHistory::new(Absent::Nan),
         }
     }
 

@@ -9,7 +9,7 @@
 //! the trials that had that branch.
 
 mod algorithm;
-mod encode;
+mod dimension;
 mod settings;
 
 pub use algorithm::TpeSearcher;

@@ -1,20 +1,17 @@
-//! Between configurations and the GP's coordinates: each parameter of the
-//! (flat) space is one column — a unit coordinate for numbers, a choice
-//! index for categoricals, a fixed value where the parameter is inactive —
-//! and a cache of each trial's row, so a proposal encodes only the trials
-//! that changed since the last one.
+//! How the space maps onto the GP: one column per parameter of the (flat)
+//! space, as the shared encoding (`crate::encode`) writes trials — a unit
+//! coordinate for numbers, a choice index for categoricals, the
+//! parameter's inactive value where it is inactive — and, per column, the
+//! domain the acquisition optimiser searches and the kernel's input kind.
 
-use hyperspace_engine::{Param, Params, Space, Trial, TrialId, Value};
+use crate::encode::{inactive_value, value};
+use hyperspace_engine::{Param, Params, Space, Value};
 use hyperspace_surrogate::acquisition::{Dimension, Domain};
 use hyperspace_surrogate::gp::InputKind;
-use std::collections::HashMap;
 
 /// Discrete parameters with more values than this are searched as
 /// continuous coordinates (and snapped to their grid when proposed).
 const MAX_LEVELS: u64 = 4096;
-
-/// The coordinate an inactive numeric parameter holds.
-const INACTIVE_NUMERIC: f64 = 0.5;
 
 /// How the space maps onto the GP's inputs.
 #[derive(Debug, Clone)]
@@ -28,38 +25,21 @@ impl Layout {
         let mut dims = Vec::with_capacity(space.len());
         let mut kinds = Vec::with_capacity(space.len());
         for e in space.entries() {
-            let (domain, kind, inactive) = match &e.param {
-                Param::Categorical(c) => {
-                    let n = c.choices().len();
-                    // Inactive: one more choice, unequal to every real one.
-                    (Domain::Categorical(n), InputKind::Categorical, n as f64)
-                }
-                other => (numeric_domain(other), InputKind::Numeric, INACTIVE_NUMERIC),
+            let (domain, kind) = match &e.param {
+                Param::Categorical(c) => (
+                    Domain::Categorical(c.choices().len()),
+                    InputKind::Categorical,
+                ),
+                other => (numeric_domain(other), InputKind::Numeric),
             };
             dims.push(Dimension {
                 domain,
                 condition: e.condition.map(|c| (c.parent, c.choice)),
-                inactive_value: inactive,
+                inactive_value: inactive_value(&e.param),
             });
             kinds.push(kind);
         }
         Self { dims, kinds }
-    }
-
-    /// A row for a configuration: absent (inactive) parameters and values
-    /// that do not fit get the dimension's inactive value.
-    pub(crate) fn row(&self, space: &Space, params: &Params) -> Vec<f64> {
-        space
-            .entries()
-            .iter()
-            .zip(&self.dims)
-            .map(|(e, d)| {
-                params
-                    .get(&e.name)
-                    .and_then(|v| coordinate(&e.param, v))
-                    .unwrap_or(d.inactive_value)
-            })
-            .collect()
     }
 
     /// The configuration at `x`: the active parameters only.
@@ -99,62 +79,10 @@ fn numeric_domain(param: &Param) -> Domain {
     }
 }
 
-/// The coordinate of a value, or `None` if the value does not fit.
-pub(crate) fn coordinate(param: &Param, value: &Value) -> Option<f64> {
-    match param {
-        Param::Categorical(c) => c.index_of(value).map(|i| i as f64),
-        other => other.to_unit(value),
-    }
-}
-
-/// The value at a coordinate.
-pub(crate) fn value(param: &Param, x: f64) -> Value {
-    match param {
-        Param::Categorical(c) => {
-            let i = (x.round().max(0.0) as usize).min(c.choices().len() - 1);
-            c.choices()[i].clone()
-        }
-        other => other.from_unit(x),
-    }
-}
-
-/// Every trial's row over one space, kept per trial id with the change
-/// counter it was read at.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct EncodedHistory {
-    space: Option<Space>,
-    rows: HashMap<TrialId, (u64, Vec<f64>)>,
-}
-
-impl EncodedHistory {
-    /// Brings the cache up to date with `trials`; a new space starts it afresh.
-    pub(crate) fn update(&mut self, space: &Space, layout: &Layout, trials: &[Trial]) {
-        if self.space.as_ref() != Some(space) {
-            self.space = Some(space.clone());
-            self.rows.clear();
-        }
-        for t in trials {
-            if self
-                .rows
-                .get(&t.id)
-                .is_some_and(|(change, _)| *change == t.change)
-            {
-                continue;
-            }
-            self.rows
-                .insert(t.id, (t.change, layout.row(space, &t.params)));
-        }
-    }
-
-    /// The row of a trial seen by the last update.
-    pub(crate) fn row(&self, trial: &Trial) -> Option<&[f64]> {
-        self.rows.get(&trial.id).map(|(_, row)| row.as_slice())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encode::{Absent, EncodedHistory, INACTIVE_NUMERIC};
 
     #[test]
     fn rows_and_decoding_round_trip_on_a_conditional_mixed_space() {
@@ -167,16 +95,20 @@ mod tests {
         assert!(matches!(layout.dims[1].domain, Domain::Discrete(ref l) if l.len() == 64));
         assert!(matches!(layout.dims[2].domain, Domain::Discrete(ref l) if l.len() == 6));
         assert_eq!(layout.kinds[3], InputKind::Categorical);
+        assert_eq!(layout.dims[3].inactive_value, 2.0, "one past the choices");
         let mut p = Params::new();
         p.insert("x".into(), Value::Float(2.5));
         p.insert("n".into(), Value::Int(17));
         p.insert("drop".into(), Value::Float(0.3));
         p.insert("model".into(), Value::from("tree"));
         p.insert("depth".into(), Value::Int(4));
-        let row = layout.row(&space, &p);
+        let trial = crate::encode::tests::trial(1, 0, p.clone());
+        let mut history = EncodedHistory::new(Absent::InactiveValue);
+        history.update(&space, std::slice::from_ref(&trial));
+        let row = history.row(&trial).unwrap();
         assert_eq!(row[3], 1.0);
         assert_eq!(row[4], INACTIVE_NUMERIC, "C is inactive");
-        let back = layout.decode(&space, &row);
+        let back = layout.decode(&space, row);
         assert_eq!(back, space.check_config(&p).unwrap());
     }
 }
