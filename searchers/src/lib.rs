@@ -63,7 +63,10 @@ pub use pruners::{
     SuccessiveHalvingPruner, SuccessiveHalvingSettings,
 };
 pub use random::{RandomSearcher, RandomSettings, Sampler};
-pub use tpe::{StartupSampler, TpeSearcher, TpeSettings, ValidTpeSettings};
+pub use tpe::{
+    BandwidthRule, Endpoints, GroupModel, PriorCentre, RunningTrials, StartupSampler, TpeSearcher,
+    TpeSettings, TrialWeights, ValidTpeSettings,
+};
 
 use hyperspace_engine::Registry;
 

@@ -13,4 +13,7 @@ mod dimension;
 mod settings;
 
 pub use algorithm::TpeSearcher;
-pub use settings::{StartupSampler, TpeSettings, ValidTpeSettings};
+pub use settings::{
+    BandwidthRule, Endpoints, GroupModel, PriorCentre, RunningTrials, StartupSampler, TpeSettings,
+    TrialWeights, ValidTpeSettings,
+};
