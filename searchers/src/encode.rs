@@ -134,26 +134,23 @@ fn encode(space: &Space, params: &Params, fill: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use hyperspace_engine::{Metadata, StudyId, TrialState};
+    use hyperspace_engine::{open_storage, FloatParam, Study, StudyConfig};
 
-    /// A complete trial with these parameters (id `number + 1`).
-    pub(crate) fn trial(number: u64, change: u64, params: Params) -> Trial {
-        Trial {
-            id: TrialId(number as i64 + 1),
-            study: StudyId(1),
-            number,
-            state: TrialState::Complete,
-            params,
-            value: Some(0.0),
-            metrics: Default::default(),
-            intermediate: Default::default(),
-            budget: None,
-            parent: None,
-            user_attrs: Default::default(),
-            meta: Metadata::default(),
-            message: None,
-            change,
+    /// An in-memory study (random searcher) over `space`, or define-by-run.
+    fn study(space: Option<&str>) -> Study {
+        let mut config = StudyConfig::new("encode").searcher("random", serde_json::json!({}));
+        if let Some(space) = space {
+            config = config.space(Space::parse(space).unwrap());
         }
+        let storage = open_storage(":memory:").unwrap();
+        Study::create(storage, config, &crate::builtin_registry()).unwrap()
+    }
+
+    /// A trial of a study over `space` with these parameters.
+    pub(crate) fn trial_with(space: &str, params: Params) -> Trial {
+        let study = &mut study(Some(space));
+        study.enqueue(params).unwrap();
+        study.ask().unwrap()
     }
 
     fn params(pairs: &[(&str, Value)]) -> Params {
@@ -165,8 +162,9 @@ pub(crate) mod tests {
 
     #[test]
     fn absent_parameters_are_nan_or_their_inactive_value() {
-        let space = Space::parse("x=float(0,10) m=choice(a{c=int(0,3)}, b)").unwrap();
-        let t = trial(0, 0, params(&[("x", Value::Float(2.5)), ("m", "b".into())]));
+        let text = "x=float(0,10) m=choice(a{c=int(0,3)}, b)";
+        let space = Space::parse(text).unwrap();
+        let t = trial_with(text, params(&[("x", Value::Float(2.5)), ("m", "b".into())]));
         let mut nan = EncodedHistory::new(Absent::Nan);
         let mut inactive = EncodedHistory::new(Absent::InactiveValue);
         nan.update(&space, std::slice::from_ref(&t));
@@ -177,33 +175,41 @@ pub(crate) mod tests {
         assert!(a[2].is_nan());
         assert_eq!(b[2], INACTIVE_NUMERIC);
         // An inactive categorical is one past its choices.
-        let only_c = Space::parse("m=choice(a,b,c)").unwrap();
+        let only_m = Space::parse("m=choice(a,b,c)").unwrap();
         let mut h = EncodedHistory::new(Absent::InactiveValue);
-        let empty = trial(0, 0, Params::new());
-        h.update(&only_c, std::slice::from_ref(&empty));
-        assert_eq!(h.row(&empty).unwrap(), [3.0]);
+        h.update(&only_m, std::slice::from_ref(&t));
+        assert_eq!(h.row(&t).unwrap(), [1.0]);
+        let only_n = Space::parse("n=choice(a,b,c)").unwrap();
+        h.update(&only_n, std::slice::from_ref(&t));
+        assert_eq!(h.row(&t).unwrap(), [3.0]);
     }
 
     #[test]
     fn rows_follow_changes_and_trial_ids_and_a_new_space_starts_afresh() {
         let space = Space::parse("x=float(0,1)").unwrap();
+        let x = Param::Float(FloatParam::new(0.0, 1.0, false, None, None).unwrap());
+        let mut s = study(None);
         let mut h = EncodedHistory::new(Absent::Nan);
-        let t0 = trial(0, 0, Params::new());
-        h.update(&space, std::slice::from_ref(&t0));
-        assert!(h.row(&t0).unwrap()[0].is_nan());
-        // The same trial, after a suggestion (define-by-run), is read again.
-        let t0_later = trial(0, 1, params(&[("x", Value::Float(0.5))]));
-        h.update(&space, std::slice::from_ref(&t0_later));
-        assert_eq!(h.row(&t0_later).unwrap(), [0.5]);
-        // Another trial with the same number (a history rebuilt elsewhere) has no row.
-        let mut stranger = t0_later.clone();
-        stranger.id = TrialId(99);
+        let open = s.ask_open().unwrap();
+        h.update(&space, s.trials().unwrap());
+        assert!(h.row(&open).unwrap()[0].is_nan(), "nothing suggested yet");
+        // The same trial after a suggestion (define-by-run) is read again.
+        let v = s.suggest(open.id, "x", &x).unwrap().as_f64().unwrap();
+        h.update(&space, s.trials().unwrap());
+        let later = s.trials().unwrap()[0].clone();
+        assert!(later.change != open.change);
+        assert_eq!(h.row(&later).unwrap(), [v]);
+        // Another trial under the same number (a history rebuilt
+        // elsewhere) has no row, nor has a trial never seen.
+        let mut stranger = later.clone();
+        stranger.id = TrialId(later.id.0 + 99);
         assert_eq!(h.row(&stranger), None);
-        assert_eq!(h.row(&trial(5, 0, Params::new())), None, "never seen");
-        // A new space: rows are re-read over it.
+        let unseen = s.ask_open().unwrap();
+        assert_eq!(h.row(&unseen), None);
+        // A new space: rows are read again over it.
         let wider = Space::parse("x=float(0,2)").unwrap();
-        h.update(&wider, std::slice::from_ref(&t0_later));
-        assert_eq!(h.row(&t0_later).unwrap(), [0.25]);
+        h.update(&wider, std::slice::from_ref(&later));
+        assert_eq!(h.row(&later).unwrap(), [v / 2.0]);
     }
 
     #[test]

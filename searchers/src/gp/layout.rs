@@ -86,11 +86,9 @@ mod tests {
 
     #[test]
     fn rows_and_decoding_round_trip_on_a_conditional_mixed_space() {
-        let space = Space::parse(
-            "x=float(-5,10) n=int(1,64,log) drop=float(0,0.5,step=0.1) \
-             model=choice(svm{C=log(1e-3,1e3)}, tree{depth=int(1,6)})",
-        )
-        .unwrap();
+        let text = "x=float(-5,10) n=int(1,64,log) drop=float(0,0.5,step=0.1) \
+                    model=choice(svm{C=log(1e-3,1e3)}, tree{depth=int(1,6)})";
+        let space = Space::parse(text).unwrap();
         let layout = Layout::new(&space);
         assert!(matches!(layout.dims[1].domain, Domain::Discrete(ref l) if l.len() == 64));
         assert!(matches!(layout.dims[2].domain, Domain::Discrete(ref l) if l.len() == 6));
@@ -102,7 +100,7 @@ mod tests {
         p.insert("drop".into(), Value::Float(0.3));
         p.insert("model".into(), Value::from("tree"));
         p.insert("depth".into(), Value::Int(4));
-        let trial = crate::encode::tests::trial(1, 0, p.clone());
+        let trial = crate::encode::tests::trial_with(text, p.clone());
         let mut history = EncodedHistory::new(Absent::InactiveValue);
         history.update(&space, std::slice::from_ref(&trial));
         let row = history.row(&trial).unwrap();

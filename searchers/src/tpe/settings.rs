@@ -318,5 +318,13 @@ mod tests {
                 "{bad} loaded"
             );
         }
+        // A mode of the wrong type is named, like any other setting.
+        let err = crate::builtin_registry()
+            .build("tpe", &json!({"gamma": 0.2, "constant_liar": "no"}))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("constant_liar: "), "{err}");
+        assert!(err.contains("expected a boolean"), "{err}");
     }
 }
