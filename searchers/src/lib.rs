@@ -40,6 +40,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod encode;
 mod gp;
 mod grid;
 mod hyperband;
@@ -62,7 +63,10 @@ pub use pruners::{
     SuccessiveHalvingPruner, SuccessiveHalvingSettings,
 };
 pub use random::{RandomSearcher, RandomSettings, Sampler};
-pub use tpe::{StartupSampler, TpeSearcher, TpeSettings, ValidTpeSettings};
+pub use tpe::{
+    BandwidthRule, Endpoints, GroupModel, PriorCentre, RunningTrials, StartupSampler, TpeSearcher,
+    TpeSettings, TrialWeights, ValidTpeSettings,
+};
 
 use hyperspace_engine::Registry;
 

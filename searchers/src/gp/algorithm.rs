@@ -1,9 +1,10 @@
 //! The GP proposal: encode the history, fit, add fantasies for pending
 //! trials, maximise the acquisition, decode.
 
-use super::encode::{EncodedHistory, Layout};
+use super::layout::Layout;
 use super::settings::{OutputTransform, PendingStrategy};
 use super::ValidGpSettings;
+use crate::encode::{Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{Proposal, SearchContext, SearchError, Searcher, Space, TrialState};
 use hyperspace_surrogate::acquisition::optimize_acquisition;
@@ -33,7 +34,7 @@ impl GpSearcher {
     pub fn new(settings: ValidGpSettings) -> Self {
         Self {
             settings,
-            encoded: EncodedHistory::default(),
+            encoded: EncodedHistory::new(Absent::InactiveValue),
             last_fit: None,
         }
     }
@@ -99,7 +100,7 @@ impl Searcher for GpSearcher {
                 .sample_relative(ctx, space, rng);
         }
         let layout = Layout::new(space);
-        self.encoded.update(space, &layout, ctx.trials);
+        self.encoded.update(space, ctx.trials);
         let d = space.len();
 
         // Observations; infinite losses clipped to the finite range.

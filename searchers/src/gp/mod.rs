@@ -35,7 +35,7 @@
 //! proposes as well.
 
 mod algorithm;
-mod encode;
+mod layout;
 mod settings;
 
 pub use algorithm::GpSearcher;

@@ -1,9 +1,10 @@
 //! The TPE proposal: rank, split, fit two densities per parameter group,
 //! pick the candidate with the best density ratio.
 
-use super::encode::{coordinate, dimension, value, EncodedHistory};
-use super::settings::StartupSampler;
+use super::dimension::dimension;
+use super::settings::{GroupModel, RunningTrials, StartupSampler, TrialWeights};
 use super::ValidTpeSettings;
+use crate::encode::{coordinate, value, Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{
     Condition, Param, Params, Proposal, SearchContext, SearchError, Searcher, Space, TrialState,
@@ -36,7 +37,7 @@ impl TpeSearcher {
     pub fn new(settings: ValidTpeSettings) -> Self {
         Self {
             settings,
-            encoded: EncodedHistory::default(),
+            encoded: EncodedHistory::new(Absent::Nan),
         }
     }
 
@@ -93,7 +94,7 @@ impl TpeSearcher {
         for (rank, (i, _)) in ranked.iter().enumerate() {
             sides[*i] = if rank < n_good { Side::Good } else { Side::Bad };
         }
-        if s.constant_liar {
+        if s.constant_liar == RunningTrials::ConstantLiar {
             for (i, t) in ctx.trials.iter().enumerate() {
                 if !t.state.is_finished() && t.number != ctx.trial_number && !t.params.is_empty() {
                     sides[i] = Side::Bad;
@@ -132,14 +133,13 @@ impl TpeSearcher {
     }
 
     /// A Parzen density of some observations, older ones weighing less when
-    /// `decay_old` is on.
+    /// `decay_old` says so.
     fn fit(&self, obs: Observations, dims: &[Dimension]) -> Result<ParzenEstimator, SearchError> {
         let n = obs.rows;
         let observations = Array2::from_shape_vec((n, dims.len()), obs.data).map_err(failed)?;
-        let weights = if self.settings.settings.decay_old {
-            default_weights(n)
-        } else {
-            Array1::ones(n)
+        let weights = match self.settings.settings.decay_old {
+            TrialWeights::DecayOld => default_weights(n),
+            TrialWeights::Equal => Array1::ones(n),
         };
         ParzenEstimator::fit(
             observations.view(),
@@ -252,14 +252,15 @@ impl Searcher for TpeSearcher {
             if !space.is_active(members[0], &params) {
                 continue;
             }
-            let values = if self.settings.settings.multivariate {
-                self.sample_group(space, &members, ctx, &sides, rng)?
-            } else {
-                let mut values = Vec::with_capacity(members.len());
-                for &m in &members {
-                    values.extend(self.sample_group(space, &[m], ctx, &sides, rng)?);
+            let values = match self.settings.settings.multivariate {
+                GroupModel::Joint => self.sample_group(space, &members, ctx, &sides, rng)?,
+                GroupModel::Independent => {
+                    let mut values = Vec::with_capacity(members.len());
+                    for &m in &members {
+                        values.extend(self.sample_group(space, &[m], ctx, &sides, rng)?);
+                    }
+                    values
                 }
-                values
             };
             for (&i, v) in members.iter().zip(values) {
                 params.insert(space.entries()[i].name.clone(), v);

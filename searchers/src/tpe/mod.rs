@@ -9,8 +9,11 @@
 //! the trials that had that branch.
 
 mod algorithm;
-mod encode;
+mod dimension;
 mod settings;
 
 pub use algorithm::TpeSearcher;
-pub use settings::{StartupSampler, TpeSettings, ValidTpeSettings};
+pub use settings::{
+    BandwidthRule, Endpoints, GroupModel, PriorCentre, RunningTrials, StartupSampler, TpeSettings,
+    TrialWeights, ValidTpeSettings,
+};

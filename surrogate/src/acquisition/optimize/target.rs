@@ -1,0 +1,55 @@
+//! What is maximised: an acquisition function of a GP's posterior, scored
+//! in batches for the sweep and the discrete moves, one point with its
+//! gradient for L-BFGS.
+
+use crate::acquisition::Acquisition;
+use crate::gp::GaussianProcess;
+use ndarray::{Array1, ArrayView1, ArrayView2};
+
+/// An acquisition function of a GP's posterior.
+pub(super) struct Target<'a> {
+    pub(super) gp: &'a GaussianProcess,
+    pub(super) acquisition: Acquisition,
+    /// The incumbent loss: losses below it are improvements.
+    pub(super) best: f64,
+    /// Variance floor, so the standard deviation is never zero.
+    pub(super) min_variance: f64,
+}
+
+impl Target<'_> {
+    /// The acquisition at each row of `x`.
+    pub(super) fn batch(&self, x: ArrayView2<'_, f64>) -> Array1<f64> {
+        let p = self.gp.predict(x);
+        Array1::from_iter(p.mean.iter().zip(&p.variance).map(|(m, v)| {
+            self.acquisition
+                .value(*m, v.max(self.min_variance).sqrt(), self.best)
+        }))
+    }
+
+    /// The acquisition at `x` and its gradient (the variance's part is zero
+    /// where the floor holds it).
+    pub(super) fn with_gradient(&self, x: ArrayView1<'_, f64>) -> (f64, Array1<f64>) {
+        let p = self.gp.predict_with_gradient(x);
+        let var = p.variance.max(self.min_variance);
+        let sd = var.sqrt();
+        let (a, da_dm, da_ds) = self.acquisition.evaluate(p.mean, sd, self.best);
+        let var_grad = if p.variance > self.min_variance {
+            p.variance_gradient
+        } else {
+            Array1::zeros(x.len())
+        };
+        let grad = p.mean_gradient * da_dm + var_grad * (da_ds / (2.0 * sd));
+        (a, grad)
+    }
+}
+
+/// The index of the largest score, a finite one over any non-finite.
+pub(super) fn argmax(v: &Array1<f64>) -> usize {
+    let mut best = 0;
+    for (i, x) in v.iter().enumerate() {
+        if *x > v[best] || (!v[best].is_finite() && x.is_finite()) {
+            best = i;
+        }
+    }
+    best
+}
