@@ -45,7 +45,23 @@ def test_optimize_with_three_jobs_reproduces(searcher):
 
 
 def test_without_the_setting_timing_changes_the_proposals():
-    first, second = run("tpe", 1, reproducible=False), run("tpe", 2, reproducible=False)
+    # Opposite timings (odd trials slow in one run, even in the other), so
+    # the control does not depend on how loaded the machine is.
+    def slow_parity(parity: int):
+        def objective(trial):
+            x = trial.suggest_float("x", 0, 1)
+            y = trial.suggest_float("y", 0, 1)
+            time.sleep(0.15 if trial.number % 2 == parity else 0.0)
+            return (x - 0.3) ** 2 + (y - 0.7) ** 2
+
+        return objective
+
+    proposals = []
+    for parity in (0, 1):
+        study = hs.create_study(searcher="tpe", searcher_settings={"n_startup_trials": 4}, seed=19)
+        study.optimize(slow_parity(parity), n_trials=15, n_jobs=3)
+        proposals.append({t.number: t.params for t in study.trials})
+    first, second = proposals
     assert [n for n in first if first[n] != second[n]] != []
 
 
