@@ -40,8 +40,8 @@ pub use space::{
 #[cfg(feature = "postgres")]
 pub use storage::PostgresStorage;
 pub use storage::{
-    check_storage, open_storage, Damage, MemoryStorage, SqliteStorage, Storage, StudyListing,
-    StudyRecord, TrialUpdate,
+    check_storage, open_storage, Damage, IntoStorageUrl, MemoryStorage, SqliteStorage, Storage,
+    StorageUrl, StudyListing, StudyRecord, TrialUpdate,
 };
 pub use study::{
     NonFinite, Outcome, PendingEnding, PendingResult, ResultJournal, Study, DEFAULT_LEASE,

@@ -314,7 +314,7 @@ fn tls_verify_refuses_a_wrong_root_or_host_with_a_clear_error() {
     let url = with_password(db.url());
     // A root that did not sign the server's certificate.
     for mode in ["verify-full", "verify-ca"] {
-        let text = open_storage(&format!(
+        let text = open_storage(format!(
             "{url}?sslmode={mode}&sslrootcert={}",
             other.display()
         ))
@@ -328,7 +328,7 @@ fn tls_verify_refuses_a_wrong_root_or_host_with_a_clear_error() {
     // The right root, but a host the certificate does not name (it names
     // 127.0.0.1 only): verify-full refuses, verify-ca does not look.
     let localhost = url.replacen("127.0.0.1", "localhost", 1);
-    let text = open_storage(&format!(
+    let text = open_storage(format!(
         "{localhost}?sslmode=verify-full&sslrootcert={}",
         ca.display()
     ))
@@ -342,7 +342,7 @@ fn tls_verify_refuses_a_wrong_root_or_host_with_a_clear_error() {
         ca.display()
     )));
     // A root file that is not there.
-    let text = open_storage(&format!(
+    let text = open_storage(format!(
         "{url}?sslmode=verify-full&sslrootcert=/no/such/root.crt"
     ))
     .unwrap_err()
@@ -396,7 +396,7 @@ const SSL_REQUEST: u32 = 80_877_103;
 #[test]
 fn tls_require_against_a_server_without_tls_is_explained() {
     let (port, server) = fake_server(&[b"N"]);
-    let text = open_storage(&format!(
+    let text = open_storage(format!(
         "postgres://ann:s3cret@127.0.0.1:{port}/runs?sslmode=require"
     ))
     .unwrap_err()
@@ -412,7 +412,7 @@ fn tls_prefer_falls_back_to_plain_when_the_handshake_fails() {
     // Says yes to TLS, then sends no TLS: the handshake fails, and prefer
     // connects again without asking for TLS (which this server then ends).
     let (port, server) = fake_server(&[b"Snot a TLS record at all", b""]);
-    let err = open_storage(&format!(
+    let err = open_storage(format!(
         "postgres://ann@127.0.0.1:{port}/runs?sslmode=prefer"
     ));
     assert!(err.is_err());

@@ -21,7 +21,8 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "hyperspace", version, max_term_width = 100, after_help = EXAMPLES)]
 pub struct Cli {
-    /// Where studies live: a SQLite file (runs.db, sqlite:///abs/path.db), a
+    /// Where studies live: a SQLite file (runs.db; sqlite:///runs.db is
+    /// relative, sqlite:////abs/path.db absolute, as in SQLAlchemy), a
     /// PostgreSQL database that workers on many machines share
     /// (postgres://user:password@host:5432/db), or :memory:. Default:
     /// hyperspace.db in the current directory (or the experiment file's

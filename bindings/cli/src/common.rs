@@ -2,7 +2,7 @@
 //! `key=value` words, durations, and printing numbers.
 
 use anyhow::{anyhow, bail, Context, Result};
-use hyperspace_engine::{open_storage, Params, Storage, Study, TrialId, Value};
+use hyperspace_engine::{open_storage, Params, Storage, StorageUrl, Study, TrialId, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,11 +26,22 @@ pub fn storage_file(url: &str) -> Option<PathBuf> {
     hyperspace_engine::storage::sqlite_file(url)
 }
 
+/// The storage URL a command was given (the default when `None`), parsed;
+/// a URL read in a way its writer may not expect (an old-style absolute
+/// `sqlite:///` path) is warned about on stderr.
+pub fn storage_url(url: Option<&str>) -> Result<StorageUrl> {
+    let url = StorageUrl::parse(url.unwrap_or(DEFAULT_STORAGE))?;
+    if let Some(warning) = url.warning() {
+        errln!("warning: {warning}");
+    }
+    Ok(url)
+}
+
 /// Opens the storage at `url` (the default when `None`).
 pub fn open(url: Option<&str>, access: Access) -> Result<Arc<dyn Storage>> {
-    let url = url.unwrap_or(DEFAULT_STORAGE);
+    let url = storage_url(url)?;
     if access == Access::Existing {
-        if let Some(file) = storage_file(url) {
+        if let Some(file) = url.sqlite_path() {
             if !file.exists() {
                 bail!(
                     "no database at {}; create a study first (hyperspace study create), or point --storage / HYPERSPACE_STORAGE at an existing file",

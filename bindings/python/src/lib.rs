@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 mod errors;
+mod opening;
 mod optimize;
 mod pruner;
 mod searcher;
@@ -25,6 +26,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(searcher::searcher_names, m)?)?;
     m.add_function(wrap_pyfunction!(pruner::pruner_settings, m)?)?;
     m.add_function(wrap_pyfunction!(pruner::pruner_names, m)?)?;
+    m.add_function(wrap_pyfunction!(opening::storage_url, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -8,18 +8,17 @@
 //! `json.loads`, which is faster than building them item by item here.
 
 use crate::errors::{bad_json, clear_searcher_exception, IntoPy};
+use crate::opening::OpenOptions;
 use crate::optimize::PyRunner;
 use crate::searcher::registry;
 use hyperspace_engine::execute::{journal_dir, log_dir, Asking, Executor, StopHandle, StopReason};
 use hyperspace_engine::{
-    open_storage, Direction, Error, NewTrial, Outcome, Params, ResultJournal, Space, SqliteStorage,
-    Storage, Study, StudyConfig, TrialId, TrialState, Value,
+    Error, NewTrial, Outcome, Params, ResultJournal, Space, Study, TrialId, TrialState, Value,
 };
 use indexmap::IndexMap;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use std::cell::Cell;
-use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -89,25 +88,6 @@ fn parse_space(text: &str) -> Result<Space, Error> {
     Space::parse(text)
 }
 
-/// Opens a storage URL; a SQLite file with its own busy timeout when one is
-/// given (how long a write waits for another process's before failing with
-/// `DatabaseLocked`).
-fn open(url: &str, busy_timeout: Option<Duration>) -> Result<Arc<dyn Storage>, Error> {
-    let trimmed = url.trim();
-    let sqlite_path = match trimmed.strip_prefix("sqlite://") {
-        Some(path) => Some(path),
-        None if trimmed.contains("://") || trimmed == ":memory:" || trimmed.is_empty() => None,
-        None => Some(trimmed),
-    };
-    match (busy_timeout, sqlite_path) {
-        (Some(timeout), Some(path)) => Ok(Arc::new(SqliteStorage::open_with_timeout(
-            Path::new(path),
-            timeout,
-        )?)),
-        _ => open_storage(url),
-    }
-}
-
 impl CoreStudy {
     fn new(study: Study) -> Self {
         Self {
@@ -155,78 +135,17 @@ impl CoreStudy {
 
 #[pymethods]
 impl CoreStudy {
-    /// Opens a study. `mode` is `open` (create if missing), `create` (fail
-    /// if it exists) or `load` (fail if missing; the other settings are
-    /// ignored).
+    /// Opens a study as `options_json` says: one JSON object that the
+    /// Python layer builds (see [`OpenOptions`] for its fields), `mode`
+    /// `open` (create if missing), `create` (fail if it exists) or `load`
+    /// (fail if missing; the settings of a new study are ignored).
     #[staticmethod]
-    #[pyo3(signature = (mode, storage, name, direction="minimize", searcher="tpe", settings_json="null", space=None, seed=None, busy_timeout=None, pruner=None, pruner_settings_json="null", lag=None, wait_timeout=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn open(
-        py: Python<'_>,
-        mode: &str,
-        storage: &str,
-        name: &str,
-        direction: &str,
-        searcher: &str,
-        settings_json: &str,
-        space: Option<&str>,
-        seed: Option<u64>,
-        busy_timeout: Option<f64>,
-        pruner: Option<&str>,
-        pruner_settings_json: &str,
-        lag: Option<u32>,
-        wait_timeout: Option<f64>,
-    ) -> PyResult<CoreStudy> {
-        let wait_timeout = match wait_timeout {
-            Some(s) if !(s.is_finite() && s >= 0.0) => {
-                return Err(PyValueError::new_err(format!(
-                    "wait_timeout must be a non-negative number of seconds, got {s}"
-                )))
-            }
-            other => other.map(Duration::from_secs_f64),
-        };
-        let busy_timeout = match busy_timeout {
-            Some(s) if !(s.is_finite() && s >= 0.0) => {
-                return Err(PyValueError::new_err(format!(
-                    "busy_timeout must be a non-negative number of seconds, got {s}"
-                )))
-            }
-            other => other.map(Duration::from_secs_f64),
-        };
-        let settings: serde_json::Value =
-            serde_json::from_str(settings_json).map_err(|e| bad_json("searcher settings", e))?;
-        let pruner_settings = crate::pruner::settings_of(pruner_settings_json)?;
+    fn open(py: Python<'_>, options_json: &str) -> PyResult<CoreStudy> {
+        let options = OpenOptions::parse(py, options_json)?;
+        let wait_timeout = options.wait_timeout;
         let registry = registry();
         clear_searcher_exception();
-        let mut study = py
-            .detach(|| {
-                let storage = open(storage, busy_timeout)?;
-                if mode == "load" {
-                    return Study::load(storage, name, &registry);
-                }
-                let mut config = StudyConfig::new(name)
-                    .direction(Direction::parse(direction)?)
-                    .searcher(searcher, settings);
-                if let Some(seed) = seed {
-                    config = config.seed(seed);
-                }
-                if let Some(space) = space {
-                    config = config.space(parse_space(space)?);
-                }
-                // Stored with a new study (an existing one keeps its own;
-                // the session's choice is set with `set_pruner`).
-                if let Some(pruner) = pruner {
-                    config = config.pruner(pruner, pruner_settings);
-                }
-                if let Some(lag) = lag {
-                    config = config.reproducible(lag);
-                }
-                match mode {
-                    "create" => Study::create(storage, config, &registry),
-                    _ => Study::open(storage, config, &registry),
-                }
-            })
-            .py_err(py)?;
+        let mut study = py.detach(|| options.open(&registry)).py_err(py)?;
         if let Some(timeout) = wait_timeout {
             study.set_wait_timeout(timeout);
         }

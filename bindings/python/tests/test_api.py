@@ -35,6 +35,58 @@ def test_storage_forms(tmp_path):
     assert len(hs.Study.open(":memory:", "m")) == 0
 
 
+def test_storage_urls_follow_sqlalchemy(tmp_path, monkeypatch):
+    """Issue 16: URLs as Optuna users write them."""
+    monkeypatch.chdir(tmp_path)
+    s = hs.Study.open("sqlite:///rel.db", "r")  # three slashes: relative
+    assert (tmp_path / "rel.db").exists()
+    assert s.storage == str(tmp_path / "rel.db")  # made absolute, for forks
+    assert hs.Study.load("rel.db", "r").name == "r"
+    absolute = tmp_path / "sub" / "abs.db"
+    absolute.parent.mkdir()
+    hs.create_study("a", f"sqlite:///{absolute}", searcher="random")  # four
+    assert absolute.exists()
+    for url in ["memory://", "sqlite:///:memory:"]:
+        assert hs.Study.open(url, "m").storage == ":memory:"
+    timed = hs.Study.open("sqlite:///rel.db?timeout=2", "r")
+    assert timed.storage == f"sqlite:///{tmp_path / 'rel.db'}?timeout=2"
+    with pytest.raises(hs.StorageUrlError, match=r"write sqlite:///rel\.db"):
+        hs.Study.open("sqlite:rel.db", "x")
+    assert not (tmp_path / "sqlite:rel.db").exists()
+    with pytest.raises(hs.StorageUrlError, match="names a host"):
+        hs.Study.open("sqlite://rel.db", "x")
+    with pytest.raises(hs.StorageUrlError, match="unknown scheme 'mysql'.*postgresql://"):
+        hs.Study.open("mysql://ann:s3cret@db/x", "x")
+
+
+def test_an_old_style_absolute_sqlite_url_opens_its_file_with_a_warning(tmp_path, monkeypatch):
+    db = tmp_path / "old.db"
+    hs.Study.open(db, "o").optimize(quadratic, n_trials=1)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    with pytest.warns(FutureWarning, match=f"sqlite:///{db}") as caught:
+        study = hs.Study.load(f"sqlite://{db}", "o")  # three slashes
+    assert caught[0].filename == __file__  # pointed at the caller
+    assert len(study) == 1 and study.storage == str(db)
+
+
+def test_open_create_and_create_study_take_the_same_options():
+    with pytest.raises(TypeError, match="Study.open\\(\\) got an unexpected keyword argument 'sampler'"):
+        hs.Study.open(":memory:", "s", sampler="tpe")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="create_study\\(\\) got an unexpected keyword argument 'direction_'"):
+        hs.create_study(direction_="maximize")  # type: ignore[call-arg]
+    options = dict(direction="maximize", searcher="random", searcher_settings={"sampler": "sobol"}, seed=5)
+    for study in [
+        hs.Study.open(":memory:", "a", **options),
+        hs.Study.create(":memory:", "b", **options),
+        hs.create_study("c", **options),
+    ]:
+        assert (study.direction, study.searcher, study.seed) == ("maximize", "random", 5)
+        assert study.searcher_settings == {"sampler": "sobol"}
+    assert set(hs.StudyOptions.__annotations__) >= {"direction", "pruner", "reproducible", "wait_timeout"}
+
+
 def test_define_by_run_ask_tell(mem):
     trial = mem.ask()
     assert trial.params == {} and trial.number == 0

@@ -15,7 +15,7 @@ mod record;
 mod sqlite;
 mod update;
 mod url;
-pub use url::sqlite_file;
+pub use url::{sqlite_file, IntoStorageUrl, PostgresUrl, SqliteUrl, StorageUrl};
 
 #[cfg(feature = "postgres")]
 pub use self::postgres::PostgresStorage;
@@ -162,40 +162,25 @@ pub trait Storage: Send + Sync + Debug {
     fn trials_since(&self, study: StudyId, since: u64) -> Result<Vec<Trial>>;
 }
 
-/// Opens the storage a URL names: `:memory:`, `sqlite:///path/runs.db`,
-/// `sqlite://relative.db`, a plain file path, or
-/// `postgres://user:password@host:port/database` (also `postgresql://`).
-pub fn open_storage(url: &str) -> Result<Arc<dyn Storage>> {
-    let url = url.trim();
-    if url.is_empty() {
-        return Err(crate::Error::StorageUrl {
-            url: url.into(),
-            reason: "empty; give a file path such as runs.db, or :memory:".into(),
-        });
-    }
-    if url == ":memory:" || url == "memory://" {
-        return Ok(Arc::new(MemoryStorage::new()));
-    }
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+/// Opens the storage a URL names: a [`StorageUrl`], or its text (parsed
+/// here: a file path, `sqlite:///relative.db`, `sqlite:////abs/path.db`,
+/// `:memory:`, or `postgresql://user:password@host:port/database`; see
+/// [`StorageUrl`] for every form).
+pub fn open_storage(url: impl IntoStorageUrl) -> Result<Arc<dyn Storage>> {
+    match url.into_storage_url()? {
+        StorageUrl::Memory => Ok(Arc::new(MemoryStorage::new())),
+        StorageUrl::Sqlite(sqlite) => Ok(Arc::new(match sqlite.busy_timeout() {
+            Some(timeout) => SqliteStorage::open_with_timeout(sqlite.path(), timeout)?,
+            None => SqliteStorage::open(sqlite.path())?,
+        })),
         #[cfg(feature = "postgres")]
-        return Ok(Arc::new(PostgresStorage::open(url)?));
+        StorageUrl::Postgres(postgres) => Ok(Arc::new(PostgresStorage::open(postgres.as_str())?)),
         #[cfg(not(feature = "postgres"))]
-        return Err(crate::Error::StorageUrl {
-            url: self::url::redact(url),
+        StorageUrl::Postgres(postgres) => Err(crate::Error::StorageUrl {
+            url: postgres.to_string(),
             reason: "this build of hyperspace has no PostgreSQL support (the `postgres` cargo feature of hyperspace-engine is off)".into(),
-        });
+        }),
     }
-    let path = match url.strip_prefix("sqlite://") {
-        Some(rest) => rest,
-        None if url.contains("://") => {
-            return Err(crate::Error::StorageUrl {
-                url: self::url::redact(url),
-                reason: "unknown scheme; use a file path, sqlite:///path, or :memory:".into(),
-            })
-        }
-        None => url,
-    };
-    Ok(Arc::new(SqliteStorage::open(std::path::Path::new(path))?))
 }
 
 #[cfg(all(test, not(feature = "postgres")))]

@@ -31,6 +31,7 @@
 //! ```
 
 use anyhow::{anyhow, Result};
+use hyperspace_engine::StorageUrl;
 use indexmap::IndexMap;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -183,17 +184,14 @@ impl Experiment {
 
     /// The storage URL from the file, its relative file path made relative
     /// to the file's folder.
+    /// One that cannot be parsed is given as it is, for opening it to
+    /// report.
     pub fn storage(&self) -> Option<String> {
-        let url = self.file.storage.as_deref()?.trim();
-        if url == ":memory:" || (url.contains("://") && !url.starts_with("sqlite://")) {
-            return Some(url.to_string());
-        }
-        let (scheme, path) = match url.strip_prefix("sqlite://") {
-            Some(rest) => ("sqlite://", rest),
-            None => ("", url),
-        };
-        let resolved = self.resolve(Path::new(path));
-        Some(format!("{scheme}{}", resolved.display()))
+        let url = self.file.storage.as_deref()?;
+        Some(match StorageUrl::parse_in(url, &self.dir) {
+            Ok(parsed) => parsed.to_url(),
+            Err(_) => url.to_string(),
+        })
     }
 }
 

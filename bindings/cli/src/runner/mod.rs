@@ -26,7 +26,9 @@ use hyperspace_engine::execute::{
     journal_dir, log_dir, Asking, Event as ExecEvent, Executor, Interrupt, StopReason,
     TrialContext, TrialRunner,
 };
-use hyperspace_engine::{Metadata, Outcome, PendingResult, ResultJournal, Study, Trial, TrialId};
+use hyperspace_engine::{
+    Metadata, Outcome, PendingResult, ResultJournal, StorageUrl, Study, Trial, TrialId,
+};
 use process::{Ending, Event, Launch};
 use progress::Progress;
 use repro::GitState;
@@ -411,13 +413,13 @@ fn plan(config: &RunConfig, study: &Study) -> Result<Plan> {
 
 /// The storage URL with an absolute file path, for commands that run in
 /// another folder and call `hyperspace` themselves.
+/// A URL that cannot be parsed is passed on as it is, for the command that
+/// opens it to report.
 pub fn absolute_storage(url: Option<&str>) -> String {
     let url = url.unwrap_or(common::DEFAULT_STORAGE);
-    match common::storage_file(url) {
-        Some(file) if file.is_relative() => std::env::current_dir()
-            .map(|cwd| cwd.join(&file).display().to_string())
-            .unwrap_or_else(|_| url.to_string()),
-        _ => url.to_string(),
+    match StorageUrl::parse(url) {
+        Ok(parsed) => parsed.absolute().to_url(),
+        Err(_) => url.to_string(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! suggest → tell loops, report, and the study commands.
 
-use crate::setup::{in_state, stdout_of, Lab};
+use crate::setup::{in_state, one_line_error, stdout_of, Lab};
 use serde_json::Value as Json;
 
 #[test]
@@ -147,7 +147,52 @@ fn storage_from_the_environment_and_the_default_file() {
         .success();
     let list = stdout_of(lab.bare(&["study", "list"]).env(
         "HYPERSPACE_STORAGE",
-        format!("sqlite://{}", lab.path().join("other.db").display()),
+        format!("sqlite:///{}", lab.path().join("other.db").display()),
     ));
     assert!(list.contains("\ne ") && !list.contains("\nd "), "{list}");
+}
+
+/// Issue 16: storage URLs as SQLAlchemy and Optuna write them.
+#[test]
+fn storage_urls_follow_sqlalchemy() {
+    let lab = Lab::new();
+    let create = |url: &str, name: &str| {
+        lab.bare(&["study", "create", name, "--space", "x=float(0,1)"])
+            .args(["--storage", url])
+            .assert()
+            .success();
+    };
+    // Three slashes: relative to the current folder (the lab).
+    create("sqlite:///rel.db", "r");
+    assert!(lab.path().join("rel.db").exists());
+    let list = stdout_of(&mut lab.bare(&["study", "list", "--storage", "rel.db"]));
+    assert!(list.contains("\nr "), "{list}");
+    // Four: absolute.
+    let abs = lab.path().join("abs.db");
+    create(&format!("sqlite:///{}", abs.display()), "a");
+    assert!(abs.exists());
+    // The old reading of three slashes before an absolute path still finds
+    // an existing file, and says how to write it now.
+    let out = lab
+        .bare(&["study", "list"])
+        .args(["--storage", &format!("sqlite://{}", abs.display())])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\na "));
+    assert!(
+        stderr.contains(&format!("Write sqlite:///{}", abs.display())),
+        "{stderr}"
+    );
+    // Refused, saying what to write, and no file named after the URL.
+    one_line_error(
+        &mut lab.bare(&["study", "list", "--storage", "sqlite:rel.db"]),
+        "write sqlite:///rel.db",
+    );
+    assert!(!lab.path().join("sqlite:rel.db").exists());
+    one_line_error(
+        &mut lab.bare(&["study", "list", "--storage", "mysql://db/x"]),
+        "unknown scheme 'mysql'",
+    );
 }

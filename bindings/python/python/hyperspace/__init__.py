@@ -26,13 +26,14 @@ from . import errors as _errors
 from .errors import *  # noqa: F401,F403 -- every exception; the list is errors.__all__
 from .pruners import BasePruner, EnginePruner, HyperbandPruner, MedianPruner, NopPruner, SuccessiveHalvingPruner
 from .searcher import SearchContext, register_searcher, searchers
-from .study import NoCompleteTrialError, Study, create_study, load_study
+from .study import NoCompleteTrialError, Study, StudyOptions, create_study, load_study
 from .trial import FrozenTrial, Trial, TrialState
 
 __version__: str = _core.__version__
 
 __all__ = [
     "Study",
+    "StudyOptions",
     "create_study",
     "load_study",
     "Trial",

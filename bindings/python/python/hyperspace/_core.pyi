@@ -9,22 +9,12 @@ class CoreStudy:
     """An engine study behind a mutex; every call releases the GIL."""
 
     @staticmethod
-    def open(
-        mode: str,
-        storage: str,
-        name: str,
-        direction: str = "minimize",
-        searcher: str = "tpe",
-        settings_json: str = "null",
-        space: Optional[str] = None,
-        seed: Optional[int] = None,
-        busy_timeout: Optional[float] = None,
-        pruner: Optional[str] = None,
-        pruner_settings_json: str = "null",
-        lag: Optional[int] = None,
-        wait_timeout: Optional[float] = None,
-    ) -> CoreStudy:
-        """``mode``: ``open`` | ``create`` | ``load``."""
+    def open(options_json: str) -> CoreStudy:
+        """``options_json``: one JSON object, ``mode`` (``open`` | ``create``
+        | ``load``), ``storage``, ``name`` and optionally ``direction``,
+        ``searcher``, ``searcher_settings_json``, ``space``, ``seed``,
+        ``busy_timeout``, ``pruner``, ``pruner_settings_json``, ``lag``,
+        ``wait_timeout``; unknown fields are refused."""
     @property
     def pid(self) -> int: ...
     def config_json(self) -> str: ...
@@ -78,6 +68,9 @@ def register_searcher(name: str, builder: Callable[[str], object]) -> None:
     ``_hs_suggest(space_json, trials_json, context_json) -> str``."""
 
 def searcher_names() -> List[str]: ...
+def storage_url(url: str) -> Tuple[str, Optional[str]]:
+    """The URL as the engine reads it (a relative SQLite path made
+    absolute), and a warning for its writer, if any."""
 def pruner_settings(name: str, settings_json: str) -> str:
     """Every setting of pruner ``name``, the engine's defaults filled in."""
 def pruner_names() -> List[str]: ...

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import uuid
+import warnings
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -20,6 +22,7 @@ from typing import (
     Sequence,
     Tuple,
     Type,
+    TypedDict,
     Union,
 )
 
@@ -32,10 +35,15 @@ from ._json import dumps, json_value
 from .trial import FrozenTrial, Trial, TrialState, check_value
 from ._optimize import DEFAULT_MAX_FAILURES
 
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+elif TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Unpack
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas  # type: ignore[import-untyped,unused-ignore]
 
-__all__ = ["Study", "create_study", "load_study", "NoCompleteTrialError", "StorageLike"]
+__all__ = ["Study", "StudyOptions", "create_study", "load_study", "NoCompleteTrialError", "StorageLike"]
 
 StorageLike = Union[str, "os.PathLike[str]"]
 TrialLike = Union[Trial, FrozenTrial, int]
@@ -46,16 +54,46 @@ class NoCompleteTrialError(HyperspaceError, ValueError):
     """``best_trial`` of a study with no complete trial yet."""
 
 
-def _storage_url(storage: StorageLike) -> str:
+class StudyOptions(TypedDict, total=False):
+    """The settings a study is opened with, as keyword arguments of
+    :meth:`Study.open`, :meth:`Study.create` and :func:`create_study`
+    (each described in :meth:`Study.open`). Written once here, so the
+    three cannot drift apart; type checkers read them through
+    ``**options: Unpack[StudyOptions]``."""
+
+    direction: str
+    searcher: str
+    searcher_settings: Optional[Mapping[str, Any]]
+    space: Optional[SpaceLike]
+    pruner: PrunerLike
+    seed: Optional[int]
+    busy_timeout: Optional[float]
+    reproducible: bool
+    lag: Optional[int]
+    wait_timeout: Optional[float]
+
+
+def _storage_url(storage: StorageLike, stacklevel: int) -> str:
+    """The storage URL as the engine reads it (one parser for the engine,
+    the CLI and Python), a relative SQLite path made absolute so a forked
+    child or a worker in another folder reopens the same file. Warns (from
+    the caller ``stacklevel`` frames up) when the URL is read in a way its
+    writer may not expect."""
     url = os.fspath(storage)
     if not isinstance(url, str):
         raise TypeError(f"storage must be a path or URL string, got {storage!r}")
-    stripped = url.strip()
-    if stripped in (":memory:", "memory://") or "://" in stripped or not stripped:
-        return stripped
-    # A plain path, made absolute so a forked child that changed directory
-    # reopens the same file.
-    return os.path.abspath(stripped)
+    canonical, warning = _core.storage_url(url)
+    if warning is not None:
+        warnings.warn(warning, FutureWarning, stacklevel=stacklevel + 1)
+    return canonical
+
+
+def _core_open(mode: str, storage: str, name: str, **fields: Any) -> "_core.CoreStudy":
+    """The engine study: ``mode`` is ``open``, ``create`` or ``load``;
+    ``fields`` are the options the engine reads (``None`` ones left out)."""
+    options = {"mode": mode, "storage": storage, "name": name}
+    options.update((k, v) for k, v in fields.items() if v is not None)
+    return _core.CoreStudy.open(dumps(options, "the study options"))
 
 
 def _space_text(space: SpaceLike) -> str:
@@ -110,41 +148,43 @@ class Study:
         mode: str,
         storage: StorageLike,
         name: str,
-        direction: str,
-        searcher: str,
-        searcher_settings: Optional[Mapping[str, Any]],
-        space: Optional[SpaceLike],
-        pruner: PrunerLike,
-        seed: Optional[int],
-        busy_timeout: Optional[float] = None,
-        reproducible: bool = False,
-        lag: Optional[int] = None,
-        wait_timeout: Optional[float] = None,
+        options: Mapping[str, Any],
+        caller: str,
     ) -> "Study":
+        """Opens a study for :meth:`open`, :meth:`create` and
+        :func:`create_study`; ``options`` are their :class:`StudyOptions`."""
+        unknown = sorted(set(options) - set(StudyOptions.__annotations__))
+        if unknown:
+            raise TypeError(f"{caller}() got an unexpected keyword argument {unknown[0]!r}")
         if not isinstance(name, str):
             raise TypeError(f"the study name must be a string, got {name!r}")
+        direction = options.get("direction", "minimize")
         if direction not in ("minimize", "maximize", "min", "max"):
             raise InvalidStudyError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+        seed = options.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64):
             raise InvalidStudyError(f"seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
+        reproducible, lag = options.get("reproducible", False), options.get("lag")
         _check_reproducible(reproducible, lag)
-        url = _storage_url(storage)
-        pruner = as_pruner(pruner)
+        url = _storage_url(storage, stacklevel=3)
+        pruner = as_pruner(options.get("pruner"))
         stored = pruner if isinstance(pruner, EnginePruner) else None
-        core = _core.CoreStudy.open(
+        space = options.get("space")
+        busy_timeout, wait_timeout = options.get("busy_timeout"), options.get("wait_timeout")
+        core = _core_open(
             mode,
             url,
             name,
-            direction,
-            searcher,
-            _settings_json(searcher_settings),
-            None if space is None else _space_text(space),
-            seed,
-            _timeout(busy_timeout),
-            None if stored is None else stored.name,
-            "null" if stored is None else json.dumps(stored.settings),
-            lag if reproducible else None,
-            _timeout(wait_timeout, "wait_timeout"),
+            direction=direction,
+            searcher=options.get("searcher", "tpe"),
+            searcher_settings_json=_settings_json(options.get("searcher_settings")),
+            space=None if space is None else _space_text(space),
+            seed=seed,
+            busy_timeout=_timeout(busy_timeout),
+            pruner=None if stored is None else stored.name,
+            pruner_settings_json=None if stored is None else json.dumps(stored.settings),
+            lag=lag if reproducible else None,
+            wait_timeout=_timeout(wait_timeout, "wait_timeout"),
         )
         study = cls(core, url, pruner, define_and_run=space is not None, busy_timeout=busy_timeout)
         study._wait_timeout = wait_timeout
@@ -155,26 +195,20 @@ class Study:
         cls,
         storage: StorageLike = "hyperspace.db",
         name: str = "default",
-        *,
-        direction: str = "minimize",
-        searcher: str = "tpe",
-        searcher_settings: Optional[Mapping[str, Any]] = None,
-        space: Optional[SpaceLike] = None,
-        pruner: PrunerLike = None,
-        seed: Optional[int] = None,
-        busy_timeout: Optional[float] = None,
-        reproducible: bool = False,
-        lag: Optional[int] = None,
-        wait_timeout: Optional[float] = None,
+        **options: Unpack[StudyOptions],
     ) -> "Study":
         """Opens study ``name`` in ``storage``, creating it if missing.
 
         Args:
-            storage: a file path (SQLite, created if missing),
-                ``sqlite:///abs/path.db``, or ``":memory:"``.
+            storage: a file path (SQLite, created if missing), a SQLAlchemy
+                URL as Optuna takes (``sqlite:///runs.db`` relative to the
+                current folder, ``sqlite:////abs/path.db`` absolute,
+                ``postgresql://user:password@host/db``), or ``":memory:"``.
             name: the study's name, unique in the storage.
-            direction: ``"minimize"`` or ``"maximize"``; must match an
-                existing study's.
+
+        Keyword args (:class:`StudyOptions`, all optional):
+            direction: ``"minimize"`` (default) or ``"maximize"``; must
+                match an existing study's.
             searcher: a registered searcher: ``"tpe"`` (default),
                 ``"random"``, ``"grid"``, or one registered from Python.
             searcher_settings: the searcher's settings, e.g.
@@ -204,30 +238,18 @@ class Study:
             wait_timeout: seconds an ask of a reproducible study waits for
                 the earlier trials before raising (default one day).
         """
-        options = (searcher_settings, space, pruner, seed, busy_timeout, reproducible, lag, wait_timeout)
-        return cls._open("open", storage, name, direction, searcher, *options)
+        return cls._open("open", storage, name, options, "Study.open")
 
     @classmethod
     def create(
         cls,
         storage: StorageLike = "hyperspace.db",
         name: str = "default",
-        *,
-        direction: str = "minimize",
-        searcher: str = "tpe",
-        searcher_settings: Optional[Mapping[str, Any]] = None,
-        space: Optional[SpaceLike] = None,
-        pruner: PrunerLike = None,
-        seed: Optional[int] = None,
-        busy_timeout: Optional[float] = None,
-        reproducible: bool = False,
-        lag: Optional[int] = None,
-        wait_timeout: Optional[float] = None,
+        **options: Unpack[StudyOptions],
     ) -> "Study":
         """Creates a new study; raises :class:`StudyExistsError` if the name
         is taken. Arguments as for :meth:`open`."""
-        options = (searcher_settings, space, pruner, seed, busy_timeout, reproducible, lag, wait_timeout)
-        return cls._open("create", storage, name, direction, searcher, *options)
+        return cls._open("create", storage, name, options, "Study.create")
 
     @classmethod
     def load(
@@ -245,8 +267,8 @@ class Study:
         stored space (a study made by the CLI, say)."""
         if not isinstance(name, str):
             raise TypeError(f"the study name must be a string, got {name!r}")
-        url = _storage_url(storage)
-        core = _core.CoreStudy.open("load", url, name, busy_timeout=_timeout(busy_timeout))
+        url = _storage_url(storage, stacklevel=2)
+        core = _core_open("load", url, name, busy_timeout=_timeout(busy_timeout))
         return cls(core, url, pruner, define_and_run=define_and_run, busy_timeout=busy_timeout)
 
     def _c(self) -> "_core.CoreStudy":
@@ -255,7 +277,7 @@ class Study:
             if self._storage not in (":memory:", "memory://"):
                 # The old one holds the parent's connection; the core leaks it
                 # rather than closing it here.
-                self._core = _core.CoreStudy.open(
+                self._core = _core_open(
                     "load",
                     self._storage,
                     self._name,
@@ -670,26 +692,18 @@ def create_study(
     study_name: Optional[str] = None,
     storage: Optional[StorageLike] = None,
     *,
-    direction: str = "minimize",
-    searcher: str = "tpe",
-    searcher_settings: Optional[Mapping[str, Any]] = None,
-    space: Optional[SpaceLike] = None,
-    pruner: PrunerLike = None,
-    seed: Optional[int] = None,
     load_if_exists: bool = False,
-    busy_timeout: Optional[float] = None,
-    reproducible: bool = False,
-    lag: Optional[int] = None,
-    wait_timeout: Optional[float] = None,
+    **options: Unpack[StudyOptions],
 ) -> Study:
     """Optuna-style: a new study (in memory unless ``storage`` is given;
     named at random unless ``study_name`` is). With ``load_if_exists`` an
-    existing one is opened instead of raising :class:`StudyExistsError`."""
+    existing one is opened instead of raising :class:`StudyExistsError`.
+    The other keyword arguments (:class:`StudyOptions`) are as for
+    :meth:`Study.open`."""
     name = study_name if study_name is not None else f"study-{uuid.uuid4().hex[:12]}"
     where = storage if storage is not None else ":memory:"
     mode = "open" if load_if_exists else "create"
-    options = (searcher_settings, space, pruner, seed, busy_timeout, reproducible, lag, wait_timeout)
-    return Study._open(mode, where, name, direction, searcher, *options)
+    return Study._open(mode, where, name, options, "create_study")
 
 
 def load_study(study_name: str, storage: StorageLike, *, pruner: PrunerLike = None) -> Study:
