@@ -28,6 +28,9 @@ pub(crate) struct PyRunner {
     pub threaded: bool,
     /// How many times Ctrl-C was seen while the engine waited.
     pub interrupts: AtomicUsize,
+    /// Ctrl-Cs raised inside Python code this adapter ran for an event,
+    /// not yet counted.
+    pub unpolled_ctrl_c: AtomicUsize,
     /// The first exception the Python side raised out of a callback (or a
     /// signal handler): the run stops and `optimize` raises it.
     pub error: Mutex<Option<PyErr>>,
@@ -151,29 +154,46 @@ impl TrialRunner for PyRunner {
             ),
             _ => Ok(()),
         };
-        if let Err(e) = told {
+        match told {
+            Ok(()) => {}
+            // Ctrl-C landed while this thread ran Python code (the calling
+            // thread, saying it is stopping): counted as if polled.
+            Err(e) if Python::attach(|py| e.is_instance_of::<PyKeyboardInterrupt>(py)) => {
+                self.unpolled_ctrl_c.fetch_add(1, Ordering::SeqCst);
+            }
             // A callback raised: the run stops, and `optimize` raises it.
-            self.keep(e);
+            Err(e) => self.keep(e),
         }
     }
 
     fn interrupt(&self) -> Interrupt {
-        let signalled = Python::attach(|py| py.check_signals());
-        let Err(e) = signalled else {
+        let mut ctrl_c = self.unpolled_ctrl_c.swap(0, Ordering::SeqCst);
+        let mut raised = None;
+        match Python::attach(|py| py.check_signals()) {
+            Ok(()) => {}
+            Err(e) if Python::attach(|py| e.is_instance_of::<PyKeyboardInterrupt>(py)) => {
+                ctrl_c += 1;
+                raised = Some(e);
+            }
+            // A signal handler of the user's raised: stop at once.
+            Err(e) => {
+                self.keep(e);
+                return Interrupt::Abandon;
+            }
+        }
+        if ctrl_c == 0 {
             return match self.interrupts.load(Ordering::SeqCst) {
                 0 => Interrupt::None,
                 _ => Interrupt::Stop,
             };
-        };
-        let is_ctrl_c = Python::attach(|py| e.is_instance_of::<PyKeyboardInterrupt>(py));
-        let seen = self.interrupts.fetch_add(1, Ordering::SeqCst) + 1;
-        if !is_ctrl_c || !self.threaded || seen >= 2 {
+        }
+        let seen = self.interrupts.fetch_add(ctrl_c, Ordering::SeqCst) + ctrl_c;
+        if !self.threaded || seen >= 2 {
             // Nothing runs on this thread now: stop at once.
-            self.keep(e);
+            self.keep(raised.unwrap_or_else(|| PyKeyboardInterrupt::new_err(())));
             Interrupt::Abandon
         } else {
             // The first Ctrl-C lets the running trials finish.
-            drop(e);
             Interrupt::Stop
         }
     }

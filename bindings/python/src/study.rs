@@ -319,6 +319,7 @@ impl CoreStudy {
             study: name,
             threaded: n_jobs > 1,
             interrupts: Default::default(),
+            unpolled_ctrl_c: Default::default(),
             error: Mutex::new(None),
             stop: stop.clone(),
         });

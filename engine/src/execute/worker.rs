@@ -323,12 +323,7 @@ impl<R: TrialRunner> Shared<R> {
             Ok(Next::Exhausted(why)) => Some(StopReason::Exhausted(why)),
             Ok(Next::StudyFull) => Some(StopReason::StudyFull),
             Err(e) if e.is_transient() => {
-                let events = {
-                    let mut recorder = lock(&self.core.recorder);
-                    recorder.failed(&e);
-                    recorder.take_events()
-                };
-                self.emit(events);
+                self.storage_failed(&e);
                 None
             }
             Err(e) => {
@@ -342,6 +337,16 @@ impl<R: TrialRunner> Shared<R> {
             self.stop(reason);
         }
         Asked::Nothing
+    }
+
+    /// Notes that storage is down for now (the runner hears it once).
+    fn storage_failed(&self, e: &Error) {
+        let events = {
+            let mut recorder = lock(&self.core.recorder);
+            recorder.failed(e);
+            recorder.take_events()
+        };
+        self.emit(events);
     }
 
     fn run_one<'a>(&'a self, trial: Trial, gate: Option<std::sync::MutexGuard<'a, ()>>) {
@@ -468,14 +473,7 @@ impl<R: TrialRunner> Shared<R> {
                     self.runner.event(Event::Requeued { original, copy });
                 }
             }
-            Err(e) if e.is_transient() => {
-                let events = {
-                    let mut recorder = lock(&self.core.recorder);
-                    recorder.failed(&e);
-                    recorder.take_events()
-                };
-                self.emit(events);
-            }
+            Err(e) if e.is_transient() => self.storage_failed(&e),
             Err(e) => {
                 let reason = StopReason::Error(e.to_string());
                 lock(&self.slots).error.get_or_insert(e);
