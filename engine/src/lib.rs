@@ -12,7 +12,6 @@
 //! assert_eq!(space.names(), ["lr", "layers", "opt"]);
 //! ```
 #![deny(missing_docs)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod error;
 pub mod execute;

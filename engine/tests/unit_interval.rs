@@ -1,6 +1,9 @@
 //! Property tests of the unit-interval map: every point of [0, 1] maps to a
 //! valid value, and values survive the round trip through the unit interval.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{CategoricalParam, FloatParam, IntParam, Param, Value};
 use proptest::prelude::*;
 

@@ -16,7 +16,6 @@
 //! assert!(p.iter().all(|x| (0.0..1.0).contains(x)));
 //! ```
 #![deny(missing_docs)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod acquisition;
 mod error;
