@@ -195,5 +195,8 @@ fn fine_float_steps_count_without_overflow() {
     assert_eq!(huge.from_unit(1.0), Value::Float(1e10));
     assert_eq!(huge.from_unit(0.5), Value::Float(5e9));
     let err = FloatParam::new(0.0, 1e300, false, Some(1e-300), None).unwrap_err();
-    assert!(err.contains("too small"), "{err}");
+    assert!(
+        matches!(err, hyperspace_engine::ParamError::StepTooSmall { .. }),
+        "{err}"
+    );
 }

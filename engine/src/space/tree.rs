@@ -6,7 +6,7 @@
 //! the entries; a configuration is a flat map from name to value holding
 //! exactly the active parameters.
 
-use super::param::Param;
+use super::param::{Param, ParamError};
 use crate::{Error, Result, Value};
 use indexmap::IndexMap;
 use std::collections::HashMap;
@@ -138,7 +138,7 @@ impl Space {
                     .coerce(v)
                     .map_err(|reason| Error::InvalidConfig {
                         param: entry.name.clone(),
-                        reason,
+                        reason: reason.to_string(),
                     })?,
                 (None, Some(d)) => d,
                 (None, None) if complete => {
@@ -225,7 +225,7 @@ impl Space {
                 if !parent_ok {
                     return Err(Error::InvalidParam {
                         param: e.name.clone(),
-                        reason: "its condition names no earlier categorical choice".into(),
+                        reason: ParamError::ConditionWithoutChoice,
                     });
                 }
             }
@@ -273,7 +273,7 @@ impl SpaceBuilder {
     }
 
     /// Adds a parameter from a constructor result, recording its error.
-    pub fn try_param(mut self, name: &str, param: std::result::Result<Param, String>) -> Self {
+    pub fn try_param(mut self, name: &str, param: std::result::Result<Param, ParamError>) -> Self {
         match param {
             Ok(p) => self.param(name, p),
             Err(reason) => {
@@ -328,7 +328,10 @@ impl SpaceBuilder {
         let Some((parent_index, choice_index)) = found else {
             self.error.get_or_insert(Error::InvalidParam {
                 param: parent.to_string(),
-                reason: format!("a branch for choice {choice} needs an earlier categorical '{parent}' with that choice"),
+                reason: ParamError::BranchWithoutParent {
+                    choice: choice.clone(),
+                    parent: parent.to_string(),
+                },
             });
             return self;
         };
