@@ -53,7 +53,12 @@ pub fn hypervolume_contributions<P: AsRef<[f64]>>(
         .map(|(&i, _)| i)
         .collect();
     let values: Vec<(usize, f64)> = if reference.len() == 2 {
-        contributions_2d(&inside, &distinct, &repeated_set(&front, &repeated), reference)
+        contributions_2d(
+            &inside,
+            &distinct,
+            &repeated_set(&front, &repeated),
+            reference,
+        )
     } else {
         unique
             .iter()

@@ -34,7 +34,10 @@ use crate::SurrogateError;
 /// let points = [[1.0, 2.0], [2.0, 1.0], [2.5, 2.5]];
 /// assert_eq!(hypervolume(&points, &[3.0, 3.0]).unwrap(), 3.0);
 /// ```
-pub fn hypervolume<P: AsRef<[f64]>>(points: &[P], reference: &[f64]) -> Result<f64, SurrogateError> {
+pub fn hypervolume<P: AsRef<[f64]>>(
+    points: &[P],
+    reference: &[f64],
+) -> Result<f64, SurrogateError> {
     let (inside, _) = inside_reference(points, reference)?;
     Ok(volume(inside.values(), reference))
 }
@@ -65,7 +68,10 @@ pub(crate) fn inside_reference<P: AsRef<[f64]>>(
         let p = set.row(i);
         if p.iter().zip(reference).all(|(v, r)| v < r) {
             if let Some(objective) = p.iter().position(|v| v.is_infinite()) {
-                return Err(SurrogateError::UnboundedHypervolume { point: i, objective });
+                return Err(SurrogateError::UnboundedHypervolume {
+                    point: i,
+                    objective,
+                });
             }
             values.extend_from_slice(p);
             kept.push(i);
@@ -79,10 +85,7 @@ pub(crate) fn inside_reference<P: AsRef<[f64]>>(
 pub(crate) fn volume(pts: &[f64], reference: &[f64]) -> f64 {
     match reference.len() {
         0 => 0.0,
-        1 => pts
-            .iter()
-            .map(|&v| reference[0] - v)
-            .fold(0.0, f64::max),
+        1 => pts.iter().map(|&v| reference[0] - v).fold(0.0, f64::max),
         2 => volume_2d(pts, reference),
         3 => volume_3d(pts, reference),
         _ => wfg::volume(pts, reference),
