@@ -14,6 +14,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use hyperspace_surrogate::pareto::{hypervolume, hypervolume_contributions, non_dominated_fronts};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::hint::black_box;
 
 fn sizes(full: &[usize]) -> Vec<usize> {
     if cfg!(debug_assertions) {
@@ -51,48 +52,70 @@ fn cases() -> Vec<(usize, usize)> {
     out
 }
 
-fn bench_hypervolume(c: &mut Criterion) {
-    let mut group = c.benchmark_group("hypervolume");
-    group.sample_size(20);
-    for (d, n) in cases() {
-        let points = sphere(n, d, 1);
+/// One criterion group: `f` timed on `data(n, d)` for each `(d, n)`.
+fn group(
+    c: &mut Criterion,
+    name: &str,
+    sample_size: usize,
+    cases: &[(usize, usize)],
+    data: fn(usize, usize) -> Vec<Vec<f64>>,
+    f: fn(&[Vec<f64>], &[f64]),
+) {
+    let mut group = c.benchmark_group(name);
+    group.sample_size(sample_size);
+    for &(d, n) in cases {
+        let points = data(n, d);
         let reference = vec![1.1; d];
         group.bench_function(BenchmarkId::from_parameter(format!("d={d}/n={n}")), |b| {
-            b.iter(|| hypervolume(&points, &reference).unwrap())
+            b.iter(|| f(&points, &reference))
         });
     }
     group.finish();
 }
 
+fn bench_hypervolume(c: &mut Criterion) {
+    group(
+        c,
+        "hypervolume",
+        20,
+        &cases(),
+        |n, d| sphere(n, d, 1),
+        |p, r| {
+            black_box(hypervolume(p, r).unwrap());
+        },
+    );
+}
+
 fn bench_contributions(c: &mut Criterion) {
-    let mut group = c.benchmark_group("hypervolume_contributions");
-    group.sample_size(10);
     let mut cases: Vec<(usize, usize)> = sizes(&[100, 1_000, 10_000])
         .into_iter()
         .map(|n| (2, n))
         .collect();
     cases.extend(sizes(&[100, 1_000]).into_iter().map(|n| (3, n)));
     cases.push((4, 100));
-    for (d, n) in cases {
-        let points = sphere(n, d, 2);
-        let reference = vec![1.1; d];
-        group.bench_function(BenchmarkId::from_parameter(format!("d={d}/n={n}")), |b| {
-            b.iter(|| hypervolume_contributions(&points, &reference).unwrap())
-        });
-    }
-    group.finish();
+    group(
+        c,
+        "hypervolume_contributions",
+        10,
+        &cases,
+        |n, d| sphere(n, d, 2),
+        |p, r| {
+            black_box(hypervolume_contributions(p, r).unwrap());
+        },
+    );
 }
 
 fn bench_sort(c: &mut Criterion) {
-    let mut group = c.benchmark_group("non_dominated_fronts");
-    group.sample_size(20);
-    for (d, n) in cases() {
-        let points = uniform(n, d, 3);
-        group.bench_function(BenchmarkId::from_parameter(format!("d={d}/n={n}")), |b| {
-            b.iter(|| non_dominated_fronts(&points).unwrap())
-        });
-    }
-    group.finish();
+    group(
+        c,
+        "non_dominated_fronts",
+        20,
+        &cases(),
+        |n, d| uniform(n, d, 3),
+        |p, _| {
+            black_box(non_dominated_fronts(p).unwrap());
+        },
+    );
 }
 
 criterion_group!(benches, bench_hypervolume, bench_contributions, bench_sort);

@@ -370,3 +370,21 @@ fn public_functions_are_usable_from_threads() {
     let handle = std::thread::spawn(move || hypervolume(&points, &[1.0; 3]));
     assert!(handle.join().unwrap().unwrap() > 0.0);
 }
+
+#[test]
+fn sweeps_agree_with_wfg_on_large_sets() {
+    // Too large for the grid: the 2-D and 3-D sweeps against WFG run one
+    // dimension lower at every level (WFG only needs m >= 2 to be exact).
+    for (m, n, seed) in [(2, 3000, 1), (3, 600, 2), (3, 600, 3)] {
+        let points = if seed == 3 {
+            random_points(n, m, Some(20), seed)
+        } else {
+            sphere_points(n, m, seed)
+        };
+        let r = vec![1.2; m];
+        let (inside, _) = super::hypervolume::inside_reference(&points, &r).unwrap();
+        let sweep = hypervolume(&points, &r).unwrap();
+        let wfg = super::wfg::volume(inside.values(), &r);
+        assert!(close(sweep, wfg), "m={m} n={n}: {sweep} vs {wfg}");
+    }
+}

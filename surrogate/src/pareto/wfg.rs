@@ -15,8 +15,10 @@ use super::hypervolume::{box_volume, volume as any_volume};
 use super::points::Objectives;
 use super::sort::first_front;
 
-/// The volume dominated by `pts` (row-major, `reference.len() >= 4`
-/// columns, all finite and strictly inside the reference box).
+/// The volume dominated by `pts` (row-major, `reference.len()`
+/// columns, all finite and strictly inside the reference box). Exact for
+/// `reference.len() >= 2` (the tests use that to check the sweeps); the
+/// dispatcher calls it from 4 on.
 pub(crate) fn volume(pts: &[f64], reference: &[f64]) -> f64 {
     let m = reference.len();
     let last = m - 1;
