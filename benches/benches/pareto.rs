@@ -10,6 +10,9 @@
 //!
 //! Debug builds (`cargo test --all-targets`) run only the smallest sizes.
 
+// Bench code: a panic reports a broken set-up.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use hyperspace_surrogate::pareto::{hypervolume, hypervolume_contributions, non_dominated_fronts};
 use rand::{Rng, SeedableRng};

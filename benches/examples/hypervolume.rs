@@ -5,6 +5,9 @@
 //! "repeats": k}`. Output: one JSON line per input, `{"value": v,
 //! "seconds": s}`, `s` the best of `k` timed calls (parsing excluded).
 
+// Bench code: a panic reports a broken set-up.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use anyhow::Context;
 use hyperspace_surrogate::pareto::hypervolume;
 use serde::Deserialize;

@@ -96,6 +96,24 @@ impl Space {
         true
     }
 
+    /// A configuration drawn uniformly on each parameter's unit interval
+    /// (so log-uniform on log scales), branch by branch: only the parameters
+    /// the drawn choices make active. The random searcher's draw, and
+    /// Python's `Space.sample`.
+    pub fn sample_uniform(&self, rng: &mut dyn rand::RngCore) -> Params {
+        use rand::Rng;
+        let mut params = Params::with_capacity(self.len());
+        for (i, entry) in self.entries.iter().enumerate() {
+            if self.is_active(i, &params) {
+                params.insert(
+                    entry.name.clone(),
+                    entry.param.from_unit(rng.random::<f64>()),
+                );
+            }
+        }
+        params
+    }
+
     /// Checks a complete configuration: every active parameter present and
     /// valid, nothing unknown or inactive. Missing parameters that have a
     /// default take it. Returns the configuration in canonical form and order.
