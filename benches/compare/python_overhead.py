@@ -44,7 +44,7 @@ def _lib(name: str):
             )
 
         study.n = 0
-        return study, "tpe", "random"
+        return study, _tell_trial
     if name == "rustuna":
         import rustuna as lib
     else:
@@ -61,7 +61,16 @@ def _lib(name: str):
         return lib.create_study(sampler=sampler, study_name=f"s{study.n}", **kwargs)
 
     study.n = 0
-    return study, "tpe", "random"
+    # Rustuna's tell takes the trial's number.
+    return study, (_tell_number if name == "rustuna" else _tell_trial)
+
+
+def _tell_trial(study, trial, value: float) -> None:
+    study.tell(trial, value)
+
+
+def _tell_number(study, trial, value: float) -> None:
+    study.tell(trial.number, value)
 
 
 def _sphere(dims: int):
@@ -73,18 +82,20 @@ def _sphere(dims: int):
     return objective
 
 
-def _whole_study(make, searcher: str, dims: int, storage: str) -> float:
+def _whole_study(lib, searcher: str, dims: int, storage: str) -> float:
+    make, tell = lib
     study = make(searcher, storage)
     objective = _sphere(dims)
     start = time.perf_counter()
     for _ in range(TRIALS):
         trial = study.ask()
-        study.tell(trial, objective(trial))
+        tell(study, trial, objective(trial))
     return time.perf_counter() - start
 
 
-def _one_suggest(make, searcher: str, trials: int = 300, dims: int = 40) -> float:
+def _one_suggest(lib, searcher: str, trials: int = 300, dims: int = 40) -> float:
     """Mean µs of one suggest_float, timed around the suggests only."""
+    make, tell = lib
     study = make(searcher, ":memory:")
     names = [f"x{i}" for i in range(dims)]
     spent, calls = 0.0, 0
@@ -97,45 +108,48 @@ def _one_suggest(make, searcher: str, trials: int = 300, dims: int = 40) -> floa
         if i >= 2:
             spent += elapsed
             calls += dims
-        study.tell(trial, 0.0)
+        tell(study, trial, 0.0)
     return spent / calls * 1e6
 
 
-def _ask_tell_at(make, searcher: str, dims: int = 40, warm: int = TRIALS, measured: int = 20) -> float:
+def _ask_tell_at(lib, searcher: str, dims: int = 40, warm: int = TRIALS, measured: int = 20) -> float:
     """Mean ms of ask + 40 suggests + tell once the study holds `warm` trials."""
+    make, tell = lib
     study = make(searcher, ":memory:")
     objective = _sphere(dims)
     for _ in range(warm):
         trial = study.ask()
-        study.tell(trial, objective(trial))
+        tell(study, trial, objective(trial))
     start = time.perf_counter()
     for _ in range(measured):
         trial = study.ask()
-        study.tell(trial, objective(trial))
+        tell(study, trial, objective(trial))
     return (time.perf_counter() - start) / measured * 1e3
 
 
 def measure(name: str, sqlite: bool) -> dict:
-    make, tpe, random = _lib(name)
+    lib = _lib(name)
     out = {
-        "study10": _whole_study(make, tpe, 10, ":memory:"),
-        "study40": _whole_study(make, tpe, 40, ":memory:"),
-        "suggest_us": _one_suggest(make, random),
-        "ask_tell_ms": _ask_tell_at(make, tpe),
+        "study10": _whole_study(lib, "tpe", 10, ":memory:"),
+        "study40": _whole_study(lib, "tpe", 40, ":memory:"),
+        "suggest_us": _one_suggest(lib, "random"),
+        "ask_tell_ms": _ask_tell_at(lib, "tpe"),
     }
     if sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{os.path.join(tmp, 'bench.db')}"
             if name == "hyperspace":
                 url = f"sqlite:////{os.path.join(tmp, 'bench.db').lstrip('/')}"
-            out["study10_sqlite"] = _whole_study(make, tpe, 10, url)
-            out["study40_sqlite"] = _whole_study(make, tpe, 40, url)
+            out["study10_sqlite"] = _whole_study(lib, "tpe", 10, url)
+            out["study40_sqlite"] = _whole_study(lib, "tpe", 40, url)
     return out
 
 
 def _child(python: str, name: str, sqlite: bool) -> dict:
     args = [python, __file__, "--child", name] + (["--sqlite"] if sqlite else [])
-    done = subprocess.run(args, check=True, capture_output=True, text=True)
+    done = subprocess.run(args, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{name} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

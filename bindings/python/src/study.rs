@@ -89,6 +89,31 @@ fn parse_params(py_json: &str) -> PyResult<Params> {
         .collect()
 }
 
+/// A joint proposal with the definition of each of its parameters.
+type Proposed = Vec<(String, Param, Value)>;
+
+/// A joint proposal as the Python layer keeps it (see [`fast_entry`]).
+type FastEntries<'py> = Vec<(String, Bound<'py, PyTuple>)>;
+
+fn proposal_of(s: &Study, params: &Params) -> Proposed {
+    let space = s.space();
+    params
+        .iter()
+        .filter_map(|(n, v)| {
+            space
+                .get(n)
+                .map(|e| (n.clone(), e.param.clone(), v.clone()))
+        })
+        .collect()
+}
+
+fn fast_entries<'py>(py: Python<'py>, proposed: &Proposed) -> PyResult<FastEntries<'py>> {
+    proposed
+        .iter()
+        .map(|(n, p, v)| Ok((n.clone(), fast_entry(py, p, v)?)))
+        .collect()
+}
+
 fn parse_space(text: &str) -> Result<Space, Error> {
     Space::parse(text)
 }
@@ -188,8 +213,28 @@ impl CoreStudy {
     }
 
     /// A define-by-run trial: queued, or new with no parameters yet.
-    fn ask_open(&self, py: Python<'_>) -> PyResult<String> {
-        self.with(py, |s| json(&s.ask_open()?))
+    /// With `proposal`, the searcher's joint proposal is made at once too
+    /// (as Optuna does when a trial starts) and returned as for `suggest`,
+    /// so that every suggestion it covers is answered without the engine.
+    #[pyo3(signature = (proposal=false))]
+    fn ask_open<'py>(
+        &self,
+        py: Python<'py>,
+        proposal: bool,
+    ) -> PyResult<(String, Option<FastEntries<'py>>)> {
+        let (text, proposed) = self.with(py, |s| {
+            let trial = s.ask_open()?;
+            // A searcher that fails here fails again at the trial's first
+            // suggestion, which raises it with the trial in the caller's
+            // hands (so it can be told), instead of losing the trial here.
+            let proposed = if proposal && s.propose_open(trial.id).is_ok() {
+                s.proposed(trial.id).map(|p| proposal_of(s, p))
+            } else {
+                None
+            };
+            Ok((json(&trial)?, proposed))
+        })?;
+        Ok((text, proposed.map(|p| fast_entries(py, &p)).transpose()?))
     }
 
     /// The value of one parameter of a running trial, not yet recorded:
@@ -206,38 +251,19 @@ impl CoreStudy {
         name: &str,
         param: &CoreParam,
         proposal: bool,
-    ) -> PyResult<(
-        Bound<'py, PyAny>,
-        Option<Vec<(String, Bound<'py, PyTuple>)>>,
-    )> {
+    ) -> PyResult<(Bound<'py, PyAny>, Option<FastEntries<'py>>)> {
         let (value, proposed) = self.with(py, |s| {
             let id = TrialId(trial_id);
             let value = s.decide(id, name, &param.param)?;
             // None until the engine has made the joint proposal (a queued
             // trial's own values need none), so that a later call asks again.
-            let space = s.space();
-            let proposed: Option<Vec<(String, Param, Value)>> = match s.proposed(id) {
-                Some(params) if proposal => Some(
-                    params
-                        .iter()
-                        .filter_map(|(n, v)| {
-                            space
-                                .get(n)
-                                .map(|e| (n.clone(), e.param.clone(), v.clone()))
-                        })
-                        .collect(),
-                ),
+            let proposed = match s.proposed(id) {
+                Some(params) if proposal => Some(proposal_of(s, params)),
                 _ => None,
             };
             Ok((value, proposed))
         })?;
-        let proposed = proposed
-            .map(|list| {
-                list.iter()
-                    .map(|(n, p, v)| Ok((n.clone(), fast_entry(py, p, v)?)))
-                    .collect::<PyResult<Vec<_>>>()
-            })
-            .transpose()?;
+        let proposed = proposed.map(|p| fast_entries(py, &p)).transpose()?;
         Ok((params::to_py(py, &value)?, proposed))
     }
 

@@ -434,18 +434,7 @@ impl Study {
                     reason,
                 });
         }
-        if !self.relative.contains_key(&id) {
-            // Only a fresh trial takes what else the searcher chose: a
-            // queued or re-queued one keeps its budget and parent, and its
-            // fixed values could not be a promotion's anyway.
-            let fresh = trial.params.is_empty() && trial.budget.is_none() && trial.parent.is_none();
-            let relative = if fresh {
-                self.claim_relative(id, trial.number)?
-            } else {
-                self.relative_proposal(trial.number)?.params
-            };
-            self.relative.insert(id, relative);
-        }
+        self.make_proposal(&trial)?;
         let value = match self.relative.get(&id).and_then(|r| r.get(name)) {
             Some(v) => v.clone(),
             None => {
@@ -505,6 +494,33 @@ impl Study {
     /// those parameters (with the study's definitions) will get.
     pub fn proposed(&self, id: TrialId) -> Option<&Params> {
         self.relative.get(&id)
+    }
+
+    /// Makes the searcher's joint proposal for an open define-by-run trial
+    /// now, as its first suggestion would (the value of a parameter it
+    /// covers is then known before it is suggested), and returns it. A
+    /// client that answers suggestions itself asks for it with the trial,
+    /// as Optuna samples relative parameters when a trial starts.
+    pub fn propose_open(&mut self, id: TrialId) -> Result<&Params> {
+        let trial = self.running_trial(id)?;
+        self.make_proposal(&trial)
+    }
+
+    /// The joint proposal of `trial`, made unless it has one.
+    fn make_proposal(&mut self, trial: &Trial) -> Result<&Params> {
+        if !self.relative.contains_key(&trial.id) {
+            // Only a fresh trial takes what else the searcher chose: a
+            // queued or re-queued one keeps its budget and parent, and its
+            // fixed values could not be a promotion's anyway.
+            let fresh = trial.params.is_empty() && trial.budget.is_none() && trial.parent.is_none();
+            let relative = if fresh {
+                self.claim_relative(trial.id, trial.number)?
+            } else {
+                self.relative_proposal(trial.number)?.params
+            };
+            self.relative.insert(trial.id, relative);
+        }
+        Ok(self.relative.entry(trial.id).or_default())
     }
 
     /// A trial of this study that has not finished.

@@ -377,13 +377,16 @@ class Study:
         study's space becomes (or grows to) it.
         """
         core = self._c()
+        proposal = None
         if space is not None:
             text = core.ask(_space_text(space))
         elif self._define_and_run:
             text = core.ask()
         else:
-            text = core.ask_open()
+            text, proposal = core.ask_open(True)
         trial = Trial(self, FrozenTrial.from_json(text))
+        if proposal is not None:
+            trial._take_proposal(proposal)
         self._live[trial.id] = trial
         return trial
 

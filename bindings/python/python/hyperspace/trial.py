@@ -11,7 +11,7 @@ import json
 import math
 import numbers
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .distributions import Categorical, ChoiceValue, Distribution, Float, Int, as_distribution, check_finite
 from ._json import dumps, json_value
@@ -267,16 +267,20 @@ class Trial:
         param = self._study._param(name, dist)
         value, proposal = self._study._c().suggest(self._id, name, param, not self._proposal)
         if proposal is not None:
-            self._proposal = True
-            fast, params = self._fast, self._params
-            for other, entry in proposal:
-                # A queued trial's own values win over the proposal.
-                if other not in params and other not in fast:
-                    fast[other] = entry
+            self._take_proposal(proposal)
         self._params[name] = value
         if key is not None:
             self._fast[name] = key + (value,)
         return value
+
+    def _take_proposal(self, proposal: List[Tuple[str, tuple]]) -> None:
+        """Keeps the searcher's joint proposal (see `_fast`)."""
+        self._proposal = True
+        fast, params = self._fast, self._params
+        for name, entry in proposal:
+            # A queued trial's own values win over the proposal.
+            if name not in params and name not in fast:
+                fast[name] = entry
 
     def suggest_float(
         self,
