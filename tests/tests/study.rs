@@ -2,8 +2,8 @@
 //! input, space evolution, define-by-run, queues, and damaged databases.
 
 use hyperspace_engine::{
-    open_storage, Error, FloatParam, Outcome, Param, Params, SearchError, Space, SqliteStorage,
-    Study, StudyConfig, TrialId, TrialState, Value,
+    open_storage, Error, FloatParam, Outcome, Param, Params, PendingResult, SearchError, Space,
+    SqliteStorage, Study, StudyConfig, TrialId, TrialState, Value,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -217,6 +217,29 @@ fn decided_values_are_written_once_per_trial_when_recorded() {
     fine.insert("y".into(), Value::Float(0.5));
     let err = s.record_params(t.id, fine).unwrap_err();
     assert!(matches!(err, Error::TrialFinished { .. }), "{err}");
+}
+
+#[test]
+fn a_pending_result_records_the_values_it_carries() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StudyConfig::new("carried").seed(2);
+    let mut s = Study::create(sqlite(dir.path()), config, &registry()).unwrap();
+    let x = Param::Float(FloatParam::new(0.0, 1.0, false, None, None).unwrap());
+    let t = s.ask_open().unwrap();
+    let v = s.decide(t.id, "x", &x).unwrap();
+    let mut result = PendingResult::finished("carried", t.id, t.number, Outcome::complete(1.0));
+    result.params.insert("x".into(), v.clone());
+    // Through the journal's form: the values go with the result.
+    let line = serde_json::to_string(&result).unwrap();
+    let back: PendingResult = serde_json::from_str(&line).unwrap();
+    let done = s.record_result(&back).unwrap();
+    assert_eq!(done.state, TrialState::Complete);
+    assert_eq!(done.params.get("x"), Some(&v));
+    // A journal line written before results carried values still reads.
+    let mut old: serde_json::Value = serde_json::from_str(&line).unwrap();
+    old.as_object_mut().unwrap().remove("params");
+    let old: PendingResult = serde_json::from_value(old).unwrap();
+    assert!(old.params.is_empty());
 }
 
 #[test]
