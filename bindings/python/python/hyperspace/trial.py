@@ -296,14 +296,7 @@ class Trial:
         # The hot path: a value decided already, asked with the definition
         # it was decided for (no engine call, no distribution object).
         hit = self._fast.get(name)
-        if (
-            hit is not None
-            and hit[0] == low
-            and hit[1] == high
-            and hit[2] == step
-            and hit[3] == log
-            and hit[4] == "float"
-        ):
+        if hit is not None and _same(hit, low, high, step, log, "float"):
             value = hit[5]
             self._params[name] = value
             return value
@@ -313,15 +306,7 @@ class Trial:
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
         """An integer in ``[low, high]`` (both included)."""
         hit = self._fast.get(name)
-        if (
-            hit is not None
-            and hit[0] == low
-            and hit[1] == high
-            and hit[2] == step
-            and hit[3] == log
-            and hit[4] == "int"
-            and not isinstance(low, bool)
-        ):
+        if hit is not None and _same(hit, low, high, step, log, "int") and not isinstance(low, bool):
             value = hit[5]
             self._params[name] = value
             return value
@@ -398,6 +383,11 @@ class Trial:
 
     def __repr__(self) -> str:
         return f"Trial(id={self._id}, number={self._number}, params={self._params!r})"
+
+
+def _same(hit: tuple, low: Any, high: Any, step: Any, log: Any, kind: str) -> bool:
+    """Whether a `Trial._fast` entry was decided for this definition."""
+    return hit[4] == kind and hit[0] == low and hit[1] == high and hit[2] == step and hit[3] == log
 
 
 def _fast_key(dist: Distribution) -> Optional[tuple]:
