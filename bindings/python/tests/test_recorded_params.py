@@ -79,6 +79,7 @@ def test_a_trial_dropped_without_a_tell_keeps_its_values(mem):
     assert mem.trial(trial_id).params == {"x": x}
 
 
+@pytest.mark.filterwarnings("ignore:trial .* failed:RuntimeWarning")
 def test_optimize_records_every_value(db):
     study = hs.create_study(storage=db, study_name="opt", seed=4)
 

@@ -156,7 +156,11 @@ class Trial:
     ``suggest_categorical`` as the objective meets each parameter. Values
     for parameters earlier trials also had are proposed jointly by the
     searcher, from the whole history; new ones on their own. Asking for a
-    parameter again returns the same value. Define-and-run: ``trial.params``
+    parameter again returns the same value. The values handed out are
+    written to storage together, at the trial's next ``report``,
+    ``should_prune`` or tell (or ``frozen()``, or when the object is
+    dropped): until then ``study.trial(id)`` and other workers do not see
+    them. Define-and-run: ``trial.params``
     holds every active parameter already (``study.ask(space)``), and the
     ``suggest_*`` methods return those values.
     """
