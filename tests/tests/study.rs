@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use hyperspace_engine::{
-    open_storage, Error, FloatParam, Outcome, Param, Params, SearchError, Space, SqliteStorage,
-    Study, StudyConfig, TrialId, TrialState, Value,
+    open_storage, Error, FloatParam, Outcome, Param, Params, PendingResult, SearchError, Space,
+    SqliteStorage, Study, StudyConfig, TrialId, TrialState, Value,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -156,6 +156,93 @@ fn define_by_run_suggests_and_remembers() {
     let t = s.ask_open().unwrap();
     let err = s.suggest(t.id, "depth", &other).unwrap_err().to_string();
     assert!(err.contains("use one definition per name"), "{err}");
+}
+
+#[test]
+fn decided_values_are_written_once_per_trial_when_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StudyConfig::new("batched").seed(5);
+    let mut s = Study::create(sqlite(dir.path()), config, &registry()).unwrap();
+    let x = Param::Float(FloatParam::new(-5.0, 5.0, false, None, None).unwrap());
+    let y = Param::Float(FloatParam::new(0.0, 1.0, false, None, None).unwrap());
+    for i in 0..3 {
+        let t = s.ask_open().unwrap();
+        let vx = s.decide(t.id, "x", &x).unwrap();
+        let vy = s.decide(t.id, "y", &y).unwrap();
+        assert!(
+            s.storage().trial(t.id).unwrap().params.is_empty(),
+            "a decided value is not written until it is recorded"
+        );
+        if i > 0 {
+            // Every finished trial has x and y: the searcher proposed them
+            // jointly at the first decision, and both came from it.
+            let proposed = s.proposed(t.id).expect("a joint proposal");
+            assert_eq!(proposed.get("x"), Some(&vx));
+            assert_eq!(proposed.get("y"), Some(&vy));
+        }
+        let mut params = Params::new();
+        params.insert("x".into(), vx.clone());
+        params.insert("y".into(), vy.clone());
+        let recorded = s.record_params(t.id, params).unwrap();
+        assert_eq!(recorded.params.get("x"), Some(&vx));
+        assert_eq!(s.storage().trial(t.id).unwrap().params.len(), 2);
+        s.tell(t.id, Outcome::complete(vx.as_f64().unwrap()))
+            .unwrap();
+        assert!(
+            s.proposed(t.id).is_none(),
+            "a told trial's proposal is dropped"
+        );
+    }
+
+    // What is recorded must be a value of a parameter the study knows, on
+    // a trial still running.
+    let t = s.ask_open().unwrap();
+    let mut unknown = Params::new();
+    unknown.insert("z".into(), Value::Float(0.5));
+    let err = s.record_params(t.id, unknown).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidConfig { ref param, .. } if param == "z"),
+        "{err}"
+    );
+    let mut outside = Params::new();
+    outside.insert("y".into(), Value::Float(7.0));
+    let err = s.record_params(t.id, outside.clone()).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidConfig { ref param, .. } if param == "y"),
+        "{err}"
+    );
+    assert!(
+        s.storage().trial(t.id).unwrap().params.is_empty(),
+        "nothing half-written"
+    );
+    s.tell(t.id, Outcome::failed("stop")).unwrap();
+    let mut fine = Params::new();
+    fine.insert("y".into(), Value::Float(0.5));
+    let err = s.record_params(t.id, fine).unwrap_err();
+    assert!(matches!(err, Error::TrialFinished { .. }), "{err}");
+}
+
+#[test]
+fn a_pending_result_records_the_values_it_carries() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StudyConfig::new("carried").seed(2);
+    let mut s = Study::create(sqlite(dir.path()), config, &registry()).unwrap();
+    let x = Param::Float(FloatParam::new(0.0, 1.0, false, None, None).unwrap());
+    let t = s.ask_open().unwrap();
+    let v = s.decide(t.id, "x", &x).unwrap();
+    let mut result = PendingResult::finished("carried", t.id, t.number, Outcome::complete(1.0));
+    result.params.insert("x".into(), v.clone());
+    // Through the journal's form: the values go with the result.
+    let line = serde_json::to_string(&result).unwrap();
+    let back: PendingResult = serde_json::from_str(&line).unwrap();
+    let done = s.record_result(&back).unwrap();
+    assert_eq!(done.state, TrialState::Complete);
+    assert_eq!(done.params.get("x"), Some(&v));
+    // A journal line written before results carried values still reads.
+    let mut old: serde_json::Value = serde_json::from_str(&line).unwrap();
+    old.as_object_mut().unwrap().remove("params");
+    let old: PendingResult = serde_json::from_value(old).unwrap();
+    assert!(old.params.is_empty());
 }
 
 #[test]

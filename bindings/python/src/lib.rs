@@ -12,6 +12,7 @@
 mod errors;
 mod opening;
 mod optimize;
+mod params;
 mod pruner;
 mod searcher;
 mod space;
@@ -23,6 +24,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<study::CoreStudy>()?;
+    m.add_class::<params::CoreParam>()?;
     m.add_function(wrap_pyfunction!(searcher::register_searcher, m)?)?;
     m.add_function(wrap_pyfunction!(searcher::searcher_names, m)?)?;
     m.add_function(wrap_pyfunction!(pruner::pruner_settings, m)?)?;

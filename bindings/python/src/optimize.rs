@@ -7,19 +7,26 @@
 //! an objective's return value or exception becomes an outcome (`catch`,
 //! `TrialPruned`, `KeyboardInterrupt`), the callbacks and the progress bar.
 
+use crate::params::params_from_py;
 use hyperspace_engine::execute::{
     Event, Interrupt, StopHandle, StopReason, TrialContext, TrialRunner,
 };
-use hyperspace_engine::{Outcome, PendingResult, Trial};
+use hyperspace_engine::{Outcome, Params, PendingResult, Trial};
 use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Runs trials by calling back into Python.
 pub(crate) struct PyRunner {
-    /// `run_trial(trial_json) -> (kind, value, message)`.
+    /// `run_trial(trial_json) -> (kind, value, message, params)`, `params`
+    /// the values the objective was handed that are not recorded yet (a
+    /// dict, or `None`): they go in with the result.
     pub run_trial: Py<PyAny>,
+    /// `unrecorded(trial_id) -> dict | None`: those values of a trial
+    /// still running.
+    pub unrecorded: Py<PyAny>,
     /// `on_event(kind, payload)`: `recorded` with the trial as JSON,
     /// `warning` or `interrupted` with a message.
     pub on_event: Py<PyAny>,
@@ -56,38 +63,18 @@ impl PyRunner {
             .take()
     }
 
-    fn tell_python(&self, kind: &str, payload: String) -> PyResult<()> {
-        Python::attach(|py| self.on_event.call1(py, (kind, payload)).map(drop))
-    }
-}
-
-impl TrialRunner for PyRunner {
-    fn run(&self, trial: &Trial, ctx: &TrialContext<'_>) -> PendingResult {
+    /// The result to record for how the Python side said the trial ended.
+    fn ending(
+        &self,
+        trial: &Trial,
+        ctx: &TrialContext<'_>,
+        kind: &str,
+        value: Option<f64>,
+        message: Option<String>,
+    ) -> PendingResult {
         let result =
             |outcome| PendingResult::finished(&self.study, trial.id, trial.number, outcome);
-        let text = match serde_json::to_string(trial) {
-            Ok(text) => text,
-            Err(e) => return result(Outcome::failed(format!("cannot encode the trial: {e}"))),
-        };
-        let called = Python::attach(|py| {
-            self.run_trial
-                .call1(py, (text,))
-                .and_then(|r| r.extract::<(String, Option<f64>, Option<String>)>(py))
-        });
-        let (kind, value, message) = match called {
-            Ok(answer) => answer,
-            // Ctrl-C between the objective's end and its answer: as if in it.
-            Err(e) if Python::attach(|py| e.is_instance_of::<PyKeyboardInterrupt>(py)) => {
-                self.keep(e);
-                ("interrupted".to_string(), None, None)
-            }
-            Err(e) => {
-                let message = e.to_string();
-                self.keep(e);
-                return result(Outcome::failed(message));
-            }
-        };
-        match kind.as_str() {
+        match kind {
             "complete" => match value {
                 Some(v) => result(Outcome::complete(v).fail_if_not_finite()),
                 None => result(Outcome::failed("the objective returned no value")),
@@ -108,6 +95,63 @@ impl TrialRunner for PyRunner {
             }
             _ => result(Outcome::failed(message.unwrap_or_default())),
         }
+    }
+
+    fn tell_python(&self, kind: &str, payload: String) -> PyResult<()> {
+        Python::attach(|py| self.on_event.call1(py, (kind, payload)).map(drop))
+    }
+}
+
+impl TrialRunner for PyRunner {
+    fn run(&self, trial: &Trial, ctx: &TrialContext<'_>) -> PendingResult {
+        let result =
+            |outcome| PendingResult::finished(&self.study, trial.id, trial.number, outcome);
+        let text = match serde_json::to_string(trial) {
+            Ok(text) => text,
+            Err(e) => return result(Outcome::failed(format!("cannot encode the trial: {e}"))),
+        };
+        let called = Python::attach(|py| {
+            self.run_trial.call1(py, (text,)).and_then(|r| {
+                let (kind, value, message, params) = r.extract::<(
+                    String,
+                    Option<f64>,
+                    Option<String>,
+                    Option<Bound<'_, PyDict>>,
+                )>(py)?;
+                let params = params.map(|p| params_from_py(&p)).transpose()?;
+                Ok((kind, value, message, params.unwrap_or_default()))
+            })
+        });
+        let (kind, value, message, params) = match called {
+            Ok(answer) => answer,
+            // Ctrl-C between the objective's end and its answer: as if in it.
+            Err(e) if Python::attach(|py| e.is_instance_of::<PyKeyboardInterrupt>(py)) => {
+                self.keep(e);
+                let params = self.unrecorded(trial);
+                ("interrupted".to_string(), None, None, params)
+            }
+            Err(e) => {
+                let message = e.to_string();
+                self.keep(e);
+                return result(Outcome::failed(message));
+            }
+        };
+        let mut pending = self.ending(trial, ctx, &kind, value, message);
+        pending.params = params;
+        pending
+    }
+
+    fn unrecorded(&self, trial: &Trial) -> Params {
+        // A value that cannot be read back is left out: the trial is
+        // given up all the same.
+        Python::attach(|py| {
+            let got = self.unrecorded.call1(py, (trial.id.0,))?;
+            match got.bind(py).cast::<PyDict>() {
+                Ok(dict) => params_from_py(dict),
+                Err(_) => Ok(Params::new()),
+            }
+        })
+        .unwrap_or_default()
     }
 
     fn event(&self, event: Event) {

@@ -3,22 +3,26 @@
 //! mutex and while the engine searches or touches storage, so threads
 //! evaluating objectives (or a Python searcher) are never blocked by it.
 //!
-//! Values cross the boundary as JSON text: the Python layer
-//! (`hyperspace/_study.py`) turns them into dicts and objects with one
+//! Trials and studies cross the boundary as JSON text: the Python layer
+//! (`hyperspace/study.py`) turns them into dicts and objects with one
 //! `json.loads`, which is faster than building them item by item here.
+//! The hot calls of define-by-run (`suggest`, `record`, the params of
+//! `report` and `tell`) take and give typed objects instead ([`params`]).
 
 use crate::errors::{bad_json, clear_searcher_exception, IntoPy};
 use crate::opening::OpenOptions;
 use crate::optimize::PyRunner;
+use crate::params::{self, fast_entry, params_from_py, CoreParam};
 use crate::searcher::registry;
 use hyperspace_engine::execute::{journal_dir, log_dir, Asking, Executor, StopHandle, StopReason};
 use hyperspace_engine::{
-    Error, NewTrial, Outcome, ParamError, Params, ResultJournal, Space, Study, TrialId, TrialState,
+    Error, NewTrial, Outcome, Param, Params, ResultJournal, Space, Study, TrialId, TrialState,
     Value,
 };
 use indexmap::IndexMap;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
 use std::cell::Cell;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -82,6 +86,31 @@ fn parse_params(py_json: &str) -> PyResult<Params> {
                 "parameter '{name}': a value must be a number, string, bool or None, got {v}"
             ))),
         })
+        .collect()
+}
+
+/// A joint proposal with the definition of each of its parameters.
+type Proposed = Vec<(String, Param, Value)>;
+
+/// A joint proposal as the Python layer keeps it (see [`fast_entry`]).
+type FastEntries<'py> = Vec<(String, Bound<'py, PyTuple>)>;
+
+fn proposal_of(s: &Study, params: &Params) -> Proposed {
+    let space = s.space();
+    params
+        .iter()
+        .filter_map(|(n, v)| {
+            space
+                .get(n)
+                .map(|e| (n.clone(), e.param.clone(), v.clone()))
+        })
+        .collect()
+}
+
+fn fast_entries<'py>(py: Python<'py>, proposed: &Proposed) -> PyResult<FastEntries<'py>> {
+    proposed
+        .iter()
+        .map(|(n, p, v)| Ok((n.clone(), fast_entry(py, p, v)?)))
         .collect()
 }
 
@@ -184,36 +213,71 @@ impl CoreStudy {
     }
 
     /// A define-by-run trial: queued, or new with no parameters yet.
-    fn ask_open(&self, py: Python<'_>) -> PyResult<String> {
-        self.with(py, |s| json(&s.ask_open()?))
+    /// With `proposal`, the searcher's joint proposal is made at once too
+    /// (as Optuna does when a trial starts) and returned as for `suggest`,
+    /// so that every suggestion it covers is answered without the engine.
+    #[pyo3(signature = (proposal=false))]
+    fn ask_open<'py>(
+        &self,
+        py: Python<'py>,
+        proposal: bool,
+    ) -> PyResult<(String, Option<FastEntries<'py>>)> {
+        let (text, proposed) = self.with(py, |s| {
+            let trial = s.ask_open()?;
+            // A searcher that fails here fails again at the trial's first
+            // suggestion, which raises it with the trial in the caller's
+            // hands (so it can be told), instead of losing the trial here.
+            let proposed = if proposal && s.propose_open(trial.id).is_ok() {
+                s.proposed(trial.id).map(|p| proposal_of(s, p))
+            } else {
+                None
+            };
+            Ok((json(&trial)?, proposed))
+        })?;
+        Ok((text, proposed.map(|p| fast_entries(py, &p)).transpose()?))
     }
 
-    /// The value of one parameter of a running trial, as JSON. `param` is
-    /// the parameter's JSON definition.
-    fn suggest(&self, py: Python<'_>, trial_id: i64, name: &str, param: &str) -> PyResult<String> {
-        let definition: serde_json::Value =
-            serde_json::from_str(param).map_err(|e| bad_json("parameter definition", e))?;
-        self.with(py, |s| {
-            let mut wrapper = serde_json::Map::new();
-            wrapper.insert(name.to_string(), definition);
-            let space = Space::from_json(&serde_json::Value::Object(wrapper))?;
-            let entry = space.get(name).ok_or_else(|| Error::InvalidParam {
-                param: name.to_string(),
-                reason: ParamError::BranchesInDefineByRun,
-            })?;
-            if space.len() != 1 {
-                return Err(Error::InvalidParam {
-                    param: name.to_string(),
-                    reason: ParamError::BranchesInDefineByRun,
-                });
-            }
-            let value = s.suggest(TrialId(trial_id), name, &entry.param)?;
-            json(&value)
-        })
+    /// The value of one parameter of a running trial, not yet recorded:
+    /// the caller records it with `record`, `report`, `tell` (or
+    /// `should_prune` via `record`), with the trial's other new values.
+    /// With `proposal`, also the searcher's joint proposal for the trial as
+    /// `(name, entry)` pairs (see [`fast_entry`]): the values later
+    /// suggestions of those parameters get, without asking again.
+    #[pyo3(signature = (trial_id, name, param, proposal=false))]
+    fn suggest<'py>(
+        &self,
+        py: Python<'py>,
+        trial_id: i64,
+        name: &str,
+        param: &CoreParam,
+        proposal: bool,
+    ) -> PyResult<(Bound<'py, PyAny>, Option<FastEntries<'py>>)> {
+        let (value, proposed) = self.with(py, |s| {
+            let id = TrialId(trial_id);
+            let value = s.decide(id, name, &param.param)?;
+            // None until the engine has made the joint proposal (a queued
+            // trial's own values need none), so that a later call asks again.
+            let proposed = match s.proposed(id) {
+                Some(params) if proposal => Some(proposal_of(s, params)),
+                _ => None,
+            };
+            Ok((value, proposed))
+        })?;
+        let proposed = proposed.map(|p| fast_entries(py, &p)).transpose()?;
+        Ok((params::to_py(py, &value)?, proposed))
+    }
+
+    /// Records values `suggest` gave (a dict) on a running trial, in one
+    /// write.
+    fn record(&self, py: Python<'_>, trial_id: i64, params: &Bound<'_, PyDict>) -> PyResult<()> {
+        let params = params_from_py(params)?;
+        self.with(py, |s| s.record_params(TrialId(trial_id), params).map(drop))
     }
 
     /// Finishes a trial. `state` is `complete`, `pruned` or `failed`.
-    #[pyo3(signature = (trial_id, state, value=None, metrics=None, message=None, fail_if_not_finite=false))]
+    /// `params`: values `suggest` gave that are not recorded yet, recorded
+    /// first.
+    #[pyo3(signature = (trial_id, state, value=None, metrics=None, message=None, fail_if_not_finite=false, params=None))]
     #[allow(clippy::too_many_arguments)]
     fn tell(
         &self,
@@ -224,7 +288,9 @@ impl CoreStudy {
         metrics: Option<Vec<(String, f64)>>,
         message: Option<String>,
         fail_if_not_finite: bool,
+        params: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<String> {
+        let params = params.map(params_from_py).transpose()?;
         // A pruned trial's value is its last intermediate value (the
         // engine's rule), so a value given with `pruned` is not used.
         let mut outcome = match (TrialState::parse(state), value) {
@@ -251,21 +317,30 @@ impl CoreStudy {
         if fail_if_not_finite {
             outcome = outcome.fail_if_not_finite();
         }
-        self.with(py, |s| json(&s.tell(TrialId(trial_id), outcome)?))
+        self.with(py, |s| {
+            let id = TrialId(trial_id);
+            if let Some(params) = params {
+                s.record_params(id, params)?;
+            }
+            json(&s.tell(id, outcome)?)
+        })
     }
 
     /// Runs trials on the engine's executor: `run_trial(trial_json)` runs
-    /// one and answers `(kind, value, message)`; `on_event(kind, payload)`
-    /// hears of recorded results and warnings. Returns why the run stopped
+    /// one and answers `(kind, value, message, params)`;
+    /// `on_event(kind, payload)` hears of recorded results and warnings;
+    /// `unrecorded(trial_id)` gives the values a running trial was handed
+    /// and has not recorded (before it is given up). Returns why the run stopped
     /// early, if it did; raises what the Python side raised, or
     /// `StorageUnavailableError` when results could not be recorded.
-    #[pyo3(signature = (run_trial, on_event, n_trials=None, timeout=None, n_jobs=1, define_and_run=false, max_failures=None, storage_url=None, patience=None))]
+    #[pyo3(signature = (run_trial, on_event, unrecorded, n_trials=None, timeout=None, n_jobs=1, define_and_run=false, max_failures=None, storage_url=None, patience=None))]
     #[allow(clippy::too_many_arguments)]
     fn optimize(
         &self,
         py: Python<'_>,
         run_trial: Py<PyAny>,
         on_event: Py<PyAny>,
+        unrecorded: Py<PyAny>,
         n_trials: Option<usize>,
         timeout: Option<f64>,
         n_jobs: usize,
@@ -317,6 +392,7 @@ impl CoreStudy {
         let runner = Arc::new(PyRunner {
             run_trial,
             on_event,
+            unrecorded,
             study: name,
             threaded: n_jobs > 1,
             interrupts: Default::default(),
@@ -389,9 +465,25 @@ impl CoreStudy {
         }
     }
 
-    /// Records an intermediate value.
-    fn report(&self, py: Python<'_>, trial_id: i64, step: u64, value: f64) -> PyResult<()> {
-        self.with(py, |s| s.report(TrialId(trial_id), step, value).map(drop))
+    /// Records an intermediate value, after `params` (values `suggest`
+    /// gave that are not recorded yet).
+    #[pyo3(signature = (trial_id, step, value, params=None))]
+    fn report(
+        &self,
+        py: Python<'_>,
+        trial_id: i64,
+        step: u64,
+        value: f64,
+        params: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        let params = params.map(params_from_py).transpose()?;
+        self.with(py, |s| {
+            let id = TrialId(trial_id);
+            if let Some(params) = params {
+                s.record_params(id, params)?;
+            }
+            s.report(id, step, value).map(drop)
+        })
     }
 
     /// Sets a user attribute (its value as JSON).

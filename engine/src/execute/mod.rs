@@ -53,7 +53,7 @@ pub use log_dir::{folder_name, journal_dir, log_dir, study_log_dir};
 pub use next::Asking;
 pub use recorder::Unrecorded;
 
-use crate::{Error, PendingResult, ResultJournal, Study, Trial, TrialId};
+use crate::{Error, Params, PendingResult, ResultJournal, Study, Trial, TrialId};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -95,6 +95,16 @@ pub trait TrialRunner: Send + Sync + 'static {
     /// thread between trials and while it waits.
     fn interrupt(&self) -> Interrupt {
         Interrupt::None
+    }
+
+    /// The parameter values of a running `trial` that its objective was
+    /// handed but that are not recorded yet (a runner that writes them
+    /// once per trial, with its result). Called before a trial is given
+    /// up while it still runs (a second Ctrl-C), so that the copy queued
+    /// in its place has them; with no lock held. Default: none.
+    fn unrecorded(&self, trial: &Trial) -> Params {
+        let _ = trial;
+        Params::new()
     }
 }
 

@@ -6,7 +6,7 @@ use super::next::{next_trial, Next};
 use super::recorder::Recorder;
 use super::{lock, Event, Executor, Interrupt, RunReport, StopHandle, StopReason, TrialContext};
 use super::{Asking, TrialRunner};
-use crate::{Error, PendingEnding, PendingResult, Study, Trial, TrialId, TrialState};
+use crate::{Error, Params, PendingEnding, PendingResult, Study, Trial, TrialId, TrialState};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -510,9 +510,15 @@ impl<R: TrialRunner> Shared<R> {
     /// again (their runners' late results are still recorded, once).
     fn abandon_running(&self) {
         let running: Vec<Trial> = lock(&self.slots).running.values().cloned().collect();
+        let unrecorded: Vec<Params> = running.iter().map(|t| self.runner.unrecorded(t)).collect();
         let mut study = lock(&self.core.study);
-        for trial in running {
+        for (trial, params) in running.into_iter().zip(unrecorded) {
             let message = "its run was interrupted (Ctrl-C) before it ended; re-queued";
+            // The copy queued in its place takes the values it was handed.
+            // Should they not go in, the trial is given up all the same.
+            if !params.is_empty() {
+                let _ = study.record_params(trial.id, params);
+            }
             if let Err(e) = study.abandon(trial.id, message) {
                 drop(study);
                 self.runner.event(Event::Warning(format!(

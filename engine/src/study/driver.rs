@@ -393,16 +393,25 @@ impl Study {
     /// The value of parameter `name` in a define-by-run trial: the value it
     /// already has (a queued trial, or a repeated call), else the searcher's.
     /// Parameters that every finished trial shares are proposed jointly, at
-    /// the trial's first suggestion; others one by one.
+    /// the trial's first suggestion; others one by one. The value is
+    /// recorded on the trial before it is returned.
     pub fn suggest(&mut self, id: TrialId, name: &str, param: &Param) -> Result<Value> {
-        let trial = self.storage.trial(id)?;
-        self.check_mine(&trial)?;
-        if trial.state.is_finished() {
-            return Err(Error::TrialFinished {
-                id,
-                state: trial.state,
-            });
-        }
+        let value = self.decide(id, name, param)?;
+        let mut params = Params::new();
+        params.insert(name.to_string(), value.clone());
+        self.record_params(id, params)?;
+        Ok(value)
+    }
+
+    /// [`Study::suggest`] without recording the value: the caller records
+    /// it later with [`Study::record_params`], together with the trial's
+    /// other values (one storage write per trial instead of one per
+    /// parameter; the Python binding does so at the trial's next report,
+    /// pruning check or tell). Until then the value is visible to no other
+    /// worker; a process killed meanwhile leaves the trial running without
+    /// it, to be failed or re-queued when its lease runs out.
+    pub fn decide(&mut self, id: TrialId, name: &str, param: &Param) -> Result<Value> {
+        let trial = self.running_trial(id)?;
         // The study's space first: one definition per name, also when this
         // trial has a value already (a queued one, or a repeated call).
         if self
@@ -425,18 +434,7 @@ impl Study {
                     reason: reason.to_string(),
                 });
         }
-        if !self.relative.contains_key(&id) {
-            // Only a fresh trial takes what else the searcher chose: a
-            // queued or re-queued one keeps its budget and parent, and its
-            // fixed values could not be a promotion's anyway.
-            let fresh = trial.params.is_empty() && trial.budget.is_none() && trial.parent.is_none();
-            let relative = if fresh {
-                self.claim_relative(id, trial.number)?
-            } else {
-                self.relative_proposal(trial.number)?.params
-            };
-            self.relative.insert(id, relative);
-        }
+        self.make_proposal(&trial)?;
         let value = match self.relative.get(&id).and_then(|r| r.get(name)) {
             Some(v) => v.clone(),
             None => {
@@ -452,8 +450,34 @@ impl Study {
                     .sample_independent(&ctx, name, param, &mut rng)?
             }
         };
-        let mut params = Params::new();
-        params.insert(name.to_string(), value.clone());
+        Ok(value)
+    }
+
+    /// Records values of a running define-by-run trial in one write: those
+    /// [`Study::decide`] gave. Each must be a valid value of its parameter
+    /// in the study's space.
+    pub fn record_params(&mut self, id: TrialId, params: Params) -> Result<Trial> {
+        let trial = self.running_trial(id)?;
+        if params.is_empty() {
+            return Ok(trial);
+        }
+        let space = &self.record.config.space;
+        let params = params
+            .into_iter()
+            .map(|(name, value)| {
+                let entry = space.get(&name).ok_or_else(|| Error::InvalidConfig {
+                    param: name.clone(),
+                    reason: "was not suggested in this study; suggest it first".into(),
+                })?;
+                match entry.param.coerce(&value) {
+                    Ok(value) => Ok((name, value)),
+                    Err(reason) => Err(Error::InvalidConfig {
+                        param: name,
+                        reason: reason.to_string(),
+                    }),
+                }
+            })
+            .collect::<Result<Params>>()?;
         self.storage.update_trial(
             id,
             &TrialUpdate::SetParams {
@@ -462,8 +486,54 @@ impl Study {
                 parent: None,
                 claim: None,
             },
-        )?;
-        Ok(value)
+        )
+    }
+
+    /// The searcher's joint proposal for an open define-by-run trial, once
+    /// its first parameter was decided: the values its later suggestions of
+    /// those parameters (with the study's definitions) will get.
+    pub fn proposed(&self, id: TrialId) -> Option<&Params> {
+        self.relative.get(&id)
+    }
+
+    /// Makes the searcher's joint proposal for an open define-by-run trial
+    /// now, as its first suggestion would (the value of a parameter it
+    /// covers is then known before it is suggested), and returns it. A
+    /// client that answers suggestions itself asks for it with the trial,
+    /// as Optuna samples relative parameters when a trial starts.
+    pub fn propose_open(&mut self, id: TrialId) -> Result<&Params> {
+        let trial = self.running_trial(id)?;
+        self.make_proposal(&trial)
+    }
+
+    /// The joint proposal of `trial`, made unless it has one.
+    fn make_proposal(&mut self, trial: &Trial) -> Result<&Params> {
+        if !self.relative.contains_key(&trial.id) {
+            // Only a fresh trial takes what else the searcher chose: a
+            // queued or re-queued one keeps its budget and parent, and its
+            // fixed values could not be a promotion's anyway.
+            let fresh = trial.params.is_empty() && trial.budget.is_none() && trial.parent.is_none();
+            let relative = if fresh {
+                self.claim_relative(trial.id, trial.number)?
+            } else {
+                self.relative_proposal(trial.number)?.params
+            };
+            self.relative.insert(trial.id, relative);
+        }
+        Ok(self.relative.entry(trial.id).or_default())
+    }
+
+    /// A trial of this study that has not finished.
+    fn running_trial(&self, id: TrialId) -> Result<Trial> {
+        let trial = self.storage.trial(id)?;
+        self.check_mine(&trial)?;
+        if trial.state.is_finished() {
+            return Err(Error::TrialFinished {
+                id,
+                state: trial.state,
+            });
+        }
+        Ok(trial)
     }
 
     /// The joint proposal for a fresh define-by-run trial. A searcher that

@@ -12,7 +12,7 @@
 //! is taken once.
 
 use super::{Outcome, Study};
-use crate::{Error, Metadata, Result, Trial, TrialId, TrialState};
+use crate::{Error, Metadata, Params, Result, Trial, TrialId, TrialState};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -39,6 +39,11 @@ pub struct PendingResult {
     /// Intermediate values storage did not take while they came in.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub reports: BTreeMap<u64, f64>,
+    /// Parameter values the trial was handed but had not recorded (a
+    /// define-by-run client writes them once per trial, with its result;
+    /// see [`Study::decide`]).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub params: Params,
 }
 
 /// How a pending trial ended.
@@ -81,6 +86,7 @@ impl PendingResult {
             meta: Metadata::default(),
             user_attrs: IndexMap::new(),
             reports: BTreeMap::new(),
+            params: Params::new(),
         }
     }
 
@@ -119,6 +125,9 @@ impl Study {
             // queue: replayed after another worker took it up again, it
             // would put that run back too.
             return Ok(stored);
+        }
+        if !result.params.is_empty() {
+            unless_finished(self.record_params(id, result.params.clone()))?;
         }
         if result.meta != Metadata::default() {
             unless_finished(self.set_metadata(id, result.meta.clone()))?;

@@ -1,9 +1,16 @@
 """Type stubs for the native core ``hyperspace._core`` (PyO3). Not a public
-API: use :mod:`hyperspace`. Values cross as JSON text."""
+API: use :mod:`hyperspace`. Trials cross as JSON text; the hot calls of
+define-by-run (``suggest``, ``record``) as typed objects."""
 
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 __version__: str
+
+class CoreParam:
+    """One parameter's definition, parsed and checked once."""
+
+    @staticmethod
+    def parse(name: str, definition: str) -> CoreParam: ...
 
 class CoreStudy:
     """An engine study behind a mutex; every call releases the GIL."""
@@ -20,11 +27,12 @@ class CoreStudy:
     def config_json(self) -> str: ...
     def storage_description(self) -> str: ...
     def ask(self, space: Optional[str] = None) -> str: ...
-    def ask_open(self) -> str: ...
+    def ask_open(self, proposal: bool = False) -> Tuple[str, Optional[List[Tuple[str, Tuple[Any, ...]]]]]: ...
     def optimize(
         self,
-        run_trial: Callable[[str], Tuple[str, Optional[float], Optional[str]]],
+        run_trial: Callable[[str], Tuple[str, Optional[float], Optional[str], Optional[Dict[str, Any]]]],
         on_event: Callable[[str, str], None],
+        unrecorded: Callable[[int], Optional[Dict[str, Any]]],
         n_trials: Optional[int] = None,
         timeout: Optional[float] = None,
         n_jobs: int = 1,
@@ -35,7 +43,10 @@ class CoreStudy:
     ) -> Optional[str]: ...
     def stop(self) -> None: ...
     def set_lease(self, seconds: Optional[float]) -> None: ...
-    def suggest(self, trial_id: int, name: str, param: str) -> str: ...
+    def suggest(
+        self, trial_id: int, name: str, param: CoreParam, proposal: bool = False
+    ) -> Tuple[Any, Optional[List[Tuple[str, Tuple[Any, ...]]]]]: ...
+    def record(self, trial_id: int, params: Dict[str, Any]) -> None: ...
     def tell(
         self,
         trial_id: int,
@@ -44,8 +55,11 @@ class CoreStudy:
         metrics: Optional[Sequence[Tuple[str, float]]] = None,
         message: Optional[str] = None,
         fail_if_not_finite: bool = False,
+        params: Optional[Dict[str, Any]] = None,
     ) -> str: ...
-    def report(self, trial_id: int, step: int, value: float) -> None: ...
+    def report(
+        self, trial_id: int, step: int, value: float, params: Optional[Dict[str, Any]] = None
+    ) -> None: ...
     def set_user_attr(self, trial_id: int, key: str, value: str) -> None: ...
     def enqueue(
         self,

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Type, Union
 
 from .errors import TrialPruned
 from .trial import FrozenTrial, Trial, TrialState, check_value
@@ -25,6 +25,8 @@ DEFAULT_MAX_FAILURES = 10
 
 #: What the engine is told a trial's end was.
 _Answer = Tuple[str, Optional[float], Optional[str]]
+#: An answer with the values the trial was handed and has not recorded.
+_Result = Tuple[str, Optional[float], Optional[str], Optional[Dict[str, Any]]]
 
 
 class _Progress:
@@ -93,6 +95,8 @@ class _Run:
         self.catch = catch
         self.progress = progress
         self.lock = threading.Lock()
+        #: The trials running now, by id.
+        self.running: Dict[int, Trial] = {}
         #: The exception ``optimize`` raises once the loop has stopped.
         self.error: Optional[BaseException] = None
 
@@ -101,8 +105,23 @@ class _Run:
             if self.error is None:
                 self.error = error
 
-    def run_trial(self, text: str) -> _Answer:
+    def run_trial(self, text: str) -> _Result:
         trial = Trial(self.study, FrozenTrial.from_json(text))
+        self.running[trial.id] = trial
+        try:
+            kind, value, message = self._run(trial)
+            # The values the objective was handed go in with the result.
+            return (kind, value, message, trial._unrecorded())
+        finally:
+            self.running.pop(trial.id, None)
+
+    def unrecorded(self, trial_id: int) -> Optional[Dict[str, Any]]:
+        """The values a trial still running was handed and has not
+        recorded (the engine gives it up: its copy takes them)."""
+        trial = self.running.get(trial_id)
+        return None if trial is None else trial._unrecorded()
+
+    def _run(self, trial: Trial) -> _Answer:
         try:
             result = self.objective(trial)
         except TrialPruned:
@@ -181,6 +200,7 @@ def run(
         stopped = study._c().optimize(
             loop.run_trial,
             loop.on_event,
+            loop.unrecorded,
             n_trials=n_trials,
             timeout=None if timeout is None else float(timeout),
             n_jobs=n_jobs,

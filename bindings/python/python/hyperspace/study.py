@@ -10,6 +10,7 @@ import os
 import sys
 import uuid
 import warnings
+import weakref
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -27,7 +28,7 @@ from typing import (
 )
 
 from . import _core
-from .distributions import Space, SpaceLike
+from .distributions import Distribution, Space, SpaceLike, check_finite
 from .errors import HyperspaceError, InvalidStudyError, InvalidTellError
 from .pruners import BasePruner, EnginePruner, MedianPruner, PrunerLike, _from_engine, as_pruner
 from .searcher import _settings_json
@@ -139,6 +140,12 @@ class Study:
         self._define_and_run = define_and_run
         config = json.loads(core.config_json())
         self._name: str = config["name"]
+        # Each parameter's definition as the engine read it, by name, with
+        # the definition it was read from (see `_param`).
+        self._param_cache: Dict[str, Tuple[Any, "_core.CoreParam"]] = {}
+        # The running trials handed out here, by id, so that a tell by id
+        # records the values they handed out first.
+        self._live: "weakref.WeakValueDictionary[int, Trial]" = weakref.WeakValueDictionary()
 
     # ---- opening -------------------------------------------------------
 
@@ -370,13 +377,40 @@ class Study:
         study's space becomes (or grows to) it.
         """
         core = self._c()
+        proposal = None
         if space is not None:
             text = core.ask(_space_text(space))
         elif self._define_and_run:
             text = core.ask()
         else:
-            text = core.ask_open()
-        return Trial(self, FrozenTrial.from_json(text))
+            text, proposal = core.ask_open(True)
+        trial = Trial(self, FrozenTrial.from_json(text))
+        if proposal is not None:
+            trial._take_proposal(proposal)
+        self._live[trial.id] = trial
+        return trial
+
+    def _param(self, name: str, dist: Distribution) -> "_core.CoreParam":
+        """The engine's reading of ``dist`` as parameter ``name``, read
+        (and checked) once per definition, not once per suggestion."""
+        key = _param_key(dist)
+        cached = self._param_cache.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        check_finite(name, dist)
+        param = _core.CoreParam.parse(name, json.dumps(dist.to_json(), allow_nan=False))
+        self._param_cache[name] = (key, param)
+        return param
+
+    def _running(self, trial: TrialLike) -> Optional[Trial]:
+        """The object handed out for ``trial`` here, if still alive."""
+        if isinstance(trial, Trial):
+            return trial
+        if isinstance(trial, FrozenTrial):
+            return self._live.get(trial.id)
+        if isinstance(trial, int) and not isinstance(trial, bool):
+            return self._live.get(trial)
+        return None
 
     def tell(
         self,
@@ -427,12 +461,22 @@ class Study:
         metric_items = None
         if metrics:
             metric_items = [(str(k), float(json_value(v))) for k, v in metrics.items()]
-        text = self._c().tell(_trial_id(trial), parsed.value, number, metric_items, message, False)
+        trial_id = _trial_id(trial)
+        running = self._running(trial)
+        unrecorded = running._unrecorded() if running is not None else None
+        text = self._c().tell(trial_id, parsed.value, number, metric_items, message, False, unrecorded)
+        if running is not None and unrecorded:
+            running._stored.update(unrecorded)
         return FrozenTrial.from_json(text)
 
     def requeue(self, trial: TrialLike) -> FrozenTrial:
-        """Puts a running trial back in the queue (its worker is stopping)."""
-        return FrozenTrial.from_json(self._c().requeue(_trial_id(trial)))
+        """Puts a running trial back in the queue (its worker is stopping),
+        with the values it handed out."""
+        trial_id = _trial_id(trial)
+        running = self._running(trial)
+        if running is not None:
+            running._flush()
+        return FrozenTrial.from_json(self._c().requeue(trial_id))
 
     def enqueue(
         self,
@@ -630,6 +674,10 @@ class Study:
         study, failed and re-queued (its late result is still recorded).
         On by default (60 s) for storage shared between processes;
         ``None`` turns it off (such trials are never recovered)."""
+        # The trials handed out so far first record the values they were
+        # handed: one whose lease then runs out is re-queued with them.
+        for trial in list(self._live.values()):
+            trial._flush()
         self._c().set_lease(None if seconds is None else float(seconds))
 
     def stop(self) -> None:
@@ -663,6 +711,11 @@ def _timeout(seconds: Optional[float], what: str = "busy_timeout") -> Optional[f
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
         raise ValueError(f"{what} must be a non-negative number of seconds, got {seconds!r}")
     return float(seconds)
+
+
+def _param_key(dist: Distribution) -> Tuple[type, str]:
+    """What tells two definitions apart as the engine reads them."""
+    return (type(dist), json.dumps(dist.to_json(), sort_keys=True, default=str))
 
 
 def _trial_id(trial: TrialLike) -> int:

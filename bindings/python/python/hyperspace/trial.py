@@ -11,7 +11,7 @@ import json
 import math
 import numbers
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .distributions import Categorical, ChoiceValue, Distribution, Float, Int, as_distribution, check_finite
 from ._json import dumps, json_value
@@ -156,7 +156,11 @@ class Trial:
     ``suggest_categorical`` as the objective meets each parameter. Values
     for parameters earlier trials also had are proposed jointly by the
     searcher, from the whole history; new ones on their own. Asking for a
-    parameter again returns the same value. Define-and-run: ``trial.params``
+    parameter again returns the same value. The values handed out are
+    written to storage together, at the trial's next ``report``,
+    ``should_prune`` or tell (or ``frozen()``, or when the object is
+    dropped): until then ``study.trial(id)`` and other workers do not see
+    them. Define-and-run: ``trial.params``
     holds every active parameter already (``study.ask(space)``), and the
     ``suggest_*`` methods return those values.
     """
@@ -166,7 +170,9 @@ class Trial:
         "_id",
         "_number",
         "_params",
-        "_suggested",
+        "_stored",
+        "_fast",
+        "_proposal",
         "_user_attrs",
         "_budget",
         "_parent",
@@ -178,11 +184,28 @@ class Trial:
         self._id = frozen.id
         self._number = frozen.number
         self._params: Dict[str, Any] = dict(frozen.params)
-        # What this object suggested already, and as what.
-        self._suggested: Dict[str, Distribution] = {}
+        # The names of `_params` storage holds. The others were decided but
+        # are recorded at the next report, pruning check or tell (or when
+        # this object is dropped): one write per trial, not per parameter.
+        self._stored = set(self._params)
+        # Values known without asking the engine, by name: what this object
+        # suggested already and the searcher's joint proposal, each as
+        # (low, high, step, log, kind, value) or (choices, their types,
+        # None, None, "categorical", value); see `_core.CoreStudy.suggest`.
+        self._fast: Dict[str, tuple] = {}
+        # Whether the joint proposal is in `_fast`.
+        self._proposal = False
         self._user_attrs: Dict[str, Any] = dict(frozen.user_attrs)
         self._budget = frozen.budget
         self._parent = frozen.parent
+
+    def __del__(self) -> None:
+        # A trial dropped without a tell keeps the values it handed out.
+        try:
+            if len(self._stored) != len(self._params):
+                self._flush()
+        except BaseException:  # noqa: BLE001 - a finalizer must not raise
+            pass
 
     @property
     def id(self) -> int:
@@ -228,21 +251,40 @@ class Trial:
         definition, a list of choices or compact text like ``"log(1e-5,1)"``).
         """
         dist = as_distribution(name, distribution)
-        if self._suggested.get(name) == dist:
-            return self._params[name]
+        key = _fast_key(dist)
+        hit = self._fast.get(name)
+        if key is not None and hit is not None and hit[:5] == key:
+            value = hit[5]
+            self._params[name] = value
+            return value
+        return self._suggest(name, dist, key)
+
+    def _suggest(self, name: str, dist: Distribution, key: Optional[tuple]) -> Any:
+        """Asks the engine for the value (the first suggestion of a
+        parameter in this trial that the joint proposal does not cover, or
+        one with another definition, which the engine refuses)."""
         if isinstance(dist, Categorical) and dist.branches:
             raise TypeError(
                 f"parameter '{name}': define-by-run choices carry no branches; "
                 "suggest the sub-parameters after the choice, inside an if"
             )
-        check_finite(name, dist)
-        definition = json.dumps(dist.to_json(), allow_nan=False)
-        # Another definition of a name suggested before goes to the engine
-        # too, which refuses it (one definition per name).
-        value = json.loads(self._study._c().suggest(self._id, name, definition))
+        param = self._study._param(name, dist)
+        value, proposal = self._study._c().suggest(self._id, name, param, not self._proposal)
+        if proposal is not None:
+            self._take_proposal(proposal)
         self._params[name] = value
-        self._suggested[name] = dist
+        if key is not None:
+            self._fast[name] = key + (value,)
         return value
+
+    def _take_proposal(self, proposal: List[Tuple[str, tuple]]) -> None:
+        """Keeps the searcher's joint proposal (see `_fast`)."""
+        self._proposal = True
+        fast, params = self._fast, self._params
+        for name, entry in proposal:
+            # A queued trial's own values win over the proposal.
+            if name not in params and name not in fast:
+                fast[name] = entry
 
     def suggest_float(
         self,
@@ -255,15 +297,38 @@ class Trial:
     ) -> float:
         """A float in ``[low, high]``; on a log scale with ``log=True``, on a
         grid of ``step`` when given."""
-        return float(self.suggest(name, Float(low, high, log=log, step=step)))
+        # The hot path: a value decided already, asked with the definition
+        # it was decided for (no engine call, no distribution object).
+        hit = self._fast.get(name)
+        if hit is not None and _same(hit, low, high, step, log, "float"):
+            value = hit[5]
+            self._params[name] = value
+            return value
+        dist = Float(low, high, log=log, step=step)
+        return float(self._suggest(name, dist, _fast_key(dist)))
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
         """An integer in ``[low, high]`` (both included)."""
-        return int(self.suggest(name, Int(low, high, log=log, step=step)))
+        hit = self._fast.get(name)
+        if hit is not None and _same(hit, low, high, step, log, "int") and not isinstance(low, bool):
+            value = hit[5]
+            self._params[name] = value
+            return value
+        dist = Int(low, high, log=log, step=step)
+        return int(self._suggest(name, dist, _fast_key(dist)))
 
     def suggest_categorical(self, name: str, choices: Sequence[ChoiceValue]) -> Any:
         """One of ``choices`` (str, int, float, bool or None)."""
-        return self.suggest(name, Categorical(choices))
+        hit = self._fast.get(name)
+        if hit is not None and hit[4] == "categorical":
+            given = tuple(choices)
+            # Types too: 1, 1.0 and True are equal in Python, not as choices.
+            if hit[0] == given and hit[1] == tuple(map(type, given)):
+                value = hit[5]
+                self._params[name] = value
+                return value
+        dist = Categorical(choices)
+        return self._suggest(name, dist, _fast_key(dist))
 
     def suggest_uniform(self, name: str, low: float, high: float) -> float:
         """Old Optuna spelling of ``suggest_float(name, low, high)``."""
@@ -283,12 +348,16 @@ class Trial:
             raise TypeError(f"step must be a non-negative integer, got {step!r}{hint}")
         if isinstance(value, bool) or not isinstance(json_value(value), (int, float)):
             raise TypeError(f"value must be a number, got {value!r}")
-        self._study._c().report(self._id, int(step), float(json_value(value)))
+        unrecorded = self._unrecorded()
+        self._study._c().report(self._id, int(step), float(json_value(value)), unrecorded)
+        if unrecorded:
+            self._stored.update(unrecorded)
 
     def should_prune(self) -> bool:
         """Whether the study's pruner stops this trial at its last reported
         step. When it says so, stop and raise :class:`hyperspace.TrialPruned`
         (inside ``optimize``) or ``study.tell(trial, state="pruned")``."""
+        self._flush()
         return self._study._pruner._should_prune(self._study, self._id)
 
     def set_user_attr(self, key: str, value: Any) -> None:
@@ -298,11 +367,45 @@ class Trial:
         self._user_attrs[key] = json.loads(text)
 
     def frozen(self) -> FrozenTrial:
-        """The trial as storage holds it now."""
+        """The trial as storage holds it now (with every value handed out)."""
+        self._flush()
         return self._study.trial(self._id)
+
+    def _unrecorded(self) -> Optional[Dict[str, Any]]:
+        """The values handed out that storage does not hold yet, if any."""
+        if len(self._stored) == len(self._params):
+            return None
+        stored = self._stored
+        return {k: v for k, v in self._params.items() if k not in stored}
+
+    def _flush(self) -> None:
+        """Records the values handed out that storage does not hold yet."""
+        unrecorded = self._unrecorded()
+        if unrecorded:
+            self._study._c().record(self._id, unrecorded)
+            self._stored.update(unrecorded)
 
     def __repr__(self) -> str:
         return f"Trial(id={self._id}, number={self._number}, params={self._params!r})"
+
+
+def _same(hit: tuple, low: Any, high: Any, step: Any, log: Any, kind: str) -> bool:
+    """Whether a `Trial._fast` entry was decided for this definition."""
+    return hit[4] == kind and hit[0] == low and hit[1] == high and hit[2] == step and hit[3] == log
+
+
+def _fast_key(dist: Distribution) -> Optional[tuple]:
+    """What `Trial._fast` matches a definition by (see `Trial.__init__`);
+    `None` for a definition the engine must read (compact text, a default,
+    branches)."""
+    if isinstance(dist, Float) and dist.default is None:
+        return (dist.low, dist.high, dist.step, dist.log, "float")
+    if isinstance(dist, Int) and dist.default is None:
+        return (dist.low, dist.high, dist.step, dist.log, "int")
+    if type(dist) is Categorical and dist.default is None and not dist.branches:
+        choices = tuple(dist.choices)
+        return (choices, tuple(map(type, choices)), None, None, "categorical")
+    return None
 
 
 def check_value(value: Any) -> float:

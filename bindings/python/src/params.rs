@@ -1,0 +1,122 @@
+//! Parameters and their values as Python objects, without JSON.
+//!
+//! A suggestion is the hot call of define-by-run, so its arguments and
+//! results cross as typed objects: a [`CoreParam`] parsed and validated once
+//! per definition (the Python layer keeps it per parameter name), values as
+//! Python scalars, and the searcher's joint proposal as tuples the Python
+//! layer compares a suggestion's arguments with (see `Trial._fast` in
+//! `hyperspace/trial.py`).
+
+use crate::errors::bad_json;
+use hyperspace_engine::{Error, Param, ParamError, Params, Space, Value};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyTuple};
+use pyo3::IntoPyObjectExt;
+
+/// One parameter's definition, parsed and validated once.
+#[pyclass(frozen, module = "hyperspace._core")]
+pub(crate) struct CoreParam {
+    pub(crate) param: Param,
+}
+
+#[pymethods]
+impl CoreParam {
+    /// Parses the JSON definition of parameter `name` (as
+    /// `Distribution.to_json()` writes it). A define-by-run parameter
+    /// carries no branches: its sub-parameters are suggested after it.
+    #[staticmethod]
+    fn parse(py: Python<'_>, name: &str, definition: &str) -> PyResult<Self> {
+        let definition: serde_json::Value =
+            serde_json::from_str(definition).map_err(|e| bad_json("parameter definition", e))?;
+        let mut wrapper = serde_json::Map::new();
+        wrapper.insert(name.to_string(), definition);
+        let branches = || Error::InvalidParam {
+            param: name.to_string(),
+            reason: ParamError::BranchesInDefineByRun,
+        };
+        let parsed = Space::from_json(&serde_json::Value::Object(wrapper))
+            .and_then(|space| {
+                if space.len() != 1 {
+                    return Err(branches());
+                }
+                space
+                    .get(name)
+                    .map(|e| e.param.clone())
+                    .ok_or_else(branches)
+            })
+            .map_err(|e| crate::errors::to_py(py, e))?;
+        Ok(CoreParam { param: parsed })
+    }
+}
+
+/// A value as the Python scalar it is.
+pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    match value {
+        Value::Null => Ok(py.None().into_bound(py)),
+        Value::Bool(b) => b.into_bound_py_any(py),
+        Value::Int(i) => i.into_bound_py_any(py),
+        Value::Float(f) => f.into_bound_py_any(py),
+        Value::Str(s) => s.into_bound_py_any(py),
+    }
+}
+
+/// A Python scalar as a value (bool before int: a bool is an int).
+pub(crate) fn from_py(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if obj.is_none() {
+        Ok(Value::Null)
+    } else if obj.is_instance_of::<PyBool>() {
+        Ok(Value::Bool(obj.extract()?))
+    } else if obj.is_instance_of::<PyInt>() {
+        Ok(Value::Int(obj.extract()?))
+    } else if obj.is_instance_of::<PyFloat>() {
+        Ok(Value::Float(obj.extract()?))
+    } else if obj.is_instance_of::<PyString>() {
+        Ok(Value::Str(obj.extract()?))
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "parameter '{name}': a value must be a number, string, bool or None, got {obj}"
+        )))
+    }
+}
+
+/// A dict of parameter values as [`Params`], in the dict's order.
+pub(crate) fn params_from_py(dict: &Bound<'_, PyDict>) -> PyResult<Params> {
+    let mut params = Params::with_capacity(dict.len());
+    for (key, value) in dict.iter() {
+        let name: String = key.extract().map_err(|_| {
+            PyValueError::new_err(format!("a parameter name must be a string, got {key}"))
+        })?;
+        let value = from_py(&name, &value)?;
+        params.insert(name, value);
+    }
+    Ok(params)
+}
+
+/// The tuple the Python layer matches a suggestion against, ending with the
+/// value: `(low, high, step, log, "float", value)`, `(low, high, step, log,
+/// "int", value)` or `(choices, types of the choices, None, None,
+/// "categorical", value)`. Its first five items are what `Trial` builds
+/// from a suggestion's arguments, so a suggestion with the study's
+/// definition of the parameter finds its value with one comparison.
+pub(crate) fn fast_entry<'py>(
+    py: Python<'py>,
+    param: &Param,
+    value: &Value,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let value = to_py(py, value)?;
+    match param {
+        Param::Float(p) => (p.low(), p.high(), p.step(), p.log(), "float", value).into_pyobject(py),
+        Param::Int(p) => (p.low(), p.high(), p.step(), p.log(), "int", value).into_pyobject(py),
+        Param::Categorical(p) => {
+            let choices = p
+                .choices()
+                .iter()
+                .map(|c| to_py(py, c))
+                .collect::<PyResult<Vec<_>>>()?;
+            let types: Vec<_> = choices.iter().map(|c| c.get_type()).collect();
+            let (choices, types) = (PyTuple::new(py, choices)?, PyTuple::new(py, types)?);
+            (choices, types, py.None(), py.None(), "categorical", value).into_pyobject(py)
+        }
+    }
+}
