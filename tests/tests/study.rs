@@ -222,6 +222,79 @@ fn decided_values_are_written_once_per_trial_when_recorded() {
     assert!(matches!(err, Error::TrialFinished { .. }), "{err}");
 }
 
+/// A searcher that proposes uniformly and notes, at each proposal, the
+/// values it sees on running trials (the pending ones).
+#[derive(Debug)]
+struct PendingSpy(Arc<std::sync::Mutex<Vec<Params>>>);
+
+impl hyperspace_engine::Searcher for PendingSpy {
+    fn sample_relative(
+        &mut self,
+        ctx: &hyperspace_engine::SearchContext<'_>,
+        space: &Space,
+        rng: &mut dyn rand::RngCore,
+    ) -> Result<hyperspace_engine::Proposal, SearchError> {
+        let mut seen = self.0.lock().unwrap();
+        for t in ctx.trials.iter().filter(|t| t.state == TrialState::Running) {
+            seen.push(t.params.clone());
+        }
+        Ok(hyperspace_engine::Proposal::new(space.sample_uniform(rng)))
+    }
+}
+
+/// Values decided but not yet written (issue 16's batched writes) still
+/// count as pending for the next proposals of the same study, so trials
+/// asked together are not all sent to one point (issue 20).
+#[test]
+fn decided_but_unwritten_values_count_as_pending() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut registry = registry();
+    let spy = seen.clone();
+    registry.register("spy", move |_| Ok(Box::new(PendingSpy(spy.clone()))));
+    let dir = tempfile::tempdir().unwrap();
+    let config = StudyConfig::new("pending")
+        .searcher("spy", serde_json::Value::Null)
+        .seed(2);
+    let mut s = Study::create(sqlite(dir.path()), config, &registry).unwrap();
+    let x = Param::Float(FloatParam::new(-5.0, 5.0, false, None, None).unwrap());
+    let z = Param::Float(FloatParam::new(0.0, 1.0, false, None, None).unwrap());
+    for _ in 0..3 {
+        let t = s.ask_open().unwrap();
+        let v = s.suggest(t.id, "x", &x).unwrap();
+        s.tell(t.id, Outcome::complete(v.as_f64().unwrap()))
+            .unwrap();
+    }
+    // Trial a: x from the joint proposal, z sampled on its own; neither written.
+    let a = s.ask_open().unwrap();
+    let ax = s.decide(a.id, "x", &x).unwrap();
+    let az = s.decide(a.id, "z", &z).unwrap();
+    assert!(s.storage().trial(a.id).unwrap().params.is_empty());
+    seen.lock().unwrap().clear();
+    let b = s.ask_open().unwrap();
+    s.decide(b.id, "x", &x).unwrap();
+    let seen = seen.lock().unwrap();
+    let pending_a = seen
+        .iter()
+        .find(|p| p.get("x") == Some(&ax))
+        .expect("trial a is pending at its decided x");
+    assert_eq!(pending_a.get("z"), Some(&az), "and at its decided z");
+    drop(seen);
+    // Once told, storage's record replaces the in-process view.
+    let mut params = Params::new();
+    params.insert("x".into(), ax.clone());
+    s.record_params(a.id, params).unwrap();
+    s.tell(a.id, Outcome::complete(1.0)).unwrap();
+    let told = s
+        .trials()
+        .unwrap()
+        .iter()
+        .find(|t| t.id == a.id)
+        .unwrap()
+        .clone();
+    assert_eq!(told.params.get("x"), Some(&ax));
+    assert_eq!(told.params.get("z"), None, "z was never recorded");
+}
+
 #[test]
 fn a_pending_result_records_the_values_it_carries() {
     let dir = tempfile::tempdir().unwrap();

@@ -255,7 +255,11 @@ impl Study {
             self.storage.as_ref(),
             self.record.id,
             &self.record.config.space,
-        )
+        )?;
+        for (id, decided) in &self.relative {
+            self.history.overlay_pending(*id, decided);
+        }
+        Ok(())
     }
 
     pub(super) fn metadata(&self, number: Option<u64>) -> Metadata {
@@ -446,8 +450,15 @@ impl Study {
                 let trials = lagged.as_deref().unwrap_or(self.history.trials());
                 let ctx = context(&self.record, trials, trial.number);
                 let mut rng = param_rng(self.record.config.seed, trial.number, name);
-                self.searcher
-                    .sample_independent(&ctx, name, param, &mut rng)?
+                let value = self
+                    .searcher
+                    .sample_independent(&ctx, name, param, &mut rng)?;
+                // Kept with the proposal until recorded: asked again, the
+                // trial gets the same value, and it counts as pending.
+                let decided = self.relative.entry(id).or_default();
+                decided.insert(name.to_string(), value.clone());
+                self.history.overlay_pending(id, decided);
+                value
             }
         };
         Ok(value)
@@ -518,6 +529,7 @@ impl Study {
             } else {
                 self.relative_proposal(trial.number)?.params
             };
+            self.history.overlay_pending(trial.id, &relative);
             self.relative.insert(trial.id, relative);
         }
         Ok(self.relative.entry(trial.id).or_default())

@@ -9,7 +9,7 @@
 //! trial's jointly sampled space (the parameters every finished trial has)
 //! then costs one look-up per parameter, not a scan of the history.
 
-use crate::{Result, Space, Storage, StudyId, Trial};
+use crate::{Params, Result, Space, Storage, StudyId, Trial, TrialId, TrialState};
 use std::collections::HashMap;
 
 #[derive(Debug, Default)]
@@ -58,6 +58,27 @@ impl History {
             }
         }
         Ok(())
+    }
+
+    /// Fills in, on the copy of running trial `id`, values this process has
+    /// decided for it but not yet written (the searcher's joint proposal,
+    /// independent samples): proposals made meanwhile then see it as a
+    /// pending trial at the point it is going to run, as they would if each
+    /// value had been written when decided, so parallel trials of one
+    /// process are not all sent to the same point. The copy is replaced by
+    /// storage's when the trial next changes there.
+    pub(crate) fn overlay_pending(&mut self, id: TrialId, decided: &Params) {
+        // Running trials are the newest: look from the end.
+        let Some(trial) = self.trials.iter_mut().rev().find(|t| t.id == id) else {
+            return;
+        };
+        if trial.state == TrialState::Running {
+            for (name, value) in decided {
+                if !trial.params.contains_key(name) {
+                    trial.params.insert(name.clone(), value.clone());
+                }
+            }
+        }
     }
 
     /// Puts a trial in its place by number, replacing the copy there and
