@@ -147,6 +147,17 @@ pub fn parse_params_json(text: &str) -> Result<Params> {
     Ok(params)
 }
 
+/// Reads `--objective NAME[:DIRECTION]` words (a bare name takes `default`).
+pub fn parse_objectives(
+    words: &[String],
+    default: hyperspace_engine::Direction,
+) -> Result<Vec<hyperspace_engine::Objective>> {
+    words
+        .iter()
+        .map(|w| hyperspace_engine::Objective::parse(w, default).map_err(Into::into))
+        .collect()
+}
+
 /// Reads a searcher's settings given as JSON text.
 pub fn parse_settings(text: Option<&str>) -> Result<serde_json::Value> {
     match text {
