@@ -196,7 +196,9 @@ mod tests {
             Objective::parse("acc", Direction::Maximize).unwrap(),
             Objective::named("acc", Direction::Maximize)
         );
-        let err = Objective::parse("loss:smaller", min).unwrap_err().to_string();
+        let err = Objective::parse("loss:smaller", min)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("smaller"), "{err}");
         let err = Objective::parse(":min", min).unwrap_err().to_string();
         assert!(err.contains("no metric name"), "{err}");

@@ -315,7 +315,10 @@ mod tests {
         assert_eq!(config.primary_metric(), Some("acc"));
         assert!(!config.is_multi_objective());
         let text = serde_json::to_string(&config).unwrap();
-        assert!(text.contains(r#""objectives":[{"name":"acc","direction":"maximize"}]"#), "{text}");
+        assert!(
+            text.contains(r#""objectives":[{"name":"acc","direction":"maximize"}]"#),
+            "{text}"
+        );
         assert_eq!(serde_json::from_str::<StudyConfig>(&text).unwrap(), config);
 
         let bare = r#"{"name":"s","space":{},"searcher":{"name":"tpe"},"seed":3}"#;
@@ -346,6 +349,10 @@ mod tests {
         let err = twice.validate().unwrap_err().to_string();
         assert!(err.contains("'err' twice"), "{err}");
         let none = config.objectives(vec![]);
-        assert!(none.validate().unwrap_err().to_string().contains("at least one objective"));
+        assert!(none
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("at least one objective"));
     }
 }

@@ -49,17 +49,20 @@ fn the_front_holds_the_feasible_non_dominated_trials_and_survives_reopening() {
     tell_all(
         &mut study,
         &[
-            (&[0.3, 0.7], &[]),       // 0: front
-            (&[0.2, 0.6], &[-0.5]),   // 1: front (lower err, lower acc)
-            (&[0.4, 0.65], &[]),      // 2: dominated by 0
-            (&[0.1, 0.9], &[0.5]),    // 3: dominates all, but infeasible
-            (&[0.35, 0.8], &[0.0]),   // 4: front (c = 0 is feasible)
-            (&[0.3, 0.7], &[]),       // 5: equal to 0: kept too
+            (&[0.3, 0.7], &[]),     // 0: front
+            (&[0.2, 0.6], &[-0.5]), // 1: front (lower err, lower acc)
+            (&[0.4, 0.65], &[]),    // 2: dominated by 0
+            (&[0.1, 0.9], &[0.5]),  // 3: dominates all, but infeasible
+            (&[0.35, 0.8], &[0.0]), // 4: front (c = 0 is feasible)
+            (&[0.3, 0.7], &[]),     // 5: equal to 0: kept too
         ],
     );
     assert_eq!(numbers(&study.best_trials().unwrap()), [0, 1, 4, 5]);
     let err = study.best_trial().unwrap_err();
-    assert!(matches!(err, Error::SeveralObjectives { objectives: 2, .. }), "{err}");
+    assert!(
+        matches!(err, Error::SeveralObjectives { objectives: 2, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("best_trials"), "{err}");
 
     let mut again = Study::load(sqlite(&dir), "mo", &registry()).unwrap();
@@ -76,7 +79,10 @@ fn results_that_do_not_fit_the_objectives_are_refused_and_nothing_is_stored() {
     let mut study = Study::create(sqlite(&dir), two("grid"), &registry()).unwrap();
     let t = study.ask().unwrap();
     for (outcome, says) in [
-        (Outcome::complete(0.5), "has 2 objectives, but 1 value was told"),
+        (
+            Outcome::complete(0.5),
+            "has 2 objectives, but 1 value was told",
+        ),
         (
             Outcome::complete_values(vec![0.1, 0.2, 0.3]),
             "but 3 values were told",
@@ -93,7 +99,10 @@ fn results_that_do_not_fit_the_objectives_are_refused_and_nothing_is_stored() {
     ] {
         let err = study.tell(t.id, outcome).unwrap_err().to_string();
         assert!(err.contains(says), "{err}");
-        assert_eq!(study.storage().trial(t.id).unwrap().state, TrialState::Running);
+        assert_eq!(
+            study.storage().trial(t.id).unwrap().state,
+            TrialState::Running
+        );
     }
     // A NaN told "as a failure" fails the trial instead.
     let failed = study
@@ -121,9 +130,15 @@ fn a_study_whose_trials_all_break_a_constraint_says_so() {
         .tell(t.id, Outcome::complete(0.1).constraints(vec![1.0, -1.0]))
         .unwrap();
     let err = single.best_trial().unwrap_err();
-    assert!(matches!(err, Error::NoFeasibleTrial { infeasible: 1, .. }), "{err}");
+    assert!(
+        matches!(err, Error::NoFeasibleTrial { infeasible: 1, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("no feasible trial"), "{err}");
-    assert!(matches!(single.best_trials(), Err(Error::NoFeasibleTrial { .. })));
+    assert!(matches!(
+        single.best_trials(),
+        Err(Error::NoFeasibleTrial { .. })
+    ));
     // A feasible one, even with a worse value, is then the best.
     let t = single.ask().unwrap();
     single
@@ -150,7 +165,10 @@ fn single_objective_searchers_and_pruners_are_refused_by_name() {
     let err = Study::create(sqlite(&dir), pruned, &registry())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("pruner 'median'") && err.contains("without a pruner"), "{err}");
+    assert!(
+        err.contains("pruner 'median'") && err.contains("without a pruner"),
+        "{err}"
+    );
     // A session's pruner is refused when asked.
     let mut study = Study::create(sqlite(&dir), two("random"), &registry()).unwrap();
     let pruner = registry()
@@ -173,7 +191,10 @@ fn a_study_opened_with_other_objectives_is_refused() {
     let err = Study::open(sqlite(&dir), other, &registry())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("minimize, maximize, not minimize, minimize"), "{err}");
+    assert!(
+        err.contains("minimize, maximize, not minimize, minimize"),
+        "{err}"
+    );
 }
 
 /// The schema of the release before several objectives (user_version 1),
@@ -224,7 +245,11 @@ fn check_upgraded(storage: Arc<dyn Storage>, what: &str) {
     // The upgraded study goes on as before.
     let t = study.ask().unwrap();
     study.tell(t.id, Outcome::complete(0.95)).unwrap();
-    assert_eq!(study.best_trial().unwrap().unwrap().value, Some(0.95), "{what}");
+    assert_eq!(
+        study.best_trial().unwrap().unwrap().value,
+        Some(0.95),
+        "{what}"
+    );
 }
 
 #[test]
@@ -333,7 +358,10 @@ fn a_postgres_database_of_the_previous_release_is_upgraded_in_place() {
         .query_one("SELECT config FROM hyperspace_studies WHERE id = 1", &[])
         .unwrap()
         .get(0);
-    assert!(config.contains(r#""objectives":[{"name":"acc","direction":"maximize"}]"#), "{config}");
+    assert!(
+        config.contains(r#""objectives":[{"name":"acc","direction":"maximize"}]"#),
+        "{config}"
+    );
 }
 
 #[test]
@@ -346,7 +374,10 @@ fn random_and_grid_search_two_objectives_and_every_trial_keeps_both_values() {
             let x = t.params["x"].as_f64().unwrap();
             // A convex trade-off: every trial is on the front.
             study
-                .tell(t.id, Outcome::complete_values(vec![x, 1.0 - (1.0 - x).powi(2)]))
+                .tell(
+                    t.id,
+                    Outcome::complete_values(vec![x, 1.0 - (1.0 - x).powi(2)]),
+                )
                 .unwrap();
         }
         let front = study.best_trials().unwrap();
@@ -356,7 +387,46 @@ fn random_and_grid_search_two_objectives_and_every_trial_keeps_both_values() {
             .iter()
             .map(|t| t.values[0].to_bits())
             .collect();
-        assert_eq!(front.len(), 5, "{searcher}: on a pure trade-off every trial is on the front");
+        assert_eq!(
+            front.len(),
+            5,
+            "{searcher}: on a pure trade-off every trial is on the front"
+        );
         assert!(distinct.len() > 1, "{searcher}");
     }
+}
+
+/// A worker's journal keeps every value and constraint of a result, and
+/// a line written before studies had several objectives (one `value`)
+/// still records.
+#[test]
+fn journaled_results_keep_every_value_and_old_lines_still_record() {
+    use hyperspace_engine::{PendingEnding, PendingResult};
+    let dir = tempfile::tempdir().unwrap();
+    let mut study = Study::create(sqlite(&dir), two("random"), &registry()).unwrap();
+    let t = study.ask().unwrap();
+    let outcome = Outcome::complete_values(vec![0.25, 0.75]).constraints(vec![-2.0]);
+    let line =
+        serde_json::to_string(&PendingResult::finished("mo", t.id, t.number, outcome)).unwrap();
+    let back: PendingResult = serde_json::from_str(&line).unwrap();
+    let recorded = study.record_result(&back).unwrap();
+    assert_eq!(recorded.values, [0.25, 0.75]);
+    assert_eq!(recorded.constraints, [-2.0]);
+
+    let one = StudyConfig::new("one")
+        .space(Space::parse("x=float(0,1)").unwrap())
+        .searcher("random", serde_json::Value::Null);
+    let mut single = Study::create(sqlite(&dir), one, &registry()).unwrap();
+    let t = single.ask().unwrap();
+    let old = format!(
+        r#"{{"study":"one","trial":{},"number":{},"ending":{{"kind":"finish","state":"complete","value":0.5,"metrics":{{}},"message":null}}}}"#,
+        t.id, t.number
+    );
+    let old: PendingResult = serde_json::from_str(&old).unwrap();
+    assert!(matches!(old.ending, PendingEnding::Finish { .. }));
+    let recorded = single.record_result(&old).unwrap();
+    assert_eq!(
+        (recorded.value, recorded.values.clone()),
+        (Some(0.5), vec![0.5])
+    );
 }

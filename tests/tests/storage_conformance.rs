@@ -204,7 +204,11 @@ fn several_objectives_and_constraints_round_trip() {
             Objective::named("size", Direction::Maximize),
         ]);
         let study = s.create_study(&config).unwrap();
-        assert_eq!(s.find_study("mo").unwrap().unwrap().config, config, "{name}");
+        assert_eq!(
+            s.find_study("mo").unwrap().unwrap().config,
+            config,
+            "{name}"
+        );
         let t = s.create_trial(study.id, &NewTrial::default()).unwrap();
         let finish_with = |values: Vec<f64>, constraints: Vec<f64>| TrialUpdate::Finish {
             state: TrialState::Complete,
@@ -219,12 +223,18 @@ fn several_objectives_and_constraints_round_trip() {
             (vec![0.5, 2.0], vec![-1.0, f64::INFINITY]),
         ] {
             let err = s.update_trial(t.id, &finish_with(values, constraints));
-            assert!(matches!(err, Err(Error::NonFiniteValue { .. })), "{name}: {err:?}");
+            assert!(
+                matches!(err, Err(Error::NonFiniteValue { .. })),
+                "{name}: {err:?}"
+            );
             assert_eq!(s.trial(t.id).unwrap().state, TrialState::Running, "{name}");
         }
         s.update_trial(t.id, &finish_with(vec![0.5, 20.0], vec![-1.0, 0.25]))
             .unwrap();
-        for back in [s.trial(t.id).unwrap(), s.trials_since(study.id, 0).unwrap().remove(0)] {
+        for back in [
+            s.trial(t.id).unwrap(),
+            s.trials_since(study.id, 0).unwrap().remove(0),
+        ] {
             assert_eq!(back.values, [0.5, 20.0], "{name}");
             assert_eq!(back.value, Some(0.5), "{name}");
             assert_eq!(back.constraints, [-1.0, 0.25], "{name}");

@@ -147,6 +147,12 @@ pub fn parse_params_json(text: &str) -> Result<Params> {
     Ok(params)
 }
 
+/// Trials by number, for people: `#0 #3 #7`.
+pub fn trial_numbers(trials: &[hyperspace_engine::Trial]) -> String {
+    let words: Vec<String> = trials.iter().map(|t| format!("#{}", t.number)).collect();
+    words.join(" ")
+}
+
 /// Reads `--objective NAME[:DIRECTION]` words (a bare name takes `default`).
 pub fn parse_objectives(
     words: &[String],

@@ -245,7 +245,11 @@ fn finish(
                 reason: "a complete trial needs an objective value".into(),
             })
         }
-        (TrialState::Pruned, []) => trial.last_intermediate().map(|(_, v)| v).into_iter().collect(),
+        (TrialState::Pruned, []) => trial
+            .last_intermediate()
+            .map(|(_, v)| v)
+            .into_iter()
+            .collect(),
         (_, v) => v.to_vec(),
     };
     match state {

@@ -2,8 +2,8 @@
 //! history, refreshed incrementally before every proposal.
 
 use super::history::History;
-use super::objectives::{check_objectives, pruner_refused};
 use super::lease::{Leases, DEFAULT_LEASE};
+use super::objectives::{check_objectives, pruner_refused};
 use super::reproducible::{shared_names, Asking, DEFAULT_WAIT_TIMEOUT};
 use super::Outcome;
 use crate::seed::{trial_rng, trial_seed};
@@ -122,7 +122,10 @@ impl Study {
         let (stored, asked) = (study.config().directions(), config.directions());
         if stored != asked {
             let list = |ds: &[crate::Direction]| {
-                ds.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+                ds.iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             return Err(Error::InvalidStudy(format!(
                 "study '{}' exists and is set to {}, not {}",

@@ -309,11 +309,7 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
         outln!(
             "front      {} trial(s): {}",
             front.len(),
-            front
-                .iter()
-                .map(|t| format!("#{}", t.number))
-                .collect::<Vec<_>>()
-                .join(" ")
+            common::trial_numbers(&front)
         )?;
     }
     outln!(

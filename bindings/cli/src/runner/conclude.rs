@@ -221,7 +221,10 @@ pub(super) fn announce(
         let values: Vec<String> = trial.values.iter().map(|v| fmt_num(*v)).collect();
         format!("values={}", values.join(","))
     } else {
-        format!("value={}", value.map_or_else(|| trial.state.to_string(), fmt_num))
+        format!(
+            "value={}",
+            value.map_or_else(|| trial.state.to_string(), fmt_num)
+        )
     };
     progress.println(&format!(
         "trial #{number} {}{note}  {shown}  {params}",

@@ -20,13 +20,13 @@ pub use config::{Mode, RunConfig};
 
 use crate::common::{self, fmt_num, fmt_value, param_env_name, show_path, Access};
 use anyhow::{anyhow, Result};
-use hyperspace_engine::Error;
 use conclude::{announce_recorded, conclude, Note};
 use config::OnInterrupt;
 use hyperspace_engine::execute::{
     journal_dir, log_dir, Asking, Event as ExecEvent, Executor, Interrupt, StopReason,
     TrialContext, TrialRunner,
 };
+use hyperspace_engine::Error;
 use hyperspace_engine::{
     Metadata, Outcome, PendingResult, ResultJournal, StorageUrl, Study, Trial, TrialId,
 };
@@ -599,11 +599,7 @@ fn summary(
             Ok(front) => lines.push(format!(
                 "Pareto front: {} trial(s) ({}); `best` lists them",
                 front.len(),
-                front
-                    .iter()
-                    .map(|t| format!("#{}", t.number))
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                common::trial_numbers(&front)
             )),
             Err(e) => lines.push(e.to_string()),
         }

@@ -218,8 +218,17 @@ impl OutputReader {
             if !missing.is_empty() {
                 return Err(format!(
                     "the output has no metric {} (it has {}); the study's objectives are {}",
-                    missing.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", "),
-                    parsed.metrics.keys().cloned().collect::<Vec<_>>().join(", "),
+                    missing
+                        .iter()
+                        .map(|n| format!("'{n}'"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    parsed
+                        .metrics
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     several.join(", ")
                 ));
             }
@@ -307,7 +316,10 @@ mod tests {
         assert_eq!(p.metrics["acc"], 0.9);
         assert_eq!(p.attrs["tag"], "x");
         assert_eq!(r.result(Some("acc"), &[]).unwrap().value, 0.9);
-        assert!(r.result(Some("f1"), &[]).unwrap_err().contains("no metric 'f1'"));
+        assert!(r
+            .result(Some("f1"), &[])
+            .unwrap_err()
+            .contains("no metric 'f1'"));
     }
 
     #[test]
@@ -320,7 +332,10 @@ mod tests {
         assert_eq!(p.value, 0.1);
         let names = ["err".to_string(), "latency".to_string()];
         let e = r.result(None, &names).unwrap_err();
-        assert!(e.contains("no metric 'latency'") && e.contains("err, latency"), "{e}");
+        assert!(
+            e.contains("no metric 'latency'") && e.contains("err, latency"),
+            "{e}"
+        );
     }
 
     #[test]

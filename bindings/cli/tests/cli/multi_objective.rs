@@ -32,7 +32,9 @@ fn a_command_printing_both_metrics_is_tuned_on_both_and_best_prints_the_front() 
         "two.sh",
         r#"awk -v x="$1" -v y="$2" 'BEGIN { printf "{\"size\": %.15g, \"err\": %.15g, \"other\": 1}\n", x, x*x + y }'"#,
     );
-    let out = stdout_of(&mut lab.hs(&["run", "--study", "two", "-n", "6", "--", &script, "{x}", "{y}"]));
+    let out = stdout_of(&mut lab.hs(&[
+        "run", "--study", "two", "-n", "6", "--", &script, "{x}", "{y}",
+    ]));
     assert!(out.contains("Pareto front:"), "{out}");
     let trials = lab.trials("two");
     assert_eq!(in_state(&trials, "complete").len(), 6, "{trials:?}");
@@ -55,7 +57,12 @@ fn a_command_printing_both_metrics_is_tuned_on_both_and_best_prints_the_front() 
     let front: Vec<Json> = serde_json::from_str(&json).unwrap();
     assert!(!front.is_empty());
     // No trial of the front is dominated by any trial (err min, size max).
-    let point = |t: &Json| (t["values"][0].as_f64().unwrap(), t["values"][1].as_f64().unwrap());
+    let point = |t: &Json| {
+        (
+            t["values"][0].as_f64().unwrap(),
+            t["values"][1].as_f64().unwrap(),
+        )
+    };
     for f in &front {
         let (e, s) = point(f);
         for t in &trials {
@@ -71,7 +78,10 @@ fn a_command_printing_both_metrics_is_tuned_on_both_and_best_prints_the_front() 
     assert!(table.contains("err") && table.contains("size"), "{table}");
 
     let listed = stdout_of(&mut lab.hs(&["trials", "--study", "two"]));
-    assert!(listed.lines().next().unwrap().contains("values"), "{listed}");
+    assert!(
+        listed.lines().next().unwrap().contains("values"),
+        "{listed}"
+    );
 }
 
 #[test]
@@ -94,9 +104,25 @@ fn tell_takes_one_value_per_objective_and_constraints() {
     );
     stdout_of(&mut lab.hs(&["tell", "--trial", &a, "--values", "0.1,20"]));
     let b = suggest(&lab).to_string();
-    stdout_of(&mut lab.hs(&["tell", "--trial", &b, "--values", "0.05,30", "--constraints", "1.5"]));
+    stdout_of(&mut lab.hs(&[
+        "tell",
+        "--trial",
+        &b,
+        "--values",
+        "0.05,30",
+        "--constraints",
+        "1.5",
+    ]));
     let c = suggest(&lab).to_string();
-    stdout_of(&mut lab.hs(&["tell", "--trial", &c, "--values", "0.2,25", "--constraints", "-1"]));
+    stdout_of(&mut lab.hs(&[
+        "tell",
+        "--trial",
+        &c,
+        "--values",
+        "0.2,25",
+        "--constraints",
+        "-1",
+    ]));
 
     let json = stdout_of(&mut lab.hs(&["best", "--study", "two", "--format", "json"]));
     let front: Vec<Json> = serde_json::from_str(&json).unwrap();
@@ -104,7 +130,13 @@ fn tell_takes_one_value_per_objective_and_constraints() {
     // b dominates both but breaks its constraint; a and c trade off.
     assert_eq!(ids, [a.parse::<i64>().unwrap(), c.parse::<i64>().unwrap()]);
     assert_eq!(front[1]["constraints"], serde_json::json!([-1.0]));
-    let listed = stdout_of(&mut lab.hs(&["trials", "--study", "two", "--columns", "id,value_2,constraints"]));
+    let listed = stdout_of(&mut lab.hs(&[
+        "trials",
+        "--study",
+        "two",
+        "--columns",
+        "id,value_2,constraints",
+    ]));
     assert!(listed.contains("30") && listed.contains("1.5"), "{listed}");
 }
 
@@ -113,14 +145,27 @@ fn single_objective_searchers_and_unnamed_objectives_are_refused_clearly() {
     let lab = Lab::new();
     one_line_error(
         &mut lab.hs(&[
-            "study", "create", "t", "--space", "x=float(0,1)", "--objective", "a:min",
-            "--objective", "b:max",
+            "study",
+            "create",
+            "t",
+            "--space",
+            "x=float(0,1)",
+            "--objective",
+            "a:min",
+            "--objective",
+            "b:max",
         ]),
         "searcher 'tpe' optimizes one objective",
     );
     one_line_error(
         &mut lab.hs(&[
-            "study", "create", "t", "--space", "x=float(0,1)", "--objective", "a:smallest",
+            "study",
+            "create",
+            "t",
+            "--space",
+            "x=float(0,1)",
+            "--objective",
+            "a:smallest",
         ]),
         "'smallest' is neither minimize nor maximize",
     );

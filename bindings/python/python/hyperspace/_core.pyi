@@ -45,6 +45,16 @@ class CoreStudy:
         message: Optional[str] = None,
         fail_if_not_finite: bool = False,
     ) -> str: ...
+    def tell_values(
+        self,
+        trial_id: int,
+        state: str,
+        values: Sequence[float],
+        constraints: Optional[Sequence[float]] = None,
+        metrics: Optional[Sequence[Tuple[str, float]]] = None,
+        message: Optional[str] = None,
+    ) -> str: ...
+    def best_trials(self) -> str: ...
     def report(self, trial_id: int, step: int, value: float) -> None: ...
     def set_user_attr(self, trial_id: int, key: str, value: str) -> None: ...
     def enqueue(
