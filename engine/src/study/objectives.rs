@@ -60,11 +60,20 @@ impl Study {
         let given = outcome.values.len();
         let reason = match outcome.state {
             TrialState::Complete if given != expected => format!(
-                "study '{}' has {expected} objective{}, but {given} value{} {} told",
+                "study '{}' has {}, but {given} value{} {} told{}",
                 self.record.config.name,
-                if expected == 1 { "" } else { "s" },
+                if expected == 1 {
+                    "one objective".to_string()
+                } else {
+                    format!("{expected} objectives")
+                },
                 if given == 1 { "" } else { "s" },
                 if given == 1 { "was" } else { "were" },
+                if expected == 1 {
+                    "; give other values as metrics"
+                } else {
+                    ""
+                },
             ),
             TrialState::Pruned if expected > 1 => format!(
                 "study '{}' has {expected} objectives, and trials of a study with several objectives cannot be pruned",
