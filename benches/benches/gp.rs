@@ -19,6 +19,9 @@
 //!
 //! Debug builds (`cargo test --all-targets`) run only the smallest sizes.
 
+// Bench code: a panic reports a broken set-up.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use hyperspace_engine::{
     Direction, Metadata, Params, SearchContext, Space, StudyId, Trial, TrialId, TrialState,

@@ -5,6 +5,9 @@
 //! draw 24 candidates from `l`, score them under both). The large
 //! `candidates=10000` runs measure the kernel loops' throughput.
 
+// Bench code: a panic reports a broken set-up.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use hyperspace_surrogate::parzen::{
     default_weights, Dimension, ParzenEstimator, ParzenSettings, ValidParzenSettings,

@@ -5,6 +5,9 @@
 //! (`scripts/with-postgres cargo bench -p hyperspace-benches --bench
 //! storage`), and says it was skipped otherwise.
 
+// Bench code: a panic reports a broken set-up.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use hyperspace_engine::{open_storage, Outcome, Space, Storage, Study, StudyConfig};
 use std::sync::Arc;

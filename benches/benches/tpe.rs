@@ -4,6 +4,9 @@
 //! for ints and stepped floats with 10^8 to 2^64 values (as fast as floats:
 //! no cost per value of a range).
 
+// Bench code: a panic reports a broken set-up.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use hyperspace_engine::{
     Direction, Metadata, Params, SearchContext, Space, StudyId, Trial, TrialId, TrialState,

@@ -14,6 +14,9 @@
 //! ```
 //! (30 full trainings' worth of budget, 20 seeds.)
 
+// Bench code: a panic reports a broken set-up.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_benches::problems::hartmann6;
 use hyperspace_engine::{open_storage, Outcome, Space, Study, StudyConfig};
 use serde_json::json;

@@ -28,7 +28,6 @@
 //! assert!(run.curve[4] > 0.0);
 //! ```
 #![deny(missing_docs)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod error;
 mod problem;

@@ -1,6 +1,6 @@
 //! The engine's errors: one enum, with the data a person needs to act.
 
-use crate::{TrialId, TrialState};
+use crate::{ParamError, TrialId, TrialState};
 use thiserror::Error;
 
 /// Everything that can go wrong in the engine.
@@ -12,8 +12,8 @@ pub enum Error {
     InvalidParam {
         /// The parameter's name (with its branch path when nested).
         param: String,
-        /// What is wrong and how to fix it.
-        reason: String,
+        /// What is wrong (the message says how to fix it).
+        reason: ParamError,
     },
     /// Two parameters of one space share a name.
     #[error("parameter '{param}' is defined twice; every parameter of a space, in every branch, needs its own name")]

@@ -12,7 +12,6 @@
 //! assert_eq!(space.names(), ["lr", "layers", "opt"]);
 //! ```
 #![deny(missing_docs)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod error;
 pub mod execute;
@@ -36,8 +35,8 @@ pub use searcher::{Proposal, SearchContext, Searcher};
 pub use seed::{trial_rng, trial_seed, weighted_group};
 pub use space::limits;
 pub use space::{
-    CategoricalParam, Condition, Entry, FloatParam, IntParam, Param, Params, Space, SpaceBuilder,
-    SpaceChange,
+    CategoricalParam, Condition, Entry, FloatParam, IntParam, Number, Param, ParamError, Params,
+    Space, SpaceBuilder, SpaceChange,
 };
 #[cfg(feature = "postgres")]
 pub use storage::PostgresStorage;

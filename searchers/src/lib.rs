@@ -38,7 +38,6 @@
 //! assert!(study.best_trial().unwrap().unwrap().value.unwrap() < 0.5);
 //! ```
 #![deny(missing_docs)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod encode;
 mod gp;

@@ -2,6 +2,9 @@
 //! conditional space; determinism from the seed; pending trials; maximize;
 //! clear errors for bad settings.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{open_storage, Direction, Outcome, Params, Space, Study, StudyConfig};
 use serde_json::{json, Value as Json};
 use std::collections::HashSet;

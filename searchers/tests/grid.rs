@@ -1,5 +1,8 @@
 //! The grid searcher: complete coverage, each point once, a clear end.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{open_storage, Error, Outcome, SearchError, Space, Study, StudyConfig};
 use serde_json::json;
 use std::collections::HashSet;

@@ -4,6 +4,9 @@
 //! running; and the configurations that reach the full budget are the good
 //! ones.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{
     open_storage, Direction, Outcome, Space, Study, StudyConfig, Trial, TrialId, TrialState,
 };

@@ -2,6 +2,9 @@
 //! searchers propose a distinct configuration for each worker, in
 //! define-and-run and in define-by-run studies.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{
     open_storage, FloatParam, Outcome, Param, Params, Space, Study, StudyConfig,
 };

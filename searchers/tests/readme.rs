@@ -3,6 +3,9 @@
 //! the searcher's settings accept (serde names them all when it refuses an
 //! unknown one).
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 
 /// The setting names in the table under `## \`name\``.

@@ -1,6 +1,9 @@
 //! TPE's behaviour on small problems with fixed seeds, with margins a broken
 //! model (one that ignores the history, or ranks backwards) would miss.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{
     open_storage, Direction, Outcome, Params, Space, Study, StudyConfig, TrialState,
 };

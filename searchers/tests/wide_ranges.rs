@@ -4,6 +4,9 @@
 //! allocating per value or overflowing; the grid refuses what it cannot
 //! enumerate, with a reason.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{
     open_storage, FloatParam, IntParam, Outcome, Param, Params, Space, Study, StudyConfig, Value,
 };

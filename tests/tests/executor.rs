@@ -4,6 +4,9 @@
 //! The CLI and Python run on this loop; their own tests cover their
 //! adapters.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::execute::{
     Asking, Event, Executor, Interrupt, StopReason, TrialContext, TrialRunner,
 };

@@ -3,6 +3,9 @@
 //! replaying a result is idempotent (a re-queue only applies to the run it
 //! is about, and a result never lands on another trial).
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{
     open_storage, Error, Metadata, Outcome, PendingResult, ResultJournal, Space, Study,
     StudyConfig, TrialState,

@@ -3,6 +3,9 @@
 //! once, however many processes recover at the same time. On SQLite and on
 //! PostgreSQL.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{open_storage, Space, Study, StudyConfig, TrialState};
 use hyperspace_tests::TestDatabase;
 use std::io::{BufRead, BufReader};

@@ -4,6 +4,9 @@
 //! its worker's late result, and the copy queued for it is withdrawn if it
 //! has not started. On SQLite and on PostgreSQL.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{
     open_storage, Error, Outcome, SearchError, Space, Storage, Study, StudyConfig, TrialState,
 };

@@ -3,6 +3,9 @@
 //! whole study run through it, and TLS (`sslmode`, `sslrootcert`). Tests that need a server skip themselves
 //! (and say so) when `HYPERSPACE_TEST_POSTGRES` is unset.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{open_storage, Error, NewTrial, Outcome, Space, Study, StudyConfig};
 use hyperspace_tests::TestDatabase;
 use std::collections::HashSet;

@@ -4,6 +4,9 @@
 //! single process with the same seed; and a new SQLite file opened by
 //! several at once.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{open_storage, Params, Space, Study, StudyConfig, Trial, TrialState};
 use hyperspace_tests::TestDatabase;
 use std::collections::{BTreeMap, HashSet};

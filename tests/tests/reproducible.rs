@@ -5,6 +5,9 @@
 //! (`run -j 3`, three `worker` processes) and Python have their own tests
 //! of the same; these run the engine's loop directly.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::execute::{Asking, Executor, TrialContext, TrialRunner};
 use hyperspace_engine::{
     open_storage, Error, FloatParam, Outcome, Param, Params, PendingResult, Space, Storage, Study,

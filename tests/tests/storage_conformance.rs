@@ -1,5 +1,8 @@
 //! The promises every storage back-end keeps, run against each of them.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{
     open_storage, Direction, Error, Metadata, NewTrial, Objective, Params, Space, Storage,
     StudyConfig, TrialId, TrialState, TrialUpdate, Value,

@@ -1,6 +1,9 @@
 //! The study's contract, end to end on real SQLite files: ask/tell, bad
 //! input, space evolution, define-by-run, queues, and damaged databases.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{
     open_storage, Error, FloatParam, Outcome, Param, Params, SearchError, Space, SqliteStorage,
     Study, StudyConfig, TrialId, TrialState, Value,

@@ -1,5 +1,8 @@
 //! The suite's tests: one integration-test crate, one module per concern.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 mod problems;
 mod quick;

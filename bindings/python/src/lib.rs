@@ -14,6 +14,7 @@ mod opening;
 mod optimize;
 mod pruner;
 mod searcher;
+mod space;
 mod study;
 
 use pyo3::prelude::*;
@@ -27,6 +28,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pruner::pruner_settings, m)?)?;
     m.add_function(wrap_pyfunction!(pruner::pruner_names, m)?)?;
     m.add_function(wrap_pyfunction!(opening::storage_url, m)?)?;
+    m.add_function(wrap_pyfunction!(space::sample_space, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

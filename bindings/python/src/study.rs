@@ -13,7 +13,8 @@ use crate::optimize::PyRunner;
 use crate::searcher::registry;
 use hyperspace_engine::execute::{journal_dir, log_dir, Asking, Executor, StopHandle, StopReason};
 use hyperspace_engine::{
-    Error, NewTrial, Outcome, Params, ResultJournal, Space, Study, TrialId, TrialState, Value,
+    Error, NewTrial, Outcome, ParamError, Params, ResultJournal, Space, Study, TrialId, TrialState,
+    Value,
 };
 use indexmap::IndexMap;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -198,12 +199,12 @@ impl CoreStudy {
             let space = Space::from_json(&serde_json::Value::Object(wrapper))?;
             let entry = space.get(name).ok_or_else(|| Error::InvalidParam {
                 param: name.to_string(),
-                reason: "a define-by-run parameter cannot carry branches; suggest the sub-parameters after choosing".into(),
+                reason: ParamError::BranchesInDefineByRun,
             })?;
             if space.len() != 1 {
                 return Err(Error::InvalidParam {
                     param: name.to_string(),
-                    reason: "a define-by-run parameter cannot carry branches; suggest the sub-parameters after choosing".into(),
+                    reason: ParamError::BranchesInDefineByRun,
                 });
             }
             let value = s.suggest(TrialId(trial_id), name, &entry.param)?;

@@ -5,7 +5,7 @@
 //! searcher. Removing, narrowing or moving a parameter would make old trials
 //! lie about where they were; that is refused unless forced.
 
-use super::param::Param;
+use super::param::{Param, ParamError};
 use super::tree::{Condition, Entry, Space};
 use crate::{Error, Result};
 
@@ -119,11 +119,10 @@ impl Space {
             }
             return Err(Error::InvalidParam {
                 param: name.to_string(),
-                reason: format!(
-                    "was suggested as {} but this study already has it as {}; use one definition per name",
-                    describe(param),
-                    describe(&existing.param)
-                ),
+                reason: ParamError::Redefined {
+                    suggested: describe(param),
+                    existing: describe(&existing.param),
+                },
             });
         }
         let mut entries = self.entries().to_vec();

@@ -11,5 +11,5 @@ mod spec;
 mod tree;
 
 pub use evolution::SpaceChange;
-pub use param::{CategoricalParam, FloatParam, IntParam, Param};
+pub use param::{CategoricalParam, FloatParam, IntParam, Number, Param, ParamError};
 pub use tree::{Condition, Entry, Params, Space, SpaceBuilder};

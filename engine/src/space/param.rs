@@ -13,6 +13,9 @@
 
 use crate::Value;
 
+mod error;
+pub use error::{Number, ParamError};
+
 /// A float parameter, validated: `low < high`, `low > 0` on a log scale, a
 /// step that divides the range, a default inside it.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,46 +68,41 @@ impl FloatParam {
         log: bool,
         step: Option<f64>,
         default: Option<f64>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, ParamError> {
         if !low.is_finite() || !high.is_finite() {
-            return Err(format!(
-                "low and high must be finite numbers, got {low} and {high}"
-            ));
+            return Err(ParamError::NonFiniteBounds { low, high });
         }
         if low >= high {
-            return Err(format!("low ({low}) must be less than high ({high})"));
+            return Err(ParamError::EmptyRange {
+                low: low.into(),
+                high: high.into(),
+            });
         }
         // Every draw is `low + u * (high - low)`: with an infinite width
         // each one would come out as a bound.
         if !(high - low).is_finite() {
-            return Err(format!(
-                "the range [{low}, {high}] is too wide: high - low overflows a 64-bit float; narrow it"
-            ));
+            return Err(ParamError::RangeTooWide { low, high });
         }
         if log && low <= 0.0 {
-            return Err(format!(
-                "a log scale needs low > 0, got low = {low}; use a linear scale or a positive low"
-            ));
+            return Err(ParamError::LogNeedsPositiveLow { low: low.into() });
         }
         if let Some(step) = step {
             if log {
-                return Err("a log-scaled float cannot have a step; drop one of the two".into());
+                return Err(ParamError::LogFloatWithStep);
             }
             if !(step.is_finite() && step > 0.0) {
-                return Err(format!("step must be a positive number, got {step}"));
+                return Err(ParamError::NonPositiveStep { step: step.into() });
             }
             let count = (high - low) / step;
             if !count.is_finite() {
-                return Err(format!(
-                    "step {step} is too small for the range [{low}, {high}]: it has more values than a float can count; use a larger step or no step"
-                ));
+                return Err(ParamError::StepTooSmall { step, low, high });
             }
             if (count - count.round()).abs() > TOLERANCE * count.max(1.0) {
-                let fitted = low + count.floor() * step;
-                return Err(format!(
-                    "step {step} does not divide the range [{low}, {high}]; use high = {fitted} or a step that divides {}",
-                    high - low
-                ));
+                return Err(ParamError::StepDoesNotDivide {
+                    step: step.into(),
+                    low: low.into(),
+                    high: high.into(),
+                });
             }
         }
         let mut param = Self {
@@ -118,7 +116,7 @@ impl FloatParam {
             param.default = Some(
                 param
                     .coerce(&Value::Float(d))
-                    .map_err(|e| format!("default {e}"))?,
+                    .map_err(|e| ParamError::BadDefault(Box::new(e)))?,
             );
         }
         Ok(param)
@@ -167,20 +165,28 @@ impl FloatParam {
     }
 
     /// Checks a value and puts it exactly on the step grid.
-    fn coerce(&self, value: &Value) -> Result<f64, String> {
-        let x = value
-            .as_f64()
-            .ok_or_else(|| format!("{value} is not a number"))?;
+    fn coerce(&self, value: &Value) -> Result<f64, ParamError> {
+        let x = value.as_f64().ok_or_else(|| ParamError::NotANumber {
+            value: value.clone(),
+        })?;
         let slack = TOLERANCE * (self.high - self.low).abs().max(1.0);
         if !x.is_finite() || x < self.low - slack || x > self.high + slack {
-            return Err(format!("{x} is outside [{}, {}]", self.low, self.high));
+            return Err(ParamError::OutOfRange {
+                value: x.into(),
+                low: self.low.into(),
+                high: self.high.into(),
+            });
         }
         match self.step {
             Some(step) => {
                 let k = ((x - self.low) / step).round();
                 let snapped = self.level_value(k);
                 if (snapped - x).abs() > slack {
-                    return Err(format!("{x} is not on the grid {} + k * {step}", self.low));
+                    return Err(ParamError::OffGrid {
+                        value: x.into(),
+                        low: self.low.into(),
+                        step: step.into(),
+                    });
                 }
                 Ok(snapped)
             }
@@ -231,33 +237,33 @@ impl IntParam {
         log: bool,
         step: Option<i64>,
         default: Option<i64>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, ParamError> {
         if low >= high {
-            return Err(format!("low ({low}) must be less than high ({high})"));
+            return Err(ParamError::EmptyRange {
+                low: low.into(),
+                high: high.into(),
+            });
         }
         if log && low <= 0 {
-            return Err(format!(
-                "a log scale needs low >= 1, got low = {low}; use a linear scale or a positive low"
-            ));
+            return Err(ParamError::LogNeedsPositiveLow { low: low.into() });
         }
         let step = step.unwrap_or(1);
         if step < 1 {
-            return Err(format!("step must be a positive integer, got {step}"));
+            return Err(ParamError::NonPositiveStep { step: step.into() });
         }
         let step_u = step.unsigned_abs();
         if log && step != 1 {
-            return Err(
-                "a log-scaled int cannot have a step other than 1; drop one of the two".into(),
-            );
+            return Err(ParamError::LogIntWithStep);
         }
         // As `u64`: `high - low` overflows `i64` for ranges wider than
         // `i64::MAX`, and the whole `i64` range is a valid one.
         let span = high.abs_diff(low);
         if !span.is_multiple_of(step_u) {
-            let fitted = i128::from(low) + i128::from(span / step_u * step_u);
-            return Err(format!(
-                "step {step} does not divide the range [{low}, {high}]; use high = {fitted} or a step that divides {span}"
-            ));
+            return Err(ParamError::StepDoesNotDivide {
+                step: step.into(),
+                low: low.into(),
+                high: high.into(),
+            });
         }
         let mut param = Self {
             low,
@@ -270,7 +276,7 @@ impl IntParam {
             param.default = Some(
                 param
                     .coerce(&Value::Int(d))
-                    .map_err(|e| format!("default {e}"))?,
+                    .map_err(|e| ParamError::BadDefault(Box::new(e)))?,
             );
         }
         Ok(param)
@@ -303,21 +309,26 @@ impl IntParam {
         u128::from(self.high.abs_diff(self.low) / self.step.unsigned_abs()) + 1
     }
 
-    fn coerce(&self, value: &Value) -> Result<i64, String> {
-        let x = value
-            .as_i64()
-            .ok_or_else(|| format!("{value} is not an integer"))?;
+    fn coerce(&self, value: &Value) -> Result<i64, ParamError> {
+        let x = value.as_i64().ok_or_else(|| ParamError::NotAnInteger {
+            value: value.clone(),
+        })?;
         if x < self.low || x > self.high {
-            return Err(format!("{x} is outside [{}, {}]", self.low, self.high));
+            return Err(ParamError::OutOfRange {
+                value: x.into(),
+                low: self.low.into(),
+                high: self.high.into(),
+            });
         }
         if !x
             .abs_diff(self.low)
             .is_multiple_of(self.step.unsigned_abs())
         {
-            return Err(format!(
-                "{x} is not on the grid {} + k * {}",
-                self.low, self.step
-            ));
+            return Err(ParamError::OffGrid {
+                value: x.into(),
+                low: self.low.into(),
+                step: self.step.into(),
+            });
         }
         Ok(x)
     }
@@ -361,26 +372,25 @@ impl IntParam {
 
 impl CategoricalParam {
     /// A choice among distinct JSON scalars; `default` must be one of them.
-    pub fn new(choices: Vec<Value>, default: Option<Value>) -> Result<Self, String> {
+    pub fn new(choices: Vec<Value>, default: Option<Value>) -> Result<Self, ParamError> {
         if choices.is_empty() {
-            return Err("a categorical parameter needs at least one choice".into());
+            return Err(ParamError::NoChoices);
         }
         // The check for repeats below costs the square of the count.
         if choices.len() > super::limits::MAX_CHOICES {
-            return Err(format!(
-                "{} choices are more than the limit of {}",
-                choices.len(),
-                super::limits::MAX_CHOICES
-            ));
+            return Err(ParamError::TooManyChoices {
+                count: choices.len(),
+                limit: super::limits::MAX_CHOICES,
+            });
         }
         for (i, c) in choices.iter().enumerate() {
             if let Value::Float(x) = c {
                 if !x.is_finite() {
-                    return Err(format!("choice {x} is not a finite number"));
+                    return Err(ParamError::NonFiniteChoice { choice: *x });
                 }
             }
             if choices[..i].contains(c) {
-                return Err(format!("choice {c} is listed twice"));
+                return Err(ParamError::DuplicateChoice { choice: c.clone() });
             }
         }
         let mut param = Self {
@@ -388,12 +398,11 @@ impl CategoricalParam {
             default: None,
         };
         if let Some(d) = default {
-            param.default = Some(param.index_of(&d).ok_or_else(|| {
-                format!(
-                    "default {d} is not one of the choices {}",
-                    param.choices_text()
-                )
-            })?);
+            param.default = Some(
+                param
+                    .index_of(&d)
+                    .ok_or_else(|| ParamError::BadDefault(Box::new(param.not_a_choice(d))))?,
+            );
         }
         Ok(param)
     }
@@ -417,9 +426,11 @@ impl CategoricalParam {
         })
     }
 
-    fn choices_text(&self) -> String {
-        let items: Vec<String> = self.choices.iter().map(|c| c.to_string()).collect();
-        format!("[{}]", items.join(", "))
+    fn not_a_choice(&self, value: Value) -> ParamError {
+        ParamError::NotAChoice {
+            value,
+            choices: self.choices.clone(),
+        }
     }
 }
 
@@ -432,14 +443,14 @@ impl Param {
     /// Checks `value` against the parameter and returns it in canonical form
     /// (ints as `Int`, floats as `Float` on their step grid, choices as
     /// listed). The `Err` says what is wrong.
-    pub fn coerce(&self, value: &Value) -> Result<Value, String> {
+    pub fn coerce(&self, value: &Value) -> Result<Value, ParamError> {
         match self {
             Param::Float(p) => p.coerce(value).map(Value::Float),
             Param::Int(p) => p.coerce(value).map(Value::Int),
             Param::Categorical(p) => p
                 .index_of(value)
                 .map(|i| p.choices[i].clone())
-                .ok_or_else(|| format!("{value} is not one of the choices {}", p.choices_text())),
+                .ok_or_else(|| p.not_a_choice(value.clone())),
         }
     }
 

@@ -9,7 +9,7 @@
 
 use super::compact;
 use super::limits;
-use super::param::{CategoricalParam, FloatParam, IntParam, Param};
+use super::param::{CategoricalParam, FloatParam, IntParam, Param, ParamError};
 use super::tree::{Condition, Entry, Space};
 use crate::{Error, Result, Value};
 use serde::de::{MapAccess, SeqAccess, Visitor};
@@ -289,9 +289,7 @@ fn read_object(
             } else {
                 path.to_string()
             },
-            reason: format!(
-                "a space must be an object from parameter name to definition, got {shown}"
-            ),
+            reason: ParamError::SpaceNotAnObject { got: shown },
         });
     };
     for (name, definition) in map {
@@ -300,9 +298,7 @@ fn read_object(
         if !is_valid_name(name) {
             return Err(Error::InvalidParam {
                 param: shown,
-                reason:
-                    "a name needs letters, digits, '_', '-' or '.', starting with a letter or '_'"
-                        .into(),
+                reason: ParamError::BadName,
             });
         }
         read_param(name, &shown, definition, condition, depth, entries)?;
@@ -318,7 +314,7 @@ fn read_param(
     depth: usize,
     entries: &mut Vec<Entry>,
 ) -> Result<()> {
-    let invalid = |reason: String| Error::InvalidParam {
+    let invalid = |reason: ParamError| Error::InvalidParam {
         param: shown.to_string(),
         reason,
     };
@@ -330,9 +326,10 @@ fn read_param(
         }
         Json::String(text) => {
             parsed = compact::parse_definition(text).map_err(|e| match e {
-                Error::SpaceSyntax { reason, .. } => {
-                    invalid(format!("cannot read `{text}`: {reason}"))
-                }
+                Error::SpaceSyntax { reason, .. } => invalid(ParamError::CompactSyntax {
+                    text: text.clone(),
+                    reason,
+                }),
                 other => other,
             })?;
             &parsed
@@ -353,20 +350,15 @@ fn read_param(
         }
         other => (other.clone(), None),
     };
-    let spec = ParamSpec::deserialize(&fields).map_err(|e| invalid(e.to_string()))?;
+    let spec = ParamSpec::deserialize(&fields)
+        .map_err(|e| invalid(ParamError::Unreadable(e.to_string())))?;
     let branches = match (branches, &spec) {
         (None, _) => None,
         (Some(Json::Object(b)), ParamSpec::Categorical { .. }) => Some(b),
         (Some(_), ParamSpec::Categorical { .. }) => {
-            return Err(invalid(
-                "`branches` must be an object from a choice to the sub-space it brings".into(),
-            ))
+            return Err(invalid(ParamError::BranchesNotAnObject))
         }
-        (Some(_), _) => {
-            return Err(invalid(
-                "only categorical parameters can have branches".into(),
-            ))
-        }
+        (Some(_), _) => return Err(invalid(ParamError::BranchesOnNonCategorical)),
     };
     match spec {
         ParamSpec::Float {
@@ -401,18 +393,24 @@ fn read_param(
             let choices = choices
                 .iter()
                 .map(|c| {
-                    Value::from_json(c)
-                        .ok_or_else(|| invalid(format!("choice {c} is not a JSON scalar")))
+                    Value::from_json(c).ok_or_else(|| {
+                        invalid(ParamError::NotAScalar {
+                            what: "choice",
+                            json: c.to_string(),
+                        })
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?;
             // Before the constructor, whose check for repeats costs the
             // square of the number of choices.
             limits::check_choices(shown, &choices)?;
             let default = match default {
-                Some(d) => Some(
-                    Value::from_json(&d)
-                        .ok_or_else(|| invalid(format!("default {d} is not a JSON scalar")))?,
-                ),
+                Some(d) => Some(Value::from_json(&d).ok_or_else(|| {
+                    invalid(ParamError::NotAScalar {
+                        what: "default",
+                        json: d.to_string(),
+                    })
+                })?),
                 None => None,
             };
             let p = CategoricalParam::new(choices, default).map_err(invalid)?;
@@ -425,10 +423,10 @@ fn read_param(
             });
             for (key, sub) in branches.into_iter().flatten() {
                 let choice = keys.iter().position(|k| k == key).ok_or_else(|| {
-                    invalid(format!(
-                        "has a branch for '{key}', which is not one of its choices [{}]",
-                        keys.join(", ")
-                    ))
+                    invalid(ParamError::BranchForUnknownChoice {
+                        key: key.clone(),
+                        choices: keys.clone(),
+                    })
                 })?;
                 let path = format!("{shown}={key}/");
                 let condition = Some(Condition { parent, choice });

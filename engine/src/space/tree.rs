@@ -6,7 +6,7 @@
 //! the entries; a configuration is a flat map from name to value holding
 //! exactly the active parameters.
 
-use super::param::Param;
+use super::param::{Param, ParamError};
 use crate::{Error, Result, Value};
 use indexmap::IndexMap;
 use std::collections::HashMap;
@@ -96,6 +96,24 @@ impl Space {
         true
     }
 
+    /// A configuration drawn uniformly on each parameter's unit interval
+    /// (so log-uniform on log scales), branch by branch: only the parameters
+    /// the drawn choices make active. The random searcher's draw, and
+    /// Python's `Space.sample`.
+    pub fn sample_uniform(&self, rng: &mut dyn rand::RngCore) -> Params {
+        use rand::Rng;
+        let mut params = Params::with_capacity(self.len());
+        for (i, entry) in self.entries.iter().enumerate() {
+            if self.is_active(i, &params) {
+                params.insert(
+                    entry.name.clone(),
+                    entry.param.from_unit(rng.random::<f64>()),
+                );
+            }
+        }
+        params
+    }
+
     /// Checks a complete configuration: every active parameter present and
     /// valid, nothing unknown or inactive. Missing parameters that have a
     /// default take it. Returns the configuration in canonical form and order.
@@ -138,7 +156,7 @@ impl Space {
                     .coerce(v)
                     .map_err(|reason| Error::InvalidConfig {
                         param: entry.name.clone(),
-                        reason,
+                        reason: reason.to_string(),
                     })?,
                 (None, Some(d)) => d,
                 (None, None) if complete => {
@@ -225,7 +243,7 @@ impl Space {
                 if !parent_ok {
                     return Err(Error::InvalidParam {
                         param: e.name.clone(),
-                        reason: "its condition names no earlier categorical choice".into(),
+                        reason: ParamError::ConditionWithoutChoice,
                     });
                 }
             }
@@ -273,7 +291,7 @@ impl SpaceBuilder {
     }
 
     /// Adds a parameter from a constructor result, recording its error.
-    pub fn try_param(mut self, name: &str, param: std::result::Result<Param, String>) -> Self {
+    pub fn try_param(mut self, name: &str, param: std::result::Result<Param, ParamError>) -> Self {
         match param {
             Ok(p) => self.param(name, p),
             Err(reason) => {
@@ -328,7 +346,10 @@ impl SpaceBuilder {
         let Some((parent_index, choice_index)) = found else {
             self.error.get_or_insert(Error::InvalidParam {
                 param: parent.to_string(),
-                reason: format!("a branch for choice {choice} needs an earlier categorical '{parent}' with that choice"),
+                reason: ParamError::BranchWithoutParent {
+                    choice: choice.clone(),
+                    parent: parent.to_string(),
+                },
             });
             return self;
         };

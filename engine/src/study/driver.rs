@@ -429,7 +429,7 @@ impl Study {
                 .coerce(existing)
                 .map_err(|reason| Error::InvalidConfig {
                     param: name.to_string(),
-                    reason,
+                    reason: reason.to_string(),
                 });
         }
         if !self.relative.contains_key(&id) {

@@ -1,7 +1,7 @@
 use super::{RandomSettings, Sampler};
 use hyperspace_engine::{Params, Proposal, SearchContext, SearchError, Searcher, Space};
 use hyperspace_surrogate::sobol::SobolSequence;
-use rand::{Rng, RngCore};
+use rand::RngCore;
 
 /// Proposes points uniformly (or quasi-uniformly) at random, ignoring the
 /// history. Point `i` of the Sobol design goes to trial number `i`, so
@@ -26,24 +26,20 @@ impl Searcher for RandomSearcher {
         rng: &mut dyn RngCore,
     ) -> Result<Proposal, SearchError> {
         let sobol = match self.settings.sampler {
-            Sampler::Uniform => None,
-            Sampler::Sobol => Some(SobolSequence::new(space.len(), ctx.study_seed).map_err(
-                |e| SearchError::Unsupported {
+            Sampler::Uniform => return Ok(Proposal::new(space.sample_uniform(rng))),
+            Sampler::Sobol => SobolSequence::new(space.len(), ctx.study_seed).map_err(|e| {
+                SearchError::Unsupported {
                     searcher: "random".into(),
                     reason: e.to_string(),
-                },
-            )?),
+                }
+            })?,
         };
         let mut params = Params::with_capacity(space.len());
         for (i, entry) in space.entries().iter().enumerate() {
-            if !space.is_active(i, &params) {
-                continue;
+            if space.is_active(i, &params) {
+                let u = sobol.coordinate(ctx.trial_number, i);
+                params.insert(entry.name.clone(), entry.param.from_unit(u));
             }
-            let u = match &sobol {
-                Some(seq) => seq.coordinate(ctx.trial_number, i),
-                None => rng.random::<f64>(),
-            };
-            params.insert(entry.name.clone(), entry.param.from_unit(u));
         }
         Ok(Proposal::new(params))
     }

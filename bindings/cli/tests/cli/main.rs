@@ -1,6 +1,9 @@
 //! End-to-end tests of the `hyperspace` binary, on real SQLite files in
 //! temporary folders.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod abandoned;
 mod ask_tell;
 mod budgets;

@@ -81,6 +81,9 @@ def searcher_names() -> List[str]: ...
 def storage_url(url: str) -> Tuple[str, Optional[str]]:
     """The URL as the engine reads it (a relative SQLite path made
     absolute), and a warning for its writer, if any."""
+def sample_space(space: str, seed: int) -> str:
+    """A configuration drawn uniformly from the space (JSON or compact
+    text), as JSON; the same seed gives the same configuration."""
 def pruner_settings(name: str, settings_json: str) -> str:
     """Every setting of pruner ``name``, the engine's defaults filled in."""
 def pruner_names() -> List[str]: ...

@@ -21,6 +21,7 @@ import math
 import random
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
+from . import _core
 from .errors import InvalidParamError
 
 __all__ = [
@@ -48,9 +49,10 @@ class Distribution:
         """The engine's JSON definition of this parameter."""
         raise NotImplementedError
 
-    def sample(self, rng: random.Random) -> Any:
-        """A value drawn uniformly (on the log scale for ``log=True``)."""
-        raise NotImplementedError
+    def sample(self, rng: Optional[random.Random] = None) -> Any:
+        """A value drawn uniformly (on the log scale for ``log=True``) by the
+        engine, as the random searcher draws it; see :meth:`Space.sample`."""
+        return Space({"value": self}).sample(rng)["value"]
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Distribution) and type(self) is type(other) and self.to_json() == other.to_json()
@@ -97,14 +99,6 @@ class Float(Distribution):
             "default": self.default,
         }
 
-    def sample(self, rng: random.Random) -> float:
-        if self.log:
-            return math.exp(rng.uniform(math.log(self.low), math.log(self.high)))
-        if self.step is not None:
-            n = int(round((self.high - self.low) / self.step))
-            return self.low + rng.randint(0, n) * self.step
-        return rng.uniform(self.low, self.high)
-
 
 class Int(Distribution):
     """An integer in ``[low, high]`` (both included), optionally on a log
@@ -136,12 +130,6 @@ class Int(Distribution):
             "step": self.step,
             "default": self.default,
         }
-
-    def sample(self, rng: random.Random) -> int:
-        if self.log:
-            u = rng.uniform(math.log(self.low - 0.5), math.log(self.high + 0.5))
-            return min(self.high, max(self.low, int(round(math.exp(u)))))
-        return self.low + rng.randint(0, (self.high - self.low) // self.step) * self.step
 
 
 class Categorical(Distribution):
@@ -186,9 +174,6 @@ class Categorical(Distribution):
         if branches:
             out["branches"] = branches
         return out
-
-    def sample(self, rng: random.Random) -> ChoiceValue:
-        return self.choices[rng.randrange(len(self.choices))]
 
     def __repr__(self) -> str:
         extra = "" if self.default is None else f", default={self.default!r}"
@@ -269,20 +254,13 @@ class Space(Mapping[str, Distribution]):
         return json.dumps(self.to_json(), allow_nan=False)
 
     def sample(self, rng: Optional[random.Random] = None) -> Dict[str, Any]:
-        """A random configuration: every active parameter, uniformly (helps
-        when writing a searcher in Python)."""
-        if self._text is not None:
-            raise TypeError("sample() needs a space of distributions; use Space.from_json(...)")
-        rng = rng or random.Random()
-        out: Dict[str, Any] = {}
-        for name, dist in self._params.items():
-            value = dist.sample(rng)
-            out[name] = value
-            if isinstance(dist, Categorical):
-                sub = dist.branches.get(_find_choice(dist.choices, value))
-                if sub is not None:
-                    out.update(sub.sample(rng))
-        return out
+        """A random configuration, drawn by the engine as the random searcher
+        draws it: every active parameter uniformly on its range (log-uniform
+        on log scales), branch by branch. With ``rng``, the draw is
+        reproducible from its state; without, each call is a fresh draw.
+        Helps when writing a searcher in Python."""
+        seed = (rng or random.SystemRandom()).getrandbits(64)
+        return json.loads(_core.sample_space(self.engine_text(), seed))
 
     def flatten(self) -> Dict[str, Distribution]:
         """Every parameter, in every branch, by name."""
@@ -359,9 +337,6 @@ class _Compact(Distribution):
 
     def to_json(self) -> Any:
         return self.text
-
-    def sample(self, rng: random.Random) -> Any:
-        raise TypeError("sample() needs a parsed space; use Space.from_json(study.space_json)")
 
     def __repr__(self) -> str:
         return repr(self.text)

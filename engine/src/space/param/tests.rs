@@ -8,53 +8,80 @@ fn float(low: f64, high: f64, log: bool, step: Option<f64>) -> Param {
 }
 
 #[test]
-fn invalid_floats_say_why() {
-    assert!(FloatParam::new(1.0, 1.0, false, None, None)
-        .unwrap_err()
-        .contains("less than"));
-    assert!(FloatParam::new(0.0, 1.0, true, None, None)
-        .unwrap_err()
-        .contains("log scale"));
-    assert!(FloatParam::new(0.0, 1.0, false, Some(0.3), None)
-        .unwrap_err()
-        .contains("does not divide"));
-    assert!(FloatParam::new(0.0, 1.0, false, Some(-0.1), None)
-        .unwrap_err()
-        .contains("positive"));
-    assert!(FloatParam::new(0.0, 1.0, false, None, Some(2.0))
-        .unwrap_err()
-        .contains("default"));
-    assert!(FloatParam::new(0.0, f64::NAN, false, None, None).is_err());
+fn invalid_floats_say_which_rule() {
+    let err =
+        |low, high, log, step, default| FloatParam::new(low, high, log, step, default).unwrap_err();
+    assert!(matches!(
+        err(1.0, 1.0, false, None, None),
+        ParamError::EmptyRange { .. }
+    ));
+    assert!(matches!(
+        err(0.0, 1.0, true, None, None),
+        ParamError::LogNeedsPositiveLow {
+            low: Number::Float(_)
+        }
+    ));
+    let divide = err(0.0, 1.0, false, Some(0.3), None);
+    assert!(matches!(divide, ParamError::StepDoesNotDivide { .. }));
+    assert!(divide.to_string().contains("use high = 0.8999"), "{divide}");
+    assert!(matches!(
+        err(0.0, 1.0, false, Some(-0.1), None),
+        ParamError::NonPositiveStep { .. }
+    ));
+    let default = err(0.0, 1.0, false, None, Some(2.0));
+    assert!(
+        matches!(&default, ParamError::BadDefault(inner) if matches!(**inner, ParamError::OutOfRange { .. }))
+    );
+    assert_eq!(default.to_string(), "default 2 is outside [0, 1]");
+    assert!(matches!(
+        err(0.0, f64::NAN, false, None, None),
+        ParamError::NonFiniteBounds { .. }
+    ));
     // Regression (inputs that break things): every draw was a bound.
-    assert!(FloatParam::new(-9e307, 9e307, false, None, None)
-        .unwrap_err()
-        .contains("too wide"));
+    assert!(matches!(
+        err(-9e307, 9e307, false, None, None),
+        ParamError::RangeTooWide { .. }
+    ));
     assert!(FloatParam::new(-8e307, 8e307, false, None, None).is_ok());
 }
 
 #[test]
-fn invalid_ints_and_choices_say_why() {
-    assert!(IntParam::new(5, 1, false, None, None)
-        .unwrap_err()
-        .contains("less than"));
-    assert!(IntParam::new(0, 8, true, None, None)
-        .unwrap_err()
-        .contains("log scale"));
-    assert!(IntParam::new(0, 9, false, Some(2), None)
-        .unwrap_err()
-        .contains("high = 8"));
-    assert!(IntParam::new(0, 8, false, Some(2), Some(3))
-        .unwrap_err()
-        .contains("grid"));
-    assert!(CategoricalParam::new(vec![], None)
-        .unwrap_err()
-        .contains("at least one"));
-    assert!(CategoricalParam::new(vec!["a".into(), "a".into()], None)
-        .unwrap_err()
-        .contains("twice"));
-    assert!(CategoricalParam::new(vec!["a".into()], Some("b".into()))
-        .unwrap_err()
-        .contains("not one of"));
+fn invalid_ints_and_choices_say_which_rule() {
+    assert!(matches!(
+        IntParam::new(5, 1, false, None, None).unwrap_err(),
+        ParamError::EmptyRange { .. }
+    ));
+    let log = IntParam::new(0, 8, true, None, None).unwrap_err();
+    assert!(
+        log.to_string().contains("log scale needs low >= 1"),
+        "{log}"
+    );
+    let divide = IntParam::new(0, 9, false, Some(2), None).unwrap_err();
+    assert!(matches!(divide, ParamError::StepDoesNotDivide { .. }));
+    assert!(divide.to_string().contains("high = 8"), "{divide}");
+    // The whole i64 range is wider than i64::MAX: the message still counts it.
+    let wide = IntParam::new(i64::MIN, i64::MAX, false, Some(2), None).unwrap_err();
+    assert!(
+        wide.to_string().ends_with("divides 18446744073709551615"),
+        "{wide}"
+    );
+    assert!(matches!(
+        IntParam::new(0, 8, false, Some(2), Some(3)).unwrap_err(),
+        ParamError::BadDefault(inner) if matches!(*inner, ParamError::OffGrid { .. })
+    ));
+    assert_eq!(
+        CategoricalParam::new(vec![], None).unwrap_err(),
+        ParamError::NoChoices
+    );
+    assert_eq!(
+        CategoricalParam::new(vec!["a".into(), "a".into()], None).unwrap_err(),
+        ParamError::DuplicateChoice { choice: "a".into() }
+    );
+    let default = CategoricalParam::new(vec!["a".into(), 3.into()], Some("b".into())).unwrap_err();
+    assert_eq!(
+        default.to_string(),
+        "default b is not one of the choices [a, 3]"
+    );
 }
 
 #[test]
