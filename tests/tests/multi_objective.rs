@@ -3,6 +3,9 @@
 //! errors that point to it, the searchers and pruners that refuse, and
 //! databases written before studies had several objectives.
 
+// Test code: a panic is how it reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use hyperspace_engine::{
     open_storage, Direction, Error, Objective, Outcome, Space, Storage, Study, StudyConfig,
     TrialState,
