@@ -156,6 +156,8 @@ fn history(space: &Space, n: usize) -> Vec<Trial> {
                 state: TrialState::Complete,
                 params,
                 value: Some(objective(&u)),
+                values: vec![objective(&u)],
+                constraints: Vec::new(),
                 metrics: Default::default(),
                 intermediate: Default::default(),
                 budget: None,

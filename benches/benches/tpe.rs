@@ -35,6 +35,8 @@ fn history(space: &Space, n: usize) -> Vec<Trial> {
                 state: TrialState::Complete,
                 params,
                 value: Some(value),
+                values: vec![value],
+                constraints: Vec::new(),
                 metrics: Default::default(),
                 intermediate: Default::default(),
                 budget: None,

@@ -237,6 +237,37 @@ pub enum Error {
         /// What it still has to do (`has finished`, `has its parameters`).
         what: String,
     },
+    /// A question about the single best trial was asked of a study with
+    /// several objectives, which has a front of them instead.
+    #[error("study '{study}' has {objectives} objectives, so it has no single best trial; use best_trials (the Pareto front) instead")]
+    SeveralObjectives {
+        /// The study.
+        study: String,
+        /// How many objectives it has.
+        objectives: usize,
+    },
+    /// A plug-in (searcher or pruner) that handles one objective was named
+    /// for a study with several.
+    #[error("study '{study}' has {objectives} objectives, and {what}; {hint}")]
+    NotMultiObjective {
+        /// The study.
+        study: String,
+        /// How many objectives it has.
+        objectives: usize,
+        /// What refused (`searcher 'tpe' optimizes one objective`).
+        what: String,
+        /// What to use instead.
+        hint: String,
+    },
+    /// Every finished trial of a study breaks a constraint, so it has no
+    /// best trial (and an empty front).
+    #[error("study '{study}' has no feasible trial: all {infeasible} finished trials with a result break a constraint (a constraint value above 0)")]
+    NoFeasibleTrial {
+        /// The study.
+        study: String,
+        /// How many finished trials break a constraint.
+        infeasible: usize,
+    },
     /// A reproducible study waited too long for an earlier trial.
     #[error("study '{study}' (reproducible, lag {lag}): gave up after {waited_s:.1} s waiting until trial {waiting_for} {what}, before proposing trial {trial}; trial k is proposed only once every trial below k - {lag} has finished (is trial {waiting_for}'s worker alive? a worker that asks for more than {lag} trials before telling any waits for itself: raise the lag, or the wait timeout)")]
     WaitTimeout {

@@ -15,6 +15,7 @@
 
 mod error;
 pub mod execute;
+mod objective;
 mod pruner;
 mod registry;
 mod searcher;
@@ -27,6 +28,7 @@ mod trial;
 mod value;
 
 pub use error::{Error, Result, SearchError};
+pub use objective::{dominates, is_feasible, pareto_front, Objective};
 pub use pruner::{NopPruner, Pruner};
 pub use registry::{PrunerFactory, Registry, SearcherFactory};
 pub use searcher::{Proposal, SearchContext, Searcher};

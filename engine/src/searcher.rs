@@ -113,4 +113,13 @@ pub trait Searcher: Send + Debug {
     fn chooses_budgets(&self) -> bool {
         false
     }
+
+    /// Whether the searcher handles a study with several objectives
+    /// (default: no; a study with several objectives refuses a searcher
+    /// that does not). One that says yes must not rely on
+    /// [`SearchContext::direction`] or [`Trial::value`] alone: a trial's
+    /// result is [`Trial::values`].
+    fn supports_multi_objective(&self) -> bool {
+        false
+    }
 }

@@ -1,7 +1,7 @@
-//! What defines a study: its name, direction, space, searcher, pruner and
+//! What defines a study: its name, objectives, space, searcher, pruner and
 //! seed.
 
-use crate::{Direction, Error, Result, Space};
+use crate::{Direction, Error, Objective, Result, Space};
 use serde::{Deserialize, Serialize};
 
 /// A plug-in (searcher or pruner) by registry name, with its JSON settings.
@@ -50,13 +50,19 @@ pub struct Reproducible {
 
 /// Everything that defines a study. Stored with it, so a study opened
 /// later, from another process or machine, searches the same way.
+///
+/// Configurations stored before studies had several objectives (one
+/// `direction` and an optional `objective` metric name) read as a study
+/// with that one objective.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredConfig")]
 pub struct StudyConfig {
     /// Unique in its storage.
     pub name: String,
-    /// Whether smaller or larger objective values are better.
-    #[serde(default)]
-    pub direction: Direction,
+    /// What it optimizes: one objective, or several (a multi-objective
+    /// study, whose best trials are a Pareto front). Never empty once
+    /// validated.
+    pub objectives: Vec<Objective>,
     /// The search space; empty for a define-by-run study, whose space grows
     /// as trials suggest parameters.
     #[serde(default)]
@@ -70,10 +76,6 @@ pub struct StudyConfig {
     pub pruner: Option<PrunerSpec>,
     /// The seed every trial's random stream derives from.
     pub seed: u64,
-    /// The name of the metric that is the objective (for scripts that print
-    /// several); `None` means the value told directly.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub objective: Option<String>,
     /// Proposals that do not depend on the timing of parallel workers
     /// (`None`: each proposal sees whatever has finished when it is made).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,20 +88,74 @@ impl StudyConfig {
     pub fn new(name: &str) -> Self {
         Self {
             name: name.to_string(),
-            direction: Direction::Minimize,
+            objectives: vec![Objective::new(Direction::Minimize)],
             space: Space::empty(),
             searcher: SearcherSpec::named("tpe"),
             pruner: None,
             seed: crate::seed::fresh_seed(),
-            objective: None,
             reproducible: None,
         }
     }
 
-    /// Sets the direction.
+    /// Makes it a study of one objective with this direction (the metric
+    /// name, if any, kept).
     pub fn direction(mut self, direction: Direction) -> Self {
-        self.direction = direction;
+        let name = self.objectives.first().and_then(|o| o.name.clone());
+        self.objectives = vec![Objective { name, direction }];
         self
+    }
+
+    /// Sets the objectives (one or more).
+    pub fn objectives(mut self, objectives: Vec<Objective>) -> Self {
+        self.objectives = objectives;
+        self
+    }
+
+    /// Sets the metric the first objective reads (for commands that print
+    /// several).
+    pub fn objective_name(mut self, name: Option<String>) -> Self {
+        match self.objectives.first_mut() {
+            Some(first) => first.name = name,
+            None => self.objectives.push(Objective {
+                name,
+                direction: Direction::Minimize,
+            }),
+        }
+        self
+    }
+
+    /// The direction of the first objective (the only one, for most
+    /// studies): what single-objective searchers and pruners optimize.
+    pub fn primary_direction(&self) -> Direction {
+        self.objectives
+            .first()
+            .map_or(Direction::Minimize, |o| o.direction)
+    }
+
+    /// The metric name of the first objective, if it has one.
+    pub fn primary_metric(&self) -> Option<&str> {
+        self.objectives.first().and_then(|o| o.name.as_deref())
+    }
+
+    /// The direction of each objective, in order.
+    pub fn directions(&self) -> Vec<Direction> {
+        self.objectives.iter().map(|o| o.direction).collect()
+    }
+
+    /// The objectives for people: the direction alone for a study of one
+    /// (`minimize`), `name:direction` for each of several, comma-separated.
+    pub fn objectives_text(&self) -> String {
+        if self.is_multi_objective() {
+            let parts: Vec<String> = self.objectives.iter().map(|o| o.to_string()).collect();
+            parts.join(",")
+        } else {
+            self.primary_direction().to_string()
+        }
+    }
+
+    /// Whether the study has more than one objective.
+    pub fn is_multi_objective(&self) -> bool {
+        self.objectives.len() > 1
     }
 
     /// Sets the space.
@@ -139,8 +195,9 @@ impl StudyConfig {
         self
     }
 
-    /// Checks the name.
+    /// Checks the name and the objectives.
     pub fn validate(&self) -> Result<()> {
+        self.validate_objectives()?;
         let name = self.name.trim();
         if name.is_empty() {
             return Err(Error::InvalidStudy("a study needs a non-empty name".into()));
@@ -152,6 +209,72 @@ impl StudyConfig {
             )));
         }
         Ok(())
+    }
+
+    fn validate_objectives(&self) -> Result<()> {
+        if self.objectives.is_empty() {
+            return Err(Error::InvalidStudy(format!(
+                "study '{}' needs at least one objective",
+                self.name
+            )));
+        }
+        if self.is_multi_objective() {
+            let mut seen = std::collections::HashSet::new();
+            for o in &self.objectives {
+                if let Some(name) = &o.name {
+                    if !seen.insert(name.as_str()) {
+                        return Err(Error::InvalidStudy(format!(
+                            "study '{}' names objective '{name}' twice; each objective needs its own metric",
+                            self.name
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A configuration as stored by any release: `objectives`, or (before
+/// studies had several) one `direction` with an optional `objective`
+/// metric name.
+#[derive(Deserialize)]
+struct StoredConfig {
+    name: String,
+    #[serde(default)]
+    objectives: Option<Vec<Objective>>,
+    #[serde(default)]
+    direction: Direction,
+    #[serde(default)]
+    objective: Option<String>,
+    #[serde(default)]
+    space: Space,
+    searcher: SearcherSpec,
+    #[serde(default)]
+    pruner: Option<PrunerSpec>,
+    seed: u64,
+    #[serde(default)]
+    reproducible: Option<Reproducible>,
+}
+
+impl From<StoredConfig> for StudyConfig {
+    fn from(stored: StoredConfig) -> Self {
+        let objectives = match stored.objectives {
+            Some(objectives) if !objectives.is_empty() => objectives,
+            _ => vec![Objective {
+                name: stored.objective,
+                direction: stored.direction,
+            }],
+        };
+        StudyConfig {
+            name: stored.name,
+            objectives,
+            space: stored.space,
+            searcher: stored.searcher,
+            pruner: stored.pruner,
+            seed: stored.seed,
+            reproducible: stored.reproducible,
+        }
     }
 }
 
@@ -174,5 +297,62 @@ mod tests {
             serde_json::from_str(&serde_json::to_string(&with).unwrap()).unwrap();
         assert_eq!(back, with);
         assert_eq!(back.pruner.unwrap().name, "median");
+    }
+
+    /// A configuration stored before studies had several objectives (one
+    /// `direction`, maybe an `objective` metric) reads as that one
+    /// objective, and is written back in the new form, which reads back
+    /// the same.
+    #[test]
+    fn configs_with_one_direction_read_as_one_objective() {
+        let old = r#"{"name":"s","direction":"maximize","objective":"acc","space":{},"searcher":{"name":"tpe"},"seed":3}"#;
+        let config: StudyConfig = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            config.objectives,
+            [Objective::named("acc", Direction::Maximize)]
+        );
+        assert_eq!(config.primary_direction(), Direction::Maximize);
+        assert_eq!(config.primary_metric(), Some("acc"));
+        assert!(!config.is_multi_objective());
+        let text = serde_json::to_string(&config).unwrap();
+        assert!(
+            text.contains(r#""objectives":[{"name":"acc","direction":"maximize"}]"#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<StudyConfig>(&text).unwrap(), config);
+
+        let bare = r#"{"name":"s","space":{},"searcher":{"name":"tpe"},"seed":3}"#;
+        let config: StudyConfig = serde_json::from_str(bare).unwrap();
+        assert_eq!(config.objectives, [Objective::new(Direction::Minimize)]);
+    }
+
+    #[test]
+    fn several_objectives_round_trip_and_are_validated() {
+        let config = StudyConfig::new("mo").objectives(vec![
+            Objective::named("err", Direction::Minimize),
+            Objective::named("size", Direction::Maximize),
+        ]);
+        config.validate().unwrap();
+        assert!(config.is_multi_objective());
+        assert_eq!(
+            config.directions(),
+            [Direction::Minimize, Direction::Maximize]
+        );
+        let back: StudyConfig =
+            serde_json::from_str(&serde_json::to_string(&config).unwrap()).unwrap();
+        assert_eq!(back, config);
+
+        let twice = config.clone().objectives(vec![
+            Objective::named("err", Direction::Minimize),
+            Objective::named("err", Direction::Maximize),
+        ]);
+        let err = twice.validate().unwrap_err().to_string();
+        assert!(err.contains("'err' twice"), "{err}");
+        let none = config.objectives(vec![]);
+        assert!(none
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("at least one objective"));
     }
 }

@@ -213,8 +213,17 @@ pub struct Trial {
     pub state: TrialState,
     /// Its configuration (for a define-by-run trial, what was suggested so far).
     pub params: Params,
-    /// The objective value, once complete (or pruned with a last value).
+    /// The first objective's value, once complete (or pruned with a last
+    /// value): the study's one objective, for most studies.
     pub value: Option<f64>,
+    /// One value per objective, once complete (`[value]` for a study of one
+    /// objective; empty without a result).
+    #[serde(default)]
+    pub values: Vec<f64>,
+    /// Constraint values the trial was told with; `c <= 0` each is
+    /// feasible (see [`crate::is_feasible`]). Empty: no constraints.
+    #[serde(default)]
+    pub constraints: Vec<f64>,
     /// Other named metrics.
     pub metrics: IndexMap<String, f64>,
     /// Intermediate objective values by step.
@@ -248,6 +257,7 @@ impl Trial {
     pub fn quarantine(&mut self, reason: String) {
         self.state = TrialState::Failed;
         self.value = None;
+        self.values.clear();
         self.message = Some(format!("damaged record, quarantined: {reason}"));
         self.meta
             .extra
@@ -318,6 +328,8 @@ mod tests {
             state,
             params: Params::new(),
             value,
+            values: value.into_iter().collect(),
+            constraints: Vec::new(),
             metrics: IndexMap::new(),
             intermediate: BTreeMap::new(),
             budget: None,

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use hyperspace_engine::{
-    open_storage, Error, Metadata, NewTrial, Params, Space, Storage, StudyConfig, TrialId,
-    TrialState, TrialUpdate, Value,
+    open_storage, Direction, Error, Metadata, NewTrial, Objective, Params, Space, Storage,
+    StudyConfig, TrialId, TrialState, TrialUpdate, Value,
 };
 use hyperspace_tests::TestDatabase;
 use std::sync::Arc;
@@ -57,7 +57,8 @@ fn params(x: f64) -> Params {
 fn finish(value: f64) -> TrialUpdate {
     TrialUpdate::Finish {
         state: TrialState::Complete,
-        value: Some(value),
+        values: vec![value],
+        constraints: Vec::new(),
         metrics: [("acc".to_string(), 0.5)].into_iter().collect(),
         message: None,
         finished: "2026-01-01T00:00:00Z".into(),
@@ -192,6 +193,60 @@ fn trials_round_trip_with_everything_they_hold() {
             "{name}"
         );
         assert_eq!(loaded.metrics["acc"], 0.5, "{name}");
+    }
+}
+
+/// A study with several objectives keeps them, and its trials keep every
+/// value and constraint; a non-finite constraint or value is refused, and
+/// nothing of it is stored.
+#[test]
+fn several_objectives_and_constraints_round_trip() {
+    for (name, s, _dir) in backends() {
+        let config = config("mo").objectives(vec![
+            Objective::named("err", Direction::Minimize),
+            Objective::named("size", Direction::Maximize),
+        ]);
+        let study = s.create_study(&config).unwrap();
+        assert_eq!(
+            s.find_study("mo").unwrap().unwrap().config,
+            config,
+            "{name}"
+        );
+        let t = s.create_trial(study.id, &NewTrial::default()).unwrap();
+        let finish_with = |values: Vec<f64>, constraints: Vec<f64>| TrialUpdate::Finish {
+            state: TrialState::Complete,
+            values,
+            constraints,
+            metrics: Default::default(),
+            message: None,
+            finished: "2026-01-01T00:00:00Z".into(),
+        };
+        for (values, constraints) in [
+            (vec![0.5, f64::NAN], vec![]),
+            (vec![0.5, 2.0], vec![-1.0, f64::INFINITY]),
+        ] {
+            let err = s.update_trial(t.id, &finish_with(values, constraints));
+            assert!(
+                matches!(err, Err(Error::NonFiniteValue { .. })),
+                "{name}: {err:?}"
+            );
+            assert_eq!(s.trial(t.id).unwrap().state, TrialState::Running, "{name}");
+        }
+        s.update_trial(t.id, &finish_with(vec![0.5, 20.0], vec![-1.0, 0.25]))
+            .unwrap();
+        for back in [
+            s.trial(t.id).unwrap(),
+            s.trials_since(study.id, 0).unwrap().remove(0),
+        ] {
+            assert_eq!(back.values, [0.5, 20.0], "{name}");
+            assert_eq!(back.value, Some(0.5), "{name}");
+            assert_eq!(back.constraints, [-1.0, 0.25], "{name}");
+        }
+        // One objective: `values` is `[value]`, whatever the body holds.
+        let one = s.create_study(&self::config("one")).unwrap();
+        let t = s.create_trial(one.id, &NewTrial::default()).unwrap();
+        s.update_trial(t.id, &finish(0.75)).unwrap();
+        assert_eq!(s.trial(t.id).unwrap().values, [0.75], "{name}");
     }
 }
 

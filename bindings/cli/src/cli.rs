@@ -148,9 +148,11 @@ pub struct StudyCreateArgs {
     /// The seed every trial's random stream derives from (default: fresh).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// The metric that is the objective, for scripts that print several.
-    #[arg(long, value_name = "NAME")]
-    pub objective: Option<String>,
+    /// An objective, as NAME:minimize or NAME:maximize (a bare NAME takes
+    /// --direction): the metric the command prints. Repeat it for a study
+    /// with several objectives (its best trials are a Pareto front).
+    #[arg(long, value_name = "NAME[:DIRECTION]")]
+    pub objective: Vec<String>,
     /// The pruner stored with the study (median, successive_halving,
     /// hyperband or none); every run and worker of the study uses it unless
     /// it names its own with --pruner.
@@ -235,8 +237,16 @@ pub struct TellArgs {
     #[arg(long, short, env = "HYPERSPACE_TRIAL_ID")]
     pub trial: Option<i64>,
     /// The objective value (needed for a complete trial).
-    #[arg(long, short, allow_negative_numbers = true)]
+    #[arg(long, short, allow_negative_numbers = true, conflicts_with = "values")]
     pub value: Option<f64>,
+    /// One value per objective, comma-separated (`0.1,20`), for a study
+    /// with several objectives.
+    #[arg(long, value_name = "V1,V2,...", allow_hyphen_values = true)]
+    pub values: Option<String>,
+    /// Constraint values, comma-separated; each `c <= 0` is kept, `c > 0`
+    /// broken (a trial that breaks one is never among the best).
+    #[arg(long, value_name = "C1,C2,...", allow_hyphen_values = true)]
+    pub constraints: Option<String>,
     /// Another metric, as name=value (repeatable).
     #[arg(long, short, value_name = "NAME=VALUE")]
     pub metric: Vec<String>,
@@ -324,9 +334,11 @@ pub struct RunArgs {
     #[arg(long)]
     pub timeout: Option<String>,
     /// The metric that is the objective (default: the study's, else the only
-    /// number printed, else one named value/objective/loss/score).
-    #[arg(long, value_name = "NAME")]
-    pub objective: Option<String>,
+    /// number printed, else one named value/objective/loss/score), as NAME
+    /// or NAME:DIRECTION. Repeat it to create a study with several
+    /// objectives; each is read from the command's output by name.
+    #[arg(long, value_name = "NAME[:DIRECTION]")]
+    pub objective: Vec<String>,
     /// A regex read on every output line for the result: named groups are
     /// metrics, a single unnamed group is the objective.
     #[arg(long, value_name = "REGEX")]

@@ -147,6 +147,23 @@ pub fn parse_params_json(text: &str) -> Result<Params> {
     Ok(params)
 }
 
+/// Trials by number, for people: `#0 #3 #7`.
+pub fn trial_numbers(trials: &[hyperspace_engine::Trial]) -> String {
+    let words: Vec<String> = trials.iter().map(|t| format!("#{}", t.number)).collect();
+    words.join(" ")
+}
+
+/// Reads `--objective NAME[:DIRECTION]` words (a bare name takes `default`).
+pub fn parse_objectives(
+    words: &[String],
+    default: hyperspace_engine::Direction,
+) -> Result<Vec<hyperspace_engine::Objective>> {
+    words
+        .iter()
+        .map(|w| hyperspace_engine::Objective::parse(w, default).map_err(Into::into))
+        .collect()
+}
+
 /// Reads a searcher's settings given as JSON text.
 pub fn parse_settings(text: Option<&str>) -> Result<serde_json::Value> {
     match text {

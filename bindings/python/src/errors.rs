@@ -55,6 +55,12 @@ fn classify(err: &Error) -> (&'static str, Vec<(&'static str, Attr)>) {
             ("InvalidConfigError", vec![("param", Str(param.clone()))])
         }
         Error::InvalidStudy(_) | Error::InvalidPruner { .. } => ("InvalidStudyError", vec![]),
+        Error::SeveralObjectives { study, .. } | Error::NotMultiObjective { study, .. } => {
+            ("InvalidStudyError", vec![("study", Str(study.clone()))])
+        }
+        Error::NoFeasibleTrial { study, .. } => {
+            ("NoFeasibleTrialError", vec![("study", Str(study.clone()))])
+        }
         Error::StudyNotFound { name, .. } => {
             ("StudyNotFoundError", vec![("study", Str(name.clone()))])
         }

@@ -6,7 +6,7 @@
 
 use crate::errors::{bad_json, IntoPy};
 use hyperspace_engine::{
-    open_storage, Direction, Error, Registry, Space, StorageUrl, Study, StudyConfig,
+    open_storage, Direction, Error, Objective, Registry, Space, StorageUrl, Study, StudyConfig,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -35,6 +35,10 @@ struct RawOptions {
     name: String,
     #[serde(default = "minimize")]
     direction: String,
+    /// One direction per objective, for a study with several (Optuna's
+    /// `directions=`); replaces `direction` when given.
+    #[serde(default)]
+    directions: Option<Vec<String>>,
     #[serde(default = "tpe")]
     searcher: String,
     /// JSON text, as `hyperspace.searcher._settings_json` checks and
@@ -95,6 +99,14 @@ impl OpenOptions {
         let mut config = StudyConfig::new(&raw.name)
             .direction(Direction::parse(&raw.direction).py_err(py)?)
             .searcher(&raw.searcher, searcher_settings);
+        if let Some(directions) = raw.directions {
+            let objectives = directions
+                .iter()
+                .map(|d| Direction::parse(d).map(Objective::new))
+                .collect::<Result<Vec<_>, _>>()
+                .py_err(py)?;
+            config = config.objectives(objectives);
+        }
         if let Some(seed) = raw.seed {
             config = config.seed(seed);
         }

@@ -583,4 +583,46 @@ impl CoreStudy {
             }))
         })
     }
+
+    /// Finishes a trial of a study with several objectives (or with
+    /// constraints): one value per objective, and constraint values
+    /// (`c <= 0` kept). `state` is `complete` or `failed`.
+    #[pyo3(signature = (trial_id, state, values, constraints=None, metrics=None, message=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn tell_values(
+        &self,
+        py: Python<'_>,
+        trial_id: i64,
+        state: &str,
+        values: Vec<f64>,
+        constraints: Option<Vec<f64>>,
+        metrics: Option<Vec<(String, f64)>>,
+        message: Option<String>,
+    ) -> PyResult<String> {
+        let mut outcome = match TrialState::parse(state) {
+            Ok(TrialState::Complete) => Outcome::complete_values(values),
+            Ok(TrialState::Failed) => Outcome::failed(message.clone().unwrap_or_default()),
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "tell_values finishes a trial as 'complete' or 'failed', not '{state}'"
+                )))
+            }
+        };
+        if let Some(c) = constraints {
+            outcome = outcome.constraints(c);
+        }
+        if let Some(m) = metrics {
+            outcome = outcome.metrics(m);
+        }
+        if let Some(m) = message {
+            outcome = outcome.message(m);
+        }
+        self.with(py, |s| json(&s.tell(TrialId(trial_id), outcome)?))
+    }
+
+    /// The Pareto front (the complete, feasible, non-dominated trials) as
+    /// a JSON array.
+    fn best_trials(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |s| json(&s.best_trials()?))
+    }
 }

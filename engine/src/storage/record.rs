@@ -8,11 +8,41 @@ use super::{StudyListing, StudyRecord};
 use crate::{Metadata, NewTrial, Result, StudyConfig, StudyId, Trial, TrialId, TrialState};
 use serde::{Deserialize, Serialize};
 
+/// One step of a SQL back-end's schema migrations. Each back-end lists
+/// its own, in order; the number applied is stored in the database, so a
+/// database written by an older release is brought up to date when it is
+/// opened, and a newer one is refused (`SchemaTooNew`) by an older release.
+pub(super) enum Migration {
+    /// Statements in the back-end's dialect.
+    Sql(&'static str),
+    /// Rewrites every readable study configuration in today's form (one
+    /// `direction` becomes `objectives`, see [`upgraded_config`]). Counted
+    /// as a schema version so that a release that knows one objective
+    /// refuses a database that may hold studies with several, rather than
+    /// reading them as single-objective ones.
+    ObjectivesInConfig,
+}
+
+/// A stored study configuration in today's form, if it is readable and
+/// not in that form already (damaged ones are left for `hyperspace
+/// check` to report).
+pub(super) fn upgraded_config(stored: &str) -> Option<String> {
+    let config: StudyConfig = serde_json::from_str(stored).ok()?;
+    let text = serde_json::to_string(&config).ok()?;
+    (text != stored).then_some(text)
+}
+
 /// The part of a trial kept as JSON.
 #[derive(Serialize, Deserialize)]
 pub(super) struct Body {
     params: crate::Params,
     value: Option<f64>,
+    /// All objective values, kept only when there are several (one is
+    /// `value`), so single-objective bodies stay as they were.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    values: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    constraints: Vec<f64>,
     #[serde(default)]
     metrics: indexmap::IndexMap<String, f64>,
     #[serde(default)]
@@ -63,6 +93,8 @@ fn quarantined(columns: Columns, reason: String) -> Trial {
         state: TrialState::Failed,
         params: Default::default(),
         value: None,
+        values: Vec::new(),
+        constraints: Vec::new(),
         metrics: Default::default(),
         intermediate: Default::default(),
         budget: None,
@@ -100,6 +132,12 @@ impl Body {
         serde_json::to_string(&Body {
             params: t.params.clone(),
             value: t.value,
+            values: if t.values.len() > 1 {
+                t.values.clone()
+            } else {
+                Vec::new()
+            },
+            constraints: t.constraints.clone(),
             metrics: t.metrics.clone(),
             intermediate: t.intermediate.clone(),
             budget: t.budget,
@@ -120,7 +158,13 @@ impl Body {
             state,
             change: columns.change,
             params: body.params,
+            values: if body.values.is_empty() {
+                body.value.into_iter().collect()
+            } else {
+                body.values
+            },
             value: body.value,
+            constraints: body.constraints,
             metrics: body.metrics,
             intermediate: body.intermediate,
             budget: body.budget,
@@ -147,6 +191,8 @@ pub(super) fn new_trial(
         state: new.state.unwrap_or(TrialState::Running),
         params: new.params.clone(),
         value: None,
+        values: Vec::new(),
+        constraints: Vec::new(),
         metrics: Default::default(),
         intermediate: Default::default(),
         budget: new.budget,

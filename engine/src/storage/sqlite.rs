@@ -7,7 +7,9 @@
 //! claims are decided under SQLite's single writer lock: two processes never
 //! get the same number, the same queued trial or the same grid point.
 
-use super::record::{new_trial, read_study, read_trial, start_claimed, Body, Columns};
+use super::record::{
+    new_trial, read_study, read_trial, start_claimed, upgraded_config, Body, Columns, Migration,
+};
 use super::{Storage, StudyListing, StudyRecord, TrialUpdate};
 use crate::{Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId};
 use rusqlite::{
@@ -22,7 +24,9 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Schema migrations, in order; the file's `user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(
+        r#"
     CREATE TABLE counter (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
     INSERT INTO counter (id, value) VALUES (1, 0);
     CREATE TABLE studies (
@@ -44,7 +48,10 @@ const MIGRATIONS: &[&str] = &[r#"
     CREATE INDEX trials_by_state ON trials (study_id, state, number);
     CREATE INDEX trials_by_change ON trials (study_id, change);
     CREATE UNIQUE INDEX trials_by_claim ON trials (study_id, claim) WHERE claim IS NOT NULL;
-"#];
+"#,
+    ),
+    Migration::ObjectivesInConfig,
+];
 
 /// A SQLite database file holding any number of studies.
 #[derive(Debug)]
@@ -116,8 +123,11 @@ impl SqliteStorage {
                     reason: format!("its schema version is {version}, which no hyperspace wrote"),
                 }));
             };
-            for sql in MIGRATIONS.get(from..).unwrap_or_default() {
-                tx.execute_batch(sql)?;
+            for step in MIGRATIONS.get(from..).unwrap_or_default() {
+                match step {
+                    Migration::Sql(sql) => tx.execute_batch(sql)?,
+                    Migration::ObjectivesInConfig => upgrade_configs(tx)?,
+                }
             }
             tx.pragma_update(None, "user_version", known)?;
             Ok(Ok(()))
@@ -196,6 +206,24 @@ fn retry_busy<T>(
             other => return other,
         }
     }
+}
+
+/// Rewrites each readable study configuration in today's form.
+fn upgrade_configs(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let rows: Vec<(i64, String)> = {
+        let mut stmt = tx.prepare("SELECT id, config FROM studies")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, text_column(r, 1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for (id, config) in rows {
+        if let Some(upgraded) = upgraded_config(&config) {
+            tx.execute(
+                "UPDATE studies SET config = ?2 WHERE id = ?1",
+                params![id, upgraded],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn bump(tx: &Transaction<'_>) -> rusqlite::Result<u64> {

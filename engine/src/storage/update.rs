@@ -31,8 +31,11 @@ pub enum TrialUpdate {
     Finish {
         /// `Complete`, `Pruned` or `Failed`.
         state: TrialState,
-        /// The objective value.
-        value: Option<f64>,
+        /// One value per objective (empty: none, as for a failed trial or a
+        /// pruned one that takes its last intermediate value).
+        values: Vec<f64>,
+        /// Constraint values (`c <= 0` is feasible); empty: none.
+        constraints: Vec<f64>,
         /// Other metrics.
         metrics: IndexMap<String, f64>,
         /// Why it failed, if it did.
@@ -118,7 +121,8 @@ impl TrialUpdate {
             }
             TrialUpdate::Finish {
                 state,
-                value,
+                values,
+                constraints,
                 metrics,
                 message,
                 finished,
@@ -142,7 +146,8 @@ impl TrialUpdate {
                     )),
                     (None, m) => m.clone(),
                 };
-                finish(trial, *state, *value, metrics, message)?;
+                finish(trial, *state, values, metrics, message)?;
+                set_constraints(trial, *state, constraints)?;
                 trial.meta.finished = Some(finished.clone());
                 if abandoned.is_some() {
                     trial.meta.late_result = Some(finished.clone());
@@ -219,7 +224,7 @@ fn end_as_failed(
 fn finish(
     trial: &mut Trial,
     state: TrialState,
-    value: Option<f64>,
+    values: &[f64],
     metrics: &IndexMap<String, f64>,
     message: Option<String>,
 ) -> Result<()> {
@@ -233,38 +238,78 @@ fn finish(
             });
         }
     }
-    let value = match (state, value) {
-        (TrialState::Complete, None) => {
+    let values: Vec<f64> = match (state, values) {
+        (TrialState::Complete, []) => {
             return Err(Error::InvalidTell {
                 id,
                 reason: "a complete trial needs an objective value".into(),
             })
         }
-        (TrialState::Pruned, None) => trial.last_intermediate().map(|(_, v)| v),
-        (_, v) => v,
+        (TrialState::Pruned, []) => trial
+            .last_intermediate()
+            .map(|(_, v)| v)
+            .into_iter()
+            .collect(),
+        (_, v) => v.to_vec(),
     };
-    match (state, value) {
-        (TrialState::Failed, v) => trial.value = v.filter(|x| x.is_finite()),
-        (_, Some(v)) if !v.is_finite() => {
-            return Err(Error::NonFiniteValue {
-                id,
-                what: "the objective value".into(),
-                value: v,
-            })
+    match state {
+        // A failed trial keeps what it had only if all of it is a number.
+        TrialState::Failed => {
+            trial.values = if values.iter().all(|x| x.is_finite()) {
+                values
+            } else {
+                Vec::new()
+            };
         }
-        (TrialState::Complete | TrialState::Pruned, v) => trial.value = v,
-        (other, _) => {
+        TrialState::Complete | TrialState::Pruned => {
+            if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                return Err(Error::NonFiniteValue {
+                    id,
+                    what: objective_name(i, values.len()),
+                    value: *v,
+                });
+            }
+            trial.values = values;
+        }
+        other => {
             return Err(Error::InvalidTell {
                 id,
                 reason: format!("a trial cannot finish as {other}"),
             })
         }
     }
+    trial.value = trial.values.first().copied();
     trial.state = state;
     trial
         .metrics
         .extend(metrics.iter().map(|(k, v)| (k.clone(), *v)));
     trial.message = message;
+    Ok(())
+}
+
+/// How a message names value `i` of `n`.
+fn objective_name(i: usize, n: usize) -> String {
+    if n == 1 {
+        "the objective value".into()
+    } else {
+        format!("objective value {} of {n}", i + 1)
+    }
+}
+
+/// Records the constraint values a finishing trial was told with: numbers
+/// each, except on a failed trial, which keeps none that are not.
+fn set_constraints(trial: &mut Trial, state: TrialState, constraints: &[f64]) -> Result<()> {
+    if let Some((i, c)) = constraints.iter().enumerate().find(|(_, c)| !c.is_finite()) {
+        if state == TrialState::Failed {
+            return Ok(());
+        }
+        return Err(Error::NonFiniteValue {
+            id: trial.id,
+            what: format!("constraint {} of {}", i + 1, constraints.len()),
+            value: *c,
+        });
+    }
+    trial.constraints = constraints.to_vec();
     Ok(())
 }
 

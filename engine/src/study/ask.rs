@@ -152,7 +152,8 @@ impl Study {
     pub(super) fn fail_after(&self, id: TrialId, error: Error) -> Error {
         let update = TrialUpdate::Finish {
             state: TrialState::Failed,
-            value: None,
+            values: Vec::new(),
+            constraints: Vec::new(),
             metrics: Default::default(),
             message: Some(format!("no configuration: {error}")),
             finished: crate::now(),

@@ -3,6 +3,7 @@
 
 use super::history::History;
 use super::lease::{Leases, DEFAULT_LEASE};
+use super::objectives::{check_objectives, pruner_refused};
 use super::reproducible::{shared_names, Asking, DEFAULT_WAIT_TIMEOUT};
 use super::Outcome;
 use crate::seed::{trial_rng, trial_seed};
@@ -80,6 +81,7 @@ impl Study {
     ) -> Result<Study> {
         config.validate()?;
         let searcher = registry.build(&config.searcher.name, &config.searcher.settings)?;
+        check_objectives(&config, searcher.as_ref(), registry)?;
         let pruner = build_pruner(&config, registry)?;
         let record = storage.create_study(&config)?;
         Ok(Self::with(storage, record, searcher, pruner, registry))
@@ -97,6 +99,7 @@ impl Study {
             &record.config.searcher.name,
             &record.config.searcher.settings,
         )?;
+        check_objectives(&record.config, searcher.as_ref(), registry)?;
         let pruner = build_pruner(&record.config, registry)?;
         Ok(Self::with(storage, record, searcher, pruner, registry))
     }
@@ -116,12 +119,19 @@ impl Study {
             }
         }
         let mut study = Study::load(storage, &config.name, registry)?;
-        if study.config().direction != config.direction {
+        let (stored, asked) = (study.config().directions(), config.directions());
+        if stored != asked {
+            let list = |ds: &[crate::Direction]| {
+                ds.iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             return Err(Error::InvalidStudy(format!(
                 "study '{}' exists and is set to {}, not {}",
                 config.name,
-                study.config().direction,
-                config.direction
+                list(&stored),
+                list(&asked)
             )));
         }
         if config.reproducible.is_some() && study.config().reproducible != config.reproducible {
@@ -235,19 +245,16 @@ impl Study {
     /// Whether `pruner` (rather than the study's own) stops trial `id` now,
     /// judged like [`Study::should_prune`].
     pub fn should_prune_with(&mut self, id: TrialId, pruner: &dyn Pruner) -> Result<bool> {
-        let direction = self.record.config.direction;
+        if self.record.config.is_multi_objective() {
+            return Err(pruner_refused(&self.record.config, pruner.name()));
+        }
+        let direction = self.record.config.primary_direction();
         let trials = self.trials()?;
         let trial = trials
             .iter()
             .find(|t| t.id == id)
             .ok_or(Error::TrialNotFound { id })?;
         Ok(pruner.should_prune(trial, trials, direction))
-    }
-
-    /// The best complete trial, if any.
-    pub fn best_trial(&mut self) -> Result<Option<Trial>> {
-        let direction = self.record.config.direction;
-        Ok(direction.best(self.trials()?).cloned())
     }
 
     pub(super) fn refresh(&mut self) -> Result<()> {
@@ -663,9 +670,11 @@ impl Study {
     pub fn tell(&mut self, id: TrialId, outcome: Outcome) -> Result<Trial> {
         self.check_mine(&self.storage.trial(id)?)?;
         let outcome = outcome.settle();
+        self.check_outcome(id, &outcome)?;
         let update = TrialUpdate::Finish {
             state: outcome.state,
-            value: outcome.value,
+            values: outcome.values,
+            constraints: outcome.constraints,
             metrics: outcome.metrics,
             message: outcome.message,
             finished: crate::now(),
@@ -727,7 +736,7 @@ pub(super) fn context<'a>(
     SearchContext {
         space: &record.config.space,
         trials,
-        direction: record.config.direction,
+        direction: record.config.primary_direction(),
         study_seed: record.config.seed,
         trial_number: number,
     }
@@ -743,8 +752,12 @@ fn param_rng(study_seed: u64, number: u64, name: &str) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(trial_seed(trial_seed(study_seed, number), hash))
 }
 
-/// The pruner `config` names, built (and so validated) by `registry`.
+/// The pruner `config` names, built (and so validated) by `registry`;
+/// refused for a study with several objectives.
 fn build_pruner(config: &StudyConfig, registry: &Registry) -> Result<Option<Box<dyn Pruner>>> {
+    if let (Some(spec), true) = (&config.pruner, config.is_multi_objective()) {
+        return Err(pruner_refused(config, &spec.name));
+    }
     config
         .pruner
         .as_ref()

@@ -205,7 +205,8 @@ mod tests {
     fn finish(storage: &MemoryStorage, id: TrialId, state: TrialState, value: Option<f64>) {
         let update = TrialUpdate::Finish {
             state,
-            value,
+            values: value.into_iter().collect(),
+            constraints: Vec::new(),
             metrics: Default::default(),
             message: None,
             finished: crate::now(),

@@ -54,9 +54,16 @@ pub enum PendingEnding {
     Finish {
         /// The final state.
         state: TrialState,
-        /// The objective value (finite; a non-finite one was made a
-        /// failure before it got here).
+        /// The (first) objective value (finite; a non-finite one was made
+        /// a failure before it got here).
         value: Option<f64>,
+        /// Every objective value, when the study has several (journals
+        /// written before that have only `value`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        values: Vec<f64>,
+        /// Constraint values, if any.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        constraints: Vec<f64>,
         /// Other metrics.
         #[serde(default)]
         metrics: IndexMap<String, f64>,
@@ -79,7 +86,13 @@ impl PendingResult {
             number,
             ending: PendingEnding::Finish {
                 state: outcome.state,
-                value: outcome.value,
+                value: outcome.values.first().copied(),
+                values: if outcome.values.len() > 1 {
+                    outcome.values
+                } else {
+                    Vec::new()
+                },
+                constraints: outcome.constraints,
                 metrics: outcome.metrics,
                 message: outcome.message,
             },
@@ -142,12 +155,19 @@ impl Study {
             PendingEnding::Finish {
                 state,
                 value,
+                values,
+                constraints,
                 metrics,
                 message,
             } => {
                 let outcome = Outcome {
                     state: *state,
-                    value: *value,
+                    values: if values.is_empty() {
+                        value.iter().copied().collect()
+                    } else {
+                        values.clone()
+                    },
+                    constraints: constraints.clone(),
                     metrics: metrics.clone(),
                     message: message.clone(),
                     non_finite: super::NonFinite::Fail,

@@ -6,6 +6,7 @@ mod driver;
 mod history;
 mod journal;
 mod lease;
+mod objectives;
 mod outcome;
 mod recovery;
 mod reproducible;

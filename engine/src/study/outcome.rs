@@ -17,7 +17,10 @@ pub enum NonFinite {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub(crate) state: TrialState,
-    pub(crate) value: Option<f64>,
+    /// One per objective; empty for none.
+    pub(crate) values: Vec<f64>,
+    /// Constraint values (`c <= 0` is feasible); empty for none.
+    pub(crate) constraints: Vec<f64>,
     pub(crate) metrics: IndexMap<String, f64>,
     pub(crate) message: Option<String>,
     pub(crate) non_finite: NonFinite,
@@ -26,9 +29,16 @@ pub struct Outcome {
 impl Outcome {
     /// A complete trial with its objective value.
     pub fn complete(value: f64) -> Self {
+        Self::complete_values(vec![value])
+    }
+
+    /// A complete trial of a study with several objectives: one value per
+    /// objective, in the study's order.
+    pub fn complete_values(values: Vec<f64>) -> Self {
         Self {
             state: TrialState::Complete,
-            value: Some(value),
+            values,
+            constraints: Vec::new(),
             metrics: IndexMap::new(),
             message: None,
             non_finite: NonFinite::Reject,
@@ -55,7 +65,14 @@ impl Outcome {
     }
 
     fn without_value(mut self) -> Self {
-        self.value = None;
+        self.values.clear();
+        self
+    }
+
+    /// Sets the constraint values: each `c <= 0` is kept, `c > 0` broken.
+    /// A trial that breaks one never counts as a best trial.
+    pub fn constraints(mut self, constraints: Vec<f64>) -> Self {
+        self.constraints = constraints;
         self
     }
 
@@ -86,12 +103,12 @@ impl Outcome {
     /// Applies the non-finite policy: a non-finite value under `Fail`
     /// becomes a failed outcome that says why.
     pub(crate) fn settle(mut self) -> Self {
-        let bad = self.value.filter(|v| !v.is_finite());
+        let bad = self.values.iter().copied().find(|v| !v.is_finite());
         if let (Some(v), NonFinite::Fail) = (bad, self.non_finite) {
             self.state = TrialState::Failed;
             self.message
                 .get_or_insert_with(|| format!("the objective value was {v}"));
-            self.value = None;
+            self.values.clear();
         }
         self
     }

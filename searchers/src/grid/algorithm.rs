@@ -151,4 +151,9 @@ impl Searcher for GridSearcher {
             }),
         }
     }
+
+    /// A grid ignores results, so any number of objectives is fine.
+    fn supports_multi_objective(&self) -> bool {
+        true
+    }
 }

@@ -59,6 +59,8 @@ pub(crate) mod test_support {
             } else {
                 None
             },
+            values: Vec::new(),
+            constraints: Vec::new(),
             metrics: Default::default(),
             intermediate: values.iter().copied().collect(),
             budget: None,

@@ -43,4 +43,9 @@ impl Searcher for RandomSearcher {
         }
         Ok(Proposal::new(params))
     }
+
+    /// Random search ignores results, so any number of objectives is fine.
+    fn supports_multi_objective(&self) -> bool {
+        true
+    }
 }

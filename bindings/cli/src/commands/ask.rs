@@ -89,11 +89,16 @@ impl TellConfig {
         let state = TrialState::parse(&args.state)
             .ok()
             .filter(|s| s.is_finished());
-        let outcome = match (state, args.value) {
-            (Some(TrialState::Complete), Some(v)) => Outcome::complete(v),
+        let values = match (&args.values, args.value) {
+            (Some(list), _) => Some(numbers(list, "--values")?),
+            (None, Some(v)) => Some(vec![v]),
+            (None, None) => None,
+        };
+        let outcome = match (state, values) {
+            (Some(TrialState::Complete), Some(values)) => Outcome::complete_values(values),
             (Some(TrialState::Complete), None) => {
                 bail!(
-                    "missing value: pass --value V for a complete trial (or --state failed|pruned)"
+                    "missing value: pass --value V for a complete trial, or --values V1,V2 for a study with several objectives (or --state failed|pruned)"
                 )
             }
             (Some(TrialState::Failed), _) => Outcome::failed(
@@ -108,11 +113,25 @@ impl TellConfig {
             ),
         };
         let mut outcome = outcome.metrics(metrics);
+        if let Some(list) = &args.constraints {
+            outcome = outcome.constraints(numbers(list, "--constraints")?);
+        }
         if let Some(message) = &args.message {
             outcome = outcome.message(message.clone());
         }
         Ok(TellConfig { trial, outcome })
     }
+}
+
+/// A comma-separated list of numbers given to `flag`.
+fn numbers(list: &str, flag: &str) -> Result<Vec<f64>> {
+    list.split(',')
+        .map(|word| {
+            let word = word.trim();
+            word.parse::<f64>()
+                .map_err(|_| anyhow!("{flag} {list}: '{word}' is not a number"))
+        })
+        .collect()
 }
 
 /// Records a trial's result.

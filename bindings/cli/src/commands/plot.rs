@@ -34,7 +34,7 @@ pub fn plot(storage: Option<&str>, args: PlotArgs) -> Result<()> {
     let name = need_study(args.study.as_deref())?;
     let storage = common::open(storage, Access::Existing)?;
     let mut study = common::load_study(storage, name)?;
-    let direction = study.config().direction;
+    let direction = study.config().primary_direction();
     let space = study.config().space.clone();
     let trials: Vec<Trial> = study.trials()?.to_vec();
     let axis = match &args.param {

@@ -24,14 +24,17 @@ impl CreateConfig {
                 "missing space: pass --space 'lr=log(1e-5,1e-1) layers=int(1,8)' or --space-file space.toml"
             ),
         };
+        let direction = Direction::parse(&args.direction)?;
         let mut config = StudyConfig::new(&args.name)
             .space(space)
-            .direction(Direction::parse(&args.direction)?)
+            .direction(direction)
             .searcher(&args.searcher, parse_settings(args.settings.as_deref())?);
         if let Some(seed) = args.seed {
             config = config.seed(seed);
         }
-        config.objective = args.objective;
+        if !args.objective.is_empty() {
+            config = config.objectives(common::parse_objectives(&args.objective, direction)?);
+        }
         if let Some(pruner) = &args.pruner {
             config = config.pruner(pruner, parse_settings(args.pruner_settings.as_deref())?);
         }
@@ -71,7 +74,7 @@ pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
                 "created study '{}' in {}: {} with searcher {}{}, seed {}, {} parameter(s){}",
                 c.name,
                 storage.describe(),
-                c.direction,
+                c.objectives_text(),
                 plugin(&c.searcher),
                 c.pruner
                     .as_ref()
@@ -164,6 +167,18 @@ impl Counts {
     }
 }
 
+/// The best value of a study of one objective (among feasible trials); for
+/// several, none (their best is a front: `hyperspace best`).
+fn best_value(config: &StudyConfig, trials: &[hyperspace_engine::Trial]) -> Option<f64> {
+    if config.is_multi_objective() {
+        return None;
+    }
+    config
+        .primary_direction()
+        .best(trials.iter().filter(|t| hyperspace_engine::is_feasible(t)))
+        .and_then(|t| t.value)
+}
+
 fn list(storage: &dyn Storage, format: TableFormat) -> Result<()> {
     let header: Vec<String> = [
         "name",
@@ -206,10 +221,10 @@ fn list(storage: &dyn Storage, format: TableFormat) -> Result<()> {
         };
         let trials = storage.trials_since(record.id, 0)?;
         let c = Counts::of(&trials);
-        let best = record.config.direction.best(&trials).and_then(|t| t.value);
+        let best = best_value(&record.config, &trials);
         rows.push(vec![
             record.config.name.clone(),
-            record.config.direction.to_string(),
+            record.config.objectives_text(),
             record.config.searcher.name.clone(),
             trials.len().to_string(),
             c.complete.to_string(),
@@ -220,7 +235,8 @@ fn list(storage: &dyn Storage, format: TableFormat) -> Result<()> {
             record.created.clone(),
         ]);
         json.push(serde_json::json!({
-            "name": record.config.name, "direction": record.config.direction,
+            "name": record.config.name, "direction": record.config.primary_direction(),
+            "objectives": record.config.objectives,
             "searcher": record.config.searcher, "trials": trials.len(), "counts": c.json(),
             "best": best, "created": record.created,
         }));
@@ -251,12 +267,24 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
         .ok_or_else(|| anyhow::anyhow!("study '{name}' disappeared"))?;
     let trials = study.trials()?.to_vec();
     let counts = Counts::of(&trials);
-    let best = record.config.direction.best(&trials).cloned();
-    let c = study.config();
+    let c = study.config().clone();
+    let front = if c.is_multi_objective() {
+        study.best_trials().unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let best = if c.is_multi_objective() {
+        None
+    } else {
+        c.primary_direction()
+            .best(trials.iter().filter(|t| hyperspace_engine::is_feasible(t)))
+            .cloned()
+    };
     if format != TableFormat::Table {
         let json = serde_json::json!({
-            "name": c.name, "direction": c.direction, "searcher": c.searcher, "pruner": c.pruner, "seed": c.seed,
-            "objective": c.objective, "reproducible": c.reproducible, "space": c.space, "created": record.created,
+            "name": c.name, "direction": c.primary_direction(), "objectives": c.objectives,
+            "searcher": c.searcher, "pruner": c.pruner, "seed": c.seed,
+            "objective": c.primary_metric(), "front": front, "reproducible": c.reproducible, "space": c.space, "created": record.created,
             "trials": trials.len(), "counts": counts.json(), "best": best,
         });
         outln!("{}", serde_json::to_string_pretty(&json)?)?;
@@ -265,7 +293,7 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
     outln!("study      {}", c.name)?;
     outln!("storage    {}", storage.describe())?;
     outln!("created    {}", record.created)?;
-    outln!("direction  {}", c.direction)?;
+    outln!("direction  {}", c.objectives_text())?;
     outln!("searcher   {}", plugin(&c.searcher))?;
     if let Some(pruner) = &c.pruner {
         outln!("pruner     {}", plugin(pruner))?;
@@ -274,8 +302,15 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
     if let Some(r) = c.reproducible {
         outln!("reproducible  lag {}", r.lag)?;
     }
-    if let Some(objective) = &c.objective {
+    if let (Some(objective), false) = (c.primary_metric(), c.is_multi_objective()) {
         outln!("objective  {objective}")?;
+    }
+    if c.is_multi_objective() {
+        outln!(
+            "front      {} trial(s): {}",
+            front.len(),
+            common::trial_numbers(&front)
+        )?;
     }
     outln!(
         "trials     {} ({} complete, {} pruned, {} failed, {} running, {} waiting)",

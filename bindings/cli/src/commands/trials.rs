@@ -8,10 +8,15 @@ use anyhow::{anyhow, Result};
 use hyperspace_engine::Trial;
 use std::io::Write;
 
-/// The default columns: ids, state, value, every parameter and metric,
-/// duration, and the message when some trial has one.
-fn default_columns(known: &Known, trials: &[&Trial]) -> Vec<Field> {
-    let mut columns = vec![Field::Id, Field::Number, Field::State, Field::Value];
+/// The default columns: ids, state, value (every objective's, for a study
+/// with several), constraints when some trial has them, every parameter
+/// and metric, duration, and the message when some trial has one.
+fn default_columns(known: &Known, trials: &[&Trial], several: bool) -> Vec<Field> {
+    let value = if several { Field::Values } else { Field::Value };
+    let mut columns = vec![Field::Id, Field::Number, Field::State, value];
+    if trials.iter().any(|t| !t.constraints.is_empty()) {
+        columns.push(Field::Constraints);
+    }
     columns.extend(known.params.iter().cloned().map(Field::Param));
     columns.extend(known.metrics.iter().cloned().map(Field::Metric));
     columns.push(Field::Duration);
@@ -86,7 +91,7 @@ pub fn trials(storage: Option<&str>, args: TrialsArgs) -> Result<()> {
     }
     let columns = query
         .columns
-        .unwrap_or_else(|| default_columns(&known, &rows));
+        .unwrap_or_else(|| default_columns(&known, &rows, study.config().is_multi_objective()));
     let mut out = crate::stdio::stdout();
     write_rows(&mut out, &columns, &rows, args.format)?;
     if args.format == TableFormat::Table && rows.is_empty() {
@@ -103,11 +108,15 @@ pub fn trials(storage: Option<&str>, args: TrialsArgs) -> Result<()> {
     Ok(())
 }
 
-/// Prints the best complete trial.
+/// Prints the best complete trial, or the Pareto front of a study with
+/// several objectives.
 pub fn best(storage: Option<&str>, args: BestArgs) -> Result<()> {
     let name = need_study(args.study.as_deref())?;
     let storage = common::open(storage, Access::Existing)?;
     let mut study = common::load_study(storage, name)?;
+    if study.config().is_multi_objective() {
+        return front(&mut study, args.format);
+    }
     let best = study.best_trial()?.ok_or_else(|| {
         anyhow!("study '{name}' has no complete trial yet; run some (hyperspace run) or tell results (hyperspace tell)")
     })?;
@@ -117,7 +126,7 @@ pub fn best(storage: Option<&str>, args: BestArgs) -> Result<()> {
     }
     outln!(
         "best trial of '{name}' ({}): #{} (id {})",
-        study.config().direction,
+        study.config().primary_direction(),
         best.number,
         best.id
     )?;
@@ -145,6 +154,48 @@ pub fn best(storage: Option<&str>, args: BestArgs) -> Result<()> {
         "re-run it: hyperspace rerun {} [--set name=value ...]",
         best.id
     )?;
+    Ok(())
+}
+
+/// Prints the Pareto front: a JSON array of its trials, or a table with a
+/// column per objective.
+fn front(study: &mut hyperspace_engine::Study, format: TableFormat) -> Result<()> {
+    let front = study.best_trials()?;
+    let config = study.config().clone();
+    if format == TableFormat::Json {
+        outln!("{}", serde_json::to_string_pretty(&front)?)?;
+        return Ok(());
+    }
+    if front.is_empty() {
+        return Err(anyhow!(
+            "study '{}' has no complete trial yet; run some (hyperspace run) or tell results (hyperspace tell --values)",
+            config.name
+        ));
+    }
+    let space = study.space().clone();
+    let known = Known::collect(&space, &front);
+    let mut columns = vec![Field::Id, Field::Number];
+    columns.extend(
+        config
+            .objectives
+            .iter()
+            .enumerate()
+            .map(|(i, o)| match &o.name {
+                Some(name) if known.metrics.contains(name) => Field::Metric(name.clone()),
+                _ => Field::ValueOf(i + 1),
+            }),
+    );
+    columns.extend(known.params.iter().cloned().map(Field::Param));
+    let rows: Vec<&Trial> = front.iter().collect();
+    if format == TableFormat::Table {
+        outln!(
+            "Pareto front of '{}' ({}): {} trial(s)",
+            config.name,
+            config.objectives_text(),
+            rows.len()
+        )?;
+    }
+    write_rows(&mut crate::stdio::stdout(), &columns, &rows, format)?;
     Ok(())
 }
 

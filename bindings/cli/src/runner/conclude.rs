@@ -125,7 +125,7 @@ pub(super) fn conclude(
                 .iter()
                 .filter(|(_, v)| v.is_finite())
                 .map(|(k, v)| (k.clone(), *v));
-            let outcome = Outcome::complete(parsed.value)
+            let outcome = Outcome::complete_values(parsed.values)
                 .metrics(metrics)
                 .fail_if_not_finite();
             let (mut result, note) = with(
@@ -217,9 +217,17 @@ pub(super) fn announce(
 ) {
     let value = trial.finished_value();
     progress.finished(number, value, value.is_none());
-    let shown = value.map_or_else(|| trial.state.to_string(), fmt_num);
+    let shown = if trial.values.len() > 1 {
+        let values: Vec<String> = trial.values.iter().map(|v| fmt_num(*v)).collect();
+        format!("values={}", values.join(","))
+    } else {
+        format!(
+            "value={}",
+            value.map_or_else(|| trial.state.to_string(), fmt_num)
+        )
+    };
     progress.println(&format!(
-        "trial #{number} {}{note}  value={shown}  {params}",
+        "trial #{number} {}{note}  {shown}  {params}",
         trial.state
     ));
 }

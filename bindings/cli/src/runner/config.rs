@@ -8,7 +8,7 @@ use super::template::{split_command, Template};
 use crate::cli::RunArgs;
 use crate::common::{parse_duration, parse_settings};
 use anyhow::{anyhow, bail, Result};
-use hyperspace_engine::{Direction, Space};
+use hyperspace_engine::{Direction, Objective, Space};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -40,6 +40,9 @@ pub struct StudySpec {
     pub space: Option<Space>,
     /// Its direction (checked against an existing study).
     pub direction: Option<Direction>,
+    /// Its objectives from `--objective` (for a new study; an existing one
+    /// with several must have the same).
+    pub objectives: Vec<Objective>,
     /// Its searcher and settings (checked against an existing study).
     pub searcher: Option<(String, serde_json::Value)>,
     /// Its seed (for a new study).
@@ -305,10 +308,13 @@ impl RunConfig {
         })
         .transpose()?;
         let output = file.map(|f| &f.output);
-        let objective = args
-            .objective
-            .clone()
-            .or_else(|| output.and_then(|o| o.objective.clone()));
+        let objectives =
+            crate::common::parse_objectives(&args.objective, direction.unwrap_or_default())?;
+        let objective = match objectives.as_slice() {
+            [one] => one.name.clone(),
+            [] => output.and_then(|o| o.objective.clone()),
+            _ => None,
+        };
         let result = args
             .result_regex
             .clone()
@@ -360,6 +366,7 @@ impl RunConfig {
                 seed,
                 pruner,
                 reproducible,
+                objectives,
             },
             argv,
             cwd,

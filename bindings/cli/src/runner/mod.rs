@@ -26,6 +26,7 @@ use hyperspace_engine::execute::{
     journal_dir, log_dir, Asking, Event as ExecEvent, Executor, Interrupt, StopReason,
     TrialContext, TrialRunner,
 };
+use hyperspace_engine::Error;
 use hyperspace_engine::{
     Metadata, Outcome, PendingResult, ResultJournal, StorageUrl, Study, Trial, TrialId,
 };
@@ -65,6 +66,8 @@ struct Plan {
     study: String,
     template: Template,
     objective: Option<String>,
+    /// For a study with several objectives, the metric each is read from.
+    objectives: Vec<String>,
     log_dir: PathBuf,
     storage_url: String,
     meta: Metadata,
@@ -248,10 +251,13 @@ pub fn execute(config: RunConfig) -> Result<RunEnd> {
     let interrupts = Arc::new(AtomicUsize::new(0));
     listen_for_interrupts(&interrupts)?;
 
-    let best = study
-        .best_trial()?
-        .and_then(|t| t.value.map(|v| (v, t.number)));
-    let progress = Progress::new(config.trials, study.config().direction, best);
+    let (direction, best) = if study.config().is_multi_objective() {
+        (None, None)
+    } else {
+        let best = feasible_best(&mut study)?.and_then(|t| t.value.map(|v| (v, t.number)));
+        (Some(study.config().primary_direction()), best)
+    };
+    let progress = Progress::new(config.trials, direction, best);
     let budget = match (config.trials, config.queue_only) {
         (Some(n), _) => format!("{n} trials"),
         (None, true) => "the queued trials".to_string(),
@@ -403,12 +409,46 @@ fn plan(config: &RunConfig, study: &Study) -> Result<Plan> {
         objective: config
             .objective
             .clone()
-            .or_else(|| study.config().objective.clone()),
+            .or_else(|| study.config().primary_metric().map(String::from)),
+        objectives: several_objectives(study.config())?,
         log_dir,
         storage_url,
         meta,
         cwd,
     })
+}
+
+/// The best trial of a study of one objective; none while every trial
+/// breaks a constraint (the end-of-run summary says so instead).
+fn feasible_best(study: &mut Study) -> Result<Option<hyperspace_engine::Trial>> {
+    match study.best_trial() {
+        Err(Error::NoFeasibleTrial { .. }) => Ok(None),
+        other => Ok(other?),
+    }
+}
+
+/// The metric names of a study with several objectives, each read from the
+/// command's output; empty for a study of one (whose objective is found
+/// as before). Each objective needs a name to be read by.
+fn several_objectives(config: &hyperspace_engine::StudyConfig) -> Result<Vec<String>> {
+    if !config.is_multi_objective() {
+        return Ok(Vec::new());
+    }
+    config
+        .objectives
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            o.name.clone().ok_or_else(|| {
+                anyhow!(
+                    "objective {} of study '{}' ({}) has no metric name, so a command's output cannot give it; run a study whose objectives are named (--objective NAME:DIRECTION) or tell its results with `hyperspace tell --values`",
+                    i + 1,
+                    config.name,
+                    o.direction
+                )
+            })
+        })
+        .collect()
 }
 
 /// The storage URL with an absolute file path, for commands that run in
@@ -510,6 +550,7 @@ fn launch(
         streams: config.streams,
         reader: output::OutputReader::new(config.result.clone(), config.intermediate.clone()),
         objective: plan.objective.clone(),
+        objectives: plan.objectives.clone(),
         prune: prune.clone(),
     };
     let interrupts = interrupts.clone();
@@ -553,7 +594,16 @@ fn summary(
         progress.done - progress.failed,
         progress.failed,
     ));
-    if let Some(best) = study.best_trial()? {
+    if study.config().is_multi_objective() {
+        match study.best_trials() {
+            Ok(front) => lines.push(format!(
+                "Pareto front: {} trial(s) ({}); `best` lists them",
+                front.len(),
+                common::trial_numbers(&front)
+            )),
+            Err(e) => lines.push(e.to_string()),
+        }
+    } else if let Some(best) = feasible_best(study)? {
         lines.push(format!(
             "best: trial #{} (id {}) value={}  {}",
             best.number,

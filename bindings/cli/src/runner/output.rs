@@ -82,8 +82,10 @@ impl ResultPattern {
 /// What a finished trial printed, read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Parsed {
-    /// The objective.
+    /// The (first) objective.
     pub value: f64,
+    /// Every objective's value, in the study's order (`[value]` for one).
+    pub values: Vec<f64>,
     /// Every number printed by name (the objective included).
     pub metrics: IndexMap<String, f64>,
     /// Non-numeric values of a JSON result line.
@@ -173,8 +175,9 @@ impl OutputReader {
     }
 
     /// The result, once the command has finished. `objective` names the
-    /// metric that is the objective, when known.
-    pub fn result(&self, objective: Option<&str>) -> Result<Parsed, String> {
+    /// metric that is the objective, when known; `several`, for a study
+    /// with several objectives, the metric of each (all required).
+    pub fn result(&self, objective: Option<&str>, several: &[String]) -> Result<Parsed, String> {
         let mut parsed = Parsed::default();
         let mut direct = None;
         if self.result.is_some() {
@@ -206,6 +209,33 @@ impl OutputReader {
             };
             return Err(format!("printed no result: {expected}{last}"));
         }
+        if !several.is_empty() {
+            let missing: Vec<&str> = several
+                .iter()
+                .filter(|n| !parsed.metrics.contains_key(n.as_str()))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                return Err(format!(
+                    "the output has no metric {} (it has {}); the study's objectives are {}",
+                    missing
+                        .iter()
+                        .map(|n| format!("'{n}'"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    parsed
+                        .metrics
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    several.join(", ")
+                ));
+            }
+            parsed.values = several.iter().map(|n| parsed.metrics[n.as_str()]).collect();
+            parsed.value = parsed.values[0];
+            return Ok(parsed);
+        }
         parsed.value = match (direct, objective) {
             (Some(v), _) => v,
             (None, Some(name)) => *parsed.metrics.get(name).ok_or_else(|| {
@@ -225,6 +255,7 @@ impl OutputReader {
                     )
                 })?,
         };
+        parsed.values = vec![parsed.value];
         Ok(parsed)
     }
 }
@@ -280,21 +311,40 @@ mod tests {
             ],
             &mut r,
         );
-        let p = r.result(None).unwrap();
+        let p = r.result(None, &[]).unwrap();
         assert_eq!(p.value, 0.25);
         assert_eq!(p.metrics["acc"], 0.9);
         assert_eq!(p.attrs["tag"], "x");
-        assert_eq!(r.result(Some("acc")).unwrap().value, 0.9);
-        assert!(r.result(Some("f1")).unwrap_err().contains("no metric 'f1'"));
+        assert_eq!(r.result(Some("acc"), &[]).unwrap().value, 0.9);
+        assert!(r
+            .result(Some("f1"), &[])
+            .unwrap_err()
+            .contains("no metric 'f1'"));
+    }
+
+    #[test]
+    fn several_objectives_are_read_by_name_in_the_study_order() {
+        let mut r = OutputReader::new(None, None);
+        read(&["{\"size\": 20, \"err\": 0.1, \"acc\": 0.9}"], &mut r);
+        let names = ["err".to_string(), "size".to_string()];
+        let p = r.result(None, &names).unwrap();
+        assert_eq!(p.values, [0.1, 20.0]);
+        assert_eq!(p.value, 0.1);
+        let names = ["err".to_string(), "latency".to_string()];
+        let e = r.result(None, &names).unwrap_err();
+        assert!(
+            e.contains("no metric 'latency'") && e.contains("err, latency"),
+            "{e}"
+        );
     }
 
     #[test]
     fn name_value_lines() {
         let mut r = OutputReader::new(None, None);
         read(&["epoch 1 loss=3", "acc=0.5", "f1=0.25 acc=0.75"], &mut r);
-        let p = r.result(None).unwrap_err();
+        let p = r.result(None, &[]).unwrap_err();
         assert!(p.contains("several metrics"), "{p}");
-        let p = r.result(Some("acc")).unwrap();
+        let p = r.result(Some("acc"), &[]).unwrap();
         assert_eq!(p.value, 0.75);
         assert_eq!(p.metrics.len(), 2);
     }
@@ -313,18 +363,18 @@ mod tests {
             &mut r,
         );
         assert_eq!(reports, vec![(0, 0.9), (1, 0.5)]);
-        assert_eq!(r.result(None).unwrap().value, 0.42);
+        assert_eq!(r.result(None, &[]).unwrap().value, 0.42);
         let named = ResultPattern::new(r"acc=(?P<acc>[\d.]+) f1=(?P<f1>[\d.]+)").unwrap();
         let mut r = OutputReader::new(Some(named), None);
         read(&["acc=0.5 f1=0.25"], &mut r);
-        assert_eq!(r.result(Some("f1")).unwrap().value, 0.25);
+        assert_eq!(r.result(Some("f1"), &[]).unwrap().value, 0.25);
     }
 
     #[test]
     fn nothing_parseable() {
         let mut r = OutputReader::new(None, None);
         read(&["hello", "world"], &mut r);
-        let e = r.result(None).unwrap_err();
+        let e = r.result(None, &[]).unwrap_err();
         assert!(
             e.contains("printed no result") && e.contains("'world'"),
             "{e}"

@@ -53,6 +53,8 @@ pub struct Launch {
     pub reader: OutputReader,
     /// The objective's name, when known.
     pub objective: Option<String>,
+    /// For a study with several objectives, the metric each is read from.
+    pub objectives: Vec<String>,
     /// Set by the scheduler when the pruner stops the trial.
     pub prune: Arc<AtomicBool>,
 }
@@ -114,7 +116,9 @@ pub fn run(mut launch: Launch, interrupts: Arc<AtomicUsize>, events: Sender<Even
         Ok(ending) => (ending, stderr_tail(&launch.stderr_log)),
         Err(reason) => (Ending::NotStarted(reason), String::new()),
     };
-    let result = launch.reader.result(launch.objective.as_deref());
+    let result = launch
+        .reader
+        .result(launch.objective.as_deref(), &launch.objectives);
     let finished = Finished {
         trial,
         ending,

@@ -11,7 +11,9 @@ use std::time::Duration;
 #[derive(Debug)]
 pub struct Progress {
     bar: ProgressBar,
-    direction: Direction,
+    /// The direction of the one objective; `None` for a study with
+    /// several, whose best is a front, not one value.
+    direction: Option<Direction>,
     /// Trials finished in this run.
     pub done: usize,
     /// Trials that failed in this run.
@@ -25,7 +27,11 @@ pub struct Progress {
 impl Progress {
     /// A bar for `total` trials (a spinner when unbounded), hidden when
     /// stderr is not a terminal.
-    pub fn new(total: Option<usize>, direction: Direction, best: Option<(f64, u64)>) -> Self {
+    pub fn new(
+        total: Option<usize>,
+        direction: Option<Direction>,
+        best: Option<(f64, u64)>,
+    ) -> Self {
         let target = if std::io::stderr().is_terminal() {
             ProgressDrawTarget::stderr()
         } else {
@@ -82,8 +88,8 @@ impl Progress {
         if failed {
             self.failed += 1;
         }
-        if let Some(v) = value {
-            if self.best.is_none_or(|(b, _)| self.direction.better(v, b)) {
+        if let (Some(v), Some(direction)) = (value, self.direction) {
+            if self.best.is_none_or(|(b, _)| direction.better(v, b)) {
                 self.best = Some((v, number));
             }
         }
@@ -103,9 +109,10 @@ impl Progress {
     }
 
     fn summary(&self) -> String {
-        let best = match self.best {
-            Some((v, n)) => format!("best {} (trial #{n})", fmt_num(v)),
-            None => "no result yet".to_string(),
+        let best = match (self.best, self.direction) {
+            (Some((v, n)), _) => format!("best {} (trial #{n})", fmt_num(v)),
+            (None, None) => "several objectives: `hyperspace best` shows the front".to_string(),
+            (None, Some(_)) => "no result yet".to_string(),
         };
         format!("{} running · {} failed · {best}", self.running, self.failed)
     }

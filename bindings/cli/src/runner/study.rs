@@ -27,6 +27,9 @@ pub fn open_study(storage: Arc<dyn Storage>, spec: &StudySpec) -> Result<Study> 
         let mut config = StudyConfig::new(&spec.name)
             .space(space.clone())
             .direction(spec.direction.unwrap_or_default());
+        if !spec.objectives.is_empty() {
+            config = config.objectives(spec.objectives.clone());
+        }
         if let Some((name, settings)) = &spec.searcher {
             config = config.searcher(name, settings.clone());
         }
@@ -48,13 +51,22 @@ pub fn open_study(storage: Arc<dyn Storage>, spec: &StudySpec) -> Result<Study> 
     let mut study = Study::load(storage, &spec.name, &registry)?;
     let stored = study.config().clone();
     if let Some(direction) = spec.direction {
-        if direction != stored.direction {
+        if direction != stored.primary_direction() {
             bail!(
                 "study '{}' exists and is set to {}, not {direction}; use another study name",
                 spec.name,
-                stored.direction
+                stored.objectives_text()
             );
         }
+    }
+    if spec.objectives.len() > 1 && spec.objectives != stored.objectives {
+        let asked = StudyConfig::new(&spec.name).objectives(spec.objectives.clone());
+        bail!(
+            "study '{}' exists with objectives {}, not {}; a study keeps its objectives (use another study name)",
+            spec.name,
+            stored.objectives_text(),
+            asked.objectives_text()
+        );
     }
     if let Some((name, settings)) = &spec.searcher {
         let same_settings = settings == &stored.searcher.settings

@@ -14,8 +14,14 @@ pub enum Field {
     Number,
     /// waiting, running, complete, pruned, failed.
     State,
-    /// The objective value.
+    /// The objective value (the first, in a study with several).
     Value,
+    /// Every objective value, comma-separated (a study with several).
+    Values,
+    /// The constraint values, comma-separated (`c <= 0` kept).
+    Constraints,
+    /// One objective's value, counted from 1 (`value_2`).
+    ValueOf(usize),
     /// Its budget.
     Budget,
     /// The trial it re-runs or continues.
@@ -61,11 +67,13 @@ pub enum Kind {
     Any,
 }
 
-const BUILTINS: [(&str, Field); 16] = [
+const BUILTINS: [(&str, Field); 18] = [
     ("id", Field::Id),
     ("number", Field::Number),
     ("state", Field::State),
     ("value", Field::Value),
+    ("values", Field::Values),
+    ("constraints", Field::Constraints),
     ("budget", Field::Budget),
     ("parent", Field::Parent),
     ("duration", Field::Duration),
@@ -199,6 +207,13 @@ impl Known {
         if let Some((_, field)) = BUILTINS.iter().find(|(n, _)| *n == name) {
             return Ok(field.clone());
         }
+        if let Some(k) = name
+            .strip_prefix("value_")
+            .and_then(|k| k.parse::<usize>().ok())
+            .filter(|k| *k >= 1)
+        {
+            return Ok(Field::ValueOf(k));
+        }
         if self.params.contains(name) {
             return Ok(Field::Param(name.into()));
         }
@@ -224,7 +239,7 @@ impl Known {
             }
         };
         format!(
-            "fields are {}; params: {}; metrics: {}",
+            "fields are {}, value_1, value_2, ... (one objective's value); params: {}; metrics: {}",
             BUILTINS.map(|(n, _)| n).join(", "),
             list(&self.params),
             list(&self.metrics)
@@ -238,6 +253,7 @@ impl Known {
             Field::Id
             | Field::Number
             | Field::Value
+            | Field::ValueOf(_)
             | Field::Budget
             | Field::Parent
             | Field::Duration
@@ -258,6 +274,7 @@ impl Field {
         }
         match self {
             Field::Param(n) | Field::Metric(n) | Field::Attr(n) | Field::Meta(n) => n.clone(),
+            Field::ValueOf(k) => format!("value_{k}"),
             _ => String::new(),
         }
     }
@@ -271,6 +288,9 @@ impl Field {
             Field::Number => Cell::Num(t.number as f64),
             Field::State => Cell::Text(t.state.as_str().into()),
             Field::Value => num(t.value),
+            Field::Values => list(&t.values),
+            Field::ValueOf(k) => num(k.checked_sub(1).and_then(|i| t.values.get(i)).copied()),
+            Field::Constraints => list(&t.constraints),
             Field::Budget => num(t.budget),
             Field::Parent => num(t.parent.map(|p| p.0 as f64)),
             Field::Duration => num(duration(t)),
@@ -292,6 +312,15 @@ impl Field {
             Field::Meta(n) => t.meta.extra.get(n).map_or(Cell::Missing, Cell::from_json),
         }
     }
+}
+
+/// Numbers as one comma-separated cell (missing when there are none).
+fn list(numbers: &[f64]) -> Cell {
+    if numbers.is_empty() {
+        return Cell::Missing;
+    }
+    let words: Vec<String> = numbers.iter().map(|x| Cell::Num(*x).exact()).collect();
+    Cell::Text(words.join(","))
 }
 
 /// Seconds from a trial's start to its end, when both are known.

@@ -11,6 +11,7 @@ mod damaged;
 mod errors;
 mod faults;
 mod interrupt;
+mod multi_objective;
 mod plot;
 mod postgres;
 mod proxy;

@@ -57,6 +57,16 @@ class CoreStudy:
         fail_if_not_finite: bool = False,
         params: Optional[Dict[str, Any]] = None,
     ) -> str: ...
+    def tell_values(
+        self,
+        trial_id: int,
+        state: str,
+        values: Sequence[float],
+        constraints: Optional[Sequence[float]] = None,
+        metrics: Optional[Sequence[Tuple[str, float]]] = None,
+        message: Optional[str] = None,
+    ) -> str: ...
+    def best_trials(self) -> str: ...
     def report(
         self, trial_id: int, step: int, value: float, params: Optional[Dict[str, Any]] = None
     ) -> None: ...

@@ -52,6 +52,7 @@ __all__ = [
     "WrongStudyError",
     "NonFiniteValueError",
     "InvalidTellError",
+    "NoFeasibleTrialError",
     "SearcherError",
     "UnknownSearcherError",
     "SearcherSettingsError",
@@ -146,6 +147,11 @@ class NonFiniteValueError(HyperspaceError, ValueError):
 class InvalidTellError(HyperspaceError, ValueError):
     """A trial cannot finish the way asked (e.g. re-queueing a trial that is
     not running)."""
+
+
+class NoFeasibleTrialError(HyperspaceError, ValueError):
+    """Every finished trial of the study breaks a constraint (a constraint
+    value above 0), so it has no best trial."""
 
 
 class SearcherError(HyperspaceError):

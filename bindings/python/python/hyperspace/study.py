@@ -33,7 +33,7 @@ from .errors import HyperspaceError, InvalidStudyError, InvalidTellError
 from .pruners import BasePruner, EnginePruner, MedianPruner, PrunerLike, _from_engine, as_pruner
 from .searcher import _settings_json
 from ._json import dumps, json_value
-from .trial import FrozenTrial, Trial, TrialState, check_value
+from .trial import FrozenTrial, Trial, TrialState, check_numbers, check_value
 from ._optimize import DEFAULT_MAX_FAILURES
 
 if sys.version_info >= (3, 11):
@@ -63,6 +63,7 @@ class StudyOptions(TypedDict, total=False):
     ``**options: Unpack[StudyOptions]``."""
 
     direction: str
+    directions: Optional[Sequence[str]]
     searcher: str
     searcher_settings: Optional[Mapping[str, Any]]
     space: Optional[SpaceLike]
@@ -95,6 +96,24 @@ def _core_open(mode: str, storage: str, name: str, **fields: Any) -> "_core.Core
     options = {"mode": mode, "storage": storage, "name": name}
     options.update((k, v) for k, v in fields.items() if v is not None)
     return _core.CoreStudy.open(dumps(options, "the study options"))
+
+
+_DIRECTIONS = ("minimize", "maximize", "min", "max")
+
+
+def _check_directions(directions: Any, with_direction: bool) -> Optional[List[str]]:
+    """``directions=`` checked: a non-empty list of directions, not given
+    with ``direction=``."""
+    if directions is None:
+        return None
+    if with_direction:
+        raise TypeError("give direction= (one objective) or directions= (several), not both")
+    if isinstance(directions, str) or not isinstance(directions, Sequence) or not directions:
+        raise InvalidStudyError(f"directions must be a non-empty list like ['minimize', 'maximize'], got {directions!r}")
+    for d in directions:
+        if d not in _DIRECTIONS:
+            raise InvalidStudyError(f"each direction must be 'minimize' or 'maximize', got {d!r}")
+    return [str(d) for d in directions]
 
 
 def _space_text(space: SpaceLike) -> str:
@@ -166,8 +185,9 @@ class Study:
         if not isinstance(name, str):
             raise TypeError(f"the study name must be a string, got {name!r}")
         direction = options.get("direction", "minimize")
-        if direction not in ("minimize", "maximize", "min", "max"):
+        if direction not in _DIRECTIONS:
             raise InvalidStudyError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+        directions = _check_directions(options.get("directions"), "direction" in options)
         seed = options.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64):
             raise InvalidStudyError(f"seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
@@ -183,6 +203,7 @@ class Study:
             url,
             name,
             direction=direction,
+            directions=directions,
             searcher=options.get("searcher", "tpe"),
             searcher_settings_json=_settings_json(options.get("searcher_settings")),
             space=None if space is None else _space_text(space),
@@ -216,6 +237,12 @@ class Study:
         Keyword args (:class:`StudyOptions`, all optional):
             direction: ``"minimize"`` (default) or ``"maximize"``; must
                 match an existing study's.
+            directions: one direction per objective, for a study with
+                several (``["minimize", "maximize"]``; Optuna's keyword).
+                Tell it one value per objective, ``study.tell(trial, [v1,
+                v2])``; its best trials are :attr:`best_trials` (the
+                Pareto front). Searchers ``random`` and ``grid`` handle
+                several objectives; pruners do not.
             searcher: a registered searcher: ``"tpe"`` (default),
                 ``"random"``, ``"grid"``, or one registered from Python.
             searcher_settings: the searcher's settings, e.g.
@@ -314,8 +341,20 @@ class Study:
 
     @property
     def direction(self) -> str:
-        """``"minimize"`` or ``"maximize"``."""
-        return str(self._config()["direction"])
+        """``"minimize"`` or ``"maximize"``; a study with several objectives
+        raises :class:`InvalidStudyError` (use :attr:`directions`)."""
+        directions = self.directions
+        if len(directions) > 1:
+            raise InvalidStudyError(
+                f"study '{self._name}' has {len(directions)} objectives, so no single direction; use study.directions"
+            )
+        return directions[0]
+
+    @property
+    def directions(self) -> List[str]:
+        """The direction of each objective (one for most studies)."""
+        objectives = self._config()["objectives"]
+        return [str(o.get("direction", "minimize")) for o in objectives]
 
     @property
     def searcher(self) -> str:
@@ -421,6 +460,7 @@ class Study:
         metrics: Optional[Mapping[str, float]] = None,
         message: Optional[str] = None,
         values: Union[float, Sequence[float], None] = None,
+        constraints: Optional[Sequence[float]] = None,
     ) -> FrozenTrial:
         """Finishes a trial and returns it as stored.
 
@@ -432,11 +472,22 @@ class Study:
         value that cannot go together (a value for a pruned trial, state
         ``"waiting"``, several values) raises :class:`InvalidTellError`
         (a ``ValueError``).
+
+        A study with several objectives takes one value per objective,
+        ``study.tell(trial, [0.1, 20.0])``; a wrong number of them raises
+        :class:`InvalidTellError`. ``constraints`` (or
+        ``trial.set_constraints``) are values that must be ``<= 0``: a
+        trial that breaks one is kept, but never among the best.
         """
         if values is not None:
             if value is not None:
                 raise TypeError("give value or values, not both")
             value = values
+        if constraints is None and isinstance(trial, Trial):
+            constraints = trial._constraints
+        several = isinstance(value, (list, tuple)) and len(value) != 1
+        if several or constraints is not None:
+            return self._tell_values(trial, value, state, constraints, metrics, message)
         try:
             parsed = TrialState.parse(state) if state is not None else None
         except ValueError as e:
@@ -467,6 +518,40 @@ class Study:
         text = self._c().tell(trial_id, parsed.value, number, metric_items, message, False, unrecorded)
         if running is not None and unrecorded:
             running._stored.update(unrecorded)
+        return FrozenTrial.from_json(text)
+
+    def _tell_values(
+        self,
+        trial: TrialLike,
+        value: Any,
+        state: Union[TrialState, str, None],
+        constraints: Optional[Sequence[float]],
+        metrics: Optional[Mapping[str, float]],
+        message: Optional[str],
+    ) -> FrozenTrial:
+        """``tell`` with several values or with constraints."""
+        try:
+            parsed = TrialState.parse(state) if state is not None else TrialState.COMPLETE
+        except ValueError as e:
+            raise InvalidTellError(str(e), state=str(state)) from None
+        if parsed not in (TrialState.COMPLETE, TrialState.FAILED):
+            raise InvalidTellError(
+                f"a trial told with several values or constraints finishes as complete or failed, not {parsed.value}",
+                state=parsed.value,
+            )
+        if value is None and parsed is TrialState.COMPLETE:
+            raise TypeError("tell needs the values, or state='failed'")
+        numbers = [] if value is None else check_numbers(value if isinstance(value, (list, tuple)) else [value], "values")
+        checked = None if constraints is None else check_numbers(constraints, "constraints")
+        metric_items = None
+        if metrics:
+            metric_items = [(str(k), float(json_value(v))) for k, v in metrics.items()]
+        # The values the trial handed out are written first (one write), as
+        # a single-objective tell does.
+        running = self._running(trial)
+        if running is not None:
+            running._flush()
+        text = self._c().tell_values(_trial_id(trial), parsed.value, numbers, checked, metric_items, message)
         return FrozenTrial.from_json(text)
 
     def requeue(self, trial: TrialLike) -> FrozenTrial:
@@ -564,6 +649,15 @@ class Study:
         return FrozenTrial.from_json(text)
 
     @property
+    def best_trials(self) -> List[FrozenTrial]:
+        """The Pareto front: the complete trials that keep their
+        constraints and that no other such trial beats in every objective
+        (for one objective, those sharing the best value), by number.
+        Raises :class:`NoFeasibleTrialError` when every finished trial
+        breaks a constraint."""
+        return [FrozenTrial.from_dict(t) for t in json.loads(self._c().best_trials())]
+
+    @property
     def best_params(self) -> Dict[str, Any]:
         """The parameters of :attr:`best_trial`."""
         return self.best_trial.params
@@ -650,8 +744,17 @@ class Study:
           memory, and in a journal beside the database) and recorded when
           it is back, for up to ``storage_patience`` seconds (default an
           hour); :meth:`stop` ends the loop after the running trials.
+
+        A study with several objectives is not run by ``optimize`` yet:
+        use ``ask`` and ``tell(trial, [v1, v2])``.
         """
         from ._optimize import run
+
+        if len(self.directions) > 1:
+            raise InvalidStudyError(
+                f"study '{self._name}' has {len(self.directions)} objectives; optimize runs studies "
+                "of one objective for now: use study.ask() and study.tell(trial, [v1, v2])"
+            )
 
         run(
             self,

@@ -11,7 +11,7 @@ import json
 import math
 import numbers
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .distributions import Categorical, ChoiceValue, Distribution, Float, Int, as_distribution, check_finite
 from ._json import dumps, json_value
@@ -92,6 +92,15 @@ class FrozenTrial:
     data versions, ..."""
     message: Optional[str] = None
     """Why it failed, if it did."""
+    all_values: Optional[List[float]] = None
+    """Every objective's value (``[value]`` for one objective); read it as
+    :attr:`values`."""
+    constraints: List[float] = field(default_factory=list)
+    """The constraint values it was told with (each ``<= 0`` is kept)."""
+
+    def __post_init__(self) -> None:
+        if self.all_values is None and self.value is not None:
+            object.__setattr__(self, "all_values", [self.value])
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "FrozenTrial":
@@ -109,6 +118,8 @@ class FrozenTrial:
             user_attrs=dict(data.get("user_attrs") or {}),
             metadata=dict(data.get("meta") or {}),
             message=data.get("message"),
+            all_values=list(data.get("values") or []) or None,
+            constraints=list(data.get("constraints") or []),
         )
 
     @classmethod
@@ -118,8 +129,14 @@ class FrozenTrial:
 
     @property
     def values(self) -> Optional[List[float]]:
-        """``[value]``, or ``None`` (Optuna's multi-value spelling)."""
-        return None if self.value is None else [self.value]
+        """One value per objective (``[value]`` for a study of one), or
+        ``None`` without a result (Optuna's spelling)."""
+        return None if self.all_values is None else list(self.all_values)
+
+    @property
+    def feasible(self) -> bool:
+        """Whether it keeps every constraint it was told with."""
+        return all(c <= 0 for c in self.constraints)
 
     @property
     def seed(self) -> Optional[int]:
@@ -176,6 +193,7 @@ class Trial:
         "_user_attrs",
         "_budget",
         "_parent",
+        "_constraints",
         "__weakref__",
     )
 
@@ -198,6 +216,7 @@ class Trial:
         self._user_attrs: Dict[str, Any] = dict(frozen.user_attrs)
         self._budget = frozen.budget
         self._parent = frozen.parent
+        self._constraints: Optional[List[float]] = None
 
     def __del__(self) -> None:
         # A trial dropped without a tell keeps the values it handed out.
@@ -244,6 +263,12 @@ class Trial:
         """The id of the trial this one continues (a Hyperband promotion, a
         re-run), if any."""
         return self._parent
+
+    def set_constraints(self, constraints: Sequence[float]) -> None:
+        """Constraint values for :meth:`Study.tell` to record with the
+        result: each ``c <= 0`` is kept, ``c > 0`` broken. A trial that
+        breaks one never counts among the best trials."""
+        self._constraints = check_numbers(constraints, "constraints")
 
     def suggest(self, name: str, distribution: Union[Distribution, Mapping[str, Any], Sequence[Any], str]) -> Any:
         """The value of parameter ``name`` drawn from ``distribution`` (a
@@ -422,6 +447,19 @@ def check_value(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"the objective value must be a number, got {value!r}")
     return float(value)
+
+
+def check_numbers(values: Any, what: str) -> List[float]:
+    """A list of numbers (numpy scalars accepted) given as ``what``."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"{what} must be a list of numbers, got {values!r}")
+    out = []
+    for v in values:
+        v = json_value(v)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise TypeError(f"{what} must be numbers, got {v!r}")
+        out.append(float(v))
+    return out
 
 
 def is_finite(value: float) -> bool:

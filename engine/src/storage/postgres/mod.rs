@@ -31,7 +31,9 @@ mod tls;
 use self::errors::{claim_taken, explain, place_of};
 use self::session::{Conn, Session, Step, Stop};
 use self::tls::Tls;
-use super::record::{new_trial, read_study, read_trial, start_claimed, Body, Columns};
+use super::record::{
+    new_trial, read_study, read_trial, start_claimed, upgraded_config, Body, Columns, Migration,
+};
 use super::url::redact;
 use super::{Storage, StudyListing, StudyRecord, TrialUpdate};
 use crate::{Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId};
@@ -55,7 +57,9 @@ const MIGRATION_LOCK: i64 = 0x6879_7065;
 
 /// Schema migrations, in order; `hyperspace_meta.schema_version` counts
 /// those applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(
+        r#"
     CREATE TABLE hyperspace_studies (
         id BIGSERIAL PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
@@ -78,7 +82,10 @@ const MIGRATIONS: &[&str] = &[r#"
     CREATE INDEX hyperspace_trials_by_change ON hyperspace_trials (study_id, change);
     CREATE UNIQUE INDEX hyperspace_trials_claim ON hyperspace_trials (study_id, claim)
         WHERE claim IS NOT NULL;
-"#];
+"#,
+    ),
+    Migration::ObjectivesInConfig,
+];
 
 /// A PostgreSQL database holding any number of studies.
 ///
@@ -178,8 +185,24 @@ impl PostgresStorage {
                     reason: format!("its schema version is {version}, which no hyperspace wrote"),
                 }));
             };
-            for sql in MIGRATIONS.get(from..).unwrap_or_default() {
-                tx.client.batch_execute(sql)?;
+            for step in MIGRATIONS.get(from..).unwrap_or_default() {
+                match step {
+                    Migration::Sql(sql) => tx.client.batch_execute(sql)?,
+                    Migration::ObjectivesInConfig => {
+                        let rows = tx
+                            .client
+                            .query("SELECT id, config FROM hyperspace_studies", &[])?;
+                        for row in rows {
+                            let (id, config): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+                            if let Some(upgraded) = upgraded_config(&config) {
+                                tx.client.execute(
+                                    "UPDATE hyperspace_studies SET config = $2 WHERE id = $1",
+                                    &[&id, &upgraded],
+                                )?;
+                            }
+                        }
+                    }
+                }
             }
             tx.client.execute(
                 "INSERT INTO hyperspace_meta (key, value) VALUES ('schema_version', $1)

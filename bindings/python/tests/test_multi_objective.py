@@ -1,0 +1,113 @@
+"""Studies with several objectives and constraints from Python: Optuna's
+``directions=``, ``tell(trial, [v1, v2])``, ``best_trials``,
+``trial.values``, ``trial.set_constraints`` and the errors that point to
+the right call."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import hyperspace as hs
+
+
+def two(db: str, searcher: str = "random") -> hs.Study:
+    return hs.create_study(
+        storage=db, study_name="mo", directions=["minimize", "maximize"], searcher=searcher, seed=3
+    )
+
+
+def test_directions_tell_values_and_the_front(db):
+    s = two(db)
+    assert s.directions == ["minimize", "maximize"]
+    told = []
+    for err, acc in [(0.3, 0.7), (0.2, 0.6), (0.4, 0.65), (0.35, 0.8)]:
+        t = s.ask()
+        x = t.suggest_float("x", 0, 1)
+        told.append(s.tell(t, [err, acc]))
+        # The values the trial handed out are written with its result.
+        assert told[-1].params == {"x": x}
+    assert told[0].values == [0.3, 0.7] and told[0].value == 0.3
+    front = s.best_trials
+    assert [t.number for t in front] == [0, 1, 3]  # 2 is beaten by 0 in both
+    assert all(len(t.values) == 2 for t in front)
+    # Reopened from the file, the study keeps its objectives and front.
+    again = hs.Study.load(db, "mo")
+    assert again.directions == ["minimize", "maximize"]
+    assert [t.number for t in again.best_trials] == [0, 1, 3]
+    assert again.trials[2].values == [0.4, 0.65]
+    assert all("x" in t.params for t in again.trials)
+
+
+def test_single_answers_of_a_multi_objective_study_point_to_the_front(db):
+    s = two(db)
+    t = s.ask()
+    s.tell(t, [0.1, 0.2])
+    with pytest.raises(hs.InvalidStudyError, match="best_trials"):
+        s.best_trial
+    with pytest.raises(hs.InvalidStudyError, match="directions"):
+        s.direction
+    with pytest.raises(hs.InvalidStudyError, match="ask"):
+        s.optimize(lambda t: (t.suggest_float("x", 0, 1), 1.0), n_trials=1)
+
+
+def test_wrong_values_are_refused_and_nothing_is_stored(db):
+    s = two(db)
+    t = s.ask()
+    with pytest.raises(hs.InvalidTellError, match="has 2 objectives, but 1 value was told"):
+        s.tell(t, 0.5)
+    with pytest.raises(hs.InvalidTellError, match="but 3 values were told"):
+        s.tell(t, [0.1, 0.2, 0.3])
+    with pytest.raises(hs.NonFiniteValueError):
+        s.tell(t, [0.1, math.nan])
+    with pytest.raises(TypeError, match="must be numbers"):
+        s.tell(t, [0.1, "x"])
+    with pytest.raises(TypeError, match="constraints must be numbers"):
+        t.set_constraints([0.1, "big"])
+    with pytest.raises(hs.NonFiniteValueError):
+        s.tell(t, [0.1, 0.2], constraints=[math.inf])
+    assert s.trial(t.id).state == hs.TrialState.RUNNING
+    assert s.tell(t, [0.1, 0.2]).state == hs.TrialState.COMPLETE
+
+
+def test_constraints_keep_infeasible_trials_out_of_the_best(db):
+    s = hs.create_study(storage=db, study_name="c", searcher="random", seed=1)
+    t = s.ask()
+    t.suggest_float("x", 0, 1)
+    t.set_constraints([0.5, -1.0])
+    stored = s.tell(t, 0.1)
+    assert stored.constraints == [0.5, -1.0] and not stored.feasible
+    with pytest.raises(hs.NoFeasibleTrialError, match="no feasible trial"):
+        s.best_trial
+    t = s.ask()
+    t.suggest_float("x", 0, 1)
+    s.tell(t, 0.9, constraints=[0.0])
+    assert s.best_trial.value == 0.9
+    assert [b.number for b in s.best_trials] == [1]
+
+
+def test_searchers_and_pruners_for_one_objective_are_refused_by_name(db):
+    with pytest.raises(hs.InvalidStudyError, match=r"searcher 'tpe' optimizes one objective.*grid, random"):
+        hs.create_study(storage=db, study_name="t", directions=["minimize", "minimize"])
+    with pytest.raises(hs.InvalidStudyError, match="pruner 'median'"):
+        hs.create_study(
+            storage=db,
+            study_name="p",
+            directions=["minimize", "minimize"],
+            searcher="random",
+            pruner=hs.MedianPruner(),
+        )
+    with pytest.raises(TypeError, match="not both"):
+        hs.create_study(storage=db, study_name="b", direction="minimize", directions=["minimize"])
+    with pytest.raises(hs.InvalidStudyError, match="each direction"):
+        hs.create_study(storage=db, study_name="b", directions=["minimize", "up"], searcher="random")
+
+
+def test_one_objective_studies_are_unchanged(mem):
+    t = mem.ask()
+    t.suggest_float("x", 0, 1)
+    stored = mem.tell(t, [0.25])
+    assert stored.values == [0.25] and stored.constraints == []
+    assert mem.directions == ["minimize"] and mem.direction == "minimize"
+    assert [b.number for b in mem.best_trials] == [0]
