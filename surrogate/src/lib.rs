@@ -8,6 +8,8 @@
 //! - [`parzen`]: Parzen estimators (kernel mixtures on the unit cube), TPE's density models.
 //! - [`gp`]: Gaussian-process regression (Matérn-5/2 ARD, fitted hyperparameters).
 //! - [`acquisition`]: log EI, UCB, PI, and their maximisation over mixed spaces.
+//! - [`forest`]: regression random forests and fANOVA over them (parameter importance).
+//! - [`ped_anova`]: PED-ANOVA, importance from the densities of the best trials.
 //!
 //! ```
 //! use hyperspace_surrogate::sobol::SobolSequence;
@@ -20,8 +22,10 @@
 
 pub mod acquisition;
 mod error;
+pub mod forest;
 pub mod gp;
 pub mod parzen;
+pub mod ped_anova;
 pub mod sobol;
 
 pub use error::SurrogateError;
