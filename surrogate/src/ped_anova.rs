@@ -17,7 +17,7 @@
 //! let losses: Vec<f64> = all.iter().map(|&c| c as f64).collect();
 //! let top = top_quantile(&losses, 0.1, 2)?;
 //! let top_cells: Vec<usize> = all.iter().zip(&top).filter(|(_, t)| **t).map(|(c, _)| *c).collect();
-//! let d = pearson_divergence(Grid::Numeric { cells: 10 }, &top_cells, &all, 1.0)?;
+//! let d = pearson_divergence(Grid::Numeric { cells: 10 }, &top_cells, Some(&all), 1.0)?;
 //! assert!(d > 1.0);
 //! # Ok::<(), hyperspace_surrogate::SurrogateError>(())
 //! ```
@@ -87,11 +87,12 @@ pub fn top_quantile(
 
 /// The Pearson divergence of the density of `top` from that of `all`, both
 /// lists of cell indices on `grid`, each density a Parzen estimator with a
-/// prior component of weight `prior_weight` (1 is usual).
+/// prior component of weight `prior_weight` (1 is usual); `all = None`
+/// compares with the uniform density over the grid instead.
 pub fn pearson_divergence(
     grid: Grid,
     top: &[usize],
-    all: &[usize],
+    all: Option<&[usize]>,
     prior_weight: f64,
 ) -> Result<f64, SurrogateError> {
     if grid.len() == 0 {
@@ -103,7 +104,10 @@ pub fn pearson_divergence(
         });
     }
     let p_top = density(grid, &counts(grid, top)?, prior_weight);
-    let p_all = density(grid, &counts(grid, all)?, prior_weight);
+    let p_all = match all {
+        Some(all) => density(grid, &counts(grid, all)?, prior_weight),
+        None => vec![1.0 / grid.len() as f64; grid.len()],
+    };
     Ok(p_top
         .iter()
         .zip(&p_all)
@@ -246,19 +250,19 @@ mod tests {
     fn identical_sets_have_zero_divergence_and_a_narrow_top_a_large_one() {
         let all: Vec<usize> = (0..200).map(|i| i % 50).collect();
         let g = Grid::Numeric { cells: 50 };
-        assert!(pearson_divergence(g, &all, &all, 1.0).unwrap() < 1e-9);
+        assert!(pearson_divergence(g, &all, Some(&all), 1.0).unwrap() < 1e-9);
         let narrow = vec![3, 4, 4, 5, 3, 4];
         let wide = vec![3, 40, 12, 25, 48, 30];
-        let d_narrow = pearson_divergence(g, &narrow, &all, 1.0).unwrap();
-        let d_wide = pearson_divergence(g, &wide, &all, 1.0).unwrap();
+        let d_narrow = pearson_divergence(g, &narrow, Some(&all), 1.0).unwrap();
+        let d_wide = pearson_divergence(g, &wide, Some(&all), 1.0).unwrap();
         assert!(d_narrow > 3.0 * d_wide, "{d_narrow} vs {d_wide}");
         let c = Grid::Categorical { choices: 3 };
         let all: Vec<usize> = (0..90).map(|i| i % 3).collect();
         // With the prior's smoothing, nine trials of one choice out of
         // three give p_top ≈ (0.21, 0.57, 0.21): divergence ≈ 0.26.
-        let one = pearson_divergence(c, &[1; 9], &all, 1.0).unwrap();
+        let one = pearson_divergence(c, &[1; 9], Some(&all), 1.0).unwrap();
         assert!((one - 0.26).abs() < 0.01, "{one}");
-        assert!(pearson_divergence(c, &[0, 1, 2, 0, 1, 2], &all, 1.0).unwrap() < 1e-9);
+        assert!(pearson_divergence(c, &[0, 1, 2, 0, 1, 2], None, 1.0).unwrap() < 1e-9);
     }
 
     #[test]
@@ -274,7 +278,12 @@ mod tests {
 
     #[test]
     fn bad_cells_are_named() {
-        let e = pearson_divergence(Grid::Categorical { choices: 2 }, &[0, 2], &[0, 1], 1.0);
+        let e = pearson_divergence(
+            Grid::Categorical { choices: 2 },
+            &[0, 2],
+            Some(&[0, 1]),
+            1.0,
+        );
         assert!(matches!(
             e,
             Err(SurrogateError::InvalidCategory { row: 1, .. })
