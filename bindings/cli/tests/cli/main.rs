@@ -7,6 +7,7 @@ mod budgets;
 mod damaged;
 mod errors;
 mod faults;
+mod importance;
 mod interrupt;
 mod plot;
 mod postgres;
