@@ -165,10 +165,10 @@ def build(name, n, seed=0):
         trials.append((params, dists, f(params)))
     ostudy = optuna.create_study()
     ostudy.add_trials([optuna.trial.create_trial(params=p, distributions=d, value=v) for p, d, v in trials])
-    hstudy = hs.create_study(seed=0, searcher="random")
+    hstudy = hs.create_study(seed=0, searcher="random", space=space)
     for p, _, v in trials:
         hstudy.enqueue(p)
-        t = hstudy.ask(space)
+        t = hstudy.ask()
         hstudy.tell(t, v)
     return ostudy, hstudy
 
@@ -189,31 +189,44 @@ def compare(name, n, which):
     h, h_time = timed(lambda: hsi.get_param_importances(hstudy, evaluator=h_eval))
     common = [k for k in o if k in h]
     rho = spearmanr([o[k] for k in common], [h[k] for k in common]).statistic if len(common) > 2 else float("nan")
+    o_top = max(common, key=lambda k: o[k])
     h_top = max(common, key=lambda k: h[k])
-    return next(iter(o)), h_top, rho, o_time, h_time
+    shares = f"{o[o_top]:.2f} / {h[h_top]:.2f}"
+    return o_top, h_top, rho, o_time, h_time, shares
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--trials", type=int, default=1000, help="trials per study for the quality table")
+    ap.add_argument("--trials", type=int, default=1000, help="trials per study for the rankings (0: skip)")
     ap.add_argument("--timing", default="1000,10000", help="trial counts for the timing table")
     args = ap.parse_args()
 
-    print(f"## Rankings on {args.trials} random trials (Spearman over the parameters Optuna ranks)\n")
-    print("| study | evaluator | top (optuna) | top (hyperspace) | Spearman | optuna s | hyperspace s |")
-    print("|---|---|---|---|---:|---:|---:|")
+    if args.trials > 0:
+        rankings(args.trials)
+    timings([int(x) for x in args.timing.split(",") if x])
+
+
+def rankings(n):
+    print(f"## Rankings on {n} random trials (Spearman over the parameters Optuna ranks)\n")
+    print("| study | evaluator | top (optuna) | top (hyperspace) | top share (optuna / hyperspace) | Spearman | optuna s | hyperspace s |")
+    print("|---|---|---|---|---|---:|---:|---:|")
     for name in STUDIES:
         for which in ("fanova", "ped-anova"):
-            o_top, h_top, rho, o_t, h_t = compare(name, args.trials, which)
+            o_top, h_top, rho, o_t, h_t, shares = compare(name, n, which)
             mark = "" if o_top == h_top else " ✗"
-            print(f"| {name} | {which} | {o_top} | {h_top}{mark} | {rho:.2f} | {o_t:.3f} | {h_t:.4f} |", flush=True)
+            print(
+                f"| {name} | {which} | {o_top} | {h_top}{mark} | {shares} | {rho:.2f} | {o_t:.3f} | {h_t:.4f} |",
+                flush=True,
+            )
 
+
+def timings(sizes):
     print("\n## Time of one evaluation (log+categorical, 5 parameters)\n")
     print("| trials | evaluator | optuna s | hyperspace s | speed-up |")
     print("|---:|---|---:|---:|---:|")
-    for n in [int(x) for x in args.timing.split(",")]:
+    for n in sizes:
         for which in ("fanova", "ped-anova"):
-            _, _, _, o_t, h_t = compare("log+categorical", n, which)
+            _, _, _, o_t, h_t, _ = compare("log+categorical", n, which)
             print(f"| {n} | {which} | {o_t:.3f} | {h_t:.4f} | {o_t / h_t:.0f}× |", flush=True)
 
 

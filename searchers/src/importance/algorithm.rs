@@ -90,9 +90,6 @@ fn single_valued(param: &Param) -> bool {
         || matches!(param, Param::Int(i) if i.low() == i.high())
 }
 
-/// The coordinate an inactive parameter holds in a forest's inputs.
-const INACTIVE: f64 = 0.5;
-
 /// fANOVA: one forest per set of trials parameters are active in; each
 /// parameter's share from its own forest, scaled by the fraction of trials
 /// it is active in.
@@ -114,12 +111,15 @@ fn fanova_raw(inputs: &Inputs, s: &FanovaSettings, seed: u64) -> Result<Vec<f64>
         if rows.len() < MIN_TRIALS {
             continue;
         }
-        // Every parameter is a feature; where one is inactive it holds the
-        // middle of its range, so the trees can still explain a branch's
-        // variance by its own parameters instead of fitting it as noise on
-        // the others.
-        let x = Array2::from_shape_fn((rows.len(), inputs.columns.len()), |(r, f)| {
-            inputs.columns[f].coords[rows[r]].unwrap_or(INACTIVE)
+        // The features: every parameter active in all of these trials (the
+        // group's own, and those active wherever they are). A filled-in
+        // value for the others would be integrated over by fANOVA as if
+        // it were real, and skew the marginals.
+        let features: Vec<usize> = (0..inputs.columns.len())
+            .filter(|&j| rows.iter().all(|&r| inputs.columns[j].coords[r].is_some()))
+            .collect();
+        let x = Array2::from_shape_fn((rows.len(), features.len()), |(r, f)| {
+            inputs.columns[features[f]].coords[rows[r]].unwrap_or(0.5)
         });
         let y = Array1::from_iter(rows.iter().map(|&r| inputs.losses[r]));
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -127,7 +127,9 @@ fn fanova_raw(inputs: &Inputs, s: &FanovaSettings, seed: u64) -> Result<Vec<f64>
         let shares = fanova(&forest);
         let weight = rows.len() as f64 / n_total;
         for m in members {
-            raw[m] = shares[m] * weight;
+            if let Some(f) = features.iter().position(|&j| j == m) {
+                raw[m] = shares[f] * weight;
+            }
         }
     }
     Ok(raw)

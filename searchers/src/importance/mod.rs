@@ -17,10 +17,11 @@
 //!
 //! Conditional parameters are judged on the trials where they are active:
 //! parameters active in exactly the same trials share one model, fitted to
-//! those trials (other parameters hold the middle of their range where
-//! inactive), and a
+//! those trials over every parameter active in all of them, and a
 //! parameter's share is scaled by the fraction of trials it was active in
 //! (a branch taken by a tenth of the trials explains at most that tenth).
+//! The all-trials model sees only the parameters every trial has, as
+//! Optuna's does, so it may credit some of a branch's variance to them.
 //!
 //! ```
 //! use hyperspace_engine::{open_storage, Direction, Outcome, Space, Study, StudyConfig};
