@@ -198,19 +198,20 @@ def compare(name, n, which):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--trials", type=int, default=1000, help="trials per study for the rankings (0: skip)")
+    ap.add_argument("--studies", default=",".join(STUDIES), help="comma-separated studies to rank")
     ap.add_argument("--timing", default="1000,10000", help="trial counts for the timing table")
     args = ap.parse_args()
 
     if args.trials > 0:
-        rankings(args.trials)
+        rankings(args.trials, [x for x in args.studies.split(",") if x])
     timings([int(x) for x in args.timing.split(",") if x])
 
 
-def rankings(n):
+def rankings(n, names):
     print(f"## Rankings on {n} random trials (Spearman over the parameters Optuna ranks)\n")
     print("| study | evaluator | top (optuna) | top (hyperspace) | top share (optuna / hyperspace) | Spearman | optuna s | hyperspace s |")
     print("|---|---|---|---|---|---:|---:|---:|")
-    for name in STUDIES:
+    for name in names:
         for which in ("fanova", "ped-anova"):
             o_top, h_top, rho, o_t, h_t, shares = compare(name, n, which)
             mark = "" if o_top == h_top else " ✗"
