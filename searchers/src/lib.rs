@@ -18,6 +18,8 @@
 //! | `hyperband` | Hyperband's brackets of successive halving, on the bracket model the `hyperband` searcher uses ([`Brackets`]) |
 //! | `none` | never prunes |
 //!
+//! [`param_importances`] ranks a study's parameters by fANOVA or PED-ANOVA.
+//!
 //! A study names its pruner like its searcher
 //! (`StudyConfig::pruner("median", json!({"n_warmup_steps": 5}))`); your
 //! own registers with `registry.register_pruner(name, factory)`.
@@ -43,6 +45,7 @@ mod encode;
 mod gp;
 mod grid;
 mod hyperband;
+mod importance;
 mod pruners;
 mod random;
 mod settings;
@@ -56,6 +59,10 @@ pub use grid::{GridSearcher, GridSettings};
 pub use hyperband::{
     BracketError, BracketSettings, Brackets, HyperbandSearcher, HyperbandSettings,
     NewConfigSampler, RungLayout, ValidHyperbandSettings,
+};
+pub use importance::{
+    param_importances, Evaluator, FanovaSettings, ImportanceError, ImportanceInput, PedAnovaRegion,
+    PedAnovaSettings, ValidEvaluator,
 };
 pub use pruners::{
     HyperbandPruner, HyperbandPrunerSettings, MedianPruner, MedianSettings,

@@ -9,6 +9,8 @@
 //! - [`gp`]: Gaussian-process regression (Matérn-5/2 ARD, fitted hyperparameters).
 //! - [`acquisition`]: log EI, UCB, PI, and their maximisation over mixed spaces.
 //! - [`pareto`]: non-dominated sorting, crowding distance, exact hypervolume.
+//! - [`forest`]: regression random forests and fANOVA over them (parameter importance).
+//! - [`ped_anova`]: PED-ANOVA, importance from the densities of the best trials.
 //!
 //! ```
 //! use hyperspace_surrogate::sobol::SobolSequence;
@@ -20,9 +22,11 @@
 
 pub mod acquisition;
 mod error;
+pub mod forest;
 pub mod gp;
 pub mod pareto;
 pub mod parzen;
+pub mod ped_anova;
 pub mod sobol;
 
 pub use error::SurrogateError;

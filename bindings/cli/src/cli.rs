@@ -67,6 +67,9 @@ pub enum Command {
     /// Draw a study's trials as an SVG: the value of each trial and the
     /// best so far, or the value against one parameter.
     Plot(PlotArgs),
+    /// Rank a study's parameters by how much they moved its objective
+    /// (fANOVA on a random forest, or PED-ANOVA on the best trials).
+    Importance(ImportanceArgs),
     /// Record the results that workers kept in their journals while the
     /// storage was unavailable (a run of the study also does this first).
     RecoverResults(RecoverArgs),
@@ -107,6 +110,46 @@ pub struct PlotArgs {
     /// The SVG file to write.
     #[arg(long, short, value_name = "FILE", default_value = "history.svg")]
     pub output: std::path::PathBuf,
+}
+
+/// `hyperspace importance`
+#[derive(Debug, Args)]
+pub struct ImportanceArgs {
+    /// The study.
+    #[arg(long, short, env = "HYPERSPACE_STUDY")]
+    pub study: Option<String>,
+    /// How importance is measured.
+    #[arg(long, value_enum, default_value_t = ImportanceEvaluator::Fanova)]
+    pub evaluator: ImportanceEvaluator,
+    /// Rank only these parameters (comma-separated; default: all).
+    #[arg(long, value_name = "A,B,...")]
+    pub params: Option<String>,
+    /// The seed of fANOVA's forest (default: the study's seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ImportanceFormat::Table)]
+    pub format: ImportanceFormat,
+}
+
+/// The importance evaluators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportanceEvaluator {
+    /// Each parameter's share of the variance of a random forest fitted
+    /// to the objective (Hutter et al. 2014).
+    Fanova,
+    /// How far the best 10% of trials' values depart from all trials'
+    /// (Watanabe et al. 2023).
+    PedAnova,
+}
+
+/// How importances are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportanceFormat {
+    /// Aligned columns with a bar, for people.
+    Table,
+    /// A JSON object `{param: importance}`, most important first.
+    Json,
 }
 
 /// `hyperspace study ...`

@@ -49,6 +49,7 @@ fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Best(args) => commands::trials::best(storage, args)?,
         Command::Export(args) => commands::trials::export(storage, args)?,
         Command::Plot(args) => commands::plot::plot(storage, args)?,
+        Command::Importance(args) => commands::importance::importance(storage, args)?,
         Command::RecoverResults(args) => commands::recover::recover_results(storage, args)?,
         Command::Check(args) => return commands::check::check(storage, args),
         Command::Run(args) => return run(runner::Mode::Run, cli.storage, args),

@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 mod errors;
+mod importance;
 mod opening;
 mod optimize;
 mod params;
@@ -31,6 +32,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pruner::pruner_names, m)?)?;
     m.add_function(wrap_pyfunction!(opening::storage_url, m)?)?;
     m.add_function(wrap_pyfunction!(space::sample_space, m)?)?;
+    m.add_function(wrap_pyfunction!(importance::param_importances, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

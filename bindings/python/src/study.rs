@@ -140,7 +140,7 @@ impl CoreStudy {
     }
 
     /// Runs `f` on the locked study with the GIL released.
-    fn with<T: Send>(
+    pub(crate) fn with<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&mut Study) -> Result<T, Error> + Send,

@@ -3,6 +3,7 @@
 
 pub mod ask;
 pub mod check;
+pub mod importance;
 pub mod plot;
 pub mod queue;
 pub mod recover;

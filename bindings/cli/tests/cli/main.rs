@@ -10,6 +10,7 @@ mod budgets;
 mod damaged;
 mod errors;
 mod faults;
+mod importance;
 mod interrupt;
 mod multi_objective;
 mod plot;

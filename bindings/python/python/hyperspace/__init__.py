@@ -21,6 +21,7 @@ or ``study.optimize(objective, n_trials=50)``, or define-and-run:
 """
 
 from . import _core
+from . import importance
 from .distributions import Categorical, Choice, Distribution, Float, Int, Space
 from . import errors as _errors
 from .errors import *  # noqa: F401,F403 -- every exception; the list is errors.__all__
@@ -55,6 +56,7 @@ __all__ = [
     "register_searcher",
     "searchers",
     "NoCompleteTrialError",
+    "importance",
     "__version__",
 ]
 __all__ += _errors.__all__

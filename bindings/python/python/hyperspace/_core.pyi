@@ -101,3 +101,11 @@ def sample_space(space: str, seed: int) -> str:
 def pruner_settings(name: str, settings_json: str) -> str:
     """Every setting of pruner ``name``, the engine's defaults filled in."""
 def pruner_names() -> List[str]: ...
+def param_importances(
+    study: CoreStudy,
+    evaluator_json: str,
+    seed: Optional[int] = None,
+    params: Optional[List[str]] = None,
+) -> List[Tuple[str, float]]:
+    """``[(name, importance)]``, most important first, summing to 1;
+    ``evaluator_json``: ``{"evaluator": "fanova" | "ped-anova", ...settings}``."""
