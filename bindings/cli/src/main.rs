@@ -11,6 +11,7 @@ mod stdio;
 mod cli;
 mod commands;
 mod common;
+mod dashboard;
 mod query;
 mod runner;
 mod table;
@@ -50,6 +51,7 @@ fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Export(args) => commands::trials::export(storage, args)?,
         Command::Plot(args) => commands::plot::plot(storage, args)?,
         Command::RecoverResults(args) => commands::recover::recover_results(storage, args)?,
+        Command::Dashboard(args) => dashboard::dashboard(storage, args)?,
         Command::Check(args) => return commands::check::check(storage, args),
         Command::Run(args) => return run(runner::Mode::Run, cli.storage, args),
         Command::Worker(args) => return run(runner::Mode::Worker, cli.storage, args),

@@ -8,6 +8,8 @@ mod abandoned;
 mod ask_tell;
 mod budgets;
 mod damaged;
+mod dashboard;
+mod dashboard_setup;
 mod errors;
 mod faults;
 mod interrupt;
