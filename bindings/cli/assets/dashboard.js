@@ -35,7 +35,8 @@
 
   async function api(path) {
     if (REPORT) {
-      const doc = REPORT.api[path];
+      // A report holds one document per view, whatever the query.
+      const doc = REPORT.api[path.split("?")[0]];
       if (doc === undefined) throw new Error("not in this report: " + path);
       return doc;
     }
@@ -97,7 +98,7 @@
         { label: "trial" },
         pointsOnly("complete", "#2563eb", 5),
         pointsOnly("pruned", "#9ca3af", 4),
-        { label: "best so far", stroke: "#dc2626", width: 2, spanGaps: true, paths: uPlot.paths.stepped({ align: 1 }) },
+        { label: "best so far", stroke: "#dc2626", width: 2, spanGaps: true, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) },
       ],
     };
     charts.history = new uPlot(opts, data, box);
@@ -224,6 +225,8 @@
     }
 
     try { await redraw(); } catch (e) { showError(main, e); return; }
+    // Since navigation started: what the scale test reads.
+    window.hsFirstRender = performance.now();
     if (REPORT) return;
     let busy = false;
     setInterval(async () => {

@@ -45,7 +45,9 @@ pub enum Command {
     Suggest(SuggestArgs),
     /// Record the result of a trial.
     Tell(TellArgs),
-    /// Record an intermediate value of a running trial.
+    /// Record an intermediate value of a running trial; or, with
+    /// --output, write a study's history, curves and trials as one
+    /// self-contained HTML file.
     Report(ReportArgs),
     /// Queue configurations (one, or a whole grid); queued trials are served
     /// before the searcher is asked.
@@ -285,6 +287,10 @@ pub struct ReportArgs {
     /// The value at that step.
     #[arg(long, short, allow_negative_numbers = true)]
     pub value: Option<f64>,
+    /// Write the study's report to this HTML file instead (one file, charts
+    /// and data inline, to attach or send).
+    #[arg(long, short, value_name = "FILE.html", conflicts_with_all = ["trial", "step", "value"])]
+    pub output: Option<PathBuf>,
 }
 
 /// `hyperspace enqueue`

@@ -43,6 +43,7 @@ fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Study(cmd) => commands::study::run(storage, cmd)?,
         Command::Suggest(args) => commands::ask::suggest(storage, args)?,
         Command::Tell(args) => commands::ask::tell(storage, args)?,
+        Command::Report(args) if args.output.is_some() => dashboard::report(storage, args)?,
         Command::Report(args) => commands::ask::report(storage, args)?,
         Command::Enqueue(args) => commands::queue::enqueue(storage, args)?,
         Command::Rerun(args) => commands::queue::rerun(storage, args)?,

@@ -6,7 +6,8 @@
 //!   thinned for the screen by [`thin`];
 //! - [`api`] serves them under `/api`, [`assets`] serves the pages and the
 //!   vendored uPlot, both compiled into the binary;
-//! - [`logs`] finds a trial's stdout and stderr.
+//! - [`logs`] finds a trial's stdout and stderr;
+//! - [`report`] writes the same pages as one self-contained HTML file.
 //!
 //! The tokio runtime exists only while this command runs.
 
@@ -14,6 +15,7 @@ mod api;
 mod assets;
 mod cache;
 mod logs;
+mod report;
 mod thin;
 mod views;
 
@@ -23,6 +25,7 @@ use anyhow::{bail, Context, Result};
 use api::AppState;
 use axum::routing::get;
 use axum::Router;
+pub use report::report;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 

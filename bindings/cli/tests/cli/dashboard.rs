@@ -326,3 +326,49 @@ fn listening_beyond_localhost_needs_a_flag() {
         "not an IP address",
     );
 }
+
+#[test]
+fn a_report_is_one_file_with_uplot_and_the_data_inline() {
+    let lab = Lab::new();
+    make_study(
+        &lab.db(),
+        "rep",
+        &Shape {
+            complete: 12,
+            pruned: 2,
+            failed: 1,
+            running: 1,
+            steps: 5,
+        },
+    );
+    lab.hs(&["report", "--study", "rep", "-o", "rep.html"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(lab.path().join("rep.html")).unwrap();
+    assert!(html.contains("window.HS_REPORT"));
+    assert!(html.contains("uPlot"), "uPlot inline");
+    assert!(!html.contains("src=\"/assets"), "nothing fetched");
+    let start = html.find("window.HS_REPORT = ").unwrap() + "window.HS_REPORT = ".len();
+    let end = start + html[start..].find(";</script>").unwrap();
+    let data: Json = serde_json::from_str(&html[start..end]).unwrap();
+    assert_eq!(data["path"], "/study/rep");
+    assert_eq!(data["api"]["/study/rep"]["trials"], 16);
+    assert_eq!(data["api"]["/study/rep/history"]["finished"], 14);
+    assert_eq!(
+        data["api"]["/study/rep/curves"]["series"]
+            .as_array()
+            .unwrap()
+            .len(),
+        16
+    );
+    // The old `report` (an intermediate value) is unchanged, and the two
+    // do not mix.
+    one_line_error(
+        &mut lab.hs(&["report", "--study", "rep", "-o", "x.html", "--step", "1"]),
+        "cannot be used",
+    );
+    one_line_error(
+        &mut lab.hs(&["report", "--study", "nope", "-o", "x.html"]),
+        "no study named 'nope'",
+    );
+}

@@ -6,6 +6,7 @@
 
 mod abandoned;
 mod ask_tell;
+mod browser;
 mod budgets;
 mod damaged;
 mod dashboard;
