@@ -153,6 +153,11 @@ struct ViewQuery {
 }
 
 impl ViewQuery {
+    /// The `where` and `sort` given, checked against the study.
+    fn selection(&self, view: &StudyView) -> Result<Selection, BadRequest> {
+        Selection::new(view, self.filter.as_deref(), self.sort.as_deref())
+    }
+
     fn points(&self) -> usize {
         self.points.unwrap_or(DEFAULT_POINTS).clamp(2, MAX_POINTS)
     }
@@ -175,9 +180,8 @@ async fn trials(
     Query(q): Query<ViewQuery>,
 ) -> ApiResult {
     on_study(state, name, move |view| {
-        let selection = Selection::new(view, q.filter.as_deref(), q.sort.as_deref())?;
         let limit = q.limit.unwrap_or(DEFAULT_ROWS).min(MAX_ROWS);
-        Ok(Json(views::trials(view, &selection, limit)))
+        Ok(Json(views::trials(view, &q.selection(view)?, limit)))
     })
     .await
 }
@@ -188,9 +192,13 @@ async fn curves(
     Query(q): Query<ViewQuery>,
 ) -> ApiResult {
     on_study(state, name, move |view| {
-        let selection = Selection::new(view, q.filter.as_deref(), q.sort.as_deref())?;
         let series = q.series.unwrap_or(DEFAULT_SERIES).clamp(1, MAX_SERIES);
-        Ok(Json(views::curves(view, &selection, q.points(), series)))
+        Ok(Json(views::curves(
+            view,
+            &q.selection(view)?,
+            q.points(),
+            series,
+        )))
     })
     .await
 }

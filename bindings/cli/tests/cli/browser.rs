@@ -177,13 +177,7 @@ fn the_dashboard_draws_filters_and_updates_live_in_chromium() {
         return;
     };
     let lab = Lab::new();
-    let shape = Shape {
-        complete: 30,
-        pruned: 0,
-        failed: 0,
-        running: 1,
-        steps: 20,
-    };
+    let shape = Shape::new(30, 0, 0, 1, 20);
     let study = make_study(&lab.db(), "e2e", &shape);
     let server = Dashboard::start(lab.path(), &lab.db());
 
@@ -328,8 +322,9 @@ fn the_dashboard_draws_filters_and_updates_live_in_chromium() {
 
 /// The figure in the README: a 10,000-trial study with 50 steps per trial,
 /// time to first render of its page (API and drawing). Slow to set up
-/// (500,000 writes); run it on purpose, in release:
-/// `cargo test --release -p hyperspace-cli --test cli -- --ignored --nocapture dashboard_scale`
+/// (500,000 writes); run it on purpose, with a release binary:
+/// `cargo build --release -p hyperspace-cli && HYPERSPACE_DASHBOARD_BIN=target/release/hyperspace
+///  cargo test -p hyperspace-cli --test cli -- --ignored --nocapture dashboard_scale`
 #[test]
 #[ignore]
 fn dashboard_scale() {
@@ -338,13 +333,7 @@ fn dashboard_scale() {
     };
     let lab = Lab::new();
     let made = Instant::now();
-    let shape = Shape {
-        complete: 9_990,
-        pruned: 0,
-        failed: 0,
-        running: 10,
-        steps: 50,
-    };
+    let shape = Shape::new(9_990, 0, 0, 10, 50);
     make_study(&lab.db(), "scale", &shape);
     eprintln!("wrote 10,000 trials x 50 steps in {:.1?}", made.elapsed());
     let server = Dashboard::start(lab.path(), &lab.db());

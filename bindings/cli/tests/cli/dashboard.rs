@@ -1,7 +1,9 @@
 //! `hyperspace dashboard`: its JSON API over HTTP, on real SQLite studies
 //! (issue 14).
 
-use crate::dashboard_setup::{add_trial, make_study, storage, value_of, Dashboard, Shape};
+use crate::dashboard_setup::{
+    add_trial, make_study, serve_study, storage, value_of, Dashboard, Shape,
+};
 use crate::setup::{one_line_error, Lab};
 use hyperspace_engine::TrialState;
 use serde_json::Value as Json;
@@ -18,25 +20,9 @@ fn non_null(values: &Json) -> usize {
 #[test]
 fn the_study_list_counts_trials_by_state_and_names_the_best() {
     let lab = Lab::new();
-    let shape = Shape {
-        complete: 20,
-        pruned: 5,
-        failed: 3,
-        running: 2,
-        steps: 4,
-    };
+    let shape = Shape::new(20, 5, 3, 2, 4);
     make_study(&lab.db(), "alpha", &shape);
-    make_study(
-        &lab.db(),
-        "beta",
-        &Shape {
-            complete: 1,
-            pruned: 0,
-            failed: 0,
-            running: 0,
-            steps: 0,
-        },
-    );
+    make_study(&lab.db(), "beta", &Shape::new(1, 0, 0, 0, 0));
     let server = Dashboard::start(lab.path(), &lab.db());
     let doc = server.ok("/api/studies");
     let studies = doc["studies"].as_array().unwrap();
@@ -133,19 +119,7 @@ fn history_is_thinned_to_the_budget_and_keeps_every_improvement() {
 
 #[test]
 fn curves_follow_the_filter_and_are_thinned_per_series() {
-    let lab = Lab::new();
-    make_study(
-        &lab.db(),
-        "curves",
-        &Shape {
-            complete: 40,
-            pruned: 0,
-            failed: 0,
-            running: 2,
-            steps: 300,
-        },
-    );
-    let server = Dashboard::start(lab.path(), &lab.db());
+    let (_lab, _study, server) = serve_study("curves", &Shape::new(40, 0, 0, 2, 300));
 
     let all = server.ok("/api/study/curves/curves?points=50&series=1000");
     assert_eq!(all["matched"], 42);
@@ -190,19 +164,7 @@ fn curves_follow_the_filter_and_are_thinned_per_series() {
 
 #[test]
 fn the_table_filters_sorts_and_limits() {
-    let lab = Lab::new();
-    make_study(
-        &lab.db(),
-        "t",
-        &Shape {
-            complete: 30,
-            pruned: 0,
-            failed: 5,
-            running: 0,
-            steps: 0,
-        },
-    );
-    let server = Dashboard::start(lab.path(), &lab.db());
+    let (_lab, _study, server) = serve_study("t", &Shape::new(30, 0, 5, 0, 0));
     let doc = server.ok("/api/study/t/trials?where=state%20%3D%20complete&sort=value&limit=3");
     assert_eq!(doc["total"], 35);
     assert_eq!(doc["matched"], 30);
@@ -225,19 +187,7 @@ fn the_table_filters_sorts_and_limits() {
 
 #[test]
 fn changes_are_seen_through_the_counter() {
-    let lab = Lab::new();
-    let study = make_study(
-        &lab.db(),
-        "live",
-        &Shape {
-            complete: 3,
-            pruned: 0,
-            failed: 0,
-            running: 1,
-            steps: 2,
-        },
-    );
-    let server = Dashboard::start(lab.path(), &lab.db());
+    let (lab, study, server) = serve_study("live", &Shape::new(3, 0, 0, 1, 2));
     let first = server.ok("/api/study/live");
     let change = first["change"].as_u64().unwrap();
     let idle = server.ok(&format!("/api/study/live/changes?since={change}"));
@@ -260,17 +210,7 @@ fn changes_are_seen_through_the_counter() {
 #[test]
 fn a_trial_page_has_lineage_and_its_logs() {
     let lab = Lab::new();
-    let study = make_study(
-        &lab.db(),
-        "logs",
-        &Shape {
-            complete: 2,
-            pruned: 0,
-            failed: 0,
-            running: 0,
-            steps: 3,
-        },
-    );
+    let study = make_study(&lab.db(), "logs", &Shape::new(2, 0, 0, 0, 3));
     let store = storage(&lab.db());
     let parent = store.trials_since(study, 0).unwrap()[0].id;
     let child = store
@@ -306,17 +246,7 @@ fn a_trial_page_has_lineage_and_its_logs() {
 #[test]
 fn listening_beyond_localhost_needs_a_flag() {
     let lab = Lab::new();
-    make_study(
-        &lab.db(),
-        "s",
-        &Shape {
-            complete: 1,
-            pruned: 0,
-            failed: 0,
-            running: 0,
-            steps: 0,
-        },
-    );
+    make_study(&lab.db(), "s", &Shape::new(1, 0, 0, 0, 0));
     one_line_error(
         &mut lab.hs(&["dashboard", "--host", "0.0.0.0", "--port", "0"]),
         "--allow-remote",
@@ -330,17 +260,7 @@ fn listening_beyond_localhost_needs_a_flag() {
 #[test]
 fn a_report_is_one_file_with_uplot_and_the_data_inline() {
     let lab = Lab::new();
-    make_study(
-        &lab.db(),
-        "rep",
-        &Shape {
-            complete: 12,
-            pruned: 2,
-            failed: 1,
-            running: 1,
-            steps: 5,
-        },
-    );
+    make_study(&lab.db(), "rep", &Shape::new(12, 2, 1, 1, 5));
     lab.hs(&["report", "--study", "rep", "-o", "rep.html"])
         .assert()
         .success();

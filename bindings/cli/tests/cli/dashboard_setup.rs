@@ -2,6 +2,7 @@
 //! engine's storage (fast, and exactly what a run would store), a
 //! dashboard started as a subprocess on a free port, and JSON over HTTP.
 
+use crate::setup::Lab;
 use hyperspace_engine::{
     open_storage, Direction, NewTrial, Params, Space, Storage, StudyConfig, StudyId, Trial,
     TrialId, TrialState, TrialUpdate, Value,
@@ -19,6 +20,28 @@ pub struct Shape {
     pub failed: usize,
     pub running: usize,
     pub steps: u64,
+}
+
+impl Shape {
+    /// `complete`, `pruned`, `failed` and `running` trials (in that order
+    /// of number), each with `steps` intermediate values.
+    pub fn new(complete: usize, pruned: usize, failed: usize, running: usize, steps: u64) -> Shape {
+        Shape {
+            complete,
+            pruned,
+            failed,
+            running,
+            steps,
+        }
+    }
+}
+
+/// A lab with the study `name` of `shape`, and a dashboard serving it.
+pub fn serve_study(name: &str, shape: &Shape) -> (Lab, StudyId, Dashboard) {
+    let lab = Lab::new();
+    let study = make_study(&lab.db(), name, shape);
+    let server = Dashboard::start(lab.path(), &lab.db());
+    (lab, study, server)
 }
 
 /// The storage at `db`, created when missing.
@@ -111,7 +134,10 @@ impl Dashboard {
     /// Starts `hyperspace --storage DB dashboard --port 0` in `dir` and
     /// reads the address it prints.
     pub fn start(dir: &Path, db: &Path) -> Dashboard {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hyperspace"))
+        // The scale test measures a release binary given here.
+        let binary = std::env::var_os("HYPERSPACE_DASHBOARD_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_hyperspace").into());
+        let mut child = Command::new(binary)
             .current_dir(dir)
             .arg("--storage")
             .arg(db)
