@@ -232,6 +232,17 @@ fn the_dashboard_draws_filters_and_updates_live_in_chromium() {
     );
     browser.screenshot("study.png");
 
+    // The log-scale toggle redraws the history on a log axis, same points.
+    browser.js("document.getElementById('log-scale').click(); return null;");
+    browser.wait(
+        "the log axis",
+        "return hsCharts.history.scales.y.distr === 3;",
+        "return hsCharts.history.scales.y.distr;",
+    );
+    assert_eq!(browser.js(&format!("return {history};")), json!(30));
+    browser.screenshot("study-log.png");
+    browser.js("document.getElementById('log-scale').click(); return null;");
+
     // The filter, typed in the page: x = (i % 100) / 100, so `x < 0.1`
     // keeps trials 0..10.
     browser.js("document.getElementById('where').value = 'x < 0.1'; document.getElementById('apply').click(); return null;");
