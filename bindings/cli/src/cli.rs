@@ -45,7 +45,9 @@ pub enum Command {
     Suggest(SuggestArgs),
     /// Record the result of a trial.
     Tell(TellArgs),
-    /// Record an intermediate value of a running trial.
+    /// Record an intermediate value of a running trial; or, with
+    /// --output, write a study's history, curves and trials as one
+    /// self-contained HTML file.
     Report(ReportArgs),
     /// Queue configurations (one, or a whole grid); queued trials are served
     /// before the searcher is asked.
@@ -73,6 +75,9 @@ pub enum Command {
     /// Record the results that workers kept in their journals while the
     /// storage was unavailable (a run of the study also does this first).
     RecoverResults(RecoverArgs),
+    /// Serve a local, read-only web app over the storage: the studies,
+    /// each study's history, learning curves and trials, live.
+    Dashboard(DashboardArgs),
     /// Report damaged records (studies or trials that cannot be read, or
     /// values their space does not admit); exits 1 if there are any.
     Check(CheckArgs),
@@ -84,6 +89,25 @@ pub struct CheckArgs {
     /// Only this study (default: every study in the storage).
     #[arg(long, short, env = "HYPERSPACE_STUDY")]
     pub study: Option<String>,
+}
+
+/// `hyperspace dashboard`
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// The port to listen on (0: any free port; the address is printed).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The address to listen on. Anything but a loopback address needs
+    /// --allow-remote: the dashboard has no authentication.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Allow a --host that other machines can reach.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// The log folder the runs used (their --log-dir), if not the default
+    /// beside the storage file: where trial pages find stdout and stderr.
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
 }
 
 /// `hyperspace recover-results`
@@ -316,6 +340,10 @@ pub struct ReportArgs {
     /// The value at that step.
     #[arg(long, short, allow_negative_numbers = true)]
     pub value: Option<f64>,
+    /// Write the study's report to this HTML file instead (one file, charts
+    /// and data inline, to attach or send).
+    #[arg(long, short, value_name = "FILE.html", conflicts_with_all = ["trial", "step", "value"])]
+    pub output: Option<PathBuf>,
 }
 
 /// `hyperspace enqueue`

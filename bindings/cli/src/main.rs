@@ -11,6 +11,7 @@ mod stdio;
 mod cli;
 mod commands;
 mod common;
+mod dashboard;
 mod query;
 mod runner;
 mod table;
@@ -42,6 +43,7 @@ fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Study(cmd) => commands::study::run(storage, cmd)?,
         Command::Suggest(args) => commands::ask::suggest(storage, args)?,
         Command::Tell(args) => commands::ask::tell(storage, args)?,
+        Command::Report(args) if args.output.is_some() => dashboard::report(storage, args)?,
         Command::Report(args) => commands::ask::report(storage, args)?,
         Command::Enqueue(args) => commands::queue::enqueue(storage, args)?,
         Command::Rerun(args) => commands::queue::rerun(storage, args)?,
@@ -51,6 +53,7 @@ fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Plot(args) => commands::plot::plot(storage, args)?,
         Command::Importance(args) => commands::importance::importance(storage, args)?,
         Command::RecoverResults(args) => commands::recover::recover_results(storage, args)?,
+        Command::Dashboard(args) => dashboard::dashboard(storage, args)?,
         Command::Check(args) => return commands::check::check(storage, args),
         Command::Run(args) => return run(runner::Mode::Run, cli.storage, args),
         Command::Worker(args) => return run(runner::Mode::Worker, cli.storage, args),

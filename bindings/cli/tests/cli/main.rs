@@ -6,8 +6,11 @@
 
 mod abandoned;
 mod ask_tell;
+mod browser;
 mod budgets;
 mod damaged;
+mod dashboard;
+mod dashboard_setup;
 mod errors;
 mod faults;
 mod importance;

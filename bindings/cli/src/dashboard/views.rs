@@ -1,0 +1,250 @@
+//! The JSON documents the pages draw, built from a [`StudyView`]: one
+//! function per view, no HTTP here, so the server and the HTML report
+//! (which inlines the same documents) share them.
+
+use super::cache::StudyView;
+use super::thin::keep_indices;
+use crate::query::{describe_error, parse_sort, sort_trials, Filter, SortKey};
+use crate::table::{Field, Known};
+use hyperspace_engine::{Trial, TrialState};
+use serde_json::{json, Value as Json};
+
+/// A request the user can fix (a bad filter or sort), as opposed to a
+/// storage failure.
+#[derive(Debug)]
+pub struct BadRequest(pub String);
+
+/// Trial counts by state, and the best finished trial.
+pub fn summary(view: &StudyView) -> Json {
+    let config = &view.record.config;
+    let mut counts = serde_json::Map::new();
+    for state in [
+        TrialState::Waiting,
+        TrialState::Running,
+        TrialState::Complete,
+        TrialState::Pruned,
+        TrialState::Failed,
+    ] {
+        let n = view.trials.iter().filter(|t| t.state == state).count();
+        counts.insert(state.as_str().to_string(), n.into());
+    }
+    let best = config.direction.best(&view.trials);
+    let known = Known::collect(&config.space, &view.trials);
+    json!({
+        "name": config.name,
+        "id": view.record.id.0,
+        "created": view.record.created,
+        "direction": config.direction.to_string(),
+        "objective": config.objective,
+        "searcher": config.searcher.name,
+        "pruner": config.pruner.as_ref().map(|p| p.name.clone()),
+        "trials": view.trials.len(),
+        "counts": counts,
+        "best": best.map(|t| json!({"number": t.number, "value": t.value})),
+        "params": known.params,
+        "metrics": known.metrics,
+        "change": view.change,
+    })
+}
+
+/// The history: each finished trial's value by number, split into
+/// complete and pruned, and the best so far; at most about `points`
+/// trials, thinned so that the extremes and every improvement stay.
+pub fn history(view: &StudyView, points: usize) -> Json {
+    let direction = view.record.config.direction;
+    let finished: Vec<&Trial> = view
+        .trials
+        .iter()
+        .filter(|t| t.finished_value().is_some_and(f64::is_finite))
+        .collect();
+    let values: Vec<f64> = finished
+        .iter()
+        .map(|t| t.finished_value().unwrap_or(f64::NAN))
+        .collect();
+    // The best so far, over every finished trial, and where it improves.
+    let mut best = Vec::with_capacity(values.len());
+    let mut improvements = Vec::new();
+    let mut current: Option<f64> = None;
+    for (i, (t, &v)) in finished.iter().zip(&values).enumerate() {
+        if t.state == TrialState::Complete && current.is_none_or(|c| direction.better(v, c)) {
+            current = Some(v);
+            improvements.push(i);
+        }
+        best.push(current);
+    }
+    let mut kept = keep_indices(&values, points);
+    if kept.len() < values.len() {
+        kept.extend(improvements);
+        kept.sort_unstable();
+        kept.dedup();
+    }
+    let pick = |state: TrialState| -> Vec<Option<f64>> {
+        kept.iter()
+            .map(|&i| (finished[i].state == state).then_some(values[i]))
+            .collect()
+    };
+    json!({
+        "change": view.change,
+        "finished": finished.len(),
+        "shown": kept.len(),
+        "number": kept.iter().map(|&i| finished[i].number).collect::<Vec<_>>(),
+        "complete": pick(TrialState::Complete),
+        "pruned": pick(TrialState::Pruned),
+        "best": kept.iter().map(|&i| best[i]).collect::<Vec<_>>(),
+    })
+}
+
+/// The filter and sort of a trials or curves request, checked.
+#[derive(Debug)]
+pub struct Selection {
+    filter: Option<Filter>,
+    sort: Vec<SortKey>,
+    known: Known,
+}
+
+impl Selection {
+    /// Reads `where` and `sort` with the same language as `hyperspace
+    /// trials --where/--sort`; empty means none.
+    pub fn new(
+        view: &StudyView,
+        filter: Option<&str>,
+        sort: Option<&str>,
+    ) -> Result<Selection, BadRequest> {
+        let known = Known::collect(&view.record.config.space, &view.trials);
+        let filter = filter
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(|text| {
+                Filter::parse(text, &known).map_err(|e| BadRequest(describe_error(text, &e)))
+            })
+            .transpose()?;
+        let sort = match sort.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(text) => parse_sort(text, &known).map_err(|e| BadRequest(format!("sort: {e}")))?,
+            None => vec![SortKey {
+                field: Field::Number,
+                descending: false,
+            }],
+        };
+        Ok(Selection {
+            filter,
+            sort,
+            known,
+        })
+    }
+
+    /// The trials that pass the filter, sorted.
+    fn apply<'a>(&self, view: &'a StudyView) -> Vec<&'a Trial> {
+        let mut rows: Vec<&Trial> = view
+            .trials
+            .iter()
+            .filter(|t| self.filter.as_ref().is_none_or(|f| f.matches(t)))
+            .collect();
+        sort_trials(&mut rows, &self.sort);
+        rows
+    }
+}
+
+/// The trials table: the selected trials' number, state, value, every
+/// parameter and metric, and duration; at most `limit` rows.
+pub fn trials(view: &StudyView, selection: &Selection, limit: usize) -> Json {
+    let rows = selection.apply(view);
+    let known = &selection.known;
+    let mut columns = vec![Field::Number, Field::State, Field::Value];
+    columns.extend(known.params.iter().cloned().map(Field::Param));
+    columns.extend(known.metrics.iter().cloned().map(Field::Metric));
+    columns.push(Field::Duration);
+    let names: Vec<String> = columns.iter().map(Field::name).collect();
+    let cells: Vec<Vec<Json>> = rows
+        .iter()
+        .take(limit)
+        .map(|t| columns.iter().map(|c| c.get(t).json()).collect())
+        .collect();
+    json!({
+        "change": view.change,
+        "total": view.trials.len(),
+        "matched": rows.len(),
+        "columns": names,
+        "rows": cells,
+    })
+}
+
+/// The learning curves of the selected trials: intermediate values by
+/// step. At most `max_series` trials (the running ones first, then in the
+/// selection's order), each thinned to at most `points` steps; the steps
+/// of every shown series are merged into one x axis, with `null` where a
+/// series has no value.
+pub fn curves(view: &StudyView, selection: &Selection, points: usize, max_series: usize) -> Json {
+    let rows = selection.apply(view);
+    let with_steps: Vec<&Trial> = rows
+        .iter()
+        .copied()
+        .filter(|t| !t.intermediate.is_empty())
+        .collect();
+    let mut shown: Vec<&Trial> = with_steps
+        .iter()
+        .copied()
+        .filter(|t| t.state == TrialState::Running)
+        .take(max_series)
+        .collect();
+    let room = max_series.saturating_sub(shown.len());
+    shown.extend(
+        with_steps
+            .iter()
+            .copied()
+            .filter(|t| t.state != TrialState::Running)
+            .take(room),
+    );
+    let thinned: Vec<Vec<(u64, f64)>> = shown
+        .iter()
+        .map(|t| {
+            let steps: Vec<(u64, f64)> = t.intermediate.iter().map(|(s, v)| (*s, *v)).collect();
+            let ys: Vec<f64> = steps.iter().map(|p| p.1).collect();
+            keep_indices(&ys, points)
+                .into_iter()
+                .map(|i| steps[i])
+                .collect()
+        })
+        .collect();
+    let mut axis: Vec<u64> = thinned.iter().flatten().map(|p| p.0).collect();
+    axis.sort_unstable();
+    axis.dedup();
+    let series: Vec<Json> = shown
+        .iter()
+        .zip(&thinned)
+        .map(|(t, kept)| {
+            let mut values: Vec<Option<f64>> = vec![None; axis.len()];
+            for (step, v) in kept {
+                if let Ok(i) = axis.binary_search(step) {
+                    values[i] = v.is_finite().then_some(*v);
+                }
+            }
+            json!({"number": t.number, "state": t.state.as_str(), "values": values})
+        })
+        .collect();
+    json!({
+        "change": view.change,
+        "matched": rows.len(),
+        "with_steps": with_steps.len(),
+        "steps": axis,
+        "series": series,
+    })
+}
+
+/// One trial whole, with the numbers of its parent and children.
+pub fn trial(view: &StudyView, t: &Trial) -> Json {
+    let number_of = |id| view.trials.iter().find(|x| x.id == id).map(|x| x.number);
+    let children: Vec<u64> = view
+        .trials
+        .iter()
+        .filter(|x| x.parent == Some(t.id))
+        .map(|x| x.number)
+        .collect();
+    json!({
+        "change": view.change,
+        "study": view.record.config.name,
+        "trial": t,
+        "duration": crate::table::duration(t),
+        "parent_number": t.parent.and_then(number_of),
+        "children": children,
+    })
+}
