@@ -28,14 +28,20 @@ pub fn summary(view: &StudyView) -> Json {
         let n = view.trials.iter().filter(|t| t.state == state).count();
         counts.insert(state.as_str().to_string(), n.into());
     }
-    let best = config.direction.best(&view.trials);
+    // One best trial for one objective; several have a front instead.
+    let best = if config.is_multi_objective() {
+        None
+    } else {
+        config.primary_direction().best(&view.trials)
+    };
     let known = Known::collect(&config.space, &view.trials);
     json!({
         "name": config.name,
         "id": view.record.id.0,
         "created": view.record.created,
-        "direction": config.direction.to_string(),
-        "objective": config.objective,
+        "direction": config.primary_direction().to_string(),
+        "objective": config.primary_metric(),
+        "objectives": config.objectives,
         "searcher": config.searcher.name,
         "pruner": config.pruner.as_ref().map(|p| p.name.clone()),
         "trials": view.trials.len(),
@@ -51,7 +57,8 @@ pub fn summary(view: &StudyView) -> Json {
 /// complete and pruned, and the best so far; at most about `points`
 /// trials, thinned so that the extremes and every improvement stay.
 pub fn history(view: &StudyView, points: usize) -> Json {
-    let direction = view.record.config.direction;
+    // A trial's `value`: the first objective's.
+    let direction = view.record.config.primary_direction();
     let finished: Vec<&Trial> = view
         .trials
         .iter()

@@ -109,7 +109,12 @@ pub fn add_trial(
     }
     let finish = TrialUpdate::Finish {
         state,
-        value: (state != TrialState::Failed).then_some(value),
+        values: if state == TrialState::Failed {
+            Vec::new()
+        } else {
+            vec![value]
+        },
+        constraints: Vec::new(),
         metrics: Default::default(),
         message: None,
         finished: "2026-01-01T00:00:00Z".into(),
