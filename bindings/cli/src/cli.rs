@@ -461,6 +461,10 @@ pub struct RunArgs {
     /// Only run queued trials; stop when the queue is empty.
     #[arg(long)]
     pub queue_only: bool,
+    /// With an experiment file of several experiments: run them all at
+    /// once instead of one after the other.
+    #[arg(long)]
+    pub parallel_experiments: bool,
     /// For a new study: make it reproducible (trial k proposed from the
     /// results of trials below k - lag, whatever the timing of the
     /// workers). An existing study keeps its setting.

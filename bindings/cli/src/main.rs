@@ -62,8 +62,7 @@ fn execute(cli: Cli) -> anyhow::Result<u8> {
 }
 
 fn run(mode: runner::Mode, storage: Option<String>, args: cli::RunArgs) -> anyhow::Result<u8> {
-    let config = runner::RunConfig::new(mode, storage, args)?;
-    Ok(match runner::execute(config)? {
+    Ok(match runner::run_given(mode, storage, args)? {
         runner::RunEnd::Done => 0,
         runner::RunEnd::Interrupted => 130,
     })

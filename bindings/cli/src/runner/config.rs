@@ -184,8 +184,19 @@ impl RunConfig {
         let experiment = args
             .experiment
             .as_deref()
-            .map(Experiment::read)
+            .map(|path| Experiment::read(path, args.study.as_deref()))
             .transpose()?;
+        Self::with_experiment(mode, storage_flag, &args, experiment)
+    }
+
+    /// Merges flags over one experiment (of a file holding several, say)
+    /// and checks everything.
+    pub fn with_experiment(
+        mode: Mode,
+        storage_flag: Option<String>,
+        args: &RunArgs,
+        experiment: Option<Experiment>,
+    ) -> Result<RunConfig> {
         let file = experiment.as_ref().map(|e| &e.file);
         let from_file =
             |f: &dyn Fn(&super::experiment::ExperimentFile) -> Option<String>| file.and_then(f);

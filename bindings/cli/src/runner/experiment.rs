@@ -29,8 +29,31 @@
 //! objective = "val_loss"
 //! intermediate = 'epoch (\d+) .* val_loss=([0-9.eE+-]+)'
 //! ```
+//!
+//! A file may hold several experiments, each its own study: one
+//! `[[experiment]]` table each, taking every key above (`[experiment.space]`,
+//! `[experiment.searcher]`, ...). Keys at the top of the file are every
+//! experiment's defaults (a shared `storage`, `trials`, `[output]`); an
+//! experiment's own keys win, and its `env` and `[output]` tables are merged
+//! key by key over the top-level ones.
+//!
+//! ```toml
+//! storage = "lab.db"
+//! trials = 20
+//! command = "python3 train.py {args}"
+//!
+//! [[experiment]]
+//! study = "lab-small"
+//! space = "lr=log(1e-4,1e-1) layers=int(1,3)"
+//!
+//! [[experiment]]
+//! study = "lab-wide"
+//! [experiment.space]
+//! lr = "log(1e-4,1e-1)"
+//! layers = "int(4,8)"
+//! ```
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 use hyperspace_engine::StorageUrl;
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -93,7 +116,15 @@ pub struct ExperimentFile {
     /// How results are read.
     #[serde(default)]
     pub output: OutputSection,
+    /// `[[experiment]]` tables: several experiments in one file, checked
+    /// when [`Experiment::read_all`] merges each over the top-level keys.
+    #[serde(default)]
+    pub experiment: Vec<toml::Table>,
 }
+
+/// Tables of an experiment merged key by key over the top-level ones
+/// (rather than replacing them).
+const MERGED_TABLES: [&str; 2] = ["env", "output"];
 
 /// `[searcher]` / `[pruner]`, or `searcher = "name"`.
 #[derive(Debug, Deserialize)]
@@ -147,8 +178,106 @@ pub struct Experiment {
 }
 
 impl Experiment {
-    /// Reads and parses an experiment file; errors name the line.
-    pub fn read(path: &Path) -> Result<Experiment> {
+    /// Reads an experiment file that holds one experiment, or several of
+    /// which `study` names one; errors name the line.
+    pub fn read(path: &Path, study: Option<&str>) -> Result<Experiment> {
+        let mut all = Experiment::read_all(path)?;
+        if all.len() == 1 {
+            return Ok(all.remove(0));
+        }
+        let names = || {
+            all.iter()
+                .filter_map(|e| e.file.study.as_deref())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let Some(study) = study else {
+            bail!(
+                "experiment file {} holds {} experiments ({}): `hyperspace run` runs them all; \
+                 pass --study NAME for one, or `hyperspace worker --studies GLOB` to serve several",
+                path.display(),
+                all.len(),
+                names()
+            );
+        };
+        match all
+            .iter()
+            .position(|e| e.file.study.as_deref() == Some(study))
+        {
+            Some(i) => Ok(all.swap_remove(i)),
+            None => bail!(
+                "experiment file {} has no experiment with study = \"{study}\" (it has {})",
+                path.display(),
+                names()
+            ),
+        }
+    }
+
+    /// Reads every experiment of a file: the file itself, or one per
+    /// `[[experiment]]` table, each merged over the top-level keys. Every
+    /// experiment must name its own study.
+    pub fn read_all(path: &Path) -> Result<Vec<Experiment>> {
+        let (top, text) = Self::parse(path)?;
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let experiment = |file| Experiment {
+            file,
+            dir: dir.clone(),
+            path: path.to_path_buf(),
+        };
+        if top.experiment.is_empty() {
+            return Ok(vec![experiment(top)]);
+        }
+        // The top-level keys as written, to merge each experiment over.
+        let mut defaults: toml::Table = text
+            .parse()
+            .map_err(|e| anyhow!("experiment file {}: {e}", path.display()))?;
+        defaults.remove("experiment");
+        let mut studies = std::collections::HashSet::new();
+        let mut all = Vec::with_capacity(top.experiment.len());
+        for (i, own) in top.experiment.iter().enumerate() {
+            let which = || match own.get("study").and_then(toml::Value::as_str) {
+                Some(study) => format!("experiment {} (study \"{study}\")", i + 1),
+                None => format!("experiment {}", i + 1),
+            };
+            if own.contains_key("experiment") {
+                bail!(
+                    "experiment file {}, {}: experiments do not nest",
+                    path.display(),
+                    which()
+                );
+            }
+            let merged = merge(&defaults, own);
+            let file: ExperimentFile = toml::Value::Table(merged).try_into().map_err(|e| {
+                anyhow!(
+                    "experiment file {}, {}: {}",
+                    path.display(),
+                    which(),
+                    e.to_string().replace('\n', " ").trim()
+                )
+            })?;
+            let Some(study) = file.study.clone() else {
+                bail!(
+                    "experiment file {}, {}: missing study (each experiment is its own study)",
+                    path.display(),
+                    which()
+                );
+            };
+            if !studies.insert(study.clone()) {
+                bail!(
+                    "experiment file {}: two experiments have study = \"{study}\" (each experiment is its own study)",
+                    path.display()
+                );
+            }
+            all.push(experiment(file));
+        }
+        Ok(all)
+    }
+
+    /// The file's text, parsed as the top level of an experiment file.
+    fn parse(path: &Path) -> Result<(ExperimentFile, String)> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow!("cannot read experiment file {}: {e}", path.display()))?;
         let file: ExperimentFile = toml::from_str(&text).map_err(|e| {
@@ -162,15 +291,7 @@ impl Experiment {
                 e.message().replace('\n', " ").trim()
             )
         })?;
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        Ok(Experiment {
-            file,
-            dir,
-            path: path.to_path_buf(),
-        })
+        Ok((file, text))
     }
 
     /// A path from the file, relative to its folder.
@@ -198,4 +319,23 @@ impl Experiment {
 /// A TOML value as JSON (settings, spaces).
 pub fn toml_to_json(value: &toml::Value) -> Result<serde_json::Value> {
     serde_json::to_value(value).map_err(|e| anyhow!("cannot convert TOML to JSON: {e}"))
+}
+
+/// An experiment's table over the top-level keys: its own keys win; `env`
+/// and `[output]` are merged key by key.
+fn merge(defaults: &toml::Table, own: &toml::Table) -> toml::Table {
+    let mut merged = defaults.clone();
+    for (key, value) in own {
+        match (merged.get_mut(key), value) {
+            (Some(toml::Value::Table(base)), toml::Value::Table(over))
+                if MERGED_TABLES.contains(&key.as_str()) =>
+            {
+                base.extend(over.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            _ => {
+                merged.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    merged
 }

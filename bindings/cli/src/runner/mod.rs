@@ -9,6 +9,7 @@
 mod conclude;
 mod config;
 mod experiment;
+mod lab;
 mod output;
 mod process;
 mod progress;
@@ -17,6 +18,7 @@ mod study;
 mod template;
 
 pub use config::{Mode, RunConfig};
+pub use lab::run_given;
 
 use crate::common::{self, fmt_num, fmt_value, param_env_name, show_path, Access};
 use anyhow::{anyhow, Result};

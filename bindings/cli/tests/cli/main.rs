@@ -15,6 +15,7 @@ mod errors;
 mod faults;
 mod importance;
 mod interrupt;
+mod lab;
 mod multi_objective;
 mod plot;
 mod postgres;
