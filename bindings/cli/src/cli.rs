@@ -368,7 +368,7 @@ pub struct EnqueueArgs {
 }
 
 /// `hyperspace run` and `hyperspace worker`
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// An experiment file (TOML) with storage, study, space, searcher,
     /// command, output parsing and budget; flags given here override it.
@@ -376,6 +376,11 @@ pub struct RunArgs {
     /// The study (created when --space is given and it does not exist).
     #[arg(long, short, env = "HYPERSPACE_STUDY")]
     pub study: Option<String>,
+    /// worker: serve every study whose name matches this glob (`*`, `?`):
+    /// the experiment file's, else the storage's; queued trials first,
+    /// then a batch of --jobs trials from each study in turn.
+    #[arg(long, value_name = "GLOB", conflicts_with = "study")]
+    pub studies: Option<String>,
     /// The space, to create the study (or grow its space).
     #[arg(long)]
     pub space: Option<String>,

@@ -21,6 +21,12 @@ use std::time::Instant;
 /// Runs what `run` or `worker` was given: an experiment file holding
 /// several experiments runs them all, anything else runs one.
 pub fn run_given(mode: Mode, storage_flag: Option<String>, args: RunArgs) -> Result<RunEnd> {
+    if let Some(pattern) = &args.studies {
+        if mode != Mode::Worker {
+            bail!("--studies is for `hyperspace worker`; `hyperspace run` runs one study (or every experiment of a file)");
+        }
+        return super::serve::serve(storage_flag, &args, pattern);
+    }
     let mut many = match (&args.experiment, &args.study) {
         (Some(path), None) => Experiment::read_all(path)?,
         // No file, or --study picks one of its experiments.
@@ -36,7 +42,7 @@ pub fn run_given(mode: Mode, storage_flag: Option<String>, args: RunArgs) -> Res
     }
     if mode == Mode::Worker {
         bail!(
-            "the experiment file holds {} experiments: a worker serves one (--study NAME)",
+            "the experiment file holds {} experiments: a worker serves one (--study NAME) or several (--studies GLOB)",
             many.len()
         );
     }

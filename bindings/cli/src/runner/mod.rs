@@ -14,6 +14,7 @@ mod output;
 mod process;
 mod progress;
 mod repro;
+mod serve;
 mod study;
 mod template;
 

@@ -152,3 +152,72 @@ fn a_bad_experiment_stops_the_file_before_anything_runs() {
         "experiment 3 (study \"other\"): unknown field `trails`",
     );
 }
+
+#[test]
+fn a_worker_serves_the_studies_a_glob_matches_queued_trials_first() {
+    let lab = lab_with(LAB);
+    lab.bare(&["run", "lab.toml", "-n", "1"]).assert().success();
+    lab.bare(&[
+        "enqueue",
+        "--storage",
+        "lab.db",
+        "--study",
+        "proj-big",
+        "x=12.5",
+    ])
+    .assert()
+    .success();
+    let out = lab
+        .bare(&["worker", "lab.toml", "--studies", "proj-*", "-n", "4"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let small = trials_of(&lab, "proj-small");
+    let big = trials_of(&lab, "proj-big");
+    // Four trials over the two matching studies; `other` untouched.
+    assert_eq!(losses(&small).len() + losses(&big).len(), 2 + 4);
+    assert_eq!(trials_of(&lab, "other").len(), 1);
+    // The queued configuration ran, before any new trial was asked.
+    let queued = big.iter().find(|t| t["params"]["x"] == 12.5).unwrap();
+    let started = |t: &Json| t["meta"]["started"].as_str().unwrap().to_string();
+    let asked_by_the_worker = small
+        .iter()
+        .chain(&big)
+        .filter(|t| t["number"] != 0 && t["id"] != queued["id"]);
+    for t in asked_by_the_worker {
+        assert!(started(queued) <= started(t), "{queued} after {t}");
+    }
+    // Without a file: the storage's studies, the command after `--`.
+    lab.bare(&[
+        "worker",
+        "--storage",
+        "lab.db",
+        "--studies",
+        "oth*",
+        "-n",
+        "2",
+        "--",
+        "sh",
+        "f.sh",
+        "{x}",
+    ])
+    .env("X_SHIFT", "7")
+    .assert()
+    .success();
+    let other = losses(&trials_of(&lab, "other"));
+    assert_eq!(other.len(), 3);
+    assert!((7.0..=8.0).contains(&other[2]), "{other:?}");
+    one_line_error(
+        &mut lab.bare(&[
+            "worker",
+            "--storage",
+            "lab.db",
+            "--studies",
+            "zzz*",
+            "--",
+            "true",
+        ]),
+        "no study matches --studies 'zzz*'",
+    );
+}
