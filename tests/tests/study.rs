@@ -295,6 +295,34 @@ fn decided_but_unwritten_values_count_as_pending() {
     assert_eq!(told.params.get("z"), None, "z was never recorded");
 }
 
+/// A value decided by another process of the study (an executor's remote
+/// task) names a parameter this process has not seen: recording it reads
+/// the stored space instead of refusing it (which once left the driver
+/// retrying for an hour).
+#[test]
+fn values_of_a_parameter_another_process_added_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut driver = Study::create(
+        sqlite(dir.path()),
+        StudyConfig::new("remote").seed(1),
+        &registry(),
+    )
+    .unwrap();
+    let mut remote = Study::load(sqlite(dir.path()), "remote", &registry()).unwrap();
+    let t = driver.ask_open().unwrap();
+    let x = Param::Float(FloatParam::new(0.0, 1.0, false, None, None).unwrap());
+    let value = remote.decide(t.id, "x", &x).unwrap();
+    let mut params = Params::new();
+    params.insert("x".into(), value.clone());
+    let recorded = driver.record_params(t.id, params).unwrap();
+    assert_eq!(recorded.params.get("x"), Some(&value));
+    // A name nobody suggested is still refused.
+    let mut unknown = Params::new();
+    unknown.insert("nope".into(), Value::Float(0.5));
+    let err = driver.record_params(t.id, unknown).unwrap_err().to_string();
+    assert!(err.contains("was not suggested"), "{err}");
+}
+
 #[test]
 fn a_pending_result_records_the_values_it_carries() {
     let dir = tempfile::tempdir().unwrap();

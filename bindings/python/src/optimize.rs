@@ -93,6 +93,10 @@ impl PyRunner {
                 requeue.meta.started = trial.meta.started.clone();
                 requeue
             }
+            // The process running it elsewhere (a Dask worker, a process
+            // pool's) died: fail the trial and queue a copy, once, as the
+            // lease would once it ran out; nothing else is recorded.
+            "lost" => lost(&self.study, trial, ctx, message.unwrap_or_default()),
             _ => result(Outcome::failed(message.unwrap_or_default())),
         }
     }
@@ -241,4 +245,23 @@ impl TrialRunner for PyRunner {
             Interrupt::Stop
         }
     }
+}
+
+/// The result of a trial whose remote process died: the trial is failed
+/// and a copy queued now ([`Study::abandon`], the lease's own rule, so of
+/// two processes giving it up only one queues the copy); the result
+/// returned only puts the trial back in the queue if that could not be
+/// done, and changes nothing once it was.
+///
+/// [`Study::abandon`]: hyperspace_engine::Study::abandon
+fn lost(study: &str, trial: &Trial, ctx: &TrialContext<'_>, why: String) -> PendingResult {
+    let message = format!("its worker process died ({why}); re-queued");
+    let abandoned = ctx.study().abandon(trial.id, &message);
+    let mut requeue = PendingResult::requeue(study, trial.id, trial.number);
+    if abandoned.is_err() {
+        // Storage refused now: the same trial goes back to the queue when
+        // the result is recorded (the lease does it if that fails too).
+        requeue.meta.started = trial.meta.started.clone();
+    }
+    requeue
 }

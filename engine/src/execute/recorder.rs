@@ -288,5 +288,7 @@ fn refuses_for_good(e: &Error) -> bool {
             | Error::WrongStudy { .. }
             | Error::InvalidTell { .. }
             | Error::NonFiniteValue { .. }
+            | Error::InvalidConfig { .. }
+            | Error::InvalidParam { .. }
     )
 }

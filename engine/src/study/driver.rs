@@ -479,6 +479,16 @@ impl Study {
         if params.is_empty() {
             return Ok(trial);
         }
+        if params
+            .keys()
+            .any(|name| self.record.config.space.get(name).is_none())
+        {
+            // Suggested by another process of the study (a remote task of an
+            // executor): its definition is in storage's copy of the space.
+            self.record.config.space = self
+                .storage
+                .update_space(self.record.id, &|stored: &Space| Ok(stored.clone()))?;
+        }
         let space = &self.record.config.space;
         let params = params
             .into_iter()

@@ -14,6 +14,7 @@ import time
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Type, Union
 
+from ._remote import RemoteTrials, resolve
 from .errors import TrialPruned
 from .trial import FrozenTrial, Trial, TrialState, check_value
 
@@ -88,8 +89,11 @@ class _Run:
         callbacks: Tuple["Callback", ...],
         catch: Tuple[Type[BaseException], ...],
         progress: Optional[_Progress],
+        remote: Optional[RemoteTrials] = None,
     ) -> None:
         self.study = study
+        #: Where trials are evaluated when not in the engine's threads.
+        self.remote = remote
         self.objective = objective
         self.callbacks = callbacks
         self.catch = catch
@@ -106,6 +110,8 @@ class _Run:
                 self.error = error
 
     def run_trial(self, text: str) -> _Result:
+        if self.remote is not None:
+            return self._run_remotely(self.remote, text)
         trial = Trial(self.study, FrozenTrial.from_json(text))
         self.running[trial.id] = trial
         try:
@@ -114,6 +120,25 @@ class _Run:
             return (kind, value, message, trial._unrecorded())
         finally:
             self.running.pop(trial.id, None)
+
+    def _run_remotely(self, remote: RemoteTrials, text: str) -> _Result:
+        """Evaluates the trial as a task of the executor; says here what
+        the remote process could not (warnings, the exception to raise)."""
+        (kind, value, message), error, unrecorded = remote.run(text)
+        if error is not None:
+            self._keep(error)
+        if kind == "failed":
+            what = message
+        elif kind == "complete" and value is not None and not math.isfinite(value):
+            what = f"the objective returned {value}"
+        elif kind == "lost":
+            what = f"its worker process died ({message}); re-queued"
+        else:
+            what = None
+        if what is not None:
+            number = FrozenTrial.from_json(text).number
+            warnings.warn(f"trial {number} failed: {what}", RuntimeWarning, stacklevel=2)
+        return (kind, value, message, unrecorded)
 
     def unrecorded(self, trial_id: int) -> Optional[Dict[str, Any]]:
         """The values a trial still running was handed and has not
@@ -130,21 +155,14 @@ class _Run:
             self._keep(e)
             return ("interrupted", None, None)
         except self.catch as e:
-            warnings.warn(f"trial {trial.number} failed: {_describe(e)}", RuntimeWarning, stacklevel=2)
             return ("failed", None, _describe(e))
         except BaseException as e:
             self._keep(e)
             return ("raised", None, _describe(e))
         try:
-            value = check_value(result)
+            return ("complete", check_value(result), None)
         except (TypeError, ValueError) as e:
-            warnings.warn(f"trial {trial.number} failed: {e}", RuntimeWarning, stacklevel=2)
             return ("failed", None, str(e))
-        if not math.isfinite(value):
-            warnings.warn(
-                f"trial {trial.number} failed: the objective returned {value}", RuntimeWarning, stacklevel=2
-            )
-        return ("complete", value, None)
 
     def on_event(self, kind: str, payload: str) -> None:
         if kind == "recorded":
@@ -165,12 +183,14 @@ def run(
     objective: Callable[[Trial], Any],
     n_trials: Optional[int],
     timeout: Optional[float],
-    n_jobs: int,
+    n_jobs: Optional[int],
     callbacks: Tuple["Callback", ...],
     catch: Union[Type[BaseException], Tuple[Type[BaseException], ...]],
     show_progress_bar: bool,
     max_failures: Optional[int],
     storage_patience: Optional[float],
+    client: Any = None,
+    executor: Any = None,
 ) -> None:
     if not callable(objective):
         raise TypeError(f"objective must be callable, got {objective!r}")
@@ -178,6 +198,7 @@ def run(
         raise ValueError(f"n_trials must be a non-negative integer or None, got {n_trials!r}")
     if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
         raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+    pool, n_jobs = resolve(study, client, executor, n_jobs)
     if n_jobs == -1:
         n_jobs = os.cpu_count() or 1
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
@@ -195,7 +216,8 @@ def run(
             raise TypeError(f"callbacks must be callable, got {cb!r}")
 
     progress = _Progress(n_trials, timeout, study.direction) if show_progress_bar else None
-    loop = _Run(study, objective, callbacks, catches, progress)
+    remote = None if pool is None else RemoteTrials(study, pool, objective, catches)
+    loop = _Run(study, objective, callbacks, catches, progress, remote)
     try:
         stopped = study._c().optimize(
             loop.run_trial,

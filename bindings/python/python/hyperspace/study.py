@@ -11,6 +11,7 @@ import sys
 import uuid
 import warnings
 import weakref
+from concurrent.futures import Executor
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -713,12 +714,15 @@ class Study:
         objective: Callable[[Trial], Any],
         n_trials: Optional[int] = None,
         timeout: Optional[float] = None,
-        n_jobs: int = 1,
+        n_jobs: Optional[int] = None,
         callbacks: Iterable[Callback] = (),
         catch: Union[Type[BaseException], Tuple[Type[BaseException], ...]] = (),
         show_progress_bar: bool = False,
         max_failures: Optional[int] = DEFAULT_MAX_FAILURES,
         storage_patience: Optional[float] = None,
+        *,
+        client: Any = None,
+        executor: Optional[Executor] = None,
     ) -> None:
         """Runs ``objective(trial)`` for ``n_trials`` trials (or until
         ``timeout`` seconds have passed, or both; at least one of them
@@ -744,6 +748,15 @@ class Study:
           memory, and in a journal beside the database) and recorded when
           it is back, for up to ``storage_patience`` seconds (default an
           hour); :meth:`stop` ends the loop after the running trials.
+        - ``client`` (a ``dask.distributed.Client``) or ``executor`` (any
+          ``concurrent.futures.Executor``, ``client.get_executor()`` or a
+          ``ProcessPoolExecutor`` say): each trial is evaluated as a task
+          in the executor's processes, which reopen the study from its
+          storage (a file or PostgreSQL they can reach, not memory); up to
+          ``n_jobs`` at once (default: the executor's number of workers,
+          else 1). The loop, the callbacks and the progress bar stay here.
+          A process that dies mid-trial fails its trial and queues a copy,
+          once; Dask's re-run of that task evaluates nothing.
 
         A study with several objectives is not run by ``optimize`` yet:
         use ``ask`` and ``tell(trial, [v1, v2])``.
@@ -767,6 +780,8 @@ class Study:
             show_progress_bar,
             max_failures,
             storage_patience,
+            client=client,
+            executor=executor,
         )
 
     def set_lease(self, seconds: Optional[float]) -> None:

@@ -1,0 +1,153 @@
+"""Issue 18: ``study.optimize(client=...)`` / ``executor=...`` evaluates
+trials as tasks in other processes (Dask workers, a process pool), while the
+engine's loop on the driver decides and records; a process killed mid-trial
+costs its trial (failed, a copy re-queued once), never a result."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import hyperspace as hs
+
+distributed = pytest.importorskip(
+    "dask.distributed",
+    reason="dask[distributed] is not installed (scripts/test installs it into target/py-venv)",
+)
+
+REMOTE = "hyperspace.remote"
+
+
+def square(trial: hs.Trial) -> float:
+    """Module-level, so a process pool can pickle it by reference."""
+    x = trial.suggest_float("x", -3.0, 3.0)
+    return (x - 1.0) ** 2
+
+
+def _ran_remotely(study: hs.Study) -> None:
+    for t in study.trials:
+        where = t.user_attrs.get(REMOTE)
+        where = json.loads(where) if isinstance(where, str) else where
+        assert where is not None and where["pid"] != os.getpid(), (t.number, t.user_attrs)
+
+
+def _dense_and_complete(study: hs.Study, n: int) -> None:
+    trials = study.trials
+    assert [t.number for t in trials] == list(range(n))
+    assert len({t.id for t in trials}) == n
+    assert [t.state for t in trials] == [hs.TrialState.COMPLETE] * n
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster:
+        with distributed.Client(cluster) as c:
+            yield c
+
+
+def test_dask_client_runs_every_trial_once_on_the_workers(db, client, tmp_path):
+    log = tmp_path / "calls.log"
+
+    def objective(trial):
+        with open(log, "a") as f:
+            f.write(f"{trial.id}\n")
+        return square(trial)
+
+    study = hs.Study.open(db, "dask", seed=5)
+    seen = []
+    study.optimize(objective, n_trials=12, client=client, callbacks=[lambda s, t: seen.append(t.number)])
+    _dense_and_complete(study, 12)
+    _ran_remotely(study)
+    # Evaluated once each, on the workers; the callbacks ran on the driver.
+    calls = log.read_text().split()
+    assert sorted(calls) == sorted(str(t.id) for t in study.trials)
+    assert sorted(seen) == list(range(12))
+    # The driver can stop and come back: the study continues from storage.
+    again = hs.Study.load(db, "dask")
+    again.optimize(objective, n_trials=3, executor=client.get_executor())
+    _dense_and_complete(again, 15)
+
+
+def test_dask_failures_and_raised_errors_keep_the_engine_rules(db, client):
+    def broken(trial):
+        trial.suggest_float("x", 0.0, 1.0)
+        raise ValueError("no good")
+
+    study = hs.Study.open(db, "failing", seed=2)
+    with pytest.warns(RuntimeWarning, match="no good"):
+        study.optimize(broken, n_trials=20, client=client, catch=ValueError, max_failures=3)
+    states = [t.state for t in study.trials]
+    # max_failures stops it after three in a row (the workers may have
+    # started one more each before it did).
+    assert 3 <= len(states) <= 5 and set(states) == {hs.TrialState.FAILED}, states
+
+    def raising(trial):
+        trial.suggest_float("x", 0.0, 1.0)
+        raise KeyError("uncaught")
+
+    other = hs.Study.open(db, "raising", seed=2)
+    with pytest.raises(KeyError, match="uncaught"):
+        other.optimize(raising, n_trials=5, client=client)
+    assert hs.TrialState.FAILED in [t.state for t in other.trials]
+
+
+def test_process_pool_executor(db):
+    study = hs.Study.open(db, "pool", seed=9)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        study.optimize(square, n_trials=8, executor=pool)
+    _dense_and_complete(study, 8)
+    _ran_remotely(study)
+    assert study.best_value < 1.0
+
+
+def test_in_memory_study_cannot_go_to_an_executor(client):
+    study = hs.Study.open(":memory:", "mem", seed=1)
+    with pytest.raises(ValueError, match="lives in memory"):
+        study.optimize(square, n_trials=2, client=client)
+    with pytest.raises(ValueError, match="not both"):
+        study.optimize(square, n_trials=2, client=client, executor=client.get_executor())
+    assert study.trials == []
+
+
+def _die_once(marker: Path, log: Path, victim: int):
+    def objective(trial):
+        x = trial.suggest_float("x", -3.0, 3.0)
+        with open(log, "a") as f:
+            f.write(f"{trial.id}\n")
+        if trial.number == victim and not marker.exists():
+            marker.write_text(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+        return (x - 1.0) ** 2
+
+    return objective
+
+
+def test_a_worker_killed_mid_trial_loses_its_trial_not_a_result(db, tmp_path):
+    marker, log = tmp_path / "killed", tmp_path / "calls.log"
+    n, victim = 10, 2
+    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster:
+        with distributed.Client(cluster) as c:
+            study = hs.Study.open(db, "killed", seed=4)
+            with pytest.warns(RuntimeWarning, match="worker process died"):
+                study.optimize(_die_once(marker, log, victim), n_trials=n, client=c)
+    assert marker.exists(), "the objective never killed its worker"
+    # The budget counts trials started: the killed one is one of the n.
+    trials = study.trials
+    assert [t.number for t in trials] == list(range(n))
+    states = {t.number: t.state for t in trials}
+    assert states[victim] is hs.TrialState.FAILED, states
+    assert [s for k, s in states.items() if k != victim] == [hs.TrialState.COMPLETE] * (n - 1), states
+    assert "worker process died" in (trials[victim].message or ""), trials[victim]
+    # The killed trial's configuration was run again, once, as its copy.
+    dead = trials[victim]
+    copies = [t for t in trials if t.parent == dead.id]
+    assert len(copies) == 1 and copies[0].params == dead.params, copies
+    assert copies[0].state is hs.TrialState.COMPLETE
+    # Nothing ran twice: Dask's re-run of the killed task evaluated nothing.
+    calls = log.read_text().split()
+    assert sorted(calls) == sorted(str(t.id) for t in trials), calls
