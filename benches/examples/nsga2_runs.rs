@@ -31,6 +31,9 @@ fn dtlz2(x: &[f64]) -> Vec<f64> {
     vec![r * a.cos() * b.cos(), r * a.cos() * b.sin(), r * a.sin()]
 }
 
+/// A problem: name, parameters, objectives, and its normalized objectives.
+type Problem = (&'static str, usize, usize, fn(&[f64]) -> Vec<f64>);
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<usize> = std::env::args()
         .skip(1)
@@ -41,7 +44,7 @@ fn main() -> anyhow::Result<()> {
         _ => anyhow::bail!("usage: nsga2_runs TRIALS SEEDS"),
     };
     let registry = hyperspace_searchers::builtin_registry();
-    let problems: [(&str, usize, usize, fn(&[f64]) -> Vec<f64>); 3] = [
+    let problems: [Problem; 3] = [
         ("zdt1", 10, 2, |x| zdt(x, false)),
         ("zdt2", 10, 2, |x| zdt(x, true)),
         ("dtlz2", 7, 3, dtlz2),
