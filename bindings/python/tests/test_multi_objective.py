@@ -88,7 +88,7 @@ def test_constraints_keep_infeasible_trials_out_of_the_best(db):
 
 
 def test_searchers_and_pruners_for_one_objective_are_refused_by_name(db):
-    with pytest.raises(hs.InvalidStudyError, match=r"searcher 'tpe' optimizes one objective.*grid, random"):
+    with pytest.raises(hs.InvalidStudyError, match=r"searcher 'tpe' optimizes one objective.*grid, nsga2, random"):
         hs.create_study(storage=db, study_name="t", directions=["minimize", "minimize"])
     with pytest.raises(hs.InvalidStudyError, match="pruner 'median'"):
         hs.create_study(
