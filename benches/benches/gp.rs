@@ -188,6 +188,7 @@ fn bench_suggest(c: &mut Criterion) {
                 space: &space,
                 trials: &trials[..n - (number % 2) as usize],
                 direction: Direction::Minimize,
+                objectives: &[],
                 study_seed: 3,
                 trial_number: number,
             };
@@ -257,6 +258,7 @@ fn bench_suggest_pending(c: &mut Criterion) {
                         &without
                     },
                     direction: Direction::Minimize,
+                    objectives: &[],
                     study_seed: 3,
                     trial_number: number,
                 };

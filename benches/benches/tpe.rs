@@ -67,6 +67,7 @@ fn bench_space(c: &mut Criterion, group_name: &str, space: &Space, settings: ser
                         space,
                         trials: &trials,
                         direction: Direction::Minimize,
+                        objectives: &[],
                         study_seed: 3,
                         trial_number: number,
                     };

@@ -144,6 +144,42 @@ mod tests {
 
     const MIN_MIN: [Direction; 2] = [Direction::Minimize, Direction::Minimize];
 
+    /// A searcher sees every objective's direction, and complete trials'
+    /// values as losses (smaller better in each).
+    #[test]
+    fn a_search_context_gives_directions_and_losses_of_every_objective() {
+        let objectives = [
+            Objective::named("err", Direction::Minimize),
+            Objective::named("acc", Direction::Maximize),
+        ];
+        let mut pruned = trial(2, &[1.0, 1.0], &[]);
+        pruned.state = TrialState::Pruned;
+        let trials = [
+            trial(0, &[0.5, 0.9], &[1.0]),
+            trial(1, &[f64::NAN, 0.1], &[]),
+            pruned,
+            trial(3, &[0.2], &[]),
+        ];
+        let space = crate::Space::empty();
+        let mut ctx = crate::SearchContext {
+            space: &space,
+            trials: &trials,
+            direction: Direction::Minimize,
+            objectives: &objectives,
+            study_seed: 0,
+            trial_number: 4,
+        };
+        assert_eq!(ctx.directions(), [Direction::Minimize, Direction::Maximize]);
+        let scored: Vec<(u64, Vec<f64>)> = ctx.scored_all().map(|(t, l)| (t.number, l)).collect();
+        assert_eq!(scored, [(0, vec![0.5, -0.9])]);
+        // A hand-built context without objectives has one: `direction`.
+        ctx.objectives = &[];
+        ctx.direction = Direction::Maximize;
+        assert_eq!(ctx.directions(), [Direction::Maximize]);
+        let scored: Vec<u64> = ctx.scored_all().map(|(t, _)| t.number).collect();
+        assert_eq!(scored, [3]);
+    }
+
     #[test]
     fn dominance_needs_no_worse_everywhere_and_better_somewhere() {
         assert!(dominates(&[1.0, 1.0], &[2.0, 1.0], &MIN_MIN));

@@ -8,7 +8,9 @@
 //! workers lives in the trials, so a searcher rebuilt from the history
 //! proposes as well as one that kept running.
 
-use crate::{Direction, Param, Params, SearchError, Space, Trial, TrialId, Value};
+use crate::{
+    Direction, Objective, Param, Params, SearchError, Space, Trial, TrialId, TrialState, Value,
+};
 use rand::{Rng, RngCore};
 use std::fmt::Debug;
 
@@ -22,8 +24,13 @@ pub struct SearchContext<'a> {
     /// waiting. Older trials are read with the defaults of parameters added
     /// after them.
     pub trials: &'a [Trial],
-    /// Whether smaller or larger values are better.
+    /// Whether smaller or larger values are better (of the first
+    /// objective, for a study with several).
     pub direction: Direction,
+    /// Every objective of the study, in the order of [`Trial::values`].
+    /// Empty in a hand-built context means one objective, `direction`
+    /// (see [`SearchContext::directions`]).
+    pub objectives: &'a [Objective],
     /// The study's seed (for sequences that must be shared across trials).
     pub study_seed: u64,
     /// The number of the trial being proposed for.
@@ -39,6 +46,34 @@ impl<'a> SearchContext<'a> {
         self.trials
             .iter()
             .filter_map(move |t| t.finished_value().map(|v| (t, direction.to_loss(v))))
+    }
+
+    /// The direction of each objective, in the order of [`Trial::values`]
+    /// (`[direction]` when `objectives` is empty).
+    pub fn directions(&self) -> Vec<Direction> {
+        if self.objectives.is_empty() {
+            vec![self.direction]
+        } else {
+            self.objectives.iter().map(|o| o.direction).collect()
+        }
+    }
+
+    /// Complete trials with one value per objective, as (trial, losses)
+    /// where smaller is better in every objective, whatever the
+    /// directions: what a multi-objective searcher ranks. Pruned and failed
+    /// trials, and trials with a NaN value, do not count; constraints are
+    /// left to the caller ([`Trial::constraints`]).
+    pub fn scored_all(&self) -> impl Iterator<Item = (&'a Trial, Vec<f64>)> + 'a {
+        let directions = self.directions();
+        self.trials.iter().filter_map(move |t| {
+            let usable = t.state == TrialState::Complete
+                && t.values.len() == directions.len()
+                && t.values.iter().all(|v| !v.is_nan());
+            usable.then(|| {
+                let losses = t.values.iter().zip(&directions);
+                (t, losses.map(|(v, d)| d.to_loss(*v)).collect())
+            })
+        })
     }
 
     /// Trials handed out but not finished, other than the one being proposed.

@@ -9,6 +9,7 @@
 //! | `grid`   | every combination of discrete values and `points` values of each continuous parameter, each given out once |
 //! | `tpe`    | tree-structured Parzen estimator: models good and bad trials, proposes where their ratio is best |
 //! | `gp`     | Gaussian-process Bayesian optimisation: fits a GP to the losses, proposes where log expected improvement is highest |
+//! | `nsga2`  | NSGA-II for one or more objectives (and constraints): crossover and mutation of the best finished trials by non-dominated rank and crowding |
 //! | `hyperband` | asynchronous Hyperband: chooses each trial's budget too, promoting the best of each rung to the next |
 //!
 //! | pruner | what it does |
@@ -46,6 +47,7 @@ mod gp;
 mod grid;
 mod hyperband;
 mod importance;
+mod nsga2;
 mod pruners;
 mod random;
 mod settings;
@@ -64,6 +66,7 @@ pub use importance::{
     param_importances, Evaluator, FanovaSettings, ImportanceError, ImportanceInput, PedAnovaRegion,
     PedAnovaSettings, ValidEvaluator,
 };
+pub use nsga2::{Nsga2Searcher, Nsga2Settings, ValidNsga2Settings};
 pub use pruners::{
     HyperbandPruner, HyperbandPrunerSettings, MedianPruner, MedianSettings,
     SuccessiveHalvingPruner, SuccessiveHalvingSettings,
@@ -95,6 +98,10 @@ pub fn builtin_registry() -> Registry {
     registry.register("gp", |settings| {
         let valid = settings::parse::<GpSettings>("gp", settings)?.validate()?;
         Ok(Box::new(GpSearcher::new(valid)))
+    });
+    registry.register("nsga2", |settings| {
+        let valid = settings::parse::<Nsga2Settings>("nsga2", settings)?.validate()?;
+        Ok(Box::new(Nsga2Searcher::new(valid)))
     });
     registry.register("hyperband", |settings| {
         let valid = settings::parse::<HyperbandSettings>("hyperband", settings)?.validate()?;

@@ -22,6 +22,7 @@ fn searchers() -> Vec<(&'static str, Json)> {
             "gp",
             json!({"restarts": 1, "candidates": 256, "local_searches": 3}),
         ),
+        ("nsga2", json!({"population_size": 5})),
         ("hyperband", json!({"max_budget": 9})),
         ("hyperband", json!({"max_budget": 27, "sampler": "tpe"})),
     ]

@@ -160,7 +160,7 @@ fn single_objective_searchers_and_pruners_are_refused_by_name() {
         assert!(matches!(err, Error::NotMultiObjective { .. }), "{text}");
         assert!(
             text.contains(&format!("searcher '{searcher}' optimizes one objective"))
-                && text.contains("grid, random"),
+                && text.contains("grid, nsga2, random"),
             "{text}"
         );
     }

@@ -88,7 +88,7 @@ def test_constraints_keep_infeasible_trials_out_of_the_best(db):
 
 
 def test_searchers_and_pruners_for_one_objective_are_refused_by_name(db):
-    with pytest.raises(hs.InvalidStudyError, match=r"searcher 'tpe' optimizes one objective.*grid, random"):
+    with pytest.raises(hs.InvalidStudyError, match=r"searcher 'tpe' optimizes one objective.*grid, nsga2, random"):
         hs.create_study(storage=db, study_name="t", directions=["minimize", "minimize"])
     with pytest.raises(hs.InvalidStudyError, match="pruner 'median'"):
         hs.create_study(
@@ -111,3 +111,24 @@ def test_one_objective_studies_are_unchanged(mem):
     assert stored.values == [0.25] and stored.constraints == []
     assert mem.directions == ["minimize"] and mem.direction == "minimize"
     assert [b.number for b in mem.best_trials] == [0]
+
+
+def test_nsga2_searches_two_objectives_under_a_constraint(db):
+    s = hs.create_study(
+        storage=db,
+        study_name="ga",
+        directions=["minimize", "minimize"],
+        searcher="nsga2",
+        searcher_settings={"population_size": 8},
+        seed=5,
+    )
+    ys = []
+    for _ in range(60):
+        t = s.ask()
+        x, y = t.suggest_float("x", 0, 1), t.suggest_float("y", -1, 1)
+        ys.append(abs(y))
+        t.set_constraints([0.3 - x])  # x >= 0.3
+        s.tell(t, [x, (1 - x) ** 2 + y * y])
+    # y only costs: bred from the best trials, later ones keep it small.
+    assert sorted(ys[-20:])[10] < 0.5 * sorted(ys[:8])[4]
+    assert s.best_trials and all(t.params["x"] >= 0.3 for t in s.best_trials)

@@ -747,6 +747,7 @@ pub(super) fn context<'a>(
         space: &record.config.space,
         trials,
         direction: record.config.primary_direction(),
+        objectives: &record.config.objectives,
         study_seed: record.config.seed,
         trial_number: number,
     }
