@@ -116,6 +116,7 @@ class _Run:
         self.running[trial.id] = trial
         try:
             kind, value, message = self._run(trial)
+            _warn_failure(trial.number, kind, value, message)
             # The values the objective was handed go in with the result.
             return (kind, value, message, trial._unrecorded())
         finally:
@@ -127,17 +128,7 @@ class _Run:
         (kind, value, message), error, unrecorded = remote.run(text)
         if error is not None:
             self._keep(error)
-        if kind == "failed":
-            what = message
-        elif kind == "complete" and value is not None and not math.isfinite(value):
-            what = f"the objective returned {value}"
-        elif kind == "lost":
-            what = f"its worker process died ({message}); re-queued"
-        else:
-            what = None
-        if what is not None:
-            number = FrozenTrial.from_json(text).number
-            warnings.warn(f"trial {number} failed: {what}", RuntimeWarning, stacklevel=2)
+        _warn_failure(FrozenTrial.from_json(text).number, kind, value, message)
         return (kind, value, message, unrecorded)
 
     def unrecorded(self, trial_id: int) -> Optional[Dict[str, Any]]:
@@ -238,3 +229,17 @@ def run(
         raise loop.error
     if stopped == "interrupted":
         raise KeyboardInterrupt
+
+
+def _warn_failure(number: int, kind: str, value: Optional[float], message: Optional[str]) -> None:
+    """A warning for a trial that failed without raising through optimize
+    (caught, or a result that is not a number), wherever it ran."""
+    if kind == "failed":
+        what = message
+    elif kind == "complete" and value is not None and not math.isfinite(value):
+        what = f"the objective returned {value}"
+    elif kind == "lost":
+        what = f"its worker process died ({message}); re-queued"
+    else:
+        return
+    warnings.warn(f"trial {number} failed: {what}", RuntimeWarning, stacklevel=3)
