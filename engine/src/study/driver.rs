@@ -484,10 +484,13 @@ impl Study {
             .any(|name| self.record.config.space.get(name).is_none())
         {
             // Suggested by another process of the study (a remote task of an
-            // executor): its definition is in storage's copy of the space.
-            self.record.config.space = self
-                .storage
-                .update_space(self.record.id, &|stored: &Space| Ok(stored.clone()))?;
+            // executor): its definition is in storage's copy of the space,
+            // read (not rewritten) here.
+            if let Some(stored) = self.storage.find_study(&self.record.config.name)? {
+                if stored.id == self.record.id {
+                    self.record.config.space = stored.config.space;
+                }
+            }
         }
         let space = &self.record.config.space;
         let params = params
