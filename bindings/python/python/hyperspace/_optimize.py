@@ -14,9 +14,8 @@ import time
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Type, Union
 
-from ._remote import RemoteTrials, resolve
-from .errors import TrialPruned
-from .trial import FrozenTrial, Trial, TrialState, check_value
+from ._remote import RemoteTrials, resolve, run_objective
+from .trial import FrozenTrial, Trial, TrialState
 
 if TYPE_CHECKING:  # pragma: no cover
     from .study import Callback, Study
@@ -71,10 +70,6 @@ class _Progress:
         else:
             sys.stderr.write("\n")
             sys.stderr.flush()
-
-
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
 
 
 class _Run:
@@ -138,22 +133,10 @@ class _Run:
         return None if trial is None else trial._unrecorded()
 
     def _run(self, trial: Trial) -> _Answer:
-        try:
-            result = self.objective(trial)
-        except TrialPruned:
-            return ("pruned", None, None)
-        except KeyboardInterrupt as e:
-            self._keep(e)
-            return ("interrupted", None, None)
-        except self.catch as e:
-            return ("failed", None, _describe(e))
-        except BaseException as e:
-            self._keep(e)
-            return ("raised", None, _describe(e))
-        try:
-            return ("complete", check_value(result), None)
-        except (TypeError, ValueError) as e:
-            return ("failed", None, str(e))
+        answer, error = run_objective(trial, self.objective, self.catch)
+        if error is not None:
+            self._keep(error)
+        return answer
 
     def on_event(self, kind: str, payload: str) -> None:
         if kind == "recorded":

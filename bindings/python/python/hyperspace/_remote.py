@@ -164,21 +164,43 @@ class _WrittenAtOnce(Trial):
         return value
 
 
-def _outcome(
+def run_objective(
     trial: Trial, objective: Callable[[Trial], Any], catch: Tuple[Type[BaseException], ...]
 ) -> Tuple["_Answer", Optional[BaseException]]:
+    """Runs the objective on one trial: the answer for the engine, and the
+    exception the caller must keep (to raise, or to stop on), if any. One
+    rule wherever the trial runs, in this process or a remote one."""
     try:
         result = objective(trial)
     except TrialPruned:
         return ("pruned", None, None), None
+    except KeyboardInterrupt as e:
+        return ("interrupted", None, None), e
     except catch as e:
-        return ("failed", None, f"{type(e).__name__}: {e}"), None
-    except BaseException as e:  # noqa: BLE001 - the driver raises it
-        return ("raised", None, f"{type(e).__name__}: {e}"), _portable(e)
+        return ("failed", None, describe(e)), None
+    except BaseException as e:  # noqa: BLE001 - the caller raises it
+        return ("raised", None, describe(e)), e
     try:
         return ("complete", check_value(result), None), None
     except (TypeError, ValueError) as e:
         return ("failed", None, str(e)), None
+
+
+def describe(error: BaseException) -> str:
+    """An exception as a trial's message."""
+    return f"{type(error).__name__}: {error}"
+
+
+def _outcome(
+    trial: Trial, objective: Callable[[Trial], Any], catch: Tuple[Type[BaseException], ...]
+) -> Tuple["_Answer", Optional[BaseException]]:
+    """:func:`run_objective` on a remote worker: an exception goes back in a form
+    that survives pickling, and a Ctrl-C there is the objective's error, not
+    the driver's stop."""
+    answer, error = run_objective(trial, objective, catch)
+    if error is None:
+        return answer, None
+    return ("raised", None, describe(error)), _portable(error)
 
 
 def _portable(error: BaseException) -> BaseException:
