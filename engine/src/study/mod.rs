@@ -2,12 +2,15 @@
 //! storage and handing the full history back to the searcher.
 
 mod ask;
+mod define_by_run;
 mod driver;
 mod history;
 mod journal;
 mod lease;
 mod objectives;
 mod outcome;
+mod pruning;
+mod record;
 mod recovery;
 mod reproducible;
 

@@ -1,0 +1,97 @@
+//! Writing to a study's trials: intermediate values, attributes, metadata,
+//! the final outcome, re-queueing, and queueing new configurations.
+
+use super::driver::Study;
+use super::Outcome;
+use crate::storage::TrialUpdate;
+use crate::{Error, Metadata, NewTrial, Params, Result, Trial, TrialId, TrialState};
+
+impl Study {
+    /// Refuses a trial of another study (ids are unique per storage, so a
+    /// caller holding two studies could otherwise write into the wrong one).
+    pub(super) fn check_mine(&self, trial: &Trial) -> Result<()> {
+        if trial.study != self.record.id {
+            return Err(Error::WrongStudy { id: trial.id });
+        }
+        Ok(())
+    }
+
+    /// Records an intermediate value of a running trial.
+    pub fn report(&self, id: TrialId, step: u64, value: f64) -> Result<Trial> {
+        self.check_mine(&self.storage.trial(id)?)?;
+        self.storage
+            .update_trial(id, &TrialUpdate::Report { step, value })
+    }
+
+    /// Sets a user attribute on a trial.
+    pub fn set_user_attr(&self, id: TrialId, key: &str, value: serde_json::Value) -> Result<Trial> {
+        self.check_mine(&self.storage.trial(id)?)?;
+        self.storage.update_trial(
+            id,
+            &TrialUpdate::UserAttr {
+                key: key.to_string(),
+                value,
+            },
+        )
+    }
+
+    /// Adds reproducibility metadata to a trial (code and data versions, the
+    /// command line, ...).
+    pub fn set_metadata(&self, id: TrialId, meta: Metadata) -> Result<Trial> {
+        self.check_mine(&self.storage.trial(id)?)?;
+        self.storage.update_trial(id, &TrialUpdate::Meta(meta))
+    }
+
+    /// Finishes a trial. A NaN or infinite value is refused, unless the
+    /// outcome says to record it as a failure.
+    pub fn tell(&mut self, id: TrialId, outcome: Outcome) -> Result<Trial> {
+        self.check_mine(&self.storage.trial(id)?)?;
+        let outcome = outcome.settle();
+        self.check_outcome(id, &outcome)?;
+        let update = TrialUpdate::Finish {
+            state: outcome.state,
+            values: outcome.values,
+            constraints: outcome.constraints,
+            metrics: outcome.metrics,
+            message: outcome.message,
+            finished: crate::now(),
+        };
+        let trial = self.storage.update_trial(id, &update)?;
+        self.relative.remove(&id);
+        self.leases.release(id);
+        if trial.meta.late_result.is_some() {
+            // The result is recorded: a failure to withdraw the copy must
+            // not look like a failed tell (the copy, at worst, runs as a
+            // re-run; recording the result again withdraws it then).
+            let _ = self.withdraw_copies(&trial);
+        }
+        Ok(trial)
+    }
+
+    /// Puts a running trial back in the queue (its worker is stopping).
+    pub fn requeue(&mut self, id: TrialId) -> Result<Trial> {
+        self.check_mine(&self.storage.trial(id)?)?;
+        self.relative.remove(&id);
+        self.leases.release(id);
+        self.storage.update_trial(id, &TrialUpdate::Requeue)
+    }
+
+    /// Queues a configuration; `ask` serves queued trials before asking the
+    /// searcher. Parameters may be partial: the searcher fills in the rest.
+    pub fn enqueue(&self, params: Params) -> Result<Trial> {
+        self.enqueue_trial(NewTrial {
+            params,
+            ..NewTrial::default()
+        })
+    }
+
+    /// Queues a trial with a budget, parent and attributes.
+    pub fn enqueue_trial(&self, mut new: NewTrial) -> Result<Trial> {
+        let space = &self.record.config.space;
+        if !space.is_empty() {
+            new.params = space.check_partial(&new.params)?;
+        }
+        new.state = Some(TrialState::Waiting);
+        self.storage.create_trial(self.record.id, &new)
+    }
+}
