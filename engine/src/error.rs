@@ -1,6 +1,6 @@
 //! The engine's errors: one enum, with the data a person needs to act.
 
-use crate::{ParamError, TrialId, TrialState};
+use crate::{ParamError, SettingsError, TrialId, TrialState};
 use thiserror::Error;
 
 /// Everything that can go wrong in the engine.
@@ -61,13 +61,22 @@ pub enum Error {
         /// Why, and what to do (`force` to override).
         reason: String,
     },
-    /// A pruner's name or settings are invalid.
-    #[error("pruner '{pruner}': {reason}")]
+    /// No pruner of that name in the registry.
+    #[error("unknown pruner '{name}'; known pruners: {known}")]
+    UnknownPruner {
+        /// The name asked for.
+        name: String,
+        /// The names registered.
+        known: String,
+    },
+    /// A pruner's settings are invalid.
+    #[error("pruner '{pruner}': {error}")]
     InvalidPruner {
         /// The pruner.
         pruner: String,
-        /// What is wrong.
-        reason: String,
+        /// Which setting, and the rule it breaks.
+        #[source]
+        error: SettingsError,
     },
     /// A configuration does not fit its space.
     #[error("invalid configuration: parameter '{param}': {reason}")]
@@ -311,12 +320,13 @@ pub enum SearchError {
         known: String,
     },
     /// The searcher's settings are invalid.
-    #[error("searcher '{searcher}': {reason}")]
+    #[error("searcher '{searcher}': {error}")]
     InvalidSettings {
         /// The searcher.
         searcher: String,
-        /// What is wrong.
-        reason: String,
+        /// Which setting, and the rule it breaks.
+        #[source]
+        error: SettingsError,
     },
     /// The searcher has nothing more to propose (an exhausted grid).
     #[error("searcher '{searcher}' has nothing left to propose: {reason}")]

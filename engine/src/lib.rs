@@ -20,6 +20,7 @@ mod pruner;
 mod registry;
 mod searcher;
 mod seed;
+mod settings_error;
 mod space;
 pub mod storage;
 mod study;
@@ -33,6 +34,7 @@ pub use pruner::{NopPruner, Pruner};
 pub use registry::{PrunerFactory, Registry, SearcherFactory};
 pub use searcher::{Proposal, SearchContext, Searcher};
 pub use seed::{trial_rng, trial_seed, weighted_group};
+pub use settings_error::{Bound, SettingsError};
 pub use space::limits;
 pub use space::{
     CategoricalParam, Condition, Entry, FloatParam, IntParam, Number, Param, ParamError, Params,

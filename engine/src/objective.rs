@@ -100,6 +100,14 @@ pub fn rankable<'a>(
 /// The Pareto front: the complete, feasible trials with a value for each
 /// of `directions` that no other such trial dominates, in the order given.
 /// Trials with equal values are all kept.
+///
+/// The Pareto math searchers and the suite use (fast non-dominated sorting
+/// into every front, crowding, hypervolume) lives in
+/// `hyperspace_surrogate::pareto`. The engine keeps this one filter over
+/// trials (feasibility, directions, the first front only) because it
+/// depends on no crate of ours: the dependency arrows point one way
+/// (DESIGN.md), and a study's `best_trials` should not pull the model
+/// library into every program that only stores trials.
 pub fn pareto_front<'a>(
     trials: impl IntoIterator<Item = &'a Trial>,
     directions: &[Direction],

@@ -97,12 +97,9 @@ impl Registry {
         name: &str,
         settings: &serde_json::Value,
     ) -> Result<Box<dyn Pruner>> {
-        let factory = self.pruners.get(name).ok_or_else(|| Error::InvalidPruner {
-            pruner: name.to_string(),
-            reason: format!(
-                "no pruner of that name; known pruners: {}",
-                self.pruner_names().join(", ")
-            ),
+        let factory = self.pruners.get(name).ok_or_else(|| Error::UnknownPruner {
+            name: name.to_string(),
+            known: self.pruner_names().join(", "),
         })?;
         factory(settings)
     }

@@ -159,7 +159,7 @@ fn bad_settings_are_refused_with_the_key() {
             .build(name, &json!({"bogus": 1}))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("unknown field `bogus`"), "{err}");
+        assert!(err.contains("unknown setting `bogus`"), "{err}");
         assert!(err.contains(name), "{err}");
     }
     let err = registry

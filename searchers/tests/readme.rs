@@ -1,11 +1,11 @@
 //! `searchers/README.md` lists every setting of every searcher and pruner
 //! it documents, and nothing else: the keys in its tables must be the fields
-//! the searcher's settings accept (serde names them all when it refuses an
-//! unknown one).
+//! the searcher's settings accept (listed in the error for an unknown one).
 
 // Test code: a panic is how it reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use hyperspace_engine::{Error, SearchError, SettingsError};
 use std::collections::BTreeSet;
 
 /// The setting names in the table under `## \`name\``.
@@ -23,41 +23,34 @@ fn documented(readme: &str, searcher: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// The fields a pruner's settings accept, read the same way.
+/// The settings a searcher or pruner lists when it refuses an unknown one.
+fn known(error: &SettingsError, name: &str) -> BTreeSet<String> {
+    match error {
+        SettingsError::Unknown { known, .. } => known.iter().cloned().collect(),
+        other => panic!("{name}: not an unknown-setting error: {other:?}"),
+    }
+}
+
+/// The fields a pruner's settings accept.
 fn accepted_by_pruner(pruner: &str) -> BTreeSet<String> {
-    let err = hyperspace_searchers::builtin_registry()
+    match hyperspace_searchers::builtin_registry()
         .build_pruner(pruner, &serde_json::json!({"no_such_setting": 1}))
-        .err()
-        .unwrap_or_else(|| panic!("{pruner} accepted an unknown setting"))
-        .to_string();
-    field_list(&err)
+    {
+        Err(Error::InvalidPruner { error, .. }) => known(&error, pruner),
+        Err(other) => panic!("{pruner}: {other}"),
+        Ok(_) => panic!("{pruner} accepted an unknown setting"),
+    }
 }
 
-/// The field names serde lists after "expected".
-fn field_list(err: &str) -> BTreeSet<String> {
-    let expected = err
-        .split("expected")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no field list in {err:?}"));
-    expected
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
-}
-
-/// The fields the searcher's settings accept, from serde's error for an
-/// unknown one ("unknown field `x`, expected one of `a`, `b`", or
-/// "expected `a`" when there is one).
+/// The fields the searcher's settings accept.
 fn accepted(searcher: &str) -> BTreeSet<String> {
-    let registry = hyperspace_searchers::builtin_registry();
-    let err = registry
+    match hyperspace_searchers::builtin_registry()
         .build(searcher, &serde_json::json!({"no_such_setting": 1}))
-        .err()
-        .unwrap_or_else(|| panic!("{searcher} accepted an unknown setting"))
-        .to_string();
-    field_list(&err)
+    {
+        Err(SearchError::InvalidSettings { error, .. }) => known(&error, searcher),
+        Err(other) => panic!("{searcher}: {other}"),
+        Ok(_) => panic!("{searcher} accepted an unknown setting"),
+    }
 }
 
 #[test]

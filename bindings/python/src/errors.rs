@@ -6,7 +6,7 @@
 //! and the data it carries becomes attributes of the exception (`param`,
 //! `trial_id`, `state`, `study`, ...).
 
-use hyperspace_engine::{Error, SearchError};
+use hyperspace_engine::{Error, SearchError, SettingsError};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -54,7 +54,11 @@ fn classify(err: &Error) -> (&'static str, Vec<(&'static str, Attr)>) {
         Error::InvalidConfig { param, .. } => {
             ("InvalidConfigError", vec![("param", Str(param.clone()))])
         }
-        Error::InvalidStudy(_) | Error::InvalidPruner { .. } => ("InvalidStudyError", vec![]),
+        Error::InvalidStudy(_) | Error::UnknownPruner { .. } => ("InvalidStudyError", vec![]),
+        Error::InvalidPruner { pruner, error } => (
+            "InvalidStudyError",
+            vec![("pruner", Str(pruner.clone())), setting(error)],
+        ),
         Error::SeveralObjectives { study, .. } | Error::NotMultiObjective { study, .. } => {
             ("InvalidStudyError", vec![("study", Str(study.clone()))])
         }
@@ -116,7 +120,10 @@ fn classify_search(err: &SearchError) -> (&'static str, Vec<(&'static str, Attr)
     let searcher = |s: &String| vec![("searcher", Attr::Str(s.clone()))];
     match err {
         SearchError::UnknownSearcher { name, .. } => ("UnknownSearcherError", searcher(name)),
-        SearchError::InvalidSettings { searcher: s, .. } => ("SearcherSettingsError", searcher(s)),
+        SearchError::InvalidSettings { searcher: s, error } => (
+            "SearcherSettingsError",
+            vec![("searcher", Attr::Str(s.clone())), setting(error)],
+        ),
         SearchError::Exhausted { searcher: s, .. } => ("SearcherExhaustedError", searcher(s)),
         SearchError::Unsupported { searcher: s, .. } | SearchError::Failed { searcher: s, .. } => {
             ("SearcherError", searcher(s))
@@ -125,9 +132,21 @@ fn classify_search(err: &SearchError) -> (&'static str, Vec<(&'static str, Attr)
     }
 }
 
+/// The `setting` attribute of a settings error: the name of the setting
+/// at fault, or `None` when no single one is.
+fn setting(error: &SettingsError) -> (&'static str, Attr) {
+    (
+        "setting",
+        error
+            .setting()
+            .map_or(Attr::None, |name| Attr::Str(name.to_string())),
+    )
+}
+
 enum Attr {
     Str(String),
     Int(i64),
+    None,
 }
 
 /// The Python exception for an engine error. A searcher failure that began
@@ -173,6 +192,7 @@ fn build(
         match value {
             Attr::Str(s) => kwargs.set_item(key, s)?,
             Attr::Int(i) => kwargs.set_item(key, i)?,
+            Attr::None => kwargs.set_item(key, py.None())?,
         }
     }
     let instance = cls.call((message,), Some(&kwargs))?;

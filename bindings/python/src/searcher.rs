@@ -9,8 +9,8 @@
 
 use crate::errors::stash_searcher_exception;
 use hyperspace_engine::{
-    Param, Params, Proposal, Registry, SearchContext, SearchError, Searcher, Space, SpaceBuilder,
-    Value,
+    Param, Params, Proposal, Registry, SearchContext, SearchError, Searcher, SettingsError, Space,
+    SpaceBuilder, Value,
 };
 use pyo3::prelude::*;
 use rand::RngCore;
@@ -46,7 +46,7 @@ pub(crate) fn register_searcher(name: &str, builder: Py<PyAny>) -> PyResult<()> 
                     stash_searcher_exception(err);
                     SearchError::InvalidSettings {
                         searcher: searcher_name.clone(),
-                        reason,
+                        error: SettingsError::Refused { reason },
                     }
                 })?;
             Ok(Box::new(PySearcher {

@@ -200,6 +200,14 @@ def test_searcher_errors(db, mem):
     with pytest.raises(hs.SearcherSettingsError) as e:
         hs.Study.open(db, "s", searcher="tpe", searcher_settings={"n_startup_trials": "many"})
     assert e.value.searcher == "tpe"
+    assert e.value.setting == "n_startup_trials"
+    # A broken rule names its setting too, and the rule.
+    with pytest.raises(hs.SearcherSettingsError, match=r"gamma must be in \(0, 1\], got 2") as e:
+        hs.Study.open(db, "s", searcher="tpe", searcher_settings={"gamma": 2.0})
+    assert e.value.setting == "gamma"
+    with pytest.raises(hs.SearcherSettingsError, match="unknown setting `gama`; the settings are: .*gamma") as e:
+        hs.Study.open(db, "s", searcher="tpe", searcher_settings={"gama": 0.1})
+    assert e.value.setting == "gama"
     with pytest.raises(TypeError, match="searcher_settings must be a dict"):
         hs.Study.open(db, "s", searcher="tpe", searcher_settings=[1])
 

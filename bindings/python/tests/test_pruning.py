@@ -193,8 +193,9 @@ def test_defaults_come_from_the_engine():
     assert hs.EnginePruner("asha").settings == hs.SuccessiveHalvingPruner().settings
     with pytest.raises(ValueError, match="known pruners"):
         hs.EnginePruner("medain")
-    with pytest.raises(ValueError, match="n_startup_trials"):
+    with pytest.raises(ValueError, match="n_startup_trials") as e:
         hs.MedianPruner(n_startup_trials=-1)
+    assert (e.value.pruner, e.value.setting) == ("median", "n_startup_trials")
 
 
 def test_a_pruner_given_at_creation_is_stored_with_the_study(db):

@@ -1,6 +1,7 @@
 //! The GP searcher's settings: plain serde fields, validated once.
 
-use hyperspace_engine::SearchError;
+use crate::settings::{invalid, model_rule};
+use hyperspace_engine::{Bound, Number, SearchError};
 use hyperspace_surrogate::acquisition::{Acquisition, OptimizerSettings, ValidOptimizerSettings};
 use hyperspace_surrogate::gp::{FitSettings, LengthscalePrior, NoiseModel, ValidFitSettings};
 use serde::Deserialize;
@@ -146,21 +147,13 @@ pub struct ValidGpSettings {
 impl GpSettings {
     /// Checks every rule, naming the setting that breaks one.
     pub fn validate(self) -> Result<ValidGpSettings, SearchError> {
-        let invalid = |reason: String| SearchError::InvalidSettings {
-            searcher: "gp".into(),
-            reason,
-        };
-        if self.n_startup_trials == 0 {
-            return Err(invalid(
-                "n_startup_trials must be at least 1 (a model needs data)".into(),
-            ));
-        }
-        if !(self.kappa.is_finite() && self.kappa >= 0.0) {
-            return Err(invalid(format!(
-                "kappa must be a finite number >= 0, got {}",
-                self.kappa
-            )));
-        }
+        let invalid = invalid("gp");
+        Bound::AtLeast(Number::Int(1))
+            .check("n_startup_trials", self.n_startup_trials)
+            .map_err(&invalid)?;
+        Bound::AtLeast(Number::Float(0.0))
+            .check("kappa", self.kappa)
+            .map_err(&invalid)?;
         let acquisition = match self.acquisition {
             AcquisitionKind::LogEi => Acquisition::LogEi,
             AcquisitionKind::Ucb => Acquisition::Ucb { kappa: self.kappa },
@@ -181,14 +174,14 @@ impl GpSettings {
             ..FitSettings::default()
         }
         .validate()
-        .map_err(|e| invalid(e.to_string()))?;
+        .map_err(|e| invalid(model_rule(e)))?;
         let optimizer = OptimizerSettings {
             candidates: self.candidates,
             local_searches: self.local_searches,
             ..OptimizerSettings::default()
         }
         .validate()
-        .map_err(|e| invalid(e.to_string()))?;
+        .map_err(|e| invalid(model_rule(e)))?;
         Ok(ValidGpSettings {
             settings: self,
             acquisition,

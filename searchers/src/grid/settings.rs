@@ -1,4 +1,5 @@
-use hyperspace_engine::SearchError;
+use crate::settings::invalid;
+use hyperspace_engine::{Bound, Number, SearchError};
 use serde::Deserialize;
 
 /// Settings of the `grid` searcher.
@@ -43,16 +44,14 @@ pub struct ValidGridSettings(pub(crate) GridSettings);
 impl GridSettings {
     /// Checks the settings.
     pub fn validate(self) -> Result<ValidGridSettings, SearchError> {
-        let invalid = |reason: &str| SearchError::InvalidSettings {
-            searcher: "grid".into(),
-            reason: reason.into(),
-        };
-        if self.points == 0 {
-            return Err(invalid("points must be at least 1"));
-        }
-        if self.max_points == 0 {
-            return Err(invalid("max_points must be at least 1"));
-        }
+        let invalid = invalid("grid");
+        let at_least_one = Bound::AtLeast(Number::Int(1));
+        at_least_one
+            .check("points", self.points)
+            .map_err(&invalid)?;
+        at_least_one
+            .check("max_points", self.max_points)
+            .map_err(&invalid)?;
         Ok(ValidGridSettings(self))
     }
 }

@@ -15,6 +15,7 @@
 //! - the **promotion size**: of `n` trials at a rung, the best `⌊n / η⌋`
 //!   go on.
 
+use hyperspace_engine::{Bound, Number, SettingsError};
 /// The most rungs a study gets, however wide `max / min`.
 const MAX_RUNGS: usize = 64;
 
@@ -80,18 +81,29 @@ pub enum BracketError {
 }
 
 impl BracketError {
-    /// What is wrong, naming the settings `min_name` and `max_name` (the
-    /// searcher's `min_budget`, the pruner's `min_resource`, ...).
-    pub fn reason(&self, min_name: &str, max_name: &str) -> String {
+    /// The settings error, naming the settings `min_name` and `max_name`
+    /// (the searcher's `min_budget`, the pruner's `min_resource`, ...).
+    pub fn settings_error(&self, min_name: &str, max_name: &str) -> SettingsError {
         match *self {
-            Self::Min { min } => format!("{min_name} must be positive, got {min}"),
-            Self::Max { min, max } => {
-                format!("{max_name} ({max}) must be above {min_name} ({min})")
+            Self::Min { min } => {
+                SettingsError::out_of_range(min_name, Bound::Above(Number::Float(0.0)), min)
             }
-            Self::ReductionFactor { eta } => {
-                format!("reduction_factor must be at least 2, got {eta}")
-            }
-            Self::Brackets => "brackets must be at least 1".into(),
+            Self::Max { min, max } => SettingsError::NotAbove {
+                upper: max_name.to_string(),
+                upper_value: Number::Float(max),
+                lower: min_name.to_string(),
+                lower_value: Number::Float(min),
+            },
+            Self::ReductionFactor { eta } => SettingsError::out_of_range(
+                "reduction_factor",
+                Bound::AtLeast(Number::Float(2.0)),
+                eta,
+            ),
+            Self::Brackets => SettingsError::out_of_range(
+                "brackets",
+                Bound::AtLeast(Number::Int(1)),
+                Number::Int(0),
+            ),
         }
     }
 }

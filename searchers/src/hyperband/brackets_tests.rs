@@ -123,7 +123,10 @@ fn bad_settings_are_named_with_the_callers_names() {
         }
         .validate()
         .unwrap_err()
-        .reason("min_resource", "max_resource");
+        .settings_error("min_resource", "max_resource");
+        let setting = needle.split(' ').next().unwrap();
+        assert_eq!(err.setting(), Some(setting), "{err:?}");
+        let err = err.to_string();
         assert!(err.contains(needle), "{err}");
     };
     check(0.0, 9.0, 3.0, None, "min_resource");

@@ -3,6 +3,7 @@
 //! `brackets.rs`, rungs counted down from `max_budget`).
 
 use super::brackets::{BracketSettings, Brackets, RungLayout};
+use crate::settings::invalid;
 use hyperspace_engine::SearchError;
 use serde::Deserialize;
 
@@ -69,10 +70,7 @@ impl HyperbandSettings {
             layout: RungLayout::FromMax,
         }
         .validate()
-        .map_err(|e| SearchError::InvalidSettings {
-            searcher: "hyperband".into(),
-            reason: e.reason("min_budget", "max_budget"),
-        })?;
+        .map_err(|e| invalid("hyperband")(e.settings_error("min_budget", "max_budget")))?;
         Ok(ValidHyperbandSettings {
             settings: self,
             brackets,

@@ -1,6 +1,7 @@
 //! The `nsga2` searcher's settings: plain serde fields, validated once.
 
-use hyperspace_engine::SearchError;
+use crate::settings::invalid;
+use hyperspace_engine::{Bound, Number, SearchError};
 use serde::Deserialize;
 
 /// Settings of the `nsga2` searcher.
@@ -49,36 +50,25 @@ impl ValidNsga2Settings {
 impl Nsga2Settings {
     /// Checks every setting; the error names the one at fault.
     pub fn validate(self) -> Result<ValidNsga2Settings, SearchError> {
-        let invalid = |reason: String| SearchError::InvalidSettings {
-            searcher: "nsga2".into(),
-            reason,
-        };
-        if self.population_size < 2 {
-            return Err(invalid(format!(
-                "population_size must be at least 2 (two parents), got {}",
-                self.population_size
-            )));
-        }
-        let probability = |name: &str, p: f64| {
-            if (0.0..=1.0).contains(&p) {
-                Ok(())
-            } else {
-                Err(invalid(format!("{name} must be in [0, 1], got {p}")))
-            }
-        };
-        probability("crossover_prob", self.crossover_prob)?;
+        let invalid = invalid("nsga2");
+        // Two parents at least.
+        Bound::AtLeast(Number::Int(2))
+            .check("population_size", self.population_size)
+            .map_err(&invalid)?;
+        let probability = Bound::Between(Number::Float(0.0), Number::Float(1.0));
+        probability
+            .check("crossover_prob", self.crossover_prob)
+            .map_err(&invalid)?;
         if let Some(p) = self.mutation_prob {
-            probability("mutation_prob", p)?;
+            probability.check("mutation_prob", p).map_err(&invalid)?;
         }
         for (name, eta) in [
             ("crossover_eta", self.crossover_eta),
             ("mutation_eta", self.mutation_eta),
         ] {
-            if !(eta.is_finite() && eta >= 0.0) {
-                return Err(invalid(format!(
-                    "{name} must be a finite number >= 0, got {eta}"
-                )));
-            }
+            Bound::AtLeast(Number::Float(0.0))
+                .check(name, eta)
+                .map_err(&invalid)?;
         }
         Ok(ValidNsga2Settings(self))
     }

@@ -5,7 +5,8 @@
 //! trials that reached that rung so far. It is the building block of
 //! Hyperband, and needs no synchronisation between workers.
 
-use hyperspace_engine::{Direction, Error, Pruner, Result, Trial, TrialState};
+use crate::settings::invalid_pruner;
+use hyperspace_engine::{Bound, Direction, Number, Pruner, Result, Trial, TrialState};
 use serde::{Deserialize, Serialize};
 
 /// Settings of [`SuccessiveHalvingPruner`].
@@ -42,16 +43,13 @@ impl SuccessiveHalvingPruner {
     /// A successive-halving pruner; `min_resource` must be at least 1 and
     /// `reduction_factor` at least 2.
     pub fn new(settings: SuccessiveHalvingSettings) -> Result<Self> {
-        let invalid = |reason: &str| Error::InvalidPruner {
-            pruner: "successive_halving".into(),
-            reason: reason.into(),
-        };
-        if settings.min_resource == 0 {
-            return Err(invalid("min_resource must be at least 1"));
-        }
-        if settings.reduction_factor < 2 {
-            return Err(invalid("reduction_factor must be at least 2"));
-        }
+        let invalid = invalid_pruner("successive_halving");
+        Bound::AtLeast(Number::Int(1))
+            .check("min_resource", settings.min_resource)
+            .map_err(&invalid)?;
+        Bound::AtLeast(Number::Int(2))
+            .check("reduction_factor", settings.reduction_factor)
+            .map_err(&invalid)?;
         Ok(Self { settings })
     }
 

@@ -9,7 +9,8 @@
 
 use super::halving::judge;
 use crate::hyperband::{BracketSettings, Brackets, RungLayout};
-use hyperspace_engine::{Direction, Error, Pruner, Result, Trial};
+use crate::settings::invalid_pruner;
+use hyperspace_engine::{Direction, Pruner, Result, Trial};
 use serde::{Deserialize, Serialize};
 
 /// Settings of [`HyperbandPruner`] (Optuna's names: trials report whole
@@ -56,9 +57,8 @@ impl HyperbandPruner {
             layout: RungLayout::FromMin,
         }
         .validate()
-        .map_err(|e| Error::InvalidPruner {
-            pruner: "hyperband".into(),
-            reason: e.reason("min_resource", "max_resource"),
+        .map_err(|e| {
+            invalid_pruner("hyperband")(e.settings_error("min_resource", "max_resource"))
         })?;
         Ok(Self { settings, brackets })
     }

@@ -3,7 +3,8 @@
 //! worse than the median of what the complete trials reported at the same
 //! step.
 
-use hyperspace_engine::{Direction, Error, Pruner, Result, Trial, TrialState};
+use crate::settings::invalid_pruner;
+use hyperspace_engine::{Bound, Direction, Number, Pruner, Result, Trial, TrialState};
 use serde::{Deserialize, Serialize};
 
 /// Settings of [`MedianPruner`].
@@ -41,12 +42,9 @@ pub struct MedianPruner {
 impl MedianPruner {
     /// A median pruner; `interval_steps` must be at least 1.
     pub fn new(settings: MedianSettings) -> Result<Self> {
-        if settings.interval_steps == 0 {
-            return Err(Error::InvalidPruner {
-                pruner: "median".into(),
-                reason: "interval_steps must be at least 1".into(),
-            });
-        }
+        Bound::AtLeast(Number::Int(1))
+            .check("interval_steps", settings.interval_steps)
+            .map_err(invalid_pruner("median"))?;
         Ok(Self { settings })
     }
 }

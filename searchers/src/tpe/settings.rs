@@ -5,7 +5,8 @@
 //! (`"multivariate": true`, `"constant_liar": false`), so the settings of
 //! existing studies keep loading, and keep their meaning.
 
-use hyperspace_engine::SearchError;
+use crate::settings::{invalid, model_rule};
+use hyperspace_engine::{Bound, Number, SearchError};
 use hyperspace_surrogate::parzen::{Bandwidth, ParzenSettings, ValidParzenSettings};
 use serde::{Deserialize, Deserializer};
 
@@ -200,22 +201,17 @@ pub struct ValidTpeSettings {
 impl TpeSettings {
     /// Checks every rule, naming the setting that breaks one.
     pub fn validate(self) -> Result<ValidTpeSettings, SearchError> {
-        let invalid = |reason: String| SearchError::InvalidSettings {
-            searcher: "tpe".into(),
-            reason,
-        };
-        if self.n_ei_candidates == 0 {
-            return Err(invalid("n_ei_candidates must be at least 1".into()));
-        }
-        if !(self.gamma > 0.0 && self.gamma <= 1.0) {
-            return Err(invalid(format!(
-                "gamma must be in (0, 1], got {}",
-                self.gamma
-            )));
-        }
-        if self.max_good == 0 {
-            return Err(invalid("max_good must be at least 1".into()));
-        }
+        let invalid = invalid("tpe");
+        let at_least_one = Bound::AtLeast(Number::Int(1));
+        at_least_one
+            .check("n_ei_candidates", self.n_ei_candidates)
+            .map_err(&invalid)?;
+        Bound::AboveAtMost(Number::Float(0.0), Number::Float(1.0))
+            .check("gamma", self.gamma)
+            .map_err(&invalid)?;
+        at_least_one
+            .check("max_good", self.max_good)
+            .map_err(&invalid)?;
         let parzen = ParzenSettings {
             bandwidth: match self.bandwidth {
                 BandwidthRule::MagicClip => Bandwidth::MagicClip,
@@ -227,7 +223,7 @@ impl TpeSettings {
             prior_is_neighbour: self.prior_is_neighbour == PriorCentre::Neighbour,
         }
         .validate()
-        .map_err(|e| invalid(e.to_string()))?;
+        .map_err(|e| invalid(model_rule(e)))?;
         Ok(ValidTpeSettings {
             settings: self,
             parzen,

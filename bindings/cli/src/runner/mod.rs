@@ -6,6 +6,7 @@
 //! running trial has a thread that watches its process and sends back
 //! intermediate values and the outcome.
 
+mod command;
 mod conclude;
 mod config;
 mod experiment;
@@ -21,28 +22,21 @@ mod template;
 pub use config::{Mode, RunConfig};
 pub use lab::run_given;
 
-use crate::common::{self, fmt_num, fmt_value, param_env_name, show_path, Access};
+use crate::common::{self, fmt_num, fmt_value, show_path, Access};
 use anyhow::{anyhow, Result};
-use conclude::{announce_recorded, conclude, Note};
-use config::OnInterrupt;
-use hyperspace_engine::execute::{
-    journal_dir, log_dir, Asking, Event as ExecEvent, Executor, Interrupt, StopReason,
-    TrialContext, TrialRunner,
-};
+use command::CommandRunner;
+pub(crate) use command::Running;
+use hyperspace_engine::execute::{journal_dir, log_dir, Asking, Executor, StopReason};
 use hyperspace_engine::Error;
-use hyperspace_engine::{
-    Metadata, Outcome, PendingResult, ResultJournal, StorageUrl, Study, Trial, TrialId,
-};
-use process::{Ending, Event, Launch};
+use hyperspace_engine::{Metadata, ResultJournal, StorageUrl, Study, Trial};
 use progress::Progress;
 use repro::GitState;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
-use template::{Template, TrialVars};
+use template::Template;
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,16 +45,6 @@ pub enum RunEnd {
     Done,
     /// Ctrl-C (or SIGTERM) stopped it; running trials were re-queued or failed.
     Interrupted,
-}
-
-/// A trial being run.
-#[derive(Debug)]
-pub(crate) struct Running {
-    number: u64,
-    params: String,
-    /// What was recorded at its launch, recorded again with its result in
-    /// case storage did not take it then.
-    meta: Metadata,
 }
 
 /// What the runner needs for every trial, fixed for the whole run.
@@ -75,165 +59,6 @@ struct Plan {
     storage_url: String,
     meta: Metadata,
     cwd: PathBuf,
-}
-
-/// Runs each trial's command for the engine's executor, and shows what
-/// happens.
-struct CommandRunner {
-    config: RunConfig,
-    plan: Plan,
-    interrupts: Arc<AtomicUsize>,
-    progress: Mutex<Progress>,
-    /// How each trial this run ran is to be announced.
-    notes: Mutex<HashMap<TrialId, Note>>,
-    /// The first error that ends the run (a command that cannot start).
-    error: Mutex<Option<anyhow::Error>>,
-}
-
-impl CommandRunner {
-    fn progress(&self) -> MutexGuard<'_, Progress> {
-        lock(&self.progress)
-    }
-
-    fn failed(&self, trial: &Trial, reason: String) -> PendingResult {
-        PendingResult::finished(
-            &self.plan.study,
-            trial.id,
-            trial.number,
-            Outcome::failed(reason),
-        )
-    }
-}
-
-impl TrialRunner for CommandRunner {
-    fn run(&self, trial: &Trial, ctx: &TrialContext<'_>) -> PendingResult {
-        let prune = Arc::new(AtomicBool::new(false));
-        let (tx, rx) = mpsc::channel::<Event>();
-        let launched = launch(
-            ctx,
-            &self.plan,
-            &self.config,
-            trial,
-            &self.interrupts,
-            &tx,
-            &prune,
-        );
-        drop(tx);
-        let meta = match launched {
-            Ok(meta) => meta,
-            Err(e) => {
-                let reason = format!("{e:#}");
-                let note = Note::NotStarted {
-                    reason: reason.clone(),
-                };
-                lock(&self.notes).insert(trial.id, note);
-                ctx.stop(StopReason::Error(reason.clone()));
-                return self.failed(trial, reason);
-            }
-        };
-        let info = Running {
-            number: trial.number,
-            params: describe_params(trial),
-            meta,
-        };
-        loop {
-            match rx.recv() {
-                Ok(Event::Report { step, value }) => {
-                    if ctx.report(step, value) {
-                        prune.store(true, Ordering::SeqCst);
-                    }
-                }
-                Ok(Event::Spawned) => ctx.started(),
-                Ok(Event::Done(finished)) => {
-                    // Before this worker (or another) takes a trial.
-                    match &finished.ending {
-                        Ending::Interrupted => ctx.stop(StopReason::Interrupted),
-                        Ending::NotStarted(reason) => ctx.stop(StopReason::Error(reason.clone())),
-                        _ => {}
-                    }
-                    let (result, note) = conclude(&self.plan.study, &self.config, info, *finished);
-                    lock(&self.notes).insert(trial.id, note);
-                    return result;
-                }
-                Err(_) => {
-                    let reason = "the thread watching its command ended without a result";
-                    return self.failed(trial, reason.to_string());
-                }
-            }
-        }
-    }
-
-    fn event(&self, event: ExecEvent) {
-        match event {
-            ExecEvent::Started(_) => self.progress().started(),
-            ExecEvent::Recorded {
-                result,
-                trial,
-                adopted,
-            } => {
-                let note = match adopted {
-                    true => None,
-                    false => lock(&self.notes).remove(&trial.id),
-                };
-                let note = note.unwrap_or(Note::Adopted);
-                if let Err(e) = announce_recorded(&mut self.progress(), &result, &note, &trial) {
-                    lock(&self.error).get_or_insert(e);
-                }
-            }
-            ExecEvent::Refused { result, error } => self.progress().println(&format!(
-                "cannot record the result of trial #{} (id {}): {error}; it was {}",
-                result.number,
-                result.trial,
-                serde_json::to_string(&result).unwrap_or_default()
-            )),
-            ExecEvent::Requeued { original, copy } => self.progress().println(&format!(
-                "re-queued trial #{original} as #{}: its worker sent no heartbeat within its lease",
-                copy.number
-            )),
-            ExecEvent::Adopting(n) => self.progress().println(&format!(
-                "{n} result(s) of earlier workers of study '{}' were not recorded; recording them now",
-                self.plan.study
-            )),
-            ExecEvent::StorageDown {
-                error,
-                journal,
-                patience,
-            } => self.progress().println(&format!(
-                "storage unavailable ({error}); results are kept (journal {}) and recorded when it is back; giving up after {patience:?}",
-                journal.as_deref().map_or_else(|| "-".into(), show_path),
-            )),
-            ExecEvent::StorageBack(after) => self
-                .progress()
-                .println(&format!("storage is back after {:.1}s", after.as_secs_f64())),
-            ExecEvent::Stopping(StopReason::Interrupted) => {
-                let progress = self.progress();
-                progress.note(&format!(
-                    "stopping: {} running trial(s) will be {} (Ctrl-C again to kill at once)",
-                    progress.running,
-                    match self.config.on_interrupt {
-                        OnInterrupt::Requeue => "re-queued",
-                        OnInterrupt::Fail => "failed",
-                    }
-                ));
-            }
-            ExecEvent::Stopping(_) => {}
-            ExecEvent::Warning(text) => self.progress().println(&format!("warning: {text}")),
-        }
-    }
-
-    fn starts_one_at_a_time(&self) -> bool {
-        true
-    }
-
-    fn interrupt(&self) -> Interrupt {
-        // A second Ctrl-C kills the commands (each trial's thread sees it):
-        // their ends are recorded as usual.
-        if self.interrupts.load(Ordering::SeqCst) > 0 {
-            Interrupt::Stop
-        } else {
-            Interrupt::None
-        }
-    }
 }
 
 pub fn execute(config: RunConfig) -> Result<RunEnd> {
@@ -464,105 +289,6 @@ pub fn absolute_storage(url: Option<&str>) -> String {
         Ok(parsed) => parsed.absolute().to_url(),
         Err(_) => url.to_string(),
     }
-}
-
-fn launch(
-    ctx: &TrialContext<'_>,
-    plan: &Plan,
-    config: &RunConfig,
-    trial: &Trial,
-    interrupts: &Arc<AtomicUsize>,
-    events: &mpsc::Sender<Event>,
-    prune: &Arc<AtomicBool>,
-) -> Result<Metadata> {
-    let stem = plan.log_dir.join(format!("trial-{}", trial.number));
-    let trial_file = stem.with_extension("json");
-    let vars = TrialVars {
-        trial: trial.id.0,
-        number: trial.number,
-        seed: trial.meta.seed,
-        budget: trial.budget,
-        trial_file: trial_file.display().to_string(),
-        study: plan.study.clone(),
-    };
-    let params_json: serde_json::Map<String, serde_json::Value> = trial
-        .params
-        .iter()
-        .map(|(k, v)| (k.clone(), v.to_json()))
-        .collect();
-    let file = serde_json::json!({
-        "study": plan.study,
-        "trial": trial.id.0,
-        "number": trial.number,
-        "params": params_json,
-        "seed": trial.meta.seed,
-        "budget": trial.budget,
-        "parent": trial.parent.map(|p| p.0),
-        "storage": plan.storage_url,
-    });
-    let text = serde_json::to_string_pretty(&file)?;
-    std::fs::write(&trial_file, text)
-        .map_err(|e| anyhow!("cannot write {}: {e}", trial_file.display()))?;
-
-    let argv = plan.template.render(&trial.params, &vars);
-    let mut env: Vec<(String, String)> = config.env.clone();
-    env.extend([
-        ("HYPERSPACE_STUDY".into(), plan.study.clone()),
-        ("HYPERSPACE_STORAGE".into(), plan.storage_url.clone()),
-        ("HYPERSPACE_TRIAL_ID".into(), trial.id.0.to_string()),
-        ("HYPERSPACE_TRIAL_NUMBER".into(), trial.number.to_string()),
-        ("HYPERSPACE_TRIAL_FILE".into(), vars.trial_file.clone()),
-        ("PYTHONUNBUFFERED".into(), "1".into()),
-    ]);
-    if let Some(seed) = trial.meta.seed {
-        env.push(("HYPERSPACE_SEED".into(), seed.to_string()));
-    }
-    if let Some(budget) = trial.budget {
-        env.push(("HYPERSPACE_BUDGET".into(), budget.to_string()));
-    }
-    for (name, value) in &trial.params {
-        env.push((param_env_name(name), value.to_string()));
-    }
-
-    let stdout_log = stem.with_extension("out");
-    let stderr_log = stem.with_extension("err");
-    let mut meta = plan.meta.clone();
-    // The start its claim recorded: it names this run of the trial (a
-    // replayed re-queue only applies to the run it is about).
-    meta.started = trial.meta.started.clone().or_else(|| Some(process::now()));
-    meta.extra.insert("command".into(), serde_json::json!(argv));
-    meta.extra
-        .insert("log_stdout".into(), show_path(&stdout_log).into());
-    meta.extra
-        .insert("log_stderr".into(), show_path(&stderr_log).into());
-    // Storage down: the metadata goes with the result instead.
-    let recorded = ctx.study().set_metadata(trial.id, meta.clone());
-    match recorded {
-        Err(e) if !e.is_transient() => return Err(e.into()),
-        _ => {}
-    }
-
-    let launch = Launch {
-        trial: trial.id.0,
-        argv,
-        cwd: plan.cwd.clone(),
-        env,
-        stdout_log,
-        stderr_log,
-        timeout: config.timeout,
-        streams: config.streams,
-        reader: output::OutputReader::new(config.result.clone(), config.intermediate.clone()),
-        objective: plan.objective.clone(),
-        objectives: plan.objectives.clone(),
-        prune: prune.clone(),
-    };
-    let interrupts = interrupts.clone();
-    let events = events.clone();
-    std::thread::Builder::new()
-        .name(format!("trial-{}", trial.number))
-        .spawn(move || process::run(launch, interrupts, events))
-        .map_err(|e| anyhow!("cannot start a thread for trial {}: {e}", trial.id))?;
-    Ok(meta)
 }
 
 pub(crate) fn describe_params(trial: &Trial) -> String {

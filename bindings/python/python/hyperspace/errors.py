@@ -115,7 +115,8 @@ class InvalidConfigError(HyperspaceError, ValueError):
 class InvalidStudyError(HyperspaceError, ValueError):
     """A study's settings are invalid (empty name, unknown direction,
     direction differing from the stored study, asking a space-less study
-    for a define-and-run trial)."""
+    for a define-and-run trial, an unknown pruner or one with invalid
+    settings: then ``pruner`` and ``setting`` name them)."""
 
 
 class StudyNotFoundError(HyperspaceError, LookupError):
@@ -164,7 +165,11 @@ class UnknownSearcherError(SearcherError, LookupError):
 
 
 class SearcherSettingsError(SearcherError, ValueError):
-    """The searcher's settings are invalid."""
+    """The searcher's settings are invalid; ``setting`` names the one at
+    fault (``None`` when no single setting is, e.g. settings that are not
+    a dict)."""
+
+    setting: Optional[str]
 
 
 class SearcherExhaustedError(SearcherError):

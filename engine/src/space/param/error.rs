@@ -241,6 +241,21 @@ impl From<f64> for Number {
     }
 }
 
+/// A count (a setting such as `n_startup_trials`); counts above `i64::MAX`
+/// saturate, which no setting's bound is near.
+impl From<usize> for Number {
+    fn from(n: usize) -> Self {
+        Number::Int(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+/// See `From<usize>`.
+impl From<u64> for Number {
+    fn from(n: u64) -> Self {
+        Number::Int(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
 impl Number {
     fn as_f64(self) -> f64 {
         match self {
