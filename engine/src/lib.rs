@@ -20,7 +20,6 @@ mod pruner;
 mod registry;
 mod searcher;
 mod seed;
-mod settings_error;
 mod space;
 pub mod storage;
 mod study;
@@ -28,13 +27,12 @@ mod study_config;
 mod trial;
 mod value;
 
-pub use error::{Error, Result, SearchError};
+pub use error::{Bound, Error, Result, SearchError, SettingsError, StudyError, TellError};
 pub use objective::{dominates, is_feasible, pareto_front, Objective};
 pub use pruner::{NopPruner, Pruner};
 pub use registry::{PrunerFactory, Registry, SearcherFactory};
 pub use searcher::{Proposal, SearchContext, Searcher};
 pub use seed::{trial_rng, trial_seed, weighted_group};
-pub use settings_error::{Bound, SettingsError};
 pub use space::limits;
 pub use space::{
     CategoricalParam, Condition, Entry, FloatParam, IntParam, Number, Param, ParamError, Params,

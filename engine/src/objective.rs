@@ -50,9 +50,10 @@ impl Objective {
             None => (text.trim(), default),
         };
         if name.is_empty() {
-            return Err(crate::Error::InvalidStudy(format!(
-                "objective '{text}' has no metric name (write NAME:minimize or NAME:maximize)"
-            )));
+            return Err(crate::StudyError::UnnamedObjective {
+                given: text.to_string(),
+            }
+            .into());
         }
         Ok(Self::named(name, direction))
     }

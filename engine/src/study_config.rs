@@ -1,7 +1,8 @@
 //! What defines a study: its name, objectives, space, searcher, pruner and
 //! seed.
 
-use crate::{Direction, Error, Objective, Result, Space};
+use crate::StudyError;
+use crate::{Direction, Objective, Result, Space};
 use serde::{Deserialize, Serialize};
 
 /// A plug-in (searcher or pruner) by registry name, with its JSON settings.
@@ -200,33 +201,34 @@ impl StudyConfig {
         self.validate_objectives()?;
         let name = self.name.trim();
         if name.is_empty() {
-            return Err(Error::InvalidStudy("a study needs a non-empty name".into()));
+            return Err(StudyError::EmptyName.into());
         }
         if name.len() != self.name.len() || self.name.chars().any(char::is_control) {
-            return Err(Error::InvalidStudy(format!(
-                "study name {:?} has leading/trailing spaces or control characters",
-                self.name
-            )));
+            return Err(StudyError::UnprintableName {
+                name: self.name.clone(),
+            }
+            .into());
         }
         Ok(())
     }
 
     fn validate_objectives(&self) -> Result<()> {
         if self.objectives.is_empty() {
-            return Err(Error::InvalidStudy(format!(
-                "study '{}' needs at least one objective",
-                self.name
-            )));
+            return Err(StudyError::NoObjective {
+                study: self.name.clone(),
+            }
+            .into());
         }
         if self.is_multi_objective() {
             let mut seen = std::collections::HashSet::new();
             for o in &self.objectives {
                 if let Some(name) = &o.name {
                     if !seen.insert(name.as_str()) {
-                        return Err(Error::InvalidStudy(format!(
-                            "study '{}' names objective '{name}' twice; each objective needs its own metric",
-                            self.name
-                        )));
+                        return Err(StudyError::RepeatedObjective {
+                            study: self.name.clone(),
+                            objective: name.clone(),
+                        }
+                        .into());
                     }
                 }
             }

@@ -131,9 +131,10 @@ impl Direction {
         match text {
             "minimize" | "min" => Ok(Direction::Minimize),
             "maximize" | "max" => Ok(Direction::Maximize),
-            other => Err(Error::InvalidStudy(format!(
-                "direction '{other}' is neither minimize nor maximize"
-            ))),
+            other => Err(crate::StudyError::UnknownDirection {
+                given: other.to_string(),
+            }
+            .into()),
         }
     }
 }

@@ -583,7 +583,11 @@ fn space_updates_are_atomic_and_may_refuse() {
             grown,
             "{name}"
         );
-        let refused = s.update_space(study.id, &|_: &Space| Err(Error::InvalidStudy("no".into())));
+        let refused = s.update_space(study.id, &|_: &Space| {
+            Err(Error::InvalidStudy(
+                hyperspace_engine::StudyError::EmptyName,
+            ))
+        });
         assert!(refused.is_err(), "{name}");
         assert_eq!(
             s.find_study("s").unwrap().unwrap().config.space,

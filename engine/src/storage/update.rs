@@ -2,6 +2,7 @@
 //! back-end: a back-end loads the trial, calls [`TrialUpdate::apply`] and
 //! writes it back inside one transaction.
 
+use crate::TellError;
 use crate::{Error, Metadata, Params, Result, Trial, TrialState};
 use indexmap::IndexMap;
 
@@ -130,7 +131,7 @@ impl TrialUpdate {
                 if trial.state == TrialState::Waiting {
                     return Err(Error::InvalidTell {
                         id: trial.id,
-                        reason: "it is queued and has not run; its result can only come from a worker that ran it (ask for it first)".into(),
+                        reason: TellError::Queued,
                     });
                 }
                 let abandoned = self
@@ -199,10 +200,11 @@ fn require_state(trial: &Trial, from: TrialState, what: &str) -> Result<()> {
     }
     Err(Error::InvalidTell {
         id: trial.id,
-        reason: format!(
-            "only a {from} trial can be {what}, this one is {}",
-            trial.state
-        ),
+        reason: TellError::WrongState {
+            from,
+            change: what.to_string(),
+            state: trial.state,
+        },
     })
 }
 
@@ -242,7 +244,7 @@ fn finish(
         (TrialState::Complete, []) => {
             return Err(Error::InvalidTell {
                 id,
-                reason: "a complete trial needs an objective value".into(),
+                reason: TellError::NoValue,
             })
         }
         (TrialState::Pruned, []) => trial
@@ -274,7 +276,7 @@ fn finish(
         other => {
             return Err(Error::InvalidTell {
                 id,
-                reason: format!("a trial cannot finish as {other}"),
+                reason: TellError::NotAnEnding { state: other },
             })
         }
     }

@@ -7,6 +7,7 @@ use super::reproducible::Asking;
 use super::Study;
 use crate::seed::{trial_rng, trial_seed};
 use crate::storage::TrialUpdate;
+use crate::StudyError;
 use crate::{
     Error, Metadata, NewTrial, Params, Proposal, Result, Space, Trial, TrialId, TrialState,
 };
@@ -33,10 +34,10 @@ impl Study {
     /// as the executor's workers; it asks again a little later).
     pub fn try_ask(&mut self) -> Result<Trial> {
         if self.record.config.space.is_empty() {
-            return Err(Error::InvalidStudy(format!(
-                "study '{}' has no space; give one (ask_in), or use ask_open and suggest (define-by-run)",
-                self.name()
-            )));
+            return Err(StudyError::NoSpace {
+                study: self.name().to_string(),
+            }
+            .into());
         }
         let space = self.record.config.space.clone();
         let trial = self.ask_space(&space)?;

@@ -13,6 +13,7 @@ use crate::seed::trial_seed;
 use crate::space::SpaceChange;
 use crate::storage::StudyRecord;
 use crate::StudyConfig;
+use crate::StudyError;
 use crate::{
     Error, Metadata, NewTrial, Params, Pruner, Registry, Result, SearchContext, Searcher, Space,
     Storage, StudyId, Trial, TrialId, TrialState,
@@ -122,32 +123,20 @@ impl Study {
         let mut study = Study::load(storage, &config.name, registry)?;
         let (stored, asked) = (study.config().directions(), config.directions());
         if stored != asked {
-            let list = |ds: &[crate::Direction]| {
-                ds.iter()
-                    .map(|d| d.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            return Err(Error::InvalidStudy(format!(
-                "study '{}' exists and is set to {}, not {}",
-                config.name,
-                list(&stored),
-                list(&asked)
-            )));
+            return Err(StudyError::DirectionsDiffer {
+                study: config.name.clone(),
+                stored,
+                asked,
+            }
+            .into());
         }
         if config.reproducible.is_some() && study.config().reproducible != config.reproducible {
-            return Err(Error::InvalidStudy(format!(
-                "study '{}' exists {}, not reproducible with lag {}; a study keeps the setting it was created with",
-                config.name,
-                study
-                    .config()
-                    .reproducible
-                    .map_or("and is not reproducible".to_string(), |r| format!(
-                        "and is reproducible with lag {}",
-                        r.lag
-                    )),
-                config.reproducible.map_or(0, |r| r.lag),
-            )));
+            return Err(StudyError::ReproducibleDiffers {
+                study: config.name.clone(),
+                stored: study.config().reproducible.map(|r| r.lag),
+                asked: config.reproducible.map_or(0, |r| r.lag),
+            }
+            .into());
         }
         if !config.space.is_empty() && config.space != study.record.config.space {
             study.extend_space(&config.space, false)?;

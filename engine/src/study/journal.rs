@@ -12,6 +12,7 @@
 //! is taken once.
 
 use super::{Outcome, Study};
+use crate::TellError;
 use crate::{Error, Metadata, Params, Result, Trial, TrialId, TrialState};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -125,10 +126,10 @@ impl Study {
             // trials can be reused): never write it onto another.
             return Err(Error::InvalidTell {
                 id,
-                reason: format!(
-                    "the result is for trial number {}, but trial {id} is number {}",
-                    result.number, stored.number
-                ),
+                reason: TellError::OtherTrialNumber {
+                    result: result.number,
+                    trial: stored.number,
+                },
             });
         }
         if matches!(result.ending, PendingEnding::Requeue)

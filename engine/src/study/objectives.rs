@@ -4,6 +4,7 @@
 
 use super::{Outcome, Study};
 use crate::objective::{is_feasible, pareto_front};
+use crate::TellError;
 use crate::{Error, Registry, Result, Searcher, StudyConfig, Trial, TrialId, TrialState};
 
 impl Study {
@@ -58,30 +59,18 @@ impl Study {
     pub(super) fn check_outcome(&self, id: TrialId, outcome: &Outcome) -> Result<()> {
         let expected = self.record.config.objectives.len();
         let given = outcome.values.len();
+        let study = || self.record.config.name.clone();
         let reason = match outcome.state {
-            TrialState::Complete if given != expected => format!(
-                "study '{}' has {}, but {given} value{} {} told{}",
-                self.record.config.name,
-                if expected == 1 {
-                    "one objective".to_string()
-                } else {
-                    format!("{expected} objectives")
-                },
-                if given == 1 { "" } else { "s" },
-                if given == 1 { "was" } else { "were" },
-                if expected == 1 {
-                    "; give other values as metrics"
-                } else {
-                    ""
-                },
-            ),
-            TrialState::Pruned if expected > 1 => format!(
-                "study '{}' has {expected} objectives, and trials of a study with several objectives cannot be pruned",
-                self.record.config.name
-            ),
-            TrialState::Pruned if given > 1 => {
-                format!("a pruned trial has one value, not {given}")
-            }
+            TrialState::Complete if given != expected => TellError::WrongCount {
+                study: study(),
+                objectives: expected,
+                given,
+            },
+            TrialState::Pruned if expected > 1 => TellError::PrunedWithSeveralObjectives {
+                study: study(),
+                objectives: expected,
+            },
+            TrialState::Pruned if given > 1 => TellError::PrunedWithSeveralValues { given },
             _ => return Ok(()),
         };
         Err(Error::InvalidTell { id, reason })

@@ -1,7 +1,15 @@
 //! The engine's errors: one enum, with the data a person needs to act.
 
-use crate::{ParamError, SettingsError, TrialId, TrialState};
+use crate::{ParamError, TrialId, TrialState};
 use thiserror::Error;
+
+mod settings;
+mod study;
+mod tell;
+
+pub use settings::{Bound, SettingsError};
+pub use study::StudyError;
+pub use tell::TellError;
 
 /// Everything that can go wrong in the engine.
 #[derive(Debug, Error)]
@@ -88,7 +96,7 @@ pub enum Error {
     },
     /// A study's settings (name, searcher, ...) are invalid.
     #[error("invalid study settings: {0}")]
-    InvalidStudy(String),
+    InvalidStudy(#[from] StudyError),
     /// No study of that name.
     #[error("no study named '{name}' in {storage}; create it first, or list the studies there")]
     StudyNotFound {
@@ -153,7 +161,7 @@ pub enum Error {
         /// The trial.
         id: TrialId,
         /// Why.
-        reason: String,
+        reason: TellError,
     },
     /// The searcher failed or its settings are wrong.
     #[error(transparent)]
