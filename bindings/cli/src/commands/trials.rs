@@ -2,7 +2,7 @@
 
 use crate::cli::{BestArgs, ExportArgs, ExportFormat, TableFormat, TrialsArgs};
 use crate::common::{self, fmt_num, fmt_value, need_study, Access};
-use crate::query::{describe_error, parse_sort, sort_trials, Filter, SortKey};
+use hyperspace_query::{describe_error, parse_sort, sort_trials, Filter, SortKey};
 use crate::table::{csv_line, write_rows, Field, Known};
 use anyhow::{anyhow, Result};
 use hyperspace_engine::Trial;

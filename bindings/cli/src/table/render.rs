@@ -1,6 +1,6 @@
 //! Rows of trials as an aligned table, CSV or JSON.
 
-use super::fields::{Cell, Field};
+use hyperspace_query::{Cell, Field};
 use crate::cli::TableFormat;
 use hyperspace_engine::Trial;
 use std::io::Write;
