@@ -78,11 +78,17 @@ mod tests {
         let numbers: Vec<u64> = h.trials.iter().map(|t| t.number).collect();
         assert_eq!(numbers, vec![0, 1, 4, 5, 6]);
         assert_eq!(h.values, vec![0.1, 3.0, 2.0, 1.0, 2.5]);
-        assert_eq!(h.best, vec![None, Some(3.0), Some(2.0), Some(2.0), Some(2.0)]);
+        assert_eq!(
+            h.best,
+            vec![None, Some(3.0), Some(2.0), Some(2.0), Some(2.0)]
+        );
         assert_eq!(h.improvements, vec![1, 2]);
 
         let h = History::new(&trials, Direction::Maximize);
-        assert_eq!(h.best, vec![None, Some(3.0), Some(3.0), Some(3.0), Some(3.0)]);
+        assert_eq!(
+            h.best,
+            vec![None, Some(3.0), Some(3.0), Some(3.0), Some(3.0)]
+        );
         assert_eq!(h.improvements, vec![1]);
     }
 }

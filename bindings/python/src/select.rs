@@ -12,7 +12,11 @@ use serde_json::json;
 
 /// The trials `filter` keeps (all if `None` or blank), by number; the
 /// error is the filter's, one line naming the bad token.
-pub(crate) fn chosen<'a>(trials: &'a [Trial], known: &Known, filter: Option<&str>) -> Result<Vec<&'a Trial>, String> {
+pub(crate) fn chosen<'a>(
+    trials: &'a [Trial],
+    known: &Known,
+    filter: Option<&str>,
+) -> Result<Vec<&'a Trial>, String> {
     match filter.map(str::trim).filter(|f| !f.is_empty()) {
         None => Ok(trials.iter().collect()),
         Some(text) => {
@@ -28,7 +32,11 @@ pub(crate) fn chosen<'a>(trials: &'a [Trial], known: &Known, filter: Option<&str
 /// naming the column of the bad token.
 #[pyfunction]
 #[pyo3(signature = (study, filter=None))]
-pub(crate) fn select_trials(py: Python<'_>, study: &CoreStudy, filter: Option<String>) -> PyResult<String> {
+pub(crate) fn select_trials(
+    py: Python<'_>,
+    study: &CoreStudy,
+    filter: Option<String>,
+) -> PyResult<String> {
     let result = study.with(py, move |s| {
         let space = s.space().clone();
         let trials = s.trials()?;
@@ -44,7 +52,11 @@ pub(crate) fn select_trials(py: Python<'_>, study: &CoreStudy, filter: Option<St
 /// first), under the first objective's direction.
 #[pyfunction]
 #[pyo3(signature = (study, filter=None))]
-pub(crate) fn history(py: Python<'_>, study: &CoreStudy, filter: Option<String>) -> PyResult<String> {
+pub(crate) fn history(
+    py: Python<'_>,
+    study: &CoreStudy,
+    filter: Option<String>,
+) -> PyResult<String> {
     let result = study.with(py, move |s| {
         let space = s.space().clone();
         let direction = s.config().primary_direction();

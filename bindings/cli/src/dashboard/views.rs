@@ -4,9 +4,9 @@
 
 use super::cache::StudyView;
 use super::thin::keep_indices;
-use hyperspace_query::{describe_error, parse_sort, sort_trials, Filter, History, SortKey};
 use crate::table::{Field, Known};
 use hyperspace_engine::{Trial, TrialState};
+use hyperspace_query::{describe_error, parse_sort, sort_trials, Filter, History, SortKey};
 use serde_json::{json, Value as Json};
 
 /// A request the user can fix (a bad filter or sort), as opposed to a

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..errors import NoFeasibleTrialError
 from ..importance import Evaluator, get_param_importances
-from ..trial import TrialState
+from ..trial import FrozenTrial, TrialState
 from . import _data
 from ._data import Axis, Target
 
@@ -112,6 +112,15 @@ def plot_intermediate_values(study: "Study", *, where: Optional[str] = None) -> 
     return fig
 
 
+def _points(
+    study: "Study", params: Optional[Sequence[str]], where: Optional[str], target: Optional[Target]
+) -> Tuple[List[Tuple[FrozenTrial, float]], List[Axis]]:
+    """The complete trials ``where`` keeps with their plotted value, and the
+    axes of ``params`` (every parameter they have by default)."""
+    pairs = _data.complete_values(study, where, target)
+    return pairs, _data.axes(study, params, [t for t, _ in pairs])
+
+
 def _with_params(pairs: List[Any], axes: List[Axis]) -> List[Any]:
     """The (trial, value) pairs whose trial has every axis's parameter (a
     conditional parameter is absent where its branch was not taken)."""
@@ -130,8 +139,7 @@ def plot_parallel_coordinate(
     (every one by default); categorical parameters as their choices, log
     ones on a log10 scale. Trials lacking one of ``params`` are left out."""
     go, _ = _data.plotly()
-    pairs = _data.complete_values(study, where, target)
-    axes = _data.axes(study, params, [t for t, _ in pairs])
+    pairs, axes = _points(study, params, where, target)
     pairs = _with_params(pairs, axes)
     values = [v for _, v in pairs]
     dims: List[Dict[str, Any]] = [{"label": target_name, "values": values}]
@@ -167,8 +175,7 @@ def plot_slice(
     default), a point per complete trial that has it, coloured by trial
     number; log and categorical parameters get such axes."""
     go, make_subplots = _data.plotly()
-    pairs = _data.complete_values(study, where, target)
-    axes = _data.axes(study, params, [t for t, _ in pairs])
+    pairs, axes = _points(study, params, where, target)
     fig = make_subplots(rows=1, cols=max(len(axes), 1), shared_yaxes=True)
     for i, axis in enumerate(axes, start=1):
         kept = [(t, v) for t, v in pairs if axis.name in t.params]
@@ -202,8 +209,7 @@ def plot_contour(
     trials as points; with more than two (every one by default), a panel
     for each pair. Needs at least two parameters."""
     go, make_subplots = _data.plotly()
-    pairs = _data.complete_values(study, where, target)
-    axes = _data.axes(study, params, [t for t, _ in pairs])
+    pairs, axes = _points(study, params, where, target)
     if len(axes) < 2:
         raise ValueError(f"plot_contour needs at least two parameters, got {[a.name for a in axes]}")
     n = len(axes)
@@ -360,14 +366,3 @@ def plot_edf(
     )
     return fig
 
-
-__all__ = [
-    "plot_optimization_history",
-    "plot_intermediate_values",
-    "plot_parallel_coordinate",
-    "plot_slice",
-    "plot_contour",
-    "plot_param_importances",
-    "plot_pareto_front",
-    "plot_edf",
-]
