@@ -29,3 +29,17 @@ mod series;
 pub use fields::{duration, fmt_num, Cell, Field, Kind, Known};
 pub use filter::{describe_error, parse_sort, sort_trials, Filter, FilterError, Op, SortKey};
 pub use series::History;
+
+#[cfg(test)]
+mod tests {
+    /// A filter is built once and shared by the dashboard's request threads.
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<crate::Filter>();
+        check::<crate::Known>();
+        check::<crate::SortKey>();
+        check::<crate::History<'static>>();
+        check::<crate::FilterError>();
+    }
+}
