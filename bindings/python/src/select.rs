@@ -4,7 +4,7 @@
 //! `hyperspace-query`; this file only crosses the boundary.
 
 use crate::study::CoreStudy;
-use hyperspace_engine::Trial;
+use hyperspace_engine::{Direction, Trial};
 use hyperspace_query::{describe_error, History, Known};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -27,6 +27,24 @@ pub(crate) fn chosen<'a>(
     }
 }
 
+/// Runs `f` on the trials `filter` keeps, by number, with the first
+/// objective's direction; a bad filter becomes a `ValueError`.
+fn on_chosen(
+    py: Python<'_>,
+    study: &CoreStudy,
+    filter: Option<String>,
+    f: impl for<'a> FnOnce(Vec<&'a Trial>, Direction) -> String + Send,
+) -> PyResult<String> {
+    let result = study.with(py, move |s| {
+        let space = s.space().clone();
+        let direction = s.config().primary_direction();
+        let trials = s.trials()?;
+        let known = Known::collect(&space, trials);
+        Ok(chosen(trials, &known, filter.as_deref()).map(|kept| f(kept, direction)))
+    })?;
+    result.map_err(PyValueError::new_err)
+}
+
 /// The trials `filter` keeps, as a JSON array by number. `filter` is the
 /// `hyperspace trials --where` language; a bad one raises `ValueError`
 /// naming the column of the bad token.
@@ -37,13 +55,7 @@ pub(crate) fn select_trials(
     study: &CoreStudy,
     filter: Option<String>,
 ) -> PyResult<String> {
-    let result = study.with(py, move |s| {
-        let space = s.space().clone();
-        let trials = s.trials()?;
-        let known = Known::collect(&space, trials);
-        Ok(chosen(trials, &known, filter.as_deref()).map(|kept| json!(kept).to_string()))
-    })?;
-    result.map_err(PyValueError::new_err)
+    on_chosen(py, study, filter, |kept, _| json!(kept).to_string())
 }
 
 /// The optimization history of the trials `filter` keeps, as JSON:
@@ -57,21 +69,14 @@ pub(crate) fn history(
     study: &CoreStudy,
     filter: Option<String>,
 ) -> PyResult<String> {
-    let result = study.with(py, move |s| {
-        let space = s.space().clone();
-        let direction = s.config().primary_direction();
-        let trials = s.trials()?;
-        let known = Known::collect(&space, trials);
-        Ok(chosen(trials, &known, filter.as_deref()).map(|kept| {
-            let h = History::new(kept, direction);
-            json!({
-                "number": h.trials.iter().map(|t| t.number).collect::<Vec<_>>(),
-                "state": h.trials.iter().map(|t| t.state.as_str()).collect::<Vec<_>>(),
-                "value": h.values,
-                "best": h.best,
-            })
-            .to_string()
-        }))
-    })?;
-    result.map_err(PyValueError::new_err)
+    on_chosen(py, study, filter, |kept, direction| {
+        let h = History::new(kept, direction);
+        json!({
+            "number": h.trials.iter().map(|t| t.number).collect::<Vec<_>>(),
+            "state": h.trials.iter().map(|t| t.state.as_str()).collect::<Vec<_>>(),
+            "value": h.values,
+            "best": h.best,
+        })
+        .to_string()
+    })
 }
