@@ -199,23 +199,7 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
     Ok(Duration::from_secs_f64(seconds * scale))
 }
 
-/// A number for people: integers plainly, others with 6 significant digits.
-pub fn fmt_num(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        return format!("{}", x as i64);
-    }
-    let magnitude = x.abs();
-    if magnitude != 0.0 && !(1e-4..1e6).contains(&magnitude) {
-        return format!("{x:.4e}");
-    }
-    let digits = 6 - (magnitude.log10().floor() as i32 + 1);
-    let text = format!("{x:.prec$}", prec = digits.clamp(0, 10) as usize);
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
-}
+pub use hyperspace_query::fmt_num;
 
 /// A value for people (floats through [`fmt_num`]).
 pub fn fmt_value(value: &Value) -> String {

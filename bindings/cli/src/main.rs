@@ -12,7 +12,6 @@ mod cli;
 mod commands;
 mod common;
 mod dashboard;
-mod query;
 mod runner;
 mod table;
 

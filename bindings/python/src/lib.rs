@@ -16,6 +16,7 @@ mod optimize;
 mod params;
 mod pruner;
 mod searcher;
+mod select;
 mod space;
 mod study;
 
@@ -33,6 +34,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(opening::storage_url, m)?)?;
     m.add_function(wrap_pyfunction!(space::sample_space, m)?)?;
     m.add_function(wrap_pyfunction!(importance::param_importances, m)?)?;
+    m.add_function(wrap_pyfunction!(select::select_trials, m)?)?;
+    m.add_function(wrap_pyfunction!(select::history, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

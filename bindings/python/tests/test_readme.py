@@ -12,7 +12,7 @@ README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 def test_readme_examples_run(tmp_path, monkeypatch):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     monkeypatch.chdir(tmp_path)
     scope = {
         "train_one_epoch": lambda lr: lr * 10,
@@ -22,5 +22,9 @@ def test_readme_examples_run(tmp_path, monkeypatch):
         code = block.replace("n_trials=100", "n_trials=12")
         if importlib.util.find_spec("pandas") is None:
             code = code.replace("df = study.to_pandas()", "")
+        if "hs.visualization" in code and importlib.util.find_spec("plotly") is None:
+            continue  # the `plot` extra is not installed here
         exec(compile(code, str(README), "exec"), scope)
     assert (tmp_path / "runs.db").exists()
+    if importlib.util.find_spec("plotly") is not None:
+        assert "plotly" in (tmp_path / "history.html").read_text()

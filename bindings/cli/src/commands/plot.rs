@@ -7,7 +7,8 @@
 use crate::cli::PlotArgs;
 use crate::common::{self, need_study, show_path, Access};
 use anyhow::{anyhow, Result};
-use hyperspace_engine::{Direction, Param, Trial, TrialState, Value};
+use hyperspace_engine::{Param, Trial, TrialState, Value};
+use hyperspace_query::History;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -84,7 +85,7 @@ pub fn plot(storage: Option<&str>, args: PlotArgs) -> Result<()> {
         None => format!("{name}: value per trial ({direction}) and best so far"),
         Some(p) => format!("{name}: value against {p}"),
     };
-    let best = matches!(axis, XAxis::Trial).then(|| best_so_far(&points, direction));
+    let best = matches!(axis, XAxis::Trial).then(|| best_so_far(&History::new(&trials, direction)));
     let plot = Plot {
         args: &args,
         points: &points,
@@ -266,22 +267,16 @@ impl Plot<'_> {
     }
 }
 
-/// The best value so far over complete trials, as a step line from the
-/// first trial to the last point.
-fn best_so_far(points: &[Point], direction: Direction) -> Vec<(f64, f64)> {
-    let mut best = f64::INFINITY;
-    let records: Vec<(f64, f64)> = points
+/// The best value so far (the rule of [`History`], shared with the
+/// dashboard and Python), as a step line from the first improvement to the
+/// last finished trial, against trial numbers.
+fn best_so_far(history: &History<'_>) -> Vec<(f64, f64)> {
+    let records: Vec<(f64, f64)> = history
+        .improvements
         .iter()
-        .filter(|p| !p.pruned)
-        .filter_map(|p| {
-            let loss = direction.to_loss(p.value);
-            (loss < best).then(|| {
-                best = loss;
-                (p.x, p.value)
-            })
-        })
+        .map(|&i| (history.trials[i].number as f64, history.values[i]))
         .collect();
-    let last_x = points.iter().map(|p| p.x).fold(f64::NEG_INFINITY, f64::max);
+    let last_x = history.trials.last().map_or(0.0, |t| t.number as f64);
     let mut steps = Vec::with_capacity(records.len() * 2 + 1);
     for (i, &(x, v)) in records.iter().enumerate() {
         if i > 0 {
@@ -297,7 +292,31 @@ fn best_so_far(points: &[Point], direction: Direction) -> Vec<(f64, f64)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{log_tick_label, tick_label};
+    use super::{best_so_far, log_tick_label, tick_label, History};
+    use hyperspace_engine::{Direction, Trial};
+
+    #[test]
+    fn the_best_line_steps_at_complete_improvements_to_the_last_trial() {
+        let trials: Vec<Trial> = [
+            (0, "complete", 3.0),
+            (1, "pruned", 0.5),
+            (2, "complete", 2.0),
+            (3, "complete", 2.5),
+        ]
+        .iter()
+        .map(|&(number, state, value)| {
+            serde_json::from_value(serde_json::json!({
+                "id": number + 1, "study": 1, "number": number, "state": state,
+                "params": {}, "value": value, "metrics": {}, "intermediate": {},
+                "budget": null, "parent": null, "user_attrs": {}, "meta": {},
+                "message": null, "change": 1
+            }))
+            .unwrap()
+        })
+        .collect();
+        let steps = best_so_far(&History::new(&trials, Direction::Minimize));
+        assert_eq!(steps, vec![(0.0, 3.0), (2.0, 3.0), (2.0, 2.0), (3.0, 2.0)]);
+    }
 
     #[test]
     fn tick_labels_keep_four_significant_digits_at_most() {

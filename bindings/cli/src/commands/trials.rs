@@ -2,10 +2,10 @@
 
 use crate::cli::{BestArgs, ExportArgs, ExportFormat, TableFormat, TrialsArgs};
 use crate::common::{self, fmt_num, fmt_value, need_study, Access};
-use crate::query::{describe_error, parse_sort, sort_trials, Filter, SortKey};
 use crate::table::{csv_line, write_rows, Field, Known};
 use anyhow::{anyhow, Result};
 use hyperspace_engine::Trial;
+use hyperspace_query::{describe_error, parse_sort, sort_trials, Filter, SortKey};
 use std::io::Write;
 
 /// The default columns: ids, state, value (every objective's, for a study

@@ -4,9 +4,9 @@
 
 use super::cache::StudyView;
 use super::thin::keep_indices;
-use crate::query::{describe_error, parse_sort, sort_trials, Filter, SortKey};
 use crate::table::{Field, Known};
 use hyperspace_engine::{Trial, TrialState};
+use hyperspace_query::{describe_error, parse_sort, sort_trials, Filter, History, SortKey};
 use serde_json::{json, Value as Json};
 
 /// A request the user can fix (a bad filter or sort), as opposed to a
@@ -59,26 +59,12 @@ pub fn summary(view: &StudyView) -> Json {
 pub fn history(view: &StudyView, points: usize) -> Json {
     // A trial's `value`: the first objective's.
     let direction = view.record.config.primary_direction();
-    let finished: Vec<&Trial> = view
-        .trials
-        .iter()
-        .filter(|t| t.finished_value().is_some_and(f64::is_finite))
-        .collect();
-    let values: Vec<f64> = finished
-        .iter()
-        .map(|t| t.finished_value().unwrap_or(f64::NAN))
-        .collect();
-    // The best so far, over every finished trial, and where it improves.
-    let mut best = Vec::with_capacity(values.len());
-    let mut improvements = Vec::new();
-    let mut current: Option<f64> = None;
-    for (i, (t, &v)) in finished.iter().zip(&values).enumerate() {
-        if t.state == TrialState::Complete && current.is_none_or(|c| direction.better(v, c)) {
-            current = Some(v);
-            improvements.push(i);
-        }
-        best.push(current);
-    }
+    let History {
+        trials: finished,
+        values,
+        best,
+        improvements,
+    } = History::new(&view.trials, direction);
     let mut kept = keep_indices(&values, points);
     if kept.len() < values.len() {
         kept.extend(improvements);

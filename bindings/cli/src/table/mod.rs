@@ -1,7 +1,7 @@
-//! Trials as rows: the fields a trial has, and how rows are printed.
+//! Trials as rows: the fields a trial has (from `hyperspace-query`, shared
+//! with the dashboard and the Python package), and how rows are printed.
 
-mod fields;
 mod render;
 
-pub use fields::{duration, Cell, Field, Kind, Known};
+pub use hyperspace_query::{duration, Field, Known};
 pub use render::{csv_line, write_aligned, write_rows};

@@ -1,8 +1,8 @@
 //! Rows of trials as an aligned table, CSV or JSON.
 
-use super::fields::{Cell, Field};
 use crate::cli::TableFormat;
 use hyperspace_engine::Trial;
+use hyperspace_query::{Cell, Field};
 use std::io::Write;
 
 /// Longest text shown in a table cell; longer text is cut with `…`.

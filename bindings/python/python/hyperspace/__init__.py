@@ -22,6 +22,7 @@ or ``study.optimize(objective, n_trials=50)``, or define-and-run:
 
 from . import _core
 from . import importance
+from . import visualization
 from .distributions import Categorical, Choice, Distribution, Float, Int, Space
 from . import errors as _errors
 from .errors import *  # noqa: F401,F403 -- every exception; the list is errors.__all__
@@ -57,6 +58,7 @@ __all__ = [
     "searchers",
     "NoCompleteTrialError",
     "importance",
+    "visualization",
     "__version__",
 ]
 __all__ += _errors.__all__

@@ -106,6 +106,15 @@ def param_importances(
     evaluator_json: str,
     seed: Optional[int] = None,
     params: Optional[List[str]] = None,
+    filter: Optional[str] = None,
 ) -> List[Tuple[str, float]]:
     """``[(name, importance)]``, most important first, summing to 1;
-    ``evaluator_json``: ``{"evaluator": "fanova" | "ped-anova", ...settings}``."""
+    ``evaluator_json``: ``{"evaluator": "fanova" | "ped-anova", ...settings}``;
+    ``filter``: only the trials it keeps (``hyperspace trials --where``)."""
+def select_trials(study: CoreStudy, filter: Optional[str] = None) -> str:
+    """The trials ``filter`` keeps (the ``hyperspace trials --where``
+    language), as a JSON array by number; a bad filter raises ValueError."""
+def history(study: CoreStudy, filter: Optional[str] = None) -> str:
+    """``{"number", "state", "value", "best"}`` of the finished trials
+    ``filter`` keeps: ``best`` is the best complete value so far (the
+    dashboard's rule)."""

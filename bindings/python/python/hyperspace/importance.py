@@ -87,11 +87,15 @@ def get_param_importances(
     study: "Study",
     evaluator: Optional[Evaluator] = None,
     params: Optional[List[str]] = None,
+    *,
+    where: Optional[str] = None,
 ) -> Dict[str, float]:
     """``{name: importance}`` of ``study``'s parameters (or only ``params``),
     most important first, summing to 1. Only complete trials with a finite
-    value count; at least 2 are needed (``ValueError`` otherwise, as for an
-    unknown parameter)."""
+    value count (and, with ``where``, only those that filter keeps: the
+    language of ``hyperspace trials --where``); at least 2 are needed
+    (``ValueError`` otherwise, as for an unknown parameter or a bad
+    filter)."""
     if evaluator is None:
         evaluator = FanovaImportanceEvaluator()
     if not isinstance(evaluator, (FanovaImportanceEvaluator, PedAnovaImportanceEvaluator)):
@@ -103,5 +107,7 @@ def get_param_importances(
         if isinstance(params, str) or not all(isinstance(p, str) for p in params):
             raise TypeError(f"params must be a list of parameter names, got {params!r}")
         params = list(params)
-    pairs = _core.param_importances(study._c(), evaluator._json(), evaluator.seed, params)
+    if where is not None and not isinstance(where, str):
+        raise TypeError(f"where must be a filter string, got {type(where).__name__}")
+    pairs = _core.param_importances(study._c(), evaluator._json(), evaluator.seed, params, where)
     return dict(pairs)

@@ -623,19 +623,25 @@ class Study:
     def get_trials(
         self,
         states: Optional[Iterable[Union[TrialState, str]]] = None,
-        where: Optional[Callable[[FrozenTrial], bool]] = None,
+        where: Union[str, Callable[[FrozenTrial], bool], None] = None,
     ) -> List[FrozenTrial]:
-        """The trials in ``states`` (all if ``None``) for which ``where``
-        (if given) is true, by number::
+        """The trials in ``states`` (all if ``None``) that ``where`` keeps,
+        by number. ``where`` is either a filter in the language of
+        ``hyperspace trials --where`` (read by the engine; a bad one raises
+        ``ValueError`` naming the column) or a function of a trial::
 
+            study.get_trials(where="lr < 0.01 and state = complete")
             study.get_trials(states=["complete"], where=lambda t: t.params["lr"] < 0.01)
         """
         wanted = None if states is None else {TrialState.parse(s) for s in states}
-        return [
-            t
-            for t in self.trials
-            if (wanted is None or t.state in wanted) and (where is None or where(t))
-        ]
+        if isinstance(where, str):
+            trials = [FrozenTrial.from_dict(t) for t in json.loads(_core.select_trials(self._c(), where))]
+            where = None
+        elif where is None or callable(where):
+            trials = self.trials
+        else:
+            raise TypeError(f"where must be a filter string or a function of a trial, got {type(where).__name__}")
+        return [t for t in trials if (wanted is None or t.state in wanted) and (where is None or where(t))]
 
     def __len__(self) -> int:
         return int(self._c().n_trials())

@@ -11,7 +11,7 @@
 
 use super::lex::{Op, Tok, Token};
 use super::{Expr, FilterError, Literal};
-use crate::table::{Field, Kind, Known};
+use crate::fields::{Field, Kind, Known};
 use hyperspace_engine::TrialState;
 
 /// How deeply `not`s and parentheses may nest. Parsing, evaluating and

@@ -3,7 +3,7 @@
 //! parser returns a filter or an error with a message, never a panic.
 
 use super::{describe_error, parse::MAX_DEPTH, Filter};
-use crate::table::Known;
+use crate::fields::Known;
 use hyperspace_engine::{Space, Trial};
 use proptest::prelude::*;
 

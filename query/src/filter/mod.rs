@@ -18,7 +18,7 @@ mod fuzz;
 mod lex;
 mod parse;
 
-use crate::table::{Cell, Field, Known};
+use crate::fields::{Cell, Field, Known};
 use hyperspace_engine::Trial;
 use std::cmp::Ordering;
 use std::fmt;

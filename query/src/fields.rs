@@ -137,7 +137,7 @@ impl Cell {
     pub fn short(&self) -> String {
         match self {
             Cell::Missing => "-".into(),
-            Cell::Num(x) => crate::common::fmt_num(*x),
+            Cell::Num(x) => fmt_num(*x),
             other => other.exact(),
         }
     }
@@ -331,4 +331,22 @@ pub fn duration(t: &Trial) -> Option<f64> {
     };
     let (start, end) = (parse(&t.meta.started)?, parse(&t.meta.finished)?);
     Some((end - start).num_milliseconds() as f64 / 1000.0)
+}
+
+/// A number for people: integers plainly, others with 6 significant digits.
+pub fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        return format!("{}", x as i64);
+    }
+    let magnitude = x.abs();
+    if magnitude != 0.0 && !(1e-4..1e6).contains(&magnitude) {
+        return format!("{x:.4e}");
+    }
+    let digits = 6 - (magnitude.log10().floor() as i32 + 1);
+    let text = format!("{x:.prec$}", prec = digits.clamp(0, 10) as usize);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
 }
