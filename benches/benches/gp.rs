@@ -8,8 +8,9 @@
 //! - `gp_predict/n=…/candidates=10000`: posterior mean and variance.
 //! - `gp_suggest/n=…/d=10`: a whole suggestion (fit, sweep, local search)
 //!   from a history of `n` complete trials, by a searcher that keeps its
-//!   warm start between suggestions as a study's does (alternating between
-//!   the first `n − 1` trials and all `n`, so each fit has one new point);
+//!   state between suggestions as a study's does (each call sees one trial
+//!   more, from `n` to `n + 99`, so hyperparameters are refitted at the
+//!   `refit_growth` pace and the model is otherwise extended);
 //!   `gp_suggest_cold/…`: the same by a freshly built searcher.
 //! - `gp_suggest_pending/n=…/d=10/pending=0|8`: a warm suggestion with
 //!   none or 8 of the trials still running (fantasised by the searcher),
@@ -171,6 +172,9 @@ fn history(space: &Space, n: usize) -> Vec<Trial> {
         .collect()
 }
 
+/// Trials a `gp_suggest` history grows by before it starts over.
+const GROWTH: usize = 100;
+
 fn bench_suggest(c: &mut Criterion) {
     let floats: String = (0..D).map(|i| format!("x{i}=float(-5,5) ")).collect();
     let space = Space::parse(&floats).unwrap();
@@ -179,14 +183,15 @@ fn bench_suggest(c: &mut Criterion) {
     for (name, warm) in [("gp_suggest", true), ("gp_suggest_cold", false)] {
         let mut group = c.benchmark_group(name);
         group.sample_size(10);
-        for n in sizes(&[50, 200, 1000]) {
-            // Suggestions alternate between the first n − 1 trials and all
-            // n, so each warm start is one trial behind, as in a study.
-            let trials = history(&space, n);
+        for n in sizes(&[50, 200, 1000, 10000]) {
+            // Each suggestion sees one trial more than the last, as in a
+            // study (from n to n + 99, then from n again: one extra refit
+            // per 100 calls).
+            let trials = history(&space, n + GROWTH);
             let mut rng = ChaCha8Rng::seed_from_u64(7);
             let ctx = |number: u64| SearchContext {
                 space: &space,
-                trials: &trials[..n - (number % 2) as usize],
+                trials: &trials[..n + (number as usize - n) % GROWTH],
                 direction: Direction::Minimize,
                 objectives: &[],
                 study_seed: 3,

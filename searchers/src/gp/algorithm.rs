@@ -48,7 +48,7 @@ impl GpSearcher {
         }
     }
 
-    /// The model of observations `x`, `y`: hyperparameters refitted when
+    /// Builds the model of observations `x`, `y` into `self.model`: hyperparameters refitted when
     /// the history grew by `refit_growth` since the last fit (or there is
     /// none), else kept, with the previous model's factorisation extended
     /// by the new rows; past `max_model_points` observations, conditioned
@@ -59,7 +59,7 @@ impl GpSearcher {
         y: ArrayView1<'_, f64>,
         layout: &Layout,
         rng: &mut dyn RngCore,
-    ) -> Result<GaussianProcess, SearchError> {
+    ) -> Result<(), SearchError> {
         let s = &self.settings.settings;
         let n = x.nrows();
         let (xm, ym) = if n > s.max_model_points {
@@ -105,8 +105,8 @@ impl GpSearcher {
         }
         .map_err(failed)?;
         self.last_fit = Some(gp.hyperparameters().clone());
-        self.model = Some(gp.clone());
-        Ok(gp)
+        self.model = Some(gp);
+        Ok(())
     }
 
     /// The hyperparameters of the last fit, if any.
@@ -196,7 +196,11 @@ impl Searcher for GpSearcher {
             OutputTransform::Standardize => Array1::from(y),
             OutputTransform::Log => log_warp(y),
         };
-        let gp = self.model(x.view(), y.view(), &layout, rng)?;
+        self.model(x.view(), y.view(), &layout, rng)?;
+        let gp = self
+            .model
+            .as_ref()
+            .ok_or_else(|| failed("no model was built"))?;
         let best_i = y
             .iter()
             .enumerate()
@@ -210,6 +214,7 @@ impl Searcher for GpSearcher {
         } else {
             ctx.pending().filter_map(|t| self.encoded.row(t)).collect()
         };
+        let conditioned;
         let model = if pending.is_empty() {
             gp
         } else {
@@ -229,11 +234,12 @@ impl Searcher for GpSearcher {
             // a sure improvement of `best − μ` after it is fantasised, and
             // is proposed again to every worker (issue 20).
             best = yp.iter().copied().fold(best, f64::min);
-            gp.condition_on(xp.view(), yp.view()).map_err(failed)?
+            conditioned = gp.condition_on(xp.view(), yp.view()).map_err(failed)?;
+            &conditioned
         };
 
         let optimum = optimize_acquisition(
-            &model,
+            model,
             self.settings.acquisition,
             best,
             &layout.dims,
