@@ -24,9 +24,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
-use hyperspace_engine::{
-    Direction, Metadata, Params, SearchContext, Space, StudyId, Trial, TrialId, TrialState,
-};
+use hyperspace_engine::{Direction, SearchContext, Space, Trial, TrialState};
 use hyperspace_surrogate::gp::linalg::Cholesky;
 use hyperspace_surrogate::gp::{FitSettings, FitStart, GaussianProcess, InputKind};
 use ndarray::{Array1, Array2};
@@ -140,36 +138,7 @@ fn bench_predict(c: &mut Criterion) {
 }
 
 fn history(space: &Space, n: usize) -> Vec<Trial> {
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    (0..n)
-        .map(|i| {
-            let u: Vec<f64> = (0..space.len()).map(|_| rng.random::<f64>()).collect();
-            let params: Params = space
-                .entries()
-                .iter()
-                .zip(&u)
-                .map(|(e, v)| (e.name.clone(), e.param.from_unit(*v)))
-                .collect();
-            Trial {
-                id: TrialId(i as i64),
-                study: StudyId(1),
-                number: i as u64,
-                state: TrialState::Complete,
-                params,
-                value: Some(objective(&u)),
-                values: vec![objective(&u)],
-                constraints: Vec::new(),
-                metrics: Default::default(),
-                intermediate: Default::default(),
-                budget: None,
-                parent: None,
-                user_attrs: Default::default(),
-                meta: Metadata::default(),
-                message: None,
-                change: i as u64,
-            }
-        })
-        .collect()
+    hyperspace_benches::random_history(space, n, 1, objective)
 }
 
 /// Trials a `gp_suggest` history grows by before it starts over.

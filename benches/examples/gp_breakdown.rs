@@ -10,15 +10,13 @@
 // Example code: a panic reports a broken set-up.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use hyperspace_engine::{
-    Direction, Metadata, Params, SearchContext, Space, StudyId, Trial, TrialId, TrialState,
-};
+use hyperspace_engine::{Direction, SearchContext, Space, Trial};
 use hyperspace_surrogate::acquisition::{
     optimize_acquisition, Acquisition, Dimension, Domain, OptimizerSettings,
 };
 use hyperspace_surrogate::gp::{FitSettings, FitStart, GaussianProcess, InputKind};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Slice};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::time::Instant;
 
@@ -33,36 +31,7 @@ fn objective(x: &[f64]) -> f64 {
 }
 
 fn trials(space: &Space, n: usize) -> Vec<Trial> {
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    (0..n)
-        .map(|i| {
-            let u: Vec<f64> = (0..space.len()).map(|_| rng.random::<f64>()).collect();
-            let params: Params = space
-                .entries()
-                .iter()
-                .zip(&u)
-                .map(|(e, v)| (e.name.clone(), e.param.from_unit(*v)))
-                .collect();
-            Trial {
-                id: TrialId(i as i64),
-                study: StudyId(1),
-                number: i as u64,
-                state: TrialState::Complete,
-                params,
-                value: Some(objective(&u)),
-                values: vec![objective(&u)],
-                constraints: Vec::new(),
-                metrics: Default::default(),
-                intermediate: Default::default(),
-                budget: None,
-                parent: None,
-                user_attrs: Default::default(),
-                meta: Metadata::default(),
-                message: None,
-                change: i as u64,
-            }
-        })
-        .collect()
+    hyperspace_benches::random_history(space, n, 1, objective)
 }
 
 /// Median milliseconds of `reps` runs of `f`.

@@ -68,8 +68,9 @@ impl GpSearcher {
         } else {
             (x.to_owned(), y.to_owned())
         };
-        let grown = n.saturating_sub(self.fitted_on) as f64;
-        let due = n < self.fitted_on || grown >= (s.refit_growth * self.fitted_on as f64).max(1.0);
+        // Due after `⌊refit_growth · n_fit⌋` new trials, at least one.
+        let interval = ((s.refit_growth * self.fitted_on as f64).floor() as usize).max(1);
+        let due = n < self.fitted_on || n - self.fitted_on >= interval;
         let kept = self
             .last_fit
             .as_ref()
@@ -273,14 +274,9 @@ mod tests {
         .unwrap()
     }
 
-    #[test]
-    fn finds_the_minimum_of_a_quadratic_quickly() {
-        let mut s = study(
-            serde_json::json!({}),
-            "x=float(-5,5) y=float(-5,5)",
-            Direction::Minimize,
-        );
-        for _ in 0..25 {
+    /// Runs `n` trials of `(x − 1)² + (y + 2)²`; the best value.
+    fn minimise_quadratic(s: &mut Study, n: usize) -> f64 {
+        for _ in 0..n {
             let t = s.ask().unwrap();
             let (x, y) = (
                 t.params["x"].as_f64().unwrap(),
@@ -292,7 +288,17 @@ mod tests {
             )
             .unwrap();
         }
-        let best = s.best_trial().unwrap().unwrap().value.unwrap();
+        s.best_trial().unwrap().unwrap().value.unwrap()
+    }
+
+    #[test]
+    fn finds_the_minimum_of_a_quadratic_quickly() {
+        let mut s = study(
+            serde_json::json!({}),
+            "x=float(-5,5) y=float(-5,5)",
+            Direction::Minimize,
+        );
+        let best = minimise_quadratic(&mut s, 25);
         assert!(best < 1e-3, "best {best}");
     }
 
@@ -305,19 +311,7 @@ mod tests {
             "x=float(-5,5) y=float(-5,5)",
             Direction::Minimize,
         );
-        for _ in 0..40 {
-            let t = s.ask().unwrap();
-            let (x, y) = (
-                t.params["x"].as_f64().unwrap(),
-                t.params["y"].as_f64().unwrap(),
-            );
-            s.tell(
-                t.id,
-                Outcome::complete((x - 1.0).powi(2) + (y + 2.0).powi(2)),
-            )
-            .unwrap();
-        }
-        let best = s.best_trial().unwrap().unwrap().value.unwrap();
+        let best = minimise_quadratic(&mut s, 40);
         assert!(best < 1e-2, "best {best}");
     }
 

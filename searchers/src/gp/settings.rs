@@ -108,8 +108,10 @@ pub struct GpSettings {
     pub max_fit_points: usize,
     /// Start each fit from the previous proposal's hyperparameters.
     pub warm_start: bool,
-    /// Hyperparameters are refitted once the complete trials grew by this
-    /// share since the last fit (at least one trial; 0: every proposal);
+    /// Hyperparameters are refitted once `⌊refit_growth · n⌋` complete
+    /// trials (at least one; 0: every proposal) arrived since the last fit
+    /// on `n`: every trial below 40 at 0.05, every 10 at 200, so regret on
+    /// the quality suite is kept (benches/README.md, "gp");
     /// in between, the last fit's are kept and its model extended by the
     /// new trials, `O(n²)` instead of a fit's many `O(n³)` steps.
     pub refit_growth: f64,
