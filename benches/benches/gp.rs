@@ -14,7 +14,9 @@
 //!   `gp_suggest_cold/…`: the same by a freshly built searcher.
 //! - `gp_suggest_pending/n=…/d=10/pending=0|8`: a warm suggestion with
 //!   none or 8 of the trials still running (fantasised by the searcher),
-//!   the cost of accounting for parallel workers (issue 20).
+//!   the cost of accounting for parallel workers (issue 20). Its history
+//!   alternates between two sizes, so every call refits the
+//!   hyperparameters (warm): an upper bound, like for like across `pending`.
 //! - `gp_cholesky/n=…/block=…`: the blocked factorisation against
 //!   linfa-linalg's unblocked one (`block=n`).
 //!
