@@ -8,12 +8,15 @@
 //! - `gp_predict/n=…/candidates=10000`: posterior mean and variance.
 //! - `gp_suggest/n=…/d=10`: a whole suggestion (fit, sweep, local search)
 //!   from a history of `n` complete trials, by a searcher that keeps its
-//!   warm start between suggestions as a study's does (alternating between
-//!   the first `n − 1` trials and all `n`, so each fit has one new point);
+//!   state between suggestions as a study's does (each call sees one trial
+//!   more, from `n` to `n + 99`, so hyperparameters are refitted at the
+//!   `refit_growth` pace and the model is otherwise extended);
 //!   `gp_suggest_cold/…`: the same by a freshly built searcher.
 //! - `gp_suggest_pending/n=…/d=10/pending=0|8`: a warm suggestion with
 //!   none or 8 of the trials still running (fantasised by the searcher),
-//!   the cost of accounting for parallel workers (issue 20).
+//!   the cost of accounting for parallel workers (issue 20). Its history
+//!   alternates between two sizes, so every call refits the
+//!   hyperparameters (warm): an upper bound, like for like across `pending`.
 //! - `gp_cholesky/n=…/block=…`: the blocked factorisation against
 //!   linfa-linalg's unblocked one (`block=n`).
 //!
@@ -23,9 +26,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
-use hyperspace_engine::{
-    Direction, Metadata, Params, SearchContext, Space, StudyId, Trial, TrialId, TrialState,
-};
+use hyperspace_engine::{Direction, SearchContext, Space, Trial, TrialState};
 use hyperspace_surrogate::gp::linalg::Cholesky;
 use hyperspace_surrogate::gp::{FitSettings, FitStart, GaussianProcess, InputKind};
 use ndarray::{Array1, Array2};
@@ -139,37 +140,11 @@ fn bench_predict(c: &mut Criterion) {
 }
 
 fn history(space: &Space, n: usize) -> Vec<Trial> {
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    (0..n)
-        .map(|i| {
-            let u: Vec<f64> = (0..space.len()).map(|_| rng.random::<f64>()).collect();
-            let params: Params = space
-                .entries()
-                .iter()
-                .zip(&u)
-                .map(|(e, v)| (e.name.clone(), e.param.from_unit(*v)))
-                .collect();
-            Trial {
-                id: TrialId(i as i64),
-                study: StudyId(1),
-                number: i as u64,
-                state: TrialState::Complete,
-                params,
-                value: Some(objective(&u)),
-                values: vec![objective(&u)],
-                constraints: Vec::new(),
-                metrics: Default::default(),
-                intermediate: Default::default(),
-                budget: None,
-                parent: None,
-                user_attrs: Default::default(),
-                meta: Metadata::default(),
-                message: None,
-                change: i as u64,
-            }
-        })
-        .collect()
+    hyperspace_benches::random_history(space, n, 1, objective)
 }
+
+/// Trials a `gp_suggest` history grows by before it starts over.
+const GROWTH: usize = 100;
 
 fn bench_suggest(c: &mut Criterion) {
     let floats: String = (0..D).map(|i| format!("x{i}=float(-5,5) ")).collect();
@@ -179,14 +154,15 @@ fn bench_suggest(c: &mut Criterion) {
     for (name, warm) in [("gp_suggest", true), ("gp_suggest_cold", false)] {
         let mut group = c.benchmark_group(name);
         group.sample_size(10);
-        for n in sizes(&[50, 200, 1000]) {
-            // Suggestions alternate between the first n − 1 trials and all
-            // n, so each warm start is one trial behind, as in a study.
-            let trials = history(&space, n);
+        for n in sizes(&[50, 200, 1000, 10000]) {
+            // Each suggestion sees one trial more than the last, as in a
+            // study (from n to n + 99, then from n again: one extra refit
+            // per 100 calls).
+            let trials = history(&space, n + GROWTH);
             let mut rng = ChaCha8Rng::seed_from_u64(7);
             let ctx = |number: u64| SearchContext {
                 space: &space,
-                trials: &trials[..n - (number % 2) as usize],
+                trials: &trials[..n + (number as usize - n) % GROWTH],
                 direction: Direction::Minimize,
                 objectives: &[],
                 study_seed: 3,

@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod history;
 mod problem;
 pub mod problems;
 pub mod report;
@@ -38,6 +39,7 @@ pub mod stats;
 mod summary;
 
 pub use error::{BenchError, Result};
+pub use history::random_history;
 pub use problem::{params, Evaluation, Family, Optimum, OptimumKind, Problem};
 pub use runner::{
     arrival_seed, median_final_regret, noise_seed, parse_searchers, run_one, run_suite, study_seed,

@@ -8,18 +8,25 @@ use crate::encode::{Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{Proposal, SearchContext, SearchError, Searcher, Space, TrialState};
 use hyperspace_surrogate::acquisition::optimize_acquisition;
-use hyperspace_surrogate::gp::{FitStart, GaussianProcess, Hyperparameters};
+use hyperspace_surrogate::gp::{posterior_subset, FitStart, GaussianProcess, Hyperparameters};
 use hyperspace_surrogate::sobol::MAX_DIMENSIONS;
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rand::RngCore;
 
 /// The Gaussian-process searcher. Besides a cache of trials' coordinates it
-/// keeps the last fit's hyperparameters, to warm-start the next fit.
+/// keeps the last fit's hyperparameters, to warm-start the next fit or to
+/// skip it (see `refit_growth`), and the last model of the observations,
+/// whose factorisation the next proposal extends by the trials that
+/// arrived since.
 #[derive(Debug, Clone)]
 pub struct GpSearcher {
     settings: ValidGpSettings,
     encoded: EncodedHistory,
     last_fit: Option<Hyperparameters>,
+    /// Observations the last hyperparameter fit saw.
+    fitted_on: usize,
+    /// The last model of the observations (no fantasies).
+    model: Option<GaussianProcess>,
 }
 
 fn failed(e: impl std::fmt::Display) -> SearchError {
@@ -36,7 +43,71 @@ impl GpSearcher {
             settings,
             encoded: EncodedHistory::new(Absent::InactiveValue),
             last_fit: None,
+            fitted_on: 0,
+            model: None,
         }
+    }
+
+    /// Builds the model of observations `x`, `y` into `self.model`: hyperparameters refitted when
+    /// the history grew by `refit_growth` since the last fit (or there is
+    /// none), else kept, with the previous model's factorisation extended
+    /// by the new rows; past `max_model_points` observations, conditioned
+    /// on a subset of them ([`posterior_subset`]).
+    fn model(
+        &mut self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView1<'_, f64>,
+        layout: &Layout,
+        rng: &mut dyn RngCore,
+    ) -> Result<(), SearchError> {
+        let s = &self.settings.settings;
+        let n = x.nrows();
+        let (xm, ym) = if n > s.max_model_points {
+            let rows = posterior_subset(y, s.max_model_points);
+            (x.select(Axis(0), &rows), y.select(Axis(0), &rows))
+        } else {
+            (x.to_owned(), y.to_owned())
+        };
+        // Due after `⌊refit_growth · n_fit⌋` new trials, at least one.
+        let interval = ((s.refit_growth * self.fitted_on as f64).floor() as usize).max(1);
+        let due = n < self.fitted_on || n - self.fitted_on >= interval;
+        let kept = self
+            .last_fit
+            .as_ref()
+            .filter(|h| !due && h.dims() == layout.kinds.len());
+        let gp = match (kept, &self.model) {
+            (Some(_), Some(model)) if model.kinds() == layout.kinds.as_slice() => {
+                model.update(xm.view(), ym.view())
+            }
+            (Some(h), _) => GaussianProcess::with_hyperparameters(
+                xm.view(),
+                ym.view(),
+                &layout.kinds,
+                h.clone(),
+            ),
+            (None, _) => {
+                let start = match (&self.last_fit, s.warm_start) {
+                    (Some(h), true) => FitStart::Warm(h),
+                    _ => FitStart::Cold,
+                };
+                let gp = GaussianProcess::fit(
+                    xm.view(),
+                    ym.view(),
+                    &layout.kinds,
+                    &self.settings.fit,
+                    start,
+                    rng,
+                );
+                if gp.is_ok() {
+                    self.fitted_on = n;
+                }
+                gp
+            }
+        }
+        .map_err(failed)?;
+        self.last_fit = Some(gp.hyperparameters().clone());
+        self.model = Some(gp);
+        Ok(())
     }
 
     /// The hyperparameters of the last fit, if any.
@@ -75,7 +146,8 @@ impl Searcher for GpSearcher {
         space: &Space,
         rng: &mut dyn RngCore,
     ) -> Result<Proposal, SearchError> {
-        let s = &self.settings.settings;
+        let settings = self.settings.settings.clone();
+        let s = &settings;
         if space.is_empty() {
             return Ok(Proposal::default());
         }
@@ -125,21 +197,11 @@ impl Searcher for GpSearcher {
             OutputTransform::Standardize => Array1::from(y),
             OutputTransform::Log => log_warp(y),
         };
-        let start = match (&self.last_fit, s.warm_start) {
-            (Some(h), true) => FitStart::Warm(h),
-            _ => FitStart::Cold,
-        };
-        let gp = GaussianProcess::fit(
-            x.view(),
-            y.view(),
-            &layout.kinds,
-            &self.settings.fit,
-            start,
-            rng,
-        )
-        .map_err(failed)?;
-        self.last_fit = Some(gp.hyperparameters().clone());
-
+        self.model(x.view(), y.view(), &layout, rng)?;
+        let gp = self
+            .model
+            .as_ref()
+            .ok_or_else(|| failed("no model was built"))?;
         let best_i = y
             .iter()
             .enumerate()
@@ -153,6 +215,7 @@ impl Searcher for GpSearcher {
         } else {
             ctx.pending().filter_map(|t| self.encoded.row(t)).collect()
         };
+        let conditioned;
         let model = if pending.is_empty() {
             gp
         } else {
@@ -172,11 +235,12 @@ impl Searcher for GpSearcher {
             // a sure improvement of `best − μ` after it is fantasised, and
             // is proposed again to every worker (issue 20).
             best = yp.iter().copied().fold(best, f64::min);
-            gp.condition_on(xp.view(), yp.view()).map_err(failed)?
+            conditioned = gp.condition_on(xp.view(), yp.view()).map_err(failed)?;
+            &conditioned
         };
 
         let optimum = optimize_acquisition(
-            &model,
+            model,
             self.settings.acquisition,
             best,
             &layout.dims,
@@ -210,14 +274,9 @@ mod tests {
         .unwrap()
     }
 
-    #[test]
-    fn finds_the_minimum_of_a_quadratic_quickly() {
-        let mut s = study(
-            serde_json::json!({}),
-            "x=float(-5,5) y=float(-5,5)",
-            Direction::Minimize,
-        );
-        for _ in 0..25 {
+    /// Runs `n` trials of `(x − 1)² + (y + 2)²`; the best value.
+    fn minimise_quadratic(s: &mut Study, n: usize) -> f64 {
+        for _ in 0..n {
             let t = s.ask().unwrap();
             let (x, y) = (
                 t.params["x"].as_f64().unwrap(),
@@ -229,8 +288,31 @@ mod tests {
             )
             .unwrap();
         }
-        let best = s.best_trial().unwrap().unwrap().value.unwrap();
+        s.best_trial().unwrap().unwrap().value.unwrap()
+    }
+
+    #[test]
+    fn finds_the_minimum_of_a_quadratic_quickly() {
+        let mut s = study(
+            serde_json::json!({}),
+            "x=float(-5,5) y=float(-5,5)",
+            Direction::Minimize,
+        );
+        let best = minimise_quadratic(&mut s, 25);
         assert!(best < 1e-3, "best {best}");
+    }
+
+    #[test]
+    fn spaced_refits_and_a_posterior_subset_still_find_the_minimum() {
+        // 40 trials on a model of at most 20, refitted every 25 % growth:
+        // the factorisation is extended, reused or refactored in turn.
+        let mut s = study(
+            serde_json::json!({"max_model_points": 20, "refit_growth": 0.25}),
+            "x=float(-5,5) y=float(-5,5)",
+            Direction::Minimize,
+        );
+        let best = minimise_quadratic(&mut s, 40);
+        assert!(best < 1e-2, "best {best}");
     }
 
     #[test]
@@ -296,6 +378,8 @@ mod tests {
             serde_json::json!({"candidates": 0}),
             serde_json::json!({"min_noise": 2.0}),
             serde_json::json!({"acquisition": "ei"}),
+            serde_json::json!({"refit_growth": -0.1}),
+            serde_json::json!({"max_model_points": 1}),
             serde_json::json!({"unknown": 1}),
         ] {
             let err = crate::builtin_registry().build("gp", &bad).unwrap_err();

@@ -29,6 +29,11 @@
 //!   `max_fit_points` trials (a subset that stays put as trials are added),
 //!   and past 300 trials the sweep and the local searches shrink as
 //!   `(300/n)²`, so a proposal stays well under a second at 1,000 trials.
+//!   Between hyperparameter refits (`refit_growth`) the previous model's
+//!   factorisation is extended by the new trials (`O(n²)`), and past
+//!   `max_model_points` (1,000) the model is conditioned on a subset of the
+//!   trials (the best quarter and a stable random share of the rest), so
+//!   10,000 trials cost about what 1,000 do.
 //!
 //! The warm start is the only state kept between proposals; a searcher
 //! rebuilt from the history fits from cold (a few seeded restarts) and

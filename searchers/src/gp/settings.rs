@@ -109,6 +109,18 @@ pub struct GpSettings {
     pub max_fit_points: usize,
     /// Start each fit from the previous proposal's hyperparameters.
     pub warm_start: bool,
+    /// Hyperparameters are refitted once `⌊refit_growth · n⌋` complete
+    /// trials (at least one; 0: every proposal) arrived since the last fit
+    /// on `n`: every trial below 40 at 0.05, every 10 at 200, so regret on
+    /// the quality suite is kept (benches/README.md, "gp");
+    /// in between, the last fit's are kept and its model extended by the
+    /// new trials, `O(n²)` instead of a fit's many `O(n³)` steps.
+    pub refit_growth: f64,
+    /// Past this many complete trials the model is conditioned on this
+    /// many of them (the best quarter and a stable random share of the
+    /// rest): a factorisation costs `O(n³)`, so this bounds a proposal's
+    /// time on long histories.
+    pub max_model_points: usize,
     /// Quasi-random candidates scored per proposal.
     pub candidates: usize,
     /// Candidates refined by local search per proposal.
@@ -129,6 +141,8 @@ impl Default for GpSettings {
             restarts: 3,
             max_fit_points: 300,
             warm_start: true,
+            refit_growth: 0.05,
+            max_model_points: 1000,
             candidates: 2048,
             local_searches: 10,
         }
@@ -153,6 +167,12 @@ impl GpSettings {
             .map_err(&invalid)?;
         Bound::AtLeast(Number::Float(0.0))
             .check("kappa", self.kappa)
+            .map_err(&invalid)?;
+        Bound::AtLeast(Number::Float(0.0))
+            .check("refit_growth", self.refit_growth)
+            .map_err(&invalid)?;
+        Bound::AtLeast(Number::Int(2))
+            .check("max_model_points", self.max_model_points)
             .map_err(&invalid)?;
         let acquisition = match self.acquisition {
             AcquisitionKind::LogEi => Acquisition::LogEi,

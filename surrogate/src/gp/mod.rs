@@ -32,6 +32,7 @@ mod kernel;
 mod likelihood;
 pub mod linalg;
 mod model;
+mod subset;
 #[cfg(test)]
 mod tests;
 
@@ -39,3 +40,4 @@ pub use fit::{FitReport, FitSettings, FitStart, NoiseModel, ValidFitSettings};
 pub use hyper::{Hyperparameters, LengthscalePrior};
 pub use kernel::InputKind;
 pub use model::{GaussianProcess, PointPrediction, Prediction};
+pub use subset::posterior_subset;

@@ -381,6 +381,61 @@ fn conditioning_on_fantasies_matches_a_model_of_all_points() {
 }
 
 #[test]
+fn an_updated_model_equals_a_fresh_one_on_the_grown_history() {
+    let (x, y) = random_data(60, 3, 4, |p| (4.0 * p[0]).sin() + p[1] * p[2]);
+    let kinds = [InputKind::Numeric; 3];
+    let hyper = Hyperparameters::new(array![0.3, 0.5, 0.8], 1.1, 1e-6);
+    let old = GaussianProcess::with_hyperparameters(
+        sub(x.view(), ..50, ..),
+        y.slice_axis(Axis(0), Slice::from(..50)),
+        &kinds,
+        hyper.clone(),
+    )
+    .unwrap();
+    let q = random_data(40, 3, 5, |_| 0.0).0;
+    // Grown by rows appended (extended), by nothing (reused), and with an
+    // old row dropped (refactored): each equals the model built afresh.
+    let dropped: Vec<usize> = (1..60).collect();
+    for (xs, ys) in [
+        (x.clone(), y.clone()),
+        (
+            sub(x.view(), ..50, ..).to_owned(),
+            y.slice_axis(Axis(0), Slice::from(..50)).to_owned(),
+        ),
+        (x.select(Axis(0), &dropped), y.select(Axis(0), &dropped)),
+    ] {
+        let updated = old.update(xs.view(), ys.view()).unwrap();
+        let fresh =
+            GaussianProcess::with_hyperparameters(xs.view(), ys.view(), &kinds, hyper.clone())
+                .unwrap();
+        assert_eq!(
+            (updated.len(), updated.observed()),
+            (xs.nrows(), xs.nrows())
+        );
+        let (a, b) = (updated.predict(q.view()), fresh.predict(q.view()));
+        for i in 0..q.nrows() {
+            assert!(
+                (a.mean[i] - b.mean[i]).abs() < 1e-10,
+                "{} vs {}",
+                a.mean[i],
+                b.mean[i]
+            );
+            assert!((a.variance[i] - b.variance[i]).abs() < 1e-10);
+        }
+        assert!((updated.prior_mean() - fresh.prior_mean()).abs() < 1e-10);
+    }
+    // A model with fantasies is never extended as if they were observed.
+    let fantasised = old
+        .condition_on(sub(x.view(), 50..52, ..), array![0.0, 0.0].view())
+        .unwrap();
+    let updated = fantasised.update(x.view(), y.view()).unwrap();
+    let fresh = GaussianProcess::with_hyperparameters(x.view(), y.view(), &kinds, hyper).unwrap();
+    let (a, b) = (updated.predict(q.view()), fresh.predict(q.view()));
+    assert!((a.mean[0] - b.mean[0]).abs() < 1e-10);
+    assert!(old.update(x.view(), array![1.0].view()).is_err());
+}
+
+#[test]
 fn bad_input_gets_a_clear_error() {
     let kinds = [InputKind::Numeric; 2];
     let s = settings();
