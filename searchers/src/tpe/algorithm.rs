@@ -1,19 +1,18 @@
-//! The TPE proposal: rank, split, fit two densities per parameter group,
+//! The TPE proposal: split (`super::split`), fit two densities per parameter group,
 //! pick the candidate with the best density ratio.
 
 use super::dimension::dimension;
-use super::settings::{GroupModel, RunningTrials, StartupSampler, TrialWeights};
+use super::settings::{GroupModel, StartupSampler, TrialWeights};
+use super::split::{split, Side};
 use super::ValidTpeSettings;
 use crate::encode::{coordinate, value, Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{
-    Condition, Param, Params, Proposal, SearchContext, SearchError, Searcher, Space, TrialState,
-    Value,
+    Condition, Param, Params, Proposal, SearchContext, SearchError, Searcher, Space, Value,
 };
 use hyperspace_surrogate::parzen::{default_weights, Dimension, ParzenEstimator};
 use ndarray::{Array1, Array2};
 use rand::RngCore;
-use std::cmp::Ordering;
 
 /// The TPE searcher. Proposals depend on the history only: the one cache it
 /// keeps (trials' coordinates) is rebuilt from the history when missing.
@@ -21,15 +20,6 @@ use std::cmp::Ordering;
 pub struct TpeSearcher {
     settings: ValidTpeSettings,
     encoded: EncodedHistory,
-}
-
-/// Which side of the split each trial of the history is on, by position in
-/// `SearchContext::trials` (so both sides stay in age order).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Side {
-    Out,
-    Good,
-    Bad,
 }
 
 impl TpeSearcher {
@@ -47,61 +37,6 @@ impl TpeSearcher {
             StartupSampler::Sobol => Sampler::Sobol,
         };
         RandomSearcher::new(RandomSettings { sampler })
-    }
-
-    /// Ranks finished trials (complete ones by loss, then pruned ones by how
-    /// far they got and their last value; failed ones are left out) and
-    /// splits them into the best `min(ceil(gamma n), max_good)` and the
-    /// rest, with running trials counted as bad under the constant liar.
-    /// `None` while still in the start-up phase.
-    fn split(&self, ctx: &SearchContext<'_>) -> Option<Vec<Side>> {
-        let s = &self.settings.settings;
-        let mut ranked: Vec<(usize, (u8, f64, f64))> = Vec::with_capacity(ctx.trials.len());
-        for (i, t) in ctx.trials.iter().enumerate() {
-            let Some(v) = t.finished_value() else {
-                continue;
-            };
-            let loss = ctx.direction.to_loss(v);
-            let key = match t.state {
-                TrialState::Pruned => {
-                    let step = t
-                        .last_intermediate()
-                        .map(|(step, _)| step as f64)
-                        .unwrap_or(0.0);
-                    (1, -step, loss)
-                }
-                _ => (0, 0.0, loss),
-            };
-            ranked.push((i, key));
-        }
-        let n = ranked.len();
-        if n < s.n_startup_trials.max(1) {
-            return None;
-        }
-        let n_good = ((s.gamma * n as f64).ceil() as usize).clamp(1, s.max_good.min(n));
-        let order = |a: &(usize, (u8, f64, f64)), b: &(usize, (u8, f64, f64))| -> Ordering {
-            let (x, y) = (a.1, b.1);
-            x.0.cmp(&y.0)
-                .then(x.1.total_cmp(&y.1))
-                .then(x.2.total_cmp(&y.2))
-                .then(a.0.cmp(&b.0))
-        };
-        // Only the good set's membership matters: a selection, not a sort.
-        if n_good < n {
-            ranked.select_nth_unstable_by(n_good - 1, order);
-        }
-        let mut sides = vec![Side::Out; ctx.trials.len()];
-        for (rank, (i, _)) in ranked.iter().enumerate() {
-            sides[*i] = if rank < n_good { Side::Good } else { Side::Bad };
-        }
-        if s.constant_liar == RunningTrials::ConstantLiar {
-            for (i, t) in ctx.trials.iter().enumerate() {
-                if !t.state.is_finished() && t.number != ctx.trial_number && !t.params.is_empty() {
-                    sides[i] = Side::Bad;
-                }
-            }
-        }
-        Some(sides)
     }
 
     /// Fits the good and bad densities and returns the coordinates of the
@@ -216,7 +151,7 @@ impl Observations {
     }
 }
 
-fn failed(e: impl std::fmt::Display) -> SearchError {
+pub(super) fn failed(e: impl std::fmt::Display) -> SearchError {
     SearchError::Failed {
         searcher: "tpe".into(),
         reason: e.to_string(),
@@ -243,7 +178,7 @@ impl Searcher for TpeSearcher {
         space: &Space,
         rng: &mut dyn RngCore,
     ) -> Result<Proposal, SearchError> {
-        let Some(sides) = self.split(ctx) else {
+        let Some(sides) = split(ctx, &self.settings.settings)? else {
             return self.startup().sample_relative(ctx, space, rng);
         };
         self.encoded.update(space, ctx.trials);
@@ -276,7 +211,7 @@ impl Searcher for TpeSearcher {
         param: &Param,
         rng: &mut dyn RngCore,
     ) -> Result<Value, SearchError> {
-        let Some(sides) = self.split(ctx) else {
+        let Some(sides) = split(ctx, &self.settings.settings)? else {
             return self.startup().sample_independent(ctx, name, param, rng);
         };
         let (mut good, mut bad) = (Observations::new(1), Observations::new(1));
@@ -290,6 +225,12 @@ impl Searcher for TpeSearcher {
         }
         let best = self.best_candidate(good, bad, &[dimension(param)], rng)?;
         Ok(value(param, best[0]))
+    }
+
+    /// Yes: several objectives are ranked by Pareto front (see
+    /// `super::split`).
+    fn supports_multi_objective(&self) -> bool {
+        true
     }
 }
 
