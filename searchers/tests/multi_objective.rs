@@ -158,8 +158,8 @@ fn tpe_finds_a_much_better_zdt1_front_than_random_search() {
     };
     let (ours, random) = (hv("tpe"), hv("random"));
     eprintln!("ZDT1 hypervolume after 200 trials: tpe {ours:.3}, random {random:.3}");
-    // Measured 1.040 vs 0.948 (the true front's is about 1.177).
-    assert!(ours > random + 0.06, "tpe {ours} vs random {random}");
+    // Measured 1.061 vs 0.948 (the true front's is about 1.177).
+    assert!(ours > random + 0.08, "tpe {ours} vs random {random}");
 }
 
 #[test]

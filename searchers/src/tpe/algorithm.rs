@@ -3,7 +3,7 @@
 
 use super::dimension::dimension;
 use super::settings::{GroupModel, StartupSampler, TrialWeights};
-use super::split::{split, Side};
+use super::split::{split, Side, Split};
 use super::ValidTpeSettings;
 use crate::encode::{coordinate, value, Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
@@ -67,14 +67,16 @@ impl TpeSearcher {
         Ok(candidates.row(best).to_vec())
     }
 
-    /// A Parzen density of some observations, older ones weighing less when
-    /// `decay_old` says so.
+    /// A Parzen density of some observations: weighed as the split said
+    /// (the good trials of several objectives), else older ones weighing
+    /// less when `decay_old` says so.
     fn fit(&self, obs: Observations, dims: &[Dimension]) -> Result<ParzenEstimator, SearchError> {
         let n = obs.rows;
         let observations = Array2::from_shape_vec((n, dims.len()), obs.data).map_err(failed)?;
-        let weights = match self.settings.settings.decay_old {
-            TrialWeights::DecayOld => default_weights(n),
-            TrialWeights::Equal => Array1::ones(n),
+        let weights = match (obs.weights, self.settings.settings.decay_old) {
+            (Some(w), _) => Array1::from(w),
+            (None, TrialWeights::DecayOld) => default_weights(n),
+            (None, TrialWeights::Equal) => Array1::ones(n),
         };
         ParzenEstimator::fit(
             observations.view(),
@@ -91,23 +93,23 @@ impl TpeSearcher {
         space: &Space,
         members: &[usize],
         ctx: &SearchContext<'_>,
-        sides: &[Side],
+        split: &Split,
         rng: &mut dyn RngCore,
     ) -> Result<Vec<Value>, SearchError> {
         let dims: Vec<Dimension> = members
             .iter()
             .map(|&i| dimension(&space.entries()[i].param))
             .collect();
-        let mut good = Observations::new(members.len());
-        let mut bad = Observations::new(members.len());
-        for (t, side) in ctx.trials.iter().zip(sides) {
+        let mut good = Observations::new(members.len(), split.good_weights.is_some());
+        let mut bad = Observations::new(members.len(), false);
+        for (i, (t, side)) in ctx.trials.iter().zip(&split.sides).enumerate() {
             let target = match side {
                 Side::Good => &mut good,
                 Side::Bad => &mut bad,
                 Side::Out => continue,
             };
             if let Some(row) = self.encoded.row(t) {
-                target.push_selected(row, members);
+                target.push_selected(row, members, split.weight(i));
             }
         }
         let best = self.best_candidate(good, bad, &dims, rng)?;
@@ -119,35 +121,44 @@ impl TpeSearcher {
     }
 }
 
-/// Observations of one group, row-major, trials in age order.
+/// Observations of one group, row-major, trials in age order, with the
+/// split's weight of each when it gives them.
 struct Observations {
     data: Vec<f64>,
     rows: usize,
     width: usize,
+    weights: Option<Vec<f64>>,
 }
 
 impl Observations {
-    fn new(width: usize) -> Self {
+    fn new(width: usize, weighed: bool) -> Self {
         Self {
             data: Vec::new(),
             rows: 0,
             width,
+            weights: weighed.then(Vec::new),
         }
     }
 
     /// Adds the coordinates of `members` from a full encoded row, if the
     /// trial has them all (absent parameters are NaN).
-    fn push_selected(&mut self, row: &[f64], members: &[usize]) {
+    fn push_selected(&mut self, row: &[f64], members: &[usize], weight: f64) {
         if members.iter().all(|&i| !row[i].is_nan()) {
             self.data.extend(members.iter().map(|&i| row[i]));
             self.rows += 1;
+            if let Some(w) = &mut self.weights {
+                w.push(weight);
+            }
         }
     }
 
-    fn push(&mut self, x: f64) {
+    fn push(&mut self, x: f64, weight: f64) {
         debug_assert_eq!(self.width, 1);
         self.data.push(x);
         self.rows += 1;
+        if let Some(w) = &mut self.weights {
+            w.push(weight);
+        }
     }
 }
 
@@ -178,7 +189,7 @@ impl Searcher for TpeSearcher {
         space: &Space,
         rng: &mut dyn RngCore,
     ) -> Result<Proposal, SearchError> {
-        let Some(sides) = split(ctx, &self.settings.settings)? else {
+        let Some(split) = split(ctx, &self.settings.settings)? else {
             return self.startup().sample_relative(ctx, space, rng);
         };
         self.encoded.update(space, ctx.trials);
@@ -188,11 +199,11 @@ impl Searcher for TpeSearcher {
                 continue;
             }
             let values = match self.settings.settings.multivariate {
-                GroupModel::Joint => self.sample_group(space, &members, ctx, &sides, rng)?,
+                GroupModel::Joint => self.sample_group(space, &members, ctx, &split, rng)?,
                 GroupModel::Independent => {
                     let mut values = Vec::with_capacity(members.len());
                     for &m in &members {
-                        values.extend(self.sample_group(space, &[m], ctx, &sides, rng)?);
+                        values.extend(self.sample_group(space, &[m], ctx, &split, rng)?);
                     }
                     values
                 }
@@ -211,15 +222,16 @@ impl Searcher for TpeSearcher {
         param: &Param,
         rng: &mut dyn RngCore,
     ) -> Result<Value, SearchError> {
-        let Some(sides) = split(ctx, &self.settings.settings)? else {
+        let Some(split) = split(ctx, &self.settings.settings)? else {
             return self.startup().sample_independent(ctx, name, param, rng);
         };
-        let (mut good, mut bad) = (Observations::new(1), Observations::new(1));
-        for (t, side) in ctx.trials.iter().zip(&sides) {
+        let mut good = Observations::new(1, split.good_weights.is_some());
+        let mut bad = Observations::new(1, false);
+        for (i, (t, side)) in ctx.trials.iter().zip(&split.sides).enumerate() {
             let x = t.params.get(name).and_then(|v| coordinate(param, v));
             match (side, x) {
-                (Side::Good, Some(x)) => good.push(x),
-                (Side::Bad, Some(x)) => bad.push(x),
+                (Side::Good, Some(x)) => good.push(x, split.weight(i)),
+                (Side::Bad, Some(x)) => bad.push(x, 1.0),
                 _ => {}
             }
         }

@@ -15,7 +15,9 @@
 use super::algorithm::failed;
 use super::settings::{RunningTrials, TpeSettings};
 use hyperspace_engine::{total_violation, SearchContext, SearchError, Trial, TrialState};
-use hyperspace_surrogate::pareto::{hypervolume_subset, non_dominated_fronts};
+use hyperspace_surrogate::pareto::{
+    hypervolume_contributions, hypervolume_subset, non_dominated_fronts,
+};
 use std::cmp::Ordering;
 
 /// Which side of the split each trial of the history is on, by position in
@@ -25,6 +27,24 @@ pub(super) enum Side {
     Out,
     Good,
     Bad,
+}
+
+/// The split: each trial's side, and for several objectives the weight of
+/// each good trial in the good density.
+#[derive(Debug, Clone)]
+pub(super) struct Split {
+    /// By position in `SearchContext::trials`.
+    pub sides: Vec<Side>,
+    /// Weights of good trials by position (others unused); `None`: the
+    /// usual age-based weights.
+    pub good_weights: Option<Vec<f64>>,
+}
+
+impl Split {
+    /// The weight of trial `i` if it is good and weights were given.
+    pub fn weight(&self, i: usize) -> f64 {
+        self.good_weights.as_ref().map_or(1.0, |w| w[i])
+    }
 }
 
 /// A trial's place in the ranking when it is not ranked by Pareto fronts:
@@ -37,7 +57,7 @@ type Key = (u8, f64, f64);
 pub(super) fn split(
     ctx: &SearchContext<'_>,
     s: &TpeSettings,
-) -> Result<Option<Vec<Side>>, SearchError> {
+) -> Result<Option<Split>, SearchError> {
     let objectives = ctx.directions().len();
     let losses_of = |t: &Trial| -> Option<Vec<f64>> {
         let usable = objectives > 1
@@ -117,7 +137,42 @@ pub(super) fn split(
             }
         }
     }
-    Ok(Some(sides))
+    let good_weights = good_weights(&pareto, &from_fronts, ctx.trials.len())?;
+    Ok(Some(Split {
+        sides,
+        good_weights,
+    }))
+}
+
+/// For several objectives, each good trial weighs its exclusive hypervolume
+/// contribution within the good set, relative to the largest (Ozaki et
+/// al. 2022; Optuna does the same): the good density then centres on the
+/// good set's own front, spread along it, and good trials that another good
+/// one dominates (and pruned or infeasible ones) get no kernel of their own.
+/// `None` (age-based weights) when fewer than two good trials are on
+/// fronts, or their volume cannot be compared (infinite losses, all equal).
+fn good_weights(
+    pareto: &[(usize, Vec<f64>)],
+    good: &[usize],
+    trials: usize,
+) -> Result<Option<Vec<f64>>, SearchError> {
+    if good.len() < 2 {
+        return Ok(None);
+    }
+    let losses: Vec<&[f64]> = good.iter().map(|&k| pareto[k].1.as_slice()).collect();
+    let Some(reference) = reference_point(&losses) else {
+        return Ok(None);
+    };
+    let contributions = hypervolume_contributions(&losses, &reference).map_err(failed)?;
+    let largest = contributions.iter().copied().fold(0.0, f64::max);
+    if !(largest > 0.0 && largest.is_finite()) {
+        return Ok(None);
+    }
+    let mut weights = vec![0.0; trials];
+    for (&k, c) in good.iter().zip(contributions) {
+        weights[pareto[k].0] = c / largest;
+    }
+    Ok(Some(weights))
 }
 
 /// Positions in `points` of the best `k` (all of them if fewer): whole
@@ -196,7 +251,7 @@ mod tests {
             study_seed: 0,
             trial_number: trials.len() as u64,
         };
-        let sides = split(&ctx, settings).unwrap().unwrap();
+        let sides = split(&ctx, settings).unwrap().unwrap().sides;
         let numbers = trials.iter().zip(sides).filter(|(_, s)| *s == Side::Good);
         numbers.map(|(t, _)| t.number).collect()
     }
@@ -239,6 +294,53 @@ mod tests {
             [2, 4, 5],
             "directions"
         );
+    }
+
+    /// Good trials weigh their share of the good set's hypervolume: one
+    /// that another good trial dominates weighs nothing.
+    #[test]
+    fn good_trials_of_several_objectives_weigh_their_contribution() {
+        let min = Objective::new(Direction::Minimize);
+        let trials = [
+            done(0, &[0.5, 0.5], &[]),
+            done(1, &[-0.2, 0.4], &[]),
+            done(2, &[0.4, -0.2], &[]),
+            done(3, &[0.1, 0.1], &[]),
+            done(4, &[0.9, 0.9], &[]),
+            done(5, &[1.0, 1.0], &[]),
+        ];
+        let space = Space::empty();
+        let objectives = [min.clone(), min];
+        let ctx = SearchContext {
+            space: &space,
+            trials: &trials,
+            direction: Direction::Minimize,
+            objectives: &objectives,
+            study_seed: 0,
+            trial_number: 6,
+        };
+        // Good: 1, 2, 3 (front 0) and 0 (front 1).
+        let split = split(&ctx, &settings(0.6)).unwrap().unwrap();
+        let w = split.good_weights.unwrap();
+        // Reference (0.5 + 0.07, 0.5 + 0.07) from the good set's worst
+        // and span; 0 is dominated by 3; 1 and 2 are mirror images.
+        assert_eq!(split.sides[..4], [Side::Good; 4]);
+        assert_eq!(w[0], 0.0);
+        assert_eq!(w[1], w[2]);
+        // 3's box beyond 1 and 2: (0.4 - 0.1)^2 = 0.09; 1's: 0.3 × 0.17.
+        assert!((w[1] - 0.3 * 0.17 / 0.09).abs() < 1e-12, "{w:?}");
+        assert_eq!(w[3], 1.0);
+        // One objective keeps the age-based weights.
+        let one = [Objective::new(Direction::Minimize)];
+        let ctx = SearchContext {
+            objectives: &one,
+            ..ctx
+        };
+        assert!(split_of(&ctx).good_weights.is_none());
+    }
+
+    fn split_of(ctx: &SearchContext<'_>) -> Split {
+        split(ctx, &settings(0.6)).unwrap().unwrap()
     }
 
     /// Feasible trials before infeasible ones, which rank by total
