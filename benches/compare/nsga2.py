@@ -1,6 +1,7 @@
-"""NSGA-II side by side: hypervolume after N trials of hyperspace's
-`random` and `nsga2` and Optuna's NSGAIISampler (population 50 each), on
-ZDT1 and ZDT2 (10-D) and DTLZ2 (3 objectives, 7-D).
+"""Multi-objective searchers side by side: hypervolume after N trials of
+hyperspace's `random`, `nsga2` and `tpe` and Optuna's NSGAIISampler
+(population 50 for both NSGA-IIs) and TPESampler (its defaults, and
+multivariate), on ZDT1 and ZDT2 (10-D) and DTLZ2 (3 objectives, 7-D).
 
 Objectives are normalized to [0, 1] by their upper bounds on the unit cube
 (ZDT: f2 / 10; DTLZ2: each / 2.25), reference point 1.1 in each; every
@@ -11,13 +12,14 @@ seeds as a Markdown table.
 Run from the repository root, in a scratch venv with optuna:
 
     cargo build -p hyperspace-benches --example nsga2_runs
-    /tmp/ref-venv/bin/python benches/compare/nsga2.py --trials 300 --seeds 5
+    /tmp/ref-venv/bin/python benches/compare/nsga2.py --trials 100 --seeds 10
 """
 
 import argparse
 import json
 import math
 import subprocess
+import warnings
 from collections import defaultdict
 
 import numpy as np
@@ -61,9 +63,16 @@ def hv(points, m):
     return 0.0 if len(p) == 0 else float(compute_hypervolume(p, ref))
 
 
-def optuna_points(problem, trials, seed):
+OPTUNA = {
+    "optuna NSGAIISampler": lambda seed: optuna.samplers.NSGAIISampler(seed=seed, population_size=50),
+    "optuna TPESampler": lambda seed: optuna.samplers.TPESampler(seed=seed),
+    "optuna TPESampler multivariate": lambda seed: optuna.samplers.TPESampler(seed=seed, multivariate=True),
+}
+
+
+def optuna_points(problem, sampler_name, trials, seed):
     d, m, f = PROBLEMS[problem]
-    sampler = optuna.samplers.NSGAIISampler(seed=seed, population_size=50)
+    sampler = OPTUNA[sampler_name](seed)
     study = optuna.create_study(directions=["minimize"] * m, sampler=sampler)
     study.optimize(lambda t: f([t.suggest_float(f"x{i}", 0, 1) for i in range(d)]), n_trials=trials)
     return [t.values for t in study.trials]
@@ -76,6 +85,7 @@ def main():
     parser.add_argument("--binary", default="target/debug/examples/nsga2_runs")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     scores = defaultdict(list)
     out = subprocess.run(
         [args.binary, str(args.trials), str(args.seeds)], check=True, capture_output=True, text=True
@@ -85,10 +95,11 @@ def main():
         m = PROBLEMS[run["problem"]][1]
         scores[run["problem"], "hyperspace " + run["searcher"]].append(hv(run["points"], m))
     for problem, (_, m, _) in PROBLEMS.items():
-        for seed in range(args.seeds):
-            points = optuna_points(problem, args.trials, seed)
-            scores[problem, "optuna NSGAIISampler"].append(hv(points, m))
-    searchers = ["hyperspace random", "hyperspace nsga2", "optuna NSGAIISampler"]
+        for name in OPTUNA:
+            for seed in range(args.seeds):
+                points = optuna_points(problem, name, args.trials, seed)
+                scores[problem, name].append(hv(points, m))
+    searchers = ["hyperspace random", "hyperspace nsga2", "hyperspace tpe", *OPTUNA]
     print(f"HV ratio (HV / true front's HV) after {args.trials} trials, median [min–max] of {args.seeds} seeds\n")
     print("| problem | " + " | ".join(searchers) + " |")
     print("|---|" + "---|" * len(searchers))

@@ -1,6 +1,6 @@
-//! Runs of `random` and `nsga2` on ZDT1, ZDT2 (10-D) and DTLZ2 (3
+//! Runs of `random`, `nsga2` and `tpe` on ZDT1, ZDT2 (10-D) and DTLZ2 (3
 //! objectives, 7-D), for the side-by-side comparison with Optuna's
-//! NSGAIISampler (`benches/compare/nsga2.py`, which computes the
+//! NSGAIISampler and TPESampler (`benches/compare/nsga2.py`, which computes the
 //! hypervolumes).
 //!
 //! Usage: `nsga2_runs TRIALS SEEDS`. Output: one JSON line per run,
@@ -52,7 +52,7 @@ fn main() -> anyhow::Result<()> {
     for (problem, d, m, f) in problems {
         let text: Vec<String> = (0..d).map(|i| format!("x{i}=float(0,1)")).collect();
         let space = Space::parse(&text.join(" "))?;
-        for searcher in ["random", "nsga2"] {
+        for searcher in ["random", "nsga2", "tpe"] {
             for seed in 0..seeds as u64 {
                 let config = StudyConfig::new(problem)
                     .space(space.clone())

@@ -28,7 +28,7 @@ mod trial;
 mod value;
 
 pub use error::{Bound, Error, Result, SearchError, SettingsError, StudyError, TellError};
-pub use objective::{dominates, is_feasible, pareto_front, Objective};
+pub use objective::{dominates, is_feasible, pareto_front, total_violation, Objective};
 pub use pruner::{NopPruner, Pruner};
 pub use registry::{PrunerFactory, Registry, SearcherFactory};
 pub use searcher::{Proposal, SearchContext, Searcher};

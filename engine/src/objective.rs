@@ -87,6 +87,22 @@ pub fn is_feasible(trial: &Trial) -> bool {
     trial.constraints.iter().all(|c| *c <= 0.0)
 }
 
+/// The total amount by which constraints `c <= 0` are broken: 0 for a
+/// feasible trial (as [`is_feasible`] says), a NaN constraint counting as
+/// infinitely broken. Searchers rank infeasible trials by it, less first.
+pub fn total_violation(constraints: &[f64]) -> f64 {
+    constraints
+        .iter()
+        .map(|&c| {
+            if c.is_nan() {
+                f64::INFINITY
+            } else {
+                c.max(0.0)
+            }
+        })
+        .sum()
+}
+
 /// The trials that can be ranked: complete, feasible, with one value per
 /// objective.
 pub fn rankable<'a>(
@@ -187,6 +203,18 @@ mod tests {
         assert_eq!(ctx.directions(), [Direction::Maximize]);
         let scored: Vec<u64> = ctx.scored_all().map(|(t, _)| t.number).collect();
         assert_eq!(scored, [3]);
+    }
+
+    #[test]
+    fn violation_sums_what_is_broken_and_agrees_with_feasibility() {
+        assert_eq!(total_violation(&[]), 0.0);
+        assert_eq!(total_violation(&[-1.0, 0.0]), 0.0);
+        assert_eq!(total_violation(&[0.5, -3.0, 0.25]), 0.75);
+        assert_eq!(total_violation(&[f64::NAN]), f64::INFINITY);
+        for c in [vec![], vec![-1.0, 0.0], vec![0.5], vec![f64::NAN, -1.0]] {
+            let t = trial(0, &[1.0], &c);
+            assert_eq!(is_feasible(&t), total_violation(&c) == 0.0, "{c:?}");
+        }
     }
 
     #[test]

@@ -18,11 +18,22 @@ use pyo3::types::PyDict;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+/// The value of a complete trial as the Python side gives it.
+#[derive(FromPyObject)]
+enum Answer {
+    /// One objective, no constraints.
+    One(f64),
+    /// One value per objective, and the constraints if any.
+    Several(Vec<f64>, Option<Vec<f64>>),
+}
+
 /// Runs trials by calling back into Python.
 pub(crate) struct PyRunner {
-    /// `run_trial(trial_json) -> (kind, value, message, params)`, `params`
-    /// the values the objective was handed that are not recorded yet (a
-    /// dict, or `None`): they go in with the result.
+    /// `run_trial(trial_json) -> (kind, value, message, params)`: `value`
+    /// a float, or `(values, constraints)` (a list, and a list or `None`)
+    /// for a study with several objectives or a trial with constraints;
+    /// `params` the values the objective was handed that are not recorded
+    /// yet (a dict, or `None`): they go in with the result.
     pub run_trial: Py<PyAny>,
     /// `unrecorded(trial_id) -> dict | None`: those values of a trial
     /// still running.
@@ -69,14 +80,19 @@ impl PyRunner {
         trial: &Trial,
         ctx: &TrialContext<'_>,
         kind: &str,
-        value: Option<f64>,
+        value: Option<Answer>,
         message: Option<String>,
     ) -> PendingResult {
         let result =
             |outcome| PendingResult::finished(&self.study, trial.id, trial.number, outcome);
         match kind {
             "complete" => match value {
-                Some(v) => result(Outcome::complete(v).fail_if_not_finite()),
+                Some(Answer::One(v)) => result(Outcome::complete(v).fail_if_not_finite()),
+                Some(Answer::Several(values, constraints)) => result(
+                    Outcome::complete_values(values)
+                        .constraints(constraints.unwrap_or_default())
+                        .fail_if_not_finite(),
+                ),
                 None => result(Outcome::failed("the objective returned no value")),
             },
             "pruned" => result(Outcome::pruned()),
@@ -118,7 +134,7 @@ impl TrialRunner for PyRunner {
             self.run_trial.call1(py, (text,)).and_then(|r| {
                 let (kind, value, message, params) = r.extract::<(
                     String,
-                    Option<f64>,
+                    Option<Answer>,
                     Option<String>,
                     Option<Bound<'_, PyDict>>,
                 )>(py)?;

@@ -48,8 +48,6 @@ def test_single_answers_of_a_multi_objective_study_point_to_the_front(db):
         s.best_trial
     with pytest.raises(hs.InvalidStudyError, match="directions"):
         s.direction
-    with pytest.raises(hs.InvalidStudyError, match="ask"):
-        s.optimize(lambda t: (t.suggest_float("x", 0, 1), 1.0), n_trials=1)
 
 
 def test_wrong_values_are_refused_and_nothing_is_stored(db):
@@ -88,8 +86,8 @@ def test_constraints_keep_infeasible_trials_out_of_the_best(db):
 
 
 def test_searchers_and_pruners_for_one_objective_are_refused_by_name(db):
-    with pytest.raises(hs.InvalidStudyError, match=r"searcher 'tpe' optimizes one objective.*grid, nsga2, random"):
-        hs.create_study(storage=db, study_name="t", directions=["minimize", "minimize"])
+    with pytest.raises(hs.InvalidStudyError, match=r"searcher 'gp' optimizes one objective.*grid, nsga2, random, tpe"):
+        hs.create_study(storage=db, study_name="t", directions=["minimize", "minimize"], searcher="gp")
     with pytest.raises(hs.InvalidStudyError, match="pruner 'median'"):
         hs.create_study(
             storage=db,
@@ -132,3 +130,54 @@ def test_nsga2_searches_two_objectives_under_a_constraint(db):
     # y only costs: bred from the best trials, later ones keep it small.
     assert sorted(ys[-20:])[10] < 0.5 * sorted(ys[:8])[4]
     assert s.best_trials and all(t.params["x"] >= 0.3 for t in s.best_trials)
+
+
+def test_optimize_runs_several_objectives_with_tpe(db):
+    s = hs.Study.open(db, "motpe", directions=["minimize", "maximize"], searcher="tpe", seed=7)
+
+    def objective(t):
+        x, y = t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)
+        return x + y * y, x - y * y  # a tuple, one value per objective
+
+    s.optimize(objective, n_trials=40)
+    trials = s.trials
+    assert len(trials) == 40 and all(t.state == hs.TrialState.COMPLETE for t in trials)
+    assert all(len(t.values) == 2 for t in trials)
+    front = s.best_trials
+    assert front and all(t.values[0] == pytest.approx(t.params["x"] + t.params["y"] ** 2) for t in front)
+    # y only costs in both objectives: after the start-up, TPE keeps it small.
+    ys = sorted(t.params["y"] for t in trials[20:])
+    assert ys[len(ys) // 2] < 0.3, ys
+
+
+def test_optimize_fails_a_trial_with_the_wrong_number_of_values(db):
+    s = hs.Study.open(db, "wrong", directions=["minimize", "minimize"], searcher="random", seed=1)
+    with pytest.warns(RuntimeWarning, match="2 objectives, but the objective returned 3 values"):
+        s.optimize(lambda t: (t.suggest_float("x", 0, 1), 1.0, 2.0), n_trials=1)
+    with pytest.warns(RuntimeWarning, match="list of numbers"):
+        s.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    with pytest.warns(RuntimeWarning, match="nan"):
+        s.optimize(lambda t: (t.suggest_float("x", 0, 1), math.nan), n_trials=1)
+    assert [t.state for t in s.trials] == [hs.TrialState.FAILED] * 3
+    assert not any(t.values for t in s.trials)
+
+
+@pytest.mark.parametrize("directions", [["minimize"], ["minimize", "minimize"]])
+def test_constraints_func_records_constraints_and_tpe_keeps_to_them(db, directions):
+    s = hs.Study.open(db, "ctpe", directions=directions, searcher="tpe", seed=2)
+
+    def objective(t):
+        x, y = t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)
+        return x + y if len(directions) == 1 else (x + y, 1 - x + y)
+
+    # x + y >= 0.8, Optuna's shape: values that must be <= 0.
+    s.optimize(objective, n_trials=60, constraints_func=lambda t: [0.8 - t.params["x"] - t.params["y"]])
+    trials = s.trials
+    assert all(t.constraints == [pytest.approx(0.8 - t.params["x"] - t.params["y"])] for t in trials)
+    late = sorted(t.params["x"] + t.params["y"] for t in trials[30:])
+    if len(directions) == 1:
+        # Late trials gather at the boundary (sum 0.8); random's median is 1.
+        assert abs(late[15] - 0.8) < 0.1, late
+    assert all(t.feasible for t in s.best_trials)
+    with pytest.raises(TypeError, match="constraints_func must be callable"):
+        s.optimize(objective, n_trials=1, constraints_func=3)

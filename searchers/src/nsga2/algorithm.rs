@@ -1,7 +1,7 @@
-use super::select::{pool, standings, tournament, violation};
+use super::select::{pool, standings, tournament};
 use super::variation::{child, Operators};
 use super::ValidNsga2Settings;
-use hyperspace_engine::{Proposal, SearchContext, SearchError, Searcher, Space};
+use hyperspace_engine::{total_violation, Proposal, SearchContext, SearchError, Searcher, Space};
 use rand::RngCore;
 
 /// NSGA-II without a generation loop: each proposal ranks every complete
@@ -35,7 +35,10 @@ impl Searcher for Nsga2Searcher {
         if trials.len() < s.population_size || space.is_empty() {
             return Ok(Proposal::new(space.sample_uniform(rng)));
         }
-        let violations: Vec<f64> = trials.iter().map(|t| violation(&t.constraints)).collect();
+        let violations: Vec<f64> = trials
+            .iter()
+            .map(|t| total_violation(&t.constraints))
+            .collect();
         let ranked = standings(&losses, &violations).map_err(|e| SearchError::Unsupported {
             searcher: "nsga2".into(),
             reason: e.to_string(),

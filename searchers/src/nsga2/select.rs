@@ -28,23 +28,9 @@ impl Standing {
     }
 }
 
-/// The total amount by which constraints `c <= 0` are broken (0: feasible;
-/// a NaN constraint counts as infinitely broken).
-pub(super) fn violation(constraints: &[f64]) -> f64 {
-    constraints
-        .iter()
-        .map(|&c| {
-            if c.is_nan() {
-                f64::INFINITY
-            } else {
-                c.max(0.0)
-            }
-        })
-        .sum()
-}
-
 /// The standing of each candidate, given its losses (smaller better in each
-/// objective, no NaN) and its total [`violation`].
+/// objective, no NaN) and its total violation
+/// ([`hyperspace_engine::total_violation`]).
 pub(super) fn standings(
     losses: &[Vec<f64>],
     violations: &[f64],
@@ -139,14 +125,6 @@ mod tests {
         assert_eq!(st[4], s(3, 0.0));
         assert_eq!(pool(&st, 4), [0, 2, 1, 3]);
         assert_eq!(pool(&st, 5), [0, 2, 1, 3, 5]);
-    }
-
-    #[test]
-    fn violation_sums_what_is_broken() {
-        assert_eq!(violation(&[]), 0.0);
-        assert_eq!(violation(&[-1.0, 0.0]), 0.0);
-        assert_eq!(violation(&[0.5, -3.0, 0.25]), 0.75);
-        assert_eq!(violation(&[f64::NAN]), f64::INFINITY);
     }
 
     #[test]

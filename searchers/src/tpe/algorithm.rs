@@ -1,19 +1,18 @@
-//! The TPE proposal: rank, split, fit two densities per parameter group,
+//! The TPE proposal: split (`super::split`), fit two densities per parameter group,
 //! pick the candidate with the best density ratio.
 
 use super::dimension::dimension;
-use super::settings::{GroupModel, RunningTrials, StartupSampler, TrialWeights};
+use super::settings::{GroupModel, StartupSampler, TrialWeights};
+use super::split::{split, Side, Split};
 use super::ValidTpeSettings;
 use crate::encode::{coordinate, value, Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{
-    Condition, Param, Params, Proposal, SearchContext, SearchError, Searcher, Space, TrialState,
-    Value,
+    Condition, Param, Params, Proposal, SearchContext, SearchError, Searcher, Space, Value,
 };
 use hyperspace_surrogate::parzen::{default_weights, Dimension, ParzenEstimator};
 use ndarray::{Array1, Array2};
 use rand::RngCore;
-use std::cmp::Ordering;
 
 /// The TPE searcher. Proposals depend on the history only: the one cache it
 /// keeps (trials' coordinates) is rebuilt from the history when missing.
@@ -21,15 +20,6 @@ use std::cmp::Ordering;
 pub struct TpeSearcher {
     settings: ValidTpeSettings,
     encoded: EncodedHistory,
-}
-
-/// Which side of the split each trial of the history is on, by position in
-/// `SearchContext::trials` (so both sides stay in age order).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Side {
-    Out,
-    Good,
-    Bad,
 }
 
 impl TpeSearcher {
@@ -47,61 +37,6 @@ impl TpeSearcher {
             StartupSampler::Sobol => Sampler::Sobol,
         };
         RandomSearcher::new(RandomSettings { sampler })
-    }
-
-    /// Ranks finished trials (complete ones by loss, then pruned ones by how
-    /// far they got and their last value; failed ones are left out) and
-    /// splits them into the best `min(ceil(gamma n), max_good)` and the
-    /// rest, with running trials counted as bad under the constant liar.
-    /// `None` while still in the start-up phase.
-    fn split(&self, ctx: &SearchContext<'_>) -> Option<Vec<Side>> {
-        let s = &self.settings.settings;
-        let mut ranked: Vec<(usize, (u8, f64, f64))> = Vec::with_capacity(ctx.trials.len());
-        for (i, t) in ctx.trials.iter().enumerate() {
-            let Some(v) = t.finished_value() else {
-                continue;
-            };
-            let loss = ctx.direction.to_loss(v);
-            let key = match t.state {
-                TrialState::Pruned => {
-                    let step = t
-                        .last_intermediate()
-                        .map(|(step, _)| step as f64)
-                        .unwrap_or(0.0);
-                    (1, -step, loss)
-                }
-                _ => (0, 0.0, loss),
-            };
-            ranked.push((i, key));
-        }
-        let n = ranked.len();
-        if n < s.n_startup_trials.max(1) {
-            return None;
-        }
-        let n_good = ((s.gamma * n as f64).ceil() as usize).clamp(1, s.max_good.min(n));
-        let order = |a: &(usize, (u8, f64, f64)), b: &(usize, (u8, f64, f64))| -> Ordering {
-            let (x, y) = (a.1, b.1);
-            x.0.cmp(&y.0)
-                .then(x.1.total_cmp(&y.1))
-                .then(x.2.total_cmp(&y.2))
-                .then(a.0.cmp(&b.0))
-        };
-        // Only the good set's membership matters: a selection, not a sort.
-        if n_good < n {
-            ranked.select_nth_unstable_by(n_good - 1, order);
-        }
-        let mut sides = vec![Side::Out; ctx.trials.len()];
-        for (rank, (i, _)) in ranked.iter().enumerate() {
-            sides[*i] = if rank < n_good { Side::Good } else { Side::Bad };
-        }
-        if s.constant_liar == RunningTrials::ConstantLiar {
-            for (i, t) in ctx.trials.iter().enumerate() {
-                if !t.state.is_finished() && t.number != ctx.trial_number && !t.params.is_empty() {
-                    sides[i] = Side::Bad;
-                }
-            }
-        }
-        Some(sides)
     }
 
     /// Fits the good and bad densities and returns the coordinates of the
@@ -132,14 +67,16 @@ impl TpeSearcher {
         Ok(candidates.row(best).to_vec())
     }
 
-    /// A Parzen density of some observations, older ones weighing less when
-    /// `decay_old` says so.
+    /// A Parzen density of some observations: weighed as the split said
+    /// (the good trials of several objectives), else older ones weighing
+    /// less when `decay_old` says so.
     fn fit(&self, obs: Observations, dims: &[Dimension]) -> Result<ParzenEstimator, SearchError> {
         let n = obs.rows;
         let observations = Array2::from_shape_vec((n, dims.len()), obs.data).map_err(failed)?;
-        let weights = match self.settings.settings.decay_old {
-            TrialWeights::DecayOld => default_weights(n),
-            TrialWeights::Equal => Array1::ones(n),
+        let weights = match (obs.weights, self.settings.settings.decay_old) {
+            (Some(w), _) => Array1::from(w),
+            (None, TrialWeights::DecayOld) => default_weights(n),
+            (None, TrialWeights::Equal) => Array1::ones(n),
         };
         ParzenEstimator::fit(
             observations.view(),
@@ -156,23 +93,23 @@ impl TpeSearcher {
         space: &Space,
         members: &[usize],
         ctx: &SearchContext<'_>,
-        sides: &[Side],
+        split: &Split,
         rng: &mut dyn RngCore,
     ) -> Result<Vec<Value>, SearchError> {
         let dims: Vec<Dimension> = members
             .iter()
             .map(|&i| dimension(&space.entries()[i].param))
             .collect();
-        let mut good = Observations::new(members.len());
-        let mut bad = Observations::new(members.len());
-        for (t, side) in ctx.trials.iter().zip(sides) {
+        let mut good = Observations::new(members.len(), split.good_weights.is_some());
+        let mut bad = Observations::new(members.len(), false);
+        for (i, (t, side)) in ctx.trials.iter().zip(&split.sides).enumerate() {
             let target = match side {
                 Side::Good => &mut good,
                 Side::Bad => &mut bad,
                 Side::Out => continue,
             };
             if let Some(row) = self.encoded.row(t) {
-                target.push_selected(row, members);
+                target.push_selected(row, members, split.weight(i));
             }
         }
         let best = self.best_candidate(good, bad, &dims, rng)?;
@@ -184,39 +121,48 @@ impl TpeSearcher {
     }
 }
 
-/// Observations of one group, row-major, trials in age order.
+/// Observations of one group, row-major, trials in age order, with the
+/// split's weight of each when it gives them.
 struct Observations {
     data: Vec<f64>,
     rows: usize,
     width: usize,
+    weights: Option<Vec<f64>>,
 }
 
 impl Observations {
-    fn new(width: usize) -> Self {
+    fn new(width: usize, weighed: bool) -> Self {
         Self {
             data: Vec::new(),
             rows: 0,
             width,
+            weights: weighed.then(Vec::new),
         }
     }
 
     /// Adds the coordinates of `members` from a full encoded row, if the
     /// trial has them all (absent parameters are NaN).
-    fn push_selected(&mut self, row: &[f64], members: &[usize]) {
+    fn push_selected(&mut self, row: &[f64], members: &[usize], weight: f64) {
         if members.iter().all(|&i| !row[i].is_nan()) {
             self.data.extend(members.iter().map(|&i| row[i]));
             self.rows += 1;
+            if let Some(w) = &mut self.weights {
+                w.push(weight);
+            }
         }
     }
 
-    fn push(&mut self, x: f64) {
+    fn push(&mut self, x: f64, weight: f64) {
         debug_assert_eq!(self.width, 1);
         self.data.push(x);
         self.rows += 1;
+        if let Some(w) = &mut self.weights {
+            w.push(weight);
+        }
     }
 }
 
-fn failed(e: impl std::fmt::Display) -> SearchError {
+pub(super) fn failed(e: impl std::fmt::Display) -> SearchError {
     SearchError::Failed {
         searcher: "tpe".into(),
         reason: e.to_string(),
@@ -243,7 +189,7 @@ impl Searcher for TpeSearcher {
         space: &Space,
         rng: &mut dyn RngCore,
     ) -> Result<Proposal, SearchError> {
-        let Some(sides) = self.split(ctx) else {
+        let Some(split) = split(ctx, &self.settings.settings)? else {
             return self.startup().sample_relative(ctx, space, rng);
         };
         self.encoded.update(space, ctx.trials);
@@ -253,11 +199,11 @@ impl Searcher for TpeSearcher {
                 continue;
             }
             let values = match self.settings.settings.multivariate {
-                GroupModel::Joint => self.sample_group(space, &members, ctx, &sides, rng)?,
+                GroupModel::Joint => self.sample_group(space, &members, ctx, &split, rng)?,
                 GroupModel::Independent => {
                     let mut values = Vec::with_capacity(members.len());
                     for &m in &members {
-                        values.extend(self.sample_group(space, &[m], ctx, &sides, rng)?);
+                        values.extend(self.sample_group(space, &[m], ctx, &split, rng)?);
                     }
                     values
                 }
@@ -276,20 +222,27 @@ impl Searcher for TpeSearcher {
         param: &Param,
         rng: &mut dyn RngCore,
     ) -> Result<Value, SearchError> {
-        let Some(sides) = self.split(ctx) else {
+        let Some(split) = split(ctx, &self.settings.settings)? else {
             return self.startup().sample_independent(ctx, name, param, rng);
         };
-        let (mut good, mut bad) = (Observations::new(1), Observations::new(1));
-        for (t, side) in ctx.trials.iter().zip(&sides) {
+        let mut good = Observations::new(1, split.good_weights.is_some());
+        let mut bad = Observations::new(1, false);
+        for (i, (t, side)) in ctx.trials.iter().zip(&split.sides).enumerate() {
             let x = t.params.get(name).and_then(|v| coordinate(param, v));
             match (side, x) {
-                (Side::Good, Some(x)) => good.push(x),
-                (Side::Bad, Some(x)) => bad.push(x),
+                (Side::Good, Some(x)) => good.push(x, split.weight(i)),
+                (Side::Bad, Some(x)) => bad.push(x, 1.0),
                 _ => {}
             }
         }
         let best = self.best_candidate(good, bad, &[dimension(param)], rng)?;
         Ok(value(param, best[0]))
+    }
+
+    /// Yes: several objectives are ranked by Pareto front (see
+    /// `super::split`).
+    fn supports_multi_objective(&self) -> bool {
+        true
     }
 }
 

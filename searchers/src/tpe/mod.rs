@@ -11,6 +11,7 @@
 mod algorithm;
 mod dimension;
 mod settings;
+mod split;
 
 pub use algorithm::TpeSearcher;
 pub use settings::{

@@ -1,6 +1,7 @@
 //! Pareto math for several objectives, all minimized (callers negate
 //! the ones they maximize): non-dominated sorting, crowding distance,
-//! exact hypervolume and each point's exclusive contribution to it.
+//! exact hypervolume, each point's exclusive contribution to it, and
+//! greedy hypervolume subset selection.
 //!
 //! Points are plain rows (`&[Vec<f64>]`, `&[[f64; M]]`, …: any slice of
 //! `AsRef<[f64]>`), one value per objective. Every function checks the rows
@@ -20,6 +21,7 @@ mod hypervolume;
 mod points;
 mod sort;
 mod staircase;
+mod subset;
 #[cfg(test)]
 mod tests;
 mod wfg;
@@ -29,3 +31,4 @@ pub use crowding::crowding_distance;
 pub use hypervolume::hypervolume;
 pub use points::dominates;
 pub use sort::{non_dominated_fronts, pareto_front_indices};
+pub use subset::hypervolume_subset;

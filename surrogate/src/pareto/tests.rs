@@ -388,3 +388,93 @@ fn sweeps_agree_with_wfg_on_large_sets() {
         assert!(close(sweep, wfg), "m={m} n={n}: {sweep} vs {wfg}");
     }
 }
+
+/// Plain greedy: each step scans every unchosen point's gain, by brute
+/// force, the lower index on ties.
+fn naive_greedy(points: &[Vec<f64>], k: usize, r: &[f64]) -> Vec<usize> {
+    let mut chosen: Vec<usize> = Vec::new();
+    while chosen.len() < k.min(points.len()) {
+        let set = |extra: Option<usize>| -> Vec<Vec<f64>> {
+            chosen
+                .iter()
+                .chain(extra.as_ref())
+                .map(|&i| points[i].clone())
+                .collect()
+        };
+        let base = brute_hv(&set(None), r);
+        let mut best: Option<(usize, f64)> = None;
+        for i in (0..points.len()).filter(|i| !chosen.contains(i)) {
+            let gain = brute_hv(&set(Some(i)), r) - base;
+            if best.is_none_or(|(_, g)| gain > g + 1e-12) {
+                best = Some((i, gain));
+            }
+        }
+        chosen.push(best.map(|(i, _)| i).unwrap());
+    }
+    chosen
+}
+
+/// The lazy greedy subset keeps as much volume as the plain greedy one
+/// (same choices up to ties within rounding), and at least 1 − 1/e of the
+/// best subset's volume, found by trying every subset.
+#[test]
+fn subset_selection_matches_plain_greedy_and_the_greedy_bound() {
+    for m in 2..=4 {
+        for seed in 0..12 {
+            let points = if seed % 2 == 0 {
+                sphere_points(11, m, seed)
+            } else {
+                random_points(11, m, Some(4), seed)
+            };
+            let r = vec![1.8; m];
+            for k in [1, 3, 5] {
+                let got = hypervolume_subset(&points, k, &r).unwrap();
+                assert_eq!(got.len(), k);
+                let pick = |idx: &[usize]| -> Vec<Vec<f64>> {
+                    idx.iter().map(|&i| points[i].clone()).collect()
+                };
+                let hv = brute_hv(&pick(&got), &r);
+                let naive = brute_hv(&pick(&naive_greedy(&points, k, &r)), &r);
+                assert!(close(hv, naive), "m={m} seed={seed} k={k}: {hv} vs {naive}");
+                let mut best = 0.0f64;
+                for mask in 0u32..(1 << points.len()) {
+                    if mask.count_ones() as usize == k {
+                        let idx: Vec<usize> =
+                            (0..points.len()).filter(|i| mask >> i & 1 == 1).collect();
+                        best = best.max(brute_hv(&pick(&idx), &r));
+                    }
+                }
+                assert!(hv >= (1.0 - 1.0 / std::f64::consts::E) * best - 1e-12);
+            }
+        }
+    }
+}
+
+#[test]
+fn subset_selection_edge_cases() {
+    let r = [4.0, 4.0];
+    let points = vec![
+        vec![1.0, 1.0],
+        vec![5.0, 0.0],
+        vec![1.0, 1.0],
+        vec![2.0, 2.0],
+    ];
+    // Everything when k covers the set.
+    assert_eq!(
+        hypervolume_subset(&points, 4, &r).unwrap(),
+        vec![0, 1, 2, 3]
+    );
+    // A duplicate and a dominated point add nothing; the point outside the
+    // box comes last, as the lowest index left.
+    assert_eq!(hypervolume_subset(&points, 3, &r).unwrap(), vec![0, 2, 3]);
+    assert_eq!(
+        hypervolume_subset(&points, 4 - 1, &[6.0, 6.0]).unwrap()[0],
+        0
+    );
+    let empty: Vec<Vec<f64>> = Vec::new();
+    assert_eq!(
+        hypervolume_subset(&empty, 2, &r).unwrap(),
+        Vec::<usize>::new()
+    );
+    assert!(hypervolume_subset(&[[f64::NAN, 1.0]], 0, &r).is_err());
+}

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Type, Union
 
 from ._remote import RemoteTrials, resolve, run_objective
 from .trial import FrozenTrial, Trial, TrialState
@@ -23,19 +23,22 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Stop after this many trials in a row failed (the CLI's default too).
 DEFAULT_MAX_FAILURES = 10
 
-#: What the engine is told a trial's end was.
-_Answer = Tuple[str, Optional[float], Optional[str]]
+#: What the engine is told a trial's end was: its kind, its value (see
+#: ``_remote.answer_value``) and a message.
+_Answer = Tuple[str, Any, Optional[str]]
 #: An answer with the values the trial was handed and has not recorded.
-_Result = Tuple[str, Optional[float], Optional[str], Optional[Dict[str, Any]]]
+_Result = Tuple[str, Any, Optional[str], Optional[Dict[str, Any]]]
 
 
 class _Progress:
     """tqdm if installed, else one line on stderr redrawn in place."""
 
-    def __init__(self, total: Optional[int], timeout: Optional[float], direction: str) -> None:
+    def __init__(self, total: Optional[int], timeout: Optional[float], directions: List[str]) -> None:
         self.total = total
         self.timeout = timeout
-        self.maximize = direction == "maximize"
+        self.maximize = directions[0] == "maximize"
+        #: Several objectives have no single best value to show.
+        self.single = len(directions) == 1
         self.best: Optional[float] = None
         self.done = 0
         self.start = time.monotonic()
@@ -50,7 +53,7 @@ class _Progress:
     def update(self, trial: FrozenTrial) -> None:
         with self.lock:
             self.done += 1
-            if trial.state is TrialState.COMPLETE and trial.value is not None:
+            if self.single and trial.state is TrialState.COMPLETE and trial.value is not None:
                 if self.best is None or (trial.value > self.best if self.maximize else trial.value < self.best):
                     self.best = trial.value
             best = "-" if self.best is None else f"{self.best:.6g}"
@@ -189,7 +192,7 @@ def run(
         if not callable(cb):
             raise TypeError(f"callbacks must be callable, got {cb!r}")
 
-    progress = _Progress(n_trials, timeout, study.direction) if show_progress_bar else None
+    progress = _Progress(n_trials, timeout, study.directions) if show_progress_bar else None
     remote = None if pool is None else RemoteTrials(study, pool, objective, catches)
     loop = _Run(study, objective, callbacks, catches, progress, remote)
     try:
@@ -214,13 +217,16 @@ def run(
         raise KeyboardInterrupt
 
 
-def _warn_failure(number: int, kind: str, value: Optional[float], message: Optional[str]) -> None:
+def _warn_failure(number: int, kind: str, value: Any, message: Optional[str]) -> None:
     """A warning for a trial that failed without raising through optimize
     (caught, or a result that is not a number), wherever it ran."""
+    # Several values come as (values, constraints).
+    values = value[0] if isinstance(value, tuple) else [value]
     if kind == "failed":
         what = message
-    elif kind == "complete" and value is not None and not math.isfinite(value):
-        what = f"the objective returned {value}"
+    elif kind == "complete" and value is not None and not all(math.isfinite(v) for v in values):
+        shown = value[0] if isinstance(value, tuple) and len(values) > 1 else values[0]
+        what = f"the objective returned {shown}"
     elif kind == "lost":
         what = f"its worker process died ({message}); re-queued"
     else:

@@ -25,7 +25,7 @@ from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Type
 
 from .errors import TrialPruned
-from .trial import FrozenTrial, Trial, check_value
+from .trial import FrozenTrial, Trial, check_numbers, check_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._optimize import _Answer
@@ -181,9 +181,42 @@ def run_objective(
     except BaseException as e:  # noqa: BLE001 - the caller raises it
         return ("raised", None, describe(e)), e
     try:
-        return ("complete", check_value(result), None), None
+        return ("complete", answer_value(trial, result), None), None
     except (TypeError, ValueError) as e:
         return ("failed", None, str(e)), None
+
+
+def answer_value(trial: Trial, result: Any) -> Any:
+    """What the objective returned, checked, for the engine: a float for
+    one objective without constraints, else ``(values, constraints)``, one
+    value per objective (a tuple or list) and the constraints the trial set
+    (``trial.set_constraints`` or ``constraints_func``), or ``None``."""
+    objectives = len(trial.study.directions)
+    constraints = trial._constraints
+    if objectives == 1 and constraints is None:
+        return check_value(result)
+    values = [check_value(result)] if objectives == 1 else check_numbers(result, "the objective's values")
+    if len(values) != objectives:
+        raise ValueError(
+            f"the study has {objectives} objectives, but the objective returned {len(values)} values"
+        )
+    return (values, constraints)
+
+
+class WithConstraints:
+    """An objective followed by ``constraints_func(trial)`` (Optuna's
+    shape: a sequence of values, each ``<= 0`` when kept), whose answer the
+    trial records with its values. A class, not a closure, so that it
+    travels to remote workers."""
+
+    def __init__(self, objective: Callable[[Trial], Any], constraints_func: Callable[[Trial], Any]) -> None:
+        self.objective = objective
+        self.constraints_func = constraints_func
+
+    def __call__(self, trial: Trial) -> Any:
+        result = self.objective(trial)
+        trial.set_constraints(self.constraints_func(trial))
+        return result
 
 
 def describe(error: BaseException) -> str:

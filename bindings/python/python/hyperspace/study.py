@@ -729,13 +729,22 @@ class Study:
         *,
         client: Any = None,
         executor: Optional[Executor] = None,
+        constraints_func: Optional[Callable[[Trial], Sequence[float]]] = None,
     ) -> None:
         """Runs ``objective(trial)`` for ``n_trials`` trials (or until
         ``timeout`` seconds have passed, or both; at least one of them
         unless you stop it with Ctrl-C).
 
         - The objective returns the value (a float; NaN or infinity fails
-          the trial), or raises :class:`TrialPruned` to prune it.
+          the trial), or raises :class:`TrialPruned` to prune it. A study
+          with several objectives takes one value per objective (a tuple
+          or list); a wrong number of them fails the trial.
+        - ``constraints_func(trial)`` (Optuna's shape), called after the
+          objective, returns constraint values, each ``<= 0`` when kept;
+          the trial records them (as ``trial.set_constraints`` in the
+          objective does), and a trial that breaks one is never among the
+          best. Searchers that model constraints (``tpe``, ``nsga2``) steer
+          away from broken ones.
         - ``n_jobs`` threads share the study (``-1``: one per CPU); the
           engine releases the GIL, so objectives that release it (NumPy,
           PyTorch, subprocesses) run in parallel.
@@ -764,17 +773,14 @@ class Study:
           A process that dies mid-trial fails its trial and queues a copy,
           once; Dask's re-run of that task evaluates nothing.
 
-        A study with several objectives is not run by ``optimize`` yet:
-        use ``ask`` and ``tell(trial, [v1, v2])``.
         """
         from ._optimize import run
+        from ._remote import WithConstraints
 
-        if len(self.directions) > 1:
-            raise InvalidStudyError(
-                f"study '{self._name}' has {len(self.directions)} objectives; optimize runs studies "
-                "of one objective for now: use study.ask() and study.tell(trial, [v1, v2])"
-            )
-
+        if constraints_func is not None and callable(objective):
+            if not callable(constraints_func):
+                raise TypeError(f"constraints_func must be callable, got {constraints_func!r}")
+            objective = WithConstraints(objective, constraints_func)
         run(
             self,
             objective,
