@@ -2,6 +2,7 @@
 //! storage and handing the full history back to the searcher.
 
 mod ask;
+mod batch;
 mod driver;
 mod history;
 mod journal;
@@ -11,6 +12,7 @@ mod outcome;
 mod recovery;
 mod reproducible;
 
+pub use batch::MAX_BATCH;
 pub use driver::Study;
 pub use journal::{PendingEnding, PendingResult, ResultJournal};
 pub use lease::DEFAULT_LEASE;
