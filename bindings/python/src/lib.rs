@@ -34,5 +34,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(space::sample_space, m)?)?;
     m.add_function(wrap_pyfunction!(importance::param_importances, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("MAX_BATCH", hyperspace_engine::MAX_BATCH)?;
     Ok(())
 }
