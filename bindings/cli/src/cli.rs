@@ -276,6 +276,8 @@ pub enum SuggestFormat {
     Env,
     /// Command-line flags: --name value ... (the trial id goes to stderr).
     Args,
+    /// An aligned table for people: trial, number, one column per parameter.
+    Table,
 }
 
 /// `hyperspace suggest`. Its trials hold no lease (this process ends
@@ -286,7 +288,10 @@ pub struct SuggestArgs {
     /// The study.
     #[arg(long, short, env = "HYPERSPACE_STUDY")]
     pub study: Option<String>,
-    /// How many trials to hand out.
+    /// How many trials to hand out. They are chosen together: each is
+    /// proposed with the earlier ones pending, so a batch for n workers is
+    /// spread (queued trials come first; a grid with fewer points left
+    /// hands out what it has).
     #[arg(short = 'n', long = "count", default_value_t = 1)]
     pub count: usize,
     /// Output format.

@@ -37,5 +37,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(select::select_trials, m)?)?;
     m.add_function(wrap_pyfunction!(select::history, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("MAX_BATCH", hyperspace_engine::MAX_BATCH)?;
     Ok(())
 }

@@ -237,6 +237,43 @@ impl CoreStudy {
         Ok((text, proposed.map(|p| fast_entries(py, &p)).transpose()?))
     }
 
+    /// `n` define-and-run trials chosen together (the engine's
+    /// `ask_batch`: each proposed with the earlier ones pending, queued
+    /// trials first), over the study's space or `space`, as JSON texts.
+    #[pyo3(signature = (n, space=None))]
+    fn ask_batch(&self, py: Python<'_>, n: usize, space: Option<&str>) -> PyResult<Vec<String>> {
+        self.with(py, |s| {
+            if let Some(text) = space {
+                let space = parse_space(text)?;
+                if &space != s.space() {
+                    s.extend_space(&space, false)?;
+                }
+            }
+            s.ask_batch(n)?.iter().map(json).collect()
+        })
+    }
+
+    /// `n` define-by-run trials started together (the engine's
+    /// `ask_open_batch`), each with its joint proposal as `ask_open` gives
+    /// it with `proposal`.
+    fn ask_open_batch<'py>(
+        &self,
+        py: Python<'py>,
+        n: usize,
+    ) -> PyResult<Vec<(String, Option<FastEntries<'py>>)>> {
+        let taken = self.with(py, |s| {
+            let trials = s.ask_open_batch(n)?;
+            trials
+                .iter()
+                .map(|t| Ok((json(t)?, s.proposed(t.id).map(|p| proposal_of(s, p)))))
+                .collect::<Result<Vec<_>, Error>>()
+        })?;
+        taken
+            .into_iter()
+            .map(|(text, proposed)| Ok((text, proposed.map(|p| fast_entries(py, &p)).transpose()?)))
+            .collect()
+    }
+
     /// The value of one parameter of a running trial, not yet recorded:
     /// the caller records it with `record`, `report`, `tell` (or
     /// `should_prune` via `record`), with the trial's other new values.

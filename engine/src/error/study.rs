@@ -69,12 +69,37 @@ pub enum StudyError {
         /// The lag asked for.
         asked: u32,
     },
+    /// A batch ask of no trials, or of more than a batch holds: at most
+    /// `MAX_BATCH`, and for a reproducible study `lag + 1` (trial k waits
+    /// for every trial below k - lag, so a larger batch would wait for its
+    /// own first trials).
+    #[error("study '{study}': a batch of {asked} trials was asked for; {}", batch_limit(*asked, *most, *lag))]
+    BatchSize {
+        /// The study.
+        study: String,
+        /// The size asked for.
+        asked: usize,
+        /// The largest batch the study hands out.
+        most: usize,
+        /// The lag of a reproducible study.
+        lag: Option<u32>,
+    },
     /// A define-and-run ask of a study without a space.
     #[error("study '{study}' has no space; give one (ask_in), or use ask_open and suggest (define-by-run)")]
     NoSpace {
         /// The study.
         study: String,
     },
+}
+
+fn batch_limit(asked: usize, most: usize, lag: Option<u32>) -> String {
+    match lag {
+        _ if asked == 0 => "ask for at least 1".to_string(),
+        Some(lag) => format!(
+            "the study is reproducible with lag {lag}, so a batch holds at most {most} trials (lag + 1): each trial waits for those more than {lag} before it to end"
+        ),
+        None => format!("a batch holds at most {most} (ask again for more)"),
+    }
 }
 
 fn list(directions: &[Direction]) -> String {

@@ -2,6 +2,7 @@
 //! storage and handing the full history back to the searcher.
 
 mod ask;
+mod batch;
 mod define_by_run;
 mod driver;
 mod history;
@@ -14,6 +15,7 @@ mod record;
 mod recovery;
 mod reproducible;
 
+pub use batch::MAX_BATCH;
 pub use driver::Study;
 pub use journal::{PendingEnding, PendingResult, ResultJournal};
 pub use lease::DEFAULT_LEASE;

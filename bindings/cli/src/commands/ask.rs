@@ -2,11 +2,14 @@
 
 use crate::cli::{ReportArgs, SuggestArgs, SuggestFormat, TellArgs};
 use crate::common::{self, need_study, param_env_name, shell_quote, split_pair, Access};
+use crate::table::write_aligned;
 use anyhow::{anyhow, bail, Result};
-use hyperspace_engine::{Outcome, TrialId, TrialState};
+use hyperspace_engine::{Outcome, Trial, TrialId, TrialState};
 use std::io::Write;
 
-/// Hands out `-n` running trials and prints their configurations.
+/// Hands out `-n` running trials, chosen together (each proposed with the
+/// earlier ones pending, queued trials first), and prints their
+/// configurations.
 pub fn suggest(storage: Option<&str>, args: SuggestArgs) -> Result<()> {
     let name = need_study(args.study.as_deref())?;
     if args.count == 0 {
@@ -17,23 +20,24 @@ pub fn suggest(storage: Option<&str>, args: SuggestArgs) -> Result<()> {
     // This process ends before the trials do, so it cannot keep their
     // leases: they hold none, and are never failed for silence.
     study.set_lease(None);
+    let trials = study.ask_batch(args.count)?;
+    if trials.len() < args.count {
+        errln!(
+            "the searcher had {} of the {} trials asked for left to propose",
+            trials.len(),
+            args.count
+        );
+    }
     let mut out = crate::stdio::stdout();
-    for i in 0..args.count {
-        let trial = study.ask()?;
-        match args.format {
-            SuggestFormat::Json => {
-                let params: serde_json::Map<String, serde_json::Value> = trial
-                    .params
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.to_json()))
-                    .collect();
-                let line = serde_json::json!({
-                    "trial": trial.id.0, "number": trial.number, "params": params,
-                    "seed": trial.meta.seed, "budget": trial.budget,
-                });
-                writeln!(out, "{line}")?;
+    match args.format {
+        SuggestFormat::Json => {
+            for trial in &trials {
+                writeln!(out, "{}", json_line(trial))?;
             }
-            SuggestFormat::Env => {
+        }
+        SuggestFormat::Table => write_table(&mut out, &trials)?,
+        SuggestFormat::Env => {
+            for (i, trial) in trials.iter().enumerate() {
                 if i > 0 {
                     writeln!(out)?;
                 }
@@ -52,7 +56,9 @@ pub fn suggest(storage: Option<&str>, args: SuggestArgs) -> Result<()> {
                     )?;
                 }
             }
-            SuggestFormat::Args => {
+        }
+        SuggestFormat::Args => {
+            for trial in &trials {
                 let words: Vec<String> = trial
                     .params
                     .iter()
@@ -64,6 +70,60 @@ pub fn suggest(storage: Option<&str>, args: SuggestArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// One trial as the JSON object `--format json` prints on a line.
+fn json_line(trial: &Trial) -> serde_json::Value {
+    let params: serde_json::Map<String, serde_json::Value> = trial
+        .params
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_json()))
+        .collect();
+    serde_json::json!({
+        "trial": trial.id.0, "number": trial.number, "params": params,
+        "seed": trial.meta.seed, "budget": trial.budget,
+    })
+}
+
+/// The trials as an aligned table for people: id, number, then one column
+/// per parameter any of them has (blank where a trial has none, as in a
+/// conditional branch it did not take).
+fn write_table(out: &mut dyn Write, trials: &[Trial]) -> std::io::Result<()> {
+    let mut names: Vec<&String> = Vec::new();
+    for trial in trials {
+        for name in trial.params.keys() {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    let header: Vec<String> = ["trial", "number"]
+        .into_iter()
+        .map(String::from)
+        .chain(names.iter().map(|n| n.to_string()))
+        .collect();
+    let rows: Vec<Vec<String>> = trials
+        .iter()
+        .map(|t| {
+            [t.id.to_string(), t.number.to_string()]
+                .into_iter()
+                .chain(names.iter().map(|n| {
+                    t.params
+                        .get(n.as_str())
+                        .map_or_else(String::new, |v| v.to_string())
+                }))
+                .collect()
+        })
+        .collect();
+    let numeric: Vec<bool> = (0..header.len())
+        .map(|i| {
+            i < 2
+                || rows
+                    .iter()
+                    .all(|r| r[i].is_empty() || r[i].parse::<f64>().is_ok())
+        })
+        .collect();
+    write_aligned(out, &header, &rows, &numeric)
 }
 
 /// A checked `tell`.

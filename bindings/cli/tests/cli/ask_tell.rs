@@ -196,3 +196,105 @@ fn storage_urls_follow_sqlalchemy() {
         "unknown scheme 'mysql'",
     );
 }
+
+/// `suggest -n 8` (issue 20): eight trials chosen together, the queued one
+/// first, each at its own point, as JSON lines or a table.
+#[test]
+fn suggest_n_hands_out_a_spread_batch_queued_first() {
+    let lab = Lab::new();
+    lab.hs(&[
+        "study",
+        "create",
+        "b",
+        "--space",
+        "x=float(-5,5) y=float(-5,5)",
+        "--searcher",
+        "tpe",
+        "--seed",
+        "7",
+    ])
+    .assert()
+    .success();
+    for _ in 0..12 {
+        let line = stdout_of(&mut lab.hs(&["suggest", "-s", "b"]));
+        let t: Json = serde_json::from_str(line.trim()).unwrap();
+        let (x, y) = (
+            t["params"]["x"].as_f64().unwrap(),
+            t["params"]["y"].as_f64().unwrap(),
+        );
+        let id = t["trial"].to_string();
+        lab.hs(&["tell", "-s", "b", "-t", &id, "--value"])
+            .arg(format!("{}", x * x + y * y))
+            .assert()
+            .success();
+    }
+    lab.hs(&["enqueue", "-s", "b", "x=1", "y=2"])
+        .assert()
+        .success();
+    let out = stdout_of(&mut lab.hs(&["suggest", "-s", "b", "-n", "8"]));
+    let batch: Vec<Json> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(batch.len(), 8, "{out}");
+    assert_eq!(batch[0]["params"]["x"], 1.0);
+    assert_eq!(batch[0]["params"]["y"], 2.0);
+    let mut points: Vec<(u64, u64)> = batch
+        .iter()
+        .map(|t| {
+            let p = &t["params"];
+            (
+                p["x"].as_f64().unwrap().to_bits(),
+                p["y"].as_f64().unwrap().to_bits(),
+            )
+        })
+        .collect();
+    points.sort_unstable();
+    points.dedup();
+    assert_eq!(points.len(), 8, "eight distinct points: {out}");
+    let numbers: Vec<u64> = batch
+        .iter()
+        .map(|t| t["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, (12..20).collect::<Vec<_>>());
+
+    let table = stdout_of(&mut lab.hs(&["suggest", "-s", "b", "-n", "2", "--format", "table"]));
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(header, ["trial", "number", "x", "y"], "{table}");
+    assert!(lines[1].split_whitespace().nth(1) == Some("20"), "{table}");
+}
+
+/// A batch larger than what a grid has left prints the rest (and says so);
+/// zero is refused.
+#[test]
+fn suggest_n_past_the_end_of_a_grid_prints_what_is_left() {
+    let lab = Lab::new();
+    lab.hs(&[
+        "study",
+        "create",
+        "g",
+        "--space",
+        "c=choice(a,b,c)",
+        "--searcher",
+        "grid",
+    ])
+    .assert()
+    .success();
+    let out = lab.hs(&["suggest", "-s", "g", "-n", "5"]).output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("3 of the 5"), "{stderr}");
+    one_line_error(
+        &mut lab.hs(&["suggest", "-s", "g", "-n", "2"]),
+        "nothing left to propose",
+    );
+    one_line_error(
+        &mut lab.hs(&["suggest", "-s", "g", "-n", "0"]),
+        "at least 1",
+    );
+    assert_eq!(lab.trials("g").len(), 3, "no trial left behind");
+}

@@ -5,6 +5,7 @@ define-by-run (``suggest``, ``record``) as typed objects."""
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 __version__: str
+MAX_BATCH: int
 
 class CoreParam:
     """One parameter's definition, parsed and checked once."""
@@ -28,6 +29,8 @@ class CoreStudy:
     def storage_description(self) -> str: ...
     def ask(self, space: Optional[str] = None) -> str: ...
     def ask_open(self, proposal: bool = False) -> Tuple[str, Optional[List[Tuple[str, Tuple[Any, ...]]]]]: ...
+    def ask_batch(self, n: int, space: Optional[str] = None) -> List[str]: ...
+    def ask_open_batch(self, n: int) -> List[Tuple[str, Optional[List[Tuple[str, Tuple[Any, ...]]]]]]: ...
     def optimize(
         self,
         run_trial: Callable[[str], Tuple[str, Optional[float], Optional[str], Optional[Dict[str, Any]]]],

@@ -26,6 +26,7 @@ from typing import (
     Type,
     TypedDict,
     Union,
+    overload,
 )
 
 from . import _core
@@ -406,7 +407,13 @@ class Study:
 
     # ---- ask / tell ------------------------------------------------------
 
-    def ask(self, space: Optional[SpaceLike] = None) -> Trial:
+    @overload
+    def ask(self, space: Optional[SpaceLike] = None, *, n: None = None) -> Trial: ...
+
+    @overload
+    def ask(self, space: Optional[SpaceLike] = None, *, n: int) -> List[Trial]: ...
+
+    def ask(self, space: Optional[SpaceLike] = None, *, n: Optional[int] = None) -> Union[Trial, List[Trial]]:
         """Hands out a running trial: a queued one first (``enqueue``), else
         the searcher's proposal.
 
@@ -415,7 +422,19 @@ class Study:
         :class:`Space`, a dict of distributions, JSON or compact text —
         ``trial.params`` holds a value for every active parameter, and the
         study's space becomes (or grows to) it.
+
+        ``n=8`` hands out a list of 8 trials chosen together, for 8 workers
+        that start at once: queued trials first, then proposals each made
+        with the earlier trials of the batch pending, so the batch is
+        spread (and the same for a seed). A define-by-run batch has each
+        trial's joint proposal made as it is taken, so the trials'
+        suggestions stay spread in whatever order they run. A grid with
+        fewer points left hands out what it has. ``n`` counts from 1 to
+        ``MAX_BATCH`` (10,000); ``n=None`` hands out one :class:`Trial`, not
+        a list.
         """
+        if n is not None:
+            return self._ask_batch(space, n)
         core = self._c()
         proposal = None
         if space is not None:
@@ -424,6 +443,28 @@ class Study:
             text = core.ask()
         else:
             text, proposal = core.ask_open(True)
+        return self._hand_out(text, proposal)
+
+    def _ask_batch(self, space: Optional[SpaceLike], n: int) -> List[Trial]:
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(f"n must be an int (or None for one trial), not {type(n).__name__}")
+        if not 1 <= n <= _core.MAX_BATCH:
+            raise ValueError(
+                f"n={n}: a batch holds 1 to {_core.MAX_BATCH} trials (n=None asks for one trial)"
+            )
+        core = self._c()
+        taken: List[Tuple[str, Any]]
+        if space is not None:
+            taken = [(text, None) for text in core.ask_batch(n, _space_text(space))]
+        elif self._define_and_run:
+            taken = [(text, None) for text in core.ask_batch(n)]
+        else:
+            taken = core.ask_open_batch(n)
+        return [self._hand_out(text, proposal) for text, proposal in taken]
+
+    def _hand_out(self, text: str, proposal: Any) -> Trial:
+        """The :class:`Trial` for a trial the engine handed out (as JSON),
+        with its joint proposal if it has one, tracked as live."""
         trial = Trial(self, FrozenTrial.from_json(text))
         if proposal is not None:
             trial._take_proposal(proposal)
