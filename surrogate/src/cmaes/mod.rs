@@ -26,6 +26,7 @@
 mod margin;
 mod state;
 mod stop;
+mod warm;
 
 pub use state::{CmaState, Coordinate};
 pub use stop::{StallTest, Stopping};

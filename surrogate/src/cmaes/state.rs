@@ -48,6 +48,8 @@ pub struct CmaState {
     kinds: Vec<Coordinate>,
     population: usize,
     generation: u64,
+    /// The margin's probability; `None`: 1/(n λ).
+    margin: Option<f64>,
 }
 
 impl CmaState {
@@ -100,11 +102,28 @@ impl CmaState {
             kinds,
             population,
             generation: 0,
+            margin: None,
         };
         state.decompose()?;
-        let alpha = 1.0 / (n * population) as f64;
-        margin::correct(&mut state.margin_view(), alpha);
+        state.apply_margin();
         Ok(state)
+    }
+
+    /// Sets the margin: each discrete coordinate keeps at least probability
+    /// `alpha` of a value other than the mean's (0 turns it off; the
+    /// default is 1/(n λ), Hamano et al.'s choice).
+    pub fn with_margin(mut self, alpha: f64) -> Self {
+        self.margin = Some(alpha);
+        self.apply_margin();
+        self
+    }
+
+    fn apply_margin(&mut self) {
+        let n = self.mean.len();
+        let alpha = self.margin.unwrap_or(1.0 / (n * self.population) as f64);
+        if alpha > 0.0 {
+            margin::correct(&mut self.margin_view(), alpha);
+        }
     }
 
     /// The centre of the distribution.
@@ -226,8 +245,7 @@ impl CmaState {
             (self.sigma * ((cs / k.d_sigma) * (norm_ps / k.chi_n - 1.0)).exp()).min(SIGMA_MAX);
         self.generation += 1;
         self.decompose()?;
-        let alpha = 1.0 / (n * self.population) as f64;
-        margin::correct(&mut self.margin_view(), alpha);
+        self.apply_margin();
         Ok(())
     }
 
