@@ -1,4 +1,4 @@
-use super::generations::{replay, History, Modelled};
+use super::generations::{replay, History, Modelled, Run};
 use super::ValidCmaesSettings;
 use hyperspace_engine::{Proposal, SearchContext, SearchError, Searcher, Space};
 use rand::RngCore;
@@ -11,12 +11,18 @@ use rand::RngCore;
 #[derive(Debug, Clone)]
 pub struct CmaesSearcher {
     settings: ValidCmaesSettings,
+    /// The last replay, resumed when the history only grew: a pure saving
+    /// (a fresh replay gives the same run), so workers need not share it.
+    last: Option<Run>,
 }
 
 impl CmaesSearcher {
     /// A CMA-ES searcher with these settings.
     pub fn new(settings: ValidCmaesSettings) -> Self {
-        Self { settings }
+        Self {
+            settings,
+            last: None,
+        }
     }
 }
 
@@ -32,12 +38,19 @@ impl Searcher for CmaesSearcher {
             return Ok(Proposal::new(space.sample_uniform(rng)));
         }
         let history = History::read(ctx, &modelled, self.settings.get().warm_start_trials);
-        let run = replay(&self.settings, &modelled, &history, ctx.study_seed)?;
+        let run = replay(
+            &self.settings,
+            &modelled,
+            &history,
+            ctx.study_seed,
+            self.last.take(),
+        )?;
         let x = run.state.sample(rng);
         let mut params = space.sample_uniform(rng);
         for ((name, param), u) in modelled.names.iter().zip(&modelled.params).zip(x) {
             params.insert(name.clone(), param.from_unit(u));
         }
+        self.last = Some(run);
         Ok(Proposal::new(params))
     }
 }

@@ -29,6 +29,8 @@ use hyperspace_engine::{Param, SearchContext, SearchError, Space, TrialState};
 use hyperspace_surrogate::cmaes::{CmaState, Coordinate, StallTest};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 
 /// The parameters the run models: the space's top-level numeric ones.
 #[derive(Debug, Clone)]
@@ -74,6 +76,7 @@ pub(super) struct Member {
 
 /// The history read by the rule above: the warm-start points and the
 /// members, in order.
+#[derive(Debug, Clone)]
 pub(super) struct History {
     pub warm: Vec<(Vec<f64>, f64)>,
     pub members: Vec<Member>,
@@ -125,34 +128,65 @@ impl History {
     }
 }
 
-/// The run after replaying the history.
+/// The run after replaying a history: the distribution, and how far into
+/// the members it got (so the next proposal can resume from here when the
+/// history only grew).
 #[derive(Debug, Clone)]
-#[cfg_attr(not(test), allow(dead_code))] // restarts and told: read by the tests
 pub(super) struct Run {
     pub state: CmaState,
-    /// IPOP restarts so far.
+    /// IPOP restarts so far (read by the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub restarts: u32,
-    /// Generations told, over all restarts.
+    /// Generations told, over all restarts (read by the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub told: u64,
+    stall: StallTest,
+    lambda: usize,
+    /// Members told (or skipped as part of a told generation).
+    at: usize,
+    /// Digest of what the replay started from (settings aside: one
+    /// searcher has one): the modelled parameters, warm start and seed.
+    origin: u64,
+    /// Digest of `members[..at]`.
+    consumed: u64,
 }
 
-/// Replays `history` through CMA-ES under the rule above.
+/// Replays `history` through CMA-ES under the rule above; resumes from
+/// `previous` if it was replayed from the same start and its members are a
+/// prefix of `history`'s (the result is the same either way).
 pub(super) fn replay(
     settings: &ValidCmaesSettings,
     modelled: &Modelled,
     history: &History,
     study_seed: u64,
+    previous: Option<Run>,
 ) -> Result<Run, SearchError> {
     let s = settings.get();
     let n = modelled.kinds.len();
-    let mut lambda = settings.population(n);
     let stopping = settings.stopping();
-    let mut state = first_state(settings, modelled, &history.warm, lambda)?;
-    let mut stall = StallTest::new();
-    let (mut restarts, mut told) = (0u32, 0u64);
     let members = &history.members;
-    let mut at = 0;
-    while members.len() - at >= lambda {
+    let origin = origin_digest(modelled, &history.warm, study_seed);
+    let resumable = |r: &Run| {
+        r.origin == origin && r.at <= members.len() && digest(&members[..r.at]) == r.consumed
+    };
+    let mut run = match previous {
+        Some(r) if resumable(&r) => r,
+        _ => {
+            let lambda = settings.population(n);
+            Run {
+                state: first_state(settings, modelled, &history.warm, lambda)?,
+                restarts: 0,
+                told: 0,
+                stall: StallTest::new(),
+                lambda,
+                at: 0,
+                origin,
+                consumed: digest(&[]),
+            }
+        }
+    };
+    while members.len() - run.at >= run.lambda {
+        let (at, lambda) = (run.at, run.lambda);
         let generation = &members[at..at + lambda];
         let next_full = members.len() - (at + lambda) >= lambda;
         let scored: Vec<(Vec<f64>, f64)> = generation
@@ -163,28 +197,46 @@ pub(super) fn replay(
         if !ready {
             break;
         }
-        at += lambda;
-        told += 1;
+        run.at += lambda;
+        run.consumed = digest(&members[..run.at]);
+        run.told += 1;
         let losses: Vec<f64> = scored.iter().map(|(_, l)| *l).collect();
-        let failed = state.tell(&scored).is_err();
-        let stalled = failed || stall.stalled(&state, &losses, &stopping);
+        let failed = run.state.tell(&scored).is_err();
+        let stalled = failed || run.stall.stalled(&run.state, &losses, &stopping);
         if stalled && s.restart == Restart::Ipop {
-            restarts += 1;
-            lambda = lambda.saturating_mul(s.popsize_factor);
-            let mut rng = ChaCha8Rng::seed_from_u64(restart_seed(study_seed, restarts));
+            run.restarts += 1;
+            run.lambda = run.lambda.saturating_mul(s.popsize_factor);
+            let mut rng = ChaCha8Rng::seed_from_u64(restart_seed(study_seed, run.restarts));
             let mean: Vec<f64> = (0..n).map(|_| rng.random::<f64>()).collect();
-            state = with_margin(
-                CmaState::new(mean, s.sigma0, modelled.kinds.clone(), lambda),
+            run.state = with_margin(
+                CmaState::new(mean, s.sigma0, modelled.kinds.clone(), run.lambda),
                 settings,
             )?;
-            stall = StallTest::new();
+            run.stall = StallTest::new();
         }
     }
-    Ok(Run {
-        state,
-        restarts,
-        told,
-    })
+    Ok(run)
+}
+
+/// A digest of members' points and losses (running ones included).
+fn digest(members: &[Member]) -> u64 {
+    let mut h = DefaultHasher::new();
+    for m in members {
+        m.x.iter().for_each(|v| v.to_bits().hash(&mut h));
+        m.loss.map(f64::to_bits).hash(&mut h);
+    }
+    h.finish()
+}
+
+fn origin_digest(modelled: &Modelled, warm: &[(Vec<f64>, f64)], seed: u64) -> u64 {
+    let mut h = DefaultHasher::new();
+    modelled.names.hash(&mut h);
+    seed.hash(&mut h);
+    for (x, loss) in warm {
+        x.iter().for_each(|v| v.to_bits().hash(&mut h));
+        loss.to_bits().hash(&mut h);
+    }
+    h.finish()
 }
 
 /// The first run's distribution: warm-started from `warm` if it has at

@@ -21,9 +21,11 @@ fn drive(settings: CmaesSettings, d: usize, trials: usize, f: impl Fn(&[f64]) ->
         warm: vec![],
         members: vec![],
     };
+    let mut last = None;
     for t in 0..trials {
-        let run = replay(&settings, &m, &history, 5).unwrap();
+        let run = replay(&settings, &m, &history, 5, last.take()).unwrap();
         let x = run.state.sample(&mut ChaCha8Rng::seed_from_u64(t as u64));
+        last = Some(run);
         let loss = f(&x);
         history.members.push(Member {
             x,
@@ -56,19 +58,19 @@ fn a_generation_is_told_only_when_its_members_finished() {
             member(0.45, Some(0.5)),
         ],
     };
-    assert_eq!(replay(&settings, &m, &history, 1).unwrap().told, 0);
+    assert_eq!(replay(&settings, &m, &history, 1, None).unwrap().told, 0);
     // The next generation only partly full: still waiting.
     history
         .members
         .extend((0..3).map(|i| member(0.3 + 0.1 * i as f64, Some(1.0))));
-    assert_eq!(replay(&settings, &m, &history, 1).unwrap().told, 0);
+    assert_eq!(replay(&settings, &m, &history, 1, None).unwrap().told, 0);
     // Next generation full: the first is told with its 3 finished members,
     // and the second too.
     history.members.push(member(0.5, Some(3.0)));
-    assert_eq!(replay(&settings, &m, &history, 1).unwrap().told, 2);
+    assert_eq!(replay(&settings, &m, &history, 1, None).unwrap().told, 2);
     // The running member finishing does not change the count.
     history.members[1].loss = Some(0.1);
-    assert_eq!(replay(&settings, &m, &history, 1).unwrap().told, 2);
+    assert_eq!(replay(&settings, &m, &history, 1, None).unwrap().told, 2);
 }
 
 #[test]
@@ -84,6 +86,7 @@ fn a_flat_objective_restarts_with_a_doubled_population() {
         &modelled(2),
         &history,
         5,
+        None,
     )
     .unwrap();
     assert_eq!(run.restarts, 1);
@@ -93,7 +96,14 @@ fn a_flat_objective_restarts_with_a_doubled_population() {
         restart: Restart::None,
         ..settings
     };
-    let run = replay(&none.clone().validate().unwrap(), &modelled(2), &history, 5).unwrap();
+    let run = replay(
+        &none.clone().validate().unwrap(),
+        &modelled(2),
+        &history,
+        5,
+        None,
+    )
+    .unwrap();
     assert_eq!((run.restarts, run.state.population()), (0, 6));
 }
 
@@ -106,7 +116,14 @@ fn a_converged_run_restarts_when_its_step_collapses() {
     };
     let sphere = |x: &[f64]| x.iter().map(|v| (v - 0.3).powi(2)).sum::<f64>();
     let history = drive(settings.clone(), 3, 600, sphere);
-    let run = replay(&settings.validate().unwrap(), &modelled(3), &history, 5).unwrap();
+    let run = replay(
+        &settings.validate().unwrap(),
+        &modelled(3),
+        &history,
+        5,
+        None,
+    )
+    .unwrap();
     assert!(
         run.restarts >= 1,
         "no restart after {} generations",
@@ -118,6 +135,29 @@ fn a_converged_run_restarts_when_its_step_collapses() {
         .filter_map(|m| m.loss)
         .fold(f64::INFINITY, f64::min);
     assert!(best < 1e-8, "{best}");
+}
+
+#[test]
+fn resuming_from_an_earlier_replay_gives_the_same_run() {
+    let settings = CmaesSettings::default().validate().unwrap();
+    let sphere = |x: &[f64]| x.iter().map(|v| (v - 0.7).powi(2)).sum::<f64>();
+    let full = drive(CmaesSettings::default(), 4, 90, sphere);
+    let m = modelled(4);
+    let prefix = History {
+        warm: vec![],
+        members: full.members[..47].to_vec(),
+    };
+    let early = replay(&settings, &m, &prefix, 5, None).unwrap();
+    let resumed = replay(&settings, &m, &full, 5, Some(early.clone())).unwrap();
+    let fresh = replay(&settings, &m, &full, 5, None).unwrap();
+    assert_eq!(resumed.state.mean(), fresh.state.mean());
+    assert_eq!(resumed.state.sigma(), fresh.state.sigma());
+    // A history that changed inside the prefix is replayed afresh.
+    let mut changed = full.clone();
+    changed.members[3].loss = Some(-1.0);
+    let redone = replay(&settings, &m, &changed, 5, Some(early)).unwrap();
+    let fresh = replay(&settings, &m, &changed, 5, None).unwrap();
+    assert_eq!(redone.state.mean(), fresh.state.mean());
 }
 
 #[test]
@@ -148,6 +188,7 @@ fn warm_start_centres_the_first_generation_on_the_best_earlier_trials() {
             members: vec![],
         },
         1,
+        None,
     )
     .unwrap();
     let mean = run.state.mean();
@@ -163,6 +204,7 @@ fn warm_start_centres_the_first_generation_on_the_best_earlier_trials() {
             members: vec![],
         },
         1,
+        None,
     )
     .unwrap();
     assert_eq!(
