@@ -9,6 +9,7 @@
 //! | `grid`   | every combination of discrete values and `points` values of each continuous parameter, each given out once |
 //! | `tpe`    | tree-structured Parzen estimator: models good and bad trials, proposes where their ratio is best |
 //! | `gp`     | Gaussian-process Bayesian optimisation: fits a GP to the losses, proposes where log expected improvement is highest |
+//! | `cmaes`  | CMA-ES with IPOP restarts: a Gaussian search distribution adapted generation by generation, rebuilt from the trials; integers with the margin, categoricals at random |
 //! | `nsga2`  | NSGA-II for one or more objectives (and constraints): crossover and mutation of the best finished trials by non-dominated rank and crowding |
 //! | `hyperband` | asynchronous Hyperband: chooses each trial's budget too, promoting the best of each rung to the next |
 //!
@@ -42,6 +43,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod cmaes;
 mod encode;
 mod gp;
 mod grid;
@@ -53,6 +55,7 @@ mod random;
 mod settings;
 mod tpe;
 
+pub use cmaes::{CmaesSearcher, CmaesSettings, Restart, ValidCmaesSettings};
 pub use gp::{
     AcquisitionKind, GpSearcher, GpSettings, NoiseSetting, OutputTransform, PendingStrategy,
     PriorSetting, ValidGpSettings,
@@ -98,6 +101,10 @@ pub fn builtin_registry() -> Registry {
     registry.register("gp", |settings| {
         let valid = settings::parse::<GpSettings>("gp", settings)?.validate()?;
         Ok(Box::new(GpSearcher::new(valid)))
+    });
+    registry.register("cmaes", |settings| {
+        let valid = settings::parse::<CmaesSettings>("cmaes", settings)?.validate()?;
+        Ok(Box::new(CmaesSearcher::new(valid)))
     });
     registry.register("nsga2", |settings| {
         let valid = settings::parse::<Nsga2Settings>("nsga2", settings)?.validate()?;

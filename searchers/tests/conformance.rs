@@ -22,6 +22,11 @@ fn searchers() -> Vec<(&'static str, Json)> {
             "gp",
             json!({"restarts": 1, "candidates": 256, "local_searches": 3}),
         ),
+        ("cmaes", json!({})),
+        (
+            "cmaes",
+            json!({"population_size": 4, "restart": "none", "margin": 0.0}),
+        ),
         ("nsga2", json!({"population_size": 5})),
         ("hyperband", json!({"max_budget": 9})),
         ("hyperband", json!({"max_budget": 27, "sampler": "tpe"})),

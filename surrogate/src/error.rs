@@ -4,6 +4,12 @@ use thiserror::Error;
 #[derive(Debug, Error, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SurrogateError {
+    /// A CMA-ES state was built or told with values it cannot use.
+    #[error("CMA-ES: {reason}")]
+    InvalidCma {
+        /// What is wrong.
+        reason: String,
+    },
     /// A quasi-random sequence was asked for more dimensions than it has.
     #[error("a Sobol sequence has at most {max} dimensions, {asked} were asked for; use random sampling for spaces this large")]
     TooManyDimensions {

@@ -8,6 +8,7 @@
 //! - [`parzen`]: Parzen estimators (kernel mixtures on the unit cube), TPE's density models.
 //! - [`gp`]: Gaussian-process regression (Matérn-5/2 ARD, fitted hyperparameters).
 //! - [`acquisition`]: log EI, UCB, PI, and their maximisation over mixed spaces.
+//! - [`cmaes`]: CMA-ES's distribution, its update, the margin for discrete coordinates, stall tests.
 //! - [`pareto`]: non-dominated sorting, crowding distance, exact hypervolume.
 //! - [`forest`]: regression random forests and fANOVA over them (parameter importance).
 //! - [`ped_anova`]: PED-ANOVA, importance from the densities of the best trials.
@@ -21,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod acquisition;
+pub mod cmaes;
 mod error;
 pub mod forest;
 pub mod gp;
