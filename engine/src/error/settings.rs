@@ -110,6 +110,8 @@ pub enum Bound {
     AboveAtMost(Number, Number),
     /// A finite number from `.0` to `.1`, both included (a probability).
     Between(Number, Number),
+    /// A finite number from `.0` included to `.1` excluded.
+    AtLeastBelow(Number, Number),
 }
 
 impl Bound {
@@ -125,6 +127,7 @@ impl Bound {
                 Bound::Above(low) => x > f(low),
                 Bound::AboveAtMost(low, high) => x > f(low) && x <= f(high),
                 Bound::Between(low, high) => x >= f(low) && x <= f(high),
+                Bound::AtLeastBelow(low, high) => x >= f(low) && x < f(high),
             }
     }
 
@@ -151,6 +154,7 @@ impl std::fmt::Display for Bound {
             Bound::Above(low) => write!(f, "a finite number > {low}"),
             Bound::AboveAtMost(low, high) => write!(f, "in ({low}, {high}]"),
             Bound::Between(low, high) => write!(f, "in [{low}, {high}]"),
+            Bound::AtLeastBelow(low, high) => write!(f, "in [{low}, {high})"),
         }
     }
 }

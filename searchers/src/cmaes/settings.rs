@@ -1,6 +1,7 @@
 //! The `cmaes` searcher's settings: plain serde fields, validated once.
 
-use hyperspace_engine::SearchError;
+use crate::settings::invalid;
+use hyperspace_engine::{Bound, Number, SearchError};
 use hyperspace_surrogate::cmaes::Stopping;
 use serde::Deserialize;
 
@@ -93,40 +94,29 @@ impl ValidCmaesSettings {
 impl CmaesSettings {
     /// Checks every setting; the error names the one at fault.
     pub fn validate(self) -> Result<ValidCmaesSettings, SearchError> {
-        let invalid = |reason: String| SearchError::InvalidSettings {
-            searcher: "cmaes".into(),
-            reason,
-        };
+        let invalid = invalid("cmaes");
+        let (int, float) = (Number::Int, Number::Float);
         if let Some(p) = self.population_size {
-            if !(2..=100_000).contains(&p) {
-                return Err(invalid(format!(
-                    "population_size must be in [2, 100000], got {p}"
-                )));
-            }
+            Bound::Between(int(2), int(100_000))
+                .check("population_size", p)
+                .map_err(&invalid)?;
         }
-        if !(self.sigma0.is_finite() && self.sigma0 > 0.0 && self.sigma0 <= 1.0) {
-            return Err(invalid(format!(
-                "sigma0 must be in (0, 1] (a fraction of each parameter's range), got {}",
-                self.sigma0
-            )));
-        }
-        if !(2..=16).contains(&self.popsize_factor) {
-            return Err(invalid(format!(
-                "popsize_factor must be in [2, 16], got {}",
-                self.popsize_factor
-            )));
-        }
+        // A fraction of each parameter's range.
+        Bound::AboveAtMost(float(0.0), float(1.0))
+            .check("sigma0", self.sigma0)
+            .map_err(&invalid)?;
+        Bound::Between(int(2), int(16))
+            .check("popsize_factor", self.popsize_factor)
+            .map_err(&invalid)?;
         if let Some(m) = self.margin {
-            if !(0.0..0.5).contains(&m) {
-                return Err(invalid(format!("margin must be in [0, 0.5), got {m}")));
-            }
+            Bound::AtLeastBelow(float(0.0), float(0.5))
+                .check("margin", m)
+                .map_err(&invalid)?;
         }
         for (name, tol) in [("tol_x", self.tol_x), ("tol_fun", self.tol_fun)] {
-            if !(tol.is_finite() && tol >= 0.0) {
-                return Err(invalid(format!(
-                    "{name} must be a finite number >= 0, got {tol}"
-                )));
-            }
+            Bound::AtLeast(float(0.0))
+                .check(name, tol)
+                .map_err(&invalid)?;
         }
         Ok(ValidCmaesSettings(self))
     }
