@@ -27,7 +27,10 @@ mod study_config;
 mod trial;
 mod value;
 
-pub use error::{Bound, Error, Result, SearchError, SettingsError, StudyError, TellError};
+pub use error::{
+    Bound, ConfigError, Error, Result, SearchError, SettingsError, SpaceChangeError, StudyError,
+    TellError,
+};
 pub use objective::{dominates, is_feasible, pareto_front, total_violation, Objective};
 pub use pruner::{NopPruner, Pruner};
 pub use registry::{PrunerFactory, Registry, SearcherFactory};

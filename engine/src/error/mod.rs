@@ -3,10 +3,12 @@
 use crate::{ParamError, TrialId, TrialState};
 use thiserror::Error;
 
+mod config;
 mod settings;
 mod study;
 mod tell;
 
+pub use config::{ConfigError, SpaceChangeError};
 pub use settings::{Bound, SettingsError};
 pub use study::StudyError;
 pub use tell::TellError;
@@ -67,7 +69,7 @@ pub enum Error {
         /// The parameter.
         param: String,
         /// Why, and what to do (`force` to override).
-        reason: String,
+        reason: SpaceChangeError,
     },
     /// No pruner of that name in the registry.
     #[error("unknown pruner '{name}'; known pruners: {known}")]
@@ -92,7 +94,7 @@ pub enum Error {
         /// The parameter.
         param: String,
         /// Why.
-        reason: String,
+        reason: ConfigError,
     },
     /// A study's settings (name, searcher, ...) are invalid.
     #[error("invalid study settings: {0}")]

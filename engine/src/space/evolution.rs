@@ -7,6 +7,7 @@
 
 use super::param::{Param, ParamError};
 use super::tree::{Condition, Entry, Space};
+use crate::SpaceChangeError;
 use crate::{Error, Result};
 
 /// What replacing a space with another changes.
@@ -32,7 +33,7 @@ impl Space {
     /// older trials were drawn from this one. With `force`, changes that
     /// older trials cannot be read under are allowed and listed.
     pub fn evolve_to(&self, new: &Space, force: bool, study: &str) -> Result<SpaceChange> {
-        let refuse = |param: &str, reason: String| Error::SpaceEvolution {
+        let refuse = |param: &str, reason: SpaceChangeError| Error::SpaceEvolution {
             study: study.to_string(),
             param: param.to_string(),
             reason,
@@ -40,14 +41,13 @@ impl Space {
         let mut change = SpaceChange::default();
         for old in self.entries() {
             let problem = match new.get(&old.name) {
-                None => Some("would be removed; older trials have values for it".to_string()),
-                Some(n) if !old.param.is_covered_by(&n.param) => Some(format!(
-                    "would narrow or change kind ({} -> {}); older trials may hold values outside it",
-                    describe(&old.param),
-                    describe(&n.param)
-                )),
+                None => Some(SpaceChangeError::Removed),
+                Some(n) if !old.param.is_covered_by(&n.param) => Some(SpaceChangeError::Narrowed {
+                    old: describe(&old.param),
+                    new: describe(&n.param),
+                }),
                 Some(n) if condition_key(self, old) != condition_key(new, n) => {
-                    Some("would move to another branch".to_string())
+                    Some(SpaceChangeError::MovedBranch)
                 }
                 Some(n) => {
                     if !old.param.same_distribution(&n.param) {
@@ -58,10 +58,7 @@ impl Space {
             };
             if let Some(reason) = problem {
                 if !force {
-                    return Err(refuse(
-                        &old.name,
-                        format!("{reason}; pass force to change it anyway"),
-                    ));
+                    return Err(refuse(&old.name, reason));
                 }
                 change.forced.push(old.name.clone());
             }
@@ -73,10 +70,7 @@ impl Space {
             let under_new_choice = entry.condition.is_some_and(|c| !self.had_choice(new, c));
             let is_new_root_of_new_branch = under_new_choice || self.has_new_ancestor(new, i);
             if entry.param.default_value().is_none() && !is_new_root_of_new_branch && !force {
-                return Err(refuse(
-                    &entry.name,
-                    "is new and has no default, so older trials cannot be read as having a value for it; give it a default (or pass force)".into(),
-                ));
+                return Err(refuse(&entry.name, SpaceChangeError::NewWithoutDefault));
             }
             change.added.push(entry.name.clone());
         }

@@ -7,6 +7,7 @@
 //! exactly the active parameters.
 
 use super::param::{Param, ParamError};
+use crate::ConfigError;
 use crate::{Error, Result, Value};
 use indexmap::IndexMap;
 use std::collections::HashMap;
@@ -132,7 +133,9 @@ impl Space {
             if !self.index.contains_key(name) {
                 return Err(Error::InvalidConfig {
                     param: name.clone(),
-                    reason: format!("not in the space (known: {})", self.names().join(", ")),
+                    reason: ConfigError::NotInSpace {
+                        known: self.names().iter().map(|n| n.to_string()).collect(),
+                    },
                 });
             }
         }
@@ -143,9 +146,7 @@ impl Space {
                 if given.is_some() && self.parent_is_set(i, &out) {
                     return Err(Error::InvalidConfig {
                         param: entry.name.clone(),
-                        reason:
-                            "is not active under the choices made for its parents; leave it out"
-                                .into(),
+                        reason: ConfigError::Inactive,
                     });
                 }
                 continue;
@@ -156,13 +157,13 @@ impl Space {
                     .coerce(v)
                     .map_err(|reason| Error::InvalidConfig {
                         param: entry.name.clone(),
-                        reason: reason.to_string(),
+                        reason: reason.into(),
                     })?,
                 (None, Some(d)) => d,
                 (None, None) if complete => {
                     return Err(Error::InvalidConfig {
                         param: entry.name.clone(),
-                        reason: "is missing and has no default".into(),
+                        reason: ConfigError::Missing,
                     })
                 }
                 (None, None) => continue,

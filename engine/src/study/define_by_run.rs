@@ -9,6 +9,7 @@ use super::driver::{claims_taken, context, CLAIM_RETRIES};
 use super::reproducible::{shared_names, Asking};
 use crate::seed::{trial_rng, trial_seed};
 use crate::storage::TrialUpdate;
+use crate::ConfigError;
 use crate::{Error, NewTrial, Param, Params, Proposal, Result, Space, Trial, TrialId, Value};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -119,7 +120,7 @@ impl Study {
                 .coerce(existing)
                 .map_err(|reason| Error::InvalidConfig {
                     param: name.to_string(),
-                    reason: reason.to_string(),
+                    reason: reason.into(),
                 });
         }
         self.make_proposal(&trial)?;
@@ -175,13 +176,13 @@ impl Study {
             .map(|(name, value)| {
                 let entry = space.get(&name).ok_or_else(|| Error::InvalidConfig {
                     param: name.clone(),
-                    reason: "was not suggested in this study; suggest it first".into(),
+                    reason: ConfigError::NotSuggested,
                 })?;
                 match entry.param.coerce(&value) {
                     Ok(value) => Ok((name, value)),
                     Err(reason) => Err(Error::InvalidConfig {
                         param: name,
-                        reason: reason.to_string(),
+                        reason: reason.into(),
                     }),
                 }
             })
