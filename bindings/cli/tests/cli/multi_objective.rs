@@ -150,12 +150,14 @@ fn single_objective_searchers_and_unnamed_objectives_are_refused_clearly() {
             "t",
             "--space",
             "x=float(0,1)",
+            "--searcher",
+            "gp",
             "--objective",
             "a:min",
             "--objective",
             "b:max",
         ]),
-        "searcher 'tpe' optimizes one objective",
+        "searcher 'gp' optimizes one objective",
     );
     one_line_error(
         &mut lab.hs(&[
