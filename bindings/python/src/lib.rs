@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 mod errors;
+mod fork;
 mod importance;
 mod opening;
 mod optimize;
@@ -38,5 +39,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(select::history, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("MAX_BATCH", hyperspace_engine::MAX_BATCH)?;
+    fork::register(m)?;
     Ok(())
 }

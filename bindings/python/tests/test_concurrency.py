@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import textwrap
@@ -259,3 +260,58 @@ def test_two_processes_creating_one_file_at_once(tmp_path):
         for p in procs:
             _, err = p.communicate(timeout=60)
             assert p.returncode == 0, err
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX-only")
+def test_children_forked_while_another_thread_writes_can_use_the_database(tmp_path):
+    """A fork in the middle of another thread's SQLite call once left the
+    child SQLite's lock records or mutex as held, so the child hung or
+    waited out its busy timeout; the engine now holds SQLite calls back
+    around every fork (a fork-context process pool forks at any moment)."""
+    db = str(tmp_path / "f.db")
+    hs.Study.open(db, "s", seed=1)
+    stop = threading.Event()
+
+    def writer() -> None:
+        study = hs.Study.open(db, "s")
+        while not stop.is_set():
+            t = study.ask()
+            t.suggest_float("x", 0.0, 1.0)
+            study.tell(t, 1.0)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    failed = []
+    try:
+        for i in range(30):
+            time.sleep(0.005)
+            pid = os.fork()
+            if pid == 0:  # the child: one trial, then out, whatever happens
+                code = 1
+                try:
+                    child = hs.Study.open(db, "s", busy_timeout=5.0)
+                    t = child.ask()
+                    t.suggest_float("x", 0.0, 1.0)
+                    child.tell(t, 2.0)
+                    code = 0
+                finally:
+                    os._exit(code)
+            deadline = time.monotonic() + 20.0
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    if status != 0:
+                        failed.append((i, "failed"))
+                    break
+                if time.monotonic() > deadline:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    failed.append((i, "hung"))
+                    break
+                time.sleep(0.01)
+    finally:
+        stop.set()
+        thread.join()
+    assert failed == []
+    children = [t for t in hs.Study.load(db, "s").trials if t.value == 2.0]
+    assert len(children) == 30

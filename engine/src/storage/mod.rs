@@ -8,6 +8,7 @@
 //! the trials that changed since its last look.
 
 mod check;
+mod fork;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -20,6 +21,7 @@ pub use url::{sqlite_file, IntoStorageUrl, PostgresUrl, SqliteUrl, StorageUrl};
 #[cfg(feature = "postgres")]
 pub use self::postgres::PostgresStorage;
 pub use check::{check_storage, Damage};
+pub use fork::{after_fork, prepare_fork};
 pub use memory::MemoryStorage;
 pub use sqlite::SqliteStorage;
 pub use update::TrialUpdate;

@@ -7,6 +7,7 @@
 //! claims are decided under SQLite's single writer lock: two processes never
 //! get the same number, the same queued trial or the same grid point.
 
+use super::fork::Activity;
 use super::record::{
     new_trial, read_study, read_trial, start_claimed, upgraded_config, Body, Columns, Migration,
 };
@@ -61,6 +62,26 @@ pub struct SqliteStorage {
     busy_timeout: Duration,
 }
 
+/// The connection of one SQLite call; the fork gate is released after the
+/// connection (fields drop in order).
+struct Locked<'a> {
+    conn: MutexGuard<'a, Connection>,
+    _activity: Activity,
+}
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
 impl SqliteStorage {
     /// Opens (creating if needed) a database file, and brings its schema up
     /// to date.
@@ -72,7 +93,10 @@ impl SqliteStorage {
     /// processes' transactions before failing with `DatabaseLocked`.
     pub fn open_with_timeout(path: &Path, busy_timeout: Duration) -> Result<Self> {
         let shown = path.display().to_string();
-        let conn = Connection::open(path).map_err(|e| map_err(&shown, busy_timeout, e))?;
+        let conn = {
+            let _activity = Activity::enter();
+            Connection::open(path).map_err(|e| map_err(&shown, busy_timeout, e))?
+        };
         let storage = Self {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
@@ -134,12 +158,20 @@ impl SqliteStorage {
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    /// The connection, for one SQLite call (a fork waits until it ends;
+    /// see `fork.rs`).
+    fn lock(&self) -> Locked<'_> {
+        let activity = Activity::enter();
         // A panic inside a transaction rolls it back when it is dropped, so
         // the connection is usable again.
-        self.conn
+        let conn = self
+            .conn
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Locked {
+            conn,
+            _activity: activity,
+        }
     }
 
     fn err(&self, e: rusqlite::Error) -> Error {
