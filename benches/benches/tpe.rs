@@ -8,46 +8,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use hyperspace_engine::{
-    Direction, Metadata, Params, SearchContext, Space, StudyId, Trial, TrialId, TrialState,
-};
-use rand::{Rng, SeedableRng};
+use hyperspace_engine::{Direction, SearchContext, Space, Trial};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+/// `n` trials at seeded random points, valued by the sum of squares of
+/// their numeric parameters.
 fn history(space: &Space, n: usize) -> Vec<Trial> {
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    (0..n)
-        .map(|i| {
-            let params: Params = space
-                .entries()
-                .iter()
-                .map(|e| (e.name.clone(), e.param.from_unit(rng.random::<f64>())))
-                .collect();
-            let value = params
-                .values()
-                .filter_map(|v| v.as_f64())
-                .map(|x| x * x)
-                .sum::<f64>();
-            Trial {
-                id: TrialId(i as i64),
-                study: StudyId(1),
-                number: i as u64,
-                state: TrialState::Complete,
-                params,
-                value: Some(value),
-                values: vec![value],
-                constraints: Vec::new(),
-                metrics: Default::default(),
-                intermediate: Default::default(),
-                budget: None,
-                parent: None,
-                user_attrs: Default::default(),
-                meta: Metadata::default(),
-                message: None,
-                change: i as u64,
-            }
-        })
-        .collect()
+    hyperspace_benches::random_history(space, n, 1, |u| {
+        space
+            .entries()
+            .iter()
+            .zip(u)
+            .filter_map(|(e, v)| e.param.from_unit(*v).as_f64())
+            .map(|x| x * x)
+            .sum()
+    })
 }
 
 fn bench_space(c: &mut Criterion, group_name: &str, space: &Space, settings: serde_json::Value) {

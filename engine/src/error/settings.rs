@@ -117,10 +117,7 @@ pub enum Bound {
 impl Bound {
     /// Whether `x` is within the bound (NaN and infinities never are).
     pub fn holds(&self, x: f64) -> bool {
-        let f = |n: &Number| match *n {
-            Number::Int(i) => i as f64,
-            Number::Float(v) => v,
-        };
+        let f = |n: &Number| n.as_f64();
         x.is_finite()
             && match self {
                 Bound::AtLeast(low) => x >= f(low),
@@ -134,11 +131,7 @@ impl Bound {
     /// Checks `value` of `setting` against the bound.
     pub fn check(self, setting: &str, value: impl Into<Number>) -> Result<(), SettingsError> {
         let value = value.into();
-        let x = match value {
-            Number::Int(i) => i as f64,
-            Number::Float(v) => v,
-        };
-        if self.holds(x) {
+        if self.holds(value.as_f64()) {
             Ok(())
         } else {
             Err(SettingsError::out_of_range(setting, self, value))

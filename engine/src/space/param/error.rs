@@ -257,7 +257,8 @@ impl From<u64> for Number {
 }
 
 impl Number {
-    fn as_f64(self) -> f64 {
+    /// The number as a float (an int converted, rounding past 2^53).
+    pub(crate) fn as_f64(self) -> f64 {
         match self {
             Number::Int(i) => i as f64,
             Number::Float(x) => x,
