@@ -166,7 +166,12 @@ def _history(study: hs.Study):
 @pytest.mark.parametrize(
     "options",
     [
-        pytest.param({"searcher": "random"}, id="random"),
+        # Random search over a space given up front: a define-by-run
+        # study learns its space from the trials recorded when a trial is
+        # asked, which depends on timing.
+        pytest.param(
+            {"searcher": "random", "space": {"x": hs.Float(-3.0, 3.0), "k": hs.Int(0, 4)}}, id="random-space"
+        ),
         # TPE on the reproducible setting: trial k sees the trials below
         # k - lag only, whichever worker finished first.
         pytest.param({"searcher": "tpe", "reproducible": True, "lag": 2}, id="tpe-reproducible"),

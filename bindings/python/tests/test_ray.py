@@ -42,6 +42,13 @@ def _fit(trainable, search, tmp_path, num_samples, scheduler=None, param_space=N
     return tuner.fit()
 
 
+def _search(db: str, name: str, seed: int, low: float, high: float, **options) -> HyperspaceSearch:
+    """A searcher minimizing "loss" over one float "x" in study ``name``."""
+    return HyperspaceSearch(
+        space={"x": hs.Float(low, high)}, metric="loss", mode="min", storage=db, study_name=name, seed=seed, **options
+    )
+
+
 def _by_ray_id(study: hs.Study):
     return {t.user_attrs["ray.trial_id"]: t for t in study.trials}
 
@@ -51,9 +58,7 @@ def shifted_square(config):
 
 
 def test_every_ray_trial_is_one_study_trial_and_the_best_is_sane(db, tmp_path):
-    search = HyperspaceSearch(
-        space={"x": hs.Float(-3.0, 3.0)}, metric="loss", mode="min", storage=db, study_name="sq", seed=3
-    )
+    search = _search(db, "sq", 3, -3.0, 3.0)
     results = _fit(shifted_square, search, tmp_path, 12, param_space={"offset": 0.5})
     study = hs.Study.load(db, "sq")
     trials = study.trials
@@ -120,9 +125,7 @@ def curve(config):
 
 
 def test_asha_stops_trials_and_the_study_keeps_their_curves(db, tmp_path):
-    search = HyperspaceSearch(
-        space={"x": hs.Float(0.0, 4.0)}, metric="loss", mode="min", storage=db, study_name="asha", seed=2
-    )
+    search = _search(db, "asha", 2, 0.0, 4.0)
     scheduler = ASHAScheduler(max_t=8, grace_period=1, reduction_factor=2)
     _fit(curve, search, tmp_path, 8, scheduler=scheduler, metric="loss", mode="min")
     trials = hs.Study.load(db, "asha").trials
@@ -144,15 +147,7 @@ def fails_above_zero(config):
 
 
 def test_errored_trials_are_failed_and_points_to_evaluate_run_first(db, tmp_path):
-    search = HyperspaceSearch(
-        space={"x": hs.Float(-1.0, 1.0)},
-        metric="loss",
-        mode="min",
-        storage=db,
-        study_name="errors",
-        seed=4,
-        points_to_evaluate=[{"x": 0.5}, {"x": -0.5}],
-    )
+    search = _search(db, "errors", 4, -1.0, 1.0, points_to_evaluate=[{"x": 0.5}, {"x": -0.5}])
     results = _fit(fails_above_zero, search, tmp_path, 4, max_concurrent_trials=1)
     assert len(results.errors) == sum(1 for t in hs.Study.load(db, "errors").trials if t.params["x"] > 0)
     trials = hs.Study.load(db, "errors").trials
@@ -202,24 +197,16 @@ def test_save_and_restore_carry_the_running_trials(db, tmp_path):
 
 def test_a_second_searcher_continues_the_study(db, tmp_path):
     def make():
-        return HyperspaceSearch(
-            space={"x": hs.Float(-3.0, 3.0)},
-            metric="loss",
-            mode="min",
-            storage=db,
-            study_name="shared",
-            seed=6,
-            points_to_evaluate=[{"x": 3.0}],
-        )
+        return _search(db, "shared", 6, -3.0, 3.0, points_to_evaluate=[{"x": 3.0}])
 
-    _fit(shifted_square, make(), tmp_path, 5, param_space={"offset": 0.0})
+    _fit(shifted_square, make(), tmp_path, 4, param_space={"offset": 0.0})
     second = make()
-    assert len(second.study) == 5
-    _fit(shifted_square, second, tmp_path, 5, param_space={"offset": 0.0})
+    assert len(second.study) == 4
+    _fit(shifted_square, second, tmp_path, 3, param_space={"offset": 0.0})
     trials = hs.Study.load(db, "shared").trials
-    assert [t.number for t in trials] == list(range(10))
+    assert [t.number for t in trials] == list(range(7))
     assert all(t.state is hs.TrialState.COMPLETE for t in trials)
     # The queued point ran once, in the first run only: the second searcher
     # found history and did not queue it again.
     assert [t.params["x"] for t in trials].count(3.0) == 1
-    assert len({t.user_attrs["ray.trial_id"] for t in trials}) == 10
+    assert len({t.user_attrs["ray.trial_id"] for t in trials}) == 7
