@@ -1,12 +1,14 @@
 """Throughput of trials run elsewhere than the driver, for an objective
-that sleeps 0.1 s (issue 18): hyperspace's ``study.optimize(client=...)``
+that sleeps S seconds (0.1 s by default; issue 18): hyperspace's ``study.optimize(client=...)``
 on a local Dask cluster, ``hyperspace worker`` processes, and Optuna's
 ``optimize(n_jobs=...)``, each with W trials at once on one SQLite file.
 
 The searcher is random everywhere: what is measured is the plumbing (ask,
 hand over, tell, record), not a model. For each way the figure is trials
-per second and the overhead per trial, ``W * elapsed / n - 0.1 s``: the
-time a slot spent not sleeping in the objective.
+per second and the overhead per trial, ``W * elapsed / n - S``: the
+time a slot spent not sleeping in the objective. ``--sleep 0 0.1`` runs
+each way once per objective time; each way runs ``--repeat`` times and the
+table shows the median (and the spread).
 
 Run with the venv that has hyperspace and dask (target/py-venv); Optuna
 runs in its own venv, given by ``--optuna-python``:
@@ -14,28 +16,38 @@ runs in its own venv, given by ``--optuna-python``:
     target/py-venv/bin/python benches/compare/dask_throughput.py \\
         --workers 8 --trials 240 --hyperspace target/release/hyperspace \\
         --optuna-python /tmp/ref-venv/bin/python
+
+    # the overhead alone: 2 workers, a 0 s and a 0.1 s objective
+    target/py-venv/bin/python benches/compare/dask_throughput.py \
+        --workers 2 --trials 200 --sleep 0 0.1 --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-SLEEP = 0.1
+class Sleepy:
+    """The objective: sleeps ``seconds`` (none for 0). A class so that the
+    time travels with it to the Dask workers."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __call__(self, trial) -> float:
+        x = trial.suggest_float("x", -3.0, 3.0)
+        if self.seconds > 0:
+            time.sleep(self.seconds)
+        return (x - 1.0) ** 2
 
 
-def sleepy(trial) -> float:
-    x = trial.suggest_float("x", -3.0, 3.0)
-    time.sleep(SLEEP)
-    return (x - 1.0) ** 2
-
-
-def run_dask(workers: int, trials: int, db: Path) -> float:
+def run_dask(workers: int, trials: int, db: Path, sleep: float) -> float:
     import hyperspace as hs
     from dask.distributed import Client, LocalCluster
 
@@ -44,18 +56,18 @@ def run_dask(workers: int, trials: int, db: Path) -> float:
             study = hs.Study.open(str(db), "dask", searcher="random", seed=1)
             # One trial first: each worker process opens the study once, and
             # that start-up is not what is measured.
-            study.optimize(sleepy, n_trials=workers, client=client)
+            study.optimize(Sleepy(sleep), n_trials=workers, client=client)
             start = time.perf_counter()
-            study.optimize(sleepy, n_trials=trials, client=client)
+            study.optimize(Sleepy(sleep), n_trials=trials, client=client)
             return time.perf_counter() - start
 
 
-def run_cli_workers(workers: int, trials: int, db: Path, binary: str) -> float:
+def run_cli_workers(workers: int, trials: int, db: Path, binary: str, sleep: float) -> float:
     import hyperspace as hs
 
     hs.Study.open(str(db), "cli", space="x=float(-3,3)", searcher="random", seed=1)
     storage = ["--storage", str(db)]
-    command = ["--", "sh", "-c", f"sleep {SLEEP}; echo loss={{x}}"]
+    command = ["--", "sh", "-c", f"sleep {sleep}; echo loss={{x}}"]
     start = time.perf_counter()
     procs = [
         subprocess.Popen(
@@ -73,22 +85,26 @@ def run_cli_workers(workers: int, trials: int, db: Path, binary: str) -> float:
 OPTUNA = """
 import sys, time, optuna
 optuna.logging.set_verbosity(optuna.logging.WARNING)
-workers, trials, url = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+workers, trials, url, sleep = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 def sleepy(trial):
     x = trial.suggest_float("x", -3.0, 3.0)
-    time.sleep(%r)
+    if sleep > 0:
+        time.sleep(sleep)
     return (x - 1.0) ** 2
 study = optuna.create_study(storage=url, study_name="optuna", sampler=optuna.samplers.RandomSampler(seed=1))
 study.optimize(sleepy, n_trials=workers, n_jobs=workers)
 start = time.perf_counter()
 study.optimize(sleepy, n_trials=trials, n_jobs=workers)
 print(time.perf_counter() - start)
-""" % SLEEP
+"""
 
 
-def run_optuna(workers: int, trials: int, db: Path, python: str) -> float:
+def run_optuna(workers: int, trials: int, db: Path, python: str, sleep: float) -> float:
     done = subprocess.run(
-        [python, "-c", OPTUNA, str(workers), str(trials), f"sqlite:///{db}"], check=True, capture_output=True, text=True
+        [python, "-c", OPTUNA, str(workers), str(trials), f"sqlite:///{db}", str(sleep)],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return float(done.stdout.strip().splitlines()[-1])
 
@@ -97,28 +113,53 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--trials", type=int, default=240)
+    parser.add_argument("--sleep", type=float, nargs="+", default=[0.1], help="the objective's seconds (several: one table each)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each way; the median is shown")
     parser.add_argument("--hyperspace", help="the hyperspace binary, for the `hyperspace worker` row")
     parser.add_argument("--optuna-python", help="a Python with optuna, for the Optuna row")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        ways = [("hyperspace optimize(client=Dask)", lambda db: run_dask(args.workers, args.trials, db))]
-        if args.hyperspace:
-            ways.append(("hyperspace worker processes", lambda db: run_cli_workers(args.workers, args.trials, db, args.hyperspace)))
-        if args.optuna_python:
-            ways.append(("optuna optimize(n_jobs)", lambda db: run_optuna(args.workers, args.trials, db, args.optuna_python)))
-        for i, (name, way) in enumerate(ways):
-            db = Path(tmp) / f"{i}" / "runs.db"
-            db.parent.mkdir()
-            elapsed = way(db)
-            per_s = args.trials / elapsed
-            overhead_ms = (args.workers * elapsed / args.trials - SLEEP) * 1000
-            rows.append({"way": name, "elapsed_s": elapsed, "trials_per_s": per_s, "overhead_ms": overhead_ms})
-    print(f"{args.workers} at once, {args.trials} trials of a {SLEEP} s objective (ideal {args.workers / SLEEP:.0f} trials/s)")
-    print("| way | trials/s | overhead per trial |")
-    print("|---|---:|---:|")
+        for sleep in args.sleep:
+            ways = [("hyperspace optimize(client=Dask)", lambda db, s: run_dask(args.workers, args.trials, db, s))]
+            if args.hyperspace:
+                ways.append(
+                    (
+                        "hyperspace worker processes",
+                        lambda db, s: run_cli_workers(args.workers, args.trials, db, args.hyperspace, s),
+                    )
+                )
+            if args.optuna_python:
+                ways.append(
+                    ("optuna optimize(n_jobs)", lambda db, s: run_optuna(args.workers, args.trials, db, args.optuna_python, s))
+                )
+            for name, way in ways:
+                times = []
+                for _ in range(args.repeat):
+                    db = Path(tempfile.mkdtemp(dir=tmp)) / "runs.db"
+                    times.append(way(db, sleep))
+                elapsed = statistics.median(times)
+                overheads = [(args.workers * t / args.trials - sleep) * 1000 for t in times]
+                rows.append(
+                    {
+                        "way": name,
+                        "sleep_s": sleep,
+                        "elapsed_s": elapsed,
+                        "trials_per_s": args.trials / elapsed,
+                        "overhead_ms": (args.workers * elapsed / args.trials - sleep) * 1000,
+                        "overhead_ms_range": [min(overheads), max(overheads)],
+                    }
+                )
+    print(f"{args.workers} at once, {args.trials} trials, median of {args.repeat} run(s)")
+    print("| way | objective | trials/s (ideal) | overhead per trial (min-max) |")
+    print("|---|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['way']} | {r['trials_per_s']:.1f} | {r['overhead_ms']:.1f} ms |")
+        ideal = "-" if r["sleep_s"] == 0 else f"{args.workers / r['sleep_s']:.0f}"
+        low, high = r["overhead_ms_range"]
+        print(
+            f"| {r['way']} | {r['sleep_s']:g} s | {r['trials_per_s']:.1f} ({ideal}) | "
+            f"{r['overhead_ms']:.1f} ms ({low:.1f}-{high:.1f}) |"
+        )
     json.dump(rows, sys.stderr)
     sys.stderr.write("\n")
 

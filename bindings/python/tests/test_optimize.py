@@ -245,3 +245,26 @@ def test_a_second_ctrl_c_gives_running_trials_back_at_once(db):
     assert sorted(t.state.value for t in trials) == ["failed", "failed", "waiting", "waiting"], trials
     copies = [t for t in trials if t.state is hs.TrialState.WAITING]
     assert all(c.parent is not None for c in copies)
+
+
+def test_issue_18_optimize_writes_a_trials_values_once_with_its_result(db, monkeypatch):
+    """The values a define-by-run trial was handed go in with its result;
+    the trial object dropped afterwards does not write them a second time
+    (it did: one storage write per trial more, on the driver's hot path)."""
+    writes = []
+    flush = hs.Trial._flush
+
+    def counting(trial):
+        if trial._unrecorded():
+            writes.append(trial.number)
+        flush(trial)
+
+    monkeypatch.setattr(hs.Trial, "_flush", counting)
+    study = hs.Study.open(db, "once", searcher="random", seed=3)
+    study.optimize(quadratic, n_trials=6, n_jobs=2)
+    assert writes == []
+    trials = study.trials
+    assert [t.state for t in trials] == [hs.TrialState.COMPLETE] * 6
+    for t in trials:
+        assert set(t.params) == {"x", "y"}
+        assert t.value == pytest.approx((t.params["x"] - 1.0) ** 2 + (t.params["y"] + 2.0) ** 2)

@@ -22,6 +22,7 @@ or ``study.optimize(objective, n_trials=50)``, or define-and-run:
 
 from . import _core
 from . import importance
+from . import integration
 from . import visualization
 from .distributions import Categorical, Choice, Distribution, Float, Int, Space
 from . import errors as _errors
@@ -58,6 +59,7 @@ __all__ = [
     "searchers",
     "NoCompleteTrialError",
     "importance",
+    "integration",
     "visualization",
     "__version__",
 ]
