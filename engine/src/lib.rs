@@ -48,7 +48,7 @@ pub use storage::{
     StorageUrl, StudyListing, StudyRecord, TrialUpdate,
 };
 pub use study::{
-    NonFinite, Outcome, PendingEnding, PendingResult, ResultJournal, Study, DEFAULT_LEASE,
+    AddedTrial, NonFinite, Outcome, PendingEnding, PendingResult, ResultJournal, Study, DEFAULT_LEASE,
     DEFAULT_WAIT_TIMEOUT, MAX_BATCH,
 };
 pub use study_config::{PluginSpec, PrunerSpec, Reproducible, SearcherSpec, StudyConfig};
