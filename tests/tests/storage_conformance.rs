@@ -604,7 +604,13 @@ fn a_trial_is_created_finished_in_one_write_or_not_at_all() {
         let study = s.create_study(&config("s")).unwrap();
         let finished = NewTrial {
             params: params(0.3),
-            updates: vec![TrialUpdate::Report { step: 2, value: 0.7 }, finish(0.25)],
+            updates: vec![
+                TrialUpdate::Report {
+                    step: 2,
+                    value: 0.7,
+                },
+                finish(0.25),
+            ],
             ..NewTrial::default()
         };
         let t = s.create_trial(study.id, &finished).unwrap();
@@ -644,8 +650,16 @@ fn study_user_attributes_are_kept_and_set_one_key_at_a_time() {
         s.set_study_attr(a.id, "dataset", &serde_json::json!("cifar"))
             .unwrap();
         let attrs = s.study_attrs(a.id).unwrap();
-        assert_eq!(attrs.get("dataset"), Some(&serde_json::json!("cifar")), "{name}");
-        assert_eq!(attrs.get("folds"), Some(&serde_json::json!([1, 2])), "{name}");
+        assert_eq!(
+            attrs.get("dataset"),
+            Some(&serde_json::json!("cifar")),
+            "{name}"
+        );
+        assert_eq!(
+            attrs.get("folds"),
+            Some(&serde_json::json!([1, 2])),
+            "{name}"
+        );
         assert_eq!(attrs.len(), 2, "{name}");
         assert!(s.study_attrs(b.id).unwrap().is_empty(), "{name}");
         s.delete_study(a.id).unwrap();

@@ -160,7 +160,10 @@ impl Storage for MemoryStorage {
 
     fn set_study_attr(&self, id: StudyId, key: &str, value: &serde_json::Value) -> Result<()> {
         let mut inner = self.lock();
-        inner.study(id)?.attrs.insert(key.to_string(), value.clone());
+        inner
+            .study(id)?
+            .attrs
+            .insert(key.to_string(), value.clone());
         Ok(())
     }
 

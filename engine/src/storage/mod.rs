@@ -23,10 +23,10 @@ pub use self::postgres::PostgresStorage;
 pub use check::{check_storage, Damage};
 pub use fork::{after_fork, prepare_fork};
 pub use memory::MemoryStorage;
-pub use sqlite::SqliteStorage;
-pub use update::TrialUpdate;
 pub(crate) use record::new_trial;
 pub use record::StudyAttrs;
+pub use sqlite::SqliteStorage;
+pub use update::TrialUpdate;
 
 use crate::{Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId};
 use std::fmt::Debug;

@@ -40,12 +40,18 @@ pub type StudyAttrs = indexmap::IndexMap<String, serde_json::Value>;
 /// The user attributes a stored JSON object holds.
 pub(super) fn read_attrs(stored: &str) -> crate::Result<StudyAttrs> {
     serde_json::from_str(stored).map_err(|e| {
-        crate::Error::Storage(format!("the study's stored user attributes cannot be read: {e}"))
+        crate::Error::Storage(format!(
+            "the study's stored user attributes cannot be read: {e}"
+        ))
     })
 }
 
 /// The stored JSON object `stored` with `key` set to `value`.
-pub(super) fn with_attr(stored: &str, key: &str, value: &serde_json::Value) -> crate::Result<String> {
+pub(super) fn with_attr(
+    stored: &str,
+    key: &str,
+    value: &serde_json::Value,
+) -> crate::Result<String> {
     let mut attrs = read_attrs(stored)?;
     attrs.insert(key.to_string(), value.clone());
     serde_json::to_string(&attrs)

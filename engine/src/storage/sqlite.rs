@@ -9,7 +9,8 @@
 
 use super::fork::Activity;
 use super::record::{
-    new_trial, read_attrs, read_study, read_trial, with_attr, start_claimed, upgraded_config, Body, Columns, Migration,
+    new_trial, read_attrs, read_study, read_trial, start_claimed, upgraded_config, with_attr, Body,
+    Columns, Migration,
 };
 use super::{Storage, StudyAttrs, StudyListing, StudyRecord, TrialUpdate};
 use crate::{Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId};
@@ -424,8 +425,12 @@ impl Storage for SqliteStorage {
 
     fn study_attrs(&self, id: StudyId) -> Result<StudyAttrs> {
         let stored: Option<String> = self.read(|c| {
-            c.query_row("SELECT user_attrs FROM studies WHERE id = ?1", [id.0], |r| r.get(0))
-                .optional()
+            c.query_row(
+                "SELECT user_attrs FROM studies WHERE id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )
+            .optional()
         })?;
         match stored {
             Some(text) => read_attrs(&text),
@@ -436,16 +441,26 @@ impl Storage for SqliteStorage {
     fn set_study_attr(&self, id: StudyId, key: &str, value: &serde_json::Value) -> Result<()> {
         self.write_try(|tx| {
             let stored: Option<String> = tx
-                .query_row("SELECT user_attrs FROM studies WHERE id = ?1", [id.0], |r| r.get(0))
+                .query_row(
+                    "SELECT user_attrs FROM studies WHERE id = ?1",
+                    [id.0],
+                    |r| r.get(0),
+                )
                 .optional()?;
             let Some(stored) = stored else {
-                return Ok(Err(Error::Storage(format!("study {} no longer exists", id.0))));
+                return Ok(Err(Error::Storage(format!(
+                    "study {} no longer exists",
+                    id.0
+                ))));
             };
             let text = match with_attr(&stored, key, value) {
                 Ok(t) => t,
                 Err(e) => return Ok(Err(e)),
             };
-            tx.execute("UPDATE studies SET user_attrs = ?2 WHERE id = ?1", params![id.0, text])?;
+            tx.execute(
+                "UPDATE studies SET user_attrs = ?2 WHERE id = ?1",
+                params![id.0, text],
+            )?;
             Ok(Ok(()))
         })
     }

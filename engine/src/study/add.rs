@@ -36,11 +36,7 @@ pub struct AddedTrial {
 
 impl AddedTrial {
     /// A trial that ended as `outcome`, with these parameters.
-    pub fn new(
-        distributions: IndexMap<String, Param>,
-        params: Params,
-        outcome: Outcome,
-    ) -> Self {
+    pub fn new(distributions: IndexMap<String, Param>, params: Params, outcome: Outcome) -> Self {
         Self {
             distributions,
             params,
@@ -79,12 +75,13 @@ impl Study {
         }
         if space != self.record.config.space {
             let grown = space.clone();
-            self.record.config.space = self.storage.update_space(self.record.id, &|s: &Space| {
-                grown
-                    .entries()
-                    .iter()
-                    .try_fold(s.clone(), |s, e| s.with_param(&e.name, &e.param))
-            })?;
+            self.record.config.space =
+                self.storage.update_space(self.record.id, &|s: &Space| {
+                    grown
+                        .entries()
+                        .iter()
+                        .try_fold(s.clone(), |s, e| s.with_param(&e.name, &e.param))
+                })?;
         }
         ready
             .iter()

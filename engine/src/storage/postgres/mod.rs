@@ -32,7 +32,8 @@ use self::errors::{claim_taken, explain, place_of};
 use self::session::{Conn, Session, Step, Stop};
 use self::tls::Tls;
 use super::record::{
-    new_trial, read_attrs, read_study, read_trial, with_attr, start_claimed, upgraded_config, Body, Columns, Migration,
+    new_trial, read_attrs, read_study, read_trial, start_claimed, upgraded_config, with_attr, Body,
+    Columns, Migration,
 };
 use super::url::redact;
 use super::{Storage, StudyAttrs, StudyListing, StudyRecord, TrialUpdate};
@@ -402,7 +403,8 @@ impl Storage for PostgresStorage {
             let Some(row) = row else {
                 return Err(gone(id));
             };
-            let text = with_attr(&row.try_get::<_, String>(0)?, key, value).map_err(Stop::Refused)?;
+            let text =
+                with_attr(&row.try_get::<_, String>(0)?, key, value).map_err(Stop::Refused)?;
             tx.execute(
                 "UPDATE hyperspace_studies SET user_attrs = $2 WHERE id = $1",
                 &[&id.0, &text],
