@@ -260,7 +260,9 @@ class Study:
                 engine pruner is stored with a new study; for an existing
                 one it is used by this session only. ``None`` (the
                 default): the study's stored pruner, else ``MedianPruner()``.
-            seed: the seed of a new study (an existing one keeps its own).
+            seed: the seed of a new study (an existing one keeps its own,
+                as it keeps its searcher: a ``UserWarning`` says so when
+                the one given differs).
             busy_timeout: seconds a SQLite write waits for another
                 process's before raising :class:`DatabaseLockedError`
                 (default 30).
