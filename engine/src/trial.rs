@@ -304,6 +304,12 @@ pub struct NewTrial {
     /// When set, storage records `trial_seed(seed_base, number)` as the
     /// trial's seed, with the number it assigns, in the same write.
     pub seed_base: Option<u64>,
+    /// Changes applied in order to the new trial before it is stored, in
+    /// the same write: a finished trial brought in from elsewhere
+    /// (`Study::add_trial`) arrives with its reports and its `Finish`, so
+    /// it is never seen half-made, and follows the same rules as a trial
+    /// that ran here.
+    pub updates: Vec<crate::storage::TrialUpdate>,
 }
 
 impl NewTrial {

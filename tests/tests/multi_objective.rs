@@ -281,7 +281,14 @@ fn a_sqlite_database_of_the_previous_release_is_upgraded_in_place() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    // Brought through every later step too: version 3 adds study attributes.
+    assert_eq!(version, 3);
+    let attrs: String = conn
+        .query_row("SELECT user_attrs FROM studies WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(attrs, "{}");
     let config: String = conn
         .query_row("SELECT config FROM studies WHERE id = 1", [], |r| r.get(0))
         .unwrap();
@@ -356,7 +363,8 @@ fn a_postgres_database_of_the_previous_release_is_upgraded_in_place() {
         )
         .unwrap()
         .get(0);
-    assert_eq!(version, 2);
+    // Brought through every later step too: version 3 adds study attributes.
+    assert_eq!(version, 3);
     let config: String = client
         .query_one("SELECT config FROM hyperspace_studies WHERE id = 1", &[])
         .unwrap()

@@ -118,6 +118,7 @@ fn trials_round_trip_with_everything_they_hold() {
             claim: None,
             expect_number: None,
             seed_base: None,
+            updates: Vec::new(),
         };
         let t = s.create_trial(study.id, &new).unwrap();
         s.update_trial(
@@ -593,6 +594,79 @@ fn space_updates_are_atomic_and_may_refuse() {
             s.find_study("s").unwrap().unwrap().config.space,
             grown,
             "{name}: a refused update must change nothing"
+        );
+    }
+}
+
+#[test]
+fn a_trial_is_created_finished_in_one_write_or_not_at_all() {
+    for (name, s, _dir) in backends() {
+        let study = s.create_study(&config("s")).unwrap();
+        let finished = NewTrial {
+            params: params(0.3),
+            updates: vec![
+                TrialUpdate::Report {
+                    step: 2,
+                    value: 0.7,
+                },
+                finish(0.25),
+            ],
+            ..NewTrial::default()
+        };
+        let t = s.create_trial(study.id, &finished).unwrap();
+        let stored = s.trial(t.id).unwrap();
+        assert_eq!(stored.state, TrialState::Complete, "{name}");
+        assert_eq!(stored.value, Some(0.25), "{name}");
+        assert_eq!(stored.intermediate.get(&2), Some(&0.7), "{name}");
+        assert_eq!(stored, t, "{name}");
+        // A second ending is refused, and nothing is stored.
+        let twice = NewTrial {
+            updates: vec![finish(1.0), finish(2.0)],
+            ..NewTrial::default()
+        };
+        assert!(
+            matches!(
+                s.create_trial(study.id, &twice),
+                Err(Error::TrialFinished { .. })
+            ),
+            "{name}"
+        );
+        assert_eq!(s.trials_since(study.id, 0).unwrap().len(), 1, "{name}");
+        let next = s.create_trial(study.id, &NewTrial::default()).unwrap();
+        assert_eq!(next.number, 1, "{name}: a refused trial takes no number");
+    }
+}
+
+#[test]
+fn study_user_attributes_are_kept_and_set_one_key_at_a_time() {
+    for (name, s, _dir) in backends() {
+        let a = s.create_study(&config("a")).unwrap();
+        let b = s.create_study(&config("b")).unwrap();
+        assert!(s.study_attrs(a.id).unwrap().is_empty(), "{name}");
+        s.set_study_attr(a.id, "dataset", &serde_json::json!("mnist"))
+            .unwrap();
+        s.set_study_attr(a.id, "folds", &serde_json::json!([1, 2]))
+            .unwrap();
+        s.set_study_attr(a.id, "dataset", &serde_json::json!("cifar"))
+            .unwrap();
+        let attrs = s.study_attrs(a.id).unwrap();
+        assert_eq!(
+            attrs.get("dataset"),
+            Some(&serde_json::json!("cifar")),
+            "{name}"
+        );
+        assert_eq!(
+            attrs.get("folds"),
+            Some(&serde_json::json!([1, 2])),
+            "{name}"
+        );
+        assert_eq!(attrs.len(), 2, "{name}");
+        assert!(s.study_attrs(b.id).unwrap().is_empty(), "{name}");
+        s.delete_study(a.id).unwrap();
+        assert!(s.study_attrs(a.id).is_err(), "{name}");
+        assert!(
+            s.set_study_attr(a.id, "k", &serde_json::json!(1)).is_err(),
+            "{name}"
         );
     }
 }

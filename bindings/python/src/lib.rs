@@ -9,6 +9,7 @@
 //! pure-Python layer in `python/hyperspace/`, with its stubs.
 #![deny(missing_docs)]
 
+mod added;
 mod errors;
 mod fork;
 mod importance;
@@ -37,6 +38,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(importance::param_importances, m)?)?;
     m.add_function(wrap_pyfunction!(select::select_trials, m)?)?;
     m.add_function(wrap_pyfunction!(select::history, m)?)?;
+    m.add_function(wrap_pyfunction!(added::add_trials, m)?)?;
+    m.add_function(wrap_pyfunction!(added::study_user_attrs, m)?)?;
+    m.add_function(wrap_pyfunction!(added::set_study_user_attr, m)?)?;
+    m.add_function(wrap_pyfunction!(added::list_studies, m)?)?;
+    m.add_function(wrap_pyfunction!(added::delete_study, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("MAX_BATCH", hyperspace_engine::MAX_BATCH)?;
     fork::register(m)?;

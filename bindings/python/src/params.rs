@@ -29,25 +29,29 @@ impl CoreParam {
     fn parse(py: Python<'_>, name: &str, definition: &str) -> PyResult<Self> {
         let definition: serde_json::Value =
             serde_json::from_str(definition).map_err(|e| bad_json("parameter definition", e))?;
-        let mut wrapper = serde_json::Map::new();
-        wrapper.insert(name.to_string(), definition);
-        let branches = || Error::InvalidParam {
-            param: name.to_string(),
-            reason: ParamError::BranchesInDefineByRun,
-        };
-        let parsed = Space::from_json(&serde_json::Value::Object(wrapper))
-            .and_then(|space| {
-                if space.len() != 1 {
-                    return Err(branches());
-                }
-                space
-                    .get(name)
-                    .map(|e| e.param.clone())
-                    .ok_or_else(branches)
-            })
-            .map_err(|e| crate::errors::to_py(py, e))?;
-        Ok(CoreParam { param: parsed })
+        let param = param_of(name, definition).map_err(|e| crate::errors::to_py(py, e))?;
+        Ok(CoreParam { param })
     }
+}
+
+/// Parameter `name` defined by `definition` (as `Distribution.to_json()`
+/// writes it), read by the engine's space parser; a define-by-run
+/// parameter carries no branches.
+pub(crate) fn param_of(name: &str, definition: serde_json::Value) -> Result<Param, Error> {
+    let mut wrapper = serde_json::Map::new();
+    wrapper.insert(name.to_string(), definition);
+    let branches = || Error::InvalidParam {
+        param: name.to_string(),
+        reason: ParamError::BranchesInDefineByRun,
+    };
+    let space = Space::from_json(&serde_json::Value::Object(wrapper))?;
+    if space.len() != 1 {
+        return Err(branches());
+    }
+    space
+        .get(name)
+        .map(|e| e.param.clone())
+        .ok_or_else(branches)
 }
 
 /// A value as the Python scalar it is.

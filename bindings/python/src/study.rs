@@ -72,11 +72,11 @@ impl Drop for CoreStudy {
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
     serde_json::to_string(value).map_err(|e| Error::Storage(format!("cannot encode: {e}")))
 }
 
-fn parse_params(py_json: &str) -> PyResult<Params> {
+pub(crate) fn parse_params(py_json: &str) -> PyResult<Params> {
     let raw: IndexMap<String, serde_json::Value> =
         serde_json::from_str(py_json).map_err(|e| bad_json("params", e))?;
     raw.into_iter()

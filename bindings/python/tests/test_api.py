@@ -18,7 +18,8 @@ def test_open_creates_then_reopens_with_its_settings(db):
     s = hs.Study.open(db, "demo", direction="maximize", searcher="random", searcher_settings={"sampler": "sobol"}, seed=42)
     assert (s.name, s.direction, s.searcher, s.seed) == ("demo", "maximize", "random", 42)
     assert s.searcher_settings == {"sampler": "sobol"}
-    again = hs.Study.open(db, "demo", direction="maximize", seed=1)
+    with pytest.warns(UserWarning, match="keeps its seed 42"):
+        again = hs.Study.open(db, "demo", direction="maximize", seed=1)
     assert again.seed == 42 and again.searcher == "random"
     loaded = hs.Study.load(db, "demo")
     assert loaded.direction == "maximize"

@@ -1,7 +1,7 @@
 //! The in-memory back-end: for tests, benchmarks and throwaway studies.
 
 use super::record::{check_number, new_trial, start_claimed};
-use super::{Storage, StudyListing, StudyRecord, TrialUpdate};
+use super::{Storage, StudyAttrs, StudyListing, StudyRecord, TrialUpdate};
 use crate::{
     Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId, TrialState,
 };
@@ -26,6 +26,7 @@ struct Inner {
 #[derive(Debug)]
 struct MemStudy {
     record: StudyRecord,
+    attrs: StudyAttrs,
     trials: Vec<Trial>,
     claims: HashSet<String>,
     /// Trial index by change counter, so `trials_since` costs what changed.
@@ -114,6 +115,7 @@ impl Storage for MemoryStorage {
             id,
             MemStudy {
                 record: record.clone(),
+                attrs: StudyAttrs::new(),
                 trials: Vec::new(),
                 claims: HashSet::new(),
                 by_change: BTreeMap::new(),
@@ -152,6 +154,19 @@ impl Storage for MemoryStorage {
         Ok(())
     }
 
+    fn study_attrs(&self, id: StudyId) -> Result<StudyAttrs> {
+        Ok(self.lock().study(id)?.attrs.clone())
+    }
+
+    fn set_study_attr(&self, id: StudyId, key: &str, value: &serde_json::Value) -> Result<()> {
+        let mut inner = self.lock();
+        inner
+            .study(id)?
+            .attrs
+            .insert(key.to_string(), value.clone());
+        Ok(())
+    }
+
     fn update_space(&self, id: StudyId, change: &dyn Fn(&Space) -> Result<Space>) -> Result<Space> {
         let mut inner = self.lock();
         let study = inner.study(id)?;
@@ -162,10 +177,14 @@ impl Storage for MemoryStorage {
 
     fn create_trial(&self, study_id: StudyId, new: &NewTrial) -> Result<Trial> {
         let mut inner = self.lock();
-        check_number(new, inner.study(study_id)?.trials.len() as u64)?;
+        let number = inner.study(study_id)?.trials.len() as u64;
+        check_number(new, number)?;
+        // Built before anything changes, so a refused trial leaves no trace.
+        let mut trial = new_trial(new, TrialId(0), study_id, number, 0)?;
         inner.next_trial += 1;
         let id = TrialId(inner.next_trial);
         let change = inner.bump();
+        (trial.id, trial.change) = (id, change);
         let study = inner.study(study_id)?;
         if let Some(key) = &new.claim {
             if study.claims.contains(key) {
@@ -173,8 +192,6 @@ impl Storage for MemoryStorage {
             }
             study.claims.insert(key.clone());
         }
-        let number = study.trials.len() as u64;
-        let trial = new_trial(new, id, study_id, number, change);
         let index = study.trials.len();
         study.store(index, trial.clone());
         inner.trial_index.insert(id, (study_id, index));

@@ -23,6 +23,8 @@ pub use self::postgres::PostgresStorage;
 pub use check::{check_storage, Damage};
 pub use fork::{after_fork, prepare_fork};
 pub use memory::MemoryStorage;
+pub(crate) use record::new_trial;
+pub use record::StudyAttrs;
 pub use sqlite::SqliteStorage;
 pub use update::TrialUpdate;
 
@@ -139,6 +141,13 @@ pub trait Storage: Send + Sync + Debug {
 
     /// Deletes a study and all its trials.
     fn delete_study(&self, id: StudyId) -> Result<()>;
+
+    /// The study's user attributes.
+    fn study_attrs(&self, id: StudyId) -> Result<StudyAttrs>;
+
+    /// Sets one user attribute of the study, atomically (two processes
+    /// setting different keys at once both keep theirs).
+    fn set_study_attr(&self, id: StudyId, key: &str, value: &serde_json::Value) -> Result<()>;
 
     /// Replaces a study's space with `change(current)`, atomically (two
     /// workers adding parameters at once both keep theirs).

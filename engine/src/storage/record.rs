@@ -32,6 +32,32 @@ pub(super) fn upgraded_config(stored: &str) -> Option<String> {
     (text != stored).then_some(text)
 }
 
+/// A study's user attributes (Optuna's `study.user_attrs`), kept as one
+/// JSON object beside its configuration: they describe the study, they do
+/// not configure it.
+pub type StudyAttrs = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The user attributes a stored JSON object holds.
+pub(super) fn read_attrs(stored: &str) -> crate::Result<StudyAttrs> {
+    serde_json::from_str(stored).map_err(|e| {
+        crate::Error::Storage(format!(
+            "the study's stored user attributes cannot be read: {e}"
+        ))
+    })
+}
+
+/// The stored JSON object `stored` with `key` set to `value`.
+pub(super) fn with_attr(
+    stored: &str,
+    key: &str,
+    value: &serde_json::Value,
+) -> crate::Result<String> {
+    let mut attrs = read_attrs(stored)?;
+    attrs.insert(key.to_string(), value.clone());
+    serde_json::to_string(&attrs)
+        .map_err(|e| crate::Error::Storage(format!("cannot encode user attributes as JSON: {e}")))
+}
+
 /// The part of a trial kept as JSON.
 #[derive(Serialize, Deserialize)]
 pub(super) struct Body {
@@ -176,15 +202,17 @@ impl Body {
     }
 }
 
-/// The trial `new` becomes as number `number` of `study`.
-pub(super) fn new_trial(
+/// The trial `new` becomes as number `number` of `study`, its
+/// [`NewTrial::updates`] applied; an update the trial cannot take (a
+/// second `Finish`, a non-finite report) refuses the whole trial.
+pub(crate) fn new_trial(
     new: &NewTrial,
     id: TrialId,
     study: StudyId,
     number: u64,
     change: u64,
-) -> Trial {
-    Trial {
+) -> Result<Trial> {
+    let mut trial = Trial {
         id,
         study,
         number,
@@ -201,7 +229,11 @@ pub(super) fn new_trial(
         meta: new.meta_for(number),
         message: None,
         change,
+    };
+    for update in &new.updates {
+        update.apply(&mut trial)?;
     }
+    Ok(trial)
 }
 
 /// Refuses to create a trial under another number than the one its

@@ -9,9 +9,10 @@
 
 use super::fork::Activity;
 use super::record::{
-    new_trial, read_study, read_trial, start_claimed, upgraded_config, Body, Columns, Migration,
+    new_trial, read_attrs, read_study, read_trial, start_claimed, upgraded_config, with_attr, Body,
+    Columns, Migration,
 };
-use super::{Storage, StudyListing, StudyRecord, TrialUpdate};
+use super::{Storage, StudyAttrs, StudyListing, StudyRecord, TrialUpdate};
 use crate::{Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId};
 use rusqlite::{
     params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
@@ -52,6 +53,7 @@ const MIGRATIONS: &[Migration] = &[
 "#,
     ),
     Migration::ObjectivesInConfig,
+    Migration::Sql("ALTER TABLE studies ADD COLUMN user_attrs TEXT NOT NULL DEFAULT '{}';"),
 ];
 
 /// A SQLite database file holding any number of studies.
@@ -421,6 +423,48 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn study_attrs(&self, id: StudyId) -> Result<StudyAttrs> {
+        let stored: Option<String> = self.read(|c| {
+            c.query_row(
+                "SELECT user_attrs FROM studies WHERE id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )
+            .optional()
+        })?;
+        match stored {
+            Some(text) => read_attrs(&text),
+            None => Err(Error::Storage(format!("study {} no longer exists", id.0))),
+        }
+    }
+
+    fn set_study_attr(&self, id: StudyId, key: &str, value: &serde_json::Value) -> Result<()> {
+        self.write_try(|tx| {
+            let stored: Option<String> = tx
+                .query_row(
+                    "SELECT user_attrs FROM studies WHERE id = ?1",
+                    [id.0],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(stored) = stored else {
+                return Ok(Err(Error::Storage(format!(
+                    "study {} no longer exists",
+                    id.0
+                ))));
+            };
+            let text = match with_attr(&stored, key, value) {
+                Ok(t) => t,
+                Err(e) => return Ok(Err(e)),
+            };
+            tx.execute(
+                "UPDATE studies SET user_attrs = ?2 WHERE id = ?1",
+                params![id.0, text],
+            )?;
+            Ok(Ok(()))
+        })
+    }
+
     fn update_space(&self, id: StudyId, change: &dyn Fn(&Space) -> Result<Space>) -> Result<Space> {
         self.write_try(|tx| {
             let record = tx
@@ -465,7 +509,10 @@ impl Storage for SqliteStorage {
             if let Err(e) = super::record::check_number(new, number as u64) {
                 return Ok(Err(e));
             }
-            let mut trial = new_trial(new, TrialId(0), study, number as u64, change);
+            let mut trial = match new_trial(new, TrialId(0), study, number as u64, change) {
+                Ok(t) => t,
+                Err(e) => return Ok(Err(e)),
+            };
             tx.execute(
                 "INSERT INTO trials (study_id, number, state, change, claim, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![study.0, number, trial.state.as_str(), change as i64, new.claim, body_of(&trial)?],

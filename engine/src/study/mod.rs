@@ -1,7 +1,9 @@
 //! The study: drives the loop of asking the searcher, recording trials in
 //! storage and handing the full history back to the searcher.
 
+mod add;
 mod ask;
+mod attrs;
 mod batch;
 mod define_by_run;
 mod driver;
@@ -15,6 +17,7 @@ mod record;
 mod recovery;
 mod reproducible;
 
+pub use add::AddedTrial;
 pub use batch::MAX_BATCH;
 pub use driver::Study;
 pub use journal::{PendingEnding, PendingResult, ResultJournal};

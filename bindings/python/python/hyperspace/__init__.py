@@ -30,6 +30,16 @@ from .errors import *  # noqa: F401,F403 -- every exception; the list is errors.
 from .pruners import BasePruner, EnginePruner, HyperbandPruner, MedianPruner, NopPruner, SuccessiveHalvingPruner
 from .searcher import SearchContext, register_searcher, searchers
 from .study import NoCompleteTrialError, Study, StudyOptions, create_study, load_study
+from ._admin import (
+    AddedTrial,
+    StudySummary,
+    copy_study,
+    create_trial,
+    delete_study,
+    get_all_study_names,
+    get_all_study_summaries,
+)
+from ._optuna_import import import_optuna
 from .trial import FrozenTrial, Trial, TrialState
 
 __version__: str = _core.__version__
@@ -39,6 +49,14 @@ __all__ = [
     "StudyOptions",
     "create_study",
     "load_study",
+    "AddedTrial",
+    "StudySummary",
+    "create_trial",
+    "copy_study",
+    "delete_study",
+    "get_all_study_names",
+    "get_all_study_summaries",
+    "import_optuna",
     "Trial",
     "FrozenTrial",
     "TrialState",

@@ -121,3 +121,15 @@ def history(study: CoreStudy, filter: Optional[str] = None) -> str:
     """``{"number", "state", "value", "best"}`` of the finished trials
     ``filter`` keeps: ``best`` is the best complete value so far (the
     dashboard's rule)."""
+def add_trials(study: CoreStudy, trials_json: str) -> str:
+    """Adds finished trials (a JSON array, as ``hyperspace._admin`` writes
+    them), all checked before any is stored; the stored trials as JSON."""
+def study_user_attrs(study: CoreStudy) -> str:
+    """The study's user attributes, as a JSON object."""
+def set_study_user_attr(study: CoreStudy, key: str, value_json: str) -> None:
+    """Sets one user attribute of the study (its value as JSON)."""
+def list_studies(storage_url: str) -> str:
+    """Every study of the storage as a JSON array of ``{name, config,
+    created, user_attrs}`` (a damaged one: ``{name, created, damaged}``)."""
+def delete_study(storage_url: str, name: str) -> None:
+    """Deletes a study and its trials; StudyNotFoundError if missing."""

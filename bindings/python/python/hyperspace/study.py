@@ -218,6 +218,8 @@ class Study:
         )
         study = cls(core, url, pruner, define_and_run=space is not None, busy_timeout=busy_timeout)
         study._wait_timeout = wait_timeout
+        if mode == "open":
+            _warn_kept_settings(study, options)
         return study
 
     @classmethod
@@ -258,7 +260,9 @@ class Study:
                 engine pruner is stored with a new study; for an existing
                 one it is used by this session only. ``None`` (the
                 default): the study's stored pruner, else ``MedianPruner()``.
-            seed: the seed of a new study (an existing one keeps its own).
+            seed: the seed of a new study (an existing one keeps its own,
+                as it keeps its searcher: a ``UserWarning`` says so when
+                the one given differs).
             busy_timeout: seconds a SQLite write waits for another
                 process's before raising :class:`DatabaseLockedError`
                 (default 30).
@@ -650,6 +654,36 @@ class Study:
         params.update(changes)
         return self.enqueue(params, user_attrs=user_attrs, budget=budget if budget is not None else old.budget, parent=old.id)
 
+    def add_trial(self, trial: Any) -> FrozenTrial:
+        """Stores a finished trial made elsewhere: what :func:`create_trial`
+        returns, a :class:`FrozenTrial` of another study, or an Optuna
+        ``FrozenTrial``. The engine checks each parameter against its
+        distribution and the study's space (a new parameter joins the
+        space; one already there must keep its definition) and the values
+        against the objectives, raising a ``ValueError`` that names what is
+        wrong; nothing is stored then."""
+        return self.add_trials([trial])[0]
+
+    def add_trials(self, trials: Iterable[Any]) -> List[FrozenTrial]:
+        """Stores several finished trials (see :meth:`add_trial`); all are
+        checked before any is stored."""
+        from ._admin import add_trials
+
+        return add_trials(self, trials)
+
+    @property
+    def user_attrs(self) -> Dict[str, Any]:
+        """The study's own user attributes, as stored now."""
+        attrs: Dict[str, Any] = json.loads(_core.study_user_attrs(self._c()))
+        return attrs
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Sets one user attribute of the study (any JSON value), kept in
+        storage."""
+        if not isinstance(key, str):
+            raise TypeError(f"an attribute key must be a string, got {key!r}")
+        _core.set_study_user_attr(self._c(), key, dumps(value, f"user attribute '{key}'"))
+
     # ---- the history -----------------------------------------------------
 
     def trial(self, trial_id: int) -> FrozenTrial:
@@ -750,9 +784,35 @@ class Study:
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def trials_dataframe(self) -> "pandas.DataFrame":
-        """Optuna's spelling of :meth:`to_pandas`."""
-        return self.to_pandas()
+    def trials_dataframe(self, attrs: Optional[Sequence[str]] = None) -> "pandas.DataFrame":
+        """Optuna's spelling of :meth:`to_pandas`. ``attrs`` keeps only
+        the columns of those attributes, in that order, as Optuna's
+        ``attrs=("number", "value", "params")``: a name keeps its column,
+        and ``params``, ``metrics``, ``user_attrs`` keep every
+        ``params_<name>`` (etc.) column; ``datetime_start``,
+        ``datetime_complete``, ``duration``, ``state``, ``id``, ... as
+        :meth:`to_pandas` names them. An unknown name raises
+        ``ValueError``."""
+        frame = self.to_pandas()
+        if attrs is None:
+            return frame
+        if isinstance(attrs, str):
+            raise TypeError("attrs must be a list of names, like ('number', 'value', 'params')")
+        columns: List[str] = []
+        for attr in attrs:
+            if attr in frame.columns:
+                columns.append(attr)
+                continue
+            prefixed = [c for c in frame.columns if c.startswith(f"{attr}_")]
+            if attr in ("params", "metrics", "user_attrs"):
+                columns.extend(prefixed)
+            elif attr not in ("number", "id", "state", "value", "datetime_start", "datetime_complete",
+                              "duration", "parent", "budget", "message"):
+                raise ValueError(
+                    f"trials_dataframe: unknown attribute {attr!r}; use number, id, state, value, params, "
+                    "metrics, user_attrs, datetime_start, datetime_complete, duration, parent, budget, message"
+                )
+        return frame[columns]
 
     # ---- the loop --------------------------------------------------------
 
@@ -874,6 +934,30 @@ def _reopen(
     storage: str, name: str, pruner: BasePruner, define_and_run: bool, busy_timeout: Optional[float]
 ) -> Study:
     return Study.load(storage, name, pruner=pruner, define_and_run=define_and_run, busy_timeout=busy_timeout)
+
+
+def _warn_kept_settings(study: "Study", options: Mapping[str, Any]) -> None:
+    """Warns when an existing study was opened with a searcher, searcher
+    settings or seed other than its own: the study keeps its own (as the
+    CLI refuses a run that names another), so a ported Optuna script that
+    passes ``load_if_exists=True, sampler=...`` is told, not ignored."""
+    config = study._config()
+    stored = config["searcher"]
+    kept = []
+    if "searcher" in options and options["searcher"] != stored["name"]:
+        kept.append(f"searcher {stored['name']!r} (not {options['searcher']!r})")
+    given = options.get("searcher_settings")
+    if given is not None and (json.loads(_settings_json(given)) or None) != (stored.get("settings") or None):
+        kept.append(f"searcher settings {stored.get('settings')!r} (not {dict(given)!r})")
+    if options.get("seed") is not None and options["seed"] != config["seed"]:
+        kept.append(f"seed {config['seed']} (not {options['seed']})")
+    if kept:
+        warnings.warn(
+            f"study '{study.name}' exists and keeps its {', '.join(kept)}; "
+            "use another study name to try other settings",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _timeout(seconds: Optional[float], what: str = "busy_timeout") -> Optional[float]:

@@ -32,10 +32,11 @@ use self::errors::{claim_taken, explain, place_of};
 use self::session::{Conn, Session, Step, Stop};
 use self::tls::Tls;
 use super::record::{
-    new_trial, read_study, read_trial, start_claimed, upgraded_config, Body, Columns, Migration,
+    new_trial, read_attrs, read_study, read_trial, start_claimed, upgraded_config, with_attr, Body,
+    Columns, Migration,
 };
 use super::url::redact;
-use super::{Storage, StudyListing, StudyRecord, TrialUpdate};
+use super::{Storage, StudyAttrs, StudyListing, StudyRecord, TrialUpdate};
 use crate::{Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId};
 use postgres::{Config, GenericClient, Row};
 use std::collections::HashMap;
@@ -85,6 +86,9 @@ const MIGRATIONS: &[Migration] = &[
 "#,
     ),
     Migration::ObjectivesInConfig,
+    Migration::Sql(
+        "ALTER TABLE hyperspace_studies ADD COLUMN user_attrs TEXT NOT NULL DEFAULT '{}';",
+    ),
 ];
 
 /// A PostgreSQL database holding any number of studies.
@@ -297,6 +301,11 @@ impl PostgresStorage {
     }
 }
 
+/// The refusal for a study deleted meanwhile.
+fn gone(id: StudyId) -> Stop {
+    Stop::Refused(Error::Storage(format!("study {} no longer exists", id.0)))
+}
+
 fn json(r: serde_json::Result<String>) -> Step<String> {
     r.map_err(|e| {
         Stop::Refused(Error::Storage(format!(
@@ -371,6 +380,39 @@ impl Storage for PostgresStorage {
         })
     }
 
+    fn study_attrs(&self, id: StudyId) -> Result<StudyAttrs> {
+        let stored = self.read(|tx| {
+            let row = tx.query_opt(
+                "SELECT user_attrs FROM hyperspace_studies WHERE id = $1",
+                &[&id.0],
+            )?;
+            match row {
+                Some(row) => Ok(row.try_get::<_, String>(0)?),
+                None => Err(gone(id)),
+            }
+        })?;
+        read_attrs(&stored)
+    }
+
+    fn set_study_attr(&self, id: StudyId, key: &str, value: &serde_json::Value) -> Result<()> {
+        self.write(|tx| {
+            let row = tx.query_opt(
+                "SELECT user_attrs FROM hyperspace_studies WHERE id = $1 FOR UPDATE",
+                &[&id.0],
+            )?;
+            let Some(row) = row else {
+                return Err(gone(id));
+            };
+            let text =
+                with_attr(&row.try_get::<_, String>(0)?, key, value).map_err(Stop::Refused)?;
+            tx.execute(
+                "UPDATE hyperspace_studies SET user_attrs = $2 WHERE id = $1",
+                &[&id.0, &text],
+            )?;
+            Ok(())
+        })
+    }
+
     fn update_space(&self, id: StudyId, change: &dyn Fn(&Space) -> Result<Space>) -> Result<Space> {
         self.write(|tx| {
             let row = tx.query_opt(
@@ -404,7 +446,8 @@ impl Storage for PostgresStorage {
                 ))));
             };
             super::record::check_number(new, number).map_err(Stop::Refused)?;
-            let mut trial = new_trial(new, TrialId(0), study, number, change);
+            let mut trial =
+                new_trial(new, TrialId(0), study, number, change).map_err(Stop::Refused)?;
             let body = json(Body::json_of(&trial))?;
             let row = tx
                 .query_opt(
