@@ -41,6 +41,7 @@ impl Lab {
             "HYPERSPACE_STORAGE",
             "HYPERSPACE_STUDY",
             "HYPERSPACE_TRIAL_ID",
+            "HYPERSPACE_ARTIFACTS",
         ] {
             cmd.env_remove(var);
         }
@@ -56,7 +57,8 @@ impl Lab {
             .arg(self.db())
             .args(args)
             .env_remove("HYPERSPACE_STORAGE")
-            .env_remove("HYPERSPACE_STUDY");
+            .env_remove("HYPERSPACE_STUDY")
+            .env_remove("HYPERSPACE_ARTIFACTS");
         cmd
     }
 
