@@ -243,7 +243,10 @@ mod tests {
         if std::env::var_os(ARTIFACTS_ENV).is_none() {
             assert_eq!(root.unwrap(), PathBuf::from("/data/runs.db.artifacts"));
             let err = artifact_root(None, "postgres://ann:s3cret@db/runs").unwrap_err();
-            assert!(matches!(err, Error::Artifact(ArtifactError::NoStore { .. })));
+            assert!(matches!(
+                err,
+                Error::Artifact(ArtifactError::NoStore { .. })
+            ));
             let text = err.to_string();
             assert!(text.contains("--artifacts"), "{text}");
             assert!(!text.contains("s3cret"), "{text}");

@@ -29,8 +29,8 @@ mod trial;
 mod value;
 
 pub use error::{
-    ArtifactError, Bound, ConfigError, Error, Result, SearchError, SettingsError, SpaceChangeError, StudyError,
-    TellError,
+    ArtifactError, Bound, ConfigError, Error, Result, SearchError, SettingsError, SpaceChangeError,
+    StudyError, TellError,
 };
 pub use objective::{dominates, is_feasible, pareto_front, total_violation, Objective};
 pub use pruner::{NopPruner, Pruner};

@@ -224,7 +224,11 @@ fn artifact_lists_are_kept_with_the_trial() {
             ..Metadata::default()
         };
         s.update_trial(t.id, &TrialUpdate::Meta(beat)).unwrap();
-        assert_eq!(s.trial(t.id).unwrap().meta.artifacts, listed.artifacts, "{name}");
+        assert_eq!(
+            s.trial(t.id).unwrap().meta.artifacts,
+            listed.artifacts,
+            "{name}"
+        );
         let newer = Metadata {
             artifacts: vec![artifact("checkpoint.json", 20)],
             ..Metadata::default()

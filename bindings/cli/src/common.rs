@@ -37,8 +37,7 @@ pub fn set_artifacts_flag(dir: Option<PathBuf>) {
 /// another folder find it.
 pub fn artifact_root(url: Option<&str>) -> Result<PathBuf> {
     let flag = ARTIFACTS_FLAG.get().and_then(Option::as_deref);
-    let root =
-        hyperspace_engine::artifacts::artifact_root(flag, url.unwrap_or(DEFAULT_STORAGE))?;
+    let root = hyperspace_engine::artifacts::artifact_root(flag, url.unwrap_or(DEFAULT_STORAGE))?;
     Ok(std::path::absolute(&root).unwrap_or(root))
 }
 

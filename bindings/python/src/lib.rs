@@ -9,6 +9,7 @@
 //! pure-Python layer in `python/hyperspace/`, with its stubs.
 #![deny(missing_docs)]
 
+mod artifacts;
 mod errors;
 mod fork;
 mod importance;
@@ -37,6 +38,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(importance::param_importances, m)?)?;
     m.add_function(wrap_pyfunction!(select::select_trials, m)?)?;
     m.add_function(wrap_pyfunction!(select::history, m)?)?;
+    m.add_function(wrap_pyfunction!(artifacts::artifact_root, m)?)?;
+    m.add_function(wrap_pyfunction!(artifacts::trial_artifact_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(artifacts::copy_artifact, m)?)?;
+    m.add_function(wrap_pyfunction!(artifacts::record_artifacts, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("MAX_BATCH", hyperspace_engine::MAX_BATCH)?;
     fork::register(m)?;

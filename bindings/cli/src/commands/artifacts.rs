@@ -52,7 +52,11 @@ pub fn artifacts(storage_url: Option<&str>, args: ArtifactsArgs) -> Result<()> {
                 .artifacts
                 .iter()
                 .map(|a| {
-                    let present = if missing.contains(&a.path) { "no" } else { "yes" };
+                    let present = if missing.contains(&a.path) {
+                        "no"
+                    } else {
+                        "yes"
+                    };
                     vec![
                         a.path.clone(),
                         a.size.to_string(),

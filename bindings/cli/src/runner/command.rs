@@ -12,13 +12,13 @@ use super::template::TrialVars;
 use super::{describe_params, lock, Plan};
 use crate::common::{param_env_name, show_path};
 use anyhow::{anyhow, Result};
+use hyperspace_engine::artifacts::{ensure_dir, trial_artifact_dir};
 use hyperspace_engine::execute::{
     Event as ExecEvent, Interrupt, StopReason, TrialContext, TrialRunner,
 };
-use hyperspace_engine::artifacts::{ensure_dir, trial_artifact_dir};
 use hyperspace_engine::{Metadata, Outcome, PendingResult, Trial, TrialId};
-use std::path::PathBuf;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};

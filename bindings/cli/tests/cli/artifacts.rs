@@ -61,9 +61,17 @@ fn a_trial_keeps_its_files_and_a_resumed_rerun_continues_from_them() {
 
     let out = stdout_of(&mut lab.hs(&["rerun", "1", "--resume", "--budget", "8"]));
     assert!(out.contains("continuation of trial 1"), "{out}");
-    lab.hs(&["worker", "-s", "r", "--queue-only", "--", &train, "{trial_dir}"])
-        .assert()
-        .success();
+    lab.hs(&[
+        "worker",
+        "-s",
+        "r",
+        "--queue-only",
+        "--",
+        &train,
+        "{trial_dir}",
+    ])
+    .assert()
+    .success();
     let trials = lab.trials("r");
     let child = &trials[1];
     assert_eq!(child["state"], "complete", "{child}");
@@ -111,9 +119,20 @@ fn an_explicit_store_is_used_and_deleting_the_study_asks_about_it() {
     let train = lab.script("train.sh", TRAIN);
     let store = lab.path().join("shared-store");
     let store_arg = store.display().to_string();
-    lab.hs(&["--artifacts", &store_arg, "run", "-s", "e", "-n", "2", "--", &train, "{trial_dir}"])
-        .assert()
-        .success();
+    lab.hs(&[
+        "--artifacts",
+        &store_arg,
+        "run",
+        "-s",
+        "e",
+        "-n",
+        "2",
+        "--",
+        &train,
+        "{trial_dir}",
+    ])
+    .assert()
+    .success();
     assert!(store.join("e/1/checkpoint.json").is_file());
     assert!(!lab.path().join("runs.db.artifacts").exists());
     // HYPERSPACE_ARTIFACTS names the same store.
@@ -167,7 +186,11 @@ fn a_hyperband_promotion_continues_from_its_parents_checkpoint() {
     for p in &promoted {
         let parent = trials.iter().find(|t| t["id"] == p["parent"]).unwrap();
         let parent_budget = parent["budget"].as_f64().unwrap();
-        assert_eq!(p["metrics"]["start"].as_f64().unwrap(), parent_budget, "{p}");
+        assert_eq!(
+            p["metrics"]["start"].as_f64().unwrap(),
+            parent_budget,
+            "{p}"
+        );
         assert_eq!(
             p["metrics"]["trained"].as_f64().unwrap(),
             p["budget"].as_f64().unwrap() - parent_budget,
