@@ -161,24 +161,7 @@ fn an_explicit_store_is_used_and_deleting_the_study_asks_about_it() {
 fn a_hyperband_promotion_continues_from_its_parents_checkpoint() {
     let lab = Lab::new();
     let train = lab.script("train.sh", TRAIN);
-    lab.hs(&[
-        "run",
-        "-s",
-        "hb",
-        "--space",
-        "x=float(0,1)",
-        "--searcher",
-        "hyperband",
-        "--settings",
-        r#"{"max_budget": 9, "brackets": 1}"#,
-        "-n",
-        "13",
-        "--",
-        &train,
-        "{trial_dir}",
-    ])
-    .assert()
-    .success();
+    lab.run_hyperband(13, &[&train, "{trial_dir}"]);
     let trials = lab.trials("hb");
     assert_eq!(in_state(&trials, "complete").len(), 13, "{trials:?}");
     let promoted: Vec<_> = trials.iter().filter(|t| !t["parent"].is_null()).collect();

@@ -81,6 +81,28 @@ impl Lab {
             .success();
     }
 
+    /// Runs `n` trials of study `hb` (`x=float(0,1)`) with the `hyperband`
+    /// searcher (max budget 9, one bracket), each running `command`.
+    pub fn run_hyperband(&self, n: usize, command: &[&str]) {
+        let n = n.to_string();
+        let mut args = vec![
+            "run",
+            "-s",
+            "hb",
+            "--space",
+            "x=float(0,1)",
+            "--searcher",
+            "hyperband",
+            "--settings",
+            r#"{"max_budget": 9, "brackets": 1}"#,
+            "-n",
+            &n,
+            "--",
+        ];
+        args.extend_from_slice(command);
+        self.hs(&args).assert().success();
+    }
+
     /// Every trial of a study, as exported JSON lines.
     pub fn trials(&self, study: &str) -> Vec<Json> {
         let out = self
