@@ -13,6 +13,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod artifacts;
 mod error;
 pub mod execute;
 mod objective;
@@ -28,8 +29,8 @@ mod trial;
 mod value;
 
 pub use error::{
-    Bound, ConfigError, Error, Result, SearchError, SettingsError, SpaceChangeError, StudyError,
-    TellError,
+    ArtifactError, Bound, ConfigError, Error, Result, SearchError, SettingsError, SpaceChangeError,
+    StudyError, TellError,
 };
 pub use objective::{dominates, is_feasible, pareto_front, total_violation, Objective};
 pub use pruner::{NopPruner, Pruner};

@@ -196,6 +196,11 @@ pub struct Metadata {
     /// The data's version, as the user names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_version: Option<String>,
+    /// The files the trial left in its artifact directory, with sizes and
+    /// content hashes (see [`crate::artifacts`]): recorded when it ends, so
+    /// that a re-run can tell whether what it resumes from is still there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<crate::artifacts::Artifact>,
     /// Anything else worth keeping (command line, exit code, ...).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub extra: IndexMap<String, serde_json::Value>,

@@ -244,6 +244,8 @@ fn check_upgraded(storage: Arc<dyn Storage>, what: &str) {
     let best = study.best_trial().unwrap().unwrap();
     assert_eq!((best.number, best.value), (1, Some(0.9)), "{what}");
     assert_eq!(best.values, [0.9], "{what}");
+    // Bodies written before trials recorded artifacts read as having none.
+    assert!(best.meta.artifacts.is_empty(), "{what}");
     assert_eq!(numbers(&study.best_trials().unwrap()), [1], "{what}");
     // The upgraded study goes on as before.
     let t = study.ask().unwrap();

@@ -3,6 +3,7 @@
 // Test code: a panic is how it reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use hyperspace_engine::artifacts::Artifact;
 use hyperspace_engine::{
     open_storage, Direction, Error, Metadata, NewTrial, Objective, Params, Space, Storage,
     StudyConfig, TrialId, TrialState, TrialUpdate, Value,
@@ -200,6 +201,47 @@ fn trials_round_trip_with_everything_they_hold() {
 /// A study with several objectives keeps them, and its trials keep every
 /// value and constraint; a non-finite constraint or value is refused, and
 /// nothing of it is stored.
+/// Issue 15: a trial's artifact list (path, size, hash) is part of its
+/// reproducibility record: it is stored with the trial, kept when later
+/// metadata (a heartbeat) carries none, and replaced by a newer list.
+#[test]
+fn artifact_lists_are_kept_with_the_trial() {
+    let artifact = |path: &str, size: u64| Artifact {
+        path: path.into(),
+        size,
+        sha256: format!("{size:064x}"),
+    };
+    for (name, s, _keep) in backends() {
+        let study = s.create_study(&config("art")).unwrap();
+        let t = s.create_trial(study.id, &NewTrial::default()).unwrap();
+        let listed = Metadata {
+            artifacts: vec![artifact("checkpoint.json", 13), artifact("plots/a.svg", 9)],
+            ..Metadata::default()
+        };
+        s.update_trial(t.id, &TrialUpdate::Meta(listed.clone()))
+            .unwrap();
+        let beat = Metadata {
+            heartbeat: Some("2026-01-01T00:00:00Z".into()),
+            ..Metadata::default()
+        };
+        s.update_trial(t.id, &TrialUpdate::Meta(beat)).unwrap();
+        assert_eq!(
+            s.trial(t.id).unwrap().meta.artifacts,
+            listed.artifacts,
+            "{name}"
+        );
+        let newer = Metadata {
+            artifacts: vec![artifact("checkpoint.json", 20)],
+            ..Metadata::default()
+        };
+        s.update_trial(t.id, &TrialUpdate::Meta(newer.clone()))
+            .unwrap();
+        s.update_trial(t.id, &finish(1.0)).unwrap();
+        let read = s.trials_since(study.id, 0).unwrap();
+        assert_eq!(read[0].meta.artifacts, newer.artifacts, "{name}");
+    }
+}
+
 #[test]
 fn several_objectives_and_constraints_round_trip() {
     for (name, s, _dir) in backends() {

@@ -14,7 +14,9 @@ Examples:
   hyperspace enqueue --study resnet --grid 'lr=[0.1,0.01] layers=[2,4]'
   hyperspace worker --study resnet --queue-only -- python train.py {args}
   hyperspace trials --study resnet --where 'lr < 0.01 and state = complete' --sort value --limit 5
-  hyperspace rerun 12 --set lr=0.02 --budget 50";
+  hyperspace rerun 12 --set lr=0.02 --budget 50
+  hyperspace rerun 12 --resume --budget 50     # the command gets {parent_dir}
+  hyperspace artifacts --trial 12";
 
 /// Tune hyper-parameters from the shell: suggest and tell, run existing
 /// scripts as black boxes, query and re-run every trial ever made.
@@ -29,6 +31,13 @@ pub struct Cli {
     /// `storage`).
     #[arg(long, global = true, env = "HYPERSPACE_STORAGE", value_name = "URL")]
     pub storage: Option<String>,
+
+    /// Where trials keep their files (checkpoints, predictions): each trial
+    /// gets `DIR/<study>/<trial number>/`. Default: HYPERSPACE_ARTIFACTS,
+    /// else `<file>.artifacts` beside a SQLite file; a PostgreSQL storage
+    /// needs one that every worker reaches.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub artifacts: Option<PathBuf>,
 
     /// What to do.
     #[command(subcommand)]
@@ -62,8 +71,11 @@ pub enum Command {
     Trials(TrialsArgs),
     /// Show the best trial of a study.
     Best(BestArgs),
-    /// Queue a copy of a trial, with changes, linked to it as its parent.
+    /// Queue a copy of a trial, with changes, linked to it as its parent
+    /// (with --resume, a continuation from the parent's checkpoint).
     Rerun(RerunArgs),
+    /// List the files a trial left in its artifact directory.
+    Artifacts(ArtifactsArgs),
     /// Write every trial of a study as CSV or JSON lines.
     Export(ExportArgs),
     /// Draw a study's trials as an SVG: the value of each trial and the
@@ -556,6 +568,22 @@ pub struct RerunArgs {
     /// A budget for the copy (e.g. more epochs, to resume).
     #[arg(long)]
     pub budget: Option<f64>,
+    /// Continue the trial rather than start it again: its command gets the
+    /// parent's artifact directory as {parent_dir} and its budget as
+    /// {parent_budget}; refused if the parent's recorded artifacts are gone.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+/// `hyperspace artifacts`
+#[derive(Debug, Args)]
+pub struct ArtifactsArgs {
+    /// The id of the trial.
+    #[arg(long)]
+    pub trial: i64,
+    /// Output format: table (for people), csv or json.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
 }
 
 /// Export formats.

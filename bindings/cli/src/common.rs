@@ -4,7 +4,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use hyperspace_engine::{open_storage, Params, Storage, StorageUrl, Study, TrialId, Value};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// The storage URL used when neither `--storage`, `HYPERSPACE_STORAGE` nor an
@@ -19,6 +19,26 @@ pub enum Access {
     Create,
     /// The file must exist.
     Existing,
+}
+
+/// The global `--artifacts DIR` flag, set once by `main`: like
+/// `HYPERSPACE_ARTIFACTS` (which it overrides), a setting of the whole
+/// process rather than of one command.
+static ARTIFACTS_FLAG: OnceLock<Option<PathBuf>> = OnceLock::new();
+
+/// Records the `--artifacts` flag (the first call wins).
+pub fn set_artifacts_flag(dir: Option<PathBuf>) {
+    let _ = ARTIFACTS_FLAG.set(dir);
+}
+
+/// The artifact store of the storage at `url` (the default when `None`):
+/// `--artifacts`, else `HYPERSPACE_ARTIFACTS`, else the storage's own (see
+/// `hyperspace_engine::artifacts`); absolute, so that commands started in
+/// another folder find it.
+pub fn artifact_root(url: Option<&str>) -> Result<PathBuf> {
+    let flag = ARTIFACTS_FLAG.get().and_then(Option::as_deref);
+    let root = hyperspace_engine::artifacts::artifact_root(flag, url.unwrap_or(DEFAULT_STORAGE))?;
+    Ok(std::path::absolute(&root).unwrap_or(root))
 }
 
 /// The file a storage URL points at, when it is a SQLite file.

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
 /// Runs the command; the exit code it asks for.
 fn execute(cli: Cli) -> anyhow::Result<u8> {
     let storage = cli.storage.as_deref();
+    common::set_artifacts_flag(cli.artifacts.clone());
     match cli.command {
         Command::Study(cmd) => commands::study::run(storage, cmd)?,
         Command::Suggest(args) => commands::ask::suggest(storage, args)?,
@@ -46,6 +47,7 @@ fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Report(args) => commands::ask::report(storage, args)?,
         Command::Enqueue(args) => commands::queue::enqueue(storage, args)?,
         Command::Rerun(args) => commands::queue::rerun(storage, args)?,
+        Command::Artifacts(args) => commands::artifacts::artifacts(storage, args)?,
         Command::Trials(args) => commands::trials::trials(storage, args)?,
         Command::Best(args) => commands::trials::best(storage, args)?,
         Command::Export(args) => commands::trials::export(storage, args)?,

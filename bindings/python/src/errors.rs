@@ -99,6 +99,7 @@ fn classify(err: &Error) -> (&'static str, Vec<(&'static str, Attr)>) {
             "StorageUnavailableError",
             vec![("storage", Str(storage.clone()))],
         ),
+        Error::Artifact(_) => ("ArtifactError", vec![]),
         Error::ClaimTaken { .. }
         | Error::NumberTaken { .. }
         | Error::Journal { .. }

@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 mod added;
+mod artifacts;
 mod errors;
 mod fork;
 mod importance;
@@ -43,6 +44,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(added::set_study_user_attr, m)?)?;
     m.add_function(wrap_pyfunction!(added::list_studies, m)?)?;
     m.add_function(wrap_pyfunction!(added::delete_study, m)?)?;
+    m.add_function(wrap_pyfunction!(artifacts::artifact_root, m)?)?;
+    m.add_function(wrap_pyfunction!(artifacts::trial_artifact_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(artifacts::copy_artifact, m)?)?;
+    m.add_function(wrap_pyfunction!(artifacts::record_artifacts, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("MAX_BATCH", hyperspace_engine::MAX_BATCH)?;
     fork::register(m)?;

@@ -3,11 +3,13 @@
 use crate::{ParamError, TrialId, TrialState};
 use thiserror::Error;
 
+mod artifacts;
 mod config;
 mod settings;
 mod study;
 mod tell;
 
+pub use artifacts::ArtifactError;
 pub use config::{ConfigError, SpaceChangeError};
 pub use settings::{Bound, SettingsError};
 pub use study::StudyError;
@@ -53,6 +55,9 @@ pub enum Error {
         /// What the space has.
         found: usize,
     },
+    /// A trial's artifact directory cannot be found or used.
+    #[error(transparent)]
+    Artifact(#[from] ArtifactError),
     /// A space file could not be read.
     #[error("cannot read space file {path}: {reason}")]
     SpaceFile {

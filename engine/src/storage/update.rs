@@ -51,8 +51,9 @@ pub enum TrialUpdate {
         /// Attribute value.
         value: serde_json::Value,
     },
-    /// Merges metadata: fields given here replace those stored, `extra`
-    /// entries are added.
+    /// Merges metadata: fields given here replace those stored (a
+    /// non-empty artifact list replaces the stored one), `extra` entries
+    /// are added.
     Meta(Metadata),
     /// Puts a running trial back in the queue (its worker stopped).
     Requeue,
@@ -333,6 +334,9 @@ fn merge_meta(into: &mut Metadata, from: &Metadata) {
         code_version,
         data_version
     );
+    if !from.artifacts.is_empty() {
+        into.artifacts = from.artifacts.clone();
+    }
     into.extra
         .extend(from.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
 }

@@ -1,6 +1,7 @@
 //! One module per group of subcommands; each turns its raw arguments into a
 //! checked config, then acts.
 
+pub mod artifacts;
 pub mod ask;
 pub mod check;
 pub mod importance;

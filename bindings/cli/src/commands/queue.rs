@@ -3,7 +3,8 @@
 use crate::cli::{EnqueueArgs, RerunArgs};
 use crate::common::{self, need_study, parse_pairs, parse_params_json, split_pair, Access};
 use anyhow::{anyhow, bail, Result};
-use hyperspace_engine::{NewTrial, Params, TrialId, Value};
+use hyperspace_engine::artifacts::{require_present, trial_artifact_dir};
+use hyperspace_engine::{Metadata, NewTrial, Params, TrialId, Value};
 
 /// Most trials one `--grid` may queue.
 const MAX_GRID: usize = 100_000;
@@ -161,9 +162,11 @@ pub fn rerun(storage: Option<&str>, args: RerunArgs) -> Result<()> {
             bail!("--budget must be a positive number");
         }
     }
+    let storage_url = storage;
     let storage = common::open(storage, Access::Existing)?;
     let study = common::study_of_trial(storage.clone(), args.trial, None)?;
     let original = storage.trial(TrialId(args.trial))?;
+    check_artifacts(storage_url, study.name(), &original, args.resume)?;
     let space = study.space();
     for key in changes.keys() {
         if !space.is_empty() && space.get(key).is_none() {
@@ -185,19 +188,59 @@ pub fn rerun(storage: Option<&str>, args: RerunArgs) -> Result<()> {
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    let mut meta = Metadata::default();
+    if args.resume {
+        // Recorded, so `trials` and the dashboard can tell a continuation
+        // from a fresh re-run of the same parent.
+        meta.extra.insert("resumes".into(), original.id.0.into());
+    }
     let copy = study.enqueue_trial(NewTrial {
         params,
         budget: args.budget.or(original.budget),
         parent: Some(original.id),
+        meta,
         ..NewTrial::default()
     })?;
     outln!(
-        "queued trial {} (number {}) in study '{}' as a re-run of trial {}; `hyperspace worker --study {} --queue-only -- <command>` (or run) runs it",
+        "queued trial {} (number {}) in study '{}' as a {} of trial {}; `hyperspace worker --study {} --queue-only -- <command>` (or run) runs it",
         copy.id,
         copy.number,
         study.name(),
+        if args.resume { "continuation" } else { "re-run" },
         original.id,
         study.name()
     )?;
     Ok(())
+}
+
+/// Whether the files the trial recorded are still in its artifact
+/// directory: a resume needs them (an error names what is gone); a plain
+/// re-run starts again, so it only warns.
+fn check_artifacts(
+    storage_url: Option<&str>,
+    study: &str,
+    original: &hyperspace_engine::Trial,
+    resume: bool,
+) -> Result<()> {
+    let root = match common::artifact_root(storage_url) {
+        Ok(root) => root,
+        Err(e) if resume => return Err(e.context("--resume needs the parent's artifacts")),
+        Err(_) => return Ok(()),
+    };
+    let dir = trial_artifact_dir(&root, study, original.number);
+    if resume && original.meta.artifacts.is_empty() {
+        errln!(
+            "warning: trial {} recorded no artifacts; its continuation finds {} as the trial left it (empty, or written after it ended)",
+            original.id,
+            dir.display()
+        );
+    }
+    match require_present(&dir, original) {
+        Ok(()) => Ok(()),
+        Err(e) if resume => Err(e.into()),
+        Err(e) => {
+            errln!("warning: {e}");
+            Ok(())
+        }
+    }
 }

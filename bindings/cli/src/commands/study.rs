@@ -1,9 +1,10 @@
 //! `hyperspace study create|list|show|delete`.
 
 use crate::cli::{StudyCommand, StudyCreateArgs, TableFormat};
-use crate::common::{self, fmt_num, parse_settings, Access};
+use crate::common::{self, fmt_num, parse_settings, show_path, Access};
 use crate::table::{csv_line, write_aligned};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
+use hyperspace_engine::artifacts::{delete_study_artifacts, study_artifact_dir};
 use hyperspace_engine::{
     Direction, PluginSpec, Space, Storage, Study, StudyConfig, StudyListing, Trial, TrialState,
 };
@@ -60,6 +61,7 @@ fn plugin(spec: &PluginSpec) -> String {
 
 /// Runs a `study` subcommand.
 pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
+    let storage_url = storage;
     match command {
         StudyCommand::Create(args) => {
             let checked = CreateConfig::new(args)?;
@@ -110,17 +112,25 @@ pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
                     storage: storage.describe(),
                 })?;
             let count = storage.trials_since(id, 0)?.len();
+            // Its artifacts go with it, and the question says so.
+            let root = common::artifact_root(storage_url).ok();
+            let artifacts = root
+                .as_deref()
+                .map(|root| study_artifact_dir(root, &args.name))
+                .filter(|dir| dir.exists());
+            let what = match &artifacts {
+                Some(dir) => format!(
+                    "study '{}', its {count} trial(s) and their artifacts in {}",
+                    args.name,
+                    show_path(dir)
+                ),
+                None => format!("study '{}' and its {count} trial(s)", args.name),
+            };
             if !args.yes {
                 if !std::io::stdin().is_terminal() {
-                    bail!(
-                        "deleting study '{}' and its {count} trial(s) cannot be undone; pass --yes to confirm",
-                        args.name
-                    );
+                    bail!("deleting {what} cannot be undone; pass --yes to confirm");
                 }
-                crate::stdio::err_text(format_args!(
-                    "delete study '{}' and its {count} trial(s)? [y/N] ",
-                    args.name
-                ));
+                crate::stdio::err_text(format_args!("delete {what}? [y/N] "));
                 let mut answer = String::new();
                 std::io::stdin().read_line(&mut answer)?;
                 if !matches!(answer.trim(), "y" | "Y" | "yes") {
@@ -128,7 +138,11 @@ pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
                 }
             }
             storage.delete_study(id)?;
-            outln!("deleted study '{}' and its {count} trial(s)", args.name)?;
+            if let (Some(root), Some(_)) = (&root, &artifacts) {
+                delete_study_artifacts(root, &args.name)
+                    .context("deleted the study, but not its artifacts")?;
+            }
+            outln!("deleted {what}")?;
             Ok(())
         }
     }

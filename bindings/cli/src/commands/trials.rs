@@ -14,6 +14,10 @@ use std::io::Write;
 fn default_columns(known: &Known, trials: &[&Trial], several: bool) -> Vec<Field> {
     let value = if several { Field::Values } else { Field::Value };
     let mut columns = vec![Field::Id, Field::Number, Field::State, value];
+    // Lineage (re-runs, continuations, promotions) shows when there is any.
+    if trials.iter().any(|t| t.parent.is_some()) {
+        columns.push(Field::Parent);
+    }
     if trials.iter().any(|t| !t.constraints.is_empty()) {
         columns.push(Field::Constraints);
     }

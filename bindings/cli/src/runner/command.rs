@@ -12,11 +12,13 @@ use super::template::TrialVars;
 use super::{describe_params, lock, Plan};
 use crate::common::{param_env_name, show_path};
 use anyhow::{anyhow, Result};
+use hyperspace_engine::artifacts::{ensure_dir, trial_artifact_dir};
 use hyperspace_engine::execute::{
     Event as ExecEvent, Interrupt, StopReason, TrialContext, TrialRunner,
 };
 use hyperspace_engine::{Metadata, Outcome, PendingResult, Trial, TrialId};
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -29,6 +31,8 @@ pub(crate) struct Running {
     /// What was recorded at its launch, recorded again with its result in
     /// case storage did not take it then.
     pub(super) meta: Metadata,
+    /// Its artifact directory, scanned when it ends.
+    pub(super) trial_dir: Option<PathBuf>,
 }
 
 /// Runs each trial's command for the engine's executor, and shows what
@@ -73,8 +77,8 @@ impl TrialRunner for CommandRunner {
             &prune,
         );
         drop(tx);
-        let meta = match launched {
-            Ok(meta) => meta,
+        let (meta, trial_dir) = match launched {
+            Ok(launched) => launched,
             Err(e) => {
                 let reason = format!("{e:#}");
                 let note = Note::NotStarted {
@@ -89,6 +93,7 @@ impl TrialRunner for CommandRunner {
             number: trial.number,
             params: describe_params(trial),
             meta,
+            trial_dir,
         };
         loop {
             match rx.recv() {
@@ -198,9 +203,10 @@ pub(super) fn launch(
     interrupts: &Arc<AtomicUsize>,
     events: &mpsc::Sender<Event>,
     prune: &Arc<AtomicBool>,
-) -> Result<Metadata> {
+) -> Result<(Metadata, Option<PathBuf>)> {
     let stem = plan.log_dir.join(format!("trial-{}", trial.number));
     let trial_file = stem.with_extension("json");
+    let dirs = artifact_dirs(ctx, plan, trial)?;
     let vars = TrialVars {
         trial: trial.id.0,
         number: trial.number,
@@ -208,6 +214,10 @@ pub(super) fn launch(
         budget: trial.budget,
         trial_file: trial_file.display().to_string(),
         study: plan.study.clone(),
+        // Absolute: the command may run in another folder.
+        trial_dir: dirs.trial.as_ref().map(|d| d.display().to_string()),
+        parent_dir: dirs.parent.as_ref().map(|d| d.display().to_string()),
+        parent_budget: dirs.parent_budget,
     };
     let params_json: serde_json::Map<String, serde_json::Value> = trial
         .params
@@ -223,6 +233,9 @@ pub(super) fn launch(
         "budget": trial.budget,
         "parent": trial.parent.map(|p| p.0),
         "storage": plan.storage_url,
+        "trial_dir": vars.trial_dir,
+        "parent_dir": vars.parent_dir,
+        "parent_budget": vars.parent_budget,
     });
     let text = serde_json::to_string_pretty(&file)?;
     std::fs::write(&trial_file, text)
@@ -246,6 +259,15 @@ pub(super) fn launch(
     }
     for (name, value) in &trial.params {
         env.push((param_env_name(name), value.to_string()));
+    }
+    if let Some(dir) = &vars.trial_dir {
+        env.push(("HYPERSPACE_TRIAL_DIR".into(), dir.clone()));
+    }
+    if let Some(dir) = &vars.parent_dir {
+        env.push(("HYPERSPACE_PARENT_DIR".into(), dir.clone()));
+    }
+    if let Some(budget) = vars.parent_budget {
+        env.push(("HYPERSPACE_PARENT_BUDGET".into(), budget.to_string()));
     }
 
     let stdout_log = stem.with_extension("out");
@@ -286,5 +308,35 @@ pub(super) fn launch(
         .name(format!("trial-{}", trial.number))
         .spawn(move || process::run(launch, interrupts, events))
         .map_err(|e| anyhow!("cannot start a thread for trial {}: {e}", trial.id))?;
-    Ok(meta)
+    Ok((meta, dirs.trial))
+}
+
+/// A trial's artifact directory (created), and its parent's with the
+/// parent's budget when it has a parent (a re-run, a promotion).
+struct ArtifactDirs {
+    trial: Option<PathBuf>,
+    parent: Option<PathBuf>,
+    parent_budget: Option<f64>,
+}
+
+fn artifact_dirs(ctx: &TrialContext<'_>, plan: &Plan, trial: &Trial) -> Result<ArtifactDirs> {
+    let parent = match trial.parent {
+        Some(id) => Some(ctx.study().storage().trial(id)?),
+        None => None,
+    };
+    let parent_budget = parent.as_ref().and_then(|p| p.budget);
+    let Some(root) = &plan.artifacts else {
+        return Ok(ArtifactDirs {
+            trial: None,
+            parent: None,
+            parent_budget,
+        });
+    };
+    let dir = trial_artifact_dir(root, &plan.study, trial.number);
+    ensure_dir(&dir)?;
+    Ok(ArtifactDirs {
+        trial: Some(dir),
+        parent: parent.map(|p| trial_artifact_dir(root, &plan.study, p.number)),
+        parent_budget,
+    })
 }

@@ -37,6 +37,7 @@ pub(super) fn conclude(
     let mut meta = info.meta;
     meta.extra
         .insert("ended".into(), finished.ended.clone().into());
+    record_artifacts(&mut meta, info.trial_dir.as_deref());
     let first_stderr_line = finished
         .stderr_tail
         .lines()
@@ -230,4 +231,18 @@ pub(super) fn announce(
         "trial #{number} {}{note}  {shown}  {params}",
         trial.state
     ));
+}
+
+/// Lists what the trial left in its artifact directory into its metadata;
+/// a directory that cannot be read is noted, not fatal (the result counts
+/// more than the list).
+fn record_artifacts(meta: &mut Metadata, dir: Option<&std::path::Path>) {
+    let Some(dir) = dir else { return };
+    match hyperspace_engine::artifacts::scan(dir) {
+        Ok(found) => meta.artifacts = found,
+        Err(e) => {
+            meta.extra
+                .insert("artifacts_error".into(), e.to_string().into());
+        }
+    }
 }

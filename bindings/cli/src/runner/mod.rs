@@ -57,6 +57,9 @@ struct Plan {
     objectives: Vec<String>,
     log_dir: PathBuf,
     storage_url: String,
+    /// The study's artifact store; `None` when the storage has none and
+    /// the command does not need one (it then gets no `HYPERSPACE_TRIAL_DIR`).
+    artifacts: Option<PathBuf>,
     meta: Metadata,
     cwd: PathBuf,
 }
@@ -208,6 +211,13 @@ fn plan(config: &RunConfig, study: &Study) -> Result<Plan> {
     let log_dir = log_dir(config.log_dir.as_deref(), &storage_url, study.name());
     std::fs::create_dir_all(&log_dir)
         .map_err(|e| anyhow!("cannot create the log folder {}: {e}", log_dir.display()))?;
+    let artifacts = match common::artifact_root(Some(&storage_url)) {
+        Ok(root) => Some(root),
+        Err(e) if template.uses_artifacts() => {
+            return Err(e.context("the command uses {trial_dir} or {parent_dir}"))
+        }
+        Err(_) => None,
+    };
     let cwd = std::fs::canonicalize(&config.cwd).unwrap_or_else(|_| config.cwd.clone());
     let git = GitState::read(&cwd);
     let mut meta = Metadata {
@@ -241,6 +251,7 @@ fn plan(config: &RunConfig, study: &Study) -> Result<Plan> {
         objectives: several_objectives(study.config())?,
         log_dir,
         storage_url,
+        artifacts,
         meta,
         cwd,
     })

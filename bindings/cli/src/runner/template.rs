@@ -5,7 +5,20 @@ use anyhow::{bail, Result};
 use hyperspace_engine::{Params, Space};
 
 /// Placeholders every trial has, beside its parameters.
-const BUILTIN: [&str; 6] = ["trial", "number", "seed", "budget", "trial_file", "study"];
+const BUILTIN: [&str; 9] = [
+    "trial",
+    "number",
+    "seed",
+    "budget",
+    "trial_file",
+    "study",
+    "trial_dir",
+    "parent_dir",
+    "parent_budget",
+];
+
+/// The placeholders that need the study's artifact store.
+const NEED_ARTIFACTS: [&str; 2] = ["trial_dir", "parent_dir"];
 
 /// What a trial's command line is built from.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,12 +55,18 @@ pub struct TrialVars {
     pub trial_file: String,
     /// Study name.
     pub study: String,
+    /// The trial's artifact directory (when the storage has a store).
+    pub trial_dir: Option<String>,
+    /// The parent trial's artifact directory, for a trial with a parent.
+    pub parent_dir: Option<String>,
+    /// The budget the parent trial was given, for a trial with a parent.
+    pub parent_budget: Option<f64>,
 }
 
 impl Template {
     /// Reads the arguments; a placeholder must name a parameter of `space`
     /// (when it has any) or a built-in (`trial`, `number`, `seed`, `budget`,
-    /// `trial_file`, `study`); `{{` and `}}` are literal braces.
+    /// `trial_file`, `study`, `trial_dir`, `parent_dir`, `parent_budget`); `{{` and `}}` are literal braces.
     pub fn new(argv: &[String], space: &Space) -> Result<Template> {
         if argv.is_empty() {
             bail!("no command to run: give it after `--` (hyperspace run --study S -- python train.py --lr {{lr}}) or as `command` in the experiment file");
@@ -79,6 +98,17 @@ impl Template {
             args.push(Arg::Parts(parts));
         }
         Ok(Template { args })
+    }
+
+    /// Whether the command names the trial's or its parent's artifact
+    /// directory, so a run must know the artifact store before it starts.
+    pub fn uses_artifacts(&self) -> bool {
+        self.args.iter().any(|arg| match arg {
+            Arg::AllParams => false,
+            Arg::Parts(parts) => parts
+                .iter()
+                .any(|p| matches!(p, Part::Name(n) if NEED_ARTIFACTS.contains(&n.as_str()))),
+        })
     }
 
     /// The command line for one trial. An inactive parameter's placeholder
@@ -120,6 +150,12 @@ fn fill(name: &str, params: &Params, vars: &TrialVars) -> String {
         "budget" => vars.budget.map(|b| b.to_string()).unwrap_or_default(),
         "trial_file" => vars.trial_file.clone(),
         "study" => vars.study.clone(),
+        "trial_dir" => vars.trial_dir.clone().unwrap_or_default(),
+        "parent_dir" => vars.parent_dir.clone().unwrap_or_default(),
+        "parent_budget" => vars
+            .parent_budget
+            .map(|b| b.to_string())
+            .unwrap_or_default(),
         _ => String::new(),
     }
 }
@@ -241,6 +277,9 @@ mod tests {
             budget: None,
             trial_file: "/tmp/t.json".into(),
             study: "s".into(),
+            trial_dir: Some("/a/s/2".into()),
+            parent_dir: None,
+            parent_budget: None,
         }
     }
 
@@ -270,6 +309,32 @@ mod tests {
             t.render(&params, &vars()),
             argv(&["python", "t.py", "--lr=0.5", "--lr", "0.5", "--opt", "adam", "{x}", "n2"])
         );
+    }
+
+    #[test]
+    fn artifact_placeholders_fill_in_and_are_empty_without_a_parent() {
+        let space = Space::parse("lr=log(1e-4,1)").unwrap();
+        let t = Template::new(
+            &argv(&["x", "--out={trial_dir}", "{parent_dir}", "{parent_budget}"]),
+            &space,
+        )
+        .unwrap();
+        assert!(t.uses_artifacts());
+        assert_eq!(
+            t.render(&Params::new(), &vars()),
+            argv(&["x", "--out=/a/s/2", "", ""])
+        );
+        let with_parent = TrialVars {
+            parent_dir: Some("/a/s/0".into()),
+            parent_budget: Some(9.0),
+            ..vars()
+        };
+        assert_eq!(
+            t.render(&Params::new(), &with_parent),
+            argv(&["x", "--out=/a/s/2", "/a/s/0", "9"])
+        );
+        let plain = Template::new(&argv(&["x", "{budget}", "{parent_budget}"]), &space).unwrap();
+        assert!(!plain.uses_artifacts());
     }
 
     #[test]

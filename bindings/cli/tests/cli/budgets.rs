@@ -13,25 +13,7 @@ fn hyperband_budgets_reach_the_command_and_the_best_are_promoted() {
         r#"[ "$2" = "$HYPERSPACE_BUDGET" ] || { echo "budget mismatch: $2 vs $HYPERSPACE_BUDGET" >&2; exit 3; }
 awk -v x="$1" -v b="$2" 'BEGIN { printf "loss=%.6f\n", (x - 0.3) ^ 2 + 1 / b }'"#,
     );
-    lab.hs(&[
-        "run",
-        "-s",
-        "hb",
-        "--space",
-        "x=float(0,1)",
-        "--searcher",
-        "hyperband",
-        "--settings",
-        r#"{"max_budget": 9, "brackets": 1}"#,
-        "-n",
-        "20",
-        "--",
-        &train,
-        "{x}",
-        "{budget}",
-    ])
-    .assert()
-    .success();
+    lab.run_hyperband(20, &[&train, "{x}", "{budget}"]);
     let trials = lab.trials("hb");
     assert_eq!(in_state(&trials, "complete").len(), 20, "{trials:?}");
     let budgets: Vec<f64> = trials

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod abandoned;
+mod artifacts;
 mod ask_tell;
 mod browser;
 mod budgets;

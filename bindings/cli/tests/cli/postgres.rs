@@ -67,3 +67,53 @@ fn suggest_tell_and_best_on_postgres() {
     assert!(list.contains(&study), "{list}");
     hs(&["study", "delete", &study, "--yes"]).assert().success();
 }
+
+/// Issue 15: a PostgreSQL storage has no artifact folder of its own; a
+/// command that uses `{trial_dir}` is refused until one is given, then
+/// each trial's files land there.
+#[test]
+fn a_postgres_run_needs_an_artifact_folder_for_trial_dir() {
+    let Ok(url) = std::env::var("HYPERSPACE_TEST_POSTGRES") else {
+        eprintln!("skipped a_postgres_run_needs_an_artifact_folder_for_trial_dir: HYPERSPACE_TEST_POSTGRES is unset (scripts/with-postgres sets it)");
+        return;
+    };
+    let study = format!("cli-art-{}", std::process::id());
+    let lab = Lab::new();
+    let script = lab.script(
+        "train.sh",
+        r#"echo done > "$1/model.txt"; echo "loss=$HYPERSPACE_PARAM_X""#,
+    );
+    let run = |extra: &[&str]| {
+        let mut cmd = lab.bare(&["--storage", &url]);
+        cmd.args(extra).args([
+            "run",
+            "--study",
+            &study,
+            "--space",
+            "x=float(0,1)",
+            "-n",
+            "1",
+            "--",
+            &script,
+            "{trial_dir}",
+        ]);
+        cmd
+    };
+    let out = run(&[]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("{trial_dir}") && err.contains("--artifacts"),
+        "{err}"
+    );
+    let store = lab.path().join("shared");
+    run(&["--artifacts", store.to_str().unwrap()])
+        .assert()
+        .success();
+    assert!(store.join(&study).join("0/model.txt").is_file());
+    lab.bare(&["--storage", &url, "--artifacts", store.to_str().unwrap()])
+        .args(["study", "delete", &study, "--yes"])
+        .assert()
+        .success();
+    assert!(!store.join(&study).exists());
+}

@@ -41,6 +41,7 @@ impl Lab {
             "HYPERSPACE_STORAGE",
             "HYPERSPACE_STUDY",
             "HYPERSPACE_TRIAL_ID",
+            "HYPERSPACE_ARTIFACTS",
         ] {
             cmd.env_remove(var);
         }
@@ -56,7 +57,8 @@ impl Lab {
             .arg(self.db())
             .args(args)
             .env_remove("HYPERSPACE_STORAGE")
-            .env_remove("HYPERSPACE_STUDY");
+            .env_remove("HYPERSPACE_STUDY")
+            .env_remove("HYPERSPACE_ARTIFACTS");
         cmd
     }
 
@@ -77,6 +79,28 @@ impl Lab {
         self.hs(&["study", "create", name, "--space", space, "--seed", "7"])
             .assert()
             .success();
+    }
+
+    /// Runs `n` trials of study `hb` (`x=float(0,1)`) with the `hyperband`
+    /// searcher (max budget 9, one bracket), each running `command`.
+    pub fn run_hyperband(&self, n: usize, command: &[&str]) {
+        let n = n.to_string();
+        let mut args = vec![
+            "run",
+            "-s",
+            "hb",
+            "--space",
+            "x=float(0,1)",
+            "--searcher",
+            "hyperband",
+            "--settings",
+            r#"{"max_budget": 9, "brackets": 1}"#,
+            "-n",
+            &n,
+            "--",
+        ];
+        args.extend_from_slice(command);
+        self.hs(&args).assert().success();
     }
 
     /// Every trial of a study, as exported JSON lines.

@@ -15,6 +15,7 @@ import warnings
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Type, Union
 
 from ._remote import RemoteTrials, resolve, run_objective
+from .errors import HyperspaceError
 from .trial import FrozenTrial, Trial, TrialState
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -115,6 +116,7 @@ class _Run:
         try:
             kind, value, message = self._run(trial)
             _warn_failure(trial.number, kind, value, message)
+            self._record_artifacts(trial)
             # The values the objective was handed go in with the result (the
             # engine records, or journals, both at once), so the trial object
             # does not write them again when it is dropped: one storage
@@ -125,6 +127,15 @@ class _Run:
             return (kind, value, message, unrecorded)
         finally:
             self.running.pop(trial.id, None)
+
+    def _record_artifacts(self, trial: Trial) -> None:
+        """What the objective left in ``trial.artifact_dir`` goes into the
+        trial's record; a failure to list it is a warning, never a lost
+        result."""
+        try:
+            self.study._record_artifacts(trial)
+        except HyperspaceError as e:
+            warnings.warn(f"trial {trial.number}: its artifacts were not recorded: {e}", stacklevel=2)
 
     def _run_remotely(self, remote: RemoteTrials, text: str) -> _Result:
         """Evaluates the trial as a task of the executor; says here what

@@ -64,6 +64,7 @@ __all__ = [
     "StorageUnavailableError",
     "WaitTimeoutError",
     "TrialPruned",
+    "ArtifactError",
 ]
 
 
@@ -203,6 +204,12 @@ class WaitTimeoutError(HyperspaceError, TimeoutError):
     """A reproducible study waited longer than its ``wait_timeout`` for an
     earlier trial; ``trial_number`` is the trial to be proposed,
     ``waiting_for`` the one waited for."""
+
+
+class ArtifactError(HyperspaceError):
+    """A trial's artifact directory cannot be found or used: a PostgreSQL
+    storage without ``artifacts=`` / ``HYPERSPACE_ARTIFACTS``, a file that
+    cannot be copied, recorded artifacts that are gone."""
 
 
 class TrialPruned(HyperspaceError):

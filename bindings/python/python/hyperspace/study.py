@@ -31,7 +31,7 @@ from typing import (
 
 from . import _core
 from .distributions import Distribution, Space, SpaceLike, check_finite
-from .errors import HyperspaceError, InvalidStudyError, InvalidTellError
+from .errors import HyperspaceError, InvalidStudyError, InvalidTellError, TrialFinishedError
 from .pruners import BasePruner, EnginePruner, MedianPruner, PrunerLike, _from_engine, as_pruner
 from .searcher import _settings_json
 from ._json import dumps, json_value
@@ -75,6 +75,7 @@ class StudyOptions(TypedDict, total=False):
     reproducible: bool
     lag: Optional[int]
     wait_timeout: Optional[float]
+    artifacts: Optional[str]
 
 
 def _storage_url(storage: StorageLike, stacklevel: int) -> str:
@@ -167,6 +168,10 @@ class Study:
         # The running trials handed out here, by id, so that a tell by id
         # records the values they handed out first.
         self._live: "weakref.WeakValueDictionary[int, Trial]" = weakref.WeakValueDictionary()
+        # The artifact store given when opened (None: the default), and the
+        # one in use, found on first use.
+        self._artifacts: Optional[str] = None
+        self._artifact_root: Optional[str] = None
 
     # ---- opening -------------------------------------------------------
 
@@ -220,6 +225,7 @@ class Study:
         study._wait_timeout = wait_timeout
         if mode == "open":
             _warn_kept_settings(study, options)
+        study._artifacts = _artifacts_option(options.get("artifacts"))
         return study
 
     @classmethod
@@ -277,6 +283,10 @@ class Study:
                 will run at once (``n_jobs``, or the number of workers).
             wait_timeout: seconds an ask of a reproducible study waits for
                 the earlier trials before raising (default one day).
+            artifacts: the folder holding each trial's artifact directory
+                (``trial.artifact_dir``); default ``HYPERSPACE_ARTIFACTS``,
+                else ``<db file>.artifacts``. Needed for PostgreSQL: a
+                folder every worker reaches.
         """
         return cls._open("open", storage, name, options, "Study.open")
 
@@ -529,6 +539,7 @@ class Study:
             if value is not None:
                 raise TypeError("give value or values, not both")
             value = values
+        self._record_artifacts(trial)
         if constraints is None and isinstance(trial, Trial):
             constraints = trial._constraints
         several = isinstance(value, (list, tuple)) and len(value) != 1
@@ -566,6 +577,61 @@ class Study:
             running._stored.update(unrecorded)
         return FrozenTrial.from_json(text)
 
+    def _record_artifacts(self, trial: TrialLike) -> None:
+        """Before a tell: what a trial left in its artifact directory (once
+        handed out, by ``trial.artifact_dir``) becomes part of its record."""
+        running = self._running(trial)
+        if running is None or running._artifact_dir is None:
+            return
+        _core.record_artifacts(self._c(), running.id, running._artifact_dir)
+
+    # ---- artifacts -------------------------------------------------------
+
+    @property
+    def artifact_root(self) -> str:
+        """The folder holding every trial's artifact directory: the
+        ``artifacts=`` the study was opened with, else
+        ``HYPERSPACE_ARTIFACTS``, else ``<db file>.artifacts`` beside a
+        SQLite file (a temporary folder for ``:memory:``). A PostgreSQL
+        study has none of its own: :class:`ArtifactError`."""
+        if self._artifact_root is None:
+            self._artifact_root = _core.artifact_root(self._storage, self._artifacts)
+        return self._artifact_root
+
+    def artifact_dir(self, trial: TrialLike) -> str:
+        """The artifact directory of any trial of this study (not
+        created): where its command or objective kept its files."""
+        if isinstance(trial, (Trial, FrozenTrial)):
+            number = trial.number
+        else:
+            number = self.trial(_trial_id(trial)).number
+        return _core.trial_artifact_dir(self.artifact_root, self._name, number)
+
+    def log_artifact(self, trial: TrialLike, path: Union[str, "os.PathLike[str]"]) -> Dict[str, Any]:
+        """Copies the file ``path`` into the running trial's artifact
+        directory and records it (path, size, SHA-256) with the trial;
+        returns that record. A finished trial raises
+        :class:`TrialFinishedError`; a missing file or a folder
+        :class:`ArtifactError`."""
+        running = self._running(trial)
+        if running is not None:
+            target = running.artifact_dir
+            trial_id = running.id
+        else:
+            frozen = trial if isinstance(trial, FrozenTrial) else self.trial(_trial_id(trial))
+            target = self.artifact_dir(frozen)
+            trial_id = frozen.id
+        state = self.trial(trial_id).state
+        if state.is_finished():
+            raise TrialFinishedError(
+                f"trial {trial_id} is {state.value}; log artifacts before telling it",
+                trial_id=trial_id,
+                state=state.value,
+            )
+        artifact: Dict[str, Any] = json.loads(_core.copy_artifact(target, os.fspath(path)))
+        _core.record_artifacts(self._c(), trial_id, target)
+        return artifact
+
     def _tell_values(
         self,
         trial: TrialLike,
@@ -594,6 +660,7 @@ class Study:
             metric_items = [(str(k), float(json_value(v))) for k, v in metrics.items()]
         # The values the trial handed out are written first (one write), as
         # a single-objective tell does.
+        self._record_artifacts(trial)
         running = self._running(trial)
         if running is not None:
             running._flush()
@@ -927,13 +994,32 @@ class Study:
                 f"study '{self._name}' lives in memory and cannot cross processes; "
                 "open it in a file (Study.open('runs.db', ...)) to share it"
             )
-        return (_reopen, (self._storage, self._name, self._pruner, self._define_and_run, self._busy_timeout))
+        return (
+            _reopen,
+            (self._storage, self._name, self._pruner, self._define_and_run, self._busy_timeout, self._artifacts),
+        )
 
 
 def _reopen(
-    storage: str, name: str, pruner: BasePruner, define_and_run: bool, busy_timeout: Optional[float]
+    storage: str,
+    name: str,
+    pruner: BasePruner,
+    define_and_run: bool,
+    busy_timeout: Optional[float],
+    artifacts: Optional[str] = None,
 ) -> Study:
-    return Study.load(storage, name, pruner=pruner, define_and_run=define_and_run, busy_timeout=busy_timeout)
+    study = Study.load(storage, name, pruner=pruner, define_and_run=define_and_run, busy_timeout=busy_timeout)
+    study._artifacts = artifacts
+    return study
+
+
+def _artifacts_option(value: Any) -> Optional[str]:
+    """The ``artifacts=`` option: a folder, as text."""
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"artifacts must be a folder path, got {value!r}")
+    return os.path.abspath(os.fspath(value))
 
 
 def _warn_kept_settings(study: "Study", options: Mapping[str, Any]) -> None:

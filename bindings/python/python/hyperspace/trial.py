@@ -9,6 +9,7 @@ import datetime as _dt
 import enum
 import json
 import math
+import os
 import numbers
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
@@ -139,6 +140,13 @@ class FrozenTrial:
         return all(c <= 0 for c in self.constraints)
 
     @property
+    def artifacts(self) -> List[Dict[str, Any]]:
+        """The files it left in its artifact directory, recorded when it
+        ended: ``{"path", "size", "sha256"}`` each, ``path`` relative to
+        :meth:`Study.artifact_dir`."""
+        return list(self.metadata.get("artifacts") or [])
+
+    @property
     def seed(self) -> Optional[int]:
         """The seed of this trial's random stream."""
         return self.metadata.get("seed")
@@ -194,6 +202,7 @@ class Trial:
         "_budget",
         "_parent",
         "_constraints",
+        "_artifact_dir",
         "__weakref__",
     )
 
@@ -217,6 +226,9 @@ class Trial:
         self._budget = frozen.budget
         self._parent = frozen.parent
         self._constraints: Optional[List[float]] = None
+        # Its artifact directory, once asked for (then created); a tell
+        # records what is in it.
+        self._artifact_dir: Optional[str] = None
 
     def __del__(self) -> None:
         # A trial dropped without a tell keeps the values it handed out.
@@ -263,6 +275,38 @@ class Trial:
         """The id of the trial this one continues (a Hyperband promotion, a
         re-run), if any."""
         return self._parent
+
+    @property
+    def artifact_dir(self) -> str:
+        """This trial's own folder for checkpoints, predictions and plots,
+        created on first use: ``<store>/<study>/<number>``, the store being
+        the study's (``artifacts=`` when opened, else
+        ``HYPERSPACE_ARTIFACTS``, else ``<db file>.artifacts``). What is in
+        it when the trial is told is recorded with it (path, size, SHA-256).
+        A PostgreSQL study needs an explicit store: :class:`ArtifactError`
+        otherwise."""
+        if self._artifact_dir is None:
+            path = self._study.artifact_dir(self)
+            os.makedirs(path, exist_ok=True)
+            self._artifact_dir = path
+        return self._artifact_dir
+
+    @property
+    def parent_artifact_dir(self) -> Optional[str]:
+        """The artifact directory of the trial this one continues (a
+        Hyperband promotion, ``study.rerun``), to load its last checkpoint
+        from; ``None`` without a parent. Not created: it may be empty."""
+        if self._parent is None:
+            return None
+        return self._study.artifact_dir(self._parent)
+
+    @property
+    def parent_budget(self) -> Optional[float]:
+        """The budget the parent trial was given (what a continuation has
+        trained already); ``None`` without a parent or a parent's budget."""
+        if self._parent is None:
+            return None
+        return self._study.trial(self._parent).budget
 
     def set_constraints(self, constraints: Sequence[float]) -> None:
         """Constraint values for :meth:`Study.tell` to record with the
