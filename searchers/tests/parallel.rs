@@ -46,8 +46,15 @@ fn min_gap(points: &[(f64, f64)]) -> f64 {
 /// GP, 20 trials into a quadratic, is sure where the minimum is, and its
 /// believer fantasies keep the batch there, close but never the same point
 /// twice (before issue 20 it proposed the incumbent itself again).
-fn searchers() -> [(&'static str, Json, f64); 2] {
-    [("gp", json!({}), GP_MARGIN), ("tpe", json!({}), 0.01)]
+/// Local penalisation keeps a ball of at least `penalty_radius` (0.02)
+/// around each pending point, with or without the believer's fantasies.
+fn searchers() -> [(&'static str, Json, f64); 4] {
+    [
+        ("gp", json!({}), GP_MARGIN),
+        ("gp", json!({"pending": "local_penalization"}), 0.015),
+        ("gp", json!({"pending": "believer_penalized"}), 0.015),
+        ("tpe", json!({}), 0.01),
+    ]
 }
 
 const GP_MARGIN: f64 = 1e-7;

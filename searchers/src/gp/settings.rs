@@ -36,6 +36,14 @@ pub enum PendingStrategy {
     LiarWorst,
     /// They are left out (parallel workers may propose the same point).
     Ignore,
+    /// Local penalisation (González et al. 2016): no fantasy; the
+    /// acquisition is penalised in a ball around each, whose radius is
+    /// the model's distance to the best loss over a Lipschitz estimate, at
+    /// least `penalty_radius`.
+    LocalPenalization,
+    /// The kriging believer's fantasies, and local penalisation around
+    /// them on top, so a batch spreads at least `penalty_radius` apart.
+    BelieverPenalized,
 }
 
 /// Observation noise, as written in settings.
@@ -89,6 +97,9 @@ pub struct GpSettings {
     pub kappa: f64,
     /// How running trials enter the model.
     pub pending: PendingStrategy,
+    /// Smallest radius (unit-cube distance) of the ball penalised around
+    /// a pending trial by `local_penalization` and `believer_penalized`.
+    pub penalty_radius: f64,
     /// Learned or fixed observation noise.
     pub noise: NoiseSetting,
     /// Noise floor (or fixed noise), as a share of the losses' variance.
@@ -134,6 +145,7 @@ impl Default for GpSettings {
             acquisition: AcquisitionKind::LogEi,
             kappa: 2.0,
             pending: PendingStrategy::KrigingBeliever,
+            penalty_radius: 0.02,
             noise: NoiseSetting::Learned,
             min_noise: 1e-8,
             lengthscale_prior: PriorSetting::DimensionScaled,
@@ -170,6 +182,9 @@ impl GpSettings {
             .map_err(&invalid)?;
         Bound::AtLeast(Number::Float(0.0))
             .check("refit_growth", self.refit_growth)
+            .map_err(&invalid)?;
+        Bound::AtLeast(Number::Float(0.0))
+            .check("penalty_radius", self.penalty_radius)
             .map_err(&invalid)?;
         Bound::AtLeast(Number::Int(2))
             .check("max_model_points", self.max_model_points)

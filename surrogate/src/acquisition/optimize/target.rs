@@ -2,7 +2,7 @@
 //! in batches for the sweep and the discrete moves, one point with its
 //! gradient for L-BFGS.
 
-use crate::acquisition::Acquisition;
+use crate::acquisition::{Acquisition, LocalPenalty};
 use crate::gp::GaussianProcess;
 use ndarray::{Array1, ArrayView1, ArrayView2};
 
@@ -14,16 +14,24 @@ pub(super) struct Target<'a> {
     pub(super) best: f64,
     /// Variance floor, so the standard deviation is never zero.
     pub(super) min_variance: f64,
+    /// Added to the acquisition: a batch's pending points penalised.
+    pub(super) penalty: Option<&'a LocalPenalty>,
 }
 
 impl Target<'_> {
     /// The acquisition at each row of `x`.
     pub(super) fn batch(&self, x: ArrayView2<'_, f64>) -> Array1<f64> {
         let p = self.gp.predict(x);
-        Array1::from_iter(p.mean.iter().zip(&p.variance).map(|(m, v)| {
+        let mut a = Array1::from_iter(p.mean.iter().zip(&p.variance).map(|(m, v)| {
             self.acquisition
                 .value(*m, v.max(self.min_variance).sqrt(), self.best)
-        }))
+        }));
+        if let Some(pen) = self.penalty {
+            a.iter_mut()
+                .zip(x.outer_iter())
+                .for_each(|(a, row)| *a += pen.log_value(row));
+        }
+        a
     }
 
     /// The acquisition at `x` and its gradient (the variance's part is zero
@@ -39,7 +47,13 @@ impl Target<'_> {
             Array1::zeros(x.len())
         };
         let grad = p.mean_gradient * da_dm + var_grad * (da_ds / (2.0 * sd));
-        (a, grad)
+        match self.penalty {
+            Some(pen) => {
+                let (lp, dlp) = pen.log_value_with_gradient(x);
+                (a + lp, grad + dlp)
+            }
+            None => (a, grad),
+        }
     }
 }
 
