@@ -217,21 +217,9 @@ impl Searcher for GpSearcher {
         } else {
             ctx.pending().filter_map(|t| self.encoded.row(t)).collect()
         };
-        if pending.is_empty() {
-            let optimum = optimize_acquisition(
-                gp,
-                self.settings.acquisition,
-                best,
-                &layout.dims,
-                incumbent.view(),
-                &self.settings.optimizer,
-                rng,
-            )
-            .map_err(failed)?;
-            return Ok(Proposal::new(layout.decode(space, &optimum.x.to_vec())));
-        }
         let xp = matrix(&pending, d)?;
         let yp = match s.pending {
+            _ if pending.is_empty() => None,
             PendingStrategy::KrigingBeliever | PendingStrategy::BelieverPenalized => {
                 Some(gp.predict(xp.view()).mean)
             }
@@ -256,34 +244,23 @@ impl Searcher for GpSearcher {
             }
             None => gp,
         };
-        let optimum = if matches!(
-            s.pending,
-            PendingStrategy::LocalPenalization | PendingStrategy::BelieverPenalized
-        ) {
+        let penalty = (!pending.is_empty()
+            && matches!(
+                s.pending,
+                PendingStrategy::LocalPenalization | PendingStrategy::BelieverPenalized
+            ))
+        .then(|| {
             // The balls come from the observations' model (a fantasy has no
             // uncertainty), its Lipschitz estimate taken over the trials.
             let lipschitz =
                 LocalPenalty::lipschitz(gp, x.view()).max(LocalPenalty::lipschitz(gp, xp.view()));
-            let penalty = LocalPenalty::new(gp, xp.view(), best, lipschitz, s.penalty_radius);
-            optimize_penalized_acquisition(
-                model,
-                self.settings.acquisition,
-                &penalty,
-                &layout.dims,
-                incumbent.view(),
-                &self.settings.optimizer,
-                rng,
-            )
-        } else {
-            optimize_acquisition(
-                model,
-                self.settings.acquisition,
-                best,
-                &layout.dims,
-                incumbent.view(),
-                &self.settings.optimizer,
-                rng,
-            )
+            LocalPenalty::new(gp, xp.view(), best, lipschitz, s.penalty_radius)
+        });
+        let (acq, dims, starts) = (self.settings.acquisition, &layout.dims, incumbent.view());
+        let effort = &self.settings.optimizer;
+        let optimum = match &penalty {
+            Some(p) => optimize_penalized_acquisition(model, acq, p, dims, starts, effort, rng),
+            None => optimize_acquisition(model, acq, best, dims, starts, effort, rng),
         }
         .map_err(failed)?;
         let x_best = optimum.x.to_vec();

@@ -33,13 +33,7 @@ pub fn optimize_acquisition(
     settings: &ValidOptimizerSettings,
     rng: &mut dyn RngCore,
 ) -> Result<Optimum, SurrogateError> {
-    let target = Target {
-        gp,
-        acquisition,
-        best,
-        min_variance: 1e-18 * gp.prior_variance().max(f64::MIN_POSITIVE),
-        penalty: None,
-    };
+    let target = Target::new(gp, acquisition, best, None);
     run(&target, dims, warm_starts, settings, rng)
 }
 
@@ -55,13 +49,7 @@ pub fn optimize_penalized_acquisition(
     settings: &ValidOptimizerSettings,
     rng: &mut dyn RngCore,
 ) -> Result<Optimum, SurrogateError> {
-    let target = Target {
-        gp,
-        acquisition,
-        best: penalty.best(),
-        min_variance: 1e-18 * gp.prior_variance().max(f64::MIN_POSITIVE),
-        penalty: Some(penalty),
-    };
+    let target = Target::new(gp, acquisition, penalty.best(), Some(penalty));
     run(&target, dims, warm_starts, settings, rng)
 }
 

@@ -18,7 +18,23 @@ pub(super) struct Target<'a> {
     pub(super) penalty: Option<&'a LocalPenalty>,
 }
 
-impl Target<'_> {
+impl<'a> Target<'a> {
+    /// `acquisition` of `gp` (improvements below `best`), plus `penalty`.
+    pub(super) fn new(
+        gp: &'a GaussianProcess,
+        acquisition: Acquisition,
+        best: f64,
+        penalty: Option<&'a LocalPenalty>,
+    ) -> Self {
+        Self {
+            gp,
+            acquisition,
+            best,
+            min_variance: 1e-18 * gp.prior_variance().max(f64::MIN_POSITIVE),
+            penalty,
+        }
+    }
+
     /// The acquisition at each row of `x`.
     pub(super) fn batch(&self, x: ArrayView2<'_, f64>) -> Array1<f64> {
         let p = self.gp.predict(x);
