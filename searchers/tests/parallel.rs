@@ -43,11 +43,18 @@ fn min_gap(points: &[(f64, f64)]) -> f64 {
 
 /// Each searcher with the smallest gap its batch must keep. TPE samples
 /// its batch from a density the running trials push down: well apart. The
-/// GP, 20 trials into a quadratic, is sure where the minimum is, and its
-/// believer fantasies keep the batch there, close but never the same point
-/// twice (before issue 20 it proposed the incumbent itself again).
-fn searchers() -> [(&'static str, Json, f64); 2] {
-    [("gp", json!({}), GP_MARGIN), ("tpe", json!({}), 0.01)]
+/// GP, 20 trials into a quadratic, is sure where the minimum is: the
+/// believer's fantasies alone keep the batch there, close but never the
+/// same point twice (before issue 20 it proposed the incumbent itself
+/// again); local penalisation (the default adds it to the believer) keeps
+/// a ball of at least `penalty_radius` (0.02) around each pending point.
+fn searchers() -> [(&'static str, Json, f64); 4] {
+    [
+        ("gp", json!({"pending": "kriging_believer"}), GP_MARGIN),
+        ("gp", json!({}), 0.015),
+        ("gp", json!({"pending": "local_penalization"}), 0.015),
+        ("tpe", json!({}), 0.01),
+    ]
 }
 
 const GP_MARGIN: f64 = 1e-7;

@@ -7,7 +7,9 @@ use super::ValidGpSettings;
 use crate::encode::{Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{Proposal, SearchContext, SearchError, Searcher, Space, TrialState};
-use hyperspace_surrogate::acquisition::optimize_acquisition;
+use hyperspace_surrogate::acquisition::{
+    optimize_acquisition, optimize_penalized_acquisition, LocalPenalty,
+};
 use hyperspace_surrogate::gp::{posterior_subset, FitStart, GaussianProcess, Hyperparameters};
 use hyperspace_surrogate::sobol::MAX_DIMENSIONS;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
@@ -215,39 +217,51 @@ impl Searcher for GpSearcher {
         } else {
             ctx.pending().filter_map(|t| self.encoded.row(t)).collect()
         };
-        let conditioned;
-        let model = if pending.is_empty() {
-            gp
-        } else {
-            let xp = matrix(&pending, d)?;
-            let yp = match s.pending {
-                PendingStrategy::KrigingBeliever => gp.predict(xp.view()).mean,
-                PendingStrategy::LiarBest => Array1::from_elem(xp.nrows(), best),
-                PendingStrategy::LiarMean => {
-                    Array1::from_elem(xp.nrows(), y.mean().unwrap_or(best))
-                }
-                PendingStrategy::LiarWorst => Array1::from_elem(xp.nrows(), hi.max(best)),
-                PendingStrategy::Ignore => Array1::zeros(0),
-            };
-            // A fantasy counts as an observation for the incumbent too:
-            // else a point the model believes beats the best (the
-            // incumbent itself, smoothed by noise, or a pending point) keeps
-            // a sure improvement of `best − μ` after it is fantasised, and
-            // is proposed again to every worker (issue 20).
-            best = yp.iter().copied().fold(best, f64::min);
-            conditioned = gp.condition_on(xp.view(), yp.view()).map_err(failed)?;
-            &conditioned
+        let xp = matrix(&pending, d)?;
+        let yp = match s.pending {
+            _ if pending.is_empty() => None,
+            PendingStrategy::KrigingBeliever | PendingStrategy::BelieverPenalized => {
+                Some(gp.predict(xp.view()).mean)
+            }
+            PendingStrategy::LiarBest => Some(Array1::from_elem(xp.nrows(), best)),
+            PendingStrategy::LiarMean => {
+                Some(Array1::from_elem(xp.nrows(), y.mean().unwrap_or(best)))
+            }
+            PendingStrategy::LiarWorst => Some(Array1::from_elem(xp.nrows(), hi.max(best))),
+            PendingStrategy::Ignore | PendingStrategy::LocalPenalization => None,
         };
-
-        let optimum = optimize_acquisition(
-            model,
-            self.settings.acquisition,
-            best,
-            &layout.dims,
-            incumbent.view(),
-            &self.settings.optimizer,
-            rng,
-        )
+        let conditioned;
+        let model = match yp {
+            Some(yp) => {
+                // A fantasy counts as an observation for the incumbent too:
+                // else a point the model believes beats the best (the
+                // incumbent itself, smoothed by noise, or a pending point)
+                // keeps a sure improvement of `best − μ` after it is
+                // fantasised, and is proposed again to every worker (issue 20).
+                best = yp.iter().copied().fold(best, f64::min);
+                conditioned = gp.condition_on(xp.view(), yp.view()).map_err(failed)?;
+                &conditioned
+            }
+            None => gp,
+        };
+        let penalty = (!pending.is_empty()
+            && matches!(
+                s.pending,
+                PendingStrategy::LocalPenalization | PendingStrategy::BelieverPenalized
+            ))
+        .then(|| {
+            // The balls come from the observations' model (a fantasy has no
+            // uncertainty), its Lipschitz estimate taken over the trials.
+            let lipschitz =
+                LocalPenalty::lipschitz(gp, x.view()).max(LocalPenalty::lipschitz(gp, xp.view()));
+            LocalPenalty::new(gp, xp.view(), best, lipschitz, s.penalty_radius)
+        });
+        let (acq, dims, starts) = (self.settings.acquisition, &layout.dims, incumbent.view());
+        let effort = &self.settings.optimizer;
+        let optimum = match &penalty {
+            Some(p) => optimize_penalized_acquisition(model, acq, p, dims, starts, effort, rng),
+            None => optimize_acquisition(model, acq, best, dims, starts, effort, rng),
+        }
         .map_err(failed)?;
         let x_best = optimum.x.to_vec();
         Ok(Proposal::new(layout.decode(space, &x_best)))

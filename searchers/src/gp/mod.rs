@@ -18,9 +18,11 @@
 //!   on the inactive part. Proposals decide branch choices first and only
 //!   optimise and return the parameters that are then active.
 //! - **Pending trials** (running, with parameters) enter the model with a
-//!   fantasised loss — the posterior mean (kriging believer, the default)
-//!   or a constant liar — which removes their uncertainty, so parallel
-//!   workers are sent elsewhere.
+//!   fantasised loss — the posterior mean (kriging believer) or a constant
+//!   liar — which removes their uncertainty, so parallel workers are sent
+//!   elsewhere; by default the acquisition is also penalised in a ball
+//!   around each (local penalisation), so a batch spreads even where the
+//!   model is sure of the minimum.
 //! - **Pruned and failed trials** are left out: only complete trials have
 //!   a loss the model can trust. Infinite losses are clipped to the worst
 //!   (or best) finite one.

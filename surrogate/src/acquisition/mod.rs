@@ -19,6 +19,7 @@
 
 mod functions;
 mod optimize;
+mod penalty;
 
 pub use functions::{
     erfcx, expected_improvement, log_cdf_with_derivative, log_expected_improvement, log_h,
@@ -26,5 +27,7 @@ pub use functions::{
     upper_confidence_bound, Acquisition,
 };
 pub use optimize::{
-    optimize_acquisition, Dimension, Domain, OptimizerSettings, Optimum, ValidOptimizerSettings,
+    optimize_acquisition, optimize_penalized_acquisition, Dimension, Domain, OptimizerSettings,
+    Optimum, ValidOptimizerSettings,
 };
+pub use penalty::LocalPenalty;

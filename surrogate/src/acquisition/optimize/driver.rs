@@ -7,7 +7,7 @@ use super::settings::ValidOptimizerSettings;
 use super::space::Dimension;
 use super::sweep::{candidates, starts};
 use super::target::{argmax, Target};
-use crate::acquisition::Acquisition;
+use crate::acquisition::{Acquisition, LocalPenalty};
 use crate::gp::GaussianProcess;
 use crate::SurrogateError;
 use ndarray::{Array1, ArrayView2};
@@ -33,6 +33,35 @@ pub fn optimize_acquisition(
     settings: &ValidOptimizerSettings,
     rng: &mut dyn RngCore,
 ) -> Result<Optimum, SurrogateError> {
+    let target = Target::new(gp, acquisition, best, None);
+    run(&target, dims, warm_starts, settings, rng)
+}
+
+/// As [`optimize_acquisition`], the acquisition (improvements below
+/// `penalty`'s best loss) plus `penalty`: the next point of a batch
+/// chosen by local penalisation around its pending points.
+pub fn optimize_penalized_acquisition(
+    gp: &GaussianProcess,
+    acquisition: Acquisition,
+    penalty: &LocalPenalty,
+    dims: &[Dimension],
+    warm_starts: ArrayView2<'_, f64>,
+    settings: &ValidOptimizerSettings,
+    rng: &mut dyn RngCore,
+) -> Result<Optimum, SurrogateError> {
+    let target = Target::new(gp, acquisition, penalty.best(), Some(penalty));
+    run(&target, dims, warm_starts, settings, rng)
+}
+
+/// Sweep, starts, local searches.
+fn run(
+    target: &Target<'_>,
+    dims: &[Dimension],
+    warm_starts: ArrayView2<'_, f64>,
+    settings: &ValidOptimizerSettings,
+    rng: &mut dyn RngCore,
+) -> Result<Optimum, SurrogateError> {
+    let gp = target.gp;
     let s = settings.get();
     let d = dims.len();
     if gp.dims() != d || (warm_starts.nrows() > 0 && warm_starts.ncols() != d) {
@@ -41,12 +70,6 @@ pub fn optimize_acquisition(
             dimensions: d,
         });
     }
-    let target = Target {
-        gp,
-        acquisition,
-        best,
-        min_variance: 1e-18 * gp.prior_variance().max(f64::MIN_POSITIVE),
-    };
     let (m, local_searches) = s.effort(gp.len());
     // 1. Sweep.
     let candidates = candidates(dims, m, rng);
@@ -67,7 +90,7 @@ pub fn optimize_acquisition(
         value: values[best_i],
     };
     for x0 in starts {
-        let found = local_search(&target, dims, x0, s, rng);
+        let found = local_search(target, dims, x0, s, rng);
         if found.value > winner.value || !winner.value.is_finite() {
             winner = found;
         }
@@ -123,6 +146,7 @@ mod tests {
                 acquisition: acq,
                 best,
                 min_variance: 1e-18,
+                penalty: None,
             };
             let grid = Array2::from_shape_fn((3 * 4001, 2), |(i, j)| {
                 if j == 0 {

@@ -2,7 +2,7 @@
 //! in batches for the sweep and the discrete moves, one point with its
 //! gradient for L-BFGS.
 
-use crate::acquisition::Acquisition;
+use crate::acquisition::{Acquisition, LocalPenalty};
 use crate::gp::GaussianProcess;
 use ndarray::{Array1, ArrayView1, ArrayView2};
 
@@ -14,16 +14,40 @@ pub(super) struct Target<'a> {
     pub(super) best: f64,
     /// Variance floor, so the standard deviation is never zero.
     pub(super) min_variance: f64,
+    /// Added to the acquisition: a batch's pending points penalised.
+    pub(super) penalty: Option<&'a LocalPenalty>,
 }
 
-impl Target<'_> {
+impl<'a> Target<'a> {
+    /// `acquisition` of `gp` (improvements below `best`), plus `penalty`.
+    pub(super) fn new(
+        gp: &'a GaussianProcess,
+        acquisition: Acquisition,
+        best: f64,
+        penalty: Option<&'a LocalPenalty>,
+    ) -> Self {
+        Self {
+            gp,
+            acquisition,
+            best,
+            min_variance: 1e-18 * gp.prior_variance().max(f64::MIN_POSITIVE),
+            penalty,
+        }
+    }
+
     /// The acquisition at each row of `x`.
     pub(super) fn batch(&self, x: ArrayView2<'_, f64>) -> Array1<f64> {
         let p = self.gp.predict(x);
-        Array1::from_iter(p.mean.iter().zip(&p.variance).map(|(m, v)| {
+        let mut a = Array1::from_iter(p.mean.iter().zip(&p.variance).map(|(m, v)| {
             self.acquisition
                 .value(*m, v.max(self.min_variance).sqrt(), self.best)
-        }))
+        }));
+        if let Some(pen) = self.penalty {
+            a.iter_mut()
+                .zip(x.outer_iter())
+                .for_each(|(a, row)| *a += pen.log_value(row));
+        }
+        a
     }
 
     /// The acquisition at `x` and its gradient (the variance's part is zero
@@ -39,7 +63,13 @@ impl Target<'_> {
             Array1::zeros(x.len())
         };
         let grad = p.mean_gradient * da_dm + var_grad * (da_ds / (2.0 * sd));
-        (a, grad)
+        match self.penalty {
+            Some(pen) => {
+                let (lp, dlp) = pen.log_value_with_gradient(x);
+                (a + lp, grad + dlp)
+            }
+            None => (a, grad),
+        }
     }
 }
 
