@@ -13,8 +13,8 @@
 
 use hyperspace_engine::execute::{Asking, Executor, TrialContext, TrialRunner};
 use hyperspace_engine::{
-    open_storage, Direction, Error, FloatParam, Objective, Outcome, Param, Params, PendingResult,
-    Space, Storage, Study, StudyConfig, Trial, TrialState,
+    open_storage, Direction, Error, FloatParam, NewTrial, Objective, Outcome, Param, Params,
+    PendingResult, Space, Storage, Study, StudyConfig, Trial, TrialState,
 };
 use serde_json::json;
 use std::sync::{Arc, Mutex};
@@ -142,6 +142,11 @@ fn run_with(
     let mut study = study.lock().unwrap();
     let all = study.trials().unwrap().to_vec();
     assert_eq!(all.len(), trials);
+    decisions(&all)
+}
+
+/// What each trial of `all` got, by number.
+fn decisions(all: &[Trial]) -> Vec<Decided> {
     let number_of = |id| all.iter().find(|t| t.id == id).map(|t| t.number);
     all.iter()
         .map(|t| {
@@ -363,6 +368,43 @@ fn hyperband_promotions_reproduce_with_three_jobs() {
         );
         assert!(decided.iter().any(|d| d.2 == Some(9.0)), "{decided:?}");
     }
+}
+
+/// Hyperband define-by-run: a trial is opened first and given its budget
+/// and parent (a promotion) in a second write, which another process may
+/// not have reached when the next trial is asked; the next trial waits
+/// for it rather than decide its promotion without knowing.
+#[test]
+fn a_define_by_run_trial_waits_for_an_opened_trial_to_get_its_budget() {
+    let registry = hyperspace_searchers::builtin_registry();
+    let storage = open_storage(":memory:").unwrap();
+    let mut study =
+        Study::create(storage.clone(), config("hyperband", Some(2)), &registry).unwrap();
+    // Another process has opened trial 0 and not written its budget yet.
+    let opened = NewTrial {
+        state: Some(TrialState::Running),
+        ..NewTrial::default()
+    };
+    let other = storage.create_trial(study.id(), &opened).unwrap();
+    let not_yet = study.try_ask_open().unwrap_err();
+    assert!(
+        matches!(
+            &not_yet,
+            Error::NotReady { trial: 1, waiting_for: 0, what, .. } if what == "has its budget"
+        ),
+        "{not_yet}"
+    );
+    // Once it has one, trial 1 is opened, with a budget of its own.
+    let update = hyperspace_engine::TrialUpdate::SetParams {
+        params: Params::new(),
+        budget: Some(1.0),
+        parent: None,
+        claim: None,
+    };
+    storage.update_trial(other.id, &update).unwrap();
+    let trial = study.try_ask_open().unwrap();
+    assert_eq!(trial.number, 1);
+    assert!(trial.budget.is_some(), "{trial:?}");
 }
 
 /// Failed trials (by number), trials pruned by their parameters, and trials
