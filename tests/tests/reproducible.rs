@@ -430,3 +430,35 @@ fn failed_and_pruned_trials_reproduce_with_three_jobs() {
         assert!(count(TrialState::Complete) >= 6, "{decided:?}");
     }
 }
+
+/// Queued trials with every value fixed are handed out by the lag too
+/// (put back in the queue until then), so the pruner judges them, like
+/// the others, against trials that have all ended.
+#[test]
+fn a_fully_queued_trial_waits_for_the_lag_like_the_others() {
+    let registry = hyperspace_searchers::builtin_registry();
+    let storage = open_storage(":memory:").unwrap();
+    let config = config("tpe", Some(1)).space(space());
+    let mut study = Study::create(storage, config, &registry).unwrap();
+    let fixed = Params::from_iter([("x".to_string(), 0.5.into()), ("y".to_string(), 0.5.into())]);
+    for _ in 0..3 {
+        study.enqueue(fixed.clone()).unwrap();
+    }
+    let held = study.try_ask().unwrap();
+    study.try_ask().unwrap();
+    let not_yet = study.try_ask().unwrap_err();
+    assert!(
+        matches!(
+            not_yet,
+            Error::NotReady {
+                trial: 2,
+                waiting_for: 0,
+                ..
+            }
+        ),
+        "{not_yet}"
+    );
+    study.tell(held.id, Outcome::complete(1.0)).unwrap();
+    let third = study.try_ask().unwrap();
+    assert_eq!((third.number, &third.params), (2, &fixed));
+}

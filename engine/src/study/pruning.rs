@@ -51,17 +51,12 @@ impl Study {
         // it prunes the same trials at the same steps in every run.
         let settled = match self.record.config.reproducible {
             None => None,
-            Some(_) => self.waiting(|s| {
-                s.refresh()?;
-                let number = s
-                    .history
-                    .trials()
-                    .iter()
-                    .find(|t| t.id == id)
-                    .map(|t| t.number);
-                let number = number.ok_or(Error::TrialNotFound { id })?;
-                s.pruning_trials(number)
-            })?,
+            Some(_) => {
+                self.refresh()?;
+                let trial = self.history.trials().iter().find(|t| t.id == id);
+                let number = trial.ok_or(Error::TrialNotFound { id })?.number;
+                self.pruning_trials(number)
+            }
         };
         let trials = match &settled {
             Some(view) => view.as_slice(),

@@ -154,18 +154,19 @@ fn budget_pending(trials: &[Trial], number: u64, lag: u32) -> Option<Blocker> {
 
 /// What the pruner may see when it judges trial `number` (`trials` the
 /// whole history, by number): the trial itself, as it is now, and the
-/// trials below `number - lag`, which have all ended (as they must have
-/// before the trial was proposed). Not the trials that happen to be
-/// running or to have ended meanwhile, so that whether the trial is pruned
-/// at a step depends only on its own reports and on those settled results.
-pub(super) fn pruning_view(
-    trials: &[Trial],
-    number: u64,
-    lag: u32,
-) -> std::result::Result<Vec<Trial>, Blocker> {
-    let mut view = settled_view(trials, number, lag)?.to_vec();
-    view.extend(trials.iter().find(|t| t.number == number).cloned());
-    Ok(view)
+/// trials below `number - lag` that have ended, which are all of them
+/// (trial `number` was handed out only once they had). Not the trials that
+/// happen to be running or to have ended meanwhile, so that whether the
+/// trial is pruned at a step depends only on its own reports and those
+/// settled results. It never waits: the pruner is asked while the trial's
+/// worker holds the study, which the trials waited for may need.
+pub(super) fn pruning_view(trials: &[Trial], number: u64, lag: u32) -> Vec<Trial> {
+    let cutoff = number.saturating_sub(u64::from(lag));
+    trials
+        .iter()
+        .filter(|t| (t.number < cutoff && t.state.is_finished()) || t.number == number)
+        .cloned()
+        .collect()
 }
 
 /// The unconditional parameters of `space` that every trial of `settled`
@@ -239,13 +240,9 @@ impl Study {
     /// The trials the pruner judges trial `number` against (see
     /// [`pruning_view`]), from the history as last refreshed; `None` if
     /// the study is not reproducible (the pruner sees every trial).
-    pub(super) fn pruning_trials(&self, number: u64) -> Result<Option<Vec<Trial>>> {
-        let Some(setting) = self.record.config.reproducible else {
-            return Ok(None);
-        };
-        pruning_view(self.history.trials(), number, setting.lag)
-            .map(Some)
-            .map_err(|blocker| self.not_ready(setting.lag, number, blocker))
+    pub(super) fn pruning_trials(&self, number: u64) -> Option<Vec<Trial>> {
+        let setting = self.record.config.reproducible?;
+        Some(pruning_view(self.history.trials(), number, setting.lag))
     }
 
     /// [`Error::NotReady`]: trial `number` waits for `blocker`.
@@ -418,13 +415,16 @@ mod tests {
         ];
         trials[4].intermediate.insert(0, 1.5);
         // Trial 4 with lag 2 is judged against 0 and 1, not the finished 2.
-        let view = pruning_view(&trials, 4, 2).unwrap();
+        let view = pruning_view(&trials, 4, 2);
         let numbers: Vec<_> = view.iter().map(|t| t.number).collect();
         assert_eq!(numbers, [0, 1, 4]);
         assert_eq!(view[2].intermediate, trials[4].intermediate);
-        // With lag 0, trial 4 waits for the running trial 3.
-        let blocked = pruning_view(&trials, 4, 0).unwrap_err();
-        assert_eq!((blocked.number, blocked.what), (3, "has finished"));
+        // With lag 0, the running trial 3 is left out: no waiting.
+        let numbers: Vec<_> = pruning_view(&trials, 4, 0)
+            .iter()
+            .map(|t| t.number)
+            .collect();
+        assert_eq!(numbers, [0, 1, 2, 4]);
     }
 
     #[test]
