@@ -250,27 +250,34 @@ fn queued_trials_are_run_and_the_rest_reproduces() {
     assert_eq!(differing(&first, &second), Vec::<usize>::new());
 }
 
-#[test]
-fn asking_waits_for_an_unfinished_trial_and_times_out_naming_it() {
+/// A TPE study over x and y with lag 1, in memory.
+fn lag_one() -> Study {
     let registry = hyperspace_searchers::builtin_registry();
     let storage = open_storage(":memory:").unwrap();
-    let mut study =
-        Study::create(storage, config("tpe", Some(1)).space(space()), &registry).unwrap();
+    Study::create(storage, config("tpe", Some(1)).space(space()), &registry).unwrap()
+}
+
+/// Trial 2 of a study with lag 1 is not ready while trial 0 runs.
+fn trial_2_waits_for_trial_0(study: &mut Study) {
+    let not_yet = study.try_ask().unwrap_err();
+    let expected = matches!(
+        not_yet,
+        Error::NotReady {
+            trial: 2,
+            waiting_for: 0,
+            ..
+        }
+    );
+    assert!(expected, "{not_yet}");
+}
+
+#[test]
+fn asking_waits_for_an_unfinished_trial_and_times_out_naming_it() {
+    let mut study = lag_one();
     let held = study.ask().unwrap();
     // Trial 1 needs nothing finished with lag 1; trial 2 needs trial 0.
     let _second = study.ask().unwrap();
-    let not_yet = study.try_ask().unwrap_err();
-    assert!(
-        matches!(
-            not_yet,
-            Error::NotReady {
-                trial: 2,
-                waiting_for: 0,
-                ..
-            }
-        ),
-        "{not_yet}"
-    );
+    trial_2_waits_for_trial_0(&mut study);
     study.set_wait_timeout(Duration::from_millis(200));
     let started = std::time::Instant::now();
     let error = study.ask().unwrap_err();
@@ -436,28 +443,14 @@ fn failed_and_pruned_trials_reproduce_with_three_jobs() {
 /// the others, against trials that have all ended.
 #[test]
 fn a_fully_queued_trial_waits_for_the_lag_like_the_others() {
-    let registry = hyperspace_searchers::builtin_registry();
-    let storage = open_storage(":memory:").unwrap();
-    let config = config("tpe", Some(1)).space(space());
-    let mut study = Study::create(storage, config, &registry).unwrap();
+    let mut study = lag_one();
     let fixed = Params::from_iter([("x".to_string(), 0.5.into()), ("y".to_string(), 0.5.into())]);
     for _ in 0..3 {
         study.enqueue(fixed.clone()).unwrap();
     }
     let held = study.try_ask().unwrap();
     study.try_ask().unwrap();
-    let not_yet = study.try_ask().unwrap_err();
-    assert!(
-        matches!(
-            not_yet,
-            Error::NotReady {
-                trial: 2,
-                waiting_for: 0,
-                ..
-            }
-        ),
-        "{not_yet}"
-    );
+    trial_2_waits_for_trial_0(&mut study);
     study.tell(held.id, Outcome::complete(1.0)).unwrap();
     let third = study.try_ask().unwrap();
     assert_eq!((third.number, &third.params), (2, &fixed));
