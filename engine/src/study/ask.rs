@@ -206,6 +206,15 @@ impl Study {
             Err(e) => return Err(self.fail_after(trial.id, e)),
         };
         if let Ok(params) = space.check_config(&fixed) {
+            // A reproducible study hands out even a fully fixed trial only
+            // once the trials below it by more than the lag have ended, as
+            // the rest: its pruner judges it against them.
+            let settled = self
+                .refresh()
+                .and_then(|()| self.lagged(trial.number, Asking::Space));
+            if let Err(e) = settled {
+                return Err(self.put_back(trial.id, e));
+            }
             return self.storage.update_trial(
                 trial.id,
                 &TrialUpdate::SetParams {

@@ -1,6 +1,7 @@
 //! Whether a running trial should stop: the study's pruner (the one its
 //! configuration names, or a session's override) judged on the fresh
-//! history.
+//! history (in a reproducible study, on the trials settled before the
+//! trial was proposed).
 
 use super::driver::Study;
 use super::objectives::pruner_refused;
@@ -46,7 +47,21 @@ impl Study {
             return Err(pruner_refused(&self.record.config, pruner.name()));
         }
         let direction = self.record.config.primary_direction();
-        let trials = self.trials()?;
+        // A reproducible study judges against the settled trials only, so
+        // it prunes the same trials at the same steps in every run.
+        let settled = match self.record.config.reproducible {
+            None => None,
+            Some(_) => {
+                self.refresh()?;
+                let trial = self.history.trials().iter().find(|t| t.id == id);
+                let number = trial.ok_or(Error::TrialNotFound { id })?.number;
+                self.pruning_trials(number)
+            }
+        };
+        let trials = match &settled {
+            Some(view) => view.as_slice(),
+            None => self.trials()?,
+        };
         let trial = trials
             .iter()
             .find(|t| t.id == id)

@@ -80,14 +80,8 @@ pub(super) fn lagged_view(
     asking: Asking,
 ) -> std::result::Result<Vec<Trial>, Blocker> {
     let end = usize::try_from(number).map_or(trials.len(), |n| n.min(trials.len()));
-    let cutoff = usize::try_from(number.saturating_sub(u64::from(lag))).map_or(end, |c| c.min(end));
-    let (settled, window) = trials[..end].split_at(cutoff);
-    if let Some(t) = settled.iter().find(|t| !t.state.is_finished()) {
-        return Err(Blocker {
-            number: t.number,
-            what: "has finished",
-        });
-    }
+    let settled = settled_view(trials, number, lag)?;
+    let window = &trials[settled.len()..end];
     let shared = match asking {
         Asking::Space => None,
         Asking::ByRun => Some(shared_names(settled, space)),
@@ -121,6 +115,58 @@ pub(super) fn lagged_view(
         view.push(as_pending(trial, params));
     }
     Ok(view)
+}
+
+/// The trials numbered below `number - lag` (`trials` is the whole
+/// history, by number), all ended, or the first that has not: what trial
+/// `number` may know the results of.
+fn settled_view(trials: &[Trial], number: u64, lag: u32) -> std::result::Result<&[Trial], Blocker> {
+    let cutoff = number.saturating_sub(u64::from(lag));
+    let end = usize::try_from(cutoff).map_or(trials.len(), |c| c.min(trials.len()));
+    let settled = &trials[..end];
+    match settled.iter().find(|t| !t.state.is_finished()) {
+        Some(t) => Err(Blocker {
+            number: t.number,
+            what: "has finished",
+        }),
+        None => Ok(settled),
+    }
+}
+
+/// The first trial of the window `number - lag .. number` that a
+/// define-by-run study whose searcher chooses budgets must wait for: one
+/// that has not ended and has neither a budget nor parameters, because it
+/// was opened but its budget and the trial it continues (a Hyperband
+/// promotion) are not written yet. They are written in a second step,
+/// which another process may not have reached, and the proposal for
+/// `number` must not depend on whether it has.
+fn budget_pending(trials: &[Trial], number: u64, lag: u32) -> Option<Blocker> {
+    let end = usize::try_from(number).map_or(trials.len(), |n| n.min(trials.len()));
+    let start = usize::try_from(number.saturating_sub(u64::from(lag))).map_or(end, |c| c.min(end));
+    trials[start..end]
+        .iter()
+        .find(|t| !t.state.is_finished() && t.budget.is_none() && t.params.is_empty())
+        .map(|t| Blocker {
+            number: t.number,
+            what: "has its budget",
+        })
+}
+
+/// What the pruner may see when it judges trial `number` (`trials` the
+/// whole history, by number): the trial itself, as it is now, and the
+/// trials below `number - lag` that have ended, which are all of them
+/// (trial `number` was handed out only once they had). Not the trials that
+/// happen to be running or to have ended meanwhile, so that whether the
+/// trial is pruned at a step depends only on its own reports and those
+/// settled results. It never waits: the pruner is asked while the trial's
+/// worker holds the study, which the trials waited for may need.
+pub(super) fn pruning_view(trials: &[Trial], number: u64, lag: u32) -> Vec<Trial> {
+    let cutoff = number.saturating_sub(u64::from(lag));
+    trials
+        .iter()
+        .filter(|t| (t.number < cutoff && t.state.is_finished()) || t.number == number)
+        .cloned()
+        .collect()
 }
 
 /// The unconditional parameters of `space` that every trial of `settled`
@@ -179,16 +225,34 @@ impl Study {
         let Some(setting) = self.record.config.reproducible else {
             return Ok(None);
         };
-        let space = &self.record.config.space;
-        match lagged_view(self.history.trials(), number, setting.lag, space, asking) {
-            Ok(view) => Ok(Some(view)),
-            Err(blocker) => Err(Error::NotReady {
-                study: self.record.config.name.clone(),
-                lag: setting.lag,
-                trial: number,
-                waiting_for: blocker.number,
-                what: blocker.what.to_string(),
-            }),
+        let (trials, space) = (self.history.trials(), &self.record.config.space);
+        let budgets = asking == Asking::ByRun && self.searcher.chooses_budgets();
+        let blocker = match lagged_view(trials, number, setting.lag, space, asking) {
+            Ok(view) => match budgets.then(|| budget_pending(trials, number, setting.lag)) {
+                Some(Some(blocker)) => blocker,
+                _ => return Ok(Some(view)),
+            },
+            Err(blocker) => blocker,
+        };
+        Err(self.not_ready(setting.lag, number, blocker))
+    }
+
+    /// The trials the pruner judges trial `number` against (see
+    /// [`pruning_view`]), from the history as last refreshed; `None` if
+    /// the study is not reproducible (the pruner sees every trial).
+    pub(super) fn pruning_trials(&self, number: u64) -> Option<Vec<Trial>> {
+        let setting = self.record.config.reproducible?;
+        Some(pruning_view(self.history.trials(), number, setting.lag))
+    }
+
+    /// [`Error::NotReady`]: trial `number` waits for `blocker`.
+    fn not_ready(&self, lag: u32, number: u64, blocker: Blocker) -> Error {
+        Error::NotReady {
+            study: self.record.config.name.clone(),
+            lag,
+            trial: number,
+            waiting_for: blocker.number,
+            what: blocker.what.to_string(),
         }
     }
 
@@ -337,6 +401,46 @@ mod tests {
         // trials show no parameters, whatever they have.
         let view = lagged_view(&trials, 2, 2, &space(), Asking::ByRun).unwrap();
         assert!(view.iter().all(|t| t.params.is_empty()));
+    }
+
+    #[test]
+    fn the_pruner_sees_the_trial_and_the_settled_trials_only() {
+        use TrialState::*;
+        let mut trials = vec![
+            trial(0, Complete, &[("x", 0.1)]),
+            trial(1, Pruned, &[("x", 0.2)]),
+            trial(2, Complete, &[("x", 0.3)]),
+            trial(3, Running, &[("x", 0.4)]),
+            trial(4, Running, &[("x", 0.5)]),
+        ];
+        trials[4].intermediate.insert(0, 1.5);
+        // Trial 4 with lag 2 is judged against 0 and 1, not the finished 2.
+        let view = pruning_view(&trials, 4, 2);
+        let numbers: Vec<_> = view.iter().map(|t| t.number).collect();
+        assert_eq!(numbers, [0, 1, 4]);
+        assert_eq!(view[2].intermediate, trials[4].intermediate);
+        // With lag 0, the running trial 3 is left out: no waiting.
+        let numbers: Vec<_> = pruning_view(&trials, 4, 0)
+            .iter()
+            .map(|t| t.number)
+            .collect();
+        assert_eq!(numbers, [0, 1, 2, 4]);
+    }
+
+    #[test]
+    fn an_opened_trial_without_its_budget_is_waited_for() {
+        use TrialState::*;
+        let mut trials = vec![
+            trial(0, Complete, &[("x", 0.1)]),
+            trial(1, Running, &[]),
+            trial(2, Failed, &[]),
+        ];
+        let blocked = budget_pending(&trials, 3, 2).unwrap();
+        assert_eq!((blocked.number, blocked.what), (1, "has its budget"));
+        // Outside the window, or once it has a budget, it is not.
+        assert!(budget_pending(&trials, 3, 1).is_none());
+        trials[1].budget = Some(1.0);
+        assert!(budget_pending(&trials, 3, 2).is_none());
     }
 
     #[test]

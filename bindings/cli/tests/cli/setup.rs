@@ -8,12 +8,32 @@ use std::path::{Path, PathBuf};
 /// A temporary folder holding `runs.db` and any scripts a test writes.
 pub struct Lab {
     pub dir: tempfile::TempDir,
+    /// The storage commands use, if not the lab's `runs.db`.
+    storage: Option<String>,
 }
 
 impl Lab {
     pub fn new() -> Lab {
         Lab {
             dir: tempfile::tempdir().expect("temp dir"),
+            storage: None,
+        }
+    }
+
+    /// A lab whose commands use the storage `url` (a PostgreSQL server)
+    /// instead of its `runs.db`.
+    pub fn on(url: &str) -> Lab {
+        Lab {
+            storage: Some(url.to_string()),
+            ..Lab::new()
+        }
+    }
+
+    /// What `--storage` names: the lab's storage URL, or its `runs.db`.
+    fn storage(&self) -> std::ffi::OsString {
+        match &self.storage {
+            Some(url) => url.into(),
+            None => self.db().into(),
         }
     }
 
@@ -25,11 +45,12 @@ impl Lab {
         self.path().join("runs.db")
     }
 
-    /// `hyperspace --storage <lab>/runs.db ARGS`, run in the lab folder,
-    /// with no HYPERSPACE_* variables from the outside.
+    /// `hyperspace --storage <lab>/runs.db ARGS` (or the lab's storage
+    /// URL), run in the lab folder, with no HYPERSPACE_* variables from the
+    /// outside.
     pub fn hs(&self, args: &[&str]) -> Command {
         let mut cmd = self.bare(&[]);
-        cmd.arg("--storage").arg(self.db()).args(args);
+        cmd.arg("--storage").arg(self.storage()).args(args);
         cmd
     }
 
@@ -54,7 +75,7 @@ impl Lab {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hyperspace"));
         cmd.current_dir(self.path())
             .arg("--storage")
-            .arg(self.db())
+            .arg(self.storage())
             .args(args)
             .env_remove("HYPERSPACE_STORAGE")
             .env_remove("HYPERSPACE_STUDY")
