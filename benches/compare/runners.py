@@ -82,6 +82,20 @@ def in_flight_loop(ask: Callable[[], object], tell: Callable[[object], float], b
     return values
 
 
+def tree_loop(problem: TreeProblem, ask: Callable[[], tuple], tell_study: Callable[[object, float], object],
+              budget: int, in_flight: int, seed: int) -> Values:
+    """`in_flight_loop` for a tree-shaped problem: `ask` returns a trial and
+    its parameters, `tell_study(trial, value)` records the value."""
+
+    def tell(asked) -> float:
+        trial, params = asked
+        value = problem(params)
+        tell_study(trial, value)
+        return value
+
+    return in_flight_loop(ask, tell, budget, in_flight, seed)
+
+
 # ---- hyperspace --------------------------------------------------------------
 
 
@@ -145,13 +159,7 @@ class Hyperspace(Runner):
             trial = study.ask()
             return trial, (dict(trial.params) if self.define_and_run else problem.suggest(trial))
 
-        def tell(asked) -> float:
-            trial, params = asked
-            value = problem(params)
-            study.tell(trial, value)
-            return value
-
-        return in_flight_loop(ask, tell, budget, in_flight, seed)
+        return tree_loop(problem, ask, study.tell, budget, in_flight, seed)
 
     def run(self, problem: Problem, seed: int, budget: int, in_flight: int = 1) -> Values:
         import hyperspace as hs
@@ -248,13 +256,7 @@ class Optuna(Runner):
                 trial = study.ask()
                 return trial, tree.suggest(trial)
 
-            def tell_tree(asked) -> float:
-                trial, params = asked
-                v = tree(params)
-                study.tell(trial, v)
-                return v
-
-            return in_flight_loop(ask_tree, tell_tree, budget, in_flight, seed)
+            return tree_loop(tree, ask_tree, study.tell, budget, in_flight, seed)
         if in_flight > 1:
             # Define-by-run as with one worker: each trial suggests its
             # parameters when asked, so later asks see them running.

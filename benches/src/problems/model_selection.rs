@@ -19,7 +19,7 @@
 //! a searcher ignoring the tree structure settles for. The global minimum
 //! is 0.10 at `family = svm, svm_c = 100, svm_gamma = 1e-3`.
 
-use crate::problem::{choice, float, int, Family, Optimum, OptimumKind, Problem};
+use crate::problem::{choice, float, int, params, Family, Optimum, OptimumKind, Problem};
 use crate::{BenchError, Result};
 use hyperspace_engine::{Params, Space, Value};
 
@@ -42,22 +42,17 @@ impl ModelSelection {
                       forest_features=float(0.05,1)}, \
                mlp{mlp_lr=log(1e-5,0.1) mlp_width=int(8,1024,log)})",
         )?;
-        let point: Params = [
+        let point = params([
             ("family", Value::from("svm")),
             ("svm_c", Value::Float(100.0)),
             ("svm_gamma", Value::Float(1e-3)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        Ok(Self {
-            space,
-            optimum: Optimum {
-                value: 0.1,
-                point,
-                kind: OptimumKind::Known,
-            },
-        })
+        ]);
+        let optimum = Optimum {
+            value: 0.1,
+            point,
+            kind: OptimumKind::Known,
+        };
+        Ok(Self { space, optimum })
     }
 }
 
