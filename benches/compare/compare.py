@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Side-by-side comparison of hyperspace's Python package with Optuna (TPE,
 GP, random), Hyperopt (TPE) and scikit-optimize (GP), on the continuous
-problems of the quality suite, with the same seeds and budgets.
+problems of the quality suite and its tree-shaped ones (model-selection:
+define-by-run for Optuna and hyperspace, an `hp.choice` tree for Hyperopt,
+the `Choice` tree for "hyperspace tpe (define-and-run)"), with the same
+seeds and budgets.
 
 Prints two Markdown tables:
 
@@ -37,7 +40,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from problems import PROBLEMS, Problem, check  # noqa: E402
+from problems import ALL_PROBLEMS, PROBLEMS, Problem, check  # noqa: E402
 from runners import Runner, all_runners, latency_runners  # noqa: E402
 
 LATENCY_CAP_SECONDS = 2.0  # a size whose ask + tell takes longer stops the row
@@ -63,7 +66,7 @@ def _label(runner: Runner, in_flight: int) -> str:
 def _quality_task(task: Tuple[int, str, int, int, int]) -> Dict[str, object]:
     index, problem_name, seed, budget, in_flight = task
     runner = all_runners()[index]
-    problem = next(p for p in PROBLEMS if p.name == problem_name)
+    problem = next(p for p in ALL_PROBLEMS if p.name == problem_name)
     if runner.library == "optuna" and runner.method == "gp":
         import torch
 
@@ -94,6 +97,8 @@ def quality(args: argparse.Namespace, runners: List[Runner], problems: List[Prob
     results = []
     for runner in runners:
         for problem in problems:
+            if not runner.supports(problem):
+                continue
             for i in range(args.seeds):
                 seed = args.first_seed + i
                 key = (_label(runner, args.in_flight), problem.name, seed, args.budget)
@@ -220,7 +225,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     check()
 
-    problems = [p for p in PROBLEMS if not args.problems or p.name in args.problems.split(",")]
+    problems = [p for p in ALL_PROBLEMS if not args.problems or p.name in args.problems.split(",")]
     available: List[Runner] = []
     for r in _select(all_runners(), args.searchers):
         why = r.unavailable()

@@ -1,4 +1,5 @@
-"""The continuous problems of the quality suite, in plain Python.
+"""The problems of the quality suite, in plain Python: the continuous ones,
+and the tree-shaped (conditional) ones as each library writes them.
 
 Definitions, domains and optima are those of
 `benches/src/problems/functions.rs` and `benches/src/problems/continuous.rs`
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 
 PI = math.pi
 
@@ -139,8 +140,129 @@ PROBLEMS: List[Problem] = [
 ]
 
 
+# ---- tree-shaped problems ------------------------------------------------------
+
+# One parameter of a branch: (name, kind "float" | "int", low, high, log).
+TreeParam = Tuple[str, str, float, float, bool]
+
+
+@dataclass(frozen=True)
+class TreeProblem:
+    """A choice (`root`) whose options each bring their own parameters.
+
+    The same definition is written three ways: define-by-run (`suggest`, for
+    Optuna's and hyperspace's trials: the branch's parameters are suggested
+    inside an `if`), a hyperspace `Choice` with branches (define-and-run),
+    and a Hyperopt `hp.choice` tree."""
+
+    name: str
+    root: str
+    branches: Dict[str, Tuple[TreeParam, ...]]
+    f: Callable[[Dict[str, Any]], float]
+    optimum: float
+    at: Dict[str, Any]
+
+    def __call__(self, params: Dict[str, Any]) -> float:
+        return self.f(params)
+
+    def regret(self, best: float) -> float:
+        return max(0.0, best - self.optimum)
+
+    def suggest(self, trial: Any) -> Dict[str, Any]:
+        """The parameters of one trial, define-by-run (Optuna's and
+        hyperspace's `suggest_*`)."""
+        family = trial.suggest_categorical(self.root, list(self.branches))
+        params: Dict[str, Any] = {self.root: family}
+        for name, kind, lo, hi, log in self.branches[family]:
+            if kind == "int":
+                params[name] = trial.suggest_int(name, int(lo), int(hi), log=log)
+            else:
+                params[name] = trial.suggest_float(name, lo, hi, log=log)
+        return params
+
+    def hyperspace_space(self) -> Dict[str, Any]:
+        import hyperspace as hs
+
+        def dist(kind: str, lo: float, hi: float, log: bool) -> Any:
+            return hs.Int(int(lo), int(hi), log=log) if kind == "int" else hs.Float(lo, hi, log=log)
+
+        return {
+            self.root: hs.Choice(
+                {b: {n: dist(k, lo, hi, log) for n, k, lo, hi, log in ps} for b, ps in self.branches.items()}
+            )
+        }
+
+    def hyperopt_space(self) -> Any:
+        """An `hp.choice` tree; integers are quantized (log-)uniforms, rounded
+        back by `from_hyperopt`."""
+        from hyperopt import hp
+
+        def dist(name: str, kind: str, lo: float, hi: float, log: bool) -> Any:
+            if kind == "int":
+                if log:
+                    return hp.qloguniform(name, math.log(lo - 0.5 + 1e-9), math.log(hi + 0.5), 1)
+                return hp.quniform(name, lo - 0.5 + 1e-9, hi + 0.5, 1)
+            return hp.loguniform(name, math.log(lo), math.log(hi)) if log else hp.uniform(name, lo, hi)
+
+        return hp.choice(
+            self.root,
+            [{self.root: b, **{n: dist(n, k, lo, hi, log) for n, k, lo, hi, log in ps}} for b, ps in self.branches.items()],
+        )
+
+    def from_hyperopt(self, params: Dict[str, Any]) -> Dict[str, Any]:
+        kinds = {n: (k, lo, hi) for ps in self.branches.values() for n, k, lo, hi, _ in ps}
+        out: Dict[str, Any] = {}
+        for n, v in params.items():
+            if n in kinds and kinds[n][0] == "int":
+                v = min(max(int(round(v)), int(kinds[n][1])), int(kinds[n][2]))
+            out[n] = v
+        return out
+
+
+def model_selection(p: Dict[str, Any]) -> float:
+    """`benches/src/problems/model_selection.rs`: svm (best, a narrow
+    diagonal valley along C gamma = 0.1), forest and mlp (broad bowls)."""
+    family = p["family"]
+    if family == "svm":
+        a, b = math.log10(p["svm_c"]), math.log10(p["svm_gamma"])
+        return 0.10 + 0.25 * (1.0 - math.exp(-((a + b + 1.0) ** 2) / 0.18)) + 0.004 * (a - 2.0) ** 2
+    if family == "forest":
+        return (
+            0.14
+            + 0.015 * (math.log10(p["forest_trees"]) - 2.5) ** 2
+            + 0.0004 * (p["forest_depth"] - 12.0) ** 2
+            + 0.05 * (p["forest_features"] - 0.4) ** 2
+        )
+    return 0.12 + 0.03 * (math.log10(p["mlp_lr"]) + 3.0) ** 2 + 0.01 * (math.log2(p["mlp_width"]) - 7.0) ** 2
+
+
+TREE_PROBLEMS: List[TreeProblem] = [
+    TreeProblem(
+        "model-selection",
+        "family",
+        {
+            "svm": (("svm_c", "float", 1e-2, 1e3, True), ("svm_gamma", "float", 1e-5, 10.0, True)),
+            "forest": (
+                ("forest_trees", "int", 10, 1000, True),
+                ("forest_depth", "int", 1, 30, False),
+                ("forest_features", "float", 0.05, 1.0, False),
+            ),
+            "mlp": (("mlp_lr", "float", 1e-5, 0.1, True), ("mlp_width", "int", 8, 1024, True)),
+        },
+        model_selection,
+        0.10,
+        {"family": "svm", "svm_c": 100.0, "svm_gamma": 1e-3},
+    ),
+]
+
+# Every problem compare.py can run, by name.
+ALL_PROBLEMS: List[Union[Problem, TreeProblem]] = [*PROBLEMS, *TREE_PROBLEMS]
+
+
 def check() -> None:
     """Each function takes its recorded optimum at its recorded minimizer."""
+    for t in TREE_PROBLEMS:
+        assert abs(t(t.at) - t.optimum) < 1e-12, (t.name, t(t.at))
     for p in PROBLEMS:
         value = p(p.at)
         assert abs(value - p.optimum) < 1e-9 * max(1.0, abs(p.optimum)), (p.name, value, p.optimum)

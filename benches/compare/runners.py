@@ -10,7 +10,7 @@ import random
 import time
 from typing import Callable, Dict, List, Optional
 
-from problems import Problem
+from problems import Problem, TreeProblem
 
 Values = List[float]
 
@@ -32,6 +32,11 @@ class Runner:
     @property
     def label(self) -> str:
         return f"{self.library} {self.method}"
+
+    def supports(self, problem: object) -> bool:
+        """Whether this runner can state `problem`: box problems by default;
+        runners that can write a tree-shaped space say so."""
+        return isinstance(problem, Problem)
 
     def unavailable(self) -> Optional[str]:
         missing = [m for m in self.needs if not _has(m)]
@@ -75,6 +80,20 @@ def in_flight_loop(ask: Callable[[], object], tell: Callable[[object], float], b
         trial = pending.pop(arrivals.randrange(len(pending)))
         values.append(tell(trial))
     return values
+
+
+def tree_loop(problem: TreeProblem, ask: Callable[[], tuple], tell_study: Callable[[object, float], object],
+              budget: int, in_flight: int, seed: int) -> Values:
+    """`in_flight_loop` for a tree-shaped problem: `ask` returns a trial and
+    its parameters, `tell_study(trial, value)` records the value."""
+
+    def tell(asked) -> float:
+        trial, params = asked
+        value = problem(params)
+        tell_study(trial, value)
+        return value
+
+    return in_flight_loop(ask, tell, budget, in_flight, seed)
 
 
 # ---- hyperspace --------------------------------------------------------------
@@ -122,9 +141,31 @@ class Hyperspace(Runner):
         path = os.path.join(tempfile.mkdtemp(prefix="hs-compare-"), f"{tag}.db")
         return path
 
+    def supports(self, problem: object) -> bool:
+        return True
+
+    def _run_tree(self, problem: TreeProblem, seed: int, budget: int, in_flight: int) -> Values:
+        """Define-by-run, as users write it (the branch's parameters are
+        suggested inside an `if`), or given the `Choice` tree."""
+        import hyperspace as hs
+
+        space = problem.hyperspace_space() if self.define_and_run else None
+        study = hs.Study.create(
+            self._storage("run"), f"{problem.name}-{seed}", space=space,
+            searcher=self.searcher, searcher_settings=self.settings, seed=seed,
+        )
+
+        def ask():
+            trial = study.ask()
+            return trial, (dict(trial.params) if self.define_and_run else problem.suggest(trial))
+
+        return tree_loop(problem, ask, study.tell, budget, in_flight, seed)
+
     def run(self, problem: Problem, seed: int, budget: int, in_flight: int = 1) -> Values:
         import hyperspace as hs
 
+        if isinstance(problem, TreeProblem):
+            return self._run_tree(problem, seed, budget, in_flight)
         study = hs.Study.create(
             self._storage("run"), f"{problem.name}-{seed}", space=self._space(problem),
             searcher=self.searcher, searcher_settings=self.settings, seed=seed,
@@ -203,8 +244,19 @@ class Optuna(Runner):
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         return optuna.create_study(sampler=self._sampler(seed, in_flight))
 
+    def supports(self, problem: object) -> bool:
+        return True
+
     def run(self, problem: Problem, seed: int, budget: int, in_flight: int = 1) -> Values:
         study = self._study(seed, in_flight)
+        if isinstance(problem, TreeProblem):
+            tree = problem
+
+            def ask_tree():
+                trial = study.ask()
+                return trial, tree.suggest(trial)
+
+            return tree_loop(tree, ask_tree, study.tell, budget, in_flight, seed)
         if in_flight > 1:
             # Define-by-run as with one worker: each trial suggests its
             # parameters when asked, so later asks see them running.
@@ -307,6 +359,9 @@ class Hyperopt(Runner):
     method = "tpe"
     needs = ("hyperopt",)
 
+    def supports(self, problem: object) -> bool:
+        return True
+
     def _space(self, problem: Problem):
         from hyperopt import hp
 
@@ -321,11 +376,15 @@ class Hyperopt(Runner):
         values: Values = []
 
         def objective(params: Dict[str, float]) -> float:
-            v = problem(_point(problem, params))
+            if isinstance(problem, TreeProblem):
+                v = problem(problem.from_hyperopt(params))
+            else:
+                v = problem(_point(problem, params))
             values.append(v)
             return v
 
-        fmin(objective, self._space(problem), algo=tpe.suggest, max_evals=budget, trials=Trials(),
+        space = problem.hyperopt_space() if isinstance(problem, TreeProblem) else self._space(problem)
+        fmin(objective, space, algo=tpe.suggest, max_evals=budget, trials=Trials(),
              rstate=np.random.default_rng(seed), show_progressbar=False)
         return values
 
@@ -391,6 +450,7 @@ class Skopt(Runner):
 def all_runners() -> List[Runner]:
     return [
         Hyperspace("tpe"),
+        Hyperspace("tpe", define_and_run=True),
         Hyperspace("gp"),
         Hyperspace("random"),
         Hyperspace("cmaes"),

@@ -2,7 +2,8 @@
 //! their data only when picked).
 
 use super::{
-    continuous, Conditional, ElasticNetDiabetes, Mixed, Noisy, SvmDiabetes, TreeWinequality,
+    continuous, Conditional, ElasticNetDiabetes, Mixed, ModelSelection, Noisy, SvmDiabetes,
+    TreeWinequality,
 };
 use crate::problem::{Family, Problem};
 use crate::{BenchError, Result};
@@ -74,6 +75,9 @@ pub const CATALOG: &[CatalogEntry] = &[
     entry("mixed", Family::Mixed, true, || boxed(Mixed::new())),
     entry("conditional", Family::Conditional, true, || {
         boxed(Conditional::new())
+    }),
+    entry("model-selection", Family::Conditional, true, || {
+        boxed(ModelSelection::new())
     }),
     entry("noisy-branin", Family::Noisy, true, || {
         noisy(continuous::branin(), 1.0)

@@ -5,6 +5,7 @@ mod conditional;
 pub mod continuous;
 mod functions;
 mod mixed;
+mod model_selection;
 mod models;
 mod noisy;
 
@@ -13,5 +14,6 @@ pub use conditional::Conditional;
 pub use continuous::Continuous;
 pub use functions::{ackley, branin, hartmann3, hartmann6, levy, rosenbrock, styblinski_tang};
 pub use mixed::Mixed;
+pub use model_selection::ModelSelection;
 pub use models::{ElasticNetDiabetes, SvmDiabetes, TreeWinequality};
 pub use noisy::Noisy;

@@ -271,3 +271,39 @@ fn model_problems_give_sensible_errors() {
     assert!(v > 0.2 && v < 0.6, "tree error rate {v}");
     assert!(tree.value(&Params::new()).is_err());
 }
+
+#[test]
+fn model_selection_hides_its_optimum_in_the_svm_valley() {
+    let p = problems::problem("model-selection").unwrap();
+    let config = |pairs: Vec<(&str, Value)>| -> Params {
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    };
+    let value = |c: Params| p.value(&p.space().check_config(&c).unwrap()).unwrap();
+    let best = p.optimum().point.clone();
+    assert!((value(best) - 0.10).abs() < 1e-12);
+    let forest = config(vec![
+        ("family", "forest".into()),
+        ("forest_trees", Value::Int(316)),
+        ("forest_depth", Value::Int(12)),
+        ("forest_features", 0.4.into()),
+    ]);
+    assert!((value(forest) - 0.14).abs() < 1e-5);
+    let mlp = config(vec![
+        ("family", "mlp".into()),
+        ("mlp_lr", 1e-3.into()),
+        ("mlp_width", Value::Int(128)),
+    ]);
+    assert!((value(mlp) - 0.12).abs() < 1e-12);
+    // Along the valley (C gamma = 0.1) the error stays low; a decade across
+    // it, the svm is worse than any reasonable forest.
+    let svm = |c: f64, gamma: f64| {
+        value(config(vec![
+            ("family", "svm".into()),
+            ("svm_c", c.into()),
+            ("svm_gamma", gamma.into()),
+        ]))
+    };
+    assert!(svm(10.0, 1e-2) < 0.11);
+    assert!(svm(10.0, 1e-3) > 0.3);
+    assert!(svm(10.0, 1e-1) > 0.3);
+}

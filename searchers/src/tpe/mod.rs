@@ -4,12 +4,20 @@
 //! and the rest ("bad"), fits a Parzen density to each, samples candidates
 //! from the good density and keeps the one with the largest ratio of good
 //! to bad density, which maximises expected improvement under TPE's model
-//! (Bergstra et al., 2011). Conditional spaces are modelled branch by
-//! branch: each group of parameters that share a condition is modelled from
-//! the trials that had that branch.
+//! (Bergstra et al., 2011). Conditional spaces are modelled as a tree, top
+//! down: the branch choice from the whole history, and each group of
+//! parameters that share a condition from the trials that had that branch,
+//! ranked among themselves (`split::split_branch`). Define-by-run reaches
+//! the same model: a parameter met alone is ranked among the trials that had
+//! it, and drawn jointly with the parameters of its branch the trial has
+//! decided already (`partners`). Each branch keeps a floor share of the
+//! trials (`branches`), so a family whose random trials look bad is
+//! still searched by its own model.
 
 mod algorithm;
+mod branches;
 mod dimension;
+mod partners;
 mod settings;
 mod split;
 

@@ -58,6 +58,36 @@ pub(super) fn split(
     ctx: &SearchContext<'_>,
     s: &TpeSettings,
 ) -> Result<Option<Split>, SearchError> {
+    split_among(ctx, s, s.n_startup_trials.max(1), &|_| true)
+}
+
+/// The split of a branch: the trials in which it was active (`active`)
+/// ranked among themselves, every other trial `Out`; `None` if none can
+/// be ranked.
+///
+/// Why not the global split: the best family of a model-selection space
+/// may look worst on average, so none of its trials is among the study's
+/// best `gamma` share until one lands in its optimum. With the global split
+/// its parameters' good density is then the prior alone, and the branch is
+/// searched at random; ranked within the branch, its best trials guide the
+/// search there every time the branch is chosen (the choice itself is
+/// still modelled from the global split).
+pub(super) fn split_branch(
+    ctx: &SearchContext<'_>,
+    s: &TpeSettings,
+    active: &dyn Fn(&Trial) -> bool,
+) -> Result<Option<Split>, SearchError> {
+    split_among(ctx, s, 1, active)
+}
+
+/// The split of the trials `active` keeps, once at least `min_ranked` can
+/// be ranked.
+fn split_among(
+    ctx: &SearchContext<'_>,
+    s: &TpeSettings,
+    min_ranked: usize,
+    active: &dyn Fn(&Trial) -> bool,
+) -> Result<Option<Split>, SearchError> {
     let objectives = ctx.directions().len();
     let losses_of = |t: &Trial| -> Option<Vec<f64>> {
         let usable = objectives > 1
@@ -74,7 +104,7 @@ pub(super) fn split(
     let mut pareto: Vec<(usize, Vec<f64>)> = Vec::new();
     let mut ranked: Vec<(usize, Key)> = Vec::with_capacity(ctx.trials.len());
     for (i, t) in ctx.trials.iter().enumerate() {
-        let Some(v) = t.finished_value() else {
+        let Some(v) = t.finished_value().filter(|_| active(t)) else {
             continue;
         };
         let violation = total_violation(&t.constraints);
@@ -102,7 +132,7 @@ pub(super) fn split(
         }
     }
     let n = pareto.len() + ranked.len();
-    if n < s.n_startup_trials.max(1) {
+    if n < min_ranked {
         return Ok(None);
     }
     let n_good = ((s.gamma * n as f64).ceil() as usize).clamp(1, s.max_good.min(n));
@@ -132,7 +162,8 @@ pub(super) fn split(
     }
     if s.constant_liar == RunningTrials::ConstantLiar {
         for (i, t) in ctx.trials.iter().enumerate() {
-            if !t.state.is_finished() && t.number != ctx.trial_number && !t.params.is_empty() {
+            let running = !t.state.is_finished() && t.number != ctx.trial_number;
+            if running && !t.params.is_empty() && active(t) {
                 sides[i] = Side::Bad;
             }
         }

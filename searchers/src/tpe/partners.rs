@@ -1,0 +1,61 @@
+//! Define-by-run branches modelled jointly: the parameters a trial has
+//! decided already that belong to the same branch as the one asked for.
+//!
+//! A define-by-run study never states its branches: a parameter suggested
+//! inside an `if` reaches the searcher alone (`sample_independent`), so the
+//! correlation between, say, an SVM's `C` and `gamma` would be lost, while
+//! a define-and-run space models them as one group. Parameters that were
+//! present in exactly the same finished trials are taken to be one branch
+//! (as a condition would say), and the later ones of a trial are drawn
+//! given the earlier ones: the candidates keep the decided values and are
+//! scored by the joint density ratio. So both ways of writing a space reach
+//! the same model.
+
+use crate::encode::coordinate;
+use hyperspace_engine::{Param, SearchContext};
+
+/// A decided parameter of the trial being proposed for, in the same
+/// branch as the one asked for.
+pub(super) struct Partner<'a> {
+    pub name: &'a str,
+    pub param: &'a Param,
+    /// Its decided value, on the unit coordinate the densities use.
+    pub coordinate: f64,
+}
+
+/// The parameters the current trial has decided that every finished trial
+/// had exactly when it had `name` (none until some finished trial had it),
+/// in name order.
+pub(super) fn partners<'a>(ctx: &SearchContext<'a>, name: &str) -> Vec<Partner<'a>> {
+    let Some(current) = ctx.trials.iter().find(|t| t.number == ctx.trial_number) else {
+        return Vec::new();
+    };
+    let finished: Vec<_> = ctx
+        .trials
+        .iter()
+        .filter(|t| t.state.is_finished() && t.number != ctx.trial_number)
+        .collect();
+    if !finished.iter().any(|t| t.params.contains_key(name)) {
+        return Vec::new();
+    }
+    let mut out: Vec<Partner<'a>> = current
+        .params
+        .iter()
+        .filter(|(other, _)| other.as_str() != name)
+        .filter(|(other, _)| {
+            finished
+                .iter()
+                .all(|t| t.params.contains_key(name) == t.params.contains_key(other.as_str()))
+        })
+        .filter_map(|(other, v)| {
+            let param = &ctx.space.get(other)?.param;
+            Some(Partner {
+                name: other.as_str(),
+                param,
+                coordinate: coordinate(param, v)?,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(b.name));
+    out
+}
