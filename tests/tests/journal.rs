@@ -134,7 +134,10 @@ fn a_recorded_result_is_marked_and_not_taken_again_after_a_restart() {
     let text = std::fs::read_to_string(journal.path()).unwrap();
     assert!(text.contains("{\"recorded\":1}"), "{text}");
     assert_eq!(journal.pending().unwrap(), vec![second.clone()]);
-    assert_eq!(after_restart(journal.path()), (vec![second.clone()], vec![]));
+    assert_eq!(
+        after_restart(journal.path()),
+        (vec![second.clone()], vec![])
+    );
     // Once all are recorded the file is emptied, and kept for the next.
     journal.remove(second.trial).unwrap();
     assert_eq!(std::fs::metadata(journal.path()).unwrap().len(), 0);
@@ -184,7 +187,10 @@ fn old_and_new_lines_read_together() {
 #[test]
 fn journals_of_one_folder_in_one_process_share_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let (one, two) = (ResultJournal::new(dir.path()), ResultJournal::new(dir.path()));
+    let (one, two) = (
+        ResultJournal::new(dir.path()),
+        ResultJournal::new(dir.path()),
+    );
     one.append(&result(1, 1.0)).unwrap();
     two.append(&result(2, 2.0)).unwrap();
     // The first has nothing left, but the file is not emptied under the second.

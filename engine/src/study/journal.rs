@@ -261,8 +261,7 @@ impl OpenFile {
 /// of a folder shares one, so that none truncates the file while another
 /// still has unrecorded results in it.
 fn shared(path: &Path) -> Arc<Mutex<Option<OpenFile>>> {
-    static OPEN: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<Option<OpenFile>>>>>> =
-        OnceLock::new();
+    static OPEN: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<Option<OpenFile>>>>>> = OnceLock::new();
     let mut open = OPEN
         .get_or_init(Mutex::default)
         .lock()
@@ -357,8 +356,8 @@ impl ResultJournal {
         let done = if open.unrecorded.is_empty() {
             open.file.set_len(0)
         } else {
-            let mark = serde_json::to_string(&Recorded { recorded: trial })
-                .map_err(|e| self.error(&e))?;
+            let mark =
+                serde_json::to_string(&Recorded { recorded: trial }).map_err(|e| self.error(&e))?;
             open.file.write_all(format!("\n{mark}\n").as_bytes())
         };
         done.map_err(|e| {
