@@ -211,8 +211,12 @@ fn unless_finished(result: Result<Trial>) -> Result<()> {
 pub struct ResultJournal {
     dir: PathBuf,
     file: PathBuf,
-    open: Arc<Mutex<Option<OpenFile>>>,
+    open: Shared,
 }
+
+/// A journal file as the journals of this process share it (not open until
+/// first used).
+type Shared = Arc<Mutex<Option<OpenFile>>>;
 
 /// The file of a journal, open, and what it holds that is not recorded.
 #[derive(Debug)]
@@ -260,8 +264,8 @@ impl OpenFile {
 /// The open journal files of this process, by path: every [`ResultJournal`]
 /// of a folder shares one, so that none truncates the file while another
 /// still has unrecorded results in it.
-fn shared(path: &Path) -> Arc<Mutex<Option<OpenFile>>> {
-    static OPEN: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<Option<OpenFile>>>>>> = OnceLock::new();
+fn shared(path: &Path) -> Shared {
+    static OPEN: OnceLock<Mutex<HashMap<PathBuf, Shared>>> = OnceLock::new();
     let mut open = OPEN
         .get_or_init(Mutex::default)
         .lock()
