@@ -105,3 +105,113 @@ fn a_replayed_requeue_only_applies_to_the_run_it_is_about() {
         Err(Error::InvalidTell { .. })
     ));
 }
+
+fn result(trial: i64, value: f64) -> PendingResult {
+    PendingResult::finished(
+        "j",
+        hyperspace_engine::TrialId(trial),
+        trial as u64,
+        Outcome::complete(value),
+    )
+}
+
+/// What a later process finds in a file this one left: the file moved to
+/// the name of a dead process in another folder, and adopted from there.
+fn after_restart(file: &std::path::Path) -> (Vec<PendingResult>, Vec<String>) {
+    let later = tempfile::tempdir().unwrap();
+    std::fs::copy(file, later.path().join("host-4194305.jsonl")).unwrap();
+    ResultJournal::new(later.path()).adopt("j").unwrap()
+}
+
+#[test]
+fn a_recorded_result_is_marked_and_not_taken_again_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = ResultJournal::new(dir.path());
+    let (first, second) = (result(1, 1.0), result(2, 2.0));
+    journal.append(&first).unwrap();
+    journal.append(&second).unwrap();
+    journal.remove(first.trial).unwrap();
+    let text = std::fs::read_to_string(journal.path()).unwrap();
+    assert!(text.contains("{\"recorded\":1}"), "{text}");
+    assert_eq!(journal.pending().unwrap(), vec![second.clone()]);
+    assert_eq!(
+        after_restart(journal.path()),
+        (vec![second.clone()], vec![])
+    );
+    // Once all are recorded the file is emptied, and kept for the next.
+    journal.remove(second.trial).unwrap();
+    assert_eq!(std::fs::metadata(journal.path()).unwrap().len(), 0);
+    assert!(after_restart(journal.path()).0.is_empty());
+    let third = result(3, 3.0);
+    journal.append(&third).unwrap();
+    assert_eq!(journal.pending().unwrap(), vec![third]);
+}
+
+#[test]
+fn a_torn_recorded_line_only_means_recording_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = ResultJournal::new(dir.path());
+    let first = result(1, 1.0);
+    journal.append(&first).unwrap();
+    journal.append(&result(2, 2.0)).unwrap();
+    // Killed while marking the first as recorded.
+    let mut text = std::fs::read_to_string(journal.path()).unwrap();
+    text.push_str("\n{\"recorded\":");
+    let torn = dir.path().join("torn");
+    std::fs::write(&torn, text).unwrap();
+    let (left, warnings) = after_restart(&torn);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(left, vec![first, result(2, 2.0)]);
+}
+
+#[test]
+fn old_and_new_lines_read_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |r: &PendingResult| serde_json::to_string(r).unwrap();
+    let (a, b, c) = (result(1, 1.0), result(2, 2.0), result(3, 3.0));
+    let a_again = result(1, 5.0);
+    // An old file (results only, as old versions rewrote it), then a mark
+    // for `a`, then `a` journaled again after it (a later run of it).
+    let text = format!(
+        "{}\n{}\n\n{{\"recorded\":1}}\n\n{}\n{}\n\n{{\"recorded\":2}}\n",
+        line(&a),
+        line(&b),
+        line(&c),
+        line(&a_again)
+    );
+    let file = dir.path().join("mixed.jsonl");
+    std::fs::write(&file, text).unwrap();
+    assert_eq!(after_restart(&file), (vec![c, a_again], vec![]));
+}
+
+#[test]
+fn journals_of_one_folder_in_one_process_share_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = (
+        ResultJournal::new(dir.path()),
+        ResultJournal::new(dir.path()),
+    );
+    one.append(&result(1, 1.0)).unwrap();
+    two.append(&result(2, 2.0)).unwrap();
+    // The first has nothing left, but the file is not emptied under the second.
+    one.remove(hyperspace_engine::TrialId(1)).unwrap();
+    assert_eq!(two.pending().unwrap(), vec![result(2, 2.0)]);
+    two.remove(hyperspace_engine::TrialId(2)).unwrap();
+    assert!(one.pending().unwrap().is_empty());
+}
+
+#[test]
+fn a_file_taken_by_an_adopter_is_not_written_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = ResultJournal::new(dir.path());
+    journal.append(&result(1, 1.0)).unwrap();
+    // Another process adopts it (renames it away) while this one runs on.
+    let taken = dir.path().join("taken");
+    std::fs::rename(journal.path(), &taken).unwrap();
+    journal.append(&result(2, 2.0)).unwrap();
+    journal.remove(hyperspace_engine::TrialId(1)).unwrap();
+    journal.remove(hyperspace_engine::TrialId(2)).unwrap();
+    let kept = std::fs::read_to_string(&taken).unwrap();
+    assert_eq!(kept.trim(), serde_json::to_string(&result(1, 1.0)).unwrap());
+    assert!(journal.pending().unwrap().is_empty());
+}

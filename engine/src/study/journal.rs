@@ -9,16 +9,19 @@
 //! Each process writes its own file (`<host>-<pid>.jsonl` in the journal
 //! folder), so no two processes ever rewrite the same file. Recording is
 //! idempotent: a result recorded twice (by its worker and by a recovery)
-//! is taken once.
+//! is taken once. That is why a recorded result is only marked, by a line
+//! `{"recorded":<trial id>}` after it that is not synced: a mark lost in a
+//! crash costs a second record, never a result.
 
 use super::{Outcome, Study};
 use crate::TellError;
 use crate::{Error, Metadata, Params, Result, Trial, TrialId, TrialState};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 /// One finished trial's result, as its worker would have recorded it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,11 +201,89 @@ fn unless_finished(result: Result<Trial>) -> Result<()> {
 }
 
 /// This process's journal file in a journal folder, and the others'.
+///
+/// The file stays open across trials: a result costs one write and one
+/// `fdatasync`, and recording it costs one small unsynced "recorded" line
+/// (lost in a crash, it only means an idempotent second record). Once every
+/// result in the file is recorded the file is truncated, not removed, so the
+/// next result does not create (and sync) a new file.
 #[derive(Debug, Clone)]
 pub struct ResultJournal {
     dir: PathBuf,
     file: PathBuf,
+    open: Shared,
 }
+
+/// A journal file as the journals of this process share it (not open until
+/// first used).
+type Shared = Arc<Mutex<Option<OpenFile>>>;
+
+/// The file of a journal, open, and what it holds that is not recorded.
+#[derive(Debug)]
+struct OpenFile {
+    file: std::fs::File,
+    /// Trials with results in the file and no "recorded" line after them.
+    unrecorded: HashSet<TrialId>,
+}
+
+impl OpenFile {
+    /// Opens (creating) the file at `path`, and notes what it holds already
+    /// (this process's earlier journal, or that of an earlier process that
+    /// had the same pid), so that it is never truncated while that waits.
+    fn open(path: &Path) -> std::io::Result<Self> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        let unrecorded = parse(&std::fs::read_to_string(path)?)
+            .0
+            .iter()
+            .map(|r| r.trial)
+            .collect();
+        Ok(OpenFile { file, unrecorded })
+    }
+
+    /// Whether this is still the file at `path`: an adopting process renames
+    /// it away, after which results go to a new file of that name.
+    #[cfg(unix)]
+    fn is_at(&self, path: &Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        match (self.file.metadata(), std::fs::metadata(path)) {
+            (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+            _ => false,
+        }
+    }
+
+    /// Without inode numbers, the file is opened again for each use.
+    #[cfg(not(unix))]
+    fn is_at(&self, _path: &Path) -> bool {
+        false
+    }
+}
+
+/// The open journal files of this process, by path: every [`ResultJournal`]
+/// of a folder shares one, so that none truncates the file while another
+/// still has unrecorded results in it.
+fn shared(path: &Path) -> Shared {
+    static OPEN: OnceLock<Mutex<HashMap<PathBuf, Shared>>> = OnceLock::new();
+    let mut open = OPEN
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    open.entry(path.to_path_buf()).or_default().clone()
+}
+
+/// The line saying that the results of a trial written above it are
+/// recorded.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Recorded {
+    recorded: TrialId,
+}
+
+/// How a "recorded" line starts: one cut short is skipped without a warning
+/// (its results are recorded again, which takes them once).
+const RECORDED_PREFIX: &str = "{\"recorded\"";
 
 impl ResultJournal {
     /// The journal of this process in folder `dir` (created on first
@@ -221,9 +302,11 @@ impl ResultJournal {
                 }
             })
             .collect();
+        let file = dir.join(format!("{host}-{}.jsonl", std::process::id()));
         ResultJournal {
             dir: dir.to_path_buf(),
-            file: dir.join(format!("{host}-{}.jsonl", std::process::id())),
+            open: shared(&file),
+            file,
         }
     }
 
@@ -235,17 +318,25 @@ impl ResultJournal {
     /// Adds a result, flushed to disk before returning.
     pub fn append(&self, result: &PendingResult) -> Result<()> {
         let line = serde_json::to_string(result).map_err(|e| self.error(&e))?;
-        std::fs::create_dir_all(&self.dir).map_err(|e| self.error(&e))?;
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.file)
-            .map_err(|e| self.error(&e))?;
+        let mut slot = self.lock();
+        let open = self.opened(&mut slot)?;
         // A line of its own even after a torn write (a full disk, a kill):
         // blank lines are skipped when read.
-        file.write_all(format!("\n{line}\n").as_bytes())
-            .and_then(|()| file.sync_data())
-            .map_err(|e| self.error(&e))
+        let written = open
+            .file
+            .write_all(format!("\n{line}\n").as_bytes())
+            .and_then(|()| open.file.sync_data());
+        match written {
+            Ok(()) => {
+                open.unrecorded.insert(result.trial);
+                Ok(())
+            }
+            Err(e) => {
+                // Opened afresh next time, and what it holds read again.
+                *slot = None;
+                Err(self.error(&e))
+            }
+        }
     }
 
     /// The results in this process's file.
@@ -253,18 +344,45 @@ impl ResultJournal {
         Ok(read_lines(&self.file)?.0)
     }
 
-    /// Drops the results of `trial` from this process's file (they are
-    /// recorded); removes the file once it is empty.
+    /// Notes that the results of `trial` in this process's file are
+    /// recorded; empties the file once all of them are.
     pub fn remove(&self, trial: TrialId) -> Result<()> {
-        let (kept, _) = read_lines(&self.file)?;
-        let kept: Vec<_> = kept.into_iter().filter(|r| r.trial != trial).collect();
-        if kept.is_empty() {
-            return match std::fs::remove_file(&self.file) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(self.error(&e)),
-                _ => Ok(()),
-            };
+        let mut slot = self.lock();
+        if !self.file.exists() {
+            // Taken by an adopter (which records it), or never written.
+            *slot = None;
+            return Ok(());
         }
-        self.rewrite(&self.file, &kept)
+        let open = self.opened(&mut slot)?;
+        if !open.unrecorded.remove(&trial) {
+            return Ok(());
+        }
+        let done = if open.unrecorded.is_empty() {
+            open.file.set_len(0)
+        } else {
+            let mark =
+                serde_json::to_string(&Recorded { recorded: trial }).map_err(|e| self.error(&e))?;
+            open.file.write_all(format!("\n{mark}\n").as_bytes())
+        };
+        done.map_err(|e| {
+            *slot = None;
+            self.error(&e)
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<OpenFile>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The file, opened if it is not open yet or is no longer the one at
+    /// its path.
+    fn opened<'a>(&self, slot: &'a mut Option<OpenFile>) -> Result<&'a mut OpenFile> {
+        if !slot.as_ref().is_some_and(|o| o.is_at(&self.file)) {
+            std::fs::create_dir_all(&self.dir).map_err(|e| self.error(&e))?;
+            *slot = Some(OpenFile::open(&self.file).map_err(|e| self.error(&e))?);
+        }
+        slot.as_mut()
+            .ok_or_else(|| self.error(&"the journal file is not open"))
     }
 
     /// Replaces the file at `path` with `results`, one per line, atomically
@@ -358,26 +476,43 @@ fn is_orphaned_adoption(path: &Path) -> bool {
     pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
 }
 
-/// The results in a journal file (none if there is no file), and the lines
-/// that could not be read.
+/// The results in a journal file that are not recorded yet (none if there
+/// is no file), and the lines that could not be read.
 fn read_lines(path: &Path) -> Result<(Vec<PendingResult>, Vec<String>)> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => {
-            return Err(Error::Journal {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })
-        }
-    };
-    let mut results = Vec::new();
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(parse(&text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((Vec::new(), Vec::new())),
+        Err(e) => Err(Error::Journal {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// The results in the text of a journal file without a "recorded" line
+/// after them, in order, and the lines that could not be read. Files
+/// written before "recorded" lines existed hold results only.
+fn parse(text: &str) -> (Vec<PendingResult>, Vec<String>) {
+    let mut results: Vec<Option<PendingResult>> = Vec::new();
+    let mut at: HashMap<TrialId, Vec<usize>> = HashMap::new();
     let mut bad = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        match serde_json::from_str(line) {
-            Ok(r) => results.push(r),
+        if let Ok(Recorded { recorded }) = serde_json::from_str(line) {
+            for i in at.remove(&recorded).unwrap_or_default() {
+                results[i] = None;
+            }
+            continue;
+        }
+        if line.starts_with(RECORDED_PREFIX) {
+            continue;
+        }
+        match serde_json::from_str::<PendingResult>(line) {
+            Ok(r) => {
+                at.entry(r.trial).or_default().push(results.len());
+                results.push(Some(r));
+            }
             Err(e) => bad.push(format!("unreadable line ({e}): {line}")),
         }
     }
-    Ok((results, bad))
+    (results.into_iter().flatten().collect(), bad)
 }
