@@ -19,6 +19,7 @@ pub mod execute;
 mod objective;
 mod pruner;
 mod registry;
+mod retarget;
 mod searcher;
 mod seed;
 mod space;
@@ -35,6 +36,7 @@ pub use error::{
 pub use objective::{dominates, is_feasible, pareto_front, total_violation, Objective};
 pub use pruner::{NopPruner, Pruner};
 pub use registry::{PrunerFactory, Registry, SearcherFactory};
+pub use retarget::ObjectiveChange;
 pub use searcher::{Proposal, SearchContext, Searcher};
 pub use seed::{trial_rng, trial_seed, weighted_group};
 pub use space::limits;
