@@ -199,8 +199,23 @@ pub enum StudyCommand {
     List(FormatArgs),
     /// Show one study: settings, space, trial counts, best trial.
     Show(StudyShowArgs),
+    /// Point the study at other metric(s) its trials record: past trials
+    /// that recorded them count at once, the others stay stored but are
+    /// left out; `study show` lists the objectives it had before.
+    Retarget(StudyRetargetArgs),
     /// Delete a study and all its trials.
     Delete(StudyDeleteArgs),
+}
+
+/// `hyperspace study retarget`
+#[derive(Debug, Args)]
+pub struct StudyRetargetArgs {
+    /// The study's name.
+    pub name: String,
+    /// The new objective, as NAME:minimize or NAME:maximize (a bare NAME
+    /// minimizes): a metric the trials record. Repeat it for several.
+    #[arg(long, value_name = "NAME[:DIRECTION]", required = true)]
+    pub objective: Vec<String>,
 }
 
 /// `hyperspace study create`

@@ -25,6 +25,7 @@ mod pruning;
 mod query;
 mod queue;
 mod reproducible;
+mod retarget;
 mod run;
 mod setup;
 mod stdio;
