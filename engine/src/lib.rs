@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod artifacts;
+mod constraint;
 mod error;
 pub mod execute;
 mod objective;
@@ -29,6 +30,7 @@ mod study_config;
 mod trial;
 mod value;
 
+pub use constraint::MetricConstraint;
 pub use error::{
     ArtifactError, Bound, ConfigError, Error, Result, SearchError, SettingsError, SpaceChangeError,
     StudyError, TellError,

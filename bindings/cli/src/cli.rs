@@ -247,6 +247,11 @@ pub struct StudyCreateArgs {
     /// with several objectives (its best trials are a Pareto front).
     #[arg(long, value_name = "NAME[:DIRECTION]")]
     pub objective: Vec<String>,
+    /// A limit on a metric the command prints, as NAME<=LIMIT or
+    /// NAME>=LIMIT (`mem_gb<=4`): a trial that breaks it is never best.
+    /// Repeat it for several.
+    #[arg(long, value_name = "NAME<=LIMIT")]
+    pub constraint: Vec<String>,
     /// The pruner stored with the study (median, successive_halving,
     /// hyperband or none); every run and worker of the study uses it unless
     /// it names its own with --pruner.
@@ -447,6 +452,11 @@ pub struct RunArgs {
     /// objectives; each is read from the command's output by name.
     #[arg(long, value_name = "NAME[:DIRECTION]")]
     pub objective: Vec<String>,
+    /// A limit on a metric the command prints, as NAME<=LIMIT or
+    /// NAME>=LIMIT (`mem_gb<=4`): a trial that breaks it is never best.
+    /// Repeat it for several.
+    #[arg(long, value_name = "NAME<=LIMIT")]
+    pub constraint: Vec<String>,
     /// A regex read on every output line for the result: named groups are
     /// metrics, a single unnamed group is the objective.
     #[arg(long, value_name = "REGEX")]

@@ -90,6 +90,14 @@ pub enum StudyError {
         /// The study.
         study: String,
     },
+    /// A constraint on a metric that cannot be read.
+    #[error("constraint '{given}': {why}")]
+    BadConstraint {
+        /// What was written.
+        given: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// A retarget to an objective without a metric name: the new objective
     /// is read from what past trials recorded, so it must name it.
     #[error("study '{study}' can only be retargeted to named metrics (NAME:minimize or NAME:maximize), the metrics its trials record")]

@@ -36,6 +36,7 @@ impl CreateConfig {
         if !args.objective.is_empty() {
             config = config.objectives(common::parse_objectives(&args.objective, direction)?);
         }
+        config.constraints = common::parse_constraints(&args.constraint)?;
         if let Some(pruner) = &args.pruner {
             config = config.pruner(pruner, parse_settings(args.pruner_settings.as_deref())?);
         }
@@ -334,6 +335,10 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
     for change in &retargets {
         let was: Vec<String> = change.objectives.iter().map(|o| o.to_string()).collect();
         outln!("  before   {} (until {})", was.join(", "), change.until)?;
+    }
+    if !c.constraints.is_empty() {
+        let limits: Vec<String> = c.constraints.iter().map(|l| l.to_string()).collect();
+        outln!("constraints {}", limits.join(", "))?;
     }
     outln!("searcher   {}", plugin(&c.searcher))?;
     if let Some(pruner) = &c.pruner {

@@ -9,6 +9,7 @@ mod artifacts;
 mod ask_tell;
 mod browser;
 mod budgets;
+mod constraints;
 mod damaged;
 mod dashboard;
 mod dashboard_setup;
