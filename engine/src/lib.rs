@@ -14,11 +14,13 @@
 #![deny(missing_docs)]
 
 pub mod artifacts;
+mod constraint;
 mod error;
 pub mod execute;
 mod objective;
 mod pruner;
 mod registry;
+mod retarget;
 mod searcher;
 mod seed;
 mod space;
@@ -28,6 +30,7 @@ mod study_config;
 mod trial;
 mod value;
 
+pub use constraint::MetricConstraint;
 pub use error::{
     ArtifactError, Bound, ConfigError, Error, Result, SearchError, SettingsError, SpaceChangeError,
     StudyError, TellError,
@@ -35,6 +38,7 @@ pub use error::{
 pub use objective::{dominates, is_feasible, pareto_front, total_violation, Objective};
 pub use pruner::{NopPruner, Pruner};
 pub use registry::{PrunerFactory, Registry, SearcherFactory};
+pub use retarget::ObjectiveChange;
 pub use searcher::{Proposal, SearchContext, Searcher};
 pub use seed::{trial_rng, trial_seed, weighted_group};
 pub use space::limits;

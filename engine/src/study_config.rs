@@ -2,7 +2,7 @@
 //! seed.
 
 use crate::StudyError;
-use crate::{Direction, Objective, Result, Space};
+use crate::{Direction, MetricConstraint, Objective, Result, Space};
 use serde::{Deserialize, Serialize};
 
 /// A plug-in (searcher or pruner) by registry name, with its JSON settings.
@@ -81,6 +81,10 @@ pub struct StudyConfig {
     /// (`None`: each proposal sees whatever has finished when it is made).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reproducible: Option<Reproducible>,
+    /// Limits on metrics the trials record (`mem_gb<=4`), which a runner
+    /// turns into each trial's constraint values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<MetricConstraint>,
 }
 
 impl StudyConfig {
@@ -95,6 +99,7 @@ impl StudyConfig {
             pruner: None,
             seed: crate::seed::fresh_seed(),
             reproducible: None,
+            constraints: Vec::new(),
         }
     }
 
@@ -257,6 +262,8 @@ struct StoredConfig {
     seed: u64,
     #[serde(default)]
     reproducible: Option<Reproducible>,
+    #[serde(default)]
+    constraints: Vec<MetricConstraint>,
 }
 
 impl From<StoredConfig> for StudyConfig {
@@ -276,6 +283,7 @@ impl From<StoredConfig> for StudyConfig {
             pruner: stored.pruner,
             seed: stored.seed,
             reproducible: stored.reproducible,
+            constraints: stored.constraints,
         }
     }
 }

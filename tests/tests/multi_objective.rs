@@ -255,6 +255,17 @@ fn check_upgraded(storage: Arc<dyn Storage>, what: &str) {
         Some(0.95),
         "{what}"
     );
+    // Trials the previous release wrote (no finish time, the objective's
+    // value beside its metric) count when the study is retargeted.
+    study
+        .retarget(
+            vec![Objective::named("acc", Direction::Minimize)],
+            &registry(),
+        )
+        .unwrap();
+    let best = study.best_trial().unwrap().unwrap();
+    assert_eq!((best.number, best.value), (0, Some(0.8)), "{what}");
+    assert_eq!(study.objective_history().unwrap().len(), 1, "{what}");
 }
 
 #[test]
@@ -283,19 +294,33 @@ fn a_sqlite_database_of_the_previous_release_is_upgraded_in_place() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    // Brought through every later step too: version 3 adds study attributes.
-    assert_eq!(version, 3);
+    // Brought through every later step too: version 3 adds study
+    // attributes, version 4 the history of objectives.
+    assert_eq!(version, 4);
     let attrs: String = conn
         .query_row("SELECT user_attrs FROM studies WHERE id = 1", [], |r| {
             r.get(0)
         })
         .unwrap();
     assert_eq!(attrs, "{}");
+    let history: String = conn
+        .query_row(
+            "SELECT objective_history FROM studies WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // The retarget in `check_upgraded` wrote it, with the objective replaced.
+    assert!(
+        history.starts_with(r#"[{"objectives":[{"name":"acc","direction":"maximize"}],"until":""#),
+        "{history}"
+    );
     let config: String = conn
         .query_row("SELECT config FROM studies WHERE id = 1", [], |r| r.get(0))
         .unwrap();
+    // (in the new form, and retargeted to minimize by `check_upgraded`)
     assert!(
-        config.contains(r#""objectives":[{"name":"acc","direction":"maximize"}]"#)
+        config.contains(r#""objectives":[{"name":"acc","direction":"minimize"}]"#)
             && !config.contains(r#""direction":"maximize","space""#),
         "the stored configuration is rewritten in the new form: {config}"
     );
@@ -365,14 +390,15 @@ fn a_postgres_database_of_the_previous_release_is_upgraded_in_place() {
         )
         .unwrap()
         .get(0);
-    // Brought through every later step too: version 3 adds study attributes.
-    assert_eq!(version, 3);
+    // Brought through every later step too: version 3 adds study
+    // attributes, version 4 the history of objectives.
+    assert_eq!(version, 4);
     let config: String = client
         .query_one("SELECT config FROM hyperspace_studies WHERE id = 1", &[])
         .unwrap()
         .get(0);
     assert!(
-        config.contains(r#""objectives":[{"name":"acc","direction":"maximize"}]"#),
+        config.contains(r#""objectives":[{"name":"acc","direction":"minimize"}]"#),
         "{config}"
     );
 }

@@ -199,8 +199,23 @@ pub enum StudyCommand {
     List(FormatArgs),
     /// Show one study: settings, space, trial counts, best trial.
     Show(StudyShowArgs),
+    /// Point the study at other metric(s) its trials record: past trials
+    /// that recorded them count at once, the others stay stored but are
+    /// left out; `study show` lists the objectives it had before.
+    Retarget(StudyRetargetArgs),
     /// Delete a study and all its trials.
     Delete(StudyDeleteArgs),
+}
+
+/// `hyperspace study retarget`
+#[derive(Debug, Args)]
+pub struct StudyRetargetArgs {
+    /// The study's name.
+    pub name: String,
+    /// The new objective, as NAME:minimize or NAME:maximize (a bare NAME
+    /// minimizes): a metric the trials record. Repeat it for several.
+    #[arg(long, value_name = "NAME[:DIRECTION]", required = true)]
+    pub objective: Vec<String>,
 }
 
 /// `hyperspace study create`
@@ -232,6 +247,11 @@ pub struct StudyCreateArgs {
     /// with several objectives (its best trials are a Pareto front).
     #[arg(long, value_name = "NAME[:DIRECTION]")]
     pub objective: Vec<String>,
+    /// A limit on a metric the command prints, as NAME<=LIMIT or
+    /// NAME>=LIMIT (`mem_gb<=4`): a trial that breaks it is never best.
+    /// Repeat it for several.
+    #[arg(long, value_name = "NAME<=LIMIT")]
+    pub constraint: Vec<String>,
     /// The pruner stored with the study (median, successive_halving,
     /// hyperband or none); every run and worker of the study uses it unless
     /// it names its own with --pruner.
@@ -432,6 +452,11 @@ pub struct RunArgs {
     /// objectives; each is read from the command's output by name.
     #[arg(long, value_name = "NAME[:DIRECTION]")]
     pub objective: Vec<String>,
+    /// A limit on a metric the command prints, as NAME<=LIMIT or
+    /// NAME>=LIMIT (`mem_gb<=4`): a trial that breaks it is never best.
+    /// Repeat it for several.
+    #[arg(long, value_name = "NAME<=LIMIT")]
+    pub constraint: Vec<String>,
     /// A regex read on every output line for the result: named groups are
     /// metrics, a single unnamed group is the objective.
     #[arg(long, value_name = "REGEX")]

@@ -184,6 +184,14 @@ pub fn parse_objectives(
         .collect()
 }
 
+/// `--constraint NAME<=LIMIT` words, checked.
+pub fn parse_constraints(words: &[String]) -> Result<Vec<hyperspace_engine::MetricConstraint>> {
+    words
+        .iter()
+        .map(|w| hyperspace_engine::MetricConstraint::parse(w).map_err(Into::into))
+        .collect()
+}
+
 /// Reads a searcher's settings given as JSON text.
 pub fn parse_settings(text: Option<&str>) -> Result<serde_json::Value> {
     match text {

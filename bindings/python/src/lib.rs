@@ -18,6 +18,7 @@ mod opening;
 mod optimize;
 mod params;
 mod pruner;
+mod retarget;
 mod searcher;
 mod select;
 mod space;
@@ -41,6 +42,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(select::history, m)?)?;
     m.add_function(wrap_pyfunction!(added::add_trials, m)?)?;
     m.add_function(wrap_pyfunction!(added::study_user_attrs, m)?)?;
+    m.add_function(wrap_pyfunction!(retarget::retarget_study, m)?)?;
+    m.add_function(wrap_pyfunction!(retarget::objective_history, m)?)?;
     m.add_function(wrap_pyfunction!(added::set_study_user_attr, m)?)?;
     m.add_function(wrap_pyfunction!(added::list_studies, m)?)?;
     m.add_function(wrap_pyfunction!(added::delete_study, m)?)?;

@@ -90,6 +90,29 @@ pub enum StudyError {
         /// The study.
         study: String,
     },
+    /// A constraint on a metric that cannot be read.
+    #[error("constraint '{given}': {why}")]
+    BadConstraint {
+        /// What was written.
+        given: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A retarget to an objective without a metric name: the new objective
+    /// is read from what past trials recorded, so it must name it.
+    #[error("study '{study}' can only be retargeted to named metrics (NAME:minimize or NAME:maximize), the metrics its trials record")]
+    RetargetUnnamed {
+        /// The study.
+        study: String,
+    },
+    /// A retarget to the objectives the study already optimizes.
+    #[error("study '{study}' already optimizes {objectives}; nothing to retarget")]
+    RetargetUnchanged {
+        /// The study.
+        study: String,
+        /// Its objectives, as people read them.
+        objectives: String,
+    },
 }
 
 fn batch_limit(asked: usize, most: usize, lag: Option<u32>) -> String {

@@ -3,7 +3,8 @@
 use super::record::{check_number, new_trial, start_claimed};
 use super::{Storage, StudyAttrs, StudyListing, StudyRecord, TrialUpdate};
 use crate::{
-    Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId, TrialState,
+    Error, Metadata, NewTrial, Objective, ObjectiveChange, Result, Space, StudyConfig, StudyId,
+    Trial, TrialId, TrialState,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
@@ -27,6 +28,8 @@ struct Inner {
 struct MemStudy {
     record: StudyRecord,
     attrs: StudyAttrs,
+    /// The objectives it optimized before each retarget.
+    objective_history: Vec<ObjectiveChange>,
     trials: Vec<Trial>,
     claims: HashSet<String>,
     /// Trial index by change counter, so `trials_since` costs what changed.
@@ -116,6 +119,7 @@ impl Storage for MemoryStorage {
             MemStudy {
                 record: record.clone(),
                 attrs: StudyAttrs::new(),
+                objective_history: Vec::new(),
                 trials: Vec::new(),
                 claims: HashSet::new(),
                 by_change: BTreeMap::new(),
@@ -165,6 +169,28 @@ impl Storage for MemoryStorage {
             .attrs
             .insert(key.to_string(), value.clone());
         Ok(())
+    }
+
+    fn objective_history(&self, id: StudyId) -> Result<Vec<ObjectiveChange>> {
+        Ok(self.lock().study(id)?.objective_history.clone())
+    }
+
+    fn retarget_study(
+        &self,
+        id: StudyId,
+        objectives: &[Objective],
+        at: &str,
+        check: &dyn Fn(&StudyConfig) -> Result<()>,
+    ) -> Result<StudyConfig> {
+        let mut inner = self.lock();
+        let study = inner.study(id)?;
+        check(&study.record.config)?;
+        let old = std::mem::replace(&mut study.record.config.objectives, objectives.to_vec());
+        study.objective_history.push(ObjectiveChange {
+            objectives: old,
+            until: at.to_string(),
+        });
+        Ok(study.record.config.clone())
     }
 
     fn update_space(&self, id: StudyId, change: &dyn Fn(&Space) -> Result<Space>) -> Result<Space> {

@@ -28,7 +28,10 @@ pub use record::StudyAttrs;
 pub use sqlite::SqliteStorage;
 pub use update::TrialUpdate;
 
-use crate::{Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId};
+use crate::{
+    Metadata, NewTrial, Objective, ObjectiveChange, Result, Space, StudyConfig, StudyId, Trial,
+    TrialId,
+};
 use std::fmt::Debug;
 use std::sync::Arc;
 
@@ -148,6 +151,22 @@ pub trait Storage: Send + Sync + Debug {
     /// Sets one user attribute of the study, atomically (two processes
     /// setting different keys at once both keep theirs).
     fn set_study_attr(&self, id: StudyId, key: &str, value: &serde_json::Value) -> Result<()>;
+
+    /// The objectives the study optimized before each retarget, oldest
+    /// first (empty for a study never retargeted).
+    fn objective_history(&self, id: StudyId) -> Result<Vec<ObjectiveChange>>;
+
+    /// Makes the study optimize `objectives` from now (`at`, RFC 3339),
+    /// appending the objectives it replaces to its history, atomically;
+    /// returns the configuration as stored. `check` sees the stored
+    /// configuration first and may refuse the change.
+    fn retarget_study(
+        &self,
+        id: StudyId,
+        objectives: &[Objective],
+        at: &str,
+        check: &dyn Fn(&StudyConfig) -> Result<()>,
+    ) -> Result<StudyConfig>;
 
     /// Replaces a study's space with `change(current)`, atomically (two
     /// workers adding parameters at once both keep theirs).

@@ -13,7 +13,11 @@ use super::record::{
     Columns, Migration,
 };
 use super::{Storage, StudyAttrs, StudyListing, StudyRecord, TrialUpdate};
-use crate::{Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId};
+use crate::retarget::{read_history, with_change};
+use crate::{
+    Error, Metadata, NewTrial, Objective, ObjectiveChange, Result, Space, StudyConfig, StudyId,
+    Trial, TrialId,
+};
 use rusqlite::{
     params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
 };
@@ -54,6 +58,7 @@ const MIGRATIONS: &[Migration] = &[
     ),
     Migration::ObjectivesInConfig,
     Migration::Sql("ALTER TABLE studies ADD COLUMN user_attrs TEXT NOT NULL DEFAULT '{}';"),
+    Migration::Sql("ALTER TABLE studies ADD COLUMN objective_history TEXT NOT NULL DEFAULT '[]';"),
 ];
 
 /// A SQLite database file holding any number of studies.
@@ -462,6 +467,58 @@ impl Storage for SqliteStorage {
                 params![id.0, text],
             )?;
             Ok(Ok(()))
+        })
+    }
+
+    fn objective_history(&self, id: StudyId) -> Result<Vec<ObjectiveChange>> {
+        let stored: Option<String> = self.read(|c| {
+            c.query_row(
+                "SELECT objective_history FROM studies WHERE id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )
+            .optional()
+        })?;
+        match stored {
+            Some(text) => read_history(&text),
+            None => Err(Error::Storage(format!("study {} no longer exists", id.0))),
+        }
+    }
+
+    fn retarget_study(
+        &self,
+        id: StudyId,
+        objectives: &[Objective],
+        at: &str,
+        check: &dyn Fn(&StudyConfig) -> Result<()>,
+    ) -> Result<StudyConfig> {
+        self.write_try(|tx| {
+            let found = tx
+                .query_row(
+                    "SELECT id, config, created, objective_history FROM studies WHERE id = ?1",
+                    [id.0],
+                    |r| Ok((row_to_study(r)?, r.get::<_, String>(3)?)),
+                )
+                .optional()?;
+            let Some((mut record, history)) = found else {
+                return Ok(Err(Error::Storage(format!(
+                    "study {} no longer exists",
+                    id.0
+                ))));
+            };
+            if let Err(e) = check(&record.config) {
+                return Ok(Err(e));
+            }
+            let history = match with_change(&history, &record.config.objectives, at) {
+                Ok(h) => h,
+                Err(e) => return Ok(Err(e)),
+            };
+            record.config.objectives = objectives.to_vec();
+            tx.execute(
+                "UPDATE studies SET config = ?2, objective_history = ?3 WHERE id = ?1",
+                params![id.0, to_json(&record.config)?, history],
+            )?;
+            Ok(Ok(record.config))
         })
     }
 

@@ -103,7 +103,12 @@ impl Study {
         )?;
         check_objectives(&record.config, searcher.as_ref(), registry)?;
         let pruner = build_pruner(&record.config, registry)?;
-        Ok(Self::with(storage, record, searcher, pruner, registry))
+        let mut study = Self::with(storage, record, searcher, pruner, registry);
+        let history = study.objective_history()?;
+        study
+            .history
+            .read_under(&study.record.config.objectives, history);
+        Ok(study)
     }
 
     /// Opens the study `config` names, creating it if it does not exist. An

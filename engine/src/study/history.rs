@@ -9,7 +9,9 @@
 //! trial's jointly sampled space (the parameters every finished trial has)
 //! then costs one look-up per parameter, not a scan of the history.
 
-use crate::{Params, Result, Space, Storage, StudyId, Trial, TrialId, TrialState};
+use crate::{
+    Objective, ObjectiveChange, Params, Result, Space, Storage, StudyId, Trial, TrialId, TrialState,
+};
 use std::collections::HashMap;
 
 #[derive(Debug, Default)]
@@ -22,6 +24,10 @@ pub(crate) struct History {
     finished: usize,
     /// For each parameter name, how many trials with a finished value have it.
     finished_with: HashMap<String, usize>,
+    /// For a retargeted study, its current objectives and the ones they
+    /// replaced: trials are read under the current ones (see
+    /// `crate::retarget`).
+    retargeted: Option<(Vec<Objective>, Vec<ObjectiveChange>)>,
 }
 
 impl History {
@@ -40,6 +46,12 @@ impl History {
         self.finished_with.get(name).copied().unwrap_or(0) == self.finished
     }
 
+    /// Reads trials under `current` objectives given the study's objective
+    /// `history` from now on (the caller reloads).
+    pub(crate) fn read_under(&mut self, current: &[Objective], history: Vec<ObjectiveChange>) {
+        self.retargeted = (!history.is_empty()).then(|| (current.to_vec(), history));
+    }
+
     /// Fetches what changed and fills in defaults of parameters the space
     /// gained after a trial ran.
     pub(crate) fn refresh(
@@ -51,7 +63,7 @@ impl History {
         let changed = storage.trials_since(study, self.seen)?;
         for mut trial in changed {
             self.seen = self.seen.max(trial.change);
-            read_against(&mut trial, space);
+            self.read(&mut trial, space);
             if !self.put(trial) {
                 // A gap means this copy missed trials: start over.
                 return self.reload(storage, study, space);
@@ -105,15 +117,27 @@ impl History {
         study: StudyId,
         space: &Space,
     ) -> Result<()> {
-        *self = History::default();
+        *self = History {
+            retargeted: self.retargeted.take(),
+            ..History::default()
+        };
         let all = storage.trials_since(study, 0)?;
         for mut trial in all {
             self.seen = self.seen.max(trial.change);
-            read_against(&mut trial, space);
+            self.read(&mut trial, space);
             self.trials.push(trial);
             self.count(self.trials.len() - 1, Sign::Add);
         }
         Ok(())
+    }
+
+    /// A trial as the study sees it: against its space, and under its
+    /// current objectives.
+    fn read(&self, trial: &mut Trial, space: &Space) {
+        read_against(trial, space);
+        if let Some((current, history)) = &self.retargeted {
+            crate::retarget::read_under(trial, current, history);
+        }
     }
 
     /// Adds trial `n` to the finished counts, or takes it out, if it has a

@@ -16,6 +16,7 @@ mod pruning;
 mod record;
 mod recovery;
 mod reproducible;
+mod retarget;
 
 pub use add::AddedTrial;
 pub use batch::MAX_BATCH;

@@ -46,8 +46,9 @@ impl Study {
     /// outcome says to record it as a failure.
     pub fn tell(&mut self, id: TrialId, outcome: Outcome) -> Result<Trial> {
         self.check_mine(&self.storage.trial(id)?)?;
-        let outcome = outcome.settle();
+        let mut outcome = outcome.settle();
         self.check_outcome(id, &outcome)?;
+        self.label_values(&mut outcome);
         let update = TrialUpdate::Finish {
             state: outcome.state,
             values: outcome.values,
@@ -66,6 +67,23 @@ impl Study {
             let _ = self.withdraw_copies(&trial);
         }
         Ok(trial)
+    }
+
+    /// Records each named objective's value as a metric too, so the result
+    /// says what it measured: a study retargeted while this process still
+    /// held the old objectives never reads these values as the new ones
+    /// (see `crate::retarget`).
+    fn label_values(&self, outcome: &mut Outcome) {
+        if outcome.state != TrialState::Complete {
+            return;
+        }
+        for (objective, value) in self.record.config.objectives.iter().zip(&outcome.values) {
+            // A value that is not finite is refused as a value, by the
+            // rules for values, not as a metric.
+            if let (Some(name), true) = (&objective.name, value.is_finite()) {
+                outcome.metrics.entry(name.clone()).or_insert(*value);
+            }
+        }
     }
 
     /// Puts a running trial back in the queue (its worker is stopping).

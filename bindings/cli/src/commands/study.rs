@@ -36,6 +36,7 @@ impl CreateConfig {
         if !args.objective.is_empty() {
             config = config.objectives(common::parse_objectives(&args.objective, direction)?);
         }
+        config.constraints = common::parse_constraints(&args.constraint)?;
         if let Some(pruner) = &args.pruner {
             config = config.pruner(pruner, parse_settings(args.pruner_settings.as_deref())?);
         }
@@ -97,6 +98,26 @@ pub fn run(storage: Option<&str>, command: StudyCommand) -> Result<()> {
         StudyCommand::Show(args) => {
             let storage = common::open(storage, Access::Existing)?;
             show(storage, &args.name, args.format)
+        }
+        StudyCommand::Retarget(args) => {
+            let storage = common::open(storage, Access::Existing)?;
+            let mut study = common::load_study(storage, &args.name)?;
+            let before = study.config().objectives_text();
+            let objectives = common::parse_objectives(&args.objective, Direction::Minimize)?;
+            study.retarget(objectives, &hyperspace_searchers::builtin_registry())?;
+            let trials = study.trials()?;
+            let counted = trials.iter().filter(|t| !t.values.is_empty()).count();
+            let complete = trials
+                .iter()
+                .filter(|t| t.state == TrialState::Complete)
+                .count();
+            outln!(
+                "study '{}' now optimizes {} (was {}): {counted} of {complete} complete trial(s) recorded it and count",
+                args.name,
+                study.config().objectives_text(),
+                before
+            )?;
+            Ok(())
         }
         StudyCommand::Delete(args) => {
             let storage = common::open(storage, Access::Existing)?;
@@ -282,6 +303,7 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
     let trials = study.trials()?.to_vec();
     let counts = Counts::of(&trials);
     let c = study.config().clone();
+    let retargets = study.objective_history()?;
     let front = if c.is_multi_objective() {
         study.best_trials().unwrap_or_default()
     } else {
@@ -300,6 +322,7 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
             "searcher": c.searcher, "pruner": c.pruner, "seed": c.seed,
             "objective": c.primary_metric(), "front": front, "reproducible": c.reproducible, "space": c.space, "created": record.created,
             "trials": trials.len(), "counts": counts.json(), "best": best,
+            "objective_history": retargets,
         });
         outln!("{}", serde_json::to_string_pretty(&json)?)?;
         return Ok(());
@@ -308,6 +331,15 @@ fn show(storage: std::sync::Arc<dyn Storage>, name: &str, format: TableFormat) -
     outln!("storage    {}", storage.describe())?;
     outln!("created    {}", record.created)?;
     outln!("direction  {}", c.objectives_text())?;
+    // Each earlier set of objectives, and when it was replaced.
+    for change in &retargets {
+        let was: Vec<String> = change.objectives.iter().map(|o| o.to_string()).collect();
+        outln!("  before   {} (until {})", was.join(", "), change.until)?;
+    }
+    if !c.constraints.is_empty() {
+        let limits: Vec<String> = c.constraints.iter().map(|l| l.to_string()).collect();
+        outln!("constraints {}", limits.join(", "))?;
+    }
     outln!("searcher   {}", plugin(&c.searcher))?;
     if let Some(pruner) = &c.pruner {
         outln!("pruner     {}", plugin(pruner))?;

@@ -110,7 +110,7 @@ impl TrialRunner for CommandRunner {
                         Ending::NotStarted(reason) => ctx.stop(StopReason::Error(reason.clone())),
                         _ => {}
                     }
-                    let (result, note) = conclude(&self.plan.study, &self.config, info, *finished);
+                    let (result, note) = conclude(&self.plan, &self.config, info, *finished);
                     lock(&self.notes).insert(trial.id, note);
                     return result;
                 }

@@ -4,12 +4,14 @@
 use super::config::{OnInterrupt, RunConfig};
 use super::process::{Ending, Finished};
 use super::progress::Progress;
-use super::{describe_params, Running};
+use super::{describe_params, Plan, Running};
 use crate::common::fmt_num;
 use anyhow::{anyhow, Result};
+use hyperspace_engine::MetricConstraint;
 use hyperspace_engine::{
     Metadata, Outcome, PendingEnding, PendingResult, Trial, TrialId, TrialState,
 };
+use indexmap::IndexMap;
 
 /// How a recorded result is announced.
 #[derive(Debug, Clone)]
@@ -28,11 +30,12 @@ pub enum Note {
 /// metrics and attributes it printed, and what the run learnt about it
 /// (exit code, signal, the end of stderr).
 pub(super) fn conclude(
-    study: &str,
+    plan: &Plan,
     config: &RunConfig,
     info: Running,
     finished: Finished,
 ) -> (PendingResult, Note) {
+    let study = plan.study.as_str();
     let id = TrialId(finished.trial);
     let mut meta = info.meta;
     meta.extra
@@ -121,12 +124,23 @@ pub(super) fn conclude(
             note,
         ),
         (None, Ok(parsed)) => {
+            let constraints = match constraint_values(&plan.constraints, &parsed.metrics) {
+                Ok(c) => c,
+                Err(reason) => {
+                    return with(
+                        PendingResult::finished(study, id, info.number, Outcome::failed(reason)),
+                        meta,
+                        note,
+                    )
+                }
+            };
             let metrics = parsed
                 .metrics
                 .iter()
                 .filter(|(_, v)| v.is_finite())
                 .map(|(k, v)| (k.clone(), *v));
             let outcome = Outcome::complete_values(parsed.values)
+                .constraints(constraints)
                 .metrics(metrics)
                 .fail_if_not_finite();
             let (mut result, note) = with(
@@ -138,6 +152,30 @@ pub(super) fn conclude(
             (result, note)
         }
     }
+}
+
+/// The constraint values of the study's limits on the printed `metrics`;
+/// a limit whose metric was not printed (or is not finite) fails the
+/// trial, naming it: a trial that cannot be judged is not kept as feasible.
+fn constraint_values(
+    limits: &[MetricConstraint],
+    metrics: &IndexMap<String, f64>,
+) -> Result<Vec<f64>, String> {
+    limits
+        .iter()
+        .map(|limit| match metrics.get(&limit.metric) {
+            Some(v) if v.is_finite() => Ok(limit.value(*v)),
+            Some(v) => Err(format!(
+                "constraint {limit}: metric '{}' is {v}",
+                limit.metric
+            )),
+            None => Err(format!(
+                "constraint {limit}: the output has no metric '{}' (it has {})",
+                limit.metric,
+                metrics.keys().cloned().collect::<Vec<_>>().join(", ")
+            )),
+        })
+        .collect()
 }
 
 /// Announces a recorded result; a command that could not be started stops

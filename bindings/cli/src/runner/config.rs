@@ -43,6 +43,8 @@ pub struct StudySpec {
     /// Its objectives from `--objective` (for a new study; an existing one
     /// with several must have the same).
     pub objectives: Vec<Objective>,
+    /// Its constraints from `--constraint` (for a new study).
+    pub constraints: Vec<hyperspace_engine::MetricConstraint>,
     /// Its searcher and settings (checked against an existing study).
     pub searcher: Option<(String, serde_json::Value)>,
     /// Its seed (for a new study).
@@ -378,6 +380,7 @@ impl RunConfig {
                 pruner,
                 reproducible,
                 objectives,
+                constraints: crate::common::parse_constraints(&args.constraint)?,
             },
             argv,
             cwd,

@@ -55,6 +55,9 @@ struct Plan {
     objective: Option<String>,
     /// For a study with several objectives, the metric each is read from.
     objectives: Vec<String>,
+    /// The study's limits on printed metrics, turned into each trial's
+    /// constraint values.
+    constraints: Vec<hyperspace_engine::MetricConstraint>,
     log_dir: PathBuf,
     storage_url: String,
     /// The study's artifact store; `None` when the storage has none and
@@ -249,6 +252,7 @@ fn plan(config: &RunConfig, study: &Study) -> Result<Plan> {
             .clone()
             .or_else(|| study.config().primary_metric().map(String::from)),
         objectives: several_objectives(study.config())?,
+        constraints: study.config().constraints.clone(),
         log_dir,
         storage_url,
         artifacts,

@@ -30,6 +30,7 @@ pub fn open_study(storage: Arc<dyn Storage>, spec: &StudySpec) -> Result<Study> 
         if !spec.objectives.is_empty() {
             config = config.objectives(spec.objectives.clone());
         }
+        config.constraints = spec.constraints.clone();
         if let Some((name, settings)) = &spec.searcher {
             config = config.searcher(name, settings.clone());
         }

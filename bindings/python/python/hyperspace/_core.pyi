@@ -128,6 +128,11 @@ def history(study: CoreStudy, filter: Optional[str] = None) -> str:
 def add_trials(study: CoreStudy, trials_json: str) -> str:
     """Adds finished trials (a JSON array, as ``hyperspace._admin`` writes
     them), all checked before any is stored; the stored trials as JSON."""
+def retarget_study(study: CoreStudy, objectives: List[str]) -> None:
+    """Points the study at other recorded metrics (``NAME:minimize`` or
+    ``NAME:maximize`` each)."""
+def objective_history(study: CoreStudy) -> str:
+    """The objectives the study had before each retarget, as JSON."""
 def study_user_attrs(study: CoreStudy) -> str:
     """The study's user attributes, as a JSON object."""
 def set_study_user_attr(study: CoreStudy, key: str, value_json: str) -> None:

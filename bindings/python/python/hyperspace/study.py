@@ -751,6 +751,30 @@ class Study:
             raise TypeError(f"an attribute key must be a string, got {key!r}")
         _core.set_study_user_attr(self._c(), key, dumps(value, f"user attribute '{key}'"))
 
+    def retarget(self, objectives: Union[str, Sequence[str], Mapping[str, str]]) -> None:
+        """Makes the study optimize other metric(s) its trials record, from
+        now on: ``"val_auc:maximize"``, a list of such, or a mapping
+        ``{"val_auc": "maximize"}``. Past trials that recorded them count at
+        once; the others stay stored and are left out. The objectives
+        replaced stay listed in :attr:`objective_history`."""
+        if isinstance(objectives, str):
+            words = [objectives]
+        elif isinstance(objectives, Mapping):
+            words = [f"{name}:{direction}" for name, direction in objectives.items()]
+        else:
+            words = list(objectives)
+        for word in words:
+            if not isinstance(word, str):
+                raise TypeError(f"an objective is written 'NAME:minimize' or 'NAME:maximize', got {word!r}")
+        _core.retarget_study(self._c(), words)
+
+    @property
+    def objective_history(self) -> List[Dict[str, Any]]:
+        """The objectives the study optimized before each retarget, oldest
+        first: ``{"objectives": [{"name", "direction"}], "until": time}``."""
+        history: List[Dict[str, Any]] = json.loads(_core.objective_history(self._c()))
+        return history
+
     # ---- the history -----------------------------------------------------
 
     def trial(self, trial_id: int) -> FrozenTrial:

@@ -37,7 +37,11 @@ use super::record::{
 };
 use super::url::redact;
 use super::{Storage, StudyAttrs, StudyListing, StudyRecord, TrialUpdate};
-use crate::{Error, Metadata, NewTrial, Result, Space, StudyConfig, StudyId, Trial, TrialId};
+use crate::retarget::{read_history, with_change};
+use crate::{
+    Error, Metadata, NewTrial, Objective, ObjectiveChange, Result, Space, StudyConfig, StudyId,
+    Trial, TrialId,
+};
 use postgres::{Config, GenericClient, Row};
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -88,6 +92,9 @@ const MIGRATIONS: &[Migration] = &[
     Migration::ObjectivesInConfig,
     Migration::Sql(
         "ALTER TABLE hyperspace_studies ADD COLUMN user_attrs TEXT NOT NULL DEFAULT '{}';",
+    ),
+    Migration::Sql(
+        "ALTER TABLE hyperspace_studies ADD COLUMN objective_history TEXT NOT NULL DEFAULT '[]';",
     ),
 ];
 
@@ -410,6 +417,53 @@ impl Storage for PostgresStorage {
                 &[&id.0, &text],
             )?;
             Ok(())
+        })
+    }
+
+    fn objective_history(&self, id: StudyId) -> Result<Vec<ObjectiveChange>> {
+        let stored = self.read(|tx| {
+            let row = tx.query_opt(
+                "SELECT objective_history FROM hyperspace_studies WHERE id = $1",
+                &[&id.0],
+            )?;
+            match row {
+                Some(row) => Ok(row.try_get::<_, String>(0)?),
+                None => Err(gone(id)),
+            }
+        })?;
+        read_history(&stored)
+    }
+
+    fn retarget_study(
+        &self,
+        id: StudyId,
+        objectives: &[Objective],
+        at: &str,
+        check: &dyn Fn(&StudyConfig) -> Result<()>,
+    ) -> Result<StudyConfig> {
+        self.write(|tx| {
+            let row = tx.query_opt(
+                "SELECT id, config, created, objective_history FROM hyperspace_studies WHERE id = $1 FOR UPDATE",
+                &[&id.0],
+            )?;
+            let Some(row) = row else {
+                return Err(gone(id));
+            };
+            let mut record = self.to_study(&row)?;
+            check(&record.config).map_err(Stop::Refused)?;
+            let history = with_change(
+                &row.try_get::<_, String>(3)?,
+                &record.config.objectives,
+                at,
+            )
+            .map_err(Stop::Refused)?;
+            record.config.objectives = objectives.to_vec();
+            let text = json(serde_json::to_string(&record.config))?;
+            tx.execute(
+                "UPDATE hyperspace_studies SET config = $2, objective_history = $3 WHERE id = $1",
+                &[&id.0, &text, &history],
+            )?;
+            Ok(record.config)
         })
     }
 
