@@ -24,7 +24,7 @@ def test_hierarchy():
 @pytest.mark.parametrize(
     "space, param, words",
     [
-        ({"x": hs.Float(1, 0)}, "x", "must be less than high"),
+        ({"x": hs.Float(1, 0)}, "x", "must be at most high"),
         ({"x": hs.Float(0, 1, log=True)}, "x", "log scale needs low > 0"),
         ({"x": hs.Float(0, 1, step=0.3)}, "x", "does not divide"),
         ({"x": hs.Int(0, 10, default=11)}, "x", "default"),
