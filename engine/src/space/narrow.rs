@@ -69,8 +69,8 @@ mod tests {
     /// space is written, inside branches too.
     #[test]
     fn issue_16_a_step_that_does_not_divide_narrows_high_with_a_note() {
-        let space = Space::parse("n=int(0,10,step=3) x=float(0,1,step=0.3) ok=int(0,9,step=3)")
-            .unwrap();
+        let space =
+            Space::parse("n=int(0,10,step=3) x=float(0,1,step=0.3) ok=int(0,9,step=3)").unwrap();
         match &space.get("n").unwrap().param {
             Param::Int(p) => assert_eq!((p.low(), p.high(), p.step()), (0, 9, 3)),
             other => panic!("{other:?}"),
@@ -96,9 +96,19 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(nested.notes().len(), 1);
-        assert!(nested.notes()[0].to_string().contains("narrowed to 3"), "{}", nested.notes()[0]);
+        assert!(
+            nested.notes()[0].to_string().contains("narrowed to 3"),
+            "{}",
+            nested.notes()[0]
+        );
         // Notes say how a space was written, not what it is.
-        assert_eq!(space, Space::parse("n=int(0,9,step=3) x=float(0,0.9,step=0.3) ok=int(0,9,step=3)").unwrap());
-        assert!(Space::parse("n=int(0,9,step=3)").unwrap().notes().is_empty());
+        assert_eq!(
+            space,
+            Space::parse("n=int(0,9,step=3) x=float(0,0.9,step=0.3) ok=int(0,9,step=3)").unwrap()
+        );
+        assert!(Space::parse("n=int(0,9,step=3)")
+            .unwrap()
+            .notes()
+            .is_empty());
     }
 }

@@ -153,12 +153,30 @@ fn coverage_detects_narrowing() {
 #[test]
 fn issue_16_single_point_ranges_are_valid() {
     let params = [
-        (Param::Float(FloatParam::new(1.0, 1.0, false, None, None).unwrap()), Value::Float(1.0)),
-        (Param::Float(FloatParam::new(2.5, 2.5, true, None, None).unwrap()), Value::Float(2.5)),
-        (Param::Float(FloatParam::new(0.5, 0.5, false, Some(0.1), None).unwrap()), Value::Float(0.5)),
-        (Param::Int(IntParam::new(3, 3, false, None, None).unwrap()), Value::Int(3)),
-        (Param::Int(IntParam::new(3, 3, true, None, None).unwrap()), Value::Int(3)),
-        (Param::Int(IntParam::new(-4, -4, false, Some(5), None).unwrap()), Value::Int(-4)),
+        (
+            Param::Float(FloatParam::new(1.0, 1.0, false, None, None).unwrap()),
+            Value::Float(1.0),
+        ),
+        (
+            Param::Float(FloatParam::new(2.5, 2.5, true, None, None).unwrap()),
+            Value::Float(2.5),
+        ),
+        (
+            Param::Float(FloatParam::new(0.5, 0.5, false, Some(0.1), None).unwrap()),
+            Value::Float(0.5),
+        ),
+        (
+            Param::Int(IntParam::new(3, 3, false, None, None).unwrap()),
+            Value::Int(3),
+        ),
+        (
+            Param::Int(IntParam::new(3, 3, true, None, None).unwrap()),
+            Value::Int(3),
+        ),
+        (
+            Param::Int(IntParam::new(-4, -4, false, Some(5), None).unwrap()),
+            Value::Int(-4),
+        ),
     ];
     for (param, only) in &params {
         for u in [0.0, 0.3, 0.5, 0.999, 1.0] {
