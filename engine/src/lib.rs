@@ -44,7 +44,7 @@ pub use seed::{trial_rng, trial_seed, weighted_group};
 pub use space::limits;
 pub use space::{
     CategoricalParam, Condition, Entry, FloatParam, IntParam, Number, Param, ParamError, Params,
-    Space, SpaceBuilder, SpaceChange,
+    Space, SpaceBuilder, SpaceChange, StepNarrowed,
 };
 #[cfg(feature = "postgres")]
 pub use storage::PostgresStorage;

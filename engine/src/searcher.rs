@@ -149,6 +149,14 @@ pub trait Searcher: Send + Debug {
         false
     }
 
+    /// Whether proposals can run out ([`SearchError::Exhausted`], as a
+    /// grid does). A define-by-run trial then asks the searcher before the
+    /// trial is created, so an exhausted searcher ends a run cleanly
+    /// instead of leaving a failed trial with no parameters.
+    fn may_run_out(&self) -> bool {
+        false
+    }
+
     /// Whether the searcher handles a study with several objectives
     /// (default: no; a study with several objectives refuses a searcher
     /// that does not). One that says yes must not rely on

@@ -186,3 +186,51 @@ fn bad_settings_are_refused_with_the_key() {
         "{err}"
     );
 }
+
+/// Issue 16: a single-point range (`int(3,3)`, `float(1,1)`, on a log scale
+/// too) is valid, as in Optuna; every searcher proposes its one value, and
+/// models it without dividing by its zero width (a NaN would reach the
+/// other parameters' proposals, or a panic the caller).
+#[test]
+fn issue_16_single_point_ranges_work_with_every_searcher() {
+    let space = Space::parse(
+        "x=float(-5,10) i=int(3,3) f=float(1,1) l=log(2,2) li=int(4,4,log) s=float(0.5,0.5,step=0.1)",
+    )
+    .unwrap();
+    for (name, settings) in searchers() {
+        let config = StudyConfig::new("single")
+            .space(space.clone())
+            .searcher(name, settings.clone())
+            .seed(3);
+        let mut s = Study::create(
+            open_storage(":memory:").unwrap(),
+            config,
+            &hyperspace_searchers::builtin_registry(),
+        )
+        .unwrap();
+        let mut xs = HashSet::new();
+        for _ in 0..30 {
+            let t = match s.ask() {
+                Ok(t) => t,
+                // A grid of 3 x-points is done after 3 trials.
+                Err(e) if name == "grid" => {
+                    assert!(xs.len() == 3, "{name}: {e}");
+                    break;
+                }
+                Err(e) => panic!("{name} {settings}: {e}"),
+            };
+            let p = &t.params;
+            assert_eq!(p["i"].as_i64(), Some(3), "{name}: {p:?}");
+            assert_eq!(p["f"].as_f64(), Some(1.0), "{name}: {p:?}");
+            assert_eq!(p["l"].as_f64(), Some(2.0), "{name}: {p:?}");
+            assert_eq!(p["li"].as_i64(), Some(4), "{name}: {p:?}");
+            assert_eq!(p["s"].as_f64(), Some(0.5), "{name}: {p:?}");
+            let x = p["x"].as_f64().unwrap();
+            assert!((-5.0..=10.0).contains(&x), "{name}: {p:?}");
+            xs.insert(x.to_bits());
+            s.tell(t.id, Outcome::complete((x - 1.0).powi(2))).unwrap();
+        }
+        // The other parameter is still searched, not stuck on a NaN.
+        assert!(xs.len() >= 3, "{name} {settings}: {} distinct x", xs.len());
+    }
+}

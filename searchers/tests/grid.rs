@@ -123,3 +123,36 @@ fn define_by_run_grid_survives_a_trial_that_failed_half_way() {
         s.tell(t.id, Outcome::complete(1.0)).unwrap();
     }
 }
+
+/// Issue 16: define-by-run over an exhausted grid ends at `ask_open`, the
+/// trial loop's door (it stops the run with the searcher's reason), and
+/// leaves no failed trial with no parameters behind.
+#[test]
+fn issue_16_define_by_run_exhaustion_creates_no_trial() {
+    let text = "x=int(0,1) y=int(0,1)";
+    let space = Space::parse(text).unwrap();
+    let mut s = grid_study(text, json!({}));
+    let (px, py) = (
+        space.entries()[0].param.clone(),
+        space.entries()[1].param.clone(),
+    );
+    let mut seen = HashSet::new();
+    for _ in 0..4 {
+        let t = s.ask_open().unwrap();
+        let x = s.suggest(t.id, "x", &px).unwrap();
+        let y = s.suggest(t.id, "y", &py).unwrap();
+        assert!(seen.insert(format!("{x}/{y}")), "repeated {x}/{y}");
+        s.tell(t.id, Outcome::complete(1.0)).unwrap();
+    }
+    for _ in 0..2 {
+        match s.try_ask_open() {
+            Err(Error::Search(SearchError::Exhausted { reason, .. })) => {
+                assert!(reason.contains("all 4 points"), "{reason}")
+            }
+            other => panic!("expected exhaustion, got {other:?}"),
+        }
+    }
+    let trials = s.trials().unwrap();
+    assert_eq!(trials.len(), 4, "{trials:?}");
+    assert!(trials.iter().all(|t| t.params.len() == 2));
+}

@@ -57,6 +57,15 @@ pub fn storage_url(url: Option<&str>) -> Result<StorageUrl> {
     Ok(url)
 }
 
+/// `space`, after printing a warning on stderr for each parameter whose
+/// `high` the engine narrowed to fit its step (as Optuna does).
+pub fn noted(space: hyperspace_engine::Space) -> hyperspace_engine::Space {
+    for note in space.notes() {
+        errln!("warning: {note}");
+    }
+    space
+}
+
 /// Opens the storage at `url` (the default when `None`).
 pub fn open(url: Option<&str>, access: Access) -> Result<Arc<dyn Storage>> {
     let url = storage_url(url)?;

@@ -37,6 +37,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pruner::pruner_names, m)?)?;
     m.add_function(wrap_pyfunction!(opening::storage_url, m)?)?;
     m.add_function(wrap_pyfunction!(space::sample_space, m)?)?;
+    m.add_function(wrap_pyfunction!(space::space_notes, m)?)?;
     m.add_function(wrap_pyfunction!(importance::param_importances, m)?)?;
     m.add_function(wrap_pyfunction!(select::select_trials, m)?)?;
     m.add_function(wrap_pyfunction!(select::history, m)?)?;

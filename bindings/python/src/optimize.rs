@@ -208,6 +208,10 @@ impl TrialRunner for PyRunner {
                 "warning",
                 format!("storage is back after {:.1}s", after.as_secs_f64()),
             ),
+            Event::Stopping(StopReason::Exhausted(why)) => self.tell_python(
+                "warning",
+                format!("stopping: the searcher has nothing left ({why})"),
+            ),
             Event::Stopping(StopReason::Failures(n)) => self.tell_python(
                 "warning",
                 format!("stopping: {n} trials in a row failed (max_failures)"),

@@ -18,6 +18,10 @@ use pyo3::IntoPyObjectExt;
 #[pyclass(frozen, module = "hyperspace._core")]
 pub(crate) struct CoreParam {
     pub(crate) param: Param,
+    /// What the engine narrowed (a step that does not divide the range),
+    /// for the Python layer to warn about once per definition.
+    #[pyo3(get)]
+    notes: Vec<String>,
 }
 
 #[pymethods]
@@ -29,8 +33,10 @@ impl CoreParam {
     fn parse(py: Python<'_>, name: &str, definition: &str) -> PyResult<Self> {
         let definition: serde_json::Value =
             serde_json::from_str(definition).map_err(|e| bad_json("parameter definition", e))?;
-        let param = param_of(name, definition).map_err(|e| crate::errors::to_py(py, e))?;
-        Ok(CoreParam { param })
+        let space = space_of(name, definition).map_err(|e| crate::errors::to_py(py, e))?;
+        let notes = space.notes().iter().map(ToString::to_string).collect();
+        let param = only_param(name, space).map_err(|e| crate::errors::to_py(py, e))?;
+        Ok(CoreParam { param, notes })
     }
 }
 
@@ -38,13 +44,23 @@ impl CoreParam {
 /// writes it), read by the engine's space parser; a define-by-run
 /// parameter carries no branches.
 pub(crate) fn param_of(name: &str, definition: serde_json::Value) -> Result<Param, Error> {
+    only_param(name, space_of(name, definition)?)
+}
+
+/// The one-parameter space `{name: definition}`, with the engine's notes.
+fn space_of(name: &str, definition: serde_json::Value) -> Result<Space, Error> {
     let mut wrapper = serde_json::Map::new();
     wrapper.insert(name.to_string(), definition);
+    Space::from_json(&serde_json::Value::Object(wrapper))
+}
+
+/// The parameter of a one-parameter space; a define-by-run parameter
+/// carries no branches.
+fn only_param(name: &str, space: Space) -> Result<Param, Error> {
     let branches = || Error::InvalidParam {
         param: name.to_string(),
         reason: ParamError::BranchesInDefineByRun,
     };
-    let space = Space::from_json(&serde_json::Value::Object(wrapper))?;
     if space.len() != 1 {
         return Err(branches());
     }

@@ -18,3 +18,11 @@ pub(crate) fn sample_space(py: Python<'_>, space: &str, seed: u64) -> PyResult<S
     let params = space.sample_uniform(&mut rng);
     serde_json::to_string(&params).map_err(|e| PyValueError::new_err(format!("cannot encode: {e}")))
 }
+
+/// What the engine narrowed when reading `space` (JSON or compact text):
+/// one warning per parameter whose step does not divide its range.
+#[pyfunction]
+pub(crate) fn space_notes(py: Python<'_>, space: &str) -> PyResult<Vec<String>> {
+    let space = Space::parse(space).py_err(py)?;
+    Ok(space.notes().iter().map(ToString::to_string).collect())
+}

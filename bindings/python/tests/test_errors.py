@@ -24,9 +24,9 @@ def test_hierarchy():
 @pytest.mark.parametrize(
     "space, param, words",
     [
-        ({"x": hs.Float(1, 0)}, "x", "must be less than high"),
+        ({"x": hs.Float(1, 0)}, "x", "must be at most high"),
         ({"x": hs.Float(0, 1, log=True)}, "x", "log scale needs low > 0"),
-        ({"x": hs.Float(0, 1, step=0.3)}, "x", "does not divide"),
+        ({"x": hs.Float(1e-3, 1, step=0.1, log=True)}, "x", "cannot have a step"),
         ({"x": hs.Int(0, 10, default=11)}, "x", "default"),
         ({"x": hs.Categorical([])}, "x", "at least one choice"),
         ({"9x": hs.Float(0, 1)}, "9x", "a name needs"),

@@ -6,10 +6,12 @@ mod evolution;
 #[cfg(test)]
 mod fuzz;
 pub mod limits;
+mod narrow;
 mod param;
 mod spec;
 mod tree;
 
 pub use evolution::SpaceChange;
+pub use narrow::StepNarrowed;
 pub use param::{CategoricalParam, FloatParam, IntParam, Number, Param, ParamError};
 pub use tree::{Condition, Entry, Params, Space, SpaceBuilder};

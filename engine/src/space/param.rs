@@ -14,10 +14,13 @@
 use crate::Value;
 
 mod error;
+pub(crate) use error::fitted_high;
 pub use error::{Number, ParamError};
 
-/// A float parameter, validated: `low < high`, `low > 0` on a log scale, a
-/// step that divides the range, a default inside it.
+/// A float parameter, validated: `low <= high` (a single point is a valid
+/// range, as in Optuna: a ported script fixes a parameter that way),
+/// `low > 0` on a log scale, a step that divides the range, a default
+/// inside it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FloatParam {
     low: f64,
@@ -72,7 +75,7 @@ impl FloatParam {
         if !low.is_finite() || !high.is_finite() {
             return Err(ParamError::NonFiniteBounds { low, high });
         }
-        if low >= high {
+        if low > high {
             return Err(ParamError::EmptyRange {
                 low: low.into(),
                 high: high.into(),
@@ -195,6 +198,12 @@ impl FloatParam {
     }
 
     fn to_unit(&self, x: f64) -> f64 {
+        // A single point: its one value sits at the centre, as the one
+        // level of a one-level grid does; the formulas below would divide
+        // by a zero width.
+        if self.low == self.high {
+            return 0.5;
+        }
         if let Some(n) = self.count() {
             let k = ((x - self.low) / (self.high - self.low) * (n - 1.0)).round();
             return (k + 0.5) / n;
@@ -208,6 +217,9 @@ impl FloatParam {
 
     fn at_unit(&self, u: f64) -> f64 {
         let u = u.clamp(0.0, 1.0);
+        if self.low == self.high {
+            return self.low;
+        }
         if let Some(n) = self.count() {
             // `level_of` in `f64`, the same for counts a `usize` holds.
             return self.level_value((u * n).floor().min(n - 1.0));
@@ -238,7 +250,7 @@ impl IntParam {
         step: Option<i64>,
         default: Option<i64>,
     ) -> Result<Self, ParamError> {
-        if low >= high {
+        if low > high {
             return Err(ParamError::EmptyRange {
                 low: low.into(),
                 high: high.into(),
@@ -516,7 +528,7 @@ impl Param {
         let points = points.max(1);
         match self {
             Param::Float(p) if p.step.is_none() => {
-                if points == 1 {
+                if points == 1 || p.low == p.high {
                     return vec![self.default_value().unwrap_or_else(|| self.from_unit(0.5))];
                 }
                 (0..points)
@@ -548,6 +560,7 @@ impl Param {
     /// them (saturating at `u64::MAX`).
     pub fn grid_len(&self, points: usize) -> u64 {
         match self {
+            Param::Float(p) if p.low == p.high => 1,
             Param::Float(p) => p.levels().map(|n| n as u64).unwrap_or(points.max(1) as u64),
             Param::Int(p) => u64::try_from(p.count()).unwrap_or(u64::MAX),
             Param::Categorical(p) => p.choices.len() as u64,

@@ -9,7 +9,8 @@
 
 use super::compact;
 use super::limits;
-use super::param::{CategoricalParam, FloatParam, IntParam, Param, ParamError};
+use super::narrow::StepNarrowed;
+use super::param::{CategoricalParam, FloatParam, IntParam, Number, Param, ParamError};
 use super::tree::{Condition, Entry, Space};
 use crate::{Error, Result, Value};
 use serde::de::{MapAccess, SeqAccess, Visitor};
@@ -50,8 +51,9 @@ impl Space {
     /// Reads a space from its JSON form.
     pub fn from_json(json: &Json) -> Result<Space> {
         let mut entries = Vec::new();
-        read_object(json, "", None, 0, &mut entries)?;
-        Space::from_entries(entries)
+        let mut notes = Vec::new();
+        read_object(json, "", None, 0, &mut entries, &mut notes)?;
+        Ok(Space::from_entries(entries)?.with_notes(notes))
     }
 
     /// Reads a space from JSON text, or from the compact syntax
@@ -276,6 +278,7 @@ fn read_object(
     condition: Option<Condition>,
     depth: usize,
     entries: &mut Vec<Entry>,
+    notes: &mut Vec<StepNarrowed>,
 ) -> Result<()> {
     limits::check_depth(depth)?;
     let Json::Object(map) = json else {
@@ -301,7 +304,7 @@ fn read_object(
                 reason: ParamError::BadName,
             });
         }
-        read_param(name, &shown, definition, condition, depth, entries)?;
+        read_param(name, &shown, definition, condition, depth, entries, notes)?;
     }
     Ok(())
 }
@@ -313,6 +316,7 @@ fn read_param(
     condition: Option<Condition>,
     depth: usize,
     entries: &mut Vec<Entry>,
+    notes: &mut Vec<StepNarrowed>,
 ) -> Result<()> {
     let invalid = |reason: ParamError| Error::InvalidParam {
         param: shown.to_string(),
@@ -368,7 +372,16 @@ fn read_param(
             step,
             default,
         } => {
-            let p = FloatParam::new(low, high, log, step, default).map_err(invalid)?;
+            let p = match FloatParam::new(low, high, log, step, default) {
+                Err(ParamError::StepDoesNotDivide { step: s, .. }) => {
+                    let note = StepNarrowed::new(shown, low.into(), high.into(), s);
+                    let fitted = note.fitted.as_f64();
+                    notes.push(note);
+                    FloatParam::new(low, fitted, log, step, default)
+                }
+                other => other,
+            }
+            .map_err(invalid)?;
             entries.push(Entry {
                 name: name.into(),
                 param: Param::Float(p),
@@ -382,7 +395,19 @@ fn read_param(
             step,
             default,
         } => {
-            let p = IntParam::new(low, high, log, step, default).map_err(invalid)?;
+            let p = match IntParam::new(low, high, log, step, default) {
+                Err(ParamError::StepDoesNotDivide { step: s, .. }) => {
+                    let note = StepNarrowed::new(shown, low.into(), high.into(), s);
+                    let fitted = match note.fitted {
+                        Number::Int(i) => i,
+                        Number::Float(_) => high,
+                    };
+                    notes.push(note);
+                    IntParam::new(low, fitted, log, step, default)
+                }
+                other => other,
+            }
+            .map_err(invalid)?;
             entries.push(Entry {
                 name: name.into(),
                 param: Param::Int(p),
@@ -430,7 +455,7 @@ fn read_param(
                 })?;
                 let path = format!("{shown}={key}/");
                 let condition = Some(Condition { parent, choice });
-                read_object(sub, &path, condition, depth + 1, entries)?;
+                read_object(sub, &path, condition, depth + 1, entries, notes)?;
             }
         }
     }
@@ -469,7 +494,7 @@ mod tests {
     fn errors_name_the_parameter_and_problem() {
         let err = |t: &str| Space::parse(t).unwrap_err().to_string();
         assert!(err(r#"{"x": {"type": "float", "low": 1, "high": 0}}"#)
-            .contains("parameter 'x': low (1) must be less"));
+            .contains("parameter 'x': low (1) must be at most high"));
         assert!(
             err(r#"{"x": {"type": "float", "low": 0, "high": 1, "lo": 3}}"#)
                 .contains("unknown field `lo`")

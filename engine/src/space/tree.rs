@@ -42,6 +42,9 @@ pub struct Entry {
 pub struct Space {
     entries: Vec<Entry>,
     index: HashMap<String, usize>,
+    /// What the parser narrowed (see [`Space::notes`]); not part of what
+    /// the space is, so not compared.
+    notes: super::narrow::Notes,
 }
 
 impl Space {
@@ -249,7 +252,23 @@ impl Space {
                 }
             }
         }
-        Ok(Self { entries, index })
+        Ok(Self {
+            entries,
+            index,
+            notes: Default::default(),
+        })
+    }
+
+    /// The parameters whose `high` the parser narrowed to fit their step
+    /// (empty for a space built in code or read back from storage): the
+    /// warnings a client shows its user.
+    pub fn notes(&self) -> &[super::StepNarrowed] {
+        &self.notes.0
+    }
+
+    pub(crate) fn with_notes(mut self, notes: Vec<super::StepNarrowed>) -> Self {
+        self.notes = super::narrow::Notes(notes);
+        self
     }
 }
 

@@ -38,6 +38,15 @@ impl Study {
             }
             return Ok(queued);
         }
+        // A searcher that may have nothing left is asked first: exhausted,
+        // it ends the run here, with no trial created that could only fail
+        // with no parameters at its first suggestion. It is asked again,
+        // for the trial's own number, at that suggestion (a grid's answer
+        // depends only on the trials it sees, so the two agree).
+        if self.searcher.may_run_out() && self.record.config.reproducible.is_none() {
+            let next = self.history.trials().len() as u64;
+            self.relative_proposal(next)?;
+        }
         let trial = match self.record.config.reproducible {
             None => self
                 .storage

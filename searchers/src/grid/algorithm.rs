@@ -152,6 +152,11 @@ impl Searcher for GridSearcher {
         }
     }
 
+    /// Every point given out, a grid has nothing left.
+    fn may_run_out(&self) -> bool {
+        true
+    }
+
     /// A grid ignores results, so any number of objectives is fine.
     fn supports_multi_objective(&self) -> bool {
         true

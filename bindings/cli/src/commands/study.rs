@@ -18,13 +18,13 @@ struct CreateConfig {
 
 impl CreateConfig {
     fn new(args: StudyCreateArgs) -> Result<Self> {
-        let space = match (&args.space, &args.space_file) {
+        let space = crate::common::noted(match (&args.space, &args.space_file) {
             (Some(text), _) => Space::parse(text)?,
             (None, Some(path)) => Space::from_file(path)?,
             (None, None) => bail!(
                 "missing space: pass --space 'lr=log(1e-5,1e-1) layers=int(1,8)' or --space-file space.toml"
             ),
-        };
+        });
         let direction = Direction::parse(&args.direction)?;
         let mut config = StudyConfig::new(&args.name)
             .space(space)

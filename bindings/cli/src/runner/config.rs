@@ -6,7 +6,7 @@ use super::output::{IntermediatePattern, ResultPattern};
 use super::process::Streams;
 use super::template::{split_command, Template};
 use crate::cli::RunArgs;
-use crate::common::{parse_duration, parse_settings};
+use crate::common::{noted, parse_duration, parse_settings};
 use anyhow::{anyhow, bail, Result};
 use hyperspace_engine::{Direction, Objective, Space};
 use std::path::PathBuf;
@@ -216,7 +216,8 @@ impl RunConfig {
             (None, Some(toml::Value::String(text))) => Some(Space::parse(text)?),
             (None, Some(table)) => Some(Space::from_json(&toml_to_json(table)?)?),
             (None, None) => None,
-        };
+        }
+        .map(noted);
         let direction = args
             .direction
             .clone()

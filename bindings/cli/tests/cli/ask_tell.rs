@@ -298,3 +298,32 @@ fn suggest_n_past_the_end_of_a_grid_prints_what_is_left() {
     );
     assert_eq!(lab.trials("g").len(), 3, "no trial left behind");
 }
+
+/// Issue 16: as Optuna, a step that does not divide the range narrows
+/// `high` with a warning instead of an error; a single-point range is valid.
+#[test]
+fn issue_16_a_step_that_does_not_divide_warns_and_narrows() {
+    let lab = Lab::new();
+    let out = lab
+        .hs(&[
+            "study",
+            "create",
+            "s",
+            "--space",
+            "n=int(0,10,step=3) one=int(3,3)",
+        ])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("warning: parameter 'n': step 3 does not divide the range [0, 10]; high is narrowed to 9"),
+        "{stderr}"
+    );
+    for _ in 0..8 {
+        let line = stdout_of(&mut lab.hs(&["suggest", "--study", "s"]));
+        let trial: Json = serde_json::from_str(line.trim()).unwrap();
+        let n = trial["params"]["n"].as_i64().unwrap();
+        assert!([0, 3, 6, 9].contains(&n), "{trial}");
+        assert_eq!(trial["params"]["one"], 3, "{trial}");
+    }
+}

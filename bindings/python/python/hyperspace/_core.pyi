@@ -12,6 +12,9 @@ class CoreParam:
 
     @staticmethod
     def parse(name: str, definition: str) -> CoreParam: ...
+    @property
+    def notes(self) -> List[str]:
+        """What the engine narrowed (a step that does not divide the range)."""
 
 class CoreStudy:
     """An engine study behind a mutex; every call releases the GIL."""
@@ -105,6 +108,8 @@ def storage_url(url: str) -> Tuple[str, Optional[str]]:
 def sample_space(space: str, seed: int) -> str:
     """A configuration drawn uniformly from the space (JSON or compact
     text), as JSON; the same seed gives the same configuration."""
+def space_notes(space: str) -> List[str]:
+    """One warning per parameter whose step the engine narrowed."""
 def pruner_settings(name: str, settings_json: str) -> str:
     """Every setting of pruner ``name``, the engine's defaults filled in."""
 def pruner_names() -> List[str]: ...

@@ -127,6 +127,14 @@ def _space_text(space: SpaceLike) -> str:
     return Space(space).engine_text()
 
 
+def _noted(text: str) -> str:
+    """`text`, after warning about each parameter whose `high` the engine
+    narrows to fit its step (as Optuna does)."""
+    for note in _core.space_notes(text):
+        warnings.warn(note, UserWarning, stacklevel=4)
+    return text
+
+
 class Study:
     """A study: a name, a direction, a searcher and every trial, kept in a
     storage.
@@ -213,7 +221,7 @@ class Study:
             directions=directions,
             searcher=options.get("searcher", "tpe"),
             searcher_settings_json=_settings_json(options.get("searcher_settings")),
-            space=None if space is None else _space_text(space),
+            space=None if space is None else _noted(_space_text(space)),
             seed=seed,
             busy_timeout=_timeout(busy_timeout),
             pruner=None if stored is None else stored.name,
@@ -494,6 +502,9 @@ class Study:
             return cached[1]
         check_finite(name, dist)
         param = _core.CoreParam.parse(name, json.dumps(dist.to_json(), allow_nan=False))
+        # As Optuna: a step that does not divide the range narrows `high`.
+        for note in param.notes:
+            warnings.warn(note, UserWarning, stacklevel=4)
         self._param_cache[name] = (key, param)
         return param
 

@@ -17,8 +17,8 @@ pub enum ParamError {
         /// The upper bound given.
         high: f64,
     },
-    /// `low >= high`.
-    #[error("low ({low}) must be less than high ({high})")]
+    /// `low > high` (`low == high` is a valid single-point range).
+    #[error("low ({low}) must be at most high ({high})")]
     EmptyRange {
         /// The lower bound given.
         low: Number,
@@ -268,7 +268,7 @@ impl Number {
 
 /// The largest value of the step grid from `low` that is at most `high`:
 /// the `high` that would be accepted.
-fn fitted_high(low: Number, high: Number, step: Number) -> Number {
+pub(crate) fn fitted_high(low: Number, high: Number, step: Number) -> Number {
     match (low, high, step) {
         (Number::Int(low), Number::Int(high), Number::Int(step)) if step > 0 => {
             let step = step.unsigned_abs();
@@ -277,7 +277,11 @@ fn fitted_high(low: Number, high: Number, step: Number) -> Number {
         }
         _ => {
             let (low, high, step) = (low.as_f64(), high.as_f64(), step.as_f64());
-            Number::Float(low + ((high - low) / step).floor() * step)
+            let fitted = low + ((high - low) / step).floor() * step;
+            // To 15 significant digits, as a person would write it: `3 *
+            // 0.3` is 0.8999999999999999, and the high to show is 0.9.
+            let shown = format!("{fitted:.14e}").parse().unwrap_or(fitted);
+            Number::Float(f64::min(shown, high))
         }
     }
 }

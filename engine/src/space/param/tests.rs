@@ -12,7 +12,7 @@ fn invalid_floats_say_which_rule() {
     let err =
         |low, high, log, step, default| FloatParam::new(low, high, log, step, default).unwrap_err();
     assert!(matches!(
-        err(1.0, 1.0, false, None, None),
+        err(1.0, 0.5, false, None, None),
         ParamError::EmptyRange { .. }
     ));
     assert!(matches!(
@@ -23,7 +23,7 @@ fn invalid_floats_say_which_rule() {
     ));
     let divide = err(0.0, 1.0, false, Some(0.3), None);
     assert!(matches!(divide, ParamError::StepDoesNotDivide { .. }));
-    assert!(divide.to_string().contains("use high = 0.8999"), "{divide}");
+    assert!(divide.to_string().contains("use high = 0.9 "), "{divide}");
     assert!(matches!(
         err(0.0, 1.0, false, Some(-0.1), None),
         ParamError::NonPositiveStep { .. }
@@ -145,4 +145,49 @@ fn coverage_detects_narrowing() {
     assert!(narrow.is_covered_by(&wide));
     assert!(!wide.is_covered_by(&narrow));
     assert!(!wide.is_covered_by(&float(0.1, 2.0, true, None)));
+}
+
+/// Issue 16: a single-point range is valid, as in Optuna (`suggest_int("i",
+/// 3, 3)` returns 3), on every scale, and maps to and from the unit interval
+/// without dividing by its zero width.
+#[test]
+fn issue_16_single_point_ranges_are_valid() {
+    let params = [
+        (
+            Param::Float(FloatParam::new(1.0, 1.0, false, None, None).unwrap()),
+            Value::Float(1.0),
+        ),
+        (
+            Param::Float(FloatParam::new(2.5, 2.5, true, None, None).unwrap()),
+            Value::Float(2.5),
+        ),
+        (
+            Param::Float(FloatParam::new(0.5, 0.5, false, Some(0.1), None).unwrap()),
+            Value::Float(0.5),
+        ),
+        (
+            Param::Int(IntParam::new(3, 3, false, None, None).unwrap()),
+            Value::Int(3),
+        ),
+        (
+            Param::Int(IntParam::new(3, 3, true, None, None).unwrap()),
+            Value::Int(3),
+        ),
+        (
+            Param::Int(IntParam::new(-4, -4, false, Some(5), None).unwrap()),
+            Value::Int(-4),
+        ),
+    ];
+    for (param, only) in &params {
+        for u in [0.0, 0.3, 0.5, 0.999, 1.0] {
+            assert_eq!(&param.from_unit(u), only, "{param:?} at {u}");
+        }
+        let u = param.to_unit(only).unwrap();
+        assert!(u.is_finite() && (0.0..=1.0).contains(&u), "{param:?}: {u}");
+        assert_eq!(&param.from_unit(u), only);
+        assert_eq!(param.grid_values(5), vec![only.clone()], "{param:?}");
+        assert_eq!(param.grid_len(5), 1, "{param:?}");
+        assert!(param.contains(only));
+    }
+    assert!(!params[3].0.contains(&Value::Int(4)));
 }
