@@ -45,6 +45,16 @@ pub(super) struct Recorder {
     events: Vec<Event>,
 }
 
+/// A finished run leaves no empty journal file behind (the file is kept
+/// open and emptied between trials, not removed, while the run goes on).
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        if let Some(journal) = &self.journal {
+            journal.release();
+        }
+    }
+}
+
 impl Recorder {
     pub fn new(journal: Option<ResultJournal>, patience: Duration) -> Self {
         Recorder {

@@ -370,6 +370,21 @@ impl ResultJournal {
         })
     }
 
+    /// Closes this process's file and removes it if nothing in it waits to
+    /// be recorded (a run that ends leaves no empty file); a file holding
+    /// unrecorded results stays for the next run. Best effort: a file
+    /// that cannot be removed is only an empty file.
+    pub fn release(&self) {
+        let mut slot = self.lock();
+        let empty = slot
+            .as_ref()
+            .is_some_and(|open| open.unrecorded.is_empty() && open.is_at(&self.file));
+        if empty {
+            *slot = None;
+            let _ = std::fs::remove_file(&self.file);
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Option<OpenFile>> {
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
