@@ -223,3 +223,13 @@ mod without_postgres {
         assert!(!text.contains("s3cret"), "{text}");
     }
 }
+
+/// The JSON text columns of a study's row that are read on their own (the
+/// SQL back-ends pick their statement by it).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum StudyText {
+    /// The study's user attributes.
+    UserAttrs,
+    /// The objectives it had before each retarget.
+    ObjectiveHistory,
+}

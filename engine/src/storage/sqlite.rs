@@ -12,7 +12,7 @@ use super::record::{
     new_trial, read_attrs, read_study, read_trial, start_claimed, upgraded_config, with_attr, Body,
     Columns, Migration,
 };
-use super::{Storage, StudyAttrs, StudyListing, StudyRecord, TrialUpdate};
+use super::{Storage, StudyAttrs, StudyListing, StudyRecord, StudyText, TrialUpdate};
 use crate::retarget::{read_history, with_change};
 use crate::{
     Error, Metadata, NewTrial, Objective, ObjectiveChange, Result, Space, StudyConfig, StudyId,
@@ -90,6 +90,17 @@ impl std::ops::DerefMut for Locked<'_> {
 }
 
 impl SqliteStorage {
+    /// A text column of a study's row; an error if the study is gone.
+    fn study_text(&self, id: StudyId, column: StudyText) -> Result<String> {
+        let sql = match column {
+            StudyText::UserAttrs => "SELECT user_attrs FROM studies WHERE id = ?1",
+            StudyText::ObjectiveHistory => "SELECT objective_history FROM studies WHERE id = ?1",
+        };
+        let stored: Option<String> =
+            self.read(|c| c.query_row(sql, [id.0], |r| r.get(0)).optional())?;
+        stored.ok_or_else(|| Error::Storage(format!("study {} no longer exists", id.0)))
+    }
+
     /// Opens (creating if needed) a database file, and brings its schema up
     /// to date.
     pub fn open(path: &Path) -> Result<Self> {
@@ -429,18 +440,7 @@ impl Storage for SqliteStorage {
     }
 
     fn study_attrs(&self, id: StudyId) -> Result<StudyAttrs> {
-        let stored: Option<String> = self.read(|c| {
-            c.query_row(
-                "SELECT user_attrs FROM studies WHERE id = ?1",
-                [id.0],
-                |r| r.get(0),
-            )
-            .optional()
-        })?;
-        match stored {
-            Some(text) => read_attrs(&text),
-            None => Err(Error::Storage(format!("study {} no longer exists", id.0))),
-        }
+        read_attrs(&self.study_text(id, StudyText::UserAttrs)?)
     }
 
     fn set_study_attr(&self, id: StudyId, key: &str, value: &serde_json::Value) -> Result<()> {
@@ -471,18 +471,7 @@ impl Storage for SqliteStorage {
     }
 
     fn objective_history(&self, id: StudyId) -> Result<Vec<ObjectiveChange>> {
-        let stored: Option<String> = self.read(|c| {
-            c.query_row(
-                "SELECT objective_history FROM studies WHERE id = ?1",
-                [id.0],
-                |r| r.get(0),
-            )
-            .optional()
-        })?;
-        match stored {
-            Some(text) => read_history(&text),
-            None => Err(Error::Storage(format!("study {} no longer exists", id.0))),
-        }
+        read_history(&self.study_text(id, StudyText::ObjectiveHistory)?)
     }
 
     fn retarget_study(

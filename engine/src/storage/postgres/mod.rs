@@ -36,7 +36,7 @@ use super::record::{
     Columns, Migration,
 };
 use super::url::redact;
-use super::{Storage, StudyAttrs, StudyListing, StudyRecord, TrialUpdate};
+use super::{Storage, StudyAttrs, StudyListing, StudyRecord, StudyText, TrialUpdate};
 use crate::retarget::{read_history, with_change};
 use crate::{
     Error, Metadata, NewTrial, Objective, ObjectiveChange, Result, Space, StudyConfig, StudyId,
@@ -113,6 +113,23 @@ pub struct PostgresStorage {
 }
 
 impl PostgresStorage {
+    /// A text column of a study's row; an error if the study is gone.
+    fn study_text(&self, id: StudyId, column: StudyText) -> Result<String> {
+        let sql = match column {
+            StudyText::UserAttrs => "SELECT user_attrs FROM hyperspace_studies WHERE id = $1",
+            StudyText::ObjectiveHistory => {
+                "SELECT objective_history FROM hyperspace_studies WHERE id = $1"
+            }
+        };
+        self.read(|tx| {
+            let row = tx.query_opt(sql, &[&id.0])?;
+            match row {
+                Some(row) => Ok(row.try_get::<_, String>(0)?),
+                None => Err(gone(id)),
+            }
+        })
+    }
+
     /// Connects to the database a `postgres://` or `postgresql://` URL
     /// names, and brings its schema up to date.
     pub fn open(url: &str) -> Result<Self> {
@@ -388,17 +405,7 @@ impl Storage for PostgresStorage {
     }
 
     fn study_attrs(&self, id: StudyId) -> Result<StudyAttrs> {
-        let stored = self.read(|tx| {
-            let row = tx.query_opt(
-                "SELECT user_attrs FROM hyperspace_studies WHERE id = $1",
-                &[&id.0],
-            )?;
-            match row {
-                Some(row) => Ok(row.try_get::<_, String>(0)?),
-                None => Err(gone(id)),
-            }
-        })?;
-        read_attrs(&stored)
+        read_attrs(&self.study_text(id, StudyText::UserAttrs)?)
     }
 
     fn set_study_attr(&self, id: StudyId, key: &str, value: &serde_json::Value) -> Result<()> {
@@ -421,17 +428,7 @@ impl Storage for PostgresStorage {
     }
 
     fn objective_history(&self, id: StudyId) -> Result<Vec<ObjectiveChange>> {
-        let stored = self.read(|tx| {
-            let row = tx.query_opt(
-                "SELECT objective_history FROM hyperspace_studies WHERE id = $1",
-                &[&id.0],
-            )?;
-            match row {
-                Some(row) => Ok(row.try_get::<_, String>(0)?),
-                None => Err(gone(id)),
-            }
-        })?;
-        read_history(&stored)
+        read_history(&self.study_text(id, StudyText::ObjectiveHistory)?)
     }
 
     fn retarget_study(
