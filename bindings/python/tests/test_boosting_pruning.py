@@ -41,7 +41,7 @@ def test_lightgbm_callback_prunes_a_hopeless_configuration():
         train = lgb.Dataset(X, y)
         valid = lgb.Dataset(Xv, yv, reference=train)
         booster = lgb.train(
-            {"objective": "binary", "learning_rate": lr, "num_leaves": 7, "verbose": -1, "seed": 0},
+            {"objective": "binary", "learning_rate": lr, "num_leaves": 7, "verbose": -1, "seed": 0, "num_threads": 1},
             train, num_boost_round=20, valid_sets=[valid],
             callbacks=[hs.integration.LightGBMPruningCallback(trial, "valid_0-binary_logloss")],
         )
@@ -64,7 +64,7 @@ def test_lightgbm_callback_refuses_bad_metrics_and_directions():
         hs.integration.LightGBMPruningCallback(trial, "logloss")
     train = lgb.Dataset(X, y)
     valid = lgb.Dataset(Xv, yv, reference=train)
-    params = {"objective": "binary", "metric": ["auc"], "verbose": -1}
+    params = {"objective": "binary", "metric": ["auc"], "verbose": -1, "num_threads": 1}
     with pytest.raises(ValueError, match="valid_0-auc"):
         lgb.train(params, train, num_boost_round=2, valid_sets=[valid],
                   callbacks=[hs.integration.LightGBMPruningCallback(trial, "valid_0-binary_logloss")])
@@ -78,7 +78,7 @@ def test_lightgbm_cv_reports_the_mean_over_folds():
     X, y, _, _ = _data()
     study = hs.create_study(direction="minimize")
     trial = study.ask()
-    result = lgb.cv({"objective": "binary", "verbose": -1, "num_leaves": 7}, lgb.Dataset(X, y), num_boost_round=3,
+    result = lgb.cv({"objective": "binary", "verbose": -1, "num_leaves": 7, "num_threads": 1}, lgb.Dataset(X, y), num_boost_round=3,
                     nfold=2, callbacks=[hs.integration.LightGBMPruningCallback(trial, "valid-binary_logloss")])
     study.tell(trial, result["valid binary_logloss-mean"][-1])
     curve = study.trials[0].intermediate_values

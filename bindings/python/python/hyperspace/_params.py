@@ -37,7 +37,8 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .distributions import Categorical, Distribution, Float, Int, Space
-from .study import Study, create_study
+from ._target import study_from
+from .study import Study
 from .trial import Trial, TrialState
 
 __all__ = ["params", "search", "Search"]
@@ -145,7 +146,7 @@ class _ParamsClass(type):
         runner = _Runner(cls, fn_or_method)
         if isinstance(num_proc, bool) or not isinstance(num_proc, int) or num_proc < 1:
             raise ValueError(f"num_proc must be a positive integer, got {num_proc!r}")
-        target = _open(study, storage, study_name, direction, searcher, seed)
+        target = study_from(study, storage, study_name, direction=direction, searcher=searcher, seed=seed)
         if _is_grid(cls):
             todo = _grid_left(cls, target)
             if n_trials is not None:
@@ -280,25 +281,3 @@ def _grid_left(cls: Any, study: Study) -> List[Dict[str, Any]]:
 def _key(value: Any) -> Tuple[str, Any]:
     # 1 and True (and 1.0) are different choices of a grid.
     return (type(value).__name__, value)
-
-
-def _open(
-    study: Optional[Study],
-    storage: Any,
-    study_name: Optional[str],
-    direction: str,
-    searcher: Optional[str],
-    seed: Optional[int],
-) -> Study:
-    if study is not None:
-        if not isinstance(study, Study):
-            raise TypeError(f"study must be a hyperspace.Study, got {study!r}")
-        if storage is not None or study_name is not None:
-            raise ValueError("give study= or storage=/study_name=, not both")
-        return study
-    options: Dict[str, Any] = {"direction": direction}
-    if searcher is not None:
-        options["searcher"] = searcher
-    if seed is not None:
-        options["seed"] = seed
-    return create_study(study_name, storage, load_if_exists=storage is not None, **options)

@@ -54,7 +54,8 @@ except ImportError as e:  # pragma: no cover - depends on the environment
 
 from .._admin import _as_distribution
 from ..distributions import Distribution
-from ..study import Study, create_study
+from .._target import study_from
+from ..study import Study
 
 __all__ = ["HyperspaceSearchCV"]
 
@@ -218,27 +219,15 @@ class HyperspaceSearchCV(BaseSearchCV):
         return int(check_random_state(given).randint(0, 2**31 - 1))
 
     def _study(self) -> Study:
-        if self.study is not None:
-            if not isinstance(self.study, Study):
-                raise TypeError(f"study must be a hyperspace.Study, got {self.study!r}")
-            if self.storage is not None or self.study_name is not None:
-                raise ValueError("give study= or storage=/study_name=, not both")
-            if self.study.directions != ["maximize"]:
-                raise ValueError(
-                    f"study '{self.study.name}' has directions {self.study.directions}; "
-                    "HyperspaceSearchCV needs a study with direction='maximize' (scores are greater-is-better)"
-                )
-            return self.study
-        if self.study_name is not None and self.storage is None:
-            raise ValueError("study_name= needs storage= (a new in-memory study gets a fresh name)")
-        return create_study(
-            self.study_name,
-            self.storage,
-            load_if_exists=self.storage is not None,
-            direction="maximize",
-            searcher=self.searcher,
-            seed=self._seed(),
+        study = study_from(
+            self.study, self.storage, self.study_name, direction="maximize", searcher=self.searcher, seed=self._seed()
         )
+        if study.directions != ["maximize"]:
+            raise ValueError(
+                f"study '{study.name}' has directions {study.directions}; "
+                "HyperspaceSearchCV needs a study with direction='maximize' (scores are greater-is-better)"
+            )
+        return study
 
     def _objective_key(self) -> str:
         """The ``cv_results_`` column the study maximizes."""
