@@ -82,9 +82,9 @@ def test_fit_gives_gridsearchcv_attributes_and_layout(data):
     assert trials[0].metrics["split1_test_score"] == pytest.approx(r["split1_test_score"][0])
 
 
-def test_tpe_beats_a_bad_corner(data):
-    """The searcher's proposals follow the scores: with 12 trials over a
-    log range where tiny C is poor, the best is far from the bottom."""
+def test_search_leaves_a_bad_corner(data):
+    """12 trials over a log range where tiny C is poor: the best found is
+    well above the corner's score, far from it."""
     X, y = data
     search = HyperspaceSearchCV(LogisticRegression(), {"C": hs.Float(1e-6, 1e2, log=True)}, n_trials=12, cv=3,
                                 seed=5).fit(X, y)
@@ -109,6 +109,21 @@ def test_regression_pipeline_and_optuna_distributions():
     assert set(search.best_params_) == {"ridge__alpha"}
     assert search.best_score_ < 0
     assert not hasattr(search, "best_estimator_")
+
+
+def test_clone_and_cross_val_score_share_a_study_in_memory(data):
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    X, y = data
+    study = hs.create_study(direction="maximize", seed=2)
+    search = HyperspaceSearchCV(LogisticRegression(), {"C": hs.Float(0.01, 10.0, log=True)}, n_trials=2, cv=2,
+                                study=study)
+    assert clone(search).study is study
+    scores = cross_val_score(search, X, y, cv=2)
+    assert len(scores) == 2 and all(0.5 < s <= 1.0 for s in scores)
+    # Each of the two outer folds' searches added its 2 trials to the study.
+    assert len(study.trials) == 4
 
 
 def test_multimetric_maximizes_the_refit_scorer(data):
@@ -158,6 +173,12 @@ def test_failed_fits_fail_their_trials(data):
     # for it); the search went on with the others.
     assert list(search.cv_results_["trial_number"]) == [1, 2]
     assert search.best_params_ == {"solver": "lbfgs"}
+    # Hopeless data: the search stops after 10 candidates in a row failed.
+    bad = np.full_like(X, np.nan)
+    hopeless = HyperspaceSearchCV(LogisticRegression(), {"C": hs.Float(0.1, 1.0)}, n_trials=50, cv=2)
+    with pytest.raises(ValueError, match="Input X contains NaN"), pytest.warns(UserWarning):
+        hopeless.fit(bad, y)
+    assert [t.state for t in hopeless.study_.trials] == [hs.TrialState.FAILED] * 10
     # Only bad candidates: the search fails as GridSearchCV's does.
     study.enqueue({"solver": "bogus"})
     with pytest.raises(ValueError, match="All the 2 fits failed"), pytest.warns(UserWarning):

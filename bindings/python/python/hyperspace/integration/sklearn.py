@@ -41,10 +41,11 @@ import numbers
 import os
 import time
 import warnings
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 try:
     import numpy as np
+    from sklearn.base import clone
     from sklearn.model_selection._search import BaseSearchCV
     from sklearn.utils import check_random_state
 except ImportError as e:  # pragma: no cover - depends on the environment
@@ -54,6 +55,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
 
 from .._admin import _as_distribution
 from ..distributions import Distribution
+from .._optimize import DEFAULT_MAX_FAILURES
 from .._target import study_from
 from ..study import Study
 
@@ -79,6 +81,11 @@ class HyperspaceSearchCV(BaseSearchCV):
             ``refit`` must name the one the study maximizes.
         timeout: seconds after which no new batch is started (the running
             one finishes).
+        error_score: as in ``GridSearchCV``; a candidate whose every fold
+            failed is a failed trial, left out of ``cv_results_`` (with a
+            warning), and the search goes on, unless 10 candidates in a
+            row failed so (as ``optimize``'s ``max_failures``): then the
+            error is raised.
         n_jobs: joblib workers for the folds and candidates (``-1``: one
             per CPU); also the number of candidates asked per batch.
         random_state / seed: the study's seed (an int, a
@@ -152,6 +159,7 @@ class HyperspaceSearchCV(BaseSearchCV):
         done = 0
         all_failed: Optional[ValueError] = None
         evaluated = False
+        failed_in_a_row = 0
         while done < n_trials and (deadline is None or time.monotonic() < deadline):
             trials = study.ask(space, n=min(batch, n_trials - done))
             done += len(trials)
@@ -169,6 +177,11 @@ class HyperspaceSearchCV(BaseSearchCV):
                 # bad candidate must not end a sequential search, so its trial
                 # fails (it is left out of cv_results_) and the search goes on.
                 all_failed = e
+                failed_in_a_row += len(trials)
+                if failed_in_a_row >= DEFAULT_MAX_FAILURES:
+                    # As optimize's max_failures: a search whose candidates all
+                    # fail (bad data, a broken estimator) stops early.
+                    raise
                 warnings.warn(
                     f"HyperspaceSearchCV: every fit of trial(s) {[t.number for t in trials]} failed; "
                     f"failed trial(s), left out of cv_results_: {_first_line(e)}",
@@ -181,6 +194,7 @@ class HyperspaceSearchCV(BaseSearchCV):
                     study.tell(t, state="failed", message="the search stopped with an error")
                 raise
             evaluated = True
+            failed_in_a_row = 0
             first = len(results["params"]) - len(trials)
             for i, t in enumerate(trials):
                 _tell(study, t, results, first + i, key, self.n_splits_)
@@ -240,6 +254,15 @@ class HyperspaceSearchCV(BaseSearchCV):
             "with several scorers, refit must name the one the study maximizes "
             f"(one of {sorted(scoring) if isinstance(scoring, Mapping) else list(scoring)})"
         )
+
+    def __sklearn_clone__(self) -> "HyperspaceSearchCV":
+        # clone() deep-copies parameters, and a study in memory cannot be
+        # copied (it is not data but a handle on trials): a clone searches
+        # in the same study, as a clone given storage= opens the same one.
+        params = self.get_params(deep=False)
+        study = params.pop("study")
+        copied = {name: clone(value, safe=False) for name, value in params.items()}
+        return type(self)(study=study, **copied)
 
     def __getstate__(self) -> Dict[str, Any]:
         # A fitted search pickles like GridSearchCV's; a study kept in memory
