@@ -111,6 +111,9 @@ def test_xgboost_callback_names_the_metrics_it_saw():
     xgb = pytest.importorskip("xgboost", reason="xgboost is not installed (scripts/test installs xgboost-cpu)")
     X, y, Xv, yv = _data()
     trial = hs.create_study().ask()
+    with pytest.raises(ValueError, match="better higher.*minimize"):
+        hs.integration.XGBoostPruningCallback(trial, "validation-auc")
+    hs.integration.XGBoostPruningCallback(trial, "validation-my_custom_metric")  # not checked
     with pytest.raises(ValueError, match="validation-logloss"):
         xgb.train({"objective": "binary:logistic", "eval_metric": "logloss", "nthread": 1},
                   xgb.DMatrix(X, label=y), num_boost_round=2, evals=[(xgb.DMatrix(Xv, label=yv), "validation")],

@@ -18,7 +18,7 @@ The metric is named ``"<data set>-<metric>"`` with the name given in
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 try:
     from xgboost.callback import TrainingCallback
@@ -29,7 +29,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     ) from e
 
 from ..trial import Trial
-from ._pruning import check_trial, report_round, unknown_metric
+from ._pruning import check_direction, check_trial, report_round, unknown_metric
 
 __all__ = ["XGBoostPruningCallback"]
 
@@ -44,8 +44,10 @@ class XGBoostPruningCallback(TrainingCallback):
         trial: the running trial to report to.
         metric: ``"<data set>-<metric>"``, such as ``"validation-logloss"``.
 
-    XGBoost does not say whether a metric is better high or low, so the
-    study's direction is the user's to match.
+    XGBoost does not say whether a metric is better high or low; for its
+    built-in metrics the callback knows (``auc``, ``aucpr``, ``map``,
+    ``ndcg``, ``pre`` are better high, the errors and losses low) and
+    refuses a study of the other direction; a custom metric is not checked.
     """
 
     def __init__(self, trial: Trial, metric: str) -> None:
@@ -54,6 +56,7 @@ class XGBoostPruningCallback(TrainingCallback):
         self._trial = trial
         self._metric = metric
         self._data, self._name = metric.split("-", 1)
+        check_direction(trial, metric, _higher_is_better(self._name), _OWNER)
 
     def after_iteration(self, model: Any, epoch: int, evals_log: Mapping[str, Mapping[str, Any]]) -> bool:
         history = evals_log.get(self._data, {}).get(self._name)
@@ -65,3 +68,22 @@ class XGBoostPruningCallback(TrainingCallback):
         value = last[0] if isinstance(last, (tuple, list)) else last
         report_round(self._trial, epoch, value, self._metric)
         return False
+
+
+#: XGBoost's built-in metrics (before any ``@k``) that are better high, and
+#: those better low, as its documentation of ``eval_metric`` lists them.
+_HIGHER = {"auc", "aucpr", "map", "ndcg", "pre", "interval-regression-accuracy"}
+_LOWER = {
+    "rmse", "rmsle", "mae", "mape", "mphe", "logloss", "error", "merror", "mlogloss",
+    "poisson-nloglik", "gamma-nloglik", "cox-nloglik", "gamma-deviance", "tweedie-nloglik", "aft-nloglik",
+}
+
+
+def _higher_is_better(name: str) -> Optional[bool]:
+    """``True``/``False`` for XGBoost's own metrics, ``None`` for others."""
+    base = name.split("@", 1)[0]
+    if base in _HIGHER:
+        return True
+    if base in _LOWER or base.startswith("error") or base.startswith("tweedie-nloglik"):
+        return False
+    return None
