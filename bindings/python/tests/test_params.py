@@ -69,6 +69,16 @@ def test_run_all_grid_in_memory_records_each_combination_once():
     assert study.best_params == {"lr": 0.01, "width": 16}
 
 
+def test_run_all_grid_runs_a_queued_leftover_once():
+    # A crashed run left one combination queued: it runs once, not twice.
+    study = hs.create_study(space=Grid.space())
+    study.enqueue({"lr": 0.01, "width": 32})
+    Grid.run_all("run", study=study)
+    assert len(study.trials) == 6
+    assert {(t.params["lr"], t.params["width"]) for t in study.trials} == {(c.lr, c.width) for c in Grid}
+    assert all(t.state == hs.TrialState.COMPLETE for t in study.trials)
+
+
 def test_run_all_searches_a_space_with_n_trials():
     with pytest.raises(ValueError, match="needs n_trials"):
         Space.run_all("run")

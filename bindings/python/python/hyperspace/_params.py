@@ -147,13 +147,19 @@ class _ParamsClass(type):
         if isinstance(num_proc, bool) or not isinstance(num_proc, int) or num_proc < 1:
             raise ValueError(f"num_proc must be a positive integer, got {num_proc!r}")
         target = study_from(study, storage, study_name, direction=direction, searcher=searcher, seed=seed)
+        if num_proc > 1 and target.storage in (":memory:", "memory://"):
+            raise ValueError(
+                f"study '{target.name}' lives in memory, which the num_proc={num_proc} processes cannot open; "
+                "give storage= (a file such as 'runs.db', or PostgreSQL)"
+            )
         if _is_grid(cls):
-            todo = _grid_left(cls, target)
+            queued, todo = _grid_left(cls, target)
             if n_trials is not None:
-                todo = todo[:n_trials]
+                todo = todo[: max(0, n_trials - queued)]
             for combination in todo:
                 target.enqueue(combination)
-            count = len(todo)
+            # Queued trials are handed out first: a crashed run's leftovers too.
+            count = queued + len(todo)
         else:
             if n_trials is None:
                 raise ValueError(
@@ -263,19 +269,18 @@ def _grid_axes(cls: Any) -> Tuple[List[str], List[Tuple[Any, ...]]]:
     return names, [cls.__hs_searched__[n].values for n in names]
 
 
-def _grid_left(cls: Any, study: Study) -> List[Dict[str, Any]]:
-    """The grid's combinations that ``study`` has not completed yet."""
+def _grid_left(cls: Any, study: Study) -> Tuple[int, List[Dict[str, Any]]]:
+    """How many of the grid's combinations wait in ``study``'s queue, and
+    the combinations it has neither completed, queued nor running."""
     names, axes = _grid_axes(cls)
-    done = {
-        tuple(_key(t.params.get(n)) for n in names)
-        for t in study.get_trials(states=[TrialState.COMPLETE])
-        if all(n in t.params for n in names)
-    }
-    left = []
-    for values in itertools.product(*axes):
-        if tuple(_key(v) for v in values) not in done:
-            left.append(dict(zip(names, values)))
-    return left
+    seen: Dict[Tuple[Any, ...], TrialState] = {}
+    for t in study.get_trials(states=[TrialState.COMPLETE, TrialState.WAITING, TrialState.RUNNING]):
+        if all(n in t.params for n in names):
+            seen[tuple(_key(t.params[n]) for n in names)] = t.state
+    queued = sum(1 for state in seen.values() if state == TrialState.WAITING)
+    left = [dict(zip(names, values)) for values in itertools.product(*axes)
+            if tuple(_key(v) for v in values) not in seen]
+    return queued, left
 
 
 def _key(value: Any) -> Tuple[str, Any]:
