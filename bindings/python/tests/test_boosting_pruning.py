@@ -31,6 +31,15 @@ def _run(study, objective, good, bad):
     return {t.number: t for t in study.trials}
 
 
+def _assert_bad_ones_pruned(trials):
+    """Trials 2 and 4 (the hopeless configuration) pruned, the good ones
+    complete; pruned early: at the first round judged, not after all 20."""
+    assert [trials[i].state for i in (0, 1, 3)] == [hs.TrialState.COMPLETE] * 3
+    assert trials[2].state == hs.TrialState.PRUNED and trials[4].state == hs.TrialState.PRUNED
+    assert trials[2].last_step == 2 and trials[4].last_step == 2
+    assert len(trials[0].intermediate_values) == 20
+
+
 def test_lightgbm_callback_prunes_a_hopeless_configuration():
     lgb = pytest.importorskip("lightgbm", reason="lightgbm is not installed (scripts/test installs it)")
     X, y, Xv, yv = _data()
@@ -47,12 +56,7 @@ def test_lightgbm_callback_prunes_a_hopeless_configuration():
         )
         return booster.best_score["valid_0"]["binary_logloss"]
 
-    trials = _run(_pruning_study(), objective, {"learning_rate": 0.3}, {"learning_rate": 1e-4})
-    assert [trials[i].state for i in (0, 1, 3)] == [hs.TrialState.COMPLETE] * 3
-    assert trials[2].state == hs.TrialState.PRUNED and trials[4].state == hs.TrialState.PRUNED
-    # Pruned early: at the first round judged, not after all 20.
-    assert trials[2].last_step == 2
-    assert len(trials[0].intermediate_values) == 20
+    _assert_bad_ones_pruned(_run(_pruning_study(), objective, {"learning_rate": 0.3}, {"learning_rate": 1e-4}))
 
 
 def test_lightgbm_callback_refuses_bad_metrics_and_directions():
@@ -100,11 +104,7 @@ def test_xgboost_callback_prunes_a_hopeless_configuration():
         )
         return history["validation"]["logloss"][-1]
 
-    trials = _run(_pruning_study(), objective, {"eta": 0.5}, {"eta": 1e-4})
-    assert [trials[i].state for i in (0, 1, 3)] == [hs.TrialState.COMPLETE] * 3
-    assert trials[2].state == hs.TrialState.PRUNED and trials[4].state == hs.TrialState.PRUNED
-    assert trials[2].last_step == 2
-    assert len(trials[0].intermediate_values) == 20
+    _assert_bad_ones_pruned(_run(_pruning_study(), objective, {"eta": 0.5}, {"eta": 1e-4}))
 
 
 def test_xgboost_callback_names_the_metrics_it_saw():
