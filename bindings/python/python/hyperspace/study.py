@@ -871,6 +871,20 @@ class Study:
             raise ImportError(
                 "to_pandas() needs pandas, which hyperspace does not install: pip install pandas"
             ) from None
+        return pd.DataFrame(self._rows())
+
+    def to_parquet(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        """Writes the trials to a Parquet file, one row per trial with the
+        columns of :meth:`to_pandas`. Needs pyarrow (the ``parquet``
+        extra: ``pip install 'hyperspace[parquet]'``); pandas is not
+        needed."""
+        from ._parquet import write_rows
+
+        write_rows(self._rows(), path)
+
+    def _rows(self) -> List[Dict[str, Any]]:
+        """One dict per trial: the table :meth:`to_pandas` and
+        :meth:`to_parquet` write."""
         rows = []
         for t in self.trials:
             row: Dict[str, Any] = {
@@ -891,7 +905,7 @@ class Study:
                 message=t.message,
             )
             rows.append(row)
-        return pd.DataFrame(rows)
+        return rows
 
     def trials_dataframe(self, attrs: Optional[Sequence[str]] = None) -> "pandas.DataFrame":
         """Optuna's spelling of :meth:`to_pandas`. ``attrs`` keeps only
