@@ -16,6 +16,7 @@ Examples:
   hyperspace trials --study resnet --where 'lr < 0.01 and state = complete' --sort value --limit 5
   hyperspace rerun 12 --set lr=0.02 --budget 50
   hyperspace rerun 12 --resume --budget 50     # the command gets {parent_dir}
+  hyperspace lineage 13                        # its parents, children, what changed
   hyperspace artifacts --trial 12";
 
 /// Tune hyper-parameters from the shell: suggest and tell, run existing
@@ -74,6 +75,9 @@ pub enum Command {
     /// Queue a copy of a trial, with changes, linked to it as its parent
     /// (with --resume, a continuation from the parent's checkpoint).
     Rerun(RerunArgs),
+    /// Show a trial's lineage: its parents, its children, and the
+    /// parameters and budget that changed between them.
+    Lineage(LineageArgs),
     /// List the files a trial left in its artifact directory.
     Artifacts(ArtifactsArgs),
     /// Write every trial of a study as CSV or JSON lines.
@@ -598,6 +602,16 @@ pub struct RerunArgs {
     /// {parent_budget}; refused if the parent's recorded artifacts are gone.
     #[arg(long)]
     pub resume: bool,
+}
+
+/// `hyperspace lineage`
+#[derive(Debug, Args)]
+pub struct LineageArgs {
+    /// The id of the trial.
+    pub trial: i64,
+    /// Output format: table (an indented tree, for people) or json.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
 }
 
 /// `hyperspace artifacts`

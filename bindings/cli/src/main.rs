@@ -47,6 +47,7 @@ fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Report(args) => commands::ask::report(storage, args)?,
         Command::Enqueue(args) => commands::queue::enqueue(storage, args)?,
         Command::Rerun(args) => commands::queue::rerun(storage, args)?,
+        Command::Lineage(args) => commands::lineage::lineage(storage, args)?,
         Command::Artifacts(args) => commands::artifacts::artifacts(storage, args)?,
         Command::Trials(args) => commands::trials::trials(storage, args)?,
         Command::Best(args) => commands::trials::best(storage, args)?,
