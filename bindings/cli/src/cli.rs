@@ -643,7 +643,13 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
     pub format: ExportFormat,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (with
+    /// --with-artifacts: this folder).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Also copy each trial's recorded artifacts: --output names a folder
+    /// that gets `trials.jsonl` (or `.csv`) and `artifacts/<number>/`, each
+    /// file's SHA-256 checked against its record; missing files are named.
+    #[arg(long)]
+    pub with_artifacts: bool,
 }

@@ -14,6 +14,7 @@ mod artifacts;
 mod errors;
 mod fork;
 mod importance;
+mod lineage;
 mod opening;
 mod optimize;
 mod params;
@@ -52,6 +53,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(artifacts::trial_artifact_dir, m)?)?;
     m.add_function(wrap_pyfunction!(artifacts::copy_artifact, m)?)?;
     m.add_function(wrap_pyfunction!(artifacts::record_artifacts, m)?)?;
+    m.add_function(wrap_pyfunction!(lineage::lineage, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("MAX_BATCH", hyperspace_engine::MAX_BATCH)?;
     fork::register(m)?;

@@ -4,6 +4,7 @@
 pub mod artifacts;
 pub mod ask;
 pub mod check;
+pub mod export_artifacts;
 pub mod importance;
 pub mod lineage;
 pub mod plot;

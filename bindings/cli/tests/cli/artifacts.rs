@@ -190,3 +190,55 @@ fn a_hyperband_promotion_continues_from_its_parents_checkpoint() {
     );
     assert!(resumed < from_scratch, "{resumed} vs {from_scratch}");
 }
+
+#[test]
+fn export_with_artifacts_copies_each_trials_files_and_names_what_is_missing() {
+    let lab = Lab::new();
+    lab.study("e", "x=float(0,1)");
+    let train = lab.script("train.sh", TRAIN);
+    lab.hs(&["run", "-s", "e", "-n", "2", "--", &train, "{trial_dir}"])
+        .assert()
+        .success();
+    std::fs::remove_file(lab.path().join("runs.db.artifacts/e/1/plots/loss.txt")).unwrap();
+    std::fs::write(
+        lab.path().join("runs.db.artifacts/e/1/checkpoint.json"),
+        "{}",
+    )
+    .unwrap();
+    let out_dir = lab.path().join("export");
+    let out = lab
+        .hs(&[
+            "export",
+            "-s",
+            "e",
+            "--with-artifacts",
+            "-o",
+            out_dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: missing, not exported: trial 2 (number 1): plots/loss.txt"),
+        "{err}"
+    );
+    assert!(
+        err.contains("SHA-256 differs): trial 2 (number 1): checkpoint.json"),
+        "{err}"
+    );
+    let lines = std::fs::read_to_string(out_dir.join("trials.jsonl")).unwrap();
+    assert_eq!(lines.lines().count(), 2);
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("artifacts/0/checkpoint.json")).unwrap(),
+        "{\"epoch\": 5}\n"
+    );
+    assert!(out_dir.join("artifacts/0/plots/loss.txt").is_file());
+    assert!(!out_dir.join("artifacts/1/plots/loss.txt").exists());
+    // A folder is needed to hold the files.
+    let line = one_line_error(
+        &mut lab.hs(&["export", "-s", "e", "--with-artifacts"]),
+        "--with-artifacts writes a folder",
+    );
+    assert!(line.contains("--output DIR"), "{line}");
+}
