@@ -17,7 +17,8 @@ Examples:
   hyperspace rerun 12 --set lr=0.02 --budget 50
   hyperspace rerun 12 --resume --budget 50     # the command gets {parent_dir}
   hyperspace lineage 13                        # its parents, children, what changed
-  hyperspace artifacts --trial 12";
+  hyperspace artifacts --trial 12
+  hyperspace import optuna --from sqlite:///optuna.db --study ported";
 
 /// Tune hyper-parameters from the shell: suggest and tell, run existing
 /// scripts as black boxes, query and re-run every trial ever made.
@@ -82,6 +83,9 @@ pub enum Command {
     Artifacts(ArtifactsArgs),
     /// Write every trial of a study as CSV or JSON lines.
     Export(ExportArgs),
+    /// Bring another tool's study in as a new study.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Draw a study's trials as an SVG: the value of each trial and the
     /// best so far, or the value against one parameter.
     Plot(PlotArgs),
@@ -190,6 +194,30 @@ pub enum ImportanceFormat {
     Table,
     /// A JSON object `{param: importance}`, most important first.
     Json,
+}
+
+/// `hyperspace import ...`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// An Optuna study from its SQLite database: directions, user
+    /// attributes and every finished trial (parameters with their
+    /// distributions, values, states, intermediate values, user attributes,
+    /// times); running and waiting trials are left out, with a warning.
+    Optuna(ImportOptunaArgs),
+}
+
+/// `hyperspace import optuna`
+#[derive(Debug, Args)]
+pub struct ImportOptunaArgs {
+    /// Optuna's storage: sqlite:///optuna.db (SQLAlchemy's form) or a path.
+    #[arg(long = "from", value_name = "URL")]
+    pub from: String,
+    /// The Optuna study's name.
+    #[arg(long, short)]
+    pub study: String,
+    /// The name of the new study here (default: the Optuna study's).
+    #[arg(long, value_name = "NAME")]
+    pub to_study: Option<String>,
 }
 
 /// `hyperspace study ...`

@@ -51,6 +51,7 @@ fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Artifacts(args) => commands::artifacts::artifacts(storage, args)?,
         Command::Trials(args) => commands::trials::trials(storage, args)?,
         Command::Best(args) => commands::trials::best(storage, args)?,
+        Command::Import(cmd) => commands::import::run(storage, cmd)?,
         Command::Export(args) => commands::trials::export(storage, args)?,
         Command::Plot(args) => commands::plot::plot(storage, args)?,
         Command::Importance(args) => commands::importance::importance(storage, args)?,

@@ -15,6 +15,7 @@ mod dashboard;
 mod dashboard_setup;
 mod errors;
 mod faults;
+mod import;
 mod importance;
 mod interrupt;
 mod lab;
