@@ -17,6 +17,7 @@ mod importance;
 mod lineage;
 mod opening;
 mod optimize;
+mod optuna;
 mod params;
 mod pruner;
 mod retarget;
@@ -32,6 +33,7 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<study::CoreStudy>()?;
     m.add_class::<params::CoreParam>()?;
+    m.add_class::<optuna::OptunaRead>()?;
     m.add_function(wrap_pyfunction!(searcher::register_searcher, m)?)?;
     m.add_function(wrap_pyfunction!(searcher::searcher_names, m)?)?;
     m.add_function(wrap_pyfunction!(pruner::pruner_settings, m)?)?;
@@ -43,6 +45,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(select::select_trials, m)?)?;
     m.add_function(wrap_pyfunction!(select::history, m)?)?;
     m.add_function(wrap_pyfunction!(added::add_trials, m)?)?;
+    m.add_function(wrap_pyfunction!(optuna::read_optuna, m)?)?;
     m.add_function(wrap_pyfunction!(added::study_user_attrs, m)?)?;
     m.add_function(wrap_pyfunction!(retarget::retarget_study, m)?)?;
     m.add_function(wrap_pyfunction!(retarget::objective_history, m)?)?;
