@@ -6,7 +6,7 @@
 use super::Study;
 use crate::artifacts::{self, Artifact, ARTIFACTS_ENV};
 use crate::error::ArtifactError;
-use crate::{Error, Metadata, Result, TrialId};
+use crate::{Metadata, Result, TrialId};
 use std::path::{Path, PathBuf};
 
 impl Study {
@@ -49,14 +49,7 @@ impl Study {
     /// artifact the file became. A finished trial is refused
     /// ([`Error::TrialFinished`]): its record is final.
     pub fn log_artifact(&self, id: TrialId, path: &Path) -> Result<Artifact> {
-        let trial = self.storage.trial(id)?;
-        self.check_mine(&trial)?;
-        if trial.state.is_finished() {
-            return Err(Error::TrialFinished {
-                id,
-                state: trial.state,
-            });
-        }
+        let trial = self.running_trial(id)?;
         let dir = self.trial_artifact_dir(trial.number)?;
         let artifact = artifacts::copy_in(&dir, path)?;
         self.record_artifacts(id, &dir)?;

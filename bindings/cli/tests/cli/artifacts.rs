@@ -4,7 +4,7 @@
 //! a Hyperband promotion — finds its parent's checkpoint through
 //! `{parent_dir}` / `HYPERSPACE_PARENT_DIR` and continues from it.
 
-use crate::setup::{in_state, one_line_error, stdout_of, Lab};
+use crate::setup::{in_state, one_line_error, outputs_of, stdout_of, Lab};
 use serde_json::Value as Json;
 
 /// A training script that resumes: it starts from the epoch in its parent's
@@ -206,19 +206,14 @@ fn export_with_artifacts_copies_each_trials_files_and_names_what_is_missing() {
     )
     .unwrap();
     let out_dir = lab.path().join("export");
-    let out = lab
-        .hs(&[
-            "export",
-            "-s",
-            "e",
-            "--with-artifacts",
-            "-o",
-            out_dir.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (_, err) = outputs_of(&mut lab.hs(&[
+        "export",
+        "-s",
+        "e",
+        "--with-artifacts",
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]));
     assert!(
         err.contains("warning: missing, not exported: trial 2 (number 1): plots/loss.txt"),
         "{err}"

@@ -2,7 +2,7 @@
 //! (`tests/fixtures/optuna/ported.db`, from `make_ported.py` beside it)
 //! comes in with its finished trials, and the study goes on.
 
-use crate::setup::{one_line_error, stdout_of, Lab};
+use crate::setup::{one_line_error, outputs_of, stdout_of, Lab};
 
 fn fixture() -> String {
     concat!(
@@ -16,27 +16,17 @@ fn fixture() -> String {
 fn import_optuna_brings_the_finished_trials_and_the_study_goes_on() {
     let lab = Lab::new();
     let from = format!("sqlite:///{}", fixture());
-    let out = lab
-        .hs(&[
-            "import",
-            "optuna",
-            "--from",
-            &from,
-            "--study",
-            "ported",
-            "--to-study",
-            "copy",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (text, err) = outputs_of(&mut lab.hs(&[
+        "import",
+        "optuna",
+        "--from",
+        &from,
+        "--study",
+        "ported",
+        "--to-study",
+        "copy",
+    ]));
     assert!(text.contains("imported 8 trial(s)"), "{text}");
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("1 running or waiting trial(s)"), "{err}");
     let trials = lab.trials("copy");
     let states: Vec<&str> = trials
