@@ -18,6 +18,7 @@ mod constraint;
 mod error;
 pub mod execute;
 mod objective;
+pub mod optuna;
 mod pruner;
 mod registry;
 mod retarget;
@@ -32,8 +33,8 @@ mod value;
 
 pub use constraint::MetricConstraint;
 pub use error::{
-    ArtifactError, Bound, ConfigError, Error, Result, SearchError, SettingsError, SpaceChangeError,
-    StudyError, TellError,
+    ArtifactError, Bound, ConfigError, Error, OptunaError, Result, SearchError, SettingsError,
+    SpaceChangeError, StudyError, TellError,
 };
 pub use objective::{dominates, is_feasible, pareto_front, total_violation, Objective};
 pub use pruner::{NopPruner, Pruner};

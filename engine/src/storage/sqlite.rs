@@ -382,6 +382,10 @@ impl Storage for SqliteStorage {
         format!("sqlite file {}", self.path.display())
     }
 
+    fn artifact_store(&self) -> Option<PathBuf> {
+        Some(crate::artifacts::sqlite_store(&self.path))
+    }
+
     fn create_study(&self, config: &StudyConfig) -> Result<StudyRecord> {
         let created = crate::now();
         self.write_try(|tx| {

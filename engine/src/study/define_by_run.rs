@@ -254,7 +254,7 @@ impl Study {
     }
 
     /// A trial of this study that has not finished.
-    fn running_trial(&self, id: TrialId) -> Result<Trial> {
+    pub(super) fn running_trial(&self, id: TrialId) -> Result<Trial> {
         let trial = self.storage.trial(id)?;
         self.check_mine(&trial)?;
         if trial.state.is_finished() {

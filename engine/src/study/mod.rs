@@ -2,6 +2,7 @@
 //! storage and handing the full history back to the searcher.
 
 mod add;
+mod artifacts;
 mod ask;
 mod attrs;
 mod batch;

@@ -650,6 +650,22 @@ class Study:
         _core.record_artifacts(self._c(), trial_id, target)
         return artifact
 
+    # ---- lineage ---------------------------------------------------------
+
+    def lineage(self, trial: TrialLike) -> Dict[str, Any]:
+        """Where a trial came from and what came from it (re-runs,
+        continuations, Hyperband promotions), as ``hyperspace lineage ID
+        --format json`` prints it: ``ancestors`` (oldest first), ``trial``
+        and ``children``, each a dict with ``id``, ``number``, ``state``,
+        ``value``, ``budget``, ``parent`` and ``changes`` (``params``: a list
+        of ``name``/``before``/``after``; ``budget``: ``[parent, child]`` or
+        ``None``), and ``curve``: the trial's intermediate values joined to
+        its ancestors' (``step``, ``value``, ``trial``), a continuation's
+        steps after its parent's. A trial of another study raises
+        :class:`WrongStudyError`."""
+        result: Dict[str, Any] = json.loads(_core.lineage(self._c(), _trial_id(trial)))
+        return result
+
     def _tell_values(
         self,
         trial: TrialLike,
