@@ -112,3 +112,56 @@ fn the_analysis_views_draw_and_follow_the_filter_in_chromium() {
     browser.js("document.getElementById('analysis').scrollIntoView(); return null;");
     browser.screenshot("views-report.png");
 }
+
+/// The figure in benches/README.md: the analysis views' response times on
+/// a 10,000-trial study (three parameters, one of them categorical), and
+/// the page's first full render with them. Slow to set up (20,000
+/// writes); run it on purpose, with the binary to measure:
+/// `HYPERSPACE_DASHBOARD_BIN=target/release/hyperspace cargo test -p hyperspace-cli
+///  --test cli -- --ignored --nocapture dashboard_views_scale`
+#[test]
+#[ignore]
+fn dashboard_views_scale() {
+    use std::time::Instant;
+    let lab = Lab::new();
+    // HYPERSPACE_VIEWS_SCALE_DB keeps the study between runs.
+    let db = std::env::var_os("HYPERSPACE_VIEWS_SCALE_DB")
+        .map_or_else(|| lab.db(), std::path::PathBuf::from);
+    if !db.exists() {
+        let made = Instant::now();
+        make_mixed_study(&db, "scale", 10_000);
+        eprintln!("wrote 10,000 trials in {:.1?}", made.elapsed());
+    }
+    let server = Dashboard::start(lab.path(), &db);
+    // The page first, while nothing is computed; then the API with a
+    // filter (answers not remembered yet), twice.
+    if let Some(browser) = Browser::start() {
+        for round in ["cold page", "warm page"] {
+            browser.open(&format!("{}/study/scale", server.url));
+            wait_for(&browser, "the views", "typeof window.hsViewsRendered", &json!("number"));
+            let ms = browser.js("return window.hsViewsRendered;");
+            eprintln!("{round}: every view drawn {ms:.0} ms after navigation");
+        }
+        browser.screenshot("views-scale.png");
+    }
+    let filter = "where=opt%20%3D%20sgd";
+    for round in ["cold", "warm (remembered)"] {
+        let mut line = format!("views with a filter, {round}:");
+        for (view, query) in [
+            ("params", "trials=1000"),
+            ("contour", "grid=30&trials=1000"),
+            ("importance", ""),
+        ] {
+            let start = Instant::now();
+            let doc = server.ok(&format!("/api/study/scale/{view}?{query}&{filter}"));
+            let took = start.elapsed();
+            let shown = doc["shown"]
+                .as_u64()
+                .or(doc["trials"].as_u64())
+                .or(doc["points"]["number"].as_array().map(|a| a.len() as u64))
+                .unwrap_or(0);
+            line += &format!(" {view} {took:.0?} ({shown} of {});", doc["matched"]);
+        }
+        eprintln!("{line}");
+    }
+}
