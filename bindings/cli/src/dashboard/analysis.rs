@@ -95,12 +95,16 @@ pub fn contour(
     let names: Vec<&str> = axes.iter().map(|a| a.name.as_str()).collect();
     let pick = |asked: Option<&str>, default: usize| -> Result<Option<&Axis>, BadRequest> {
         match asked.filter(|s| !s.is_empty()) {
-            Some(name) => axes.iter().find(|a| a.name == name).map(Some).ok_or_else(|| {
-                BadRequest(format!(
-                    "the study has no parameter '{name}'; its parameters: {}",
-                    names.join(", ")
-                ))
-            }),
+            Some(name) => axes
+                .iter()
+                .find(|a| a.name == name)
+                .map(Some)
+                .ok_or_else(|| {
+                    BadRequest(format!(
+                        "the study has no parameter '{name}'; its parameters: {}",
+                        names.join(", ")
+                    ))
+                }),
             None => Ok(axes.get(default)),
         }
     };

@@ -35,22 +35,37 @@ const MEMO_ENTRIES: usize = 256;
 
 /// Answers remembered per request, with the change counter they hold for.
 #[derive(Debug, Default)]
-pub struct Memo(Mutex<HashMap<String, (i64, u64, Arc<Json_>)>>);
+pub struct Memo(Mutex<HashMap<String, Remembered>>);
+
+/// One remembered answer: the study's id (a study deleted and made again
+/// under its name starts over) and the change counter it holds for.
+#[derive(Debug)]
+struct Remembered {
+    study: i64,
+    change: u64,
+    doc: Arc<Json_>,
+}
 
 impl Memo {
     fn get(&self, key: &str, study: i64, change: u64) -> Option<Arc<Json_>> {
-        let memo = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let memo = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         memo.get(key)
-            .filter(|(id, c, _)| *id == study && *c == change)
-            .map(|(_, _, doc)| doc.clone())
+            .filter(|r| r.study == study && r.change == change)
+            .map(|r| r.doc.clone())
     }
 
     fn put(&self, key: String, study: i64, change: u64, doc: Arc<Json_>) {
-        let mut memo = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut memo = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if memo.len() >= MEMO_ENTRIES && !memo.contains_key(&key) {
             memo.clear();
         }
-        memo.insert(key, (study, change, doc));
+        memo.insert(key, Remembered { study, change, doc });
     }
 }
 

@@ -255,6 +255,9 @@ mod tests {
         }
         // The rest spans the study.
         assert!(kept.first().unwrap().number < 20 && kept.last().unwrap().number > 980);
-        assert_eq!(sample(&refs[..50], |t| t.value.unwrap(), Direction::Minimize, 100).len(), 50);
+        assert_eq!(
+            sample(&refs[..50], |t| t.value.unwrap(), Direction::Minimize, 100).len(),
+            50
+        );
     }
 }

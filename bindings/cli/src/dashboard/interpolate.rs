@@ -127,16 +127,6 @@ impl Near {
     }
 }
 
-/// The interpolated value at `(x, y)` by a scan over every sample: what
-/// [`grid`] computes faster (kept as its reference).
-pub fn at(samples: &[Sample], x: f64, y: f64) -> Option<f64> {
-    let mut near = Near::default();
-    for s in samples {
-        near.offer(s, x, y);
-    }
-    near.value()
-}
-
 /// Inverse-distance weighting of the nearest, as (squared distance,
 /// value).
 fn weighted(near: &[(f64, f64)]) -> Option<f64> {
@@ -163,6 +153,16 @@ fn weighted(near: &[(f64, f64)]) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// The value at `(x, y)` by a scan over every sample: what [`grid`]
+    /// computes faster through its buckets.
+    fn at(samples: &[Sample], x: f64, y: f64) -> Option<f64> {
+        let mut near = Near::default();
+        for s in samples {
+            near.offer(s, x, y);
+        }
+        near.value()
+    }
+
     fn samples(f: impl Fn(f64, f64) -> f64, n: usize) -> Vec<Sample> {
         // A fixed low-discrepancy scatter (the additive recurrence with
         // the golden ratio's conjugates), so the test needs no RNG.
@@ -170,7 +170,11 @@ mod tests {
             .map(|i| {
                 let x = (i as f64 * 0.754_877_666_246_692_7).fract();
                 let y = (i as f64 * 0.569_840_290_998_053_3).fract();
-                Sample { x, y, value: f(x, y) }
+                Sample {
+                    x,
+                    y,
+                    value: f(x, y),
+                }
             })
             .collect()
     }
@@ -186,9 +190,21 @@ mod tests {
     #[test]
     fn duplicates_average() {
         let s = [
-            Sample { x: 0.5, y: 0.5, value: 1.0 },
-            Sample { x: 0.5, y: 0.5, value: 3.0 },
-            Sample { x: 0.0, y: 0.0, value: 100.0 },
+            Sample {
+                x: 0.5,
+                y: 0.5,
+                value: 1.0,
+            },
+            Sample {
+                x: 0.5,
+                y: 0.5,
+                value: 3.0,
+            },
+            Sample {
+                x: 0.0,
+                y: 0.0,
+                value: 100.0,
+            },
         ];
         assert_eq!(at(&s, 0.5, 0.5), Some(2.0));
     }

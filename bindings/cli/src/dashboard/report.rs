@@ -45,9 +45,8 @@ pub fn report(storage: Option<&str>, args: ReportArgs) -> Result<()> {
                 format!("{base}/params"),
                 analysis::params(view, &all, DEFAULT_TRIALS),
             );
-            let contour =
-                analysis::contour(view, &all, None, None, DEFAULT_GRID, DEFAULT_TRIALS)
-                    .map_err(|e| anyhow!(e.0))?;
+            let contour = analysis::contour(view, &all, None, None, DEFAULT_GRID, DEFAULT_TRIALS)
+                .map_err(|e| anyhow!(e.0))?;
             docs.insert(format!("{base}/contour"), contour);
             docs.insert(
                 format!("{base}/pareto"),

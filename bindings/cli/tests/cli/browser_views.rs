@@ -74,9 +74,19 @@ fn the_analysis_views_draw_and_follow_the_filter_in_chromium() {
     // The slice's parameter and the contour's pair are chosen in the page:
     // a categorical axis has one contour node per category.
     browser.js("const s = document.getElementById('slice-param'); s.value = 'opt'; s.dispatchEvent(new Event('change')); return null;");
-    wait_for(&browser, "the slice over opt", "hsViews.slice.series[0].scale + hsViews.slice.axes[0].label", &json!("xopt"));
+    wait_for(
+        &browser,
+        "the slice over opt",
+        "hsViews.slice.series[0].scale + hsViews.slice.axes[0].label",
+        &json!("xopt"),
+    );
     browser.js("const s = document.getElementById('contour-x'); s.value = 'opt'; s.dispatchEvent(new Event('change')); return null;");
-    wait_for(&browser, "a categorical contour", "hsViews.contour.grid[1]", &json!(2));
+    wait_for(
+        &browser,
+        "a categorical contour",
+        "hsViews.contour.grid[1]",
+        &json!(2),
+    );
     browser.screenshot("views-categorical.png");
 
     // The filter: `opt = sgd` keeps the 20 odd trials.
@@ -138,7 +148,12 @@ fn dashboard_views_scale() {
     if let Some(browser) = Browser::start() {
         for round in ["cold page", "warm page"] {
             browser.open(&format!("{}/study/scale", server.url));
-            wait_for(&browser, "the views", "typeof window.hsViewsRendered", &json!("number"));
+            wait_for(
+                &browser,
+                "the views",
+                "typeof window.hsViewsRendered",
+                &json!("number"),
+            );
             let ms = browser.js("return window.hsViewsRendered;");
             eprintln!("{round}: every view drawn {ms:.0} ms after navigation");
         }

@@ -18,7 +18,7 @@ pub fn mixed_params(i: usize) -> (f64, f64, &'static str) {
     let x = (i % 10) as f64 / 10.0;
     let u = (i as f64 * 0.618_033_988_749_895).fract();
     let lr = 10f64.powf(-4.0 + 3.0 * u);
-    (x, lr, if i % 2 == 0 { "adam" } else { "sgd" })
+    (x, lr, if i.is_multiple_of(2) { "adam" } else { "sgd" })
 }
 
 /// The objective of [`make_mixed_study`]: driven by `x` (a bowl at 0.3),
@@ -76,7 +76,7 @@ pub fn make_two_objective_study(db: &Path, name: &str, n: usize) -> StudyId {
 
 /// The parameters of trial `i` of [`make_two_objective_study`].
 pub fn two_objective_params(i: usize, n: usize) -> (f64, f64) {
-    (i as f64 / n as f64, if i % 2 == 0 { 0.0 } else { 0.5 })
+    (i as f64 / n as f64, if i.is_multiple_of(2) { 0.0 } else { 0.5 })
 }
 
 fn finish(
@@ -176,9 +176,13 @@ fn the_contour_is_a_grid_on_the_axes_scales_with_the_trials_on_top() {
         .map(|row| floats(row).into_iter().map(Option::unwrap).collect())
         .collect();
     let column = |i: usize| rows.iter().map(|r| r[i]).sum::<f64>() / 11.0;
-    let low = (0..11).min_by(|&a, &b| column(a).total_cmp(&column(b))).unwrap();
+    let low = (0..11)
+        .min_by(|&a, &b| column(a).total_cmp(&column(b)))
+        .unwrap();
     assert_eq!(low, 3, "{rows:?}");
-    let (lo, hi) = (0..40).map(mixed_value).fold((f64::INFINITY, 0.0_f64), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) = (0..40)
+        .map(mixed_value)
+        .fold((f64::INFINITY, 0.0_f64), |(a, b), v| (a.min(v), b.max(v)));
     assert!(rows.iter().flatten().all(|v| (lo..=hi).contains(v)));
 
     // A categorical axis has one node per category; the filter and the
@@ -188,7 +192,13 @@ fn the_contour_is_a_grid_on_the_axes_scales_with_the_trials_on_top() {
     assert_eq!(cat["matched"], 20);
     let (status, body) = server.get("/api/study/mix/contour?x=zz");
     assert_eq!(status, 400);
-    assert!(body["error"].as_str().unwrap().contains("no parameter 'zz'"), "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("no parameter 'zz'"),
+        "{body}"
+    );
     assert_eq!(server.get("/api/study/mix/contour?x=x&y=x").0, 400);
 }
 
@@ -269,7 +279,13 @@ fn a_report_carries_the_analysis_views() {
     assert_eq!(api["/study/mo/params"]["shown"], 12);
     assert_eq!(api["/study/mo/contour"]["z"].as_array().unwrap().len(), 30);
     assert_eq!(api["/study/mo/pareto"]["front_size"], 6);
-    assert_eq!(api["/study/mo/importance"]["params"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        api["/study/mo/importance"]["params"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     one_line_error(
         &mut lab.hs(&["report", "--study", "nope", "-o", "x.html"]),
         "no study named 'nope'",
