@@ -297,7 +297,23 @@
         names.length + " objectives); " + doc.shown + " drawn" + (doc.shown < doc.matched ? " (the front first, then an even spread)" : "");
     }
 
+    // One drawing at a time: a change that arrives meanwhile is drawn
+    // once the current one ends (charts are replaced, never drawn twice).
+    let busy = false, next = null;
     async function draw(where) {
+      next = where;
+      if (busy) return;
+      busy = true;
+      try {
+        while (next !== null) {
+          const w = next;
+          next = null;
+          await drawOnce(w);
+        }
+      } finally { busy = false; }
+    }
+
+    async function drawOnce(where) {
       const changed = where !== st.where;
       st.where = where;
       const parts = [drawParams(), drawContour(), drawImportance(changed), drawPareto()];

@@ -6,7 +6,7 @@
 
 use crate::browser::Browser;
 use crate::dashboard_setup::Dashboard;
-use crate::dashboard_views::{make_mixed_study, make_two_objective_study};
+use crate::dashboard_views::{add_mixed_trial, make_mixed_study, make_two_objective_study};
 use crate::setup::Lab;
 use serde_json::json;
 
@@ -39,7 +39,7 @@ fn the_analysis_views_draw_and_follow_the_filter_in_chromium() {
         return;
     };
     let lab = Lab::new();
-    make_mixed_study(&lab.db(), "mix", 40);
+    let study = make_mixed_study(&lab.db(), "mix", 40);
     make_two_objective_study(&lab.db(), "mo", 30);
     let server = Dashboard::start(lab.path(), &lab.db());
 
@@ -96,6 +96,18 @@ fn the_analysis_views_draw_and_follow_the_filter_in_chromium() {
     wait_for(&browser, "the filtered contour points", POINTS, &json!(20));
     browser.screenshot("views-filtered.png");
 
+    // Live: a trial told now (odd, so opt = sgd) joins every view without
+    // a reload.
+    browser.js("window.notReloaded = true; return null;");
+    add_mixed_trial(&lab.db(), study, 41, false);
+    wait_for(&browser, "the new trial's line", LINES, &json!(21));
+    wait_for(&browser, "the new trial's point", SLICE, &json!(21));
+    wait_for(&browser, "the new contour point", POINTS, &json!(21));
+    assert_eq!(
+        browser.js("return window.notReloaded === true;"),
+        json!(true)
+    );
+
     // Two objectives: the Pareto front, its 15 even trials highlighted.
     browser.open(&format!("{}/study/mo", server.url));
     let front = "hsViews.pareto.data[2].filter(v => v !== null).length";
@@ -116,7 +128,7 @@ fn the_analysis_views_draw_and_follow_the_filter_in_chromium() {
         .assert()
         .success();
     browser.open(&format!("file://{}", lab.path().join("mix.html").display()));
-    wait_for(&browser, "the report's lines", LINES, &json!(40));
+    wait_for(&browser, "the report's lines", LINES, &json!(41));
     wait_for(&browser, "the report's contour", CELLS, &json!(900));
     wait_for(&browser, "the report's bars", BARS, &json!(3));
     browser.js("document.getElementById('analysis').scrollIntoView(); return null;");

@@ -36,18 +36,21 @@ pub fn make_mixed_study(db: &Path, name: &str, n: usize) -> StudyId {
         .space(Space::parse("x=float(0,1) lr=log(1e-4,1e-1) opt=choice(adam,sgd)").unwrap())
         .searcher("random", Json::Null)
         .seed(3);
-    let store = storage(db);
-    let study = store.create_study(&config).unwrap().id;
+    let study = storage(db).create_study(&config).unwrap().id;
     for i in 0..=n {
-        let (x, lr, opt) = mixed_params(i);
-        let mut params = Params::new();
-        params.insert("x".into(), Value::Float(x));
-        params.insert("lr".into(), Value::Float(lr));
-        params.insert("opt".into(), Value::Str(opt.into()));
-        let failed = i == n;
-        finish(&store, study, params, failed, vec![mixed_value(i)]);
+        add_mixed_trial(db, study, i, i == n);
     }
     study
+}
+
+/// Writes trial `i` of [`make_mixed_study`], complete or failed.
+pub fn add_mixed_trial(db: &Path, study: StudyId, i: usize, failed: bool) {
+    let (x, lr, opt) = mixed_params(i);
+    let mut params = Params::new();
+    params.insert("x".into(), Value::Float(x));
+    params.insert("lr".into(), Value::Float(lr));
+    params.insert("opt".into(), Value::Str(opt.into()));
+    finish(&storage(db), study, params, failed, vec![mixed_value(i)]);
 }
 
 /// A study minimizing `f1 = x` and `f2 = (1 - x)² + y` over `x, y` in
@@ -76,7 +79,10 @@ pub fn make_two_objective_study(db: &Path, name: &str, n: usize) -> StudyId {
 
 /// The parameters of trial `i` of [`make_two_objective_study`].
 pub fn two_objective_params(i: usize, n: usize) -> (f64, f64) {
-    (i as f64 / n as f64, if i.is_multiple_of(2) { 0.0 } else { 0.5 })
+    (
+        i as f64 / n as f64,
+        if i.is_multiple_of(2) { 0.0 } else { 0.5 },
+    )
 }
 
 fn finish(
