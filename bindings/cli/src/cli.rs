@@ -78,6 +78,9 @@ pub enum Command {
     Artifacts(ArtifactsArgs),
     /// Write every trial of a study as CSV or JSON lines.
     Export(ExportArgs),
+    /// Select an ensemble of the best trials from their saved validation
+    /// predictions and store it in the study; `ensemble predict` applies it.
+    Ensemble(crate::commands::ensemble::EnsembleArgs),
     /// Draw a study's trials as an SVG: the value of each trial and the
     /// best so far, or the value against one parameter.
     Plot(PlotArgs),

@@ -51,6 +51,7 @@ fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Trials(args) => commands::trials::trials(storage, args)?,
         Command::Best(args) => commands::trials::best(storage, args)?,
         Command::Export(args) => commands::trials::export(storage, args)?,
+        Command::Ensemble(args) => commands::ensemble::ensemble(storage, args)?,
         Command::Plot(args) => commands::plot::plot(storage, args)?,
         Command::Importance(args) => commands::importance::importance(storage, args)?,
         Command::RecoverResults(args) => commands::recover::recover_results(storage, args)?,

@@ -4,6 +4,8 @@
 pub mod artifacts;
 pub mod ask;
 pub mod check;
+pub mod ensemble;
+pub mod ensemble_predict;
 pub mod importance;
 pub mod plot;
 pub mod queue;
