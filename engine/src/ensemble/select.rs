@@ -58,7 +58,7 @@ pub fn greedy(
         }
         sum += &candidates[pick];
         picks.push(pick);
-        if round == 1 || metric.better(score, kept.1) {
+        if round == 1 || improves(metric, score, kept.1) {
             kept = (round, score);
         }
     }
@@ -73,6 +73,13 @@ pub fn greedy(
         best_single: single.0,
         best_single_score: single.1,
     }
+}
+
+/// Whether `new` beats `old` by more than rounding: re-adding a member
+/// already in changes the sum's last bits, which must not grow the
+/// ensemble (nor make it look better than the best single trial).
+fn improves(metric: Metric, new: f64, old: f64) -> bool {
+    metric.better(new, old) && (new - old).abs() > 1e-12 * (1.0 + old.abs())
 }
 
 #[cfg(test)]

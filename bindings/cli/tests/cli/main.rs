@@ -13,6 +13,7 @@ mod constraints;
 mod damaged;
 mod dashboard;
 mod dashboard_setup;
+mod ensemble;
 mod errors;
 mod faults;
 mod importance;
