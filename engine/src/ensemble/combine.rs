@@ -162,10 +162,10 @@ mod tests {
         let a = arr2(&[[1.0], [0.0]]);
         let wide = arr2(&[[1.0, 2.0], [0.0, 1.0]]);
         assert!(combine(&[], &[], Combine::Mean).is_err());
-        assert!(combine(&[a.clone()], &[0.5, 0.5], Combine::Mean).is_err());
+        assert!(combine(std::slice::from_ref(&a), &[0.5, 0.5], Combine::Mean).is_err());
         assert!(combine(&[a.clone(), wide.clone()], &[0.5, 0.5], Combine::Mean).is_err());
-        assert!(combine(&[a.clone()], &[-1.0], Combine::Mean).is_err());
-        assert!(combine(&[a.clone()], &[0.0], Combine::Mean).is_err());
+        assert!(combine(std::slice::from_ref(&a), &[-1.0], Combine::Mean).is_err());
+        assert!(combine(std::slice::from_ref(&a), &[0.0], Combine::Mean).is_err());
         assert!(combine(&[wide], &[1.0], Combine::Vote).is_err());
         let fraction = arr2(&[[0.5], [1.0]]);
         assert!(combine(&[fraction], &[1.0], Combine::Vote).is_err());
