@@ -4,7 +4,7 @@
 //! so an ensemble applied later behaves as it was scored.
 
 use crate::error::EnsembleError;
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 /// How members' outputs are combined.
@@ -42,15 +42,21 @@ pub(crate) fn one_hot(labels: ArrayView2<'_, f64>, classes: usize) -> Array2<f64
 pub(crate) fn winners(votes: ArrayView2<'_, f64>) -> Array2<f64> {
     let mut out = Array2::zeros((votes.nrows(), 1));
     for (row, totals) in votes.rows().into_iter().enumerate() {
-        let mut best = 0;
-        for (j, v) in totals.iter().enumerate() {
-            if *v > totals[best] {
-                best = j;
-            }
-        }
-        out[[row, 0]] = best as f64;
+        out[[row, 0]] = first_largest(totals) as f64;
     }
     out
+}
+
+/// The index of the first largest value of `row` (0 for an empty row):
+/// the class a row of probabilities or vote totals stands for.
+pub(crate) fn first_largest(row: ArrayView1<'_, f64>) -> usize {
+    let mut best = 0;
+    for (j, v) in row.iter().enumerate() {
+        if *v > row[best] {
+            best = j;
+        }
+    }
+    best
 }
 
 fn refuse(reason: String) -> EnsembleError {

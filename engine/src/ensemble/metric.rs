@@ -204,13 +204,7 @@ fn predicted_class(row: ArrayView1<'_, f64>) -> f64 {
     if row.len() == 1 {
         return if row[0] >= 0.5 { 1.0 } else { 0.0 };
     }
-    let mut best = 0;
-    for (j, v) in row.iter().enumerate() {
-        if *v > row[best] {
-            best = j;
-        }
-    }
-    best as f64
+    super::combine::first_largest(row) as f64
 }
 
 /// AUC as the Mann-Whitney statistic: the chance a random positive scores
