@@ -15,6 +15,7 @@
 
 pub mod artifacts;
 mod constraint;
+pub mod ensemble;
 mod error;
 pub mod execute;
 mod objective;
@@ -33,8 +34,8 @@ mod value;
 
 pub use constraint::MetricConstraint;
 pub use error::{
-    ArtifactError, Bound, ConfigError, Error, OptunaError, Result, SearchError, SettingsError,
-    SpaceChangeError, StudyError, TellError,
+    ArtifactError, Bound, ConfigError, EnsembleError, Error, OptunaError, Result, SearchError,
+    SettingsError, SpaceChangeError, StudyError, TellError,
 };
 pub use objective::{dominates, is_feasible, pareto_front, total_violation, Objective};
 pub use pruner::{NopPruner, Pruner};

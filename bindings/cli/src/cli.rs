@@ -86,6 +86,9 @@ pub enum Command {
     /// Bring another tool's study in as a new study.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Select an ensemble of the best trials from their saved validation
+    /// predictions and store it in the study; `ensemble predict` applies it.
+    Ensemble(crate::commands::ensemble::EnsembleArgs),
     /// Draw a study's trials as an SVG: the value of each trial and the
     /// best so far, or the value against one parameter.
     Plot(PlotArgs),

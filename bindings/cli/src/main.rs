@@ -53,6 +53,7 @@ fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Best(args) => commands::trials::best(storage, args)?,
         Command::Import(cmd) => commands::import::run(storage, cmd)?,
         Command::Export(args) => commands::trials::export(storage, args)?,
+        Command::Ensemble(args) => commands::ensemble::ensemble(storage, args)?,
         Command::Plot(args) => commands::plot::plot(storage, args)?,
         Command::Importance(args) => commands::importance::importance(storage, args)?,
         Command::RecoverResults(args) => commands::recover::recover_results(storage, args)?,

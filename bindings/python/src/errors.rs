@@ -100,6 +100,7 @@ fn classify(err: &Error) -> (&'static str, Vec<(&'static str, Attr)>) {
             vec![("storage", Str(storage.clone()))],
         ),
         Error::Artifact(_) => ("ArtifactError", vec![]),
+        Error::Ensemble(_) => ("EnsembleError", vec![]),
         Error::ClaimTaken { .. }
         | Error::NumberTaken { .. }
         | Error::Journal { .. }

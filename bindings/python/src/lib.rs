@@ -11,6 +11,7 @@
 
 mod added;
 mod artifacts;
+mod ensemble;
 mod errors;
 mod fork;
 mod importance;
@@ -57,6 +58,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(artifacts::copy_artifact, m)?)?;
     m.add_function(wrap_pyfunction!(artifacts::record_artifacts, m)?)?;
     m.add_function(wrap_pyfunction!(lineage::lineage, m)?)?;
+    m.add_function(wrap_pyfunction!(ensemble::build_ensemble, m)?)?;
+    m.add_function(wrap_pyfunction!(ensemble::stored_ensemble, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("MAX_BATCH", hyperspace_engine::MAX_BATCH)?;
     fork::register(m)?;

@@ -5,6 +5,7 @@ use thiserror::Error;
 
 mod artifacts;
 mod config;
+mod ensemble;
 mod optuna;
 mod settings;
 mod study;
@@ -12,6 +13,7 @@ mod tell;
 
 pub use artifacts::ArtifactError;
 pub use config::{ConfigError, SpaceChangeError};
+pub use ensemble::EnsembleError;
 pub use optuna::OptunaError;
 pub use settings::{Bound, SettingsError};
 pub use study::StudyError;
@@ -63,6 +65,9 @@ pub enum Error {
     /// An Optuna storage to import from cannot be read.
     #[error(transparent)]
     Optuna(#[from] OptunaError),
+    /// An ensemble of trials cannot be built, stored or applied.
+    #[error(transparent)]
+    Ensemble(#[from] EnsembleError),
     /// A space file could not be read.
     #[error("cannot read space file {path}: {reason}")]
     SpaceFile {

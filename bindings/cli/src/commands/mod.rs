@@ -4,6 +4,8 @@
 pub mod artifacts;
 pub mod ask;
 pub mod check;
+pub mod ensemble;
+pub mod ensemble_predict;
 pub mod export_artifacts;
 pub mod import;
 pub mod importance;

@@ -15,6 +15,7 @@ mod damaged;
 mod dashboard;
 mod dashboard_setup;
 mod dashboard_views;
+mod ensemble;
 mod errors;
 mod faults;
 mod import;

@@ -21,6 +21,7 @@ or ``study.optimize(objective, n_trials=50)``, or define-and-run:
 """
 
 from . import _core
+from . import ensemble
 from . import importance
 from . import integration
 from . import visualization

@@ -113,6 +113,16 @@ class OptunaRead:
     def add_to(self, study: CoreStudy) -> str: ...
 
 def read_optuna(source: str, study_name: str) -> OptunaRead: ...
+def build_ensemble(
+    study: CoreStudy,
+    root: str,
+    metric: str,
+    top: int = 20,
+    size: int = 10,
+    filter: Optional[str] = None,
+    name: Optional[str] = None,
+) -> str: ...
+def stored_ensemble(study: CoreStudy, name: str) -> str: ...
 def storage_url(url: str) -> Tuple[str, Optional[str]]:
     """The URL as the engine reads it (a relative SQLite path made
     absolute), and a warning for its writer, if any."""

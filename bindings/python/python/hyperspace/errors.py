@@ -30,6 +30,7 @@ data a person needs: ``param``, ``trial_id``, ``state``, ``study``,
     │   ├── StorageUrlError (ValueError)
     │   ├── CorruptDatabaseError
     │   └── DatabaseLockedError
+    ├── EnsembleError (ValueError)   saved predictions missing or unfit
     └── TrialPruned                  raise it from an objective to prune
 """
 
@@ -65,6 +66,7 @@ __all__ = [
     "WaitTimeoutError",
     "TrialPruned",
     "ArtifactError",
+    "EnsembleError",
 ]
 
 
@@ -210,6 +212,13 @@ class ArtifactError(HyperspaceError):
     """A trial's artifact directory cannot be found or used: a PostgreSQL
     storage without ``artifacts=`` / ``HYPERSPACE_ARTIFACTS``, a file that
     cannot be copied, recorded artifacts that are gone."""
+
+
+class EnsembleError(HyperspaceError, ValueError):
+    """An ensemble cannot be built or applied: a trial without its saved
+    ``predictions.csv``, ragged rows, a row count that differs from the
+    targets, NaN, a metric that does not fit the predictions, an unknown
+    ensemble name. The message names the trial and the file."""
 
 
 class TrialPruned(HyperspaceError):

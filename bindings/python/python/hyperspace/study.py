@@ -45,6 +45,7 @@ elif TYPE_CHECKING:  # pragma: no cover
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas  # type: ignore[import-untyped,unused-ignore]
+    from .ensemble import Ensemble
 
 __all__ = ["Study", "StudyOptions", "create_study", "load_study", "NoCompleteTrialError", "StorageLike"]
 
@@ -615,6 +616,42 @@ class Study:
         if self._artifact_root is None:
             self._artifact_root = _core.artifact_root(self._storage, self._artifacts)
         return self._artifact_root
+
+    # ---- ensembles -------------------------------------------------------
+
+    def ensemble(
+        self,
+        metric: str,
+        top: int = 20,
+        size: int = 10,
+        where: Optional[str] = None,
+        name: Optional[str] = None,
+    ) -> "Ensemble":
+        """Selects an ensemble of the ``top`` best complete trials (by the
+        study's objective; those ``where`` keeps, in the language of
+        ``hyperspace trials --where``) from the validation predictions each
+        saved in its ``artifact_dir`` (``predictions.csv``/``.npy``, with
+        ``targets.csv`` there or once in the study's folder): ``size``
+        rounds of greedy selection with replacement by ``metric``
+        (``rmse``, ``logloss``, ``accuracy`` or ``auc``). Stores it in the
+        study under ``name`` (default ``"default"``) and returns it.
+
+        Raises :class:`EnsembleError` naming the trial and file when a
+        prediction file is missing, ragged, of the wrong length, or holds
+        NaN; ``ValueError`` for a bad ``where``."""
+        from .ensemble import Ensemble
+
+        text = _core.build_ensemble(
+            self._c(), self.artifact_root, metric, int(top), int(size), where, name
+        )
+        return Ensemble._from_json(json.loads(text))
+
+    def get_ensemble(self, name: str = "default") -> "Ensemble":
+        """The ensemble stored in this study under ``name``
+        (:class:`EnsembleError` if there is none)."""
+        from .ensemble import Ensemble
+
+        return Ensemble._from_json(json.loads(_core.stored_ensemble(self._c(), name)))
 
     def artifact_dir(self, trial: TrialLike) -> str:
         """The artifact directory of any trial of this study (not
