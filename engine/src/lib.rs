@@ -53,8 +53,8 @@ pub use storage::{
     StorageUrl, StudyListing, StudyRecord, TrialUpdate,
 };
 pub use study::{
-    AddedTrial, NonFinite, Outcome, PendingEnding, PendingResult, ResultJournal, Study,
-    DEFAULT_LEASE, DEFAULT_WAIT_TIMEOUT, MAX_BATCH,
+    AddedTrial, NonFinite, Outcome, PendingEnding, PendingResult, Report, Reported, ResultJournal,
+    Series, Study, DEFAULT_LEASE, DEFAULT_WAIT_TIMEOUT, MAX_BATCH,
 };
 pub use study_config::{PluginSpec, PrunerSpec, Reproducible, SearcherSpec, StudyConfig};
 pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState, DAMAGE_KEY};

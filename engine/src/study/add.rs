@@ -138,7 +138,7 @@ impl Study {
         let mut updates: Vec<TrialUpdate> = added
             .intermediate
             .iter()
-            .map(|(&step, &value)| TrialUpdate::Report { step, value })
+            .map(|(&step, &value)| TrialUpdate::report(step, value))
             .collect();
         updates.push(TrialUpdate::Finish {
             state: outcome.state,

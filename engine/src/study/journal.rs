@@ -153,7 +153,7 @@ impl Study {
             unless_finished(self.set_user_attr(id, key, value.clone()))?;
         }
         for (step, value) in &result.reports {
-            unless_finished(self.report(id, *step, *value))?;
+            unless_finished(self.report(id, *step, *value).map(|r| r.trial))?;
         }
         let recorded = match &result.ending {
             PendingEnding::Finish {

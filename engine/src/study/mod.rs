@@ -15,6 +15,7 @@ mod outcome;
 mod pruning;
 mod record;
 mod recovery;
+mod report;
 mod reproducible;
 mod retarget;
 
@@ -24,5 +25,6 @@ pub use driver::Study;
 pub use journal::{PendingEnding, PendingResult, ResultJournal};
 pub use lease::DEFAULT_LEASE;
 pub use outcome::{NonFinite, Outcome};
+pub use report::{Report, Reported, Series};
 pub(crate) use reproducible::gave_up;
 pub use reproducible::DEFAULT_WAIT_TIMEOUT;

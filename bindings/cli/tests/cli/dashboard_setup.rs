@@ -125,7 +125,7 @@ pub fn add_trial(
 /// Records one intermediate value.
 pub fn report(storage: &Arc<dyn Storage>, id: TrialId, step: u64, value: f64) {
     storage
-        .update_trial(id, &TrialUpdate::Report { step, value })
+        .update_trial(id, &TrialUpdate::report(step, value))
         .unwrap();
 }
 
