@@ -54,7 +54,7 @@ pub use storage::{
 };
 pub use study::{
     AddedTrial, NonFinite, Outcome, PendingEnding, PendingResult, Report, Reported, ResultJournal,
-    Series, Study, DEFAULT_LEASE, DEFAULT_WAIT_TIMEOUT, MAX_BATCH,
+    Series, Study, DEFAULT_LEASE, DEFAULT_WAIT_TIMEOUT, MAX_BATCH, OBJECTIVE_KEY,
 };
 pub use study_config::{PluginSpec, PrunerSpec, Reproducible, SearcherSpec, StudyConfig};
 pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState, DAMAGE_KEY};

@@ -9,6 +9,7 @@
 
 use hyperspace_engine::{
     Error, Outcome, Report, Series, Space, Storage, Study, StudyConfig, TellError, TrialState,
+    OBJECTIVE_KEY,
 };
 use hyperspace_tests::backends;
 use std::collections::BTreeMap;
@@ -17,7 +18,8 @@ use std::time::Duration;
 
 fn study(storage: Arc<dyn Storage>, objective: Option<&str>) -> Study {
     let registry = hyperspace_searchers::builtin_registry();
-    let config = StudyConfig::new("m")
+    // One study per objective name, so two may share a storage.
+    let config = StudyConfig::new(objective.unwrap_or("unnamed"))
         .space(Space::parse("x=float(0,1)").unwrap())
         .objective_name(objective.map(str::to_string))
         .seed(5);
@@ -70,24 +72,27 @@ fn several_metrics_per_step_are_kept_apart_from_the_objectives_series() {
 }
 
 #[test]
-fn without_an_objective_name_every_named_metric_is_only_a_metric() {
+fn without_an_objective_name_the_value_key_is_the_objectives_series() {
     for (name, s, _keep) in backends() {
         let mut st = study(s, None);
         let t = st.ask().unwrap();
-        let done = st
-            .report_metrics(
-                t.id,
-                Report {
-                    step: 0,
-                    value: Some(2.0),
-                    metrics: [("value".to_string(), 9.0)].into_iter().collect(),
-                },
-            )
-            .unwrap();
+        let report = Report::metrics(0, [(OBJECTIVE_KEY, 2.0), ("val_loss", 9.0)]);
+        let done = st.report_metrics(t.id, report).unwrap();
         assert_eq!(done.trial.intermediate, series(&[(0, 2.0)]), "{name}");
         assert_eq!(
-            done.trial.intermediate_metrics["value"],
-            series(&[(0, 9.0)]),
+            done.trial.intermediate_metrics.keys().collect::<Vec<_>>(),
+            ["val_loss"],
+            "{name}"
+        );
+        // With a named objective, `value` is a metric like any other.
+        let mut named = study(st.storage().clone(), Some("val_loss"));
+        let u = named.ask().unwrap();
+        let report = Report::metrics(0, [(OBJECTIVE_KEY, 2.0), ("val_loss", 9.0)]);
+        let done = named.report_metrics(u.id, report).unwrap();
+        assert_eq!(done.trial.intermediate, series(&[(0, 9.0)]), "{name}");
+        assert_eq!(
+            done.trial.intermediate_metrics[OBJECTIVE_KEY],
+            series(&[(0, 2.0)]),
             "{name}"
         );
     }

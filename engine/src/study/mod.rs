@@ -25,6 +25,6 @@ pub use driver::Study;
 pub use journal::{PendingEnding, PendingResult, ResultJournal};
 pub use lease::DEFAULT_LEASE;
 pub use outcome::{NonFinite, Outcome};
-pub use report::{Report, Reported, Series};
+pub use report::{Report, Reported, Series, OBJECTIVE_KEY};
 pub(crate) use reproducible::gave_up;
 pub use reproducible::DEFAULT_WAIT_TIMEOUT;

@@ -3,8 +3,9 @@
 //!
 //! The rules, in one place:
 //! - A metric named like the study's (first) objective *is* the
-//!   objective's series; every other name is kept apart, per (trial,
-//!   metric, step), in [`crate::Trial::intermediate_metrics`].
+//!   objective's series, and so is one named [`OBJECTIVE_KEY`] (`value`)
+//!   when the objective has no name; every other name is kept apart, per
+//!   (trial, metric, step), in [`crate::Trial::intermediate_metrics`].
 //! - Each series keeps the first value reported at a step (as Optuna
 //!   does); a repeat is ignored and named in [`Reported::repeated`], so
 //!   the caller can warn. A report replayed after a storage outage is
@@ -23,6 +24,10 @@ use crate::{Error, Result, TellError, Trial, TrialId};
 use indexmap::IndexMap;
 use std::fmt;
 
+/// The metric name that stands for the objective's value in a report,
+/// when the objective has no name of its own.
+pub const OBJECTIVE_KEY: &str = "value";
+
 /// What a trial measured at one step.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Report {
@@ -31,7 +36,8 @@ pub struct Report {
     /// The objective's intermediate value, if reported.
     pub value: Option<f64>,
     /// Other metrics, by name. One named like the study's first objective
-    /// is taken as the objective's value.
+    /// (or [`OBJECTIVE_KEY`], when it has no name) is taken as the
+    /// objective's value.
     pub metrics: IndexMap<String, f64>,
 }
 
@@ -125,21 +131,20 @@ impl Study {
             mut value,
             mut metrics,
         } = report;
-        if let Some(name) = self.objective_series_name() {
-            if let Some(v) = metrics.shift_remove(&name) {
-                if let Some(given) = value.filter(|given| *given != v) {
-                    return Err(Error::InvalidTell {
-                        id,
-                        reason: TellError::ObjectiveReportedTwice {
-                            step,
-                            name,
-                            value: given,
-                            named: v,
-                        },
-                    });
-                }
-                value = Some(v);
+        let name = self.objective_series_name();
+        if let Some(v) = metrics.shift_remove(&name) {
+            if let Some(given) = value.filter(|given| *given != v) {
+                return Err(Error::InvalidTell {
+                    id,
+                    reason: TellError::ObjectiveReportedTwice {
+                        step,
+                        name,
+                        value: given,
+                        named: v,
+                    },
+                });
             }
+            value = Some(v);
         }
         let update = TrialUpdate::Report {
             step,
@@ -175,11 +180,12 @@ impl Study {
     }
 
     /// The name under which a report's metric is the objective's value.
-    fn objective_series_name(&self) -> Option<String> {
+    fn objective_series_name(&self) -> String {
         self.record
             .config
             .objectives
             .first()
             .and_then(|o| o.name.clone())
+            .unwrap_or_else(|| OBJECTIVE_KEY.to_string())
     }
 }
