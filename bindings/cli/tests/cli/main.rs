@@ -18,6 +18,7 @@ mod faults;
 mod importance;
 mod interrupt;
 mod lab;
+mod metrics;
 mod multi_objective;
 mod plot;
 mod postgres;
