@@ -8,8 +8,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use hyperspace_engine::{
-    Error, Outcome, Report, Series, Space, Storage, Study, StudyConfig, TellError, TrialState,
-    OBJECTIVE_KEY,
+    Error, Outcome, PendingResult, Report, Series, Space, Storage, Study, StudyConfig, TellError,
+    TrialState, OBJECTIVE_KEY,
 };
 use hyperspace_tests::backends;
 use std::collections::BTreeMap;
@@ -232,5 +232,45 @@ fn issue_16_a_presumed_dead_trial_keeps_its_series_and_its_copy_starts_empty() {
         let copy = other.ask().unwrap();
         assert_eq!(copy.id, copies[0].id, "{name}");
         assert!(other.report(copy.id, 0, 0.6).unwrap().repeated.is_empty());
+    }
+}
+
+#[test]
+fn issue_16_reports_kept_through_an_outage_are_recorded_once() {
+    for (name, s, _keep) in backends() {
+        let mut st = study(s.clone(), None);
+        let t = st.ask().unwrap();
+        // Step 0 went through before the outage; steps 0 (again, as a
+        // retried write whose answer was lost) and 1 waited with the result.
+        st.report_metrics(
+            t.id,
+            Report {
+                step: 0,
+                value: Some(1.0),
+                metrics: [("acc".to_string(), 0.5)].into_iter().collect(),
+            },
+        )
+        .unwrap();
+        let mut result = PendingResult::finished("unnamed", t.id, t.number, Outcome::complete(0.4));
+        for step in [0, 1] {
+            result.keep_report(&Report {
+                step,
+                value: Some(9.0 + step as f64),
+                metrics: [("acc".to_string(), 0.9)].into_iter().collect(),
+            });
+        }
+        // A report kept twice keeps its first value, as storage does.
+        result.keep_report(&Report::metrics(1, [("acc", 0.1)]));
+        let recorded = st.record_result(&result).unwrap();
+        // Recorded again (by a recovery reading the journal): nothing twice.
+        let again = st.record_result(&result).unwrap();
+        assert_eq!(again, recorded, "{name}");
+        assert_eq!(recorded.state, TrialState::Complete, "{name}");
+        assert_eq!(recorded.intermediate, series(&[(0, 1.0), (1, 10.0)]));
+        assert_eq!(
+            recorded.intermediate_metrics["acc"],
+            series(&[(0, 0.5), (1, 0.9)]),
+            "{name}"
+        );
     }
 }
