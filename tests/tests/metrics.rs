@@ -169,7 +169,7 @@ fn issue_16_a_repeated_step_keeps_the_first_value_and_says_so() {
         // Even the same value again is a repeat (said, not counted twice).
         let same = st.report(t.id, 4, 1.0).unwrap();
         assert_eq!(same.repeated, [Series::Objective], "{name}");
-        assert_eq!(same.warning().is_some(), true);
+        assert!(same.warning().is_some());
         let stored = s.trial(t.id).unwrap();
         assert_eq!(stored.intermediate, series(&[(4, 1.0)]), "{name}");
         assert_eq!(stored.intermediate_metrics["acc"], series(&[(4, 0.5)]));
