@@ -57,20 +57,29 @@ pub fn artifact_root(explicit: Option<&Path>, storage_url: &str) -> Result<PathB
         return Ok(PathBuf::from(dir));
     }
     match storage_url.into_storage_url()? {
-        StorageUrl::Sqlite(sqlite) => {
-            let mut name = sqlite.path().as_os_str().to_os_string();
-            name.push(".artifacts");
-            Ok(PathBuf::from(name))
-        }
-        StorageUrl::Memory => Ok(std::env::temp_dir().join(format!(
-            "hyperspace-memory-artifacts-{}",
-            std::process::id()
-        ))),
+        StorageUrl::Sqlite(sqlite) => Ok(sqlite_store(sqlite.path())),
+        StorageUrl::Memory => Ok(memory_store()),
         StorageUrl::Postgres(postgres) => Err(ArtifactError::NoStore {
             storage: postgres.to_string(),
         }
         .into()),
     }
+}
+
+/// The store of a SQLite file `runs.db`: `runs.db.artifacts/` beside it.
+pub fn sqlite_store(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_os_string();
+    name.push(".artifacts");
+    PathBuf::from(name)
+}
+
+/// The store of an in-memory storage: a folder in the system's temporary
+/// directory, one per process.
+pub fn memory_store() -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "hyperspace-memory-artifacts-{}",
+        std::process::id()
+    ))
 }
 
 /// The folder of every trial of `study` under the store `root`.
@@ -213,6 +222,49 @@ pub fn require_present(dir: &Path, trial: &Trial) -> Result<()> {
     .into())
 }
 
+/// What copying a trial's recorded artifacts found ([`copy_recorded`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Copied {
+    /// The files copied (as recorded).
+    pub copied: Vec<String>,
+    /// The recorded files not found in the source folder (not copied).
+    pub missing: Vec<String>,
+    /// The files copied whose content no longer has the recorded hash.
+    pub changed: Vec<String>,
+}
+
+/// Copies the artifacts recorded with `trial` from the folder `from` to
+/// the folder `to` (an export, or restoring one), checking each copy's
+/// SHA-256 against the record. A missing file is reported, not an error:
+/// an export still carries the rest. A recorded path that would leave the
+/// folder (`..`, absolute; only a damaged record holds one) counts as
+/// missing.
+pub fn copy_recorded(from: &Path, to: &Path, trial: &Trial) -> Result<Copied> {
+    let mut report = Copied::default();
+    for artifact in &trial.meta.artifacts {
+        let rel = Path::new(&artifact.path);
+        let inside = rel
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        let source = from.join(rel);
+        if !inside || !source.is_file() {
+            report.missing.push(artifact.path.clone());
+            continue;
+        }
+        let target = to.join(rel);
+        if let Some(parent) = target.parent() {
+            ensure_dir(parent)?;
+        }
+        std::fs::copy(&source, &target).map_err(|e| io_error(&target, &e))?;
+        let (size, sha256) = hash_file(&target)?;
+        if size != artifact.size || sha256 != artifact.sha256 {
+            report.changed.push(artifact.path.clone());
+        }
+        report.copied.push(artifact.path.clone());
+    }
+    Ok(report)
+}
+
 /// Deletes a study's artifact folder, if it has one; whether it existed.
 pub fn delete_study_artifacts(root: &Path, study: &str) -> Result<bool> {
     let dir = study_artifact_dir(root, study);
@@ -288,6 +340,41 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert!(scan(&dir.path().join("absent")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn copy_recorded_checks_hashes_and_names_what_is_missing_or_changed() {
+        let from = tempfile::tempdir().unwrap();
+        let to = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(from.path().join("ckpt")).unwrap();
+        std::fs::write(from.path().join("ckpt/a.bin"), b"abc").unwrap();
+        std::fs::write(from.path().join("b.txt"), b"b").unwrap();
+        std::fs::write(from.path().join("unrecorded.txt"), b"x").unwrap();
+        let mut trial: Trial = serde_json::from_value(serde_json::json!({
+            "id": 1, "study": 1, "number": 0, "state": "complete", "params": {},
+            "value": 1.0, "metrics": {}, "intermediate": {}, "budget": null, "parent": null,
+            "user_attrs": {}, "meta": {}, "message": null, "change": 1
+        }))
+        .unwrap();
+        trial.meta.artifacts = scan(from.path()).unwrap();
+        trial.meta.artifacts.retain(|a| a.path != "unrecorded.txt");
+        trial.meta.artifacts.push(Artifact {
+            path: "gone.bin".into(),
+            size: 1,
+            sha256: "00".into(),
+        });
+        trial.meta.artifacts.push(Artifact {
+            path: "../escape".into(),
+            size: 1,
+            sha256: "00".into(),
+        });
+        std::fs::write(from.path().join("b.txt"), b"B").unwrap();
+        let report = copy_recorded(from.path(), to.path(), &trial).unwrap();
+        assert_eq!(report.copied, vec!["b.txt", "ckpt/a.bin"]);
+        assert_eq!(report.missing, vec!["gone.bin", "../escape"]);
+        assert_eq!(report.changed, vec!["b.txt"]);
+        assert_eq!(std::fs::read(to.path().join("ckpt/a.bin")).unwrap(), b"abc");
+        assert!(!to.path().join("unrecorded.txt").exists());
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod constraint;
 mod error;
 pub mod execute;
 mod objective;
+pub mod optuna;
 mod pruner;
 mod registry;
 mod retarget;
@@ -32,8 +33,8 @@ mod value;
 
 pub use constraint::MetricConstraint;
 pub use error::{
-    ArtifactError, Bound, ConfigError, Error, Result, SearchError, SettingsError, SpaceChangeError,
-    StudyError, TellError,
+    ArtifactError, Bound, ConfigError, Error, OptunaError, Result, SearchError, SettingsError,
+    SpaceChangeError, StudyError, TellError,
 };
 pub use objective::{dominates, is_feasible, pareto_front, total_violation, Objective};
 pub use pruner::{NopPruner, Pruner};
@@ -53,8 +54,9 @@ pub use storage::{
     StorageUrl, StudyListing, StudyRecord, TrialUpdate,
 };
 pub use study::{
-    AddedTrial, NonFinite, Outcome, PendingEnding, PendingResult, Report, Reported, ResultJournal,
-    Series, Study, DEFAULT_LEASE, DEFAULT_WAIT_TIMEOUT, MAX_BATCH, OBJECTIVE_KEY,
+    describe_kept, kept_settings, AddedTrial, AskedSettings, KeptSetting, NonFinite, Outcome,
+    PendingEnding, PendingResult, Report, Reported, ResultJournal, Series, Study, DEFAULT_LEASE,
+    DEFAULT_WAIT_TIMEOUT, MAX_BATCH, OBJECTIVE_KEY,
 };
 pub use study_config::{PluginSpec, PrunerSpec, Reproducible, SearcherSpec, StudyConfig};
 pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState, DAMAGE_KEY};

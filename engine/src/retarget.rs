@@ -14,7 +14,7 @@
 //! told by a release that did not label them) take their labels from the
 //! first objectives by time.
 
-use crate::{Objective, Trial, TrialState};
+use crate::{Objective, StudyConfig, Trial, TrialState};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
@@ -36,8 +36,25 @@ pub(crate) fn read_history(stored: &str) -> crate::Result<Vec<ObjectiveChange>> 
     })
 }
 
+/// A retarget as every SQL back-end applies it inside its transaction:
+/// `check` sees the stored configuration and may refuse; the objectives it
+/// replaces are appended to the stored history text (returned, to be
+/// written) and `config` gets `objectives`. Each back-end keeps only its SQL.
+pub(crate) fn apply_retarget(
+    config: &mut StudyConfig,
+    history: &str,
+    objectives: &[Objective],
+    at: &str,
+    check: &dyn Fn(&StudyConfig) -> crate::Result<()>,
+) -> crate::Result<String> {
+    check(config)?;
+    let history = with_change(history, &config.objectives, at)?;
+    config.objectives = objectives.to_vec();
+    Ok(history)
+}
+
 /// The stored history `stored` with `old` appended, replaced at `until`.
-pub(crate) fn with_change(stored: &str, old: &[Objective], until: &str) -> crate::Result<String> {
+fn with_change(stored: &str, old: &[Objective], until: &str) -> crate::Result<String> {
     let mut history = read_history(stored)?;
     history.push(ObjectiveChange {
         objectives: old.to_vec(),

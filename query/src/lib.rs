@@ -8,6 +8,9 @@
 //!   (`lr < 0.01 and state = complete`), and [`parse_sort`] /
 //!   [`sort_trials`] for `--sort value,-duration`.
 //! - [`History`]: finished trials' values and the best so far.
+//! - [`Lineage`]: a trial's parents, children and what changed between
+//!   them; [`curve_with_ancestry`]: a continuation's learning curve joined
+//!   to its parents'.
 //!
 //! ```
 //! use hyperspace_engine::{Space, Trial};
@@ -24,10 +27,15 @@
 
 mod fields;
 mod filter;
+mod lineage;
 mod series;
 
 pub use fields::{duration, fmt_num, Cell, Field, Kind, Known};
 pub use filter::{describe_error, parse_sort, sort_trials, Filter, FilterError, Op, SortKey};
+pub use lineage::{
+    ancestry, children_of, curve_with_ancestry, parent_of, Changes, CurvePoint, Lineage, Link,
+    ParamChange,
+};
 pub use series::History;
 
 #[cfg(test)]
@@ -41,5 +49,7 @@ mod tests {
         check::<crate::SortKey>();
         check::<crate::History<'static>>();
         check::<crate::FilterError>();
+        check::<crate::Lineage<'static>>();
+        check::<crate::CurvePoint>();
     }
 }

@@ -558,3 +558,70 @@ fn a_bad_pruner_is_refused_at_creation() {
     let t = plain.ask().unwrap();
     assert!(!plain.should_prune(t.id).unwrap());
 }
+
+/// A searcher that may run out, counting its joint proposals.
+#[derive(Debug)]
+struct CountingGrid {
+    inner: Box<dyn hyperspace_engine::Searcher>,
+    asked: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl hyperspace_engine::Searcher for CountingGrid {
+    fn sample_relative(
+        &mut self,
+        ctx: &hyperspace_engine::SearchContext<'_>,
+        space: &Space,
+        rng: &mut dyn rand::RngCore,
+    ) -> Result<hyperspace_engine::Proposal, SearchError> {
+        self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.sample_relative(ctx, space, rng)
+    }
+
+    fn may_run_out(&self) -> bool {
+        true
+    }
+}
+
+/// A define-by-run trial of a searcher that may run out is proposed once:
+/// the probe made before the trial is created (so an exhausted grid ends a
+/// run without a trial) is the trial's proposal, not asked again.
+#[test]
+fn an_exhaustible_searcher_is_asked_once_per_define_by_run_trial() {
+    let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut registry = registry();
+    let count = asked.clone();
+    registry.register("counting-grid", move |_| {
+        let inner =
+            hyperspace_searchers::builtin_registry().build("grid", &serde_json::Value::Null)?;
+        Ok(Box::new(CountingGrid {
+            inner,
+            asked: count.clone(),
+        }))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = StudyConfig::new("grid-once")
+        .space(Space::parse("n=int(0,2)").unwrap())
+        .searcher("counting-grid", serde_json::Value::Null)
+        .seed(3);
+    let mut s = Study::create(sqlite(dir.path()), config, &registry).unwrap();
+    let n = Param::Int(hyperspace_engine::IntParam::new(0, 2, false, None, None).unwrap());
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let t = s.ask_open().unwrap();
+        let v = s.suggest(t.id, "n", &n).unwrap();
+        seen.push(v.as_f64().unwrap() as i64);
+        s.tell(t.id, Outcome::complete(0.0)).unwrap();
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, [0, 1, 2], "the grid's three points, once each");
+    assert_eq!(
+        asked.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "one joint proposal for each of trials 1 and 2 (before the fix: two each); trial 0, \
+         with no finished trial, has no shared parameters to propose jointly"
+    );
+    assert!(matches!(
+        s.ask_open(),
+        Err(Error::Search(SearchError::Exhausted { .. }))
+    ));
+}

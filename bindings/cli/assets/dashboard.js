@@ -177,6 +177,9 @@
       el("h2", {}, "History"), el("div", { class: "controls" }, el("label", {}, logBox, " log scale")), historyBox, historyNote,
       el("h2", {}, "Learning curves"), form, curvesBox, curvesNote, metricsBox,
       el("h2", {}, "Trials"), tableBox);
+    // The analysis views (views.js), redrawn with the curves and table.
+    const analysis = window.hsStudyViews ? window.hsStudyViews({ api, base, el, fmt, width, report: !!REPORT }) : null;
+    if (analysis) main.append(analysis.section);
 
     let historyDoc = null;
     function drawHistory() {
@@ -217,6 +220,7 @@
       curvesNote.textContent = curves.series.length + " of " + curves.with_steps +
         " selected trials with intermediate values drawn (running ones first, in orange)";
       drawTable(table);
+      if (analysis) analysis.draw(state.where);
     }
 
     function drawTable(doc) {

@@ -16,7 +16,9 @@ Examples:
   hyperspace trials --study resnet --where 'lr < 0.01 and state = complete' --sort value --limit 5
   hyperspace rerun 12 --set lr=0.02 --budget 50
   hyperspace rerun 12 --resume --budget 50     # the command gets {parent_dir}
-  hyperspace artifacts --trial 12";
+  hyperspace lineage 13                        # its parents, children, what changed
+  hyperspace artifacts --trial 12
+  hyperspace import optuna --from sqlite:///optuna.db --study ported";
 
 /// Tune hyper-parameters from the shell: suggest and tell, run existing
 /// scripts as black boxes, query and re-run every trial ever made.
@@ -74,10 +76,16 @@ pub enum Command {
     /// Queue a copy of a trial, with changes, linked to it as its parent
     /// (with --resume, a continuation from the parent's checkpoint).
     Rerun(RerunArgs),
+    /// Show a trial's lineage: its parents, its children, and the
+    /// parameters and budget that changed between them.
+    Lineage(LineageArgs),
     /// List the files a trial left in its artifact directory.
     Artifacts(ArtifactsArgs),
     /// Write every trial of a study as CSV or JSON lines.
     Export(ExportArgs),
+    /// Bring another tool's study in as a new study.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Draw a study's trials as an SVG: the value of each trial and the
     /// best so far, or the value against one parameter.
     Plot(PlotArgs),
@@ -186,6 +194,30 @@ pub enum ImportanceFormat {
     Table,
     /// A JSON object `{param: importance}`, most important first.
     Json,
+}
+
+/// `hyperspace import ...`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// An Optuna study from its SQLite database: directions, user
+    /// attributes and every finished trial (parameters with their
+    /// distributions, values, states, intermediate values, user attributes,
+    /// times); running and waiting trials are left out, with a warning.
+    Optuna(ImportOptunaArgs),
+}
+
+/// `hyperspace import optuna`
+#[derive(Debug, Args)]
+pub struct ImportOptunaArgs {
+    /// Optuna's storage: sqlite:///optuna.db (SQLAlchemy's form) or a path.
+    #[arg(long = "from", value_name = "URL")]
+    pub from: String,
+    /// The Optuna study's name.
+    #[arg(long, short)]
+    pub study: String,
+    /// The name of the new study here (default: the Optuna study's).
+    #[arg(long, value_name = "NAME")]
+    pub to_study: Option<String>,
 }
 
 /// `hyperspace study ...`
@@ -604,6 +636,16 @@ pub struct RerunArgs {
     pub resume: bool,
 }
 
+/// `hyperspace lineage`
+#[derive(Debug, Args)]
+pub struct LineageArgs {
+    /// The id of the trial.
+    pub trial: i64,
+    /// Output format: table (an indented tree, for people) or json.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
 /// `hyperspace artifacts`
 #[derive(Debug, Args)]
 pub struct ArtifactsArgs {
@@ -633,7 +675,13 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
     pub format: ExportFormat,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (with
+    /// --with-artifacts: this folder).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Also copy each trial's recorded artifacts: --output names a folder
+    /// that gets `trials.jsonl` (or `.csv`) and `artifacts/<number>/`, each
+    /// file's SHA-256 checked against its record; missing files are named.
+    #[arg(long)]
+    pub with_artifacts: bool,
 }

@@ -6,7 +6,7 @@
 use crate::errors::IntoPy;
 use crate::study::CoreStudy;
 use hyperspace_engine::artifacts;
-use hyperspace_engine::{Error, Metadata, TrialId};
+use hyperspace_engine::{Error, TrialId};
 use pyo3::prelude::*;
 use std::path::Path;
 
@@ -56,14 +56,7 @@ pub(crate) fn record_artifacts(
 ) -> PyResult<String> {
     let dir = dir.to_string();
     study.with(py, move |s| {
-        let found = artifacts::scan(Path::new(&dir))?;
-        if !found.is_empty() {
-            let meta = Metadata {
-                artifacts: found.clone(),
-                ..Metadata::default()
-            };
-            s.set_metadata(TrialId(trial_id), meta)?;
-        }
+        let found = s.record_artifacts(TrialId(trial_id), Path::new(&dir))?;
         serde_json::to_string(&found).map_err(|e| Error::Storage(e.to_string()))
     })
 }

@@ -14,8 +14,10 @@ mod artifacts;
 mod errors;
 mod fork;
 mod importance;
+mod lineage;
 mod opening;
 mod optimize;
+mod optuna;
 mod params;
 mod pruner;
 mod retarget;
@@ -31,6 +33,7 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<study::CoreStudy>()?;
     m.add_class::<params::CoreParam>()?;
+    m.add_class::<optuna::OptunaRead>()?;
     m.add_function(wrap_pyfunction!(searcher::register_searcher, m)?)?;
     m.add_function(wrap_pyfunction!(searcher::searcher_names, m)?)?;
     m.add_function(wrap_pyfunction!(pruner::pruner_settings, m)?)?;
@@ -42,6 +45,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(select::select_trials, m)?)?;
     m.add_function(wrap_pyfunction!(select::history, m)?)?;
     m.add_function(wrap_pyfunction!(added::add_trials, m)?)?;
+    m.add_function(wrap_pyfunction!(optuna::read_optuna, m)?)?;
     m.add_function(wrap_pyfunction!(added::study_user_attrs, m)?)?;
     m.add_function(wrap_pyfunction!(retarget::retarget_study, m)?)?;
     m.add_function(wrap_pyfunction!(retarget::objective_history, m)?)?;
@@ -52,6 +56,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(artifacts::trial_artifact_dir, m)?)?;
     m.add_function(wrap_pyfunction!(artifacts::copy_artifact, m)?)?;
     m.add_function(wrap_pyfunction!(artifacts::record_artifacts, m)?)?;
+    m.add_function(wrap_pyfunction!(lineage::lineage, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("MAX_BATCH", hyperspace_engine::MAX_BATCH)?;
     fork::register(m)?;

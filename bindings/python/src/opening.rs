@@ -6,7 +6,8 @@
 
 use crate::errors::{bad_json, IntoPy};
 use hyperspace_engine::{
-    open_storage, Direction, Error, Objective, Registry, Space, StorageUrl, Study, StudyConfig,
+    kept_settings, open_storage, AskedSettings, Direction, Error, KeptSetting, Objective, Registry,
+    Space, StorageUrl, Study, StudyConfig,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -39,8 +40,9 @@ struct RawOptions {
     /// `directions=`); replaces `direction` when given.
     #[serde(default)]
     directions: Option<Vec<String>>,
-    #[serde(default = "tpe")]
-    searcher: String,
+    /// `tpe` for a new study when not given.
+    #[serde(default)]
+    searcher: Option<String>,
     /// JSON text, as `hyperspace.searcher._settings_json` checks and
     /// writes it.
     #[serde(default)]
@@ -70,10 +72,6 @@ fn minimize() -> String {
     "minimize".into()
 }
 
-fn tpe() -> String {
-    "tpe".into()
-}
-
 /// The options, checked: what `CoreStudy.open` opens and how.
 #[derive(Debug)]
 pub(crate) struct OpenOptions {
@@ -84,6 +82,8 @@ pub(crate) struct OpenOptions {
     config: StudyConfig,
     /// How long an ask of a reproducible study waits for earlier trials.
     pub(crate) wait_timeout: Option<Duration>,
+    /// The settings given explicitly, which an existing study may not have.
+    asked: AskedSettings,
 }
 
 impl OpenOptions {
@@ -95,10 +95,21 @@ impl OpenOptions {
         if let Some(timeout) = seconds(raw.busy_timeout, "busy_timeout")? {
             storage = storage.with_busy_timeout(timeout);
         }
-        let searcher_settings = settings(raw.searcher_settings_json, "searcher settings")?;
+        let given_settings = raw
+            .searcher_settings_json
+            .map(|text| settings(Some(text), "searcher settings"))
+            .transpose()?;
+        let asked = AskedSettings {
+            searcher: raw.searcher.clone(),
+            searcher_settings: given_settings.clone(),
+            seed: raw.seed,
+        };
         let mut config = StudyConfig::new(&raw.name)
             .direction(Direction::parse(&raw.direction).py_err(py)?)
-            .searcher(&raw.searcher, searcher_settings);
+            .searcher(
+                raw.searcher.as_deref().unwrap_or("tpe"),
+                given_settings.unwrap_or(serde_json::Value::Null),
+            );
         if let Some(directions) = raw.directions {
             let objectives = directions
                 .iter()
@@ -129,18 +140,25 @@ impl OpenOptions {
             storage,
             config,
             wait_timeout: seconds(raw.wait_timeout, "wait_timeout")?,
+            asked,
         })
     }
 
-    /// Opens the storage and the study in it, as the mode says. Slow (it
-    /// touches storage): call with the GIL released.
-    pub(crate) fn open(self, registry: &Registry) -> Result<Study, Error> {
+    /// Opens the storage and the study in it, as the mode says, with the
+    /// settings an existing study kept although others were given (for the
+    /// Python layer to warn about; see `hyperspace_engine::kept_settings`).
+    /// Slow (it touches storage): call with the GIL released.
+    pub(crate) fn open(self, registry: &Registry) -> Result<(Study, Vec<KeptSetting>), Error> {
         let storage = open_storage(self.storage)?;
-        match self.mode {
-            OpenMode::Load => Study::load(storage, &self.config.name, registry),
-            OpenMode::Create => Study::create(storage, self.config, registry),
-            OpenMode::Open => Study::open(storage, self.config, registry),
-        }
+        let study = match self.mode {
+            OpenMode::Load => {
+                return Ok((Study::load(storage, &self.config.name, registry)?, vec![]))
+            }
+            OpenMode::Create => Study::create(storage, self.config, registry)?,
+            OpenMode::Open => Study::open(storage, self.config, registry)?,
+        };
+        let kept = kept_settings(study.config(), &self.asked);
+        Ok((study, kept))
     }
 }
 

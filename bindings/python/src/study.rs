@@ -16,8 +16,8 @@ use crate::params::{self, fast_entry, params_from_py, CoreParam};
 use crate::searcher::registry;
 use hyperspace_engine::execute::{journal_dir, log_dir, Asking, Executor, StopHandle, StopReason};
 use hyperspace_engine::{
-    Error, NewTrial, Outcome, Param, Params, Report, ResultJournal, Space, Study, TrialId,
-    TrialState, Value,
+    describe_kept, Error, NewTrial, Outcome, Param, Params, Report, ResultJournal, Space, Study,
+    TrialId, TrialState, Value,
 };
 use indexmap::IndexMap;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -59,6 +59,9 @@ pub(crate) struct CoreStudy {
     pid: u32,
     /// Stops the `optimize` running now, if one is.
     running: Mutex<Option<StopHandle>>,
+    /// The settings an existing study kept although others were given
+    /// when it was opened, as one phrase (`None`: none).
+    kept_settings: Option<String>,
 }
 
 impl Drop for CoreStudy {
@@ -124,6 +127,7 @@ impl CoreStudy {
             study: Some(Arc::new(Mutex::new(study))),
             pid: std::process::id(),
             running: Mutex::new(None),
+            kept_settings: None,
         }
     }
 
@@ -175,11 +179,21 @@ impl CoreStudy {
         let wait_timeout = options.wait_timeout;
         let registry = registry();
         clear_searcher_exception();
-        let mut study = py.detach(|| options.open(&registry)).py_err(py)?;
+        let (mut study, kept) = py.detach(|| options.open(&registry)).py_err(py)?;
         if let Some(timeout) = wait_timeout {
             study.set_wait_timeout(timeout);
         }
-        Ok(CoreStudy::new(study))
+        let mut core = CoreStudy::new(study);
+        core.kept_settings = (!kept.is_empty()).then(|| describe_kept(&kept));
+        Ok(core)
+    }
+
+    /// The searcher, searcher settings or seed an existing study kept
+    /// although the opener gave others, as one phrase (`None`: none). The
+    /// Python layer warns with it.
+    #[getter]
+    fn kept_settings(&self) -> Option<String> {
+        self.kept_settings.clone()
     }
 
     /// The study's configuration as JSON (name, direction, space, searcher,

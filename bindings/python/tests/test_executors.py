@@ -185,3 +185,24 @@ def test_dask_results_equal_a_sequential_run_for_the_same_seed(tmp_path, client,
     _ran_remotely(on_dask)
     _dense_and_complete(on_dask, 16)
     assert _history(on_dask) == _history(sequential)
+
+
+def checkpointing(trial: hs.Trial) -> float:
+    """Writes a checkpoint into its artifact folder, wherever it runs."""
+    x = trial.suggest_float("x", -3.0, 3.0)
+    with open(os.path.join(trial.artifact_dir, "model.txt"), "w") as f:
+        f.write(f"{x!r} {os.getpid()}\n")
+    return (x - 1.0) ** 2
+
+
+def test_dask_objectives_write_artifacts_that_are_recorded(db, client):
+    study = hs.Study.open(db, "dask-artifacts", seed=3)
+    study.optimize(checkpointing, n_trials=3, client=client)
+    _ran_remotely(study)
+    for t in study.trials:
+        assert [a["path"] for a in t.artifacts] == ["model.txt"], t
+        path = os.path.join(study.artifact_dir(t), "model.txt")
+        with open(path) as f:
+            x, pid = f.read().split()
+        assert float(x) == t.params["x"] and int(pid) != os.getpid()
+        assert t.artifacts[0]["size"] == os.path.getsize(path)

@@ -210,3 +210,95 @@ def test_a_second_searcher_continues_the_study(db, tmp_path):
     # found history and did not queue it again.
     assert [t.params["x"] for t in trials].count(3.0) == 1
     assert len({t.user_attrs["ray.trial_id"] for t in trials}) == 7
+
+
+_KILLED_DRIVER = '''
+import sys
+import ray
+from ray import tune
+import hyperspace as hs
+from hyperspace.integration.ray import HyperspaceSearch
+
+
+def three_steps(config):
+    import time
+    for _ in range(3):
+        time.sleep(0.3)
+        tune.report({"loss": (config["x"] - 1.0) ** 2})
+
+
+db, path = sys.argv[1], sys.argv[2]
+ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+search = HyperspaceSearch(
+    space={"x": hs.Float(-3, 3)}, metric="loss", mode="min", storage=db, study_name="restore", seed=5
+)
+tune.Tuner(
+    three_steps,
+    tune_config=tune.TuneConfig(search_alg=search, num_samples=6, max_concurrent_trials=2),
+    run_config=tune.RunConfig(storage_path=path, name="exp", verbose=0),
+).fit()
+'''
+
+
+def three_steps(config):
+    import time
+
+    for _ in range(3):
+        time.sleep(0.3)
+        tune.report({"loss": (config["x"] - 1.0) ** 2})
+
+
+def test_a_killed_tuner_restored_finishes_every_trial_once(db, tmp_path):
+    """``Tuner.restore`` of an experiment whose driver was killed (SIGKILL,
+    mid-trial): the trials that were running finish as the same study
+    trials, the finished ones keep their results and are not run again,
+    and the study ends with one complete trial per Ray trial."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    script = tmp_path / "driver.py"
+    script.write_text(_KILLED_DRIVER)
+    path = tmp_path / "ray"
+    env = dict(os.environ, TUNE_GLOBAL_CHECKPOINT_S="0")  # Ray saves its state at every step
+    driver = subprocess.Popen(
+        [sys.executable, str(script), db, str(path)],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    before, running, deadline = {}, [], time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and driver.poll() is None:
+            time.sleep(0.2)
+            try:
+                trials = hs.Study.load(db, "restore").trials
+            except hs.HyperspaceError:
+                continue  # not created yet
+            done = {t.number: t.value for t in trials if t.state is hs.TrialState.COMPLETE}
+            live = [t.number for t in trials if t.state is hs.TrialState.RUNNING]
+            if len(done) >= 2 and live:
+                before, running = done, live
+                break
+    finally:
+        os.killpg(driver.pid, signal.SIGKILL)
+        driver.wait()
+    assert before and running, "the driver was killed with trials finished and running"
+
+    results = tune.Tuner.restore(
+        str(path / "exp"), trainable=three_steps, resume_unfinished=True, resume_errored=True
+    ).fit()
+    assert results.num_errors == 0
+    trials = hs.Study.load(db, "restore").trials
+    assert len(results) == 6
+    assert [t.state for t in trials] == [hs.TrialState.COMPLETE] * 6, [(t.number, t.state) for t in trials]
+    # Finished before the kill: same results, not run again.
+    for number, value in before.items():
+        assert trials[number].value == value
+    # One study trial per Ray trial, none twice.
+    by_id = _by_ray_id(study=hs.Study.load(db, "restore"))
+    assert sorted(by_id) == sorted(r.metrics["trial_id"] for r in results)
+    for t in trials:
+        assert t.value == pytest.approx((t.params["x"] - 1.0) ** 2)

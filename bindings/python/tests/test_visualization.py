@@ -151,15 +151,52 @@ def test_contour_two_parameters_and_a_grid_for_more(plotly, study):
     contour, points = fig.data
     assert contour.type == "contour" and points.name == "Trial"
     complete = _complete(study)
-    assert list(contour.x) == pytest.approx([t.params["lr"] for t in complete])
-    assert list(contour.y) == [["adam", "sgd"].index(t.params["opt"]) for t in complete]
-    assert list(contour.z) == pytest.approx([t.value for t in complete])
+    assert list(points.x) == pytest.approx([t.params["lr"] for t in complete])
+    assert list(points.y) == [["adam", "sgd"].index(t.params["opt"]) for t in complete]
+    # The surface is a grid: 30 log-spaced nodes over the trials' lr, one
+    # row per choice of opt.
+    lrs = [t.params["lr"] for t in complete]
+    assert len(contour.x) == 30 and list(contour.y) == [0.0, 1.0]
+    assert contour.x[0] == pytest.approx(min(lrs)) and contour.x[-1] == pytest.approx(max(lrs))
+    ratios = [b / a for a, b in zip(contour.x, contour.x[1:])]
+    assert max(ratios) == pytest.approx(min(ratios))
+    assert [len(row) for row in contour.z] == [30, 30]
+    # Exact where a trial sits on a node: the lowest and highest lr.
+    for t in complete:
+        if t.params["lr"] in (min(lrs), max(lrs)):
+            i = 0 if t.params["lr"] == min(lrs) else 29
+            j = ["adam", "sgd"].index(t.params["opt"])
+            assert contour.z[j][i] == pytest.approx(t.value)
     assert fig.layout.xaxis.type == "log"
     assert list(fig.layout.yaxis.ticktext) == ["adam", "sgd"]
     grid = vis.plot_contour(study)
     assert sum(t.type == "contour" for t in grid.data) == 6  # 3 parameters: each ordered pair
     with pytest.raises(ValueError, match="at least two"):
         vis.plot_contour(study, params=["lr"])
+
+
+def test_contour_interpolates_the_trials_onto_a_grid(plotly, db):
+    s = hs.create_study(storage=db, study_name="plane", seed=3, searcher="random")
+    space = {"x": hs.Float(0, 1), "y": hs.Float(0, 1)}
+    for _ in range(80):
+        t = s.ask(space)
+        s.tell(t, 2 * t.params["x"] + t.params["y"])
+    contour, points = vis.plot_contour(s).data
+    assert (len(contour.x), len(contour.y)) == (30, 30)
+    assert [len(row) for row in contour.z] == [30] * 30
+    values = [t.value for t in _complete(s)]
+    flat = [v for row in contour.z for v in row]
+    assert min(values) <= min(flat) and max(flat) <= max(values)
+    # At the node nearest each trial the surface is close to the trial's
+    # value (a transposed grid would be off by |x - y|, up to 1).
+    errors = []
+    for t in _complete(s):
+        i = min(range(30), key=lambda k: abs(contour.x[k] - t.params["x"]))
+        j = min(range(30), key=lambda k: abs(contour.y[k] - t.params["y"]))
+        errors.append(abs(contour.z[j][i] - t.value))
+    assert sum(errors) / len(errors) < 0.08, errors
+    assert max(errors) < 0.25, errors
+    assert len(points.x) == 80
 
 
 def test_param_importances_are_the_engine_ones_most_important_on_top(plotly, study):

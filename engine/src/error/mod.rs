@@ -5,12 +5,14 @@ use thiserror::Error;
 
 mod artifacts;
 mod config;
+mod optuna;
 mod settings;
 mod study;
 mod tell;
 
 pub use artifacts::ArtifactError;
 pub use config::{ConfigError, SpaceChangeError};
+pub use optuna::OptunaError;
 pub use settings::{Bound, SettingsError};
 pub use study::StudyError;
 pub use tell::TellError;
@@ -58,6 +60,9 @@ pub enum Error {
     /// A trial's artifact directory cannot be found or used.
     #[error(transparent)]
     Artifact(#[from] ArtifactError),
+    /// An Optuna storage to import from cannot be read.
+    #[error(transparent)]
+    Optuna(#[from] OptunaError),
     /// A space file could not be read.
     #[error("cannot read space file {path}: {reason}")]
     SpaceFile {

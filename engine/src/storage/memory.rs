@@ -95,6 +95,10 @@ impl Storage for MemoryStorage {
         "in-memory storage".into()
     }
 
+    fn artifact_store(&self) -> Option<std::path::PathBuf> {
+        Some(crate::artifacts::memory_store())
+    }
+
     fn create_study(&self, config: &StudyConfig) -> Result<StudyRecord> {
         let mut inner = self.lock();
         if inner

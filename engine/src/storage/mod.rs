@@ -119,6 +119,14 @@ pub trait Storage: Send + Sync + Debug {
         true
     }
 
+    /// The artifact store this storage has of its own (see
+    /// [`crate::artifacts`]): beside a SQLite file, a temporary folder for
+    /// memory; `None` (the default) for a server, which has no folder that
+    /// every client reaches.
+    fn artifact_store(&self) -> Option<std::path::PathBuf> {
+        None
+    }
+
     /// Creates a study; fails with `StudyExists` if the name is taken.
     fn create_study(&self, config: &StudyConfig) -> Result<StudyRecord>;
 

@@ -13,7 +13,7 @@ use super::record::{
     Columns, Migration,
 };
 use super::{Storage, StudyAttrs, StudyListing, StudyRecord, StudyText, TrialUpdate};
-use crate::retarget::{read_history, with_change};
+use crate::retarget::{apply_retarget, read_history};
 use crate::{
     Error, Metadata, NewTrial, Objective, ObjectiveChange, Result, Space, StudyConfig, StudyId,
     Trial, TrialId,
@@ -382,6 +382,10 @@ impl Storage for SqliteStorage {
         format!("sqlite file {}", self.path.display())
     }
 
+    fn artifact_store(&self) -> Option<PathBuf> {
+        Some(crate::artifacts::sqlite_store(&self.path))
+    }
+
     fn create_study(&self, config: &StudyConfig) -> Result<StudyRecord> {
         let created = crate::now();
         self.write_try(|tx| {
@@ -495,14 +499,11 @@ impl Storage for SqliteStorage {
                     id.0
                 ))));
             };
-            if let Err(e) = check(&record.config) {
-                return Ok(Err(e));
-            }
-            let history = match with_change(&history, &record.config.objectives, at) {
+            let history = match apply_retarget(&mut record.config, &history, objectives, at, check)
+            {
                 Ok(h) => h,
                 Err(e) => return Ok(Err(e)),
             };
-            record.config.objectives = objectives.to_vec();
             tx.execute(
                 "UPDATE studies SET config = ?2, objective_history = ?3 WHERE id = ?1",
                 params![id.0, to_json(&record.config)?, history],

@@ -40,12 +40,16 @@ impl Study {
         }
         // A searcher that may have nothing left is asked first: exhausted,
         // it ends the run here, with no trial created that could only fail
-        // with no parameters at its first suggestion. It is asked again,
-        // for the trial's own number, at that suggestion (a grid's answer
-        // depends only on the trials it sees, so the two agree).
+        // with no parameters at its first suggestion. Its answer is the
+        // trial's proposal if the trial gets the number it was made for (a
+        // grid's answer depends only on the trials it sees); if another
+        // worker took that number meanwhile, it is asked again at the
+        // trial's first suggestion.
+        let mut probe = None;
         if self.searcher.may_run_out() && self.record.config.reproducible.is_none() {
+            self.refresh()?;
             let next = self.history.trials().len() as u64;
-            self.relative_proposal(next)?;
+            probe = Some((next, self.relative_proposal(next)?));
         }
         let trial = match self.record.config.reproducible {
             None => self
@@ -53,6 +57,13 @@ impl Study {
                 .create_trial(self.record.id, &self.new_running())?,
             Some(_) => self.create_settled()?,
         };
+        // Kept as `claim_relative` would take it: a searcher that does not
+        // choose budgets gives its parameters only.
+        if let Some((number, proposal)) = probe {
+            if number == trial.number && !self.searcher.chooses_budgets() {
+                self.relative.insert(trial.id, proposal.params);
+            }
+        }
         if !self.searcher.chooses_budgets() {
             return Ok(trial);
         }
@@ -243,7 +254,7 @@ impl Study {
     }
 
     /// A trial of this study that has not finished.
-    fn running_trial(&self, id: TrialId) -> Result<Trial> {
+    pub(super) fn running_trial(&self, id: TrialId) -> Result<Trial> {
         let trial = self.storage.trial(id)?;
         self.check_mine(&trial)?;
         if trial.state.is_finished() {

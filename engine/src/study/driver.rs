@@ -72,6 +72,8 @@ pub struct Study {
     /// between proposals (the GP's warm start) depends on the order in
     /// which workers asked.
     pub(super) rebuild: Option<Registry>,
+    /// The artifact store given explicitly ([`Study::set_artifact_root`]).
+    pub(super) artifact_root: Option<std::path::PathBuf>,
 }
 
 impl Study {
@@ -170,6 +172,7 @@ impl Study {
             host,
             wait_timeout: DEFAULT_WAIT_TIMEOUT,
             rebuild: record.config.reproducible.map(|_| registry.clone()),
+            artifact_root: None,
             record,
         }
     }

@@ -2,6 +2,7 @@
 //! storage and handing the full history back to the searcher.
 
 mod add;
+mod artifacts;
 mod ask;
 mod attrs;
 mod batch;
@@ -9,6 +10,7 @@ mod define_by_run;
 mod driver;
 mod history;
 mod journal;
+mod kept;
 mod lease;
 mod objectives;
 mod outcome;
@@ -23,6 +25,7 @@ pub use add::AddedTrial;
 pub use batch::MAX_BATCH;
 pub use driver::Study;
 pub use journal::{PendingEnding, PendingResult, ResultJournal};
+pub use kept::{describe_kept, kept_settings, AskedSettings, KeptSetting};
 pub use lease::DEFAULT_LEASE;
 pub use outcome::{NonFinite, Outcome};
 pub use report::{Report, Reported, Series, OBJECTIVE_KEY};

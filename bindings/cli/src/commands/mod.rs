@@ -4,7 +4,10 @@
 pub mod artifacts;
 pub mod ask;
 pub mod check;
+pub mod export_artifacts;
+pub mod import;
 pub mod importance;
+pub mod lineage;
 pub mod plot;
 pub mod queue;
 pub mod recover;

@@ -3,7 +3,7 @@
 use crate::cli::{BestArgs, ExportArgs, ExportFormat, TableFormat, TrialsArgs};
 use crate::common::{self, fmt_num, fmt_value, need_study, Access};
 use crate::table::{csv_line, write_rows, Field, Known};
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 use hyperspace_engine::Trial;
 use hyperspace_query::{describe_error, parse_sort, sort_trials, Filter, SortKey};
 use std::io::Write;
@@ -204,13 +204,28 @@ fn front(study: &mut hyperspace_engine::Study, format: TableFormat) -> Result<()
 }
 
 /// Writes every trial, everything kept.
-pub fn export(storage: Option<&str>, args: ExportArgs) -> Result<()> {
+pub fn export(storage_url: Option<&str>, args: ExportArgs) -> Result<()> {
     let name = need_study(args.study.as_deref())?;
-    let storage = common::open(storage, Access::Existing)?;
+    let storage = common::open(storage_url, Access::Existing)?;
     let mut study = common::load_study(storage, name)?;
     let space = study.space().clone();
     let all = study.trials()?.to_vec();
-    let mut out: Box<dyn Write> = match &args.output {
+    // With the artifacts, the output is a folder: the trials file beside
+    // each trial's files.
+    let table_path = match (&args.output, args.with_artifacts) {
+        (Some(dir), true) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow!("cannot create {}: {e}", dir.display()))?;
+            let file = match args.format {
+                ExportFormat::Jsonl => "trials.jsonl",
+                ExportFormat::Csv => "trials.csv",
+            };
+            Some(dir.join(file))
+        }
+        (None, true) => bail!("--with-artifacts writes a folder: name it with --output DIR"),
+        (output, false) => output.clone(),
+    };
+    let mut out: Box<dyn Write> = match &table_path {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)
                 .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?,
@@ -276,8 +291,11 @@ pub fn export(storage: Option<&str>, args: ExportArgs) -> Result<()> {
         }
     }
     out.flush()?;
-    if let Some(path) = &args.output {
+    if let Some(path) = &table_path {
         errln!("wrote {} trial(s) to {}", all.len(), path.display());
+    }
+    if let (Some(dir), true) = (&args.output, args.with_artifacts) {
+        super::export_artifacts::export(storage_url, name, &all, dir)?;
     }
     Ok(())
 }

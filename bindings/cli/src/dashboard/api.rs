@@ -23,6 +23,8 @@ pub struct AppState {
     pub cache: Cache,
     /// Where trial logs are looked for.
     pub logs: LogPlace,
+    /// The analysis views' answers, by change counter.
+    pub analysis: super::analysis_api::Memo,
 }
 
 /// The default number of points per series: about one per pixel of a
@@ -39,7 +41,7 @@ const MAX_ROWS: usize = 100_000;
 
 /// An API failure: the status and a message for people.
 #[derive(Debug)]
-pub struct ApiError(StatusCode, String);
+pub struct ApiError(pub StatusCode, pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -69,7 +71,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 /// Runs `read` on the study, refreshed, off the async threads.
-async fn on_study<R: Send + 'static>(
+pub(super) async fn on_study<R: Send + 'static>(
     state: Arc<AppState>,
     name: String,
     read: impl FnOnce(&StudyView) -> Result<R, ApiError> + Send + 'static,

@@ -1,5 +1,6 @@
 //! The files the pages are made of, compiled into the binary: the page
-//! shell, our small JS and CSS, and the vendored uPlot (MIT, see
+//! shell, our small JS (`dashboard.js`, and `views.js` for the analysis
+//! views) and CSS, and the vendored uPlot (MIT, see
 //! `assets/vendor/uplot/LICENSE`). Nothing is fetched from the network.
 
 use axum::extract::Path;
@@ -11,6 +12,9 @@ use axum::response::{Html, IntoResponse, Response};
 pub const SHELL: &str = include_str!("../../assets/dashboard.html");
 /// Our script.
 pub const APP_JS: &str = include_str!("../../assets/dashboard.js");
+/// The study page's analysis views (see its header); loaded before
+/// `dashboard.js`, which calls it.
+pub const VIEWS_JS: &str = include_str!("../../assets/views.js");
 /// Our styles.
 pub const APP_CSS: &str = include_str!("../../assets/dashboard.css");
 /// uPlot, as published (the IIFE build: defines `uPlot`).
@@ -28,6 +32,7 @@ pub fn page() -> Html<String> {
     let head = "<link rel=\"stylesheet\" href=\"/assets/uPlot.min.css\">\n\
                 <link rel=\"stylesheet\" href=\"/assets/dashboard.css\">";
     let boot = "<script src=\"/assets/uPlot.iife.min.js\"></script>\n\
+                <script src=\"/assets/views.js\"></script>\n\
                 <script src=\"/assets/dashboard.js\"></script>";
     Html(SHELL.replace(HEAD_MARK, head).replace(BOOT_MARK, boot))
 }
@@ -38,9 +43,10 @@ pub fn page() -> Html<String> {
 pub fn self_contained(data: &serde_json::Value) -> String {
     let head = format!("<style>{UPLOT_CSS}</style>\n<style>{APP_CSS}</style>");
     let boot = format!(
-        "<script>window.HS_REPORT = {};</script>\n<script>{}</script>\n<script>{}</script>",
+        "<script>window.HS_REPORT = {};</script>\n<script>{}</script>\n<script>{}</script>\n<script>{}</script>",
         inline_json(data),
         script_safe(UPLOT_JS),
+        script_safe(VIEWS_JS),
         script_safe(APP_JS)
     );
     SHELL.replace(HEAD_MARK, &head).replace(BOOT_MARK, &boot)
@@ -64,6 +70,7 @@ fn script_safe(js: &str) -> String {
 pub async fn asset(Path(name): Path<String>) -> Response {
     let (body, kind) = match name.as_str() {
         "dashboard.js" => (APP_JS, "text/javascript; charset=utf-8"),
+        "views.js" => (VIEWS_JS, "text/javascript; charset=utf-8"),
         "dashboard.css" => (APP_CSS, "text/css; charset=utf-8"),
         "uPlot.iife.min.js" => (UPLOT_JS, "text/javascript; charset=utf-8"),
         "uPlot.min.css" => (UPLOT_CSS, "text/css; charset=utf-8"),

@@ -6,14 +6,21 @@
 //!   thinned for the screen by [`thin`];
 //! - [`api`] serves them under `/api`, [`assets`] serves the pages and the
 //!   vendored uPlot, both compiled into the binary;
+//! - [`analysis`] builds the analysis views (parallel coordinates, slice,
+//!   contour, importance, Pareto front) on [`axes`] and [`interpolate`],
+//!   served by [`analysis_api`];
 //! - [`logs`] finds a trial's stdout and stderr;
 //! - [`report`] writes the same pages as one self-contained HTML file.
 //!
 //! The tokio runtime exists only while this command runs.
 
+mod analysis;
+mod analysis_api;
 mod api;
 mod assets;
+mod axes;
 mod cache;
+mod interpolate;
 mod logs;
 mod report;
 mod thin;
@@ -70,7 +77,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/study/{name}", page())
         .route("/study/{name}/trial/{number}", page())
         .route("/assets/{name}", get(assets::asset))
-        .nest("/api", api::routes())
+        .nest("/api", api::routes().merge(analysis_api::routes()))
         .with_state(state)
 }
 
@@ -85,6 +92,7 @@ pub fn dashboard(storage: Option<&str>, args: DashboardArgs) -> Result<()> {
             root: args.log_dir.clone(),
             storage_url: storage_text,
         },
+        analysis: analysis_api::Memo::default(),
     });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()

@@ -1,8 +1,10 @@
-//! `hyperspace report --study S -o report.html`: the study page as one
-//! file, uPlot and the data inline, to attach to a pull request or send.
+//! `hyperspace report --study S -o report.html`: the study page (with its
+//! analysis views) as one file, uPlot and the data inline, to attach to a pull request or send.
 //! The documents are the ones the live API serves (see [`super::views`]),
 //! so the report and the dashboard cannot drift apart.
 
+use super::analysis;
+use super::analysis_api::{DEFAULT_GRID, DEFAULT_TRIALS, IMPORTANCE_TRIALS};
 use super::assets::self_contained;
 use super::cache::Cache;
 use super::views::{self, Selection};
@@ -27,7 +29,7 @@ pub fn report(storage: Option<&str>, args: ReportArgs) -> Result<()> {
     let cache = Cache::new(common::open(storage, Access::Existing)?);
     let base = format!("/study/{}", encode(name));
     let api = cache
-        .with_study(name, |view| -> Result<serde_json::Value> {
+        .with_study(name, |view| -> Result<(serde_json::Value, _)> {
             let all = Selection::new(view, None, None).map_err(|e| anyhow!(e.0))?;
             let mut docs = serde_json::Map::new();
             docs.insert(base.clone(), views::summary(view));
@@ -36,11 +38,29 @@ pub fn report(storage: Option<&str>, args: ReportArgs) -> Result<()> {
             let curves = views::curves(view, &all, CURVE_POINTS, CURVES);
             docs.insert(format!("{base}/curves"), curves);
             docs.insert(format!("{base}/trials"), views::trials(view, &all, ROWS));
-            Ok(serde_json::Value::Object(docs))
+            // The analysis views as the page first asks for them; the
+            // contour of the first two parameters only (another pair needs
+            // the live dashboard).
+            docs.insert(
+                format!("{base}/params"),
+                analysis::params(view, &all, DEFAULT_TRIALS),
+            );
+            let contour = analysis::contour(view, &all, None, None, DEFAULT_GRID, DEFAULT_TRIALS)
+                .map_err(|e| anyhow!(e.0))?;
+            docs.insert(format!("{base}/contour"), contour);
+            docs.insert(
+                format!("{base}/pareto"),
+                analysis::pareto(view, &all, DEFAULT_TRIALS),
+            );
+            let job = analysis::importance_job(view, &all, IMPORTANCE_TRIALS);
+            Ok((serde_json::Value::Object(docs), job))
         })?
         .ok_or_else(|| {
             anyhow!("no study named '{name}'; `hyperspace study list` shows the studies")
         })??;
+    // The forest is fitted after the cache is let go, as the server does.
+    let (mut api, job) = api;
+    api[format!("{base}/importance")] = analysis::importance(&job);
     let html = self_contained(&json!({"path": base, "api": api}));
     std::fs::write(output, html).with_context(|| format!("cannot write {}", output.display()))?;
     errln!(

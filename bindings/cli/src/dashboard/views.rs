@@ -127,7 +127,7 @@ impl Selection {
     }
 
     /// The trials that pass the filter, sorted.
-    fn apply<'a>(&self, view: &'a StudyView) -> Vec<&'a Trial> {
+    pub fn apply<'a>(&self, view: &'a StudyView) -> Vec<&'a Trial> {
         let mut rows: Vec<&Trial> = view
             .trials
             .iter()

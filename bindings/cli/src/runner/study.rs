@@ -2,7 +2,9 @@
 
 use super::config::StudySpec;
 use anyhow::{bail, Result};
-use hyperspace_engine::{Error, Storage, Study, StudyConfig};
+use hyperspace_engine::{
+    describe_kept, kept_settings, AskedSettings, Error, Storage, Study, StudyConfig,
+};
 use std::sync::Arc;
 
 /// Opens the study `spec` names: an existing one is checked against what
@@ -70,14 +72,17 @@ pub fn open_study(storage: Arc<dyn Storage>, spec: &StudySpec) -> Result<Study> 
         );
     }
     if let Some((name, settings)) = &spec.searcher {
-        let same_settings = settings == &stored.searcher.settings
-            || (is_empty(settings) && is_empty(&stored.searcher.settings));
-        if name != &stored.searcher.name || !same_settings {
+        let asked = AskedSettings {
+            searcher: Some(name.clone()),
+            searcher_settings: Some(settings.clone()),
+            seed: None,
+        };
+        let kept = kept_settings(&stored, &asked);
+        if !kept.is_empty() {
             bail!(
-                "study '{}' exists with searcher {} {}; a study keeps its searcher (use another study name to try {name} {settings})",
+                "study '{}' exists and keeps its {}; a study keeps its searcher (use another study name to try {name} {settings})",
                 spec.name,
-                stored.searcher.name,
-                stored.searcher.settings
+                describe_kept(&kept)
             );
         }
     }
@@ -113,8 +118,4 @@ fn check_reproducible(spec: &StudySpec, stored: &StudyConfig) -> Result<()> {
         ),
         Some(_) => Ok(()),
     }
-}
-
-fn is_empty(settings: &serde_json::Value) -> bool {
-    settings.is_null() || settings.as_object().is_some_and(|o| o.is_empty())
 }

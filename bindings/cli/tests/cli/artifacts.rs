@@ -4,7 +4,7 @@
 //! a Hyperband promotion — finds its parent's checkpoint through
 //! `{parent_dir}` / `HYPERSPACE_PARENT_DIR` and continues from it.
 
-use crate::setup::{in_state, one_line_error, stdout_of, Lab};
+use crate::setup::{in_state, one_line_error, outputs_of, stdout_of, Lab};
 use serde_json::Value as Json;
 
 /// A training script that resumes: it starts from the epoch in its parent's
@@ -189,4 +189,51 @@ fn a_hyperband_promotion_continues_from_its_parents_checkpoint() {
         "hyperband (max_budget 9, eta 3, 13 trials): total budget {resumed} with resuming, {from_scratch} retraining each promotion"
     );
     assert!(resumed < from_scratch, "{resumed} vs {from_scratch}");
+}
+
+#[test]
+fn export_with_artifacts_copies_each_trials_files_and_names_what_is_missing() {
+    let lab = Lab::new();
+    lab.study("e", "x=float(0,1)");
+    let train = lab.script("train.sh", TRAIN);
+    lab.hs(&["run", "-s", "e", "-n", "2", "--", &train, "{trial_dir}"])
+        .assert()
+        .success();
+    std::fs::remove_file(lab.path().join("runs.db.artifacts/e/1/plots/loss.txt")).unwrap();
+    std::fs::write(
+        lab.path().join("runs.db.artifacts/e/1/checkpoint.json"),
+        "{}",
+    )
+    .unwrap();
+    let out_dir = lab.path().join("export");
+    let (_, err) = outputs_of(&mut lab.hs(&[
+        "export",
+        "-s",
+        "e",
+        "--with-artifacts",
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]));
+    assert!(
+        err.contains("warning: missing, not exported: trial 2 (number 1): plots/loss.txt"),
+        "{err}"
+    );
+    assert!(
+        err.contains("SHA-256 differs): trial 2 (number 1): checkpoint.json"),
+        "{err}"
+    );
+    let lines = std::fs::read_to_string(out_dir.join("trials.jsonl")).unwrap();
+    assert_eq!(lines.lines().count(), 2);
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("artifacts/0/checkpoint.json")).unwrap(),
+        "{\"epoch\": 5}\n"
+    );
+    assert!(out_dir.join("artifacts/0/plots/loss.txt").is_file());
+    assert!(!out_dir.join("artifacts/1/plots/loss.txt").exists());
+    // A folder is needed to hold the files.
+    let line = one_line_error(
+        &mut lab.hs(&["export", "-s", "e", "--with-artifacts"]),
+        "--with-artifacts writes a folder",
+    );
+    assert!(line.contains("--output DIR"), "{line}");
 }

@@ -38,7 +38,7 @@ fn find(program: &str) -> Option<PathBuf> {
 }
 
 /// chromedriver with one headless Chromium session; both end when dropped.
-struct Browser {
+pub struct Browser {
     driver: Child,
     base: String,
     session: String,
@@ -46,7 +46,7 @@ struct Browser {
 }
 
 impl Browser {
-    fn start() -> Option<Browser> {
+    pub fn start() -> Option<Browser> {
         let (Some(driver), Some(chromium)) = (find("chromedriver"), find("chromium")) else {
             let message = "chromium and chromedriver are not installed (apt-get install chromium chromium-driver; scripts/test does it)";
             assert!(
@@ -109,7 +109,7 @@ impl Browser {
         doc["value"].clone()
     }
 
-    fn open(&self, url: &str) {
+    pub fn open(&self, url: &str) {
         self.post(
             &format!("/session/{}/url", self.session),
             &json!({"url": url}),
@@ -117,7 +117,7 @@ impl Browser {
     }
 
     /// Runs `script` (a function body) in the page; its return value.
-    fn js(&self, script: &str) -> Json {
+    pub fn js(&self, script: &str) -> Json {
         self.post(
             &format!("/session/{}/execute/sync", self.session),
             &json!({"script": script, "args": []}),
@@ -126,7 +126,7 @@ impl Browser {
 
     /// Waits until `script` returns `true`; fails with `what` after 20 s,
     /// showing what `report` returns then.
-    fn wait(&self, what: &str, script: &str, report: &str) {
+    pub fn wait(&self, what: &str, script: &str, report: &str) {
         let start = Instant::now();
         while self.js(script) != json!(true) {
             if start.elapsed() > Duration::from_secs(20) {
@@ -139,7 +139,7 @@ impl Browser {
         }
     }
 
-    fn screenshot(&self, name: &str) {
+    pub fn screenshot(&self, name: &str) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/dashboard-screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         let shot = ureq::get(&format!(

@@ -153,6 +153,14 @@ pub fn stdout_of(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Stdout and stderr of a successful command (for one that also warns).
+pub fn outputs_of(cmd: &mut Command) -> (String, String) {
+    let out = cmd.output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "command failed: {stderr}");
+    (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+}
+
 /// Asserts the command fails with exactly one line on stderr, starting with
 /// `error:` and containing `needle`; returns the line.
 pub fn one_line_error(cmd: &mut Command, needle: &str) -> String {

@@ -40,6 +40,7 @@ from ._admin import (
     get_all_study_summaries,
 )
 from ._optuna_import import import_optuna
+from ._params import Search, params, search
 from .trial import FrozenTrial, Trial, TrialState
 
 __version__: str = _core.__version__
@@ -57,6 +58,9 @@ __all__ = [
     "get_all_study_names",
     "get_all_study_summaries",
     "import_optuna",
+    "params",
+    "search",
+    "Search",
     "Trial",
     "FrozenTrial",
     "TrialState",

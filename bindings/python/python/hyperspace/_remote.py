@@ -21,9 +21,11 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import warnings
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Type
 
+from . import _core
 from .errors import TrialPruned
 from .trial import FrozenTrial, Trial, check_numbers, check_value
 
@@ -139,7 +141,21 @@ def evaluate(
     study._c().set_user_attr(frozen.id, STARTED_ATTR, json.dumps(here))
     trial = _WrittenAtOnce(study, frozen)
     answer, error = _outcome(trial, objective, catch)
+    _record_artifacts(study, trial)
     return answer, error, trial._unrecorded()
+
+
+def _record_artifacts(study: "Study", trial: Trial) -> None:
+    """Records what the objective left in ``trial.artifact_dir``, here,
+    where the folder was written: the driver's trial object never handed
+    it out, and on another machine the store may be mounted elsewhere. A
+    failure to record costs the record, never the trial's result."""
+    if trial._artifact_dir is None:
+        return
+    try:
+        _core.record_artifacts(study._c(), trial.id, trial._artifact_dir)
+    except Exception as e:  # noqa: BLE001 - the result still goes back
+        warnings.warn(f"trial {trial.number}: its artifacts were not recorded: {e}", stacklevel=1)
 
 
 class _WrittenAtOnce(Trial):

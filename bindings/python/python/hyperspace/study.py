@@ -211,7 +211,7 @@ class Study:
         url = _storage_url(storage, stacklevel=3)
         pruner = as_pruner(options.get("pruner"))
         stored = pruner if isinstance(pruner, EnginePruner) else None
-        space = options.get("space")
+        space, settings = options.get("space"), options.get("searcher_settings")
         busy_timeout, wait_timeout = options.get("busy_timeout"), options.get("wait_timeout")
         core = _core_open(
             mode,
@@ -219,8 +219,8 @@ class Study:
             name,
             direction=direction,
             directions=directions,
-            searcher=options.get("searcher", "tpe"),
-            searcher_settings_json=_settings_json(options.get("searcher_settings")),
+            searcher=options.get("searcher"),
+            searcher_settings_json=None if settings is None else _settings_json(settings),
             space=None if space is None else _noted(_space_text(space)),
             seed=seed,
             busy_timeout=_timeout(busy_timeout),
@@ -231,8 +231,15 @@ class Study:
         )
         study = cls(core, url, pruner, define_and_run=space is not None, busy_timeout=busy_timeout)
         study._wait_timeout = wait_timeout
-        if mode == "open":
-            _warn_kept_settings(study, options)
+        if core.kept_settings is not None:
+            # The engine compares (`hyperspace_engine::kept_settings`), as
+            # the CLI does before it refuses such a run.
+            warnings.warn(
+                f"study '{name}' exists and keeps its {core.kept_settings}; "
+                "use another study name to try other settings",
+                UserWarning,
+                stacklevel=3,
+            )
         study._artifacts = _artifacts_option(options.get("artifacts"))
         return study
 
@@ -643,6 +650,22 @@ class Study:
         _core.record_artifacts(self._c(), trial_id, target)
         return artifact
 
+    # ---- lineage ---------------------------------------------------------
+
+    def lineage(self, trial: TrialLike) -> Dict[str, Any]:
+        """Where a trial came from and what came from it (re-runs,
+        continuations, Hyperband promotions), as ``hyperspace lineage ID
+        --format json`` prints it: ``ancestors`` (oldest first), ``trial``
+        and ``children``, each a dict with ``id``, ``number``, ``state``,
+        ``value``, ``budget``, ``parent`` and ``changes`` (``params``: a list
+        of ``name``/``before``/``after``; ``budget``: ``[parent, child]`` or
+        ``None``), and ``curve``: the trial's intermediate values joined to
+        its ancestors' (``step``, ``value``, ``trial``), a continuation's
+        steps after its parent's. A trial of another study raises
+        :class:`WrongStudyError`."""
+        result: Dict[str, Any] = json.loads(_core.lineage(self._c(), _trial_id(trial)))
+        return result
+
     def _tell_values(
         self,
         trial: TrialLike,
@@ -864,6 +887,20 @@ class Study:
             raise ImportError(
                 "to_pandas() needs pandas, which hyperspace does not install: pip install pandas"
             ) from None
+        return pd.DataFrame(self._rows())
+
+    def to_parquet(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        """Writes the trials to a Parquet file, one row per trial with the
+        columns of :meth:`to_pandas`. Needs pyarrow (the ``parquet``
+        extra: ``pip install 'hyperspace[parquet]'``); pandas is not
+        needed."""
+        from ._parquet import write_rows
+
+        write_rows(self._rows(), path)
+
+    def _rows(self) -> List[Dict[str, Any]]:
+        """One dict per trial: the table :meth:`to_pandas` and
+        :meth:`to_parquet` write."""
         rows = []
         for t in self.trials:
             row: Dict[str, Any] = {
@@ -884,7 +921,7 @@ class Study:
                 message=t.message,
             )
             rows.append(row)
-        return pd.DataFrame(rows)
+        return rows
 
     def trials_dataframe(self, attrs: Optional[Sequence[str]] = None) -> "pandas.DataFrame":
         """Optuna's spelling of :meth:`to_pandas`. ``attrs`` keeps only
@@ -1055,30 +1092,6 @@ def _artifacts_option(value: Any) -> Optional[str]:
     if not isinstance(value, (str, os.PathLike)):
         raise TypeError(f"artifacts must be a folder path, got {value!r}")
     return os.path.abspath(os.fspath(value))
-
-
-def _warn_kept_settings(study: "Study", options: Mapping[str, Any]) -> None:
-    """Warns when an existing study was opened with a searcher, searcher
-    settings or seed other than its own: the study keeps its own (as the
-    CLI refuses a run that names another), so a ported Optuna script that
-    passes ``load_if_exists=True, sampler=...`` is told, not ignored."""
-    config = study._config()
-    stored = config["searcher"]
-    kept = []
-    if "searcher" in options and options["searcher"] != stored["name"]:
-        kept.append(f"searcher {stored['name']!r} (not {options['searcher']!r})")
-    given = options.get("searcher_settings")
-    if given is not None and (json.loads(_settings_json(given)) or None) != (stored.get("settings") or None):
-        kept.append(f"searcher settings {stored.get('settings')!r} (not {dict(given)!r})")
-    if options.get("seed") is not None and options["seed"] != config["seed"]:
-        kept.append(f"seed {config['seed']} (not {options['seed']})")
-    if kept:
-        warnings.warn(
-            f"study '{study.name}' exists and keeps its {', '.join(kept)}; "
-            "use another study name to try other settings",
-            UserWarning,
-            stacklevel=4,
-        )
 
 
 def _timeout(seconds: Optional[float], what: str = "busy_timeout") -> Optional[float]:

@@ -37,7 +37,7 @@ use super::record::{
 };
 use super::url::redact;
 use super::{Storage, StudyAttrs, StudyListing, StudyRecord, StudyText, TrialUpdate};
-use crate::retarget::{read_history, with_change};
+use crate::retarget::{apply_retarget, read_history};
 use crate::{
     Error, Metadata, NewTrial, Objective, ObjectiveChange, Result, Space, StudyConfig, StudyId,
     Trial, TrialId,
@@ -447,14 +447,10 @@ impl Storage for PostgresStorage {
                 return Err(gone(id));
             };
             let mut record = self.to_study(&row)?;
-            check(&record.config).map_err(Stop::Refused)?;
-            let history = with_change(
-                &row.try_get::<_, String>(3)?,
-                &record.config.objectives,
-                at,
-            )
-            .map_err(Stop::Refused)?;
-            record.config.objectives = objectives.to_vec();
+            let stored_history = row.try_get::<_, String>(3)?;
+            let history =
+                apply_retarget(&mut record.config, &stored_history, objectives, at, check)
+                    .map_err(Stop::Refused)?;
             let text = json(serde_json::to_string(&record.config))?;
             tx.execute(
                 "UPDATE hyperspace_studies SET config = $2, objective_history = $3 WHERE id = $1",

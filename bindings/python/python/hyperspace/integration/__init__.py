@@ -1,19 +1,38 @@
-"""Adapters that let other tuning frameworks drive a hyperspace study.
+"""Adapters between hyperspace and the libraries people train with.
 
-``hs.integration.ray.HyperspaceSearch`` is a Ray Tune searcher backed by a
-study. Each adapter is imported on first use, so ``import hyperspace``
-never imports (or needs) the framework it adapts.
+- ``hs.integration.HyperspaceSearchCV``: scikit-learn's ``GridSearchCV``
+  with a study proposing the candidates (``integration/sklearn.py``).
+- ``hs.integration.LightGBMPruningCallback`` and
+  ``hs.integration.XGBoostPruningCallback``: report each boosting round's
+  metric to a trial and stop it when the study's pruner says so.
+- ``hs.integration.ray.HyperspaceSearch``: a Ray Tune searcher backed by a
+  study.
+
+Each adapter is imported on first use, so ``import hyperspace`` never
+imports (or needs) the library it adapts.
 """
 
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
+from typing import Any
 
-__all__ = ["ray"]
+#: The adapter modules, imported on first use.
+_MODULES = ("ray", "sklearn", "lightgbm", "xgboost")
+
+#: The classes re-exported here, by the module that holds them.
+_CLASSES = {
+    "HyperspaceSearchCV": "sklearn",
+    "LightGBMPruningCallback": "lightgbm",
+    "XGBoostPruningCallback": "xgboost",
+}
+
+__all__ = list(_MODULES) + list(_CLASSES)
 
 
-def __getattr__(name: str) -> ModuleType:
-    if name in __all__:
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _CLASSES:
+        return getattr(importlib.import_module(f"{__name__}.{_CLASSES[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

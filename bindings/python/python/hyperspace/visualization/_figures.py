@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Un
 from ..errors import NoFeasibleTrialError
 from ..importance import Evaluator, get_param_importances
 from ..trial import FrozenTrial, TrialState
-from . import _data
+from . import _data, _grid
 from ._data import Axis, Target
 
 if TYPE_CHECKING:
@@ -212,7 +212,13 @@ def plot_contour(
 ) -> "plotly.graph_objects.Figure":
     """The objective as contours over two parameters, with the complete
     trials as points; with more than two (every one by default), a panel
-    for each pair. Needs at least two parameters."""
+    for each pair. Needs at least two parameters.
+
+    The contours are drawn from a grid (30 nodes per numeric axis, log-spaced
+    on a log axis, one per choice on a categorical one) onto which the
+    trials' values are interpolated: inverse-distance weighting of the 8
+    nearest trials, on the axes' scales, as the dashboard does. The trials
+    themselves are the ``Trial`` points on top."""
     go, make_subplots = _data.plotly()
     pairs, axes = _points(study, params, where, target)
     if len(axes) < 2:
@@ -229,10 +235,11 @@ def plot_contour(
         xs = [_contour_coord(x_axis, t.params[x_axis.name]) for t, _ in kept]
         ys = [_contour_coord(y_axis, t.params[y_axis.name]) for t, _ in kept]
         zs = [v for _, v in kept]
+        gx, gy, gz = _grid.interpolate(x_axis, xs, y_axis, ys, zs) if kept else ([], [], [])
         first = row is None or (row, col) == (2, 1)
         fig.add_trace(
             go.Contour(
-                x=xs, y=ys, z=zs, connectgaps=True, colorscale="Blues", name=target_name,
+                x=gx, y=gy, z=gz, connectgaps=True, colorscale="Blues", name=target_name,
                 showscale=first, colorbar={"title": {"text": target_name}},
                 reversescale=target is not None or study.directions[0] == "minimize",
             ),
