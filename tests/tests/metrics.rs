@@ -26,6 +26,13 @@ fn study(storage: Arc<dyn Storage>, objective: Option<&str>) -> Study {
     Study::open(storage, config, &registry).unwrap()
 }
 
+/// The objective's value and an accuracy at `step`, in one report.
+fn with_acc(step: u64, value: f64, acc: f64) -> Report {
+    let mut report = Report::metrics(step, [("acc", acc)]);
+    report.value = Some(value);
+    report
+}
+
 fn series(points: &[(u64, f64)]) -> BTreeMap<u64, f64> {
     points.iter().copied().collect()
 }
@@ -133,15 +140,7 @@ fn issue_16_a_repeated_step_keeps_the_first_value_and_says_so() {
     for (name, s, _keep) in backends() {
         let mut st = study(s.clone(), None);
         let t = st.ask().unwrap();
-        st.report_metrics(
-            t.id,
-            Report {
-                step: 4,
-                value: Some(1.0),
-                metrics: [("acc".to_string(), 0.5)].into_iter().collect(),
-            },
-        )
-        .unwrap();
+        st.report_metrics(t.id, with_acc(4, 1.0, 0.5)).unwrap();
         // The same step again: both series keep their first value; a new
         // metric at that step is taken.
         let again = st
@@ -184,15 +183,7 @@ fn issue_16_a_requeued_trial_starts_a_fresh_attempt() {
     for (name, s, _keep) in backends() {
         let mut st = study(s.clone(), None);
         let t = st.ask().unwrap();
-        st.report_metrics(
-            t.id,
-            Report {
-                step: 0,
-                value: Some(3.0),
-                metrics: [("acc".to_string(), 0.1)].into_iter().collect(),
-            },
-        )
-        .unwrap();
+        st.report_metrics(t.id, with_acc(0, 3.0, 0.1)).unwrap();
         // Its worker stops: the trial goes back to the queue ...
         let queued = st.requeue(t.id).unwrap();
         assert_eq!(queued.state, TrialState::Waiting, "{name}");
@@ -242,15 +233,7 @@ fn issue_16_reports_kept_through_an_outage_are_recorded_once() {
         let t = st.ask().unwrap();
         // Step 0 went through before the outage; steps 0 (again, as a
         // retried write whose answer was lost) and 1 waited with the result.
-        st.report_metrics(
-            t.id,
-            Report {
-                step: 0,
-                value: Some(1.0),
-                metrics: [("acc".to_string(), 0.5)].into_iter().collect(),
-            },
-        )
-        .unwrap();
+        st.report_metrics(t.id, with_acc(0, 1.0, 0.5)).unwrap();
         let mut result = PendingResult::finished("unnamed", t.id, t.number, Outcome::complete(0.4));
         for step in [0, 1] {
             result.keep_report(&Report {
