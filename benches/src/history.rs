@@ -31,6 +31,7 @@ pub fn random_history(space: &Space, n: usize, seed: u64, f: impl Fn(&[f64]) -> 
                 constraints: Vec::new(),
                 metrics: Default::default(),
                 intermediate: Default::default(),
+                intermediate_metrics: Default::default(),
                 budget: None,
                 parent: None,
                 user_attrs: Default::default(),

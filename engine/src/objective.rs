@@ -158,6 +158,7 @@ mod tests {
             constraints: constraints.to_vec(),
             metrics: Default::default(),
             intermediate: Default::default(),
+            intermediate_metrics: Default::default(),
             budget: None,
             parent: None,
             user_attrs: Default::default(),

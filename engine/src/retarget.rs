@@ -134,6 +134,7 @@ mod tests {
             constraints: Vec::new(),
             metrics: metrics.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             intermediate: BTreeMap::new(),
+            intermediate_metrics: Default::default(),
             budget: None,
             parent: None,
             user_attrs: IndexMap::new(),

@@ -232,8 +232,13 @@ pub struct Trial {
     pub constraints: Vec<f64>,
     /// Other named metrics.
     pub metrics: IndexMap<String, f64>,
-    /// Intermediate objective values by step.
+    /// Intermediate objective values by step: the series pruners read.
     pub intermediate: BTreeMap<u64, f64>,
+    /// Other named metrics reported during the run (validation loss,
+    /// accuracy, ...), by name, then step. Kept apart from `intermediate`
+    /// so that pruners keep reading the objective's series alone.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub intermediate_metrics: BTreeMap<String, BTreeMap<u64, f64>>,
     /// The budget (epochs, samples, ...) it was given, for multi-fidelity.
     pub budget: Option<f64>,
     /// The trial it continues or re-runs.
@@ -344,6 +349,7 @@ mod tests {
             constraints: Vec::new(),
             metrics: IndexMap::new(),
             intermediate: BTreeMap::new(),
+            intermediate_metrics: BTreeMap::new(),
             budget: None,
             parent: None,
             user_attrs: IndexMap::new(),

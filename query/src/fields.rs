@@ -48,7 +48,8 @@ pub enum Field {
     Step,
     /// A parameter.
     Param(String),
-    /// A metric.
+    /// A metric: as told with the result, else its last value reported
+    /// during the run.
     Metric(String),
     /// A user attribute.
     Attr(String),
@@ -182,6 +183,7 @@ impl Known {
         for t in trials {
             known.params.extend(t.params.keys().cloned());
             known.metrics.extend(t.metrics.keys().cloned());
+            known.metrics.extend(t.intermediate_metrics.keys().cloned());
             known.attrs.extend(t.user_attrs.keys().cloned());
             known.meta.extend(t.meta.extra.keys().cloned());
         }
@@ -307,7 +309,13 @@ impl Field {
             Field::Message => text(&t.message),
             Field::Step => num(t.last_intermediate().map(|(s, _)| s as f64)),
             Field::Param(n) => t.params.get(n).map_or(Cell::Missing, Cell::from_value),
-            Field::Metric(n) => num(t.metrics.get(n).copied()),
+            // The value told with the result, else the last one reported
+            // during the run (a running trial's latest accuracy).
+            Field::Metric(n) => num(t.metrics.get(n).copied().or_else(|| {
+                t.intermediate_metrics
+                    .get(n)
+                    .and_then(|s| s.values().next_back().copied())
+            })),
             Field::Attr(n) => t.user_attrs.get(n).map_or(Cell::Missing, Cell::from_json),
             Field::Meta(n) => t.meta.extra.get(n).map_or(Cell::Missing, Cell::from_json),
         }

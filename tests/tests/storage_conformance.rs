@@ -5,43 +5,10 @@
 
 use hyperspace_engine::artifacts::Artifact;
 use hyperspace_engine::{
-    open_storage, Direction, Error, Metadata, NewTrial, Objective, Params, Space, Storage,
-    StudyConfig, TrialId, TrialState, TrialUpdate, Value,
+    Direction, Error, Metadata, NewTrial, Objective, Params, Space, StudyConfig, TrialId,
+    TrialState, TrialUpdate, Value,
 };
-use hyperspace_tests::TestDatabase;
-use std::sync::Arc;
-
-/// What keeps a back-end's data alive while a test runs (dropped after the
-/// storage itself).
-#[allow(dead_code)] // held only for its Drop
-enum Keep {
-    Nothing,
-    Dir(tempfile::TempDir),
-    Database(TestDatabase),
-}
-
-/// Every back-end, each empty; PostgreSQL only when `HYPERSPACE_TEST_POSTGRES`
-/// names a server (otherwise the test says it skipped it).
-fn backends() -> Vec<(&'static str, Arc<dyn Storage>, Keep)> {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = open_storage(dir.path().join("conformance.db").to_str().unwrap()).unwrap();
-    let mut all = vec![
-        ("memory", open_storage(":memory:").unwrap(), Keep::Nothing),
-        ("sqlite", sqlite, Keep::Dir(dir)),
-    ];
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("a test")
-        .to_string();
-    if let Some(db) = TestDatabase::create(&test) {
-        all.push((
-            "postgres",
-            open_storage(db.url()).unwrap(),
-            Keep::Database(db),
-        ));
-    }
-    all
-}
+use hyperspace_tests::backends;
 
 fn config(name: &str) -> StudyConfig {
     StudyConfig::new(name)
@@ -122,22 +89,8 @@ fn trials_round_trip_with_everything_they_hold() {
             updates: Vec::new(),
         };
         let t = s.create_trial(study.id, &new).unwrap();
-        s.update_trial(
-            t.id,
-            &TrialUpdate::Report {
-                step: 1,
-                value: 0.9,
-            },
-        )
-        .unwrap();
-        s.update_trial(
-            t.id,
-            &TrialUpdate::Report {
-                step: 2,
-                value: 0.7,
-            },
-        )
-        .unwrap();
+        s.update_trial(t.id, &TrialUpdate::report(1, 0.9)).unwrap();
+        s.update_trial(t.id, &TrialUpdate::report(2, 0.7)).unwrap();
         let done = s.update_trial(t.id, &finish(0.5)).unwrap();
         let loaded = s.trial(t.id).unwrap();
         assert_eq!(loaded, done, "{name}");
@@ -312,13 +265,7 @@ fn numbers_are_dense_and_changes_are_fetched_incrementally() {
         let mark = all.iter().map(|t| t.change).max().unwrap();
         assert!(s.trials_since(study.id, mark).unwrap().is_empty(), "{name}");
         let changed = s
-            .update_trial(
-                ids[2].id,
-                &TrialUpdate::Report {
-                    step: 0,
-                    value: 1.0,
-                },
-            )
+            .update_trial(ids[2].id, &TrialUpdate::report(0, 1.0))
             .unwrap();
         assert!(changed.change > mark, "{name}: the counter must grow");
         let since = s.trials_since(study.id, mark).unwrap();
@@ -352,13 +299,7 @@ fn finished_trials_never_change_and_bad_values_are_refused() {
             "{name}"
         );
         assert!(matches!(
-            s.update_trial(
-                t.id,
-                &TrialUpdate::Report {
-                    step: 0,
-                    value: f64::INFINITY
-                }
-            ),
+            s.update_trial(t.id, &TrialUpdate::report(0, f64::INFINITY)),
             Err(Error::NonFiniteValue { .. })
         ));
         s.update_trial(t.id, &finish(1.0)).unwrap();
@@ -433,14 +374,7 @@ fn an_abandoned_trial_takes_its_late_result_once_and_nothing_else() {
         let failed = s.update_trial(t.id, &abandon).unwrap();
         assert_eq!(failed.state, TrialState::Failed, "{name}");
         // Its worker's reports still arrive; new parameters do not.
-        s.update_trial(
-            t.id,
-            &TrialUpdate::Report {
-                step: 1,
-                value: 3.0,
-            },
-        )
-        .unwrap();
+        s.update_trial(t.id, &TrialUpdate::report(1, 3.0)).unwrap();
         let set = TrialUpdate::SetParams {
             params: params(0.9),
             budget: None,
@@ -646,13 +580,7 @@ fn a_trial_is_created_finished_in_one_write_or_not_at_all() {
         let study = s.create_study(&config("s")).unwrap();
         let finished = NewTrial {
             params: params(0.3),
-            updates: vec![
-                TrialUpdate::Report {
-                    step: 2,
-                    value: 0.7,
-                },
-                finish(0.25),
-            ],
+            updates: vec![TrialUpdate::report(2, 0.7), finish(0.25)],
             ..NewTrial::default()
         };
         let t = s.create_trial(study.id, &finished).unwrap();

@@ -105,13 +105,15 @@
     box.dataset.points = doc.number.length;
   }
 
-  function curvesChart(box, doc) {
-    if (charts.curves) charts.curves.destroy();
+  // One chart of learning curves (the objective's, or another metric's);
+  // `key` names it among the charts kept between redraws.
+  function curvesChart(box, doc, key, yLabel) {
+    if (charts[key]) charts[key].destroy();
     box.replaceChildren();
     if (doc.series.length === 0) {
       box.append(el("p", { class: "note" }, "No trial in the selection has intermediate values."));
       box.dataset.series = 0;
-      charts.curves = null;
+      charts[key] = null;
       return;
     }
     const data = [doc.steps, ...doc.series.map((s) => s.values)];
@@ -121,13 +123,31 @@
       width: s.state === "running" ? 2.5 : 1,
       spanGaps: true,
     }))];
-    charts.curves = new uPlot({
+    charts[key] = new uPlot({
       width: width(), height: 300, legend: { show: false },
       scales: { x: { time: false } },
-      axes: [{ label: "step" }, { label: "intermediate value" }],
+      axes: [{ label: "step" }, { label: yLabel }],
       series,
     }, data, box);
     box.dataset.series = doc.series.length;
+    box.dataset.points = doc.series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0);
+  }
+
+  // The other metrics' charts, one per metric reported by step, each with
+  // its heading, in `holder`.
+  function metricCharts(holder, docs) {
+    Object.keys(charts).filter((k) => k.startsWith("metric:")).forEach((k) => {
+      if (charts[k]) charts[k].destroy();
+      delete charts[k];
+    });
+    holder.replaceChildren();
+    docs.forEach((doc, i) => {
+      const box = el("div", { class: "chart metric-curves", id: "curves-metric-" + i });
+      box.dataset.metric = doc.name;
+      holder.append(el("h3", {}, doc.name), box);
+      curvesChart(box, doc, "metric:" + doc.name, doc.name);
+    });
+    holder.dataset.charts = docs.length;
   }
 
   // ---- the study page -------------------------------------------------
@@ -148,13 +168,14 @@
     const whereError = el("span", { class: "error", id: "where-error" });
     const curvesBox = el("div", { class: "chart", id: "curves" });
     const curvesNote = el("p", { class: "note", id: "curves-note" });
+    const metricsBox = el("div", { id: "metric-curves" });
     const tableBox = el("div", { id: "table" });
     const form = el("form", { class: "controls", onsubmit: (e) => { e.preventDefault(); state.where = whereBox.value; drawSelection(); } },
       whereBox, " ", el("button", { type: "submit", id: "apply" }, "apply"), " ", whereError);
     if (REPORT) { whereBox.disabled = true; whereBox.placeholder = "filters need the live dashboard"; }
     main.replaceChildren(el("h1", {}, name), summaryBox,
       el("h2", {}, "History"), el("div", { class: "controls" }, el("label", {}, logBox, " log scale")), historyBox, historyNote,
-      el("h2", {}, "Learning curves"), form, curvesBox, curvesNote,
+      el("h2", {}, "Learning curves"), form, curvesBox, curvesNote, metricsBox,
       el("h2", {}, "Trials"), tableBox);
     // The analysis views (views.js), redrawn with the curves and table.
     const analysis = window.hsStudyViews ? window.hsStudyViews({ api, base, el, fmt, width, report: !!REPORT }) : null;
@@ -194,7 +215,8 @@
         return;
       }
       whereError.textContent = "";
-      curvesChart(curvesBox, curves);
+      curvesChart(curvesBox, curves, "curves", "intermediate value");
+      metricCharts(metricsBox, curves.metrics || []);
       curvesNote.textContent = curves.series.length + " of " + curves.with_steps +
         " selected trials with intermediate values drawn (running ones first, in orange)";
       drawTable(table);

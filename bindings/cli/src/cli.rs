@@ -409,12 +409,16 @@ pub struct ReportArgs {
     /// The step (epoch, iteration).
     #[arg(long)]
     pub step: Option<u64>,
-    /// The value at that step.
+    /// The objective's value at that step.
     #[arg(long, short, allow_negative_numbers = true)]
     pub value: Option<f64>,
+    /// Another metric at that step, kept as a series of its own
+    /// (repeatable): `--metric acc=0.91 --metric val_loss=0.3`.
+    #[arg(long = "metric", short, value_name = "NAME=VALUE")]
+    pub metrics: Vec<String>,
     /// Write the study's report to this HTML file instead (one file, charts
     /// and data inline, to attach or send).
-    #[arg(long, short, value_name = "FILE.html", conflicts_with_all = ["trial", "step", "value"])]
+    #[arg(long, short, value_name = "FILE.html", conflicts_with_all = ["trial", "step", "value", "metrics"])]
     pub output: Option<PathBuf>,
 }
 

@@ -35,6 +35,8 @@ struct RawTrial {
     #[serde(default)]
     intermediate: BTreeMap<u64, f64>,
     #[serde(default)]
+    intermediate_metrics: BTreeMap<String, BTreeMap<u64, f64>>,
+    #[serde(default)]
     user_attrs: IndexMap<String, serde_json::Value>,
     #[serde(default)]
     message: Option<String>,
@@ -83,6 +85,7 @@ impl RawTrial {
             )));
         }
         added.intermediate = self.intermediate;
+        added.intermediate_metrics = self.intermediate_metrics;
         added.user_attrs = self.user_attrs;
         added.started = self.started;
         added.finished = self.finished;

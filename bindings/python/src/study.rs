@@ -16,8 +16,8 @@ use crate::params::{self, fast_entry, params_from_py, CoreParam};
 use crate::searcher::registry;
 use hyperspace_engine::execute::{journal_dir, log_dir, Asking, Executor, StopHandle, StopReason};
 use hyperspace_engine::{
-    describe_kept, Error, NewTrial, Outcome, Param, Params, ResultJournal, Space, Study, TrialId,
-    TrialState, Value,
+    describe_kept, Error, NewTrial, Outcome, Param, Params, Report, ResultJournal, Space, Study,
+    TrialId, TrialState, Value,
 };
 use indexmap::IndexMap;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -516,24 +516,32 @@ impl CoreStudy {
         }
     }
 
-    /// Records an intermediate value, after `params` (values `suggest`
-    /// gave that are not recorded yet).
-    #[pyo3(signature = (trial_id, step, value, params=None))]
+    /// Records what a trial measured at `step` (the objective's value,
+    /// named metrics, or both), after `params` (values `suggest` gave that
+    /// are not recorded yet). Returns the warning to show when part of it
+    /// was a repeated step (the first value is kept).
+    #[pyo3(signature = (trial_id, step, value=None, params=None, metrics=None))]
     fn report(
         &self,
         py: Python<'_>,
         trial_id: i64,
         step: u64,
-        value: f64,
+        value: Option<f64>,
         params: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
+        metrics: Option<Vec<(String, f64)>>,
+    ) -> PyResult<Option<String>> {
         let params = params.map(params_from_py).transpose()?;
+        let report = Report {
+            step,
+            value,
+            metrics: metrics.unwrap_or_default().into_iter().collect(),
+        };
         self.with(py, |s| {
             let id = TrialId(trial_id);
             if let Some(params) = params {
                 s.record_params(id, params)?;
             }
-            s.report(id, step, value).map(drop)
+            Ok(s.report_metrics(id, report)?.warning())
         })
     }
 

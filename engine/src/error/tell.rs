@@ -20,6 +20,19 @@ pub enum TellError {
         /// The trial's state.
         state: TrialState,
     },
+    /// A report that gives the objective's value twice, differently: as
+    /// the value, and as the metric named like the objective.
+    #[error("step {step} reports the objective's value twice, as {value} and as metric '{name}' = {named}; report it once")]
+    ObjectiveReportedTwice {
+        /// The step.
+        step: u64,
+        /// The objective's name.
+        name: String,
+        /// The value given as the value.
+        value: f64,
+        /// The value given under the objective's name.
+        named: f64,
+    },
     /// A complete trial told without a value.
     #[error("a complete trial needs an objective value")]
     NoValue,

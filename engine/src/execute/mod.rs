@@ -55,7 +55,6 @@ pub use recorder::Unrecorded;
 
 use crate::{Error, Params, PendingResult, ResultJournal, Study, Trial, TrialId};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -271,14 +270,24 @@ impl RunReport {
     }
 }
 
+/// What a report during a run led to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reporting {
+    /// The study's pruner stops the trial now.
+    pub prune: bool,
+    /// The note to show when part of the report was a repeated step (the
+    /// first value is kept; see [`crate::Reported::warning`]).
+    pub warning: Option<String>,
+}
+
 /// What a runner may do while its trial runs.
 pub struct TrialContext<'a> {
     core: &'a worker::Core,
     emit: &'a dyn Fn(Event),
     trial: TrialId,
-    /// Intermediate values storage could not take when they came: they go
-    /// with the result.
-    reports: RefCell<BTreeMap<u64, f64>>,
+    /// Reports storage could not take when they came: they go with the
+    /// result.
+    reports: RefCell<Vec<crate::Report>>,
     /// Held while the trial starts, when trials start one at a time.
     starting: RefCell<Option<MutexGuard<'a, ()>>>,
 }
@@ -297,11 +306,20 @@ impl TrialContext<'_> {
     /// recorded with the result; a value storage refuses (the trial told
     /// its own result already) is not worth stopping for.
     pub fn report(&self, step: u64, value: f64) -> bool {
-        match self.core.report(self.trial, step, value, self.emit) {
-            Ok(prune) => prune,
+        self.report_metrics(crate::Report::value(step, value)).prune
+    }
+
+    /// Records what the trial measured at one step (the objective's value,
+    /// other named metrics, or both; see [`crate::Study::report_metrics`])
+    /// and says whether the study's pruner stops it now, and whether part
+    /// of the report was a repeated step, ignored. While storage is down
+    /// the report is kept and recorded with the result.
+    pub fn report_metrics(&self, report: crate::Report) -> Reporting {
+        match self.core.report(self.trial, &report, self.emit) {
+            Ok(reporting) => reporting,
             Err(()) => {
-                self.reports.borrow_mut().insert(step, value);
-                false
+                self.reports.borrow_mut().push(report);
+                Reporting::default()
             }
         }
     }

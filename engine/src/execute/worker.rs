@@ -4,11 +4,13 @@
 
 use super::next::{next_trial, Next};
 use super::recorder::Recorder;
-use super::{lock, Event, Executor, Interrupt, RunReport, StopHandle, StopReason, TrialContext};
+use super::{
+    lock, Event, Executor, Interrupt, Reporting, RunReport, StopHandle, StopReason, TrialContext,
+};
 use super::{Asking, TrialRunner};
 use crate::{Error, Params, PendingEnding, PendingResult, Study, Trial, TrialId, TrialState};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -41,29 +43,35 @@ pub(super) struct Core {
 }
 
 impl Core {
-    /// Records an intermediate value; `Err` when storage could not take
-    /// it now (keep it for the result), else whether to prune.
+    /// Records a report; `Err` when storage could not take it now (keep
+    /// it for the result), else whether to prune and what was repeated.
     pub fn report(
         &self,
         trial: TrialId,
-        step: u64,
-        value: f64,
+        report: &crate::Report,
         emit: &dyn Fn(Event),
-    ) -> Result<bool, ()> {
+    ) -> Result<Reporting, ()> {
         if !lock(&self.recorder).may_call_storage() {
             return Err(());
         }
+        let mut warning = None;
         let result = {
             let mut study = lock(&self.study);
-            match study.report(trial, step, value) {
-                Ok(_) if study.has_pruner() => study.should_prune(trial),
-                Ok(_) => Ok(false),
+            match study.report_metrics(trial, report.clone()) {
+                Ok(reported) => {
+                    warning = reported.warning();
+                    if study.has_pruner() {
+                        study.should_prune(trial)
+                    } else {
+                        Ok(false)
+                    }
+                }
                 Err(e) if e.is_transient() => Err(e),
                 Err(_) => Ok(false),
             }
         };
         match result {
-            Ok(prune) => Ok(prune),
+            Ok(prune) => Ok(Reporting { prune, warning }),
             Err(e) if e.is_transient() => {
                 let events = {
                     let mut recorder = lock(&self.recorder);
@@ -75,7 +83,10 @@ impl Core {
             }
             // The pruner could not decide (the trial told its own result
             // meanwhile): let it run.
-            Err(_) => Ok(false),
+            Err(_) => Ok(Reporting {
+                prune: false,
+                warning,
+            }),
         }
     }
 }
@@ -355,7 +366,7 @@ impl<R: TrialRunner> Shared<R> {
             core: &self.core,
             emit: &emit,
             trial: trial.id,
-            reports: RefCell::new(BTreeMap::new()),
+            reports: RefCell::new(Vec::new()),
             starting: RefCell::new(gate),
         };
         let ran = catch_unwind(AssertUnwindSafe(|| self.runner.run(&trial, &ctx)));
@@ -379,8 +390,8 @@ impl<R: TrialRunner> Shared<R> {
             }
         };
         drop(ctx.starting.into_inner());
-        for (step, value) in ctx.reports.into_inner() {
-            result.reports.entry(step).or_insert(value);
+        for report in ctx.reports.into_inner() {
+            result.keep_report(&report);
         }
         let events = {
             let mut recorder = lock(&self.core.recorder);

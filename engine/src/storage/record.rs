@@ -73,6 +73,11 @@ pub(super) struct Body {
     metrics: indexmap::IndexMap<String, f64>,
     #[serde(default)]
     intermediate: std::collections::BTreeMap<u64, f64>,
+    /// Other metrics' series (see [`Trial::intermediate_metrics`]): left
+    /// out when empty, and read as empty from bodies written before it
+    /// existed, so older databases need no migration.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    intermediate_metrics: std::collections::BTreeMap<String, std::collections::BTreeMap<u64, f64>>,
     budget: Option<f64>,
     parent: Option<TrialId>,
     #[serde(default)]
@@ -123,6 +128,7 @@ fn quarantined(columns: Columns, reason: String) -> Trial {
         constraints: Vec::new(),
         metrics: Default::default(),
         intermediate: Default::default(),
+        intermediate_metrics: Default::default(),
         budget: None,
         parent: None,
         user_attrs: Default::default(),
@@ -166,6 +172,7 @@ impl Body {
             constraints: t.constraints.clone(),
             metrics: t.metrics.clone(),
             intermediate: t.intermediate.clone(),
+            intermediate_metrics: t.intermediate_metrics.clone(),
             budget: t.budget,
             parent: t.parent,
             user_attrs: t.user_attrs.clone(),
@@ -193,6 +200,7 @@ impl Body {
             constraints: body.constraints,
             metrics: body.metrics,
             intermediate: body.intermediate,
+            intermediate_metrics: body.intermediate_metrics,
             budget: body.budget,
             parent: body.parent,
             user_attrs: body.user_attrs,
@@ -223,6 +231,7 @@ pub(crate) fn new_trial(
         constraints: Vec::new(),
         metrics: Default::default(),
         intermediate: Default::default(),
+        intermediate_metrics: Default::default(),
         budget: new.budget,
         parent: new.parent,
         user_attrs: new.user_attrs.clone(),

@@ -21,12 +21,20 @@ pub enum TrialUpdate {
         /// The claim key to take.
         claim: Option<String>,
     },
-    /// Records an intermediate value.
+    /// Records what a trial measured at one step: the objective's
+    /// intermediate value, other named metrics, or both, in one write.
+    ///
+    /// A series keeps the first value reported at a step (as Optuna does):
+    /// a repeat is ignored, so a report replayed after a storage outage
+    /// is never counted twice. [`crate::Study::report`] says when a repeat
+    /// was ignored.
     Report {
         /// The step (epoch, iteration).
         step: u64,
-        /// The value at that step.
-        value: f64,
+        /// The objective's value at that step (the series pruners read).
+        value: Option<f64>,
+        /// Other metrics at that step, by name.
+        metrics: IndexMap<String, f64>,
     },
     /// Finishes the trial.
     Finish {
@@ -55,7 +63,11 @@ pub enum TrialUpdate {
     /// non-empty artifact list replaces the stored one), `extra` entries
     /// are added.
     Meta(Metadata),
-    /// Puts a running trial back in the queue (its worker stopped).
+    /// Puts a running trial back in the queue (its worker stopped). Its
+    /// reported series are cleared: whoever takes it up runs a fresh
+    /// attempt from its first step, and the earlier attempt's values must
+    /// neither block that attempt's reports (first value kept) nor mix
+    /// into its curve, which pruners judge.
     Requeue,
     /// Fails a running trial whose worker went silent past its lease. The
     /// trial stays open to its worker's late reports and result.
@@ -76,6 +88,15 @@ pub enum TrialUpdate {
 }
 
 impl TrialUpdate {
+    /// A report of the objective's value alone at `step`.
+    pub fn report(step: u64, value: f64) -> Self {
+        TrialUpdate::Report {
+            step,
+            value: Some(value),
+            metrics: IndexMap::new(),
+        }
+    }
+
     /// The claim key this update takes, if any.
     pub fn claim(&self) -> Option<&str> {
         match self {
@@ -111,16 +132,11 @@ impl TrialUpdate {
                 trial.budget = budget.or(trial.budget);
                 trial.parent = parent.or(trial.parent);
             }
-            TrialUpdate::Report { step, value } => {
-                if !value.is_finite() {
-                    return Err(Error::NonFiniteValue {
-                        id: trial.id,
-                        what: format!("the value reported at step {step}"),
-                        value: *value,
-                    });
-                }
-                trial.intermediate.insert(*step, *value);
-            }
+            TrialUpdate::Report {
+                step,
+                value,
+                metrics,
+            } => report(trial, *step, *value, metrics)?,
             TrialUpdate::Finish {
                 state,
                 values,
@@ -169,6 +185,8 @@ impl TrialUpdate {
             TrialUpdate::Requeue => {
                 require_state(trial, TrialState::Running, "re-queued")?;
                 trial.state = TrialState::Waiting;
+                trial.intermediate.clear();
+                trial.intermediate_metrics.clear();
             }
         }
         Ok(())
@@ -191,6 +209,42 @@ impl TrialUpdate {
                     | TrialUpdate::Meta(_)
             )
     }
+}
+
+/// Records one step's values, each series keeping the value it already
+/// has at that step; refuses the whole report if any value is not a
+/// number (nothing of it is written then).
+fn report(
+    trial: &mut Trial,
+    step: u64,
+    value: Option<f64>,
+    metrics: &IndexMap<String, f64>,
+) -> Result<()> {
+    let named = metrics.iter().map(|(k, v)| (Some(k.as_str()), *v));
+    for (name, v) in value.map(|v| (None, v)).into_iter().chain(named) {
+        if !v.is_finite() {
+            return Err(Error::NonFiniteValue {
+                id: trial.id,
+                what: match name {
+                    None => format!("the value reported at step {step}"),
+                    Some(name) => format!("metric '{name}' reported at step {step}"),
+                },
+                value: v,
+            });
+        }
+    }
+    if let Some(v) = value {
+        trial.intermediate.entry(step).or_insert(v);
+    }
+    for (name, v) in metrics {
+        trial
+            .intermediate_metrics
+            .entry(name.clone())
+            .or_default()
+            .entry(step)
+            .or_insert(*v);
+    }
+    Ok(())
 }
 
 /// Refuses a change that only a trial in state `from` can go through

@@ -26,6 +26,9 @@ pub struct AddedTrial {
     pub outcome: Outcome,
     /// Intermediate values, by step.
     pub intermediate: BTreeMap<u64, f64>,
+    /// Other metrics reported by step (see
+    /// [`Trial::intermediate_metrics`]).
+    pub intermediate_metrics: BTreeMap<String, BTreeMap<u64, f64>>,
     /// User attributes.
     pub user_attrs: IndexMap<String, serde_json::Value>,
     /// When it started and finished (RFC 3339); now if not known.
@@ -42,6 +45,7 @@ impl AddedTrial {
             params,
             outcome,
             intermediate: BTreeMap::new(),
+            intermediate_metrics: BTreeMap::new(),
             user_attrs: IndexMap::new(),
             started: None,
             finished: None,
@@ -135,10 +139,24 @@ impl Study {
         }
         self.check_outcome(TrialId(0), &outcome)?;
         let now = crate::now();
-        let mut updates: Vec<TrialUpdate> = added
-            .intermediate
-            .iter()
-            .map(|(&step, &value)| TrialUpdate::Report { step, value })
+        // One report per step, the objective's value and the metrics
+        // together, as a run would have sent them.
+        let mut steps: BTreeMap<u64, (Option<f64>, IndexMap<String, f64>)> = BTreeMap::new();
+        for (&step, &v) in &added.intermediate {
+            steps.entry(step).or_default().0 = Some(v);
+        }
+        for (name, series) in &added.intermediate_metrics {
+            for (&step, &v) in series {
+                steps.entry(step).or_default().1.insert(name.clone(), v);
+            }
+        }
+        let mut updates: Vec<TrialUpdate> = steps
+            .into_iter()
+            .map(|(step, (value, metrics))| TrialUpdate::Report {
+                step,
+                value,
+                metrics,
+            })
             .collect();
         updates.push(TrialUpdate::Finish {
             state: outcome.state,

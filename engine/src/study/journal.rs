@@ -43,6 +43,10 @@ pub struct PendingResult {
     /// Intermediate values storage did not take while they came in.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub reports: BTreeMap<u64, f64>,
+    /// Other metrics' values storage did not take while they came in, by
+    /// name, then step.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metric_reports: BTreeMap<String, BTreeMap<u64, f64>>,
     /// Parameter values the trial was handed but had not recorded (a
     /// define-by-run client writes them once per trial, with its result;
     /// see [`Study::decide`]).
@@ -80,6 +84,43 @@ pub enum PendingEnding {
 }
 
 impl PendingResult {
+    /// Keeps a report storage did not take, for the result; a step already
+    /// kept keeps its first value, as storage would.
+    pub fn keep_report(&mut self, report: &crate::Report) {
+        if let Some(v) = report.value {
+            self.reports.entry(report.step).or_insert(v);
+        }
+        for (name, v) in &report.metrics {
+            self.metric_reports
+                .entry(name.clone())
+                .or_default()
+                .entry(report.step)
+                .or_insert(*v);
+        }
+    }
+
+    /// The reports kept, one per step, in step order.
+    fn step_reports(&self) -> Vec<crate::Report> {
+        let empty = |step| crate::Report {
+            step,
+            ..crate::Report::default()
+        };
+        let mut steps: BTreeMap<u64, crate::Report> = BTreeMap::new();
+        for (&step, &v) in &self.reports {
+            steps.entry(step).or_insert_with(|| empty(step)).value = Some(v);
+        }
+        for (name, series) in &self.metric_reports {
+            for (&step, &v) in series {
+                steps
+                    .entry(step)
+                    .or_insert_with(|| empty(step))
+                    .metrics
+                    .insert(name.clone(), v);
+            }
+        }
+        steps.into_values().collect()
+    }
+
     /// The result `outcome` of trial `trial` (numbered `number`) of study
     /// `study`.
     pub fn finished(study: &str, trial: TrialId, number: u64, outcome: Outcome) -> Self {
@@ -103,6 +144,7 @@ impl PendingResult {
             meta: Metadata::default(),
             user_attrs: IndexMap::new(),
             reports: BTreeMap::new(),
+            metric_reports: BTreeMap::new(),
             params: Params::new(),
         }
     }
@@ -152,8 +194,8 @@ impl Study {
         for (key, value) in &result.user_attrs {
             unless_finished(self.set_user_attr(id, key, value.clone()))?;
         }
-        for (step, value) in &result.reports {
-            unless_finished(self.report(id, *step, *value))?;
+        for report in result.step_reports() {
+            unless_finished(self.report_metrics(id, report).map(|r| r.trial))?;
         }
         let recorded = match &result.ending {
             PendingEnding::Finish {

@@ -17,6 +17,7 @@ mod outcome;
 mod pruning;
 mod record;
 mod recovery;
+mod report;
 mod reproducible;
 mod retarget;
 
@@ -27,5 +28,6 @@ pub use journal::{PendingEnding, PendingResult, ResultJournal};
 pub use kept::{describe_kept, kept_settings, AskedSettings, KeptSetting};
 pub use lease::DEFAULT_LEASE;
 pub use outcome::{NonFinite, Outcome};
+pub use report::{Report, Reported, Series, OBJECTIVE_KEY};
 pub(crate) use reproducible::gave_up;
 pub use reproducible::DEFAULT_WAIT_TIMEOUT;

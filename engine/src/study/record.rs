@@ -1,5 +1,6 @@
-//! Writing to a study's trials: intermediate values, attributes, metadata,
-//! the final outcome, re-queueing, and queueing new configurations.
+//! Writing to a study's trials: attributes, metadata, the final outcome,
+//! re-queueing, and queueing new configurations (reports during the run
+//! are in `report`).
 
 use super::driver::Study;
 use super::Outcome;
@@ -14,13 +15,6 @@ impl Study {
             return Err(Error::WrongStudy { id: trial.id });
         }
         Ok(())
-    }
-
-    /// Records an intermediate value of a running trial.
-    pub fn report(&self, id: TrialId, step: u64, value: f64) -> Result<Trial> {
-        self.check_mine(&self.storage.trial(id)?)?;
-        self.storage
-            .update_trial(id, &TrialUpdate::Report { step, value })
     }
 
     /// Sets a user attribute on a trial.

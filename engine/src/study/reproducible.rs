@@ -200,6 +200,7 @@ fn as_pending(trial: &Trial, params: crate::Params) -> Trial {
         constraints: Vec::new(),
         metrics: Default::default(),
         intermediate: Default::default(),
+        intermediate_metrics: Default::default(),
         message: None,
         ..trial.clone()
     }
@@ -320,6 +321,7 @@ mod tests {
             constraints: Vec::new(),
             metrics: Default::default(),
             intermediate: Default::default(),
+            intermediate_metrics: Default::default(),
             budget: None,
             parent: None,
             user_attrs: Default::default(),

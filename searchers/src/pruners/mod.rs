@@ -63,6 +63,7 @@ pub(crate) mod test_support {
             constraints: Vec::new(),
             metrics: Default::default(),
             intermediate: values.iter().copied().collect(),
+            intermediate_metrics: Default::default(),
             budget: None,
             parent: None,
             user_attrs: Default::default(),

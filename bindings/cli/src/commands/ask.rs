@@ -4,7 +4,8 @@ use crate::cli::{ReportArgs, SuggestArgs, SuggestFormat, TellArgs};
 use crate::common::{self, need_study, param_env_name, shell_quote, split_pair, Access};
 use crate::table::write_aligned;
 use anyhow::{anyhow, bail, Result};
-use hyperspace_engine::{Outcome, Trial, TrialId, TrialState};
+use hyperspace_engine::{Outcome, Report, Trial, TrialId, TrialState};
+use indexmap::IndexMap;
 use std::io::Write;
 
 /// Hands out `-n` running trials, chosen together (each proposed with the
@@ -138,14 +139,11 @@ impl TellConfig {
         let trial = args.trial.ok_or_else(|| {
             anyhow!("missing trial: pass --trial ID (the \"trial\" field suggest printed), or set HYPERSPACE_TRIAL_ID")
         })?;
-        let mut metrics = Vec::new();
-        for word in &args.metric {
-            let (name, value) = split_pair(word, "--metric")?;
-            let value: f64 = value
-                .parse()
-                .map_err(|_| anyhow!("--metric {word}: '{value}' is not a number"))?;
-            metrics.push((name.to_string(), value));
-        }
+        let metrics = args
+            .metric
+            .iter()
+            .map(|word| metric_arg(word))
+            .collect::<Result<Vec<_>>>()?;
         let state = TrialState::parse(&args.state)
             .ok()
             .filter(|s| s.is_finished());
@@ -213,7 +211,9 @@ pub fn tell(storage: Option<&str>, args: TellArgs) -> Result<()> {
     Ok(())
 }
 
-/// Records an intermediate value.
+/// Records what a trial measured at one step: its objective's value,
+/// other metrics, or both. A step reported already keeps its first value;
+/// a note on stderr says so.
 pub fn report(storage: Option<&str>, args: ReportArgs) -> Result<()> {
     let trial = args
         .trial
@@ -221,11 +221,33 @@ pub fn report(storage: Option<&str>, args: ReportArgs) -> Result<()> {
     let step = args
         .step
         .ok_or_else(|| anyhow!("missing step: pass --step N (the epoch or iteration)"))?;
-    let value = args
-        .value
-        .ok_or_else(|| anyhow!("missing value: pass --value V"))?;
+    let metrics = args
+        .metrics
+        .iter()
+        .map(|word| metric_arg(word))
+        .collect::<Result<IndexMap<String, f64>>>()?;
+    if args.value.is_none() && metrics.is_empty() {
+        bail!("missing value: pass --value V, or --metric NAME=VALUE");
+    }
     let storage = common::open(storage, Access::Existing)?;
     let study = common::study_of_trial(storage, trial, args.study.as_deref())?;
-    study.report(TrialId(trial), step, value)?;
+    let report = Report {
+        step,
+        value: args.value,
+        metrics,
+    };
+    let reported = study.report_metrics(TrialId(trial), report)?;
+    if let Some(warning) = reported.warning() {
+        errln!("note: {warning}");
+    }
     Ok(())
+}
+
+/// One `--metric NAME=VALUE` (of `tell` and `report`).
+fn metric_arg(word: &str) -> Result<(String, f64)> {
+    let (name, value) = split_pair(word, "--metric")?;
+    let value: f64 = value
+        .parse()
+        .map_err(|_| anyhow!("--metric {word}: '{value}' is not a number"))?;
+    Ok((name.to_string(), value))
 }

@@ -198,6 +198,7 @@ mod tests {
             constraints: Vec::new(),
             metrics: Default::default(),
             intermediate: Default::default(),
+            intermediate_metrics: Default::default(),
             budget: None,
             parent: None,
             user_attrs: Default::default(),

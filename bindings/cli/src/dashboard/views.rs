@@ -8,6 +8,7 @@ use crate::table::{Field, Known};
 use hyperspace_engine::{Trial, TrialState};
 use hyperspace_query::{describe_error, parse_sort, sort_trials, Filter, History, SortKey};
 use serde_json::{json, Value as Json};
+use std::collections::BTreeMap;
 
 /// A request the user can fix (a bad filter or sort), as opposed to a
 /// storage failure.
@@ -161,22 +162,60 @@ pub fn trials(view: &StudyView, selection: &Selection, limit: usize) -> Json {
     })
 }
 
-/// The learning curves of the selected trials: intermediate values by
-/// step. At most `max_series` trials (the running ones first, then in the
-/// selection's order), each thinned to at most `points` steps; the steps
-/// of every shown series are merged into one x axis, with `null` where a
-/// series has no value.
+/// The learning curves of the selected trials, one chart per metric: the
+/// objective's intermediate values (`steps`, `series`, `with_steps` at the
+/// top level), then each other metric reported by step (`metrics`, one
+/// entry per name, in order of first appearance). Each chart follows
+/// [`chart`]'s rules.
 pub fn curves(view: &StudyView, selection: &Selection, points: usize, max_series: usize) -> Json {
     let rows = selection.apply(view);
-    let with_steps: Vec<&Trial> = rows
+    let mut names: Vec<&String> = Vec::new();
+    for t in &rows {
+        for name in t.intermediate_metrics.keys() {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    let metrics: Vec<Json> = names
         .iter()
-        .copied()
-        .filter(|t| !t.intermediate.is_empty())
+        .map(|name| {
+            let mut doc = chart(
+                &rows,
+                |t| t.intermediate_metrics.get(*name),
+                points,
+                max_series,
+            );
+            doc["name"] = json!(name);
+            doc
+        })
         .collect();
-    let mut shown: Vec<&Trial> = with_steps
+    let mut doc = chart(&rows, |t| Some(&t.intermediate), points, max_series);
+    doc["change"] = json!(view.change);
+    doc["matched"] = json!(rows.len());
+    doc["metrics"] = json!(metrics);
+    doc
+}
+
+/// One chart of curves: the series `of` gives each trial. At most
+/// `max_series` trials (the running ones first, then in the rows' order),
+/// each thinned to at most `points` steps; the steps of every shown series
+/// are merged into one x axis, with `null` where a series has no value.
+fn chart<'a>(
+    rows: &[&'a Trial],
+    of: impl Fn(&'a Trial) -> Option<&'a BTreeMap<u64, f64>>,
+    points: usize,
+    max_series: usize,
+) -> Json {
+    let with_steps: Vec<(&Trial, &BTreeMap<u64, f64>)> = rows
+        .iter()
+        .filter_map(|t| of(t).filter(|s| !s.is_empty()).map(|s| (*t, s)))
+        .collect();
+    let running = |t: &Trial| t.state == TrialState::Running;
+    let mut shown: Vec<(&Trial, &BTreeMap<u64, f64>)> = with_steps
         .iter()
         .copied()
-        .filter(|t| t.state == TrialState::Running)
+        .filter(|(t, _)| running(t))
         .take(max_series)
         .collect();
     let room = max_series.saturating_sub(shown.len());
@@ -184,13 +223,13 @@ pub fn curves(view: &StudyView, selection: &Selection, points: usize, max_series
         with_steps
             .iter()
             .copied()
-            .filter(|t| t.state != TrialState::Running)
+            .filter(|(t, _)| !running(t))
             .take(room),
     );
     let thinned: Vec<Vec<(u64, f64)>> = shown
         .iter()
-        .map(|t| {
-            let steps: Vec<(u64, f64)> = t.intermediate.iter().map(|(s, v)| (*s, *v)).collect();
+        .map(|(_, series)| {
+            let steps: Vec<(u64, f64)> = series.iter().map(|(s, v)| (*s, *v)).collect();
             let ys: Vec<f64> = steps.iter().map(|p| p.1).collect();
             keep_indices(&ys, points)
                 .into_iter()
@@ -204,7 +243,7 @@ pub fn curves(view: &StudyView, selection: &Selection, points: usize, max_series
     let series: Vec<Json> = shown
         .iter()
         .zip(&thinned)
-        .map(|(t, kept)| {
+        .map(|((t, _), kept)| {
             let mut values: Vec<Option<f64>> = vec![None; axis.len()];
             for (step, v) in kept {
                 if let Ok(i) = axis.binary_search(step) {
@@ -215,8 +254,6 @@ pub fn curves(view: &StudyView, selection: &Selection, points: usize, max_series
         })
         .collect();
     json!({
-        "change": view.change,
-        "matched": rows.len(),
         "with_steps": with_steps.len(),
         "steps": axis,
         "series": series,

@@ -97,8 +97,12 @@ impl TrialRunner for CommandRunner {
         };
         loop {
             match rx.recv() {
-                Ok(Event::Report { step, value }) => {
-                    if ctx.report(step, value) {
+                Ok(Event::Report(report)) => {
+                    let reporting = ctx.report_metrics(report);
+                    if let Some(warning) = reporting.warning {
+                        self.progress().println(&format!("note: {warning}"));
+                    }
+                    if reporting.prune {
                         prune.store(true, Ordering::SeqCst);
                     }
                 }

@@ -5,8 +5,10 @@
 //! (named groups are metrics, a single unnamed group is the objective); else
 //! the last line that is a JSON object (numbers are metrics, other values
 //! user attributes); else every line made only of `name=value` words (a
-//! later value wins). Intermediate values come from a second regex.
+//! later value wins). Intermediate values, and other metrics by step, come
+//! from a second regex.
 
+use hyperspace_engine::Report;
 use indexmap::IndexMap;
 use regex::Regex;
 
@@ -19,37 +21,78 @@ const OBJECTIVE_NAMES: [&str; 4] = ["value", "objective", "loss", "score"];
 pub struct IntermediatePattern {
     regex: Regex,
     step_group: Option<usize>,
-    value_group: usize,
+    value_group: Option<usize>,
+    /// Named groups other than `step` and `value`: metrics of their own
+    /// (one named like the objective is its series; the engine decides).
+    metric_groups: Vec<(usize, String)>,
 }
 
 impl IntermediatePattern {
-    /// Checks a regex: named groups `step` and `value`, or two groups (step,
-    /// value), or one group (the value; steps count from 0).
+    /// Checks a regex. The step is the group named `step`, or the first of
+    /// two unnamed groups (else steps count from 0); the objective's value
+    /// is the group named `value`, or the last unnamed group; every other
+    /// named group is a metric (`(?P<acc>[0-9.]+)`).
     pub fn new(pattern: &str) -> Result<Self, String> {
         let regex = Regex::new(pattern).map_err(|e| one_line_regex_error(pattern, &e))?;
-        let names: Vec<Option<&str>> = regex.capture_names().collect();
-        let named = |n: &str| names.iter().position(|x| *x == Some(n));
-        let groups = regex.captures_len() - 1;
-        let (step_group, value_group) = match (named("step"), named("value")) {
-            (step, Some(v)) => (step, v),
-            (Some(_), None) => {
-                return Err(format!(
-                    "the intermediate pattern '{pattern}' has a `step` group but no `value` group"
-                ))
-            }
-            (None, None) if groups >= 2 => (Some(1), 2),
-            (None, None) if groups == 1 => (None, 1),
-            _ => {
-                return Err(format!(
-                    "the intermediate pattern '{pattern}' has no group; capture the step and the value, e.g. 'epoch (\\d+) .* loss=([0-9.eE+-]+)'"
-                ))
-            }
-        };
+        let names: Vec<(usize, Option<&str>)> = regex.capture_names().enumerate().skip(1).collect();
+        let named = |n: &str| names.iter().find(|(_, x)| *x == Some(n)).map(|(i, _)| *i);
+        let unnamed: Vec<usize> = names
+            .iter()
+            .filter(|(_, x)| x.is_none())
+            .map(|(i, _)| *i)
+            .collect();
+        let metric_groups: Vec<(usize, String)> = names
+            .iter()
+            .filter_map(|(i, x)| {
+                x.filter(|n| *n != "step" && *n != "value")
+                    .map(|n| (*i, n.to_string()))
+            })
+            .collect();
+        let step_group = named("step").or_else(|| (unnamed.len() >= 2).then(|| unnamed[0]));
+        let value_group = named("value").or_else(|| {
+            unnamed
+                .iter()
+                .rev()
+                .copied()
+                .find(|i| Some(*i) != step_group)
+        });
+        if value_group.is_none() && metric_groups.is_empty() {
+            let what = if step_group.is_some() {
+                "a `step` group but no value"
+            } else {
+                "no group"
+            };
+            return Err(format!(
+                "the intermediate pattern '{pattern}' has {what}; capture the step and the value, e.g. 'epoch (\\d+) .* loss=([0-9.eE+-]+)', or named metrics, e.g. '(?P<val_loss>[0-9.]+)'"
+            ));
+        }
         Ok(IntermediatePattern {
             regex,
             step_group,
             value_group,
+            metric_groups,
         })
+    }
+
+    /// What one line reports, if the pattern matches it with at least one
+    /// number; `next_step` is the step when the pattern captures none.
+    fn read(&self, line: &str, next_step: u64) -> Option<Report> {
+        let c = self.regex.captures(line)?;
+        let num = |g: usize| c.get(g).and_then(|m| number(m.as_str()));
+        let step = match self.step_group {
+            Some(g) => num(g).filter(|s| *s >= 0.0).map(|s| s as u64)?,
+            None => next_step,
+        };
+        let report = Report {
+            step,
+            value: self.value_group.and_then(num),
+            metrics: self
+                .metric_groups
+                .iter()
+                .filter_map(|(g, name)| num(*g).map(|v| (name.clone(), v)))
+                .collect(),
+        };
+        (report.value.is_some() || !report.metrics.is_empty()).then_some(report)
     }
 }
 
@@ -120,29 +163,18 @@ impl OutputReader {
         }
     }
 
-    /// Reads one line; returns an intermediate value `(step, value)` if the
-    /// line has one.
-    pub fn line(&mut self, line: &str) -> Option<(u64, f64)> {
+    /// Reads one line; returns what it reports during the run (the
+    /// objective's intermediate value, named metrics) if it has any.
+    pub fn line(&mut self, line: &str) -> Option<Report> {
         let line = line.trim_end_matches(['\r', '\n']);
         if !line.trim().is_empty() {
             self.last_line = Some(line.to_string());
         }
         let mut report = None;
         if let Some(p) = &self.intermediate {
-            if let Some(c) = p.regex.captures(line) {
-                let value = c.get(p.value_group).and_then(|m| number(m.as_str()));
-                let step = match p.step_group {
-                    Some(g) => c
-                        .get(g)
-                        .and_then(|m| number(m.as_str()))
-                        .filter(|s| *s >= 0.0)
-                        .map(|s| s as u64),
-                    None => Some(self.next_step),
-                };
-                if let (Some(step), Some(value)) = (step, value) {
-                    self.next_step = step + 1;
-                    report = Some((step, value));
-                }
+            report = p.read(line, self.next_step);
+            if let Some(r) = &report {
+                self.next_step = r.step + 1;
             }
         }
         if let Some(p) = &self.result {
@@ -296,8 +328,46 @@ fn clip(text: &str, max: usize) -> String {
 mod tests {
     use super::*;
 
+    /// The objective's intermediate values the lines report.
     fn read(lines: &[&str], reader: &mut OutputReader) -> Vec<(u64, f64)> {
-        lines.iter().filter_map(|l| reader.line(l)).collect()
+        lines
+            .iter()
+            .filter_map(|l| reader.line(l))
+            .filter_map(|r| r.value.map(|v| (r.step, v)))
+            .collect()
+    }
+
+    #[test]
+    fn issue_14_named_groups_of_the_intermediate_pattern_are_metrics() {
+        let inter = IntermediatePattern::new(
+            r"epoch (?P<step>\d+) loss=([\d.]+)(?: acc=(?P<acc>[\d.]+))?(?: f1=(?P<f1>[\d.]+))?",
+        )
+        .unwrap();
+        let mut r = OutputReader::new(None, Some(inter));
+        let a = r.line("epoch 3 loss=0.5 acc=0.75 f1=0.25").unwrap();
+        assert_eq!((a.step, a.value), (3, Some(0.5)));
+        assert_eq!(
+            a.metrics.into_iter().collect::<Vec<_>>(),
+            [("acc".to_string(), 0.75), ("f1".to_string(), 0.25)]
+        );
+        // A group that does not take part is left out.
+        let b = r.line("epoch 4 loss=0.4").unwrap();
+        assert!(b.metrics.is_empty());
+        // Metrics alone, steps counted from the last one.
+        let only = IntermediatePattern::new(r"val_loss=(?P<val_loss>[\d.]+)").unwrap();
+        let mut r = OutputReader::new(None, Some(only));
+        let c = r.line("val_loss=0.9").unwrap();
+        let d = r.line("val_loss=0.8").unwrap();
+        assert_eq!((c.step, c.value, d.step), (0, None, 1));
+        assert_eq!(d.metrics["val_loss"], 0.8);
+        assert!(r.line("nothing here").is_none());
+        // Two unnamed groups are still (step, value).
+        let two = IntermediatePattern::new(r"(\d+) ([\d.]+) (?P<acc>[\d.]+)").unwrap();
+        let mut r = OutputReader::new(None, Some(two));
+        let e = r.line("7 0.5 0.25").unwrap();
+        assert_eq!((e.step, e.value, e.metrics["acc"]), (7, Some(0.5), 0.25));
+        let err = IntermediatePattern::new(r"epoch (?P<step>\d+)").unwrap_err();
+        assert!(err.contains("`step` group but no value"), "{err}");
     }
 
     #[test]

@@ -94,13 +94,9 @@ pub struct Finished {
 /// Messages from a trial's thread to the scheduler.
 #[derive(Debug)]
 pub enum Event {
-    /// An intermediate value.
-    Report {
-        /// The step.
-        step: u64,
-        /// The value.
-        value: f64,
-    },
+    /// What the command printed for one step (the objective's
+    /// intermediate value, named metrics).
+    Report(hyperspace_engine::Report),
     /// The command is running (it could be started).
     Spawned,
     /// The command ended.
@@ -281,8 +277,8 @@ impl Tail {
 }
 
 fn feed(reader: &mut OutputReader, line: &str, events: &Sender<Event>) {
-    if let Some((step, value)) = reader.line(line) {
-        let _ = events.send(Event::Report { step, value });
+    if let Some(report) = reader.line(line) {
+        let _ = events.send(Event::Report(report));
     }
 }
 

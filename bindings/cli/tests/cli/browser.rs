@@ -177,7 +177,7 @@ fn the_dashboard_draws_filters_and_updates_live_in_chromium() {
         return;
     };
     let lab = Lab::new();
-    let shape = Shape::new(30, 0, 0, 1, 20);
+    let shape = Shape::new(30, 0, 0, 1, 20).with_metrics(&[("acc", 6), ("lr", 3)]);
     let study = make_study(&lab.db(), "e2e", &shape);
     let server = Dashboard::start(lab.path(), &lab.db());
 
@@ -221,6 +221,17 @@ fn the_dashboard_draws_filters_and_updates_live_in_chromium() {
         "return [...document.querySelectorAll('#history canvas, #curves canvas')].filter(c => c.width > 100 && c.height > 100).length;",
     );
     assert_eq!(canvases, json!(2));
+    // One more chart per metric reported by step, each with the trials
+    // that reported it and all their steps.
+    browser.wait(
+        "a chart per metric",
+        "return document.getElementById('metric-curves').dataset.charts === '2';",
+        "return document.getElementById('metric-curves').innerHTML.slice(0, 300);",
+    );
+    let per_metric = browser.js(
+        "return [...document.querySelectorAll('#metric-curves .chart')].map(b => [b.dataset.metric, hsCharts['metric:' + b.dataset.metric].series.length - 1, Number(b.dataset.points), b.querySelectorAll('canvas').length]);",
+    );
+    assert_eq!(per_metric, json!([["acc", 6, 120, 1], ["lr", 3, 60, 1]]));
     // The running trial's curve comes first, highlighted.
     assert_eq!(
         browser.js("return hsCharts.curves.series[1].label;"),
@@ -275,7 +286,7 @@ fn the_dashboard_draws_filters_and_updates_live_in_chromium() {
     // a reload, in the history, the curves and the table.
     browser.js("window.notReloaded = true; return null;");
     let store = storage(&lab.db());
-    add_trial(&store, study, 5, 20, TrialState::Complete);
+    add_trial(&store, study, 5, 20, TrialState::Complete, &[]);
     browser.wait(
         "the new trial's curve",
         &format!("return {curves} === 11;"),

@@ -63,17 +63,7 @@ fn the_study_list_counts_trials_by_state_and_names_the_best() {
 fn history_is_thinned_to_the_budget_and_keeps_every_improvement() {
     let lab = Lab::new();
     let n = 3_000;
-    make_study(
-        &lab.db(),
-        "big",
-        &Shape {
-            complete: n,
-            pruned: 0,
-            failed: 0,
-            running: 0,
-            steps: 0,
-        },
-    );
+    make_study(&lab.db(), "big", &Shape::new(n, 0, 0, 0, 0));
     let server = Dashboard::start(lab.path(), &lab.db());
 
     let whole = server.ok("/api/study/big/history?points=100000");
@@ -163,6 +153,34 @@ fn curves_follow_the_filter_and_are_thinned_per_series() {
 }
 
 #[test]
+fn issue_14_curves_come_one_chart_per_metric() {
+    let shape = Shape::new(6, 0, 0, 1, 8).with_metrics(&[("acc", 4), ("lr", 2)]);
+    let (_lab, _study, server) = serve_study("metrics", &shape);
+    let doc = server.ok("/api/study/metrics/curves?points=100&series=100");
+    // The objective's chart: every trial.
+    assert_eq!(doc["series"].as_array().unwrap().len(), 7);
+    let charts = doc["metrics"].as_array().unwrap();
+    let names: Vec<&str> = charts.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["acc", "lr"]);
+    // Each chart has the trials that reported it, all their steps.
+    for (chart, trials) in charts.iter().zip([4, 2]) {
+        let series = chart["series"].as_array().unwrap();
+        assert_eq!(series.len(), trials, "{chart}");
+        assert_eq!(chart["with_steps"], trials);
+        assert_eq!(chart["steps"].as_array().unwrap().len(), 8);
+        assert!(series.iter().all(|s| non_null(&s["values"]) == 8));
+    }
+    // The filter selects for every chart: x < 0.01 is trial 0 alone.
+    let one = server.ok("/api/study/metrics/curves?where=x%20%3C%200.01");
+    for chart in one["metrics"].as_array().unwrap() {
+        assert_eq!(chart["series"].as_array().unwrap().len(), 1, "{chart}");
+    }
+    // `trials` can name a metric reported by step (its last value).
+    let table = server.ok("/api/study/metrics/trials?where=acc%20%3E%200");
+    assert_eq!(table["rows"].as_array().unwrap().len(), 4, "{table}");
+}
+
+#[test]
 fn the_table_filters_sorts_and_limits() {
     let (_lab, _study, server) = serve_study("t", &Shape::new(30, 0, 5, 0, 0));
     let doc = server.ok("/api/study/t/trials?where=state%20%3D%20complete&sort=value&limit=3");
@@ -196,7 +214,7 @@ fn changes_are_seen_through_the_counter() {
 
     // Another process (here: this one) tells a trial and reports a step.
     let store = storage(&lab.db());
-    add_trial(&store, study, 4, 3, TrialState::Complete);
+    add_trial(&store, study, 4, 3, TrialState::Complete, &[]);
     let moved = server.ok(&format!("/api/study/live/changes?since={change}"));
     assert_eq!(moved["changed"], true);
     assert!(moved["change"].as_u64().unwrap() > change);

@@ -5,7 +5,7 @@
 use crate::setup::Lab;
 use hyperspace_engine::{
     open_storage, Direction, NewTrial, Params, Space, Storage, StudyConfig, StudyId, Trial,
-    TrialId, TrialState, TrialUpdate, Value,
+    TrialState, TrialUpdate, Value,
 };
 use serde_json::Value as Json;
 use std::io::{BufRead, BufReader};
@@ -20,6 +20,9 @@ pub struct Shape {
     pub failed: usize,
     pub running: usize,
     pub steps: u64,
+    /// Other metrics reported by step: a name, and how many trials (the
+    /// first by number) report it.
+    pub metrics: Vec<(&'static str, usize)>,
 }
 
 impl Shape {
@@ -32,7 +35,14 @@ impl Shape {
             failed,
             running,
             steps,
+            metrics: Vec::new(),
         }
+    }
+
+    /// The same, with other metrics reported by step (see `metrics`).
+    pub fn with_metrics(mut self, metrics: &[(&'static str, usize)]) -> Shape {
+        self.metrics = metrics.to_vec();
+        self
     }
 }
 
@@ -78,18 +88,26 @@ pub fn make_study(db: &Path, name: &str, shape: &Shape) -> StudyId {
         } else {
             TrialState::Running
         };
-        add_trial(&storage, study, i, shape.steps, state);
+        let metrics: Vec<&str> = shape
+            .metrics
+            .iter()
+            .filter(|(_, n)| i < *n)
+            .map(|(name, _)| *name)
+            .collect();
+        add_trial(&storage, study, i, shape.steps, state, &metrics);
     }
     study
 }
 
-/// Writes trial `i` of a study (see [`make_study`]).
+/// Writes trial `i` of a study (see [`make_study`]), each step also
+/// reporting `metrics`.
 pub fn add_trial(
     storage: &Arc<dyn Storage>,
     study: StudyId,
     i: usize,
     steps: u64,
     state: TrialState,
+    metrics: &[&str],
 ) -> Trial {
     let mut params = Params::new();
     params.insert("x".into(), Value::Float((i % 100) as f64 / 100.0));
@@ -102,7 +120,16 @@ pub fn add_trial(
     let value = value_of(i);
     for step in 0..steps {
         let v = value + 5.0 / (1.0 + step as f64);
-        report(storage, trial.id, step, v);
+        let update = TrialUpdate::Report {
+            step,
+            value: Some(v),
+            metrics: metrics
+                .iter()
+                .enumerate()
+                .map(|(k, name)| (name.to_string(), (k + 1) as f64 / (2.0 + step as f64)))
+                .collect(),
+        };
+        storage.update_trial(trial.id, &update).unwrap();
     }
     if state == TrialState::Running {
         return storage.trial(trial.id).unwrap();
@@ -120,13 +147,6 @@ pub fn add_trial(
         finished: "2026-01-01T00:00:00Z".into(),
     };
     storage.update_trial(trial.id, &finish).unwrap()
-}
-
-/// Records one intermediate value.
-pub fn report(storage: &Arc<dyn Storage>, id: TrialId, step: u64, value: f64) {
-    storage
-        .update_trial(id, &TrialUpdate::Report { step, value })
-        .unwrap();
 }
 
 /// A dashboard serving `db`, stopped when dropped.

@@ -23,6 +23,7 @@ mod importance;
 mod interrupt;
 mod lab;
 mod lineage;
+mod metrics;
 mod multi_objective;
 mod plot;
 mod postgres;

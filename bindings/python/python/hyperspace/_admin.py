@@ -47,6 +47,8 @@ class AddedTrial:
     intermediate_values: Dict[int, float] = field(default_factory=dict)
     user_attrs: Dict[str, Any] = field(default_factory=dict)
     metrics: Dict[str, float] = field(default_factory=dict)
+    metric_values: Dict[str, Dict[int, float]] = field(default_factory=dict)
+    """Other metrics reported by step (as :attr:`FrozenTrial.metric_values`)."""
     constraints: List[float] = field(default_factory=list)
     message: Optional[str] = None
     datetime_start: Optional[str] = None
@@ -66,6 +68,9 @@ class AddedTrial:
             "constraints": list(self.constraints),
             "metrics": dict(self.metrics),
             "intermediate": {str(int(k)): float(v) for k, v in self.intermediate_values.items()},
+            "intermediate_metrics": {
+                name: {str(int(k)): float(v) for k, v in series.items()} for name, series in self.metric_values.items()
+            },
             "user_attrs": self.user_attrs,
             "message": self.message,
             "started": self.datetime_start,
@@ -181,6 +186,7 @@ def _from_frozen(trial: FrozenTrial, distributions: Mapping[str, Distribution]) 
         intermediate_values=dict(trial.intermediate_values),
         user_attrs=dict(trial.user_attrs),
         metrics=dict(trial.metrics),
+        metric_values={name: dict(series) for name, series in trial.metric_values.items()},
         constraints=list(trial.constraints),
         message=trial.message,
         datetime_start=trial.metadata.get("started"),

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import numbers
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -98,6 +99,10 @@ class FrozenTrial:
     :attr:`values`."""
     constraints: List[float] = field(default_factory=list)
     """The constraint values it was told with (each ``<= 0`` is kept)."""
+    metric_values: Dict[str, Dict[int, float]] = field(default_factory=dict)
+    """Other named metrics reported during the run, ``{name: {step: value}}``
+    (``trial.report(step, {"acc": ...})``); the objective's series is
+    :attr:`intermediate_values`."""
 
     def __post_init__(self) -> None:
         if self.all_values is None and self.value is not None:
@@ -121,6 +126,10 @@ class FrozenTrial:
             message=data.get("message"),
             all_values=list(data.get("values") or []) or None,
             constraints=list(data.get("constraints") or []),
+            metric_values={
+                name: {int(k): v for k, v in series.items()}
+                for name, series in (data.get("intermediate_metrics") or {}).items()
+            },
         )
 
     @classmethod
@@ -407,20 +416,45 @@ class Trial:
         """Old Optuna spelling of ``suggest_float(name, low, high, log=True)``."""
         return self.suggest_float(name, low, high, log=True)
 
-    def report(self, step: int, value: float) -> None:
-        """Records the intermediate ``value`` at ``step`` (an epoch, an
-        iteration). Note the order: step first (Optuna's is value, step)."""
+    def report(self, step: int, value: Union[float, Mapping[str, float]]) -> None:
+        """Records what the trial measured at ``step`` (an epoch, an
+        iteration). Note the order: step first (Optuna's is value, step).
+
+        ``value`` is the objective's intermediate value (the series pruners
+        read), or a dict of named metrics, ``{"val_loss": 0.3, "acc": 0.9}``:
+        an entry named like the study's objective is the objective's value,
+        every other one is kept as a metric of its own
+        (:attr:`FrozenTrial.metric_values`); a dict without the objective's
+        name records metrics only.
+
+        A step reported already keeps its first value: the new one is
+        ignored with a warning (as Optuna does).
+        """
         if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
             hint = ""
             if isinstance(step, numbers.Real) and isinstance(value, numbers.Integral):
                 hint = "; hyperspace takes report(step, value), Optuna takes report(value, step)"
             raise TypeError(f"step must be a non-negative integer, got {step!r}{hint}")
-        if isinstance(value, bool) or not isinstance(json_value(value), (int, float)):
-            raise TypeError(f"value must be a number, got {value!r}")
+        objective: Optional[float] = None
+        metrics: Optional[List[Tuple[str, float]]] = None
+        if isinstance(value, Mapping):
+            metrics = []
+            for name, v in value.items():
+                if not isinstance(name, str):
+                    raise TypeError(f"a metric name must be a string, got {name!r}")
+                if isinstance(v, bool) or not isinstance(json_value(v), (int, float)):
+                    raise TypeError(f"metric {name!r} must be a number, got {v!r}")
+                metrics.append((name, float(json_value(v))))
+        elif isinstance(value, bool) or not isinstance(json_value(value), (int, float)):
+            raise TypeError(f"value must be a number or a dict of named numbers, got {value!r}")
+        else:
+            objective = float(json_value(value))
         unrecorded = self._unrecorded()
-        self._study._c().report(self._id, int(step), float(json_value(value)), unrecorded)
+        warning = self._study._c().report(self._id, int(step), objective, unrecorded, metrics)
         if unrecorded:
             self._stored.update(unrecorded)
+        if warning:
+            warnings.warn(warning, UserWarning, stacklevel=2)
 
     def should_prune(self) -> bool:
         """Whether the study's pruner stops this trial at its last reported

@@ -86,27 +86,32 @@ def plot_optimization_history(
     return fig
 
 
-def plot_intermediate_values(study: "Study", *, where: Optional[str] = None) -> "plotly.graph_objects.Figure":
+def plot_intermediate_values(
+    study: "Study", *, where: Optional[str] = None, metric: Optional[str] = None
+) -> "plotly.graph_objects.Figure":
     """The values each trial reported by step (its learning curve), one
-    line per trial that reported any, named ``Trial<number>``."""
+    line per trial that reported any, named ``Trial<number>``: the
+    objective's intermediate values, or with ``metric=`` that metric's
+    (``trial.report(step, {"acc": ...})``)."""
     go, _ = _data.plotly()
     fig = go.Figure()
     for t in _data.trials(study, where):
-        if not t.intermediate_values:
+        series = t.intermediate_values if metric is None else t.metric_values.get(metric, {})
+        if not series:
             continue
-        steps = sorted(t.intermediate_values)
+        steps = sorted(series)
         fig.add_trace(
             go.Scatter(
                 x=steps,
-                y=[t.intermediate_values[s] for s in steps],
+                y=[series[s] for s in steps],
                 mode="lines+markers",
                 name=f"Trial{t.number}",
             )
         )
     fig.update_layout(
-        title={"text": "Intermediate Values Plot"},
+        title={"text": "Intermediate Values Plot" if metric is None else f"Intermediate Values Plot: {metric}"},
         xaxis={"title": {"text": "Step"}},
-        yaxis={"title": {"text": "Intermediate Value"}},
+        yaxis={"title": {"text": "Intermediate Value" if metric is None else metric}},
         showlegend=False,
     )
     return fig
