@@ -10,6 +10,16 @@
   const $ = (id) => document.getElementById(id);
   const enc = encodeURIComponent;
 
+  // What changed from the parent (the engine's lineage rule): "x 0.1 → 0.5".
+  function changesFromParent(lineage) {
+    const changes = lineage && lineage.trial.changes;
+    if (!changes) return null;
+    const shown = (v) => (v === null || v === undefined ? "–" : String(v));
+    const items = changes.params.map((c) => c.name + " " + shown(c.before) + " → " + shown(c.after));
+    if (changes.budget) items.push("budget " + shown(changes.budget[0]) + " → " + shown(changes.budget[1]));
+    return el("p", { id: "changes" }, "changed from the parent: ", items.length ? items.join(", ") : "nothing");
+  }
+
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -289,6 +299,7 @@
       el("h2", {}, "Lineage"),
       el("p", {}, "parent: ", doc.parent_number === null ? "–" : el("a", { href: trialLink(name, doc.parent_number) }, "#" + doc.parent_number),
         " · children: ", doc.children.length ? doc.children.flatMap((c) => [el("a", { href: trialLink(name, c) }, "#" + c), " "]) : "–"),
+      changesFromParent(doc.lineage),
       el("h2", {}, "Metadata"), kv(meta),
       steps.length ? [el("h2", {}, "Intermediate values (" + steps.length + " steps)"), curveBox] : null,
     ];

@@ -5,10 +5,12 @@
 use super::cache::StudyView;
 use super::thin::keep_indices;
 use crate::table::{Field, Known};
-use hyperspace_engine::{Trial, TrialState};
-use hyperspace_query::{describe_error, parse_sort, sort_trials, Filter, History, SortKey};
+use hyperspace_engine::{Trial, TrialId, TrialState};
+use hyperspace_query::{
+    curve_with_ancestry, describe_error, parse_sort, sort_trials, Filter, History, Lineage, SortKey,
+};
 use serde_json::{json, Value as Json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A request the user can fix (a bad filter or sort), as opposed to a
 /// storage failure.
@@ -190,20 +192,38 @@ pub fn curves(view: &StudyView, selection: &Selection, points: usize, max_series
             doc
         })
         .collect();
-    let mut doc = chart(&rows, |t| Some(&t.intermediate), points, max_series);
+    // A continuation's objective curve carries on from its parent's, on
+    // one line (`hyperspace_query::curve_with_ancestry`).
+    let joined: HashMap<TrialId, BTreeMap<u64, f64>> = rows
+        .iter()
+        .filter(|t| t.parent.is_some())
+        .map(|t| {
+            let curve = curve_with_ancestry(&view.trials, t);
+            (t.id, curve.into_iter().map(|p| (p.step, p.value)).collect())
+        })
+        .collect();
+    let mut doc = chart(&rows, objective_series(&joined), points, max_series);
     doc["change"] = json!(view.change);
     doc["matched"] = json!(rows.len());
     doc["metrics"] = json!(metrics);
     doc
 }
 
+/// A trial's objective series: its joined curve when it has one, else its
+/// own intermediate values.
+fn objective_series<'s>(
+    joined: &'s HashMap<TrialId, BTreeMap<u64, f64>>,
+) -> impl Fn(&'s Trial) -> Option<&'s BTreeMap<u64, f64>> + 's {
+    move |t| joined.get(&t.id).or(Some(&t.intermediate))
+}
+
 /// One chart of curves: the series `of` gives each trial. At most
 /// `max_series` trials (the running ones first, then in the rows' order),
 /// each thinned to at most `points` steps; the steps of every shown series
 /// are merged into one x axis, with `null` where a series has no value.
-fn chart<'a>(
-    rows: &[&'a Trial],
-    of: impl Fn(&'a Trial) -> Option<&'a BTreeMap<u64, f64>>,
+fn chart<'t, 's>(
+    rows: &[&'t Trial],
+    of: impl Fn(&'t Trial) -> Option<&'s BTreeMap<u64, f64>>,
     points: usize,
     max_series: usize,
 ) -> Json {
@@ -260,21 +280,26 @@ fn chart<'a>(
     })
 }
 
-/// One trial whole, with the numbers of its parent and children.
+/// One trial whole, with the numbers of its parent and children and its
+/// lineage (`hyperspace_query::Lineage`: ancestors, children, and what
+/// changed at each link), as `hyperspace lineage` shows it.
 pub fn trial(view: &StudyView, t: &Trial) -> Json {
-    let number_of = |id| view.trials.iter().find(|x| x.id == id).map(|x| x.number);
-    let children: Vec<u64> = view
-        .trials
-        .iter()
-        .filter(|x| x.parent == Some(t.id))
-        .map(|x| x.number)
-        .collect();
+    let lineage = Lineage::of(&view.trials, t.id);
+    let parent_number = lineage
+        .as_ref()
+        .and_then(|l| l.ancestors.last())
+        .map(|p| p.trial.number);
+    let children: Vec<u64> = lineage
+        .as_ref()
+        .map(|l| l.children.iter().map(|c| c.trial.number).collect())
+        .unwrap_or_default();
     json!({
         "change": view.change,
         "study": view.record.config.name,
         "trial": t,
         "duration": crate::table::duration(t),
-        "parent_number": t.parent.and_then(number_of),
+        "parent_number": parent_number,
         "children": children,
+        "lineage": lineage.map(|l| l.to_json()),
     })
 }

@@ -310,3 +310,54 @@ fn a_report_is_one_file_with_uplot_and_the_data_inline() {
         "no study named 'nope'",
     );
 }
+
+/// A continuation's objective curve carries on from its parent's on one
+/// line (issue 15): the child reported steps 3 and 4 after its parent's
+/// 0 to 2, and its series shows all five.
+#[test]
+fn a_continuation_curve_joins_its_parents() {
+    let lab = Lab::new();
+    let study = make_study(&lab.db(), "resumed", &Shape::new(2, 0, 0, 0, 3));
+    let store = storage(&lab.db());
+    let parent = store.trials_since(study, 0).unwrap()[0].id;
+    let child = store
+        .create_trial(
+            study,
+            &hyperspace_engine::NewTrial {
+                parent: Some(parent),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    for step in [3, 4] {
+        store
+            .update_trial(child.id, &hyperspace_engine::TrialUpdate::report(step, 0.1))
+            .unwrap();
+    }
+    let server = Dashboard::start(lab.path(), &lab.db());
+    let doc = server.ok("/api/study/resumed/curves?points=100&series=100");
+    assert_eq!(doc["steps"].as_array().unwrap().len(), 5, "{doc}");
+    let series = doc["series"].as_array().unwrap();
+    let of = |number: u64| {
+        series
+            .iter()
+            .find(|s| s["number"] == number)
+            .map(|s| non_null(&s["values"]))
+            .unwrap()
+    };
+    assert_eq!(
+        of(child.number),
+        5,
+        "parent's three steps, then its own two"
+    );
+    assert_eq!(of(1), 3, "a trial without a parent keeps its own curve");
+    // The trial page carries the lineage: the parent, and what changed
+    // (the child was queued with no parameters: x is gone).
+    let page = server.ok(&format!("/api/study/resumed/trial/{}", child.number));
+    let lineage = &page["lineage"];
+    assert_eq!(lineage["ancestors"][0]["number"], 0, "{page}");
+    let changed = lineage["trial"]["changes"]["params"].as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{page}");
+    assert_eq!(changed[0]["name"], "x");
+    assert!(changed[0]["after"].is_null());
+}
