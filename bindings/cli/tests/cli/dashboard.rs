@@ -231,15 +231,7 @@ fn a_trial_page_has_lineage_and_its_logs() {
     let study = make_study(&lab.db(), "logs", &Shape::new(2, 0, 0, 0, 3));
     let store = storage(&lab.db());
     let parent = store.trials_since(study, 0).unwrap()[0].id;
-    let child = store
-        .create_trial(
-            study,
-            &hyperspace_engine::NewTrial {
-                parent: Some(parent),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let child = queue_child(&store, study, parent);
     let folder = lab.path().join("hyperspace-logs").join("logs");
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::write(folder.join("trial-0.out"), "epoch 1 loss 0.5\n").unwrap();
@@ -320,15 +312,7 @@ fn a_continuation_curve_joins_its_parents() {
     let study = make_study(&lab.db(), "resumed", &Shape::new(2, 0, 0, 0, 3));
     let store = storage(&lab.db());
     let parent = store.trials_since(study, 0).unwrap()[0].id;
-    let child = store
-        .create_trial(
-            study,
-            &hyperspace_engine::NewTrial {
-                parent: Some(parent),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let child = queue_child(&store, study, parent);
     for step in [3, 4] {
         store
             .update_trial(child.id, &hyperspace_engine::TrialUpdate::report(step, 0.1))
@@ -360,4 +344,21 @@ fn a_continuation_curve_joins_its_parents() {
     assert_eq!(changed.len(), 1, "{page}");
     assert_eq!(changed[0]["name"], "x");
     assert!(changed[0]["after"].is_null());
+}
+
+/// A new running trial of `study` continuing `parent`, with no parameters.
+fn queue_child(
+    store: &std::sync::Arc<dyn hyperspace_engine::Storage>,
+    study: hyperspace_engine::StudyId,
+    parent: hyperspace_engine::TrialId,
+) -> hyperspace_engine::Trial {
+    store
+        .create_trial(
+            study,
+            &hyperspace_engine::NewTrial {
+                parent: Some(parent),
+                ..Default::default()
+            },
+        )
+        .unwrap()
 }
