@@ -71,7 +71,8 @@ impl Ehvi {
         if m == 0 {
             return Err(SurrogateError::NoObjectives);
         }
-        if let Some((objective, value)) = reference.iter().enumerate().find(|(_, r)| !r.is_finite()) {
+        if let Some((objective, value)) = reference.iter().enumerate().find(|(_, r)| !r.is_finite())
+        {
             return Err(SurrogateError::NonFiniteReference {
                 objective,
                 value: *value,

@@ -13,7 +13,7 @@ fn front(n: usize, m: usize, seed: u64) -> Vec<Vec<f64>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let pts: Vec<Vec<f64>> = (0..n)
         .map(|_| {
-            let w: Vec<f64> = (0..m).map(|_| rng.gen::<f64>() + 0.05).collect();
+            let w: Vec<f64> = (0..m).map(|_| rng.random::<f64>() + 0.05).collect();
             let s: f64 = w.iter().sum();
             w.iter().map(|v| v / s).collect()
         })
@@ -39,7 +39,7 @@ fn the_improvement_of_a_point_is_the_hypervolume_it_adds() {
         let e = Ehvi::new(&f, &r).unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         for _ in 0..200 {
-            let y: Vec<f64> = (0..m).map(|_| rng.gen::<f64>() * 1.3 - 0.2).collect();
+            let y: Vec<f64> = (0..m).map(|_| rng.random::<f64>() * 1.3 - 0.2).collect();
             let want = exact_improvement(&f, &y, &r);
             let got = e.improvement(&y);
             assert!((got - want).abs() < 1e-12, "m={m} y={y:?}: {got} vs {want}");
@@ -130,13 +130,21 @@ fn the_gradient_matches_finite_differences() {
             let mut down = mean.clone();
             down[j] -= h;
             let fd = (e.log_value(&up, &sd) - e.log_value(&down, &sd)) / (2.0 * h);
-            assert!((fd - d_mean[j]).abs() < 1e-5 * fd.abs().max(1.0), "m={m} mean {j}: {fd} vs {}", d_mean[j]);
+            assert!(
+                (fd - d_mean[j]).abs() < 1e-5 * fd.abs().max(1.0),
+                "m={m} mean {j}: {fd} vs {}",
+                d_mean[j]
+            );
             let mut up = sd.clone();
             up[j] += h;
             let mut down = sd.clone();
             down[j] -= h;
             let fd = (e.log_value(&mean, &up) - e.log_value(&mean, &down)) / (2.0 * h);
-            assert!((fd - d_sd[j]).abs() < 1e-5 * fd.abs().max(1.0), "m={m} sd {j}: {fd} vs {}", d_sd[j]);
+            assert!(
+                (fd - d_sd[j]).abs() < 1e-5 * fd.abs().max(1.0),
+                "m={m} sd {j}: {fd} vs {}",
+                d_sd[j]
+            );
         }
     }
 }

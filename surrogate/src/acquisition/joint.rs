@@ -76,7 +76,9 @@ impl<'a> JointAcquisition<'a> {
         }
         match &goal {
             Goal::Improvement { .. } if objectives.len() != 1 => {
-                return Err(setting("expected improvement needs exactly one objective GP"))
+                return Err(setting(
+                    "expected improvement needs exactly one objective GP",
+                ))
             }
             Goal::Hypervolume(e) if e.objectives() != objectives.len() => {
                 return Err(setting(&format!(
@@ -86,7 +88,9 @@ impl<'a> JointAcquisition<'a> {
                 )))
             }
             Goal::Feasibility if constraints.is_empty() => {
-                return Err(setting("feasibility alone needs at least one constraint GP"))
+                return Err(setting(
+                    "feasibility alone needs at least one constraint GP",
+                ))
             }
             _ => {}
         }

@@ -27,15 +27,15 @@ mod joint;
 mod optimize;
 mod penalty;
 
+pub use ehvi::{reference_point, Ehvi};
 pub use functions::{
     erfcx, expected_improvement, log_cdf_with_derivative, log_expected_improvement, log_h,
     log_h_with_derivative, normal_cdf, normal_pdf, probability_of_improvement,
     upper_confidence_bound, Acquisition,
 };
-pub use ehvi::{reference_point, Ehvi};
 pub use joint::{Goal, JointAcquisition};
 pub use optimize::{
-    optimize_acquisition, optimize_joint_acquisition, optimize_penalized_acquisition, Dimension, Domain, OptimizerSettings,
-    Optimum, ValidOptimizerSettings,
+    optimize_acquisition, optimize_joint_acquisition, optimize_penalized_acquisition, Dimension,
+    Domain, OptimizerSettings, Optimum, ValidOptimizerSettings,
 };
 pub use penalty::LocalPenalty;
