@@ -83,23 +83,25 @@ def main():
     parser.add_argument("--trials", type=int, default=300)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--binary", default="target/debug/examples/nsga2_runs")
+    parser.add_argument("--searchers", default="random,nsga2,tpe", help="hyperspace's, comma-separated")
+    parser.add_argument("--no-optuna", action="store_true", help="hyperspace's searchers only")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     scores = defaultdict(list)
     out = subprocess.run(
-        [args.binary, str(args.trials), str(args.seeds)], check=True, capture_output=True, text=True
+        [args.binary, str(args.trials), str(args.seeds), args.searchers], check=True, capture_output=True, text=True
     ).stdout
     for line in out.splitlines():
         run = json.loads(line)
         m = PROBLEMS[run["problem"]][1]
         scores[run["problem"], "hyperspace " + run["searcher"]].append(hv(run["points"], m))
     for problem, (_, m, _) in PROBLEMS.items():
-        for name in OPTUNA:
+        for name in [] if args.no_optuna else OPTUNA:
             for seed in range(args.seeds):
                 points = optuna_points(problem, name, args.trials, seed)
                 scores[problem, name].append(hv(points, m))
-    searchers = ["hyperspace random", "hyperspace nsga2", "hyperspace tpe", *OPTUNA]
+    searchers = [f"hyperspace {s}" for s in args.searchers.split(",")] + ([] if args.no_optuna else list(OPTUNA))
     print(f"HV ratio (HV / true front's HV) after {args.trials} trials, median [min–max] of {args.seeds} seeds\n")
     print("| problem | " + " | ".join(searchers) + " |")
     print("|---|" + "---|" * len(searchers))

@@ -3,7 +3,8 @@
 //! NSGAIISampler and TPESampler (`benches/compare/nsga2.py`, which computes the
 //! hypervolumes).
 //!
-//! Usage: `nsga2_runs TRIALS SEEDS`. Output: one JSON line per run,
+//! Usage: `nsga2_runs TRIALS SEEDS [SEARCHERS]` (comma-separated, default
+//! `random,nsga2,tpe`; `gp` too). Output: one JSON line per run,
 //! `{"problem", "searcher", "seed", "points"}`, the points being every
 //! trial's objectives normalized to [0, 1] by their upper bounds on the
 //! unit cube (ZDT: f2 ≤ 10; DTLZ2: each ≤ 2.25).
@@ -35,13 +36,11 @@ fn dtlz2(x: &[f64]) -> Vec<f64> {
 type Problem = (&'static str, usize, usize, fn(&[f64]) -> Vec<f64>);
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse())
-        .collect::<Result<_, _>>()?;
-    let (trials, seeds) = match args[..] {
-        [t, s] => (t, s),
-        _ => anyhow::bail!("usage: nsga2_runs TRIALS SEEDS"),
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let (trials, seeds, searchers): (usize, usize, &str) = match &raw[..] {
+        [t, s] => (t.parse()?, s.parse()?, "random,nsga2,tpe"),
+        [t, s, list] => (t.parse()?, s.parse()?, list),
+        _ => anyhow::bail!("usage: nsga2_runs TRIALS SEEDS [SEARCHERS]"),
     };
     let registry = hyperspace_searchers::builtin_registry();
     let problems: [Problem; 3] = [
@@ -52,7 +51,7 @@ fn main() -> anyhow::Result<()> {
     for (problem, d, m, f) in problems {
         let text: Vec<String> = (0..d).map(|i| format!("x{i}=float(0,1)")).collect();
         let space = Space::parse(&text.join(" "))?;
-        for searcher in ["random", "nsga2", "tpe"] {
+        for searcher in searchers.split(',') {
             for seed in 0..seeds as u64 {
                 let config = StudyConfig::new(problem)
                     .space(space.clone())

@@ -86,8 +86,8 @@ def test_constraints_keep_infeasible_trials_out_of_the_best(db):
 
 
 def test_searchers_and_pruners_for_one_objective_are_refused_by_name(db):
-    with pytest.raises(hs.InvalidStudyError, match=r"searcher 'gp' optimizes one objective.*grid, nsga2, random, tpe"):
-        hs.create_study(storage=db, study_name="t", directions=["minimize", "minimize"], searcher="gp")
+    with pytest.raises(hs.InvalidStudyError, match=r"searcher 'hyperband' optimizes one objective.*gp, grid, nsga2, random, tpe"):
+        hs.create_study(storage=db, study_name="t", directions=["minimize", "minimize"], searcher="hyperband")
     with pytest.raises(hs.InvalidStudyError, match="pruner 'median'"):
         hs.create_study(
             storage=db,

@@ -2,6 +2,7 @@
 //! trials, maximise the acquisition, decode.
 
 use super::layout::Layout;
+use super::multi;
 use super::settings::{OutputTransform, PendingStrategy};
 use super::ValidGpSettings;
 use crate::encode::{Absent, EncodedHistory};
@@ -29,6 +30,9 @@ pub struct GpSearcher {
     fitted_on: usize,
     /// The last model of the observations (no fantasies).
     model: Option<GaussianProcess>,
+    /// With several objectives or constraints: each output's last
+    /// hyperparameters, the warm start of its next fit (`multi.rs`).
+    joint_fits: Vec<Hyperparameters>,
 }
 
 fn failed(e: impl std::fmt::Display) -> SearchError {
@@ -47,6 +51,7 @@ impl GpSearcher {
             last_fit: None,
             fitted_on: 0,
             model: None,
+            joint_fits: Vec::new(),
         }
     }
 
@@ -126,7 +131,7 @@ fn matrix(rows: &[&[f64]], d: usize) -> Result<Array2<f64>, SearchError> {
 
 /// `ln(1 + (y − min)/c)`, `c` the median excess over the minimum: linear
 /// near the best losses, logarithmic in a heavy upper tail.
-fn log_warp(y: Vec<f64>) -> Array1<f64> {
+pub(super) fn log_warp(y: Vec<f64>) -> Array1<f64> {
     let min = y.iter().copied().fold(f64::INFINITY, f64::min);
     let mut excess: Vec<f64> = y.iter().map(|v| v - min).collect();
     let mut sorted = excess.clone();
@@ -142,6 +147,10 @@ fn log_warp(y: Vec<f64>) -> Array1<f64> {
 }
 
 impl Searcher for GpSearcher {
+    fn supports_multi_objective(&self) -> bool {
+        true
+    }
+
     fn sample_relative(
         &mut self,
         ctx: &SearchContext<'_>,
@@ -172,6 +181,23 @@ impl Searcher for GpSearcher {
             };
             return RandomSearcher::new(RandomSettings { sampler })
                 .sample_relative(ctx, space, rng);
+        }
+        if multi::needs_joint(ctx) {
+            self.encoded.update(space, ctx.trials);
+            let found = multi::propose(
+                &self.settings,
+                &self.encoded,
+                &mut self.joint_fits,
+                ctx,
+                space,
+                rng,
+            )?;
+            return match found {
+                Some(p) => Ok(p),
+                None => {
+                    RandomSearcher::new(RandomSettings::default()).sample_relative(ctx, space, rng)
+                }
+            };
         }
         let layout = Layout::new(space);
         self.encoded.update(space, ctx.trials);

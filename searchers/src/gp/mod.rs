@@ -37,12 +37,19 @@
 //!   trials (the best quarter and a stable random share of the rest), so
 //!   10,000 trials cost about what 1,000 do.
 //!
+//! - **Several objectives, constraints** (`multi.rs`): one GP per
+//!   objective and per constraint value; the acquisition is log expected
+//!   hypervolume improvement over the feasible front (log EI for one
+//!   objective), plus the log probability of feasibility; while no trial
+//!   is feasible, the probability of feasibility alone.
+//!
 //! The warm start is the only state kept between proposals; a searcher
 //! rebuilt from the history fits from cold (a few seeded restarts) and
 //! proposes as well.
 
 mod algorithm;
 mod layout;
+mod multi;
 mod settings;
 
 pub use algorithm::GpSearcher;

@@ -7,7 +7,7 @@ use super::settings::ValidOptimizerSettings;
 use super::space::Dimension;
 use super::sweep::{candidates, starts};
 use super::target::{argmax, Target};
-use crate::acquisition::{Acquisition, LocalPenalty};
+use crate::acquisition::{Acquisition, JointAcquisition, LocalPenalty};
 use crate::gp::GaussianProcess;
 use crate::SurrogateError;
 use ndarray::{Array1, ArrayView2};
@@ -51,6 +51,18 @@ pub fn optimize_penalized_acquisition(
 ) -> Result<Optimum, SurrogateError> {
     let target = Target::new(gp, acquisition, penalty.best(), Some(penalty));
     run(&target, dims, warm_starts, settings, rng)
+}
+
+/// As [`optimize_acquisition`], for a log acquisition over several GPs
+/// (objectives and constraints); scales and effort follow its lead GP.
+pub fn optimize_joint_acquisition(
+    joint: &JointAcquisition<'_>,
+    dims: &[Dimension],
+    warm_starts: ArrayView2<'_, f64>,
+    settings: &ValidOptimizerSettings,
+    rng: &mut dyn RngCore,
+) -> Result<Optimum, SurrogateError> {
+    run(&Target::joint(joint), dims, warm_starts, settings, rng)
 }
 
 /// Sweep, starts, local searches.
@@ -141,13 +153,7 @@ mod tests {
             Acquisition::Ucb { kappa: 2.0 },
             Acquisition::LogPi,
         ] {
-            let target = Target {
-                gp: &gp,
-                acquisition: acq,
-                best,
-                min_variance: 1e-18,
-                penalty: None,
-            };
+            let target = Target::new(&gp, acq, best, None);
             let grid = Array2::from_shape_fn((3 * 4001, 2), |(i, j)| {
                 if j == 0 {
                     (i % 4001) as f64 / 4000.0

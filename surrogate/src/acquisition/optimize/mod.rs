@@ -30,6 +30,8 @@ mod space;
 mod sweep;
 mod target;
 
-pub use driver::{optimize_acquisition, optimize_penalized_acquisition, Optimum};
+pub use driver::{
+    optimize_acquisition, optimize_joint_acquisition, optimize_penalized_acquisition, Optimum,
+};
 pub use settings::{OptimizerSettings, ValidOptimizerSettings};
 pub use space::{Dimension, Domain};

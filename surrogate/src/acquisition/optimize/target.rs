@@ -1,14 +1,18 @@
 //! What is maximised: an acquisition function of a GP's posterior, scored
 //! in batches for the sweep and the discrete moves, one point with its
-//! gradient for L-BFGS.
+//! gradient for L-BFGS. Either one GP's acquisition (with a batch's
+//! penalty) or a [`JointAcquisition`] over several GPs.
 
-use crate::acquisition::{Acquisition, LocalPenalty};
+use crate::acquisition::{Acquisition, JointAcquisition, LocalPenalty};
 use crate::gp::GaussianProcess;
 use ndarray::{Array1, ArrayView1, ArrayView2};
 
 /// An acquisition function of a GP's posterior.
 pub(super) struct Target<'a> {
+    /// The GP whose lengthscales and size set the optimizer's scales.
     pub(super) gp: &'a GaussianProcess,
+    /// Set: the joint acquisition is maximised and the fields below are unused.
+    pub(super) joint: Option<&'a JointAcquisition<'a>>,
     pub(super) acquisition: Acquisition,
     /// The incumbent loss: losses below it are improvements.
     pub(super) best: f64,
@@ -28,6 +32,7 @@ impl<'a> Target<'a> {
     ) -> Self {
         Self {
             gp,
+            joint: None,
             acquisition,
             best,
             min_variance: 1e-18 * gp.prior_variance().max(f64::MIN_POSITIVE),
@@ -35,8 +40,19 @@ impl<'a> Target<'a> {
         }
     }
 
+    /// `joint`'s log acquisition.
+    pub(super) fn joint(joint: &'a JointAcquisition<'a>) -> Self {
+        Self {
+            joint: Some(joint),
+            ..Self::new(joint.lead(), Acquisition::LogEi, 0.0, None)
+        }
+    }
+
     /// The acquisition at each row of `x`.
     pub(super) fn batch(&self, x: ArrayView2<'_, f64>) -> Array1<f64> {
+        if let Some(j) = self.joint {
+            return j.batch(x);
+        }
         let p = self.gp.predict(x);
         let mut a = Array1::from_iter(p.mean.iter().zip(&p.variance).map(|(m, v)| {
             self.acquisition
@@ -53,6 +69,9 @@ impl<'a> Target<'a> {
     /// The acquisition at `x` and its gradient (the variance's part is zero
     /// where the floor holds it).
     pub(super) fn with_gradient(&self, x: ArrayView1<'_, f64>) -> (f64, Array1<f64>) {
+        if let Some(j) = self.joint {
+            return j.with_gradient(x);
+        }
         let p = self.gp.predict_with_gradient(x);
         let var = p.variance.max(self.min_variance);
         let sd = var.sqrt();
