@@ -85,7 +85,7 @@ fn the_expectation_matches_a_brute_force_monte_carlo_mean() {
         (4, vec![0.3, 0.3, 0.3, 0.3], vec![0.2, 0.2, 0.2, 0.2]),
     ];
     for (m, mean, sd) in cases {
-        let f = front(10, m, 5);
+        let f = front(6, m, 5);
         let e = Ehvi::new(&f, &vec![1.1; m]).unwrap();
         let exact = e.log_value(&mean, &sd).exp();
         let (mc, se) = monte_carlo(&e, &mean, &sd, 50_000);
