@@ -211,12 +211,20 @@ class Driver:
     def js(self, script: str):
         return self.post(f"/session/{self.session}/execute/sync", {"script": script, "args": []})
 
+    def poll(self):
+        """`window.__drawnAt`, or None; a page too busy to run a script
+        within chromedriver's script timeout (an HTTP 500) is not drawn."""
+        try:
+            return self.js("return window.__drawnAt ?? null;")
+        except urllib.error.HTTPError:
+            return None
+
     def drawn_ms(self, url: str, timeout: float) -> float:
         """Navigates to `url`; ms from navigation start until the page is
         drawn, or infinity when it is not drawn within `timeout` s."""
         self.post(f"/session/{self.session}/url", {"url": url})
         end = time.monotonic() + timeout
-        while (ms := self.js("return window.__drawnAt ?? null;")) is None:
+        while (ms := self.poll()) is None:
             if time.monotonic() > end:
                 # Not drawn in time: a lower bound, shown as "> timeout".
                 return math.inf
@@ -307,6 +315,8 @@ def main() -> None:
         for load in range(args.loads):
             for name, url in pages.items():
                 times[name].append(driver.drawn_ms(url, args.timeout))
+                print(f"{name}, load {load + 1}: {shown(times[name][-1], args.timeout)} ms",
+                      file=sys.stderr, flush=True)
                 if load == 0:
                     args.screenshots.mkdir(parents=True, exist_ok=True)
                     driver.screenshot(args.screenshots / f"scale-{name}.png")
