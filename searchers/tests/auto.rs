@@ -49,7 +49,12 @@ fn count(names: &[String], name: &str) -> usize {
 
 #[test]
 fn a_numeric_space_goes_to_the_gp_then_to_a_warm_started_cmaes() {
-    let mut s = study("x=float(-5,5) y=int(-3,3)", "auto", json!({"gp_trials": 12}), 1);
+    let mut s = study(
+        "x=float(-5,5) y=int(-3,3)",
+        "auto",
+        json!({"gp_trials": 12}),
+        1,
+    );
     let names = proposers(&mut s, 20, 1);
     assert!(names[..12].iter().all(|n| n == "auto:gp"), "{names:?}");
     assert!(names[12..].iter().all(|n| n == "auto:cmaes"), "{names:?}");
@@ -124,7 +129,13 @@ fn define_by_run_records_the_proposer() {
     for i in 0..6 {
         let t = s.ask_open().unwrap();
         let m = s.suggest(t.id, "m", &model).unwrap();
-        let branch = if i < 2 { ["x", "y"][i] } else if m.as_str() == Some("a") { "x" } else { "y" };
+        let branch = if i < 2 {
+            ["x", "y"][i]
+        } else if m.as_str() == Some("a") {
+            "x"
+        } else {
+            "y"
+        };
         let v = s.suggest(t.id, branch, &x).unwrap().as_f64().unwrap();
         let done = s.tell(t.id, Outcome::complete(v)).unwrap();
         seen.push(done.meta.proposer.unwrap_or_default());

@@ -10,4 +10,3 @@ mod settings;
 pub use algorithm::AutoSearcher;
 pub use rules::Delegate;
 pub use settings::{AutoSettings, ValidAutoSettings};
-

@@ -52,7 +52,10 @@ impl AutoSettings {
         Bound::Between(int(1), int(1_000))
             .check("gp_max_params", self.gp_max_params)
             .map_err(&invalid)?;
-        let hyperband = self.hyperband.map(HyperbandSettings::validate).transpose()?;
+        let hyperband = self
+            .hyperband
+            .map(HyperbandSettings::validate)
+            .transpose()?;
         Ok(ValidAutoSettings {
             hyperband,
             gp_trials: self.gp_trials as u64,
