@@ -61,19 +61,18 @@ fn a_numeric_space_goes_to_the_gp_then_to_a_warm_started_cmaes() {
 }
 
 #[test]
-fn a_categorical_parameter_goes_to_tpe_after_the_gp() {
-    let space = "x=float(-5,5) c=choice(a,b,c)";
-    let mut s = study(space, "auto", json!({"gp_trials": 6}), 1);
-    let names = proposers(&mut s, 10, 1);
+fn declared_branches_go_to_the_gp_then_to_tpe() {
+    let tree = "m=choice(a{x=float(0,1)}, b{y=float(0,1)})";
+    let names = proposers(&mut study(tree, "auto", json!({"gp_trials": 6}), 1), 10, 1);
     assert_eq!(count(&names[..6], "auto:gp"), 6, "{names:?}");
     assert_eq!(count(&names[6..], "auto:tpe"), 4, "{names:?}");
 }
 
 #[test]
-fn tree_shaped_wide_and_multi_objective_studies_go_to_tpe() {
-    let tree = "m=choice(a{x=float(0,1)}, b{y=float(0,1)})";
-    let names = proposers(&mut study(tree, "auto", json!({}), 1), 5, 1);
-    assert_eq!(count(&names, "auto:tpe"), 5, "{names:?}");
+fn plain_choices_wide_and_multi_objective_studies_go_to_tpe() {
+    let flat = "x=float(-5,5) c=choice(a,b,c)";
+    let names = proposers(&mut study(flat, "auto", json!({}), 1), 4, 1);
+    assert_eq!(count(&names, "auto:tpe"), 4, "{names:?}");
     let wide: Vec<String> = (0..21).map(|i| format!("x{i}=float(0,1)")).collect();
     let names = proposers(&mut study(&wide.join(" "), "auto", json!({}), 1), 3, 1);
     assert_eq!(count(&names, "auto:tpe"), 3, "{names:?}");
@@ -120,7 +119,7 @@ fn define_by_run_records_the_proposer() {
     let config = StudyConfig::new("dbr").searcher("auto", json!({})).seed(5);
     let registry = hyperspace_searchers::builtin_registry();
     let mut s = Study::create(open_storage(":memory:").unwrap(), config, &registry).unwrap();
-    let defs = Space::parse("m=choice(a,b) x=float(0,1)").unwrap();
+    let defs = Space::parse("m=int(0,1) x=float(0,1)").unwrap();
     let (model, x): (Param, Param) = (
         defs.entries()[0].param.clone(),
         defs.entries()[1].param.clone(),
@@ -131,7 +130,7 @@ fn define_by_run_records_the_proposer() {
         let m = s.suggest(t.id, "m", &model).unwrap();
         let branch = if i < 2 {
             ["x", "y"][i]
-        } else if m.as_str() == Some("a") {
+        } else if m.as_i64() == Some(0) {
             "x"
         } else {
             "y"
@@ -140,8 +139,8 @@ fn define_by_run_records_the_proposer() {
         let done = s.tell(t.id, Outcome::complete(v)).unwrap();
         seen.push(done.meta.proposer.unwrap_or_default());
     }
-    // Trial 0 has nothing to share: the space is a bare choice, no branch
-    // is seen yet, so the GP would draw it.
+    // Trial 0 has nothing to share: the space is one integer, no branch is
+    // seen yet, so the GP would draw it.
     assert_eq!(seen[0], "auto:gp", "{seen:?}");
     assert!(seen[2..].iter().all(|n| n == "auto:tpe"), "{seen:?}");
 }
