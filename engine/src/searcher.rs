@@ -97,6 +97,11 @@ pub struct Proposal {
     /// A key no other trial of the study may hold; if another worker took it
     /// first, the study asks again with a fresh history.
     pub claim: Option<String>,
+    /// Which searcher proposed it, when that is not the study's searcher
+    /// itself: a searcher that delegates (`auto`) names its delegate
+    /// (`"auto:gp"`). `None`: the study records its searcher's name. Kept
+    /// in the trial's [`Metadata::proposer`](crate::Metadata::proposer).
+    pub proposer: Option<String>,
 }
 
 impl Proposal {
@@ -106,6 +111,13 @@ impl Proposal {
             params,
             ..Self::default()
         }
+    }
+
+    /// The proposal, recorded as proposed by `name` (see
+    /// [`Proposal::proposer`]).
+    pub fn proposed_by(mut self, name: impl Into<String>) -> Self {
+        self.proposer = Some(name.into());
+        self
     }
 }
 
@@ -164,5 +176,14 @@ pub trait Searcher: Send + Debug {
     /// result is [`Trial::values`].
     fn supports_multi_objective(&self) -> bool {
         false
+    }
+
+    /// The name a define-by-run trial records as its proposer
+    /// ([`Proposal::proposer`]) when nothing could be proposed jointly, so
+    /// that every parameter came from [`Searcher::sample_independent`].
+    /// Default: `None`, the study's searcher name; a searcher that
+    /// delegates names the delegate that will draw them.
+    fn independent_proposer(&self, _ctx: &SearchContext<'_>) -> Option<String> {
+        None
     }
 }

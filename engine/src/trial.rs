@@ -190,6 +190,12 @@ pub struct Metadata {
     /// starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovers: Option<TrialId>,
+    /// The searcher that proposed the trial's parameters (`"tpe"`,
+    /// `"auto:gp"`, ...): the study's searcher, or the one it delegated to.
+    /// Unset for a trial whose parameters were all given (a queued trial
+    /// fixing every one) and for trials recorded before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposer: Option<String>,
     /// The code's version (a git commit, say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_version: Option<String>,

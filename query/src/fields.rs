@@ -42,6 +42,8 @@ pub enum Field {
     DataVersion,
     /// The code version.
     CodeVersion,
+    /// The searcher that proposed its parameters (`tpe`, `auto:gp`).
+    Proposer,
     /// Why it failed.
     Message,
     /// The last step with an intermediate value.
@@ -68,7 +70,7 @@ pub enum Kind {
     Any,
 }
 
-const BUILTINS: [(&str, Field); 18] = [
+const BUILTINS: [(&str, Field); 19] = [
     ("id", Field::Id),
     ("number", Field::Number),
     ("state", Field::State),
@@ -85,6 +87,7 @@ const BUILTINS: [(&str, Field); 18] = [
     ("seed", Field::Seed),
     ("data_version", Field::DataVersion),
     ("code_version", Field::CodeVersion),
+    ("proposer", Field::Proposer),
     ("message", Field::Message),
     ("step", Field::Step),
 ];
@@ -306,6 +309,7 @@ impl Field {
                 .map_or(Cell::Missing, |s| Cell::Text(s.to_string())),
             Field::DataVersion => text(&t.meta.data_version),
             Field::CodeVersion => text(&t.meta.code_version),
+            Field::Proposer => text(&t.meta.proposer),
             Field::Message => text(&t.message),
             Field::Step => num(t.last_intermediate().map(|(s, _)| s as f64)),
             Field::Param(n) => t.params.get(n).map_or(Cell::Missing, Cell::from_value),

@@ -12,6 +12,7 @@
 //! | `cmaes`  | CMA-ES with IPOP restarts: a Gaussian search distribution adapted generation by generation, rebuilt from the trials; integers with the margin, categoricals at random |
 //! | `nsga2`  | NSGA-II for one or more objectives (and constraints): crossover and mutation of the best finished trials by non-dominated rank and crowding |
 //! | `hyperband` | asynchronous Hyperband: chooses each trial's budget too, promoting the best of each rung to the next |
+//! | `auto`   | picks one of the above per study and phase (GP for small numeric spaces and short runs, TPE for tree-shaped, wide or multi-objective ones, CMA-ES or TPE for long runs, Hyperband when trials take a budget) and records it as each trial's proposer (`auto:gp`) |
 //!
 //! | pruner | what it does |
 //! |--------|--------------|
@@ -43,6 +44,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod auto;
 mod cmaes;
 mod encode;
 mod gp;
@@ -55,6 +57,7 @@ mod random;
 mod settings;
 mod tpe;
 
+pub use auto::{AutoSearcher, AutoSettings, Delegate, ValidAutoSettings};
 pub use cmaes::{CmaesSearcher, CmaesSettings, Restart, ValidCmaesSettings};
 pub use gp::{
     AcquisitionKind, GpSearcher, GpSettings, NoiseSetting, OutputTransform, PendingStrategy,
@@ -113,6 +116,10 @@ pub fn builtin_registry() -> Registry {
     registry.register("hyperband", |settings| {
         let valid = settings::parse::<HyperbandSettings>("hyperband", settings)?.validate()?;
         Ok(Box::new(HyperbandSearcher::new(valid)))
+    });
+    registry.register("auto", |settings| {
+        let valid = settings::parse::<AutoSettings>("auto", settings)?.validate()?;
+        Ok(Box::new(AutoSearcher::new(valid)))
     });
     pruners::register(&mut registry);
     registry

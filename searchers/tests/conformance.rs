@@ -30,6 +30,7 @@ fn searchers() -> Vec<(&'static str, Json)> {
         ("nsga2", json!({"population_size": 5})),
         ("hyperband", json!({"max_budget": 9})),
         ("hyperband", json!({"max_budget": 27, "sampler": "tpe"})),
+        ("auto", json!({})),
     ]
 }
 

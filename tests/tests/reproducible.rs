@@ -407,6 +407,7 @@ fn a_define_by_run_trial_waits_for_an_opened_trial_to_get_its_budget() {
         budget: Some(1.0),
         parent: None,
         claim: None,
+        proposer: None,
     };
     storage.update_trial(other.id, &update).unwrap();
     let trial = study.try_ask_open().unwrap();

@@ -380,6 +380,7 @@ fn an_abandoned_trial_takes_its_late_result_once_and_nothing_else() {
             budget: None,
             parent: None,
             claim: None,
+            proposer: None,
         };
         assert!(
             matches!(s.update_trial(t.id, &set), Err(Error::TrialFinished { .. })),
@@ -513,8 +514,13 @@ fn a_claim_key_is_held_by_one_trial() {
             budget: None,
             parent: None,
             claim: Some(claim.into()),
+            proposer: Some("grid".into()),
         };
-        s.update_trial(a.id, &take("grid:1")).unwrap();
+        let taken = s.update_trial(a.id, &take("grid:1")).unwrap();
+        // The proposer is kept with the parameters, and read back.
+        assert_eq!(taken.meta.proposer.as_deref(), Some("grid"), "{name}");
+        let read = s.trial(a.id).unwrap();
+        assert_eq!(read.meta.proposer.as_deref(), Some("grid"), "{name}");
         assert!(
             matches!(
                 s.update_trial(b.id, &take("grid:1")),

@@ -591,7 +591,7 @@ pub struct TrialsArgs {
     /// A filter, e.g. 'lr < 0.01 and state = complete'. Fields: parameters,
     /// metrics, id, number, state, value, budget, parent, duration, started,
     /// finished, host, seed, step, exit_code, data_version, code_version,
-    /// message (params.x / metrics.x / attrs.x / meta.x to be explicit).
+    /// proposer, message (params.x / metrics.x / attrs.x / meta.x to be explicit).
     /// Operators: = != < <= > >= ~ (regex), in (a, b), is [not] null; and,
     /// or, not, parentheses. A trial without the field matches only `is null`.
     #[arg(long = "where", short = 'w', value_name = "FILTER")]

@@ -213,3 +213,17 @@ def test_define_by_run_searcher_sees_the_space_every_finished_trial_shares(db):
     t.report(0, 0.5)
     s.tell(t, state="pruned")  # pruned with a value, without k: narrows
     assert run(["x", "k"]) == [["x"], ["k"]]
+
+
+def test_each_trial_records_the_searcher_that_proposed_it():
+    """Issue 17: `auto` names its delegate; a plain searcher its own name;
+    a trial enqueued with every value fixed has none."""
+    study = hs.Study.open(":memory:", "p", searcher="auto", searcher_settings={"gp_trials": 3}, seed=1)
+    study.enqueue({"x": 0.5})
+    for _ in range(5):
+        trial = study.ask()
+        study.tell(trial, trial.suggest_float("x", 0.0, 1.0))
+    assert [t.proposer for t in study.trials] == [None, "auto:gp", "auto:gp", "auto:cmaes", "auto:cmaes"]
+    plain = hs.Study.open(":memory:", "q", searcher="tpe", seed=1)
+    plain.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=2)
+    assert [t.proposer for t in plain.trials] == ["tpe", "tpe"]

@@ -20,6 +20,9 @@ pub enum TrialUpdate {
         parent: Option<crate::TrialId>,
         /// The claim key to take.
         claim: Option<String>,
+        /// The searcher that proposed them, kept in the trial's metadata
+        /// ([`Metadata::proposer`]); `None` leaves it as it is.
+        proposer: Option<String>,
     },
     /// Records what a trial measured at one step: the objective's
     /// intermediate value, other named metrics, or both, in one write.
@@ -124,6 +127,7 @@ impl TrialUpdate {
                 params,
                 budget,
                 parent,
+                proposer,
                 ..
             } => {
                 for (k, v) in params {
@@ -131,6 +135,9 @@ impl TrialUpdate {
                 }
                 trial.budget = budget.or(trial.budget);
                 trial.parent = parent.or(trial.parent);
+                if proposer.is_some() {
+                    trial.meta.proposer.clone_from(proposer);
+                }
             }
             TrialUpdate::Report {
                 step,
@@ -385,6 +392,7 @@ fn merge_meta(into: &mut Metadata, from: &Metadata) {
         abandoned,
         late_result,
         recovers,
+        proposer,
         code_version,
         data_version
     );

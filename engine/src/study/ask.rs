@@ -89,7 +89,7 @@ impl Study {
             let expected = self.history.trials().last().map_or(0, |t| t.number + 1);
             let proposal = self.propose_from_history(space, expected)?;
             let params = self.checked(space, &proposal)?;
-            let new = NewTrial {
+            let mut new = NewTrial {
                 params,
                 budget: proposal.budget,
                 parent: proposal.parent,
@@ -97,6 +97,7 @@ impl Study {
                 expect_number: Some(expected),
                 ..self.new_running()
             };
+            new.meta.proposer = proposal.proposer;
             match self.storage.create_trial(self.record.id, &new) {
                 Err(Error::ClaimTaken { .. }) => claims_lost += 1,
                 Err(Error::NumberTaken { .. }) => {
@@ -129,6 +130,7 @@ impl Study {
                 budget: proposal.budget,
                 parent: proposal.parent,
                 claim: proposal.claim,
+                proposer: proposal.proposer,
             };
             match self.storage.update_trial(trial.id, &update) {
                 Err(Error::ClaimTaken { .. }) => continue,
@@ -180,7 +182,17 @@ impl Study {
         let trials = lagged.as_deref().unwrap_or(self.history.trials());
         let ctx = context(&self.record, trials, number);
         let mut rng = trial_rng(self.record.config.seed, number);
-        Ok(self.searcher.sample_relative(&ctx, space, &mut rng)?)
+        let proposal = self.searcher.sample_relative(&ctx, space, &mut rng)?;
+        Ok(self.named(proposal))
+    }
+
+    /// The proposal with its proposer named: the searcher's own answer,
+    /// else the study's searcher.
+    pub(super) fn named(&self, mut proposal: Proposal) -> Proposal {
+        if proposal.proposer.is_none() {
+            proposal.proposer = Some(self.record.config.searcher.name.clone());
+        }
+        proposal
     }
 
     pub(super) fn claim_queued(&mut self) -> Result<Option<Trial>> {
@@ -222,6 +234,7 @@ impl Study {
                     budget: None,
                     parent: None,
                     claim: None,
+                    proposer: None,
                 },
             );
         }
@@ -252,6 +265,7 @@ impl Study {
                 budget: None,
                 parent: None,
                 claim: None,
+                proposer: proposal.proposer,
             },
         )
     }

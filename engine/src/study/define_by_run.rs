@@ -61,7 +61,7 @@ impl Study {
         // choose budgets gives its parameters only.
         if let Some((number, proposal)) = probe {
             if number == trial.number && !self.searcher.chooses_budgets() {
-                self.relative.insert(trial.id, proposal.params);
+                self.keep_relative(trial.id, proposal);
             }
         }
         if !self.searcher.chooses_budgets() {
@@ -71,7 +71,7 @@ impl Study {
         // a promotion) now, so the caller knows it before any suggestion.
         match self.claim_relative(trial.id, trial.number) {
             Ok(relative) => {
-                self.relative.insert(trial.id, relative);
+                self.keep_relative(trial.id, relative);
                 self.storage.trial(trial.id)
             }
             Err(e) => Err(self.fail_after(trial.id, e)),
@@ -214,6 +214,7 @@ impl Study {
                 budget: None,
                 parent: None,
                 claim: None,
+                proposer: self.proposers.get(&id).cloned(),
             },
         )
     }
@@ -245,12 +246,21 @@ impl Study {
             let relative = if fresh {
                 self.claim_relative(trial.id, trial.number)?
             } else {
-                self.relative_proposal(trial.number)?.params
+                self.relative_proposal(trial.number)?
             };
-            self.history.overlay_pending(trial.id, &relative);
-            self.relative.insert(trial.id, relative);
+            self.history.overlay_pending(trial.id, &relative.params);
+            self.keep_relative(trial.id, relative);
         }
         Ok(self.relative.entry(trial.id).or_default())
+    }
+
+    /// Keeps the joint proposal of an open trial: its values for the
+    /// suggestions to come, its proposer for the trial's record.
+    fn keep_relative(&mut self, id: TrialId, proposal: Proposal) {
+        if let Some(name) = proposal.proposer {
+            self.proposers.insert(id, name);
+        }
+        self.relative.insert(id, proposal.params);
     }
 
     /// A trial of this study that has not finished.
@@ -272,25 +282,26 @@ impl Study {
     /// does, while other workers hold the key). Other searchers' claims are
     /// dropped, as before: a grid point claimed by a trial that has none of
     /// its values yet would look free to the grid and taken to the storage.
-    fn claim_relative(&mut self, id: TrialId, number: u64) -> Result<Params> {
+    fn claim_relative(&mut self, id: TrialId, number: u64) -> Result<Proposal> {
         if !self.searcher.chooses_budgets() {
-            return Ok(self.relative_proposal(number)?.params);
+            return self.relative_proposal(number);
         }
         for _ in 0..CLAIM_RETRIES {
             let proposal = self.relative_proposal(number)?;
             if proposal.budget.is_none() && proposal.parent.is_none() && proposal.claim.is_none() {
-                return Ok(proposal.params);
+                return Ok(proposal);
             }
             let update = TrialUpdate::SetParams {
                 params: Params::new(),
                 budget: proposal.budget,
                 parent: proposal.parent,
-                claim: proposal.claim,
+                claim: proposal.claim.clone(),
+                proposer: proposal.proposer.clone(),
             };
             match self.storage.update_trial(id, &update) {
                 Err(Error::ClaimTaken { .. }) => continue,
                 Err(e) => return Err(e),
-                Ok(_) => return Ok(proposal.params),
+                Ok(_) => return Ok(proposal),
             }
         }
         Err(claims_taken())
@@ -327,20 +338,24 @@ impl Study {
                 .cloned()
                 .collect()
         };
-        // With nothing shared there is nothing to model jointly; a searcher
-        // that chooses budgets still proposes, over the empty space, to
-        // give the trial its budget.
-        if shared.is_empty() && !self.searcher.chooses_budgets() {
-            return Ok(Proposal::default());
-        }
-        let relative_space = Space::from_entries(shared)?;
         self.fresh_searcher()?;
         let trials = lagged.as_deref().unwrap_or(self.history.trials());
         let ctx = context(&self.record, trials, number);
-        let mut rng = trial_rng(self.record.config.seed, number);
-        self.searcher
-            .sample_relative(&ctx, &relative_space, &mut rng)
-            .map_err(Error::from)
+        // With nothing shared there is nothing to model jointly; a searcher
+        // that chooses budgets still proposes, over the empty space, to
+        // give the trial its budget.
+        let proposal = if shared.is_empty() && !self.searcher.chooses_budgets() {
+            Proposal {
+                proposer: self.searcher.independent_proposer(&ctx),
+                ..Proposal::default()
+            }
+        } else {
+            let relative_space = Space::from_entries(shared)?;
+            let mut rng = trial_rng(self.record.config.seed, number);
+            self.searcher
+                .sample_relative(&ctx, &relative_space, &mut rng)?
+        };
+        Ok(self.named(proposal))
     }
 }
 

@@ -62,6 +62,9 @@ pub struct Study {
     /// Relative proposals of open define-by-run trials, made at their first
     /// suggestion and used for the parameters they cover.
     pub(super) relative: HashMap<TrialId, Params>,
+    /// Who made each of those proposals (see [`crate::Metadata::proposer`]),
+    /// recorded with the trial's parameters.
+    pub(super) proposers: HashMap<TrialId, String>,
     /// The leases of the running trials this study handed out.
     pub(super) leases: Leases,
     host: Option<String>,
@@ -169,6 +172,7 @@ impl Study {
             pruner,
             history: History::default(),
             relative: HashMap::new(),
+            proposers: HashMap::new(),
             host,
             wait_timeout: DEFAULT_WAIT_TIMEOUT,
             rebuild: record.config.reproducible.map(|_| registry.clone()),

@@ -222,6 +222,7 @@ mod tests {
             budget: None,
             parent: None,
             claim: None,
+            proposer: None,
         };
         storage.update_trial(id, &update).unwrap();
     }

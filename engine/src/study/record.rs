@@ -53,6 +53,7 @@ impl Study {
         };
         let trial = self.storage.update_trial(id, &update)?;
         self.relative.remove(&id);
+        self.proposers.remove(&id);
         self.leases.release(id);
         if trial.meta.late_result.is_some() {
             // The result is recorded: a failure to withdraw the copy must
@@ -84,6 +85,7 @@ impl Study {
     pub fn requeue(&mut self, id: TrialId) -> Result<Trial> {
         self.check_mine(&self.storage.trial(id)?)?;
         self.relative.remove(&id);
+        self.proposers.remove(&id);
         self.leases.release(id);
         self.storage.update_trial(id, &TrialUpdate::Requeue)
     }

@@ -160,6 +160,7 @@ impl Searcher for HyperbandSearcher {
                 budget: Some(self.settings.brackets.rungs()[rung]),
                 parent: Some(parent.id),
                 claim: Some(format!("hyperband:promote:{}", parent.id.0)),
+                proposer: None,
             });
         }
         // A fixed draw from the trial number, so every worker agrees.

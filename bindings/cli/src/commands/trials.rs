@@ -9,11 +9,20 @@ use hyperspace_query::{describe_error, parse_sort, sort_trials, Filter, SortKey}
 use std::io::Write;
 
 /// The default columns: ids, state, value (every objective's, for a study
-/// with several), constraints when some trial has them, every parameter
+/// with several), the proposer when not every trial has the same,
+/// constraints when some trial has them, every parameter
 /// and metric, duration, and the message when some trial has one.
 fn default_columns(known: &Known, trials: &[&Trial], several: bool) -> Vec<Field> {
     let value = if several { Field::Values } else { Field::Value };
     let mut columns = vec![Field::Id, Field::Number, Field::State, value];
+    // Who proposed each trial shows when it changed along the study (the
+    // `auto` searcher's phases, or a study whose searcher was switched).
+    let mut proposers = trials.iter().filter_map(|t| t.meta.proposer.as_deref());
+    if let Some(first) = proposers.next() {
+        if proposers.any(|p| p != first) {
+            columns.push(Field::Proposer);
+        }
+    }
     // Lineage (re-runs, continuations, promotions) shows when there is any.
     if trials.iter().any(|t| t.parent.is_some()) {
         columns.push(Field::Parent);
@@ -258,6 +267,7 @@ pub fn export(storage_url: Option<&str>, args: ExportArgs) -> Result<()> {
                 Field::Host,
                 Field::Seed,
                 Field::CodeVersion,
+                Field::Proposer,
                 Field::DataVersion,
                 Field::Message,
             ]);

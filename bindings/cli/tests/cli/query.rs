@@ -165,3 +165,53 @@ fn export_csv_and_jsonl() {
     }
     assert_eq!(csv.lines().count(), 7);
 }
+
+/// Issue 17: each trial records the searcher that proposed it, as the
+/// `proposer` field; `auto` names its delegate, and a trial enqueued with
+/// every value fixed has none.
+#[test]
+fn trials_show_and_filter_by_proposer() {
+    let lab = Lab::new();
+    let create = [
+        "study",
+        "create",
+        "p",
+        "--space",
+        "x=float(0,1) y=int(0,3)",
+        "--seed",
+        "7",
+        "--searcher",
+        "auto",
+        "--settings",
+        r#"{"gp_trials": 2}"#,
+    ];
+    lab.hs(&create).assert().success();
+    lab.hs(&["enqueue", "-s", "p", "x=0.5", "y=1"])
+        .assert()
+        .success();
+    for id in 1..=4 {
+        stdout_of(&mut lab.hs(&["suggest", "-s", "p"]));
+        let id = id.to_string();
+        lab.hs(&["tell", "-t", &id, "--value", "1"])
+            .assert()
+            .success();
+    }
+    let numbers = |filter: &str| -> Vec<i64> {
+        let out =
+            stdout_of(&mut lab.hs(&["trials", "-s", "p", "--format", "json", "--where", filter]));
+        let rows: Json = serde_json::from_str(&out).unwrap();
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["number"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(numbers("proposer is null"), [0]);
+    assert_eq!(numbers("proposer = 'auto:gp'"), [1]);
+    assert_eq!(numbers("proposer = 'auto:cmaes'"), [2, 3]);
+    let table = stdout_of(&mut lab.hs(&["trials", "-s", "p"]));
+    assert!(
+        table.lines().next().unwrap().contains("proposer"),
+        "{table}"
+    );
+}

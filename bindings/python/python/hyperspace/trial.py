@@ -156,6 +156,13 @@ class FrozenTrial:
         return list(self.metadata.get("artifacts") or [])
 
     @property
+    def proposer(self) -> Optional[str]:
+        """The searcher that proposed its parameters (``"tpe"``, or for the
+        ``auto`` searcher the one it chose, ``"auto:gp"``); ``None`` for a
+        trial enqueued with every value fixed."""
+        return self.metadata.get("proposer")
+
+    @property
     def seed(self) -> Optional[int]:
         """The seed of this trial's random stream."""
         return self.metadata.get("seed")

@@ -1,0 +1,122 @@
+//! The `auto` searcher: asks the rules which searcher the trial is for,
+//! builds that searcher once, and passes the call on.
+
+use super::rules::{choose, Delegate};
+use super::settings::ValidAutoSettings;
+use crate::{
+    CmaesSearcher, CmaesSettings, GpSearcher, GpSettings, HyperbandSearcher, TpeSearcher,
+    TpeSettings,
+};
+use hyperspace_engine::{Param, Proposal, SearchContext, SearchError, Searcher, Space, Value};
+use rand::RngCore;
+use std::collections::HashMap;
+
+/// Picks a searcher per study and per phase (see the rules in
+/// [`Delegate`]'s module) and records it as the trial's proposer,
+/// `"auto:<delegate>"`.
+///
+/// The delegates keep no state of their own between proposals that the
+/// trials do not hold, so building each once and reusing it changes
+/// nothing but the cost.
+#[derive(Debug)]
+pub struct AutoSearcher {
+    settings: ValidAutoSettings,
+    built: HashMap<Delegate, Box<dyn Searcher>>,
+}
+
+impl AutoSearcher {
+    /// An `auto` searcher with validated settings.
+    pub fn new(settings: ValidAutoSettings) -> Self {
+        Self {
+            settings,
+            built: HashMap::new(),
+        }
+    }
+
+    /// The delegate for this trial, built on first use.
+    fn delegate(
+        &mut self,
+        ctx: &SearchContext<'_>,
+    ) -> Result<(Delegate, &mut Box<dyn Searcher>), SearchError> {
+        let which = choose(&self.settings, ctx);
+        if !self.built.contains_key(&which) {
+            let searcher = self.build(which)?;
+            self.built.insert(which, searcher);
+        }
+        match self.built.get_mut(&which) {
+            Some(searcher) => Ok((which, searcher)),
+            None => Err(SearchError::Failed {
+                searcher: "auto".into(),
+                reason: format!("the {} delegate was not built", which.name()),
+            }),
+        }
+    }
+
+    fn build(&self, which: Delegate) -> Result<Box<dyn Searcher>, SearchError> {
+        Ok(match which {
+            Delegate::Tpe => Box::new(TpeSearcher::new(TpeSettings::default().validate()?)),
+            Delegate::Gp => Box::new(GpSearcher::new(GpSettings::default().validate()?)),
+            Delegate::Cmaes => {
+                let settings = CmaesSettings {
+                    warm_start_trials: self.settings.gp_trials,
+                    ..CmaesSettings::default()
+                };
+                Box::new(CmaesSearcher::new(settings.validate()?))
+            }
+            Delegate::Hyperband => match &self.settings.hyperband {
+                Some(settings) => Box::new(HyperbandSearcher::new(settings.clone())),
+                None => {
+                    return Err(SearchError::Failed {
+                        searcher: "auto".into(),
+                        reason: "hyperband chosen without its settings".into(),
+                    })
+                }
+            },
+        })
+    }
+}
+
+/// `auto:<delegate>`, or `auto:<what the delegate named>` when the delegate
+/// names a proposer itself.
+fn proposer(which: Delegate, named: Option<String>) -> String {
+    format!("auto:{}", named.as_deref().unwrap_or(which.name()))
+}
+
+impl Searcher for AutoSearcher {
+    fn sample_relative(
+        &mut self,
+        ctx: &SearchContext<'_>,
+        space: &Space,
+        rng: &mut dyn RngCore,
+    ) -> Result<Proposal, SearchError> {
+        let (which, searcher) = self.delegate(ctx)?;
+        let mut proposal = searcher.sample_relative(ctx, space, rng)?;
+        proposal.proposer = Some(proposer(which, proposal.proposer.take()));
+        Ok(proposal)
+    }
+
+    fn sample_independent(
+        &mut self,
+        ctx: &SearchContext<'_>,
+        name: &str,
+        param: &Param,
+        rng: &mut dyn RngCore,
+    ) -> Result<Value, SearchError> {
+        let (_, searcher) = self.delegate(ctx)?;
+        searcher.sample_independent(ctx, name, param, rng)
+    }
+
+    fn chooses_budgets(&self) -> bool {
+        self.settings.hyperband.is_some()
+    }
+
+    fn supports_multi_objective(&self) -> bool {
+        // Several objectives go to TPE (rules.rs), which handles them;
+        // Hyperband is asked itself.
+        self.settings.hyperband.is_none()
+    }
+
+    fn independent_proposer(&self, ctx: &SearchContext<'_>) -> Option<String> {
+        Some(proposer(choose(&self.settings, ctx), None))
+    }
+}
