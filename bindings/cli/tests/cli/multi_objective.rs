@@ -151,13 +151,13 @@ fn single_objective_searchers_and_unnamed_objectives_are_refused_clearly() {
             "--space",
             "x=float(0,1)",
             "--searcher",
-            "gp",
+            "cmaes",
             "--objective",
             "a:min",
             "--objective",
             "b:max",
         ]),
-        "searcher 'gp' optimizes one objective",
+        "searcher 'cmaes' optimizes one objective",
     );
     one_line_error(
         &mut lab.hs(&[
