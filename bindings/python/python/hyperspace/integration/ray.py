@@ -230,7 +230,13 @@ class HyperspaceSearch(Searcher):
             return
         value, step = _number(result.get(self._metric)), result.get("training_iteration")
         if value is not None and isinstance(step, int) and not isinstance(step, bool) and step >= 0:
-            trial.report(step, value)
+            try:
+                trial.report(step, value)
+            except TrialFinishedError:
+                # A restored experiment re-running a trial the study already
+                # finished (after Ray's last saved state): the study keeps
+                # its result; the repeat is not recorded.
+                pass
 
     def get_state(self) -> Dict[str, Any]:
         """What ``save`` keeps: where the study is, how to reopen it, and
