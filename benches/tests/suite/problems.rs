@@ -132,7 +132,10 @@ fn documented_values_match_the_virtual_library() {
     // camel's other global minimizer mirrors the documented one; Rastrigin
     // at (1, 0, ...) = 1; Dixon-Price at (1, ..., 1) = sum of i for i = 2..8.
     assert_eq!(value("goldstein-price", &[0.0, 0.0]), 600.0);
-    let camel = value("six-hump-camel", &[-0.08984201310031807, 0.7126564030207396]);
+    let camel = value(
+        "six-hump-camel",
+        &[-0.08984201310031807, 0.7126564030207396],
+    );
     assert!((camel + 1.0316284534898774).abs() < 1e-15, "{camel}");
     let mut x = [0.0; 8];
     x[0] = 1.0;
