@@ -11,6 +11,8 @@
 //! - [`Lineage`]: a trial's parents, children and what changed between
 //!   them; [`curve_with_ancestry`]: a continuation's learning curve joined
 //!   to its parents'.
+//! - [`interpolate`]: trial values spread onto a regular grid, for the
+//!   contour plots of the dashboard and of Python.
 //!
 //! ```
 //! use hyperspace_engine::{Space, Trial};
@@ -27,6 +29,7 @@
 
 mod fields;
 mod filter;
+pub mod interpolate;
 mod lineage;
 mod series;
 

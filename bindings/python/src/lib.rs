@@ -11,6 +11,7 @@
 
 mod added;
 mod artifacts;
+mod contour;
 mod ensemble;
 mod errors;
 mod fork;
@@ -58,6 +59,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(artifacts::copy_artifact, m)?)?;
     m.add_function(wrap_pyfunction!(artifacts::record_artifacts, m)?)?;
     m.add_function(wrap_pyfunction!(lineage::lineage, m)?)?;
+    m.add_function(wrap_pyfunction!(contour::interpolate_grid, m)?)?;
     m.add_function(wrap_pyfunction!(ensemble::build_ensemble, m)?)?;
     m.add_function(wrap_pyfunction!(ensemble::stored_ensemble, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -11,9 +11,9 @@
 
 use super::axes::{self, Axis};
 use super::cache::StudyView;
-use super::interpolate::{self, Sample};
 use super::views::{BadRequest, Selection};
 use hyperspace_engine::{is_feasible, pareto_front, Direction, Trial, TrialState};
+use hyperspace_query::interpolate::{self, Sample};
 use hyperspace_query::Known;
 use hyperspace_searchers::{param_importances, Evaluator, ImportanceInput};
 use serde_json::{json, Value as Json};

@@ -7,7 +7,7 @@
 //! - [`api`] serves them under `/api`, [`assets`] serves the pages and the
 //!   vendored uPlot, both compiled into the binary;
 //! - [`analysis`] builds the analysis views (parallel coordinates, slice,
-//!   contour, importance, Pareto front) on [`axes`] and [`interpolate`],
+//!   contour, importance, Pareto front) on [`axes`] and `hyperspace_query::interpolate`,
 //!   served by [`analysis_api`];
 //! - [`logs`] finds a trial's stdout and stderr;
 //! - [`report`] writes the same pages as one self-contained HTML file.
@@ -20,7 +20,6 @@ mod api;
 mod assets;
 mod axes;
 mod cache;
-mod interpolate;
 mod logs;
 mod report;
 mod thin;

@@ -1,4 +1,5 @@
-//! The contour view's surface: trial values spread onto a regular grid.
+//! A contour's surface: trial values spread onto a regular grid (the
+//! dashboard's contour view and Python's `plot_contour`).
 //!
 //! Each grid node takes the inverse-distance-weighted mean (power 2) of
 //! its [`NEIGHBOURS`] nearest trials. Nearest only, because with every
@@ -21,8 +22,11 @@ pub const NEIGHBOURS: usize = 8;
 /// A trial on the grid's plane: unit coordinates and its value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sample {
+    /// Its position along the grid's x axis, as a share of the axis.
     pub x: f64,
+    /// Its position along the grid's y axis, as a share of the axis.
     pub y: f64,
+    /// Its value.
     pub value: f64,
 }
 
