@@ -24,6 +24,7 @@ import json
 import os
 import socket
 import threading
+import time
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Type
@@ -109,12 +110,13 @@ def run_loop(
     run: str,
     task: str,
     share: Optional[int],
-    seconds: Optional[float],
+    deadline: Optional[float],
     max_failures: Optional[int],
     patience: Optional[float],
 ) -> LoopEnd:
     """The task: runs up to ``share`` trials (``None``: until stopped) of
-    the run ``run`` in this process, starting none after ``seconds``."""
+    the run ``run`` in this process, starting none after ``deadline``
+    (seconds since the epoch)."""
     from ._optimize import _Run, run_here
 
     study = _study(ref)
@@ -125,7 +127,8 @@ def run_loop(
             study._c().abandon(trial["id"], "its worker process died (its task ran again elsewhere); re-queued")
     if share is not None:
         share -= len(earlier)
-    if (share is not None and share <= 0) or _stopped(study, run):
+    seconds = None if deadline is None else deadline - time.time()
+    if (share is not None and share <= 0) or (seconds is not None and seconds <= 0) or _stopped(study, run):
         return LoopEnd(len(earlier), None, None)
     here = {"run": run, "task": task, "host": socket.gethostname(), "pid": os.getpid()}
     marks = _Marks(here)

@@ -10,6 +10,13 @@ slow worker holds back the end by at most one trial). A task that ends
 with part of its share unstarted gives it back. The shares add up to
 ``n_trials``, so the run starts exactly that many trials, however many
 processes start them.
+
+One task per slot is in flight. Two (the next share waiting while the
+current one runs) measured worse: Dask binds a waiting task to a worker
+early, so a large share can queue behind another on one worker while the
+other idles. A task not started by the deadline (wall clock, which the
+workers share with the driver within their clocks' drift) or after the
+run stopped returns at once.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: How often the driver looks at storage (when callbacks or a progress bar
 #: want each result) and at its tasks.
 POLL = 0.05
+
 
 
 class _Observer:
@@ -98,7 +106,9 @@ class _Driver:
         self.run = uuid.uuid4().hex
         # The study travels by reference (see Study.__reduce__).
         self.ref = study.__reduce__()[1]
-        self.deadline = None if timeout is None else time.monotonic() + timeout
+        #: Start no trial after this (seconds since the epoch: the tasks'
+        #: clocks read it).
+        self.deadline = None if timeout is None else time.time() + timeout
         #: Trials not handed to a task yet (``None``: no budget).
         self.unassigned = n_trials
         self.tasks: Dict[Future, Tuple[str, Optional[int]]] = {}
@@ -115,15 +125,12 @@ class _Driver:
         """Hands the next share to a new task; false when there is none."""
         if self.stopping or self.unassigned == 0:
             return False
-        seconds = None
-        if self.deadline is not None:
-            seconds = self.deadline - time.monotonic()
-            if seconds <= 0:
-                return False
+        if self.deadline is not None and time.time() >= self.deadline:
+            return False
         share = None if self.unassigned is None else max(1, math.ceil(self.unassigned / self.n_jobs))
         task = f"{self.run}/{self.submitted}"
         future = self.executor.submit(
-            run_loop, self.ref, self.objective, self.catch, self.run, task, share, seconds, self.max_failures, self.patience
+            run_loop, self.ref, self.objective, self.catch, self.run, task, share, self.deadline, self.max_failures, self.patience
         )
         self.submitted += 1
         self.tasks[future] = (task, share)
