@@ -208,10 +208,10 @@ def run(
     progress = _Progress(n_trials, timeout, study.directions) if show_progress_bar else None
     try:
         if pool is not None:
-            from ._remote_driver import run_on_executor
+            from ._remote_driver import Driver
 
-            run_on_executor(
-                study, pool, objective, catches, n_trials, timeout, n_jobs, callbacks, progress, max_failures, storage_patience
+            Driver(study, pool, objective, catches, n_trials, timeout, n_jobs, max_failures, storage_patience).run(
+                callbacks, progress
             )
             return
         loop = _Run(study, objective, callbacks, catches, progress)

@@ -48,7 +48,7 @@ class _Observer:
 
     def __init__(self, study: "Study", run: str, callbacks: Tuple["Callback", ...], progress: Optional["_Progress"]) -> None:
         self.study = study
-        self.run = run
+        self.token = run
         self.callbacks = callbacks
         self.progress = progress
         self.seen: Set[int] = set()
@@ -65,7 +65,7 @@ class _Observer:
             if t["state"] in ("running", "waiting") or t["id"] in self.seen:
                 continue
             mark = (t.get("user_attrs") or {}).get(STARTED_ATTR)
-            if not (isinstance(mark, dict) and mark.get("run") == self.run):
+            if not (isinstance(mark, dict) and mark.get("run") == self.token):
                 continue
             self.seen.add(t["id"])
             new.append(FrozenTrial.from_dict(t))
@@ -80,7 +80,7 @@ class _Observer:
                 callback(self.study, frozen)
 
 
-class _Driver:
+class Driver:
     """One ``optimize`` on an executor."""
 
     def __init__(
@@ -103,7 +103,7 @@ class _Driver:
         self.max_failures = max_failures
         self.patience = patience
         #: Names this run in the trials' marks and the stop attribute.
-        self.run = uuid.uuid4().hex
+        self.token = uuid.uuid4().hex
         # The study travels by reference (see Study.__reduce__).
         self.ref = study.__reduce__()[1]
         #: Start no trial after this (seconds since the epoch: the tasks'
@@ -128,9 +128,9 @@ class _Driver:
         if self.deadline is not None and time.time() >= self.deadline:
             return False
         share = None if self.unassigned is None else max(1, math.ceil(self.unassigned / self.n_jobs))
-        task = f"{self.run}/{self.submitted}"
+        task = f"{self.token}/{self.submitted}"
         future = self.executor.submit(
-            run_loop, self.ref, self.objective, self.catch, self.run, task, share, self.deadline, self.max_failures, self.patience
+            run_loop, self.ref, self.objective, self.catch, self.token, task, share, self.deadline, self.max_failures, self.patience
         )
         self.submitted += 1
         self.tasks[future] = (task, share)
@@ -171,51 +171,37 @@ class _Driver:
             # Not by cancelling their futures: Dask forgets a running task
             # it cancels, which would read as a lost worker. A task not
             # started yet sees the attribute at once and returns.
-            _stop(self.study, self.run)
+            _stop(self.study, self.token)
 
-
-def run_on_executor(
-    study: "Study",
-    executor: Executor,
-    objective: Callable[[Trial], Any],
-    catch: Tuple[Type[BaseException], ...],
-    n_trials: Optional[int],
-    timeout: Optional[float],
-    n_jobs: int,
-    callbacks: Tuple["Callback", ...],
-    progress: Optional["_Progress"],
-    max_failures: Optional[int],
-    patience: Optional[float],
-) -> None:
-    """Runs ``n_trials`` trials (or until ``timeout``, or stopped) in loops
-    of at most ``n_jobs`` tasks on ``executor``; raises what the objective
-    raised that ``catch`` does not cover."""
-    driver = _Driver(study, executor, objective, catch, n_trials, timeout, n_jobs, max_failures, patience)
-    observer = _Observer(study, driver.run, callbacks, progress)
-    study._remote_stop = driver.stop
-    try:
-        while len(driver.tasks) < n_jobs and driver.submit():
-            pass
-        while driver.tasks:
-            done, _ = wait(list(driver.tasks), timeout=POLL, return_when=FIRST_COMPLETED)
-            if observer.wants_each:
-                try:
-                    observer.poll()
-                except Exception as e:  # noqa: BLE001 - a callback raised: stop, and raise it
-                    driver.error = driver.error or e
-                    driver.stopping = True
-            for future in done:
-                driver.ended(future)
-            driver.tell_loops_to_stop()
-            while len(driver.tasks) < n_jobs and driver.submit():
+    def run(self, callbacks: Tuple["Callback", ...], progress: Optional["_Progress"]) -> None:
+        """Runs the trials (``n_trials``, or until ``timeout``, or stopped)
+        in loops of at most ``n_jobs`` tasks; raises what the objective
+        raised that ``catch`` does not cover."""
+        observer = _Observer(self.study, self.token, callbacks, progress)
+        self.study._remote_stop = self.stop
+        try:
+            while len(self.tasks) < self.n_jobs and self.submit():
                 pass
-    except KeyboardInterrupt:
-        # The loops stop after their running trials, which they record.
-        driver.stopping = True
-        driver.tell_loops_to_stop()
-        raise
-    finally:
-        study._remote_stop = None
-    observer.poll()
-    if driver.error is not None:
-        raise driver.error
+            while self.tasks:
+                done, _ = wait(list(self.tasks), timeout=POLL, return_when=FIRST_COMPLETED)
+                if observer.wants_each:
+                    try:
+                        observer.poll()
+                    except Exception as e:  # noqa: BLE001 - a callback raised: stop, and raise it
+                        self.error = self.error or e
+                        self.stopping = True
+                for future in done:
+                    self.ended(future)
+                self.tell_loops_to_stop()
+                while len(self.tasks) < self.n_jobs and self.submit():
+                    pass
+        except KeyboardInterrupt:
+            # The loops stop after their running trials, which they record.
+            self.stopping = True
+            self.tell_loops_to_stop()
+            raise
+        finally:
+            self.study._remote_stop = None
+        observer.poll()
+        if self.error is not None:
+            raise self.error
