@@ -20,12 +20,18 @@ runs in its own venv, given by ``--optuna-python``:
     # the overhead alone: 2 workers, a 0 s and a 0.1 s objective
     target/py-venv/bin/python benches/compare/dask_throughput.py \
         --workers 2 --trials 200 --sleep 0 0.1 --repeat 3
+
+``--before DIR`` adds a row for another copy of the Python package (a
+folder holding ``hyperspace/``, say an older commit's
+``bindings/python/python`` with this build's ``_core`` library copied in),
+run in a subprocess with ``PYTHONPATH=DIR``: before and after in one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -60,6 +66,20 @@ def run_dask(workers: int, trials: int, db: Path, sleep: float) -> float:
             start = time.perf_counter()
             study.optimize(Sleepy(sleep), n_trials=trials, client=client)
             return time.perf_counter() - start
+
+
+def run_dask_elsewhere(workers: int, trials: int, db: Path, sleep: float, package: str) -> float:
+    """:func:`run_dask` with the package in ``package`` (and the Dask
+    workers it starts, which inherit the environment)."""
+    env = dict(os.environ, PYTHONPATH=package)
+    done = subprocess.run(
+        [sys.executable, __file__, "--only-dask", str(workers), str(trials), str(db), str(sleep)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def run_cli_workers(workers: int, trials: int, db: Path, binary: str, sleep: float) -> float:
@@ -117,11 +137,25 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each way; the median is shown")
     parser.add_argument("--hyperspace", help="the hyperspace binary, for the `hyperspace worker` row")
     parser.add_argument("--optuna-python", help="a Python with optuna, for the Optuna row")
+    parser.add_argument("--before", help="a folder with another copy of the hyperspace package, for a 'before' row")
+    parser.add_argument("--only-dask", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.only_dask:
+        workers, trials, db, sleep = args.only_dask
+        print(run_dask(int(workers), int(trials), Path(db), float(sleep)))
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for sleep in args.sleep:
             ways = [("hyperspace optimize(client=Dask)", lambda db, s: run_dask(args.workers, args.trials, db, s))]
+            if args.before:
+                ways.insert(
+                    0,
+                    (
+                        "hyperspace optimize(client=Dask), before",
+                        lambda db, s: run_dask_elsewhere(args.workers, args.trials, db, s, args.before),
+                    ),
+                )
             if args.hyperspace:
                 ways.append(
                     (
@@ -135,6 +169,7 @@ def main() -> None:
                 )
             for name, way in ways:
                 times = []
+                load = os.getloadavg()[0]
                 for _ in range(args.repeat):
                     db = Path(tempfile.mkdtemp(dir=tmp)) / "runs.db"
                     times.append(way(db, sleep))
@@ -148,17 +183,18 @@ def main() -> None:
                         "trials_per_s": args.trials / elapsed,
                         "overhead_ms": (args.workers * elapsed / args.trials - sleep) * 1000,
                         "overhead_ms_range": [min(overheads), max(overheads)],
+                        "load": [load, os.getloadavg()[0]],
                     }
                 )
     print(f"{args.workers} at once, {args.trials} trials, median of {args.repeat} run(s)")
-    print("| way | objective | trials/s (ideal) | overhead per trial (min-max) |")
-    print("|---|---:|---:|---:|")
+    print("| way | objective | trials/s (ideal) | overhead per trial (min-max) | load average (start, end) |")
+    print("|---|---:|---:|---:|---:|")
     for r in rows:
         ideal = "-" if r["sleep_s"] == 0 else f"{args.workers / r['sleep_s']:.0f}"
         low, high = r["overhead_ms_range"]
         print(
             f"| {r['way']} | {r['sleep_s']:g} s | {r['trials_per_s']:.1f} ({ideal}) | "
-            f"{r['overhead_ms']:.1f} ms ({low:.1f}-{high:.1f}) |"
+            f"{r['overhead_ms']:.1f} ms ({low:.1f}-{high:.1f}) | {r['load'][0]:.1f}, {r['load'][1]:.1f} |"
         )
     json.dump(rows, sys.stderr)
     sys.stderr.write("\n")

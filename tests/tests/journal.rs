@@ -215,3 +215,29 @@ fn a_file_taken_by_an_adopter_is_not_written_again() {
     assert_eq!(kept.trim(), serde_json::to_string(&result(1, 1.0)).unwrap());
     assert!(journal.pending().unwrap().is_empty());
 }
+
+/// Issue 18: a result is written before its record and synced only when
+/// it has to wait; the unsynced write is in the file for any reader (a
+/// killed process's pages stay with the kernel), and `sync` on a journal
+/// that wrote nothing has nothing to do.
+#[test]
+fn issue_18_an_unsynced_result_is_in_the_file_and_sync_is_cheap_when_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    let idle = ResultJournal::new(dir.path());
+    idle.sync().unwrap();
+    assert!(!idle.path().exists());
+    let journal = ResultJournal::new(dir.path());
+    let result = PendingResult::finished(
+        "j",
+        hyperspace_engine::TrialId(7),
+        2,
+        Outcome::complete(0.25),
+    );
+    journal.write(&result).unwrap();
+    let text = std::fs::read_to_string(journal.path()).unwrap();
+    assert!(text.contains("\"trial\":7"), "{text}");
+    assert_eq!(journal.pending().unwrap(), vec![result.clone()]);
+    journal.sync().unwrap();
+    journal.remove(result.trial).unwrap();
+    assert_eq!(journal.pending().unwrap(), vec![]);
+}

@@ -586,6 +586,18 @@ impl CoreStudy {
         self.with(py, |s| json(&s.requeue(TrialId(trial_id))?))
     }
 
+    /// Gives up a running trial whose process is gone: fails it with
+    /// `message` and queues a copy of its configuration, once however many
+    /// processes do it. Returns the copy as JSON (`None`: another process
+    /// gave it up first, or its result came in).
+    fn abandon(&self, py: Python<'_>, trial_id: i64, message: &str) -> PyResult<Option<String>> {
+        self.with(py, |s| {
+            s.abandon(TrialId(trial_id), message)?
+                .map(|t| json(&t))
+                .transpose()
+        })
+    }
+
     /// One trial of this study by id, as JSON.
     fn trial(&self, py: Python<'_>, trial_id: i64) -> PyResult<String> {
         self.with(py, |s| {

@@ -206,3 +206,65 @@ def test_dask_objectives_write_artifacts_that_are_recorded(db, client):
             x, pid = f.read().split()
         assert float(x) == t.params["x"] and int(pid) != os.getpid()
         assert t.artifacts[0]["size"] == os.path.getsize(path)
+
+
+def test_issue_18_each_dask_task_runs_a_loop_of_trials(db, client):
+    """The Dask round trip is off the per-trial path: a task runs several
+    trials, and the shares still add up to exactly n_trials."""
+    study = hs.Study.open(db, "loops", seed=8)
+    study.optimize(square, n_trials=24, client=client)
+    _dense_and_complete(study, 24)
+    tasks = {t.user_attrs[REMOTE]["task"] for t in study.trials}
+    assert len(tasks) < 24, tasks
+    assert len({t.user_attrs[REMOTE]["run"] for t in study.trials}) == 1
+
+
+class _StopAt:
+    """An objective that calls ``study.stop()`` on its worker at trial
+    ``number``; it sleeps a little, so the other loop is mid-trial."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+    def __call__(self, trial: hs.Trial) -> float:
+        import time
+
+        time.sleep(0.02)
+        if trial.number == self.number:
+            trial.study.stop()
+        return square(trial)
+
+
+def test_issue_18_study_stop_ends_every_loop(db, client):
+    # From the objective, on a worker: that loop stops and tells the others.
+    study = hs.Study.open(db, "stop-remote", seed=6)
+    study.optimize(_StopAt(3), n_trials=60, client=client)
+    finished = [t for t in study.trials if t.state is hs.TrialState.COMPLETE]
+    assert 4 <= len(study.trials) <= 8, len(study.trials)
+    assert len(finished) == len(study.trials)
+    # From a callback, on the driver.
+    other = hs.Study.open(db, "stop-driver", seed=6)
+    seen = []
+
+    def stop_after_three(s, t):
+        seen.append(t.number)
+        if len(seen) == 3:
+            s.stop()
+
+    other.optimize(_StopAt(-1), n_trials=200, client=client, callbacks=[stop_after_three])
+    # The driver sees results every 50 ms: the loops stop soon after.
+    assert 3 <= len(other.trials) < 60, len(other.trials)
+    assert sorted(seen) == sorted(t.number for t in other.trials)
+
+
+def test_issue_18_dask_timeout_is_honoured(db, client):
+    import time
+
+    study = hs.Study.open(db, "timeout", seed=7)
+    start = time.monotonic()
+    study.optimize(_StopAt(-1), timeout=0.5, client=client)
+    elapsed = time.monotonic() - start
+    assert len(study.trials) >= 2
+    # No trial starts after the timeout; the last ones end within their 20 ms.
+    assert elapsed < 5.0, elapsed
+    assert all(t.state is hs.TrialState.COMPLETE for t in study.trials)

@@ -102,10 +102,20 @@ impl Recorder {
     }
 
     /// Keeps a result until storage takes it: in the journal first (a
-    /// failure to write it is said, and the result kept in memory).
+    /// failure to write it is said, and the result kept in memory). The
+    /// write survives this process's death; it is synced to disk (to
+    /// survive the machine's) only if it has to wait: storage is down now,
+    /// or the record fails (see [`Recorder::flush`]).
     pub fn push(&mut self, result: PendingResult) {
+        let must_wait = self.outage.is_some() || !self.pending.is_empty();
         let journaled = match &self.journal {
-            Some(journal) => match journal.append(&result) {
+            Some(journal) => match journal.write(&result).and_then(|()| {
+                if must_wait {
+                    journal.sync()
+                } else {
+                    Ok(())
+                }
+            }) {
                 Ok(()) => true,
                 Err(e) => {
                     self.events.push(Event::Warning(format!(
@@ -199,6 +209,7 @@ impl Recorder {
                 // timeout) may pass, like an outage.
                 Err(e) if !refuses_for_good(&e) => {
                     self.failed(&e);
+                    self.sync_journal();
                     break;
                 }
                 Err(e) => {
@@ -214,6 +225,18 @@ impl Recorder {
             }
         }
         recorded
+    }
+
+    /// The waiting results wait on disk: synced, to survive a crash of
+    /// the machine while storage is down.
+    fn sync_journal(&mut self) {
+        if let Some(journal) = &self.journal {
+            if let Err(e) = journal.sync() {
+                self.events.push(Event::Warning(format!(
+                    "{e}; results waiting for storage may not survive a crash of this machine"
+                )));
+            }
+        }
     }
 
     fn forget(&mut self, done: &Pending) {

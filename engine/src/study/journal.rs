@@ -1,10 +1,21 @@
 //! Results that storage has not taken yet. A worker whose storage is down
 //! (a PostgreSQL restart, a network outage, a lock held too long, a full
 //! disk) keeps each finished trial's result in memory and in a local
-//! journal, one JSON line per result, written and flushed to disk before
-//! anything else; it records them once the storage is back. A worker killed
-//! while waiting loses nothing either: the next run, or `hyperspace
-//! recover-results`, records what its journal holds.
+//! journal, one JSON line per result, written before anything else; it
+//! records them once the storage is back. A worker killed while waiting
+//! loses nothing either: the next run, or `hyperspace recover-results`,
+//! records what its journal holds.
+//!
+//! Two kinds of crash, two costs. A killed process (kill -9, an OOM kill,
+//! a panic) loses nothing that was written: the kernel holds the file's
+//! pages. So every result is written before storage is asked to take it.
+//! Only a crash of the machine loses what was not synced, and that is
+//! paid for where it buys something: [`ResultJournal::sync`] once a result
+//! has to wait for storage (the executor's recorder calls it when a record
+//! fails, and for each result written while storage is down). A result
+//! whose record is in flight when the machine dies is as exposed as a
+//! running trial, and its lease recovers it the same way; a SQLite
+//! storage does not sync its own commits either (`synchronous=NORMAL`).
 //!
 //! Each process writes its own file (`<host>-<pid>.jsonl` in the journal
 //! folder), so no two processes ever rewrite the same file. Recording is
@@ -244,8 +255,9 @@ fn unless_finished(result: Result<Trial>) -> Result<()> {
 
 /// This process's journal file in a journal folder, and the others'.
 ///
-/// The file stays open across trials: a result costs one write and one
-/// `fdatasync`, and recording it costs one small unsynced "recorded" line
+/// The file stays open across trials: a result costs one write (and an
+/// `fdatasync` when it has to wait), and recording it costs one small
+/// unsynced "recorded" line
 /// (lost in a crash, it only means an idempotent second record). Once every
 /// result in the file is recorded the file is truncated, not removed, so the
 /// next result does not create (and sync) a new file.
@@ -359,15 +371,19 @@ impl ResultJournal {
 
     /// Adds a result, flushed to disk before returning.
     pub fn append(&self, result: &PendingResult) -> Result<()> {
+        self.write(result)?;
+        self.sync()
+    }
+
+    /// Adds a result without flushing it to disk: it survives this
+    /// process's death, not the machine's (see [`ResultJournal::sync`]).
+    pub fn write(&self, result: &PendingResult) -> Result<()> {
         let line = serde_json::to_string(result).map_err(|e| self.error(&e))?;
         let mut slot = self.lock();
         let open = self.opened(&mut slot)?;
         // A line of its own even after a torn write (a full disk, a kill):
         // blank lines are skipped when read.
-        let written = open
-            .file
-            .write_all(format!("\n{line}\n").as_bytes())
-            .and_then(|()| open.file.sync_data());
+        let written = open.file.write_all(format!("\n{line}\n").as_bytes());
         match written {
             Ok(()) => {
                 open.unrecorded.insert(result.trial);
@@ -379,6 +395,19 @@ impl ResultJournal {
                 Err(self.error(&e))
             }
         }
+    }
+
+    /// Flushes what was written to disk (`fdatasync`), so that it survives
+    /// a crash of the machine too; nothing to do if nothing was written.
+    pub fn sync(&self) -> Result<()> {
+        let mut slot = self.lock();
+        let Some(open) = slot.as_mut() else {
+            return Ok(());
+        };
+        open.file.sync_data().map_err(|e| {
+            *slot = None;
+            self.error(&e)
+        })
     }
 
     /// The results in this process's file.

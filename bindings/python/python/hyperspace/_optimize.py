@@ -14,7 +14,7 @@ import time
 import warnings
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Type, Union
 
-from ._remote import RemoteTrials, resolve, run_objective
+from ._remote import resolve, run_objective
 from .errors import HyperspaceError
 from .trial import FrozenTrial, Trial, TrialState
 
@@ -88,11 +88,15 @@ class _Run:
         callbacks: Tuple["Callback", ...],
         catch: Tuple[Type[BaseException], ...],
         progress: Optional[_Progress],
-        remote: Optional[RemoteTrials] = None,
+        make_trial: Callable[["Study", FrozenTrial], Trial] = Trial,
+        quiet: bool = False,
     ) -> None:
         self.study = study
-        #: Where trials are evaluated when not in the engine's threads.
-        self.remote = remote
+        #: Builds the trial object the objective is handed (a remote loop's
+        #: marks its trial and writes values as they are suggested).
+        self.make_trial = make_trial
+        #: No warnings here (a remote loop: the driver warns, from storage).
+        self.quiet = quiet
         self.objective = objective
         self.callbacks = callbacks
         self.catch = catch
@@ -109,13 +113,12 @@ class _Run:
                 self.error = error
 
     def run_trial(self, text: str) -> _Result:
-        if self.remote is not None:
-            return self._run_remotely(self.remote, text)
-        trial = Trial(self.study, FrozenTrial.from_json(text))
+        trial = self.make_trial(self.study, FrozenTrial.from_json(text))
         self.running[trial.id] = trial
         try:
             kind, value, message = self._run(trial)
-            _warn_failure(trial.number, kind, value, message)
+            if not self.quiet:
+                _warn_failure(trial.number, kind, value, message)
             self._record_artifacts(trial)
             # The values the objective was handed go in with the result (the
             # engine records, or journals, both at once), so the trial object
@@ -137,15 +140,6 @@ class _Run:
         except HyperspaceError as e:
             warnings.warn(f"trial {trial.number}: its artifacts were not recorded: {e}", stacklevel=2)
 
-    def _run_remotely(self, remote: RemoteTrials, text: str) -> _Result:
-        """Evaluates the trial as a task of the executor; says here what
-        the remote process could not (warnings, the exception to raise)."""
-        (kind, value, message), error, unrecorded = remote.run(text)
-        if error is not None:
-            self._keep(error)
-        _warn_failure(FrozenTrial.from_json(text).number, kind, value, message)
-        return (kind, value, message, unrecorded)
-
     def unrecorded(self, trial_id: int) -> Optional[Dict[str, Any]]:
         """The values a trial still running was handed and has not
         recorded (the engine gives it up: its copy takes them)."""
@@ -166,6 +160,8 @@ class _Run:
             for callback in self.callbacks:
                 callback(self.study, frozen)
         elif kind == "warning":
+            if self.quiet:
+                return
             warnings.warn(payload, RuntimeWarning, stacklevel=2)
         else:
             sys.stderr.write(f"\n{payload}\n")
@@ -210,21 +206,16 @@ def run(
             raise TypeError(f"callbacks must be callable, got {cb!r}")
 
     progress = _Progress(n_trials, timeout, study.directions) if show_progress_bar else None
-    remote = None if pool is None else RemoteTrials(study, pool, objective, catches)
-    loop = _Run(study, objective, callbacks, catches, progress, remote)
     try:
-        stopped = study._c().optimize(
-            loop.run_trial,
-            loop.on_event,
-            loop.unrecorded,
-            n_trials=n_trials,
-            timeout=None if timeout is None else float(timeout),
-            n_jobs=n_jobs,
-            define_and_run=study._define_and_run,
-            max_failures=max_failures or None,
-            storage_url=study.storage,
-            patience=storage_patience,
-        )
+        if pool is not None:
+            from ._remote_driver import Driver
+
+            Driver(study, pool, objective, catches, n_trials, timeout, n_jobs, max_failures, storage_patience).run(
+                callbacks, progress
+            )
+            return
+        loop = _Run(study, objective, callbacks, catches, progress)
+        stopped = run_here(loop, n_trials, timeout, n_jobs, max_failures, storage_patience)
     finally:
         if progress is not None:
             progress.close()
@@ -232,6 +223,32 @@ def run(
         raise loop.error
     if stopped == "interrupted":
         raise KeyboardInterrupt
+
+
+def run_here(
+    loop: _Run,
+    n_trials: Optional[int],
+    timeout: Optional[float],
+    n_jobs: int,
+    max_failures: Optional[int],
+    storage_patience: Optional[float],
+) -> Optional[str]:
+    """Runs ``loop`` on the engine's executor in this process; returns why
+    it stopped early, if it did (the engine's words)."""
+    study = loop.study
+    stopped: Optional[str] = study._c().optimize(
+        loop.run_trial,
+        loop.on_event,
+        loop.unrecorded,
+        n_trials=n_trials,
+        timeout=None if timeout is None else float(timeout),
+        n_jobs=n_jobs,
+        define_and_run=study._define_and_run,
+        max_failures=max_failures or None,
+        storage_url=study.storage,
+        patience=storage_patience,
+    )
+    return stopped
 
 
 def _warn_failure(number: int, kind: str, value: Any, message: Optional[str]) -> None:

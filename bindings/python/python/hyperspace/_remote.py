@@ -1,29 +1,33 @@
-"""``Study.optimize(client=...)`` / ``executor=...``: trials evaluated as
-tasks of a ``concurrent.futures.Executor`` (a Dask client's included).
+"""``Study.optimize(client=...)`` / ``executor=...``, the task's side:
+trials run in loops on a ``concurrent.futures.Executor``'s workers (a Dask
+client's included); ``_remote_driver`` is the driver's side.
 
-The loop is still the engine's, on the driver (budget, timeout, leases,
-recovery, ``max_failures``, ``study.stop()``, callbacks): each of its
-worker threads asks a trial, then hands it here instead of calling the
-objective itself. The task reopens the study from its storage URL in the
-remote process (once per process), evaluates the objective there (a
-define-by-run trial's ``suggest_*`` and ``report`` go straight to the
-storage), and sends back how it ended; the driver records it. The storage
-is the only thing the two share, so it must be one both can open.
+Each task reopens the study from its storage URL (once per process) and
+runs the engine's own loop there, the one ``optimize`` runs on the
+driver without an executor (ask, evaluate, journal, record, leases), for
+up to its share of the budget: a trial costs the engine's loop, not a
+round trip through the executor. The storage is the only thing the
+processes share, so it must be one all can open.
 
-A remote process that dies mid-trial makes its future fail: the trial is
-failed and a copy queued, once (the rule a lapsed lease follows). Dask may
-re-run a task whose worker died; the re-run finds the trial marked as
-started by the dead process and does not evaluate it a second time.
+Every trial a task starts carries a mark (``STARTED_ATTR``) naming the
+run and the task. A process that dies mid-trial leaves its trial running:
+Dask re-runs the task, and the re-run finds the trial marked by its own
+task and gives it up (failed, a copy queued, once, as a lapsed lease
+would), and counts what the first attempt started against its share. If
+the executor gives up the task instead, the driver does the same; other
+loops' lease checks are the last resort.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
-import warnings
+import time
 from concurrent.futures import Executor
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Type
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Type
 
 from . import _core
 from .errors import TrialPruned
@@ -33,8 +37,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._optimize import _Answer
     from .study import Study
 
-#: The user attribute a task sets on its trial before evaluating it: where
-#: it ran, and the mark that stops a second run of the same task.
+#: The user attribute a loop sets on each trial before evaluating it: where
+#: it ran, and which run and task started it.
 STARTED_ATTR = "hyperspace.remote"
 
 #: Storages a remote process cannot open.
@@ -82,30 +86,137 @@ def _workers_of(executor: Executor) -> int:
     return workers if isinstance(workers, int) and workers > 0 else 1
 
 
-class RemoteTrials:
-    """The driver's side: submits a trial as a task and waits for its end."""
+#: The study attribute that stops every loop of a run: its value is the
+#: run's token (``study.stop()``, a failure limit, an error).
+STOP_ATTR = "hyperspace.stop"
 
-    def __init__(
-        self, study: "Study", executor: Executor, objective: Callable[[Trial], Any], catch: Tuple[Type[BaseException], ...]
-    ) -> None:
-        # The study travels by reference (see Study.__reduce__).
-        self.ref = study.__reduce__()[1]
-        self.executor = executor
-        self.objective = objective
-        self.catch = catch
-        self.driver = (socket.gethostname(), os.getpid())
 
-    def run(self, text: str) -> Tuple["_Answer", Optional[BaseException], Optional[Dict[str, Any]]]:
-        """Runs the trial ``text`` (JSON) remotely: its answer, the
-        exception to raise on the driver (one ``catch`` does not cover),
-        and the values it was handed that are not in storage yet."""
-        try:
-            future = self.executor.submit(evaluate, self.ref, text, self.objective, self.catch)
-            return future.result()
-        except BaseException as e:  # noqa: BLE001 - whatever broke, the trial's process is gone
-            if isinstance(e, KeyboardInterrupt):
-                raise
-            return ("lost", None, f"{type(e).__name__}: {e}"), None, None
+@dataclass
+class LoopEnd:
+    """How a task's loop ended, for the driver."""
+
+    #: Trials this task started (its earlier attempts' included).
+    started: int
+    #: Why its loop stopped before its share was done (the engine's words).
+    stopped: Optional[str]
+    #: The exception to raise on the driver (one ``catch`` does not cover).
+    error: Optional[BaseException]
+
+
+def run_loop(
+    ref: Tuple[Any, ...],
+    objective: Callable[[Trial], Any],
+    catch: Tuple[Type[BaseException], ...],
+    run: str,
+    task: str,
+    share: Optional[int],
+    deadline: Optional[float],
+    max_failures: Optional[int],
+    patience: Optional[float],
+) -> LoopEnd:
+    """The task: runs up to ``share`` trials (``None``: until stopped) of
+    the run ``run`` in this process, starting none after ``deadline``
+    (seconds since the epoch)."""
+    from ._optimize import _Run, run_here
+
+    study = _study(ref)
+    earlier = _started_by(study, task)
+    for trial in earlier:
+        if trial["state"] == "running":
+            # Its process died: this is the executor's re-run of the task.
+            study._c().abandon(trial["id"], "its worker process died (its task ran again elsewhere); re-queued")
+    if share is not None:
+        share -= len(earlier)
+    seconds = None if deadline is None else deadline - time.time()
+    if (share is not None and share <= 0) or (seconds is not None and seconds <= 0) or _stopped(study, run):
+        return LoopEnd(len(earlier), None, None)
+    here = {"run": run, "task": task, "host": socket.gethostname(), "pid": os.getpid()}
+    marks = _Marks(here)
+    watch = _Watch(run, max_failures)
+    loop = _Run(study, objective, (watch,), catch, None, make_trial=marks, quiet=True)
+    try:
+        stopped = run_here(loop, share, seconds, 1, None, patience)
+    except Exception as e:  # noqa: BLE001 - the storage gave out: the driver raises it
+        loop._keep(e)
+        stopped = describe(e)
+    if stopped is not None and stopped != "the time is up":
+        _stop(study, run)
+    error = None if loop.error is None else _portable(loop.error)
+    if stopped == "interrupted" and error is None:
+        error = RuntimeError("the objective was interrupted (KeyboardInterrupt) on a worker")
+    return LoopEnd(len(earlier) + marks.started, watch.reason or stopped, error)
+
+
+def _started_by(study: "Study", task: str) -> List[Dict[str, Any]]:
+    """The trials ``task`` started, as the engine's JSON (a queued copy
+    inherits its original's mark, which names the original)."""
+    found = []
+    for t in json.loads(study._c().trials()):
+        mark = (t.get("user_attrs") or {}).get(STARTED_ATTR)
+        if isinstance(mark, dict) and mark.get("task") == task and mark.get("trial") == t["id"]:
+            found.append(t)
+    return found
+
+
+def _stopped(study: "Study", run: str) -> bool:
+    attrs = json.loads(_core.study_user_attrs(study._c()))
+    return bool(attrs.get(STOP_ATTR) == run)
+
+
+def _stop(study: "Study", run: str) -> None:
+    """Tells every loop of the run to stop after its running trial."""
+    _core.set_study_user_attr(study._c(), STOP_ATTR, json.dumps(run))
+
+
+class _Watch:
+    """A remote loop's callback after each recorded trial: stops the loop
+    once the run is stopped, or once ``max_failures`` trials of the run in
+    a row failed, counted over all its loops by when they finished."""
+
+    def __init__(self, run: str, max_failures: Optional[int]) -> None:
+        self.run = run
+        self.max_failures = max_failures or None
+        self.reason: Optional[str] = None
+
+    def __call__(self, study: "Study", trial: FrozenTrial) -> None:
+        if self.max_failures is not None and trial.state.value == "failed":
+            in_a_row = _failures_in_a_row(study, self.run)
+            if in_a_row >= self.max_failures:
+                self.reason = f"{in_a_row} trials in a row failed"
+                _stop(study, self.run)
+        if _stopped(study, self.run):
+            study.stop()
+
+
+class _Marks:
+    """Builds a remote loop's trial objects: each is marked as started by
+    its run and task before the objective sees it."""
+
+    def __init__(self, here: Dict[str, Any]) -> None:
+        self.here = here
+        #: Trials marked so far.
+        self.started = 0
+
+    def __call__(self, study: "Study", frozen: FrozenTrial) -> Trial:
+        study._c().set_user_attr(frozen.id, STARTED_ATTR, json.dumps({"trial": frozen.id, **self.here}))
+        self.started += 1
+        return _Marked(study, frozen)
+
+
+def _failures_in_a_row(study: "Study", run: str) -> int:
+    """How many of the run's last finished trials failed, in a row."""
+    ends = []
+    for t in json.loads(study._c().trials()):
+        mark = (t.get("user_attrs") or {}).get(STARTED_ATTR)
+        if isinstance(mark, dict) and mark.get("run") == run and t["state"] not in ("running", "waiting"):
+            ends.append(((t.get("meta") or {}).get("finished") or "", t["state"]))
+    ends.sort()
+    count = 0
+    for _, state in reversed(ends):
+        if state != "failed":
+            break
+        count += 1
+    return count
 
 
 def _study(ref: Tuple[Any, ...]) -> "Study":
@@ -119,50 +230,13 @@ def _study(ref: Tuple[Any, ...]) -> "Study":
         return study
 
 
-def evaluate(
-    ref: Tuple[Any, ...], text: str, objective: Callable[[Trial], Any], catch: Tuple[Type[BaseException], ...]
-) -> Tuple["_Answer", Optional[BaseException], Optional[Dict[str, Any]]]:
-    """The task: evaluates one trial in the process it runs in. Returns its
-    answer for the engine, the exception to raise on the driver, and the
-    values the objective was handed that are not in storage yet (they go
-    in with the result, as for a trial run on the driver)."""
-    import json
+class _Marked(Trial):
+    """A trial in a remote loop: marked as started by its run and task
+    before the objective sees it, and writing each value as it is
+    suggested, not once per trial: a worker process can die without a word
+    (a lost node, an OOM kill), and only a configuration that storage has
+    can be queued again."""
 
-    study = _study(ref)
-    frozen = FrozenTrial.from_json(text)
-    stored = FrozenTrial.from_json(study._c().trial(frozen.id))
-    before = stored.user_attrs.get(STARTED_ATTR)
-    # The mark names its trial: a queued copy inherits the original's.
-    if (isinstance(before, dict) and before.get("trial") == frozen.id) or stored.state.value != "running":
-        # A second run of the task (Dask re-runs a task whose worker died)
-        # or a trial given up meanwhile: the driver fails and re-queues it.
-        return ("lost", None, f"trial {frozen.number} was started before, by {before}"), None, None
-    here = {"trial": frozen.id, "host": socket.gethostname(), "pid": os.getpid()}
-    study._c().set_user_attr(frozen.id, STARTED_ATTR, json.dumps(here))
-    trial = _WrittenAtOnce(study, frozen)
-    answer, error = _outcome(trial, objective, catch)
-    _record_artifacts(study, trial)
-    return answer, error, trial._unrecorded()
-
-
-def _record_artifacts(study: "Study", trial: Trial) -> None:
-    """Records what the objective left in ``trial.artifact_dir``, here,
-    where the folder was written: the driver's trial object never handed
-    it out, and on another machine the store may be mounted elsewhere. A
-    failure to record costs the record, never the trial's result."""
-    if trial._artifact_dir is None:
-        return
-    try:
-        _core.record_artifacts(study._c(), trial.id, trial._artifact_dir)
-    except Exception as e:  # noqa: BLE001 - the result still goes back
-        warnings.warn(f"trial {trial.number}: its artifacts were not recorded: {e}", stacklevel=1)
-
-
-class _WrittenAtOnce(Trial):
-    """A trial on a remote worker writes each value as it is suggested,
-    not once per trial: a worker process can die without a word (a lost
-    node, an OOM kill), and the driver can only re-queue a configuration
-    that storage has. A task's own round trip dwarfs the extra write."""
 
     def suggest_float(self, name: str, *args: Any, **kwargs: Any) -> float:  # type: ignore[override]
         value = super().suggest_float(name, *args, **kwargs)
@@ -238,18 +312,6 @@ class WithConstraints:
 def describe(error: BaseException) -> str:
     """An exception as a trial's message."""
     return f"{type(error).__name__}: {error}"
-
-
-def _outcome(
-    trial: Trial, objective: Callable[[Trial], Any], catch: Tuple[Type[BaseException], ...]
-) -> Tuple["_Answer", Optional[BaseException]]:
-    """:func:`run_objective` on a remote worker: an exception goes back in a form
-    that survives pickling, and a Ctrl-C there is the objective's error, not
-    the driver's stop."""
-    answer, error = run_objective(trial, objective, catch)
-    if error is None:
-        return answer, None
-    return ("raised", None, describe(error)), _portable(error)
 
 
 def _portable(error: BaseException) -> BaseException:

@@ -169,6 +169,8 @@ class Study:
         self._pid = os.getpid()
         self._pruner: BasePruner = self._session_pruner(as_pruner(pruner))
         self._define_and_run = define_and_run
+        #: Stops an ``optimize`` running on an executor (``None``: none is).
+        self._remote_stop: Optional[Callable[[], None]] = None
         config = json.loads(core.config_json())
         self._name: str = config["name"]
         # Each parameter's definition as the engine read it, by name, with
@@ -1042,13 +1044,15 @@ class Study:
           hour); :meth:`stop` ends the loop after the running trials.
         - ``client`` (a ``dask.distributed.Client``) or ``executor`` (any
           ``concurrent.futures.Executor``, ``client.get_executor()`` or a
-          ``ProcessPoolExecutor`` say): each trial is evaluated as a task
-          in the executor's processes, which reopen the study from its
-          storage (a file or PostgreSQL they can reach, not memory); up to
-          ``n_jobs`` at once (default: the executor's number of workers,
-          else 1). The loop, the callbacks and the progress bar stay here.
-          A process that dies mid-trial fails its trial and queues a copy,
-          once; Dask's re-run of that task evaluates nothing.
+          ``ProcessPoolExecutor`` say): up to ``n_jobs`` tasks at once
+          (default: the executor's number of workers, else 1) each run the
+          engine's loop for a share of ``n_trials`` in the executor's
+          processes, which reopen the study from its storage (a file or
+          PostgreSQL they can reach, not memory). The callbacks and the
+          progress bar stay here, fed from storage; ``stop()`` and
+          ``max_failures`` stop every task after its running trial. A
+          process that dies mid-trial fails its trial and queues a copy,
+          once; Dask's re-run of that task evaluates nothing twice.
 
         """
         from ._optimize import run
@@ -1090,6 +1094,9 @@ class Study:
     def stop(self) -> None:
         """Stops the running :meth:`optimize` once its running trials end;
         call it from the objective or a callback."""
+        if self._remote_stop is not None:
+            self._remote_stop()
+            return
         self._c().stop()
 
     def __repr__(self) -> str:
