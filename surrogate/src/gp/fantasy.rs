@@ -161,13 +161,7 @@ mod tests {
 
     /// `sin(6x₀) + x₁` at 9 points of the unit square.
     fn gp() -> GaussianProcess {
-        let x = Array2::from_shape_fn((9, 2), |(i, j)| {
-            if j == 0 {
-                (i % 3) as f64 / 2.0
-            } else {
-                (i / 3) as f64 / 2.0
-            }
-        });
+        let x = crate::gp::tests::grid_3x3();
         let y = x
             .rows()
             .into_iter()

@@ -35,7 +35,7 @@ pub mod linalg;
 mod model;
 mod subset;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use fantasy::{Fantasies, FantasyPointPrediction, FantasyPrediction};
 pub use fit::{FitReport, FitSettings, FitStart, NoiseModel, ValidFitSettings};
