@@ -17,6 +17,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
+use hyperspace_benches::bench_sizes::sizes;
 use hyperspace_engine::{open_storage, Outcome, Params, Space, Study, StudyConfig, Value};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -59,14 +60,6 @@ fn study(searcher: &str, n: usize) -> Study {
         .tell(t.id, Outcome::complete(objective(&t.params)))
         .unwrap();
     study
-}
-
-fn sizes(full: &[usize]) -> Vec<usize> {
-    if cfg!(debug_assertions) {
-        full[..1].to_vec()
-    } else {
-        full.to_vec()
-    }
 }
 
 fn bench_batch(c: &mut Criterion) {

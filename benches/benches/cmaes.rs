@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use hyperspace_benches::bench_sizes::sizes;
 use hyperspace_engine::{
     open_storage, Direction, Outcome, SearchContext, Space, Study, StudyConfig, Trial,
 };
@@ -62,7 +63,7 @@ fn cmaes_suggest(c: &mut Criterion) {
     let registry = hyperspace_searchers::builtin_registry();
     let mut group = c.benchmark_group("cmaes_suggest");
     group.sample_size(20);
-    for n in [100usize, 1_000, 10_000] {
+    for n in sizes(&[100usize, 1_000, 10_000]) {
         let trials = history(&space, n);
         let ctx = SearchContext {
             space: &space,

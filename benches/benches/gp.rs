@@ -26,6 +26,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
+use hyperspace_benches::bench_sizes::{scaled, sizes};
 use hyperspace_engine::{Direction, SearchContext, Space, Trial, TrialState};
 use hyperspace_surrogate::gp::linalg::Cholesky;
 use hyperspace_surrogate::gp::{FitSettings, FitStart, GaussianProcess, InputKind};
@@ -34,14 +35,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 const D: usize = 10;
-
-fn sizes(full: &[usize]) -> Vec<usize> {
-    if cfg!(debug_assertions) {
-        full[..1].to_vec()
-    } else {
-        full.to_vec()
-    }
-}
 
 /// A smooth, anisotropic test function on the unit cube.
 fn objective(x: &[f64]) -> f64 {
@@ -118,7 +111,7 @@ fn bench_predict(c: &mut Criterion) {
     let settings = FitSettings::default().validate().unwrap();
     let mut group = c.benchmark_group("gp_predict");
     group.sample_size(10);
-    let (candidates, _) = data(10_000, 3);
+    let (candidates, _) = data(scaled(10_000), 3);
     for n in sizes(&[100, 300, 1000]) {
         let (x, y) = data(n, 1);
         let mut rng = ChaCha8Rng::seed_from_u64(2);

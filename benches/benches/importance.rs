@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use hyperspace_benches::bench_sizes::sizes;
 use hyperspace_engine::{open_storage, Direction, Outcome, Space, Study, StudyConfig, Trial};
 use hyperspace_searchers::{
     param_importances, Evaluator, ImportanceInput, PedAnovaSettings, ValidEvaluator,
@@ -38,7 +39,7 @@ fn bench_forest(c: &mut Criterion) {
     let settings = ForestSettings::default().validate().unwrap();
     let mut group = c.benchmark_group("importance_forest");
     group.sample_size(10);
-    for n in [1_000, 10_000] {
+    for n in sizes(&[1_000, 10_000]) {
         let (x, y) = data(n);
         group.bench_function(
             BenchmarkId::new("forest_fit", format!("n={n}/d={D}/trees=64")),
@@ -97,7 +98,7 @@ fn bench_param_importances(c: &mut Criterion) {
     ];
     let mut group = c.benchmark_group("param_importances");
     group.sample_size(10);
-    for n in [1_000, 10_000] {
+    for n in sizes(&[1_000, 10_000]) {
         let (space, trials) = trials(n);
         let input = ImportanceInput::new(&trials, &space, Direction::Minimize);
         for (name, evaluator) in &evaluators {

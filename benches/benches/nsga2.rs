@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use hyperspace_benches::bench_sizes::sizes;
 use hyperspace_engine::{
     open_storage, Direction, Objective, Outcome, SearchContext, Space, Study, StudyConfig, Trial,
 };
@@ -44,7 +45,7 @@ fn nsga2_suggest(c: &mut Criterion) {
     let objectives = vec![Objective::new(Direction::Minimize); 2];
     let registry = hyperspace_searchers::builtin_registry();
     let mut group = c.benchmark_group("nsga2_suggest");
-    for n in [100usize, 1_000, 10_000] {
+    for n in sizes(&[100usize, 1_000, 10_000]) {
         let trials = history(&space, &objectives, n);
         let mut searcher = registry.build("nsga2", &json!({})).unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(7);

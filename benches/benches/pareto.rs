@@ -14,18 +14,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use hyperspace_benches::bench_sizes::sizes;
 use hyperspace_surrogate::pareto::{hypervolume, hypervolume_contributions, non_dominated_fronts};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
-
-fn sizes(full: &[usize]) -> Vec<usize> {
-    if cfg!(debug_assertions) {
-        full[..1].to_vec()
-    } else {
-        full.to_vec()
-    }
-}
 
 /// `n` points on the positive unit sphere in `d` dimensions.
 fn sphere(n: usize, d: usize, seed: u64) -> Vec<Vec<f64>> {

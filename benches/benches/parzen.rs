@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use hyperspace_benches::bench_sizes::scaled;
 use hyperspace_surrogate::parzen::{
     default_weights, Dimension, ParzenEstimator, ParzenSettings, ValidParzenSettings,
 };
@@ -44,7 +45,7 @@ fn bench_log_pdf(c: &mut Criterion) {
     let mut rng = ChaCha8Rng::seed_from_u64(42);
     let obs = uniform(&mut rng, N_OBS, D);
     let mut group = c.benchmark_group("parzen_log_pdf");
-    for candidates in [10_000, 24] {
+    for candidates in [scaled(10_000), 24] {
         let points = uniform(&mut rng, candidates, D);
         let mut out = Array1::zeros(candidates);
         group.throughput(Throughput::Elements(candidates as u64));

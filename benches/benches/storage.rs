@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use hyperspace_benches::bench_sizes::{scaled, sizes};
 use hyperspace_engine::{open_storage, Outcome, Space, Storage, Study, StudyConfig};
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,7 +52,7 @@ fn ask_tell(study: &mut Study) {
 fn bench_ask_tell(c: &mut Criterion) {
     let mut group = c.benchmark_group("storage_ask_tell");
     group.measurement_time(Duration::from_secs(4));
-    for n in [100usize, 1_000, 10_000] {
+    for n in sizes(&[100usize, 1_000, 10_000]) {
         let dir = tempfile::tempdir().unwrap();
         let url = dir.path().join("bench.db");
         let mut study = populated(open_storage(url.to_str().unwrap()).unwrap(), n);
@@ -71,12 +72,10 @@ fn bench_open_and_ask(c: &mut Criterion) {
     group.sample_size(20);
     let dir = tempfile::tempdir().unwrap();
     let url = dir.path().join("bench.db");
-    drop(populated(
-        open_storage(url.to_str().unwrap()).unwrap(),
-        10_000,
-    ));
+    let n = scaled(10_000);
+    drop(populated(open_storage(url.to_str().unwrap()).unwrap(), n));
     let registry = hyperspace_searchers::builtin_registry();
-    group.bench_function("sqlite/n=10000", |b| {
+    group.bench_function(format!("sqlite/n={n}"), |b| {
         b.iter(|| {
             let storage = open_storage(url.to_str().unwrap()).unwrap();
             let mut study = Study::load(storage, "bench", &registry).unwrap();
@@ -96,7 +95,7 @@ fn bench_postgres(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("storage_ask_tell");
     group.measurement_time(Duration::from_secs(4));
-    for n in [100usize, 1_000] {
+    for n in sizes(&[100usize, 1_000]) {
         let name = format!("bench-{}-{n}", std::process::id());
         let storage = open_storage(&url).unwrap();
         let mut study = populated_as(storage.clone(), named_config(&name), n);

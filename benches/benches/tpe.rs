@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use hyperspace_benches::bench_sizes::{scaled, sizes};
 use hyperspace_engine::{Direction, SearchContext, Space, Trial};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -29,7 +30,7 @@ fn history(space: &Space, n: usize) -> Vec<Trial> {
 fn bench_space(c: &mut Criterion, group_name: &str, space: &Space, settings: serde_json::Value) {
     let registry = hyperspace_searchers::builtin_registry();
     let mut group = c.benchmark_group(group_name);
-    for n in [100usize, 1_000, 10_000] {
+    for n in sizes(&[100usize, 1_000, 10_000]) {
         let trials = history(space, n);
         let mut searcher = registry.build("tpe", &settings).unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(7);
@@ -88,7 +89,8 @@ fn bench_study(c: &mut Criterion) {
     let floats: String = (0..40).map(|i| format!("x{i}=float(-10,10) ")).collect();
     let space = Space::parse(&floats).unwrap();
     let registry = hyperspace_searchers::builtin_registry();
-    group.bench_function("trials=1000/d=40", |b| {
+    let trials = scaled(1000);
+    group.bench_function(format!("trials={trials}/d=40"), |b| {
         b.iter(|| {
             let config = hyperspace_engine::StudyConfig::new("rustuna")
                 .space(space.clone())
@@ -96,7 +98,7 @@ fn bench_study(c: &mut Criterion) {
                 .seed(1);
             let storage = hyperspace_engine::open_storage(":memory:").unwrap();
             let mut study = hyperspace_engine::Study::create(storage, config, &registry).unwrap();
-            for _ in 0..1000 {
+            for _ in 0..trials {
                 let t = study.ask().unwrap();
                 let v: f64 = t
                     .params

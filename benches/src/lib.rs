@@ -29,6 +29,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bench_sizes;
 pub mod ensemble_check;
 mod error;
 mod history;

@@ -69,14 +69,31 @@ fn declared_branches_go_to_the_gp_then_to_tpe() {
 }
 
 #[test]
-fn plain_choices_wide_and_multi_objective_studies_go_to_tpe() {
+fn several_objectives_go_to_the_gp_then_to_tpe() {
+    let names = proposers(
+        &mut study(
+            "x=float(0,1) y=float(0,1)",
+            "auto",
+            json!({"gp_trials": 6}),
+            2,
+        ),
+        9,
+        2,
+    );
+    assert_eq!(count(&names[..6], "auto:gp"), 6, "{names:?}");
+    assert_eq!(count(&names[6..], "auto:tpe"), 3, "{names:?}");
+}
+
+#[test]
+fn plain_choices_and_wide_studies_go_to_tpe() {
     let flat = "x=float(-5,5) c=choice(a,b,c)";
     let names = proposers(&mut study(flat, "auto", json!({}), 1), 4, 1);
     assert_eq!(count(&names, "auto:tpe"), 4, "{names:?}");
     let wide: Vec<String> = (0..21).map(|i| format!("x{i}=float(0,1)")).collect();
     let names = proposers(&mut study(&wide.join(" "), "auto", json!({}), 1), 3, 1);
     assert_eq!(count(&names, "auto:tpe"), 3, "{names:?}");
-    let names = proposers(&mut study("x=float(0,1)", "auto", json!({}), 2), 3, 2);
+    // Several objectives do not change it.
+    let names = proposers(&mut study(flat, "auto", json!({}), 2), 3, 2);
     assert_eq!(count(&names, "auto:tpe"), 3, "{names:?}");
 }
 

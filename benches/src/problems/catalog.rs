@@ -72,6 +72,20 @@ pub const CATALOG: &[CatalogEntry] = &[
     entry("levy", Family::Continuous, true, || {
         boxed(continuous::levy())
     }),
+    // Kept out of quick mode and out of the problems `auto`'s rules were
+    // chosen on, so they can check those rules out of sample.
+    entry("goldstein-price", Family::Continuous, false, || {
+        boxed(continuous::goldstein_price())
+    }),
+    entry("six-hump-camel", Family::Continuous, false, || {
+        boxed(continuous::six_hump_camel())
+    }),
+    entry("rastrigin", Family::Continuous, false, || {
+        boxed(continuous::rastrigin())
+    }),
+    entry("dixon-price", Family::Continuous, false, || {
+        boxed(continuous::dixon_price())
+    }),
     entry("mixed", Family::Mixed, true, || boxed(Mixed::new())),
     entry("conditional", Family::Conditional, true, || {
         boxed(Conditional::new())

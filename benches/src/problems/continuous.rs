@@ -168,6 +168,56 @@ pub fn levy() -> Result<Continuous> {
     )
 }
 
+/// Goldstein-Price 2-D on `[-2, 2]^2`.
+pub fn goldstein_price() -> Result<Continuous> {
+    Continuous::new(
+        "goldstein-price",
+        SFU,
+        functions::goldstein_price,
+        &[(-2.0, 2.0); 2],
+        3.0,
+        &[0.0, -1.0],
+    )
+}
+
+/// Six-hump camel 2-D on `[-3, 3] x [-2, 2]`.
+pub fn six_hump_camel() -> Result<Continuous> {
+    let at = functions::SIX_HUMP_CAMEL_AT;
+    Continuous::new(
+        "six-hump-camel",
+        SFU,
+        functions::six_hump_camel,
+        &[(-3.0, 3.0), (-2.0, 2.0)],
+        functions::six_hump_camel(&at),
+        &at,
+    )
+}
+
+/// Rastrigin 8-D on `[-5.12, 5.12]^8`.
+pub fn rastrigin() -> Result<Continuous> {
+    Continuous::new(
+        "rastrigin",
+        SFU,
+        functions::rastrigin,
+        &[(-5.12, 5.12); 8],
+        0.0,
+        &[0.0; 8],
+    )
+}
+
+/// Dixon-Price 8-D on `[-10, 10]^8`.
+pub fn dixon_price() -> Result<Continuous> {
+    let at = functions::dixon_price_at(8);
+    Continuous::new(
+        "dixon-price",
+        SFU,
+        functions::dixon_price,
+        &[(-10.0, 10.0); 8],
+        0.0,
+        &at,
+    )
+}
+
 /// Hartmann 3-D's minimizer: the library's point (0.114614, 0.555649,
 /// 0.852547) polished by Newton's method on the analytic gradient and
 /// Hessian until the gradient is below 1e-14.

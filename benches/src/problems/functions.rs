@@ -130,3 +130,60 @@ pub fn levy(x: &[f64]) -> f64 {
     let last = (w[d - 1] - 1.0).powi(2) * (1.0 + (2.0 * PI * w[d - 1]).sin().powi(2));
     first + middle + last
 }
+
+/// Goldstein-Price on `[-2, 2]^2`; minimum 3 at `(0, -1)`. Values reach
+/// about 1e6 at the corners: a surrogate must cope with a wide range.
+pub fn goldstein_price(x: &[f64]) -> f64 {
+    let (x1, x2) = (x[0], x[1]);
+    let a = 1.0
+        + (x1 + x2 + 1.0).powi(2)
+            * (19.0 - 14.0 * x1 + 3.0 * x1 * x1 - 14.0 * x2 + 6.0 * x1 * x2 + 3.0 * x2 * x2);
+    let b = 30.0
+        + (2.0 * x1 - 3.0 * x2).powi(2)
+            * (18.0 - 32.0 * x1 + 12.0 * x1 * x1 + 48.0 * x2 - 36.0 * x1 * x2 + 27.0 * x2 * x2);
+    a * b
+}
+
+/// Six-hump camel on `[-3, 3] x [-2, 2]`: six local minima, two of them
+/// global (symmetric through the origin).
+pub fn six_hump_camel(x: &[f64]) -> f64 {
+    let (x1, x2) = (x[0], x[1]);
+    (4.0 - 2.1 * x1 * x1 + x1.powi(4) / 3.0) * x1 * x1 + x1 * x2 + (-4.0 + 4.0 * x2 * x2) * x2 * x2
+}
+
+/// One of six-hump camel's two global minimizers, polished by Newton's
+/// method on the analytic gradient and Hessian (gradient exactly 0 in
+/// f64); the library prints (0.0898, -0.7126).
+pub const SIX_HUMP_CAMEL_AT: [f64; 2] = [0.08984201310031807, -0.7126564030207396];
+
+/// Rastrigin in any dimension (the suite uses 8-D on `[-5.12, 5.12]^8`):
+/// a bowl covered by a regular grid of local minima; minimum 0 at the
+/// origin.
+pub fn rastrigin(x: &[f64]) -> f64 {
+    10.0 * x.len() as f64
+        + x.iter()
+            .map(|v| v * v - 10.0 * (2.0 * PI * v).cos())
+            .sum::<f64>()
+}
+
+/// Dixon-Price in any dimension (the suite uses 8-D on `[-10, 10]^8`): a
+/// curved valley; minimum 0 at `x_i = 2^(-(2^i - 2) / 2^i)`.
+pub fn dixon_price(x: &[f64]) -> f64 {
+    let first = (x[0] - 1.0).powi(2);
+    let rest: f64 = x
+        .windows(2)
+        .enumerate()
+        .map(|(k, w)| (k + 2) as f64 * (2.0 * w[1] * w[1] - w[0]).powi(2))
+        .sum();
+    first + rest
+}
+
+/// Dixon-Price's minimizer in `d` dimensions.
+pub fn dixon_price_at(d: usize) -> Vec<f64> {
+    (1..=d as i32)
+        .map(|i| {
+            let p = 2f64.powi(i);
+            2f64.powf(-(p - 2.0) / p)
+        })
+        .collect()
+}

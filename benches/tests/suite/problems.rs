@@ -128,6 +128,19 @@ fn documented_values_match_the_virtual_library() {
     assert_eq!(value("rosenbrock", &[0.0; 4]), 3.0);
     let levy = value("levy", &[1.0, 1.0, 1.0, 1.0, 1.0, 5.0]);
     assert!((levy - 1.0).abs() < 1e-12, "{levy}");
+    // Out-of-sample problems: Goldstein-Price(0, 0) = 20 * 30; six-hump
+    // camel's other global minimizer mirrors the documented one; Rastrigin
+    // at (1, 0, ...) = 1; Dixon-Price at (1, ..., 1) = sum of i for i = 2..8.
+    assert_eq!(value("goldstein-price", &[0.0, 0.0]), 600.0);
+    let camel = value(
+        "six-hump-camel",
+        &[-0.08984201310031807, 0.7126564030207396],
+    );
+    assert!((camel + 1.0316284534898774).abs() < 1e-15, "{camel}");
+    let mut x = [0.0; 8];
+    x[0] = 1.0;
+    assert!((value("rastrigin", &x) - 1.0).abs() < 1e-12);
+    assert_eq!(value("dixon-price", &[1.0; 8]), 35.0);
     // Ackley at (1, 0, 0, 0, 0): a closed form.
     let a = value("ackley", &[1.0, 0.0, 0.0, 0.0, 0.0]);
     let d = 5.0f64;

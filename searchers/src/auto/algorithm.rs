@@ -111,8 +111,8 @@ impl Searcher for AutoSearcher {
     }
 
     fn supports_multi_objective(&self) -> bool {
-        // Several objectives go to TPE (rules.rs), which handles them;
-        // Hyperband is asked itself.
+        // Several objectives go to the GP, then TPE (rules.rs), which both
+        // handle them; Hyperband is asked itself.
         self.settings.hyperband.is_none()
     }
 

@@ -2,9 +2,10 @@
 
 - ``hs.integration.HyperspaceSearchCV``: scikit-learn's ``GridSearchCV``
   with a study proposing the candidates (``integration/sklearn.py``).
-- ``hs.integration.LightGBMPruningCallback`` and
-  ``hs.integration.XGBoostPruningCallback``: report each boosting round's
-  metric to a trial and stop it when the study's pruner says so.
+- ``hs.integration.LightGBMPruningCallback``,
+  ``hs.integration.XGBoostPruningCallback`` and
+  ``hs.integration.KerasPruningCallback``: report each boosting round's (or
+  epoch's) metric to a trial and stop it when the study's pruner says so.
 - ``hs.integration.ray.HyperspaceSearch``: a Ray Tune searcher backed by a
   study.
 
@@ -18,13 +19,14 @@ import importlib
 from typing import Any
 
 #: The adapter modules, imported on first use.
-_MODULES = ("ray", "sklearn", "lightgbm", "xgboost")
+_MODULES = ("ray", "sklearn", "lightgbm", "xgboost", "keras")
 
 #: The classes re-exported here, by the module that holds them.
 _CLASSES = {
     "HyperspaceSearchCV": "sklearn",
     "LightGBMPruningCallback": "lightgbm",
     "XGBoostPruningCallback": "xgboost",
+    "KerasPruningCallback": "keras",
 }
 
 __all__ = list(_MODULES) + list(_CLASSES)

@@ -28,7 +28,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     ) from e
 
 from ..trial import Trial
-from ._pruning import check_direction, check_trial, report_round, unknown_metric
+from ._pruning import check_dataset_metric, check_direction, check_trial, report_round, unknown_metric
 
 __all__ = ["LightGBMPruningCallback"]
 
@@ -49,7 +49,8 @@ class LightGBMPruningCallback:
     order = 40
 
     def __init__(self, trial: Trial, metric: str) -> None:
-        check_trial(trial, metric, _OWNER)
+        check_trial(trial, _OWNER)
+        check_dataset_metric(metric, _OWNER)
         self._trial = trial
         self._metric = metric
         self._checked = False

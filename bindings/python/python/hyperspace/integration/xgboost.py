@@ -29,7 +29,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     ) from e
 
 from ..trial import Trial
-from ._pruning import check_direction, check_trial, report_round, unknown_metric
+from ._pruning import check_dataset_metric, check_direction, check_trial, report_round, unknown_metric
 
 __all__ = ["XGBoostPruningCallback"]
 
@@ -51,7 +51,8 @@ class XGBoostPruningCallback(TrainingCallback):
     """
 
     def __init__(self, trial: Trial, metric: str) -> None:
-        check_trial(trial, metric, _OWNER)
+        check_trial(trial, _OWNER)
+        check_dataset_metric(metric, _OWNER)
         super().__init__()
         self._trial = trial
         self._metric = metric
