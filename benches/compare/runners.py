@@ -452,6 +452,8 @@ def all_runners() -> List[Runner]:
         Hyperspace("tpe"),
         Hyperspace("tpe", define_and_run=True),
         Hyperspace("gp"),
+        Hyperspace("gp", define_and_run=True),
+        Hyperspace("auto"),
         Hyperspace("random"),
         Hyperspace("cmaes"),
         Optuna("tpe"),

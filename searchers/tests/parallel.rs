@@ -48,9 +48,12 @@ fn min_gap(points: &[(f64, f64)]) -> f64 {
 /// same point twice (before issue 20 it proposed the incumbent itself
 /// again); local penalisation (the default adds it to the believer) keeps
 /// a ball of at least `penalty_radius` (0.02) around each pending point.
-fn searchers() -> [(&'static str, Json, f64); 4] {
+/// Sampled fantasies leave a pending point no expected improvement under
+/// any draw, so their batch is distinct too.
+fn searchers() -> [(&'static str, Json, f64); 5] {
     [
         ("gp", json!({"pending": "kriging_believer"}), GP_MARGIN),
+        ("gp", json!({"pending": "fantasies"}), GP_MARGIN),
         ("gp", json!({}), 0.015),
         ("gp", json!({"pending": "local_penalization"}), 0.015),
         ("tpe", json!({}), 0.01),

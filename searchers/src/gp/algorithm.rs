@@ -9,7 +9,8 @@ use crate::encode::{Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{Proposal, SearchContext, SearchError, Searcher, Space, TrialState};
 use hyperspace_surrogate::acquisition::{
-    optimize_acquisition, optimize_penalized_acquisition, LocalPenalty,
+    optimize_acquisition, optimize_fantasized_acquisition, optimize_penalized_acquisition,
+    LocalPenalty,
 };
 use hyperspace_surrogate::gp::{posterior_subset, FitStart, GaussianProcess, Hyperparameters};
 use hyperspace_surrogate::sobol::MAX_DIMENSIONS;
@@ -34,6 +35,12 @@ pub struct GpSearcher {
     /// hyperparameters, the warm start of its next fit (`multi.rs`).
     joint_fits: Vec<Hyperparameters>,
 }
+
+/// Joint draws of the running trials under `pending: "fantasies"`: the
+/// Monte-Carlo error of the batch acquisition falls as `1/√32`, and a draw
+/// costs one dot product per candidate and training point (the variance's
+/// triangular solve, shared by all draws, dominates).
+const FANTASY_SAMPLES: usize = 32;
 
 fn failed(e: impl std::fmt::Display) -> SearchError {
     SearchError::Failed {
@@ -254,7 +261,9 @@ impl Searcher for GpSearcher {
                 Some(Array1::from_elem(xp.nrows(), y.mean().unwrap_or(best)))
             }
             PendingStrategy::LiarWorst => Some(Array1::from_elem(xp.nrows(), hi.max(best))),
-            PendingStrategy::Ignore | PendingStrategy::LocalPenalization => None,
+            PendingStrategy::Ignore
+            | PendingStrategy::LocalPenalization
+            | PendingStrategy::Fantasies => None,
         };
         let conditioned;
         let model = match yp {
@@ -284,6 +293,15 @@ impl Searcher for GpSearcher {
         });
         let (acq, dims, starts) = (self.settings.acquisition, &layout.dims, incumbent.view());
         let effort = &self.settings.optimizer;
+        if s.pending == PendingStrategy::Fantasies && !pending.is_empty() {
+            let fantasies = gp
+                .fantasize(xp.view(), FANTASY_SAMPLES, rng)
+                .map_err(failed)?;
+            let optimum =
+                optimize_fantasized_acquisition(&fantasies, acq, best, dims, starts, effort, rng)
+                    .map_err(failed)?;
+            return Ok(Proposal::new(layout.decode(space, &optimum.x.to_vec())));
+        }
         let optimum = match &penalty {
             Some(p) => optimize_penalized_acquisition(model, acq, p, dims, starts, effort, rng),
             None => optimize_acquisition(model, acq, best, dims, starts, effort, rng),

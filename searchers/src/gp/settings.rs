@@ -46,6 +46,12 @@ pub enum PendingStrategy {
     /// (searchers/README.md) with a batch that spreads.
     #[default]
     BelieverPenalized,
+    /// Joint draws of the function at them (Monte-Carlo fantasies, 32
+    /// seeded draws): the acquisition is averaged over the model
+    /// conditioned on each draw, improvements counted below the draw's
+    /// lowest loss too, which is the batch expected improvement of the
+    /// new point with the running ones (as Optuna's `GPSampler`, q-log-EI).
+    Fantasies,
 }
 
 /// Observation noise, as written in settings.

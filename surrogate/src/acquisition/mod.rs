@@ -35,7 +35,8 @@ pub use functions::{
 };
 pub use joint::{Goal, JointAcquisition};
 pub use optimize::{
-    optimize_acquisition, optimize_joint_acquisition, optimize_penalized_acquisition, Dimension,
-    Domain, OptimizerSettings, Optimum, ValidOptimizerSettings,
+    optimize_acquisition, optimize_fantasized_acquisition, optimize_joint_acquisition,
+    optimize_penalized_acquisition, Dimension, Domain, OptimizerSettings, Optimum,
+    ValidOptimizerSettings,
 };
 pub use penalty::LocalPenalty;

@@ -139,13 +139,7 @@ mod tests {
     use ndarray::array;
 
     fn gp() -> GaussianProcess {
-        let x = Array2::from_shape_fn((9, 2), |(i, j)| {
-            if j == 0 {
-                (i % 3) as f64 / 2.0
-            } else {
-                (i / 3) as f64 / 2.0
-            }
-        });
+        let x = crate::gp::tests::grid_3x3();
         let y = x.map_axis(ndarray::Axis(1), |r| (r[0] - 0.4).powi(2) + r[1]);
         let hyper = Hyperparameters::new(array![0.5, 0.5], 1.0, 1e-6);
         GaussianProcess::with_hyperparameters(

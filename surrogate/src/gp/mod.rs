@@ -26,6 +26,7 @@
 //! assert!((p.mean[0] - (18.0f64 / 7.0).sin()).abs() < 1e-2);
 //! ```
 
+mod fantasy;
 mod fit;
 mod hyper;
 mod kernel;
@@ -34,8 +35,9 @@ pub mod linalg;
 mod model;
 mod subset;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
+pub use fantasy::{Fantasies, FantasyPointPrediction, FantasyPrediction};
 pub use fit::{FitReport, FitSettings, FitStart, NoiseModel, ValidFitSettings};
 pub use hyper::{Hyperparameters, LengthscalePrior};
 pub use kernel::InputKind;

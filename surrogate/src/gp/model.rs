@@ -297,6 +297,23 @@ impl GaussianProcess {
         })
     }
 
+    /// What [`super::fantasy`] needs of the model: its inputs, its factor
+    /// and the outputs' standardization (mean, scale).
+    pub(super) fn parts(&self) -> (&Inputs, &Cholesky, f64, f64) {
+        (&self.inputs, &self.chol, self.y_mean, self.y_scale)
+    }
+
+    /// The posterior mean of the standardized outputs at `x` (`m × d`)
+    /// and their joint posterior covariance (`m × m`, latent function).
+    pub(super) fn joint_standardized(&self, x: ArrayView2<'_, f64>) -> (Array1<f64>, Array2<f64>) {
+        let mut cross = cross_covariance(&self.inputs, &self.hyper, x);
+        let mean = cross.t().dot(&self.alpha).mapv(|v| v + self.prior_mean);
+        self.chol.solve_lower_in_place(cross.view_mut());
+        let inner = Inputs::new(x, &self.inputs.kinds);
+        let prior = cross_covariance(&inner, &self.hyper, x);
+        (mean, prior - cross.t().dot(&cross))
+    }
+
     /// The hyperparameters (for standardized outputs).
     pub fn hyperparameters(&self) -> &Hyperparameters {
         &self.hyper

@@ -12,6 +12,18 @@ use ndarray::{array, Array1, Array2, Axis, Slice};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// The 3 × 3 grid of `{0, ½, 1}²`, row by row: a small 2-D design the
+/// tests of the GP and of its acquisitions share.
+pub(crate) fn grid_3x3() -> Array2<f64> {
+    Array2::from_shape_fn((9, 2), |(i, j)| {
+        if j == 0 {
+            (i % 3) as f64 / 2.0
+        } else {
+            (i / 3) as f64 / 2.0
+        }
+    })
+}
+
 fn random_data(
     n: usize,
     d: usize,

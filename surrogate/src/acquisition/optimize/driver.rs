@@ -8,7 +8,7 @@ use super::space::Dimension;
 use super::sweep::{candidates, starts};
 use super::target::{argmax, Target};
 use crate::acquisition::{Acquisition, JointAcquisition, LocalPenalty};
-use crate::gp::GaussianProcess;
+use crate::gp::{Fantasies, GaussianProcess};
 use crate::SurrogateError;
 use ndarray::{Array1, ArrayView2};
 use rand::RngCore;
@@ -50,6 +50,22 @@ pub fn optimize_penalized_acquisition(
     rng: &mut dyn RngCore,
 ) -> Result<Optimum, SurrogateError> {
     let target = Target::new(gp, acquisition, penalty.best(), Some(penalty));
+    run(&target, dims, warm_starts, settings, rng)
+}
+
+/// As [`optimize_acquisition`], `acquisition` averaged over the draws of
+/// `fantasies` (pending points sampled jointly): the Monte-Carlo batch
+/// acquisition of the next point together with the pending ones.
+pub fn optimize_fantasized_acquisition(
+    fantasies: &Fantasies,
+    acquisition: Acquisition,
+    best: f64,
+    dims: &[Dimension],
+    warm_starts: ArrayView2<'_, f64>,
+    settings: &ValidOptimizerSettings,
+    rng: &mut dyn RngCore,
+) -> Result<Optimum, SurrogateError> {
+    let target = Target::fantasized(fantasies, acquisition, best);
     run(&target, dims, warm_starts, settings, rng)
 }
 
@@ -193,5 +209,60 @@ mod tests {
             );
             assert!((0.0..=1.0).contains(&found.x[0]));
         }
+    }
+}
+
+#[cfg(test)]
+mod fantasy_tests {
+    use super::*;
+    use crate::gp::{Hyperparameters, InputKind};
+    use ndarray::array;
+    use rand::SeedableRng;
+
+    /// A 1-D model sure of a minimum near 0.3 and unsure of the far end,
+    /// with a pending trial at the minimum.
+    fn fantasies(samples: usize) -> (Fantasies, f64) {
+        let x = array![[0.0], [0.2], [0.3], [0.4], [0.6]];
+        let y = x.column(0).mapv(|v: f64| (v - 0.3).powi(2));
+        let hyper = Hyperparameters::new(array![0.2], 1.0, 1e-6);
+        let gp =
+            GaussianProcess::with_hyperparameters(x.view(), y.view(), &[InputKind::Numeric], hyper)
+                .unwrap();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let f = gp
+            .fantasize(array![[0.32]].view(), samples, &mut rng)
+            .unwrap();
+        (f, 0.0)
+    }
+
+    #[test]
+    fn the_averaged_log_ei_has_its_analytic_gradient() {
+        let (f, best) = fantasies(8);
+        let target = Target::fantasized(&f, Acquisition::LogEi, best);
+        let h = 1e-6;
+        for x in [0.1, 0.33, 0.8] {
+            let (_, g) = target.with_gradient(array![x].view());
+            let up = target.batch(array![[x + h]].view())[0];
+            let down = target.batch(array![[x - h]].view())[0];
+            let fd = (up - down) / (2.0 * h);
+            assert!(
+                (fd - g[0]).abs() < 1e-4 * fd.abs().max(1.0),
+                "at {x}: {fd} vs {}",
+                g[0]
+            );
+            let (v, _) = target.with_gradient(array![x].view());
+            assert!((v - target.batch(array![[x]].view())[0]).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn a_pending_point_is_worth_nothing_more_but_the_rest_of_the_space_is() {
+        // Under every draw the pending point is known: evaluating it again
+        // improves on nothing (the model ignoring it would propose it).
+        let (f, best) = fantasies(32);
+        let fantasized = Target::fantasized(&f, Acquisition::LogEi, best);
+        let pending = fantasized.batch(array![[0.32]].view())[0];
+        let elsewhere = fantasized.batch(array![[0.95]].view())[0];
+        assert!(pending < elsewhere - 3.0, "{pending} vs {elsewhere}");
     }
 }

@@ -31,7 +31,8 @@ mod sweep;
 mod target;
 
 pub use driver::{
-    optimize_acquisition, optimize_joint_acquisition, optimize_penalized_acquisition, Optimum,
+    optimize_acquisition, optimize_fantasized_acquisition, optimize_joint_acquisition,
+    optimize_penalized_acquisition, Optimum,
 };
 pub use settings::{OptimizerSettings, ValidOptimizerSettings};
 pub use space::{Dimension, Domain};
