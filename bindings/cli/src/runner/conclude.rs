@@ -11,7 +11,6 @@ use hyperspace_engine::constraint_values;
 use hyperspace_engine::{
     Metadata, Outcome, PendingEnding, PendingResult, Trial, TrialId, TrialState,
 };
-use indexmap::IndexMap;
 
 /// How a recorded result is announced.
 #[derive(Debug, Clone)]
