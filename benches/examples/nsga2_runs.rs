@@ -1,75 +1,175 @@
-//! Runs of `random`, `nsga2` and `tpe` on ZDT1, ZDT2 (10-D) and DTLZ2 (3
-//! objectives, 7-D), for the side-by-side comparison with Optuna's
-//! NSGAIISampler and TPESampler (`benches/compare/nsga2.py`, which computes the
-//! hypervolumes).
+//! Runs of hyperspace's multi-objective searchers on ZDT1–3 (10-D), DTLZ2
+//! (3 objectives, 7-D) and the constrained Binh–Korn (2-D) and
+//! Osyczka–Kundu (6-D), for the side-by-side comparison with Optuna's
+//! samplers (`benches/compare/nsga2.py`, which computes the hypervolumes).
 //!
-//! Usage: `nsga2_runs TRIALS SEEDS [SEARCHERS]` (comma-separated, default
-//! `random,nsga2,tpe`; `gp` too). Output: one JSON line per run,
-//! `{"problem", "searcher", "seed", "points"}`, the points being every
-//! trial's objectives normalized to [0, 1] by their upper bounds on the
-//! unit cube (ZDT: f2 ≤ 10; DTLZ2: each ≤ 2.25).
+//! Usage: `nsga2_runs TRIALS SEEDS [SEARCHERS [PROBLEMS]]` (comma-separated;
+//! searchers default `random,nsga2,tpe`, `gp` too, and `tpe-indep` for tpe
+//! with `multivariate: false`; problems default all). Output: one JSON line
+//! per run, `{"problem", "searcher", "seed", "points", "feasible",
+//! "ask_s"}`: every trial's normalized objectives (the same formulas as
+//! `nsga2.py`'s), whether it kept its constraints, and the seconds one more
+//! ask took once the TRIALS were told (the time of a suggestion at that
+//! history size).
 
 // Bench code: a panic reports a broken set-up.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use hyperspace_engine::{open_storage, Direction, Objective, Outcome, Space, Study, StudyConfig};
-use serde_json::json;
-use std::f64::consts::FRAC_PI_2;
+use serde_json::{json, Value};
+use std::f64::consts::{FRAC_PI_2, PI};
+use std::time::Instant;
 
-/// ZDT1 and ZDT2 (Zitzler, Deb & Thiele 2000), f2 normalized.
-fn zdt(x: &[f64], square: bool) -> Vec<f64> {
+/// Normalized objectives, and constraint values (`<= 0` kept).
+type Eval = (Vec<f64>, Vec<f64>);
+
+/// ZDT1, ZDT2 and ZDT3 (Zitzler, Deb & Thiele 2000), f2 divided by 10.
+fn zdt(x: &[f64], which: u8) -> Eval {
     let g = 1.0 + 9.0 * x[1..].iter().sum::<f64>() / (x.len() - 1) as f64;
     let r = x[0] / g;
-    let h = if square { 1.0 - r * r } else { 1.0 - r.sqrt() };
-    vec![x[0], g * h / 10.0]
+    let h = match which {
+        1 => 1.0 - r.sqrt(),
+        2 => 1.0 - r * r,
+        _ => 1.0 - r.sqrt() - r * (10.0 * PI * x[0]).sin(),
+    };
+    (vec![x[0], g * h / 10.0], vec![])
 }
 
-/// DTLZ2 with 3 objectives (Deb et al. 2002), normalized.
-fn dtlz2(x: &[f64]) -> Vec<f64> {
+/// DTLZ2 with 3 objectives (Deb et al. 2002), each divided by 2.25.
+fn dtlz2(x: &[f64]) -> Eval {
     let g: f64 = x[2..].iter().map(|v| (v - 0.5).powi(2)).sum();
     let (a, b) = (x[0] * FRAC_PI_2, x[1] * FRAC_PI_2);
     let r = (1.0 + g) / 2.25;
-    vec![r * a.cos() * b.cos(), r * a.cos() * b.sin(), r * a.sin()]
+    let f = vec![r * a.cos() * b.cos(), r * a.cos() * b.sin(), r * a.sin()];
+    (f, vec![])
 }
 
-/// A problem: name, parameters, objectives, and its normalized objectives.
-type Problem = (&'static str, usize, usize, fn(&[f64]) -> Vec<f64>);
+/// Binh and Korn (1997): x1 in [0, 5], x2 in [0, 3]; objectives scaled
+/// by the true front's ideal (0, 4) and nadir (136, 50) points.
+fn binh_korn(x: &[f64]) -> Eval {
+    let (a, b) = (x[0], x[1]);
+    let f1 = 4.0 * a * a + 4.0 * b * b;
+    let f2 = (a - 5.0).powi(2) + (b - 5.0).powi(2);
+    let c1 = (a - 5.0).powi(2) + b * b - 25.0;
+    let c2 = 7.7 - (a - 8.0).powi(2) - (b + 3.0).powi(2);
+    (vec![f1 / 136.0, (f2 - 4.0) / 46.0], vec![c1, c2])
+}
+
+/// Osyczka and Kundu (1995): six parameters, six constraints; objectives
+/// scaled by the true front's ideal (-274, 4) and nadir (-42, 76) points.
+fn osyczka_kundu(x: &[f64]) -> Eval {
+    let f1 = -(25.0 * (x[0] - 2.0).powi(2)
+        + (x[1] - 2.0).powi(2)
+        + (x[2] - 1.0).powi(2)
+        + (x[3] - 4.0).powi(2)
+        + (x[4] - 1.0).powi(2));
+    let f2: f64 = x.iter().map(|v| v * v).sum();
+    let c = vec![
+        2.0 - x[0] - x[1],
+        x[0] + x[1] - 6.0,
+        x[1] - x[0] - 2.0,
+        x[0] - 3.0 * x[1] - 2.0,
+        (x[2] - 3.0).powi(2) + x[3] - 4.0,
+        4.0 - (x[4] - 3.0).powi(2) - x[5],
+    ];
+    (vec![(f1 + 274.0) / 232.0, (f2 - 4.0) / 72.0], c)
+}
+
+/// A problem: name, each parameter's bounds, objectives, evaluation.
+struct Problem {
+    name: &'static str,
+    bounds: Vec<(f64, f64)>,
+    objectives: usize,
+    eval: fn(&[f64]) -> Eval,
+}
+
+fn problems() -> Vec<Problem> {
+    let unit = |d| vec![(0.0, 1.0); d];
+    let p = |name, bounds, objectives, eval| Problem {
+        name,
+        bounds,
+        objectives,
+        eval,
+    };
+    vec![
+        p("zdt1", unit(10), 2, |x| zdt(x, 1)),
+        p("zdt2", unit(10), 2, |x| zdt(x, 2)),
+        p("zdt3", unit(10), 2, |x| zdt(x, 3)),
+        p("dtlz2", unit(7), 3, dtlz2),
+        p("bnh", vec![(0.0, 5.0), (0.0, 3.0)], 2, binh_korn),
+        p(
+            "osy",
+            vec![
+                (0.0, 10.0),
+                (0.0, 10.0),
+                (1.0, 5.0),
+                (0.0, 6.0),
+                (1.0, 5.0),
+                (0.0, 10.0),
+            ],
+            2,
+            osyczka_kundu,
+        ),
+    ]
+}
+
+/// A searcher's registry name and settings from its name on the command
+/// line (`tpe-indep`: tpe modelling each parameter on its own).
+fn searcher_spec(name: &str) -> (&str, Value) {
+    match name {
+        "tpe-indep" => ("tpe", json!({"multivariate": false})),
+        other => (other, json!({})),
+    }
+}
 
 fn main() -> anyhow::Result<()> {
     let raw: Vec<String> = std::env::args().skip(1).collect();
-    let (trials, seeds, searchers): (usize, usize, &str) = match &raw[..] {
-        [t, s] => (t.parse()?, s.parse()?, "random,nsga2,tpe"),
-        [t, s, list] => (t.parse()?, s.parse()?, list),
-        _ => anyhow::bail!("usage: nsga2_runs TRIALS SEEDS [SEARCHERS]"),
+    let [trials, seeds, rest @ ..] = &raw[..] else {
+        anyhow::bail!("usage: nsga2_runs TRIALS SEEDS [SEARCHERS [PROBLEMS]]");
     };
+    let (trials, seeds): (usize, u64) = (trials.parse()?, seeds.parse()?);
+    let searchers = rest.first().map_or("random,nsga2,tpe", String::as_str);
+    let wanted = rest.get(1).map(|p| p.split(',').collect::<Vec<_>>());
     let registry = hyperspace_searchers::builtin_registry();
-    let problems: [Problem; 3] = [
-        ("zdt1", 10, 2, |x| zdt(x, false)),
-        ("zdt2", 10, 2, |x| zdt(x, true)),
-        ("dtlz2", 7, 3, dtlz2),
-    ];
-    for (problem, d, m, f) in problems {
-        let text: Vec<String> = (0..d).map(|i| format!("x{i}=float(0,1)")).collect();
+    for problem in problems() {
+        if wanted.as_ref().is_some_and(|w| !w.contains(&problem.name)) {
+            continue;
+        }
+        let text: Vec<String> = (problem.bounds.iter().enumerate())
+            .map(|(i, (lo, hi))| format!("x{i}=float({lo},{hi})"))
+            .collect();
         let space = Space::parse(&text.join(" "))?;
+        let params = |t: &hyperspace_engine::Trial| -> Vec<f64> {
+            (0..problem.bounds.len())
+                .map(|i| t.params[&format!("x{i}")].as_f64().unwrap())
+                .collect()
+        };
         for searcher in searchers.split(',') {
-            for seed in 0..seeds as u64 {
-                let config = StudyConfig::new(problem)
+            let (name, settings) = searcher_spec(searcher);
+            for seed in 0..seeds {
+                let config = StudyConfig::new(problem.name)
                     .space(space.clone())
-                    .objectives(vec![Objective::new(Direction::Minimize); m])
-                    .searcher(searcher, json!({}))
+                    .objectives(vec![
+                        Objective::new(Direction::Minimize);
+                        problem.objectives
+                    ])
+                    .searcher(name, settings.clone())
                     .seed(seed);
                 let mut study = Study::create(open_storage(":memory:")?, config, &registry)?;
-                let mut points = Vec::with_capacity(trials);
+                let (mut points, mut feasible) = (Vec::new(), Vec::new());
                 for _ in 0..trials {
                     let t = study.ask()?;
-                    let x: Vec<f64> = (0..d)
-                        .map(|i| t.params[&format!("x{i}")].as_f64().unwrap())
-                        .collect();
-                    let values = f(&x);
+                    let (values, constraints) = (problem.eval)(&params(&t));
                     points.push(values.clone());
-                    study.tell(t.id, Outcome::complete_values(values))?;
+                    feasible.push(constraints.iter().all(|c| *c <= 0.0));
+                    let outcome = Outcome::complete_values(values).constraints(constraints);
+                    study.tell(t.id, outcome)?;
                 }
-                let line = json!({"problem": problem, "searcher": searcher, "seed": seed, "points": points});
+                let start = Instant::now();
+                study.ask()?;
+                let ask_s = start.elapsed().as_secs_f64();
+                let line = json!({"problem": problem.name, "searcher": searcher, "seed": seed,
+                    "points": points, "feasible": feasible, "ask_s": ask_s});
                 println!("{line}");
             }
         }

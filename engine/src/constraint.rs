@@ -3,6 +3,8 @@
 //! `metric - c`, `name>=c` is `c - metric`; either is kept when `<= 0`, as
 //! for constraint values told directly.
 
+use crate::TellError;
+use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -60,6 +62,28 @@ impl MetricConstraint {
     }
 }
 
+/// The constraint values of `limits` read from a trial's `metrics`: the
+/// one home of the rule the CLI runner and `Study::tell` share. A limit
+/// whose metric is missing or not finite is an error naming it, never a
+/// silent "feasible".
+pub fn constraint_values(
+    limits: &[MetricConstraint],
+    metrics: &IndexMap<String, f64>,
+) -> Result<Vec<f64>, TellError> {
+    limits
+        .iter()
+        .map(|limit| match metrics.get(&limit.metric) {
+            Some(v) if v.is_finite() => Ok(limit.value(*v)),
+            found => Err(TellError::ConstraintMetric {
+                constraint: limit.to_string(),
+                metric: limit.metric.clone(),
+                found: found.copied(),
+                recorded: metrics.keys().cloned().collect(),
+            }),
+        })
+        .collect()
+}
+
 impl fmt::Display for MetricConstraint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let op = if self.at_least { ">=" } else { "<=" };
@@ -82,5 +106,31 @@ mod tests {
         for bad in ["mem_gb", "<=4", "mem<=x", "mem<=inf", "a<=1>=2"] {
             assert!(MetricConstraint::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn values_come_from_metrics_and_a_missing_one_is_named() {
+        let limits = [at("mem_gb<=4"), at("acc>=0.9")];
+        let metrics: IndexMap<String, f64> =
+            [("mem_gb".to_string(), 5.0), ("acc".to_string(), 0.95)].into();
+        let values = constraint_values(&limits, &metrics).unwrap();
+        assert_eq!(values[0], 1.0);
+        assert!((values[1] + 0.05).abs() < 1e-12);
+        let partial: IndexMap<String, f64> = [("acc".to_string(), 0.95)].into();
+        let err = constraint_values(&limits, &partial)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("mem_gb<=4") && err.contains("no metric 'mem_gb'") && err.contains("acc"),
+            "{err}"
+        );
+        let nan: IndexMap<String, f64> =
+            [("mem_gb".to_string(), f64::NAN), ("acc".to_string(), 1.0)].into();
+        let err = constraint_values(&limits, &nan).unwrap_err().to_string();
+        assert!(err.contains("'mem_gb' is NaN"), "{err}");
+    }
+
+    fn at(text: &str) -> MetricConstraint {
+        MetricConstraint::parse(text).unwrap()
     }
 }

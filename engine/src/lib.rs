@@ -32,7 +32,7 @@ mod study_config;
 mod trial;
 mod value;
 
-pub use constraint::MetricConstraint;
+pub use constraint::{constraint_values, MetricConstraint};
 pub use error::{
     ArtifactError, Bound, ConfigError, EnsembleError, Error, OptunaError, Result, SearchError,
     SettingsError, SpaceChangeError, StudyError, TellError,

@@ -467,3 +467,59 @@ fn journaled_results_keep_every_value_and_old_lines_still_record() {
         (Some(0.5), vec![0.5])
     );
 }
+
+/// Limits on metrics (`mem_gb<=4`) stored with a study judge each trial
+/// told without constraint values, from its result's metrics or else the
+/// last value it reported; a trial that records no such metric is refused,
+/// nothing stored, and explicit constraint values take their place.
+#[test]
+fn limits_on_metrics_judge_trials_told_from_any_client() {
+    let mut config = StudyConfig::new("limits")
+        .space(Space::parse("x=float(0,1)").unwrap())
+        .searcher("random", serde_json::Value::Null)
+        .seed(3);
+    config.constraints = vec![
+        hyperspace_engine::MetricConstraint::parse("mem_gb<=4").unwrap(),
+        hyperspace_engine::MetricConstraint::parse("acc>=0.5").unwrap(),
+    ];
+    let mut study = Study::create(open_storage(":memory:").unwrap(), config, &registry()).unwrap();
+    let t = study.ask().unwrap();
+    let told = Outcome::complete(0.2)
+        .metric("mem_gb", 5.0)
+        .metric("acc", 0.9);
+    assert_eq!(study.tell(t.id, told).unwrap().constraints, [1.0, -0.4]);
+    let t = study.ask().unwrap();
+    let report = hyperspace_engine::Report::metrics(0, [("acc", 0.1), ("mem_gb", 9.0)]);
+    study.report_metrics(t.id, report).unwrap();
+    let report = hyperspace_engine::Report::metrics(1, [("acc", 0.7)]);
+    study.report_metrics(t.id, report).unwrap();
+    let told = study
+        .tell(t.id, Outcome::complete(0.3).metric("mem_gb", 3.0))
+        .unwrap();
+    assert_eq!(
+        told.constraints,
+        [-1.0, 0.5 - 0.7],
+        "the told metric wins, else the last report"
+    );
+    assert_eq!(study.best_trial().unwrap().unwrap().number, 1);
+    let t = study.ask().unwrap();
+    let err = study
+        .tell(t.id, Outcome::complete(0.1).metric("acc", 0.9))
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidTell { .. }), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("mem_gb<=4") && text.contains("no metric 'mem_gb'"),
+        "{text}"
+    );
+    assert_eq!(
+        study.storage().trial(t.id).unwrap().state,
+        TrialState::Running,
+        "nothing stored"
+    );
+    let explicit = Outcome::complete(0.1).constraints(vec![-2.0]);
+    assert_eq!(study.tell(t.id, explicit).unwrap().constraints, [-2.0]);
+    // A failed trial is not judged.
+    let t = study.ask().unwrap();
+    study.tell(t.id, Outcome::failed("oom")).unwrap();
+}

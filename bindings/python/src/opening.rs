@@ -6,8 +6,8 @@
 
 use crate::errors::{bad_json, IntoPy};
 use hyperspace_engine::{
-    kept_settings, open_storage, AskedSettings, Direction, Error, KeptSetting, Objective, Registry,
-    Space, StorageUrl, Study, StudyConfig,
+    kept_settings, open_storage, AskedSettings, Direction, Error, KeptSetting, MetricConstraint,
+    Objective, Registry, Space, StorageUrl, Study, StudyConfig,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -40,6 +40,10 @@ struct RawOptions {
     /// `directions=`); replaces `direction` when given.
     #[serde(default)]
     directions: Option<Vec<String>>,
+    /// Limits on metrics (`mem_gb<=4`), stored with a new study; each
+    /// complete trial is judged by the metrics it records.
+    #[serde(default)]
+    constraints: Option<Vec<String>>,
     /// `tpe` for a new study when not given.
     #[serde(default)]
     searcher: Option<String>,
@@ -117,6 +121,13 @@ impl OpenOptions {
                 .collect::<Result<Vec<_>, _>>()
                 .py_err(py)?;
             config = config.objectives(objectives);
+        }
+        if let Some(words) = raw.constraints {
+            config.constraints = words
+                .iter()
+                .map(|w| MetricConstraint::parse(w))
+                .collect::<Result<_, _>>()
+                .py_err(py)?;
         }
         if let Some(seed) = raw.seed {
             config = config.seed(seed);

@@ -85,6 +85,35 @@ def test_constraints_keep_infeasible_trials_out_of_the_best(db):
     assert [b.number for b in s.best_trials] == [1]
 
 
+def test_constraints_by_name_judge_trials_by_their_metrics(db):
+    with pytest.raises(hs.InvalidStudyError, match="constraint 'mem_gb<4'"):
+        hs.create_study(storage=db, study_name="bad", constraints=["mem_gb<4"])
+    with pytest.raises(hs.InvalidStudyError, match="constraints must be a list"):
+        hs.create_study(storage=db, study_name="bad", constraints="mem_gb<=4")
+    s = hs.create_study(
+        storage=db, study_name="n", directions=["minimize", "minimize"], constraints=["mem_gb<=4"], searcher="tpe", seed=2
+    )
+    t = s.ask()
+    t.suggest_float("x", 0, 1)
+    assert s.tell(t, [0.1, 0.2], metrics={"mem_gb": 6.0}).constraints == [2.0]
+    t = s.ask()
+    t.suggest_float("x", 0, 1)
+    t.report(0, {"mem_gb": 3.0})
+    stored = s.tell(t, [0.5, 0.5])
+    assert stored.constraints == [-1.0] and stored.feasible
+    assert [b.number for b in s.best_trials] == [1]
+    t = s.ask()
+    t.suggest_float("x", 0, 1)
+    with pytest.raises(hs.InvalidTellError, match="no metric 'mem_gb'"):
+        s.tell(t, [0.0, 0.0])
+    assert s.tell(t, [0.0, 0.0], metrics={"mem_gb": 1.0}).feasible
+    # Reopened, the study keeps its limits.
+    again = hs.Study.open(db, "n", directions=["minimize", "minimize"])
+    t = again.ask()
+    t.suggest_float("x", 0, 1)
+    assert again.tell(t, [0.3, 0.3], metrics={"mem_gb": 5.0}).constraints == [1.0]
+
+
 def test_searchers_and_pruners_for_one_objective_are_refused_by_name(db):
     with pytest.raises(hs.InvalidStudyError, match=r"searcher 'hyperband' optimizes one objective.*gp, grid, nsga2, random, tpe"):
         hs.create_study(storage=db, study_name="t", directions=["minimize", "minimize"], searcher="hyperband")

@@ -80,4 +80,23 @@ pub enum TellError {
         /// The trial's number.
         trial: u64,
     },
+    /// A complete trial of a study with limits on metrics (`mem_gb<=4`)
+    /// that does not record one of those metrics as a number: it cannot be
+    /// judged feasible, so it is not kept as if it were.
+    #[error("constraint {constraint}: {}; record it with the result (metrics) or report it during the run",
+        match found {
+            Some(v) => format!("metric '{metric}' is {v}"),
+            None if recorded.is_empty() => format!("the trial recorded no metric '{metric}' (it recorded none)"),
+            None => format!("the trial recorded no metric '{metric}' (it recorded {})", recorded.join(", ")),
+        })]
+    ConstraintMetric {
+        /// The limit, as written.
+        constraint: String,
+        /// The metric it reads.
+        metric: String,
+        /// Its value when it was recorded but is not finite.
+        found: Option<f64>,
+        /// The metrics the trial did record.
+        recorded: Vec<String>,
+    },
 }

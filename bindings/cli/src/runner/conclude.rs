@@ -7,11 +7,10 @@ use super::progress::Progress;
 use super::{describe_params, Plan, Running};
 use crate::common::fmt_num;
 use anyhow::{anyhow, Result};
-use hyperspace_engine::MetricConstraint;
+use hyperspace_engine::constraint_values;
 use hyperspace_engine::{
     Metadata, Outcome, PendingEnding, PendingResult, Trial, TrialId, TrialState,
 };
-use indexmap::IndexMap;
 
 /// How a recorded result is announced.
 #[derive(Debug, Clone)]
@@ -124,14 +123,18 @@ pub(super) fn conclude(
             note,
         ),
         (None, Ok(parsed)) => {
+            // A limit whose metric was not printed (or is not finite)
+            // fails the trial, naming it: one that cannot be judged is not
+            // kept as feasible.
             let constraints = match constraint_values(&plan.constraints, &parsed.metrics) {
                 Ok(c) => c,
                 Err(reason) => {
+                    let reason = reason.to_string();
                     return with(
                         PendingResult::finished(study, id, info.number, Outcome::failed(reason)),
                         meta,
                         note,
-                    )
+                    );
                 }
             };
             let metrics = parsed
@@ -152,30 +155,6 @@ pub(super) fn conclude(
             (result, note)
         }
     }
-}
-
-/// The constraint values of the study's limits on the printed `metrics`;
-/// a limit whose metric was not printed (or is not finite) fails the
-/// trial, naming it: a trial that cannot be judged is not kept as feasible.
-fn constraint_values(
-    limits: &[MetricConstraint],
-    metrics: &IndexMap<String, f64>,
-) -> Result<Vec<f64>, String> {
-    limits
-        .iter()
-        .map(|limit| match metrics.get(&limit.metric) {
-            Some(v) if v.is_finite() => Ok(limit.value(*v)),
-            Some(v) => Err(format!(
-                "constraint {limit}: metric '{}' is {v}",
-                limit.metric
-            )),
-            None => Err(format!(
-                "constraint {limit}: the output has no metric '{}' (it has {})",
-                limit.metric,
-                metrics.keys().cloned().collect::<Vec<_>>().join(", ")
-            )),
-        })
-        .collect()
 }
 
 /// Announces a recorded result; a command that could not be started stops

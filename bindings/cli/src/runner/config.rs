@@ -370,6 +370,14 @@ impl RunConfig {
             Some(other) => bail!("--on-interrupt {other}: expected requeue or fail"),
         };
         let storage = storage_flag.or_else(|| experiment.as_ref().and_then(Experiment::storage));
+        // `--constraint` flags replace the file's list, as other flags do.
+        let constraints = match (
+            &args.constraint[..],
+            file.and_then(|f| f.constraints.as_ref()),
+        ) {
+            ([], Some(listed)) => crate::common::parse_constraints(listed)?,
+            (flags, _) => crate::common::parse_constraints(flags)?,
+        };
         Ok(RunConfig {
             storage,
             study: StudySpec {
@@ -381,7 +389,7 @@ impl RunConfig {
                 pruner,
                 reproducible,
                 objectives,
-                constraints: crate::common::parse_constraints(&args.constraint)?,
+                constraints,
             },
             argv,
             cwd,

@@ -4,6 +4,7 @@
 //! storage = "results.db"        # relative paths are relative to this file
 //! study = "two-moons"
 //! direction = "minimize"
+//! constraints = ["mem_gb<=4"]  # limits on printed metrics (`--constraint`), for a new study
 //! seed = 2026
 //! command = ["python3", "train.py", "{args}"]   # or one string
 //! trials = 20
@@ -69,6 +70,9 @@ pub struct ExperimentFile {
     pub study: Option<String>,
     /// minimize or maximize.
     pub direction: Option<String>,
+    /// Limits on metrics the command prints (`mem_gb<=4`, as
+    /// `--constraint`), stored with a new study.
+    pub constraints: Option<Vec<String>>,
     /// The study's seed.
     pub seed: Option<u64>,
     /// Whether a new study is reproducible (`--reproducible`).

@@ -117,3 +117,22 @@ fn run_creates_a_study_with_a_constraint_and_a_missing_metric_fails_the_trial() 
     let message = failed[0]["message"].as_str().unwrap();
     assert!(message.contains("no metric 'mem_gb'"), "{message}");
 }
+
+#[test]
+fn an_experiment_file_lists_constraints_and_a_malformed_one_is_named() {
+    let lab = Lab::new();
+    lab.script("c.sh", SCRIPT);
+    let file = |constraints: &str| {
+        let text = format!(
+            "study = \"c\"\nspace = \"x=float(0,1)\"\nsearcher = \"random\"\nseed = 9\n\
+             trials = 12\nconstraints = [{constraints}]\ncommand = \"sh c.sh {{x}}\"\n\
+             [output]\nobjective = \"err\"\n"
+        );
+        std::fs::write(lab.path().join("e.toml"), text).unwrap();
+    };
+    file("\"mem_gb<4\"");
+    crate::setup::one_line_error(&mut lab.hs(&["run", "e.toml"]), "mem_gb<4");
+    file("\"mem_gb<=4\"");
+    stdout_of(&mut lab.hs(&["run", "e.toml"]));
+    check_feasible_best(&lab);
+}

@@ -67,6 +67,7 @@ class StudyOptions(TypedDict, total=False):
 
     direction: str
     directions: Optional[Sequence[str]]
+    constraints: Optional[Sequence[str]]
     searcher: str
     searcher_settings: Optional[Mapping[str, Any]]
     space: Optional[SpaceLike]
@@ -118,6 +119,19 @@ def _check_directions(directions: Any, with_direction: bool) -> Optional[List[st
         if d not in _DIRECTIONS:
             raise InvalidStudyError(f"each direction must be 'minimize' or 'maximize', got {d!r}")
     return [str(d) for d in directions]
+
+
+def _check_constraints(constraints: Any) -> Optional[List[str]]:
+    """``constraints=`` checked: a list of ``NAME<=LIMIT`` / ``NAME>=LIMIT``
+    texts (the engine reads each, as it reads the CLI's ``--constraint``)."""
+    if constraints is None:
+        return None
+    if isinstance(constraints, str) or not isinstance(constraints, Sequence):
+        raise InvalidStudyError(f"constraints must be a list like ['mem_gb<=4'], got {constraints!r}")
+    for c in constraints:
+        if not isinstance(c, str):
+            raise InvalidStudyError(f"each constraint must be a text like 'mem_gb<=4', got {c!r}")
+    return list(constraints)
 
 
 def _space_text(space: SpaceLike) -> str:
@@ -206,6 +220,7 @@ class Study:
         if direction not in _DIRECTIONS:
             raise InvalidStudyError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
         directions = _check_directions(options.get("directions"), "direction" in options)
+        constraints = _check_constraints(options.get("constraints"))
         seed = options.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64):
             raise InvalidStudyError(f"seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
@@ -222,6 +237,7 @@ class Study:
             name,
             direction=direction,
             directions=directions,
+            constraints=constraints,
             searcher=options.get("searcher"),
             searcher_settings_json=None if settings is None else _settings_json(settings),
             space=None if space is None else _noted(_space_text(space)),
@@ -271,6 +287,14 @@ class Study:
                 v2])``; its best trials are :attr:`best_trials` (the
                 Pareto front). Searchers ``random`` and ``grid`` handle
                 several objectives; pruners do not.
+            constraints: limits on metrics a new study stores, like the
+                CLI's ``--constraint``: ``["mem_gb<=4", "acc>=0.9"]``. A
+                complete trial is judged by the metrics it records (the
+                ``metrics=`` of ``tell``, else the last value it reported
+                with ``trial.report_metrics``); one that records none of a
+                limit's metric is refused with :class:`InvalidTellError`.
+                An infeasible trial is kept but never best. Values given
+                with ``trial.set_constraints`` take their place.
             searcher: a registered searcher: ``"tpe"`` (default),
                 ``"random"``, ``"grid"``, or one registered from Python.
             searcher_settings: the searcher's settings, e.g.
