@@ -208,3 +208,74 @@ fn pruned_trials_count_and_failed_ones_do_not() {
         .collect();
     assert!(best(&complete) < 0.05, "{complete:?}");
 }
+
+/// A searcher kept across asks refits its bad density from the last one's
+/// (`FitMemo`); that must change no proposal. Here one kept searcher and a
+/// fresh one per ask see the same history, numbers and random streams,
+/// over floats, a log float, an int and a categorical, with a pending trial
+/// now and then, past 100 trials (where kernel widths stop shrinking).
+#[test]
+fn a_kept_searcher_proposes_what_a_fresh_one_does() {
+    use hyperspace_engine::{Metadata, SearchContext, Searcher, StudyId, Trial, TrialId, Value};
+    use rand::SeedableRng;
+    let space =
+        Space::parse("a=float(-5,5) b=log(1e-4,1) n=int(1,300) c=choice(x,y,z) d=float(0,1)")
+            .unwrap();
+    let registry = hyperspace_searchers::builtin_registry();
+    let mut kept = registry.build("tpe", &json!({})).unwrap();
+    let mut trials: Vec<Trial> = Vec::new();
+    for number in 0..130u64 {
+        let ctx = SearchContext {
+            space: &space,
+            trials: &trials,
+            direction: Direction::Minimize,
+            objectives: &[],
+            study_seed: 5,
+            trial_number: number,
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(number);
+        let proposal = kept.sample_relative(&ctx, &space, &mut rng).unwrap();
+        let mut fresh = registry.build("tpe", &json!({})).unwrap();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(number);
+        let again = fresh.sample_relative(&ctx, &space, &mut rng).unwrap();
+        assert_eq!(proposal.params, again.params, "trial {number}");
+        let p = &proposal.params;
+        let value = (p["a"].as_f64().unwrap() - 1.0).powi(2)
+            + p["b"].as_f64().unwrap().ln().abs()
+            + (p["n"].as_f64().unwrap() - 40.0).abs() / 100.0
+            + if p["c"] == Value::from("y") { 0.0 } else { 1.0 };
+        // Every seventh trial stays pending for a while (constant liar).
+        let pending = number % 7 == 3 && number + 1 < 130;
+        let (state, values) = if pending {
+            (TrialState::Running, vec![])
+        } else {
+            (TrialState::Complete, vec![value])
+        };
+        trials.push(Trial {
+            id: TrialId(number as i64),
+            study: StudyId(1),
+            number,
+            state,
+            params: proposal.params,
+            value: values.first().copied(),
+            values,
+            constraints: Vec::new(),
+            metrics: Default::default(),
+            intermediate: Default::default(),
+            intermediate_metrics: Default::default(),
+            budget: None,
+            parent: None,
+            user_attrs: Default::default(),
+            meta: Metadata::default(),
+            message: None,
+            change: number,
+        });
+        // ...and finishes eleven trials later.
+        if number >= 11 && (number - 11) % 7 == 3 {
+            let t = &mut trials[(number - 11) as usize];
+            t.state = TrialState::Complete;
+            t.values = vec![1.0];
+            t.value = Some(1.0);
+        }
+    }
+}

@@ -114,7 +114,9 @@ pub(crate) fn bandwidths(
             let min_sigma = 1.0 / MAGIC_CLIP_MAX_DIVISOR.min(1.0 + kernels);
             let neighbour_prior = ctx.with_prior && ctx.prior_is_neighbour;
             let raw = match sorted {
-                Some(s) if neighbour_prior || !ctx.with_prior => {
+                // An order without the prior (as `super::memo` passes when
+                // the prior is no neighbour) needs no filtering either.
+                Some(s) if neighbour_prior || !ctx.with_prior || !s.contains(&PRIOR_SOURCE) => {
                     neighbour_gaps(mus, s, ctx.consider_endpoints)
                 }
                 Some(s) => {
