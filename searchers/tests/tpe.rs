@@ -216,7 +216,7 @@ fn pruned_trials_count_and_failed_ones_do_not() {
 /// now and then, past 100 trials (where kernel widths stop shrinking).
 #[test]
 fn a_kept_searcher_proposes_what_a_fresh_one_does() {
-    use hyperspace_engine::{Metadata, SearchContext, Searcher, StudyId, Trial, TrialId, Value};
+    use hyperspace_engine::{SearchContext, Trial, TrialId, Value};
     use rand::SeedableRng;
     let space =
         Space::parse("a=float(-5,5) b=log(1e-4,1) n=int(1,300) c=choice(x,y,z) d=float(0,1)")
@@ -224,6 +224,14 @@ fn a_kept_searcher_proposes_what_a_fresh_one_does() {
     let registry = hyperspace_searchers::builtin_registry();
     let mut kept = registry.build("tpe", &json!({})).unwrap();
     let mut trials: Vec<Trial> = Vec::new();
+    // A trial as a study records it, for the fields this test does not set.
+    let template = {
+        let config = StudyConfig::new("t").space(space.clone());
+        let registry = hyperspace_searchers::builtin_registry();
+        let mut s = Study::create(open_storage(":memory:").unwrap(), config, &registry).unwrap();
+        let t = s.ask().unwrap();
+        s.tell(t.id, Outcome::complete(0.0)).unwrap()
+    };
     for number in 0..130u64 {
         let ctx = SearchContext {
             space: &space,
@@ -253,22 +261,12 @@ fn a_kept_searcher_proposes_what_a_fresh_one_does() {
         };
         trials.push(Trial {
             id: TrialId(number as i64),
-            study: StudyId(1),
             number,
             state,
             params: proposal.params,
             value: values.first().copied(),
             values,
-            constraints: Vec::new(),
-            metrics: Default::default(),
-            intermediate: Default::default(),
-            intermediate_metrics: Default::default(),
-            budget: None,
-            parent: None,
-            user_attrs: Default::default(),
-            meta: Metadata::default(),
-            message: None,
-            change: number,
+            ..template.clone()
         });
         // ...and finishes eleven trials later.
         if number >= 11 && (number - 11) % 7 == 3 {

@@ -18,7 +18,7 @@
 //! only when both are bitwise the same.
 
 use super::bandwidth::{
-    bandwidths, packed_key, BandwidthContext, PRIOR_INDEX, PRIOR_MU, PRIOR_SOURCE,
+    bandwidths, packed_key, sorted_packed_keys, BandwidthContext, PRIOR_INDEX, PRIOR_SOURCE,
 };
 use super::kernels::GaussianKernels;
 use super::settings::Bandwidth;
@@ -129,7 +129,7 @@ impl FitMemo {
                 }
                 merge_keys(prev, rows, &self.old_of, mus, &mut next.keys);
             }
-            _ => fresh_keys(mus, ctx.with_prior, &mut next.keys),
+            _ => sorted_packed_keys(mus, ctx.with_prior, &mut next.keys),
         }
         next.sigma = match ctx.rule {
             Bandwidth::MagicClip => {
@@ -186,24 +186,9 @@ impl FitMemo {
     }
 }
 
-/// The sorted packed keys of `mus` (and the prior), as a fresh fit sorts
-/// them, into `out`.
-fn fresh_keys(mus: &[f64], with_prior: bool, out: &mut Vec<u64>) {
-    out.clear();
-    out.extend(
-        mus.iter()
-            .enumerate()
-            .map(|(i, &m)| packed_key(m, i as u64)),
-    );
-    if with_prior {
-        out.push(packed_key(PRIOR_MU, PRIOR_INDEX));
-    }
-    out.sort_unstable();
-}
-
 /// The previous sorted keys with the rows that stayed renumbered, those that
 /// left dropped, and the new ones merged in, into `out`: the same array
-/// [`fresh_keys`] gives, since renumbering keeps the order of rows (ids
+/// [`sorted_packed_keys`] gives, since renumbering keeps the order of rows (ids
 /// increase with both numberings) and a key's centre part does not change.
 fn merge_keys(prev: &ColumnMemo, rows: &RowMap, old_of: &[usize], mus: &[f64], out: &mut Vec<u64>) {
     let mut added: Vec<u64> = old_of
