@@ -208,3 +208,72 @@ fn pruned_trials_count_and_failed_ones_do_not() {
         .collect();
     assert!(best(&complete) < 0.05, "{complete:?}");
 }
+
+/// A searcher kept across asks refits its bad density from the last one's
+/// (`FitMemo`); that must change no proposal. Here one kept searcher and a
+/// fresh one per ask see the same history, numbers and random streams,
+/// over floats, a log float, an int and a categorical, with a pending trial
+/// now and then, past 100 trials (where kernel widths stop shrinking).
+#[test]
+fn a_kept_searcher_proposes_what_a_fresh_one_does() {
+    use hyperspace_engine::{SearchContext, Trial, TrialId, Value};
+    use rand::SeedableRng;
+    let space =
+        Space::parse("a=float(-5,5) b=log(1e-4,1) n=int(1,300) c=choice(x,y,z) d=float(0,1)")
+            .unwrap();
+    let registry = hyperspace_searchers::builtin_registry();
+    let mut kept = registry.build("tpe", &json!({})).unwrap();
+    let mut trials: Vec<Trial> = Vec::new();
+    // A trial as a study records it, for the fields this test does not set.
+    let template = {
+        let config = StudyConfig::new("t").space(space.clone());
+        let registry = hyperspace_searchers::builtin_registry();
+        let mut s = Study::create(open_storage(":memory:").unwrap(), config, &registry).unwrap();
+        let t = s.ask().unwrap();
+        s.tell(t.id, Outcome::complete(0.0)).unwrap()
+    };
+    for number in 0..130u64 {
+        let ctx = SearchContext {
+            space: &space,
+            trials: &trials,
+            direction: Direction::Minimize,
+            objectives: &[],
+            study_seed: 5,
+            trial_number: number,
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(number);
+        let proposal = kept.sample_relative(&ctx, &space, &mut rng).unwrap();
+        let mut fresh = registry.build("tpe", &json!({})).unwrap();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(number);
+        let again = fresh.sample_relative(&ctx, &space, &mut rng).unwrap();
+        assert_eq!(proposal.params, again.params, "trial {number}");
+        let p = &proposal.params;
+        let value = (p["a"].as_f64().unwrap() - 1.0).powi(2)
+            + p["b"].as_f64().unwrap().ln().abs()
+            + (p["n"].as_f64().unwrap() - 40.0).abs() / 100.0
+            + if p["c"] == Value::from("y") { 0.0 } else { 1.0 };
+        // Every seventh trial stays pending for a while (constant liar).
+        let pending = number % 7 == 3 && number + 1 < 130;
+        let (state, values) = if pending {
+            (TrialState::Running, vec![])
+        } else {
+            (TrialState::Complete, vec![value])
+        };
+        trials.push(Trial {
+            id: TrialId(number as i64),
+            number,
+            state,
+            params: proposal.params,
+            value: values.first().copied(),
+            values,
+            ..template.clone()
+        });
+        // ...and finishes eleven trials later.
+        if number >= 11 && (number - 11) % 7 == 3 {
+            let t = &mut trials[(number - 11) as usize];
+            t.state = TrialState::Complete;
+            t.values = vec![1.0];
+            t.value = Some(1.0);
+        }
+    }
+}

@@ -50,6 +50,15 @@ pub enum SurrogateError {
         /// Rows of the observation matrix.
         observations: usize,
     },
+    /// The observation ids of a memoised fit and the observation matrix
+    /// disagree on the number of observations.
+    #[error("{ids} observation ids were given for {observations} observations; pass exactly one id per observation row")]
+    IdCountMismatch {
+        /// Number of ids.
+        ids: usize,
+        /// Rows of the observation matrix.
+        observations: usize,
+    },
     /// An observation weight was negative, infinite or NaN.
     #[error("weight {index} is {value}; observation weights must be finite and >= 0")]
     InvalidWeight {

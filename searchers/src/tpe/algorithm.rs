@@ -12,16 +12,21 @@ use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{
     Condition, Param, Params, Proposal, SearchContext, SearchError, Searcher, Space, Trial, Value,
 };
-use hyperspace_surrogate::parzen::{default_weights, Dimension, ParzenEstimator};
+use hyperspace_surrogate::parzen::{default_weights, Dimension, FitMemo, ParzenEstimator};
 use ndarray::{Array1, Array2};
 use rand::RngCore;
 
-/// The TPE searcher. Proposals depend on the history only: the one cache it
-/// keeps (trials' coordinates) is rebuilt from the history when missing.
+/// The TPE searcher. Proposals depend on the history only: the caches it
+/// keeps (trials' coordinates, and what the last fit of the top-level
+/// group's bad density can lend the next) are rebuilt from the history
+/// when missing, and give the same proposals as without them.
 #[derive(Debug, Clone)]
 pub struct TpeSearcher {
     settings: ValidTpeSettings,
     encoded: EncodedHistory,
+    /// The memos of the good and bad densities of the top-level group of
+    /// these parameters (by name).
+    memos: (Vec<String>, Memos),
 }
 
 impl TpeSearcher {
@@ -30,6 +35,7 @@ impl TpeSearcher {
         Self {
             settings,
             encoded: EncodedHistory::new(Absent::Nan),
+            memos: Default::default(),
         }
     }
 
@@ -43,16 +49,23 @@ impl TpeSearcher {
 
     /// Fits the good and bad densities and returns the coordinates of the
     /// best of `n_ei_candidates` candidates drawn from the good one.
+    /// With `memos`, both densities are refitted from what their last fits
+    /// left (the same densities, faster: most of the history is unchanged).
     fn best_candidate(
         &self,
         good: Observations,
         bad: Observations,
         dims: &[Dimension],
         fixed: &[(usize, f64)],
+        memos: Option<&mut Memos>,
         rng: &mut dyn RngCore,
     ) -> Result<Vec<f64>, SearchError> {
-        let good = self.fit(good, dims)?;
-        let bad = self.fit(bad, dims)?;
+        let (good_memo, bad_memo) = match memos {
+            Some(m) => (Some(&mut m.good), Some(&mut m.bad)),
+            None => (None, None),
+        };
+        let good = self.fit(good, dims, good_memo)?;
+        let bad = self.fit(bad, dims, bad_memo)?;
         let mut candidates = good.sample(rng, self.settings.settings.n_ei_candidates);
         // Coordinates decided already stay as they are: the ratio then
         // scores the others given them.
@@ -78,7 +91,12 @@ impl TpeSearcher {
     /// A Parzen density of some observations: weighed as the split said
     /// (the good trials of several objectives), else older ones weighing
     /// less when `decay_old` says so.
-    fn fit(&self, obs: Observations, dims: &[Dimension]) -> Result<ParzenEstimator, SearchError> {
+    fn fit(
+        &self,
+        obs: Observations,
+        dims: &[Dimension],
+        memo: Option<&mut FitMemo>,
+    ) -> Result<ParzenEstimator, SearchError> {
         let n = obs.rows;
         let observations = Array2::from_shape_vec((n, dims.len()), obs.data).map_err(failed)?;
         let weights = match (obs.weights, self.settings.settings.decay_old) {
@@ -86,18 +104,22 @@ impl TpeSearcher {
             (None, TrialWeights::DecayOld) => default_weights(n),
             (None, TrialWeights::Equal) => Array1::ones(n),
         };
-        ParzenEstimator::fit(
-            observations.view(),
-            weights.view(),
-            dims,
-            &self.settings.parzen,
-        )
+        let (view, parzen) = (observations.view(), &self.settings.parzen);
+        match memo {
+            Some(memo) => {
+                ParzenEstimator::fit_with_memo(view, weights.view(), dims, parzen, &obs.ids, memo)
+            }
+            None => ParzenEstimator::fit(view, weights.view(), dims, parzen),
+        }
         .map_err(failed)
     }
 
     /// Samples one group of entries (by index into `space`) jointly: all
     /// at once, or (`Draw::InTurn`) one after another, each given those
     /// drawn before it.
+    // One more than clippy's limit: the memos belong to this call's group,
+    // and a struct of the call's arguments would only rename them.
+    #[allow(clippy::too_many_arguments)]
     fn sample_group(
         &self,
         space: &Space,
@@ -105,6 +127,7 @@ impl TpeSearcher {
         ctx: &SearchContext<'_>,
         split: &Split,
         draw: Draw,
+        memos: Option<&mut Memos>,
         rng: &mut dyn RngCore,
     ) -> Result<Vec<Value>, SearchError> {
         let dims: Vec<Dimension> = members
@@ -113,6 +136,7 @@ impl TpeSearcher {
             .collect();
         let mut good = Observations::new(members.len(), split.good_weights.is_some());
         let mut bad = Observations::new(members.len(), false);
+        bad.reserve(ctx.trials.len());
         for (i, (t, side)) in ctx.trials.iter().zip(&split.sides).enumerate() {
             let target = match side {
                 Side::Good => &mut good,
@@ -120,17 +144,17 @@ impl TpeSearcher {
                 Side::Out => continue,
             };
             if let Some(row) = self.encoded.row(t) {
-                target.push_selected(row, members, split.weight(i));
+                target.push_selected(row, members, split.weight(i), t.number);
             }
         }
         let best = match draw {
-            Draw::AtOnce => self.best_candidate(good, bad, &dims, &[], rng)?,
+            Draw::AtOnce => self.best_candidate(good, bad, &dims, &[], memos, rng)?,
             Draw::InTurn => {
                 let mut chosen: Vec<f64> = Vec::with_capacity(members.len());
                 for k in 0..members.len() {
                     let fixed: Vec<(usize, f64)> = chosen.iter().copied().enumerate().collect();
                     let (g, b) = (good.prefix(k + 1), bad.prefix(k + 1));
-                    let best = self.best_candidate(g, b, &dims[..=k], &fixed, rng)?;
+                    let best = self.best_candidate(g, b, &dims[..=k], &fixed, None, rng)?;
                     chosen.push(best[k]);
                 }
                 chosen
@@ -142,6 +166,13 @@ impl TpeSearcher {
             .map(|(&i, x)| value(&space.entries()[i].param, x))
             .collect())
     }
+}
+
+/// What the last fits of a group's two densities leave for the next.
+#[derive(Debug, Clone, Default)]
+struct Memos {
+    good: FitMemo,
+    bad: FitMemo,
 }
 
 /// How a group's parameters are drawn.
@@ -159,12 +190,13 @@ enum Draw {
 }
 
 /// Observations of one group, row-major, trials in age order, with the
-/// split's weight of each when it gives them.
+/// split's weight of each when it gives them, and each trial's number.
 struct Observations {
     data: Vec<f64>,
     rows: usize,
     width: usize,
     weights: Option<Vec<f64>>,
+    ids: Vec<u64>,
 }
 
 impl Observations {
@@ -174,15 +206,23 @@ impl Observations {
             rows: 0,
             width,
             weights: weighed.then(Vec::new),
+            ids: Vec::new(),
         }
+    }
+
+    /// Room for `rows` more rows.
+    fn reserve(&mut self, rows: usize) {
+        self.data.reserve(rows * self.width);
+        self.ids.reserve(rows);
     }
 
     /// Adds the coordinates of `members` from a full encoded row, if the
     /// trial has them all (absent parameters are NaN).
-    fn push_selected(&mut self, row: &[f64], members: &[usize], weight: f64) {
+    fn push_selected(&mut self, row: &[f64], members: &[usize], weight: f64, id: u64) {
         if members.iter().all(|&i| !row[i].is_nan()) {
             self.data.extend(members.iter().map(|&i| row[i]));
             self.rows += 1;
+            self.ids.push(id);
             if let Some(w) = &mut self.weights {
                 w.push(weight);
             }
@@ -200,14 +240,16 @@ impl Observations {
             rows: self.rows,
             width,
             weights: self.weights.clone(),
+            ids: self.ids.clone(),
         }
     }
 
     /// Adds one full row of coordinates.
-    fn push_row(&mut self, row: &[f64], weight: f64) {
+    fn push_row(&mut self, row: &[f64], weight: f64, id: u64) {
         debug_assert_eq!(self.width, row.len());
         self.data.extend_from_slice(row);
         self.rows += 1;
+        self.ids.push(id);
         if let Some(w) = &mut self.weights {
             w.push(weight);
         }
@@ -246,6 +288,7 @@ impl Searcher for TpeSearcher {
         };
         self.encoded.update(space, ctx.trials);
         let mut params = Params::with_capacity(space.len());
+        let mut memo = std::mem::take(&mut self.memos);
         for (condition, members) in groups(space) {
             if !space.is_active(members[0], &params) {
                 continue;
@@ -268,11 +311,23 @@ impl Searcher for TpeSearcher {
                 Some(_) => Draw::InTurn,
             };
             let values = match self.settings.settings.multivariate {
-                GroupModel::Joint => self.sample_group(space, &members, ctx, split, draw, rng)?,
+                GroupModel::Joint => {
+                    // The top-level group's bad density is refitted from
+                    // the last one's (the same parameters, one trial more).
+                    let memo = (draw == Draw::AtOnce).then(|| {
+                        let names = members.iter().map(|&i| &space.entries()[i].name);
+                        if !names.clone().eq(memo.0.iter()) {
+                            memo = (names.cloned().collect(), Memos::default());
+                        }
+                        &mut memo.1
+                    });
+                    self.sample_group(space, &members, ctx, split, draw, memo, rng)?
+                }
                 GroupModel::Independent => {
                     let mut values = Vec::with_capacity(members.len());
                     for &m in &members {
-                        values.extend(self.sample_group(space, &[m], ctx, split, draw, rng)?);
+                        let one = self.sample_group(space, &[m], ctx, split, draw, None, rng)?;
+                        values.extend(one);
                     }
                     values
                 }
@@ -283,6 +338,7 @@ impl Searcher for TpeSearcher {
                 params.insert(entry.name.clone(), v);
             }
         }
+        self.memos = memo;
         Ok(Proposal::new(params))
     }
 
@@ -325,7 +381,7 @@ impl Searcher for TpeSearcher {
                 row.extend(t.params.get(p.name).and_then(|v| coordinate(p.param, v)));
             }
             if row.len() == width {
-                target.push_row(&row, split.weight(i));
+                target.push_row(&row, split.weight(i), t.number);
             }
         }
         let fixed: Vec<(usize, f64)> = partners
@@ -333,7 +389,7 @@ impl Searcher for TpeSearcher {
             .enumerate()
             .map(|(k, p)| (k + 1, p.coordinate))
             .collect();
-        let best = self.best_candidate(good, bad, &dims, &fixed, rng)?;
+        let best = self.best_candidate(good, bad, &dims, &fixed, None, rng)?;
         Ok(value(param, best[0]))
     }
 

@@ -61,6 +61,21 @@ pub(super) fn packed_key(m: f64, index: u64) -> u64 {
     ((((m * (1u64 << 40) as f64) + 0.5) as i64) as u64) << INDEX_BITS | index
 }
 
+/// The packed keys of `mus` (and of the prior's centre, if `with_prior`),
+/// sorted, into `out`; fewer than [`PRIOR_INDEX`] centres.
+pub(super) fn sorted_packed_keys(mus: &[f64], with_prior: bool, out: &mut Vec<u64>) {
+    out.clear();
+    out.extend(
+        mus.iter()
+            .enumerate()
+            .map(|(i, &m)| packed_key(m, i as u64)),
+    );
+    if with_prior {
+        out.push(packed_key(PRIOR_MU, PRIOR_INDEX));
+    }
+    out.sort_unstable();
+}
+
 /// [`sorted_centres`] with the key layout chosen by the caller.
 fn sort_centres(mus: &[f64], with_prior: bool, packed: bool) -> SortedCentres {
     let n = mus.len();
@@ -70,15 +85,7 @@ fn sort_centres(mus: &[f64], with_prior: bool, packed: bool) -> SortedCentres {
     };
     if packed {
         let mut keys: Vec<u64> = Vec::with_capacity(n + 1);
-        keys.extend(
-            mus.iter()
-                .enumerate()
-                .map(|(i, &m)| packed_key(m, i as u64)),
-        );
-        if with_prior {
-            keys.push(packed_key(PRIOR_MU, PRIOR_INDEX));
-        }
-        keys.sort_unstable();
+        sorted_packed_keys(mus, with_prior, &mut keys);
         // In place: `u64` and `usize` share a layout.
         return keys.into_iter().map(|k| source(k & PRIOR_INDEX)).collect();
     }
@@ -114,7 +121,9 @@ pub(crate) fn bandwidths(
             let min_sigma = 1.0 / MAGIC_CLIP_MAX_DIVISOR.min(1.0 + kernels);
             let neighbour_prior = ctx.with_prior && ctx.prior_is_neighbour;
             let raw = match sorted {
-                Some(s) if neighbour_prior || !ctx.with_prior => {
+                // An order without the prior (as `super::memo` passes when
+                // the prior is no neighbour) needs no filtering either.
+                Some(s) if neighbour_prior || !ctx.with_prior || !s.contains(&PRIOR_SOURCE) => {
                     neighbour_gaps(mus, s, ctx.consider_endpoints)
                 }
                 Some(s) => {

@@ -6,7 +6,8 @@ use rand::{Rng, RngCore};
 use super::bandwidth::BandwidthContext;
 use super::independent::IndependentLayout;
 use super::joint::JointLayout;
-use super::kernels::{BuildContext, Component, Dimension, DimensionKernels};
+use super::kernels::{BuildContext, Component, Dimension, DimensionKernels, GaussianKernels};
+use super::memo::FitMemo;
 use super::settings::ValidParzenSettings;
 use crate::SurrogateError;
 
@@ -65,6 +66,43 @@ impl ParzenEstimator {
         dims: &[Dimension],
         settings: &ValidParzenSettings,
     ) -> Result<Self, SurrogateError> {
+        Self::fit_inner(observations, weights, dims, settings, None)
+    }
+
+    /// [`Self::fit`] that reuses what the previous fit with `memo` left
+    /// (and leaves this fit's for the next): the same estimator, bit for
+    /// bit, faster when most observations are the previous ones. `ids`
+    /// names each observation row and must increase with the row (a TPE
+    /// searcher passes trial numbers); with ids that do not, or a univariate
+    /// model, this is a plain fit.
+    ///
+    /// # Errors
+    /// As [`Self::fit`]; also [`SurrogateError::IdCountMismatch`] when
+    /// `ids` is not one per row.
+    pub fn fit_with_memo(
+        observations: ArrayView2<'_, f64>,
+        weights: ArrayView1<'_, f64>,
+        dims: &[Dimension],
+        settings: &ValidParzenSettings,
+        ids: &[u64],
+        memo: &mut FitMemo,
+    ) -> Result<Self, SurrogateError> {
+        if ids.len() != observations.nrows() {
+            return Err(SurrogateError::IdCountMismatch {
+                ids: ids.len(),
+                observations: observations.nrows(),
+            });
+        }
+        Self::fit_inner(observations, weights, dims, settings, Some((ids, memo)))
+    }
+
+    fn fit_inner(
+        observations: ArrayView2<'_, f64>,
+        weights: ArrayView1<'_, f64>,
+        dims: &[Dimension],
+        settings: &ValidParzenSettings,
+        memo: Option<(&[u64], &mut FitMemo)>,
+    ) -> Result<Self, SurrogateError> {
         let settings = settings.settings();
         check_inputs(observations, weights, dims)?;
         let n = observations.nrows();
@@ -102,11 +140,37 @@ impl ParzenEstimator {
             prior_weight,
             order_by_centre: !settings.multivariate,
         };
-        let kernels: Vec<DimensionKernels> = dims
-            .iter()
-            .zip(observations.columns())
-            .map(|(&dim, column)| DimensionKernels::build(dim, column, &ctx))
-            .collect();
+        let kernels: Vec<DimensionKernels> = match memo.filter(|_| settings.multivariate) {
+            None => dims
+                .iter()
+                .zip(observations.columns())
+                .map(|(&dim, column)| DimensionKernels::build(dim, column, &ctx))
+                .collect(),
+            Some((ids, memo)) => {
+                let rows = memo.begin(ids, dims.len());
+                let mut mus = Vec::with_capacity(n);
+                let kernels = dims
+                    .iter()
+                    .zip(observations.columns())
+                    .enumerate()
+                    .map(|(d, (&dim, column))| {
+                        if dim != Dimension::Continuous {
+                            memo.clear_column(d);
+                            return DimensionKernels::build(dim, column, &ctx);
+                        }
+                        mus.clear();
+                        mus.extend(column.iter().copied());
+                        let kept = memo.column(d, rows.as_ref(), &mus, &ctx.bandwidth);
+                        DimensionKernels::Continuous {
+                            kernels: GaussianKernels::from_memo(kept, &components),
+                            snap_levels: None,
+                        }
+                    })
+                    .collect();
+                memo.finish(ids);
+                kernels
+            }
+        };
 
         let log_w: Vec<f64> = probabilities.iter().map(|p| p.ln()).collect();
         let mode = if settings.multivariate {

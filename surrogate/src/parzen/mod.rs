@@ -41,11 +41,14 @@ mod independent;
 mod joint;
 mod kernels;
 mod levels;
+mod memo;
 mod normal;
 mod settings;
 mod vecmath;
 mod weights;
 
+#[cfg(test)]
+mod memo_tests;
 #[cfg(test)]
 mod sampling_tests;
 #[cfg(test)]
@@ -55,5 +58,6 @@ mod wide_tests;
 
 pub use estimator::ParzenEstimator;
 pub use kernels::Dimension;
+pub use memo::FitMemo;
 pub use settings::{Bandwidth, ParzenSettings, ValidParzenSettings};
 pub use weights::default_weights;
