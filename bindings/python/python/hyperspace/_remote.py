@@ -101,6 +101,15 @@ class LoopEnd:
     stopped: Optional[str]
     #: The exception to raise on the driver (one ``catch`` does not cover).
     error: Optional[BaseException]
+    #: Whether its stop ends the whole run (``study.stop()``, a failure
+    #: limit, an error; not the deadline, which every loop meets alone).
+    ends_run: bool = False
+    #: Whether ``max_failures`` trials of the run in a row failed.
+    failure_limit: bool = False
+
+
+#: The engine's words for a run that met its deadline.
+TIME_UP = "the time is up"
 
 
 def run_loop(
@@ -139,23 +148,31 @@ def run_loop(
     except Exception as e:  # noqa: BLE001 - the storage gave out: the driver raises it
         loop._keep(e)
         stopped = describe(e)
-    if stopped is not None and stopped != "the time is up":
-        _stop(study, run)
     error = None if loop.error is None else _portable(loop.error)
     if stopped == "interrupted" and error is None:
         error = RuntimeError("the objective was interrupted (KeyboardInterrupt) on a worker")
-    return LoopEnd(len(earlier) + marks.started, watch.reason or stopped, error)
+    reason = watch.reason or stopped
+    ends_run = reason is not None and reason != TIME_UP
+    if ends_run:
+        _stop(study, run)
+    return LoopEnd(len(earlier) + marks.started, reason, error, ends_run, watch.reason is not None)
 
 
-def _started_by(study: "Study", task: str) -> List[Dict[str, Any]]:
-    """The trials ``task`` started, as the engine's JSON (a queued copy
-    inherits its original's mark, which names the original)."""
+def marked_trials(study: "Study", key: str, value: str) -> List[Dict[str, Any]]:
+    """The study's trials (the engine's JSON) whose mark says ``key`` (a
+    ``"run"`` or a ``"task"``) is ``value``."""
     found = []
     for t in json.loads(study._c().trials()):
         mark = (t.get("user_attrs") or {}).get(STARTED_ATTR)
-        if isinstance(mark, dict) and mark.get("task") == task and mark.get("trial") == t["id"]:
+        if isinstance(mark, dict) and mark.get(key) == value:
             found.append(t)
     return found
+
+
+def _started_by(study: "Study", task: str) -> List[Dict[str, Any]]:
+    """The trials ``task`` started (a queued copy inherits its original's
+    mark, which names the original)."""
+    return [t for t in marked_trials(study, "task", task) if t["user_attrs"][STARTED_ATTR].get("trial") == t["id"]]
 
 
 def _stopped(study: "Study", run: str) -> bool:
@@ -205,12 +222,11 @@ class _Marks:
 
 def _failures_in_a_row(study: "Study", run: str) -> int:
     """How many of the run's last finished trials failed, in a row."""
-    ends = []
-    for t in json.loads(study._c().trials()):
-        mark = (t.get("user_attrs") or {}).get(STARTED_ATTR)
-        if isinstance(mark, dict) and mark.get("run") == run and t["state"] not in ("running", "waiting"):
-            ends.append(((t.get("meta") or {}).get("finished") or "", t["state"]))
-    ends.sort()
+    ends = sorted(
+        ((t.get("meta") or {}).get("finished") or "", t["state"])
+        for t in marked_trials(study, "run", run)
+        if t["state"] not in ("running", "waiting")
+    )
     count = 0
     for _, state in reversed(ends):
         if state != "failed":

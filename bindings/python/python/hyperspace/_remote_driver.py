@@ -21,7 +21,6 @@ run stopped returns at once.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 import uuid
@@ -29,7 +28,7 @@ import warnings
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Set, Tuple, Type
 
-from ._remote import STARTED_ATTR, LoopEnd, _started_by, _stop, describe, run_loop
+from ._remote import LoopEnd, _started_by, _stop, describe, marked_trials, run_loop
 from .trial import FrozenTrial, Trial, TrialState
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,7 +38,6 @@ if TYPE_CHECKING:  # pragma: no cover
 #: How often the driver looks at storage (when callbacks or a progress bar
 #: want each result) and at its tasks.
 POLL = 0.05
-
 
 
 class _Observer:
@@ -61,11 +59,8 @@ class _Observer:
         from ._optimize import _warn_failure
 
         new = []
-        for t in json.loads(self.study._c().trials()):
+        for t in marked_trials(self.study, "run", self.token):
             if t["state"] in ("running", "waiting") or t["id"] in self.seen:
-                continue
-            mark = (t.get("user_attrs") or {}).get(STARTED_ATTR)
-            if not (isinstance(mark, dict) and mark.get("run") == self.token):
                 continue
             self.seen.add(t["id"])
             new.append(FrozenTrial.from_dict(t))
@@ -150,9 +145,9 @@ class Driver:
             self.unassigned += max(0, share - end.started)
         if end.error is not None and self.error is None:
             self.error = end.error
-        if end.error is not None or (end.stopped is not None and end.stopped != "the time is up"):
-            if end.stopped is not None and "in a row failed" in end.stopped:
-                warnings.warn(f"stopping: {end.stopped} (max_failures)", RuntimeWarning, stacklevel=4)
+        if end.failure_limit:
+            warnings.warn(f"stopping: {end.stopped} (max_failures)", RuntimeWarning, stacklevel=4)
+        if end.error is not None or end.ends_run:
             self.stopping = True
 
     def lost(self, task: str, error: BaseException) -> LoopEnd:
