@@ -5,9 +5,9 @@
 // Test code: a panic is how it reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use hyperspace_engine::{
-    open_storage, Direction, Objective, Outcome, Param, Params, Space, Study, StudyConfig,
-};
+mod common;
+
+use hyperspace_engine::{Direction, Objective, Outcome, Param, Params, Space, Study, StudyConfig};
 use serde_json::{json, Value as Json};
 
 fn study(space: &str, searcher: &str, settings: Json, objectives: usize) -> Study {
@@ -16,12 +16,7 @@ fn study(space: &str, searcher: &str, settings: Json, objectives: usize) -> Stud
         .objectives(vec![Objective::new(Direction::Minimize); objectives])
         .searcher(searcher, settings)
         .seed(3);
-    Study::create(
-        open_storage(":memory:").unwrap(),
-        config,
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap()
+    common::in_memory(config)
 }
 
 /// A number from whatever numeric parameters the trial has.
@@ -134,8 +129,7 @@ fn a_plain_searcher_records_its_own_name() {
 #[test]
 fn define_by_run_records_the_proposer() {
     let config = StudyConfig::new("dbr").searcher("auto", json!({})).seed(5);
-    let registry = hyperspace_searchers::builtin_registry();
-    let mut s = Study::create(open_storage(":memory:").unwrap(), config, &registry).unwrap();
+    let mut s = common::in_memory(config);
     let defs = Space::parse("m=int(0,1) x=float(0,1)").unwrap();
     let (model, x): (Param, Param) = (
         defs.entries()[0].param.clone(),

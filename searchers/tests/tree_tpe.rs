@@ -7,7 +7,9 @@
 // Test code: a panic is how it reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use hyperspace_engine::{open_storage, Outcome, Params, Space, Study, StudyConfig, Value};
+mod common;
+
+use hyperspace_engine::{Outcome, Params, Space, Study, StudyConfig, Value};
 use serde_json::json;
 
 /// Family `easy`: a broad bowl, 0.2 at best. Family `hidden`: 0.1 along
@@ -31,12 +33,7 @@ fn study(searcher: &str, seed: u64, define_and_run: bool) -> Study {
     if define_and_run {
         config = config.space(Space::parse(SPACE).unwrap());
     }
-    Study::create(
-        open_storage(":memory:").unwrap(),
-        config,
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap()
+    common::in_memory(config)
 }
 
 /// The best value of `n` trials, the parameters written as a define-by-run
