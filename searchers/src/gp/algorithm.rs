@@ -5,9 +5,10 @@ use super::layout::Layout;
 use super::multi;
 use super::settings::{OutputTransform, PendingStrategy};
 use super::ValidGpSettings;
+use crate::branches::below_floor;
 use crate::encode::{Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
-use hyperspace_engine::{Proposal, SearchContext, SearchError, Searcher, Space, TrialState};
+use hyperspace_engine::{Param, Proposal, SearchContext, SearchError, Searcher, Space, TrialState};
 use hyperspace_surrogate::acquisition::{
     optimize_acquisition, optimize_fantasized_acquisition, optimize_penalized_acquisition,
     LocalPenalty,
@@ -291,7 +292,23 @@ impl Searcher for GpSearcher {
                 LocalPenalty::lipschitz(gp, x.view()).max(LocalPenalty::lipschitz(gp, xp.view()));
             LocalPenalty::new(gp, xp.view(), best, lipschitz, s.penalty_radius)
         });
-        let (acq, dims, starts) = (self.settings.acquisition, &layout.dims, incumbent.view());
+        // A branch below its floor of the trials is searched next, whatever
+        // the model says of it (its few random trials say little).
+        let forced = floored_choices(space, ctx);
+        let floored;
+        let dims = if forced.is_empty() {
+            &layout.dims
+        } else {
+            floored = layout.fixing(&forced);
+            &floored
+        };
+        let no_starts = Array2::<f64>::zeros((0, d));
+        let starts = if forced.iter().any(|&(i, k)| incumbent[[0, i]] != k) {
+            no_starts.view()
+        } else {
+            incumbent.view()
+        };
+        let acq = self.settings.acquisition;
         let effort = &self.settings.optimizer;
         if s.pending == PendingStrategy::Fantasies && !pending.is_empty() {
             let fantasies = gp
@@ -310,6 +327,23 @@ impl Searcher for GpSearcher {
         let x_best = optimum.x.to_vec();
         Ok(Proposal::new(layout.decode(space, &x_best)))
     }
+}
+
+/// The branch choices below their floor of the trials (`crate::branches`):
+/// (column, index of the choice that needs trials).
+fn floored_choices(space: &Space, ctx: &SearchContext<'_>) -> Vec<(usize, f64)> {
+    space
+        .entries()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let Param::Categorical(c) = &e.param else {
+                return None;
+            };
+            let choice = below_floor(ctx, &e.name, &e.param)?;
+            Some((i, c.index_of(&choice)? as f64))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@
 //! still searched by its own model.
 
 mod algorithm;
-mod branches;
 mod dimension;
 mod partners;
 mod settings;
