@@ -151,7 +151,10 @@ def load_cache(paths):
         if os.path.exists(path):
             with open(path) as lines:
                 for line in lines:
-                    r = json.loads(line)
+                    try:
+                        r = json.loads(line)
+                    except json.JSONDecodeError:
+                        continue  # a line cut short by a killed run: that cell is rerun
                     key = r["problem"], r["searcher"], r["seed"]
                     if key not in runs or r["trials"] > runs[key]["trials"]:
                         runs[key] = r  # the longest run holds every shorter one
@@ -168,6 +171,7 @@ def main():
     parser.add_argument("--problems", default=",".join(PROBLEMS))
     parser.add_argument("--cache", default="", help="JSON-lines files of runs, comma-separated: all read, the first appended to")
     parser.add_argument("--ask-time", action="store_true", help="also print the time of one ask")
+    parser.add_argument("--asks", type=int, default=1, help="hyperspace's ask_s: the median of this many asks after the run")
     parser.add_argument("--table-only", action="store_true", help="run nothing, tabulate the cache")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -198,7 +202,7 @@ def main():
             name = "hyperspace " + s
             missing = [p for p in problems if not all(have(p, name, k) for k in range(args.seeds))]
             if missing:
-                cmd = [args.binary, str(trials), str(args.seeds), s, ",".join(missing)]
+                cmd = [args.binary, str(trials), str(args.seeds), s, ",".join(missing), str(args.asks)]
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
                 for line in out.splitlines():
                     r = json.loads(line)

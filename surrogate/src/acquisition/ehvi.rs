@@ -31,9 +31,10 @@
 //! `(−∞, e_k]` over one objective's sorted edges `e`, so `ln ψ` and its
 //! derivatives are computed once per edge, not once per box.
 
-use super::functions::log_h_with_derivative;
+use super::functions::{log_h, log_h_with_derivative};
 use crate::pareto::{hypervolume_subset, pareto_front_indices};
 use crate::SurrogateError;
+use ndarray::ArrayView1;
 
 /// The exact expected hypervolume improvement over a fixed front and
 /// reference point, for independent normal outcomes.
@@ -47,6 +48,20 @@ pub struct Ehvi {
     /// into that objective's intervals: `2k` is `(−∞, e_k]`, `2k + 1` is
     /// `(e_{k−1}, e_k]`.
     boxes: Vec<u32>,
+    /// Per objective and interval code, whether a box uses it: only those
+    /// are computed (with two objectives the second objective's intervals
+    /// are all half-lines, so half of the `ln ψ` need never be formed).
+    used: Vec<Vec<bool>>,
+    /// Where each objective's intervals start in a flat table.
+    offsets: Vec<usize>,
+}
+
+/// Reused tables of [`Ehvi::log_value_in`]: `ln ψ` of every objective's
+/// intervals (flat, at `Ehvi::offsets`) and each box's log.
+#[derive(Debug, Default)]
+struct Scratch {
+    log: Vec<f64>,
+    boxes: Vec<f64>,
 }
 
 /// `ln ψ` of one objective's intervals and its derivatives in `μ` and `σ`.
@@ -160,7 +175,34 @@ impl Ehvi {
                 break;
             }
         }
-        Self { m, edges, boxes }
+        let mut used: Vec<Vec<bool>> = edges.iter().map(|e| vec![false; 2 * e.len()]).collect();
+        for b in boxes.chunks(m) {
+            for (j, code) in b.iter().enumerate() {
+                used[j][*code as usize] = true;
+            }
+        }
+        let offsets = edges
+            .iter()
+            .scan(0, |start, e| {
+                let here = *start;
+                *start += 2 * e.len();
+                Some(here)
+            })
+            .collect();
+        Self {
+            m,
+            edges,
+            boxes,
+            used,
+            offsets,
+        }
+    }
+
+    /// Whether objective `j`'s edge `k` enters a used interval (its own
+    /// half-line or step, or the step above it).
+    fn edge_needed(&self, j: usize, k: usize) -> bool {
+        let used = &self.used[j];
+        used[2 * k] || used[2 * k + 1] || used.get(2 * k + 3).copied().unwrap_or(false)
     }
 
     /// Objectives.
@@ -203,10 +245,78 @@ impl Ehvi {
 
     /// `ln EHVI` for independent outcomes `N(mean_j, sd_j²)` (`sd_j > 0`).
     pub fn log_value(&self, mean: &[f64], sd: &[f64]) -> f64 {
-        let tables: Vec<Intervals> = (0..self.m)
-            .map(|j| self.intervals(j, mean[j], sd[j]))
-            .collect();
-        log_sum_exp(self.box_logs(&tables).into_iter())
+        self.log_value_in(mean, sd, &mut Scratch::default())
+    }
+
+    /// `ln EHVI` of many outcomes: point `i`'s objective `j` is
+    /// `N(mean[j][i], sd[j][i]²)`. The sweep's path: no derivatives, and
+    /// the tables are reused from point to point.
+    pub fn log_values(&self, mean: &[ArrayView1<'_, f64>], sd: &[ArrayView1<'_, f64>]) -> Vec<f64> {
+        let n = mean.first().map_or(0, |c| c.len());
+        let mut scratch = Scratch::default();
+        let (mut mu, mut s) = (vec![0.0; self.m], vec![0.0; self.m]);
+        (0..n)
+            .map(|i| {
+                for j in 0..self.m {
+                    mu[j] = mean[j][i];
+                    s[j] = sd[j][i];
+                }
+                self.log_value_in(&mu, &s, &mut scratch)
+            })
+            .collect()
+    }
+
+    /// `ln EHVI` with the tables in `scratch`.
+    fn log_value_in(&self, mean: &[f64], sd: &[f64], scratch: &mut Scratch) -> f64 {
+        let total = self.offsets.last().copied().unwrap_or(0) + 2 * self.edges[self.m - 1].len();
+        scratch.log.clear();
+        scratch.log.resize(total, f64::NEG_INFINITY);
+        for j in 0..self.m {
+            let start = self.offsets[j];
+            let out = &mut scratch.log[start..start + 2 * self.edges[j].len()];
+            self.log_intervals(j, mean[j], sd[j], out);
+        }
+        scratch.boxes.clear();
+        let mut max = f64::NEG_INFINITY;
+        for b in self.boxes.chunks(self.m) {
+            let l: f64 = b
+                .iter()
+                .zip(&self.offsets)
+                .map(|(c, start)| scratch.log[start + *c as usize])
+                .sum();
+            max = max.max(l);
+            scratch.boxes.push(l);
+        }
+        if !max.is_finite() {
+            return max;
+        }
+        max + scratch
+            .boxes
+            .iter()
+            .map(|l| (l - max).exp())
+            .sum::<f64>()
+            .ln()
+    }
+
+    /// `ln ψ` of objective `j`'s used intervals under `N(mean, sd²)` into
+    /// `out` (indexed by interval code; the unused are left alone).
+    fn log_intervals(&self, j: usize, mean: f64, sd: f64, out: &mut [f64]) {
+        let used = &self.used[j];
+        let ln_sd = sd.ln();
+        // ln g at the last edge computed: the lower end of the next step,
+        // which `edge_needed` guarantees was computed.
+        let mut below = f64::NEG_INFINITY;
+        for (k, a) in self.edges[j].iter().enumerate() {
+            if !self.edge_needed(j, k) {
+                continue;
+            }
+            let lu = ln_sd + log_h((a - mean) / sd);
+            out[2 * k] = lu;
+            if used[2 * k + 1] {
+                out[2 * k + 1] = lu + log1mexp(below - lu);
+            }
+            below = lu;
+        }
     }
 
     /// `ln EHVI` and its derivatives in each `mean_j` and `sd_j`.
@@ -256,20 +366,26 @@ impl Ehvi {
             d_mean: vec![0.0; n],
             d_sd: vec![0.0; n],
         };
-        // ln g(a) and its derivatives at each edge.
+        // ln g(a) and its derivatives at each edge a used interval needs.
+        let ln_sd = sd.ln();
         let g: Vec<(f64, f64, f64)> = edges
             .iter()
-            .map(|a| {
+            .enumerate()
+            .map(|(k, a)| {
+                if !self.edge_needed(j, k) {
+                    return (f64::NEG_INFINITY, 0.0, 0.0);
+                }
                 let z = (a - mean) / sd;
                 let (lh, dlh) = log_h_with_derivative(z);
-                (sd.ln() + lh, -dlh / sd, (1.0 - z * dlh) / sd)
+                (ln_sd + lh, -dlh / sd, (1.0 - z * dlh) / sd)
             })
             .collect();
+        let used = &self.used[j];
         for (k, (lu, du_m, du_s)) in g.iter().enumerate() {
             t.log[2 * k] = *lu;
             t.d_mean[2 * k] = *du_m;
             t.d_sd[2 * k] = *du_s;
-            if k == 0 {
+            if k == 0 || !used[2 * k + 1] {
                 continue;
             }
             // ln(g(u) − g(l)) = ln g(u) + ln(1 − e^x), x = ln g(l) − ln g(u) < 0.

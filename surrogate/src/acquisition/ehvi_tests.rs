@@ -181,3 +181,34 @@ fn the_reference_is_the_nadir_plus_a_tenth_of_the_range() {
     let none: [[f64; 2]; 0] = [];
     assert!(reference_point(&none, &[]).is_none());
 }
+
+#[test]
+fn the_batch_path_gives_each_point_the_gradient_paths_value() {
+    // The sweep's `log_values` (value only, tables reused, unused intervals
+    // skipped) and the local search's `log_value_with_gradient` are
+    // separate code: they must agree point by point, near and far.
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    for m in [2, 3, 4] {
+        let f = front(10, m, 30 + m as u64);
+        let e = Ehvi::new(&f, &vec![1.1; m]).unwrap();
+        let n = 40;
+        let mean: Vec<ndarray::Array1<f64>> = (0..m)
+            .map(|_| (0..n).map(|_| rng.random::<f64>() * 4.0 - 1.0).collect())
+            .collect();
+        let sd: Vec<ndarray::Array1<f64>> = (0..m)
+            .map(|_| (0..n).map(|_| 0.01 + rng.random::<f64>()).collect())
+            .collect();
+        let mean_views: Vec<_> = mean.iter().map(|a| a.view()).collect();
+        let sd_views: Vec<_> = sd.iter().map(|a| a.view()).collect();
+        let batch = e.log_values(&mean_views, &sd_views);
+        for (i, got) in batch.iter().enumerate() {
+            let mu: Vec<f64> = mean.iter().map(|c| c[i]).collect();
+            let s: Vec<f64> = sd.iter().map(|c| c[i]).collect();
+            let (want, _, _) = e.log_value_with_gradient(&mu, &s);
+            assert!(
+                (got - want).abs() < 1e-12 * want.abs().max(1.0),
+                "m={m} point {i}: {got} vs {want}"
+            );
+        }
+    }
+}
