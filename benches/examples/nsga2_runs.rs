@@ -1,5 +1,5 @@
 //! Runs of hyperspace's multi-objective searchers on ZDT1–3 (10-D), DTLZ2
-//! (3 objectives, 7-D) and the constrained Binh–Korn (2-D) and
+//! and DTLZ7 (3 objectives, 7-D) and the constrained Binh–Korn (2-D) and
 //! Osyczka–Kundu (6-D), for the side-by-side comparison with Optuna's
 //! samplers (`benches/compare/nsga2.py`, which computes the hypervolumes).
 //!
@@ -46,6 +46,20 @@ fn dtlz2(x: &[f64]) -> Eval {
     let r = (1.0 + g) / 2.25;
     let f = vec![r * a.cos() * b.cos(), r * a.cos() * b.sin(), r * a.sin()];
     (f, vec![])
+}
+
+/// DTLZ7 with 3 objectives (Deb et al. 2002; k = 5): a front of four
+/// disconnected patches, f3 divided by 10 (on the front it spans [2.61, 6];
+/// scaled by that range alone, nothing short of the front would count).
+fn dtlz7(x: &[f64]) -> Eval {
+    let g = 1.0 + 9.0 * x[2..].iter().sum::<f64>() / (x.len() - 2) as f64;
+    let h = 3.0
+        - x[..2]
+            .iter()
+            .map(|f| f / (1.0 + g) * (1.0 + (3.0 * PI * f).sin()))
+            .sum::<f64>();
+    let f3 = (1.0 + g) * h;
+    (vec![x[0], x[1], f3 / 10.0], vec![])
 }
 
 /// Binh and Korn (1997): x1 in [0, 5], x2 in [0, 3]; objectives scaled
@@ -100,6 +114,7 @@ fn problems() -> Vec<Problem> {
         p("zdt2", unit(10), 2, |x| zdt(x, 2)),
         p("zdt3", unit(10), 2, |x| zdt(x, 3)),
         p("dtlz2", unit(7), 3, dtlz2),
+        p("dtlz7", unit(7), 3, dtlz7),
         p("bnh", vec![(0.0, 5.0), (0.0, 3.0)], 2, binh_korn),
         p(
             "osy",
