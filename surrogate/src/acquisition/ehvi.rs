@@ -365,6 +365,13 @@ impl Ehvi {
         }
     }
 
+    /// Box `b`'s entries (one per objective) of a flat interval table.
+    fn entries<'t>(&'t self, b: &'t [u32], table: &'t [f64]) -> impl Iterator<Item = f64> + 't {
+        b.iter()
+            .zip(&self.offsets)
+            .map(|(c, start)| table[start + *c as usize])
+    }
+
     /// `ln Σ_boxes e^{l_b}`, `l_b = Σ_j ln ψ_j` over the box's intervals,
     /// from `s.log`; with `weights`, each box's share `e^{l_b − total}` is
     /// left in `s.boxes`. In product form each objective's `ψ` is scaled by
@@ -396,11 +403,7 @@ impl Ehvi {
             s.boxes.clear();
             let mut sum = 0.0;
             for b in self.boxes.chunks(self.m) {
-                let p: f64 = b
-                    .iter()
-                    .zip(&self.offsets)
-                    .map(|(c, start)| s.scaled[start + *c as usize])
-                    .product();
+                let p: f64 = self.entries(b, &s.scaled).product();
                 sum += p;
                 if weights {
                     s.boxes.push(p);
@@ -414,11 +417,7 @@ impl Ehvi {
         s.boxes.clear();
         let mut max = f64::NEG_INFINITY;
         for b in self.boxes.chunks(self.m) {
-            let l: f64 = b
-                .iter()
-                .zip(&self.offsets)
-                .map(|(c, start)| s.log[start + *c as usize])
-                .sum();
+            let l: f64 = self.entries(b, &s.log).sum();
             max = max.max(l);
             s.boxes.push(l);
         }
