@@ -31,9 +31,10 @@
 //! `(−∞, e_k]` over one objective's sorted edges `e`, so `ln ψ` and its
 //! derivatives are computed once per edge, not once per box.
 
-use super::functions::log_h_with_derivative;
+use super::functions::{log_h, log_h_with_derivative};
 use crate::pareto::{hypervolume_subset, pareto_front_indices};
 use crate::SurrogateError;
+use ndarray::ArrayView1;
 
 /// The exact expected hypervolume improvement over a fixed front and
 /// reference point, for independent normal outcomes.
@@ -47,15 +48,36 @@ pub struct Ehvi {
     /// into that objective's intervals: `2k` is `(−∞, e_k]`, `2k + 1` is
     /// `(e_{k−1}, e_k]`.
     boxes: Vec<u32>,
+    /// Per objective and interval code, whether a box uses it: only those
+    /// are computed (with two objectives the second objective's intervals
+    /// are all half-lines, so half of the `ln ψ` need never be formed).
+    used: Vec<Vec<bool>>,
+    /// Where each objective's intervals start in a flat table.
+    offsets: Vec<usize>,
+    /// Intervals over all objectives (the flat tables' length).
+    intervals: usize,
+    /// Whether boxes outnumber the used intervals (three objectives and
+    /// more): then a box's term is a product of per-interval factors,
+    /// each one exponential computed once per interval, not once per box.
+    product_form: bool,
 }
 
-/// `ln ψ` of one objective's intervals and its derivatives in `μ` and `σ`.
-#[derive(Debug, Clone, Default)]
-struct Intervals {
+/// Reused tables of one evaluation, flat over the objectives' intervals
+/// (each objective's at its `Ehvi::offsets`): `ln ψ` and its derivatives,
+/// `ψ` scaled by its objective's largest, and one number per box (its log,
+/// or its weight in the total).
+#[derive(Debug, Default)]
+struct Scratch {
     log: Vec<f64>,
     d_mean: Vec<f64>,
     d_sd: Vec<f64>,
+    scaled: Vec<f64>,
+    boxes: Vec<f64>,
 }
+
+/// A sum of box products at least this large is safe from underflow: a box
+/// whose product is subnormal is then under 1e-58 of the total.
+const MIN_PRODUCT_SUM: f64 = 1e-250;
 
 impl Ehvi {
     /// At most this many boxes: a larger front is reduced to its greedy
@@ -160,7 +182,39 @@ impl Ehvi {
                 break;
             }
         }
-        Self { m, edges, boxes }
+        let mut used: Vec<Vec<bool>> = edges.iter().map(|e| vec![false; 2 * e.len()]).collect();
+        for b in boxes.chunks(m) {
+            for (j, code) in b.iter().enumerate() {
+                used[j][*code as usize] = true;
+            }
+        }
+        let offsets = edges
+            .iter()
+            .scan(0, |start, e| {
+                let here = *start;
+                *start += 2 * e.len();
+                Some(here)
+            })
+            .collect();
+        let intervals = 2 * edges.iter().map(Vec::len).sum::<usize>();
+        let used_count = used.iter().flatten().filter(|u| **u).count();
+        let product_form = boxes.len() / m > used_count;
+        Self {
+            m,
+            edges,
+            boxes,
+            used,
+            offsets,
+            intervals,
+            product_form,
+        }
+    }
+
+    /// Whether objective `j`'s edge `k` enters a used interval (its own
+    /// half-line or step, or the step above it).
+    fn edge_needed(&self, j: usize, k: usize) -> bool {
+        let used = &self.used[j];
+        used[2 * k] || used[2 * k + 1] || used.get(2 * k + 3).copied().unwrap_or(false)
     }
 
     /// Objectives.
@@ -203,89 +257,178 @@ impl Ehvi {
 
     /// `ln EHVI` for independent outcomes `N(mean_j, sd_j²)` (`sd_j > 0`).
     pub fn log_value(&self, mean: &[f64], sd: &[f64]) -> f64 {
-        let tables: Vec<Intervals> = (0..self.m)
-            .map(|j| self.intervals(j, mean[j], sd[j]))
-            .collect();
-        log_sum_exp(self.box_logs(&tables).into_iter())
+        self.log_value_in(mean, sd, &mut Scratch::default())
+    }
+
+    /// `ln EHVI` of many outcomes: point `i`'s objective `j` is
+    /// `N(mean[j][i], sd[j][i]²)`. The sweep's path: no derivatives, and
+    /// the tables are reused from point to point.
+    pub fn log_values(&self, mean: &[ArrayView1<'_, f64>], sd: &[ArrayView1<'_, f64>]) -> Vec<f64> {
+        let n = mean.first().map_or(0, |c| c.len());
+        let mut scratch = Scratch::default();
+        let (mut mu, mut s) = (vec![0.0; self.m], vec![0.0; self.m]);
+        (0..n)
+            .map(|i| {
+                for j in 0..self.m {
+                    mu[j] = mean[j][i];
+                    s[j] = sd[j][i];
+                }
+                self.log_value_in(&mu, &s, &mut scratch)
+            })
+            .collect()
+    }
+
+    /// `ln EHVI` with the tables in `scratch`.
+    fn log_value_in(&self, mean: &[f64], sd: &[f64], scratch: &mut Scratch) -> f64 {
+        self.fill(mean, sd, scratch, false);
+        self.log_sum_boxes(scratch, false)
     }
 
     /// `ln EHVI` and its derivatives in each `mean_j` and `sd_j`.
     pub fn log_value_with_gradient(&self, mean: &[f64], sd: &[f64]) -> (f64, Vec<f64>, Vec<f64>) {
-        let tables: Vec<Intervals> = (0..self.m)
-            .map(|j| self.intervals(j, mean[j], sd[j]))
-            .collect();
-        let logs = self.box_logs(&tables);
-        let total = log_sum_exp(logs.iter().copied());
+        let mut s = Scratch::default();
+        self.fill(mean, sd, &mut s, true);
+        let total = self.log_sum_boxes(&mut s, true);
         let (mut d_mean, mut d_sd) = (vec![0.0; self.m], vec![0.0; self.m]);
         if !total.is_finite() {
             return (total, d_mean, d_sd);
         }
-        for (b, l) in self.boxes.chunks(self.m).zip(&logs) {
-            let w = (l - total).exp();
-            if w == 0.0 {
+        for (b, w) in self.boxes.chunks(self.m).zip(&s.boxes) {
+            if *w == 0.0 {
                 continue;
             }
-            for (j, code) in b.iter().enumerate() {
-                let c = *code as usize;
-                d_mean[j] += w * tables[j].d_mean[c];
-                d_sd[j] += w * tables[j].d_sd[c];
+            for (j, (code, start)) in b.iter().zip(&self.offsets).enumerate() {
+                let c = start + *code as usize;
+                d_mean[j] += w * s.d_mean[c];
+                d_sd[j] += w * s.d_sd[c];
             }
         }
         (total, d_mean, d_sd)
     }
 
-    /// Each box's `Σ_j ln ψ_j`.
-    fn box_logs(&self, tables: &[Intervals]) -> Vec<f64> {
-        self.boxes
-            .chunks(self.m)
-            .map(|b| {
-                b.iter()
-                    .enumerate()
-                    .map(|(j, c)| tables[j].log[*c as usize])
-                    .sum()
-            })
-            .collect()
+    /// `ln ψ` of every used interval (and with `derivatives` its
+    /// derivatives in `μ` and `σ`) into `s`'s flat tables; unused entries
+    /// are `−∞` (derivatives 0).
+    fn fill(&self, mean: &[f64], sd: &[f64], s: &mut Scratch, derivatives: bool) {
+        s.log.clear();
+        s.log.resize(self.intervals, f64::NEG_INFINITY);
+        if derivatives {
+            s.d_mean.clear();
+            s.d_mean.resize(self.intervals, 0.0);
+            s.d_sd.clear();
+            s.d_sd.resize(self.intervals, 0.0);
+        }
+        for j in 0..self.m {
+            self.fill_objective(j, mean[j], sd[j], s, derivatives);
+        }
     }
 
-    /// `ln ψ` of every interval of objective `j` under `N(mean, sd²)`.
-    fn intervals(&self, j: usize, mean: f64, sd: f64) -> Intervals {
-        let edges = &self.edges[j];
-        let n = 2 * edges.len();
-        let mut t = Intervals {
-            log: vec![f64::NEG_INFINITY; n],
-            d_mean: vec![0.0; n],
-            d_sd: vec![0.0; n],
-        };
-        // ln g(a) and its derivatives at each edge.
-        let g: Vec<(f64, f64, f64)> = edges
-            .iter()
-            .map(|a| {
-                let z = (a - mean) / sd;
-                let (lh, dlh) = log_h_with_derivative(z);
-                (sd.ln() + lh, -dlh / sd, (1.0 - z * dlh) / sd)
-            })
-            .collect();
-        for (k, (lu, du_m, du_s)) in g.iter().enumerate() {
-            t.log[2 * k] = *lu;
-            t.d_mean[2 * k] = *du_m;
-            t.d_sd[2 * k] = *du_s;
-            if k == 0 {
+    /// Objective `j`'s part of [`Ehvi::fill`].
+    fn fill_objective(&self, j: usize, mean: f64, sd: f64, s: &mut Scratch, derivatives: bool) {
+        let used = &self.used[j];
+        let start = self.offsets[j];
+        let ln_sd = sd.ln();
+        // ln g and its derivatives at the last edge computed: the lower end
+        // of the next step, which `edge_needed` guarantees was computed.
+        let mut below = (f64::NEG_INFINITY, 0.0, 0.0);
+        for (k, a) in self.edges[j].iter().enumerate() {
+            if !self.edge_needed(j, k) {
                 continue;
             }
-            // ln(g(u) − g(l)) = ln g(u) + ln(1 − e^x), x = ln g(l) − ln g(u) < 0.
-            let (ll, dl_m, dl_s) = g[k - 1];
-            let x = ll - lu;
-            let l1m = log1mexp(x);
-            let i = 2 * k + 1;
-            t.log[i] = lu + l1m;
-            if t.log[i].is_finite() {
-                // d ln(1 − e^x) = −e^x/(1 − e^x) dx = −dx / expm1(−x).
-                let q = 1.0 / (-x).exp_m1();
-                t.d_mean[i] = du_m - q * (dl_m - du_m);
-                t.d_sd[i] = du_s - q * (dl_s - du_s);
+            let z = (a - mean) / sd;
+            let (lu, du_m, du_s) = if derivatives {
+                let (lh, dlh) = log_h_with_derivative(z);
+                (ln_sd + lh, -dlh / sd, (1.0 - z * dlh) / sd)
+            } else {
+                (ln_sd + log_h(z), 0.0, 0.0)
+            };
+            let half = start + 2 * k;
+            s.log[half] = lu;
+            if derivatives {
+                s.d_mean[half] = du_m;
+                s.d_sd[half] = du_s;
+            }
+            if used[2 * k + 1] {
+                // ln(g(u) − g(l)) = ln g(u) + ln(1 − e^x), x = ln g(l) − ln g(u) < 0.
+                let (ll, dl_m, dl_s) = below;
+                let x = ll - lu;
+                let step = half + 1;
+                s.log[step] = lu + log1mexp(x);
+                if derivatives && s.log[step].is_finite() {
+                    // d ln(1 − e^x) = −e^x/(1 − e^x) dx = −dx / expm1(−x).
+                    let q = 1.0 / (-x).exp_m1();
+                    s.d_mean[step] = du_m - q * (dl_m - du_m);
+                    s.d_sd[step] = du_s - q * (dl_s - du_s);
+                }
+            }
+            below = (lu, du_m, du_s);
+        }
+    }
+
+    /// Box `b`'s entries (one per objective) of a flat interval table.
+    fn entries<'t>(&'t self, b: &'t [u32], table: &'t [f64]) -> impl Iterator<Item = f64> + 't {
+        b.iter()
+            .zip(&self.offsets)
+            .map(|(c, start)| table[start + *c as usize])
+    }
+
+    /// `ln Σ_boxes e^{l_b}`, `l_b = Σ_j ln ψ_j` over the box's intervals,
+    /// from `s.log`; with `weights`, each box's share `e^{l_b − total}` is
+    /// left in `s.boxes`. In product form each objective's `ψ` is scaled by
+    /// its largest (`e^{ln ψ − M_j}`, one exponential per interval) and a
+    /// box is a product of lookups; if that sum underflows (the largest
+    /// factors sit in boxes far apart), the boxes' logs are summed in log
+    /// space instead, one exponential per box.
+    fn log_sum_boxes(&self, s: &mut Scratch, weights: bool) -> f64 {
+        if self.product_form {
+            s.scaled.clear();
+            s.scaled.resize(self.intervals, 0.0);
+            let mut shift = 0.0;
+            for (j, start) in self.offsets.iter().enumerate() {
+                let range = *start..start + 2 * self.edges[j].len();
+                let top = s.log[range.clone()]
+                    .iter()
+                    .fold(f64::NEG_INFINITY, |a, v| a.max(*v));
+                if !top.is_finite() {
+                    // Every box has a factor of this objective: all are 0.
+                    return f64::NEG_INFINITY;
+                }
+                shift += top;
+                for (i, used) in range.zip(&self.used[j]) {
+                    if *used {
+                        s.scaled[i] = (s.log[i] - top).exp();
+                    }
+                }
+            }
+            s.boxes.clear();
+            let mut sum = 0.0;
+            for b in self.boxes.chunks(self.m) {
+                let p: f64 = self.entries(b, &s.scaled).product();
+                sum += p;
+                if weights {
+                    s.boxes.push(p);
+                }
+            }
+            if sum > MIN_PRODUCT_SUM {
+                s.boxes.iter_mut().for_each(|w| *w /= sum);
+                return shift + sum.ln();
             }
         }
-        t
+        s.boxes.clear();
+        let mut max = f64::NEG_INFINITY;
+        for b in self.boxes.chunks(self.m) {
+            let l: f64 = self.entries(b, &s.log).sum();
+            max = max.max(l);
+            s.boxes.push(l);
+        }
+        if !max.is_finite() {
+            return max;
+        }
+        let total = max + s.boxes.iter().map(|l| (l - max).exp()).sum::<f64>().ln();
+        if weights {
+            s.boxes.iter_mut().for_each(|l| *l = (*l - total).exp());
+        }
+        total
     }
 }
 
@@ -299,15 +442,6 @@ fn log1mexp(x: f64) -> f64 {
     } else {
         (-x.exp()).ln_1p()
     }
-}
-
-/// `ln Σ e^{v}` (−∞ for no terms or all −∞).
-fn log_sum_exp(values: impl Iterator<Item = f64> + Clone) -> f64 {
-    let max = values.clone().fold(f64::NEG_INFINITY, f64::max);
-    if !max.is_finite() {
-        return max;
-    }
-    max + values.map(|v| (v - max).exp()).sum::<f64>().ln()
 }
 
 /// A reference point for the hypervolume of `front` (minimized): its nadir

@@ -181,3 +181,77 @@ fn the_reference_is_the_nadir_plus_a_tenth_of_the_range() {
     let none: [[f64; 2]; 0] = [];
     assert!(reference_point(&none, &[]).is_none());
 }
+
+#[test]
+fn the_batch_path_gives_each_point_the_gradient_paths_value() {
+    // The sweep's `log_values` (value only, tables reused, unused intervals
+    // skipped) and the local search's `log_value_with_gradient` are
+    // separate code: they must agree point by point, near and far.
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    for m in [2, 3, 4] {
+        let f = front(10, m, 30 + m as u64);
+        let e = Ehvi::new(&f, &vec![1.1; m]).unwrap();
+        let n = 40;
+        let mean: Vec<ndarray::Array1<f64>> = (0..m)
+            .map(|_| (0..n).map(|_| rng.random::<f64>() * 4.0 - 1.0).collect())
+            .collect();
+        let sd: Vec<ndarray::Array1<f64>> = (0..m)
+            .map(|_| (0..n).map(|_| 0.01 + rng.random::<f64>()).collect())
+            .collect();
+        let mean_views: Vec<_> = mean.iter().map(|a| a.view()).collect();
+        let sd_views: Vec<_> = sd.iter().map(|a| a.view()).collect();
+        let batch = e.log_values(&mean_views, &sd_views);
+        for (i, got) in batch.iter().enumerate() {
+            let mu: Vec<f64> = mean.iter().map(|c| c[i]).collect();
+            let s: Vec<f64> = sd.iter().map(|c| c[i]).collect();
+            let (want, _, _) = e.log_value_with_gradient(&mu, &s);
+            assert!(
+                (got - want).abs() < 1e-12 * want.abs().max(1.0),
+                "m={m} point {i}: {got} vs {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_product_form_agrees_with_the_log_space_sum_near_and_far() {
+    // Three objectives: boxes outnumber intervals, so the product form is
+    // used; far behind the front its sum underflows and the log-space sum
+    // takes over. Both must match the plain log-space evaluation.
+    let f = front(12, 3, 8);
+    let e = Ehvi::new(&f, &[1.1, 1.1, 1.1]).unwrap();
+    assert!(e.product_form);
+    let mut plain = e.clone();
+    plain.product_form = false;
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    // Outcomes up to 100 from the front with tiny spreads: about one in
+    // twenty takes the log-space fallback (checked when written).
+    let far = (0..400).map(|_| {
+        let mean: [f64; 3] = std::array::from_fn(|_| rng.random::<f64>() * 200.0 - 100.0);
+        let sd: [f64; 3] = std::array::from_fn(|_| 10f64.powf(-3.0 * rng.random::<f64>()));
+        (mean, sd)
+    });
+    let near = [
+        ([0.3, 0.3, 0.3], [0.1, 0.2, 0.1]),
+        ([0.9, 0.1, 0.5], [0.05, 0.01, 0.3]),
+        ([5.0, 5.0, 5.0], [0.1, 0.1, 0.1]),
+    ];
+    for (mean, sd) in near.into_iter().chain(far) {
+        let (got, gm, gs) = e.log_value_with_gradient(&mean, &sd);
+        let (want, wm, ws) = plain.log_value_with_gradient(&mean, &sd);
+        assert!(got.is_finite(), "{mean:?}: {got}");
+        assert!(
+            (got - want).abs() < 1e-10 * want.abs().max(1.0),
+            "{mean:?}: {got} vs {want}"
+        );
+        assert!((e.log_value(&mean, &sd) - got).abs() < 1e-12 * got.abs().max(1.0));
+        // Far out the boxes' logs reach −1e8 and their weights carry a
+        // relative rounding of ~1e-8 whichever way they are summed.
+        for (a, b) in gm.iter().zip(&wm).chain(gs.iter().zip(&ws)) {
+            assert!(
+                (a - b).abs() < 1e-6 * b.abs().max(1.0),
+                "{mean:?} gradient: {a} vs {b}"
+            );
+        }
+    }
+}

@@ -120,19 +120,28 @@ impl<'a> JointAcquisition<'a> {
             _ => self.objectives.iter().map(|g| sd_of(g)).collect(),
         };
         let constraints: Vec<_> = self.constraints.iter().map(|g| sd_of(g)).collect();
-        Array1::from_iter((0..x.nrows()).map(|i| {
-            let mean: Vec<f64> = objectives.iter().map(|(m, _)| m[i]).collect();
-            let sd: Vec<f64> = objectives.iter().map(|(_, s)| s[i]).collect();
-            let mut a = match &self.goal {
-                Goal::Improvement { best } => Acquisition::LogEi.value(mean[0], sd[0], *best),
-                Goal::Hypervolume(e) => e.log_value(&mean, &sd),
-                Goal::Feasibility => 0.0,
-            };
-            for (m, s) in &constraints {
-                a += log_cdf_with_derivative(-m[i] / s[i]).0;
+        let mut a = match &self.goal {
+            Goal::Improvement { best } => {
+                let (m, s) = &objectives[0];
+                Array1::from_iter(
+                    m.iter()
+                        .zip(s)
+                        .map(|(m, s)| Acquisition::LogEi.value(*m, *s, *best)),
+                )
             }
-            a
-        }))
+            Goal::Hypervolume(e) => {
+                let means: Vec<_> = objectives.iter().map(|(m, _)| m.view()).collect();
+                let sds: Vec<_> = objectives.iter().map(|(_, s)| s.view()).collect();
+                Array1::from(e.log_values(&means, &sds))
+            }
+            Goal::Feasibility => Array1::zeros(x.nrows()),
+        };
+        for (m, s) in &constraints {
+            a.iter_mut()
+                .zip(m.iter().zip(s))
+                .for_each(|(a, (m, s))| *a += log_cdf_with_derivative(-m / s).0);
+        }
+        a
     }
 
     /// The log acquisition at `x` and its gradient (a variance's part is
