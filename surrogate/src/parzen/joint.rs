@@ -12,7 +12,7 @@
 //! narrowest kernels the bandwidth rules produce (σ ≥ 0.005).
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis, Slice, Zip};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis, ShapeBuilder, Slice, Zip};
 
 use super::kernels::{DimensionKernels, Location};
 use super::vecmath::log_sum_exp;
@@ -97,7 +97,8 @@ impl JointLayout {
             .collect();
         let block = (BLOCK_TERMS / k.max(1)).max(MIN_BLOCK_POINTS).min(n.max(1));
         let mut features = Array2::zeros((block, 2 * self.continuous.len()));
-        let mut terms = Array2::zeros((block, k));
+        // Components × points, column-major: each point's terms contiguous.
+        let mut terms = Array2::zeros((k, block).f());
         let mut acc = vec![0.0; k];
         let mut scratch = vec![0.0; k];
         for start in (0..n).step_by(block) {
@@ -116,15 +117,21 @@ impl JointLayout {
                     f[2 * i + 1] = x;
                 }
             }
-            let mut t = terms.slice_axis_mut(Axis(0), Slice::from(..rows));
+            let mut t = terms.slice_axis_mut(Axis(1), Slice::from(..rows));
             if self.continuous.is_empty() {
                 t.fill(0.0);
             } else {
+                // The transposed product, `quadratic^T · features^T`: the
+                // same sums in the same order (bit for bit), but the big
+                // operand is the left one, which `matrixmultiply` packs a
+                // few rows at a time, where the right one is packed whole:
+                // a fresh buffer the size of `quadratic` per call, whose
+                // page faults cost more than the product.
                 let f = features.slice_axis(Axis(0), Slice::from(..rows));
-                general_mat_mul(1.0, &f, &self.quadratic, 0.0, &mut t);
+                general_mat_mul(1.0, &self.quadratic.t(), &f.t(), 0.0, &mut t);
             }
             let outs = out.slice_axis_mut(Axis(0), Slice::from(start..start + rows));
-            for ((p, t), o) in chunk.rows().into_iter().zip(t.rows()).zip(outs) {
+            for ((p, t), o) in chunk.rows().into_iter().zip(t.columns()).zip(outs) {
                 for ((a, &tk), &b) in acc.iter_mut().zip(t.iter()).zip(&self.base) {
                     *a = tk + b;
                 }
