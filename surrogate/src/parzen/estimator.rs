@@ -139,6 +139,7 @@ impl ParzenEstimator {
             },
             prior_weight,
             order_by_centre: !settings.multivariate,
+            all_observations: BuildContext::components_are_all_observations(&components, n),
         };
         let kernels: Vec<DimensionKernels> = match memo.filter(|_| settings.multivariate) {
             None => dims
@@ -162,7 +163,7 @@ impl ParzenEstimator {
                         mus.extend(column.iter().copied());
                         let kept = memo.column(d, rows.as_ref(), &mus, &ctx.bandwidth);
                         DimensionKernels::Continuous {
-                            kernels: GaussianKernels::from_memo(kept, &components),
+                            kernels: GaussianKernels::from_memo(kept, &ctx),
                             snap_levels: None,
                         }
                     })
@@ -307,31 +308,43 @@ fn check_inputs(
     {
         return Err(SurrogateError::InvalidWeight { index, value });
     }
+    // Column by column first, each with one test in its loop (the layout
+    // TPE passes is column-major); only a bad coordinate needs the scan
+    // below, which names the first one in row order.
+    let valid = |d: &Dimension, value: f64| match *d {
+        Dimension::Categorical { choices } => {
+            value.fract() == 0.0 && Dimension::category_of(value, choices).is_some()
+        }
+        _ => (0.0..=1.0).contains(&value),
+    };
+    let all_valid = dims
+        .iter()
+        .zip(observations.columns())
+        .all(|(d, column)| match *d {
+            Dimension::Categorical { .. } => column.iter().all(|&v| valid(d, v)),
+            _ => column.iter().all(|v| (0.0..=1.0).contains(v)),
+        });
+    if all_valid {
+        return Ok(());
+    }
     for (row, obs) in observations.rows().into_iter().enumerate() {
         for (dimension, (&value, d)) in obs.iter().zip(dims).enumerate() {
-            match *d {
-                Dimension::Categorical { choices } => {
-                    let valid =
-                        value.fract() == 0.0 && Dimension::category_of(value, choices).is_some();
-                    if !valid {
-                        return Err(SurrogateError::InvalidCategory {
-                            row,
-                            dimension,
-                            value,
-                            choices,
-                        });
-                    }
-                }
-                _ => {
-                    if !(0.0..=1.0).contains(&value) {
-                        return Err(SurrogateError::ObservationOutOfRange {
-                            row,
-                            dimension,
-                            value,
-                        });
-                    }
-                }
+            if valid(d, value) {
+                continue;
             }
+            return Err(match *d {
+                Dimension::Categorical { choices } => SurrogateError::InvalidCategory {
+                    row,
+                    dimension,
+                    value,
+                    choices,
+                },
+                _ => SurrogateError::ObservationOutOfRange {
+                    row,
+                    dimension,
+                    value,
+                },
+            });
         }
     }
     Ok(())
