@@ -136,7 +136,12 @@ impl TpeSearcher {
             .map(|&i| dimension(&space.entries()[i].param))
             .collect();
         // The rows of each side that have every member, then their
-        // coordinates gathered column by column.
+        // coordinates gathered column by column. Members that follow each
+        // other in the space (the top-level group, usually) are a slice.
+        let span = (members.first())
+            .filter(|_| members.windows(2).all(|w| w[1] == w[0] + 1))
+            .map(|&first| (first, members.len()))
+            .filter(|&(first, len)| first + len <= space.len());
         let (mut good_rows, mut bad_rows) = (Vec::new(), Vec::with_capacity(ctx.trials.len()));
         for (i, (t, side)) in ctx.trials.iter().zip(&split.sides).enumerate() {
             let target = match side {
@@ -145,7 +150,14 @@ impl TpeSearcher {
                 Side::Out => continue,
             };
             if let Some(row) = self.encoded.row(t) {
-                if members.iter().all(|&m| !row[m].is_nan()) {
+                // A fold, not `all`: no early exit, so it vectorises.
+                let complete = match span {
+                    Some((first, len)) => !row[first..first + len]
+                        .iter()
+                        .fold(false, |nan, v| nan | v.is_nan()),
+                    None => members.iter().all(|&m| !row[m].is_nan()),
+                };
+                if complete {
                     target.push((row, split.weight(i), t.number));
                 }
             }

@@ -160,7 +160,10 @@ impl ParzenEstimator {
                             return DimensionKernels::build(dim, column, &ctx);
                         }
                         mus.clear();
-                        mus.extend(column.iter().copied());
+                        match column.as_slice() {
+                            Some(contiguous) => mus.extend_from_slice(contiguous),
+                            None => mus.extend(column.iter().copied()),
+                        }
                         let kept = memo.column(d, rows.as_ref(), &mus, &ctx.bandwidth);
                         DimensionKernels::Continuous {
                             kernels: GaussianKernels::from_memo(kept, &ctx),

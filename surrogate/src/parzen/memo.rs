@@ -124,10 +124,10 @@ impl FitMemo {
             (Some(rows), Some(prev)) => {
                 let mut all_kept = true;
                 for ((old, &new), m) in rows.map.iter().enumerate().zip(&prev.mu) {
-                    if new != usize::MAX && m.to_bits() == mus[new].to_bits() {
-                        self.old_of[new] = old;
-                    } else {
-                        all_kept = false;
+                    // `get`: a row that left (`usize::MAX`) has no centre.
+                    match mus.get(new) {
+                        Some(x) if x.to_bits() == m.to_bits() => self.old_of[new] = old,
+                        _ => all_kept = false,
                     }
                 }
                 if !all_kept || !insert_keys(prev, rows, &self.old_of, mus, &mut next.keys) {
@@ -157,15 +157,22 @@ impl FitMemo {
         next.log_constant.clear();
         next.log_constant.resize(n, 0.0);
         self.changed.clear();
-        for (new, &old) in self.old_of.iter().enumerate() {
-            match previous.as_ref() {
-                Some(p)
-                    if old != usize::MAX && p.sigma[old].to_bits() == next.sigma[new].to_bits() =>
-                {
-                    next.neg_half_precision[new] = p.neg_half_precision[old];
-                    next.log_constant[new] = p.log_constant[old];
+        match previous.as_ref() {
+            None => self.changed.extend(0..n),
+            Some(p) => {
+                let kept = (next.neg_half_precision.iter_mut())
+                    .zip(next.log_constant.iter_mut())
+                    .zip(self.old_of.iter().zip(&next.sigma));
+                for (new, ((h, c), (&old, s))) in kept.enumerate() {
+                    // `get`: a new row (`usize::MAX`) has no old width.
+                    match p.sigma.get(old) {
+                        Some(was) if was.to_bits() == s.to_bits() => {
+                            *h = p.neg_half_precision[old];
+                            *c = p.log_constant[old];
+                        }
+                        _ => self.changed.push(new),
+                    }
                 }
-                _ => self.changed.push(new),
             }
         }
         if !self.changed.is_empty() {
