@@ -201,3 +201,55 @@ impl JointLayout {
         result.unwrap_or_else(|| log_sum_exp(acc))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::parzen::{default_weights, Dimension, ParzenEstimator, ParzenSettings};
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn fitted(rows: usize, dims: &[Dimension], seed: u64) -> ParzenEstimator {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let obs = Array2::from_shape_fn((rows, dims.len()), |(_, j)| match dims[j] {
+            Dimension::Categorical { choices } => rng.random_range(0..choices) as f64,
+            _ => rng.random(),
+        });
+        let s = ParzenSettings::multivariate().validate().unwrap();
+        let w = default_weights(rows);
+        ParzenEstimator::fit(obs.view(), w.view(), dims, &s).unwrap()
+    }
+
+    /// The terms buffer is kept per thread and reused with whatever the
+    /// last evaluation left in it (`TERMS`): an evaluation must not depend
+    /// on what was evaluated before it, on this thread or another, for
+    /// fewer or more components, points or dimensions than the last.
+    #[test]
+    fn evaluations_do_not_depend_on_earlier_ones() {
+        let small_dims = [Dimension::Continuous, Dimension::Categorical { choices: 3 }];
+        let big_dims = [Dimension::Continuous; 5];
+        let small = fitted(40, &small_dims, 1);
+        let big = fitted(900, &big_dims, 2);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let points = small.sample(&mut rng, 50);
+        let first = small.log_pdf(points.view());
+        let elsewhere = std::thread::scope(|s| {
+            s.spawn(|| small.log_pdf(points.view()))
+                .join()
+                .unwrap()
+        });
+        // A bigger model over more points fills more of the buffer...
+        let big_points = big.sample(&mut rng, 70);
+        assert!(big.log_pdf(big_points.view()).iter().all(|v| v.is_finite()));
+        // ...and a smaller one over fewer reads only what it wrote.
+        let few = small.log_pdf(points.slice_axis(ndarray::Axis(0), ndarray::Slice::from(..7)));
+        let again = small.log_pdf(points.view());
+        for (i, ((a, b), c)) in first.iter().zip(&again).zip(&elsewhere).enumerate() {
+            assert_eq!(a.to_bits(), b.to_bits(), "point {i}");
+            assert_eq!(a.to_bits(), c.to_bits(), "point {i}, other thread");
+        }
+        for (a, b) in first.iter().zip(&few) {
+            assert_eq!(a.to_bits(), b.to_bits());
+        }
+    }
+}
