@@ -165,7 +165,12 @@ impl TpeSearcher {
         // The big buffers come from (and go back to) the group's memos, so
         // that an ask allocates none of them anew.
         let mut memos = memos;
-        let mut buffer = || memos.as_mut().and_then(|m| m.spare.pop()).unwrap_or_default();
+        let mut buffer = || {
+            memos
+                .as_mut()
+                .and_then(|m| m.spare.pop())
+                .unwrap_or_default()
+        };
         let weighed = split.good_weights.is_some();
         let good = Observations::gather(&good_rows, members, weighed, buffer());
         let bad = Observations::gather(&bad_rows, members, false, buffer());

@@ -245,8 +245,9 @@ impl ParzenEstimator {
     ///
     /// Points outside the support (a coordinate outside `[0, 1]`, a
     /// categorical coordinate that rounds to no index) get `-inf`; a NaN
-    /// coordinate gives NaN. Work is O(rows × components × dims) with one
-    /// scratch buffer per call, no allocation per point.
+    /// coordinate gives NaN. Work is O(rows × components × dims); the
+    /// joint model's components × points buffer is kept per thread between
+    /// calls, and nothing is allocated per point.
     ///
     /// # Panics
     /// If `points` does not have one column per dimension or `out` one entry

@@ -233,11 +233,8 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let points = small.sample(&mut rng, 50);
         let first = small.log_pdf(points.view());
-        let elsewhere = std::thread::scope(|s| {
-            s.spawn(|| small.log_pdf(points.view()))
-                .join()
-                .unwrap()
-        });
+        let elsewhere =
+            std::thread::scope(|s| s.spawn(|| small.log_pdf(points.view())).join().unwrap());
         // A bigger model over more points fills more of the buffer...
         let big_points = big.sample(&mut rng, 70);
         assert!(big.log_pdf(big_points.view()).iter().all(|v| v.is_finite()));

@@ -132,8 +132,7 @@ impl BuildContext<'_> {
     /// prior (see [`Self::all_observations`]).
     pub(crate) fn components_are_all_observations(components: &[Component], n: usize) -> bool {
         components.len() >= n
-            && (components.iter().take(n).enumerate())
-                .all(|(i, c)| *c == Component::Observation(i))
+            && (components.iter().take(n).enumerate()).all(|(i, c)| *c == Component::Observation(i))
             && components[n..].iter().all(|c| *c == Component::Prior)
     }
 }

@@ -227,7 +227,10 @@ fn insert_keys(
         let new = rows.map.get(old).map_or(PRIOR_INDEX, |&j| j as u64);
         (k & !PRIOR_INDEX) | new
     }));
-    let added = old_of.iter().enumerate().filter(|&(_, &old)| old == usize::MAX);
+    let added = old_of
+        .iter()
+        .enumerate()
+        .filter(|&(_, &old)| old == usize::MAX);
     for (new, _) in added {
         let key = packed_key(mus[new], new as u64);
         let at = out.partition_point(|&k| k < key);
