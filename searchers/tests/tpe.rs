@@ -203,13 +203,7 @@ fn a_kept_searcher_proposes_what_a_fresh_one_does() {
     let registry = hyperspace_searchers::builtin_registry();
     let mut kept = registry.build("tpe", &json!({})).unwrap();
     let mut trials: Vec<Trial> = Vec::new();
-    // A trial as a study records it, for the fields this test does not set.
-    let template = {
-        let config = StudyConfig::new("t").space(space.clone());
-        let mut s = common::in_memory(config);
-        let t = s.ask().unwrap();
-        s.tell(t.id, Outcome::complete(0.0)).unwrap()
-    };
+    let template = recorded_trial(&space);
     for number in 0..130u64 {
         let ctx = SearchContext {
             space: &space,
@@ -253,5 +247,71 @@ fn a_kept_searcher_proposes_what_a_fresh_one_does() {
             t.values = vec![1.0];
             t.value = Some(1.0);
         }
+    }
+}
+
+/// A trial as a study records it, for the fields a test does not set.
+fn recorded_trial(space: &Space) -> hyperspace_engine::Trial {
+    let config = StudyConfig::new("t").space(space.clone());
+    let mut s = common::in_memory(config);
+    let t = s.ask().unwrap();
+    s.tell(t.id, Outcome::complete(0.0)).unwrap()
+}
+
+/// The same for define-by-run: the kept searcher's buffers and memos
+/// (observations reused between asks, the top-level group's fits) must
+/// change neither the joint proposal over the parameters every trial had
+/// nor the proposal of a parameter only some trials had
+/// (`sample_independent`), over a growing history.
+#[test]
+fn a_kept_searcher_proposes_what_a_fresh_one_does_define_by_run() {
+    use hyperspace_engine::{FloatParam, Param, SearchContext, Trial, TrialId, Value};
+    use rand::SeedableRng;
+    let shared = Space::parse("a=float(-5,5) n=int(1,300) c=choice(x,y)").unwrap();
+    let extra = Param::Float(FloatParam::new(0.0, 1.0, false, None, None).unwrap());
+    let registry = hyperspace_searchers::builtin_registry();
+    let mut kept = registry.build("tpe", &json!({})).unwrap();
+    let template = recorded_trial(&shared);
+    let mut trials: Vec<Trial> = Vec::new();
+    for number in 0..120u64 {
+        let ctx = SearchContext {
+            space: &shared,
+            trials: &trials,
+            direction: Direction::Minimize,
+            objectives: &[],
+            study_seed: 9,
+            trial_number: number,
+        };
+        // As a define-by-run trial asks: the joint proposal, then the
+        // parameter met only on one branch.
+        let ask = |searcher: &mut Box<dyn hyperspace_engine::Searcher>| {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(number);
+            let mut params = searcher
+                .sample_relative(&ctx, &shared, &mut rng)
+                .unwrap()
+                .params;
+            if params["c"] == Value::from("x") {
+                let e = searcher
+                    .sample_independent(&ctx, "e", &extra, &mut rng)
+                    .unwrap();
+                params.insert("e".into(), e);
+            }
+            params
+        };
+        let params = ask(&mut kept);
+        let again = ask(&mut registry.build("tpe", &json!({})).unwrap());
+        assert_eq!(params, again, "trial {number}");
+        let value = (params["a"].as_f64().unwrap() - 1.0).powi(2)
+            + (params["n"].as_f64().unwrap() - 40.0).abs() / 100.0
+            + params.get("e").map_or(0.5, |e| e.as_f64().unwrap());
+        trials.push(Trial {
+            id: TrialId(number as i64),
+            number,
+            state: TrialState::Complete,
+            params,
+            value: Some(value),
+            values: vec![value],
+            ..template.clone()
+        });
     }
 }

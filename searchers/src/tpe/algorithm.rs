@@ -13,7 +13,7 @@ use hyperspace_engine::{
     Condition, Param, Params, Proposal, SearchContext, SearchError, Searcher, Space, Trial, Value,
 };
 use hyperspace_surrogate::parzen::{default_weights, Dimension, FitMemo, ParzenEstimator};
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, ArrayView2, ShapeBuilder};
 use rand::RngCore;
 
 /// The TPE searcher. Proposals depend on the history only: the caches it
@@ -53,8 +53,8 @@ impl TpeSearcher {
     /// left (the same densities, faster: most of the history is unchanged).
     fn best_candidate(
         &self,
-        good: Observations,
-        bad: Observations,
+        good: &Observations,
+        bad: &Observations,
         dims: &[Dimension],
         fixed: &[(usize, f64)],
         memos: Option<&mut Memos>,
@@ -93,14 +93,15 @@ impl TpeSearcher {
     /// less when `decay_old` says so.
     fn fit(
         &self,
-        obs: Observations,
+        obs: &Observations,
         dims: &[Dimension],
         memo: Option<&mut FitMemo>,
     ) -> Result<ParzenEstimator, SearchError> {
         let n = obs.rows;
-        let observations = Array2::from_shape_vec((n, dims.len()), obs.data).map_err(failed)?;
-        let weights = match (obs.weights, self.settings.settings.decay_old) {
-            (Some(w), _) => Array1::from(w),
+        let observations =
+            ArrayView2::from_shape((n, dims.len()).f(), &obs.data).map_err(failed)?;
+        let weights = match (&obs.weights, self.settings.settings.decay_old) {
+            (Some(w), _) => Array1::from(w.clone()),
             (None, TrialWeights::DecayOld) => default_weights(n),
             (None, TrialWeights::Equal) => Array1::ones(n),
         };
@@ -134,32 +135,64 @@ impl TpeSearcher {
             .iter()
             .map(|&i| dimension(&space.entries()[i].param))
             .collect();
-        let mut good = Observations::new(members.len(), split.good_weights.is_some());
-        let mut bad = Observations::new(members.len(), false);
-        bad.reserve(ctx.trials.len());
+        // The rows of each side that have every member, then their
+        // coordinates gathered column by column. Members that follow each
+        // other in the space (the top-level group, usually) are a slice.
+        let span = (members.first())
+            .filter(|_| members.windows(2).all(|w| w[1] == w[0] + 1))
+            .map(|&first| (first, members.len()))
+            .filter(|&(first, len)| first + len <= space.len());
+        let (mut good_rows, mut bad_rows) = (Vec::new(), Vec::with_capacity(ctx.trials.len()));
         for (i, (t, side)) in ctx.trials.iter().zip(&split.sides).enumerate() {
             let target = match side {
-                Side::Good => &mut good,
-                Side::Bad => &mut bad,
+                Side::Good => &mut good_rows,
+                Side::Bad => &mut bad_rows,
                 Side::Out => continue,
             };
             if let Some(row) = self.encoded.row(t) {
-                target.push_selected(row, members, split.weight(i), t.number);
+                // A fold, not `all`: no early exit, so it vectorises.
+                let complete = match span {
+                    Some((first, len)) => !row[first..first + len]
+                        .iter()
+                        .fold(false, |nan, v| nan | v.is_nan()),
+                    None => members.iter().all(|&m| !row[m].is_nan()),
+                };
+                if complete {
+                    target.push((row, split.weight(i), t.number));
+                }
             }
         }
+        // The big buffers come from (and go back to) the group's memos, so
+        // that an ask allocates none of them anew.
+        let mut memos = memos;
+        let mut buffer = || {
+            memos
+                .as_mut()
+                .and_then(|m| m.spare.pop())
+                .unwrap_or_default()
+        };
+        let weighed = split.good_weights.is_some();
+        let good = Observations::gather(&good_rows, members, weighed, buffer());
+        let bad = Observations::gather(&bad_rows, members, false, buffer());
         let best = match draw {
-            Draw::AtOnce => self.best_candidate(good, bad, &dims, &[], memos, rng)?,
+            Draw::AtOnce => {
+                let group_memos = memos.as_deref_mut();
+                self.best_candidate(&good, &bad, &dims, &[], group_memos, rng)?
+            }
             Draw::InTurn => {
                 let mut chosen: Vec<f64> = Vec::with_capacity(members.len());
                 for k in 0..members.len() {
                     let fixed: Vec<(usize, f64)> = chosen.iter().copied().enumerate().collect();
                     let (g, b) = (good.prefix(k + 1), bad.prefix(k + 1));
-                    let best = self.best_candidate(g, b, &dims[..=k], &fixed, None, rng)?;
+                    let best = self.best_candidate(&g, &b, &dims[..=k], &fixed, None, rng)?;
                     chosen.push(best[k]);
                 }
                 chosen
             }
         };
+        if let Some(m) = memos {
+            m.spare.extend([good.data, bad.data]);
+        }
         Ok(members
             .iter()
             .zip(best)
@@ -173,6 +206,8 @@ impl TpeSearcher {
 struct Memos {
     good: FitMemo,
     bad: FitMemo,
+    /// Buffers of the last ask's observations, for the next.
+    spare: Vec<Vec<f64>>,
 }
 
 /// How a group's parameters are drawn.
@@ -189,69 +224,51 @@ enum Draw {
     InTurn,
 }
 
-/// Observations of one group, row-major, trials in age order, with the
+/// Observations of one group, column-major (each coordinate's values
+/// contiguous, as the fits read them), trials in age order, with the
 /// split's weight of each when it gives them, and each trial's number.
 struct Observations {
     data: Vec<f64>,
     rows: usize,
-    width: usize,
     weights: Option<Vec<f64>>,
     ids: Vec<u64>,
 }
 
 impl Observations {
-    fn new(width: usize, weighed: bool) -> Self {
-        Self {
-            data: Vec::new(),
-            rows: 0,
-            width,
-            weights: weighed.then(Vec::new),
-            ids: Vec::new(),
-        }
-    }
-
-    /// Room for `rows` more rows.
-    fn reserve(&mut self, rows: usize) {
-        self.data.reserve(rows * self.width);
-        self.ids.reserve(rows);
-    }
-
-    /// Adds the coordinates of `members` from a full encoded row, if the
-    /// trial has them all (absent parameters are NaN).
-    fn push_selected(&mut self, row: &[f64], members: &[usize], weight: f64, id: u64) {
-        if members.iter().all(|&i| !row[i].is_nan()) {
-            self.data.extend(members.iter().map(|&i| row[i]));
-            self.rows += 1;
-            self.ids.push(id);
-            if let Some(w) = &mut self.weights {
-                w.push(weight);
+    /// Coordinates `members` of `rows` (full rows, each with its weight and
+    /// trial number), written column by column into `data` (a buffer to
+    /// reuse: its contents are replaced).
+    fn gather(
+        rows: &[(&[f64], f64, u64)],
+        members: &[usize],
+        weighed: bool,
+        mut data: Vec<f64>,
+    ) -> Self {
+        let n = rows.len();
+        data.clear();
+        data.resize(n * members.len(), 0.0);
+        // Row by row, each row read once; the writes go to one place per
+        // column, which stays in cache from one row to the next.
+        for (r, (row, _, _)) in rows.iter().enumerate() {
+            for (c, &m) in members.iter().enumerate() {
+                data[c * n + r] = row[m];
             }
+        }
+        Self {
+            data,
+            rows: n,
+            weights: weighed.then(|| rows.iter().map(|r| r.1).collect()),
+            ids: rows.iter().map(|r| r.2).collect(),
         }
     }
 
     /// The same observations, of the first `width` coordinates only.
     fn prefix(&self, width: usize) -> Observations {
         Observations {
-            data: self
-                .data
-                .chunks(self.width.max(1))
-                .flat_map(|row| row[..width].iter().copied())
-                .collect(),
+            data: self.data[..width * self.rows].to_vec(),
             rows: self.rows,
-            width,
             weights: self.weights.clone(),
             ids: self.ids.clone(),
-        }
-    }
-
-    /// Adds one full row of coordinates.
-    fn push_row(&mut self, row: &[f64], weight: f64, id: u64) {
-        debug_assert_eq!(self.width, row.len());
-        self.data.extend_from_slice(row);
-        self.rows += 1;
-        self.ids.push(id);
-        if let Some(w) = &mut self.weights {
-            w.push(weight);
         }
     }
 }
@@ -366,30 +383,36 @@ impl Searcher for TpeSearcher {
         let width = 1 + partners.len();
         let mut dims = vec![dimension(param)];
         dims.extend(partners.iter().map(|p| dimension(p.param)));
-        let mut good = Observations::new(width, split.good_weights.is_some());
-        let mut bad = Observations::new(width, false);
-        let mut row = Vec::with_capacity(width);
+        // Each trial's row of the parameter and its partners, if it has
+        // them all, by side.
+        let mut rows: Vec<(Side, Vec<f64>, f64, u64)> = Vec::new();
         for (i, (t, side)) in ctx.trials.iter().zip(&split.sides).enumerate() {
-            let target = match side {
-                Side::Good => &mut good,
-                Side::Bad => &mut bad,
-                Side::Out => continue,
-            };
-            row.clear();
+            if *side == Side::Out {
+                continue;
+            }
+            let mut row = Vec::with_capacity(width);
             row.extend(t.params.get(name).and_then(|v| coordinate(param, v)));
             for p in &partners {
                 row.extend(t.params.get(p.name).and_then(|v| coordinate(p.param, v)));
             }
             if row.len() == width {
-                target.push_row(&row, split.weight(i), t.number);
+                rows.push((*side, row, split.weight(i), t.number));
             }
         }
+        let on = |wanted: Side| -> Vec<(&[f64], f64, u64)> {
+            let of_side = rows.iter().filter(|r| r.0 == wanted);
+            of_side.map(|r| (r.1.as_slice(), r.2, r.3)).collect()
+        };
+        let all: Vec<usize> = (0..width).collect();
+        let weighed = split.good_weights.is_some();
+        let good = Observations::gather(&on(Side::Good), &all, weighed, Vec::new());
+        let bad = Observations::gather(&on(Side::Bad), &all, false, Vec::new());
         let fixed: Vec<(usize, f64)> = partners
             .iter()
             .enumerate()
             .map(|(k, p)| (k + 1, p.coordinate))
             .collect();
-        let best = self.best_candidate(good, bad, &dims, &fixed, None, rng)?;
+        let best = self.best_candidate(&good, &bad, &dims, &fixed, None, rng)?;
         Ok(value(param, best[0]))
     }
 

@@ -139,6 +139,7 @@ impl ParzenEstimator {
             },
             prior_weight,
             order_by_centre: !settings.multivariate,
+            all_observations: BuildContext::components_are_all_observations(&components, n),
         };
         let kernels: Vec<DimensionKernels> = match memo.filter(|_| settings.multivariate) {
             None => dims
@@ -159,10 +160,13 @@ impl ParzenEstimator {
                             return DimensionKernels::build(dim, column, &ctx);
                         }
                         mus.clear();
-                        mus.extend(column.iter().copied());
+                        match column.as_slice() {
+                            Some(contiguous) => mus.extend_from_slice(contiguous),
+                            None => mus.extend(column.iter().copied()),
+                        }
                         let kept = memo.column(d, rows.as_ref(), &mus, &ctx.bandwidth);
                         DimensionKernels::Continuous {
-                            kernels: GaussianKernels::from_memo(kept, &components),
+                            kernels: GaussianKernels::from_memo(kept, &ctx),
                             snap_levels: None,
                         }
                     })
@@ -241,8 +245,9 @@ impl ParzenEstimator {
     ///
     /// Points outside the support (a coordinate outside `[0, 1]`, a
     /// categorical coordinate that rounds to no index) get `-inf`; a NaN
-    /// coordinate gives NaN. Work is O(rows × components × dims) with one
-    /// scratch buffer per call, no allocation per point.
+    /// coordinate gives NaN. Work is O(rows × components × dims); the
+    /// joint model's components × points buffer is kept per thread between
+    /// calls, and nothing is allocated per point.
     ///
     /// # Panics
     /// If `points` does not have one column per dimension or `out` one entry
@@ -307,31 +312,43 @@ fn check_inputs(
     {
         return Err(SurrogateError::InvalidWeight { index, value });
     }
+    // Column by column first, each with one test in its loop (the layout
+    // TPE passes is column-major); only a bad coordinate needs the scan
+    // below, which names the first one in row order.
+    let valid = |d: &Dimension, value: f64| match *d {
+        Dimension::Categorical { choices } => {
+            value.fract() == 0.0 && Dimension::category_of(value, choices).is_some()
+        }
+        _ => (0.0..=1.0).contains(&value),
+    };
+    let all_valid = dims
+        .iter()
+        .zip(observations.columns())
+        .all(|(d, column)| match *d {
+            Dimension::Categorical { .. } => column.iter().all(|&v| valid(d, v)),
+            _ => column.iter().all(|v| (0.0..=1.0).contains(v)),
+        });
+    if all_valid {
+        return Ok(());
+    }
     for (row, obs) in observations.rows().into_iter().enumerate() {
         for (dimension, (&value, d)) in obs.iter().zip(dims).enumerate() {
-            match *d {
-                Dimension::Categorical { choices } => {
-                    let valid =
-                        value.fract() == 0.0 && Dimension::category_of(value, choices).is_some();
-                    if !valid {
-                        return Err(SurrogateError::InvalidCategory {
-                            row,
-                            dimension,
-                            value,
-                            choices,
-                        });
-                    }
-                }
-                _ => {
-                    if !(0.0..=1.0).contains(&value) {
-                        return Err(SurrogateError::ObservationOutOfRange {
-                            row,
-                            dimension,
-                            value,
-                        });
-                    }
-                }
+            if valid(d, value) {
+                continue;
             }
+            return Err(match *d {
+                Dimension::Categorical { choices } => SurrogateError::InvalidCategory {
+                    row,
+                    dimension,
+                    value,
+                    choices,
+                },
+                _ => SurrogateError::ObservationOutOfRange {
+                    row,
+                    dimension,
+                    value,
+                },
+            });
         }
     }
     Ok(())

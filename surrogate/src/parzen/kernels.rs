@@ -121,6 +121,20 @@ pub(crate) struct BuildContext<'a> {
     /// Whether numeric kernels should record their order by centre (for
     /// evaluating each dimension as its own mixture).
     pub order_by_centre: bool,
+    /// Whether `components` is every observation in order, then the prior
+    /// or nothing (every weight positive: the usual case), so that kernel
+    /// arrays are copied in bulk. Decided once per fit, not per dimension.
+    pub all_observations: bool,
+}
+
+impl BuildContext<'_> {
+    /// Whether `components` is observations `0..n` in order, then only the
+    /// prior (see [`Self::all_observations`]).
+    pub(crate) fn components_are_all_observations(components: &[Component], n: usize) -> bool {
+        components.len() >= n
+            && (components.iter().take(n).enumerate()).all(|(i, c)| *c == Component::Observation(i))
+            && components[n..].iter().all(|c| *c == Component::Prior)
+    }
 }
 
 /// Where a coordinate falls in a dimension.
@@ -310,12 +324,7 @@ impl GaussianKernels {
             }
             _ => Vec::new(),
         };
-        let n = mus.len();
-        let all_observations = ctx.components.len() >= n
-            && (ctx.components.iter().take(n).enumerate())
-                .all(|(i, c)| *c == Component::Observation(i))
-            && ctx.components[n..].iter().all(|c| *c == Component::Prior);
-        let (mu, sigma): (Vec<f64>, Vec<f64>) = if all_observations {
+        let (mu, sigma): (Vec<f64>, Vec<f64>) = if ctx.all_observations {
             // Every observation has a kernel (the usual case): copy in bulk.
             let k = ctx.components.len();
             let mut mu = Vec::with_capacity(k);
@@ -368,15 +377,17 @@ impl GaussianKernels {
     /// Density kernels (no order by centre) for `components`, from the
     /// per-observation kernels `super::memo` keeps; the prior's kernel is
     /// added as [`Self::build`] adds it.
-    pub(crate) fn from_memo(column: &ColumnMemo, components: &[Component]) -> Self {
-        let (prior_h, prior_c) = Self::density_constants(&[PRIOR_MU], &[PRIOR_SIGMA]);
-        let prior = (PRIOR_MU, PRIOR_SIGMA, prior_h[0], prior_c[0]);
-        let n = column.mu.len();
-        let all_observations = components.len() >= n
-            && (components.iter().take(n).enumerate())
-                .all(|(i, c)| *c == Component::Observation(i))
-            && components[n..].iter().all(|c| *c == Component::Prior);
-        if all_observations {
+    pub(crate) fn from_memo(column: &ColumnMemo, ctx: &BuildContext<'_>) -> Self {
+        let components = ctx.components;
+        // The prior's constants, computed once per process (they are the
+        // same for every fit, and this runs per dimension per fit).
+        static PRIOR: std::sync::OnceLock<(f64, f64)> = std::sync::OnceLock::new();
+        let &(prior_h, prior_c) = PRIOR.get_or_init(|| {
+            let (h, c) = Self::density_constants(&[PRIOR_MU], &[PRIOR_SIGMA]);
+            (h[0], c[0])
+        });
+        let prior = (PRIOR_MU, PRIOR_SIGMA, prior_h, prior_c);
+        if ctx.all_observations {
             // Every observation has a kernel (the usual case): copy in bulk.
             let extend = |v: &[f64], p: f64| {
                 let mut out = Vec::with_capacity(components.len());

@@ -122,12 +122,17 @@ impl FitMemo {
         self.old_of.resize(n, usize::MAX);
         match (rows, &previous) {
             (Some(rows), Some(prev)) => {
+                let mut all_kept = true;
                 for ((old, &new), m) in rows.map.iter().enumerate().zip(&prev.mu) {
-                    if new != usize::MAX && m.to_bits() == mus[new].to_bits() {
-                        self.old_of[new] = old;
+                    // `get`: a row that left (`usize::MAX`) has no centre.
+                    match mus.get(new) {
+                        Some(x) if x.to_bits() == m.to_bits() => self.old_of[new] = old,
+                        _ => all_kept = false,
                     }
                 }
-                merge_keys(prev, rows, &self.old_of, mus, &mut next.keys);
+                if !all_kept || !insert_keys(prev, rows, &self.old_of, mus, &mut next.keys) {
+                    merge_keys(prev, rows, &self.old_of, mus, &mut next.keys);
+                }
             }
             _ => sorted_packed_keys(mus, ctx.with_prior, &mut next.keys),
         }
@@ -152,15 +157,22 @@ impl FitMemo {
         next.log_constant.clear();
         next.log_constant.resize(n, 0.0);
         self.changed.clear();
-        for (new, &old) in self.old_of.iter().enumerate() {
-            match previous.as_ref() {
-                Some(p)
-                    if old != usize::MAX && p.sigma[old].to_bits() == next.sigma[new].to_bits() =>
-                {
-                    next.neg_half_precision[new] = p.neg_half_precision[old];
-                    next.log_constant[new] = p.log_constant[old];
+        match previous.as_ref() {
+            None => self.changed.extend(0..n),
+            Some(p) => {
+                let kept = (next.neg_half_precision.iter_mut())
+                    .zip(next.log_constant.iter_mut())
+                    .zip(self.old_of.iter().zip(&next.sigma));
+                for (new, ((h, c), (&old, s))) in kept.enumerate() {
+                    // `get`: a new row (`usize::MAX`) has no old width.
+                    match p.sigma.get(old) {
+                        Some(was) if was.to_bits() == s.to_bits() => {
+                            *h = p.neg_half_precision[old];
+                            *c = p.log_constant[old];
+                        }
+                        _ => self.changed.push(new),
+                    }
                 }
-                _ => self.changed.push(new),
             }
         }
         if !self.changed.is_empty() {
@@ -184,6 +196,47 @@ impl FitMemo {
             self.spare.push(c);
         }
     }
+}
+
+/// At most this many new rows are inserted into the sorted keys one by one
+/// ([`insert_keys`]); more are merged ([`merge_keys`]).
+const MAX_INSERTED: usize = 8;
+
+/// [`merge_keys`] for the usual step of a TPE history, where every previous
+/// row stayed (same centre) and a few came in: the previous keys renumbered
+/// in one branch-free pass, then each new key inserted where it sorts.
+/// `false` (and `out` unspecified) when more than [`MAX_INSERTED`] rows are
+/// new: merging is then cheaper.
+fn insert_keys(
+    prev: &ColumnMemo,
+    rows: &RowMap,
+    old_of: &[usize],
+    mus: &[f64],
+    out: &mut Vec<u64>,
+) -> bool {
+    let new_rows = old_of.len() - rows.map.len();
+    if new_rows > MAX_INSERTED {
+        return false;
+    }
+    out.clear();
+    out.reserve(prev.keys.len() + new_rows);
+    // Every previous row is kept (the caller checked), so `map[old]` is a
+    // row index; the prior's key keeps its index.
+    out.extend(prev.keys.iter().map(|&k| {
+        let old = (k & PRIOR_INDEX) as usize;
+        let new = rows.map.get(old).map_or(PRIOR_INDEX, |&j| j as u64);
+        (k & !PRIOR_INDEX) | new
+    }));
+    let added = old_of
+        .iter()
+        .enumerate()
+        .filter(|&(_, &old)| old == usize::MAX);
+    for (new, _) in added {
+        let key = packed_key(mus[new], new as u64);
+        let at = out.partition_point(|&k| k < key);
+        out.insert(at, key);
+    }
+    true
 }
 
 /// The previous sorted keys with the rows that stayed renumbered, those that

@@ -17,6 +17,8 @@ fn ctx(components: &[Component], prior_weight: f64) -> BuildContext<'_> {
         },
         prior_weight,
         order_by_centre: true,
+        // The component-by-component path, which the bulk one must match.
+        all_observations: false,
     }
 }
 
