@@ -6,7 +6,8 @@
 
 use super::driver::Study;
 use super::driver::{claims_taken, context, CLAIM_RETRIES};
-use super::reproducible::{shared_names, Asking};
+use super::joint_space::{joint_space, shared_only};
+use super::reproducible::Asking;
 use crate::seed::{trial_rng, trial_seed};
 use crate::storage::TrialUpdate;
 use crate::ConfigError;
@@ -314,29 +315,22 @@ impl Study {
             s.refresh()?;
             s.lagged(number, Asking::ByRun)
         })?;
-        let shared: Vec<_> = if let Some(view) = &lagged {
+        let space = &self.record.config.space;
+        let joint = if let Some(view) = &lagged {
             let cutoff = view.partition_point(|t| t.state.is_finished());
-            let names = shared_names(&view[..cutoff], &self.record.config.space);
-            self.record
-                .config
-                .space
-                .entries()
-                .iter()
-                .filter(|e| names.contains(&e.name))
-                .cloned()
-                .collect()
+            joint_space(&view[..cutoff], space)
         } else if self.history.finished() == 0 {
-            Vec::new()
+            Space::empty()
+        } else if space
+            .entries()
+            .iter()
+            .all(|e| e.condition.is_some() || self.history.every_finished_has(&e.name))
+        {
+            // No branches: every parameter is shared, as the history's
+            // counts tell without a scan of the trials.
+            shared_only(space)
         } else {
-            self.record
-                .config
-                .space
-                .entries()
-                .iter()
-                .filter(|e| e.condition.is_none())
-                .filter(|e| self.history.every_finished_has(&e.name))
-                .cloned()
-                .collect()
+            joint_space(self.history.trials(), space)
         };
         self.fresh_searcher()?;
         let trials = lagged.as_deref().unwrap_or(self.history.trials());
@@ -344,16 +338,14 @@ impl Study {
         // With nothing shared there is nothing to model jointly; a searcher
         // that chooses budgets still proposes, over the empty space, to
         // give the trial its budget.
-        let proposal = if shared.is_empty() && !self.searcher.chooses_budgets() {
+        let proposal = if joint.is_empty() && !self.searcher.chooses_budgets() {
             Proposal {
                 proposer: self.searcher.independent_proposer(&ctx),
                 ..Proposal::default()
             }
         } else {
-            let relative_space = Space::from_entries(shared)?;
             let mut rng = trial_rng(self.record.config.seed, number);
-            self.searcher
-                .sample_relative(&ctx, &relative_space, &mut rng)?
+            self.searcher.sample_relative(&ctx, &joint, &mut rng)?
         };
         Ok(self.named(proposal))
     }

@@ -9,6 +9,7 @@ mod batch;
 mod define_by_run;
 mod driver;
 mod history;
+mod joint_space;
 mod journal;
 mod kept;
 mod lease;
