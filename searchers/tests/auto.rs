@@ -130,7 +130,7 @@ fn a_plain_searcher_records_its_own_name() {
 
 /// Define-by-run: the trial records the searcher of its joint proposal,
 /// or (nothing shared yet) the one that draws its parameters; a branch
-/// seen in the history sends `auto` to TPE.
+/// that follows a number (no tree to infer) sends `auto` to TPE.
 #[test]
 fn define_by_run_records_the_proposer() {
     let config = StudyConfig::new("dbr").searcher("auto", json!({})).seed(5);
@@ -160,6 +160,30 @@ fn define_by_run_records_the_proposer() {
     // seen yet, so the GP would draw it.
     assert_eq!(seen[0], "auto:gp", "{seen:?}");
     assert!(seen[2..].iter().all(|n| n == "auto:tpe"), "{seen:?}");
+}
+
+/// Define-by-run branches under a choice: `auto` sees the tree the study
+/// infers, as a declared one, and hands it to the GP.
+#[test]
+fn define_by_run_branches_under_a_choice_go_to_the_gp() {
+    let config = StudyConfig::new("dbr").searcher("auto", json!({})).seed(5);
+    let registry = hyperspace_searchers::builtin_registry();
+    let mut s = Study::create(open_storage(":memory:").unwrap(), config, &registry).unwrap();
+    let defs = Space::parse("m=choice(a,b) x=float(0,1)").unwrap();
+    let (model, x): (Param, Param) = (
+        defs.entries()[0].param.clone(),
+        defs.entries()[1].param.clone(),
+    );
+    let mut seen = Vec::new();
+    for _ in 0..8 {
+        let t = s.ask_open().unwrap();
+        let m = s.suggest(t.id, "m", &model).unwrap();
+        let branch = if m.as_str() == Some("a") { "x" } else { "y" };
+        let v = s.suggest(t.id, branch, &x).unwrap().as_f64().unwrap();
+        let done = s.tell(t.id, Outcome::complete(v)).unwrap();
+        seen.push(done.meta.proposer.unwrap_or_default());
+    }
+    assert!(seen[4..].iter().all(|n| n == "auto:gp"), "{seen:?}");
 }
 
 #[test]

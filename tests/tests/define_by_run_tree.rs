@@ -58,7 +58,11 @@ fn conditional(s: &mut Study, id: TrialId) -> f64 {
             _ => {
                 let k = get("k", int(1, 100, true)).as_f64().unwrap();
                 let weights = get("weights", choice(&["uniform", "distance"]));
-                let distance = if weights.as_str() == Some("distance") { 0.02 } else { 0.0 };
+                let distance = if weights.as_str() == Some("distance") {
+                    0.02
+                } else {
+                    0.0
+                };
                 0.25 + 0.03 * (k / 15.0).ln().powi(2) + distance
             }
         }
@@ -85,7 +89,10 @@ fn branch_parameters_come_from_the_joint_proposal_and_only_asked_ones_are_record
         let proposed = s.propose_open(t.id).unwrap().clone();
         // The whole tree is proposed at the trial's start: x, model, and
         // the parameters of the chosen model, no other model's.
-        let model = proposed.get("model").expect("model proposed jointly").clone();
+        let model = proposed
+            .get("model")
+            .expect("model proposed jointly")
+            .clone();
         let branch: &[&str] = match model.as_str().unwrap() {
             "linear" => &["alpha", "l1"],
             "tree" => &["depth", "leaf"],
@@ -110,7 +117,8 @@ fn branch_parameters_come_from_the_joint_proposal_and_only_asked_ones_are_record
     let proposed = s.propose_open(t.id).unwrap().clone();
     assert!(proposed.len() > 2, "{proposed:?}");
     let x = s.suggest(t.id, "x", &float(0.0, 1.0, false)).unwrap();
-    s.tell(t.id, Outcome::complete(x.as_f64().unwrap())).unwrap();
+    s.tell(t.id, Outcome::complete(x.as_f64().unwrap()))
+        .unwrap();
     let recorded = s.storage().trial(t.id).unwrap().params;
     assert_eq!(recorded.keys().collect::<Vec<_>>(), ["x"]);
 }
@@ -162,7 +170,6 @@ fn the_gp_define_by_run_beats_random_on_a_tree() {
     };
     let gp = median("gp", json!({ "n_startup_trials": 6 }));
     let random = median("random", json!({}));
-    eprintln!("gp {gp}, random {random}");
     assert!(gp < 0.205, "gp {gp}, random {random}");
     assert!(gp - 0.2 < 0.5 * (random - 0.2), "gp {gp}, random {random}");
 }

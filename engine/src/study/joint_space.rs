@@ -37,7 +37,11 @@ use std::collections::HashMap;
 /// presence follows, learnt from the `trials` finished with a value;
 /// `space` is the study's space, whose declared-conditional entries stay
 /// out (a declared tree is the define-and-run path's).
-pub(super) fn joint_space<'a>(trials: impl IntoIterator<Item = &'a Trial>, space: &Space) -> Space {
+///
+/// The study calls it at each define-by-run trial's first suggestion; a
+/// searcher that chooses by the shape of the space (`auto`) calls it on
+/// its context to see the same tree.
+pub fn joint_space<'a>(trials: impl IntoIterator<Item = &'a Trial>, space: &Space) -> Space {
     let finished = trials
         .into_iter()
         .filter(|t| t.finished_value().is_some())

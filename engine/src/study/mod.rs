@@ -25,6 +25,7 @@ mod retarget;
 pub use add::AddedTrial;
 pub use batch::MAX_BATCH;
 pub use driver::Study;
+pub use joint_space::joint_space;
 pub use journal::{PendingEnding, PendingResult, ResultJournal};
 pub use kept::{describe_kept, kept_settings, AskedSettings, KeptSetting};
 pub use lease::DEFAULT_LEASE;
