@@ -308,33 +308,43 @@ impl Study {
         Err(claims_taken())
     }
 
-    /// The searcher's joint proposal over the parameters every finished
-    /// trial has (Optuna's intersection search space).
+    /// The searcher's joint proposal over the tree inferred from the
+    /// history ([`joint_space`]), or, for a searcher that models branches
+    /// its own way, over the parameters every finished trial has (Optuna's
+    /// intersection search space).
     fn relative_proposal(&mut self, number: u64) -> Result<Proposal> {
         let lagged = self.waiting(|s| {
             s.refresh()?;
             s.lagged(number, Asking::ByRun)
         })?;
+        self.fresh_searcher()?;
+        let trials = lagged.as_deref().unwrap_or(self.history.trials());
+        let ctx = context(&self.record, trials, number);
         let space = &self.record.config.space;
+        let tree = self.searcher.models_inferred_tree(&ctx);
         let joint = if let Some(view) = &lagged {
             let cutoff = view.partition_point(|t| t.state.is_finished());
             joint_space(&view[..cutoff], space)
         } else if self.history.finished() == 0 {
             Space::empty()
-        } else if space
-            .entries()
-            .iter()
-            .all(|e| e.condition.is_some() || self.history.every_finished_has(&e.name))
+        } else if !tree
+            || space
+                .entries()
+                .iter()
+                .all(|e| e.condition.is_some() || self.history.every_finished_has(&e.name))
         {
-            // No branches: every parameter is shared, as the history's
-            // counts tell without a scan of the trials.
-            shared_only(space)
+            // The shared parameters, from the history's counts: no scan of
+            // the trials (with no branches, they are the whole tree).
+            let shared = space
+                .entries()
+                .iter()
+                .filter(|e| e.condition.is_none() && self.history.every_finished_has(&e.name));
+            Space::from_inferred(shared.cloned().collect())
         } else {
             joint_space(self.history.trials(), space)
         };
-        self.fresh_searcher()?;
-        let trials = lagged.as_deref().unwrap_or(self.history.trials());
-        let ctx = context(&self.record, trials, number);
+        // (From a lagged view, the tree's roots.)
+        let joint = if tree { joint } else { shared_only(&joint) };
         // With nothing shared there is nothing to model jointly; a searcher
         // that chooses budgets still proposes, over the empty space, to
         // give the trial its budget.

@@ -82,10 +82,7 @@ pub(super) fn choose(settings: &ValidAutoSettings, ctx: &SearchContext<'_>) -> D
     }
     if settings.hyperband.is_some() {
         Delegate::Hyperband
-    } else if untreed
-        || has_flat_categorical(space)
-        || space.len() > settings.gp_max_params
-    {
+    } else if untreed || has_flat_categorical(space) || space.len() > settings.gp_max_params {
         Delegate::Tpe
     } else if ctx.trial_number < settings.gp_trials {
         Delegate::Gp

@@ -1,6 +1,7 @@
 //! The GP proposal: encode the history, fit, add fantasies for pending
 //! trials, maximise the acquisition, decode.
 
+use super::floor;
 use super::layout::Layout;
 use super::multi;
 use super::settings::{OutputTransform, PendingStrategy};
@@ -206,7 +207,8 @@ impl Searcher for GpSearcher {
                 }
             };
         }
-        let layout = Layout::new(space);
+        let mut layout = Layout::new(space);
+        let fixed = floor::apply(ctx, space, &mut layout.dims);
         self.encoded.update(space, ctx.trials);
         let d = space.len();
 
@@ -242,7 +244,19 @@ impl Searcher for GpSearcher {
             .enumerate()
             .fold(0, |b, (i, v)| if *v < y[b] { i } else { b });
         let mut best = y[best_i];
-        let incumbent = x.row(best_i).insert_axis(ndarray::Axis(0)).to_owned();
+        // The warm start: the best trial, or under a branch floor the best
+        // that took the fixed options (none if no trial did).
+        let start = if fixed.is_empty() {
+            Some(best_i)
+        } else {
+            (0..x.nrows())
+                .filter(|&r| floor::fits(x.row(r), &fixed))
+                .min_by(|&a, &b| y[a].total_cmp(&y[b]))
+        };
+        let incumbent = match start {
+            Some(i) => x.row(i).insert_axis(ndarray::Axis(0)).to_owned(),
+            None => Array2::zeros((0, d)),
+        };
 
         // Fantasies for pending trials.
         let pending: Vec<&[f64]> = if s.pending == PendingStrategy::Ignore {

@@ -48,6 +48,7 @@
 //! proposes as well.
 
 mod algorithm;
+mod floor;
 mod layout;
 mod multi;
 mod settings;

@@ -44,7 +44,7 @@ fn floor(n: usize, options: usize) -> f64 {
 /// its floor: the least tried (first on ties). `None` when `name` carries
 /// no branches (no parameter's presence depends on its value) or every
 /// option has its share.
-pub(super) fn below_floor(ctx: &SearchContext<'_>, name: &str, param: &Param) -> Option<Value> {
+pub(crate) fn below_floor(ctx: &SearchContext<'_>, name: &str, param: &Param) -> Option<Value> {
     let Param::Categorical(c) = param else {
         return None;
     };

@@ -22,6 +22,7 @@ mod settings;
 mod split;
 
 pub use algorithm::TpeSearcher;
+pub(crate) use branches::below_floor;
 pub use settings::{
     BandwidthRule, Endpoints, GroupModel, PriorCentre, RunningTrials, StartupSampler, TpeSettings,
     TrialWeights, ValidTpeSettings,
