@@ -128,19 +128,23 @@ fn a_plain_searcher_records_its_own_name() {
     }
 }
 
+/// A define-by-run `auto` study, and the definitions of `defs`' two
+/// parameters (a model choice, and the number its branches suggest).
+fn by_run(defs: &str) -> (Study, Param, Param) {
+    let config = StudyConfig::new("dbr").searcher("auto", json!({})).seed(5);
+    let registry = hyperspace_searchers::builtin_registry();
+    let s = Study::create(open_storage(":memory:").unwrap(), config, &registry).unwrap();
+    let defs = Space::parse(defs).unwrap();
+    let param = |i: usize| defs.entries()[i].param.clone();
+    (s, param(0), param(1))
+}
+
 /// Define-by-run: the trial records the searcher of its joint proposal,
 /// or (nothing shared yet) the one that draws its parameters; a branch
 /// that follows a number (no tree to infer) sends `auto` to TPE.
 #[test]
 fn define_by_run_records_the_proposer() {
-    let config = StudyConfig::new("dbr").searcher("auto", json!({})).seed(5);
-    let registry = hyperspace_searchers::builtin_registry();
-    let mut s = Study::create(open_storage(":memory:").unwrap(), config, &registry).unwrap();
-    let defs = Space::parse("m=int(0,1) x=float(0,1)").unwrap();
-    let (model, x): (Param, Param) = (
-        defs.entries()[0].param.clone(),
-        defs.entries()[1].param.clone(),
-    );
+    let (mut s, model, x) = by_run("m=int(0,1) x=float(0,1)");
     let mut seen = Vec::new();
     for i in 0..6 {
         let t = s.ask_open().unwrap();
@@ -166,14 +170,7 @@ fn define_by_run_records_the_proposer() {
 /// infers, as a declared one, and hands it to the GP.
 #[test]
 fn define_by_run_branches_under_a_choice_go_to_the_gp() {
-    let config = StudyConfig::new("dbr").searcher("auto", json!({})).seed(5);
-    let registry = hyperspace_searchers::builtin_registry();
-    let mut s = Study::create(open_storage(":memory:").unwrap(), config, &registry).unwrap();
-    let defs = Space::parse("m=choice(a,b) x=float(0,1)").unwrap();
-    let (model, x): (Param, Param) = (
-        defs.entries()[0].param.clone(),
-        defs.entries()[1].param.clone(),
-    );
+    let (mut s, model, x) = by_run("m=choice(a,b) x=float(0,1)");
     let mut seen = Vec::new();
     for _ in 0..8 {
         let t = s.ask_open().unwrap();

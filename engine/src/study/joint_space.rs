@@ -185,7 +185,7 @@ impl Counts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Metadata, StudyId, TrialId, TrialState, Value};
+    use crate::{TrialState, Value};
 
     /// The flat space a define-by-run study records: `family` and `kernel`
     /// choices, numbers for the rest.
@@ -199,32 +199,15 @@ mod tests {
     }
 
     fn trial(number: u64, state: TrialState, params: &[(&str, &str)]) -> Trial {
-        let params = params
+        let mut t = super::super::reproducible::tests::trial(number, state, &[]);
+        t.params = params
             .iter()
             .map(|(n, v)| {
                 let value = v.parse::<f64>().map_or(Value::from(*v), Value::from);
                 (n.to_string(), value)
             })
             .collect::<Params>();
-        Trial {
-            id: TrialId(number as i64),
-            study: StudyId(1),
-            number,
-            state,
-            params,
-            value: (state != TrialState::Failed).then_some(1.0),
-            values: Vec::new(),
-            constraints: Vec::new(),
-            metrics: Default::default(),
-            intermediate: Default::default(),
-            intermediate_metrics: Default::default(),
-            budget: None,
-            parent: None,
-            user_attrs: Default::default(),
-            meta: Metadata::default(),
-            message: None,
-            change: number,
-        }
+        t
     }
 
     fn complete(rows: &[&[(&str, &str)]]) -> Vec<Trial> {

@@ -286,11 +286,13 @@ impl Study {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::{Params, Value};
 
-    fn trial(number: u64, state: TrialState, params: &[(&str, f64)]) -> Trial {
+    /// A trial numbered `number` in `state`, valued `number` when finished
+    /// (not when failed). Also the joint space's tests' trial.
+    pub(in crate::study) fn trial(number: u64, state: TrialState, params: &[(&str, f64)]) -> Trial {
         let mut t = Trial {
             id: crate::TrialId(number as i64),
             study: crate::StudyId(1),

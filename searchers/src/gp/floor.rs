@@ -7,9 +7,9 @@
 //! random trials far from it) and is never tried again, though within a
 //! branch the GP finds such an optimum in a handful of trials. On
 //! `model-selection` (define-by-run, 100 trials, 20 seeds) the floor takes
-//! the seeds that find the svm valley from 9 to the figure in
-//! `benches/README.md` ("Side by side with Optuna, Hyperopt and
-//! scikit-optimize").
+//! the seeds that find the svm valley from 9 to 20 (median regret 0.0200
+//! to 2.65e-4); `conditional` stays at 3e-10 (`benches/README.md`,
+//! "Define-by-run trees").
 
 use crate::encode::coordinate;
 use crate::tpe::below_floor;
