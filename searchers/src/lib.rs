@@ -45,6 +45,7 @@
 #![deny(missing_docs)]
 
 mod auto;
+mod branches;
 mod cmaes;
 mod encode;
 mod gp;

@@ -5,9 +5,9 @@
 // Test code: a panic is how it reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use hyperspace_engine::{
-    open_storage, Direction, Objective, Outcome, Param, Params, Space, Study, StudyConfig,
-};
+mod common;
+
+use hyperspace_engine::{Direction, Objective, Outcome, Param, Params, Space, Study, StudyConfig};
 use serde_json::{json, Value as Json};
 
 fn study(space: &str, searcher: &str, settings: Json, objectives: usize) -> Study {
@@ -16,12 +16,7 @@ fn study(space: &str, searcher: &str, settings: Json, objectives: usize) -> Stud
         .objectives(vec![Objective::new(Direction::Minimize); objectives])
         .searcher(searcher, settings)
         .seed(3);
-    Study::create(
-        open_storage(":memory:").unwrap(),
-        config,
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap()
+    common::in_memory(config)
 }
 
 /// A number from whatever numeric parameters the trial has.
@@ -132,11 +127,9 @@ fn a_plain_searcher_records_its_own_name() {
 /// parameters (a model choice, and the number its branches suggest).
 fn by_run(defs: &str) -> (Study, Param, Param) {
     let config = StudyConfig::new("dbr").searcher("auto", json!({})).seed(5);
-    let registry = hyperspace_searchers::builtin_registry();
-    let s = Study::create(open_storage(":memory:").unwrap(), config, &registry).unwrap();
     let defs = Space::parse(defs).unwrap();
     let param = |i: usize| defs.entries()[i].param.clone();
-    (s, param(0), param(1))
+    (common::in_memory(config), param(0), param(1))
 }
 
 /// Define-by-run: the trial records the searcher of its joint proposal,

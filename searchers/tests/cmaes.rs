@@ -6,6 +6,8 @@
 // Test code: a panic is how it reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use hyperspace_engine::{open_storage, Outcome, Params, Space, Study, StudyConfig};
 use serde_json::{json, Value as Json};
 use std::collections::HashSet;
@@ -18,12 +20,7 @@ fn config(searcher: &str, settings: Json, space: &str, seed: u64) -> StudyConfig
 }
 
 fn study(searcher: &str, settings: Json, space: &str, seed: u64) -> Study {
-    Study::create(
-        open_storage(":memory:").unwrap(),
-        config(searcher, settings, space, seed),
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap()
+    common::in_memory(config(searcher, settings, space, seed))
 }
 
 fn xs(p: &Params, d: usize) -> Vec<f64> {

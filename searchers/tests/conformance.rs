@@ -5,7 +5,9 @@
 // Test code: a panic is how it reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use hyperspace_engine::{open_storage, Direction, Outcome, Params, Space, Study, StudyConfig};
+mod common;
+
+use hyperspace_engine::{Direction, Outcome, Params, Space, Study, StudyConfig};
 use serde_json::{json, Value as Json};
 use std::collections::HashSet;
 
@@ -48,12 +50,7 @@ fn study(name: &str, settings: &Json, seed: u64, direction: Direction) -> Study 
         .searcher(name, settings.clone())
         .direction(direction)
         .seed(seed);
-    Study::create(
-        open_storage(":memory:").unwrap(),
-        config,
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap()
+    common::in_memory(config)
 }
 
 /// A deterministic objective over the whole space.
@@ -203,12 +200,7 @@ fn issue_16_single_point_ranges_work_with_every_searcher() {
             .space(space.clone())
             .searcher(name, settings.clone())
             .seed(3);
-        let mut s = Study::create(
-            open_storage(":memory:").unwrap(),
-            config,
-            &hyperspace_searchers::builtin_registry(),
-        )
-        .unwrap();
+        let mut s = common::in_memory(config);
         let mut xs = HashSet::new();
         for _ in 0..30 {
             let t = match s.ask() {

@@ -3,7 +3,9 @@
 // Test code: a panic is how it reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use hyperspace_engine::{open_storage, Error, Outcome, SearchError, Space, Study, StudyConfig};
+mod common;
+
+use hyperspace_engine::{Error, Outcome, SearchError, Space, Study, StudyConfig};
 use serde_json::json;
 use std::collections::HashSet;
 
@@ -12,12 +14,7 @@ fn grid_study(space: &str, settings: serde_json::Value) -> Study {
         .space(Space::parse(space).unwrap())
         .searcher("grid", settings)
         .seed(3);
-    Study::create(
-        open_storage(":memory:").unwrap(),
-        config,
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap()
+    common::in_memory(config)
 }
 
 #[test]

@@ -7,8 +7,10 @@
 // Test code: a panic is how it reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use hyperspace_engine::{
-    open_storage, Direction, Outcome, Space, Study, StudyConfig, Trial, TrialId, TrialState,
+    Direction, Outcome, Space, Study, StudyConfig, Trial, TrialId, TrialState,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -17,12 +19,7 @@ const RUNGS: [f64; 5] = [1.0, 3.0, 9.0, 27.0, 81.0];
 
 /// A study in memory with hyperband settings `settings` and seed `seed`.
 fn create(config: StudyConfig, settings: serde_json::Value, seed: u64) -> Study {
-    Study::create(
-        open_storage(":memory:").unwrap(),
-        config.searcher("hyperband", settings).seed(seed),
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap()
+    common::in_memory(config.searcher("hyperband", settings).seed(seed))
 }
 
 fn study(direction: Direction, settings: serde_json::Value, seed: u64) -> Study {

@@ -7,9 +7,9 @@
 // Test code: a panic is how it reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use hyperspace_engine::{
-    open_storage, Direction, Objective, Outcome, Params, Space, Study, StudyConfig,
-};
+mod common;
+
+use hyperspace_engine::{Direction, Objective, Outcome, Params, Space, Study, StudyConfig};
 use hyperspace_surrogate::pareto::hypervolume;
 use serde_json::json;
 
@@ -25,12 +25,7 @@ fn study(
         .objectives(vec![Objective::new(Direction::Minimize); objectives])
         .searcher(searcher, settings)
         .seed(seed);
-    Study::create(
-        open_storage(":memory:").unwrap(),
-        config,
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap()
+    common::in_memory(config)
 }
 
 fn xs(p: &Params, d: usize) -> Vec<f64> {

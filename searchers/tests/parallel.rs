@@ -5,9 +5,9 @@
 // Test code: a panic is how it reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use hyperspace_engine::{
-    open_storage, FloatParam, Outcome, Param, Params, Space, Study, StudyConfig,
-};
+mod common;
+
+use hyperspace_engine::{FloatParam, Outcome, Param, Params, Space, Study, StudyConfig};
 use serde_json::{json, Value as Json};
 
 fn study(name: &str, settings: Json, space: Option<&str>) -> Study {
@@ -17,12 +17,7 @@ fn study(name: &str, settings: Json, space: Option<&str>) -> Study {
     if let Some(space) = space {
         config = config.space(Space::parse(space).unwrap());
     }
-    Study::create(
-        open_storage(":memory:").unwrap(),
-        config,
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap()
+    common::in_memory(config)
 }
 
 fn quadratic(x: f64, y: f64) -> f64 {

@@ -4,9 +4,9 @@
 // Test code: a panic is how it reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use hyperspace_engine::{
-    open_storage, Direction, Outcome, Params, Space, Study, StudyConfig, TrialState,
-};
+mod common;
+
+use hyperspace_engine::{Direction, Outcome, Params, Space, StudyConfig, TrialState};
 use serde_json::{json, Value as Json};
 
 fn run(
@@ -21,12 +21,7 @@ fn run(
         .space(Space::parse(space).unwrap())
         .searcher(searcher, settings)
         .seed(seed);
-    let mut s = Study::create(
-        open_storage(":memory:").unwrap(),
-        config,
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap();
+    let mut s = common::in_memory(config);
     (0..n)
         .map(|_| {
             let t = s.ask().unwrap();
@@ -107,13 +102,7 @@ fn maximizes_as_well_as_it_minimizes() {
             .direction(direction)
             .seed(4)
     };
-    let registry = hyperspace_searchers::builtin_registry();
-    let mut s = Study::create(
-        open_storage(":memory:").unwrap(),
-        config(Direction::Maximize),
-        &registry,
-    )
-    .unwrap();
+    let mut s = common::in_memory(config(Direction::Maximize));
     for _ in 0..50 {
         let t = s.ask().unwrap();
         let x = t.params["x"].as_f64().unwrap();
@@ -131,12 +120,7 @@ fn pending_trials_push_parallel_workers_apart() {
         .space(Space::parse("x=float(0,1)").unwrap())
         .searcher("tpe", json!({"n_startup_trials": 5}))
         .seed(8);
-    let mut s = Study::create(
-        open_storage(":memory:").unwrap(),
-        config,
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap();
+    let mut s = common::in_memory(config);
     for _ in 0..12 {
         let t = s.ask().unwrap();
         let x = t.params["x"].as_f64().unwrap();
@@ -171,12 +155,7 @@ fn pruned_trials_count_and_failed_ones_do_not() {
         .space(Space::parse("x=float(0,1)").unwrap())
         .searcher("tpe", json!({"n_startup_trials": 3}))
         .seed(2);
-    let mut s = Study::create(
-        open_storage(":memory:").unwrap(),
-        config,
-        &hyperspace_searchers::builtin_registry(),
-    )
-    .unwrap();
+    let mut s = common::in_memory(config);
     // Trials on the bad half are pruned early (as a pruner would), one in
     // five crashes; the pruned ones must steer TPE away from the bad half.
     for i in 0..40 {
@@ -227,8 +206,7 @@ fn a_kept_searcher_proposes_what_a_fresh_one_does() {
     // A trial as a study records it, for the fields this test does not set.
     let template = {
         let config = StudyConfig::new("t").space(space.clone());
-        let registry = hyperspace_searchers::builtin_registry();
-        let mut s = Study::create(open_storage(":memory:").unwrap(), config, &registry).unwrap();
+        let mut s = common::in_memory(config);
         let t = s.ask().unwrap();
         s.tell(t.id, Outcome::complete(0.0)).unwrap()
     };

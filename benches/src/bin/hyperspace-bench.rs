@@ -7,6 +7,7 @@
 //! hyperspace-bench compare baseline.json change.json
 //! hyperspace-bench report results.json --plots plots
 //! hyperspace-bench list
+//! echo '{"family":"svm","C":1,"width":0.1}' | hyperspace-bench eval linfa-model-selection
 //! ```
 
 use anyhow::{bail, Context, Result};
@@ -49,6 +50,15 @@ enum Command {
     },
     /// Lists the problems and groups.
     List,
+    /// Evaluates a problem at configurations read from stdin, one JSON
+    /// object per line, printing one value per line (`{"error": ...}` for a
+    /// configuration the problem refuses): how other harnesses
+    /// (`compare/compare.py`, Hyperopt and Optuna in Python) reach the
+    /// suite's Rust-only problems, such as its real models.
+    Eval {
+        /// The problem's name (`hyperspace-bench list`).
+        problem: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -245,6 +255,32 @@ fn main() -> Result<()> {
             }
         }
         Command::List => list(),
+        Command::Eval { problem } => eval(problem)?,
+    }
+    Ok(())
+}
+
+/// `eval`: a value per configuration line, flushed at once, so a caller
+/// can keep one process for a whole run.
+fn eval(name: &str) -> Result<()> {
+    use std::io::{BufRead, Write};
+    let problem = problems::problem(name)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for line in std::io::stdin().lock().lines() {
+        let line = line.context("reading a configuration from stdin")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let answer = serde_json::from_str::<hyperspace_engine::Params>(&line)
+            .map_err(|e| format!("not a JSON object of parameter values: {e}"))
+            .and_then(|p| problem.space().check_config(&p).map_err(|e| e.to_string()))
+            .and_then(|p| problem.value(&p).map_err(|e| e.to_string()));
+        match answer {
+            Ok(v) => writeln!(out, "{}", serde_json::json!(v))?,
+            Err(e) => writeln!(out, "{}", serde_json::json!({ "error": e }))?,
+        }
+        out.flush()?;
     }
     Ok(())
 }

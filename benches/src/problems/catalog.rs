@@ -2,8 +2,8 @@
 //! their data only when picked).
 
 use super::{
-    continuous, Conditional, ElasticNetDiabetes, Mixed, ModelSelection, Noisy, SvmDiabetes,
-    TreeWinequality,
+    continuous, Conditional, ElasticNetDiabetes, LinfaModelSelection, Mixed, ModelSelection, Noisy,
+    SvmDiabetes, TreeWinequality,
 };
 use crate::problem::{Family, Problem};
 use crate::{BenchError, Result};
@@ -92,6 +92,11 @@ pub const CATALOG: &[CatalogEntry] = &[
     }),
     entry("model-selection", Family::Conditional, true, || {
         boxed(ModelSelection::new())
+    }),
+    // Tree-shaped, but real models (an SVR fit per fold): with the model
+    // problems, and not quick.
+    entry("linfa-model-selection", Family::Model, false, || {
+        boxed(LinfaModelSelection::new())
     }),
     entry("noisy-branin", Family::Noisy, true, || {
         noisy(continuous::branin(), 1.0)

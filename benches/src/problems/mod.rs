@@ -15,5 +15,5 @@ pub use continuous::Continuous;
 pub use functions::{ackley, branin, hartmann3, hartmann6, levy, rosenbrock, styblinski_tang};
 pub use mixed::Mixed;
 pub use model_selection::ModelSelection;
-pub use models::{ElasticNetDiabetes, SvmDiabetes, TreeWinequality};
+pub use models::{ElasticNetDiabetes, LinfaModelSelection, SvmDiabetes, TreeWinequality};
 pub use noisy::Noisy;

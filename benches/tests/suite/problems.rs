@@ -256,7 +256,12 @@ fn catalog_groups_and_unknown_names() {
     ignore = "slow without optimizations; run with --release"
 )]
 fn model_problems_attain_their_reference() {
-    for name in ["elasticnet-diabetes", "tree-winequality", "svm-diabetes"] {
+    for name in [
+        "elasticnet-diabetes",
+        "tree-winequality",
+        "svm-diabetes",
+        "linfa-model-selection",
+    ] {
         let p = problems::problem(name).unwrap();
         let opt = p.optimum();
         assert_eq!(opt.kind, OptimumKind::Reference);
@@ -319,4 +324,27 @@ fn model_selection_hides_its_optimum_in_the_svm_valley() {
     assert!(svm(10.0, 1e-2) < 0.11);
     assert!(svm(10.0, 1e-3) > 0.3);
     assert!(svm(10.0, 1e-1) > 0.3);
+}
+
+#[test]
+fn linfa_model_selection_runs_each_family_on_its_own_model() {
+    // Each branch is its own problem's model (one cheap elastic net fit in
+    // debug builds; the SVR's optimum is checked in release above).
+    let p = problems::problem("linfa-model-selection").unwrap();
+    let en = problems::problem("elasticnet-diabetes").unwrap();
+    let mut q = params([("alpha", 0.1), ("l1_ratio", 0.5)]);
+    let alone = en.value(&q).unwrap();
+    q.insert("family".into(), Value::from("elasticnet"));
+    let q = p.space().check_config(&q).unwrap();
+    assert_eq!(p.value(&q).unwrap(), alone);
+    assert_eq!(p.optimum().point["family"], Value::from("svm"));
+    let en_best = en.optimum().value;
+    assert!(
+        p.optimum().value < en_best - 0.01,
+        "the SVR's optimum {} beats the elastic net's {en_best} clearly",
+        p.optimum().value
+    );
+    let mut unknown = Params::new();
+    unknown.insert("family".into(), Value::from("knn"));
+    assert!(p.value(&unknown).is_err());
 }

@@ -64,3 +64,45 @@ fn bad_flags_get_a_clear_error() {
     let list = bench().arg("list").output().unwrap();
     assert!(String::from_utf8_lossy(&list.stdout).contains("tree-winequality"));
 }
+
+#[test]
+fn eval_answers_one_line_per_configuration() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = bench()
+        .args(["eval", "model-selection"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = concat!(
+        r#"{"family":"svm","svm_c":100.0,"svm_gamma":0.001}"#,
+        "\n",
+        r#"{"family":"mlp","mlp_lr":0.001,"mlp_width":128}"#,
+        "\n",
+        r#"{"family":"svm","svm_c":1e9,"svm_gamma":0.001}"#,
+        "\n",
+        "not json\n",
+    );
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!((lines[0].as_f64().unwrap() - 0.10).abs() < 1e-12);
+    assert!((lines[1].as_f64().unwrap() - 0.12).abs() < 1e-12);
+    // Out of its range, and not a configuration: errors that say so.
+    assert!(lines[2]["error"].as_str().unwrap().contains("svm_c"));
+    assert!(lines[3]["error"].as_str().unwrap().contains("JSON"));
+    let unknown = bench().args(["eval", "nope"]).output().unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("model-selection"));
+}

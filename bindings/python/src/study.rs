@@ -382,7 +382,8 @@ impl CoreStudy {
     /// `on_event(kind, payload)` hears of recorded results and warnings;
     /// `unrecorded(trial_id)` gives the values a running trial was handed
     /// and has not recorded (before it is given up). Returns why the run stopped
-    /// early, if it did; raises what the Python side raised, or
+    /// early, if it did, as `(kind, words)` (`StopReason::kind` and its
+    /// display); raises what the Python side raised, or
     /// `StorageUnavailableError` when results could not be recorded.
     #[pyo3(signature = (run_trial, on_event, unrecorded, n_trials=None, timeout=None, n_jobs=1, define_and_run=false, max_failures=None, storage_url=None, patience=None))]
     #[allow(clippy::too_many_arguments)]
@@ -399,7 +400,7 @@ impl CoreStudy {
         max_failures: Option<usize>,
         storage_url: Option<&str>,
         patience: Option<f64>,
-    ) -> PyResult<Option<String>> {
+    ) -> PyResult<Option<(&'static str, String)>> {
         let seconds = |what: &str, s: Option<f64>| match s {
             Some(s) if !(s.is_finite() && s > 0.0) => Err(PyValueError::new_err(format!(
                 "{what} must be a positive number of seconds, got {s}"
@@ -474,10 +475,7 @@ impl CoreStudy {
                 &unrecorded.describe(how),
             ));
         }
-        Ok(report.stop.map(|r| match r {
-            StopReason::Interrupted => "interrupted".to_string(),
-            other => other.to_string(),
-        }))
+        Ok(report.stop.map(|r| (r.kind(), r.to_string())))
     }
 
     /// Sets the lease of the trials asked from now on, in seconds (`None`:

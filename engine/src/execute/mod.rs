@@ -160,6 +160,26 @@ impl fmt::Display for StopReason {
     }
 }
 
+impl StopReason {
+    /// A stable name for the kind of stop, for callers in other languages
+    /// that act on it (the Python binding raises `KeyboardInterrupt` on
+    /// `"interrupted"`, and a remote task's deadline does not end the whole
+    /// run): matching the display words would tie them to the wording.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StopReason::Asked(_) => "asked",
+            StopReason::Interrupted => "interrupted",
+            StopReason::Timeout => "timeout",
+            StopReason::QueueEmpty => "queue_empty",
+            StopReason::Exhausted(_) => "exhausted",
+            StopReason::StudyFull => "study_full",
+            StopReason::Failures(_) => "failures",
+            StopReason::StorageGone => "storage_gone",
+            StopReason::Error(_) => "error",
+        }
+    }
+}
+
 /// Stops a run from outside its loop (a callback, `study.stop()`): no new
 /// trial starts; the running ones end and are recorded. The first reason
 /// given is kept.

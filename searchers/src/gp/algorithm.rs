@@ -1,14 +1,14 @@
 //! The GP proposal: encode the history, fit, add fantasies for pending
 //! trials, maximise the acquisition, decode.
 
-use super::floor;
 use super::layout::Layout;
 use super::multi;
 use super::settings::{OutputTransform, PendingStrategy};
 use super::ValidGpSettings;
+use crate::branches::below_floor;
 use crate::encode::{Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
-use hyperspace_engine::{Proposal, SearchContext, SearchError, Searcher, Space, TrialState};
+use hyperspace_engine::{Param, Proposal, SearchContext, SearchError, Searcher, Space, TrialState};
 use hyperspace_surrogate::acquisition::{
     optimize_acquisition, optimize_fantasized_acquisition, optimize_penalized_acquisition,
     LocalPenalty,
@@ -207,8 +207,7 @@ impl Searcher for GpSearcher {
                 }
             };
         }
-        let mut layout = Layout::new(space);
-        let fixed = floor::apply(ctx, space, &mut layout.dims);
+        let layout = Layout::new(space);
         self.encoded.update(space, ctx.trials);
         let d = space.len();
 
@@ -244,19 +243,7 @@ impl Searcher for GpSearcher {
             .enumerate()
             .fold(0, |b, (i, v)| if *v < y[b] { i } else { b });
         let mut best = y[best_i];
-        // The warm start: the best trial, or under a branch floor the best
-        // that took the fixed options (none if no trial did).
-        let start = if fixed.is_empty() {
-            Some(best_i)
-        } else {
-            (0..x.nrows())
-                .filter(|&r| floor::fits(x.row(r), &fixed))
-                .min_by(|&a, &b| y[a].total_cmp(&y[b]))
-        };
-        let incumbent = match start {
-            Some(i) => x.row(i).insert_axis(ndarray::Axis(0)).to_owned(),
-            None => Array2::zeros((0, d)),
-        };
+        let incumbent = x.row(best_i).insert_axis(ndarray::Axis(0)).to_owned();
 
         // Fantasies for pending trials.
         let pending: Vec<&[f64]> = if s.pending == PendingStrategy::Ignore {
@@ -305,7 +292,23 @@ impl Searcher for GpSearcher {
                 LocalPenalty::lipschitz(gp, x.view()).max(LocalPenalty::lipschitz(gp, xp.view()));
             LocalPenalty::new(gp, xp.view(), best, lipschitz, s.penalty_radius)
         });
-        let (acq, dims, starts) = (self.settings.acquisition, &layout.dims, incumbent.view());
+        // A branch below its floor of the trials is searched next, whatever
+        // the model says of it (its few random trials say little).
+        let forced = floored_choices(space, ctx);
+        let floored;
+        let dims = if forced.is_empty() {
+            &layout.dims
+        } else {
+            floored = layout.fixing(&forced);
+            &floored
+        };
+        let no_starts = Array2::<f64>::zeros((0, d));
+        let starts = if forced.iter().any(|&(i, k)| incumbent[[0, i]] != k) {
+            no_starts.view()
+        } else {
+            incumbent.view()
+        };
+        let acq = self.settings.acquisition;
         let effort = &self.settings.optimizer;
         if s.pending == PendingStrategy::Fantasies && !pending.is_empty() {
             let fantasies = gp
@@ -324,6 +327,23 @@ impl Searcher for GpSearcher {
         let x_best = optimum.x.to_vec();
         Ok(Proposal::new(layout.decode(space, &x_best)))
     }
+}
+
+/// The branch choices below their floor of the trials (`crate::branches`):
+/// (column, index of the choice that needs trials).
+fn floored_choices(space: &Space, ctx: &SearchContext<'_>) -> Vec<(usize, f64)> {
+    space
+        .entries()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let Param::Categorical(c) = &e.param else {
+                return None;
+            };
+            let choice = below_floor(ctx, &e.name, &e.param)?;
+            Some((i, c.index_of(&choice)? as f64))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -42,6 +42,18 @@ impl Layout {
         Self { dims, kinds }
     }
 
+    /// The dimensions with each categorical column of `fixed` (column,
+    /// choice index) held at that choice.
+    pub(crate) fn fixing(&self, fixed: &[(usize, f64)]) -> Vec<Dimension> {
+        let mut dims = self.dims.clone();
+        for &(i, k) in fixed {
+            if let Some(d) = dims.get_mut(i) {
+                d.domain = Domain::Discrete(vec![k]);
+            }
+        }
+        dims
+    }
+
     /// The configuration at `x`: the active parameters only.
     pub(crate) fn decode(&self, space: &Space, x: &[f64]) -> Params {
         let mut params = Params::with_capacity(space.len());

@@ -16,7 +16,11 @@
 //!   value — 0.5 for numbers, an extra "absent" choice for categoricals —
 //!   so every trial informs the model and trials of the same branch agree
 //!   on the inactive part. Proposals decide branch choices first and only
-//!   optimise and return the parameters that are then active.
+//!   optimise and return the parameters that are then active. A branch
+//!   with fewer than its floor of the trials (`crate::branches`, shared
+//!   with TPE) is searched next: else a family whose few random trials look
+//!   worst is never proposed again (model-selection, 30 seeds: 15 runs of
+//!   30 settled for a worse family without the floor, none with it).
 //! - **Pending trials** (running, with parameters) enter the model with a
 //!   fantasised loss — the posterior mean (kriging believer) or a constant
 //!   liar — which removes their uncertainty, so parallel workers are sent
@@ -48,7 +52,6 @@
 //! proposes as well.
 
 mod algorithm;
-mod floor;
 mod layout;
 mod multi;
 mod settings;

@@ -1,12 +1,12 @@
 //! The TPE proposal: split (`super::split`), fit two densities per parameter group,
 //! pick the candidate with the best density ratio.
 
-use super::branches::below_floor;
 use super::dimension::dimension;
 use super::partners::partners;
 use super::settings::{GroupModel, StartupSampler, TrialWeights};
 use super::split::{split, split_branch, Side, Split};
 use super::ValidTpeSettings;
+use crate::branches::below_floor;
 use crate::encode::{coordinate, value, Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{

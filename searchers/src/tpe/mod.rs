@@ -15,14 +15,12 @@
 //! still searched by its own model.
 
 mod algorithm;
-mod branches;
 mod dimension;
 mod partners;
 mod settings;
 mod split;
 
 pub use algorithm::TpeSearcher;
-pub(crate) use branches::below_floor;
 pub use settings::{
     BandwidthRule, Endpoints, GroupModel, PriorCentre, RunningTrials, StartupSampler, TpeSettings,
     TrialWeights, ValidTpeSettings,

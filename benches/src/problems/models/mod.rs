@@ -5,9 +5,11 @@
 mod cart;
 mod cv;
 mod elasticnet;
+mod selection;
 mod svm;
 mod tree;
 
 pub use elasticnet::ElasticNetDiabetes;
+pub use selection::LinfaModelSelection;
 pub use svm::SvmDiabetes;
 pub use tree::TreeWinequality;

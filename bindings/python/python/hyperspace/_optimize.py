@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Type, Union
 
 from ._remote import resolve, run_objective
 from .errors import HyperspaceError
@@ -221,8 +221,19 @@ def run(
             progress.close()
     if loop.error is not None:
         raise loop.error
-    if stopped == "interrupted":
+    if stopped is not None and stopped.kind == "interrupted":
         raise KeyboardInterrupt
+
+
+class Stopped(NamedTuple):
+    """Why the engine's loop stopped before its budget of trials."""
+
+    #: The engine's name for the kind of stop (``StopReason::kind``:
+    #: ``"interrupted"``, ``"timeout"``, ``"asked"``, ``"failures"``, ...),
+    #: what callers act on.
+    kind: str
+    #: The engine's words, for people.
+    words: str
 
 
 def run_here(
@@ -232,11 +243,11 @@ def run_here(
     n_jobs: int,
     max_failures: Optional[int],
     storage_patience: Optional[float],
-) -> Optional[str]:
+) -> Optional[Stopped]:
     """Runs ``loop`` on the engine's executor in this process; returns why
-    it stopped early, if it did (the engine's words)."""
+    it stopped early, if it did."""
     study = loop.study
-    stopped: Optional[str] = study._c().optimize(
+    stopped: Optional[Tuple[str, str]] = study._c().optimize(
         loop.run_trial,
         loop.on_event,
         loop.unrecorded,
@@ -248,7 +259,7 @@ def run_here(
         storage_url=study.storage,
         patience=storage_patience,
     )
-    return stopped
+    return None if stopped is None else Stopped(*stopped)
 
 
 def _warn_failure(number: int, kind: str, value: Any, message: Optional[str]) -> None:

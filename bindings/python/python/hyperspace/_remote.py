@@ -108,10 +108,6 @@ class LoopEnd:
     failure_limit: bool = False
 
 
-#: The engine's words for a run that met its deadline.
-TIME_UP = "the time is up"
-
-
 def run_loop(
     ref: Tuple[Any, ...],
     objective: Callable[[Trial], Any],
@@ -126,7 +122,7 @@ def run_loop(
     """The task: runs up to ``share`` trials (``None``: until stopped) of
     the run ``run`` in this process, starting none after ``deadline``
     (seconds since the epoch)."""
-    from ._optimize import _Run, run_here
+    from ._optimize import Stopped, _Run, run_here
 
     study = _study(ref)
     earlier = _started_by(study, task)
@@ -147,12 +143,13 @@ def run_loop(
         stopped = run_here(loop, share, seconds, 1, None, patience)
     except Exception as e:  # noqa: BLE001 - the storage gave out: the driver raises it
         loop._keep(e)
-        stopped = describe(e)
+        stopped = Stopped("error", describe(e))
     error = None if loop.error is None else _portable(loop.error)
-    if stopped == "interrupted" and error is None:
+    if stopped is not None and stopped.kind == "interrupted" and error is None:
         error = RuntimeError("the objective was interrupted (KeyboardInterrupt) on a worker")
-    reason = watch.reason or stopped
-    ends_run = reason is not None and reason != TIME_UP
+    reason = watch.reason or (None if stopped is None else stopped.words)
+    # Every loop meets the deadline alone; any other stop ends the run.
+    ends_run = watch.reason is not None or (stopped is not None and stopped.kind != "timeout")
     if ends_run:
         _stop(study, run)
     return LoopEnd(len(earlier) + marks.started, reason, error, ends_run, watch.reason is not None)

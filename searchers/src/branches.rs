@@ -1,5 +1,7 @@
 //! The branch choice's floor: every branch of a choice keeps a share of the
 //! trials, so a family whose random trials all look bad is still searched.
+//! Shared by the model-based searchers (TPE, the GP): each models a choice
+//! from the trials, and each gives up on a branch too early without it.
 //!
 //! TPE models a choice by the density ratio of its options among the good
 //! and bad trials. In model selection the best family can look worst on
@@ -9,7 +11,7 @@
 //! on the easy families and is no better than random). With the floor a
 //! branch that has fewer than its floor of the trials (an even share early,
 //! a falling share later: [`BRANCH_FLOOR_SCALE`]) is chosen next; its parameters are then drawn from its own
-//! trials, ranked among themselves (`super::split::split_branch`).
+//! trials, ranked among themselves (`crate::tpe` `split_branch`).
 
 use hyperspace_engine::{Param, SearchContext, Trial, Value};
 
@@ -41,7 +43,7 @@ fn floor(n: usize, options: usize) -> f64 {
 }
 
 /// The option of `name` to take instead of the model's, if one is below
-/// its floor: the least tried (first on ties). `None` when `name` carries
+/// its floor: the least tried (first on ties), trials in flight counted. `None` when `name` carries
 /// no branches (no parameter's presence depends on its value) or every
 /// option has its share.
 pub(crate) fn below_floor(ctx: &SearchContext<'_>, name: &str, param: &Param) -> Option<Value> {
@@ -58,11 +60,18 @@ pub(crate) fn below_floor(ctx: &SearchContext<'_>, name: &str, param: &Param) ->
     if options < 2 || with.is_empty() || !carries_branches(&with, name, options) {
         return None;
     }
+    // Trials in flight count for the branch they took: else every worker
+    // asked before the first of them finishes is sent to the same branch.
+    let in_flight = ctx
+        .pending()
+        .filter_map(|t| c.index_of(t.params.get(name)?));
     let mut counts = vec![0usize; options];
-    for &(_, k) in &with {
+    let mut n = 0;
+    for k in with.iter().map(|&(_, k)| k).chain(in_flight) {
         counts[k] += 1;
+        n += 1;
     }
-    let floor = floor(with.len(), options);
+    let floor = floor(n, options);
     let (least, &n) = counts.iter().enumerate().min_by_key(|&(_, n)| *n)?;
     ((n as f64) < floor).then(|| c.choices()[least].clone())
 }
@@ -102,7 +111,48 @@ fn carries_branches(with: &[(&Trial, usize)], name: &str, options: usize) -> boo
 
 #[cfg(test)]
 mod tests {
-    use super::floor;
+    use super::{below_floor, floor};
+    use crate::pruners::test_support::trial;
+    use hyperspace_engine::{Direction, Param, SearchContext, Space, Trial, TrialState, Value};
+
+    /// A trial of `family` (`a` brings `x`, `b` brings `y`).
+    fn of(number: i64, state: TrialState, family: &str) -> Trial {
+        let mut t = trial(number, state, &[(0, 1.0)]);
+        t.params.insert("family".into(), Value::from(family));
+        let child = if family == "a" { "x" } else { "y" };
+        t.params.insert(child.into(), Value::Float(0.5));
+        t
+    }
+
+    /// Branch `b` has 1 of 6 finished trials, below its even share of 3,
+    /// and 8 workers ask before any of them finishes (the model, here,
+    /// would always choose `a`): `b` gets trials until its finished and
+    /// in-flight ones reach its share, then takes turns with `a` — 6 of
+    /// the 8, not all of them, as counting finished trials only did.
+    #[test]
+    fn trials_in_flight_count_for_their_branch() {
+        use TrialState::*;
+        let space = Space::parse("family=choice(a{x=float(0,1)}, b{y=float(0,1)})").unwrap();
+        let family: Param = space.get("family").unwrap().param.clone();
+        let mut trials: Vec<Trial> = (0..5).map(|i| of(i, Complete, "a")).collect();
+        trials.push(of(5, Complete, "b"));
+        let mut sent_to_b = 0;
+        for number in 6..14 {
+            let ctx = SearchContext {
+                space: &space,
+                trials: &trials,
+                direction: Direction::Minimize,
+                objectives: &[],
+                study_seed: 0,
+                trial_number: number as u64,
+            };
+            let choice = below_floor(&ctx, "family", &family);
+            let taken = choice.as_ref().and_then(|v| v.as_str()).unwrap_or("a");
+            sent_to_b += usize::from(taken == "b");
+            trials.push(of(number, Running, taken));
+        }
+        assert_eq!(sent_to_b, 6);
+    }
 
     #[test]
     fn the_floor_is_an_even_share_early_and_a_falling_share_later() {
