@@ -16,7 +16,7 @@
 //!    following a number), since the GP draws such a parameter uniformly
 //!    and TPE models it from the trials that had it. With the tree
 //!    inferred the GP wins define-by-run as it does define-and-run:
-//!    model-selection 2.65e-4 vs TPE 0.0151, conditional 3.3e-10 vs
+//!    model-selection 5.9e-4 vs TPE 0.0151, conditional 4.3e-10 vs
 //!    6.4e-4 (`compare.py`, 20 seeds; `benches/README.md`, "Define-by-run
 //!    trees").
 //! 3. **A top-level categorical that carries no branches** (a choice of
