@@ -142,13 +142,15 @@ PROBLEMS: List[Problem] = [
 
 # ---- tree-shaped problems ------------------------------------------------------
 
-# One parameter of a branch: (name, kind "float" | "int", low, high, log).
-TreeParam = Tuple[str, str, float, float, bool]
+# One parameter of a branch: (name, kind "float" | "int", low, high, log), or
+# (name, "choice", (choices...), None, False).
+TreeParam = Tuple[str, str, Any, Any, bool]
 
 
 @dataclass(frozen=True)
 class TreeProblem:
-    """A choice (`root`) whose options each bring their own parameters.
+    """A choice (`root`) whose options each bring their own parameters, and
+    parameters every trial has (`shared`, suggested first).
 
     The same definition is written three ways: define-by-run (`suggest`, for
     Optuna's and hyperspace's trials: the branch's parameters are suggested
@@ -161,6 +163,7 @@ class TreeProblem:
     f: Callable[[Dict[str, Any]], float]
     optimum: float
     at: Dict[str, Any]
+    shared: Tuple[TreeParam, ...] = ()
 
     def __call__(self, params: Dict[str, Any]) -> float:
         return self.f(params)
@@ -171,25 +174,28 @@ class TreeProblem:
     def suggest(self, trial: Any) -> Dict[str, Any]:
         """The parameters of one trial, define-by-run (Optuna's and
         hyperspace's `suggest_*`)."""
+        params: Dict[str, Any] = {}
+        for name, kind, lo, hi, log in self.shared:
+            params[name] = _suggest(trial, name, kind, lo, hi, log)
         family = trial.suggest_categorical(self.root, list(self.branches))
-        params: Dict[str, Any] = {self.root: family}
+        params[self.root] = family
         for name, kind, lo, hi, log in self.branches[family]:
-            if kind == "int":
-                params[name] = trial.suggest_int(name, int(lo), int(hi), log=log)
-            else:
-                params[name] = trial.suggest_float(name, lo, hi, log=log)
+            params[name] = _suggest(trial, name, kind, lo, hi, log)
         return params
 
     def hyperspace_space(self) -> Dict[str, Any]:
         import hyperspace as hs
 
-        def dist(kind: str, lo: float, hi: float, log: bool) -> Any:
+        def dist(kind: str, lo: Any, hi: Any, log: bool) -> Any:
+            if kind == "choice":
+                return hs.Categorical(list(lo))
             return hs.Int(int(lo), int(hi), log=log) if kind == "int" else hs.Float(lo, hi, log=log)
 
         return {
+            **{n: dist(k, lo, hi, log) for n, k, lo, hi, log in self.shared},
             self.root: hs.Choice(
                 {b: {n: dist(k, lo, hi, log) for n, k, lo, hi, log in ps} for b, ps in self.branches.items()}
-            )
+            ),
         }
 
     def hyperopt_space(self) -> Any:
@@ -197,26 +203,42 @@ class TreeProblem:
         back by `from_hyperopt`."""
         from hyperopt import hp
 
-        def dist(name: str, kind: str, lo: float, hi: float, log: bool) -> Any:
+        def dist(name: str, kind: str, lo: Any, hi: Any, log: bool) -> Any:
+            if kind == "choice":
+                return hp.choice(name, list(lo))
             if kind == "int":
                 if log:
                     return hp.qloguniform(name, math.log(lo - 0.5 + 1e-9), math.log(hi + 0.5), 1)
                 return hp.quniform(name, lo - 0.5 + 1e-9, hi + 0.5, 1)
             return hp.loguniform(name, math.log(lo), math.log(hi)) if log else hp.uniform(name, lo, hi)
 
-        return hp.choice(
+        tree = hp.choice(
             self.root,
             [{self.root: b, **{n: dist(n, k, lo, hi, log) for n, k, lo, hi, log in ps}} for b, ps in self.branches.items()],
         )
+        if not self.shared:
+            return tree
+        return {"__tree": tree, **{n: dist(n, k, lo, hi, log) for n, k, lo, hi, log in self.shared}}
 
     def from_hyperopt(self, params: Dict[str, Any]) -> Dict[str, Any]:
-        kinds = {n: (k, lo, hi) for ps in self.branches.values() for n, k, lo, hi, _ in ps}
+        kinds = {n: (k, lo, hi) for ps in (*self.branches.values(), self.shared) for n, k, lo, hi, _ in ps}
+        flat = {k: v for k, v in params.items() if k != "__tree"}
+        flat.update(params.get("__tree", {}))
         out: Dict[str, Any] = {}
-        for n, v in params.items():
+        for n, v in flat.items():
             if n in kinds and kinds[n][0] == "int":
                 v = min(max(int(round(v)), int(kinds[n][1])), int(kinds[n][2]))
             out[n] = v
         return out
+
+
+def _suggest(trial: Any, name: str, kind: str, lo: Any, hi: Any, log: bool) -> Any:
+    """One define-by-run suggestion of a `TreeParam`."""
+    if kind == "choice":
+        return trial.suggest_categorical(name, list(lo))
+    if kind == "int":
+        return trial.suggest_int(name, int(lo), int(hi), log=log)
+    return trial.suggest_float(name, lo, hi, log=log)
 
 
 def model_selection(p: Dict[str, Any]) -> float:
@@ -236,6 +258,18 @@ def model_selection(p: Dict[str, Any]) -> float:
     return 0.12 + 0.03 * (math.log10(p["mlp_lr"]) + 3.0) ** 2 + 0.01 * (math.log2(p["mlp_width"]) - 7.0) ** 2
 
 
+def conditional(p: Dict[str, Any]) -> float:
+    """`benches/src/problems/conditional.rs`: linear, tree (best, the
+    branch random search finds hardest) and knn, plus a shared `x`."""
+    shared = 0.1 * (p["x"] - 0.3) ** 2
+    model = p["model"]
+    if model == "linear":
+        return shared + 0.30 + 0.05 * (math.log10(p["alpha"]) + 2.0) ** 2 + 0.1 * (p["l1"] - 0.3) ** 2
+    if model == "tree":
+        return shared + 0.20 + 0.004 * (p["depth"] - 9.0) ** 2 + 0.02 * math.log(p["leaf"] / 6.0) ** 2
+    return shared + 0.25 + 0.03 * math.log(p["k"] / 15.0) ** 2 + (0.02 if p["weights"] == "distance" else 0.0)
+
+
 TREE_PROBLEMS: List[TreeProblem] = [
     TreeProblem(
         "model-selection",
@@ -252,6 +286,19 @@ TREE_PROBLEMS: List[TreeProblem] = [
         model_selection,
         0.10,
         {"family": "svm", "svm_c": 100.0, "svm_gamma": 1e-3},
+    ),
+    TreeProblem(
+        "conditional",
+        "model",
+        {
+            "linear": (("alpha", "float", 1e-4, 1.0, True), ("l1", "float", 0.0, 1.0, False)),
+            "tree": (("depth", "int", 1, 16, False), ("leaf", "int", 1, 64, True)),
+            "knn": (("k", "int", 1, 100, True), ("weights", "choice", ("uniform", "distance"), None, False)),
+        },
+        conditional,
+        0.20,
+        {"x": 0.3, "model": "tree", "depth": 9, "leaf": 6},
+        shared=(("x", "float", 0.0, 1.0, False),),
     ),
 ]
 

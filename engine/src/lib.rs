@@ -55,9 +55,9 @@ pub use storage::{
     StorageUrl, StudyListing, StudyRecord, TrialUpdate,
 };
 pub use study::{
-    describe_kept, kept_settings, AddedTrial, AskedSettings, KeptSetting, NonFinite, Outcome,
-    PendingEnding, PendingResult, Report, Reported, ResultJournal, Series, Study, DEFAULT_LEASE,
-    DEFAULT_WAIT_TIMEOUT, MAX_BATCH, OBJECTIVE_KEY,
+    describe_kept, joint_space, kept_settings, AddedTrial, AskedSettings, KeptSetting, NonFinite,
+    Outcome, PendingEnding, PendingResult, Report, Reported, ResultJournal, Series, Study,
+    DEFAULT_LEASE, DEFAULT_WAIT_TIMEOUT, MAX_BATCH, OBJECTIVE_KEY,
 };
 pub use study_config::{PluginSpec, PrunerSpec, Reproducible, SearcherSpec, StudyConfig};
 pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState, DAMAGE_KEY};

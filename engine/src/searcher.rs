@@ -178,6 +178,17 @@ pub trait Searcher: Send + Debug {
         false
     }
 
+    /// Whether a define-by-run trial's joint proposal covers the tree the
+    /// study infers from the history ([`joint_space`](crate::joint_space):
+    /// branch parameters under the choice that brings them), or only the
+    /// parameters every finished trial has, the rest then drawn one by one
+    /// by [`Searcher::sample_independent`]. Default: the tree, as every
+    /// searcher handles conditional spaces; a searcher whose own
+    /// define-by-run path models branches better says no (TPE, measured).
+    fn models_inferred_tree(&self, _ctx: &SearchContext<'_>) -> bool {
+        true
+    }
+
     /// The name a define-by-run trial records as its proposer
     /// ([`Proposal::proposer`]) when nothing could be proposed jointly, so
     /// that every parameter came from [`Searcher::sample_independent`].

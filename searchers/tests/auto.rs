@@ -123,18 +123,21 @@ fn a_plain_searcher_records_its_own_name() {
     }
 }
 
+/// A define-by-run `auto` study, and the definitions of `defs`' two
+/// parameters (a model choice, and the number its branches suggest).
+fn by_run(defs: &str) -> (Study, Param, Param) {
+    let config = StudyConfig::new("dbr").searcher("auto", json!({})).seed(5);
+    let defs = Space::parse(defs).unwrap();
+    let param = |i: usize| defs.entries()[i].param.clone();
+    (common::in_memory(config), param(0), param(1))
+}
+
 /// Define-by-run: the trial records the searcher of its joint proposal,
 /// or (nothing shared yet) the one that draws its parameters; a branch
-/// seen in the history sends `auto` to TPE.
+/// that follows a number (no tree to infer) sends `auto` to TPE.
 #[test]
 fn define_by_run_records_the_proposer() {
-    let config = StudyConfig::new("dbr").searcher("auto", json!({})).seed(5);
-    let mut s = common::in_memory(config);
-    let defs = Space::parse("m=int(0,1) x=float(0,1)").unwrap();
-    let (model, x): (Param, Param) = (
-        defs.entries()[0].param.clone(),
-        defs.entries()[1].param.clone(),
-    );
+    let (mut s, model, x) = by_run("m=int(0,1) x=float(0,1)");
     let mut seen = Vec::new();
     for i in 0..6 {
         let t = s.ask_open().unwrap();
@@ -154,6 +157,23 @@ fn define_by_run_records_the_proposer() {
     // seen yet, so the GP would draw it.
     assert_eq!(seen[0], "auto:gp", "{seen:?}");
     assert!(seen[2..].iter().all(|n| n == "auto:tpe"), "{seen:?}");
+}
+
+/// Define-by-run branches under a choice: `auto` sees the tree the study
+/// infers, as a declared one, and hands it to the GP.
+#[test]
+fn define_by_run_branches_under_a_choice_go_to_the_gp() {
+    let (mut s, model, x) = by_run("m=choice(a,b) x=float(0,1)");
+    let mut seen = Vec::new();
+    for _ in 0..8 {
+        let t = s.ask_open().unwrap();
+        let m = s.suggest(t.id, "m", &model).unwrap();
+        let branch = if m.as_str() == Some("a") { "x" } else { "y" };
+        let v = s.suggest(t.id, branch, &x).unwrap().as_f64().unwrap();
+        let done = s.tell(t.id, Outcome::complete(v)).unwrap();
+        seen.push(done.meta.proposer.unwrap_or_default());
+    }
+    assert!(seen[4..].iter().all(|n| n == "auto:gp"), "{seen:?}");
 }
 
 #[test]

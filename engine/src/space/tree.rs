@@ -230,6 +230,27 @@ impl Space {
             .filter(move |(_, e)| e.condition == Some(Condition { parent, choice }))
     }
 
+    /// A space from entries of one valid space (names unique and valid,
+    /// choices within limits) with conditions the caller inferred, each
+    /// pointing at an earlier entry's choice and nested at most
+    /// [`MAX_DEPTH`](super::limits::MAX_DEPTH) deep: put in depth-first
+    /// order. Nothing is left to check, so nothing can fail: the tree a
+    /// define-by-run study reads off its history.
+    pub(crate) fn from_inferred(entries: Vec<Entry>) -> Self {
+        let entries = order_depth_first(entries);
+        debug_assert!(super::limits::check_entries(&entries).is_ok());
+        let index = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.name.clone(), i))
+            .collect();
+        Self {
+            entries,
+            index,
+            notes: Default::default(),
+        }
+    }
+
     /// The one door every space goes through (parsers, the builder, storage
     /// reading a study back), so the limits hold for all of them.
     pub(crate) fn from_entries(entries: Vec<Entry>) -> Result<Self> {

@@ -6,7 +6,8 @@
 
 use super::driver::Study;
 use super::driver::{claims_taken, context, CLAIM_RETRIES};
-use super::reproducible::{shared_names, Asking};
+use super::joint_space::{joint_space, shared_only};
+use super::reproducible::Asking;
 use crate::seed::{trial_rng, trial_seed};
 use crate::storage::TrialUpdate;
 use crate::ConfigError;
@@ -307,53 +308,54 @@ impl Study {
         Err(claims_taken())
     }
 
-    /// The searcher's joint proposal over the parameters every finished
-    /// trial has (Optuna's intersection search space).
+    /// The searcher's joint proposal over the tree inferred from the
+    /// history ([`joint_space`]), or, for a searcher that models branches
+    /// its own way, over the parameters every finished trial has (Optuna's
+    /// intersection search space).
     fn relative_proposal(&mut self, number: u64) -> Result<Proposal> {
         let lagged = self.waiting(|s| {
             s.refresh()?;
             s.lagged(number, Asking::ByRun)
         })?;
-        let shared: Vec<_> = if let Some(view) = &lagged {
-            let cutoff = view.partition_point(|t| t.state.is_finished());
-            let names = shared_names(&view[..cutoff], &self.record.config.space);
-            self.record
-                .config
-                .space
-                .entries()
-                .iter()
-                .filter(|e| names.contains(&e.name))
-                .cloned()
-                .collect()
-        } else if self.history.finished() == 0 {
-            Vec::new()
-        } else {
-            self.record
-                .config
-                .space
-                .entries()
-                .iter()
-                .filter(|e| e.condition.is_none())
-                .filter(|e| self.history.every_finished_has(&e.name))
-                .cloned()
-                .collect()
-        };
         self.fresh_searcher()?;
         let trials = lagged.as_deref().unwrap_or(self.history.trials());
         let ctx = context(&self.record, trials, number);
+        let space = &self.record.config.space;
+        let tree = self.searcher.models_inferred_tree(&ctx);
+        let joint = if let Some(view) = &lagged {
+            let cutoff = view.partition_point(|t| t.state.is_finished());
+            joint_space(&view[..cutoff], space)
+        } else if self.history.finished() == 0 {
+            Space::empty()
+        } else if !tree
+            || space
+                .entries()
+                .iter()
+                .all(|e| e.condition.is_some() || self.history.every_finished_has(&e.name))
+        {
+            // The shared parameters, from the history's counts: no scan of
+            // the trials (with no branches, they are the whole tree).
+            let shared = space
+                .entries()
+                .iter()
+                .filter(|e| e.condition.is_none() && self.history.every_finished_has(&e.name));
+            Space::from_inferred(shared.cloned().collect())
+        } else {
+            joint_space(self.history.trials(), space)
+        };
+        // (From a lagged view, the tree's roots.)
+        let joint = if tree { joint } else { shared_only(&joint) };
         // With nothing shared there is nothing to model jointly; a searcher
         // that chooses budgets still proposes, over the empty space, to
         // give the trial its budget.
-        let proposal = if shared.is_empty() && !self.searcher.chooses_budgets() {
+        let proposal = if joint.is_empty() && !self.searcher.chooses_budgets() {
             Proposal {
                 proposer: self.searcher.independent_proposer(&ctx),
                 ..Proposal::default()
             }
         } else {
-            let relative_space = Space::from_entries(shared)?;
             let mut rng = trial_rng(self.record.config.seed, number);
-            self.searcher
-                .sample_relative(&ctx, &relative_space, &mut rng)?
+            self.searcher.sample_relative(&ctx, &joint, &mut rng)?
         };
         Ok(self.named(proposal))
     }

@@ -14,10 +14,12 @@
 //! Which parameters a pending trial is shown with must not depend on
 //! timing either. A define-and-run trial gets its whole configuration in
 //! one write, so it is shown whole. A define-by-run trial gets its values
-//! one suggestion at a time; it is shown with the parameters every trial
-//! below `k - L` with a value has (the part of the space the proposal for
-//! `k` models jointly), and waited for until it has them all or has ended.
+//! one suggestion at a time; it is shown with the parameters of the joint
+//! space read off the trials below `k - L` (the part of the space the
+//! proposal for `k` models jointly, `joint_space`), and waited for until it
+//! has those its own values make active, or has ended.
 
+use super::joint_space::{has_active, joint_space};
 use super::Study;
 use crate::{Error, Result, Space, Trial, TrialState};
 use std::time::{Duration, Instant};
@@ -84,7 +86,7 @@ pub(super) fn lagged_view(
     let window = &trials[settled.len()..end];
     let shared = match asking {
         Asking::Space => None,
-        Asking::ByRun => Some(shared_names(settled, space)),
+        Asking::ByRun => Some(joint_space(settled, space)),
     };
     let mut view = settled.to_vec();
     for trial in window {
@@ -96,9 +98,8 @@ pub(super) fn lagged_view(
                 })
             }
             None => trial.params.clone(),
-            Some(names) => {
-                let has_all = names.iter().all(|n| trial.params.contains_key(n));
-                if !has_all && !trial.state.is_finished() {
+            Some(joint) => {
+                if !has_active(joint, &trial.params) && !trial.state.is_finished() {
                     return Err(Blocker {
                         number: trial.number,
                         what: "has its parameters",
@@ -107,7 +108,7 @@ pub(super) fn lagged_view(
                 trial
                     .params
                     .iter()
-                    .filter(|(name, _)| names.contains(name))
+                    .filter(|(name, _)| joint.get(name).is_some())
                     .map(|(name, value)| (name.clone(), value.clone()))
                     .collect()
             }
@@ -167,26 +168,6 @@ pub(super) fn pruning_view(trials: &[Trial], number: u64, lag: u32) -> Vec<Trial
         .filter(|t| (t.number < cutoff && t.state.is_finished()) || t.number == number)
         .cloned()
         .collect()
-}
-
-/// The unconditional parameters of `space` that every trial of `settled`
-/// with a value has (none if no trial has a value): the part of a
-/// define-by-run space a proposal models jointly.
-pub(super) fn shared_names(settled: &[Trial], space: &Space) -> Vec<String> {
-    let mut finished = settled.iter().filter(|t| t.finished_value().is_some());
-    let Some(first) = finished.next() else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = space
-        .entries()
-        .iter()
-        .filter(|e| e.condition.is_none() && first.params.contains_key(&e.name))
-        .map(|e| e.name.clone())
-        .collect();
-    for trial in finished {
-        names.retain(|n| trial.params.contains_key(n));
-    }
-    names
 }
 
 /// `trial` as a pending trial with `params`: running, with no value,
@@ -305,11 +286,13 @@ impl Study {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::{Params, Value};
 
-    fn trial(number: u64, state: TrialState, params: &[(&str, f64)]) -> Trial {
+    /// A trial numbered `number` in `state`, valued `number` when finished
+    /// (not when failed). Also the joint space's tests' trial.
+    pub(in crate::study) fn trial(number: u64, state: TrialState, params: &[(&str, f64)]) -> Trial {
         let mut t = Trial {
             id: crate::TrialId(number as i64),
             study: crate::StudyId(1),
@@ -446,14 +429,14 @@ mod tests {
     }
 
     #[test]
-    fn shared_names_skip_failed_trials_and_keep_space_order() {
+    fn the_joint_space_skips_failed_trials_and_keeps_space_order() {
         use TrialState::*;
         let trials = vec![
             trial(0, Complete, &[("y", 0.1), ("x", 0.1)]),
             trial(1, Failed, &[("x", 0.1)]),
             trial(2, Pruned, &[("x", 0.1), ("y", 0.2)]),
         ];
-        assert_eq!(shared_names(&trials, &space()), ["x", "y"]);
-        assert!(shared_names(&trials[1..2], &space()).is_empty());
+        assert_eq!(joint_space(&trials, &space()).names(), ["x", "y"]);
+        assert!(joint_space(&trials[1..2], &space()).is_empty());
     }
 }

@@ -116,6 +116,11 @@ impl Searcher for AutoSearcher {
         self.settings.hyperband.is_none()
     }
 
+    /// As the delegate of the trial: every delegate but TPE takes the tree.
+    fn models_inferred_tree(&self, ctx: &SearchContext<'_>) -> bool {
+        choose(&self.settings, ctx) != Delegate::Tpe
+    }
+
     fn independent_proposer(&self, ctx: &SearchContext<'_>) -> Option<String> {
         Some(proposer(choose(&self.settings, ctx), None))
     }

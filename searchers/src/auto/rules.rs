@@ -9,11 +9,16 @@
 //! 1. **Trials take a budget** (`hyperband` settings given) → `hyperband`,
 //!    for every trial: only it chooses budgets and promotions.
 //! 2. **Branches seen only in the history** (define-by-run: a parameter
-//!    some complete trials lack, the space declaring no branches) → `tpe`:
-//!    there the GP models only the parameters every trial shares and draws
-//!    the rest uniformly; issue 17 measured it worse than random on
-//!    model-selection (0.0607 vs 0.0328), TPE models each parameter from
-//!    the trials that had it.
+//!    some complete trials lack, the space declaring no branches): the
+//!    rules below judge the tree the study infers from the history
+//!    (`hyperspace_engine::joint_space`), the one the delegate models;
+//!    `tpe` if a parameter stays out of it (present under two choices, or
+//!    following a number), since the GP draws such a parameter uniformly
+//!    and TPE models it from the trials that had it. With the tree
+//!    inferred the GP wins define-by-run as it does define-and-run:
+//!    model-selection 5.9e-4 vs TPE 0.0151, conditional 4.3e-10 vs
+//!    6.4e-4 (`compare.py`, 20 seeds; `benches/README.md`, "Define-by-run
+//!    trees").
 //! 3. **A top-level categorical that carries no branches** (a choice of
 //!    shape, of criterion) → `tpe`: mixed 0.502 vs gp 0.951, noisy-mixed
 //!    0.540 vs 0.971, tree-winequality mean rank 1.3 vs 1.7.
@@ -37,7 +42,7 @@
 //!    search time (942 s vs 2.7 s for 50 runs) and keeps growing.
 
 use super::settings::ValidAutoSettings;
-use hyperspace_engine::{SearchContext, Space, TrialState};
+use hyperspace_engine::{joint_space, SearchContext, Space, TrialState};
 
 /// A searcher `auto` delegates to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,13 +71,19 @@ impl Delegate {
 
 /// The delegate for the trial `ctx` proposes for (the rules above).
 pub(super) fn choose(settings: &ValidAutoSettings, ctx: &SearchContext<'_>) -> Delegate {
-    let space = ctx.space;
+    let inferred;
+    let mut space = ctx.space;
+    let mut untreed = false;
+    if branches_by_run(ctx) {
+        // Judged by the tree the study reads off the history, as the
+        // delegate will see it; a parameter left out of it is drawn alone.
+        inferred = joint_space(ctx.trials, ctx.space);
+        untreed = inferred.len() < ctx.space.len();
+        space = &inferred;
+    }
     if settings.hyperband.is_some() {
         Delegate::Hyperband
-    } else if branches_by_run(ctx)
-        || has_flat_categorical(space)
-        || space.len() > settings.gp_max_params
-    {
+    } else if untreed || has_flat_categorical(space) || space.len() > settings.gp_max_params {
         Delegate::Tpe
     } else if ctx.trial_number < settings.gp_trials {
         Delegate::Gp
