@@ -184,7 +184,8 @@ pub trait Searcher: Send + Debug {
     /// parameters every finished trial has, the rest then drawn one by one
     /// by [`Searcher::sample_independent`]. Default: the tree, as every
     /// searcher handles conditional spaces; a searcher whose own
-    /// define-by-run path models branches better says no (TPE, measured).
+    /// define-by-run path models branches better (TPE, measured), or that
+    /// gains nothing from the tree (random), says no.
     fn models_inferred_tree(&self, _ctx: &SearchContext<'_>) -> bool {
         true
     }

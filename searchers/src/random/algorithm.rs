@@ -45,6 +45,13 @@ impl Searcher for RandomSearcher {
     }
 
     /// Random search ignores results, so any number of objectives is fine.
+    /// Random draws are independent whatever the tree: reading it off the
+    /// history would cost a scan of the finished trials per trial and
+    /// change nothing of the distribution.
+    fn models_inferred_tree(&self, _ctx: &SearchContext<'_>) -> bool {
+        false
+    }
+
     fn supports_multi_objective(&self) -> bool {
         true
     }
