@@ -40,7 +40,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from problems import ALL_PROBLEMS, PROBLEMS, Problem, check  # noqa: E402
+from problems import ALL_PROBLEMS, DEFAULT_PROBLEMS, PROBLEMS, Problem, check  # noqa: E402
 from runners import Runner, all_runners, latency_runners  # noqa: E402
 
 LATENCY_CAP_SECONDS = 2.0  # a size whose ask + tell takes longer stops the row
@@ -225,7 +225,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     check()
 
-    problems = [p for p in ALL_PROBLEMS if not args.problems or p.name in args.problems.split(",")]
+    problems = DEFAULT_PROBLEMS if not args.problems else [p for p in ALL_PROBLEMS if p.name in args.problems.split(",")]
     available: List[Runner] = []
     for r in _select(all_runners(), args.searchers):
         why = r.unavailable()

@@ -10,7 +10,10 @@ levy.html); `check()` pins them to the optima recorded there.
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import subprocess
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 
@@ -302,14 +305,71 @@ TREE_PROBLEMS: List[TreeProblem] = [
     ),
 ]
 
+
+class RustObjective:
+    """A problem of the Rust suite evaluated by `hyperspace-bench eval NAME`:
+    one process per Python process, kept for the whole run, a JSON line in
+    and a value out per trial. The binary is `$HYPERSPACE_BENCH`, else the
+    release build in this checkout."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._process: Any = None
+
+    @staticmethod
+    def binary() -> str:
+        here = os.path.dirname(os.path.abspath(__file__))
+        default = os.path.join(here, "..", "..", "target", "release", "hyperspace-bench")
+        return os.environ.get("HYPERSPACE_BENCH", default)
+
+    def __call__(self, params: Dict[str, Any]) -> float:
+        if self._process is None:
+            self._process = subprocess.Popen(
+                [self.binary(), "eval", self.name], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            )
+        self._process.stdin.write(json.dumps(params) + "\n")
+        self._process.stdin.flush()
+        answer = json.loads(self._process.stdout.readline())
+        if isinstance(answer, dict):
+            raise ValueError(f"{self.name}: {answer.get('error')}")
+        return float(answer)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        # A process pool's worker starts its own evaluator.
+        return {"name": self.name, "_process": None}
+
+
+# Tree problems whose objective is the Rust suite's (real models): run only
+# when named (`--problems linfa-model-selection`), with a release build of
+# `hyperspace-bench`. Elastic net or SVR on diabetes, 5-fold CV 1 - R^2
+# (`benches/src/problems/models/selection.rs`).
+RUST_TREE_PROBLEMS: List[TreeProblem] = [
+    TreeProblem(
+        "linfa-model-selection",
+        "family",
+        {
+            "elasticnet": (("alpha", "float", 1e-5, 10.0, True), ("l1_ratio", "float", 0.0, 1.0, False)),
+            "svm": (("C", "float", 1e-2, 1e3, True), ("width", "float", 1e-3, 10.0, True)),
+        },
+        RustObjective("linfa-model-selection"),
+        0.48181787897035977,
+        {"family": "svm", "C": 0.5574271196745068, "width": 0.08933650609118413},
+    ),
+]
+
 # Every problem compare.py can run, by name.
-ALL_PROBLEMS: List[Union[Problem, TreeProblem]] = [*PROBLEMS, *TREE_PROBLEMS]
+ALL_PROBLEMS: List[Union[Problem, TreeProblem]] = [*PROBLEMS, *TREE_PROBLEMS, *RUST_TREE_PROBLEMS]
+# What it runs when no problem is named.
+DEFAULT_PROBLEMS: List[Union[Problem, TreeProblem]] = [*PROBLEMS, *TREE_PROBLEMS]
 
 
 def check() -> None:
     """Each function takes its recorded optimum at its recorded minimizer."""
     for t in TREE_PROBLEMS:
         assert abs(t(t.at) - t.optimum) < 1e-12, (t.name, t(t.at))
+    for t in RUST_TREE_PROBLEMS:
+        if os.path.exists(RustObjective.binary()):
+            assert abs(t(t.at) - t.optimum) < 1e-12, (t.name, t(t.at))
     for p in PROBLEMS:
         value = p(p.at)
         assert abs(value - p.optimum) < 1e-9 * max(1.0, abs(p.optimum)), (p.name, value, p.optimum)

@@ -82,7 +82,9 @@ fn best_of(s: &mut Study, trials: usize) -> f64 {
 
 #[test]
 fn branch_parameters_come_from_the_joint_proposal_and_only_asked_ones_are_recorded() {
-    let mut s = study("random", json!({}), 7, None);
+    // The GP in its start-up phase: quasi-random points over the joint
+    // space it is given (random search itself draws branches one by one).
+    let mut s = study("gp", json!({"n_startup_trials": 50}), 7, None);
     best_of(&mut s, 12);
     for _ in 0..6 {
         let t = s.ask_open().unwrap();
