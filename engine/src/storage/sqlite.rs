@@ -277,12 +277,9 @@ fn upgrade_configs(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 }
 
 fn bump(tx: &Transaction<'_>) -> rusqlite::Result<u64> {
-    tx.query_row(
-        "UPDATE counter SET value = value + 1 WHERE id = 1 RETURNING value",
-        [],
-        |r| r.get::<_, i64>(0),
-    )
-    .map(|v| v as u64)
+    tx.prepare_cached("UPDATE counter SET value = value + 1 WHERE id = 1 RETURNING value")?
+        .query_row([], |r| r.get::<_, i64>(0))
+        .map(|v| v as u64)
 }
 
 fn to_json<T: Serialize>(value: &T) -> rusqlite::Result<String> {
@@ -346,19 +343,16 @@ fn row_to_study(row: &rusqlite::Row<'_>) -> rusqlite::Result<StudyRecord> {
 }
 
 fn load_trial(tx: &Connection, id: TrialId) -> rusqlite::Result<Option<Trial>> {
-    tx.query_row(
-        &format!("SELECT {TRIAL_COLUMNS} FROM trials WHERE id = ?1"),
-        [id.0],
-        row_to_trial,
-    )
-    .optional()
+    tx.prepare_cached(&format!("SELECT {TRIAL_COLUMNS} FROM trials WHERE id = ?1"))?
+        .query_row([id.0], row_to_trial)
+        .optional()
 }
 
 fn save_trial(tx: &Transaction<'_>, t: &Trial, claim: Option<&str>) -> rusqlite::Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE trials SET state = ?2, change = ?3, body = ?4, claim = COALESCE(?5, claim) WHERE id = ?1",
-        params![t.id.0, t.state.as_str(), t.change as i64, body_of(t)?, claim],
-    )?;
+    )?
+    .execute(params![t.id.0, t.state.as_str(), t.change as i64, body_of(t)?, claim])?;
     Ok(())
 }
 
@@ -543,16 +537,16 @@ impl Storage for SqliteStorage {
     fn create_trial(&self, study: StudyId, new: &NewTrial) -> Result<Trial> {
         let result = self.write_try(|tx| {
             let exists: Option<i64> =
-                tx.query_row("SELECT id FROM studies WHERE id = ?1", [study.0], |r| r.get(0)).optional()?;
+                tx.prepare_cached("SELECT id FROM studies WHERE id = ?1")?
+                    .query_row([study.0], |r| r.get(0))
+                    .optional()?;
             if exists.is_none() {
                 return Ok(Err(Error::Storage(format!("study {} no longer exists", study.0))));
             }
             let change = bump(tx)?;
-            let number: i64 = tx.query_row(
-                "SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study_id = ?1",
-                [study.0],
-                |r| r.get(0),
-            )?;
+            let number: i64 = tx
+                .prepare_cached("SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study_id = ?1")?
+                .query_row([study.0], |r| r.get(0))?;
             if let Err(e) = super::record::check_number(new, number as u64) {
                 return Ok(Err(e));
             }
@@ -560,10 +554,10 @@ impl Storage for SqliteStorage {
                 Ok(t) => t,
                 Err(e) => return Ok(Err(e)),
             };
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO trials (study_id, number, state, change, claim, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![study.0, number, trial.state.as_str(), change as i64, new.claim, body_of(&trial)?],
-            )?;
+            )?
+            .execute(params![study.0, number, trial.state.as_str(), change as i64, new.claim, body_of(&trial)?])?;
             trial.id = TrialId(tx.last_insert_rowid());
             Ok(Ok(trial))
         });
