@@ -10,8 +10,9 @@
 //! own model would find there (measured on `model-selection`: TPE settles
 //! on the easy families and is no better than random). With the floor a
 //! branch that has fewer than its floor of the trials (an even share early,
-//! a falling share later: [`BRANCH_FLOOR_SCALE`]) is chosen next; its parameters are then drawn from its own
-//! trials, ranked among themselves (`crate::tpe` `split_branch`).
+//! a falling share later: [`BRANCH_FLOOR_SCALE`]) is chosen next; its
+//! parameters are then drawn from its own trials, ranked among themselves
+//! (`crate::tpe` `split_branch`).
 
 use hyperspace_engine::{Param, SearchContext, Trial, Value};
 
@@ -43,9 +44,9 @@ fn floor(n: usize, options: usize) -> f64 {
 }
 
 /// The option of `name` to take instead of the model's, if one is below
-/// its floor: the least tried (first on ties), trials in flight counted. `None` when `name` carries
-/// no branches (no parameter's presence depends on its value) or every
-/// option has its share.
+/// its floor: the least tried (first on ties), trials in flight counted.
+/// `None` when `name` carries no branches (no parameter's presence depends
+/// on its value) or every option has its share.
 pub(crate) fn below_floor(ctx: &SearchContext<'_>, name: &str, param: &Param) -> Option<Value> {
     let Param::Categorical(c) = param else {
         return None;

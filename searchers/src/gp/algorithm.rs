@@ -302,9 +302,9 @@ impl Searcher for GpSearcher {
             floored = layout.fixing(&forced);
             &floored
         };
-        let no_starts = Array2::<f64>::zeros((0, d));
+        // The incumbent starts the search only if it is in the forced branch.
         let starts = if forced.iter().any(|&(i, k)| incumbent[[0, i]] != k) {
-            no_starts.view()
+            incumbent.view().split_at(Axis(0), 0).0
         } else {
             incumbent.view()
         };
