@@ -59,7 +59,9 @@ pub use study::{
     Outcome, PendingEnding, PendingResult, Report, Reported, ResultJournal, Series, Study,
     DEFAULT_LEASE, DEFAULT_WAIT_TIMEOUT, MAX_BATCH, OBJECTIVE_KEY,
 };
-pub use study_config::{PluginSpec, PrunerSpec, Reproducible, SearcherSpec, StudyConfig};
+pub use study_config::{
+    PluginSpec, PrunerSpec, Reproducible, SearcherSpec, StudyConfig, DEFAULT_SEARCHER,
+};
 pub use trial::{Direction, Metadata, NewTrial, StudyId, Trial, TrialId, TrialState, DAMAGE_KEY};
 pub use value::Value;
 

@@ -87,15 +87,21 @@ pub struct StudyConfig {
     pub constraints: Vec<MetricConstraint>,
 }
 
+/// The searcher a study gets when none is named: `auto`, which picks per
+/// study and phase (GP, TPE, CMA-ES or Hyperband) and ranks first on the
+/// quality suite (`benches/README.md`, "Results: auto"). Registered by
+/// `hyperspace-searchers`; the CLI and Python take their default from here.
+pub const DEFAULT_SEARCHER: &str = "auto";
+
 impl StudyConfig {
-    /// A minimizing, define-by-run study named `name`, searched by `tpe`
-    /// (the default searcher of `hyperspace-searchers`), with a fresh seed.
+    /// A minimizing, define-by-run study named `name`, searched by
+    /// [`DEFAULT_SEARCHER`], with a fresh seed.
     pub fn new(name: &str) -> Self {
         Self {
             name: name.to_string(),
             objectives: vec![Objective::new(Direction::Minimize)],
             space: Space::empty(),
-            searcher: SearcherSpec::named("tpe"),
+            searcher: SearcherSpec::named(DEFAULT_SEARCHER),
             pruner: None,
             seed: crate::seed::fresh_seed(),
             reproducible: None,

@@ -268,8 +268,8 @@ pub struct StudyCreateArgs {
     /// minimize or maximize.
     #[arg(long, default_value = "minimize")]
     pub direction: String,
-    /// The searcher's registry name (random, grid, tpe, gp, ...).
-    #[arg(long, default_value = "tpe")]
+    /// The searcher's registry name (auto, random, grid, tpe, gp, ...).
+    #[arg(long, default_value = hyperspace_engine::DEFAULT_SEARCHER)]
     pub searcher: String,
     /// The searcher's settings as JSON, e.g. '{"sampler": "sobol"}'.
     #[arg(long, value_name = "JSON")]

@@ -7,7 +7,7 @@
 use crate::errors::{bad_json, IntoPy};
 use hyperspace_engine::{
     kept_settings, open_storage, AskedSettings, Direction, Error, KeptSetting, MetricConstraint,
-    Objective, Registry, Space, StorageUrl, Study, StudyConfig,
+    Objective, Registry, Space, StorageUrl, Study, StudyConfig, DEFAULT_SEARCHER,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -111,7 +111,7 @@ impl OpenOptions {
         let mut config = StudyConfig::new(&raw.name)
             .direction(Direction::parse(&raw.direction).py_err(py)?)
             .searcher(
-                raw.searcher.as_deref().unwrap_or("tpe"),
+                raw.searcher.as_deref().unwrap_or(DEFAULT_SEARCHER),
                 given_settings.unwrap_or(serde_json::Value::Null),
             );
         if let Some(directions) = raw.directions {

@@ -7,8 +7,11 @@ use crate::{
     CmaesSearcher, CmaesSettings, GpSearcher, GpSettings, HyperbandSearcher, TpeSearcher,
     TpeSettings,
 };
-use hyperspace_engine::{Param, Proposal, SearchContext, SearchError, Searcher, Space, Value};
+use hyperspace_engine::{
+    Param, Proposal, SearchContext, SearchError, Searcher, Space, TrialState, Value,
+};
 use rand::RngCore;
+use std::cell::Cell;
 use std::collections::HashMap;
 
 /// Picks a searcher per study and per phase (see the rules in
@@ -22,6 +25,42 @@ use std::collections::HashMap;
 pub struct AutoSearcher {
     settings: ValidAutoSettings,
     built: HashMap<Delegate, Box<dyn Searcher>>,
+    /// The last choice and what it was made for. One ask consults the
+    /// rules several times (the tree question, the joint proposal, each
+    /// parameter drawn alone, the proposer's name), and a rule may scan
+    /// the whole history; as the default searcher, `auto` must not make a
+    /// long study's every ask pay that more than once.
+    last: Cell<Option<(Situation, Delegate)>>,
+}
+
+/// What the rules' answer depends on that can change between two calls:
+/// the trial, the history's length and how many of it are complete or
+/// pruned (a running trial that ends: the rules read only those), the
+/// space (a define-by-run study grows it) and the objectives (a study can
+/// be retargeted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Situation {
+    trial_number: u64,
+    trials: usize,
+    finished: usize,
+    params: usize,
+    objectives: usize,
+}
+
+impl Situation {
+    fn of(ctx: &SearchContext<'_>) -> Self {
+        Self {
+            trial_number: ctx.trial_number,
+            trials: ctx.trials.len(),
+            finished: ctx
+                .trials
+                .iter()
+                .filter(|t| matches!(t.state, TrialState::Complete | TrialState::Pruned))
+                .count(),
+            params: ctx.space.len(),
+            objectives: ctx.objectives.len(),
+        }
+    }
 }
 
 impl AutoSearcher {
@@ -30,7 +69,22 @@ impl AutoSearcher {
         Self {
             settings,
             built: HashMap::new(),
+            last: Cell::new(None),
         }
+    }
+
+    /// The rules' choice for this trial, from the last call when nothing
+    /// it depends on changed since.
+    fn choice(&self, ctx: &SearchContext<'_>) -> Delegate {
+        let now = Situation::of(ctx);
+        if let Some((then, which)) = self.last.get() {
+            if then == now {
+                return which;
+            }
+        }
+        let which = choose(&self.settings, ctx);
+        self.last.set(Some((now, which)));
+        which
     }
 
     /// The delegate for this trial, built on first use.
@@ -38,7 +92,7 @@ impl AutoSearcher {
         &mut self,
         ctx: &SearchContext<'_>,
     ) -> Result<(Delegate, &mut Box<dyn Searcher>), SearchError> {
-        let which = choose(&self.settings, ctx);
+        let which = self.choice(ctx);
         if !self.built.contains_key(&which) {
             let searcher = self.build(which)?;
             self.built.insert(which, searcher);
@@ -118,10 +172,10 @@ impl Searcher for AutoSearcher {
 
     /// As the delegate of the trial: every delegate but TPE takes the tree.
     fn models_inferred_tree(&self, ctx: &SearchContext<'_>) -> bool {
-        choose(&self.settings, ctx) != Delegate::Tpe
+        self.choice(ctx) != Delegate::Tpe
     }
 
     fn independent_proposer(&self, ctx: &SearchContext<'_>) -> Option<String> {
-        Some(proposer(choose(&self.settings, ctx), None))
+        Some(proposer(self.choice(ctx), None))
     }
 }

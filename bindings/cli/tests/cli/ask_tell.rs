@@ -124,6 +124,9 @@ fn study_create_list_show_delete() {
     let json = stdout_of(&mut lab.hs(&["study", "list", "--format", "json"]));
     let studies: Json = serde_json::from_str(&json).unwrap();
     assert_eq!(studies[0]["searcher"]["settings"]["sampler"], "sobol");
+    // A study that names no searcher gets the default, `auto`.
+    assert_eq!(studies[1]["name"], "b", "{json}");
+    assert_eq!(studies[1]["searcher"]["name"], "auto", "{json}");
     let show = stdout_of(&mut lab.hs(&["study", "show", "a"]));
     assert!(show.contains("lr = float(0.0001, 1, log)"), "{show}");
     assert!(show.contains("opt = choice(adam, sgd)"), "{show}");

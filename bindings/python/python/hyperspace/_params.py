@@ -133,7 +133,7 @@ class _ParamsClass(type):
           combination once; combinations the study has already completed
           are skipped, so running again after a crash finishes the rest.
         - With distributions, ``n_trials`` configurations are proposed by
-          the study's searcher (``searcher=``, TPE by default).
+          the study's searcher (``searcher=``, ``auto`` by default).
         - ``num_proc`` processes run configurations at once; they share
           the study through its storage, so ``num_proc > 1`` needs
           ``storage=`` (a file or PostgreSQL), not a study in memory.

@@ -295,8 +295,11 @@ class Study:
                 limit's metric is refused with :class:`InvalidTellError`.
                 An infeasible trial is kept but never best. Values given
                 with ``trial.set_constraints`` take their place.
-            searcher: a registered searcher: ``"tpe"`` (default),
-                ``"random"``, ``"grid"``, or one registered from Python.
+            searcher: a registered searcher: ``"auto"`` (default: GP,
+                TPE, CMA-ES or Hyperband by study and phase), ``"tpe"``
+                (for cheap objectives and many trials), ``"gp"``,
+                ``"random"``, ``"grid"``, ``"nsga2"``, ``"cmaes"``, or one
+                registered from Python.
             searcher_settings: the searcher's settings, e.g.
                 ``{"sampler": "sobol"}`` for ``random``.
             space: makes ``ask()`` define-and-run over this space (it may

@@ -108,9 +108,9 @@ class HyperspaceSearch(Searcher):
         study_name: the study; opened if it exists (its searcher, seed and
             history are kept, and it continues from them), else created.
         seed: the seed of a new study.
-        searcher: the hyperspace searcher of a new study (``"tpe"``,
-            ``"gp"``, ``"random"``, ...) and ``searcher_settings`` its
-            settings.
+        searcher: the hyperspace searcher of a new study (``None``: the
+            default, ``"auto"``; or ``"tpe"``, ``"gp"``, ``"random"``, ...)
+            and ``searcher_settings`` its settings.
         points_to_evaluate: configurations to run first (queued in a study
             without trials).
         report_intermediate: record each result's metric as an
@@ -126,7 +126,7 @@ class HyperspaceSearch(Searcher):
         storage: Union[str, "os.PathLike[str]"] = "hyperspace.db",
         study_name: str = "ray",
         seed: Optional[int] = None,
-        searcher: str = "tpe",
+        searcher: Optional[str] = None,
         searcher_settings: Optional[Mapping[str, Any]] = None,
         points_to_evaluate: Optional[list] = None,
         report_intermediate: bool = True,

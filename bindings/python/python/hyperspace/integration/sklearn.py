@@ -1,6 +1,6 @@
 """scikit-learn on a hyperspace study: :class:`HyperspaceSearchCV` is a
 drop-in for ``GridSearchCV`` / ``RandomizedSearchCV`` whose candidates come
-from a study's searcher (TPE by default) instead of a grid or random draws::
+from a study's searcher (``auto`` by default) instead of a grid or random draws::
 
     from sklearn.svm import SVC
     import hyperspace as hs
@@ -94,8 +94,8 @@ class HyperspaceSearchCV(BaseSearchCV):
             ``maximize``: scikit-learn scores are greater-is-better).
         storage / study_name: where to open (or create) the study when
             ``study`` is not given; by default a new in-memory study.
-        searcher: the searcher of a study this creates (``"tpe"``,
-            ``"random"``, ``"gp"``, ...).
+        searcher: the searcher of a study this creates (``None``: the
+            default, ``"auto"``; or ``"tpe"``, ``"random"``, ``"gp"``, ...).
 
     Fitted attributes are ``GridSearchCV``'s (``best_params_``,
     ``best_score_``, ``best_estimator_``, ``best_index_``, ``cv_results_``
@@ -119,7 +119,7 @@ class HyperspaceSearchCV(BaseSearchCV):
         study: Optional[Study] = None,
         storage: Any = None,
         study_name: Optional[str] = None,
-        searcher: str = "tpe",
+        searcher: Optional[str] = None,
         error_score: Any = np.nan,
         return_train_score: bool = False,
         verbose: int = 0,
