@@ -24,6 +24,8 @@ fn params(x: f64) -> Params {
 
 fn finish(value: f64) -> TrialUpdate {
     TrialUpdate::Finish {
+        params: Default::default(),
+        proposer: None,
         state: TrialState::Complete,
         values: vec![value],
         constraints: Vec::new(),
@@ -210,6 +212,8 @@ fn several_objectives_and_constraints_round_trip() {
         );
         let t = s.create_trial(study.id, &NewTrial::default()).unwrap();
         let finish_with = |values: Vec<f64>, constraints: Vec<f64>| TrialUpdate::Finish {
+            params: Default::default(),
+            proposer: None,
             state: TrialState::Complete,
             values,
             constraints,
