@@ -1,11 +1,13 @@
 //! A whole define-by-run TPE study as the Python package drives it (issue
 //! 16): 1,000 trials over `d` floats, each opened, given its joint proposal,
-//! recorded in one write and told, in memory. Prints the wall time, and
+//! and told with its values in one write, in memory (or on the storage a
+//! fourth argument names, as `/tmp/by-run.db`). Prints the wall time, and
 //! the time inside the searcher's proposals alone, so a profile of the rest
 //! of the engine can be told apart.
 //!
 //! ```sh
 //! cargo run --release -p hyperspace-benches --example tpe_by_run -- 40 1000
+//! cargo run --release -p hyperspace-benches --example tpe_by_run -- 10 1000 1 /tmp/by-run.db
 //! ```
 
 // Example code: a panic reports a broken set-up.
@@ -15,22 +17,22 @@ use hyperspace_engine::{FloatParam, Outcome, Param, Params, Study, StudyConfig, 
 use std::time::Instant;
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse().unwrap())
-        .collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let storage = (args.len() > 3).then(|| args.remove(3));
+    let args: Vec<usize> = args.iter().map(|a| a.parse().unwrap()).collect();
     let d = args.first().copied().unwrap_or(40);
     let n = args.get(1).copied().unwrap_or(1000);
     let reps = args.get(2).copied().unwrap_or(1);
     let registry = hyperspace_searchers::builtin_registry();
     let names: Vec<String> = (0..d).map(|i| format!("x{i}")).collect();
     let param = Param::Float(FloatParam::new(-5.0, 5.0, false, None, None).unwrap());
-    for _ in 0..reps {
+    for rep in 0..reps {
         let start = Instant::now();
-        let config = StudyConfig::new("by-run")
+        let config = StudyConfig::new(&format!("by-run-{rep}"))
             .searcher("tpe", serde_json::json!({}))
             .seed(1);
-        let storage = hyperspace_engine::open_storage(":memory:").unwrap();
+        let url = storage.as_deref().unwrap_or(":memory:");
+        let storage = hyperspace_engine::open_storage(url).unwrap();
         let mut study = Study::create(storage, config, &registry).unwrap();
         let mut proposing = 0.0;
         // A fingerprint of every value proposed, to check that a faster
@@ -39,7 +41,7 @@ fn main() {
         for _ in 0..n {
             let trial = study.ask_open().unwrap();
             let t = Instant::now();
-            let proposed = study.propose_open(trial.id).ok().cloned();
+            let proposed = study.propose_handed(&trial).ok().cloned();
             proposing += t.elapsed().as_secs_f64();
             let mut params = Params::new();
             let mut value = 0.0;
@@ -53,8 +55,8 @@ fn main() {
                 value += x * x;
                 params.insert(name.clone(), Value::Float(x));
             }
-            study.record_params(trial.id, params).unwrap();
-            study.tell(trial.id, Outcome::complete(value)).unwrap();
+            let outcome = Outcome::complete(value).params(params);
+            study.tell(trial.id, outcome).unwrap();
         }
         println!(
             "d={d} trials={n}: {:.3} s, of which proposals {:.3} s (values {fingerprint:016x})",

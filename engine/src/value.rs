@@ -1,13 +1,19 @@
 //! Parameter values: the JSON scalars a configuration is made of.
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+use serde::Serialize;
 use std::fmt;
 
 /// One parameter's value in a configuration.
 ///
 /// Floats and ints come from numeric parameters; a categorical parameter's
 /// choices may be any JSON scalar. Serialized as the plain JSON scalar.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Read by hand ([`ValueVisitor`]) rather than as an untagged enum, which
+/// tries each variant in turn and builds an error message for each one
+/// that does not fit: three per float, on every trial read from a file or
+/// a server.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Value {
     /// JSON `null`, allowed as a categorical choice.
@@ -20,6 +26,56 @@ pub enum Value {
     Float(f64),
     /// A string choice.
     Str(String),
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+/// A JSON scalar as the [`Value`] it is: the variant an untagged enum
+/// would pick (an integer past `i64` becomes a float, as it did then).
+struct ValueVisitor;
+
+impl Visitor<'_> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a parameter value (null, a boolean, a number or a string)")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(i64::try_from(v).map_or(Value::Float(v as f64), Value::Int))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Str(v.to_string()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Str(v))
+    }
 }
 
 impl Value {
@@ -133,6 +189,67 @@ impl From<String> for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reading `Value` had as a derived untagged enum, to compare with.
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(untagged)]
+    enum Untagged {
+        Null,
+        Bool(bool),
+        Int(i64),
+        Float(f64),
+        Str(String),
+    }
+
+    impl From<Untagged> for Value {
+        fn from(u: Untagged) -> Value {
+            match u {
+                Untagged::Null => Value::Null,
+                Untagged::Bool(b) => Value::Bool(b),
+                Untagged::Int(i) => Value::Int(i),
+                Untagged::Float(f) => Value::Float(f),
+                Untagged::Str(s) => Value::Str(s),
+            }
+        }
+    }
+
+    #[test]
+    fn values_read_as_the_untagged_enum_read_them() {
+        let texts = [
+            "null",
+            "true",
+            "false",
+            "0",
+            "-7",
+            "3.5",
+            "-0.0",
+            "1e308",
+            "2.0",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "18446744073709551615",
+            "\"a\"",
+            "\"\"",
+            "\"3\"",
+        ];
+        for text in texts {
+            let ours: Value = serde_json::from_str(text).unwrap();
+            let theirs: Untagged = serde_json::from_str(text).unwrap();
+            assert_eq!(ours, Value::from(theirs), "{text}");
+        }
+        for text in ["[1]", "{\"a\": 1}"] {
+            assert!(serde_json::from_str::<Value>(text).is_err(), "{text}");
+            assert!(serde_json::from_str::<Untagged>(text).is_err(), "{text}");
+        }
+        // Inside a trial's parameters, as storage reads them.
+        let params: crate::Params =
+            serde_json::from_str(r#"{"x": 0.25, "n": 3, "c": "a", "b": null}"#).unwrap();
+        assert_eq!(params["x"], Value::Float(0.25));
+        assert_eq!(params["n"], Value::Int(3));
+        assert_eq!(params["c"], Value::Str("a".into()));
+        assert_eq!(params["b"], Value::Null);
+    }
 
     #[test]
     fn words_keep_their_json_type() {

@@ -24,6 +24,8 @@ fn params(x: f64) -> Params {
 
 fn finish(value: f64) -> TrialUpdate {
     TrialUpdate::Finish {
+        params: Default::default(),
+        proposer: None,
         state: TrialState::Complete,
         values: vec![value],
         constraints: Vec::new(),
@@ -210,6 +212,8 @@ fn several_objectives_and_constraints_round_trip() {
         );
         let t = s.create_trial(study.id, &NewTrial::default()).unwrap();
         let finish_with = |values: Vec<f64>, constraints: Vec<f64>| TrialUpdate::Finish {
+            params: Default::default(),
+            proposer: None,
             state: TrialState::Complete,
             values,
             constraints,
@@ -243,6 +247,55 @@ fn several_objectives_and_constraints_round_trip() {
         let t = s.create_trial(one.id, &NewTrial::default()).unwrap();
         s.update_trial(t.id, &finish(0.75)).unwrap();
         assert_eq!(s.trial(t.id).unwrap().values, [0.75], "{name}");
+    }
+}
+
+/// Issue 16: a define-by-run trial's values are written with its result,
+/// in the one update that finishes it, or not at all.
+#[test]
+fn a_finish_writes_its_values_with_the_result_or_nothing() {
+    for (name, s, _dir) in backends() {
+        let study = s.create_study(&config("s")).unwrap();
+        let t = s.create_trial(study.id, &NewTrial::default()).unwrap();
+        let with_values = |value: f64| match finish(value) {
+            TrialUpdate::Finish {
+                state,
+                values,
+                constraints,
+                metrics,
+                message,
+                finished,
+                ..
+            } => TrialUpdate::Finish {
+                params: params(0.25),
+                proposer: Some("tpe".into()),
+                state,
+                values: values.into_iter().map(|_| value).collect(),
+                constraints,
+                metrics,
+                message,
+                finished,
+            },
+            other => other,
+        };
+        let err = s.update_trial(t.id, &with_values(f64::NAN));
+        assert!(
+            matches!(err, Err(Error::NonFiniteValue { .. })),
+            "{name}: {err:?}"
+        );
+        let back = s.trial(t.id).unwrap();
+        assert_eq!(back.state, TrialState::Running, "{name}");
+        assert!(back.params.is_empty(), "{name}: nothing half-written");
+        assert_eq!(back.change, t.change, "{name}");
+        let done = s.update_trial(t.id, &with_values(0.5)).unwrap();
+        let changed = s.trials_since(study.id, t.change).unwrap();
+        assert_eq!(changed.len(), 1, "{name}");
+        for back in [done, changed[0].clone()] {
+            assert_eq!(back.state, TrialState::Complete, "{name}");
+            assert_eq!(back.params, params(0.25), "{name}");
+            assert_eq!(back.value, Some(0.5), "{name}");
+            assert_eq!(back.meta.proposer.as_deref(), Some("tpe"), "{name}");
+        }
     }
 }
 

@@ -222,6 +222,88 @@ fn decided_values_are_written_once_per_trial_when_recorded() {
     assert!(matches!(err, Error::TrialFinished { .. }), "{err}");
 }
 
+/// Issue 16: a define-by-run trial told with the values it was handed
+/// costs one write after its creation (the values go in with the result,
+/// not in a write of their own), and a tell refused for any reason leaves
+/// none of them written.
+#[test]
+fn a_tell_writes_the_handed_values_with_the_result_in_one_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StudyConfig::new("one-write").seed(5);
+    let mut s = Study::create(sqlite(dir.path()), config, &registry()).unwrap();
+    // No heartbeats: every bump of the change counter is one of ours.
+    s.set_lease(None);
+    let x = Param::Float(FloatParam::new(-5.0, 5.0, false, None, None).unwrap());
+    let y = Param::Float(FloatParam::new(0.0, 1.0, false, None, None).unwrap());
+    let handed = |s: &mut Study, id: TrialId| {
+        let mut params = Params::new();
+        params.insert("x".into(), s.decide(id, "x", &x).unwrap());
+        params.insert("y".into(), s.decide(id, "y", &y).unwrap());
+        params
+    };
+    for _ in 0..4 {
+        let t = s.ask_open().unwrap();
+        s.propose_handed(&t).unwrap();
+        let params = handed(&mut s, t.id);
+        let done = s
+            .tell(t.id, Outcome::complete(1.0).params(params.clone()))
+            .unwrap();
+        assert_eq!(
+            done.change,
+            t.change + 1,
+            "one write after the trial's creation"
+        );
+        assert_eq!(done.state, TrialState::Complete);
+        assert_eq!(done.params, params);
+        assert_eq!(s.storage().trial(t.id).unwrap().params, params);
+    }
+    let last = s.trials().unwrap().last().unwrap().clone();
+    assert_eq!(
+        last.meta.proposer.as_deref(),
+        Some("tpe"),
+        "the searcher that proposed them is recorded with them"
+    );
+
+    // Refused: a value outside its range, a name never suggested, a value
+    // that is not a number. Nothing of the tell is written.
+    let t = s.ask_open().unwrap();
+    let good = handed(&mut s, t.id);
+    for (name, value) in [
+        ("y", Value::Float(7.0)),
+        ("z", Value::Float(0.5)),
+        ("x", Value::Float(f64::NAN)),
+    ] {
+        let mut bad = good.clone();
+        bad.insert(name.into(), value);
+        let err = s
+            .tell(t.id, Outcome::complete(1.0).params(bad))
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidConfig { ref param, .. } if param == name),
+            "{name}: {err}"
+        );
+        let stored = s.storage().trial(t.id).unwrap();
+        assert_eq!(stored.state, TrialState::Running, "{name}");
+        assert!(stored.params.is_empty(), "{name}: nothing half-written");
+        assert_eq!(stored.change, t.change, "{name}: no write at all");
+    }
+    // A refused result (not a number) writes none of the values either.
+    let err = s
+        .tell(t.id, Outcome::complete(f64::NAN).params(good.clone()))
+        .unwrap_err();
+    assert!(matches!(err, Error::NonFiniteValue { .. }), "{err}");
+    assert!(s.storage().trial(t.id).unwrap().params.is_empty());
+    let failed = s
+        .tell(t.id, Outcome::failed("crashed").params(good.clone()))
+        .unwrap();
+    assert_eq!(failed.state, TrialState::Failed);
+    assert_eq!(failed.params, good, "a failed trial keeps what it ran with");
+    let err = s
+        .tell(t.id, Outcome::complete(1.0).params(good))
+        .unwrap_err();
+    assert!(matches!(err, Error::TrialFinished { .. }), "{err}");
+}
+
 /// A searcher that proposes uniformly and notes, at each proposal, the
 /// values it sees on running trials (the pending ones).
 #[derive(Debug)]

@@ -241,7 +241,7 @@ impl CoreStudy {
             // A searcher that fails here fails again at the trial's first
             // suggestion, which raises it with the trial in the caller's
             // hands (so it can be told), instead of losing the trial here.
-            let proposed = if proposal && s.propose_open(trial.id).is_ok() {
+            let proposed = if proposal && s.propose_handed(&trial).is_ok() {
                 s.proposed(trial.id).map(|p| proposal_of(s, p))
             } else {
                 None
@@ -327,7 +327,7 @@ impl CoreStudy {
 
     /// Finishes a trial. `state` is `complete`, `pruned` or `failed`.
     /// `params`: values `suggest` gave that are not recorded yet, recorded
-    /// first.
+    /// with the result in the same write.
     #[pyo3(signature = (trial_id, state, value=None, metrics=None, message=None, fail_if_not_finite=false, params=None))]
     #[allow(clippy::too_many_arguments)]
     fn tell(
@@ -368,13 +368,11 @@ impl CoreStudy {
         if fail_if_not_finite {
             outcome = outcome.fail_if_not_finite();
         }
-        self.with(py, |s| {
-            let id = TrialId(trial_id);
-            if let Some(params) = params {
-                s.record_params(id, params)?;
-            }
-            json(&s.tell(id, outcome)?)
-        })
+        if let Some(params) = params {
+            // Written with the result: one storage write for the trial.
+            outcome = outcome.params(params);
+        }
+        self.with(py, |s| json(&s.tell(TrialId(trial_id), outcome)?))
     }
 
     /// Runs trials on the engine's executor: `run_trial(trial_json)` runs

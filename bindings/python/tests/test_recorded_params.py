@@ -130,21 +130,27 @@ def test_a_queued_value_wins_over_the_joint_proposal(mem):
     assert mem.tell(t, 0.0).params == {"x": 0.25, "k": k}
 
 
-def test_a_killed_worker_leaves_its_trial_recoverable(db):
-    study = hs.create_study(storage=db, study_name="killed", seed=5)
+def _leased(db: str, name: str, seed: int, body: str):
+    """A study whose trials hold a 1 s lease, and the text of a child
+    process that opens it with the same lease and runs ``body``."""
+    study = hs.create_study(storage=db, study_name=name, seed=seed)
     study.set_lease(1.0)
-    child = textwrap.dedent(
-        f"""
-        import os, signal
-        import hyperspace as hs
-        study = hs.load_study("killed", {db!r})
-        study.set_lease(1.0)
+    head = f"import os, signal\nimport hyperspace as hs\nstudy = hs.load_study({name!r}, {db!r})\nstudy.set_lease(1.0)\n"
+    return study, head + textwrap.dedent(body)
+
+
+def test_a_killed_worker_leaves_its_trial_recoverable(db):
+    study, child = _leased(
+        db,
+        "killed",
+        5,
+        """
         t = study.ask()
         t.suggest_float("x", -5, 5)
         t.report(0, 1.0)  # x is recorded here
         t.suggest_float("y", -5, 5)  # y only in this process
         os.kill(os.getpid(), signal.SIGKILL)
-        """
+        """,
     )
     done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True)
     assert done.returncode != 0
@@ -164,3 +170,46 @@ def test_a_killed_worker_leaves_its_trial_recoverable(db):
     (copy,) = [t for t in trials.values() if t.parent == killed.id]
     assert copy.state == "complete" and copy.params["x"] == killed.params["x"]
     assert set(copy.params) == {"x", "y"}
+
+
+def test_a_worker_killed_at_any_point_leaves_no_trial_half_written(db):
+    """A define-by-run trial's values go in with its result, in one write
+    (issue 16): killed anywhere in its loop, a worker leaves every complete
+    trial with all its values (those its value was computed from), and at
+    most its one open trial, still without any, which its lease then fails."""
+    study, child = _leased(
+        db,
+        "any-point",
+        6,
+        """
+        while True:
+            t = study.ask()
+            x = t.suggest_float("x", -5, 5)
+            y = t.suggest_float("y", -5, 5)
+            study.tell(t, x * x + y * y)
+        """,
+    )
+    worker = subprocess.Popen([sys.executable, "-c", child])
+    try:
+        deadline = time.monotonic() + 60
+        while len(study.trials) < 40 and worker.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        worker.kill()  # SIGKILL, wherever it is
+        worker.wait()
+    trials = study.trials
+    assert len(trials) >= 40, f"the worker ended early ({worker.returncode})"
+    running = [t for t in trials if t.state == "running"]
+    assert len(running) <= 1 and all(t.params == {} for t in running), running
+    complete = [t for t in trials if t.state == "complete"]
+    assert len(complete) == len(trials) - len(running)
+    for t in complete:
+        assert set(t.params) == {"x", "y"}, t
+        assert t.value == pytest.approx(t.params["x"] ** 2 + t.params["y"] ** 2), t
+
+    time.sleep(2.5)  # past the open trial's lease
+    study.optimize(lambda t: t.suggest_float("x", -5, 5) ** 2, n_trials=1)
+    after = {t.id: t for t in study.trials}
+    for t in running:
+        assert after[t.id].state == "failed" and after[t.id].params == {}, after[t.id]
+        assert not [c for c in after.values() if c.parent == t.id], "nothing to re-run"

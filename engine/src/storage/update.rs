@@ -39,10 +39,18 @@ pub enum TrialUpdate {
         /// Other metrics at that step, by name.
         metrics: IndexMap<String, f64>,
     },
-    /// Finishes the trial.
+    /// Finishes the trial, with the values it was handed and that are not
+    /// recorded yet (a define-by-run trial's suggestions): they are written
+    /// in the same transaction as the result, so one write finishes a
+    /// trial, and a trial never finishes without the values it ran with.
     Finish {
         /// `Complete`, `Pruned` or `Failed`.
         state: TrialState,
+        /// Parameters to add (or overwrite) as it finishes; empty: none.
+        params: Params,
+        /// The searcher that proposed them ([`Metadata::proposer`]); `None`
+        /// leaves it as it is.
+        proposer: Option<String>,
         /// One value per objective (empty: none, as for a failed trial or a
         /// pruned one that takes its last intermediate value).
         values: Vec<f64>,
@@ -130,14 +138,9 @@ impl TrialUpdate {
                 proposer,
                 ..
             } => {
-                for (k, v) in params {
-                    trial.params.insert(k.clone(), v.clone());
-                }
+                add_params(trial, params, proposer);
                 trial.budget = budget.or(trial.budget);
                 trial.parent = parent.or(trial.parent);
-                if proposer.is_some() {
-                    trial.meta.proposer.clone_from(proposer);
-                }
             }
             TrialUpdate::Report {
                 step,
@@ -146,6 +149,8 @@ impl TrialUpdate {
             } => report(trial, *step, *value, metrics)?,
             TrialUpdate::Finish {
                 state,
+                params,
+                proposer,
                 values,
                 constraints,
                 metrics,
@@ -171,6 +176,7 @@ impl TrialUpdate {
                     )),
                     (None, m) => m.clone(),
                 };
+                add_params(trial, params, proposer);
                 finish(trial, *state, values, metrics, message)?;
                 set_constraints(trial, *state, constraints)?;
                 trial.meta.finished = Some(finished.clone());
@@ -215,6 +221,17 @@ impl TrialUpdate {
                     | TrialUpdate::UserAttr { .. }
                     | TrialUpdate::Meta(_)
             )
+    }
+}
+
+/// Adds (or overwrites) parameters, and names the searcher that proposed
+/// them unless `proposer` is `None`.
+fn add_params(trial: &mut Trial, params: &Params, proposer: &Option<String>) {
+    for (k, v) in params {
+        trial.params.insert(k.clone(), v.clone());
+    }
+    if proposer.is_some() {
+        trial.meta.proposer.clone_from(proposer);
     }
 }
 

@@ -159,6 +159,8 @@ impl Study {
             })
             .collect();
         updates.push(TrialUpdate::Finish {
+            params: Default::default(),
+            proposer: None,
             state: outcome.state,
             values: outcome.values,
             constraints: outcome.constraints,

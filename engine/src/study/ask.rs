@@ -154,6 +154,8 @@ impl Study {
     /// not left running, and returns the original error.
     pub(super) fn fail_after(&self, id: TrialId, error: Error) -> Error {
         let update = TrialUpdate::Finish {
+            params: Default::default(),
+            proposer: None,
             state: TrialState::Failed,
             values: Vec::new(),
             constraints: Vec::new(),

@@ -43,7 +43,7 @@ impl Study {
         self.batch(n, |s| {
             let trial = s.ask_open()?;
             // Errors reach the caller at the trial's first suggestion.
-            let _ = s.propose_open(trial.id);
+            let _ = s.propose_handed(&trial);
             Ok(trial)
         })
     }

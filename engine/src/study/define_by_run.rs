@@ -114,12 +114,13 @@ impl Study {
     }
 
     /// [`Study::suggest`] without recording the value: the caller records
-    /// it later with [`Study::record_params`], together with the trial's
-    /// other values (one storage write per trial instead of one per
-    /// parameter; the Python binding does so at the trial's next report,
-    /// pruning check or tell). Until then the value is visible to no other
-    /// worker; a process killed meanwhile leaves the trial running without
-    /// it, to be failed or re-queued when its lease runs out.
+    /// it later, together with the trial's other values, with its result
+    /// ([`crate::Outcome::params`], in the tell's one write) or before
+    /// with [`Study::record_params`] (the Python binding does so at the
+    /// trial's next report or pruning check). Until then the value is
+    /// visible to no other worker; a process killed meanwhile leaves the
+    /// trial running without it, to be failed or re-queued when its lease
+    /// runs out.
     pub fn decide(&mut self, id: TrialId, name: &str, param: &Param) -> Result<Value> {
         let trial = self.running_trial(id)?;
         // The study's space first: one definition per name, also when this
@@ -178,6 +179,23 @@ impl Study {
         if params.is_empty() {
             return Ok(trial);
         }
+        let params = self.handed_params(params)?;
+        self.storage.update_trial(
+            id,
+            &TrialUpdate::SetParams {
+                params,
+                budget: None,
+                parent: None,
+                claim: None,
+                proposer: self.proposers.get(&id).cloned(),
+            },
+        )
+    }
+
+    /// Values [`Study::decide`] handed out, checked against the study's
+    /// space and coerced to their parameters' types, for a write that
+    /// records them ([`Study::record_params`], or a tell's).
+    pub(super) fn handed_params(&mut self, params: Params) -> Result<Params> {
         if params
             .keys()
             .any(|name| self.record.config.space.get(name).is_none())
@@ -192,7 +210,7 @@ impl Study {
             }
         }
         let space = &self.record.config.space;
-        let params = params
+        params
             .into_iter()
             .map(|(name, value)| {
                 let entry = space.get(&name).ok_or_else(|| Error::InvalidConfig {
@@ -207,17 +225,7 @@ impl Study {
                     }),
                 }
             })
-            .collect::<Result<Params>>()?;
-        self.storage.update_trial(
-            id,
-            &TrialUpdate::SetParams {
-                params,
-                budget: None,
-                parent: None,
-                claim: None,
-                proposer: self.proposers.get(&id).cloned(),
-            },
-        )
+            .collect::<Result<Params>>()
     }
 
     /// The searcher's joint proposal for an open define-by-run trial, once
@@ -235,6 +243,14 @@ impl Study {
     pub fn propose_open(&mut self, id: TrialId) -> Result<&Params> {
         let trial = self.running_trial(id)?;
         self.make_proposal(&trial)
+    }
+
+    /// [`Study::propose_open`] for the trial [`Study::ask_open`] has just
+    /// returned, without reading it back from storage (the caller holds
+    /// the copy storage gave; one read fewer per trial).
+    pub fn propose_handed(&mut self, trial: &Trial) -> Result<&Params> {
+        self.check_open(trial)?;
+        self.make_proposal(trial)
     }
 
     /// The joint proposal of `trial`, made unless it has one.
@@ -267,14 +283,20 @@ impl Study {
     /// A trial of this study that has not finished.
     pub(super) fn running_trial(&self, id: TrialId) -> Result<Trial> {
         let trial = self.storage.trial(id)?;
-        self.check_mine(&trial)?;
+        self.check_open(&trial)?;
+        Ok(trial)
+    }
+
+    /// Refuses a trial of another study, or one that has finished.
+    fn check_open(&self, trial: &Trial) -> Result<()> {
+        self.check_mine(trial)?;
         if trial.state.is_finished() {
             return Err(Error::TrialFinished {
-                id,
+                id: trial.id,
                 state: trial.state,
             });
         }
-        Ok(trial)
+        Ok(())
     }
 
     /// The joint proposal for a fresh define-by-run trial. A searcher that

@@ -35,6 +35,12 @@ impl History {
         &self.trials
     }
 
+    /// Whether this copy holds a trial with this id (then it is a trial of
+    /// this study). Open trials are the newest: the look starts at the end.
+    pub(crate) fn holds(&self, id: TrialId) -> bool {
+        self.trials.iter().rev().any(|t| t.id == id)
+    }
+
     /// How many trials are finished with a value (complete or pruned).
     pub(crate) fn finished(&self) -> usize {
         self.finished
@@ -229,6 +235,8 @@ mod tests {
 
     fn finish(storage: &MemoryStorage, id: TrialId, state: TrialState, value: Option<f64>) {
         let update = TrialUpdate::Finish {
+            params: Default::default(),
+            proposer: None,
             state,
             values: value.into_iter().collect(),
             constraints: Vec::new(),

@@ -196,7 +196,10 @@ impl Study {
             // would put that run back too.
             return Ok(stored);
         }
-        if !result.params.is_empty() {
+        // A result's values go in with its ending (one write, see
+        // `Outcome::params`); a trial put back in the queue gets them first,
+        // so the copy that runs again has them.
+        if !result.params.is_empty() && matches!(result.ending, PendingEnding::Requeue) {
             unless_finished(self.record_params(id, result.params.clone()))?;
         }
         if result.meta != Metadata::default() {
@@ -228,6 +231,7 @@ impl Study {
                     metrics: metrics.clone(),
                     message: message.clone(),
                     non_finite: super::NonFinite::Fail,
+                    params: result.params.clone(),
                 };
                 self.tell(id, outcome)
             }

@@ -1,6 +1,6 @@
 //! What a finished trial reports: the `tell` side of ask/tell.
 
-use crate::TrialState;
+use crate::{Params, TrialState};
 use indexmap::IndexMap;
 
 /// How `tell` treats a NaN or infinite objective value.
@@ -24,6 +24,9 @@ pub struct Outcome {
     pub(crate) metrics: IndexMap<String, f64>,
     pub(crate) message: Option<String>,
     pub(crate) non_finite: NonFinite,
+    /// Values the trial was handed and that are not recorded yet (see
+    /// [`Outcome::params`]).
+    pub(crate) params: Params,
 }
 
 impl Outcome {
@@ -42,6 +45,7 @@ impl Outcome {
             metrics: IndexMap::new(),
             message: None,
             non_finite: NonFinite::Reject,
+            params: Params::new(),
         }
     }
 
@@ -91,6 +95,17 @@ impl Outcome {
     /// Sets a message (why it failed, a note).
     pub fn message(mut self, message: impl Into<String>) -> Self {
         self.message = Some(message.into());
+        self
+    }
+
+    /// Values a define-by-run trial was handed ([`crate::Study::decide`])
+    /// and that are not recorded yet: `tell` records them with the result,
+    /// in the same write, instead of a [`crate::Study::record_params`]
+    /// first (one storage write per trial instead of two). Each must be a
+    /// valid value of its parameter in the study's space, as for
+    /// `record_params`; an invalid one refuses the whole tell.
+    pub fn params(mut self, params: Params) -> Self {
+        self.params.extend(params);
         self
     }
 

@@ -135,6 +135,8 @@ pub fn add_trial(
         return storage.trial(trial.id).unwrap();
     }
     let finish = TrialUpdate::Finish {
+        params: Default::default(),
+        proposer: None,
         state,
         values: if state == TrialState::Failed {
             Vec::new()

@@ -99,6 +99,8 @@ fn finish(
     };
     let trial = store.create_trial(study, &new).unwrap();
     let finish = TrialUpdate::Finish {
+        params: Default::default(),
+        proposer: None,
         state: if failed {
             TrialState::Failed
         } else {
