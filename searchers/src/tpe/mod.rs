@@ -22,6 +22,6 @@ mod split;
 
 pub use algorithm::TpeSearcher;
 pub use settings::{
-    BandwidthRule, Endpoints, GroupModel, PriorCentre, RunningTrials, StartupSampler, TpeSettings,
-    TrialWeights, ValidTpeSettings,
+    BandwidthRule, BranchKernels, Endpoints, GroupModel, PriorCentre, RunningTrials,
+    StartupSampler, TpeSettings, TrialWeights, ValidTpeSettings,
 };
