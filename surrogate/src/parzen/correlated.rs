@@ -265,3 +265,115 @@ fn log_sum_exp(terms: &[f64]) -> f64 {
     }
     top + terms.iter().map(|t| (t - top).exp()).sum::<f64>().ln()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{array, Array1};
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    /// Observations along the diagonal `y = 1 - x`, a hundredth off it.
+    fn along_the_diagonal() -> Array2<f64> {
+        let xs = [0.1, 0.25, 0.4, 0.55, 0.7, 0.85];
+        let off = [0.01, -0.01, 0.0, 0.01, -0.01, 0.0];
+        Array2::from_shape_fn(
+            (6, 2),
+            |(i, j)| {
+                if j == 0 {
+                    xs[i]
+                } else {
+                    1.0 - xs[i] + off[i]
+                }
+            },
+        )
+    }
+
+    /// Given `x`, the draws put `y` on the diagonal: within 0.15 of
+    /// `1 - x` nearly always, though the observations' `y` span 0.75 (an
+    /// axis-aligned kernel as wide as their gaps, 0.15, lands there about
+    /// two times in three).
+    #[test]
+    fn draws_given_a_coordinate_follow_the_observations_line() {
+        let obs = along_the_diagonal();
+        let kde = CorrelatedKde::fit(obs.view(), Array1::ones(6).view(), 0.02)
+            .unwrap()
+            .unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for x in [0.2, 0.5, 0.8] {
+            let draws = kde.sample_given(&[(0, x)], &mut rng, 400).unwrap();
+            assert!(draws.column(0).iter().all(|&v| v == x));
+            let near = draws
+                .column(1)
+                .iter()
+                .filter(|&&y| (y - (1.0 - x)).abs() < 0.15)
+                .count();
+            assert!(near >= 390, "x = {x}: {near} of 400 near the line");
+        }
+        // Unconditioned, the draws spread along the line, not across it.
+        let draws = kde.sample_given(&[], &mut rng, 400).unwrap();
+        let across: Vec<f64> = draws
+            .rows()
+            .into_iter()
+            .map(|r| r[0] + r[1] - 1.0)
+            .collect();
+        let along: Vec<f64> = draws.rows().into_iter().map(|r| r[0] - r[1]).collect();
+        let sd = |v: &[f64]| {
+            let m = v.iter().sum::<f64>() / v.len() as f64;
+            (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
+        };
+        assert!(
+            sd(&along) > 5.0 * sd(&across),
+            "{} {}",
+            sd(&along),
+            sd(&across)
+        );
+    }
+
+    /// The density integrates to 1 (over a square wide enough to hold the
+    /// untruncated kernels) and is highest on the line.
+    #[test]
+    fn the_density_is_a_density_and_peaks_on_the_line() {
+        let obs = along_the_diagonal();
+        let weights = array![1.0, 2.0, 1.0, 0.5, 1.0, 1.0];
+        let kde = CorrelatedKde::fit(obs.view(), weights.view(), 0.02)
+            .unwrap()
+            .unwrap();
+        let (lo, hi, steps) = (-1.0, 2.0, 300);
+        let h = (hi - lo) / steps as f64;
+        let grid = Array2::from_shape_fn((steps * steps, 2), |(k, j)| {
+            let i = if j == 0 { k / steps } else { k % steps };
+            lo + (i as f64 + 0.5) * h
+        });
+        let mass: f64 = kde
+            .log_pdf(grid.view())
+            .iter()
+            .map(|l| l.exp())
+            .sum::<f64>()
+            * h
+            * h;
+        assert!((mass - 1.0).abs() < 1e-3, "mass {mass}");
+        let on = kde.log_pdf(array![[0.4, 0.6]].view())[0];
+        let off = kde.log_pdf(array![[0.4, 0.75]].view())[0];
+        assert!(on > off + 5.0, "{on} vs {off}");
+    }
+
+    #[test]
+    fn one_kernel_tells_no_covariance_and_bad_weights_are_named() {
+        let obs = along_the_diagonal();
+        let one = array![0.0, 0.0, 3.0, 0.0, 0.0, 0.0];
+        assert!(CorrelatedKde::fit(obs.view(), one.view(), 0.02)
+            .unwrap()
+            .is_none());
+        let bad = array![1.0, f64::NAN, 1.0, 1.0, 1.0, 1.0];
+        assert!(matches!(
+            CorrelatedKde::fit(obs.view(), bad.view(), 0.02),
+            Err(SurrogateError::InvalidWeight { index: 1, .. })
+        ));
+        let short = array![1.0, 1.0];
+        assert!(matches!(
+            CorrelatedKde::fit(obs.view(), short.view(), 0.02),
+            Err(SurrogateError::WeightCountMismatch { .. })
+        ));
+    }
+}
