@@ -58,16 +58,16 @@ impl TpeSearcher {
         good: &Observations,
         bad: &Observations,
         dims: &[Dimension],
-        fixed: &[(usize, f64)],
-        within_branch: bool,
+        given: Given<'_>,
         memos: Option<&mut Memos>,
         rng: &mut dyn RngCore,
     ) -> Result<Vec<f64>, SearchError> {
+        let fixed = given.fixed;
         let (good_memo, bad_memo) = match memos {
             Some(m) => (Some(&mut m.good), Some(&mut m.bad)),
             None => (None, None),
         };
-        let correlated = if within_branch && self.correlated_branches(dims) {
+        let correlated = if given.branch && self.correlated_branches(dims) {
             let n = good.rows;
             let observations =
                 ArrayView2::from_shape((n, dims.len()).f(), &good.data).map_err(failed)?;
@@ -225,13 +225,14 @@ impl TpeSearcher {
         let best = match draw {
             Draw::AtOnce => {
                 let group_memos = memos.as_deref_mut();
-                self.best_candidate(&good, &bad, &dims, &[], false, group_memos, rng)?
+                self.best_candidate(&good, &bad, &dims, Given::TOP, group_memos, rng)?
             }
             Draw::InTurn => {
                 let mut chosen: Vec<f64> = Vec::with_capacity(members.len());
                 for k in 0..members.len() {
                     let fixed: Vec<(usize, f64)> = chosen.iter().copied().enumerate().collect();
-                    let best = self.best_candidate(&good, &bad, &dims, &fixed, true, None, rng)?;
+                    let given = Given::branch(&fixed);
+                    let best = self.best_candidate(&good, &bad, &dims, given, None, rng)?;
                     chosen.push(best[k]);
                 }
                 chosen
@@ -245,6 +246,31 @@ impl TpeSearcher {
             .zip(best)
             .map(|(&i, x)| value(&space.entries()[i].param, x))
             .collect())
+    }
+}
+
+/// What a draw of a group starts from: the coordinates decided already
+/// (kept by every candidate), and whether the group is a branch's (which
+/// may get correlated kernels: [`TpeSearcher::correlated_branches`]).
+#[derive(Debug, Clone, Copy)]
+struct Given<'a> {
+    fixed: &'a [(usize, f64)],
+    branch: bool,
+}
+
+impl<'a> Given<'a> {
+    /// The top-level group: nothing decided, not a branch.
+    const TOP: Given<'static> = Given {
+        fixed: &[],
+        branch: false,
+    };
+
+    /// A branch's group, `fixed` decided.
+    fn branch(fixed: &'a [(usize, f64)]) -> Self {
+        Self {
+            fixed,
+            branch: true,
+        }
     }
 }
 
@@ -459,7 +485,8 @@ impl Searcher for TpeSearcher {
             .enumerate()
             .map(|(k, p)| (k + 1, p.coordinate))
             .collect();
-        let best = self.best_candidate(&good, &bad, &dims, &fixed, true, None, rng)?;
+        let given = Given::branch(&fixed);
+        let best = self.best_candidate(&good, &bad, &dims, given, None, rng)?;
         Ok(value(param, best[0]))
     }
 
