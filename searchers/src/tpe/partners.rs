@@ -6,10 +6,11 @@
 //! correlation between, say, an SVM's `C` and `gamma` would be lost, while
 //! a define-and-run space models them as one group. Parameters that were
 //! present in exactly the same finished trials are taken to be one branch
-//! (as a condition would say), and the later ones of a trial are drawn
-//! given the earlier ones: the candidates keep the decided values and are
-//! scored by the joint density ratio. So both ways of writing a space reach
-//! the same model.
+//! (as a condition would say), and each is drawn from the branch's joint
+//! density given those the trial has decided: the candidates keep the
+//! decided values, the others (the first parameter's partners-to-be
+//! included) are drawn and then dropped, and the joint density ratio
+//! scores them. So both ways of writing a space reach the same model.
 
 use crate::encode::coordinate;
 use hyperspace_engine::{Param, SearchContext};
