@@ -80,8 +80,8 @@ pub use pruners::{
 };
 pub use random::{RandomSearcher, RandomSettings, Sampler};
 pub use tpe::{
-    BandwidthRule, Endpoints, GroupModel, PriorCentre, RunningTrials, StartupSampler, TpeSearcher,
-    TpeSettings, TrialWeights, ValidTpeSettings,
+    BandwidthRule, BranchKernels, Endpoints, GroupModel, PriorCentre, RunningTrials,
+    StartupSampler, TpeSearcher, TpeSettings, TrialWeights, ValidTpeSettings,
 };
 
 use hyperspace_engine::Registry;

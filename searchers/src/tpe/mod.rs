@@ -9,8 +9,11 @@
 //! parameters that share a condition from the trials that had that branch,
 //! ranked among themselves (`split::split_branch`). Define-by-run reaches
 //! the same model: a parameter met alone is ranked among the trials that had
-//! it, and drawn jointly with the parameters of its branch the trial has
-//! decided already (`partners`). Each branch keeps a floor share of the
+//! it, and drawn from its branch's joint density, the parameters of the
+//! branch the trial has decided already held at their values (`partners`).
+//! A branch's continuous parameters also get kernels sharing the good
+//! trials' covariance (`correlated_branches`), so a narrow diagonal valley
+//! inside a branch is followed. Each branch keeps a floor share of the
 //! trials (`branches`), so a family whose random trials look bad is
 //! still searched by its own model.
 
@@ -22,6 +25,6 @@ mod split;
 
 pub use algorithm::TpeSearcher;
 pub use settings::{
-    BandwidthRule, Endpoints, GroupModel, PriorCentre, RunningTrials, StartupSampler, TpeSettings,
-    TrialWeights, ValidTpeSettings,
+    BandwidthRule, BranchKernels, Endpoints, GroupModel, PriorCentre, RunningTrials,
+    StartupSampler, TpeSettings, TrialWeights, ValidTpeSettings,
 };

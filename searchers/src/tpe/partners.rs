@@ -6,10 +6,11 @@
 //! correlation between, say, an SVM's `C` and `gamma` would be lost, while
 //! a define-and-run space models them as one group. Parameters that were
 //! present in exactly the same finished trials are taken to be one branch
-//! (as a condition would say), and the later ones of a trial are drawn
-//! given the earlier ones: the candidates keep the decided values and are
-//! scored by the joint density ratio. So both ways of writing a space reach
-//! the same model.
+//! (as a condition would say), and each is drawn from the branch's joint
+//! density given those the trial has decided: the candidates keep the
+//! decided values, the others (the first parameter's partners-to-be
+//! included) are drawn and then dropped, and the joint density ratio
+//! scores them. So both ways of writing a space reach the same model.
 
 use crate::encode::coordinate;
 use hyperspace_engine::{Param, SearchContext};
@@ -23,12 +24,25 @@ pub(super) struct Partner<'a> {
     pub coordinate: f64,
 }
 
-/// The parameters the current trial has decided that every finished trial
-/// had exactly when it had `name` (none until some finished trial had it),
-/// in name order.
-pub(super) fn partners<'a>(ctx: &SearchContext<'a>, name: &str) -> Vec<Partner<'a>> {
+/// A parameter of the same branch as the one asked for that the trial has
+/// not decided yet: drawn along with it (its coordinate then dropped), so
+/// that the first parameter of a branch is chosen from the branch's joint
+/// density, as a define-and-run group's first member is.
+pub(super) struct Undecided<'a> {
+    pub name: &'a str,
+    pub param: &'a Param,
+}
+
+/// The parameters of `name`'s branch: those the current trial has decided
+/// (in name order), and the study's other parameters it has not (in name
+/// order). A parameter is of the branch when every finished trial had it
+/// exactly when it had `name`; none until some finished trial had `name`.
+pub(super) fn branch_of<'a>(
+    ctx: &SearchContext<'a>,
+    name: &str,
+) -> (Vec<Partner<'a>>, Vec<Undecided<'a>>) {
     let Some(current) = ctx.trials.iter().find(|t| t.number == ctx.trial_number) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let finished: Vec<_> = ctx
         .trials
@@ -36,17 +50,18 @@ pub(super) fn partners<'a>(ctx: &SearchContext<'a>, name: &str) -> Vec<Partner<'
         .filter(|t| t.state.is_finished() && t.number != ctx.trial_number)
         .collect();
     if !finished.iter().any(|t| t.params.contains_key(name)) {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
-    let mut out: Vec<Partner<'a>> = current
+    let together = |other: &str| {
+        other != name
+            && finished
+                .iter()
+                .all(|t| t.params.contains_key(name) == t.params.contains_key(other))
+    };
+    let mut decided: Vec<Partner<'a>> = current
         .params
         .iter()
-        .filter(|(other, _)| other.as_str() != name)
-        .filter(|(other, _)| {
-            finished
-                .iter()
-                .all(|t| t.params.contains_key(name) == t.params.contains_key(other.as_str()))
-        })
+        .filter(|(other, _)| together(other.as_str()))
         .filter_map(|(other, v)| {
             let param = &ctx.space.get(other)?.param;
             Some(Partner {
@@ -56,6 +71,17 @@ pub(super) fn partners<'a>(ctx: &SearchContext<'a>, name: &str) -> Vec<Partner<'
             })
         })
         .collect();
-    out.sort_by(|a, b| a.name.cmp(b.name));
-    out
+    decided.sort_by(|a, b| a.name.cmp(b.name));
+    let mut undecided: Vec<Undecided<'a>> = ctx
+        .space
+        .entries()
+        .iter()
+        .filter(|e| !current.params.contains_key(&e.name) && together(&e.name))
+        .map(|e| Undecided {
+            name: e.name.as_str(),
+            param: &e.param,
+        })
+        .collect();
+    undecided.sort_by(|a, b| a.name.cmp(b.name));
+    (decided, undecided)
 }

@@ -36,6 +36,7 @@
 
 mod bandwidth;
 mod clip_grid;
+mod correlated;
 mod estimator;
 mod independent;
 mod joint;
@@ -56,6 +57,7 @@ mod tests;
 #[cfg(test)]
 mod wide_tests;
 
+pub use correlated::CorrelatedKde;
 pub use estimator::ParzenEstimator;
 pub use kernels::Dimension;
 pub use memo::FitMemo;
