@@ -7,21 +7,11 @@
 //! products. The `gp_linalg` criterion bench compares it with
 //! linfa-linalg's unblocked factorisation of the whole matrix (one block):
 //! several times faster from a few hundred rows on.
-//!
-//! Solves with many right-hand sides (a batch of candidates' covariances)
-//! are matrix products only: the off-diagonal blocks as in the
-//! factorisation, each diagonal block by multiplying with that block's
-//! inverse, computed once per factor. The inner kernels of
-//! matrixmultiply use AVX2/FMA where the machine has them, which the
-//! hand-written substitution loops (compiled for baseline x86-64) do not,
-//! so this is several times faster than substituting row by row although
-//! it does twice the work on the diagonal blocks.
 
 use crate::SurrogateError;
 use linfa_linalg::cholesky::CholeskyInplace;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Slice};
-use std::sync::OnceLock;
 
 /// Rows per block of the blocked algorithms.
 pub const DEFAULT_BLOCK: usize = 64;
@@ -35,38 +25,9 @@ pub struct Cholesky {
     /// Lower triangular; the strict upper triangle is zero.
     l: Array2<f64>,
     jitter: f64,
-    /// `L_kk⁻¹` of each diagonal block of [`DEFAULT_BLOCK`] rows, made on
-    /// the first solve with many right-hand sides (a factor only used for
-    /// the likelihood never needs them).
-    block_inverses: OnceLock<Vec<Array2<f64>>>,
 }
 
 impl Cholesky {
-    fn new(l: Array2<f64>, jitter: f64) -> Self {
-        Self {
-            l,
-            jitter,
-            block_inverses: OnceLock::new(),
-        }
-    }
-
-    /// The inverses of the diagonal blocks (see the module notes).
-    fn block_inverses(&self) -> &[Array2<f64>] {
-        self.block_inverses.get_or_init(|| {
-            let n = self.len();
-            (0..n)
-                .step_by(DEFAULT_BLOCK)
-                .map(|start| {
-                    let end = (start + DEFAULT_BLOCK).min(n);
-                    let diag = sub(self.l.view(), start..end, start..end);
-                    let mut inv = Array2::<f64>::eye(end - start);
-                    solve_lower_with(diag, inv.view_mut(), DEFAULT_BLOCK, true);
-                    inv
-                })
-                .collect()
-        })
-    }
-
     /// Factors `a` (only its lower triangle is read). If `a` is not
     /// numerically positive definite, retries with a jitter on the diagonal
     /// growing tenfold from `1e-10` to `1e-2` times the mean diagonal.
@@ -103,7 +64,7 @@ impl Cholesky {
                 l.diag_mut().mapv_inplace(|d| d + jitter);
             }
             if factor_in_place(&mut l, block.max(1)) {
-                return Ok(Self::new(l, jitter));
+                return Ok(Self { l, jitter });
             }
             jitter = if jitter == 0.0 {
                 1e-10 * scale
@@ -144,44 +105,8 @@ impl Cholesky {
         2.0 * self.l.diag().iter().map(|d| d.ln()).sum::<f64>()
     }
 
-    /// Solves `L X = B` in place (`B` is n × m), by matrix products only
-    /// (see the module notes).
+    /// Solves `L X = B` in place (`B` is n × m).
     pub fn solve_lower_in_place(&self, b: ArrayViewMut2<'_, f64>) {
-        self.solve_lower_by_blocks(b, false);
-    }
-
-    /// `L X = B` by blocks: each row block of `B` less the products with
-    /// the rows solved above it, times its diagonal block's inverse. With
-    /// `triangular_rhs`, `B` is lower triangular (the identity, for `L⁻¹`)
-    /// and so is `X`: a row block only touches the columns left of its end.
-    fn solve_lower_by_blocks(&self, mut b: ArrayViewMut2<'_, f64>, triangular_rhs: bool) {
-        let m = b.ncols();
-        for (k, inv) in self.block_inverses().iter().enumerate() {
-            let start = k * DEFAULT_BLOCK;
-            let end = start + inv.nrows();
-            let cols = if triangular_rhs { end.min(m) } else { m };
-            let (done, mut rest) = b.view_mut().split_at(Axis(0), start);
-            if start > 0 {
-                let done_cols = if triangular_rhs { start.min(m) } else { m };
-                general_mat_mul(
-                    -1.0,
-                    &sub(self.l.view(), start..end, ..start),
-                    &sub(done.view(), .., ..done_cols),
-                    1.0,
-                    &mut sub_mut(rest.view_mut(), ..end - start, ..done_cols),
-                );
-            }
-            let mut rows = sub_mut(rest.view_mut(), ..end - start, ..cols);
-            let mut solved = Array2::<f64>::zeros((end - start, cols));
-            general_mat_mul(1.0, inv, &rows, 0.0, &mut solved);
-            rows.assign(&solved);
-        }
-    }
-
-    /// Solves `L X = B` in place by substitution in the diagonal blocks
-    /// (the plain path [`Cholesky::solve_lower_in_place`] is tested
-    /// against).
-    pub fn solve_lower_by_substitution(&self, b: ArrayViewMut2<'_, f64>) {
         solve_lower(self.l.view(), b, DEFAULT_BLOCK);
     }
 
@@ -190,41 +115,18 @@ impl Cholesky {
         solve_upper(self.l.view(), b, DEFAULT_BLOCK);
     }
 
-    /// `L⁻¹ v` for one vector, by blocks: each row block less its dot
-    /// products with the part solved above it (independent of each other,
-    /// so they overlap, unlike substitution's chain of divisions), times
-    /// its diagonal block's inverse.
+    /// `L⁻¹ v` for one vector.
     pub fn forward(&self, v: ArrayView1<'_, f64>) -> Array1<f64> {
         let mut out = v.to_owned();
-        if let Some(x) = out.as_slice_mut() {
-            forward_by_blocks(self.l.view(), self.block_inverses(), x);
-        }
+        forward_vec(self.l.view(), out.as_slice_mut().unwrap_or(&mut []));
         out
     }
 
-    /// `L⁻ᵀ v` for one vector, by blocks from the bottom (as
-    /// [`Cholesky::forward`]).
+    /// `L⁻ᵀ v` for one vector.
     pub fn backward(&self, v: ArrayView1<'_, f64>) -> Array1<f64> {
         let mut out = v.to_owned();
-        if let Some(x) = out.as_slice_mut() {
-            backward_by_blocks(self.l.view(), self.block_inverses(), x);
-        }
+        backward_vec(self.l.view(), out.as_slice_mut().unwrap_or(&mut []));
         out
-    }
-
-    /// `L⁻¹ v` and `L⁻ᵀ v` by substitution (the plain paths
-    /// [`Cholesky::forward`] and [`Cholesky::backward`] are tested against).
-    pub fn forward_backward_by_substitution(
-        &self,
-        v: ArrayView1<'_, f64>,
-    ) -> (Array1<f64>, Array1<f64>) {
-        let mut f = v.to_owned();
-        let mut b = v.to_owned();
-        if let (Some(fs), Some(bs)) = (f.as_slice_mut(), b.as_slice_mut()) {
-            forward_vec(self.l.view(), fs);
-            backward_vec(self.l.view(), bs);
-        }
-        (f, b)
     }
 
     /// `A⁻¹ v`.
@@ -241,7 +143,7 @@ impl Cholesky {
     pub fn inverse(&self) -> Array2<f64> {
         let n = self.len();
         let mut inv_l = Array2::<f64>::eye(n);
-        self.solve_lower_by_blocks(inv_l.view_mut(), true);
+        solve_lower_with(self.l.view(), inv_l.view_mut(), DEFAULT_BLOCK, true);
         let mut out = Array2::<f64>::zeros((n, n));
         // A⁻¹ = (L⁻¹)ᵀ L⁻¹; L⁻¹ is lower triangular, so row block I of the
         // result needs only rows from I on.
@@ -291,7 +193,10 @@ impl Cholesky {
         sub_mut(l.view_mut(), ..n, ..n).assign(&self.l);
         sub_mut(l.view_mut(), n.., ..n).assign(&l21t.t());
         sub_mut(l.view_mut(), n.., n..).assign(&l22.l);
-        Ok(Self::new(l, self.jitter.max(l22.jitter)))
+        Ok(Self {
+            l,
+            jitter: self.jitter.max(l22.jitter),
+        })
     }
 }
 
@@ -522,64 +427,6 @@ fn solve_upper(l: ArrayView2<'_, f64>, mut b: ArrayViewMut2<'_, f64>, block: usi
     }
 }
 
-/// `x ← L⁻¹ x` with the diagonal blocks' inverses `inverses` (see
-/// [`Cholesky::forward`]).
-fn forward_by_blocks(l: ArrayView2<'_, f64>, inverses: &[Array2<f64>], x: &mut [f64]) {
-    let mut block = [0.0; DEFAULT_BLOCK];
-    for (k, inv) in inverses.iter().enumerate() {
-        let start = k * DEFAULT_BLOCK;
-        let nb = inv.nrows();
-        let (head, tail) = x.split_at_mut(start);
-        let b = &mut block[..nb];
-        for (r, br) in b.iter_mut().enumerate() {
-            let row = l.row(start + r);
-            *br = tail[r]
-                - match row.as_slice() {
-                    Some(row) => dot(&row[..start], head),
-                    None => (0..start).map(|c| row[c] * head[c]).sum(),
-                };
-        }
-        for (r, xr) in tail[..nb].iter_mut().enumerate() {
-            let row = inv.row(r);
-            *xr = match row.as_slice() {
-                Some(row) => dot(&row[..=r], &b[..=r]),
-                None => (0..=r).map(|c| row[c] * b[c]).sum(),
-            };
-        }
-    }
-}
-
-/// `x ← L⁻ᵀ x` with the diagonal blocks' inverses, from the bottom block
-/// up: a block (already less the blocks below it) times its inverse's
-/// transpose, then its rows of `L` taken off everything above it (long
-/// contiguous row updates, as in substitution).
-fn backward_by_blocks(l: ArrayView2<'_, f64>, inverses: &[Array2<f64>], x: &mut [f64]) {
-    let mut block = [0.0; DEFAULT_BLOCK];
-    for (k, inv) in inverses.iter().enumerate().rev() {
-        let start = k * DEFAULT_BLOCK;
-        let nb = inv.nrows();
-        let (above, rest) = x.split_at_mut(start);
-        let xb = &mut rest[..nb];
-        let b = &mut block[..nb];
-        b.copy_from_slice(xb);
-        xb.fill(0.0);
-        for (r, br) in b.iter().enumerate() {
-            let row = inv.row(r);
-            match row.as_slice() {
-                Some(row) => axpy(*br, &row[..=r], &mut xb[..=r]),
-                None => (0..=r).for_each(|c| xb[c] += br * row[c]),
-            }
-        }
-        for (r, xr) in xb.iter().enumerate() {
-            let row = l.row(start + r);
-            match row.as_slice() {
-                Some(row) => axpy(-xr, &row[..start], above),
-                None => (0..start).for_each(|c| above[c] -= xr * row[c]),
-            }
-        }
-    }
-}
-
 /// `x ← L⁻¹ x` (forward substitution by dot products of rows).
 fn forward_vec(l: ArrayView2<'_, f64>, x: &mut [f64]) {
     let n = x.len();
@@ -657,12 +504,6 @@ mod tests {
             .fold(0.0f64, |m, v| m.max(*v));
         assert!(err < 1e-8, "{err}");
         let v = b.column(0);
-        let (fv, bv) = c.forward_backward_by_substitution(v);
-        let close = |a: &Array1<f64>, b: &Array1<f64>| {
-            (a - b).mapv(f64::abs).sum() < 1e-9 * b.mapv(f64::abs).sum().max(1.0)
-        };
-        assert!(close(&c.forward(v), &fv));
-        assert!(close(&c.backward(v), &bv));
         let xv = c.solve(v);
         assert!((&xv - &x.column(0)).mapv(f64::abs).sum() < 1e-8);
         let fb = c.backward(c.forward(v).view());
@@ -695,66 +536,6 @@ mod tests {
             SurrogateError::NotPositiveDefinite { size: 4, .. }
         ));
         assert!(err.to_string().contains("noise"), "{err}");
-    }
-
-    #[test]
-    fn solving_by_block_inverses_matches_substitution_on_an_ill_conditioned_kernel() {
-        // A Matérn kernel of close points with a tiny noise: condition
-        // number ~1e9, as the GP's own matrices with `min_noise` 1e-8.
-        let n = 150;
-        let mut rng = ChaCha8Rng::seed_from_u64(4);
-        let pts: Vec<f64> = (0..n).map(|_| rng.random::<f64>()).collect();
-        let a = Array2::from_shape_fn((n, n), |(i, j)| {
-            let r = (pts[i] - pts[j]).abs() / 0.3 * 5f64.sqrt();
-            (1.0 + r + r * r / 3.0) * (-r).exp() + if i == j { 1e-8 } else { 0.0 }
-        });
-        let c = Cholesky::factor(&a).unwrap();
-        let b = Array2::from_shape_fn((n, 300), |_| rng.random::<f64>() - 0.5);
-        let mut fast = b.clone();
-        c.solve_lower_in_place(fast.view_mut());
-        let mut plain = b.clone();
-        c.solve_lower_by_substitution(plain.view_mut());
-        let scale = plain.mapv(f64::abs).fold(0.0f64, |m, v| m.max(*v));
-        let diff = (&fast - &plain)
-            .mapv(f64::abs)
-            .fold(0.0f64, |m, v| m.max(*v));
-        assert!(diff <= 1e-9 * scale, "{diff} against {scale}");
-        // The residual of the fast path is as small as the plain one's.
-        let resid = |x: &Array2<f64>| {
-            (&c.l().dot(x) - &b)
-                .mapv(f64::abs)
-                .fold(0.0f64, |m, v| m.max(*v))
-        };
-        assert!(resid(&fast) < 1e-9, "{}", resid(&fast));
-        // One vector, forward and backward.
-        let v = b.column(7);
-        let (fv, bv) = c.forward_backward_by_substitution(v);
-        for (fast, plain) in [(c.forward(v), fv), (c.backward(v), bv)] {
-            let scale = plain.mapv(f64::abs).fold(0.0f64, |m, v| m.max(*v));
-            let diff = (&fast - &plain).mapv(f64::abs).fold(0.0f64, |m, v| m.max(*v));
-            assert!(diff <= 1e-9 * scale, "{diff} against {scale}");
-        }
-        // L⁻¹ (the likelihood's gradient needs A⁻¹) by the same blocks.
-        let mut plain_inv = Array2::<f64>::eye(n);
-        c.solve_lower_by_substitution(plain_inv.view_mut());
-        let plain_inv = plain_inv.t().dot(&plain_inv);
-        let inv = c.inverse();
-        let scale = plain_inv.mapv(f64::abs).fold(0.0f64, |m, v| m.max(*v));
-        let diff = (&inv - &plain_inv)
-            .mapv(f64::abs)
-            .fold(0.0f64, |m, v| m.max(*v));
-        assert!(diff <= 1e-6 * scale, "{diff} against {scale}");
-        // Sizes that are and are not a multiple of the block.
-        for n in [1, 64, 65, 128] {
-            let a = spd(n, n as u64 + 7);
-            let c = Cholesky::factor(&a).unwrap();
-            let b = Array2::from_shape_fn((n, 5), |(i, j)| (i * 5 + j) as f64);
-            let (mut x, mut y) = (b.clone(), b.clone());
-            c.solve_lower_in_place(x.view_mut());
-            c.solve_lower_by_substitution(y.view_mut());
-            let diff = (&x - &y).mapv(f64::abs).fold(0.0f64, |m, v| m.max(*v));
-            assert!(diff < 1e-8 * y.mapv(f64::abs).sum().max(1.0), "n={n}: {diff}");
-        }
     }
 
     #[test]

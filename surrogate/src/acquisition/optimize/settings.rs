@@ -16,9 +16,10 @@ pub struct OptimizerSettings {
     pub gradient_tolerance: f64,
     /// L-BFGS also stops when an iteration improves the acquisition by
     /// less than this share of `max(1, |a|)` at its start (as SciPy's
-    /// `factr`, which Optuna's sampler uses): on a flat log-EHVI, half of
-    /// a local search's evaluations went to gains under 1e-6 nats
-    /// (benches/README.md, "gp").
+    /// `factr`, which Optuna's sampler uses; default 0: only an absolute
+    /// 1e-12). On a flat log-EHVI half of a local search's evaluations
+    /// went to gains under 1e-6 nats (benches/README.md, "The
+    /// multi-objective GP's ask"), and 1e-9 saves most of them.
     pub cost_tolerance: f64,
     /// Past this many points in the model, `candidates` and
     /// `local_searches` shrink by `(full_effort_points / n)²` (to at least
@@ -46,7 +47,7 @@ impl Default for OptimizerSettings {
             local_searches: 10,
             max_iterations: 100,
             gradient_tolerance: 1e-4,
-            cost_tolerance: 1e-9,
+            cost_tolerance: 0.0,
             full_effort_points: 300,
         }
     }
