@@ -231,7 +231,7 @@ pub(super) fn propose(
         &joint,
         &layout.dims,
         starts.view(),
-        &settings.joint_optimizer,
+        &settings.optimizer,
         rng,
     )
     .map_err(failed)?;

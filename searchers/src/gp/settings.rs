@@ -176,19 +176,7 @@ pub struct ValidGpSettings {
     pub(crate) acquisition: Acquisition,
     pub(crate) fit: ValidFitSettings,
     pub(crate) optimizer: ValidOptimizerSettings,
-    /// The optimiser of the joint acquisition (several objectives or
-    /// constraints): the same, with L-BFGS stopped once an iteration gains
-    /// under `JOINT_COST_TOLERANCE`.
-    pub(crate) joint_optimizer: ValidOptimizerSettings,
 }
-
-/// Relative gain per L-BFGS iteration under which the joint acquisition's
-/// local searches stop: on the flat log-EHVI of a two-objective front it
-/// saves 40-50 % of their evaluations (benches/README.md, "The
-/// multi-objective GP's ask"). The single-objective path keeps none: its
-/// searches converge without a long tail (87 % of their evaluations are
-/// spent before they come within 1e-6 of their end value, at 200 trials).
-const JOINT_COST_TOLERANCE: f64 = 1e-9;
 
 impl GpSettings {
     /// Checks every rule, naming the setting that breaks one.
@@ -234,20 +222,14 @@ impl GpSettings {
             candidates: self.candidates,
             local_searches: self.local_searches,
             ..OptimizerSettings::default()
-        };
-        let joint_optimizer = OptimizerSettings {
-            cost_tolerance: JOINT_COST_TOLERANCE,
-            ..optimizer.clone()
         }
         .validate()
         .map_err(|e| invalid(model_rule(e)))?;
-        let optimizer = optimizer.validate().map_err(|e| invalid(model_rule(e)))?;
         Ok(ValidGpSettings {
             settings: self,
             acquisition,
             fit,
             optimizer,
-            joint_optimizer,
         })
     }
 }

@@ -17,9 +17,9 @@ pub struct OptimizerSettings {
     /// L-BFGS also stops when an iteration improves the acquisition by
     /// less than this share of `max(1, |a|)` at its start (as SciPy's
     /// `factr`, which Optuna's sampler uses; default 0: only an absolute
-    /// 1e-12). On a flat log-EHVI half of a local search's evaluations
-    /// went to gains under 1e-6 nats (benches/README.md, "The
-    /// multi-objective GP's ask"), and 1e-9 saves most of them.
+    /// 1e-12). 1e-9 saved 40-50 % of the two-objective GP's local-search
+    /// evaluations but lowered ZDT3's hypervolume on 8 of 10 seeds
+    /// (benches/README.md, "The multi-objective GP's ask"), so it is off.
     pub cost_tolerance: f64,
     /// Past this many points in the model, `candidates` and
     /// `local_searches` shrink by `(full_effort_points / n)²` (to at least
