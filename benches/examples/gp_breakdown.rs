@@ -4,8 +4,11 @@
 //! (which adds encoding the history), for histories of `n` trials.
 //!
 //! ```sh
-//! cargo run --release -p hyperspace-benches --example gp_breakdown -- 200,1000,10000
+//! cargo run --release -p hyperspace-benches --example gp_breakdown -- 200,1000,10000 [SETTINGS [whole]]
 //! ```
+//!
+//! With `whole` as third argument only the whole suggestions are run (for
+//! `perf record`, whose profile is then the searcher's alone).
 
 // Example code: a panic reports a broken set-up.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -110,7 +113,8 @@ fn main() {
         let y = Array1::from_iter(history[..=n].iter().map(|t| t.value.unwrap()));
         let reps = if n >= 5000 { 1 } else { 5 };
         let cell = |v: f64| format!("{v:.1} ms");
-        let (warm, factor, acq) = if n <= 2000 {
+        let whole_only = std::env::args().nth(3).as_deref() == Some("whole");
+        let (warm, factor, acq) = if n <= 2000 && !whole_only {
             let (a, b, c) = parts(x.view(), y.view(), reps);
             (cell(a), cell(b), cell(c))
         } else {

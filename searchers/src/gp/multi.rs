@@ -152,7 +152,9 @@ pub(super) fn propose(
         }
         let y = Array1::from(clip(vals));
         let xc = x.select(Axis(0), &idx);
-        models.push(fit(settings, &xc, &y, &layout, warm.get(m + c), rng)?);
+        // Skipped constraints have no entry in `warm`: this model's is next.
+        let k = models.len();
+        models.push(fit(settings, &xc, &y, &layout, warm.get(k), rng)?);
     }
     *warm = models.iter().map(|g| g.hyperparameters().clone()).collect();
 

@@ -107,9 +107,13 @@ pub(super) fn continuous_phase(
         scale,
         cache: RefCell::new(None),
     };
+    // The start's value (kept in the cache, so L-BFGS's first call is free)
+    // scales the cost tolerance.
+    let start = phase.eval(&v0).ok()?.0;
+    let tolerance_cost = (s.cost_tolerance * start.abs().max(1.0)).max(1e-12);
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
         .with_tolerance_grad(s.gradient_tolerance)
-        .and_then(|l| l.with_tolerance_cost(1e-12))
+        .and_then(|l| l.with_tolerance_cost(tolerance_cost))
         .ok()?;
     let mut res = Executor::new(phase, solver)
         .configure(|state| state.param(v0).max_iters(s.max_iterations))
