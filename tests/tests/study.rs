@@ -229,7 +229,9 @@ fn decided_values_are_written_once_per_trial_when_recorded() {
 #[test]
 fn a_tell_writes_the_handed_values_with_the_result_in_one_write() {
     let dir = tempfile::tempdir().unwrap();
-    let config = StudyConfig::new("one-write").seed(5);
+    let config = StudyConfig::new("one-write")
+        .searcher("tpe", serde_json::Value::Null)
+        .seed(5);
     let mut s = Study::create(sqlite(dir.path()), config, &registry()).unwrap();
     // No heartbeats: every bump of the change counter is one of ours.
     s.set_lease(None);
