@@ -58,7 +58,6 @@ fn a_numeric_space_goes_to_the_gp_then_to_a_warm_started_cmaes() {
 #[test]
 fn a_study_that_names_no_searcher_gets_auto() {
     let config = StudyConfig::new("default").space(Space::parse("x=float(-5,5)").unwrap());
-    assert_eq!(config.searcher.name, hyperspace_engine::DEFAULT_SEARCHER);
     let mut s = common::in_memory(config.seed(3));
     let names = proposers(&mut s, 3, 1);
     assert_eq!(count(&names, "auto:gp"), 3, "{names:?}");

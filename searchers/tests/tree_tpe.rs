@@ -202,7 +202,7 @@ fn on_the_line(settings: serde_json::Value, define_and_run: bool) -> usize {
 /// their covariance (the default) most proposals land on it, in both
 /// styles (24 of 24 each when written); with axis-aligned kernels alone,
 /// each as wide as the gaps between the good trials along each axis, about
-/// a third do (8 and 7), as on main before the correlated kernels.
+/// a third do (8 and 7).
 #[test]
 fn a_branch_valley_along_a_diagonal_is_followed() {
     for define_and_run in [true, false] {

@@ -44,7 +44,7 @@ struct RawOptions {
     /// complete trial is judged by the metrics it records.
     #[serde(default)]
     constraints: Option<Vec<String>>,
-    /// `tpe` for a new study when not given.
+    /// `DEFAULT_SEARCHER` (`auto`) for a new study when not given.
     #[serde(default)]
     searcher: Option<String>,
     /// JSON text, as `hyperspace.searcher._settings_json` checks and

@@ -208,8 +208,9 @@ impl TrialUpdate {
 
 impl TrialUpdate {
     /// Whether this change still applies to a trial failed as abandoned:
-    /// what its worker sends (reports, metadata, the result), not new
-    /// parameters or a place in the queue.
+    /// what its worker sends (reports, metadata, the result with the
+    /// values it was handed, which a late tell carries), not parameters
+    /// on their own or a place in the queue.
     fn reaches_abandoned(&self, trial: &Trial) -> bool {
         trial.state == TrialState::Failed
             && trial.meta.abandoned.is_some()

@@ -8,10 +8,10 @@ use crate::{
     TpeSettings,
 };
 use hyperspace_engine::{
-    Param, Proposal, SearchContext, SearchError, Searcher, Space, TrialState, Value,
+    Param, Proposal, SearchContext, SearchError, Searcher, Space, Trial, TrialState, Value,
 };
 use rand::RngCore;
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// Picks a searcher per study and per phase (see the rules in
@@ -27,37 +27,49 @@ pub struct AutoSearcher {
     built: HashMap<Delegate, Box<dyn Searcher>>,
     /// The last choice and what it was made for. One ask consults the
     /// rules several times (the tree question, the joint proposal, each
-    /// parameter drawn alone, the proposer's name), and a rule may scan
-    /// the whole history; as the default searcher, `auto` must not make a
-    /// long study's every ask pay that more than once.
-    last: Cell<Option<(Situation, Delegate)>>,
+    /// parameter drawn alone, the proposer's name), and the rules scan the
+    /// history with a hash lookup per trial and parameter (and infer a
+    /// define-by-run tree); as the default searcher, `auto` must not make a
+    /// long study's every ask pay that more than once. Checking that the
+    /// situation is unchanged costs a plain pass over the trials' states
+    /// and a comparison of the space.
+    last: RefCell<Option<Memo>>,
 }
 
-/// What the rules' answer depends on that can change between two calls:
-/// the trial, the history's length and how many of it are complete or
-/// pruned (a running trial that ends: the rules read only those), the
-/// space (a define-by-run study grows it) and the objectives (a study can
-/// be retargeted).
+/// A choice with what it was made for.
+#[derive(Debug)]
+struct Memo {
+    situation: Situation,
+    space: Space,
+    which: Delegate,
+}
+
+/// What the rules' answer depends on that can change between two calls,
+/// besides the space (compared whole: a define-by-run study grows it, or
+/// redefines a parameter): the trial, the history's length, how many of it
+/// are complete or pruned and how many have a value (a running trial that
+/// ends; a retargeted study's values), and the objectives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Situation {
     trial_number: u64,
     trials: usize,
     finished: usize,
-    params: usize,
+    valued: usize,
     objectives: usize,
 }
 
 impl Situation {
     fn of(ctx: &SearchContext<'_>) -> Self {
+        let ended = |t: &&Trial| matches!(t.state, TrialState::Complete | TrialState::Pruned);
         Self {
             trial_number: ctx.trial_number,
             trials: ctx.trials.len(),
-            finished: ctx
+            finished: ctx.trials.iter().filter(ended).count(),
+            valued: ctx
                 .trials
                 .iter()
-                .filter(|t| matches!(t.state, TrialState::Complete | TrialState::Pruned))
+                .filter(|t| t.finished_value().is_some())
                 .count(),
-            params: ctx.space.len(),
             objectives: ctx.objectives.len(),
         }
     }
@@ -69,21 +81,25 @@ impl AutoSearcher {
         Self {
             settings,
             built: HashMap::new(),
-            last: Cell::new(None),
+            last: RefCell::new(None),
         }
     }
 
     /// The rules' choice for this trial, from the last call when nothing
     /// it depends on changed since.
     fn choice(&self, ctx: &SearchContext<'_>) -> Delegate {
-        let now = Situation::of(ctx);
-        if let Some((then, which)) = self.last.get() {
-            if then == now {
-                return which;
+        let situation = Situation::of(ctx);
+        if let Some(memo) = self.last.borrow().as_ref() {
+            if memo.situation == situation && memo.space == *ctx.space {
+                return memo.which;
             }
         }
         let which = choose(&self.settings, ctx);
-        self.last.set(Some((now, which)));
+        *self.last.borrow_mut() = Some(Memo {
+            situation,
+            space: ctx.space.clone(),
+            which,
+        });
         which
     }
 
@@ -177,5 +193,46 @@ impl Searcher for AutoSearcher {
 
     fn independent_proposer(&self, ctx: &SearchContext<'_>) -> Option<String> {
         Some(proposer(self.choice(ctx), None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::auto::settings::AutoSettings;
+    use hyperspace_engine::Direction;
+
+    fn ctx<'a>(space: &'a Space, trial_number: u64) -> SearchContext<'a> {
+        SearchContext {
+            space,
+            trials: &[],
+            direction: Direction::Minimize,
+            objectives: &[],
+            study_seed: 1,
+            trial_number,
+        }
+    }
+
+    /// The memo answers only for the situation it was made in: a
+    /// parameter redefined within one trial (same number of parameters)
+    /// or another trial asks the rules again.
+    #[test]
+    fn the_kept_choice_follows_the_space_and_the_trial() {
+        let auto = AutoSearcher::new(AutoSettings::default().validate().unwrap());
+        let numbers = Space::parse("x=float(0,1)").unwrap();
+        let choice = Space::parse("x=choice(a,b)").unwrap();
+        let gp = Some("auto:gp".to_string());
+        let tpe = Some("auto:tpe".to_string());
+        assert_eq!(auto.independent_proposer(&ctx(&numbers, 3)), gp);
+        assert_eq!(auto.independent_proposer(&ctx(&numbers, 3)), gp);
+        assert_eq!(auto.independent_proposer(&ctx(&choice, 3)), tpe);
+        assert_eq!(auto.independent_proposer(&ctx(&numbers, 3)), gp);
+        // Past `gp_trials` (200) a numeric space goes to CMA-ES.
+        assert_eq!(
+            auto.independent_proposer(&ctx(&numbers, 500)),
+            Some("auto:cmaes".to_string())
+        );
     }
 }

@@ -34,7 +34,7 @@ pub struct GpSearcher {
     model: Option<GaussianProcess>,
     /// With several objectives or constraints: each output's last
     /// hyperparameters, the warm start of its next fit (`multi.rs`).
-    joint_fits: Vec<Hyperparameters>,
+    joint_fits: Vec<Option<Hyperparameters>>,
 }
 
 /// Joint draws of the running trials under `pending: "fantasies"`: the
@@ -472,6 +472,7 @@ mod tests {
             serde_json::json!({"acquisition": "ei"}),
             serde_json::json!({"refit_growth": -0.1}),
             serde_json::json!({"max_model_points": 1}),
+            serde_json::json!({"cost_tolerance": -1e-9}),
             serde_json::json!({"unknown": 1}),
         ] {
             let err = crate::builtin_registry().build("gp", &bad).unwrap_err();
@@ -481,7 +482,7 @@ mod tests {
             );
         }
         assert!(GpSettings::default().validate().is_ok());
-        let ok = serde_json::json!({"output_transform": "log", "pending": "liar_worst", "acquisition": "ucb"});
+        let ok = serde_json::json!({"output_transform": "log", "pending": "liar_worst", "acquisition": "ucb", "cost_tolerance": 1e-11});
         assert!(crate::builtin_registry().build("gp", &ok).is_ok());
     }
 }

@@ -96,12 +96,15 @@ fn matrix(rows: &[&[f64]], d: usize) -> Result<Array2<f64>, SearchError> {
 }
 
 /// The joint proposal (see the module notes). `warm` keeps each output's
-/// last hyperparameters (objectives first, then constraints) between
-/// proposals. `None` when no complete trial can be modelled yet.
+/// last hyperparameters between proposals, by output (objectives first,
+/// then constraint `c` at `m + c`; `None` for one never fitted), so a
+/// constraint skipped for want of values, or gaining its first, shifts no
+/// other output's warm start. `None` when no complete trial can be
+/// modelled yet.
 pub(super) fn propose(
     settings: &ValidGpSettings,
     encoded: &EncodedHistory,
-    warm: &mut Vec<Hyperparameters>,
+    warm: &mut Vec<Option<Hyperparameters>>,
     ctx: &SearchContext<'_>,
     space: &Space,
     rng: &mut dyn RngCore,
@@ -132,8 +135,12 @@ pub(super) fn propose(
         .unwrap_or(0);
 
     let mut models = Vec::with_capacity(m + n_constraints);
+    let mut fitted: Vec<Option<Hyperparameters>> = Vec::with_capacity(m + n_constraints);
+    let warm_of = |output: usize| warm.get(output).and_then(Option::as_ref);
     for (k, y) in objective_y.iter().enumerate() {
-        models.push(fit(settings, &x, y, &layout, warm.get(k), rng)?);
+        let model = fit(settings, &x, y, &layout, warm_of(k), rng)?;
+        fitted.push(Some(model.hyperparameters().clone()));
+        models.push(model);
     }
     for c in 0..n_constraints {
         // Trials told with this constraint (NaN ones left out).
@@ -148,15 +155,17 @@ pub(super) fn propose(
             })
             .unzip();
         if idx.is_empty() {
+            // Not modelled this time; its last fit is kept for the next.
+            fitted.push(warm_of(m + c).cloned());
             continue;
         }
         let y = Array1::from(clip(vals));
         let xc = x.select(Axis(0), &idx);
-        // Skipped constraints have no entry in `warm`: this model's is next.
-        let k = models.len();
-        models.push(fit(settings, &xc, &y, &layout, warm.get(k), rng)?);
+        let model = fit(settings, &xc, &y, &layout, warm_of(m + c), rng)?;
+        fitted.push(Some(model.hyperparameters().clone()));
+        models.push(model);
     }
-    *warm = models.iter().map(|g| g.hyperparameters().clone()).collect();
+    *warm = fitted;
 
     // The front: complete feasible trials, in the models' units.
     let mut front: Vec<Vec<f64>> = scored

@@ -1,4 +1,6 @@
-//! TPE, the tree-structured Parzen estimator: the default searcher.
+//! TPE, the tree-structured Parzen estimator: `auto`'s choice for plain
+//! choices, wide spaces and long runs, and the cheap searcher to name for
+//! objectives that take microseconds.
 //!
 //! Each proposal splits the history into the best `gamma` share ("good")
 //! and the rest ("bad"), fits a Parzen density to each, samples candidates

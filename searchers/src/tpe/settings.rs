@@ -104,7 +104,9 @@ pub enum BranchKernels {
     /// and 50 for random search.
     #[default]
     Correlated,
-    /// Axis-aligned kernels only, as before.
+    /// Axis-aligned kernels only. Not the search of before this setting
+    /// existed: each branch parameter is still drawn from the whole
+    /// branch's density, holding those already decided.
     Axes,
 }
 
