@@ -18,6 +18,7 @@
 //! redrawn (then clamped), and the density is the untruncated mixture's,
 //! which TPE only ever compares between candidates.
 
+use super::vecmath::log_sum_exp;
 use crate::gp::linalg::Cholesky;
 use crate::SurrogateError;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
@@ -256,14 +257,6 @@ impl CorrelatedKde {
         }
         Ok(out)
     }
-}
-
-fn log_sum_exp(terms: &[f64]) -> f64 {
-    let top = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !top.is_finite() {
-        return top;
-    }
-    top + terms.iter().map(|t| (t - top).exp()).sum::<f64>().ln()
 }
 
 #[cfg(test)]
