@@ -249,3 +249,50 @@ fn issue_11_an_abandoned_trial_whose_copy_was_lost_gets_one_copy_later() {
         },
     );
 }
+
+#[test]
+fn a_restored_driver_takes_over_the_trials_its_killed_predecessor_ran() {
+    on_every_shared_storage(
+        "a_restored_driver_takes_over_the_trials_its_killed_predecessor_ran",
+        |a, b| {
+            let mut killed = study(a, "random", "x=float(0,1)");
+            killed.set_lease(Some(Duration::from_millis(300)));
+            let running = killed.ask().unwrap();
+            let done = killed.ask().unwrap();
+            killed.tell(done.id, Outcome::complete(0.1)).unwrap();
+            drop(killed); // its heartbeats stop, as with kill -9
+            let mut restored = study(b, "random", "x=float(0,1)");
+            restored.set_lease(Some(Duration::from_millis(300)));
+            let taken = restored.take_over(running.id).unwrap();
+            assert_eq!(taken.state, TrialState::Running);
+            assert!(taken.meta.heartbeat > running.meta.heartbeat);
+            // Well past the lease: the restored driver's heartbeats keep it.
+            std::thread::sleep(Duration::from_millis(1200));
+            assert!(restored
+                .recover_stale(Duration::from_millis(50))
+                .unwrap()
+                .is_empty());
+            let told = restored.tell(running.id, Outcome::complete(0.2)).unwrap();
+            assert_eq!(told.state, TrialState::Complete);
+            // Nothing ran twice: two trials, both complete, no copy queued.
+            let states: Vec<TrialState> =
+                restored.trials().unwrap().iter().map(|t| t.state).collect();
+            assert_eq!(states, vec![TrialState::Complete, TrialState::Complete]);
+            // A finished trial is not taken over, nor another study's.
+            assert!(matches!(
+                restored.take_over(done.id),
+                Err(Error::TrialFinished { .. })
+            ));
+            let registry = hyperspace_searchers::builtin_registry();
+            let config = StudyConfig::new("another")
+                .space(Space::parse("x=float(0,1)").unwrap())
+                .searcher("random", serde_json::Value::Null);
+            let mut other = Study::open(restored.storage().clone(), config, &registry).unwrap();
+            let foreign = other.ask().unwrap();
+            assert!(matches!(
+                restored.take_over(foreign.id),
+                Err(Error::WrongStudy { .. })
+            ));
+        },
+    );
+}

@@ -594,6 +594,13 @@ impl CoreStudy {
         })
     }
 
+    /// Takes over a running trial another process of this study handed
+    /// out (a restored driver): its lease is kept from now on. Returns it
+    /// as JSON; a trial no longer running raises `TrialFinishedError`.
+    fn take_over(&self, py: Python<'_>, trial_id: i64) -> PyResult<String> {
+        self.with(py, |s| json(&s.take_over(TrialId(trial_id))?))
+    }
+
     /// One trial of this study by id, as JSON.
     fn trial(&self, py: Python<'_>, trial_id: i64) -> PyResult<String> {
         self.with(py, |s| {

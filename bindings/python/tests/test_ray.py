@@ -195,6 +195,42 @@ def test_save_and_restore_carry_the_running_trials(db, tmp_path):
     assert last.state is hs.TrialState.FAILED and "without a finite 'loss'" in (last.message or "")
 
 
+def test_a_trial_asked_after_the_last_save_goes_to_the_next_suggestion(db, tmp_path):
+    """The driver was killed after Ray's last save: the restored searcher
+    hands the running trial Ray never saved to Ray's next trial (not a new
+    one), lets the one Ray saved but the searcher did not keep its Ray
+    trial, and leaves another Tuner's running trial on the study alone."""
+    first = _search(db, "orphans", 7, 0.0, 1.0)
+    neighbour = _search(db, "orphans", 7, 0.0, 1.0)
+    first.suggest("ray-a")
+    path = tmp_path / "searcher.pkl"
+    first.save(str(path))
+    # After the save: Ray's trial list holds ray-b (it was saved before the
+    # searcher's state), not ray-c.
+    first.suggest("ray-b")
+    c = first.suggest("ray-c")
+    theirs = neighbour.suggest("ray-n")
+
+    restored = HyperspaceSearch()
+    restored.restore(str(path))
+    d = restored.suggest("ray-d")
+    assert d == c
+    restored.on_trial_result("ray-b", {"loss": 0.5, "training_iteration": 1})
+    for ray_id in ("ray-a", "ray-b", "ray-d"):
+        restored.on_trial_complete(ray_id, {"loss": 0.25, "training_iteration": 2})
+    # No trial is left over: the next suggestion asks a new one.
+    e = restored.suggest("ray-e")
+    assert e not in (c, theirs)
+
+    trials = hs.Study.load(db, "orphans").trials
+    assert [t.user_attrs["ray.trial_id"] for t in trials] == ["ray-a", "ray-b", "ray-d", "ray-n", "ray-e"]
+    assert [t.state for t in trials] == [hs.TrialState.COMPLETE] * 3 + [hs.TrialState.RUNNING] * 2
+    assert trials[1].intermediate_values == {1: 0.5, 2: 0.25}
+    assert trials[2].params == c and trials[3].params == theirs
+    neighbour.on_trial_complete("ray-n", {"loss": 0.75, "training_iteration": 1})
+    assert hs.Study.load(db, "orphans").trials[3].value == 0.75
+
+
 def test_a_second_searcher_continues_the_study(db, tmp_path):
     def make():
         return _search(db, "shared", 6, -3.0, 3.0, points_to_evaluate=[{"x": 3.0}])

@@ -23,6 +23,33 @@ impl Study {
         self.set_metadata(id, meta)
     }
 
+    /// Takes over a running trial of this study that another process handed
+    /// out: a driver restored after its predecessor was killed picks up the
+    /// trials that one was running (Ray Tune's `Tuner.restore`). Records a
+    /// sign of life now, with this study's lease, and keeps the lease from
+    /// here on as for a trial this study asked; its tell works as usual.
+    /// A trial that is no longer running (told, or given up as abandoned) is
+    /// refused with [`Error::TrialFinished`]: an abandoned one still takes
+    /// its late result, but its copy is queued and must not run beside it.
+    pub fn take_over(&mut self, id: TrialId) -> Result<Trial> {
+        let trial = self.storage().trial(id)?;
+        self.check_mine(&trial)?;
+        if trial.state != TrialState::Running {
+            return Err(Error::TrialFinished {
+                id,
+                state: trial.state,
+            });
+        }
+        let mut meta = Metadata {
+            heartbeat: Some(crate::now()),
+            ..Metadata::default()
+        };
+        self.leases.stamp(&mut meta);
+        let trial = self.storage().update_trial(id, &TrialUpdate::Meta(meta))?;
+        self.leases.hold(id, &self.storage);
+        Ok(trial)
+    }
+
     /// Fails every running trial whose worker has been silent for longer
     /// than both the trial's lease and `silence`, and queues a copy of each
     /// that had a configuration.

@@ -530,6 +530,14 @@ class Study:
         self._live[trial.id] = trial
         return trial
 
+    def _take_over(self, trial_id: int) -> Trial:
+        """The :class:`Trial` for a running trial another process of this
+        study handed out, whose lease this study keeps from now on (a
+        driver restored after its predecessor was killed, as Ray Tune's
+        ``Tuner.restore``). Raises :class:`TrialFinishedError` when the
+        trial is no longer running."""
+        return self._hand_out(self._c().take_over(int(trial_id)), None)
+
     def _param(self, name: str, dist: Distribution) -> "_core.CoreParam":
         """The engine's reading of ``dist`` as parameter ``name``, read
         (and checked) once per definition, not once per suggestion."""

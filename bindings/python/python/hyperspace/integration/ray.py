@@ -46,6 +46,14 @@ How Ray's events map onto the study:
   metric.
 * ``save`` / ``restore`` (and so ``Tuner.restore``) keep only which Ray
   trial is which study trial: everything else is in the study's storage.
+  The restored searcher takes over the leases of the trials Ray was
+  running. A trial asked after Ray's last saved state (the driver was
+  killed between a ``suggest`` and Ray's next save) is one Ray does not
+  know: the restored searcher hands it to the next ``suggest`` instead of
+  asking a new one, so it is neither left running nor run twice. Each
+  trial records which searcher asked it (user attribute
+  ``ray.searcher``), so that two Tuners on one study never take each
+  other's trials.
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import uuid
 import warnings
 from typing import Any, Dict, Mapping, Optional, Union
 
@@ -79,6 +88,10 @@ __all__ = ["HyperspaceSearch", "from_ray"]
 
 #: The user attribute naming the Ray trial a study trial ran as.
 RAY_TRIAL_ATTR = "ray.trial_id"
+
+#: The user attribute naming the searcher (one Tuner's experiment, across
+#: restores) that asked a study trial.
+RAY_SEARCHER_ATTR = "ray.searcher"
 
 _DIRECTIONS = {"min": "minimize", "max": "maximize"}
 
@@ -144,6 +157,11 @@ class HyperspaceSearch(Searcher):
         self._study: Optional[Study] = None
         #: The study trials Ray is running, by Ray trial id.
         self._live: Dict[str, Trial] = {}
+        #: This searcher across saves and restores (see ``RAY_SEARCHER_ATTR``).
+        self._token = uuid.uuid4().hex
+        #: Running study trials this searcher asked after Ray's last saved
+        #: state (study trial id by Ray trial id), found on restore.
+        self._orphans: Dict[str, int] = {}
         #: Whether the space came from a nested ``param_space``: its
         #: ``outer.inner`` parameters go back to Ray as nested dicts.
         self._nested = False
@@ -174,10 +192,13 @@ class HyperspaceSearch(Searcher):
 
     def suggest(self, trial_id: str) -> Optional[Union[Dict[str, Any], str]]:
         study = self.study
-        try:
-            trial = study.ask()
-        except SearcherExhaustedError:
-            return Searcher.FINISHED
+        trial = self._adopt_orphan()
+        if trial is None:
+            try:
+                trial = study.ask()
+            except SearcherExhaustedError:
+                return Searcher.FINISHED
+            trial.set_user_attr(RAY_SEARCHER_ATTR, self._token)
         trial.set_user_attr(RAY_TRIAL_ATTR, trial_id)
         self._live[trial_id] = trial
         params = dict(trial.params)
@@ -185,11 +206,15 @@ class HyperspaceSearch(Searcher):
 
     def on_trial_result(self, trial_id: str, result: Dict) -> None:
         trial = self._live.get(trial_id)
-        if trial is not None:
-            self._record_step(trial, result)
+        if trial is None:
+            trial = self._claim_orphan(trial_id)
+            if trial is None:
+                return
+            self._live[trial_id] = trial
+        self._record_step(trial, result)
 
     def on_trial_complete(self, trial_id: str, result: Optional[Dict] = None, error: bool = False) -> None:
-        trial = self._live.pop(trial_id, None)
+        trial = self._live.pop(trial_id, None) or self._claim_orphan(trial_id)
         if trial is None:
             return
         study = self.study
@@ -253,6 +278,7 @@ class HyperspaceSearch(Searcher):
             "points_to_evaluate": self._points,
             "report_intermediate": self._report,
             "nested": self._nested,
+            "token": self._token,
             "live": {ray_id: trial.id for ray_id, trial in self._live.items()},
         }
 
@@ -265,12 +291,52 @@ class HyperspaceSearch(Searcher):
         self._searcher_settings = state["searcher_settings"]
         self._points, self._report = state["points_to_evaluate"], state["report_intermediate"]
         self._nested = state["nested"]
+        # A state saved before searchers had tokens: its trials are not
+        # told apart from other Tuners', so none is taken as an orphan.
+        self._token = state.get("token") or uuid.uuid4().hex
         self._study = None
-        self._live = {}
+        self._live, self._orphans = {}, {}
         live = state["live"]
         if live:
-            study = self.study
-            self._live = {ray_id: Trial(study, study.trial(trial_id)) for ray_id, trial_id in live.items()}
+            self._live = {ray_id: self._resume(trial_id) for ray_id, trial_id in live.items()}
+        if "token" in state and self._space is not None and self._metric is not None:
+            # Keyed by Ray trial id; one killed before it got its id by
+            # the study trial's.
+            self._orphans = {
+                str(t.user_attrs.get(RAY_TRIAL_ATTR, f"study trial {t.id}")): t.id
+                for t in self.study.get_trials(states=[TrialState.RUNNING])
+                if t.user_attrs.get(RAY_SEARCHER_ATTR) == self._token and t.id not in live.values()
+            }
+
+    def _resume(self, trial_id: int) -> Trial:
+        """A trial Ray was running when its state was saved: its lease is
+        kept from here on; one given up meanwhile (silent past its lease)
+        still takes its late result."""
+        study = self.study
+        try:
+            return study._take_over(trial_id)
+        except TrialFinishedError:
+            return Trial(study, study.trial(trial_id))
+
+    def _adopt_orphan(self) -> Optional[Trial]:
+        """A running trial asked after Ray's last saved state, taken over
+        for a new Ray trial; ``None`` when there is none left (one given up
+        meanwhile has a queued copy, which ``ask`` hands out)."""
+        while self._orphans:
+            _, trial_id = self._orphans.popitem()
+            try:
+                return self.study._take_over(trial_id)
+            except TrialFinishedError:
+                continue
+        return None
+
+    def _claim_orphan(self, ray_id: str) -> Optional[Trial]:
+        """The orphan Ray does know after all (its trial list was saved, the
+        searcher's state not yet): it keeps its Ray trial."""
+        trial_id = self._orphans.pop(ray_id, None)
+        if trial_id is None:
+            return None
+        return self._resume(trial_id)
 
     def save(self, checkpoint_path: str) -> None:
         with open(checkpoint_path, "wb") as f:
@@ -285,7 +351,7 @@ class HyperspaceSearch(Searcher):
         return self.get_state()
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
-        self._study, self._live = None, {}
+        self._study, self._live, self._orphans = None, {}, {}
         self.set_state(state)
 
     # ---- the study -------------------------------------------------------
