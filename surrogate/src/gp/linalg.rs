@@ -165,6 +165,67 @@ impl Cholesky {
         out
     }
 
+    /// The factor of `A` without its row and column `j`, by a rank-one
+    /// update of the trailing block (`O((n − j)²)` after an `O(n²)` copy,
+    /// where a fresh factor costs `O(n³)`): with `L = [[L11, 0, 0],
+    /// [l21ᵀ, l22, 0], [L31, l32, L33]]`, the factor is `[[L11, 0], [L31,
+    /// L33']]` with `L33' L33'ᵀ = L33 L33ᵀ + l32 l32ᵀ` (Golub & Van Loan,
+    /// *Matrix Computations*, 4th ed., §6.5.4). This is what a model on a
+    /// subset of its history needs when a new observation displaces an old
+    /// one. `None` if `j` is out of range or the update breaks down.
+    pub fn remove(&self, j: usize) -> Option<Self> {
+        let n = self.len();
+        if j >= n {
+            return None;
+        }
+        let old = self.l.as_slice()?;
+        let mut l = Array2::<f64>::zeros((n - 1, n - 1));
+        let m = n - 1;
+        let data = l.as_slice_mut()?;
+        for i in 0..m {
+            // Row i of the result is row `src` of `L` without column j;
+            // its lower triangle is i + 1 long.
+            let src = if i < j { i } else { i + 1 };
+            let from = &old[src * n..src * n + n];
+            let to = &mut data[i * m..i * m + m];
+            let keep = (i + 1).min(j);
+            to[..keep].copy_from_slice(&from[..keep]);
+            if i >= j {
+                to[j..=i].copy_from_slice(&from[j + 1..=i + 1]);
+            }
+        }
+        // x = l32, rotated into the trailing block row by row: row i takes
+        // the rotations of the rows above it (each defined by its diagonal),
+        // which is the column-oriented algorithm with rows read
+        // contiguously.
+        let mut x: Vec<f64> = (j + 1..n).map(|i| old[i * n + j]).collect();
+        let t = m - j;
+        let mut c = vec![0.0; t];
+        let mut s = vec![0.0; t];
+        for (a, xa) in x.iter_mut().enumerate() {
+            let i = j + a;
+            let row = &mut data[i * m + j..i * m + i + 1];
+            let mut xi = *xa;
+            for k in 0..a {
+                let lik = (row[k] + s[k] * xi) / c[k];
+                xi = c[k] * xi - s[k] * lik;
+                row[k] = lik;
+            }
+            let lii = row[a];
+            let r = lii.hypot(xi);
+            if !(r.is_finite() && r > 0.0 && lii > 0.0) {
+                return None;
+            }
+            c[a] = r / lii;
+            s[a] = xi / lii;
+            row[a] = r;
+        }
+        Some(Self {
+            l,
+            jitter: self.jitter,
+        })
+    }
+
     /// The factor of `[[A, B21ᵀ], [B21, B22]]` given this factor of `A`:
     /// `[[L, 0], [B21 L⁻ᵀ, chol(B22 − B21 A⁻¹ B21ᵀ)]]`.
     pub fn extend(
@@ -517,6 +578,25 @@ mod tests {
         let ld: f64 = c.log_det();
         let plain = Cholesky::factor_with_block(&a, n).unwrap();
         assert!((ld - plain.log_det()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn removing_a_row_matches_a_fresh_factor_of_the_rest() {
+        let n = 90;
+        let a = spd(n, 6);
+        let c = Cholesky::factor(&a).unwrap();
+        for j in [0, 1, 37, n - 2, n - 1] {
+            let keep: Vec<usize> = (0..n).filter(|i| *i != j).collect();
+            let rest = a.select(Axis(0), &keep).select(Axis(1), &keep);
+            let fresh = Cholesky::factor(&rest).unwrap();
+            let removed = c.remove(j).unwrap();
+            let err = (&removed.l - &fresh.l)
+                .mapv(f64::abs)
+                .fold(0.0f64, |m, v| m.max(*v));
+            assert!(err < 1e-10, "row {j}: {err}");
+            assert!(removed.l.iter().all(|v| v.is_finite()));
+        }
+        assert!(c.remove(n).is_none());
     }
 
     #[test]

@@ -14,6 +14,11 @@ use rand::RngCore;
 /// Candidates predicted per block (bounds the memory of a batch prediction).
 const PREDICT_BLOCK: usize = 512;
 
+/// Rows of the old model that [`GaussianProcess::update`] removes from its
+/// factor one by one (`O(n²)` each) before it refactors instead: a model
+/// on a subset of its history loses about one row per new trial.
+const MAX_REMOVED_ROWS: usize = 8;
+
 /// Posterior mean and variance of the latent function at many points, in
 /// the units of the observations.
 #[derive(Debug, Clone, PartialEq)]
@@ -226,61 +231,66 @@ impl GaussianProcess {
     }
 
     /// A model with this one's hyperparameters on a grown history `x`, `y`
-    /// (no fitting; the outputs are standardized afresh). When the first
-    /// rows of `x` are exactly this model's observations (and it holds no
-    /// fantasies), the factorisation is extended by the new rows, `O(n²m)`
-    /// for `m` new rows, instead of refactored in `O(n³)`: what a running
-    /// study needs between hyperparameter refits. Otherwise (rows dropped
-    /// or changed, or an extension that is not numerically positive
-    /// definite) the kernel matrix is factored from scratch.
+    /// (no fitting; the outputs are standardized afresh). When `x` is this
+    /// model's observations in order, with at most 8 of them left
+    /// out, then new rows (and it holds no fantasies), the
+    /// factorisation is downdated for each row left out (`O(n²)`, see
+    /// [`Cholesky::remove`]) and extended by the new rows, `O(n²m)` for `m`
+    /// of them, instead of refactored in `O(n³)`: what a running study
+    /// needs between hyperparameter refits, also past `max_model_points`,
+    /// where a new trial usually displaces one row of the model's subset.
+    /// Otherwise (more rows dropped, rows changed, or an update that is not
+    /// numerically positive definite) the kernel matrix is factored from
+    /// scratch.
     pub fn update(
         &self,
         x: ArrayView2<'_, f64>,
         y: ArrayView1<'_, f64>,
     ) -> Result<Self, SurrogateError> {
         check_data(x, y, &self.inputs.kinds)?;
-        let n = self.observed;
         let (y_mean, y_scale) = standardization(y);
         let ys = y.mapv(|v| (v - y_mean) / y_scale);
-        let prefix = self.len() == n
-            && x.nrows() >= n
-            && self
-                .inputs
-                .columns
-                .t()
-                .iter()
-                .zip(sub(x, ..n, ..).iter())
-                .all(|(a, b)| a == b);
-        if !prefix {
-            return Self::build(
+        let rebuild = |ys: Array1<f64>| {
+            Self::build(
                 Inputs::new(x, &self.inputs.kinds),
                 self.hyper.clone(),
                 y_mean,
                 y_scale,
                 ys,
-            );
+            )
+        };
+        let Some((removed, kept)) = self.removed_rows(x) else {
+            return rebuild(ys);
+        };
+        // Removed from the last to the first, so indices stay valid.
+        let mut chol = Some(self.chol.clone());
+        for &r in removed.iter().rev() {
+            chol = chol.and_then(|c| c.remove(r));
         }
-        let chol = if x.nrows() == n {
-            Some(self.chol.clone())
-        } else {
-            let x_new = sub(x, n.., ..);
-            let cross = cross_covariance(&self.inputs, &self.hyper, x_new);
-            let inner = Inputs::new(x_new, &self.inputs.kinds);
-            let mut b22 = cross_covariance(&inner, &self.hyper, x_new);
-            // The old factor may carry a jitter: the new block gets it too,
-            // so the whole factor is of one matrix `K + jitter I`.
-            let diagonal = self.hyper.noise_variance + self.chol.jitter();
-            b22.diag_mut().mapv_inplace(|v| v + diagonal);
-            self.chol.extend(cross.t(), b22.view()).ok()
+        let chol = match chol {
+            Some(c) if x.nrows() == kept => Some(c),
+            Some(c) => {
+                let fresh;
+                let old = if removed.is_empty() {
+                    &self.inputs
+                } else {
+                    fresh = Inputs::new(sub(x, ..kept, ..), &self.inputs.kinds);
+                    &fresh
+                };
+                let x_new = sub(x, kept.., ..);
+                let cross = cross_covariance(old, &self.hyper, x_new);
+                let inner = Inputs::new(x_new, &self.inputs.kinds);
+                let mut b22 = cross_covariance(&inner, &self.hyper, x_new);
+                // The old factor may carry a jitter: the new block gets it
+                // too, so the whole factor is of one matrix `K + jitter I`.
+                let diagonal = self.hyper.noise_variance + c.jitter();
+                b22.diag_mut().mapv_inplace(|v| v + diagonal);
+                c.extend(cross.t(), b22.view()).ok()
+            }
+            None => None,
         };
         let Some(chol) = chol else {
-            return Self::build(
-                Inputs::new(x, &self.inputs.kinds),
-                self.hyper.clone(),
-                y_mean,
-                y_scale,
-                ys,
-            );
+            return rebuild(ys);
         };
         let (prior_mean, alpha) = constant_mean(&chol, ys.view());
         Ok(Self {
@@ -295,6 +305,30 @@ impl GaussianProcess {
             alpha,
             report: None,
         })
+    }
+
+    /// How `x` continues this model's observations: the indices of the
+    /// rows it leaves out (at most [`MAX_REMOVED_ROWS`]) and how many of
+    /// its first rows are the others, in order (the rest are new). `None`
+    /// if `x` is no such continuation or this model holds fantasies.
+    pub(super) fn removed_rows(&self, x: ArrayView2<'_, f64>) -> Option<(Vec<usize>, usize)> {
+        let n = self.observed;
+        if self.len() != n || x.ncols() != self.dims() {
+            return None;
+        }
+        let mut removed = Vec::new();
+        let mut next = 0;
+        for (i, old) in self.inputs.columns.columns().into_iter().enumerate() {
+            if next < x.nrows() && old.iter().zip(x.row(next)).all(|(a, b)| a == b) {
+                next += 1;
+            } else {
+                removed.push(i);
+                if removed.len() > MAX_REMOVED_ROWS {
+                    return None;
+                }
+            }
+        }
+        Some((removed, next))
     }
 
     /// What [`super::fantasy`] needs of the model: its inputs, its factor

@@ -405,9 +405,23 @@ fn an_updated_model_equals_a_fresh_one_on_the_grown_history() {
     )
     .unwrap();
     let q = random_data(40, 3, 5, |_| 0.0).0;
-    // Grown by rows appended (extended), by nothing (reused), and with an
-    // old row dropped (refactored): each equals the model built afresh.
+    // Grown by rows appended (extended), by nothing (reused), with old
+    // rows dropped (downdated, then extended: a model on a subset of its
+    // history, where a new trial displaces an old one), with more rows
+    // dropped than are downdated, and with a row changed (both
+    // refactored): each equals the model built afresh.
     let dropped: Vec<usize> = (1..60).collect();
+    let displaced: Vec<usize> = (0..60).filter(|i| ![7, 20, 49].contains(i)).collect();
+    let many: Vec<usize> = (0..60).filter(|i| i % 5 != 2).collect();
+    let mut changed = x.clone();
+    changed[[30, 1]] += 0.01;
+    assert_eq!(
+        old.removed_rows(x.select(Axis(0), &displaced).view()),
+        Some((vec![7, 20, 49], 47))
+    );
+    assert_eq!(old.removed_rows(x.select(Axis(0), &many).view()), None);
+    // Row 30 changed: rows 30-49 of the old model find no match.
+    assert_eq!(old.removed_rows(changed.view()), None);
     for (xs, ys) in [
         (x.clone(), y.clone()),
         (
@@ -415,6 +429,9 @@ fn an_updated_model_equals_a_fresh_one_on_the_grown_history() {
             y.slice_axis(Axis(0), Slice::from(..50)).to_owned(),
         ),
         (x.select(Axis(0), &dropped), y.select(Axis(0), &dropped)),
+        (x.select(Axis(0), &displaced), y.select(Axis(0), &displaced)),
+        (x.select(Axis(0), &many), y.select(Axis(0), &many)),
+        (changed.clone(), y.clone()),
     ] {
         let updated = old.update(xs.view(), ys.view()).unwrap();
         let fresh =
