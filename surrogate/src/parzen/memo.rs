@@ -18,7 +18,8 @@
 //! only when both are bitwise the same.
 
 use super::bandwidth::{
-    bandwidths, packed_key, sorted_packed_keys, BandwidthContext, PRIOR_INDEX, PRIOR_SOURCE,
+    bandwidths, clipped_width, magic_clip_min_sigma, neighbour_gap, packed_key, sorted_packed_keys,
+    BandwidthContext, PRIOR_INDEX, PRIOR_MU, PRIOR_SOURCE,
 };
 use super::kernels::GaussianKernels;
 use super::settings::Bandwidth;
@@ -51,6 +52,9 @@ pub(crate) struct ColumnMemo {
     /// Packed keys (quantised centre, row index; the prior's index for the
     /// prior), sorted: exactly what a fresh fit sorts.
     keys: Vec<u64>,
+    /// Under the magic clip, what the widths were clipped with (`None`
+    /// under Scott's rule, whose widths all change with the count).
+    clip: Option<Clip>,
     /// Per observation row: centre, width, `-1/(2σ²)` and log-constant.
     pub mu: Vec<f64>,
     pub sigma: Vec<f64>,
@@ -58,10 +62,37 @@ pub(crate) struct ColumnMemo {
     pub log_constant: Vec<f64>,
 }
 
+/// The magic clip's settings for one fit: when the next fit has the same,
+/// a kernel whose neighbours did not change keeps its width.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Clip {
+    min_sigma: f64,
+    consider_endpoints: bool,
+    prior_is_neighbour: bool,
+}
+
+impl Clip {
+    fn of(ctx: &BandwidthContext, n: usize) -> Option<Self> {
+        (ctx.rule == Bandwidth::MagicClip).then(|| Self {
+            min_sigma: magic_clip_min_sigma(n),
+            consider_endpoints: ctx.consider_endpoints,
+            prior_is_neighbour: ctx.prior_is_neighbour,
+        })
+    }
+}
+
 /// Where each previous row went: `map[old] = new row` when the id is still
 /// there, `usize::MAX` when not.
 pub(crate) struct RowMap {
     map: Vec<usize>,
+}
+
+impl RowMap {
+    /// Whether every previous row kept its index (the rows only grew at
+    /// the end, or not at all).
+    fn is_identity(&self) -> bool {
+        self.map.iter().enumerate().all(|(old, &new)| old == new)
+    }
 }
 
 impl FitMemo {
@@ -109,12 +140,20 @@ impl FitMemo {
         mus: &[f64],
         ctx: &BandwidthContext,
     ) -> &ColumnMemo {
-        let previous = self.columns[d]
+        let mut previous = self.columns[d]
             .take()
             .filter(|c| c.with_prior == ctx.with_prior);
-        let mut next = self.spare.pop().unwrap_or_default();
         let n = mus.len();
+        let identity = rows.is_some_and(RowMap::is_identity);
+        if let Some(mut column) = previous.take() {
+            if identity && column.append(mus, ctx, &mut self.changed) {
+                return self.columns[d].insert(column);
+            }
+            previous = Some(column);
+        }
+        let mut next = self.spare.pop().unwrap_or_default();
         next.with_prior = ctx.with_prior;
+        next.clip = Clip::of(ctx, n);
         next.mu.clear();
         next.mu.extend_from_slice(mus);
         // Which old row each new row is, if its centre is unchanged too.
@@ -175,15 +214,7 @@ impl FitMemo {
                 }
             }
         }
-        if !self.changed.is_empty() {
-            let mu: Vec<f64> = self.changed.iter().map(|&i| mus[i]).collect();
-            let sigma: Vec<f64> = self.changed.iter().map(|&i| next.sigma[i]).collect();
-            let (h, c) = GaussianKernels::density_constants(&mu, &sigma);
-            for (k, &i) in self.changed.iter().enumerate() {
-                next.neg_half_precision[i] = h[k];
-                next.log_constant[i] = c[k];
-            }
-        }
+        next.refresh_constants(&self.changed);
         if let Some(p) = previous {
             self.spare.push(p);
         }
@@ -195,6 +226,135 @@ impl FitMemo {
         if let Some(c) = self.columns[d].take() {
             self.spare.push(c);
         }
+    }
+}
+
+impl ColumnMemo {
+    /// Refits in place when the previous rows all kept their index and
+    /// centre and at most [`MAX_INSERTED`] came in at the end, under the
+    /// same magic clip: the new keys are inserted where they sort, and only
+    /// the new kernels and their neighbours in that order get new widths
+    /// (a width depends on the two neighbouring centres alone), and new
+    /// constants where their width changed. `false`, with `self`
+    /// untouched, when that does not apply. `changed` is scratch.
+    ///
+    /// This is the usual step of a TPE history past the first hundred
+    /// trials (the magic clip's least width no longer changes): a trial
+    /// comes in at the end of the bad side. It skips the full passes a
+    /// refit otherwise makes over every row of every column.
+    fn append(&mut self, mus: &[f64], ctx: &BandwidthContext, changed: &mut Vec<usize>) -> bool {
+        let (old_n, n) = (self.mu.len(), mus.len());
+        let Some(clip) = Clip::of(ctx, n) else {
+            return false;
+        };
+        let same = |(a, b): (&f64, &f64)| a.to_bits() == b.to_bits();
+        if self.clip != Some(clip)
+            || n < old_n
+            || n - old_n > MAX_INSERTED
+            || !mus.iter().zip(&self.mu).all(same)
+        {
+            return false;
+        }
+        self.mu.extend_from_slice(&mus[old_n..]);
+        for (new, &m) in mus.iter().enumerate().skip(old_n) {
+            let key = packed_key(m, new as u64);
+            let at = self.keys.partition_point(|&k| k < key);
+            self.keys.insert(at, key);
+        }
+        for v in [
+            &mut self.sigma,
+            &mut self.neg_half_precision,
+            &mut self.log_constant,
+        ] {
+            v.resize(n, 0.0);
+        }
+        changed.clear();
+        for (new, &m) in mus.iter().enumerate().skip(old_n) {
+            let key = packed_key(m, new as u64);
+            let at = self.keys.partition_point(|&k| k < key);
+            let order = Neighbours {
+                keys: &self.keys,
+                mus,
+                prior: clip.prior_is_neighbour,
+            };
+            let around = [order.before(at), Some(at), order.after(at)];
+            for at in around.into_iter().flatten() {
+                let Some(row) = order.row(at) else {
+                    continue;
+                };
+                let width = clipped_width(order.gap(at, clip.consider_endpoints), clip.min_sigma);
+                if row >= old_n || width.to_bits() != self.sigma[row].to_bits() {
+                    self.sigma[row] = width;
+                    changed.push(row);
+                }
+            }
+        }
+        self.refresh_constants(changed);
+        true
+    }
+
+    /// Recomputes the density constants of `rows` from their centre and
+    /// width.
+    fn refresh_constants(&mut self, rows: &[usize]) {
+        if rows.is_empty() {
+            return;
+        }
+        let mu: Vec<f64> = rows.iter().map(|&i| self.mu[i]).collect();
+        let sigma: Vec<f64> = rows.iter().map(|&i| self.sigma[i]).collect();
+        let (h, c) = GaussianKernels::density_constants(&mu, &sigma);
+        for (k, &i) in rows.iter().enumerate() {
+            self.neg_half_precision[i] = h[k];
+            self.log_constant[i] = c[k];
+        }
+    }
+}
+
+/// The order by centre as the magic clip walks it: the sorted keys, less
+/// the prior's unless it counts as a neighbour.
+struct Neighbours<'a> {
+    keys: &'a [u64],
+    mus: &'a [f64],
+    prior: bool,
+}
+
+impl Neighbours<'_> {
+    /// The observation row of the key at `at` (`None`: the prior's).
+    fn row(&self, at: usize) -> Option<usize> {
+        let index = (self.keys[at] & PRIOR_INDEX) as usize;
+        (index < self.mus.len()).then_some(index)
+    }
+
+    /// Whether the key at `at` is in the walk.
+    fn walked(&self, at: usize) -> bool {
+        self.prior || self.row(at).is_some()
+    }
+
+    fn before(&self, at: usize) -> Option<usize> {
+        (0..at).rev().find(|&i| self.walked(i))
+    }
+
+    fn after(&self, at: usize) -> Option<usize> {
+        (at + 1..self.keys.len()).find(|&i| self.walked(i))
+    }
+
+    fn centre(&self, at: usize) -> f64 {
+        self.row(at).map_or(PRIOR_MU, |r| self.mus[r])
+    }
+
+    /// The neighbour gap of the key at `at`, as `bandwidths` finds it.
+    fn gap(&self, at: usize, consider_endpoints: bool) -> f64 {
+        let (before, after) = (self.before(at), self.after(at));
+        let centres = (
+            before.map_or(0.0, |i| self.centre(i)),
+            self.centre(at),
+            after.map_or(1.0, |i| self.centre(i)),
+        );
+        neighbour_gap(
+            centres,
+            before.is_none(),
+            after.is_none(),
+            consider_endpoints,
+        )
     }
 }
 
