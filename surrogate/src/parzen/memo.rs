@@ -21,6 +21,7 @@ use super::bandwidth::{
     bandwidths, clipped_width, magic_clip_min_sigma, neighbour_gap, packed_key, sorted_packed_keys,
     BandwidthContext, PRIOR_INDEX, PRIOR_MU, PRIOR_SOURCE,
 };
+use super::joint::JointLayout;
 use super::kernels::GaussianKernels;
 use super::settings::Bandwidth;
 
@@ -42,6 +43,11 @@ pub struct FitMemo {
     order: Vec<usize>,
     /// Scratch: rows whose constants must be computed.
     changed: Vec<usize>,
+    /// The buffers of the last estimator fitted with this memo, handed
+    /// back by [`ParzenEstimator::recycle`](super::ParzenEstimator::recycle)
+    /// for the next fit to write into instead of allocating.
+    kernels: Vec<GaussianKernels>,
+    layout: Option<JointLayout>,
 }
 
 /// One continuous column of a fit.
@@ -85,13 +91,34 @@ impl Clip {
 /// there, `usize::MAX` when not.
 pub(crate) struct RowMap {
     map: Vec<usize>,
+    /// The new rows that continue no previous one, increasing.
+    added: Vec<usize>,
+    /// Whether every previous row is still there.
+    all_kept: bool,
 }
 
 impl RowMap {
-    /// Whether every previous row kept its index (the rows only grew at
-    /// the end, or not at all).
-    fn is_identity(&self) -> bool {
-        self.map.iter().enumerate().all(|(old, &new)| old == new)
+    /// Renumbers sorted keys of the previous rows (all kept) to the new
+    /// rows, then inserts the keys of the added rows (centres `mus`) where
+    /// they sort: the array [`sorted_packed_keys`] gives, as renumbering
+    /// keeps the order of rows (ids increase with both numberings) and a
+    /// key's centre part does not change.
+    fn renumber_and_insert(&self, keys: &mut Vec<u64>, mus: &[f64]) {
+        // Rows kept in place (they only grew at the end) need no renumbering.
+        if self.added.first().is_some_and(|&a| a < self.map.len()) {
+            for k in keys.iter_mut() {
+                // The prior's index is past the map: it keeps it.
+                if let Some(&new) = self.map.get((*k & PRIOR_INDEX) as usize) {
+                    *k = (*k & !PRIOR_INDEX) | new as u64;
+                }
+            }
+        }
+        keys.reserve(self.added.len());
+        for &new in &self.added {
+            let key = packed_key(mus[new], new as u64);
+            let at = keys.partition_point(|&k| k < key);
+            keys.insert(at, key);
+        }
     }
 }
 
@@ -109,11 +136,15 @@ impl FitMemo {
             return None;
         }
         let mut map = vec![usize::MAX; self.ids.len()];
+        let mut added = Vec::new();
         let (mut i, mut j) = (0, 0);
         while i < self.ids.len() && j < ids.len() {
             match self.ids[i].cmp(&ids[j]) {
                 std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Greater => {
+                    added.push(j);
+                    j += 1;
+                }
                 std::cmp::Ordering::Equal => {
                     map[i] = j;
                     i += 1;
@@ -121,7 +152,13 @@ impl FitMemo {
                 }
             }
         }
-        Some(RowMap { map })
+        added.extend(j..ids.len());
+        let all_kept = map.iter().all(|&new| new != usize::MAX);
+        Some(RowMap {
+            map,
+            added,
+            all_kept,
+        })
     }
 
     /// Records the ids of the fit just made.
@@ -144,9 +181,8 @@ impl FitMemo {
             .take()
             .filter(|c| c.with_prior == ctx.with_prior);
         let n = mus.len();
-        let identity = rows.is_some_and(RowMap::is_identity);
-        if let Some(mut column) = previous.take() {
-            if identity && column.append(mus, ctx, &mut self.changed) {
+        if let (Some(mut column), Some(rows)) = (previous.take(), rows) {
+            if column.grow(rows, mus, ctx, &mut self.changed) {
                 return self.columns[d].insert(column);
             }
             previous = Some(column);
@@ -169,7 +205,11 @@ impl FitMemo {
                         _ => all_kept = false,
                     }
                 }
-                if !all_kept || !insert_keys(prev, rows, &self.old_of, mus, &mut next.keys) {
+                if all_kept && rows.added.len() <= MAX_INSERTED {
+                    next.keys.clear();
+                    next.keys.extend_from_slice(&prev.keys);
+                    rows.renumber_and_insert(&mut next.keys, mus);
+                } else {
                     merge_keys(prev, rows, &self.old_of, mus, &mut next.keys);
                 }
             }
@@ -221,6 +261,27 @@ impl FitMemo {
         self.columns[d].insert(next)
     }
 
+    /// Keeps an estimator's buffers for the next fit.
+    pub(crate) fn keep_buffers(
+        &mut self,
+        kernels: impl Iterator<Item = GaussianKernels>,
+        layout: Option<JointLayout>,
+    ) {
+        self.kernels.clear();
+        self.kernels.extend(kernels);
+        self.layout = layout;
+    }
+
+    /// Kernel buffers kept from the last estimator, if any are left.
+    pub(crate) fn kernel_buffers(&mut self) -> Option<GaussianKernels> {
+        self.kernels.pop()
+    }
+
+    /// The layout kept from the last estimator, if any.
+    pub(crate) fn layout_buffers(&mut self) -> Option<JointLayout> {
+        self.layout.take()
+    }
+
     /// Forgets column `d` (it is not continuous in this fit).
     pub(crate) fn clear_column(&mut self, d: usize) {
         if let Some(c) = self.columns[d].take() {
@@ -230,60 +291,66 @@ impl FitMemo {
 }
 
 impl ColumnMemo {
-    /// Refits in place when the previous rows all kept their index and
-    /// centre and at most [`MAX_INSERTED`] came in at the end, under the
-    /// same magic clip: the new keys are inserted where they sort, and only
-    /// the new kernels and their neighbours in that order get new widths
-    /// (a width depends on the two neighbouring centres alone), and new
-    /// constants where their width changed. `false`, with `self`
-    /// untouched, when that does not apply. `changed` is scratch.
+    /// Refits in place when every previous row is still there with its
+    /// centre and at most [`MAX_INSERTED`] rows came in, under the same
+    /// magic clip: the keys renumbered and the new ones inserted where they
+    /// sort, and only the new kernels and their neighbours in that order
+    /// given new widths (a width depends on the two neighbouring centres
+    /// alone), and new constants where their width changed. `false`, with
+    /// `self` untouched, when that does not apply. `changed` is scratch.
     ///
     /// This is the usual step of a TPE history past the first hundred
     /// trials (the magic clip's least width no longer changes): a trial
-    /// comes in at the end of the bad side. It skips the full passes a
-    /// refit otherwise makes over every row of every column.
-    fn append(&mut self, mus: &[f64], ctx: &BandwidthContext, changed: &mut Vec<usize>) -> bool {
-        let (old_n, n) = (self.mu.len(), mus.len());
+    /// comes in at the end of the bad side, or one that was good moves to
+    /// it. It skips most of the passes over every row of every column that
+    /// a refit makes otherwise.
+    fn grow(
+        &mut self,
+        rows: &RowMap,
+        mus: &[f64],
+        ctx: &BandwidthContext,
+        changed: &mut Vec<usize>,
+    ) -> bool {
+        let n = mus.len();
         let Some(clip) = Clip::of(ctx, n) else {
             return false;
         };
-        let same = |(a, b): (&f64, &f64)| a.to_bits() == b.to_bits();
+        let same =
+            |(&new, m): (&usize, &f64)| mus.get(new).is_some_and(|x| x.to_bits() == m.to_bits());
         if self.clip != Some(clip)
-            || n < old_n
-            || n - old_n > MAX_INSERTED
-            || !mus.iter().zip(&self.mu).all(same)
+            || !rows.all_kept
+            || rows.added.len() > MAX_INSERTED
+            || rows.map.len() != self.mu.len()
+            || !rows.map.iter().zip(&self.mu).all(same)
         {
             return false;
         }
-        self.mu.extend_from_slice(&mus[old_n..]);
-        for (new, &m) in mus.iter().enumerate().skip(old_n) {
-            let key = packed_key(m, new as u64);
-            let at = self.keys.partition_point(|&k| k < key);
-            self.keys.insert(at, key);
-        }
-        for v in [
-            &mut self.sigma,
-            &mut self.neg_half_precision,
-            &mut self.log_constant,
-        ] {
-            v.resize(n, 0.0);
+        rows.renumber_and_insert(&mut self.keys, mus);
+        self.mu.clear();
+        self.mu.extend_from_slice(mus);
+        // Placeholders for the added rows, in increasing order so that each
+        // lands at its index; a NaN width differs from any computed below.
+        for &new in &rows.added {
+            self.sigma.insert(new, f64::NAN);
+            self.neg_half_precision.insert(new, f64::NAN);
+            self.log_constant.insert(new, f64::NAN);
         }
         changed.clear();
-        for (new, &m) in mus.iter().enumerate().skip(old_n) {
-            let key = packed_key(m, new as u64);
+        let order = Neighbours {
+            keys: &self.keys,
+            mus,
+            prior: clip.prior_is_neighbour,
+        };
+        for &new in &rows.added {
+            let key = packed_key(mus[new], new as u64);
             let at = self.keys.partition_point(|&k| k < key);
-            let order = Neighbours {
-                keys: &self.keys,
-                mus,
-                prior: clip.prior_is_neighbour,
-            };
             let around = [order.before(at), Some(at), order.after(at)];
             for at in around.into_iter().flatten() {
                 let Some(row) = order.row(at) else {
                     continue;
                 };
                 let width = clipped_width(order.gap(at, clip.consider_endpoints), clip.min_sigma);
-                if row >= old_n || width.to_bits() != self.sigma[row].to_bits() {
+                if width.to_bits() != self.sigma[row].to_bits() {
                     self.sigma[row] = width;
                     changed.push(row);
                 }
@@ -359,45 +426,8 @@ impl Neighbours<'_> {
 }
 
 /// At most this many new rows are inserted into the sorted keys one by one
-/// ([`insert_keys`]); more are merged ([`merge_keys`]).
+/// ([`RowMap::renumber_and_insert`]); more are merged ([`merge_keys`]).
 const MAX_INSERTED: usize = 8;
-
-/// [`merge_keys`] for the usual step of a TPE history, where every previous
-/// row stayed (same centre) and a few came in: the previous keys renumbered
-/// in one branch-free pass, then each new key inserted where it sorts.
-/// `false` (and `out` unspecified) when more than [`MAX_INSERTED`] rows are
-/// new: merging is then cheaper.
-fn insert_keys(
-    prev: &ColumnMemo,
-    rows: &RowMap,
-    old_of: &[usize],
-    mus: &[f64],
-    out: &mut Vec<u64>,
-) -> bool {
-    let new_rows = old_of.len() - rows.map.len();
-    if new_rows > MAX_INSERTED {
-        return false;
-    }
-    out.clear();
-    out.reserve(prev.keys.len() + new_rows);
-    // Every previous row is kept (the caller checked), so `map[old]` is a
-    // row index; the prior's key keeps its index.
-    out.extend(prev.keys.iter().map(|&k| {
-        let old = (k & PRIOR_INDEX) as usize;
-        let new = rows.map.get(old).map_or(PRIOR_INDEX, |&j| j as u64);
-        (k & !PRIOR_INDEX) | new
-    }));
-    let added = old_of
-        .iter()
-        .enumerate()
-        .filter(|&(_, &old)| old == usize::MAX);
-    for (new, _) in added {
-        let key = packed_key(mus[new], new as u64);
-        let at = out.partition_point(|&k| k < key);
-        out.insert(at, key);
-    }
-    true
-}
 
 /// The previous sorted keys with the rows that stayed renumbered, those that
 /// left dropped, and the new ones merged in, into `out`: the same array
