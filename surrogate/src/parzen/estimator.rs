@@ -160,13 +160,17 @@ impl ParzenEstimator {
                             memo.clear_column(d);
                             return DimensionKernels::build(dim, column, &ctx);
                         }
-                        mus.clear();
-                        match column.as_slice() {
-                            Some(contiguous) => mus.extend_from_slice(contiguous),
-                            None => mus.extend(column.iter().copied()),
-                        }
+                        // The column itself when contiguous (as TPE lays it out).
+                        let centres = match column.as_slice() {
+                            Some(contiguous) => contiguous,
+                            None => {
+                                mus.clear();
+                                mus.extend(column.iter().copied());
+                                &mus[..]
+                            }
+                        };
                         let reuse = memo.kernel_buffers();
-                        let kept = memo.column(d, rows.as_ref(), &mus, &ctx.bandwidth);
+                        let kept = memo.column(d, rows.as_ref(), centres, &ctx.bandwidth);
                         DimensionKernels::Continuous {
                             kernels: GaussianKernels::from_memo(kept, &ctx, reuse),
                             snap_levels: None,

@@ -98,6 +98,12 @@ pub(crate) struct RowMap {
 }
 
 impl RowMap {
+    /// Whether a row came in before some previous one (which then has
+    /// another index), rather than only at the end.
+    fn shifted(&self) -> bool {
+        self.added.first().is_some_and(|&a| a < self.map.len())
+    }
+
     /// Renumbers sorted keys of the previous rows (all kept) to the new
     /// rows, then inserts the keys of the added rows (centres `mus`) where
     /// they sort: the array [`sorted_packed_keys`] gives, as renumbering
@@ -105,7 +111,7 @@ impl RowMap {
     /// key's centre part does not change.
     fn renumber_and_insert(&self, keys: &mut Vec<u64>, mus: &[f64]) {
         // Rows kept in place (they only grew at the end) need no renumbering.
-        if self.added.first().is_some_and(|&a| a < self.map.len()) {
+        if self.shifted() {
             for k in keys.iter_mut() {
                 // The prior's index is past the map: it keeps it.
                 if let Some(&new) = self.map.get((*k & PRIOR_INDEX) as usize) {
@@ -326,8 +332,11 @@ impl ColumnMemo {
             return false;
         }
         rows.renumber_and_insert(&mut self.keys, mus);
-        self.mu.clear();
-        self.mu.extend_from_slice(mus);
+        if rows.shifted() {
+            self.mu.clear();
+        }
+        let kept = self.mu.len();
+        self.mu.extend_from_slice(&mus[kept..]);
         // Placeholders for the added rows, in increasing order so that each
         // lands at its index; a NaN width differs from any computed below.
         for &new in &rows.added {
