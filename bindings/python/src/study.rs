@@ -79,6 +79,11 @@ pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
     serde_json::to_string(value).map_err(|e| Error::Storage(format!("cannot encode: {e}")))
 }
 
+/// `value`'s JSON form as a value, for [`params::json_to_py`].
+fn json_value<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, Error> {
+    serde_json::to_value(value).map_err(|e| Error::Storage(format!("cannot encode: {e}")))
+}
+
 pub(crate) fn parse_params(py_json: &str) -> PyResult<Params> {
     let raw: IndexMap<String, serde_json::Value> =
         serde_json::from_str(py_json).map_err(|e| bad_json("params", e))?;
@@ -230,13 +235,14 @@ impl CoreStudy {
     /// With `proposal`, the searcher's joint proposal is made at once too
     /// (as Optuna does when a trial starts) and returned as for `suggest`,
     /// so that every suggestion it covers is answered without the engine.
+    /// The trial comes as the dict its JSON form reads as.
     #[pyo3(signature = (proposal=false))]
     fn ask_open<'py>(
         &self,
         py: Python<'py>,
         proposal: bool,
-    ) -> PyResult<(String, Option<FastEntries<'py>>)> {
-        let (text, proposed) = self.with(py, |s| {
+    ) -> PyResult<(Bound<'py, PyAny>, Option<FastEntries<'py>>)> {
+        let (trial, proposed) = self.with(py, |s| {
             let trial = s.ask_open()?;
             // A searcher that fails here fails again at the trial's first
             // suggestion, which raises it with the trial in the caller's
@@ -246,9 +252,10 @@ impl CoreStudy {
             } else {
                 None
             };
-            Ok((json(&trial)?, proposed))
+            Ok((json_value(&trial)?, proposed))
         })?;
-        Ok((text, proposed.map(|p| fast_entries(py, &p)).transpose()?))
+        let proposed = proposed.map(|p| fast_entries(py, &p)).transpose()?;
+        Ok((params::json_to_py(py, &trial)?, proposed))
     }
 
     /// `n` define-and-run trials chosen together (the engine's
@@ -327,12 +334,13 @@ impl CoreStudy {
 
     /// Finishes a trial. `state` is `complete`, `pruned` or `failed`.
     /// `params`: values `suggest` gave that are not recorded yet, recorded
-    /// with the result in the same write.
+    /// with the result in the same write. Returns the trial as stored, as
+    /// the dict its JSON form reads as.
     #[pyo3(signature = (trial_id, state, value=None, metrics=None, message=None, fail_if_not_finite=false, params=None))]
     #[allow(clippy::too_many_arguments)]
-    fn tell(
+    fn tell<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         trial_id: i64,
         state: &str,
         value: Option<f64>,
@@ -340,7 +348,7 @@ impl CoreStudy {
         message: Option<String>,
         fail_if_not_finite: bool,
         params: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Bound<'py, PyAny>> {
         let params = params.map(params_from_py).transpose()?;
         // A pruned trial's value is its last intermediate value (the
         // engine's rule), so a value given with `pruned` is not used.
@@ -372,7 +380,8 @@ impl CoreStudy {
             // Written with the result: one storage write for the trial.
             outcome = outcome.params(params);
         }
-        self.with(py, |s| json(&s.tell(TrialId(trial_id), outcome)?))
+        let told = self.with(py, |s| json_value(&s.tell(TrialId(trial_id), outcome)?))?;
+        params::json_to_py(py, &told)
     }
 
     /// Runs trials on the engine's executor: `run_trial(trial_json)` runs

@@ -213,3 +213,29 @@ def test_a_worker_killed_at_any_point_leaves_no_trial_half_written(db):
     for t in running:
         assert after[t.id].state == "failed" and after[t.id].params == {}, after[t.id]
         assert not [c for c in after.values() if c.parent == t.id], "nothing to re-run"
+
+
+def test_trials_handed_out_and_told_read_as_their_stored_json() -> None:
+    """ask and tell hand the trial over as a dict built from its JSON form
+    (no text to parse): it must read exactly as the stored trial's JSON
+    does, types, order and all (ints stay ints, a float choice a float,
+    None, bools, metrics, the parameters in the order they were given)."""
+    study = hs.create_study(searcher="tpe", seed=3)
+    _warm(study)
+    for _ in range(3):
+        trial = study.ask()
+        assert trial.number == study.trial(trial.id).number
+        trial.suggest_float("x", -5, 5)
+        trial.suggest_int("k", 1, 9)
+        trial.suggest_categorical("c", [1, 2, "a"])
+        trial.suggest_categorical("f", [0.5, None, True])
+        trial.suggest_categorical("b", [False, "z"])
+        trial.report(0, 3.0)
+        told = study.tell(trial, 2.5, metrics={"acc": 0.75, "n": 3})
+        stored = study.trial(trial.id)
+        assert told == stored
+        assert list(told.params) == ["x", "k", "c", "f", "b"]
+        for name in told.params:
+            assert type(told.params[name]) is type(stored.params[name]), name
+        assert told.metrics == {"acc": 0.75, "n": 3.0}
+        assert told.intermediate_values == {0: 3.0}

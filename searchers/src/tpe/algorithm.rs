@@ -63,7 +63,7 @@ impl TpeSearcher {
         rng: &mut dyn RngCore,
     ) -> Result<Vec<f64>, SearchError> {
         let fixed = given.fixed;
-        let (good_memo, bad_memo) = match memos {
+        let (mut good_memo, mut bad_memo) = match memos {
             Some(m) => (Some(&mut m.good), Some(&mut m.bad)),
             None => (None, None),
         };
@@ -76,8 +76,8 @@ impl TpeSearcher {
         } else {
             None
         };
-        let good = self.fit(good, dims, good_memo)?;
-        let bad = self.fit(bad, dims, bad_memo)?;
+        let good = self.fit(good, dims, good_memo.as_deref_mut())?;
+        let bad = self.fit(bad, dims, bad_memo.as_deref_mut())?;
         // With correlated kernels the good density is an even mixture of
         // both kinds, and half the candidates come from each.
         let n_cand = self.settings.settings.n_ei_candidates;
@@ -105,6 +105,12 @@ impl TpeSearcher {
             });
         }
         score -= &bad.log_pdf(candidates.view());
+        // The memos keep the estimators' buffers for the next fits.
+        for (estimator, memo) in [(good, good_memo), (bad, bad_memo)] {
+            if let Some(memo) = memo {
+                estimator.recycle(memo);
+            }
+        }
         let best = score
             .iter()
             .enumerate()

@@ -110,15 +110,14 @@ pub(crate) fn bandwidths(
     ctx: &BandwidthContext,
 ) -> Vec<f64> {
     let n = mus.len();
-    let sigmas = match ctx.rule {
+    match ctx.rule {
         Bandwidth::Scott => {
             let exponent = -1.0 / (ctx.joint_dimensions as f64 + 4.0);
-            vec![SCOTT_SCALE * (n.max(1) as f64).powf(exponent); n]
+            let sigma = SCOTT_SCALE * (n.max(1) as f64).powf(exponent);
+            vec![sigma.min(PRIOR_SIGMA); n]
         }
         Bandwidth::MagicClip => {
-            // One kernel per observation plus the prior, as Optuna counts.
-            let kernels = (n + 1) as f64;
-            let min_sigma = 1.0 / MAGIC_CLIP_MAX_DIVISOR.min(1.0 + kernels);
+            let min_sigma = magic_clip_min_sigma(n);
             let neighbour_prior = ctx.with_prior && ctx.prior_is_neighbour;
             let raw = match sorted {
                 // An order without the prior (as `super::memo` passes when
@@ -137,10 +136,46 @@ pub(crate) fn bandwidths(
                         neighbour_gaps(mus, &order, ctx.consider_endpoints)
                     }),
             };
-            raw.into_iter().map(|s| s.max(min_sigma)).collect()
+            raw.into_iter()
+                .map(|s| clipped_width(s, min_sigma))
+                .collect()
         }
-    };
-    sigmas.into_iter().map(|s| s.min(PRIOR_SIGMA)).collect()
+    }
+}
+
+/// The magic clip's least kernel width for `n` observations: one kernel per
+/// observation plus the prior, as Optuna counts, and never under 1/100 of
+/// the interval (so it stops changing from 98 observations on).
+pub(super) fn magic_clip_min_sigma(n: usize) -> f64 {
+    let kernels = (n + 1) as f64;
+    1.0 / MAGIC_CLIP_MAX_DIVISOR.min(1.0 + kernels)
+}
+
+/// A kernel's width under the magic clip from its neighbour gap: at least
+/// `min_sigma`, at most the prior's width.
+#[inline]
+pub(super) fn clipped_width(gap: f64, min_sigma: f64) -> f64 {
+    gap.max(min_sigma).min(PRIOR_SIGMA)
+}
+
+/// The neighbour gap of a kernel centred at `here` between `before` and
+/// `after` (the interval's ends where it has no neighbour): the larger of
+/// the two, except that without `consider_endpoints` the outermost kernels
+/// (`first`, `last`, not both) take the gap on their inner side only.
+#[inline]
+pub(super) fn neighbour_gap(
+    (before, here, after): (f64, f64, f64),
+    first: bool,
+    last: bool,
+    consider_endpoints: bool,
+) -> f64 {
+    // One of the two ends, not a lone kernel (which is both).
+    let outermost = first != last;
+    match (outermost && !consider_endpoints, first) {
+        (true, true) => after - here,
+        (true, false) => here - before,
+        (false, _) => (here - before).max(after - here),
+    }
 }
 
 /// For each observation, the larger of the gaps to its neighbours in
@@ -156,14 +191,12 @@ pub(super) fn neighbour_gaps(mus: &[f64], order: &[usize], consider_endpoints: b
     let mut here = order.first().map_or(1.0, |&s| centre(s));
     for (i, &source) in order.iter().enumerate() {
         let after = order.get(i + 1).map_or(1.0, |&s| centre(s));
-        let mut gap = (here - before).max(after - here);
-        if !consider_endpoints && m >= 2 {
-            if i == 0 {
-                gap = after - here;
-            } else if i == m - 1 {
-                gap = here - before;
-            }
-        }
+        let gap = neighbour_gap(
+            (before, here, after),
+            i == 0,
+            i + 1 == m,
+            consider_endpoints,
+        );
         if let Some(o) = out.get_mut(source) {
             *o = gap;
         }

@@ -141,6 +141,7 @@ impl ParzenEstimator {
             order_by_centre: !settings.multivariate,
             all_observations: BuildContext::components_are_all_observations(&components, n),
         };
+        let mut layout = None;
         let kernels: Vec<DimensionKernels> = match memo.filter(|_| settings.multivariate) {
             None => dims
                 .iter()
@@ -159,26 +160,32 @@ impl ParzenEstimator {
                             memo.clear_column(d);
                             return DimensionKernels::build(dim, column, &ctx);
                         }
-                        mus.clear();
-                        match column.as_slice() {
-                            Some(contiguous) => mus.extend_from_slice(contiguous),
-                            None => mus.extend(column.iter().copied()),
-                        }
-                        let kept = memo.column(d, rows.as_ref(), &mus, &ctx.bandwidth);
+                        // The column itself when contiguous (as TPE lays it out).
+                        let centres = match column.as_slice() {
+                            Some(contiguous) => contiguous,
+                            None => {
+                                mus.clear();
+                                mus.extend(column.iter().copied());
+                                &mus[..]
+                            }
+                        };
+                        let reuse = memo.kernel_buffers();
+                        let kept = memo.column(d, rows.as_ref(), centres, &ctx.bandwidth);
                         DimensionKernels::Continuous {
-                            kernels: GaussianKernels::from_memo(kept, &ctx),
+                            kernels: GaussianKernels::from_memo(kept, &ctx, reuse),
                             snap_levels: None,
                         }
                     })
                     .collect();
                 memo.finish(ids);
+                layout = memo.layout_buffers();
                 kernels
             }
         };
 
         let log_w: Vec<f64> = probabilities.iter().map(|p| p.ln()).collect();
         let mode = if settings.multivariate {
-            Mode::Joint(JointLayout::new(&kernels, &log_w))
+            Mode::Joint(JointLayout::new(&kernels, &log_w, layout))
         } else {
             Mode::Independent(IndependentLayout::new(&kernels, &log_w))
         };
@@ -196,6 +203,22 @@ impl ParzenEstimator {
             cumulative,
             mode,
         })
+    }
+
+    /// Hands this estimator's big buffers (continuous kernels, the joint
+    /// layout) to `memo`, whose next fit writes into them instead of
+    /// allocating: call it when done with an estimator fitted with
+    /// [`Self::fit_with_memo`]. The next fit is the same either way.
+    pub fn recycle(self, memo: &mut FitMemo) {
+        let kernels = self.dims.into_iter().filter_map(|d| match d {
+            DimensionKernels::Continuous { kernels, .. } => Some(kernels),
+            _ => None,
+        });
+        let layout = match self.mode {
+            Mode::Joint(layout) => Some(layout),
+            Mode::Independent(_) => None,
+        };
+        memo.keep_buffers(kernels, layout);
     }
 
     /// Number of dimensions.

@@ -376,8 +376,13 @@ impl GaussianKernels {
 
     /// Density kernels (no order by centre) for `components`, from the
     /// per-observation kernels `super::memo` keeps; the prior's kernel is
-    /// added as [`Self::build`] adds it.
-    pub(crate) fn from_memo(column: &ColumnMemo, ctx: &BuildContext<'_>) -> Self {
+    /// added as [`Self::build`] adds it. Written into `reuse`'s buffers
+    /// when given (the previous fit's, which the memo kept).
+    pub(crate) fn from_memo(
+        column: &ColumnMemo,
+        ctx: &BuildContext<'_>,
+        reuse: Option<GaussianKernels>,
+    ) -> Self {
         let components = ctx.components;
         // The prior's constants, computed once per process (they are the
         // same for every fit, and this runs per dimension per fit).
@@ -386,46 +391,41 @@ impl GaussianKernels {
             let (h, c) = Self::density_constants(&[PRIOR_MU], &[PRIOR_SIGMA]);
             (h[0], c[0])
         });
-        let prior = (PRIOR_MU, PRIOR_SIGMA, prior_h, prior_c);
-        if ctx.all_observations {
-            // Every observation has a kernel (the usual case): copy in bulk.
-            let extend = |v: &[f64], p: f64| {
-                let mut out = Vec::with_capacity(components.len());
-                out.extend_from_slice(v);
-                out.resize(components.len(), p);
-                out
-            };
-            return Self {
-                mu: extend(&column.mu, prior.0),
-                sigma: extend(&column.sigma, prior.1),
-                neg_half_precision: extend(&column.neg_half_precision, prior.2),
-                log_constant: extend(&column.log_constant, prior.3),
-                by_centre: Vec::new(),
-            };
-        }
-        let (mut mu, mut sigma, mut h, mut z) = (vec![], vec![], vec![], vec![]);
-        for c in components {
-            let k = match *c {
-                Component::Observation(i) => (
-                    column.mu[i],
-                    column.sigma[i],
-                    column.neg_half_precision[i],
-                    column.log_constant[i],
-                ),
-                Component::Prior => prior,
-            };
-            mu.push(k.0);
-            sigma.push(k.1);
-            h.push(k.2);
-            z.push(k.3);
-        }
-        Self {
-            mu,
-            sigma,
-            neg_half_precision: h,
-            log_constant: z,
+        let prior = [PRIOR_MU, PRIOR_SIGMA, prior_h, prior_c];
+        let mut out = reuse.unwrap_or_else(|| Self {
+            mu: Vec::new(),
+            sigma: Vec::new(),
+            neg_half_precision: Vec::new(),
+            log_constant: Vec::new(),
             by_centre: Vec::new(),
+        });
+        out.by_centre.clear();
+        let from = [
+            &column.mu,
+            &column.sigma,
+            &column.neg_half_precision,
+            &column.log_constant,
+        ];
+        let into = [
+            &mut out.mu,
+            &mut out.sigma,
+            &mut out.neg_half_precision,
+            &mut out.log_constant,
+        ];
+        for ((v, to), p) in from.into_iter().zip(into).zip(prior) {
+            to.clear();
+            if ctx.all_observations {
+                // Every observation has a kernel (the usual case): copy in bulk.
+                to.extend_from_slice(v);
+                to.resize(components.len(), p);
+            } else {
+                to.extend(components.iter().map(|c| match *c {
+                    Component::Observation(i) => v[i],
+                    Component::Prior => p,
+                }));
+            }
         }
+        out
     }
 
     /// Kernel indices in increasing order of centre (empty unless the build

@@ -18,8 +18,10 @@
 //! only when both are bitwise the same.
 
 use super::bandwidth::{
-    bandwidths, packed_key, sorted_packed_keys, BandwidthContext, PRIOR_INDEX, PRIOR_SOURCE,
+    bandwidths, clipped_width, magic_clip_min_sigma, neighbour_gap, packed_key, sorted_packed_keys,
+    BandwidthContext, PRIOR_INDEX, PRIOR_MU, PRIOR_SOURCE,
 };
+use super::joint::JointLayout;
 use super::kernels::GaussianKernels;
 use super::settings::Bandwidth;
 
@@ -41,6 +43,11 @@ pub struct FitMemo {
     order: Vec<usize>,
     /// Scratch: rows whose constants must be computed.
     changed: Vec<usize>,
+    /// The buffers of the last estimator fitted with this memo, handed
+    /// back by [`ParzenEstimator::recycle`](super::ParzenEstimator::recycle)
+    /// for the next fit to write into instead of allocating.
+    kernels: Vec<GaussianKernels>,
+    layout: Option<JointLayout>,
 }
 
 /// One continuous column of a fit.
@@ -51,6 +58,9 @@ pub(crate) struct ColumnMemo {
     /// Packed keys (quantised centre, row index; the prior's index for the
     /// prior), sorted: exactly what a fresh fit sorts.
     keys: Vec<u64>,
+    /// Under the magic clip, what the widths were clipped with (`None`
+    /// under Scott's rule, whose widths all change with the count).
+    clip: Option<Clip>,
     /// Per observation row: centre, width, `-1/(2σ²)` and log-constant.
     pub mu: Vec<f64>,
     pub sigma: Vec<f64>,
@@ -58,10 +68,64 @@ pub(crate) struct ColumnMemo {
     pub log_constant: Vec<f64>,
 }
 
+/// The magic clip's settings for one fit: when the next fit has the same,
+/// a kernel whose neighbours did not change keeps its width.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Clip {
+    min_sigma: f64,
+    consider_endpoints: bool,
+    prior_is_neighbour: bool,
+}
+
+impl Clip {
+    fn of(ctx: &BandwidthContext, n: usize) -> Option<Self> {
+        (ctx.rule == Bandwidth::MagicClip).then(|| Self {
+            min_sigma: magic_clip_min_sigma(n),
+            consider_endpoints: ctx.consider_endpoints,
+            prior_is_neighbour: ctx.prior_is_neighbour,
+        })
+    }
+}
+
 /// Where each previous row went: `map[old] = new row` when the id is still
 /// there, `usize::MAX` when not.
 pub(crate) struct RowMap {
     map: Vec<usize>,
+    /// The new rows that continue no previous one, increasing.
+    added: Vec<usize>,
+    /// Whether every previous row is still there.
+    all_kept: bool,
+}
+
+impl RowMap {
+    /// Whether a row came in before some previous one (which then has
+    /// another index), rather than only at the end.
+    fn shifted(&self) -> bool {
+        self.added.first().is_some_and(|&a| a < self.map.len())
+    }
+
+    /// Renumbers sorted keys of the previous rows (all kept) to the new
+    /// rows, then inserts the keys of the added rows (centres `mus`) where
+    /// they sort: the array [`sorted_packed_keys`] gives, as renumbering
+    /// keeps the order of rows (ids increase with both numberings) and a
+    /// key's centre part does not change.
+    fn renumber_and_insert(&self, keys: &mut Vec<u64>, mus: &[f64]) {
+        // Rows kept in place (they only grew at the end) need no renumbering.
+        if self.shifted() {
+            for k in keys.iter_mut() {
+                // The prior's index is past the map: it keeps it.
+                if let Some(&new) = self.map.get((*k & PRIOR_INDEX) as usize) {
+                    *k = (*k & !PRIOR_INDEX) | new as u64;
+                }
+            }
+        }
+        keys.reserve(self.added.len());
+        for &new in &self.added {
+            let key = packed_key(mus[new], new as u64);
+            let at = keys.partition_point(|&k| k < key);
+            keys.insert(at, key);
+        }
+    }
 }
 
 impl FitMemo {
@@ -78,11 +142,15 @@ impl FitMemo {
             return None;
         }
         let mut map = vec![usize::MAX; self.ids.len()];
+        let mut added = Vec::new();
         let (mut i, mut j) = (0, 0);
         while i < self.ids.len() && j < ids.len() {
             match self.ids[i].cmp(&ids[j]) {
                 std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Greater => {
+                    added.push(j);
+                    j += 1;
+                }
                 std::cmp::Ordering::Equal => {
                     map[i] = j;
                     i += 1;
@@ -90,7 +158,13 @@ impl FitMemo {
                 }
             }
         }
-        Some(RowMap { map })
+        added.extend(j..ids.len());
+        let all_kept = map.iter().all(|&new| new != usize::MAX);
+        Some(RowMap {
+            map,
+            added,
+            all_kept,
+        })
     }
 
     /// Records the ids of the fit just made.
@@ -109,12 +183,19 @@ impl FitMemo {
         mus: &[f64],
         ctx: &BandwidthContext,
     ) -> &ColumnMemo {
-        let previous = self.columns[d]
+        let mut previous = self.columns[d]
             .take()
             .filter(|c| c.with_prior == ctx.with_prior);
-        let mut next = self.spare.pop().unwrap_or_default();
         let n = mus.len();
+        if let (Some(mut column), Some(rows)) = (previous.take(), rows) {
+            if column.grow(rows, mus, ctx, &mut self.changed) {
+                return self.columns[d].insert(column);
+            }
+            previous = Some(column);
+        }
+        let mut next = self.spare.pop().unwrap_or_default();
         next.with_prior = ctx.with_prior;
+        next.clip = Clip::of(ctx, n);
         next.mu.clear();
         next.mu.extend_from_slice(mus);
         // Which old row each new row is, if its centre is unchanged too.
@@ -130,7 +211,11 @@ impl FitMemo {
                         _ => all_kept = false,
                     }
                 }
-                if !all_kept || !insert_keys(prev, rows, &self.old_of, mus, &mut next.keys) {
+                if all_kept && rows.added.len() <= MAX_INSERTED {
+                    next.keys.clear();
+                    next.keys.extend_from_slice(&prev.keys);
+                    rows.renumber_and_insert(&mut next.keys, mus);
+                } else {
                     merge_keys(prev, rows, &self.old_of, mus, &mut next.keys);
                 }
             }
@@ -175,19 +260,32 @@ impl FitMemo {
                 }
             }
         }
-        if !self.changed.is_empty() {
-            let mu: Vec<f64> = self.changed.iter().map(|&i| mus[i]).collect();
-            let sigma: Vec<f64> = self.changed.iter().map(|&i| next.sigma[i]).collect();
-            let (h, c) = GaussianKernels::density_constants(&mu, &sigma);
-            for (k, &i) in self.changed.iter().enumerate() {
-                next.neg_half_precision[i] = h[k];
-                next.log_constant[i] = c[k];
-            }
-        }
+        next.refresh_constants(&self.changed);
         if let Some(p) = previous {
             self.spare.push(p);
         }
         self.columns[d].insert(next)
+    }
+
+    /// Keeps an estimator's buffers for the next fit.
+    pub(crate) fn keep_buffers(
+        &mut self,
+        kernels: impl Iterator<Item = GaussianKernels>,
+        layout: Option<JointLayout>,
+    ) {
+        self.kernels.clear();
+        self.kernels.extend(kernels);
+        self.layout = layout;
+    }
+
+    /// Kernel buffers kept from the last estimator, if any are left.
+    pub(crate) fn kernel_buffers(&mut self) -> Option<GaussianKernels> {
+        self.kernels.pop()
+    }
+
+    /// The layout kept from the last estimator, if any.
+    pub(crate) fn layout_buffers(&mut self) -> Option<JointLayout> {
+        self.layout.take()
     }
 
     /// Forgets column `d` (it is not continuous in this fit).
@@ -198,46 +296,147 @@ impl FitMemo {
     }
 }
 
-/// At most this many new rows are inserted into the sorted keys one by one
-/// ([`insert_keys`]); more are merged ([`merge_keys`]).
-const MAX_INSERTED: usize = 8;
+impl ColumnMemo {
+    /// Refits in place when every previous row is still there with its
+    /// centre and at most [`MAX_INSERTED`] rows came in, under the same
+    /// magic clip: the keys renumbered and the new ones inserted where they
+    /// sort, and only the new kernels and their neighbours in that order
+    /// given new widths (a width depends on the two neighbouring centres
+    /// alone), and new constants where their width changed. `false`, with
+    /// `self` untouched, when that does not apply. `changed` is scratch.
+    ///
+    /// This is the usual step of a TPE history past the first hundred
+    /// trials (the magic clip's least width no longer changes): a trial
+    /// comes in at the end of the bad side, or one that was good moves to
+    /// it. It skips most of the passes over every row of every column that
+    /// a refit makes otherwise.
+    fn grow(
+        &mut self,
+        rows: &RowMap,
+        mus: &[f64],
+        ctx: &BandwidthContext,
+        changed: &mut Vec<usize>,
+    ) -> bool {
+        let n = mus.len();
+        let Some(clip) = Clip::of(ctx, n) else {
+            return false;
+        };
+        let same =
+            |(&new, m): (&usize, &f64)| mus.get(new).is_some_and(|x| x.to_bits() == m.to_bits());
+        if self.clip != Some(clip)
+            || !rows.all_kept
+            || rows.added.len() > MAX_INSERTED
+            || rows.map.len() != self.mu.len()
+            || !rows.map.iter().zip(&self.mu).all(same)
+        {
+            return false;
+        }
+        rows.renumber_and_insert(&mut self.keys, mus);
+        if rows.shifted() {
+            self.mu.clear();
+        }
+        let kept = self.mu.len();
+        self.mu.extend_from_slice(&mus[kept..]);
+        // Placeholders for the added rows, in increasing order so that each
+        // lands at its index; a NaN width differs from any computed below.
+        for &new in &rows.added {
+            self.sigma.insert(new, f64::NAN);
+            self.neg_half_precision.insert(new, f64::NAN);
+            self.log_constant.insert(new, f64::NAN);
+        }
+        changed.clear();
+        let order = Neighbours {
+            keys: &self.keys,
+            mus,
+            prior: clip.prior_is_neighbour,
+        };
+        for &new in &rows.added {
+            let key = packed_key(mus[new], new as u64);
+            let at = self.keys.partition_point(|&k| k < key);
+            let around = [order.before(at), Some(at), order.after(at)];
+            for at in around.into_iter().flatten() {
+                let Some(row) = order.row(at) else {
+                    continue;
+                };
+                let width = clipped_width(order.gap(at, clip.consider_endpoints), clip.min_sigma);
+                if width.to_bits() != self.sigma[row].to_bits() {
+                    self.sigma[row] = width;
+                    changed.push(row);
+                }
+            }
+        }
+        self.refresh_constants(changed);
+        true
+    }
 
-/// [`merge_keys`] for the usual step of a TPE history, where every previous
-/// row stayed (same centre) and a few came in: the previous keys renumbered
-/// in one branch-free pass, then each new key inserted where it sorts.
-/// `false` (and `out` unspecified) when more than [`MAX_INSERTED`] rows are
-/// new: merging is then cheaper.
-fn insert_keys(
-    prev: &ColumnMemo,
-    rows: &RowMap,
-    old_of: &[usize],
-    mus: &[f64],
-    out: &mut Vec<u64>,
-) -> bool {
-    let new_rows = old_of.len() - rows.map.len();
-    if new_rows > MAX_INSERTED {
-        return false;
+    /// Recomputes the density constants of `rows` from their centre and
+    /// width.
+    fn refresh_constants(&mut self, rows: &[usize]) {
+        if rows.is_empty() {
+            return;
+        }
+        let mu: Vec<f64> = rows.iter().map(|&i| self.mu[i]).collect();
+        let sigma: Vec<f64> = rows.iter().map(|&i| self.sigma[i]).collect();
+        let (h, c) = GaussianKernels::density_constants(&mu, &sigma);
+        for (k, &i) in rows.iter().enumerate() {
+            self.neg_half_precision[i] = h[k];
+            self.log_constant[i] = c[k];
+        }
     }
-    out.clear();
-    out.reserve(prev.keys.len() + new_rows);
-    // Every previous row is kept (the caller checked), so `map[old]` is a
-    // row index; the prior's key keeps its index.
-    out.extend(prev.keys.iter().map(|&k| {
-        let old = (k & PRIOR_INDEX) as usize;
-        let new = rows.map.get(old).map_or(PRIOR_INDEX, |&j| j as u64);
-        (k & !PRIOR_INDEX) | new
-    }));
-    let added = old_of
-        .iter()
-        .enumerate()
-        .filter(|&(_, &old)| old == usize::MAX);
-    for (new, _) in added {
-        let key = packed_key(mus[new], new as u64);
-        let at = out.partition_point(|&k| k < key);
-        out.insert(at, key);
-    }
-    true
 }
+
+/// The order by centre as the magic clip walks it: the sorted keys, less
+/// the prior's unless it counts as a neighbour.
+struct Neighbours<'a> {
+    keys: &'a [u64],
+    mus: &'a [f64],
+    prior: bool,
+}
+
+impl Neighbours<'_> {
+    /// The observation row of the key at `at` (`None`: the prior's).
+    fn row(&self, at: usize) -> Option<usize> {
+        let index = (self.keys[at] & PRIOR_INDEX) as usize;
+        (index < self.mus.len()).then_some(index)
+    }
+
+    /// Whether the key at `at` is in the walk.
+    fn walked(&self, at: usize) -> bool {
+        self.prior || self.row(at).is_some()
+    }
+
+    fn before(&self, at: usize) -> Option<usize> {
+        (0..at).rev().find(|&i| self.walked(i))
+    }
+
+    fn after(&self, at: usize) -> Option<usize> {
+        (at + 1..self.keys.len()).find(|&i| self.walked(i))
+    }
+
+    fn centre(&self, at: usize) -> f64 {
+        self.row(at).map_or(PRIOR_MU, |r| self.mus[r])
+    }
+
+    /// The neighbour gap of the key at `at`, as `bandwidths` finds it.
+    fn gap(&self, at: usize, consider_endpoints: bool) -> f64 {
+        let (before, after) = (self.before(at), self.after(at));
+        let centres = (
+            before.map_or(0.0, |i| self.centre(i)),
+            self.centre(at),
+            after.map_or(1.0, |i| self.centre(i)),
+        );
+        neighbour_gap(
+            centres,
+            before.is_none(),
+            after.is_none(),
+            consider_endpoints,
+        )
+    }
+}
+
+/// At most this many new rows are inserted into the sorted keys one by one
+/// ([`RowMap::renumber_and_insert`]); more are merged ([`merge_keys`]).
+const MAX_INSERTED: usize = 8;
 
 /// The previous sorted keys with the rows that stayed renumbered, those that
 /// left dropped, and the new ones merged in, into `out`: the same array

@@ -52,6 +52,70 @@ fn coordinate(rng: &mut ChaCha8Rng, dim: Dimension, repeats: &[f64]) -> f64 {
     }
 }
 
+/// A history as a test grows it: rows by id, and which of them a fit sees.
+#[derive(Default)]
+struct History {
+    rows: Vec<(u64, Vec<f64>)>,
+    keep: Vec<bool>,
+}
+
+impl History {
+    fn push(&mut self, id: u64, row: Vec<f64>) {
+        self.rows.push((id, row));
+        self.keep.push(true);
+    }
+
+    /// Flips whether a random row is seen.
+    fn toggle(&mut self, rng: &mut ChaCha8Rng) {
+        let i = rng.random_range(0..self.keep.len());
+        self.keep[i] = !self.keep[i];
+    }
+}
+
+/// Under each of `cases` (bandwidth, consider_endpoints,
+/// prior_is_neighbour, prior_weight), `steps` times: `step` changes the
+/// history, then a fresh fit and a memoised refit of it must agree.
+fn assert_refits_are_fresh_fits(
+    dims: &[Dimension],
+    cases: &[(Bandwidth, bool, bool, f64)],
+    seed: u64,
+    steps: usize,
+    mut step: impl FnMut(&mut ChaCha8Rng, usize, &mut History),
+) {
+    for &(bandwidth, consider_endpoints, prior_is_neighbour, prior_weight) in cases {
+        let s = ParzenSettings {
+            bandwidth,
+            prior_weight,
+            multivariate: true,
+            consider_endpoints,
+            prior_is_neighbour,
+        }
+        .validate()
+        .unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut history = History::default();
+        let mut memo = FitMemo::default();
+        for i in 0..steps {
+            step(&mut rng, i, &mut history);
+            let (ids, obs) = rows(&history.rows, &history.keep);
+            let w: Array1<f64> = default_weights(obs.nrows());
+            let fresh = ParzenEstimator::fit(obs.view(), w.view(), dims, &s).unwrap();
+            let memoised =
+                ParzenEstimator::fit_with_memo(obs.view(), w.view(), dims, &s, &ids, &mut memo)
+                    .unwrap();
+            assert_same(&fresh, &memoised, i);
+            // The next refit writes into this one's buffers.
+            memoised.recycle(&mut memo);
+        }
+    }
+}
+
+const REPEATS: [f64; 5] = [0.0, 1.0, 0.25, 0.5, 0.75];
+
+fn random_row(rng: &mut ChaCha8Rng, dims: &[Dimension]) -> Vec<f64> {
+    dims.iter().map(|&d| coordinate(rng, d, &REPEATS)).collect()
+}
+
 #[test]
 fn memoised_refits_equal_fresh_fits() {
     let dims = [
@@ -62,52 +126,59 @@ fn memoised_refits_equal_fresh_fits() {
         Dimension::Discrete { levels: 5000 },
         Dimension::Continuous,
     ];
-    let repeats = [0.0, 1.0, 0.25, 0.5, 0.75];
-    for (bandwidth, consider_endpoints, prior_is_neighbour, prior_weight) in [
+    let cases = [
         (Bandwidth::MagicClip, false, false, 1.0),
         (Bandwidth::MagicClip, true, true, 1.0),
         (Bandwidth::MagicClip, false, true, 0.0),
         (Bandwidth::Scott, false, false, 1.0),
-    ] {
-        let s = ParzenSettings {
-            bandwidth,
-            prior_weight,
-            multivariate: true,
-            consider_endpoints,
-            prior_is_neighbour,
+    ];
+    assert_refits_are_fresh_fits(&dims, &cases, 11, 140, |rng, step, history| {
+        // Mostly one new row; sometimes a row leaves, comes back, or (a
+        // reused id) moves.
+        let row = random_row(rng, &dims);
+        history.push(3 * step as u64 + 5, row);
+        if step > 3 && rng.random_range(0..4) == 0 {
+            history.toggle(rng);
         }
-        .validate()
-        .unwrap();
-        let mut rng = ChaCha8Rng::seed_from_u64(11);
-        let mut history: Vec<(u64, Vec<f64>)> = Vec::new();
-        let mut keep: Vec<bool> = Vec::new();
-        let mut memo = FitMemo::default();
-        for step in 0..140 {
-            // Mostly one new row; sometimes a row leaves, comes back, or
-            // (a reused id) moves.
-            let row = dims
-                .iter()
-                .map(|&d| coordinate(&mut rng, d, &repeats))
-                .collect();
-            history.push((3 * step as u64 + 5, row));
-            keep.push(true);
-            if step > 3 && rng.random_range(0..4) == 0 {
-                let i = rng.random_range(0..keep.len());
-                keep[i] = !keep[i];
-            }
-            if step > 3 && rng.random_range(0..9) == 0 {
-                let i = rng.random_range(0..history.len());
-                history[i].1[0] = rng.random();
-            }
-            let (ids, obs) = rows(&history, &keep);
-            let w: Array1<f64> = default_weights(obs.nrows());
-            let fresh = ParzenEstimator::fit(obs.view(), w.view(), &dims, &s).unwrap();
-            let memoised =
-                ParzenEstimator::fit_with_memo(obs.view(), w.view(), &dims, &s, &ids, &mut memo)
-                    .unwrap();
-            assert_same(&fresh, &memoised, step);
+        if step > 3 && rng.random_range(0..9) == 0 {
+            let i = rng.random_range(0..history.rows.len());
+            history.rows[i].1[0] = rng.random();
         }
-    }
+    });
+}
+
+/// Past a hundred rows the magic clip's least width stops changing, and a
+/// refit whose rows only grew at the end updates the kernels in place (the
+/// new ones and their neighbours): still the fresh fit, bit for bit, also
+/// when a new centre lands first, last, on another's, or beside the prior,
+/// and when now and then a row leaves (the full refit) and the growth
+/// resumes.
+#[test]
+fn refits_of_a_long_growing_history_equal_fresh_fits() {
+    let dims = [
+        Dimension::Continuous,
+        Dimension::Continuous,
+        Dimension::Categorical { choices: 3 },
+        Dimension::Continuous,
+    ];
+    let cases = [
+        (Bandwidth::MagicClip, false, false, 1.0),
+        (Bandwidth::MagicClip, true, true, 1.0),
+        (Bandwidth::MagicClip, false, true, 1.0),
+        (Bandwidth::MagicClip, true, false, 0.0),
+        (Bandwidth::Scott, false, false, 1.0),
+    ];
+    assert_refits_are_fresh_fits(&dims, &cases, 23, 260, |rng, step, history| {
+        // One or two new rows, now and then none; rarely a row leaves or
+        // comes back.
+        for _ in 0..[1, 1, 1, 2, 0][step % 5] {
+            let row = random_row(rng, &dims);
+            history.push(history.rows.len() as u64 + 1, row);
+        }
+        if step > 120 && rng.random_range(0..6) == 0 {
+            history.toggle(rng);
+        }
+    });
 }
 
 #[test]

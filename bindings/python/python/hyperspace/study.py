@@ -495,14 +495,12 @@ class Study:
         if n is not None:
             return self._ask_batch(space, n)
         core = self._c()
-        proposal = None
         if space is not None:
-            text = core.ask(_space_text(space))
-        elif self._define_and_run:
-            text = core.ask()
-        else:
-            text, proposal = core.ask_open(True)
-        return self._hand_out(text, proposal)
+            return self._hand_out(FrozenTrial.from_json(core.ask(_space_text(space))), None)
+        if self._define_and_run:
+            return self._hand_out(FrozenTrial.from_json(core.ask()), None)
+        data, proposal = core.ask_open(True)
+        return self._hand_out(FrozenTrial.from_dict(data), proposal)
 
     def _ask_batch(self, space: Optional[SpaceLike], n: int) -> List[Trial]:
         if isinstance(n, bool) or not isinstance(n, int):
@@ -519,12 +517,12 @@ class Study:
             taken = [(text, None) for text in core.ask_batch(n)]
         else:
             taken = core.ask_open_batch(n)
-        return [self._hand_out(text, proposal) for text, proposal in taken]
+        return [self._hand_out(FrozenTrial.from_json(text), proposal) for text, proposal in taken]
 
-    def _hand_out(self, text: str, proposal: Any) -> Trial:
-        """The :class:`Trial` for a trial the engine handed out (as JSON),
-        with its joint proposal if it has one, tracked as live."""
-        trial = Trial(self, FrozenTrial.from_json(text))
+    def _hand_out(self, frozen: FrozenTrial, proposal: Any) -> Trial:
+        """The :class:`Trial` for a trial the engine handed out, with its
+        joint proposal if it has one, tracked as live."""
+        trial = Trial(self, frozen)
         if proposal is not None:
             trial._take_proposal(proposal)
         self._live[trial.id] = trial
@@ -536,7 +534,7 @@ class Study:
         driver restored after its predecessor was killed, as Ray Tune's
         ``Tuner.restore``). Raises :class:`TrialFinishedError` when the
         trial is no longer running."""
-        return self._hand_out(self._c().take_over(int(trial_id)), None)
+        return self._hand_out(FrozenTrial.from_json(self._c().take_over(int(trial_id))), None)
 
     def _param(self, name: str, dist: Distribution) -> "_core.CoreParam":
         """The engine's reading of ``dist`` as parameter ``name``, read
@@ -628,10 +626,10 @@ class Study:
         trial_id = _trial_id(trial)
         running = self._running(trial)
         unrecorded = running._unrecorded() if running is not None else None
-        text = self._c().tell(trial_id, parsed.value, number, metric_items, message, False, unrecorded)
+        told = self._c().tell(trial_id, parsed.value, number, metric_items, message, False, unrecorded)
         if running is not None and unrecorded:
             running._stored.update(unrecorded)
-        return FrozenTrial.from_json(text)
+        return FrozenTrial.from_dict(told)
 
     def _record_artifacts(self, trial: TrialLike) -> None:
         """Before a tell: what a trial left in its artifact directory (once
