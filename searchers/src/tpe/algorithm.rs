@@ -13,7 +13,7 @@ use hyperspace_engine::{
     Condition, Param, Params, Proposal, SearchContext, SearchError, Searcher, Space, Trial, Value,
 };
 use hyperspace_surrogate::parzen::{
-    default_weights, CorrelatedKde, Dimension, FitMemo, ParzenEstimator,
+    default_weights, log_even_mixture, CorrelatedKde, Dimension, FitMemo, ParzenEstimator,
 };
 use ndarray::{Array1, ArrayView2, Axis, ShapeBuilder};
 use rand::RngCore;
@@ -98,11 +98,7 @@ impl TpeSearcher {
         }
         let mut score = good.log_pdf(candidates.view());
         if let Some(c) = &correlated {
-            // log((g_axes + g_correlated) / 2), without overflow.
-            score.zip_mut_with(&c.log_pdf(candidates.view()), |s, o| {
-                let top = s.max(*o);
-                *s = top + (0.5 * ((*s - top).exp() + (*o - top).exp())).ln();
-            });
+            log_even_mixture(score.view_mut(), c.log_pdf(candidates.view()).view());
         }
         score -= &bad.log_pdf(candidates.view());
         let best = score
