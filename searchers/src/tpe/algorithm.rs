@@ -6,7 +6,7 @@ use super::partners::branch_of;
 use super::settings::{BranchKernels, GroupModel, StartupSampler, TrialWeights};
 use super::split::{split, split_branch, Side, Split};
 use super::ValidTpeSettings;
-use crate::branches::below_floor;
+use crate::branches::{below_floor, TPE_FLOOR_SCALE};
 use crate::encode::{coordinate, value, Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{
@@ -416,7 +416,7 @@ impl Searcher for TpeSearcher {
             };
             for (&i, v) in members.iter().zip(values) {
                 let entry = &space.entries()[i];
-                let v = below_floor(ctx, &entry.name, &entry.param).unwrap_or(v);
+                let v = below_floor(ctx, &entry.name, &entry.param, TPE_FLOOR_SCALE).unwrap_or(v);
                 params.insert(entry.name.clone(), v);
             }
         }
