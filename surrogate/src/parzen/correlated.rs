@@ -24,7 +24,7 @@
 
 use super::vecmath::log_sum_exp;
 use crate::gp::linalg::Cholesky;
-use crate::sobol::SobolSequence;
+use crate::sobol::{SobolSequence, MAX_DIMENSIONS};
 use crate::SurrogateError;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::{Rng, RngCore};
@@ -304,8 +304,10 @@ impl CorrelatedKde {
 }
 
 /// Each kernel's mass inside the unit cube: the share of the fixed
-/// quasi-random normal points `z` (Box–Muller on a Sobol sequence of fixed
-/// seed) for which `centre + L z` lies in it, at least `1 / MASS_POINTS`.
+/// quasi-random normal points `z` (Box–Muller on Sobol sequences of fixed
+/// seeds) for which `centre + L z` lies in it, at least `1 / MASS_POINTS`.
+/// Past the Sobol sequence's dimensions, further pairs of coordinates come
+/// from sequences of other seeds, so any number of dimensions works.
 fn masses_in_cube(
     centres: ArrayView2<'_, f64>,
     chol: &Cholesky,
@@ -313,15 +315,24 @@ fn masses_in_cube(
     let d = centres.ncols();
     let l = chol.l();
     let pairs = d.div_ceil(2);
-    let sobol = SobolSequence::new(2 * pairs, 0x5eed)?;
+    let per_sequence = (MAX_DIMENSIONS / 2).max(1);
+    let sequences = (0..pairs.div_ceil(per_sequence))
+        .map(|k| {
+            SobolSequence::new(
+                2 * per_sequence.min(pairs - k * per_sequence),
+                0x5eed + k as u64,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let mut z = vec![0.0; 2 * pairs];
     let mut inside = vec![0usize; centres.nrows()];
     let mut offset = vec![0.0; d];
     for index in 0..MASS_POINTS as u64 {
         for p in 0..pairs {
+            let (sobol, q) = (&sequences[p / per_sequence], p % per_sequence);
             // Sobol coordinates are in [0, 1): `1 - u` keeps the log finite.
-            let r = (-2.0 * (1.0 - sobol.coordinate(index, 2 * p)).ln()).sqrt();
-            let theta = 2.0 * std::f64::consts::PI * sobol.coordinate(index, 2 * p + 1);
+            let r = (-2.0 * (1.0 - sobol.coordinate(index, 2 * q)).ln()).sqrt();
+            let theta = 2.0 * std::f64::consts::PI * sobol.coordinate(index, 2 * q + 1);
             z[2 * p] = r * theta.cos();
             z[2 * p + 1] = r * theta.sin();
         }
@@ -511,6 +522,17 @@ mod tests {
                 Err(SurrogateError::InvalidSetting { .. })
             ));
         }
+    }
+
+    /// More dimensions than one Sobol sequence has still fit: a kernel
+    /// narrow in every one of 300 keeps all its mass in the cube.
+    #[test]
+    fn kernel_masses_in_many_dimensions() {
+        let d = 300;
+        let centres = Array2::from_elem((2, d), 0.5);
+        let chol = Cholesky::factor(&(Array2::eye(d) * 1e-4)).unwrap();
+        let m = masses_in_cube(centres.view(), &chol).unwrap();
+        assert!(m.iter().all(|&m| m == 1.0), "{m:?}");
     }
 
     /// A kernel at a corner keeps a quarter of its mass in the cube, one in
