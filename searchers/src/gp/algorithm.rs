@@ -5,7 +5,7 @@ use super::layout::Layout;
 use super::multi;
 use super::settings::{OutputTransform, PendingStrategy};
 use super::ValidGpSettings;
-use crate::branches::below_floor;
+use crate::branches::{below_floor, GP_FLOOR_SCALE};
 use crate::encode::{Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{Param, Proposal, SearchContext, SearchError, Searcher, Space, TrialState};
@@ -340,7 +340,7 @@ fn floored_choices(space: &Space, ctx: &SearchContext<'_>) -> Vec<(usize, f64)> 
             let Param::Categorical(c) = &e.param else {
                 return None;
             };
-            let choice = below_floor(ctx, &e.name, &e.param)?;
+            let choice = below_floor(ctx, &e.name, &e.param, GP_FLOOR_SCALE)?;
             Some((i, c.index_of(&choice)? as f64))
         })
         .collect()

@@ -6,14 +6,14 @@ use super::partners::branch_of;
 use super::settings::{BranchKernels, GroupModel, StartupSampler, TrialWeights};
 use super::split::{split, split_branch, Side, Split};
 use super::ValidTpeSettings;
-use crate::branches::below_floor;
+use crate::branches::{below_floor, TPE_FLOOR_SCALE};
 use crate::encode::{coordinate, value, Absent, EncodedHistory};
 use crate::{RandomSearcher, RandomSettings, Sampler};
 use hyperspace_engine::{
     Condition, Param, Params, Proposal, SearchContext, SearchError, Searcher, Space, Trial, Value,
 };
 use hyperspace_surrogate::parzen::{
-    default_weights, CorrelatedKde, Dimension, FitMemo, ParzenEstimator,
+    default_weights, log_even_mixture, CorrelatedKde, Dimension, FitMemo, ParzenEstimator,
 };
 use ndarray::{Array1, ArrayView2, Axis, ShapeBuilder};
 use rand::RngCore;
@@ -98,11 +98,7 @@ impl TpeSearcher {
         }
         let mut score = good.log_pdf(candidates.view());
         if let Some(c) = &correlated {
-            // log((g_axes + g_correlated) / 2), without overflow.
-            score.zip_mut_with(&c.log_pdf(candidates.view()), |s, o| {
-                let top = s.max(*o);
-                *s = top + (0.5 * ((*s - top).exp() + (*o - top).exp())).ln();
-            });
+            log_even_mixture(score.view_mut(), c.log_pdf(candidates.view()).view());
         }
         score -= &bad.log_pdf(candidates.view());
         // The memos keep the estimators' buffers for the next fits.
@@ -426,7 +422,7 @@ impl Searcher for TpeSearcher {
             };
             for (&i, v) in members.iter().zip(values) {
                 let entry = &space.entries()[i];
-                let v = below_floor(ctx, &entry.name, &entry.param).unwrap_or(v);
+                let v = below_floor(ctx, &entry.name, &entry.param, TPE_FLOOR_SCALE).unwrap_or(v);
                 params.insert(entry.name.clone(), v);
             }
         }

@@ -62,4 +62,5 @@ pub use estimator::ParzenEstimator;
 pub use kernels::Dimension;
 pub use memo::FitMemo;
 pub use settings::{Bandwidth, ParzenSettings, ValidParzenSettings};
+pub use vecmath::log_even_mixture;
 pub use weights::default_weights;

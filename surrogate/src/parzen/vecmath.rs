@@ -121,6 +121,17 @@ pub(crate) fn log_sum_exp(values: &[f64]) -> f64 {
     max + ((acc[0] + acc[1]) + (acc[2] + acc[3])).ln()
 }
 
+/// `ln((eᵃ + eᵇ) / 2)` for each pair of `a` and `b`, written into `a`: the
+/// log-density of an even mixture of two densities, from each one's
+/// log-densities at the same points, without overflow or underflow (TPE's
+/// good density of axis-aligned and correlated kernels). Pairs up to the
+/// shorter of the two.
+pub fn log_even_mixture(mut a: ndarray::ArrayViewMut1<'_, f64>, b: ndarray::ArrayView1<'_, f64>) {
+    for (x, &y) in a.iter_mut().zip(b) {
+        *x = log_sum_exp(&[*x, y]) - std::f64::consts::LN_2;
+    }
+}
+
 /// `sqrt(2)`, the upper end of the reduced mantissa range of [`ln_positive`].
 const SQRT_2: f64 = std::f64::consts::SQRT_2;
 /// `2^52 + 1023`: subtracting it from the float whose low bits hold a biased
@@ -220,6 +231,17 @@ mod tests {
         }
         assert!(worst < 5e-16, "worst relative error {worst:e}");
         assert_eq!(ln_positive(1.0), 0.0);
+    }
+
+    #[test]
+    fn an_even_mixture_averages_densities() {
+        let mut a = ndarray::array![0.0, -1000.0, 700.0, f64::NEG_INFINITY];
+        let b = ndarray::array![(3f64).ln(), -1000.0 + (3f64).ln(), 700.0, 0.0];
+        log_even_mixture(a.view_mut(), b.view());
+        assert!((a[0] - 2f64.ln()).abs() < 1e-15);
+        assert!((a[1] - (-1000.0 + 2f64.ln())).abs() < 1e-12);
+        assert!((a[2] - 700.0).abs() < 1e-12);
+        assert!((a[3] + 2f64.ln()).abs() < 1e-15);
     }
 
     #[test]
