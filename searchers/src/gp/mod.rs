@@ -54,6 +54,7 @@
 mod algorithm;
 mod layout;
 mod multi;
+mod refit;
 mod settings;
 
 pub use algorithm::GpSearcher;
