@@ -88,3 +88,69 @@ impl OutputModel {
         self.last_fit.as_ref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gp::GpSettings;
+    use ndarray::{Array1, Array2};
+    use rand::SeedableRng;
+
+    /// `n` points of a smooth 2-D function.
+    fn data(n: usize) -> (Array2<f64>, Array1<f64>) {
+        // Additive recurrences (golden-ratio steps): no repeated rows.
+        let step = [0.618_034, 0.754_878];
+        let x = Array2::from_shape_fn((n, 2), |(i, j)| ((i + 1) as f64 * step[j]).fract());
+        let y = Array1::from_iter(
+            x.outer_iter()
+                .map(|r| (3.0 * r[0]).sin() + (r[1] - 0.4).powi(2)),
+        );
+        (x, y)
+    }
+
+    #[test]
+    fn refits_on_the_refit_growth_pace_and_extends_the_model_in_between() {
+        let settings = GpSettings {
+            refit_growth: 0.25,
+            ..GpSettings::default()
+        }
+        .validate()
+        .unwrap();
+        let kinds = [InputKind::Numeric; 2];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let mut output = OutputModel::default();
+        let (x20, y20) = data(20);
+        let first = output
+            .model(&settings, x20.view(), y20.view(), &kinds, &mut rng)
+            .unwrap()
+            .hyperparameters()
+            .clone();
+        assert_eq!(output.fitted_on, 20);
+        let (x, y) = data(24);
+        // 4 new trials < ⌊0.25 · 20⌋ = 5: the fit is kept, the model grows.
+        let kept = output
+            .model(&settings, x.view(), y.view(), &kinds, &mut rng)
+            .unwrap();
+        assert_eq!(kept.len(), 24);
+        assert_eq!(kept.hyperparameters(), &first);
+        assert_eq!(output.fitted_on, 20);
+        // The kept model is the one a fresh factorisation gives.
+        let fresh =
+            GaussianProcess::with_hyperparameters(x.view(), y.view(), &kinds, first.clone())
+                .unwrap();
+        let probe = Array2::from_shape_fn((5, 2), |(i, j)| (i + j) as f64 / 6.0);
+        let (a, b) = (
+            output.model.as_ref().unwrap().predict(probe.view()),
+            fresh.predict(probe.view()),
+        );
+        for (u, v) in a.mean.iter().zip(&b.mean) {
+            assert!((u - v).abs() < 1e-9, "{u} vs {v}");
+        }
+        // Five new trials are due: refitted on all 25.
+        let (x, y) = data(25);
+        output
+            .model(&settings, x.view(), y.view(), &kinds, &mut rng)
+            .unwrap();
+        assert_eq!(output.fitted_on, 25);
+    }
+}
