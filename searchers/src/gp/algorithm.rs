@@ -3,6 +3,7 @@
 
 use super::layout::Layout;
 use super::multi;
+use super::refit::OutputModel;
 use super::settings::{OutputTransform, PendingStrategy};
 use super::ValidGpSettings;
 use crate::branches::{below_floor, GP_FLOOR_SCALE};
@@ -13,28 +14,24 @@ use hyperspace_surrogate::acquisition::{
     optimize_acquisition, optimize_fantasized_acquisition, optimize_penalized_acquisition,
     LocalPenalty,
 };
-use hyperspace_surrogate::gp::{posterior_subset, FitStart, GaussianProcess, Hyperparameters};
+use hyperspace_surrogate::gp::Hyperparameters;
 use hyperspace_surrogate::sobol::MAX_DIMENSIONS;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, Axis};
 use rand::RngCore;
 
 /// The Gaussian-process searcher. Besides a cache of trials' coordinates it
-/// keeps the last fit's hyperparameters, to warm-start the next fit or to
-/// skip it (see `refit_growth`), and the last model of the observations,
-/// whose factorisation the next proposal extends by the trials that
-/// arrived since.
+/// keeps each output's last fit and model ([`OutputModel`]): to warm-start
+/// the next fit or to skip it (see `refit_growth`), extending the last
+/// factorisation by the trials that arrived since.
 #[derive(Debug, Clone)]
 pub struct GpSearcher {
     settings: ValidGpSettings,
     encoded: EncodedHistory,
-    last_fit: Option<Hyperparameters>,
-    /// Observations the last hyperparameter fit saw.
-    fitted_on: usize,
-    /// The last model of the observations (no fantasies).
-    model: Option<GaussianProcess>,
-    /// With several objectives or constraints: each output's last
-    /// hyperparameters, the warm start of its next fit (`multi.rs`).
-    joint_fits: Vec<Option<Hyperparameters>>,
+    /// The one objective's model.
+    model: OutputModel,
+    /// With several objectives or constraints: each output's model
+    /// (`multi.rs`), objectives first, then constraints.
+    joint: Vec<OutputModel>,
 }
 
 /// Joint draws of the running trials under `pending: "fantasies"`: the
@@ -56,78 +53,14 @@ impl GpSearcher {
         Self {
             settings,
             encoded: EncodedHistory::new(Absent::InactiveValue),
-            last_fit: None,
-            fitted_on: 0,
-            model: None,
-            joint_fits: Vec::new(),
+            model: OutputModel::default(),
+            joint: Vec::new(),
         }
-    }
-
-    /// Builds the model of observations `x`, `y` into `self.model`: hyperparameters refitted when
-    /// the history grew by `refit_growth` since the last fit (or there is
-    /// none), else kept, with the previous model's factorisation extended
-    /// by the new rows; past `max_model_points` observations, conditioned
-    /// on a subset of them ([`posterior_subset`]).
-    fn model(
-        &mut self,
-        x: ArrayView2<'_, f64>,
-        y: ArrayView1<'_, f64>,
-        layout: &Layout,
-        rng: &mut dyn RngCore,
-    ) -> Result<(), SearchError> {
-        let s = &self.settings.settings;
-        let n = x.nrows();
-        let (xm, ym) = if n > s.max_model_points {
-            let rows = posterior_subset(y, s.max_model_points);
-            (x.select(Axis(0), &rows), y.select(Axis(0), &rows))
-        } else {
-            (x.to_owned(), y.to_owned())
-        };
-        // Due after `⌊refit_growth · n_fit⌋` new trials, at least one.
-        let interval = ((s.refit_growth * self.fitted_on as f64).floor() as usize).max(1);
-        let due = n < self.fitted_on || n - self.fitted_on >= interval;
-        let kept = self
-            .last_fit
-            .as_ref()
-            .filter(|h| !due && h.dims() == layout.kinds.len());
-        let gp = match (kept, &self.model) {
-            (Some(_), Some(model)) if model.kinds() == layout.kinds.as_slice() => {
-                model.update(xm.view(), ym.view())
-            }
-            (Some(h), _) => GaussianProcess::with_hyperparameters(
-                xm.view(),
-                ym.view(),
-                &layout.kinds,
-                h.clone(),
-            ),
-            (None, _) => {
-                let start = match (&self.last_fit, s.warm_start) {
-                    (Some(h), true) => FitStart::Warm(h),
-                    _ => FitStart::Cold,
-                };
-                let gp = GaussianProcess::fit(
-                    xm.view(),
-                    ym.view(),
-                    &layout.kinds,
-                    &self.settings.fit,
-                    start,
-                    rng,
-                );
-                if gp.is_ok() {
-                    self.fitted_on = n;
-                }
-                gp
-            }
-        }
-        .map_err(failed)?;
-        self.last_fit = Some(gp.hyperparameters().clone());
-        self.model = Some(gp);
-        Ok(())
     }
 
     /// The hyperparameters of the last fit, if any.
     pub fn last_fit(&self) -> Option<&Hyperparameters> {
-        self.last_fit.as_ref()
+        self.model.last_fit()
     }
 }
 
@@ -195,7 +128,7 @@ impl Searcher for GpSearcher {
             let found = multi::propose(
                 &self.settings,
                 &self.encoded,
-                &mut self.joint_fits,
+                &mut self.joint,
                 ctx,
                 space,
                 rng,
@@ -233,11 +166,9 @@ impl Searcher for GpSearcher {
             OutputTransform::Standardize => Array1::from(y),
             OutputTransform::Log => log_warp(y),
         };
-        self.model(x.view(), y.view(), &layout, rng)?;
         let gp = self
             .model
-            .as_ref()
-            .ok_or_else(|| failed("no model was built"))?;
+            .model(&self.settings, x.view(), y.view(), &layout.kinds, rng)?;
         let best_i = y
             .iter()
             .enumerate()

@@ -45,7 +45,8 @@
 //!   objective and per constraint value; the acquisition is log expected
 //!   hypervolume improvement over the feasible front (log EI for one
 //!   objective), plus the log probability of feasibility; while no trial
-//!   is feasible, the probability of feasibility alone.
+//!   is feasible, the probability of feasibility alone. Each output keeps
+//!   its own fit and refits on the same `refit_growth` pace (`refit.rs`).
 //!
 //! The warm start is the only state kept between proposals; a searcher
 //! rebuilt from the history fits from cold (a few seeded restarts) and
@@ -54,6 +55,7 @@
 mod algorithm;
 mod layout;
 mod multi;
+mod refit;
 mod settings;
 
 pub use algorithm::GpSearcher;

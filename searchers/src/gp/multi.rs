@@ -20,6 +20,7 @@
 
 use super::algorithm::log_warp;
 use super::layout::Layout;
+use super::refit::OutputModel;
 use super::settings::{OutputTransform, PendingStrategy};
 use super::ValidGpSettings;
 use crate::encode::EncodedHistory;
@@ -27,7 +28,6 @@ use hyperspace_engine::{is_feasible, Proposal, SearchContext, SearchError, Space
 use hyperspace_surrogate::acquisition::{
     optimize_joint_acquisition, reference_point, Ehvi, Goal, JointAcquisition,
 };
-use hyperspace_surrogate::gp::{posterior_subset, FitStart, GaussianProcess, Hyperparameters};
 use ndarray::{Array1, Array2, Axis};
 use rand::RngCore;
 
@@ -57,54 +57,22 @@ fn clip(values: Vec<f64>) -> Vec<f64> {
     values.into_iter().map(|v| v.clamp(lo, hi)).collect()
 }
 
-/// One output's model: fitted on at most `max_model_points` rows (a
-/// posterior subset), warm-started from `warm`.
-fn fit(
-    settings: &ValidGpSettings,
-    x: &Array2<f64>,
-    y: &Array1<f64>,
-    layout: &Layout,
-    warm: Option<&Hyperparameters>,
-    rng: &mut dyn RngCore,
-) -> Result<GaussianProcess, SearchError> {
-    let s = &settings.settings;
-    let (xm, ym) = if y.len() > s.max_model_points {
-        let rows = posterior_subset(y.view(), s.max_model_points);
-        (x.select(Axis(0), &rows), y.select(Axis(0), &rows))
-    } else {
-        (x.clone(), y.clone())
-    };
-    let start = match (warm, s.warm_start) {
-        (Some(h), true) if h.dims() == layout.kinds.len() => FitStart::Warm(h),
-        _ => FitStart::Cold,
-    };
-    GaussianProcess::fit(
-        xm.view(),
-        ym.view(),
-        &layout.kinds,
-        &settings.fit,
-        start,
-        rng,
-    )
-    .map_err(failed)
-}
-
 /// Rows of the encoded trials as a matrix.
 fn matrix(rows: &[&[f64]], d: usize) -> Result<Array2<f64>, SearchError> {
     let data: Vec<f64> = rows.iter().flat_map(|r| r.iter().copied()).collect();
     Array2::from_shape_vec((rows.len(), d), data).map_err(failed)
 }
 
-/// The joint proposal (see the module notes). `warm` keeps each output's
-/// last hyperparameters between proposals, by output (objectives first,
-/// then constraint `c` at `m + c`; `None` for one never fitted), so a
-/// constraint skipped for want of values, or gaining its first, shifts no
-/// other output's warm start. `None` when no complete trial can be
-/// modelled yet.
+/// The joint proposal (see the module notes). `outputs` keeps each
+/// output's last fit and model between proposals, by output (objectives
+/// first, then constraint `c` at `m + c`), so a constraint skipped for want
+/// of values, or gaining its first, shifts no other output's; each refits
+/// on the single-objective model's `refit_growth` pace. `None` when no
+/// complete trial can be modelled yet.
 pub(super) fn propose(
     settings: &ValidGpSettings,
     encoded: &EncodedHistory,
-    warm: &mut Vec<Option<Hyperparameters>>,
+    outputs: &mut Vec<OutputModel>,
     ctx: &SearchContext<'_>,
     space: &Space,
     rng: &mut dyn RngCore,
@@ -134,15 +102,23 @@ pub(super) fn propose(
         .max()
         .unwrap_or(0);
 
-    let mut models = Vec::with_capacity(m + n_constraints);
-    let mut fitted: Vec<Option<Hyperparameters>> = Vec::with_capacity(m + n_constraints);
-    let warm_of = |output: usize| warm.get(output).and_then(Option::as_ref);
-    for (k, y) in objective_y.iter().enumerate() {
-        let model = fit(settings, &x, y, &layout, warm_of(k), rng)?;
-        fitted.push(Some(model.hyperparameters().clone()));
-        models.push(model);
+    if outputs.len() < m + n_constraints {
+        outputs.resize_with(m + n_constraints, OutputModel::default);
     }
-    for c in 0..n_constraints {
+    let (objective_outputs, constraint_outputs) = outputs.split_at_mut(m);
+    let mut models = Vec::with_capacity(m + n_constraints);
+    for (y, output) in objective_y.iter().zip(objective_outputs) {
+        models.push(
+            output
+                .model(settings, x.view(), y.view(), &layout.kinds, rng)?
+                .clone(),
+        );
+    }
+    for (c, output) in constraint_outputs
+        .iter_mut()
+        .enumerate()
+        .take(n_constraints)
+    {
         // Trials told with this constraint (NaN ones left out).
         let (idx, vals): (Vec<usize>, Vec<f64>) = scored
             .iter()
@@ -156,16 +132,16 @@ pub(super) fn propose(
             .unzip();
         if idx.is_empty() {
             // Not modelled this time; its last fit is kept for the next.
-            fitted.push(warm_of(m + c).cloned());
             continue;
         }
         let y = Array1::from(clip(vals));
         let xc = x.select(Axis(0), &idx);
-        let model = fit(settings, &xc, &y, &layout, warm_of(m + c), rng)?;
-        fitted.push(Some(model.hyperparameters().clone()));
-        models.push(model);
+        models.push(
+            output
+                .model(settings, xc.view(), y.view(), &layout.kinds, rng)?
+                .clone(),
+        );
     }
-    *warm = fitted;
 
     // The front: complete feasible trials, in the models' units.
     let mut front: Vec<Vec<f64>> = scored
