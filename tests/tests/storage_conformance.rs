@@ -299,6 +299,58 @@ fn a_finish_writes_its_values_with_the_result_or_nothing() {
     }
 }
 
+/// Issue 16: a report carries the values a define-by-run trial was handed
+/// and writes them in its own transaction: one change, both or nothing,
+/// and a replayed report keeps the first value.
+#[test]
+fn a_report_writes_its_values_with_it_or_nothing() {
+    for (name, s, _dir) in backends() {
+        let study = s.create_study(&config("s")).unwrap();
+        let t = s.create_trial(study.id, &NewTrial::default()).unwrap();
+        let report = |value: f64, acc: f64| TrialUpdate::Report {
+            step: 3,
+            value: Some(value),
+            metrics: [("acc".to_string(), acc)].into_iter().collect(),
+            params: params(0.25),
+            proposer: Some("tpe".into()),
+        };
+        for refused in [report(f64::NAN, 0.5), report(0.5, f64::INFINITY)] {
+            let err = s.update_trial(t.id, &refused);
+            assert!(
+                matches!(err, Err(Error::NonFiniteValue { .. })),
+                "{name}: {err:?}"
+            );
+            let back = s.trial(t.id).unwrap();
+            assert!(back.params.is_empty(), "{name}: nothing half-written");
+            assert!(back.intermediate.is_empty(), "{name}");
+            assert_eq!(back.meta.proposer, None, "{name}");
+            assert_eq!(back.change, t.change, "{name}: no write at all");
+        }
+        let reported = s.update_trial(t.id, &report(0.5, 0.75)).unwrap();
+        let changed = s.trials_since(study.id, t.change).unwrap();
+        assert_eq!(changed.len(), 1, "{name}");
+        for back in [reported.clone(), changed[0].clone()] {
+            assert_eq!(back.state, TrialState::Running, "{name}");
+            assert_eq!(back.params, params(0.25), "{name}");
+            assert_eq!(back.meta.proposer.as_deref(), Some("tpe"), "{name}");
+            assert_eq!(back.intermediate.get(&3), Some(&0.5), "{name}");
+            assert_eq!(back.intermediate_metrics["acc"].get(&3), Some(&0.75));
+        }
+        // Replayed (after an outage) with other numbers: the first kept.
+        let again = s.update_trial(t.id, &report(9.0, 9.0)).unwrap();
+        assert_eq!(again.intermediate.get(&3), Some(&0.5), "{name}");
+        assert_eq!(again.intermediate_metrics["acc"].get(&3), Some(&0.75));
+        assert_eq!(again.params, params(0.25), "{name}");
+        // A finished trial takes neither.
+        s.update_trial(t.id, &finish(1.0)).unwrap();
+        let err = s.update_trial(t.id, &report(0.1, 0.1));
+        assert!(
+            matches!(err, Err(Error::TrialFinished { .. })),
+            "{name}: {err:?}"
+        );
+    }
+}
+
 #[test]
 fn numbers_are_dense_and_changes_are_fetched_incrementally() {
     for (name, s, _dir) in backends() {
@@ -439,6 +491,20 @@ fn an_abandoned_trial_takes_its_late_result_once_and_nothing_else() {
             matches!(s.update_trial(t.id, &set), Err(Error::TrialFinished { .. })),
             "{name}"
         );
+        // A late report with the values the worker was handed takes them,
+        // as a late result does.
+        let mut handed = params(0.1);
+        handed.insert("y".into(), Value::Float(0.3));
+        let report = TrialUpdate::Report {
+            step: 2,
+            value: Some(2.0),
+            metrics: Default::default(),
+            params: handed.clone(),
+            proposer: None,
+        };
+        let reported = s.update_trial(t.id, &report).unwrap();
+        assert_eq!(reported.params, handed, "{name}");
+        assert_eq!(reported.state, TrialState::Failed, "{name}");
         assert!(
             matches!(
                 s.update_trial(t.id, &abandon),

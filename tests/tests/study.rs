@@ -1,12 +1,13 @@
-//! The study's contract, end to end on real SQLite files: ask/tell, bad
-//! input, space evolution, define-by-run, queues, and damaged databases.
+//! The study's contract, end to end on real SQLite files (and on every
+//! back-end where a test says so): ask/tell, bad input, space evolution,
+//! define-by-run, queues, and damaged databases.
 
 // Test code: a panic is how it reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use hyperspace_engine::{
-    open_storage, Error, FloatParam, Outcome, Param, Params, PendingResult, SearchError, Space,
-    SqliteStorage, Study, StudyConfig, TrialId, TrialState, Value,
+    open_storage, Error, FloatParam, Outcome, Param, Params, PendingResult, Report, SearchError,
+    Series, Space, SqliteStorage, Study, StudyConfig, TrialId, TrialState, Value,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -222,6 +223,44 @@ fn decided_values_are_written_once_per_trial_when_recorded() {
     assert!(matches!(err, Error::TrialFinished { .. }), "{err}");
 }
 
+/// A define-by-run TPE study for the one-write tests, without heartbeats:
+/// every bump of the change counter is one of the test's writes.
+fn one_write_study(storage: Arc<dyn hyperspace_engine::Storage>) -> Study {
+    let config = StudyConfig::new("one-write")
+        .searcher("tpe", serde_json::Value::Null)
+        .seed(5);
+    let mut s = Study::create(storage, config, &registry()).unwrap();
+    s.set_lease(None);
+    s
+}
+
+/// The values `decide` hands trial `id` for x in [-5, 5] and y in [0, 1].
+fn handed(s: &mut Study, id: TrialId) -> Params {
+    let x = Param::Float(FloatParam::new(-5.0, 5.0, false, None, None).unwrap());
+    let y = Param::Float(FloatParam::new(0.0, 1.0, false, None, None).unwrap());
+    let mut params = Params::new();
+    params.insert("x".into(), s.decide(id, "x", &x).unwrap());
+    params.insert("y".into(), s.decide(id, "y", &y).unwrap());
+    params
+}
+
+/// `good` spoiled three ways, each with the name it spoils: a value
+/// outside its range, a name never suggested, a value that is not a number.
+fn refused_values(good: &Params) -> Vec<(&'static str, Params)> {
+    [
+        ("y", Value::Float(7.0)),
+        ("z", Value::Float(0.5)),
+        ("x", Value::Float(f64::NAN)),
+    ]
+    .into_iter()
+    .map(|(name, value)| {
+        let mut bad = good.clone();
+        bad.insert(name.into(), value);
+        (name, bad)
+    })
+    .collect()
+}
+
 /// Issue 16: a define-by-run trial told with the values it was handed
 /// costs one write after its creation (the values go in with the result,
 /// not in a write of their own), and a tell refused for any reason leaves
@@ -229,20 +268,7 @@ fn decided_values_are_written_once_per_trial_when_recorded() {
 #[test]
 fn a_tell_writes_the_handed_values_with_the_result_in_one_write() {
     let dir = tempfile::tempdir().unwrap();
-    let config = StudyConfig::new("one-write")
-        .searcher("tpe", serde_json::Value::Null)
-        .seed(5);
-    let mut s = Study::create(sqlite(dir.path()), config, &registry()).unwrap();
-    // No heartbeats: every bump of the change counter is one of ours.
-    s.set_lease(None);
-    let x = Param::Float(FloatParam::new(-5.0, 5.0, false, None, None).unwrap());
-    let y = Param::Float(FloatParam::new(0.0, 1.0, false, None, None).unwrap());
-    let handed = |s: &mut Study, id: TrialId| {
-        let mut params = Params::new();
-        params.insert("x".into(), s.decide(id, "x", &x).unwrap());
-        params.insert("y".into(), s.decide(id, "y", &y).unwrap());
-        params
-    };
+    let mut s = one_write_study(sqlite(dir.path()));
     for _ in 0..4 {
         let t = s.ask_open().unwrap();
         s.propose_handed(&t).unwrap();
@@ -270,13 +296,7 @@ fn a_tell_writes_the_handed_values_with_the_result_in_one_write() {
     // that is not a number. Nothing of the tell is written.
     let t = s.ask_open().unwrap();
     let good = handed(&mut s, t.id);
-    for (name, value) in [
-        ("y", Value::Float(7.0)),
-        ("z", Value::Float(0.5)),
-        ("x", Value::Float(f64::NAN)),
-    ] {
-        let mut bad = good.clone();
-        bad.insert(name.into(), value);
+    for (name, bad) in refused_values(&good) {
         let err = s
             .tell(t.id, Outcome::complete(1.0).params(bad))
             .unwrap_err();
@@ -304,6 +324,71 @@ fn a_tell_writes_the_handed_values_with_the_result_in_one_write() {
         .tell(t.id, Outcome::complete(1.0).params(good))
         .unwrap_err();
     assert!(matches!(err, Error::TrialFinished { .. }), "{err}");
+}
+
+/// Issue 16: a define-by-run trial's first report carries the values it
+/// was handed and costs one write, on every back-end; a report refused
+/// for any reason writes none of them, and one replayed keeps its first
+/// value.
+#[test]
+fn a_first_report_writes_the_handed_values_with_it_in_one_write() {
+    for (name, storage, _keep) in hyperspace_tests::backends() {
+        let mut s = one_write_study(storage);
+        for _ in 0..4 {
+            let t = s.ask_open().unwrap();
+            s.propose_handed(&t).unwrap();
+            let params = handed(&mut s, t.id);
+            let first = s
+                .report_with_params(t.id, Report::value(0, 2.0), params.clone())
+                .unwrap();
+            assert_eq!(first.trial.change, t.change + 1, "{name}: one write");
+            assert!(first.repeated.is_empty(), "{name}");
+            let stored = s.storage().trial(t.id).unwrap();
+            assert_eq!(stored.params, params, "{name}");
+            assert_eq!(stored.intermediate.get(&0), Some(&2.0), "{name}");
+            // Replayed after an outage: the first value kept, no new params.
+            let again = s
+                .report_with_params(t.id, Report::value(0, 5.0), params.clone())
+                .unwrap();
+            assert_eq!(again.repeated, [Series::Objective], "{name}");
+            assert_eq!(again.trial.intermediate.get(&0), Some(&2.0), "{name}");
+            let done = s.tell(t.id, Outcome::complete(1.0)).unwrap();
+            assert_eq!(done.params, params, "{name}");
+        }
+        let last = s.trials().unwrap().last().unwrap().clone();
+        assert_eq!(
+            last.meta.proposer.as_deref(),
+            Some("tpe"),
+            "{name}: the searcher that proposed them is recorded with them"
+        );
+
+        // Refused: a value outside its range, a name never suggested, a
+        // value that is not a number, a report that is not a number.
+        let t = s.ask_open().unwrap();
+        let good = handed(&mut s, t.id);
+        for (what, bad) in refused_values(&good) {
+            let err = s
+                .report_with_params(t.id, Report::value(0, 1.0), bad)
+                .unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidConfig { ref param, .. } if param == what),
+                "{name} {what}: {err}"
+            );
+        }
+        let err = s
+            .report_with_params(t.id, Report::value(0, f64::NAN), good.clone())
+            .unwrap_err();
+        assert!(matches!(err, Error::NonFiniteValue { .. }), "{name}: {err}");
+        let stored = s.storage().trial(t.id).unwrap();
+        assert!(stored.params.is_empty(), "{name}: nothing half-written");
+        assert!(stored.intermediate.is_empty(), "{name}");
+        assert_eq!(stored.change, t.change, "{name}: no write at all");
+        s.tell(t.id, Outcome::failed("stop")).unwrap();
+        let err = s
+            .report_with_params(t.id, Report::value(1, 1.0), good)
+            .unwrap_err();
+        assert!(matches!(err, Error::TrialFinished { .. }), "{name}: {err}");
+    }
 }
 
 /// A searcher that proposes uniformly and notes, at each proposal, the

@@ -522,9 +522,9 @@ impl CoreStudy {
     }
 
     /// Records what a trial measured at `step` (the objective's value,
-    /// named metrics, or both), after `params` (values `suggest` gave that
-    /// are not recorded yet). Returns the warning to show when part of it
-    /// was a repeated step (the first value is kept).
+    /// named metrics, or both), with `params` (values `suggest` gave that
+    /// are not recorded yet) in the same write. Returns the warning to
+    /// show when part of it was a repeated step (the first value is kept).
     #[pyo3(signature = (trial_id, step, value=None, params=None, metrics=None))]
     fn report(
         &self,
@@ -542,11 +542,9 @@ impl CoreStudy {
             metrics: metrics.unwrap_or_default().into_iter().collect(),
         };
         self.with(py, |s| {
-            let id = TrialId(trial_id);
-            if let Some(params) = params {
-                s.record_params(id, params)?;
-            }
-            Ok(s.report_metrics(id, report)?.warning())
+            let params = params.unwrap_or_default();
+            Ok(s.report_with_params(TrialId(trial_id), report, params)?
+                .warning())
         })
     }
 

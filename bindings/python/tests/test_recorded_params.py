@@ -9,10 +9,13 @@ killed worker's trial is still recovered."""
 from __future__ import annotations
 
 import gc
+import json
+import os
 import subprocess
 import sys
 import textwrap
 import time
+import uuid
 
 import pytest
 
@@ -57,6 +60,55 @@ def test_report_and_should_prune_record_the_values_first(mem):
     assert mem.trial(t.id).params == {"x": x, "y": y}
     z = t.suggest_float("z", 0, 1)
     assert t.frozen().params == {"x": x, "y": y, "z": z}
+
+
+def _storages() -> list:
+    """SQLite always; PostgreSQL when ``HYPERSPACE_TEST_POSTGRES`` names a
+    server (``scripts/with-postgres`` starts one), else skipped."""
+    url = os.environ.get("HYPERSPACE_TEST_POSTGRES")
+    skip = pytest.mark.skip(reason="HYPERSPACE_TEST_POSTGRES is unset (scripts/with-postgres sets it)")
+    return ["sqlite", pytest.param(url, id="postgres", marks=() if url else skip)]
+
+
+@pytest.mark.parametrize("storage", _storages())
+def test_a_first_report_writes_the_values_with_it_in_one_write(storage, db):
+    """Issue 16: the values handed out go in with the trial's first report,
+    in one write (the storage's change counter moves by one), not in a
+    write of their own before it; a refused report writes none of them."""
+    url = db if storage == "sqlite" else storage
+    study = hs.create_study(storage=url, study_name=f"first-report-{uuid.uuid4().hex}", seed=3)
+    study.set_lease(None)  # no heartbeats: every change is one of ours
+
+    def change(trial_id: int) -> int:
+        return json.loads(study._c().trial(trial_id))["change"]
+
+    _warm(study)
+    for _ in range(3):
+        t = study.ask()
+        x = t.suggest_float("x", -5, 5)
+        k = t.suggest_int("k", 1, 9)
+        before = change(t.id)
+        t.report(0, 2.0)
+        assert change(t.id) == before + 1, "one write"
+        stored = study.trial(t.id)
+        assert stored.params == {"x": x, "k": k}
+        assert stored.intermediate_values == {0: 2.0}
+        assert stored.metadata.get("proposer"), stored.metadata
+        with pytest.warns(UserWarning, match="first value is kept"):
+            t.report(0, 5.0)
+        assert study.trial(t.id).intermediate_values == {0: 2.0}
+        study.tell(t, 1.0)
+
+    t = study.ask()
+    t.suggest_float("x", -5, 5)
+    before = change(t.id)
+    with pytest.raises(hs.NonFiniteValueError):
+        t.report(0, float("nan"))
+    stored = study.trial(t.id)
+    assert stored.params == {} and stored.intermediate_values == {}, "nothing half-written"
+    assert change(t.id) == before
+    t.report(0, 1.0)
+    assert set(study.trial(t.id).params) == {"x"}, "kept for the next write"
 
 
 def test_tell_by_id_and_requeue_record_the_values(mem):

@@ -31,6 +31,11 @@ pub enum TrialUpdate {
     /// a repeat is ignored, so a report replayed after a storage outage
     /// is never counted twice. [`crate::Study::report`] says when a repeat
     /// was ignored.
+    ///
+    /// Like [`TrialUpdate::Finish`], it carries the values a define-by-run
+    /// trial was handed and that are not recorded yet, written in the same
+    /// transaction: a trial's first report costs one write, not two, and
+    /// is never stored without the values it was measured with.
     Report {
         /// The step (epoch, iteration).
         step: u64,
@@ -38,6 +43,11 @@ pub enum TrialUpdate {
         value: Option<f64>,
         /// Other metrics at that step, by name.
         metrics: IndexMap<String, f64>,
+        /// Parameters to add (or overwrite) with the report; empty: none.
+        params: Params,
+        /// The searcher that proposed them ([`Metadata::proposer`]); `None`
+        /// leaves it as it is.
+        proposer: Option<String>,
     },
     /// Finishes the trial, with the values it was handed and that are not
     /// recorded yet (a define-by-run trial's suggestions): they are written
@@ -105,6 +115,8 @@ impl TrialUpdate {
             step,
             value: Some(value),
             metrics: IndexMap::new(),
+            params: Params::new(),
+            proposer: None,
         }
     }
 
@@ -146,7 +158,12 @@ impl TrialUpdate {
                 step,
                 value,
                 metrics,
-            } => report(trial, *step, *value, metrics)?,
+                params,
+                proposer,
+            } => {
+                report(trial, *step, *value, metrics)?;
+                add_params(trial, params, proposer);
+            }
             TrialUpdate::Finish {
                 state,
                 params,
@@ -208,9 +225,9 @@ impl TrialUpdate {
 
 impl TrialUpdate {
     /// Whether this change still applies to a trial failed as abandoned:
-    /// what its worker sends (reports, metadata, the result with the
-    /// values it was handed, which a late tell carries), not parameters
-    /// on their own or a place in the queue.
+    /// what its worker sends (reports, metadata, the result, each with
+    /// the values it was handed that a late report or tell carries), not
+    /// parameters on their own or a place in the queue.
     fn reaches_abandoned(&self, trial: &Trial) -> bool {
         trial.state == TrialState::Failed
             && trial.meta.abandoned.is_some()

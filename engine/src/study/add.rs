@@ -156,6 +156,8 @@ impl Study {
                 step,
                 value,
                 metrics,
+                params: Params::new(),
+                proposer: None,
             })
             .collect();
         updates.push(TrialUpdate::Finish {

@@ -115,12 +115,13 @@ impl Study {
 
     /// [`Study::suggest`] without recording the value: the caller records
     /// it later, together with the trial's other values, with its result
-    /// ([`crate::Outcome::params`], in the tell's one write) or before
-    /// with [`Study::record_params`] (the Python binding does so at the
-    /// trial's next report or pruning check). Until then the value is
-    /// visible to no other worker; a process killed meanwhile leaves the
-    /// trial running without it, to be failed or re-queued when its lease
-    /// runs out.
+    /// ([`crate::Outcome::params`], in the tell's one write), with a
+    /// report ([`Study::report_with_params`], in the report's one write)
+    /// or on their own with [`Study::record_params`] (the Python binding
+    /// does so at a pruning check not preceded by a report). Until then
+    /// the value is visible to no other worker; a process killed meanwhile
+    /// leaves the trial running without it, to be failed or re-queued when
+    /// its lease runs out.
     pub fn decide(&mut self, id: TrialId, name: &str, param: &Param) -> Result<Value> {
         let trial = self.running_trial(id)?;
         // The study's space first: one definition per name, also when this

@@ -20,7 +20,7 @@
 
 use super::driver::Study;
 use crate::storage::TrialUpdate;
-use crate::{Error, Result, TellError, Trial, TrialId};
+use crate::{Error, Params, Result, TellError, Trial, TrialId};
 use indexmap::IndexMap;
 use std::fmt;
 
@@ -124,6 +124,39 @@ impl Study {
     /// series keeps the first value at a step; the repeats are named in
     /// the answer (see the module's rules).
     pub fn report_metrics(&self, id: TrialId, report: Report) -> Result<Reported> {
+        self.write_report(id, report, Params::new(), None)
+    }
+
+    /// [`Study::report_metrics`] for a define-by-run trial, with the values
+    /// [`Study::decide`] handed out that are not recorded yet: they go in
+    /// the report's write, as a tell's go in its result's
+    /// ([`crate::Outcome::params`]), so a trial's first report costs one
+    /// write, not a [`Study::record_params`] and a report. Each must be a
+    /// valid value of its parameter in the study's space; an invalid one,
+    /// or a refused report, writes nothing of either.
+    pub fn report_with_params(
+        &mut self,
+        id: TrialId,
+        report: Report,
+        params: Params,
+    ) -> Result<Reported> {
+        if params.is_empty() {
+            return self.report_metrics(id, report);
+        }
+        let params = self.handed_params(params)?;
+        let proposer = self.proposers.get(&id).cloned();
+        self.write_report(id, report, params, proposer)
+    }
+
+    /// Writes one report, with `params` (checked already) and the searcher
+    /// that proposed them, and says which of its series were repeats.
+    fn write_report(
+        &self,
+        id: TrialId,
+        report: Report,
+        params: Params,
+        proposer: Option<String>,
+    ) -> Result<Reported> {
         let before = self.storage.trial(id)?;
         self.check_mine(&before)?;
         let Report {
@@ -150,6 +183,8 @@ impl Study {
             step,
             value,
             metrics: metrics.clone(),
+            params,
+            proposer,
         };
         let trial = self.storage.update_trial(id, &update)?;
         // A step present before the write was a repeat; so was one whose

@@ -128,6 +128,8 @@ pub fn add_trial(
                 .enumerate()
                 .map(|(k, name)| (name.to_string(), (k + 1) as f64 / (2.0 + step as f64)))
                 .collect(),
+            params: Default::default(),
+            proposer: None,
         };
         storage.update_trial(trial.id, &update).unwrap();
     }
