@@ -195,40 +195,62 @@ def test_save_and_restore_carry_the_running_trials(db, tmp_path):
     assert last.state is hs.TrialState.FAILED and "without a finite 'loss'" in (last.message or "")
 
 
-def test_a_trial_asked_after_the_last_save_goes_to_the_next_suggestion(db, tmp_path):
-    """The driver was killed after Ray's last save: the restored searcher
-    hands the running trial Ray never saved to Ray's next trial (not a new
-    one), lets the one Ray saved but the searcher did not keep its Ray
-    trial, and leaves another Tuner's running trial on the study alone."""
-    first = _search(db, "orphans", 7, 0.0, 1.0)
+_SAVED_THEN_KILLED = '''
+import os
+import sys
+import hyperspace as hs
+from hyperspace.integration.ray import HyperspaceSearch
+
+db, path = sys.argv[1], sys.argv[2]
+first = HyperspaceSearch(
+    space={"x": hs.Float(0.0, 1.0)}, metric="loss", mode="min", storage=db, study_name="orphans", seed=7
+)
+first.suggest("ray-a")
+first.save(path)
+# Asked after the save, and one step reported: then the driver dies.
+first.suggest("ray-b")
+first.on_trial_result("ray-b", {"loss": 0.9, "training_iteration": 1})
+first.suggest("ray-c")
+os._exit(0)
+'''
+
+
+def test_trials_asked_after_the_last_save_go_back_to_the_queue(db, tmp_path):
+    """The driver was killed after the searcher's last save: the restored
+    searcher puts the trials asked after it back in the queue (curves
+    cleared), so Ray's next trials run them; the saved one keeps its Ray
+    trial; another Tuner's running trial on the study is left alone."""
+    import subprocess
+
     neighbour = _search(db, "orphans", 7, 0.0, 1.0)
-    first.suggest("ray-a")
-    path = tmp_path / "searcher.pkl"
-    first.save(str(path))
-    # After the save: Ray's trial list holds ray-b (it was saved before the
-    # searcher's state), not ray-c.
-    first.suggest("ray-b")
-    c = first.suggest("ray-c")
     theirs = neighbour.suggest("ray-n")
+    script, path = tmp_path / "driver.py", tmp_path / "searcher.pkl"
+    script.write_text(_SAVED_THEN_KILLED)
+    subprocess.run([sys.executable, str(script), db, str(path)], check=True)
+    before = {t.user_attrs["ray.trial_id"]: t for t in hs.Study.load(db, "orphans").trials}
 
     restored = HyperspaceSearch()
     restored.restore(str(path))
-    d = restored.suggest("ray-d")
-    assert d == c
-    restored.on_trial_result("ray-b", {"loss": 0.5, "training_iteration": 1})
-    for ray_id in ("ray-a", "ray-b", "ray-d"):
+    assert restored.suggest("ray-d") == before["ray-b"].params
+    assert restored.suggest("ray-e") == before["ray-c"].params
+    for ray_id in ("ray-a", "ray-d", "ray-e"):
         restored.on_trial_complete(ray_id, {"loss": 0.25, "training_iteration": 2})
-    # No trial is left over: the next suggestion asks a new one.
-    e = restored.suggest("ray-e")
-    assert e not in (c, theirs)
+    # Ray trial ray-b, had Ray saved it, is not recorded twice: a warning.
+    with pytest.warns(RuntimeWarning, match="put back in the queue"):
+        restored.on_trial_complete("ray-b", {"loss": 0.5, "training_iteration": 2})
+    # Nothing is left over: the next suggestion asks a new trial.
+    assert restored.suggest("ray-f") not in (theirs, before["ray-b"].params, before["ray-c"].params)
 
     trials = hs.Study.load(db, "orphans").trials
-    assert [t.user_attrs["ray.trial_id"] for t in trials] == ["ray-a", "ray-b", "ray-d", "ray-n", "ray-e"]
-    assert [t.state for t in trials] == [hs.TrialState.COMPLETE] * 3 + [hs.TrialState.RUNNING] * 2
-    assert trials[1].intermediate_values == {1: 0.5, 2: 0.25}
-    assert trials[2].params == c and trials[3].params == theirs
+    assert [t.user_attrs["ray.trial_id"] for t in trials] == ["ray-n", "ray-a", "ray-d", "ray-e", "ray-f"]
+    assert [t.state for t in trials] == [hs.TrialState.RUNNING] + [hs.TrialState.COMPLETE] * 3 + [
+        hs.TrialState.RUNNING
+    ]
+    # The re-run's curve is its own: the killed attempt's step is gone.
+    assert trials[2].intermediate_values == {2: 0.25}
+    assert trials[0].params == theirs
     neighbour.on_trial_complete("ray-n", {"loss": 0.75, "training_iteration": 1})
-    assert hs.Study.load(db, "orphans").trials[3].value == 0.75
+    assert hs.Study.load(db, "orphans").trials[0].value == 0.75
 
 
 def test_a_second_searcher_continues_the_study(db, tmp_path):

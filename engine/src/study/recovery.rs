@@ -46,6 +46,14 @@ impl Study {
         };
         self.leases.stamp(&mut meta);
         let trial = self.storage().update_trial(id, &TrialUpdate::Meta(meta))?;
+        // Given up by another process between the read and the heartbeat
+        // (an abandoned trial still takes metadata): its copy is queued.
+        if trial.state != TrialState::Running {
+            return Err(Error::TrialFinished {
+                id,
+                state: trial.state,
+            });
+        }
         self.leases.hold(id, &self.storage);
         Ok(trial)
     }

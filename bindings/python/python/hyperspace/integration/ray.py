@@ -46,14 +46,18 @@ How Ray's events map onto the study:
   metric.
 * ``save`` / ``restore`` (and so ``Tuner.restore``) keep only which Ray
   trial is which study trial: everything else is in the study's storage.
-  The restored searcher takes over the leases of the trials Ray was
-  running. A trial asked after Ray's last saved state (the driver was
-  killed between a ``suggest`` and Ray's next save) is one Ray does not
-  know: the restored searcher hands it to the next ``suggest`` instead of
-  asking a new one, so it is neither left running nor run twice. Each
-  trial records which searcher asked it (user attribute
-  ``ray.searcher``), so that two Tuners on one study never take each
-  other's trials.
+  The restored searcher takes over the lease of a trial Ray was running
+  when Ray first reports on it again. A trial asked after the searcher's
+  last saved state (the driver was killed between a ``suggest`` and the
+  next save) is put back in the study's queue at the restored searcher's
+  first ``suggest``, its curve cleared, so the next ``ask`` hands it out
+  again rather than leaving it running. Such a trial is told apart by the
+  searcher that asked it (user attribute ``ray.searcher``, a token kept
+  in the saved state) and the host and process that asked it, so another
+  Tuner's trials, and copies other workers run, are never taken. In the
+  one window where Ray saved a trial and the searcher did not (between
+  Ray's two files), that Ray trial's results are not recorded: its
+  configuration runs again as a study trial of its own.
 """
 
 from __future__ import annotations
@@ -61,9 +65,10 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import socket
 import uuid
 import warnings
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Set, Tuple, Union
 
 try:
     from ray.tune.search import Searcher
@@ -159,9 +164,15 @@ class HyperspaceSearch(Searcher):
         self._live: Dict[str, Trial] = {}
         #: This searcher across saves and restores (see ``RAY_SEARCHER_ATTR``).
         self._token = uuid.uuid4().hex
-        #: Running study trials this searcher asked after Ray's last saved
-        #: state (study trial id by Ray trial id), found on restore.
-        self._orphans: Dict[str, int] = {}
+        #: After a restore: the study trials Ray was running, by Ray trial
+        #: id, not yet heard from again (their leases are taken over then).
+        self._saved_live: Dict[str, int] = {}
+        #: After a restore: the host and process that asked the trials of
+        #: the saved state, until the trials it asked after the save are
+        #: put back in the queue (at the first ``suggest``).
+        self._restored_from: Optional[Tuple[str, int]] = None
+        #: Ray trial ids whose study trial went back to the queue on restore.
+        self._requeued: Set[str] = set()
         #: Whether the space came from a nested ``param_space``: its
         #: ``outer.inner`` parameters go back to Ray as nested dicts.
         self._nested = False
@@ -192,13 +203,12 @@ class HyperspaceSearch(Searcher):
 
     def suggest(self, trial_id: str) -> Optional[Union[Dict[str, Any], str]]:
         study = self.study
-        trial = self._adopt_orphan()
-        if trial is None:
-            try:
-                trial = study.ask()
-            except SearcherExhaustedError:
-                return Searcher.FINISHED
-            trial.set_user_attr(RAY_SEARCHER_ATTR, self._token)
+        self._requeue_unsaved()
+        try:
+            trial = study.ask()
+        except SearcherExhaustedError:
+            return Searcher.FINISHED
+        trial.set_user_attr(RAY_SEARCHER_ATTR, self._token)
         trial.set_user_attr(RAY_TRIAL_ATTR, trial_id)
         self._live[trial_id] = trial
         params = dict(trial.params)
@@ -207,14 +217,14 @@ class HyperspaceSearch(Searcher):
     def on_trial_result(self, trial_id: str, result: Dict) -> None:
         trial = self._live.get(trial_id)
         if trial is None:
-            trial = self._claim_orphan(trial_id)
+            trial = self._resume(trial_id)
             if trial is None:
                 return
             self._live[trial_id] = trial
         self._record_step(trial, result)
 
     def on_trial_complete(self, trial_id: str, result: Optional[Dict] = None, error: bool = False) -> None:
-        trial = self._live.pop(trial_id, None) or self._claim_orphan(trial_id)
+        trial = self._live.pop(trial_id, None) or self._resume(trial_id)
         if trial is None:
             return
         study = self.study
@@ -279,7 +289,8 @@ class HyperspaceSearch(Searcher):
             "report_intermediate": self._report,
             "nested": self._nested,
             "token": self._token,
-            "live": {ray_id: trial.id for ray_id, trial in self._live.items()},
+            "driver": [socket.gethostname(), os.getpid()],
+            "live": {**self._saved_live, **{ray_id: trial.id for ray_id, trial in self._live.items()}},
         }
 
     def set_state(self, state: Dict[str, Any]) -> None:
@@ -293,50 +304,70 @@ class HyperspaceSearch(Searcher):
         self._nested = state["nested"]
         # A state saved before searchers had tokens: its trials are not
         # told apart from other Tuners', so none is taken as an orphan.
+        # A state saved before searchers had tokens: its trials are not
+        # told apart from other Tuners', so none goes back to the queue.
         self._token = state.get("token") or uuid.uuid4().hex
+        driver = state.get("driver")
+        self._restored_from = (str(driver[0]), int(driver[1])) if "token" in state and driver else None
+        # Nothing is read from the study here: Ray unpickles searchers
+        # before it hands them their metric and mode.
         self._study = None
-        self._live, self._orphans = {}, {}
-        live = state["live"]
-        if live:
-            self._live = {ray_id: self._resume(trial_id) for ray_id, trial_id in live.items()}
-        if "token" in state and self._space is not None and self._metric is not None:
-            # Keyed by Ray trial id; one killed before it got its id by
-            # the study trial's.
-            self._orphans = {
-                str(t.user_attrs.get(RAY_TRIAL_ATTR, f"study trial {t.id}")): t.id
-                for t in self.study.get_trials(states=[TrialState.RUNNING])
-                if t.user_attrs.get(RAY_SEARCHER_ATTR) == self._token and t.id not in live.values()
-            }
+        self._live, self._requeued = {}, set()
+        self._saved_live = dict(state["live"])
 
-    def _resume(self, trial_id: int) -> Trial:
-        """A trial Ray was running when its state was saved: its lease is
-        kept from here on; one given up meanwhile (silent past its lease)
-        still takes its late result."""
+    def _resume(self, ray_id: str) -> Optional[Trial]:
+        """The study trial of a Ray trial of the saved state, heard from
+        again: its lease is kept from here on (one given up meanwhile,
+        silent past its lease, still takes its late result). ``None`` for a
+        Ray trial the searcher does not know."""
+        trial_id = self._saved_live.pop(ray_id, None)
+        if trial_id is None:
+            if ray_id in self._requeued:
+                warnings.warn(
+                    f"Ray trial {ray_id} ran a configuration the restored searcher had put back in the "
+                    "queue (the driver was killed between Ray's save and the searcher's); its results "
+                    "are not recorded, the configuration runs as a study trial of its own",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+            return None
         study = self.study
         try:
             return study._take_over(trial_id)
         except TrialFinishedError:
             return Trial(study, study.trial(trial_id))
 
-    def _adopt_orphan(self) -> Optional[Trial]:
-        """A running trial asked after Ray's last saved state, taken over
-        for a new Ray trial; ``None`` when there is none left (one given up
-        meanwhile has a queued copy, which ``ask`` hands out)."""
-        while self._orphans:
-            _, trial_id = self._orphans.popitem()
-            try:
-                return self.study._take_over(trial_id)
-            except TrialFinishedError:
+    def _requeue_unsaved(self) -> None:
+        """Once after a restore: the running trials this searcher's driver
+        asked after its last saved state (Ray never ran them, or only
+        briefly) go back to the queue, their curves cleared, so that
+        ``ask`` hands them out again instead of leaving them running.
+        Only this searcher's (its token), asked by that host and process
+        (not a copy another worker runs), and not in the saved state."""
+        if self._restored_from is None:
+            return
+        host, pid = self._restored_from
+        self._restored_from = None
+        if (host, pid) == (socket.gethostname(), os.getpid()):
+            return  # restored in the process that saved it: nothing was killed
+        study = self.study
+        # The saved state's trials, those Ray has reported on since too.
+        saved = set(self._saved_live.values()) | {trial.id for trial in self._live.values()}
+        for t in study.get_trials(states=[TrialState.RUNNING]):
+            if (
+                t.user_attrs.get(RAY_SEARCHER_ATTR) != self._token
+                or t.metadata.get("host") != host
+                or t.metadata.get("pid") != pid
+                or t.id in saved
+            ):
                 continue
-        return None
-
-    def _claim_orphan(self, ray_id: str) -> Optional[Trial]:
-        """The orphan Ray does know after all (its trial list was saved, the
-        searcher's state not yet): it keeps its Ray trial."""
-        trial_id = self._orphans.pop(ray_id, None)
-        if trial_id is None:
-            return None
-        return self._resume(trial_id)
+            try:
+                study.requeue(t.id)
+            except TrialFinishedError:
+                continue  # told or given up meanwhile: its copy is queued
+            ray_id = t.user_attrs.get(RAY_TRIAL_ATTR)
+            if isinstance(ray_id, str):
+                self._requeued.add(ray_id)
 
     def save(self, checkpoint_path: str) -> None:
         with open(checkpoint_path, "wb") as f:
@@ -351,7 +382,7 @@ class HyperspaceSearch(Searcher):
         return self.get_state()
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
-        self._study, self._live, self._orphans = None, {}, {}
+        self._study, self._live = None, {}
         self.set_state(state)
 
     # ---- the study -------------------------------------------------------
