@@ -303,8 +303,6 @@ class HyperspaceSearch(Searcher):
         self._points, self._report = state["points_to_evaluate"], state["report_intermediate"]
         self._nested = state["nested"]
         # A state saved before searchers had tokens: its trials are not
-        # told apart from other Tuners', so none is taken as an orphan.
-        # A state saved before searchers had tokens: its trials are not
         # told apart from other Tuners', so none goes back to the queue.
         self._token = state.get("token") or uuid.uuid4().hex
         driver = state.get("driver")
