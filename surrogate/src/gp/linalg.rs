@@ -227,7 +227,12 @@ impl Cholesky {
     }
 
     /// The factor of `[[A, B21ᵀ], [B21, B22]]` given this factor of `A`:
-    /// `[[L, 0], [B21 L⁻ᵀ, chol(B22 − B21 A⁻¹ B21ᵀ)]]`.
+    /// `[[L, 0], [B21 L⁻ᵀ, chol(B22 − B21 A⁻¹ B21ᵀ)]]`. If this factor
+    /// carries a jitter, the caller adds it to `B22`'s diagonal. A Schur
+    /// complement that needs a jitter of its own is refused
+    /// (`NotPositiveDefinite`): the result would factor a matrix with a
+    /// jitter on the new block's diagonal only, one the callers never meant;
+    /// they factor the whole matrix afresh instead, with one jitter.
     pub fn extend(
         &self,
         b21: ArrayView2<'_, f64>,
@@ -246,17 +251,21 @@ impl Cholesky {
         self.solve_lower_in_place(l21t.view_mut());
         let mut schur = b22.to_owned();
         general_mat_mul(-1.0, &l21t.t(), &l21t, 1.0, &mut schur);
-        let l22 = Cholesky::factor(&schur).map_err(|_| SurrogateError::NotPositiveDefinite {
+        let refused = SurrogateError::NotPositiveDefinite {
             size: n + m,
             jitter: self.jitter,
-        })?;
+        };
+        let l22 = match Cholesky::factor(&schur) {
+            Ok(l22) if l22.jitter == 0.0 => l22,
+            _ => return Err(refused),
+        };
         let mut l = Array2::<f64>::zeros((n + m, n + m));
         sub_mut(l.view_mut(), ..n, ..n).assign(&self.l);
         sub_mut(l.view_mut(), n.., ..n).assign(&l21t.t());
         sub_mut(l.view_mut(), n.., n..).assign(&l22.l);
         Ok(Self {
             l,
-            jitter: self.jitter.max(l22.jitter),
+            jitter: self.jitter,
         })
     }
 }
@@ -631,5 +640,38 @@ mod tests {
             .mapv(f64::abs)
             .fold(0.0f64, |m, v| m.max(*v));
         assert!(diff < 1e-9, "{diff}");
+    }
+
+    #[test]
+    fn an_extension_that_would_need_a_jitter_of_its_own_is_refused() {
+        // Two new rows, both copies of one new point, the second's variance
+        // a hair smaller: their Schur complement `[[s, s], [s, s − ε]]` is
+        // indefinite by `ε`, so only a jitter on the new block's diagonal
+        // would factor it (which an earlier version accepted).
+        let n = 20;
+        let a = spd(n + 1, 3);
+        let c = Cholesky::factor(&sub(a.view(), ..n, ..n).to_owned()).unwrap();
+        assert_eq!(c.jitter(), 0.0);
+        let row = sub(a.view(), n..n + 1, ..n);
+        let b21 = ndarray::concatenate(Axis(0), &[row, row]).unwrap();
+        let mut b22 = Array2::from_elem((2, 2), a[[n, n]]);
+        b22[[1, 1]] -= 1e-12 * a[[n, n]];
+        // What the old code did: the block alone factors, with a jitter.
+        let l21t = {
+            let mut t = b21.t().to_owned();
+            c.solve_lower_in_place(t.view_mut());
+            t
+        };
+        let schur = &b22 - &l21t.t().dot(&l21t);
+        assert!(Cholesky::factor(&schur).unwrap().jitter() > 0.0);
+        let err = c.extend(b21.view(), b22.view()).unwrap_err();
+        assert!(matches!(
+            err,
+            SurrogateError::NotPositiveDefinite { size, .. } if size == n + 2
+        ));
+        // One copy of the point extends.
+        assert!(c
+            .extend(sub(a.view(), n.., ..n), sub(a.view(), n.., n..))
+            .is_ok());
     }
 }

@@ -207,18 +207,26 @@ impl GaussianProcess {
         let inner = Inputs::new(x_new, &self.inputs.kinds);
         let k22 = cross_covariance(&inner, &self.hyper, x_new);
         b22.assign(&k22);
-        b22.diag_mut()
-            .mapv_inplace(|v| v + self.hyper.noise_variance);
-        let chol = self.chol.extend(cross.t(), b22.view())?;
+        // With the old factor's jitter, so the whole factor is of one matrix.
+        let diagonal = self.hyper.noise_variance + self.chol.jitter();
+        b22.diag_mut().mapv_inplace(|v| v + diagonal);
         let x_all = concatenate(Axis(0), &[self.inputs.columns.t(), x_new.view()])
             .map_err(|_| SurrogateError::NoObservations)?;
+        let inputs = Inputs::new(x_all.view(), &self.inputs.kinds);
+        // Fantasies that repeat each other (two pending trials at one point)
+        // leave a singular new block: then the joint matrix is factored
+        // afresh, with one jitter for all of it.
+        let chol = match self.chol.extend(cross.t(), b22.view()) {
+            Ok(chol) => chol,
+            Err(_) => factor(&inputs, &self.hyper)?,
+        };
         let y_add = y_new.mapv(|v| (v - self.y_mean) / self.y_scale);
         let y = concatenate(Axis(0), &[self.y.view(), y_add.view()])
             .map_err(|_| SurrogateError::NoObservations)?;
         let alpha = chol.solve(y.mapv(|v| v - self.prior_mean).view());
         Ok(Self {
             prior_mean: self.prior_mean,
-            inputs: Inputs::new(x_all.view(), &self.inputs.kinds),
+            inputs,
             hyper: self.hyper.clone(),
             y_mean: self.y_mean,
             y_scale: self.y_scale,

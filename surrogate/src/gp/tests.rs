@@ -393,6 +393,31 @@ fn conditioning_on_fantasies_matches_a_model_of_all_points() {
 }
 
 #[test]
+fn fantasies_that_repeat_each_other_condition_the_model() {
+    // Two pending trials at one point, noise-free: the new block of the
+    // factor is singular, so the model is factored afresh with one jitter.
+    let (x, y) = random_data(15, 2, 4, |p| p[0] * p[1]);
+    let kinds = [InputKind::Numeric; 2];
+    let hyper = Hyperparameters::new(array![0.4, 0.6], 1.0, 0.0);
+    let gp = GaussianProcess::with_hyperparameters(x.view(), y.view(), &kinds, hyper).unwrap();
+    let pending = array![[0.5, 0.5], [0.5, 0.5]];
+    let believed = gp.predict(array![[0.5, 0.5]].view()).mean[0] + 0.3;
+    let c = gp
+        .condition_on(pending.view(), array![believed, believed].view())
+        .unwrap();
+    assert_eq!((c.len(), c.observed()), (17, 15));
+    let p = c.predict(array![[0.5, 0.5]].view());
+    assert!(
+        (p.mean[0] - believed).abs() < 1e-3,
+        "{} vs {believed}",
+        p.mean[0]
+    );
+    assert!(
+        p.variance[0] < 1e-3 * gp.predict(array![[0.5, 0.5]].view()).variance[0].max(1e-9) + 1e-6
+    );
+}
+
+#[test]
 fn an_updated_model_equals_a_fresh_one_on_the_grown_history() {
     let (x, y) = random_data(60, 3, 4, |p| (4.0 * p[0]).sin() + p[1] * p[2]);
     let kinds = [InputKind::Numeric; 3];
