@@ -166,6 +166,27 @@ def test_a_dead_workers_trial_is_requeued_and_run(db):
     assert trials[1].parent == trials[0].id and trials[1].value == x
 
 
+def test_a_late_worker_checks_pruning_before_any_report_and_its_result_is_kept(db):
+    # Another worker gives up a trial whose worker is alive after all (a
+    # stalled machine): the worker's pruning check before any report must
+    # not fail, and its report and result are taken, with the value it was
+    # handed (not recorded yet when the trial was given up).
+    late = hs.Study.open(db, "late", seed=5, pruner="median")
+    late.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    trial = late.ask()
+    x = trial.suggest_float("x", 0, 1)
+    assert trial._unrecorded() == {"x": x}  # answered from the ask's proposal
+    other = hs.Study.load(db, "late")
+    other._c().abandon(trial.id, "stalled")
+    assert late.trial(trial.id).state is hs.TrialState.FAILED
+    assert trial.should_prune() is False
+    trial.report(1, 0.5)
+    late.tell(trial, x)
+    kept = late.trial(trial.id)
+    assert kept.state is hs.TrialState.COMPLETE and kept.value == x
+    assert kept.params == {"x": x} and kept.intermediate_values == {1: 0.5}
+
+
 def test_set_lease_checks_its_argument(mem):
     with pytest.raises(ValueError, match="lease"):
         mem.set_lease(0)

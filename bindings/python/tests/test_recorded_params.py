@@ -50,13 +50,15 @@ def test_values_are_written_at_tell_not_per_suggestion(db):
     assert [t.params for t in again.trials] == [t.params for t in study.trials]
 
 
-def test_report_and_should_prune_record_the_values_first(mem):
+def test_a_report_records_the_values_first_and_a_pruning_check_writes_nothing(mem):
     t = mem.ask()
     x = t.suggest_float("x", 0, 1)
     t.report(0, 1.0)
     assert mem.trial(t.id).params == {"x": x}
     y = t.suggest_float("y", 0, 1)
     assert t.should_prune() is False
+    assert mem.trial(t.id).params == {"x": x}
+    t.report(1, 0.5)
     assert mem.trial(t.id).params == {"x": x, "y": y}
     z = t.suggest_float("z", 0, 1)
     assert t.frozen().params == {"x": x, "y": y, "z": z}

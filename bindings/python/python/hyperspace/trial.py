@@ -228,8 +228,8 @@ class Trial:
         self._number = frozen.number
         self._params: Dict[str, Any] = dict(frozen.params)
         # The names of `_params` storage holds. The others were decided but
-        # are recorded at the next report, pruning check or tell (or when
-        # this object is dropped): one write per trial, not per parameter.
+        # are recorded at the next report or tell (or when this object is
+        # dropped): one write per trial, not per parameter.
         self._stored = set(self._params)
         # Values known without asking the engine, by name: what this object
         # suggested already and the searcher's joint proposal, each as
@@ -467,7 +467,10 @@ class Trial:
         """Whether the study's pruner stops this trial at its last reported
         step. When it says so, stop and raise :class:`hyperspace.TrialPruned`
         (inside ``optimize``) or ``study.tell(trial, state="pruned")``."""
-        self._flush()
+        # Nothing is written: pruners judge reported values, never the
+        # parameters, which the next report or the tell records. (A write
+        # here was one more per trial, and refused on a trial another
+        # worker had given up, whose report and result are still taken.)
         return self._study._pruner._should_prune(self._study, self._id)
 
     def set_user_attr(self, key: str, value: Any) -> None:
