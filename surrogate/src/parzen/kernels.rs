@@ -374,31 +374,20 @@ impl GaussianKernels {
         (neg_half_precision, log_constant)
     }
 
-    /// Density kernels (no order by centre) for `components`, from the
-    /// per-observation kernels `super::memo` keeps; the prior's kernel is
-    /// added as [`Self::build`] adds it. Written into `reuse`'s buffers
-    /// when given (the previous fit's, which the memo kept).
+    /// Density kernels (no order by centre) for `components`, copied from
+    /// the per-observation kernels `super::memo` keeps; the prior's kernel
+    /// is added as [`Self::build`] adds it. Written into `reuse`'s buffers
+    /// when given (the previous fit's, which the memo kept). The memo lends
+    /// its arrays instead when the components allow
+    /// (`ColumnMemo::lend`); this copy is for the others.
     pub(crate) fn from_memo(
         column: &ColumnMemo,
         ctx: &BuildContext<'_>,
         reuse: Option<GaussianKernels>,
     ) -> Self {
         let components = ctx.components;
-        // The prior's constants, computed once per process (they are the
-        // same for every fit, and this runs per dimension per fit).
-        static PRIOR: std::sync::OnceLock<(f64, f64)> = std::sync::OnceLock::new();
-        let &(prior_h, prior_c) = PRIOR.get_or_init(|| {
-            let (h, c) = Self::density_constants(&[PRIOR_MU], &[PRIOR_SIGMA]);
-            (h[0], c[0])
-        });
-        let prior = [PRIOR_MU, PRIOR_SIGMA, prior_h, prior_c];
-        let mut out = reuse.unwrap_or_else(|| Self {
-            mu: Vec::new(),
-            sigma: Vec::new(),
-            neg_half_precision: Vec::new(),
-            log_constant: Vec::new(),
-            by_centre: Vec::new(),
-        });
+        let prior = Self::prior_kernel();
+        let mut out = reuse.unwrap_or_else(|| Self::from_parts([const { Vec::new() }; 4]));
         out.by_centre.clear();
         let from = [
             &column.mu,
@@ -426,6 +415,40 @@ impl GaussianKernels {
             }
         }
         out
+    }
+
+    /// The prior's kernel: centre, width, `-1/(2σ²)` and log-constant,
+    /// computed once per process (the same for every fit, and asked for
+    /// per dimension per fit).
+    pub(crate) fn prior_kernel() -> [f64; 4] {
+        static PRIOR: std::sync::OnceLock<(f64, f64)> = std::sync::OnceLock::new();
+        let &(prior_h, prior_c) = PRIOR.get_or_init(|| {
+            let (h, c) = Self::density_constants(&[PRIOR_MU], &[PRIOR_SIGMA]);
+            (h[0], c[0])
+        });
+        [PRIOR_MU, PRIOR_SIGMA, prior_h, prior_c]
+    }
+
+    /// Kernels made of whole arrays (centres, widths, `-1/(2σ²)`,
+    /// log-constants), with no order by centre.
+    pub(crate) fn from_parts([mu, sigma, neg_half_precision, log_constant]: [Vec<f64>; 4]) -> Self {
+        Self {
+            mu,
+            sigma,
+            neg_half_precision,
+            log_constant,
+            by_centre: Vec::new(),
+        }
+    }
+
+    /// The arrays [`Self::from_parts`] takes.
+    pub(crate) fn into_parts(self) -> [Vec<f64>; 4] {
+        [
+            self.mu,
+            self.sigma,
+            self.neg_half_precision,
+            self.log_constant,
+        ]
     }
 
     /// Kernel indices in increasing order of centre (empty unless the build
