@@ -391,6 +391,10 @@ class Trial:
         """Keeps the searcher's joint proposal (see `_fast`)."""
         self._proposal = True
         fast, params = self._fast, self._params
+        if not params and not fast:
+            # A fresh trial (the usual case): nothing to keep, one call.
+            fast.update(proposal)
+            return
         for name, entry in proposal:
             # A queued trial's own values win over the proposal.
             if name not in params and name not in fast:
