@@ -12,7 +12,7 @@ use rand_distr::StandardNormal;
 use super::bandwidth::{bandwidths, sorted_centres, BandwidthContext, PRIOR_MU, PRIOR_SIGMA};
 use super::levels::LevelMasses;
 use super::memo::ColumnMemo;
-use super::normal::{ndtr, unit_interval_masses, HALF_LN_2PI};
+use super::normal::{ndtr, unit_interval_masses, unit_interval_masses_into, HALF_LN_2PI};
 use super::vecmath::ln_positive;
 use crate::SurrogateError;
 
@@ -364,14 +364,28 @@ impl GaussianKernels {
     /// log-density's constant `-ln(σ Z) - ln(2π)/2`. Each kernel's pair
     /// depends on its own centre and width only (`super::memo` relies on it).
     pub(crate) fn density_constants(mu: &[f64], sigma: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        let neg_half_precision = sigma.iter().map(|s| -0.5 / (s * s)).collect();
+        let (mut neg_half_precision, mut log_constant) = (Vec::new(), Vec::new());
+        Self::density_constants_into(mu, sigma, &mut neg_half_precision, &mut log_constant);
+        (neg_half_precision, log_constant)
+    }
+
+    /// [`Self::density_constants`] into kept buffers (their contents
+    /// replaced): a memoised refit computes a few kernels' constants per
+    /// column, where allocating the arrays cost more than the arithmetic.
+    pub(crate) fn density_constants_into(
+        mu: &[f64],
+        sigma: &[f64],
+        neg_half_precision: &mut Vec<f64>,
+        log_constant: &mut Vec<f64>,
+    ) {
+        neg_half_precision.clear();
+        neg_half_precision.extend(sigma.iter().map(|s| -0.5 / (s * s)));
         // A vectorised logarithm pass instead of libm calls (a fit of 1,000
         // observations in 10 dimensions takes 10,000), in place.
-        let mut log_constant = unit_interval_masses(mu, sigma);
+        unit_interval_masses_into(mu, sigma, log_constant);
         for (z, &s) in log_constant.iter_mut().zip(sigma) {
             *z = -ln_positive(s * *z) - HALF_LN_2PI;
         }
-        (neg_half_precision, log_constant)
     }
 
     /// Density kernels (no order by centre) for `components`, copied from

@@ -46,8 +46,9 @@ pub struct FitMemo {
     old_of: Vec<usize>,
     /// Scratch: the sorted order handed to the bandwidth rule.
     order: Vec<usize>,
-    /// Scratch: rows whose constants must be computed.
-    changed: Vec<usize>,
+    /// Scratch: rows whose constants must be computed, and their inputs
+    /// and outputs.
+    changed: Refresh,
     /// The buffers of the last estimator fitted with this memo, handed
     /// back by [`ParzenEstimator::recycle`](super::ParzenEstimator::recycle)
     /// for the next fit to write into instead of allocating.
@@ -314,9 +315,9 @@ impl FitMemo {
         next.neg_half_precision.resize(n, 0.0);
         next.log_constant.clear();
         next.log_constant.resize(n, 0.0);
-        self.changed.clear();
+        self.changed.rows.clear();
         match previous.as_ref() {
-            None => self.changed.extend(0..n),
+            None => self.changed.rows.extend(0..n),
             Some(p) => {
                 let kept = (next.neg_half_precision.iter_mut())
                     .zip(next.log_constant.iter_mut())
@@ -328,12 +329,12 @@ impl FitMemo {
                             *h = p.neg_half_precision[old];
                             *c = p.log_constant[old];
                         }
-                        _ => self.changed.push(new),
+                        _ => self.changed.rows.push(new),
                     }
                 }
             }
         }
-        next.refresh_constants(&self.changed);
+        next.refresh_constants(&mut self.changed);
         if let Some(p) = previous {
             self.spare.push(p);
         }
@@ -440,7 +441,7 @@ impl ColumnMemo {
         rows: &RowMap,
         mus: &[f64],
         ctx: &BandwidthContext,
-        changed: &mut Vec<usize>,
+        changed: &mut Refresh,
     ) -> bool {
         let n = mus.len();
         let Some(clip) = Clip::of(ctx, n) else {
@@ -467,7 +468,7 @@ impl ColumnMemo {
             self.neg_half_precision.insert(new, f64::NAN);
             self.log_constant.insert(new, f64::NAN);
         }
-        changed.clear();
+        changed.rows.clear();
         let order = Neighbours {
             keys: &self.keys,
             mus,
@@ -484,7 +485,7 @@ impl ColumnMemo {
                 let width = clipped_width(order.gap(at, clip.consider_endpoints), clip.min_sigma);
                 if width.to_bits() != self.sigma[row].to_bits() {
                     self.sigma[row] = width;
-                    changed.push(row);
+                    changed.rows.push(row);
                 }
             }
         }
@@ -492,20 +493,43 @@ impl ColumnMemo {
         true
     }
 
-    /// Recomputes the density constants of `rows` from their centre and
-    /// width.
-    fn refresh_constants(&mut self, rows: &[usize]) {
+    /// Recomputes the density constants of the rows `changed` lists from
+    /// their centre and width.
+    fn refresh_constants(&mut self, changed: &mut Refresh) {
+        let Refresh {
+            rows,
+            mu,
+            sigma,
+            neg_half_precision: h,
+            log_constant: c,
+        } = changed;
         if rows.is_empty() {
             return;
         }
-        let mu: Vec<f64> = rows.iter().map(|&i| self.mu[i]).collect();
-        let sigma: Vec<f64> = rows.iter().map(|&i| self.sigma[i]).collect();
-        let (h, c) = GaussianKernels::density_constants(&mu, &sigma);
-        for (k, &i) in rows.iter().enumerate() {
-            self.neg_half_precision[i] = h[k];
-            self.log_constant[i] = c[k];
+        mu.clear();
+        mu.extend(rows.iter().map(|&i| self.mu[i]));
+        sigma.clear();
+        sigma.extend(rows.iter().map(|&i| self.sigma[i]));
+        GaussianKernels::density_constants_into(mu, sigma, h, c);
+        for ((&i, &h), &c) in rows.iter().zip(h.iter()).zip(c.iter()) {
+            self.neg_half_precision[i] = h;
+            self.log_constant[i] = c;
         }
     }
+}
+
+/// The rows of a column whose density constants a refit recomputes, and
+/// buffers for their centres, widths and constants, kept from one refit to
+/// the next: a grown column recomputes a few rows' constants, and
+/// allocating four arrays for them per column per fit cost more than the
+/// arithmetic.
+#[derive(Debug, Clone, Default)]
+struct Refresh {
+    rows: Vec<usize>,
+    mu: Vec<f64>,
+    sigma: Vec<f64>,
+    neg_half_precision: Vec<f64>,
+    log_constant: Vec<f64>,
 }
 
 /// The order by centre as the magic clip walks it: the sorted keys, less
