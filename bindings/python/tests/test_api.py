@@ -424,3 +424,67 @@ def test_stub_matches_the_native_module():
                 assert not callable(getattr(cls, member)), f"{name}.{member} is a property"
             else:
                 assert _stub_signature(fn) == _runtime_signature(getattr(cls, member)), f"{name}.{member}"
+
+
+def test_from_dict_sets_every_field():
+    """`FrozenTrial.from_dict` fills the object's fields by hand (speed):
+    it must give what the dataclass's own constructor gives, every field
+    included, for a full record and a bare one, and still refuse an
+    unknown state."""
+    import dataclasses
+
+    from hyperspace.trial import FrozenTrial, TrialState
+
+    full = {
+        "id": 7,
+        "number": 3,
+        "state": "pruned",
+        "params": {"x": 0.5, "c": "a"},
+        "value": 1.5,
+        "values": [1.5],
+        "constraints": [-0.2],
+        "metrics": {"acc": 0.9},
+        "intermediate": {"0": 2.0, "4": 1.5},
+        "intermediate_metrics": {"acc": {"0": 0.7, "4": 0.9}},
+        "budget": 9.0,
+        "parent": 2,
+        "user_attrs": {"k": [1, 2]},
+        "meta": {"seed": 11, "proposer": "tpe"},
+        "message": "stopped",
+    }
+    want = FrozenTrial(
+        id=7,
+        number=3,
+        state=TrialState.PRUNED,
+        params={"x": 0.5, "c": "a"},
+        value=1.5,
+        metrics={"acc": 0.9},
+        intermediate_values={0: 2.0, 4: 1.5},
+        budget=9.0,
+        parent=2,
+        user_attrs={"k": [1, 2]},
+        metadata={"seed": 11, "proposer": "tpe"},
+        message="stopped",
+        all_values=[1.5],
+        constraints=[-0.2],
+        metric_values={"acc": {0: 0.7, 4: 0.9}},
+    )
+    got = FrozenTrial.from_dict(full)
+    names = [f.name for f in dataclasses.fields(FrozenTrial)]
+    assert sorted(vars(got)) == sorted(names)
+    for name in names:
+        assert getattr(got, name) == getattr(want, name), name
+    assert got == want
+    # The record's containers are copied, not shared.
+    assert got.params is not full["params"] and got.metadata is not full["meta"]
+    # A bare record: defaults, and a value alone gives all_values.
+    bare = FrozenTrial.from_dict({"id": 1, "number": 0, "state": "complete", "value": 2.0})
+    assert bare == FrozenTrial(id=1, number=0, state=TrialState.COMPLETE, params={}, value=2.0)
+    assert bare.values == [2.0] and bare.state is TrialState.COMPLETE
+    running = FrozenTrial.from_dict({"id": 2, "number": 1, "state": "running"})
+    assert running == FrozenTrial(id=2, number=1, state=TrialState.RUNNING, params={}, value=None)
+    assert running.all_values is None
+    with pytest.raises(ValueError):
+        FrozenTrial.from_dict({"id": 1, "number": 0, "state": "sleeping"})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        got.value = 3.0  # type: ignore[misc]

@@ -6,7 +6,7 @@ use rand::{Rng, RngCore};
 use super::bandwidth::BandwidthContext;
 use super::independent::IndependentLayout;
 use super::joint::JointLayout;
-use super::kernels::{BuildContext, Component, Dimension, DimensionKernels, GaussianKernels};
+use super::kernels::{BuildContext, Component, Dimension, DimensionKernels};
 use super::memo::FitMemo;
 use super::settings::ValidParzenSettings;
 use crate::SurrogateError;
@@ -40,6 +40,10 @@ pub struct ParzenEstimator {
     cumulative: Vec<f64>,
     /// How the dimensions combine, laid out for evaluation.
     mode: Mode,
+    /// The serial of the memo fit that made this estimator (0: none), whose
+    /// memo lent it its continuous kernels' arrays: [`Self::recycle`] gives
+    /// them back.
+    serial: u64,
 }
 
 /// The evaluation layout of one of the two ways of combining dimensions.
@@ -141,7 +145,7 @@ impl ParzenEstimator {
             order_by_centre: !settings.multivariate,
             all_observations: BuildContext::components_are_all_observations(&components, n),
         };
-        let mut layout = None;
+        let (mut layout, mut serial) = (None, 0);
         let kernels: Vec<DimensionKernels> = match memo.filter(|_| settings.multivariate) {
             None => dims
                 .iter()
@@ -169,15 +173,14 @@ impl ParzenEstimator {
                                 &mus[..]
                             }
                         };
-                        let reuse = memo.kernel_buffers();
-                        let kept = memo.column(d, rows.as_ref(), centres, &ctx.bandwidth);
                         DimensionKernels::Continuous {
-                            kernels: GaussianKernels::from_memo(kept, &ctx, reuse),
+                            kernels: memo.kernels(d, rows.as_ref(), centres, &ctx),
                             snap_levels: None,
                         }
                     })
                     .collect();
                 memo.finish(ids);
+                serial = memo.serial();
                 layout = memo.layout_buffers();
                 kernels
             }
@@ -202,23 +205,31 @@ impl ParzenEstimator {
             dims: kernels,
             cumulative,
             mode,
+            serial,
         })
     }
 
     /// Hands this estimator's big buffers (continuous kernels, the joint
     /// layout) to `memo`, whose next fit writes into them instead of
     /// allocating: call it when done with an estimator fitted with
-    /// [`Self::fit_with_memo`]. The next fit is the same either way.
+    /// [`Self::fit_with_memo`]. The next fit is the same either way, but
+    /// without it the next fit of each continuous dimension starts over:
+    /// the memo lent this estimator its kernel arrays instead of copying
+    /// them, and keeps its memory of a column only when they come back.
     pub fn recycle(self, memo: &mut FitMemo) {
-        let kernels = self.dims.into_iter().filter_map(|d| match d {
-            DimensionKernels::Continuous { kernels, .. } => Some(kernels),
-            _ => None,
-        });
+        let kernels = self
+            .dims
+            .into_iter()
+            .enumerate()
+            .filter_map(|(d, k)| match k {
+                DimensionKernels::Continuous { kernels, .. } => Some((d, kernels)),
+                _ => None,
+            });
         let layout = match self.mode {
             Mode::Joint(layout) => Some(layout),
             Mode::Independent(_) => None,
         };
-        memo.keep_buffers(kernels, layout);
+        memo.keep_buffers(self.serial, kernels, layout);
     }
 
     /// Number of dimensions.
@@ -304,6 +315,18 @@ impl ParzenEstimator {
     }
 }
 
+/// Whether every value of `column` lies in `[0, 1]` (NaN does not). One
+/// pass with no early exit, which vectorises: the early-exit form, a
+/// compare and branch per value, was most of a memoised refit's own time
+/// (it checks every coordinate of every observation).
+fn all_in_unit_interval(column: ArrayView1<'_, f64>) -> bool {
+    let inside = |all: bool, v: &f64| all & (0.0..=1.0).contains(v);
+    match column.as_slice() {
+        Some(values) => values.iter().fold(true, inside),
+        None => column.iter().fold(true, inside),
+    }
+}
+
 /// Shapes, weights and coordinates, checked before anything is built.
 fn check_inputs(
     observations: ArrayView2<'_, f64>,
@@ -349,7 +372,7 @@ fn check_inputs(
         .zip(observations.columns())
         .all(|(d, column)| match *d {
             Dimension::Categorical { .. } => column.iter().all(|&v| valid(d, v)),
-            _ => column.iter().all(|v| (0.0..=1.0).contains(v)),
+            _ => all_in_unit_interval(column),
         });
     if all_valid {
         return Ok(());

@@ -12,7 +12,7 @@ use rand_distr::StandardNormal;
 use super::bandwidth::{bandwidths, sorted_centres, BandwidthContext, PRIOR_MU, PRIOR_SIGMA};
 use super::levels::LevelMasses;
 use super::memo::ColumnMemo;
-use super::normal::{ndtr, unit_interval_masses, HALF_LN_2PI};
+use super::normal::{ndtr, unit_interval_masses, unit_interval_masses_into, HALF_LN_2PI};
 use super::vecmath::ln_positive;
 use crate::SurrogateError;
 
@@ -364,41 +364,44 @@ impl GaussianKernels {
     /// log-density's constant `-ln(σ Z) - ln(2π)/2`. Each kernel's pair
     /// depends on its own centre and width only (`super::memo` relies on it).
     pub(crate) fn density_constants(mu: &[f64], sigma: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        let neg_half_precision = sigma.iter().map(|s| -0.5 / (s * s)).collect();
-        // A vectorised logarithm pass instead of libm calls (a fit of 1,000
-        // observations in 10 dimensions takes 10,000), in place.
-        let mut log_constant = unit_interval_masses(mu, sigma);
-        for (z, &s) in log_constant.iter_mut().zip(sigma) {
-            *z = -ln_positive(s * *z) - HALF_LN_2PI;
-        }
+        let (mut neg_half_precision, mut log_constant) = (Vec::new(), Vec::new());
+        Self::density_constants_into(mu, sigma, &mut neg_half_precision, &mut log_constant);
         (neg_half_precision, log_constant)
     }
 
-    /// Density kernels (no order by centre) for `components`, from the
-    /// per-observation kernels `super::memo` keeps; the prior's kernel is
-    /// added as [`Self::build`] adds it. Written into `reuse`'s buffers
-    /// when given (the previous fit's, which the memo kept).
+    /// [`Self::density_constants`] into kept buffers (their contents
+    /// replaced): a memoised refit computes a few kernels' constants per
+    /// column, where allocating the arrays cost more than the arithmetic.
+    pub(crate) fn density_constants_into(
+        mu: &[f64],
+        sigma: &[f64],
+        neg_half_precision: &mut Vec<f64>,
+        log_constant: &mut Vec<f64>,
+    ) {
+        neg_half_precision.clear();
+        neg_half_precision.extend(sigma.iter().map(|s| -0.5 / (s * s)));
+        // A vectorised logarithm pass instead of libm calls (a fit of 1,000
+        // observations in 10 dimensions takes 10,000), in place.
+        unit_interval_masses_into(mu, sigma, log_constant);
+        for (z, &s) in log_constant.iter_mut().zip(sigma) {
+            *z = -ln_positive(s * *z) - HALF_LN_2PI;
+        }
+    }
+
+    /// Density kernels (no order by centre) for `components`, copied from
+    /// the per-observation kernels `super::memo` keeps; the prior's kernel
+    /// is added as [`Self::build`] adds it. Written into `reuse`'s buffers
+    /// when given (the previous fit's, which the memo kept). The memo lends
+    /// its arrays instead when the components allow
+    /// (`ColumnMemo::lend`); this copy is for the others.
     pub(crate) fn from_memo(
         column: &ColumnMemo,
         ctx: &BuildContext<'_>,
         reuse: Option<GaussianKernels>,
     ) -> Self {
         let components = ctx.components;
-        // The prior's constants, computed once per process (they are the
-        // same for every fit, and this runs per dimension per fit).
-        static PRIOR: std::sync::OnceLock<(f64, f64)> = std::sync::OnceLock::new();
-        let &(prior_h, prior_c) = PRIOR.get_or_init(|| {
-            let (h, c) = Self::density_constants(&[PRIOR_MU], &[PRIOR_SIGMA]);
-            (h[0], c[0])
-        });
-        let prior = [PRIOR_MU, PRIOR_SIGMA, prior_h, prior_c];
-        let mut out = reuse.unwrap_or_else(|| Self {
-            mu: Vec::new(),
-            sigma: Vec::new(),
-            neg_half_precision: Vec::new(),
-            log_constant: Vec::new(),
-            by_centre: Vec::new(),
-        });
+        let prior = Self::prior_kernel();
+        let mut out = reuse.unwrap_or_else(|| Self::from_parts([const { Vec::new() }; 4]));
         out.by_centre.clear();
         let from = [
             &column.mu,
@@ -426,6 +429,40 @@ impl GaussianKernels {
             }
         }
         out
+    }
+
+    /// The prior's kernel: centre, width, `-1/(2σ²)` and log-constant,
+    /// computed once per process (the same for every fit, and asked for
+    /// per dimension per fit).
+    pub(crate) fn prior_kernel() -> [f64; 4] {
+        static PRIOR: std::sync::OnceLock<(f64, f64)> = std::sync::OnceLock::new();
+        let &(prior_h, prior_c) = PRIOR.get_or_init(|| {
+            let (h, c) = Self::density_constants(&[PRIOR_MU], &[PRIOR_SIGMA]);
+            (h[0], c[0])
+        });
+        [PRIOR_MU, PRIOR_SIGMA, prior_h, prior_c]
+    }
+
+    /// Kernels made of whole arrays (centres, widths, `-1/(2σ²)`,
+    /// log-constants), with no order by centre.
+    pub(crate) fn from_parts([mu, sigma, neg_half_precision, log_constant]: [Vec<f64>; 4]) -> Self {
+        Self {
+            mu,
+            sigma,
+            neg_half_precision,
+            log_constant,
+            by_centre: Vec::new(),
+        }
+    }
+
+    /// The arrays [`Self::from_parts`] takes.
+    pub(crate) fn into_parts(self) -> [Vec<f64>; 4] {
+        [
+            self.mu,
+            self.sigma,
+            self.neg_half_precision,
+            self.log_constant,
+        ]
     }
 
     /// Kernel indices in increasing order of centre (empty unless the build

@@ -208,3 +208,103 @@ fn ids_that_do_not_increase_still_fit_exactly() {
         })
     ));
 }
+
+/// A memo lends its columns' arrays to the estimator it fits, and gets them
+/// back at `recycle`. An estimator dropped instead, recycled late (after
+/// the next fit, while that one's arrays are out), twice (a clone), or into
+/// another memo whose own arrays are out, must never change what a later
+/// fit with either memo gives: still the fresh fit, bit for bit.
+#[test]
+fn refits_equal_fresh_fits_however_estimators_come_back() {
+    let dims = [Dimension::Continuous; 3];
+    let s = ParzenSettings {
+        multivariate: true,
+        ..ParzenSettings::default()
+    }
+    .validate()
+    .unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(31);
+    let (mut history, mut second) = (History::default(), History::default());
+    let (mut memo, mut other) = (FitMemo::default(), FitMemo::default());
+    let mut late: Vec<ParzenEstimator> = Vec::new();
+    let fit = |history: &History, memo: &mut FitMemo, step: usize| {
+        let (ids, obs) = rows(&history.rows, &history.keep);
+        let w: Array1<f64> = default_weights(obs.nrows());
+        let fresh = ParzenEstimator::fit(obs.view(), w.view(), &dims, &s).unwrap();
+        let fitted =
+            ParzenEstimator::fit_with_memo(obs.view(), w.view(), &dims, &s, &ids, memo).unwrap();
+        assert_same(&fresh, &fitted, step);
+        fitted
+    };
+    for step in 0..240 {
+        history.push(step as u64, random_row(&mut rng, &dims));
+        second.push(step as u64, random_row(&mut rng, &dims));
+        if step > 110 && step % 7 == 0 {
+            // A row mid-history moves: its column is refitted whole.
+            let i = rng.random_range(0..history.rows.len());
+            history.rows[i].1[1] = rng.random();
+        }
+        let fitted = fit(&history, &mut memo, step);
+        let theirs = fit(&second, &mut other, step);
+        match step % 6 {
+            0 => drop(fitted),
+            1 => {
+                let copy = fitted.clone();
+                fitted.recycle(&mut memo);
+                copy.recycle(&mut memo);
+            }
+            // Into the other memo while its own estimator is out.
+            2 => fitted.recycle(&mut other),
+            3 => late.push(fitted),
+            4 => fitted.recycle(&mut memo),
+            _ => {
+                // An earlier fit's estimator comes back while this one's
+                // arrays are out.
+                for old in late.drain(..) {
+                    old.recycle(&mut memo);
+                }
+                fitted.recycle(&mut memo);
+            }
+        }
+        theirs.recycle(&mut other);
+    }
+}
+
+/// An estimator of an older fit with the same centres but other widths
+/// (another bandwidth rule) is not taken back as the arrays of the newer fit
+/// it comes back during: the next refit, which keeps most widths, is still
+/// the fresh fit.
+#[test]
+fn an_older_fits_arrays_are_not_taken_back() {
+    let dims = [Dimension::Continuous; 2];
+    let settings = |bandwidth| {
+        ParzenSettings {
+            multivariate: true,
+            bandwidth,
+            ..ParzenSettings::default()
+        }
+        .validate()
+        .unwrap()
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mut history = History::default();
+    for id in 0..150 {
+        history.push(id, random_row(&mut rng, &dims));
+    }
+    let mut memo = FitMemo::default();
+    let fit = |history: &History, memo: &mut FitMemo, s: &ValidParzenSettings| {
+        let (ids, obs) = rows(&history.rows, &history.keep);
+        let w: Array1<f64> = default_weights(obs.nrows());
+        let fresh = ParzenEstimator::fit(obs.view(), w.view(), &dims, s).unwrap();
+        let fitted =
+            ParzenEstimator::fit_with_memo(obs.view(), w.view(), &dims, s, &ids, memo).unwrap();
+        assert_same(&fresh, &fitted, history.rows.len());
+        fitted
+    };
+    let older = fit(&history, &mut memo, &settings(Bandwidth::Scott));
+    let newer = fit(&history, &mut memo, &settings(Bandwidth::MagicClip));
+    older.recycle(&mut memo);
+    newer.recycle(&mut memo);
+    history.push(150, random_row(&mut rng, &dims));
+    fit(&history, &mut memo, &settings(Bandwidth::MagicClip)).recycle(&mut memo);
+}

@@ -208,23 +208,29 @@ fn ndtr_left(table: &NdtrTable, z: f64) -> f64 {
 /// `Φ(1) - Φ(0) ≈ 0.34`, so both tails can be taken to absolute precision
 /// with [`ndtr_left`].
 pub(crate) fn unit_interval_masses(mu: &[f64], sigma: &[f64]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(mu.len());
+    unit_interval_masses_into(mu, sigma, &mut out);
+    out
+}
+
+/// [`unit_interval_masses`] into `out` (its contents replaced), for
+/// callers that keep the buffer.
+pub(crate) fn unit_interval_masses_into(mu: &[f64], sigma: &[f64], out: &mut Vec<f64>) {
     let table = ndtr_table();
-    mu.iter()
-        .zip(sigma)
-        .map(|(&m, &s)| {
-            if m >= TABLE_END * s && 1.0 - m >= TABLE_END * s {
-                // A narrow kernel away from both ends (the common case with
-                // many observations): both tails are below 1.2e-19, and 1
-                // minus them rounds to 1. (Tested without a division; where
-                // rounding makes this test and `a, b <= -TABLE_END` differ,
-                // the tail at the boundary is as negligible.)
-                return 1.0;
-            }
-            let inv = 1.0 / s;
-            let (a, b) = (-m * inv, (m - 1.0) * inv);
-            1.0 - ndtr_left(table, a) - ndtr_left(table, b)
-        })
-        .collect()
+    out.clear();
+    out.extend(mu.iter().zip(sigma).map(|(&m, &s)| {
+        if m >= TABLE_END * s && 1.0 - m >= TABLE_END * s {
+            // A narrow kernel away from both ends (the common case with
+            // many observations): both tails are below 1.2e-19, and 1
+            // minus them rounds to 1. (Tested without a division; where
+            // rounding makes this test and `a, b <= -TABLE_END` differ,
+            // the tail at the boundary is as negligible.)
+            return 1.0;
+        }
+        let inv = 1.0 / s;
+        let (a, b) = (-m * inv, (m - 1.0) * inv);
+        1.0 - ndtr_left(table, a) - ndtr_left(table, b)
+    }));
 }
 
 #[cfg(test)]
