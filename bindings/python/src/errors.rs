@@ -167,13 +167,12 @@ pub(crate) fn to_py(py: Python<'_>, err: Error) -> PyErr {
             }
             e
         }
-        // The errors module could not be imported (a broken install): still
-        // an exception, never a panic.
-        Err(import_failure) => {
-            let e = PyRuntimeError::new_err(message);
-            e.set_cause(py, Some(import_failure));
-            e
-        }
+        // The errors module could not be imported (a broken install, or the
+        // interpreter shutting down: a trial's finalizer recording its values
+        // at exit): still an exception, never a panic. The import failure is
+        // not attached as the cause, which would build both exceptions now,
+        // and pyo3 panics doing that once the interpreter is finalizing.
+        Err(_) => PyRuntimeError::new_err(message),
     }
 }
 
