@@ -32,6 +32,7 @@ hyperspace package imported from the worktree (built by `maturin develop`):
 """
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -113,9 +114,11 @@ def optuna_ask(problem, trials, extra, asks, seed):
     return timed_asks(ask_and_fail, asks, grow)
 
 
-def hyperspace_ask(problem, trials, extra, asks, seed):
+def hyperspace_ask(problem, trials, extra, asks, seed, settings=None):
     bounds, m, _ = PROBLEMS[problem]
-    study = hs.create_study(directions=["minimize"] * m, searcher="gp", seed=seed)
+    study = hs.create_study(
+        directions=["minimize"] * m, searcher="gp", seed=seed, searcher_settings=settings
+    )
     dists = {f"x{i}": hs.Float(lo, hi) for i, (lo, hi) in enumerate(bounds)}
 
     def made(p, v, c):
@@ -146,6 +149,7 @@ def main():
         metavar="K",
         help="time K asks on a history that grows by one told trial before each (overrides --asks)",
     )
+    parser.add_argument("--gp-settings", type=json.loads, default=None, help="our gp's settings (JSON)")
     args = parser.parse_args()
     asks = args.growing or args.asks
     if args.growing:
@@ -155,7 +159,7 @@ def main():
     for problem in args.problems.split(","):
         drawn = history(problem, args.trials + args.growing, args.seed)
         trials, extra = drawn[: args.trials], drawn[args.trials :]
-        ours = hyperspace_ask(problem, trials, extra, asks, args.seed)
+        ours = hyperspace_ask(problem, trials, extra, asks, args.seed, args.gp_settings)
         theirs = optuna_ask(problem, trials, extra, asks, args.seed)
         if args.growing:
             o = (statistics.mean(theirs), statistics.median(theirs))

@@ -285,7 +285,7 @@ pub(super) fn propose(
         &joint,
         &layout.dims,
         starts.view(),
-        &settings.optimizer,
+        &settings.joint_optimizer,
         rng,
     )
     .map_err(failed)?;

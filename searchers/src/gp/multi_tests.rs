@@ -61,6 +61,14 @@ fn two_objectives_get_a_better_front_than_random_search() {
     assert!(gp > random + 0.3, "gp {gp} vs random {random}");
 }
 
+/// A trial's `x` and `y`.
+fn xy(t: &hyperspace_engine::Trial) -> (f64, f64) {
+    (
+        t.params["x"].as_f64().unwrap(),
+        t.params["y"].as_f64().unwrap(),
+    )
+}
+
 /// Minimize x + y over [0, 1]² subject to x·y ≥ 0.25 (c = 0.25 − x·y ≤ 0);
 /// the optimum is x = y = 0.5, value 1.
 fn constrained_best(n: usize) -> (f64, usize) {
@@ -74,10 +82,7 @@ fn constrained_best(n: usize) -> (f64, usize) {
     let mut feasible = 0;
     for _ in 0..n {
         let t = s.ask().unwrap();
-        let (x, y) = (
-            t.params["x"].as_f64().unwrap(),
-            t.params["y"].as_f64().unwrap(),
-        );
+        let (x, y) = xy(&t);
         let c = 0.25 - x * y;
         if c <= 0.0 {
             best = best.min(x + y);
@@ -136,10 +141,7 @@ fn two_metric_trials(n: usize) -> Vec<hyperspace_engine::Trial> {
     let mut s = study("random", "x=float(0,1) y=float(0,1)", vec![min(), min()], 9);
     for _ in 0..n {
         let t = s.ask().unwrap();
-        let (x, y) = (
-            t.params["x"].as_f64().unwrap(),
-            t.params["y"].as_f64().unwrap(),
-        );
+        let (x, y) = xy(&t);
         s.tell(
             t.id,
             Outcome::complete_values(vec![x * x, (6.0 * y).sin() + x]),
@@ -224,4 +226,26 @@ fn a_retargeted_study_keeps_each_objectives_own_fit() {
     let after = fit(&named("b", "a"), &swapped);
     assert_eq!(after[0].hyperparameters(), fit_b, "b modelled with a's fit");
     assert_eq!(after[1].hyperparameters(), fit_a, "a modelled with b's fit");
+}
+
+#[test]
+fn the_joint_local_searches_stop_on_a_cost_tolerance_unless_set_otherwise() {
+    use crate::gp::settings::JOINT_COST_TOLERANCE;
+    use crate::gp::GpSettings;
+    let default = GpSettings::default().validate().unwrap();
+    assert_eq!(default.optimizer.get().cost_tolerance, 0.0);
+    assert_eq!(
+        default.joint_optimizer.get().cost_tolerance,
+        JOINT_COST_TOLERANCE
+    );
+    for set in [0.0, 1e-9] {
+        let s = GpSettings {
+            cost_tolerance: Some(set),
+            ..GpSettings::default()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(s.optimizer.get().cost_tolerance, set);
+        assert_eq!(s.joint_optimizer.get().cost_tolerance, set);
+    }
 }
