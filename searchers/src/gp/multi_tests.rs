@@ -229,23 +229,26 @@ fn a_retargeted_study_keeps_each_objectives_own_fit() {
 }
 
 #[test]
-fn the_joint_local_searches_stop_on_a_cost_tolerance_unless_set_otherwise() {
-    use crate::gp::settings::JOINT_COST_TOLERANCE;
+fn the_joint_model_sweeps_less_and_stops_on_a_cost_tolerance_unless_set_otherwise() {
+    use crate::gp::settings::{JOINT_CANDIDATES, JOINT_COST_TOLERANCE};
     use crate::gp::GpSettings;
     let default = GpSettings::default().validate().unwrap();
-    assert_eq!(default.optimizer.get().cost_tolerance, 0.0);
+    let (one, joint) = (default.optimizer.get(), default.joint_optimizer.get());
+    assert_eq!((one.candidates, one.cost_tolerance), (2048, 0.0));
     assert_eq!(
-        default.joint_optimizer.get().cost_tolerance,
-        JOINT_COST_TOLERANCE
+        (joint.candidates, joint.cost_tolerance),
+        (JOINT_CANDIDATES, JOINT_COST_TOLERANCE)
     );
-    for set in [0.0, 1e-9] {
+    for (candidates, tolerance) in [(4096, 0.0), (64, 1e-9)] {
         let s = GpSettings {
-            cost_tolerance: Some(set),
+            candidates: Some(candidates),
+            cost_tolerance: Some(tolerance),
             ..GpSettings::default()
         }
         .validate()
         .unwrap();
-        assert_eq!(s.optimizer.get().cost_tolerance, set);
-        assert_eq!(s.joint_optimizer.get().cost_tolerance, set);
+        for o in [s.optimizer.get(), s.joint_optimizer.get()] {
+            assert_eq!((o.candidates, o.cost_tolerance), (candidates, tolerance));
+        }
     }
 }
