@@ -133,8 +133,20 @@ fn problems() -> Vec<Problem> {
 }
 
 /// A searcher's registry name and settings from its name on the command
-/// line (`tpe-indep`: tpe modelling each parameter on its own).
+/// line (`tpe-indep`: tpe modelling each parameter on its own; `gp-tol=T`:
+/// gp with the local searches' `cost_tolerance` at `T`; `gp-cand=C`: gp
+/// sweeping `C` candidates).
 fn searcher_spec(name: &str) -> (&str, Value) {
+    let setting = |prefix: &str| {
+        name.strip_prefix(prefix)
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    if let Some(t) = setting("gp-tol=") {
+        return ("gp", json!({ "cost_tolerance": t }));
+    }
+    if let Some(c) = setting("gp-cand=") {
+        return ("gp", json!({ "candidates": c as usize }));
+    }
     match name {
         "tpe-indep" => ("tpe", json!({"multivariate": false})),
         other => (other, json!({})),

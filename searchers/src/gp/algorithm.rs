@@ -29,9 +29,9 @@ pub struct GpSearcher {
     encoded: EncodedHistory,
     /// The one objective's model.
     model: OutputModel,
-    /// With several objectives or constraints: each output's model
-    /// (`multi.rs`), objectives first, then constraints.
-    joint: Vec<OutputModel>,
+    /// With several objectives or constraints: each output's model, by
+    /// what it models (`multi.rs`).
+    joint: multi::OutputModels,
 }
 
 /// Joint draws of the running trials under `pending: "fantasies"`: the
@@ -54,7 +54,7 @@ impl GpSearcher {
             settings,
             encoded: EncodedHistory::new(Absent::InactiveValue),
             model: OutputModel::default(),
-            joint: Vec::new(),
+            joint: multi::OutputModels::default(),
         }
     }
 

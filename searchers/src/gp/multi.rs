@@ -28,6 +28,7 @@ use hyperspace_engine::{is_feasible, Proposal, SearchContext, SearchError, Space
 use hyperspace_surrogate::acquisition::{
     optimize_joint_acquisition, reference_point, Ehvi, Goal, JointAcquisition,
 };
+use hyperspace_surrogate::gp::{GaussianProcess, InputKind};
 use ndarray::{Array1, Array2, Axis};
 use rand::RngCore;
 
@@ -63,16 +64,121 @@ fn matrix(rows: &[&[f64]], d: usize) -> Result<Array2<f64>, SearchError> {
     Array2::from_shape_vec((rows.len(), d), data).map_err(failed)
 }
 
+/// What an output of the joint model models: the key its kept fit and
+/// model are found by, so a retargeted study (`Study::retarget`, which
+/// may reorder or replace the objectives) refits or extends each output
+/// from its own last fit, never from the objective that used to sit at
+/// its index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum OutputKey {
+    /// An objective read from this metric.
+    Metric(String),
+    /// The objective at this index of the told values, without a metric
+    /// name (a study that was never retargeted).
+    Value(usize),
+    /// Constraint value `c` (constraints are told by position).
+    Constraint(usize),
+}
+
+/// Each output's last fit and model ([`OutputModel`]), by what it models.
+/// Outputs no longer in the study keep theirs (a study retargeted back
+/// resumes from them): at most one per metric or constraint ever modelled.
+#[derive(Debug, Clone, Default)]
+pub(super) struct OutputModels(Vec<(OutputKey, OutputModel)>);
+
+impl OutputModels {
+    /// The kept model of `key` (a new, empty one the first time).
+    fn get_mut(&mut self, key: OutputKey) -> &mut OutputModel {
+        let i = match self.0.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                self.0.push((key, OutputModel::default()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[i].1
+    }
+}
+
+/// The key of each objective of `ctx`, in the order of the told values.
+fn objective_keys(ctx: &SearchContext<'_>) -> Vec<OutputKey> {
+    if ctx.objectives.is_empty() {
+        return vec![OutputKey::Value(0)];
+    }
+    ctx.objectives
+        .iter()
+        .enumerate()
+        .map(|(j, o)| match &o.name {
+            Some(name) => OutputKey::Metric(name.clone()),
+            None => OutputKey::Value(j),
+        })
+        .collect()
+}
+
+/// One model per objective (its key and its values at the rows of `x`),
+/// then one per constraint with at least one value among `scored`, each
+/// from its kept fit in `outputs` on the `refit_growth` pace.
+fn output_models<'y>(
+    settings: &ValidGpSettings,
+    scored: &[(&Trial, Vec<f64>, &[f64])],
+    x: &Array2<f64>,
+    objectives: impl ExactSizeIterator<Item = (OutputKey, &'y Array1<f64>)>,
+    outputs: &mut OutputModels,
+    kinds: &[InputKind],
+    rng: &mut dyn RngCore,
+) -> Result<Vec<GaussianProcess>, SearchError> {
+    let n_constraints = scored
+        .iter()
+        .map(|s| s.0.constraints.len())
+        .max()
+        .unwrap_or(0);
+    let mut models = Vec::with_capacity(objectives.len() + n_constraints);
+    for (key, y) in objectives {
+        let output = outputs.get_mut(key);
+        models.push(
+            output
+                .model(settings, x.view(), y.view(), kinds, rng)?
+                .clone(),
+        );
+    }
+    for c in 0..n_constraints {
+        // Trials told with this constraint (NaN ones left out).
+        let (idx, vals): (Vec<usize>, Vec<f64>) = scored
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                s.0.constraints
+                    .get(c)
+                    .filter(|v| !v.is_nan())
+                    .map(|v| (i, *v))
+            })
+            .unzip();
+        if idx.is_empty() {
+            // Not modelled this time; its last fit is kept for the next.
+            continue;
+        }
+        let y = Array1::from(clip(vals));
+        let xc = x.select(Axis(0), &idx);
+        let output = outputs.get_mut(OutputKey::Constraint(c));
+        models.push(
+            output
+                .model(settings, xc.view(), y.view(), kinds, rng)?
+                .clone(),
+        );
+    }
+    Ok(models)
+}
+
 /// The joint proposal (see the module notes). `outputs` keeps each
-/// output's last fit and model between proposals, by output (objectives
-/// first, then constraint `c` at `m + c`), so a constraint skipped for want
-/// of values, or gaining its first, shifts no other output's; each refits
-/// on the single-objective model's `refit_growth` pace. `None` when no
+/// output's last fit and model between proposals, by what it models
+/// ([`OutputKey`]), so a constraint skipped for want of values, or an
+/// objective moved by a retarget, shifts no other output's; each refits on
+/// the single-objective model's `refit_growth` pace. `None` when no
 /// complete trial can be modelled yet.
 pub(super) fn propose(
     settings: &ValidGpSettings,
     encoded: &EncodedHistory,
-    outputs: &mut Vec<OutputModel>,
+    outputs: &mut OutputModels,
     ctx: &SearchContext<'_>,
     space: &Space,
     rng: &mut dyn RngCore,
@@ -96,52 +202,15 @@ pub(super) fn propose(
     let objective_y: Vec<Array1<f64>> = (0..m)
         .map(|j| transform(scored.iter().map(|s| s.1[j]).collect()))
         .collect();
-    let n_constraints = scored
-        .iter()
-        .map(|s| s.0.constraints.len())
-        .max()
-        .unwrap_or(0);
-
-    if outputs.len() < m + n_constraints {
-        outputs.resize_with(m + n_constraints, OutputModel::default);
-    }
-    let (objective_outputs, constraint_outputs) = outputs.split_at_mut(m);
-    let mut models = Vec::with_capacity(m + n_constraints);
-    for (y, output) in objective_y.iter().zip(objective_outputs) {
-        models.push(
-            output
-                .model(settings, x.view(), y.view(), &layout.kinds, rng)?
-                .clone(),
-        );
-    }
-    for (c, output) in constraint_outputs
-        .iter_mut()
-        .enumerate()
-        .take(n_constraints)
-    {
-        // Trials told with this constraint (NaN ones left out).
-        let (idx, vals): (Vec<usize>, Vec<f64>) = scored
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| {
-                s.0.constraints
-                    .get(c)
-                    .filter(|v| !v.is_nan())
-                    .map(|v| (i, *v))
-            })
-            .unzip();
-        if idx.is_empty() {
-            // Not modelled this time; its last fit is kept for the next.
-            continue;
-        }
-        let y = Array1::from(clip(vals));
-        let xc = x.select(Axis(0), &idx);
-        models.push(
-            output
-                .model(settings, xc.view(), y.view(), &layout.kinds, rng)?
-                .clone(),
-        );
-    }
+    let mut models = output_models(
+        settings,
+        &scored,
+        &x,
+        objective_keys(ctx).into_iter().zip(&objective_y),
+        outputs,
+        &layout.kinds,
+        rng,
+    )?;
 
     // The front: complete feasible trials, in the models' units.
     let mut front: Vec<Vec<f64>> = scored
@@ -216,7 +285,7 @@ pub(super) fn propose(
         &joint,
         &layout.dims,
         starts.view(),
-        &settings.optimizer,
+        &settings.joint_optimizer,
         rng,
     )
     .map_err(failed)?;

@@ -142,15 +142,20 @@ pub struct GpSettings {
     /// rest): a factorisation costs `O(n³)`, so this bounds a proposal's
     /// time on long histories.
     pub max_model_points: usize,
-    /// Quasi-random candidates scored per proposal.
-    pub candidates: usize,
+    /// Quasi-random candidates scored per proposal. Unset, the default:
+    /// 2,048 for one objective, 1,024 for the joint model (several
+    /// objectives or constraints), where halving the sweep kept the
+    /// hypervolume of ZDT1-3 and BNH (benches/README.md, session 13).
+    pub candidates: Option<usize>,
     /// Candidates refined by local search per proposal.
     pub local_searches: usize,
     /// A local search also stops once an L-BFGS step gains less than this
-    /// share of `max(1, |acquisition|)` (SciPy's `factr`); 0, the default,
-    /// stops on the gradient alone. 1e-9 cut a two-objective ask by a
-    /// quarter to a third but lowered ZDT3's hypervolume (benches/README.md).
-    pub cost_tolerance: f64,
+    /// share of `max(1, |acquisition|)` (SciPy's `factr`). Unset, the
+    /// default: 0 for one objective (it stops on the gradient alone) and
+    /// 1e-10 for the joint model (several objectives or constraints), whose
+    /// log-EHVI searches spent most of their steps on gains under 1e-6
+    /// nats (benches/README.md, "The multi-objective GP's ask").
+    pub cost_tolerance: Option<f64>,
 }
 
 impl Default for GpSettings {
@@ -170,12 +175,24 @@ impl Default for GpSettings {
             warm_start: true,
             refit_growth: 0.05,
             max_model_points: 1000,
-            candidates: 2048,
+            candidates: None,
             local_searches: 10,
-            cost_tolerance: 0.0,
+            cost_tolerance: None,
         }
     }
 }
+
+/// The joint model's `cost_tolerance` when the settings leave it unset:
+/// it cut the two-objective ask by a sixth to a fifth with the
+/// hypervolume of ZDT1-3 and BNH within seed noise (benches/README.md,
+/// session 13; 1e-9 had lowered ZDT3's on 8 seeds of 10, session 11).
+pub(crate) const JOINT_COST_TOLERANCE: f64 = 1e-10;
+
+/// The joint model's sweep when the settings leave `candidates` unset:
+/// half the one-objective model's 2,048 cut its ask by another fifth with
+/// the hypervolume of ZDT1-3 and BNH within seed noise (benches/README.md,
+/// session 13).
+pub(crate) const JOINT_CANDIDATES: usize = 1024;
 
 /// GP settings that passed validation.
 #[derive(Debug, Clone)]
@@ -184,6 +201,9 @@ pub struct ValidGpSettings {
     pub(crate) acquisition: Acquisition,
     pub(crate) fit: ValidFitSettings,
     pub(crate) optimizer: ValidOptimizerSettings,
+    /// The optimiser of the joint model's acquisition (its own defaults of
+    /// `candidates` and `cost_tolerance`).
+    pub(crate) joint_optimizer: ValidOptimizerSettings,
 }
 
 impl GpSettings {
@@ -226,19 +246,24 @@ impl GpSettings {
         }
         .validate()
         .map_err(|e| invalid(model_rule(e)))?;
-        let optimizer = OptimizerSettings {
-            candidates: self.candidates,
-            local_searches: self.local_searches,
-            cost_tolerance: self.cost_tolerance,
-            ..OptimizerSettings::default()
-        }
-        .validate()
-        .map_err(|e| invalid(model_rule(e)))?;
+        let optimizer = |candidates: usize, cost_tolerance: f64| {
+            OptimizerSettings {
+                candidates: self.candidates.unwrap_or(candidates),
+                local_searches: self.local_searches,
+                cost_tolerance: self.cost_tolerance.unwrap_or(cost_tolerance),
+                ..OptimizerSettings::default()
+            }
+            .validate()
+            .map_err(|e| invalid(model_rule(e)))
+        };
+        let joint_optimizer = optimizer(JOINT_CANDIDATES, JOINT_COST_TOLERANCE)?;
+        let optimizer = optimizer(OptimizerSettings::default().candidates, 0.0)?;
         Ok(ValidGpSettings {
             settings: self,
             acquisition,
             fit,
             optimizer,
+            joint_optimizer,
         })
     }
 }

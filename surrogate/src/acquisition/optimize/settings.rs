@@ -19,7 +19,9 @@ pub struct OptimizerSettings {
     /// `factr`, which Optuna's sampler uses; default 0: only an absolute
     /// 1e-12). 1e-9 saved 40-50 % of the two-objective GP's local-search
     /// evaluations but lowered ZDT3's hypervolume on 8 of 10 seeds
-    /// (benches/README.md, "The multi-objective GP's ask"), so it is off.
+    /// (benches/README.md, "The multi-objective GP's ask"), so it is off
+    /// by default; the `gp` searcher's joint model sets 1e-10, which kept
+    /// it (session 13).
     pub cost_tolerance: f64,
     /// Past this many points in the model, `candidates` and
     /// `local_searches` shrink by `(full_effort_points / n)²` (to at least
