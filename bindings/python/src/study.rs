@@ -296,8 +296,8 @@ impl CoreStudy {
     }
 
     /// The value of one parameter of a running trial, not yet recorded:
-    /// the caller records it with `record`, `report`, `tell` (or
-    /// `should_prune` via `record`), with the trial's other new values.
+    /// the caller records it with `record`, `report` or `tell`, with the
+    /// trial's other new values.
     /// With `proposal`, also the searcher's joint proposal for the trial as
     /// `(name, entry)` pairs (see [`fast_entry`]): the values later
     /// suggestions of those parameters get, without asking again.

@@ -1,5 +1,5 @@
 """Issue 16 (speed): a define-by-run trial's values are written once per
-trial, at its next report, pruning check or tell (or when it is dropped),
+trial, at its next report or tell (or when it is dropped),
 not once per suggestion; values the searcher decided jointly are answered
 without calling the engine, yet only for the definition they were decided
 for. These tests pin what must not change with that: every value handed out
@@ -62,6 +62,24 @@ def test_a_report_records_the_values_first_and_a_pruning_check_writes_nothing(me
     assert mem.trial(t.id).params == {"x": x, "y": y}
     z = t.suggest_float("z", 0, 1)
     assert t.frozen().params == {"x": x, "y": y, "z": z}
+
+
+def test_a_python_pruner_sees_every_value_handed_out(db):
+    seen = []
+
+    class Seeing(hs.pruners.BasePruner):
+        def prune(self, study, trial):
+            seen.append(dict(trial.params))
+            return False
+
+    study = hs.create_study(storage=db, study_name="seeing", pruner=Seeing())
+    t = study.ask()
+    x = t.suggest_float("x", 0, 1)
+    t.report(0, 1.0)
+    y = t.suggest_float("y", 0, 1)
+    assert t.should_prune() is False
+    assert seen == [{"x": x, "y": y}]
+    assert study.trial(t.id).params == {"x": x}  # the check wrote nothing
 
 
 def _storages() -> list:

@@ -3,7 +3,6 @@
 
 use super::layout::Layout;
 use super::multi;
-use super::refit::OutputModel;
 use super::settings::{OutputTransform, PendingStrategy};
 use super::ValidGpSettings;
 use crate::branches::{below_floor, GP_FLOOR_SCALE};
@@ -20,15 +19,19 @@ use ndarray::{Array1, Array2, Axis};
 use rand::RngCore;
 
 /// The Gaussian-process searcher. Besides a cache of trials' coordinates it
-/// keeps each output's last fit and model ([`OutputModel`]): to warm-start
+/// keeps each output's last fit and model (`refit.rs`): to warm-start
 /// the next fit or to skip it (see `refit_growth`), extending the last
 /// factorisation by the trials that arrived since.
 #[derive(Debug, Clone)]
 pub struct GpSearcher {
     settings: ValidGpSettings,
     encoded: EncodedHistory,
-    /// The one objective's model.
-    model: OutputModel,
+    /// The one objective's model, by what it models, as the joint model's
+    /// outputs are kept: a retarget to another metric resumes that
+    /// metric's own fit, never extends the previous objective's.
+    model: multi::OutputModels,
+    /// The objective the last one-objective proposal modelled.
+    modelled: multi::OutputKey,
     /// With several objectives or constraints: each output's model, by
     /// what it models (`multi.rs`).
     joint: multi::OutputModels,
@@ -53,14 +56,15 @@ impl GpSearcher {
         Self {
             settings,
             encoded: EncodedHistory::new(Absent::InactiveValue),
-            model: OutputModel::default(),
+            model: multi::OutputModels::default(),
+            modelled: multi::OutputKey::Value(0),
             joint: multi::OutputModels::default(),
         }
     }
 
     /// The hyperparameters of the last fit, if any.
     pub fn last_fit(&self) -> Option<&Hyperparameters> {
-        self.model.last_fit()
+        self.model.get(&self.modelled)?.last_fit()
     }
 }
 
@@ -166,9 +170,17 @@ impl Searcher for GpSearcher {
             OutputTransform::Standardize => Array1::from(y),
             OutputTransform::Log => log_warp(y),
         };
-        let gp = self
-            .model
-            .model(&self.settings, x.view(), y.view(), &layout.kinds, rng)?;
+        self.modelled = multi::objective_keys(ctx)
+            .into_iter()
+            .next()
+            .unwrap_or(multi::OutputKey::Value(0));
+        let gp = self.model.get_mut(self.modelled.clone()).model(
+            &self.settings,
+            x.view(),
+            y.view(),
+            &layout.kinds,
+            rng,
+        )?;
         let best_i = y
             .iter()
             .enumerate()
@@ -312,6 +324,69 @@ mod tests {
             .unwrap();
         }
         s.best_trial().unwrap().unwrap().value.unwrap()
+    }
+
+    #[test]
+    fn a_retargeted_objective_is_modelled_from_its_own_fit() {
+        // Review note: the one objective's kept fit was not keyed, so after
+        // a retarget from metric a to metric b (same trials, no refit due)
+        // b was modelled by extending a's fit.
+        use hyperspace_engine::{Objective, SearchContext};
+        use rand::SeedableRng;
+        let mut s = study(
+            serde_json::json!({"n_startup_trials": 5}),
+            "x=float(0,1) y=float(0,1)",
+            Direction::Minimize,
+        );
+        for _ in 0..20 {
+            let t = s.ask().unwrap();
+            let (x, y) = (
+                t.params["x"].as_f64().unwrap(),
+                t.params["y"].as_f64().unwrap(),
+            );
+            s.tell(t.id, Outcome::complete(x * x + y)).unwrap();
+        }
+        let space = Space::parse("x=float(0,1) y=float(0,1)").unwrap();
+        let as_a: Vec<_> = s.trials().unwrap().to_vec();
+        // Metric b: another function of the same points.
+        let as_b: Vec<_> = as_a
+            .iter()
+            .map(|t| {
+                let mut t = t.clone();
+                let x = t.params["x"].as_f64().unwrap();
+                let y = t.params["y"].as_f64().unwrap();
+                t.value = Some((8.0 * x).sin() * (5.0 * y).cos());
+                t.values = vec![t.value.unwrap()];
+                t
+            })
+            .collect();
+        let mut searcher = GpSearcher::new(
+            GpSettings {
+                n_startup_trials: 5,
+                ..GpSettings::default()
+            }
+            .validate()
+            .unwrap(),
+        );
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let mut fit = |metric: &str, trials: &[hyperspace_engine::Trial]| {
+            let objectives = [Objective::named(metric, Direction::Minimize)];
+            let ctx = SearchContext {
+                space: &space,
+                trials,
+                direction: Direction::Minimize,
+                objectives: &objectives,
+                study_seed: 0,
+                trial_number: trials.len() as u64,
+            };
+            searcher.sample_relative(&ctx, &space, &mut rng).unwrap();
+            searcher.last_fit().cloned().unwrap()
+        };
+        let fit_a = fit("a", &as_a);
+        let fit_b = fit("b", &as_b);
+        assert_ne!(fit_a, fit_b, "b modelled with a's fit");
+        // Back to a, still no new trial: a's own fit, kept.
+        assert_eq!(fit("a", &as_a), fit_a);
     }
 
     #[test]

@@ -87,8 +87,13 @@ pub(super) enum OutputKey {
 pub(super) struct OutputModels(Vec<(OutputKey, OutputModel)>);
 
 impl OutputModels {
+    /// The kept model of `key`, if it was ever modelled.
+    pub(super) fn get(&self, key: &OutputKey) -> Option<&OutputModel> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, m)| m)
+    }
+
     /// The kept model of `key` (a new, empty one the first time).
-    fn get_mut(&mut self, key: OutputKey) -> &mut OutputModel {
+    pub(super) fn get_mut(&mut self, key: OutputKey) -> &mut OutputModel {
         let i = match self.0.iter().position(|(k, _)| *k == key) {
             Some(i) => i,
             None => {
@@ -101,7 +106,7 @@ impl OutputModels {
 }
 
 /// The key of each objective of `ctx`, in the order of the told values.
-fn objective_keys(ctx: &SearchContext<'_>) -> Vec<OutputKey> {
+pub(super) fn objective_keys(ctx: &SearchContext<'_>) -> Vec<OutputKey> {
     if ctx.objectives.is_empty() {
         return vec![OutputKey::Value(0)];
     }

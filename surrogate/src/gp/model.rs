@@ -376,6 +376,12 @@ impl GaussianProcess {
         self.inputs.len() == 0
     }
 
+    /// The factor of the kernel matrix (tests check what it factors).
+    #[cfg(test)]
+    pub(crate) fn factor(&self) -> &Cholesky {
+        &self.chol
+    }
+
     /// Real observations (without fantasies).
     pub fn observed(&self) -> usize {
         self.observed

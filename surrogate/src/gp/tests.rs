@@ -400,6 +400,7 @@ fn fantasies_that_repeat_each_other_condition_the_model() {
     let kinds = [InputKind::Numeric; 2];
     let hyper = Hyperparameters::new(array![0.4, 0.6], 1.0, 0.0);
     let gp = GaussianProcess::with_hyperparameters(x.view(), y.view(), &kinds, hyper).unwrap();
+    assert_eq!(gp.factor().jitter(), 0.0);
     let pending = array![[0.5, 0.5], [0.5, 0.5]];
     let believed = gp.predict(array![[0.5, 0.5]].view()).mean[0] + 0.3;
     let c = gp
@@ -415,6 +416,20 @@ fn fantasies_that_repeat_each_other_condition_the_model() {
     assert!(
         p.variance[0] < 1e-3 * gp.predict(array![[0.5, 0.5]].view()).variance[0].max(1e-9) + 1e-6
     );
+    // The factor is of one matrix `K + jitter I`: every diagonal entry of
+    // `L Lᵀ` (the kernel's is the signal variance, 1) carries the jitter,
+    // the real observations' too, not only the fantasies'.
+    let f = c.factor();
+    assert!(f.jitter() > 0.0);
+    let l = f.l();
+    for i in 0..c.len() {
+        let diag = l.row(i).dot(&l.row(i));
+        assert!(
+            (diag - 1.0 - f.jitter()).abs() < 1e-3 * f.jitter(),
+            "row {i}: {diag} against 1 + {}",
+            f.jitter()
+        );
+    }
 }
 
 #[test]

@@ -22,6 +22,7 @@ given when opening an existing study, it is used by that session only.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
@@ -50,8 +51,14 @@ class BasePruner:
         stop now."""
         raise NotImplementedError
 
-    def _should_prune(self, study: "Study", trial_id: int) -> bool:
-        return bool(self.prune(study, study.trial(trial_id)))
+    def _should_prune(self, study: "Study", trial_id: int, unrecorded: Optional[Dict[str, Any]] = None) -> bool:
+        # `unrecorded`: values the live trial was handed that storage does
+        # not hold yet (written with its next report or tell, not by a
+        # pruning check): a pruner written in Python sees every parameter.
+        trial = study.trial(trial_id)
+        if unrecorded:
+            trial = dataclasses.replace(trial, params={**trial.params, **unrecorded})
+        return bool(self.prune(study, trial))
 
 
 class EnginePruner(BasePruner):
@@ -84,8 +91,9 @@ class EnginePruner(BasePruner):
     def prune(self, study: "Study", trial: "FrozenTrial") -> bool:
         return self._should_prune(study, trial.id)
 
-    def _should_prune(self, study: "Study", trial_id: int) -> bool:
-        # The study built this pruner once, when it was opened or set.
+    def _should_prune(self, study: "Study", trial_id: int, unrecorded: Optional[Dict[str, Any]] = None) -> bool:
+        # The study built this pruner once, when it was opened or set. The
+        # engine's pruners judge reported values, never the parameters.
         return bool(study._c().should_prune(trial_id))
 
     def __eq__(self, other: object) -> bool:
@@ -110,7 +118,7 @@ class NopPruner(EnginePruner):
     def __init__(self) -> None:
         super().__init__("none")
 
-    def _should_prune(self, study: "Study", trial_id: int) -> bool:
+    def _should_prune(self, study: "Study", trial_id: int, unrecorded: Optional[Dict[str, Any]] = None) -> bool:
         return False
 
 

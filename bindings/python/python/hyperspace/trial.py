@@ -223,10 +223,10 @@ class Trial:
     for parameters earlier trials also had are proposed jointly by the
     searcher, from the whole history; new ones on their own. Asking for a
     parameter again returns the same value. The values handed out are
-    written to storage together, at the trial's next ``report``,
-    ``should_prune`` or tell (or ``frozen()``, or when the object is
-    dropped): until then ``study.trial(id)`` and other workers do not see
-    them. Define-and-run: ``trial.params``
+    written to storage together, at the trial's next ``report`` or tell
+    (or ``frozen()``, or when the object is dropped): until then
+    ``study.trial(id)`` and other workers do not see them (a pruner written
+    in Python is shown them at ``should_prune``). Define-and-run: ``trial.params``
     holds every active parameter already (``study.ask(space)``), and the
     ``suggest_*`` methods return those values.
     """
@@ -496,11 +496,11 @@ class Trial:
         """Whether the study's pruner stops this trial at its last reported
         step. When it says so, stop and raise :class:`hyperspace.TrialPruned`
         (inside ``optimize``) or ``study.tell(trial, state="pruned")``."""
-        # Nothing is written: pruners judge reported values, never the
-        # parameters, which the next report or the tell records. (A write
-        # here was one more per trial, and refused on a trial another
-        # worker had given up, whose report and result are still taken.)
-        return self._study._pruner._should_prune(self._study, self._id)
+        # Nothing is written: the next report or the tell records the
+        # values (a write here was one more per trial, and refused on a
+        # trial another worker had given up, whose report and result are
+        # still taken); a pruner written in Python is shown them.
+        return self._study._pruner._should_prune(self._study, self._id, self._unrecorded())
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attaches any JSON value to the trial."""
