@@ -64,7 +64,26 @@ pub(crate) struct EncodedHistory {
     space: Option<Space>,
     /// Per column, the coordinate of an absent value.
     fill: Vec<f64>,
-    rows: Vec<Option<(TrialId, u64, Vec<f64>)>>,
+    rows: Vec<Option<Encoded>>,
+    /// The stamp of the next row encoded.
+    next_stamp: u64,
+}
+
+/// One trial's row, as [`EncodedHistory`] keeps it.
+#[derive(Debug, Clone)]
+struct Encoded {
+    id: TrialId,
+    change: u64,
+    row: Vec<f64>,
+    /// Unique to this encoding of the row in this cache (a row encoded
+    /// again, over a new space or after the trial changed, gets a new one):
+    /// a copy of the row made under the same stamp is still the row.
+    stamp: u64,
+    /// Whether no coordinate is NaN: then every group of the row is
+    /// complete, which TPE asks of every row on every ask (a 40-float
+    /// study's 1,000 rows, 40 values each), and is answered here once per
+    /// change of the trial.
+    whole: bool,
 }
 
 impl EncodedHistory {
@@ -75,6 +94,7 @@ impl EncodedHistory {
             space: None,
             fill: Vec::new(),
             rows: Vec::new(),
+            next_stamp: 0,
         }
     }
 
@@ -98,18 +118,34 @@ impl EncodedHistory {
             if n >= self.rows.len() {
                 self.rows.resize(n + 1, None);
             }
-            if matches!(&self.rows[n], Some((id, change, _)) if *id == t.id && *change == t.change)
-            {
+            if matches!(&self.rows[n], Some(e) if e.id == t.id && e.change == t.change) {
                 continue;
             }
-            self.rows[n] = Some((t.id, t.change, encode(space, &t.params, &self.fill)));
+            let row = encode(space, &t.params, &self.fill);
+            // A fold, not `any`: no early exit, so it vectorises.
+            let whole = !row.iter().fold(false, |nan, v| nan | v.is_nan());
+            self.rows[n] = Some(Encoded {
+                id: t.id,
+                change: t.change,
+                row,
+                stamp: self.next_stamp,
+                whole,
+            });
+            self.next_stamp += 1;
         }
     }
 
     /// The row of a trial seen by the last update.
     pub(crate) fn row(&self, trial: &Trial) -> Option<&[f64]> {
+        self.row_stamped(trial).map(|(row, _, _)| row)
+    }
+
+    /// The row of a trial seen by the last update, whether none of its
+    /// coordinates is NaN (so that any group of it is complete), and its
+    /// stamp (see [`Encoded::stamp`]).
+    pub(crate) fn row_stamped(&self, trial: &Trial) -> Option<(&[f64], bool, u64)> {
         match self.rows.get(trial.number as usize) {
-            Some(Some((id, _, row))) if *id == trial.id => Some(row.as_slice()),
+            Some(Some(e)) if e.id == trial.id => Some((e.row.as_slice(), e.whole, e.stamp)),
             _ => None,
         }
     }
@@ -193,12 +229,16 @@ pub(crate) mod tests {
         let open = s.ask_open().unwrap();
         h.update(&space, s.trials().unwrap());
         assert!(h.row(&open).unwrap()[0].is_nan(), "nothing suggested yet");
+        let (_, whole, first_stamp) = h.row_stamped(&open).unwrap();
+        assert!(!whole, "a NaN");
         // The same trial after a suggestion (define-by-run) is read again.
         let v = s.suggest(open.id, "x", &x).unwrap().as_f64().unwrap();
         h.update(&space, s.trials().unwrap());
         let later = s.trials().unwrap()[0].clone();
         assert!(later.change != open.change);
         assert_eq!(h.row(&later).unwrap(), [v]);
+        let (_, whole, stamp) = h.row_stamped(&later).unwrap();
+        assert!(whole && stamp != first_stamp, "read again, a new stamp");
         // Another trial under the same number (a history rebuilt
         // elsewhere) has no row, nor has a trial never seen.
         let mut stranger = later.clone();
@@ -210,6 +250,11 @@ pub(crate) mod tests {
         let wider = Space::parse("x=float(0,2)").unwrap();
         h.update(&wider, std::slice::from_ref(&later));
         assert_eq!(h.row(&later).unwrap(), [v / 2.0]);
+        let (_, _, wider_stamp) = h.row_stamped(&later).unwrap();
+        assert!(wider_stamp != stamp, "a new space, a new stamp");
+        // Unchanged, the row keeps its stamp.
+        h.update(&wider, std::slice::from_ref(&later));
+        assert_eq!(h.row_stamped(&later).unwrap().2, wider_stamp);
     }
 
     #[test]

@@ -380,8 +380,13 @@ impl CoreStudy {
             // Written with the result: one storage write for the trial.
             outcome = outcome.params(params);
         }
-        let told = self.with(py, |s| json_value(&s.tell(TrialId(trial_id), outcome)?))?;
-        params::json_to_py(py, &told)
+        let (told, params) = self.with(py, |s| {
+            let mut told = s.tell(TrialId(trial_id), outcome)?;
+            // The parameters cross without JSON (`params::trial_to_py`).
+            let params = std::mem::take(&mut told.params);
+            Ok((json_value(&told)?, params))
+        })?;
+        params::trial_to_py(py, &told, &params)
     }
 
     /// Runs trials on the engine's executor: `run_trial(trial_json)` runs

@@ -488,3 +488,32 @@ def test_from_dict_sets_every_field():
         FrozenTrial.from_dict({"id": 1, "number": 0, "state": "sleeping"})
     with pytest.raises(dataclasses.FrozenInstanceError):
         got.value = 3.0  # type: ignore[misc]
+
+
+def test_a_told_trial_crosses_as_its_json_reads():
+    """The engine hands a told trial's parameters to Python without JSON
+    (`params::trial_to_py`): the dict must be the one its JSON text reads
+    as, every key in its place and every value of its type (1, 1.0, True
+    and None are different choices), with the rest of the record."""
+    study = hs.create_study(study_name="told", searcher="random", seed=3)
+    trial = study.ask()
+    trial.suggest_float("lr", 1e-4, 1.0, log=True)
+    trial.suggest_int("layers", 1, 8)
+    for name, choices in [("b", [True, False]), ("n", [None, 1]), ("f", [1.5, 2.5]), ("s", ["a", "b"])]:
+        trial.suggest_categorical(name, choices)
+    trial.set_user_attr("note", {"k": [1, 2]})
+    trial.report(0, 2.0)
+    # The parameters are recorded by the report: the tell adds none.
+    told = study._c().tell(trial.id, "complete", 1.25, [("acc", 0.5)], None, False, None)
+    want = json.loads(study._c().trial(trial.id))
+    assert list(told) == list(want)
+    assert list(told["params"].items()) == list(want["params"].items())
+    assert [type(v) for v in told["params"].values()] == [type(v) for v in want["params"].values()]
+    assert told == want
+    # And values a tell records itself.
+    trial = study.ask()
+    x = trial.suggest_float("lr", 1e-4, 1.0, log=True)
+    c = trial.suggest_categorical("n", [None, 1])
+    frozen = study.tell(trial, 0.5)
+    assert list(frozen.params.items()) == [("lr", x), ("n", c)]
+    assert frozen == study.trial(trial.id)

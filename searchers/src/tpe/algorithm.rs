@@ -193,28 +193,32 @@ impl TpeSearcher {
             .map(|&first| (first, members.len()))
             .filter(|&(first, len)| first + len <= space.len());
         let (mut good_rows, mut bad_rows) = (Vec::new(), Vec::with_capacity(ctx.trials.len()));
+        let mut bad_stamps = Vec::with_capacity(ctx.trials.len());
         for (i, (t, side)) in ctx.trials.iter().zip(&split.sides).enumerate() {
-            let target = match side {
-                Side::Good => &mut good_rows,
-                Side::Bad => &mut bad_rows,
+            let (target, stamps) = match side {
+                Side::Good => (&mut good_rows, None),
+                Side::Bad => (&mut bad_rows, Some(&mut bad_stamps)),
                 Side::Out => continue,
             };
-            if let Some(row) = self.encoded.row(t) {
+            if let Some((row, whole, stamp)) = self.encoded.row_stamped(t) {
                 // A fold, not `all`: no early exit, so it vectorises.
-                let complete = match span {
-                    Some((first, len)) => !row[first..first + len]
-                        .iter()
-                        .fold(false, |nan, v| nan | v.is_nan()),
-                    None => members.iter().all(|&m| !row[m].is_nan()),
-                };
+                let complete = whole
+                    || match span {
+                        Some((first, len)) => !row[first..first + len]
+                            .iter()
+                            .fold(false, |nan, v| nan | v.is_nan()),
+                        None => members.iter().all(|&m| !row[m].is_nan()),
+                    };
                 if complete {
                     target.push((row, split.weight(i), t.number));
+                    stamps.into_iter().for_each(|s| s.push(stamp));
                 }
             }
         }
         // The big buffers come from (and go back to) the group's memos, so
         // that an ask allocates none of them anew.
         let mut memos = memos;
+        let last = memos.as_mut().map(|m| std::mem::take(&mut m.last_bad));
         let mut buffer = || {
             memos
                 .as_mut()
@@ -223,7 +227,14 @@ impl TpeSearcher {
         };
         let weighed = split.good_weights.is_some();
         let good = Observations::gather(&good_rows, members, weighed, buffer());
-        let bad = Observations::gather(&bad_rows, members, false, buffer());
+        // The bad side is most of the history and the last ask's bad side
+        // with a trial or two more: its unchanged rows are copied from the
+        // last ask's columns (contiguous runs) instead of read again, one
+        // scattered row at a time.
+        let bad = match &last {
+            Some(last) => Observations::regather(&bad_rows, &bad_stamps, members, last, buffer()),
+            None => Observations::gather(&bad_rows, members, false, buffer()),
+        };
         let best = match draw {
             Draw::AtOnce => {
                 let group_memos = memos.as_deref_mut();
@@ -241,7 +252,12 @@ impl TpeSearcher {
             }
         };
         if let Some(m) = memos {
-            m.spare.extend([good.data, bad.data]);
+            m.spare.push(good.data);
+            m.spare.extend(last.map(|l| l.data));
+            m.last_bad = Gathered {
+                data: bad.data,
+                keys: bad.ids.into_iter().zip(bad_stamps).collect(),
+            };
         }
         Ok(members
             .iter()
@@ -283,6 +299,17 @@ struct Memos {
     bad: FitMemo,
     /// Buffers of the last ask's observations, for the next.
     spare: Vec<Vec<f64>>,
+    /// The last ask's bad observations.
+    last_bad: Gathered,
+}
+
+/// Observations gathered by an ask, for the next to copy from: their
+/// columns (as [`Observations::data`]) and each row's trial number and
+/// stamp ([`EncodedHistory::row_stamped`]).
+#[derive(Debug, Clone, Default)]
+struct Gathered {
+    data: Vec<f64>,
+    keys: Vec<(u64, u64)>,
 }
 
 /// How a group's parameters are drawn.
@@ -331,6 +358,65 @@ impl Observations {
             data,
             rows: n,
             weights: weighed.then(|| rows.iter().map(|r| r.1).collect()),
+            ids: rows.iter().map(|r| r.2).collect(),
+        }
+    }
+
+    /// [`Self::gather`] (unweighed) of `rows` stamped `stamps`, copying the
+    /// rows `last` holds under the same trial number and stamp from its
+    /// columns, in runs: the same observations, reading only the rows
+    /// `last` does not hold.
+    fn regather(
+        rows: &[(&[f64], f64, u64)],
+        stamps: &[u64],
+        members: &[usize],
+        last: &Gathered,
+        mut data: Vec<f64>,
+    ) -> Self {
+        let (n, old_n) = (rows.len(), last.keys.len());
+        if old_n == 0 || stamps.len() != n || last.data.len() != old_n * members.len() {
+            return Self::gather(rows, members, false, data);
+        }
+        // Runs of rows: (first row, length, first row in `last` if copied).
+        let mut runs: Vec<(usize, usize, Option<usize>)> = Vec::new();
+        let mut j = 0;
+        for (r, (row, &stamp)) in rows.iter().zip(stamps).enumerate() {
+            let key = (row.2, stamp);
+            while j < old_n && last.keys[j].0 < key.0 {
+                j += 1;
+            }
+            let from = (j < old_n && last.keys[j] == key).then_some(j);
+            match (runs.last_mut(), from) {
+                (Some((_, len, Some(s))), Some(f)) if *s + *len == f => *len += 1,
+                (Some((_, len, None)), None) => *len += 1,
+                _ => runs.push((r, 1, from)),
+            }
+            j += usize::from(from.is_some());
+        }
+        data.clear();
+        data.resize(n * members.len(), 0.0);
+        let old_columns = last.data.chunks_exact(old_n.max(1));
+        for ((column, old), &m) in data
+            .chunks_exact_mut(n.max(1))
+            .zip(old_columns)
+            .zip(members)
+        {
+            for &(r, len, from) in &runs {
+                let to = &mut column[r..r + len];
+                match from {
+                    Some(s) => to.copy_from_slice(&old[s..s + len]),
+                    None => {
+                        for (x, row) in to.iter_mut().zip(&rows[r..r + len]) {
+                            *x = row.0[m];
+                        }
+                    }
+                }
+            }
+        }
+        Self {
+            data,
+            rows: n,
+            weights: None,
             ids: rows.iter().map(|r| r.2).collect(),
         }
     }
@@ -527,5 +613,69 @@ mod tests {
             })
             .collect();
         assert_eq!(g, [vec!["a", "m", "b"], vec!["p", "q"], vec!["r"]]);
+    }
+
+    /// `regather` gives what `gather` gives: rows kept (in runs), added at
+    /// the end and between kept ones, dropped, and kept under a trial number
+    /// whose stamp changed (a row encoded again: its new values are read).
+    #[test]
+    fn regather_equals_gather() {
+        let row = |number: u64, stamp: u64| -> Vec<f64> {
+            (0..5)
+                .map(|c| (number * 10 + c) as f64 + stamp as f64 / 1000.0)
+                .collect()
+        };
+        let members = [1, 2, 4];
+        let side = |keys: &[(u64, u64)]| -> Vec<Vec<f64>> {
+            keys.iter().map(|&(n, s)| row(n, s)).collect()
+        };
+        let last_keys: Vec<(u64, u64)> = [0, 1, 2, 4, 5, 6, 8].iter().map(|&n| (n, n)).collect();
+        let last_rows = side(&last_keys);
+        let refs = |rows: &[Vec<f64>], keys: &[(u64, u64)]| -> Vec<(Vec<f64>, f64, u64)> {
+            rows.iter()
+                .zip(keys)
+                .map(|(r, k)| (r.clone(), 1.0, k.0))
+                .collect()
+        };
+        let owned = refs(&last_rows, &last_keys);
+        let borrowed: Vec<(&[f64], f64, u64)> = owned
+            .iter()
+            .map(|(r, w, n)| (r.as_slice(), *w, *n))
+            .collect();
+        let first = Observations::gather(&borrowed, &members, false, Vec::new());
+        let last = Gathered {
+            data: first.data,
+            keys: last_keys.clone(),
+        };
+        // 1 dropped, 3 added between, 5 changed (a new stamp), 9 and 10 added.
+        let keys = [
+            (0, 0),
+            (2, 2),
+            (3, 3),
+            (4, 4),
+            (5, 50),
+            (6, 6),
+            (8, 8),
+            (9, 9),
+            (10, 10),
+        ];
+        let rows = side(&keys);
+        let owned = refs(&rows, &keys);
+        let borrowed: Vec<(&[f64], f64, u64)> = owned
+            .iter()
+            .map(|(r, w, n)| (r.as_slice(), *w, *n))
+            .collect();
+        let stamps: Vec<u64> = keys.iter().map(|k| k.1).collect();
+        let expected = Observations::gather(&borrowed, &members, false, Vec::new());
+        let got = Observations::regather(&borrowed, &stamps, &members, &last, vec![7.0; 3]);
+        assert_eq!(got.data, expected.data);
+        assert_eq!((got.rows, &got.ids), (expected.rows, &expected.ids));
+        assert!(got.weights.is_none());
+        // Nothing to copy from, or nothing kept: still the same.
+        let empty = Gathered::default();
+        let got = Observations::regather(&borrowed, &stamps, &members, &empty, Vec::new());
+        assert_eq!(got.data, expected.data);
+        let none = Observations::regather(&[], &[], &members, &last, Vec::new());
+        assert_eq!((none.rows, none.data.len()), (0, 0));
     }
 }
