@@ -135,8 +135,12 @@ fn problems() -> Vec<Problem> {
 /// A searcher's registry name and settings from its name on the command
 /// line (`tpe-indep`: tpe modelling each parameter on its own; `gp-tol=T`:
 /// gp with the local searches' `cost_tolerance` at `T`; `gp-cand=C`: gp
-/// sweeping `C` candidates).
+/// sweeping `C` candidates; `gp-s12`: gp with the joint model's settings
+/// before session 13, 2,048 candidates and no cost tolerance).
 fn searcher_spec(name: &str) -> (&str, Value) {
+    if name == "gp-s12" {
+        return ("gp", json!({"candidates": 2048, "cost_tolerance": 0.0}));
+    }
     let setting = |prefix: &str| {
         name.strip_prefix(prefix)
             .and_then(|v| v.parse::<f64>().ok())

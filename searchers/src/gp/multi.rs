@@ -290,7 +290,13 @@ pub(super) fn propose(
         &joint,
         &layout.dims,
         starts.view(),
-        &settings.joint_optimizer,
+        // Two objectives: the lighter search measured to keep their
+        // hypervolume; three or one (with constraints): the full one.
+        if m == 2 {
+            &settings.two_objectives_optimizer
+        } else {
+            &settings.optimizer
+        },
         rng,
     )
     .map_err(failed)?;

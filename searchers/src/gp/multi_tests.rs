@@ -229,15 +229,18 @@ fn a_retargeted_study_keeps_each_objectives_own_fit() {
 }
 
 #[test]
-fn the_joint_model_sweeps_less_and_stops_on_a_cost_tolerance_unless_set_otherwise() {
-    use crate::gp::settings::{JOINT_CANDIDATES, JOINT_COST_TOLERANCE};
+fn two_objectives_sweep_less_and_stop_on_a_cost_tolerance_unless_set_otherwise() {
+    use crate::gp::settings::{TWO_OBJECTIVES_CANDIDATES, TWO_OBJECTIVES_COST_TOLERANCE};
     use crate::gp::GpSettings;
     let default = GpSettings::default().validate().unwrap();
-    let (one, joint) = (default.optimizer.get(), default.joint_optimizer.get());
+    let (one, joint) = (
+        default.optimizer.get(),
+        default.two_objectives_optimizer.get(),
+    );
     assert_eq!((one.candidates, one.cost_tolerance), (2048, 0.0));
     assert_eq!(
         (joint.candidates, joint.cost_tolerance),
-        (JOINT_CANDIDATES, JOINT_COST_TOLERANCE)
+        (TWO_OBJECTIVES_CANDIDATES, TWO_OBJECTIVES_COST_TOLERANCE)
     );
     for (candidates, tolerance) in [(4096, 0.0), (64, 1e-9)] {
         let s = GpSettings {
@@ -247,7 +250,7 @@ fn the_joint_model_sweeps_less_and_stops_on_a_cost_tolerance_unless_set_otherwis
         }
         .validate()
         .unwrap();
-        for o in [s.optimizer.get(), s.joint_optimizer.get()] {
+        for o in [s.optimizer.get(), s.two_objectives_optimizer.get()] {
             assert_eq!((o.candidates, o.cost_tolerance), (candidates, tolerance));
         }
     }

@@ -143,18 +143,19 @@ pub struct GpSettings {
     /// time on long histories.
     pub max_model_points: usize,
     /// Quasi-random candidates scored per proposal. Unset, the default:
-    /// 2,048 for one objective, 1,024 for the joint model (several
-    /// objectives or constraints), where halving the sweep kept the
-    /// hypervolume of ZDT1-3 and BNH (benches/README.md, session 13).
+    /// 1,024 for two objectives (with or without constraints), where
+    /// halving the sweep kept the hypervolume of ZDT1-3, BNH and OSY;
+    /// 2,048 otherwise (three objectives lost some on DTLZ2;
+    /// benches/README.md, session 13).
     pub candidates: Option<usize>,
     /// Candidates refined by local search per proposal.
     pub local_searches: usize,
     /// A local search also stops once an L-BFGS step gains less than this
     /// share of `max(1, |acquisition|)` (SciPy's `factr`). Unset, the
-    /// default: 0 for one objective (it stops on the gradient alone) and
-    /// 1e-10 for the joint model (several objectives or constraints), whose
-    /// log-EHVI searches spent most of their steps on gains under 1e-6
-    /// nats (benches/README.md, "The multi-objective GP's ask").
+    /// default: 1e-10 for two objectives, whose log-EHVI searches spent
+    /// most of their steps on gains under 1e-6 nats (benches/README.md,
+    /// "The multi-objective GP's ask"); 0 otherwise (stop on the gradient
+    /// alone).
     pub cost_tolerance: Option<f64>,
 }
 
@@ -182,17 +183,17 @@ impl Default for GpSettings {
     }
 }
 
-/// The joint model's `cost_tolerance` when the settings leave it unset:
+/// The two-objective model's `cost_tolerance` when the settings leave it unset:
 /// it cut the two-objective ask by a sixth to a fifth with the
 /// hypervolume of ZDT1-3 and BNH within seed noise (benches/README.md,
 /// session 13; 1e-9 had lowered ZDT3's on 8 seeds of 10, session 11).
-pub(crate) const JOINT_COST_TOLERANCE: f64 = 1e-10;
+pub(crate) const TWO_OBJECTIVES_COST_TOLERANCE: f64 = 1e-10;
 
-/// The joint model's sweep when the settings leave `candidates` unset:
+/// The two-objective model's sweep when the settings leave `candidates` unset:
 /// half the one-objective model's 2,048 cut its ask by another fifth with
 /// the hypervolume of ZDT1-3 and BNH within seed noise (benches/README.md,
 /// session 13).
-pub(crate) const JOINT_CANDIDATES: usize = 1024;
+pub(crate) const TWO_OBJECTIVES_CANDIDATES: usize = 1024;
 
 /// GP settings that passed validation.
 #[derive(Debug, Clone)]
@@ -201,9 +202,9 @@ pub struct ValidGpSettings {
     pub(crate) acquisition: Acquisition,
     pub(crate) fit: ValidFitSettings,
     pub(crate) optimizer: ValidOptimizerSettings,
-    /// The optimiser of the joint model's acquisition (its own defaults of
+    /// The optimiser of a two-objective model's acquisition (its own defaults of
     /// `candidates` and `cost_tolerance`).
-    pub(crate) joint_optimizer: ValidOptimizerSettings,
+    pub(crate) two_objectives_optimizer: ValidOptimizerSettings,
 }
 
 impl GpSettings {
@@ -256,14 +257,15 @@ impl GpSettings {
             .validate()
             .map_err(|e| invalid(model_rule(e)))
         };
-        let joint_optimizer = optimizer(JOINT_CANDIDATES, JOINT_COST_TOLERANCE)?;
+        let two_objectives_optimizer =
+            optimizer(TWO_OBJECTIVES_CANDIDATES, TWO_OBJECTIVES_COST_TOLERANCE)?;
         let optimizer = optimizer(OptimizerSettings::default().candidates, 0.0)?;
         Ok(ValidGpSettings {
             settings: self,
             acquisition,
             fit,
             optimizer,
-            joint_optimizer,
+            two_objectives_optimizer,
         })
     }
 }
