@@ -43,7 +43,9 @@ pub struct GpSearcher {
 /// triangular solve, shared by all draws, dominates).
 const FANTASY_SAMPLES: usize = 32;
 
-fn failed(e: impl std::fmt::Display) -> SearchError {
+/// A surrogate or shape error as the GP searcher's failure (the one-
+/// and multi-objective paths and `refit.rs` report alike).
+pub(super) fn failed(e: impl std::fmt::Display) -> SearchError {
     SearchError::Failed {
         searcher: "gp".into(),
         reason: e.to_string(),
@@ -68,8 +70,8 @@ impl GpSearcher {
     }
 }
 
-/// Rows as a matrix.
-fn matrix(rows: &[&[f64]], d: usize) -> Result<Array2<f64>, SearchError> {
+/// Rows (of the encoded trials) as a matrix.
+pub(super) fn matrix(rows: &[&[f64]], d: usize) -> Result<Array2<f64>, SearchError> {
     let data: Vec<f64> = rows.iter().flat_map(|r| r.iter().copied()).collect();
     Array2::from_shape_vec((rows.len(), d), data).map_err(failed)
 }

@@ -18,7 +18,7 @@
 //! `ignore`; the local-penalisation and constant-liar strategies are
 //! treated as the believer here.
 
-use super::algorithm::log_warp;
+use super::algorithm::{failed, log_warp, matrix};
 use super::layout::Layout;
 use super::refit::OutputModel;
 use super::settings::{OutputTransform, PendingStrategy};
@@ -38,13 +38,6 @@ pub(super) fn needs_joint(ctx: &SearchContext<'_>) -> bool {
     ctx.directions().len() > 1 || ctx.trials.iter().any(|t| !t.constraints.is_empty())
 }
 
-fn failed(e: impl std::fmt::Display) -> SearchError {
-    SearchError::Failed {
-        searcher: "gp".into(),
-        reason: e.to_string(),
-    }
-}
-
 /// Each value clipped to the finite range of the column (infinities to its
 /// ends; all-infinite columns to 0).
 fn clip(values: Vec<f64>) -> Vec<f64> {
@@ -56,12 +49,6 @@ fn clip(values: Vec<f64>) -> Vec<f64> {
         });
     let (lo, hi) = if lo <= hi { (lo, hi) } else { (0.0, 0.0) };
     values.into_iter().map(|v| v.clamp(lo, hi)).collect()
-}
-
-/// Rows of the encoded trials as a matrix.
-fn matrix(rows: &[&[f64]], d: usize) -> Result<Array2<f64>, SearchError> {
-    let data: Vec<f64> = rows.iter().flat_map(|r| r.iter().copied()).collect();
-    Array2::from_shape_vec((rows.len(), d), data).map_err(failed)
 }
 
 /// What an output of the joint model models: the key its kept fit and

@@ -5,6 +5,7 @@
 //! `refit_growth` pace and in between extends its factorisation by the new
 //! trials instead of running a fit's many `O(n³)` steps.
 
+use super::algorithm::failed;
 use super::ValidGpSettings;
 use hyperspace_engine::SearchError;
 use hyperspace_surrogate::gp::{
@@ -21,13 +22,6 @@ pub(super) struct OutputModel {
     fitted_on: usize,
     /// The last model of the observations (no fantasies).
     model: Option<GaussianProcess>,
-}
-
-fn failed(e: impl std::fmt::Display) -> SearchError {
-    SearchError::Failed {
-        searcher: "gp".into(),
-        reason: e.to_string(),
-    }
 }
 
 impl OutputModel {
