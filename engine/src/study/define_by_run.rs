@@ -118,7 +118,7 @@ impl Study {
     /// ([`crate::Outcome::params`], in the tell's one write), with a
     /// report ([`Study::report_with_params`], in the report's one write)
     /// or on their own with [`Study::record_params`] (the Python binding
-    /// does so at a pruning check not preceded by a report). Until then
+    /// does so for a trial dropped, or read back, before either). Until then
     /// the value is visible to no other worker; a process killed meanwhile
     /// leaves the trial running without it, to be failed or re-queued when
     /// its lease runs out.
