@@ -14,6 +14,7 @@ use crate::ConfigError;
 use crate::{Error, NewTrial, Param, Params, Proposal, Result, Space, Trial, TrialId, Value};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use std::borrow::Cow;
 
 impl Study {
     /// Starts a define-by-run trial: a queued one if there is one, else a new
@@ -345,29 +346,27 @@ impl Study {
         let ctx = context(&self.record, trials, number);
         let space = &self.record.config.space;
         let tree = self.searcher.models_inferred_tree(&ctx);
+        let history = &self.history;
         let joint = if let Some(view) = &lagged {
             let cutoff = view.partition_point(|t| t.state.is_finished());
-            joint_space(&view[..cutoff], space)
-        } else if self.history.finished() == 0 {
-            Space::empty()
+            let joint = joint_space(&view[..cutoff], space);
+            // (The tree's roots, for a searcher that models no branches.)
+            Cow::Owned(if tree { joint } else { shared_only(&joint) })
+        } else if history.finished() == 0 {
+            Cow::Owned(Space::empty())
         } else if !tree
             || space
                 .entries()
                 .iter()
-                .all(|e| e.condition.is_some() || self.history.every_finished_has(&e.name))
+                .all(|e| e.condition.is_some() || history.every_finished_has(&e.name))
         {
             // The shared parameters, from the history's counts: no scan of
             // the trials (with no branches, they are the whole tree).
-            let shared = space
-                .entries()
-                .iter()
-                .filter(|e| e.condition.is_none() && self.history.every_finished_has(&e.name));
-            Space::from_inferred(shared.cloned().collect())
+            let shared = |name: &str| history.every_finished_has(name);
+            Cow::Borrowed(self.shared_space.of(space, shared))
         } else {
-            joint_space(self.history.trials(), space)
+            Cow::Owned(joint_space(history.trials(), space))
         };
-        // (From a lagged view, the tree's roots.)
-        let joint = if tree { joint } else { shared_only(&joint) };
         // With nothing shared there is nothing to model jointly; a searcher
         // that chooses budgets still proposes, over the empty space, to
         // give the trial its budget.

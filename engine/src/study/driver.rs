@@ -5,6 +5,7 @@
 //! trials (`recovery`).
 
 use super::history::History;
+use super::joint_space::SharedSpace;
 use super::lease::{Leases, DEFAULT_LEASE};
 use super::objectives::check_objectives;
 use super::pruning::build_pruner;
@@ -65,6 +66,8 @@ pub struct Study {
     /// Who made each of those proposals (see [`crate::Metadata::proposer`]),
     /// recorded with the trial's parameters.
     pub(super) proposers: HashMap<TrialId, String>,
+    /// The shared parameters of the last define-by-run proposal.
+    pub(super) shared_space: SharedSpace,
     /// The leases of the running trials this study handed out.
     pub(super) leases: Leases,
     host: Option<String>,
@@ -173,6 +176,7 @@ impl Study {
             history: History::default(),
             relative: HashMap::new(),
             proposers: HashMap::new(),
+            shared_space: SharedSpace::default(),
             host,
             wait_timeout: DEFAULT_WAIT_TIMEOUT,
             rebuild: record.config.reproducible.map(|_| registry.clone()),

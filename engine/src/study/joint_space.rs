@@ -83,6 +83,44 @@ pub fn joint_space<'a>(trials: impl IntoIterator<Item = &'a Trial>, space: &Spac
     Space::from_inferred(entries)
 }
 
+/// The parameters every finished trial has, kept from one proposal to the
+/// next: a define-by-run study builds this space at every trial's first
+/// suggestion, and building it (two copies of every entry, with its name,
+/// and a name index) cost a random-searcher trial of 40 floats about as
+/// much as the searcher's own draws. It changes only when the space grows
+/// or a parameter becomes (or stops being) shared.
+#[derive(Debug, Clone, Default)]
+pub(super) struct SharedSpace {
+    last: Space,
+}
+
+impl SharedSpace {
+    /// The unconditional entries of `space` for which `shared` holds, in
+    /// order: the last space returned when it has exactly those entries.
+    pub(super) fn of(&mut self, space: &Space, shared: impl Fn(&str) -> bool) -> &Space {
+        let mut wanted = space
+            .entries()
+            .iter()
+            .filter(|e| e.condition.is_none() && shared(&e.name));
+        let mut kept = self.last.entries().iter();
+        let same = loop {
+            match (wanted.next(), kept.next()) {
+                (Some(a), Some(b)) if a == b => {}
+                (None, None) => break true,
+                _ => break false,
+            }
+        };
+        if !same {
+            let entries = space
+                .entries()
+                .iter()
+                .filter(|e| e.condition.is_none() && shared(&e.name));
+            self.last = Space::from_inferred(entries.cloned().collect());
+        }
+        &self.last
+    }
+}
+
 /// The joint space when every finished trial has every parameter of
 /// `space` (no branches to infer): its unconditional parameters.
 pub(super) fn shared_only(space: &Space) -> Space {
@@ -385,5 +423,37 @@ mod tests {
         ));
         assert!(!has_active(&joint, &params(&[("lr", "0.1")])));
         assert!(has_active(&joint, &params(FOREST)));
+    }
+
+    /// The kept space is the one a fresh build gives, through every change
+    /// that can happen between two proposals: a parameter becoming shared,
+    /// the space growing, a parameter no longer shared, and a definition
+    /// changed under the same name (which a check by names alone would
+    /// miss).
+    #[test]
+    fn the_kept_shared_space_follows_the_space_and_the_counts() {
+        let fresh = |space: &Space, shared: &[&str]| {
+            let entries = space.entries().iter();
+            let kept =
+                entries.filter(|e| e.condition.is_none() && shared.contains(&e.name.as_str()));
+            Space::from_inferred(kept.cloned().collect())
+        };
+        let mut kept = SharedSpace::default();
+        let mut check = |space: &Space, shared: &[&str]| {
+            let got = kept.of(space, |n| shared.contains(&n)).clone();
+            assert_eq!(got, fresh(space, shared), "shared {shared:?}");
+            got.len()
+        };
+        let a = Space::parse("x=float(0,1) y=float(0,1)").unwrap();
+        assert_eq!(check(&a, &[]), 0);
+        assert_eq!(check(&a, &["x"]), 1);
+        assert_eq!(check(&a, &["x", "y"]), 2);
+        assert_eq!(check(&a, &["x", "y"]), 2);
+        let grown = Space::parse("x=float(0,1) y=float(0,1) z=int(1,9)").unwrap();
+        assert_eq!(check(&grown, &["x", "y", "z"]), 3);
+        assert_eq!(check(&grown, &["x", "z"]), 2);
+        let redefined = Space::parse("x=float(0,2) z=int(1,9)").unwrap();
+        let got = kept.of(&redefined, |n| n != "y").clone();
+        assert_eq!(got, fresh(&redefined, &["x", "z"]));
     }
 }
