@@ -21,6 +21,7 @@ mod opening;
 mod optimize;
 mod optuna;
 mod params;
+mod proposal;
 mod pruner;
 mod retarget;
 mod searcher;

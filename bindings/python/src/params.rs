@@ -11,7 +11,7 @@ use crate::errors::bad_json;
 use hyperspace_engine::{Error, Param, ParamError, Params, Space, Value};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 use pyo3::IntoPyObjectExt;
 
 /// One parameter's definition, parsed and validated once.
@@ -171,32 +171,4 @@ pub(crate) fn params_from_py(dict: &Bound<'_, PyDict>) -> PyResult<Params> {
         params.insert(name, value);
     }
     Ok(params)
-}
-
-/// The tuple the Python layer matches a suggestion against, ending with the
-/// value: `(low, high, step, log, "float", value)`, `(low, high, step, log,
-/// "int", value)` or `(choices, types of the choices, None, None,
-/// "categorical", value)`. Its first five items are what `Trial` builds
-/// from a suggestion's arguments, so a suggestion with the study's
-/// definition of the parameter finds its value with one comparison.
-pub(crate) fn fast_entry<'py>(
-    py: Python<'py>,
-    param: &Param,
-    value: &Value,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let value = to_py(py, value)?;
-    match param {
-        Param::Float(p) => (p.low(), p.high(), p.step(), p.log(), "float", value).into_pyobject(py),
-        Param::Int(p) => (p.low(), p.high(), p.step(), p.log(), "int", value).into_pyobject(py),
-        Param::Categorical(p) => {
-            let choices = p
-                .choices()
-                .iter()
-                .map(|c| to_py(py, c))
-                .collect::<PyResult<Vec<_>>>()?;
-            let types: Vec<_> = choices.iter().map(|c| c.get_type()).collect();
-            let (choices, types) = (PyTuple::new(py, choices)?, PyTuple::new(py, types)?);
-            (choices, types, py.None(), py.None(), "categorical", value).into_pyobject(py)
-        }
-    }
 }

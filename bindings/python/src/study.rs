@@ -12,17 +12,18 @@
 use crate::errors::{bad_json, clear_searcher_exception, IntoPy};
 use crate::opening::OpenOptions;
 use crate::optimize::PyRunner;
-use crate::params::{self, fast_entry, params_from_py, CoreParam};
+use crate::params::{self, params_from_py, CoreParam};
+use crate::proposal::{proposal_of, EntrySpecs};
 use crate::searcher::registry;
 use hyperspace_engine::execute::{journal_dir, log_dir, Asking, Executor, StopHandle, StopReason};
 use hyperspace_engine::{
-    describe_kept, Error, NewTrial, Outcome, Param, Params, Report, ResultJournal, Space, Study,
-    TrialId, TrialState, Value,
+    describe_kept, Error, NewTrial, Outcome, Params, Report, ResultJournal, Space, Study, TrialId,
+    TrialState, Value,
 };
 use indexmap::IndexMap;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::PyDict;
 use std::cell::Cell;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -62,6 +63,8 @@ pub(crate) struct CoreStudy {
     /// The settings an existing study kept although others were given
     /// when it was opened, as one phrase (`None`: none).
     kept_settings: Option<String>,
+    /// What every trial's joint proposal repeats, as Python objects.
+    specs: EntrySpecs,
 }
 
 impl Drop for CoreStudy {
@@ -97,31 +100,6 @@ pub(crate) fn parse_params(py_json: &str) -> PyResult<Params> {
         .collect()
 }
 
-/// A joint proposal with the definition of each of its parameters.
-type Proposed = Vec<(String, Param, Value)>;
-
-/// A joint proposal as the Python layer keeps it (see [`fast_entry`]).
-type FastEntries<'py> = Vec<(String, Bound<'py, PyTuple>)>;
-
-fn proposal_of(s: &Study, params: &Params) -> Proposed {
-    let space = s.space();
-    params
-        .iter()
-        .filter_map(|(n, v)| {
-            space
-                .get(n)
-                .map(|e| (n.clone(), e.param.clone(), v.clone()))
-        })
-        .collect()
-}
-
-fn fast_entries<'py>(py: Python<'py>, proposed: &Proposed) -> PyResult<FastEntries<'py>> {
-    proposed
-        .iter()
-        .map(|(n, p, v)| Ok((n.clone(), fast_entry(py, p, v)?)))
-        .collect()
-}
-
 fn parse_space(text: &str) -> Result<Space, Error> {
     Space::parse(text)
 }
@@ -133,6 +111,7 @@ impl CoreStudy {
             pid: std::process::id(),
             running: Mutex::new(None),
             kept_settings: None,
+            specs: EntrySpecs::default(),
         }
     }
 
@@ -241,7 +220,7 @@ impl CoreStudy {
         &self,
         py: Python<'py>,
         proposal: bool,
-    ) -> PyResult<(Bound<'py, PyAny>, Option<FastEntries<'py>>)> {
+    ) -> PyResult<(Bound<'py, PyAny>, Option<Bound<'py, PyDict>>)> {
         let (trial, proposed) = self.with(py, |s| {
             let trial = s.ask_open()?;
             // A searcher that fails here fails again at the trial's first
@@ -254,7 +233,7 @@ impl CoreStudy {
             };
             Ok((json_value(&trial)?, proposed))
         })?;
-        let proposed = proposed.map(|p| fast_entries(py, &p)).transpose()?;
+        let proposed = proposed.map(|p| self.specs.entries(py, &p)).transpose()?;
         Ok((params::json_to_py(py, &trial)?, proposed))
     }
 
@@ -281,7 +260,7 @@ impl CoreStudy {
         &self,
         py: Python<'py>,
         n: usize,
-    ) -> PyResult<Vec<(String, Option<FastEntries<'py>>)>> {
+    ) -> PyResult<Vec<(String, Option<Bound<'py, PyDict>>)>> {
         let taken = self.with(py, |s| {
             let trials = s.ask_open_batch(n)?;
             trials
@@ -291,7 +270,12 @@ impl CoreStudy {
         })?;
         taken
             .into_iter()
-            .map(|(text, proposed)| Ok((text, proposed.map(|p| fast_entries(py, &p)).transpose()?)))
+            .map(|(text, proposed)| {
+                Ok((
+                    text,
+                    proposed.map(|p| self.specs.entries(py, &p)).transpose()?,
+                ))
+            })
             .collect()
     }
 
@@ -299,7 +283,7 @@ impl CoreStudy {
     /// the caller records it with `record`, `report` or `tell`, with the
     /// trial's other new values.
     /// With `proposal`, also the searcher's joint proposal for the trial as
-    /// `(name, entry)` pairs (see [`fast_entry`]): the values later
+    /// a dict of entries (see [`crate::proposal`]): the values later
     /// suggestions of those parameters get, without asking again.
     #[pyo3(signature = (trial_id, name, param, proposal=false))]
     fn suggest<'py>(
@@ -309,7 +293,7 @@ impl CoreStudy {
         name: &str,
         param: &CoreParam,
         proposal: bool,
-    ) -> PyResult<(Bound<'py, PyAny>, Option<FastEntries<'py>>)> {
+    ) -> PyResult<(Bound<'py, PyAny>, Option<Bound<'py, PyDict>>)> {
         let (value, proposed) = self.with(py, |s| {
             let id = TrialId(trial_id);
             let value = s.decide(id, name, &param.param)?;
@@ -321,7 +305,7 @@ impl CoreStudy {
             };
             Ok((value, proposed))
         })?;
-        let proposed = proposed.map(|p| fast_entries(py, &p)).transpose()?;
+        let proposed = proposed.map(|p| self.specs.entries(py, &p)).transpose()?;
         Ok((params::to_py(py, &value)?, proposed))
     }
 

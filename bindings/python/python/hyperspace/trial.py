@@ -387,7 +387,7 @@ class Trial:
             self._fast[name] = key + (value,)
         return value
 
-    def _take_proposal(self, proposal: List[Tuple[str, tuple]]) -> None:
+    def _take_proposal(self, proposal: Dict[str, tuple]) -> None:
         """Keeps the searcher's joint proposal (see `_fast`)."""
         self._proposal = True
         fast, params = self._fast, self._params
@@ -395,7 +395,7 @@ class Trial:
             # A fresh trial (the usual case): nothing to keep, one call.
             fast.update(proposal)
             return
-        for name, entry in proposal:
+        for name, entry in proposal.items():
             # A queued trial's own values win over the proposal.
             if name not in params and name not in fast:
                 fast[name] = entry
