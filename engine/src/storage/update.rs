@@ -245,8 +245,14 @@ impl TrialUpdate {
 /// Adds (or overwrites) parameters, and names the searcher that proposed
 /// them unless `proposer` is `None`.
 fn add_params(trial: &mut Trial, params: &Params, proposer: &Option<String>) {
-    for (k, v) in params {
-        trial.params.insert(k.clone(), v.clone());
+    if trial.params.is_empty() {
+        // The usual first write of a trial's values: a copy of the map
+        // keeps its hash table (no name hashed again).
+        trial.params.clone_from(params);
+    } else {
+        for (k, v) in params {
+            trial.params.insert(k.clone(), v.clone());
+        }
     }
     if proposer.is_some() {
         trial.meta.proposer.clone_from(proposer);

@@ -197,37 +197,29 @@ impl Study {
     /// Values [`Study::decide`] handed out, checked against the study's
     /// space and coerced to their parameters' types, for a write that
     /// records them ([`Study::record_params`], or a tell's).
-    pub(super) fn handed_params(&mut self, params: Params) -> Result<Params> {
-        if params
-            .keys()
-            .any(|name| self.record.config.space.get(name).is_none())
-        {
-            // Suggested by another process of the study (a remote task of an
-            // executor): its definition is in storage's copy of the space,
-            // read (not rewritten) here.
-            if let Some(stored) = self.storage.find_study(&self.record.config.name)? {
-                if stored.id == self.record.id {
-                    self.record.config.space = stored.config.space;
-                }
+    pub(super) fn handed_params(&mut self, mut params: Params) -> Result<Params> {
+        // One pass, in place: the usual set of values is the study's own.
+        if coerce_all(&self.record.config.space, &mut params)? {
+            return Ok(params);
+        }
+        // Suggested by another process of the study (a remote task of an
+        // executor): its definition is in storage's copy of the space,
+        // read (not rewritten) here.
+        if let Some(stored) = self.storage.find_study(&self.record.config.name)? {
+            if stored.id == self.record.id {
+                self.record.config.space = stored.config.space;
             }
         }
-        let space = &self.record.config.space;
-        params
-            .into_iter()
-            .map(|(name, value)| {
-                let entry = space.get(&name).ok_or_else(|| Error::InvalidConfig {
-                    param: name.clone(),
-                    reason: ConfigError::NotSuggested,
-                })?;
-                match entry.param.coerce(&value) {
-                    Ok(value) => Ok((name, value)),
-                    Err(reason) => Err(Error::InvalidConfig {
-                        param: name,
-                        reason: reason.into(),
-                    }),
-                }
-            })
-            .collect::<Result<Params>>()
+        if coerce_all(&self.record.config.space, &mut params)? {
+            return Ok(params);
+        }
+        let unknown = params
+            .keys()
+            .find(|name| self.record.config.space.get(name).is_none());
+        Err(Error::InvalidConfig {
+            param: unknown.cloned().unwrap_or_default(),
+            reason: ConfigError::NotSuggested,
+        })
     }
 
     /// The searcher's joint proposal for an open define-by-run trial, once
@@ -381,6 +373,28 @@ impl Study {
         };
         Ok(self.named(proposal))
     }
+}
+
+/// Coerces each of `params` to its definition in `space`, in place; false
+/// when `space` lacks one of them (which, with the ones before it, is left
+/// as it was or coerced: coercing again gives the same value), an error
+/// when a value does not fit its definition.
+fn coerce_all(space: &Space, params: &mut Params) -> Result<bool> {
+    for (name, value) in params.iter_mut() {
+        let Some(entry) = space.get(name) else {
+            return Ok(false);
+        };
+        match entry.param.coerce(value) {
+            Ok(coerced) => *value = coerced,
+            Err(reason) => {
+                return Err(Error::InvalidConfig {
+                    param: name.clone(),
+                    reason: reason.into(),
+                })
+            }
+        }
+    }
+    Ok(true)
 }
 
 /// The stream of one define-by-run parameter's independent draw: derived
