@@ -414,7 +414,16 @@ class Trial:
         # The hot path: a value decided already, asked with the definition
         # it was decided for (no engine call, no distribution object).
         hit = self._fast.get(name)
-        if hit is not None and _same(hit, low, high, step, log, "float"):
+        # `_same(hit, low, high, step, log, "float")`, inlined: a call per
+        # suggestion was a tenth of its time.
+        if (
+            hit is not None
+            and hit[4] == "float"
+            and hit[0] == low
+            and hit[1] == high
+            and hit[2] == step
+            and hit[3] == log
+        ):
             value = hit[5]
             self._params[name] = value
             return value
@@ -518,6 +527,10 @@ class Trial:
         if len(self._stored) == len(self._params):
             return None
         stored = self._stored
+        if not stored:
+            # A fresh trial's values, all of them (the usual case): a copy
+            # in C, not a filter in Python.
+            return self._params.copy()
         return {k: v for k, v in self._params.items() if k not in stored}
 
     def _flush(self) -> None:
@@ -553,6 +566,10 @@ def _fast_key(dist: Distribution) -> Optional[tuple]:
 def check_value(value: Any) -> float:
     """An objective value as a float (numpy scalars and one-element
     sequences accepted)."""
+    if type(value) is float:
+        # The usual value: no numpy or sequence checks (a tenth of a tell's
+        # time in Python).
+        return value
     if isinstance(value, (list, tuple)):
         if len(value) != 1:
             raise InvalidTellError(
