@@ -393,23 +393,15 @@ impl Observations {
             }
             j += usize::from(from.is_some());
         }
+        // Column by column, each the runs in order: appended, not written
+        // over a zeroed buffer (one pass over the columns less).
         data.clear();
-        data.resize(n * members.len(), 0.0);
-        let old_columns = last.data.chunks_exact(old_n.max(1));
-        for ((column, old), &m) in data
-            .chunks_exact_mut(n.max(1))
-            .zip(old_columns)
-            .zip(members)
-        {
+        data.reserve(n * members.len());
+        for (old, &m) in last.data.chunks_exact(old_n).zip(members) {
             for &(r, len, from) in &runs {
-                let to = &mut column[r..r + len];
                 match from {
-                    Some(s) => to.copy_from_slice(&old[s..s + len]),
-                    None => {
-                        for (x, row) in to.iter_mut().zip(&rows[r..r + len]) {
-                            *x = row.0[m];
-                        }
-                    }
+                    Some(s) => data.extend_from_slice(&old[s..s + len]),
+                    None => data.extend(rows[r..r + len].iter().map(|row| row.0[m])),
                 }
             }
         }

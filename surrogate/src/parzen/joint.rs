@@ -15,7 +15,7 @@ use ndarray::linalg::general_mat_mul;
 use std::cell::RefCell;
 
 use ndarray::{
-    Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, ShapeBuilder, Slice, Zip,
+    Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, ShapeBuilder, Slice,
 };
 
 use super::kernels::{DimensionKernels, Location};
@@ -82,10 +82,8 @@ impl JointLayout {
         let shape = (2 * continuous.len(), k);
         let mut quadratic = quadratic;
         quadratic.resize(shape.0 * shape.1, 0.0);
-        // Cannot fail: the buffer was resized to the shape.
-        let mut quadratic =
-            Array2::from_shape_vec(shape, quadratic).unwrap_or_else(|_| Array2::zeros(shape));
-        for (i, &d) in continuous.iter().enumerate() {
+        let pairs = quadratic.chunks_exact_mut(2 * k.max(1));
+        for (&d, pair) in continuous.iter().zip(pairs) {
             let DimensionKernels::Continuous { kernels: g, .. } = &dims[d] else {
                 continue;
             };
@@ -93,13 +91,17 @@ impl JointLayout {
             for (((b, &o), &h), &m) in base.iter_mut().zip(offsets).zip(h).zip(mu) {
                 *b += o + h * m * m;
             }
-            // Whole-row operations on contiguous rows, which run as slices.
-            quadratic.row_mut(2 * i).assign(&ArrayView1::from(h));
-            Zip::from(quadratic.row_mut(2 * i + 1))
-                .and(h)
-                .and(mu)
-                .for_each(|q, &h, &m| *q = -2.0 * h * m);
+            let (square, linear) = pair.split_at_mut(k);
+            if square.len() == h.len() {
+                square.copy_from_slice(h);
+            }
+            for ((q, &h), &m) in linear.iter_mut().zip(h).zip(mu) {
+                *q = -2.0 * h * m;
+            }
         }
+        // Cannot fail: the buffer was resized to the shape.
+        let quadratic =
+            Array2::from_shape_vec(shape, quadratic).unwrap_or_else(|_| Array2::zeros(shape));
         Self {
             base,
             continuous,
@@ -127,6 +129,7 @@ impl JointLayout {
                 _ => None,
             })
             .collect();
+        let all_continuous = self.continuous.len() == kernels.len();
         let block = (BLOCK_TERMS / k.max(1)).max(MIN_BLOCK_POINTS).min(n.max(1));
         let mut features = Array2::zeros((block, 2 * self.continuous.len()));
         let mut scratch = vec![0.0; k];
@@ -176,7 +179,14 @@ impl JointLayout {
                     for (a, &b) in acc.iter_mut().zip(&self.base) {
                         *a += b;
                     }
-                    *o = self.finish_point(kernels, &tables, p, acc, &mut scratch);
+                    // Every dimension continuous and the point inside: no
+                    // other terms, no dimension to locate it in one by one.
+                    let inside = || p.iter().fold(true, |all, x| all & (0.0..=1.0).contains(x));
+                    *o = if all_continuous && inside() {
+                        log_sum_exp(acc)
+                    } else {
+                        self.finish_point(kernels, &tables, p, acc, &mut scratch)
+                    };
                 }
             }
         });

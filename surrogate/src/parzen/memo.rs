@@ -160,11 +160,25 @@ impl RowMap {
     /// key's centre part does not change.
     fn renumber_and_insert(&self, keys: &mut Vec<u64>, mus: &[f64]) {
         // Rows kept in place (they only grew at the end) need no renumbering.
-        if self.shifted() {
-            for k in keys.iter_mut() {
-                // The prior's index is past the map: it keeps it.
-                if let Some(&new) = self.map.get((*k & PRIOR_INDEX) as usize) {
-                    *k = (*k & !PRIOR_INDEX) | new as u64;
+        match (self.shifted(), self.all_kept, self.added.as_slice()) {
+            (false, _, _) => {}
+            // The usual shift: one row came in at `at`, every previous row
+            // is still there, so those from `at` on move up by one. An
+            // add, where looking each key's row up in `map` is a gather.
+            (true, true, &[at]) => {
+                let (at, old) = (at as u64, self.map.len() as u64);
+                for k in keys.iter_mut() {
+                    // The prior's index is past the previous rows: it keeps it.
+                    let row = *k & PRIOR_INDEX;
+                    *k += u64::from(row >= at && row < old);
+                }
+            }
+            (true, _, _) => {
+                for k in keys.iter_mut() {
+                    // The prior's index is past the map: it keeps it.
+                    if let Some(&new) = self.map.get((*k & PRIOR_INDEX) as usize) {
+                        *k = (*k & !PRIOR_INDEX) | new as u64;
+                    }
                 }
             }
         }
