@@ -145,7 +145,7 @@ impl ParzenEstimator {
             order_by_centre: !settings.multivariate,
             all_observations: BuildContext::components_are_all_observations(&components, n),
         };
-        let (mut layout, mut serial) = (None, 0);
+        let (mut layout, mut growth, mut serial) = (None, None, 0);
         let kernels: Vec<DimensionKernels> = match memo.filter(|_| settings.multivariate) {
             None => dims
                 .iter()
@@ -181,14 +181,14 @@ impl ParzenEstimator {
                     .collect();
                 memo.finish(ids);
                 serial = memo.serial();
-                layout = memo.layout_buffers();
+                (layout, growth) = memo.layout_buffers(rows.as_ref());
                 kernels
             }
         };
 
         let log_w: Vec<f64> = probabilities.iter().map(|p| p.ln()).collect();
         let mode = if settings.multivariate {
-            Mode::Joint(JointLayout::new(&kernels, &log_w, layout))
+            Mode::Joint(JointLayout::new(&kernels, &log_w, layout, growth.as_ref()))
         } else {
             Mode::Independent(IndependentLayout::new(&kernels, &log_w))
         };

@@ -21,7 +21,7 @@ use super::bandwidth::{
     bandwidths, clipped_width, magic_clip_min_sigma, neighbour_gap, packed_key, sorted_packed_keys,
     BandwidthContext, PRIOR_INDEX, PRIOR_MU, PRIOR_SOURCE,
 };
-use super::joint::JointLayout;
+use super::joint::{Growth, JointLayout};
 use super::kernels::{BuildContext, GaussianKernels};
 use super::settings::Bandwidth;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,6 +59,9 @@ pub struct FitMemo {
     /// for the next fit to write into instead of allocating.
     kernels: Vec<GaussianKernels>,
     layout: Option<JointLayout>,
+    /// Whether `layout` is the last fit's (laid out for the kernels the
+    /// columns hold now), not only buffers.
+    layout_is_last: bool,
     /// The serial of the last fit made with this memo, unique in the
     /// process (0: none yet). The estimator of that fit carries it, so that
     /// its kernel arrays go back to the columns that lent them only when
@@ -86,6 +89,11 @@ pub(crate) struct ColumnMemo {
     /// ([`Self::lend`]): the number of observation rows they hold. A lent
     /// column that does not come back is fitted afresh.
     lent: Option<usize>,
+    /// Whether the last fit grew this column in place ([`Self::grow`]), and
+    /// then the rows whose kernel it changed (the added ones among them):
+    /// what the joint layout of the last fit must change to be this one's.
+    grown: bool,
+    changed: Vec<usize>,
 }
 
 /// The magic clip's settings for one fit: when the next fit has the same,
@@ -287,6 +295,7 @@ impl FitMemo {
         }
         let mut next = self.spare.pop().unwrap_or_default();
         next.lent = None;
+        next.grown = false;
         next.with_prior = ctx.with_prior;
         next.clip = Clip::of(ctx, n);
         next.mu.clear();
@@ -380,12 +389,36 @@ impl FitMemo {
             };
             self.kernels.extend(unclaimed);
         }
+        self.layout_is_last = ours && layout.is_some();
         self.layout = layout;
     }
 
-    /// The layout kept from the last estimator, if any.
-    pub(crate) fn layout_buffers(&mut self) -> Option<JointLayout> {
-        self.layout.take()
+    /// The layout kept from the last estimator, if any, and when it is the
+    /// last fit's and every continuous column grew in place by `rows`, how
+    /// this fit's kernels differ from it.
+    pub(crate) fn layout_buffers(
+        &mut self,
+        rows: Option<&RowMap>,
+    ) -> (Option<JointLayout>, Option<Growth>) {
+        let layout = self.layout.take();
+        let is_last = std::mem::take(&mut self.layout_is_last);
+        let growth = rows.filter(|r| is_last && r.all_kept).and_then(|rows| {
+            let mut g = Growth {
+                old_rows: rows.map.len(),
+                added: rows.added.clone(),
+                ..Growth::default()
+            };
+            for (d, column) in self.columns.iter().enumerate() {
+                let Some(column) = column else { continue };
+                if !column.grown {
+                    return None;
+                }
+                g.rows.extend_from_slice(&column.changed);
+                g.changed.push((d, g.rows.len()));
+            }
+            Some(g)
+        });
+        (layout, growth)
     }
 
     /// Forgets column `d` (it is not continuous in this fit).
@@ -508,6 +541,9 @@ impl ColumnMemo {
                 }
             }
         }
+        self.grown = true;
+        self.changed.clear();
+        self.changed.extend_from_slice(&changed.rows);
         self.refresh_constants(changed);
         true
     }
