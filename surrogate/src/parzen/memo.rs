@@ -174,11 +174,14 @@ impl RowMap {
             // is still there, so those from `at` on move up by one. An
             // add, where looking each key's row up in `map` is a gather.
             (true, true, &[at]) => {
-                let (at, old) = (at as u64, self.map.len() as u64);
+                // On the low 32 bits, which hold the whole index: x86-64's
+                // baseline has packed compares of 32-bit lanes, not 64.
+                let (at, old) = (at as u32, self.map.len() as u32);
+                const INDEX: u32 = PRIOR_INDEX as u32;
                 for k in keys.iter_mut() {
                     // The prior's index is past the previous rows: it keeps it.
-                    let row = *k & PRIOR_INDEX;
-                    *k += u64::from(row >= at && row < old);
+                    let row = (*k as u32) & INDEX;
+                    *k += u64::from((row >= at) & (row < old));
                 }
             }
             (true, _, _) => {
@@ -508,11 +511,11 @@ impl ColumnMemo {
             return false;
         }
         rows.renumber_and_insert(&mut self.keys, mus);
-        if rows.shifted() {
-            self.mu.clear();
+        // The kept centres are the same (checked above): only the added
+        // ones go in, each moving those after it (not a copy of them all).
+        for &new in &rows.added {
+            self.mu.insert(new, mus[new]);
         }
-        let kept = self.mu.len();
-        self.mu.extend_from_slice(&mus[kept..]);
         // Placeholders for the added rows, in increasing order so that each
         // lands at its index; a NaN width differs from any computed below.
         for &new in &rows.added {
