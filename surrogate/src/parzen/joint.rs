@@ -19,7 +19,7 @@ use ndarray::{
 };
 
 use super::kernels::{DimensionKernels, Location};
-use super::vecmath::log_sum_exp;
+use super::vecmath::{add_then_max, log_sum_exp, log_sum_exp_given_max};
 
 /// Points evaluated per matrix product: the block of `points × components`
 /// terms stays within about 256 KiB, inside a core's L2 cache...
@@ -308,14 +308,12 @@ impl JointLayout {
                 let outs = out.slice_axis_mut(Axis(0), Slice::from(start..start + rows));
                 let columns = used.chunks_exact_mut(k.max(1));
                 for ((p, acc), o) in chunk.rows().into_iter().zip(columns).zip(outs) {
-                    for (a, &b) in acc.iter_mut().zip(&self.base) {
-                        *a += b;
-                    }
+                    let max = add_then_max(acc, &self.base);
                     // Every dimension continuous and the point inside: no
                     // other terms, no dimension to locate it in one by one.
                     let inside = || p.iter().fold(true, |all, x| all & (0.0..=1.0).contains(x));
                     *o = if all_continuous && inside() {
-                        log_sum_exp(acc)
+                        log_sum_exp_given_max(acc, max)
                     } else {
                         self.finish_point(kernels, &tables, p, acc, &mut scratch)
                     };
