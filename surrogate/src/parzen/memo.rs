@@ -158,6 +158,11 @@ impl RowMap {
         self.all_kept && at + rest.len() == old.len() && same(rest, new.get(from..))
     }
 
+    /// The new rows that continue no previous one, increasing.
+    pub(crate) fn added(&self) -> &[usize] {
+        &self.added
+    }
+
     /// Whether a row came in before some previous one (which then has
     /// another index), rather than only at the end.
     fn shifted(&self) -> bool {
@@ -245,6 +250,17 @@ impl FitMemo {
         })
     }
 
+    /// Whether every previous row is still there (`rows`) with the centre
+    /// column `d` holds for it, bit for bit, in `centres` (the column's new
+    /// centres): then those are coordinates an earlier fit checked, and the
+    /// column can grow in place.
+    pub(crate) fn centres_kept(&self, d: usize, rows: &RowMap, centres: &[f64]) -> bool {
+        let column = self.columns.get(d).and_then(Option::as_ref);
+        rows.all_kept
+            && column
+                .is_some_and(|c| c.mu.len() == rows.map.len() && rows.centres_kept(&c.mu, centres))
+    }
+
     /// The serial of the fit being made (or last made) with this memo.
     pub(crate) fn serial(&self) -> u64 {
         self.serial
@@ -267,10 +283,11 @@ impl FitMemo {
         d: usize,
         rows: Option<&RowMap>,
         mus: &[f64],
+        kept: Option<bool>,
         ctx: &BuildContext<'_>,
     ) -> GaussianKernels {
         let reuse = self.kernels.pop();
-        let column = self.column(d, rows, mus, &ctx.bandwidth);
+        let column = self.column(d, rows, mus, kept, &ctx.bandwidth);
         if let Some(lent) = column.lend(ctx) {
             self.kernels.extend(reuse);
             return lent;
@@ -286,6 +303,7 @@ impl FitMemo {
         d: usize,
         rows: Option<&RowMap>,
         mus: &[f64],
+        kept: Option<bool>,
         ctx: &BandwidthContext,
     ) -> &mut ColumnMemo {
         // A column whose arrays were not given back is fitted afresh.
@@ -294,7 +312,7 @@ impl FitMemo {
             .filter(|c| c.with_prior == ctx.with_prior && c.lent.is_none());
         let n = mus.len();
         if let (Some(mut column), Some(rows)) = (previous.take(), rows) {
-            if column.grow(rows, mus, ctx, &mut self.changed) {
+            if column.grow(rows, mus, kept, ctx, &mut self.changed) {
                 return self.columns[d].insert(column);
             }
             previous = Some(column);
@@ -498,6 +516,7 @@ impl ColumnMemo {
         &mut self,
         rows: &RowMap,
         mus: &[f64],
+        kept: Option<bool>,
         ctx: &BandwidthContext,
         changed: &mut Refresh,
     ) -> bool {
@@ -509,7 +528,7 @@ impl ColumnMemo {
             || !rows.all_kept
             || rows.added.len() > MAX_INSERTED
             || rows.map.len() != self.mu.len()
-            || !rows.centres_kept(&self.mu, mus)
+            || !kept.unwrap_or_else(|| rows.centres_kept(&self.mu, mus))
         {
             return false;
         }
