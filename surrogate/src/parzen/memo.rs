@@ -18,8 +18,8 @@
 //! only when both are bitwise the same.
 
 use super::bandwidth::{
-    bandwidths, clipped_width, magic_clip_min_sigma, neighbour_gap, packed_key, sorted_packed_keys,
-    BandwidthContext, PRIOR_INDEX, PRIOR_MU, PRIOR_SOURCE,
+    bandwidths_into, clipped_width, magic_clip_min_sigma, neighbour_gap, packed_key,
+    sorted_packed_keys, BandwidthContext, PRIOR_INDEX, PRIOR_MU, PRIOR_SOURCE,
 };
 use super::joint::{Growth, JointLayout};
 use super::kernels::{BuildContext, GaussianKernels};
@@ -51,6 +51,8 @@ pub struct FitMemo {
     old_of: Vec<usize>,
     /// Scratch: the sorted order handed to the bandwidth rule.
     order: Vec<usize>,
+    /// Scratch: the keys of new rows, merged into the previous ones.
+    added_keys: Vec<u64>,
     /// Scratch: rows whose constants must be computed, and their inputs
     /// and outputs.
     changed: Refresh,
@@ -342,12 +344,13 @@ impl FitMemo {
                     next.keys.extend_from_slice(&prev.keys);
                     rows.renumber_and_insert(&mut next.keys, mus);
                 } else {
-                    merge_keys(prev, rows, &self.old_of, mus, &mut next.keys);
+                    let added = &mut self.added_keys;
+                    merge_keys(prev, rows, &self.old_of, mus, added, &mut next.keys);
                 }
             }
             _ => sorted_packed_keys(mus, ctx.with_prior, &mut next.keys),
         }
-        next.sigma = match ctx.rule {
+        match ctx.rule {
             Bandwidth::MagicClip => {
                 // The order by centre, with the prior only where the rule
                 // counts it as a neighbour.
@@ -359,10 +362,10 @@ impl FitMemo {
                         _ => with_prior.then_some(PRIOR_SOURCE),
                     }
                 }));
-                bandwidths(mus, Some(&self.order), ctx)
+                bandwidths_into(mus, Some(&self.order), ctx, &mut next.sigma)
             }
-            Bandwidth::Scott => bandwidths(mus, None, ctx),
-        };
+            Bandwidth::Scott => bandwidths_into(mus, None, ctx, &mut next.sigma),
+        }
         next.neg_half_precision.clear();
         next.neg_half_precision.resize(n, 0.0);
         next.log_constant.clear();
@@ -669,13 +672,23 @@ const MAX_INSERTED: usize = 8;
 /// left dropped, and the new ones merged in, into `out`: the same array
 /// [`sorted_packed_keys`] gives, since renumbering keeps the order of rows (ids
 /// increase with both numberings) and a key's centre part does not change.
-fn merge_keys(prev: &ColumnMemo, rows: &RowMap, old_of: &[usize], mus: &[f64], out: &mut Vec<u64>) {
-    let mut added: Vec<u64> = old_of
-        .iter()
-        .enumerate()
-        .filter(|&(_, &old)| old == usize::MAX)
-        .map(|(new, _)| packed_key(mus[new], new as u64))
-        .collect();
+/// `added` is scratch.
+fn merge_keys(
+    prev: &ColumnMemo,
+    rows: &RowMap,
+    old_of: &[usize],
+    mus: &[f64],
+    added: &mut Vec<u64>,
+    out: &mut Vec<u64>,
+) {
+    added.clear();
+    added.extend(
+        old_of
+            .iter()
+            .enumerate()
+            .filter(|&(_, &old)| old == usize::MAX)
+            .map(|(new, _)| packed_key(mus[new], new as u64)),
+    );
     added.sort_unstable();
     let kept = prev.keys.iter().filter_map(|&k| {
         let old = (k & PRIOR_INDEX) as usize;
@@ -686,7 +699,7 @@ fn merge_keys(prev: &ColumnMemo, rows: &RowMap, old_of: &[usize], mus: &[f64], o
         (old_of[new] == old).then_some((k & !PRIOR_INDEX) | new as u64)
     });
     out.clear();
-    let mut added = added.into_iter().peekable();
+    let mut added = added.iter().copied().peekable();
     for k in kept {
         while let Some(a) = added.next_if(|&a| a < k) {
             out.push(a);
