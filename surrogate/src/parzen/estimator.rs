@@ -177,7 +177,8 @@ impl ParzenEstimator {
                 .map(|(&dim, column)| DimensionKernels::build(dim, column, &ctx))
                 .collect(),
             Some((ids, memo)) => {
-                let mut mus = Vec::with_capacity(n);
+                // Only for a column that is not contiguous.
+                let mut mus = Vec::new();
                 let kernels = dims
                     .iter()
                     .zip(observations.columns())

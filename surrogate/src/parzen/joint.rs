@@ -260,7 +260,9 @@ impl JointLayout {
         let all_continuous = self.continuous.len() == kernels.len();
         let block = (BLOCK_TERMS / k.max(1)).max(MIN_BLOCK_POINTS).min(n.max(1));
         let mut features = Array2::zeros((block, 2 * self.continuous.len()));
-        let mut scratch = vec![0.0; k];
+        // Only a discrete dimension without its table needs it: allocated
+        // then, not on every call.
+        let mut scratch = Vec::new();
         TERMS.with_borrow_mut(|terms| {
             // Components × points, column-major: each point's terms
             // contiguous. Old contents are overwritten, never read.
@@ -330,7 +332,7 @@ impl JointLayout {
         tables: &[Option<Vec<f64>>],
         point: ArrayView1<'_, f64>,
         acc: &mut [f64],
-        scratch: &mut [f64],
+        scratch: &mut Vec<f64>,
     ) -> f64 {
         let k = acc.len();
         let mut result = None;
@@ -345,6 +347,7 @@ impl JointLayout {
                         let terms = match table {
                             Some(t) => &t[v * k..(v + 1) * k],
                             None => {
+                                scratch.resize(k, 0.0);
                                 masses.fill_level(v, scratch);
                                 &scratch[..]
                             }
