@@ -68,9 +68,7 @@ impl TpeSearcher {
             None => (None, None),
         };
         let correlated = if given.branch && self.correlated_branches(dims) {
-            let n = good.rows;
-            let observations =
-                ArrayView2::from_shape((n, dims.len()).f(), &good.data).map_err(failed)?;
+            let observations = good.view(dims.len()).map_err(failed)?;
             CorrelatedKde::fit(observations, self.weights(good).view(), CORRELATED_FLOOR)
                 .map_err(failed)?
         } else {
@@ -151,9 +149,7 @@ impl TpeSearcher {
         dims: &[Dimension],
         memo: Option<&mut FitMemo>,
     ) -> Result<ParzenEstimator, SearchError> {
-        let n = obs.rows;
-        let observations =
-            ArrayView2::from_shape((n, dims.len()).f(), &obs.data).map_err(failed)?;
+        let observations = obs.view(dims.len()).map_err(failed)?;
         let weights = self.weights(obs);
         let (view, parzen) = (observations.view(), &self.settings.parzen);
         match memo {
@@ -218,7 +214,7 @@ impl TpeSearcher {
         // The big buffers come from (and go back to) the group's memos, so
         // that an ask allocates none of them anew.
         let mut memos = memos;
-        let last = memos.as_mut().map(|m| std::mem::take(&mut m.last_bad));
+        let mut last = memos.as_mut().map(|m| std::mem::take(&mut m.last_bad));
         let mut buffer = || {
             memos
                 .as_mut()
@@ -231,9 +227,12 @@ impl TpeSearcher {
         // with a trial or two more: its unchanged rows are copied from the
         // last ask's columns (contiguous runs) instead of read again, one
         // scattered row at a time.
-        let bad = match &last {
+        let (bad, left) = match &mut last {
             Some(last) => Observations::regather(&bad_rows, &bad_stamps, members, last, buffer()),
-            None => Observations::gather(&bad_rows, members, false, buffer()),
+            None => (
+                Observations::gather(&bad_rows, members, false, buffer()),
+                Vec::new(),
+            ),
         };
         let best = match draw {
             Draw::AtOnce => {
@@ -253,9 +252,11 @@ impl TpeSearcher {
         };
         if let Some(m) = memos {
             m.spare.push(good.data);
-            m.spare.extend(last.map(|l| l.data));
+            let unused = last.map(|l| l.data).into_iter().chain([left]);
+            m.spare.extend(unused.filter(|b| b.capacity() > 0));
             m.last_bad = Gathered {
                 data: bad.data,
+                stride: bad.stride,
                 keys: bad.ids.into_iter().zip(bad_stamps).collect(),
             };
         }
@@ -309,6 +310,7 @@ struct Memos {
 #[derive(Debug, Clone, Default)]
 struct Gathered {
     data: Vec<f64>,
+    stride: usize,
     keys: Vec<(u64, u64)>,
 }
 
@@ -325,16 +327,30 @@ enum Draw {
 }
 
 /// Observations of one group, column-major (each coordinate's values
-/// contiguous, as the fits read them), trials in age order, with the
-/// split's weight of each when it gives them, and each trial's number.
+/// contiguous, as the fits read them; column `c` starts at `c * stride`,
+/// with room after its `rows` values for a few more), trials in age order,
+/// with the split's weight of each when it gives them, and each trial's
+/// number.
 struct Observations {
     data: Vec<f64>,
     rows: usize,
+    stride: usize,
     weights: Option<Vec<f64>>,
     ids: Vec<u64>,
 }
 
+/// The column stride for `n` rows: room for the next asks' rows, so that
+/// the bad side's columns grow in place ([`Observations::regather`]).
+fn stride_for(n: usize) -> usize {
+    n + n / 8 + 16
+}
+
 impl Observations {
+    /// The observations as an `n × dims` matrix.
+    fn view(&self, dims: usize) -> Result<ArrayView2<'_, f64>, ndarray::ShapeError> {
+        ArrayView2::from_shape((self.rows, dims).strides((1, self.stride)), &self.data)
+    }
+
     /// Coordinates `members` of `rows` (full rows, each with its weight and
     /// trial number), written column by column into `data` (a buffer to
     /// reuse: its contents are replaced).
@@ -344,38 +360,46 @@ impl Observations {
         weighed: bool,
         mut data: Vec<f64>,
     ) -> Self {
-        let n = rows.len();
+        let (n, stride) = (rows.len(), stride_for(rows.len()));
         data.clear();
-        data.resize(n * members.len(), 0.0);
+        data.resize(stride * members.len(), 0.0);
         // Row by row, each row read once; the writes go to one place per
         // column, which stays in cache from one row to the next.
         for (r, (row, _, _)) in rows.iter().enumerate() {
             for (c, &m) in members.iter().enumerate() {
-                data[c * n + r] = row[m];
+                data[c * stride + r] = row[m];
             }
         }
         Self {
             data,
             rows: n,
+            stride,
             weights: weighed.then(|| rows.iter().map(|r| r.1).collect()),
             ids: rows.iter().map(|r| r.2).collect(),
         }
     }
 
-    /// [`Self::gather`] (unweighed) of `rows` stamped `stamps`, copying the
+    /// [`Self::gather`] (unweighed) of `rows` stamped `stamps`, taking the
     /// rows `last` holds under the same trial number and stamp from its
     /// columns, in runs: the same observations, reading only the rows
-    /// `last` does not hold.
+    /// `last` does not hold. When no row left and the columns have room,
+    /// they grow in place (`last`'s buffer taken: the runs after an added
+    /// row move up, the rows before it stay); otherwise they are copied
+    /// into `data`. Returns the buffer not used (`data` or `last`'s).
     fn regather(
         rows: &[(&[f64], f64, u64)],
         stamps: &[u64],
         members: &[usize],
-        last: &Gathered,
-        mut data: Vec<f64>,
-    ) -> Self {
+        last: &mut Gathered,
+        data: Vec<f64>,
+    ) -> (Self, Vec<f64>) {
         let (n, old_n) = (rows.len(), last.keys.len());
-        if old_n == 0 || stamps.len() != n || last.data.len() != old_n * members.len() {
-            return Self::gather(rows, members, false, data);
+        if old_n == 0
+            || stamps.len() != n
+            || last.stride < old_n
+            || last.data.len() != last.stride * members.len()
+        {
+            return (Self::gather(rows, members, false, data), Vec::new());
         }
         // Runs of rows: (first row, length, first row in `last` if copied).
         let mut runs: Vec<(usize, usize, Option<usize>)> = Vec::new();
@@ -393,32 +417,59 @@ impl Observations {
             }
             j += usize::from(from.is_some());
         }
-        data.clear();
-        data.resize(n * members.len(), 0.0);
-        let old_columns = last.data.chunks_exact(old_n.max(1));
-        for ((column, old), &m) in data
-            .chunks_exact_mut(n.max(1))
-            .zip(old_columns)
-            .zip(members)
-        {
-            for &(r, len, from) in &runs {
-                let to = &mut column[r..r + len];
-                match from {
-                    Some(s) => to.copy_from_slice(&old[s..s + len]),
-                    None => {
-                        for (x, row) in to.iter_mut().zip(&rows[r..r + len]) {
-                            *x = row.0[m];
-                        }
+        let read = |column: &mut [f64], r: usize, m: usize| {
+            for (x, row) in column.iter_mut().zip(&rows[r..]) {
+                *x = row.0[m];
+            }
+        };
+        let ids = rows.iter().map(|r| r.2).collect();
+        // In place: every kept run moves up or stays, so the last run
+        // first never overwrites a run still to move.
+        let in_place =
+            n <= last.stride && runs.iter().all(|&(r, _, from)| from.is_none_or(|s| s <= r));
+        if in_place {
+            let stride = last.stride;
+            let mut grown = std::mem::take(&mut last.data);
+            for (column, &m) in grown.chunks_exact_mut(stride).zip(members) {
+                for &(r, len, from) in runs.iter().rev() {
+                    match from {
+                        Some(s) if s != r => column.copy_within(s..s + len, r),
+                        Some(_) => {}
+                        None => read(&mut column[r..r + len], r, m),
                     }
                 }
             }
+            let observations = Self {
+                data: grown,
+                rows: n,
+                stride,
+                weights: None,
+                ids,
+            };
+            return (observations, data);
         }
-        Self {
+        // Column by column, each the runs in order: appended, not written
+        // over a zeroed buffer (one pass over the columns less).
+        let (mut data, stride) = (data, stride_for(n));
+        data.clear();
+        data.reserve(stride * members.len());
+        for (old, &m) in last.data.chunks_exact(last.stride).zip(members) {
+            for &(r, len, from) in &runs {
+                match from {
+                    Some(s) => data.extend_from_slice(&old[s..s + len]),
+                    None => data.extend(rows[r..r + len].iter().map(|row| row.0[m])),
+                }
+            }
+            data.resize(data.len() + stride - n, 0.0);
+        }
+        let observations = Self {
             data,
             rows: n,
+            stride,
             weights: None,
-            ids: rows.iter().map(|r| r.2).collect(),
-        }
+            ids,
+        };
+        (observations, Vec::new())
     }
 }
 
@@ -615,9 +666,24 @@ mod tests {
         assert_eq!(g, [vec!["a", "m", "b"], vec!["p", "q"], vec!["r"]]);
     }
 
+    fn borrow(owned: &[(Vec<f64>, f64, u64)]) -> Vec<(&[f64], f64, u64)> {
+        owned
+            .iter()
+            .map(|(r, w, n)| (r.as_slice(), *w, *n))
+            .collect()
+    }
+
+    /// The observations' columns (the rows in use only).
+    fn columns(o: &Observations, dims: usize) -> Vec<Vec<f64>> {
+        let view = o.view(dims).unwrap();
+        view.columns().into_iter().map(|c| c.to_vec()).collect()
+    }
+
     /// `regather` gives what `gather` gives: rows kept (in runs), added at
     /// the end and between kept ones, dropped, and kept under a trial number
-    /// whose stamp changed (a row encoded again: its new values are read).
+    /// whose stamp changed (a row encoded again: its new values are read);
+    /// in place when no row left and the columns have room (the buffer
+    /// handed in comes back unused), copied otherwise.
     #[test]
     fn regather_equals_gather() {
         let row = |number: u64, stamp: u64| -> Vec<f64> {
@@ -626,29 +692,23 @@ mod tests {
                 .collect()
         };
         let members = [1, 2, 4];
-        let side = |keys: &[(u64, u64)]| -> Vec<Vec<f64>> {
-            keys.iter().map(|&(n, s)| row(n, s)).collect()
+        let side = |keys: &[(u64, u64)]| -> Vec<(Vec<f64>, f64, u64)> {
+            keys.iter().map(|&(n, s)| (row(n, s), 1.0, n)).collect()
         };
+
         let last_keys: Vec<(u64, u64)> = [0, 1, 2, 4, 5, 6, 8].iter().map(|&n| (n, n)).collect();
         let last_rows = side(&last_keys);
-        let refs = |rows: &[Vec<f64>], keys: &[(u64, u64)]| -> Vec<(Vec<f64>, f64, u64)> {
-            rows.iter()
-                .zip(keys)
-                .map(|(r, k)| (r.clone(), 1.0, k.0))
-                .collect()
-        };
-        let owned = refs(&last_rows, &last_keys);
-        let borrowed: Vec<(&[f64], f64, u64)> = owned
-            .iter()
-            .map(|(r, w, n)| (r.as_slice(), *w, *n))
-            .collect();
-        let first = Observations::gather(&borrowed, &members, false, Vec::new());
-        let last = Gathered {
-            data: first.data,
+        let first = Observations::gather(&borrow(&last_rows), &members, false, Vec::new());
+        let last = || Gathered {
+            data: first.data.clone(),
+            stride: first.stride,
             keys: last_keys.clone(),
         };
-        // 1 dropped, 3 added between, 5 changed (a new stamp), 9 and 10 added.
-        let keys = [
+        let keep = |n: u64| -> Vec<(u64, u64)> { (n..n + 1).map(|n| (n, n)).collect() };
+        // 1 dropped, 3 added between, 5 changed (a new stamp), 9 and 10
+        // added: copied. The same without the drop: in place. And 30 rows
+        // added at the end, more than the columns have room for: copied.
+        let dropped = [
             (0, 0),
             (2, 2),
             (3, 3),
@@ -659,23 +719,33 @@ mod tests {
             (9, 9),
             (10, 10),
         ];
-        let rows = side(&keys);
-        let owned = refs(&rows, &keys);
-        let borrowed: Vec<(&[f64], f64, u64)> = owned
-            .iter()
-            .map(|(r, w, n)| (r.as_slice(), *w, *n))
-            .collect();
-        let stamps: Vec<u64> = keys.iter().map(|k| k.1).collect();
-        let expected = Observations::gather(&borrowed, &members, false, Vec::new());
-        let got = Observations::regather(&borrowed, &stamps, &members, &last, vec![7.0; 3]);
-        assert_eq!(got.data, expected.data);
-        assert_eq!((got.rows, &got.ids), (expected.rows, &expected.ids));
-        assert!(got.weights.is_none());
+        let mut kept = vec![(0, 0), (1, 1)];
+        kept.extend(&dropped[1..]);
+        let mut many = last_keys.clone();
+        many.extend((9..39).flat_map(keep));
+        for (keys, in_place) in [(&dropped[..], false), (&kept[..], true), (&many[..], false)] {
+            let owned = side(keys);
+            let rows = borrow(&owned);
+            let stamps: Vec<u64> = keys.iter().map(|k| k.1).collect();
+            let expected = Observations::gather(&rows, &members, false, Vec::new());
+            let mut from = last();
+            let (got, left) =
+                Observations::regather(&rows, &stamps, &members, &mut from, vec![7.0; 3]);
+            assert_eq!(columns(&got, 3), columns(&expected, 3), "{keys:?}");
+            assert_eq!((got.rows, &got.ids), (expected.rows, &expected.ids));
+            assert!(got.weights.is_none());
+            assert_eq!(left.len() == 3, in_place, "{keys:?}");
+            assert_eq!(from.data.is_empty(), in_place);
+        }
         // Nothing to copy from, or nothing kept: still the same.
-        let empty = Gathered::default();
-        let got = Observations::regather(&borrowed, &stamps, &members, &empty, Vec::new());
-        assert_eq!(got.data, expected.data);
-        let none = Observations::regather(&[], &[], &members, &last, Vec::new());
-        assert_eq!((none.rows, none.data.len()), (0, 0));
+        let owned = side(&dropped);
+        let rows = borrow(&owned);
+        let stamps: Vec<u64> = dropped.iter().map(|k| k.1).collect();
+        let expected = Observations::gather(&rows, &members, false, Vec::new());
+        let mut empty = Gathered::default();
+        let (got, _) = Observations::regather(&rows, &stamps, &members, &mut empty, Vec::new());
+        assert_eq!(columns(&got, 3), columns(&expected, 3));
+        let (none, _) = Observations::regather(&[], &[], &members, &mut last(), Vec::new());
+        assert_eq!((none.rows, columns(&none, 3)), (0, vec![vec![]; 3]));
     }
 }

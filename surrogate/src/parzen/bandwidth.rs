@@ -109,36 +109,56 @@ pub(crate) fn bandwidths(
     sorted: Option<&[usize]>,
     ctx: &BandwidthContext,
 ) -> Vec<f64> {
+    let mut out = Vec::new();
+    bandwidths_into(mus, sorted, ctx, &mut out);
+    out
+}
+
+/// [`bandwidths`] into `out` (its contents replaced): a refit keeps the
+/// buffer of the previous widths instead of allocating one per column.
+pub(crate) fn bandwidths_into(
+    mus: &[f64],
+    sorted: Option<&[usize]>,
+    ctx: &BandwidthContext,
+    out: &mut Vec<f64>,
+) {
     let n = mus.len();
     match ctx.rule {
         Bandwidth::Scott => {
             let exponent = -1.0 / (ctx.joint_dimensions as f64 + 4.0);
             let sigma = SCOTT_SCALE * (n.max(1) as f64).powf(exponent);
-            vec![sigma.min(PRIOR_SIGMA); n]
+            out.clear();
+            out.resize(n, sigma.min(PRIOR_SIGMA));
         }
         Bandwidth::MagicClip => {
             let min_sigma = magic_clip_min_sigma(n);
             let neighbour_prior = ctx.with_prior && ctx.prior_is_neighbour;
-            let raw = match sorted {
+            match sorted {
                 // An order without the prior (as `super::memo` passes when
                 // the prior is no neighbour) needs no filtering either.
                 Some(s) if neighbour_prior || !ctx.with_prior || !s.contains(&PRIOR_SOURCE) => {
-                    neighbour_gaps(mus, s, ctx.consider_endpoints)
+                    neighbour_gaps_into(mus, s, ctx.consider_endpoints, out)
                 }
                 Some(s) => {
                     let order: Vec<usize> =
                         s.iter().copied().filter(|&i| i != PRIOR_SOURCE).collect();
-                    neighbour_gaps(mus, &order, ctx.consider_endpoints)
+                    neighbour_gaps_into(mus, &order, ctx.consider_endpoints, out)
                 }
-                None => clipped_gaps(mus, neighbour_prior, ctx.consider_endpoints, min_sigma)
-                    .unwrap_or_else(|| {
-                        let order = sorted_centres(mus, neighbour_prior);
-                        neighbour_gaps(mus, &order, ctx.consider_endpoints)
-                    }),
-            };
-            raw.into_iter()
-                .map(|s| clipped_width(s, min_sigma))
-                .collect()
+                None => {
+                    let clipped =
+                        clipped_gaps(mus, neighbour_prior, ctx.consider_endpoints, min_sigma);
+                    match clipped {
+                        Some(gaps) => *out = gaps,
+                        None => {
+                            let order = sorted_centres(mus, neighbour_prior);
+                            neighbour_gaps_into(mus, &order, ctx.consider_endpoints, out)
+                        }
+                    }
+                }
+            }
+            for s in out.iter_mut() {
+                *s = clipped_width(*s, min_sigma);
+            }
         }
     }
 }
@@ -178,14 +198,24 @@ pub(super) fn neighbour_gap(
     }
 }
 
+/// [`neighbour_gaps_into`] into a new vector.
+#[cfg(test)]
+pub(super) fn neighbour_gaps(mus: &[f64], order: &[usize], consider_endpoints: bool) -> Vec<f64> {
+    let mut out = Vec::new();
+    neighbour_gaps_into(mus, order, consider_endpoints, &mut out);
+    out
+}
+
 /// For each observation, the larger of the gaps to its neighbours in
 /// `order` (centres `mus`, the prior's at [`PRIOR_MU`]), where the interval's
-/// ends are neighbours too. Without `consider_endpoints`, the outermost
-/// kernels use the gap on their inner side only.
-pub(super) fn neighbour_gaps(mus: &[f64], order: &[usize], consider_endpoints: bool) -> Vec<f64> {
+/// ends are neighbours too, into `out` (its contents replaced). Without
+/// `consider_endpoints`, the outermost kernels use the gap on their inner
+/// side only.
+fn neighbour_gaps_into(mus: &[f64], order: &[usize], consider_endpoints: bool, out: &mut Vec<f64>) {
     let m = order.len();
     let centre = |source: usize| mus.get(source).copied().unwrap_or(PRIOR_MU);
-    let mut out = vec![0.0; mus.len()];
+    out.clear();
+    out.resize(mus.len(), 0.0);
     // Walk [0.0, centres..., 1.0] with a window of three.
     let mut before = 0.0;
     let mut here = order.first().map_or(1.0, |&s| centre(s));
@@ -202,7 +232,6 @@ pub(super) fn neighbour_gaps(mus: &[f64], order: &[usize], consider_endpoints: b
         }
         (before, here) = (here, after);
     }
-    out
 }
 
 #[cfg(test)]

@@ -108,7 +108,31 @@ impl ParzenEstimator {
         memo: Option<(&[u64], &mut FitMemo)>,
     ) -> Result<Self, SurrogateError> {
         let settings = settings.settings();
-        check_inputs(observations, weights, dims)?;
+        let mut memo = memo.filter(|_| settings.multivariate);
+        // With a memo, the previous rows' places first, and which continuous
+        // columns still hold every previous centre, bit for bit: coordinates
+        // an earlier fit checked, so only their added rows are checked
+        // again (and the memo's refit need not compare them a second time).
+        let (rows, kept) = match memo.as_mut() {
+            Some((ids, memo)) => {
+                let rows = memo.begin(ids, dims.len());
+                let kept = dims.iter().zip(observations.columns()).enumerate();
+                let kept = kept.map(|(d, (&dim, column))| {
+                    let (Some(rows), Some(centres)) = (&rows, column.as_slice()) else {
+                        return None;
+                    };
+                    (dim == Dimension::Continuous).then(|| memo.centres_kept(d, rows, centres))
+                });
+                let kept: Vec<Option<bool>> = kept.collect();
+                (rows, kept)
+            }
+            None => (None, Vec::new()),
+        };
+        let checked = |d: usize| -> Option<&[usize]> {
+            let added = rows.as_ref().map(|r| r.added());
+            kept.get(d).copied().flatten().filter(|&k| k).and(added)
+        };
+        check_inputs(observations, weights, dims, checked)?;
         let n = observations.nrows();
 
         // n = 0: the prior is all there is, whatever its weight.
@@ -145,16 +169,16 @@ impl ParzenEstimator {
             order_by_centre: !settings.multivariate,
             all_observations: BuildContext::components_are_all_observations(&components, n),
         };
-        let (mut layout, mut serial) = (None, 0);
-        let kernels: Vec<DimensionKernels> = match memo.filter(|_| settings.multivariate) {
+        let (mut layout, mut growth, mut serial) = (None, None, 0);
+        let kernels: Vec<DimensionKernels> = match memo {
             None => dims
                 .iter()
                 .zip(observations.columns())
                 .map(|(&dim, column)| DimensionKernels::build(dim, column, &ctx))
                 .collect(),
             Some((ids, memo)) => {
-                let rows = memo.begin(ids, dims.len());
-                let mut mus = Vec::with_capacity(n);
+                // Only for a column that is not contiguous.
+                let mut mus = Vec::new();
                 let kernels = dims
                     .iter()
                     .zip(observations.columns())
@@ -174,21 +198,27 @@ impl ParzenEstimator {
                             }
                         };
                         DimensionKernels::Continuous {
-                            kernels: memo.kernels(d, rows.as_ref(), centres, &ctx),
+                            kernels: memo.kernels(
+                                d,
+                                rows.as_ref(),
+                                centres,
+                                kept.get(d).copied().flatten(),
+                                &ctx,
+                            ),
                             snap_levels: None,
                         }
                     })
                     .collect();
                 memo.finish(ids);
                 serial = memo.serial();
-                layout = memo.layout_buffers();
+                (layout, growth) = memo.layout_buffers(rows.as_ref());
                 kernels
             }
         };
 
         let log_w: Vec<f64> = probabilities.iter().map(|p| p.ln()).collect();
         let mode = if settings.multivariate {
-            Mode::Joint(JointLayout::new(&kernels, &log_w, layout))
+            Mode::Joint(JointLayout::new(&kernels, &log_w, layout, growth.as_ref()))
         } else {
             Mode::Independent(IndependentLayout::new(&kernels, &log_w))
         };
@@ -328,10 +358,14 @@ fn all_in_unit_interval(column: ArrayView1<'_, f64>) -> bool {
 }
 
 /// Shapes, weights and coordinates, checked before anything is built.
-fn check_inputs(
+///
+/// `checked(d)`, when some, lists the only rows of continuous column `d`
+/// whose range needs checking (the others are values checked before).
+fn check_inputs<'a>(
     observations: ArrayView2<'_, f64>,
     weights: ArrayView1<'_, f64>,
     dims: &[Dimension],
+    checked: impl Fn(usize) -> Option<&'a [usize]>,
 ) -> Result<(), SurrogateError> {
     if dims.is_empty() {
         return Err(SurrogateError::NoDimensions);
@@ -370,8 +404,13 @@ fn check_inputs(
     let all_valid = dims
         .iter()
         .zip(observations.columns())
-        .all(|(d, column)| match *d {
-            Dimension::Categorical { .. } => column.iter().all(|&v| valid(d, v)),
+        .enumerate()
+        .all(|(i, (d, column))| match (*d, checked(i)) {
+            (Dimension::Categorical { .. }, _) => column.iter().all(|&v| valid(d, v)),
+            (Dimension::Continuous, Some(rows)) => {
+                let inside = |&r: &usize| column.get(r).is_some_and(|v| (0.0..=1.0).contains(v));
+                rows.iter().all(inside)
+            }
             _ => all_in_unit_interval(column),
         });
     if all_valid {

@@ -15,11 +15,11 @@ use ndarray::linalg::general_mat_mul;
 use std::cell::RefCell;
 
 use ndarray::{
-    Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, ShapeBuilder, Slice, Zip,
+    Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, ShapeBuilder, Slice,
 };
 
 use super::kernels::{DimensionKernels, Location};
-use super::vecmath::log_sum_exp;
+use super::vecmath::{add_then_max, log_sum_exp, log_sum_exp_given_max};
 
 /// Points evaluated per matrix product: the block of `points × components`
 /// terms stays within about 256 KiB, inside a core's L2 cache...
@@ -43,6 +43,11 @@ thread_local! {
 }
 
 /// The multivariate mixture laid out for evaluation.
+///
+/// Its matrices are kept from one fit to the next of a memo (a TPE bad
+/// density gains a trial or two per ask): with a [`Growth`], a new layout
+/// moves the previous columns to their new components and writes only the
+/// changed ones, instead of writing every entry again.
 #[derive(Debug, Clone)]
 pub(crate) struct JointLayout {
     /// Per component: `ln w_k`, every continuous kernel's normaliser, and
@@ -50,61 +55,186 @@ pub(crate) struct JointLayout {
     base: Vec<f64>,
     /// Indices of the continuous dimensions.
     continuous: Vec<usize>,
-    /// `2C × K`: for continuous dimension `i`, row `2i` holds `h_dk` and row
-    /// `2i + 1` holds `-2 h_dk μ_dk`.
-    quadratic: Array2<f64>,
+    /// The row stride of `quadratic` and `constants`, at least the number
+    /// of components: room for the rows to grow in place.
+    stride: usize,
+    /// `2C × K`, row-major (stride `stride`): for continuous dimension `i`,
+    /// row `2i` holds `h_dk` and row `2i + 1` holds `-2 h_dk μ_dk`.
+    quadratic: Vec<f64>,
+    /// `C × K` (stride `stride`): each continuous kernel's share of the
+    /// base, `c_dk + h_dk μ_dk²` (its normaliser `c` and the constant of its
+    /// quadratic), added to `ln w_k` dimension by dimension.
+    constants: Vec<f64>,
+}
+
+/// How the continuous kernels of a fit differ from those of the fit whose
+/// layout it reuses: every previous observation row is still there (in
+/// order), `added` rows came in (their indices in the new fit, increasing),
+/// and in each continuous dimension (by index) only the rows listed in
+/// `changed` have another kernel (added ones among them). Components are
+/// the rows in order, then the prior, in both fits.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Growth {
+    pub(crate) old_rows: usize,
+    pub(crate) added: Vec<usize>,
+    /// Per continuous dimension in order: (dimension, end of its rows in
+    /// `rows`).
+    pub(crate) changed: Vec<(usize, usize)>,
+    pub(crate) rows: Vec<usize>,
 }
 
 impl JointLayout {
     /// Lay out `dims` with component log-weights `log_w`, in the buffers
     /// of `reuse` when given (a layout of the previous fit: at a thousand
     /// components and 40 dimensions the matrix is 640 KiB, which a fresh
-    /// allocation page-faults in anew on every fit).
-    pub(crate) fn new(dims: &[DimensionKernels], log_w: &[f64], reuse: Option<Self>) -> Self {
+    /// allocation page-faults in anew on every fit). With `growth`, saying
+    /// how these kernels differ from those `reuse` was laid out for, only
+    /// the changed entries are written.
+    pub(crate) fn new(
+        dims: &[DimensionKernels],
+        log_w: &[f64],
+        reuse: Option<Self>,
+        growth: Option<&Growth>,
+    ) -> Self {
         let k = log_w.len();
-        let (mut base, mut continuous, quadratic) = match reuse {
-            Some(old) => (
-                old.base,
-                old.continuous,
-                old.quadratic.into_raw_vec_and_offset().0,
-            ),
-            None => Default::default(),
+        let continuous = dims
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| matches!(d, DimensionKernels::Continuous { .. }).then_some(i));
+        let mut layout = match reuse {
+            Some(mut old) => {
+                if let Some(g) = growth.filter(|g| old.can_grow(continuous.clone(), k, g)) {
+                    old.grow(dims, g);
+                    old.rebase(log_w);
+                    return old;
+                }
+                old.continuous.clear();
+                old
+            }
+            None => Self {
+                base: Vec::new(),
+                continuous: Vec::new(),
+                stride: 0,
+                quadratic: Vec::new(),
+                constants: Vec::new(),
+            },
         };
-        continuous.clear();
-        continuous.extend(
-            dims.iter()
-                .enumerate()
-                .filter_map(|(i, d)| matches!(d, DimensionKernels::Continuous { .. }).then_some(i)),
-        );
-        base.clear();
-        base.extend_from_slice(log_w);
-        // Every entry is written below: old contents need no clearing.
-        let shape = (2 * continuous.len(), k);
-        let mut quadratic = quadratic;
-        quadratic.resize(shape.0 * shape.1, 0.0);
-        // Cannot fail: the buffer was resized to the shape.
-        let mut quadratic =
-            Array2::from_shape_vec(shape, quadratic).unwrap_or_else(|_| Array2::zeros(shape));
-        for (i, &d) in continuous.iter().enumerate() {
+        layout.continuous.extend(continuous);
+        layout.lay_out_whole(dims, k);
+        layout.rebase(log_w);
+        layout
+    }
+
+    /// Writes every entry of both matrices for `k` components.
+    fn lay_out_whole(&mut self, dims: &[DimensionKernels], k: usize) {
+        // Room for a few hundred more components before the rows move.
+        if self.stride < k || self.stride > 2 * k + 512 {
+            self.stride = k + k / 4 + 64;
+        }
+        let (stride, c) = (self.stride, self.continuous.len());
+        // Every entry in use is written below: old contents need no clearing.
+        self.quadratic.resize(2 * c * stride, 0.0);
+        self.constants.resize(c * stride, 0.0);
+        let pairs = self.quadratic.chunks_exact_mut(2 * stride);
+        let rows = pairs.zip(self.constants.chunks_exact_mut(stride));
+        for (&d, (pair, constants)) in self.continuous.iter().zip(rows) {
             let DimensionKernels::Continuous { kernels: g, .. } = &dims[d] else {
                 continue;
             };
             let (mu, h, offsets) = (g.mu(), g.neg_half_precision(), g.log_density_offsets());
-            for (((b, &o), &h), &m) in base.iter_mut().zip(offsets).zip(h).zip(mu) {
-                *b += o + h * m * m;
+            let (square, linear) = pair.split_at_mut(stride);
+            let columns = square
+                .iter_mut()
+                .zip(linear.iter_mut())
+                .zip(constants.iter_mut());
+            let kernels = offsets.iter().zip(h).zip(mu).take(k);
+            for (((&o, &h), &m), ((q2, q1), t)) in kernels.zip(columns) {
+                *q2 = h;
+                *q1 = -2.0 * h * m;
+                *t = o + h * m * m;
             }
-            // Whole-row operations on contiguous rows, which run as slices.
-            quadratic.row_mut(2 * i).assign(&ArrayView1::from(h));
-            Zip::from(quadratic.row_mut(2 * i + 1))
-                .and(h)
-                .and(mu)
-                .for_each(|q, &h, &m| *q = -2.0 * h * m);
         }
-        Self {
-            base,
-            continuous,
-            quadratic,
+    }
+
+    /// Whether the layout can grow by `g` into one of `k` components over
+    /// the continuous dimensions `continuous`.
+    fn can_grow(&self, continuous: impl Iterator<Item = usize>, k: usize, g: &Growth) -> bool {
+        let added = g.added.len();
+        self.continuous.iter().copied().eq(continuous)
+            && self
+                .continuous
+                .iter()
+                .copied()
+                .eq(g.changed.iter().map(|c| c.0))
+            && self.base.len() == g.old_rows + 1
+            && k == g.old_rows + added + 1
+            && k <= self.stride
+            && g.added.iter().all(|&a| a + 1 < k)
+            && g.changed.iter().all(|&(_, end)| end <= g.rows.len())
+    }
+
+    /// Moves every previous column to its new component (each row as
+    /// [`Vec::insert`] would for the added rows, in one pass) and writes the
+    /// added, changed and prior columns from `dims`.
+    fn grow(&mut self, dims: &[DimensionKernels], g: &Growth) {
+        let stride = self.stride;
+        let k = g.old_rows + g.added.len() + 1;
+        let shift = |row: &mut [f64]| {
+            // Previous rows from `added[j] - j` on come after added row j:
+            // moved up by j + 1, the last stretch first.
+            let mut end = g.old_rows;
+            for (j, &a) in g.added.iter().enumerate().rev() {
+                let start = a - j;
+                row.copy_within(start..end, start + j + 1);
+                end = start;
+            }
+        };
+        self.quadratic.chunks_exact_mut(stride).for_each(shift);
+        self.constants.chunks_exact_mut(stride).for_each(shift);
+        let pairs = self.quadratic.chunks_exact_mut(2 * stride);
+        let rows = pairs.zip(self.constants.chunks_exact_mut(stride));
+        let mut from = 0;
+        for (&(d, end), (pair, constants)) in g.changed.iter().zip(rows) {
+            let changed = g.rows.get(from..end).unwrap_or_default();
+            from = end;
+            let Some(DimensionKernels::Continuous { kernels: gk, .. }) = dims.get(d) else {
+                continue;
+            };
+            let (mu, h, offsets) = (gk.mu(), gk.neg_half_precision(), gk.log_density_offsets());
+            let (square, linear) = pair.split_at_mut(stride);
+            let prior = k - 1;
+            for &r in changed.iter().chain(&g.added).chain([&prior]) {
+                let (Some(&h), Some(&m), Some(&o)) = (h.get(r), mu.get(r), offsets.get(r)) else {
+                    continue;
+                };
+                square[r] = h;
+                linear[r] = -2.0 * h * m;
+                constants[r] = o + h * m * m;
+            }
         }
+    }
+
+    /// `base` from the log-weights and the kernels' constants, dimension by
+    /// dimension (in the order of additions every fit has used).
+    fn rebase(&mut self, log_w: &[f64]) {
+        self.base.clear();
+        self.base.extend_from_slice(log_w);
+        for constants in self
+            .constants
+            .chunks_exact(self.stride.max(1))
+            .take(self.continuous.len())
+        {
+            for (b, &t) in self.base.iter_mut().zip(constants) {
+                *b += t;
+            }
+        }
+    }
+
+    /// The `2C × K` matrix of quadratic coefficients.
+    fn quadratic(&self) -> Option<ArrayView2<'_, f64>> {
+        let shape = (2 * self.continuous.len(), self.base.len());
+        let strides = (self.stride, 1);
+        ArrayView2::from_shape(shape.strides(strides), &self.quadratic).ok()
     }
 
     /// Log-density of each row of `points` (shapes already checked).
@@ -127,9 +257,12 @@ impl JointLayout {
                 _ => None,
             })
             .collect();
+        let all_continuous = self.continuous.len() == kernels.len();
         let block = (BLOCK_TERMS / k.max(1)).max(MIN_BLOCK_POINTS).min(n.max(1));
         let mut features = Array2::zeros((block, 2 * self.continuous.len()));
-        let mut scratch = vec![0.0; k];
+        // Only a discrete dimension without its table needs it: allocated
+        // then, not on every call.
+        let mut scratch = Vec::new();
         TERMS.with_borrow_mut(|terms| {
             // Components × points, column-major: each point's terms
             // contiguous. Old contents are overwritten, never read.
@@ -163,20 +296,29 @@ impl JointLayout {
                     // packed whole: a fresh buffer the size of `quadratic`
                     // per call, whose page faults cost more than the product.
                     let f = features.slice_axis(Axis(0), Slice::from(..rows));
-                    let Ok(mut t) = ArrayViewMut2::from_shape((k, rows).f(), used) else {
-                        // Cannot happen: `used` holds exactly k × rows.
+                    let (Ok(mut t), Some(q)) = (
+                        ArrayViewMut2::from_shape((k, rows).f(), used),
+                        self.quadratic(),
+                    ) else {
+                        // Cannot happen: `used` holds exactly k × rows, and
+                        // the matrix 2C rows of `stride`.
                         out.fill(f64::NAN);
                         return;
                     };
-                    general_mat_mul(1.0, &self.quadratic.t(), &f.t(), 0.0, &mut t);
+                    general_mat_mul(1.0, &q.t(), &f.t(), 0.0, &mut t);
                 }
                 let outs = out.slice_axis_mut(Axis(0), Slice::from(start..start + rows));
                 let columns = used.chunks_exact_mut(k.max(1));
                 for ((p, acc), o) in chunk.rows().into_iter().zip(columns).zip(outs) {
-                    for (a, &b) in acc.iter_mut().zip(&self.base) {
-                        *a += b;
-                    }
-                    *o = self.finish_point(kernels, &tables, p, acc, &mut scratch);
+                    let max = add_then_max(acc, &self.base);
+                    // Every dimension continuous and the point inside: no
+                    // other terms, no dimension to locate it in one by one.
+                    let inside = || p.iter().fold(true, |all, x| all & (0.0..=1.0).contains(x));
+                    *o = if all_continuous && inside() {
+                        log_sum_exp_given_max(acc, max)
+                    } else {
+                        self.finish_point(kernels, &tables, p, acc, &mut scratch)
+                    };
                 }
             }
         });
@@ -190,7 +332,7 @@ impl JointLayout {
         tables: &[Option<Vec<f64>>],
         point: ArrayView1<'_, f64>,
         acc: &mut [f64],
-        scratch: &mut [f64],
+        scratch: &mut Vec<f64>,
     ) -> f64 {
         let k = acc.len();
         let mut result = None;
@@ -205,6 +347,7 @@ impl JointLayout {
                         let terms = match table {
                             Some(t) => &t[v * k..(v + 1) * k],
                             None => {
+                                scratch.resize(k, 0.0);
                                 masses.fill_level(v, scratch);
                                 &scratch[..]
                             }

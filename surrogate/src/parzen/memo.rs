@@ -18,10 +18,10 @@
 //! only when both are bitwise the same.
 
 use super::bandwidth::{
-    bandwidths, clipped_width, magic_clip_min_sigma, neighbour_gap, packed_key, sorted_packed_keys,
-    BandwidthContext, PRIOR_INDEX, PRIOR_MU, PRIOR_SOURCE,
+    bandwidths_into, clipped_width, magic_clip_min_sigma, neighbour_gap, packed_key,
+    sorted_packed_keys, BandwidthContext, PRIOR_INDEX, PRIOR_MU, PRIOR_SOURCE,
 };
-use super::joint::JointLayout;
+use super::joint::{Growth, JointLayout};
 use super::kernels::{BuildContext, GaussianKernels};
 use super::settings::Bandwidth;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,6 +51,8 @@ pub struct FitMemo {
     old_of: Vec<usize>,
     /// Scratch: the sorted order handed to the bandwidth rule.
     order: Vec<usize>,
+    /// Scratch: the keys of new rows, merged into the previous ones.
+    added_keys: Vec<u64>,
     /// Scratch: rows whose constants must be computed, and their inputs
     /// and outputs.
     changed: Refresh,
@@ -59,6 +61,9 @@ pub struct FitMemo {
     /// for the next fit to write into instead of allocating.
     kernels: Vec<GaussianKernels>,
     layout: Option<JointLayout>,
+    /// Whether `layout` is the last fit's (laid out for the kernels the
+    /// columns hold now), not only buffers.
+    layout_is_last: bool,
     /// The serial of the last fit made with this memo, unique in the
     /// process (0: none yet). The estimator of that fit carries it, so that
     /// its kernel arrays go back to the columns that lent them only when
@@ -86,6 +91,11 @@ pub(crate) struct ColumnMemo {
     /// ([`Self::lend`]): the number of observation rows they hold. A lent
     /// column that does not come back is fitted afresh.
     lent: Option<usize>,
+    /// Whether the last fit grew this column in place ([`Self::grow`]), and
+    /// then the rows whose kernel it changed (the added ones among them):
+    /// what the joint layout of the last fit must change to be this one's.
+    grown: bool,
+    changed: Vec<usize>,
 }
 
 /// The magic clip's settings for one fit: when the next fit has the same,
@@ -125,11 +135,14 @@ impl RowMap {
     /// vectorises, where looking each row up in `map` and branching per
     /// row took about 3 % of a 40-float TPE study's samples).
     fn centres_kept(&self, old: &[f64], new: &[f64]) -> bool {
+        // The bits' differences OR-ed together: zero when all are the same.
+        // (A compare per pair needs 64-bit lanes, which the x86-64
+        // baseline's packed compares lack; XOR and OR have them.)
         let same = |a: &[f64], b: Option<&[f64]>| {
             b.is_some_and(|b| {
                 a.len() == b.len()
-                    && (a.iter().zip(b))
-                        .fold(true, |same, (x, y)| same & (x.to_bits() == y.to_bits()))
+                    && (a.iter().zip(b)).fold(0, |diff, (x, y)| diff | (x.to_bits() ^ y.to_bits()))
+                        == 0
             })
         };
         // `from`: the first new row of the stretch; `at`: its previous row.
@@ -147,6 +160,11 @@ impl RowMap {
         self.all_kept && at + rest.len() == old.len() && same(rest, new.get(from..))
     }
 
+    /// The new rows that continue no previous one, increasing.
+    pub(crate) fn added(&self) -> &[usize] {
+        &self.added
+    }
+
     /// Whether a row came in before some previous one (which then has
     /// another index), rather than only at the end.
     fn shifted(&self) -> bool {
@@ -160,11 +178,28 @@ impl RowMap {
     /// key's centre part does not change.
     fn renumber_and_insert(&self, keys: &mut Vec<u64>, mus: &[f64]) {
         // Rows kept in place (they only grew at the end) need no renumbering.
-        if self.shifted() {
-            for k in keys.iter_mut() {
-                // The prior's index is past the map: it keeps it.
-                if let Some(&new) = self.map.get((*k & PRIOR_INDEX) as usize) {
-                    *k = (*k & !PRIOR_INDEX) | new as u64;
+        match (self.shifted(), self.all_kept, self.added.as_slice()) {
+            (false, _, _) => {}
+            // The usual shift: one row came in at `at`, every previous row
+            // is still there, so those from `at` on move up by one. An
+            // add, where looking each key's row up in `map` is a gather.
+            (true, true, &[at]) => {
+                // On the low 32 bits, which hold the whole index: x86-64's
+                // baseline has packed compares of 32-bit lanes, not 64.
+                let (at, old) = (at as u32, self.map.len() as u32);
+                const INDEX: u32 = PRIOR_INDEX as u32;
+                for k in keys.iter_mut() {
+                    // The prior's index is past the previous rows: it keeps it.
+                    let row = (*k as u32) & INDEX;
+                    *k += u64::from((row >= at) & (row < old));
+                }
+            }
+            (true, _, _) => {
+                for k in keys.iter_mut() {
+                    // The prior's index is past the map: it keeps it.
+                    if let Some(&new) = self.map.get((*k & PRIOR_INDEX) as usize) {
+                        *k = (*k & !PRIOR_INDEX) | new as u64;
+                    }
                 }
             }
         }
@@ -217,6 +252,17 @@ impl FitMemo {
         })
     }
 
+    /// Whether every previous row is still there (`rows`) with the centre
+    /// column `d` holds for it, bit for bit, in `centres` (the column's new
+    /// centres): then those are coordinates an earlier fit checked, and the
+    /// column can grow in place.
+    pub(crate) fn centres_kept(&self, d: usize, rows: &RowMap, centres: &[f64]) -> bool {
+        let column = self.columns.get(d).and_then(Option::as_ref);
+        rows.all_kept
+            && column
+                .is_some_and(|c| c.mu.len() == rows.map.len() && rows.centres_kept(&c.mu, centres))
+    }
+
     /// The serial of the fit being made (or last made) with this memo.
     pub(crate) fn serial(&self) -> u64 {
         self.serial
@@ -239,10 +285,11 @@ impl FitMemo {
         d: usize,
         rows: Option<&RowMap>,
         mus: &[f64],
+        kept: Option<bool>,
         ctx: &BuildContext<'_>,
     ) -> GaussianKernels {
         let reuse = self.kernels.pop();
-        let column = self.column(d, rows, mus, &ctx.bandwidth);
+        let column = self.column(d, rows, mus, kept, &ctx.bandwidth);
         if let Some(lent) = column.lend(ctx) {
             self.kernels.extend(reuse);
             return lent;
@@ -258,6 +305,7 @@ impl FitMemo {
         d: usize,
         rows: Option<&RowMap>,
         mus: &[f64],
+        kept: Option<bool>,
         ctx: &BandwidthContext,
     ) -> &mut ColumnMemo {
         // A column whose arrays were not given back is fitted afresh.
@@ -266,13 +314,14 @@ impl FitMemo {
             .filter(|c| c.with_prior == ctx.with_prior && c.lent.is_none());
         let n = mus.len();
         if let (Some(mut column), Some(rows)) = (previous.take(), rows) {
-            if column.grow(rows, mus, ctx, &mut self.changed) {
+            if column.grow(rows, mus, kept, ctx, &mut self.changed) {
                 return self.columns[d].insert(column);
             }
             previous = Some(column);
         }
         let mut next = self.spare.pop().unwrap_or_default();
         next.lent = None;
+        next.grown = false;
         next.with_prior = ctx.with_prior;
         next.clip = Clip::of(ctx, n);
         next.mu.clear();
@@ -295,12 +344,13 @@ impl FitMemo {
                     next.keys.extend_from_slice(&prev.keys);
                     rows.renumber_and_insert(&mut next.keys, mus);
                 } else {
-                    merge_keys(prev, rows, &self.old_of, mus, &mut next.keys);
+                    let added = &mut self.added_keys;
+                    merge_keys(prev, rows, &self.old_of, mus, added, &mut next.keys);
                 }
             }
             _ => sorted_packed_keys(mus, ctx.with_prior, &mut next.keys),
         }
-        next.sigma = match ctx.rule {
+        match ctx.rule {
             Bandwidth::MagicClip => {
                 // The order by centre, with the prior only where the rule
                 // counts it as a neighbour.
@@ -312,10 +362,10 @@ impl FitMemo {
                         _ => with_prior.then_some(PRIOR_SOURCE),
                     }
                 }));
-                bandwidths(mus, Some(&self.order), ctx)
+                bandwidths_into(mus, Some(&self.order), ctx, &mut next.sigma)
             }
-            Bandwidth::Scott => bandwidths(mus, None, ctx),
-        };
+            Bandwidth::Scott => bandwidths_into(mus, None, ctx, &mut next.sigma),
+        }
         next.neg_half_precision.clear();
         next.neg_half_precision.resize(n, 0.0);
         next.log_constant.clear();
@@ -366,12 +416,36 @@ impl FitMemo {
             };
             self.kernels.extend(unclaimed);
         }
+        self.layout_is_last = ours && layout.is_some();
         self.layout = layout;
     }
 
-    /// The layout kept from the last estimator, if any.
-    pub(crate) fn layout_buffers(&mut self) -> Option<JointLayout> {
-        self.layout.take()
+    /// The layout kept from the last estimator, if any, and when it is the
+    /// last fit's and every continuous column grew in place by `rows`, how
+    /// this fit's kernels differ from it.
+    pub(crate) fn layout_buffers(
+        &mut self,
+        rows: Option<&RowMap>,
+    ) -> (Option<JointLayout>, Option<Growth>) {
+        let layout = self.layout.take();
+        let is_last = std::mem::take(&mut self.layout_is_last);
+        let growth = rows.filter(|r| is_last && r.all_kept).and_then(|rows| {
+            let mut g = Growth {
+                old_rows: rows.map.len(),
+                added: rows.added.clone(),
+                ..Growth::default()
+            };
+            for (d, column) in self.columns.iter().enumerate() {
+                let Some(column) = column else { continue };
+                if !column.grown {
+                    return None;
+                }
+                g.rows.extend_from_slice(&column.changed);
+                g.changed.push((d, g.rows.len()));
+            }
+            Some(g)
+        });
+        (layout, growth)
     }
 
     /// Forgets column `d` (it is not continuous in this fit).
@@ -445,6 +519,7 @@ impl ColumnMemo {
         &mut self,
         rows: &RowMap,
         mus: &[f64],
+        kept: Option<bool>,
         ctx: &BandwidthContext,
         changed: &mut Refresh,
     ) -> bool {
@@ -456,16 +531,16 @@ impl ColumnMemo {
             || !rows.all_kept
             || rows.added.len() > MAX_INSERTED
             || rows.map.len() != self.mu.len()
-            || !rows.centres_kept(&self.mu, mus)
+            || !kept.unwrap_or_else(|| rows.centres_kept(&self.mu, mus))
         {
             return false;
         }
         rows.renumber_and_insert(&mut self.keys, mus);
-        if rows.shifted() {
-            self.mu.clear();
+        // The kept centres are the same (checked above): only the added
+        // ones go in, each moving those after it (not a copy of them all).
+        for &new in &rows.added {
+            self.mu.insert(new, mus[new]);
         }
-        let kept = self.mu.len();
-        self.mu.extend_from_slice(&mus[kept..]);
         // Placeholders for the added rows, in increasing order so that each
         // lands at its index; a NaN width differs from any computed below.
         for &new in &rows.added {
@@ -494,6 +569,9 @@ impl ColumnMemo {
                 }
             }
         }
+        self.grown = true;
+        self.changed.clear();
+        self.changed.extend_from_slice(&changed.rows);
         self.refresh_constants(changed);
         true
     }
@@ -594,13 +672,23 @@ const MAX_INSERTED: usize = 8;
 /// left dropped, and the new ones merged in, into `out`: the same array
 /// [`sorted_packed_keys`] gives, since renumbering keeps the order of rows (ids
 /// increase with both numberings) and a key's centre part does not change.
-fn merge_keys(prev: &ColumnMemo, rows: &RowMap, old_of: &[usize], mus: &[f64], out: &mut Vec<u64>) {
-    let mut added: Vec<u64> = old_of
-        .iter()
-        .enumerate()
-        .filter(|&(_, &old)| old == usize::MAX)
-        .map(|(new, _)| packed_key(mus[new], new as u64))
-        .collect();
+/// `added` is scratch.
+fn merge_keys(
+    prev: &ColumnMemo,
+    rows: &RowMap,
+    old_of: &[usize],
+    mus: &[f64],
+    added: &mut Vec<u64>,
+    out: &mut Vec<u64>,
+) {
+    added.clear();
+    added.extend(
+        old_of
+            .iter()
+            .enumerate()
+            .filter(|&(_, &old)| old == usize::MAX)
+            .map(|(new, _)| packed_key(mus[new], new as u64)),
+    );
     added.sort_unstable();
     let kept = prev.keys.iter().filter_map(|&k| {
         let old = (k & PRIOR_INDEX) as usize;
@@ -611,7 +699,7 @@ fn merge_keys(prev: &ColumnMemo, rows: &RowMap, old_of: &[usize], mus: &[f64], o
         (old_of[new] == old).then_some((k & !PRIOR_INDEX) | new as u64)
     });
     out.clear();
-    let mut added = added.into_iter().peekable();
+    let mut added = added.iter().copied().peekable();
     for k in kept {
         while let Some(a) = added.next_if(|&a| a < k) {
             out.push(a);

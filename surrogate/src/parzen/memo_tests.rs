@@ -7,6 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
+use crate::SurrogateError;
 
 /// Rows of a history by id: the ids of one fit and their coordinates.
 fn rows(history: &[(u64, Vec<f64>)], keep: &[bool]) -> (Vec<u64>, Array2<f64>) {
@@ -53,7 +54,7 @@ fn coordinate(rng: &mut ChaCha8Rng, dim: Dimension, repeats: &[f64]) -> f64 {
 }
 
 /// A history as a test grows it: rows by id, and which of them a fit sees.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct History {
     rows: Vec<(u64, Vec<f64>)>,
     keep: Vec<bool>,
@@ -307,4 +308,71 @@ fn an_older_fits_arrays_are_not_taken_back() {
     newer.recycle(&mut memo);
     history.push(150, random_row(&mut rng, &dims));
     fit(&history, &mut memo, &settings(Bandwidth::MagicClip)).recycle(&mut memo);
+}
+
+/// A refit checks the range of only the rows no earlier fit checked (the
+/// others hold the centres its memo has, bit for bit): an added row out of
+/// range or NaN, first or last, and a kept row changed to one out of range,
+/// are still the errors a fresh fit gives, naming the same coordinate; and
+/// after them the memo still refits exactly, in place.
+#[test]
+fn a_refit_rejects_what_a_fresh_fit_rejects() {
+    let dims = [
+        Dimension::Continuous,
+        Dimension::Categorical { choices: 3 },
+        Dimension::Continuous,
+    ];
+    let s = ParzenSettings::multivariate().validate().unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let mut history = History::default();
+    for id in 0..130 {
+        history.push(2 * id, random_row(&mut rng, &dims));
+    }
+    let mut memo = FitMemo::default();
+    let fit_both = |history: &History, memo: &mut FitMemo| {
+        let (ids, obs) = rows(&history.rows, &history.keep);
+        let w: Array1<f64> = default_weights(obs.nrows());
+        let fresh = ParzenEstimator::fit(obs.view(), w.view(), &dims, &s);
+        let memoised = ParzenEstimator::fit_with_memo(obs.view(), w.view(), &dims, &s, &ids, memo);
+        (fresh, memoised)
+    };
+    let (_, first) = fit_both(&history, &mut memo);
+    first.unwrap().recycle(&mut memo);
+    // Added rows at the end, or between kept ones (an odd id).
+    for (bad, id, at) in [(1.5, 260, 130), (-0.25, 261, 130), (f64::NAN, 3, 2)] {
+        let mut grown = history.clone();
+        let mut row = random_row(&mut rng, &dims);
+        row[2] = bad;
+        grown.rows.insert(at, (id, row));
+        grown.keep.insert(at, true);
+        let (fresh, memoised) = fit_both(&grown, &mut memo);
+        let want = SurrogateError::ObservationOutOfRange {
+            row: at,
+            dimension: 2,
+            value: bad,
+        };
+        let (fresh, memoised) = (fresh.unwrap_err(), memoised.unwrap_err());
+        assert_eq!(format!("{fresh:?}"), format!("{want:?}"));
+        assert_eq!(format!("{memoised:?}"), format!("{want:?}"));
+    }
+    // A kept row's centre moved out of the interval.
+    let mut moved = history.clone();
+    moved.rows[40].1[0] = 1.25;
+    moved.push(300, random_row(&mut rng, &dims));
+    let (fresh, memoised) = fit_both(&moved, &mut memo);
+    let want = SurrogateError::ObservationOutOfRange {
+        row: 40,
+        dimension: 0,
+        value: 1.25,
+    };
+    assert_eq!(fresh.unwrap_err(), want);
+    assert_eq!(memoised.unwrap_err(), want);
+    // The memo still refits exactly.
+    for id in 130..140 {
+        history.push(2 * id, random_row(&mut rng, &dims));
+        let (fresh, memoised) = fit_both(&history, &mut memo);
+        let memoised = memoised.unwrap();
+        assert_same(&fresh.unwrap(), &memoised, id as usize);
+        memoised.recycle(&mut memo);
+    }
 }

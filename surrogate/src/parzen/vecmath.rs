@@ -84,10 +84,43 @@ fn max_of(values: &[f64]) -> f64 {
     }
 }
 
+/// `values[k] += add[k]` (up to the shorter), then [`max_of`] the values:
+/// in one pass where the joint model's evaluation made two over every
+/// component of every point, the same maximum (the same lanes, the same
+/// order of selects).
+pub(crate) fn add_then_max(values: &mut [f64], add: &[f64]) -> f64 {
+    let n = values.len().min(add.len());
+    let (values, add) = (&mut values[..n], &add[..n]);
+    let mut m = [f64::NEG_INFINITY; 4];
+    let mut chunks = values.chunks_exact_mut(4);
+    let mut adds = add.chunks_exact(4);
+    for (c, a) in (&mut chunks).zip(&mut adds) {
+        for ((m, v), &a) in m.iter_mut().zip(c).zip(a) {
+            *v += a;
+            *m = if *v > *m { *v } else { *m };
+        }
+    }
+    for (v, &a) in chunks.into_remainder().iter_mut().zip(adds.remainder()) {
+        *v += a;
+        m[0] = if *v > m[0] { *v } else { m[0] };
+    }
+    let a = if m[1] > m[0] { m[1] } else { m[0] };
+    let b = if m[3] > m[2] { m[3] } else { m[2] };
+    if b > a {
+        b
+    } else {
+        a
+    }
+}
+
 /// `ln Σ exp(values)`, exact to a few ulps; `-inf` if every value is `-inf`
 /// (or the slice is empty), `+inf` if any is, NaN if any value is NaN.
 pub(crate) fn log_sum_exp(values: &[f64]) -> f64 {
-    let max = max_of(values);
+    log_sum_exp_given_max(values, max_of(values))
+}
+
+/// [`log_sum_exp`] of `values` whose [`max_of`] is `max`.
+pub(crate) fn log_sum_exp_given_max(values: &[f64], max: f64) -> f64 {
     if max.is_infinite() {
         // All -inf (or empty), or a +inf that dominates; NaN still wins.
         return if values.iter().any(|v| v.is_nan()) {
@@ -242,6 +275,33 @@ mod tests {
         assert!((a[1] - (-1000.0 + 2f64.ln())).abs() < 1e-12);
         assert!((a[2] - 700.0).abs() < 1e-12);
         assert!((a[3] + 2f64.ln()).abs() < 1e-15);
+    }
+
+    /// Adding and taking the maximum in one pass finds what the two passes
+    /// find, bit for bit, at every length's remainder, with NaN and
+    /// infinities among the values.
+    #[test]
+    fn add_then_max_is_add_then_max_of() {
+        for n in 0..23 {
+            let mut values: Vec<f64> = (0..n).map(|i| ((i * 7919) % 13) as f64 - 6.5).collect();
+            let add: Vec<f64> = (0..n).map(|i| ((i * 104_729) % 11) as f64 * 0.37).collect();
+            if n > 5 {
+                values[n - 2] = f64::NAN;
+                values[3] = f64::NEG_INFINITY;
+            }
+            let mut two = values.clone();
+            for (v, a) in two.iter_mut().zip(&add) {
+                *v += a;
+            }
+            let max = add_then_max(&mut values, &add);
+            assert_eq!(max.to_bits(), max_of(&two).to_bits(), "n = {n}");
+            assert_eq!(values.len(), two.len());
+            for (x, y) in values.iter().zip(&two) {
+                assert_eq!(x.to_bits(), y.to_bits());
+            }
+            let (got, want) = (log_sum_exp_given_max(&values, max), log_sum_exp(&two));
+            assert_eq!(got.to_bits(), want.to_bits());
+        }
     }
 
     #[test]
