@@ -392,8 +392,9 @@ class Trial:
         self._proposal = True
         fast, params = self._fast, self._params
         if not params and not fast:
-            # A fresh trial (the usual case): nothing to keep, one call.
-            fast.update(proposal)
+            # A fresh trial (the usual case): nothing to keep; the dict is
+            # this trial's own (made for it by the engine's binding).
+            self._fast = proposal
             return
         for name, entry in proposal.items():
             # A queued trial's own values win over the proposal.
