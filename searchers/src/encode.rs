@@ -65,6 +65,12 @@ pub(crate) struct EncodedHistory {
     /// Per column, the coordinate of an absent value.
     fill: Vec<f64>,
     rows: Vec<Option<Encoded>>,
+    /// The last update's trials by position: each one's number and id, read
+    /// in the update's pass over them, so that [`Self::row_at`] finds a
+    /// trial's row without reading the `Trial` again (a 40-float TPE study
+    /// reads 1,000 rows an ask, and each `Trial` it touched was a cache
+    /// miss: about 3 % of its samples).
+    positions: Vec<(u64, TrialId)>,
     /// The stamp of the next row encoded.
     next_stamp: u64,
 }
@@ -94,6 +100,7 @@ impl EncodedHistory {
             space: None,
             fill: Vec::new(),
             rows: Vec::new(),
+            positions: Vec::new(),
             next_stamp: 0,
         }
     }
@@ -113,6 +120,9 @@ impl EncodedHistory {
                 })
                 .collect();
         }
+        self.positions.clear();
+        self.positions
+            .extend(trials.iter().map(|t| (t.number, t.id)));
         for t in trials {
             let n = t.number as usize;
             if n >= self.rows.len() {
@@ -144,8 +154,22 @@ impl EncodedHistory {
     /// coordinates is NaN (so that any group of it is complete), and its
     /// stamp (see [`Encoded::stamp`]).
     pub(crate) fn row_stamped(&self, trial: &Trial) -> Option<(&[f64], bool, u64)> {
-        match self.rows.get(trial.number as usize) {
-            Some(Some(e)) if e.id == trial.id => Some((e.row.as_slice(), e.whole, e.stamp)),
+        self.row_of(trial.number, trial.id)
+    }
+
+    /// [`Self::row_stamped`] of the trial at position `i` of the last
+    /// update's trials (`None` past them), and its number, read from the
+    /// update's copy of its number and id: the same answer while those
+    /// trials are the ones asked about.
+    pub(crate) fn row_at(&self, i: usize) -> Option<(&[f64], bool, u64, u64)> {
+        let &(number, id) = self.positions.get(i)?;
+        let (row, whole, stamp) = self.row_of(number, id)?;
+        Some((row, whole, stamp, number))
+    }
+
+    fn row_of(&self, number: u64, id: TrialId) -> Option<(&[f64], bool, u64)> {
+        match self.rows.get(number as usize) {
+            Some(Some(e)) if e.id == id => Some((e.row.as_slice(), e.whole, e.stamp)),
             _ => None,
         }
     }
@@ -255,6 +279,40 @@ pub(crate) mod tests {
         // Unchanged, the row keeps its stamp.
         h.update(&wider, std::slice::from_ref(&later));
         assert_eq!(h.row_stamped(&later).unwrap().2, wider_stamp);
+    }
+
+    /// `row_at(i)` is `row_stamped` of the update's trial `i` (and its
+    /// number): with two trials under one number (only the later one's row
+    /// is kept), a trial whose row has a NaN, and past the trials.
+    #[test]
+    fn row_at_is_the_row_of_the_trial_at_that_position() {
+        let text = "x=float(0,1) y=float(0,1)";
+        let space = Space::parse(text).unwrap();
+        let mut s = study(Some(text));
+        for _ in 0..3 {
+            s.ask().unwrap();
+        }
+        let mut trials = s.trials().unwrap().to_vec();
+        trials[1].params.shift_remove("y");
+        let mut clash = trials[2].clone();
+        clash.id = TrialId(clash.id.0 + 99);
+        clash.params.insert("x".into(), Value::Float(0.125));
+        trials.push(clash);
+        let mut h = EncodedHistory::new(Absent::Nan);
+        h.update(&space, &trials);
+        assert_eq!(h.row_at(2), None, "the later trial under its number");
+        assert_eq!(h.row_at(3).unwrap().0[0], 0.125);
+        assert!(!h.row_at(1).unwrap().1, "a NaN");
+        // Rows compared by their bits: NaN is one of them.
+        let bits = |r: &[f64]| -> Vec<u64> { r.iter().map(|x| x.to_bits()).collect() };
+        for (i, t) in trials.iter().enumerate() {
+            let got = h.row_at(i).map(|(r, w, st, n)| (bits(r), w, st, n));
+            let expected = h
+                .row_stamped(t)
+                .map(|(r, w, st)| (bits(r), w, st, t.number));
+            assert_eq!(got, expected, "trial {i}");
+        }
+        assert_eq!(h.row_at(trials.len()), None);
     }
 
     #[test]

@@ -190,13 +190,15 @@ impl TpeSearcher {
             .filter(|&(first, len)| first + len <= space.len());
         let (mut good_rows, mut bad_rows) = (Vec::new(), Vec::with_capacity(ctx.trials.len()));
         let mut bad_stamps = Vec::with_capacity(ctx.trials.len());
-        for (i, (t, side)) in ctx.trials.iter().zip(&split.sides).enumerate() {
+        // By position (`row_at`, the update's copy of each trial's number
+        // and id): the trials themselves are not read again.
+        for (i, side) in split.sides.iter().enumerate().take(ctx.trials.len()) {
             let (target, stamps) = match side {
                 Side::Good => (&mut good_rows, None),
                 Side::Bad => (&mut bad_rows, Some(&mut bad_stamps)),
                 Side::Out => continue,
             };
-            if let Some((row, whole, stamp)) = self.encoded.row_stamped(t) {
+            if let Some((row, whole, stamp, number)) = self.encoded.row_at(i) {
                 // A fold, not `all`: no early exit, so it vectorises.
                 let complete = whole
                     || match span {
@@ -206,7 +208,7 @@ impl TpeSearcher {
                         None => members.iter().all(|&m| !row[m].is_nan()),
                     };
                 if complete {
-                    target.push((row, split.weight(i), t.number));
+                    target.push((row, split.weight(i), number));
                     stamps.into_iter().for_each(|s| s.push(stamp));
                 }
             }
