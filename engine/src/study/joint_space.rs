@@ -98,24 +98,10 @@ impl SharedSpace {
     /// The unconditional entries of `space` for which `shared` holds, in
     /// order: the last space returned when it has exactly those entries.
     pub(super) fn of(&mut self, space: &Space, shared: impl Fn(&str) -> bool) -> &Space {
-        let mut wanted = space
-            .entries()
-            .iter()
-            .filter(|e| e.condition.is_none() && shared(&e.name));
-        let mut kept = self.last.entries().iter();
-        let same = loop {
-            match (wanted.next(), kept.next()) {
-                (Some(a), Some(b)) if a == b => {}
-                (None, None) => break true,
-                _ => break false,
-            }
-        };
-        if !same {
-            let entries = space
-                .entries()
-                .iter()
-                .filter(|e| e.condition.is_none() && shared(&e.name));
-            self.last = Space::from_inferred(entries.cloned().collect());
+        let wanted =
+            || (space.entries().iter()).filter(|e| e.condition.is_none() && shared(&e.name));
+        if !wanted().eq(self.last.entries()) {
+            self.last = Space::from_inferred(wanted().cloned().collect());
         }
         &self.last
     }
