@@ -69,12 +69,26 @@ fn max_of(values: &[f64]) -> f64 {
     let mut chunks = values.chunks_exact(4);
     for c in &mut chunks {
         for (m, &v) in m.iter_mut().zip(c) {
-            *m = if v > *m { v } else { *m };
+            keep_larger(m, v);
         }
     }
     for &v in chunks.remainder() {
-        m[0] = if v > m[0] { v } else { m[0] };
+        keep_larger(&mut m[0], v);
     }
+    largest_lane(m)
+}
+
+/// `*m = max(*m, v)` as a select (NaN `v` never kept): the step
+/// [`max_of`] and [`add_then_max`] share, so they find the same maximum.
+#[inline(always)]
+fn keep_larger(m: &mut f64, v: f64) {
+    *m = if v > *m { v } else { *m };
+}
+
+/// The largest of four running maxima, in the order both maxima reduce
+/// their lanes.
+#[inline(always)]
+fn largest_lane(m: [f64; 4]) -> f64 {
     let a = if m[1] > m[0] { m[1] } else { m[0] };
     let b = if m[3] > m[2] { m[3] } else { m[2] };
     if b > a {
@@ -97,20 +111,14 @@ pub(crate) fn add_then_max(values: &mut [f64], add: &[f64]) -> f64 {
     for (c, a) in (&mut chunks).zip(&mut adds) {
         for ((m, v), &a) in m.iter_mut().zip(c).zip(a) {
             *v += a;
-            *m = if *v > *m { *v } else { *m };
+            keep_larger(m, *v);
         }
     }
     for (v, &a) in chunks.into_remainder().iter_mut().zip(adds.remainder()) {
         *v += a;
-        m[0] = if *v > m[0] { *v } else { m[0] };
+        keep_larger(&mut m[0], *v);
     }
-    let a = if m[1] > m[0] { m[1] } else { m[0] };
-    let b = if m[3] > m[2] { m[3] } else { m[2] };
-    if b > a {
-        b
-    } else {
-        a
-    }
+    largest_lane(m)
 }
 
 /// `ln Σ exp(values)`, exact to a few ulps; `-inf` if every value is `-inf`
