@@ -79,9 +79,7 @@ impl EntrySpecs {
                     }
                 }
             };
-            let [a, b, c, d, e] = &spec.items;
-            let items = [a, b, c, d, e].map(|item| item.bind(py).clone());
-            let [a, b, c, d, e] = items;
+            let [a, b, c, d, e] = spec.items.each_ref().map(|item| item.bind(py).clone());
             let entry = PyTuple::new(py, [a, b, c, d, e, to_py(py, value)?])?;
             dict.set_item(spec.name.bind(py), entry)?;
         }
