@@ -293,8 +293,9 @@ fn a_sqlite_database_of_the_previous_release_is_upgraded_in_place() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     // Brought through every later step too: version 3 adds study
-    // attributes, version 4 the history of objectives.
-    assert_eq!(version, 4);
+    // attributes, version 4 the history of objectives, version 5 numbers
+    // changes within each study.
+    assert_eq!(version, 5);
     let attrs: String = conn
         .query_row("SELECT user_attrs FROM studies WHERE id = 1", [], |r| {
             r.get(0)

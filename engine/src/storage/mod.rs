@@ -4,8 +4,8 @@
 //! `tests/storage_conformance.rs`): trial numbers are dense and never
 //! repeat within a study; a waiting trial is claimed by exactly one caller;
 //! a claim key is held by at most one trial of a study; finished trials never
-//! change; every change bumps a monotonic counter, so a study can fetch only
-//! the trials that changed since its last look.
+//! change; every change bumps the study's monotonic counter, so a study can
+//! fetch only the trials that changed since its last look.
 
 mod check;
 mod fork;

@@ -3,7 +3,7 @@
 //!
 //! A trial is one row: the columns queries need (study, number, state,
 //! change counter, claim key) and the rest as one JSON document. Every write
-//! runs in an IMMEDIATE transaction, so the change counter, trial numbers and
+//! runs in an IMMEDIATE transaction, so change numbers, trial numbers and
 //! claims are decided under SQLite's single writer lock: two processes never
 //! get the same number, the same queued trial or the same grid point.
 
@@ -18,9 +18,7 @@ use crate::{
     Error, Metadata, NewTrial, Objective, ObjectiveChange, Result, Space, StudyConfig, StudyId,
     Trial, TrialId,
 };
-use rusqlite::{
-    params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
-};
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -59,6 +57,20 @@ const MIGRATIONS: &[Migration] = &[
     Migration::ObjectivesInConfig,
     Migration::Sql("ALTER TABLE studies ADD COLUMN user_attrs TEXT NOT NULL DEFAULT '{}';"),
     Migration::Sql("ALTER TABLE studies ADD COLUMN objective_history TEXT NOT NULL DEFAULT '[]';"),
+    // Every commit writes each page it touched to the WAL, and a trial's
+    // create and finish are two commits. A database-wide counter row and an
+    // index over every state put two more pages in each; the study's own
+    // largest change (from `trials_by_change`) numbers changes as well, and
+    // only waiting trials are ever looked up by state. An older hyperspace
+    // would go on bumping the dropped counter, so the version step makes it
+    // refuse this file instead.
+    Migration::Sql(
+        r#"
+    DROP INDEX trials_by_state;
+    CREATE INDEX trials_waiting ON trials (study_id, number) WHERE state = 'waiting';
+    DROP TABLE counter;
+"#,
+    ),
 ];
 
 /// A SQLite database file holding any number of studies.
@@ -197,29 +209,20 @@ impl SqliteStorage {
     }
 
     /// Runs `f` in an IMMEDIATE transaction and commits it if `f` succeeds.
-    /// `f` returns a nested result: SQLite errors outside, engine errors
-    /// (which roll the transaction back) inside.
-    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>) -> Result<T> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        let out = f(&tx).map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))?;
-        Ok(out)
+    fn write<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        self.write_try(|tx| f(tx).map(Ok))
     }
 
-    /// Like [`Self::write`] for closures that may fail with an engine error,
-    /// which rolls back.
+    /// Like [`Self::write`] for closures that may also fail with an engine
+    /// error: SQLite errors come outside, engine errors inside, and either
+    /// rolls the transaction back.
     fn write_try<T>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<Result<T>>,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<Result<T>>,
     ) -> Result<T> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        match f(&tx).map_err(|e| self.err(e))? {
+        let conn = self.lock();
+        let tx = WriteTx::begin(&conn).map_err(|e| self.err(e))?;
+        match f(&conn).map_err(|e| self.err(e))? {
             Ok(out) => {
                 tx.commit().map_err(|e| self.err(e))?;
                 Ok(out)
@@ -231,6 +234,43 @@ impl SqliteStorage {
     fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         let conn = self.lock();
         f(&conn).map_err(|e| self.err(e))
+    }
+}
+
+/// An open IMMEDIATE transaction, rolled back when dropped uncommitted (an
+/// error, or a panic in the caller), so the connection is usable again.
+///
+/// rusqlite's own `Transaction` parses its BEGIN and COMMIT afresh each
+/// time; a trial is two write transactions, so these come from the
+/// statement cache instead.
+struct WriteTx<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> WriteTx<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<Self> {
+        conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        Ok(Self { conn })
+    }
+
+    /// Commits; a failed COMMIT leaves the transaction open, and dropping
+    /// `self` then rolls it back.
+    fn commit(self) -> rusqlite::Result<()> {
+        self.conn.prepare_cached("COMMIT")?.execute([])?;
+        Ok(())
+    }
+}
+
+impl Drop for WriteTx<'_> {
+    fn drop(&mut self) {
+        if !self.conn.is_autocommit() {
+            // Nothing to report it to: the caller already has its error,
+            // and SQLite ends the transaction itself when ROLLBACK fails.
+            let _ = self
+                .conn
+                .prepare_cached("ROLLBACK")
+                .and_then(|mut s| s.execute([]));
+        }
     }
 }
 
@@ -259,7 +299,7 @@ fn retry_busy<T>(
 }
 
 /// Rewrites each readable study configuration in today's form.
-fn upgrade_configs(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+fn upgrade_configs(tx: &Connection) -> rusqlite::Result<()> {
     let rows: Vec<(i64, String)> = {
         let mut stmt = tx.prepare("SELECT id, config FROM studies")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, text_column(r, 1)?)))?;
@@ -276,9 +316,11 @@ fn upgrade_configs(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn bump(tx: &Transaction<'_>) -> rusqlite::Result<u64> {
-    tx.prepare_cached("UPDATE counter SET value = value + 1 WHERE id = 1 RETURNING value")?
-        .query_row([], |r| r.get::<_, i64>(0))
+/// The study's next change number: one above its largest, so changes count
+/// up within a study in commit order (write transactions are serial).
+fn next_change(tx: &Connection, study: StudyId) -> rusqlite::Result<u64> {
+    tx.prepare_cached("SELECT COALESCE(MAX(change), 0) + 1 FROM trials WHERE study_id = ?1")?
+        .query_row([study.0], |r| r.get::<_, i64>(0))
         .map(|v| v as u64)
 }
 
@@ -348,7 +390,7 @@ fn load_trial(tx: &Connection, id: TrialId) -> rusqlite::Result<Option<Trial>> {
         .optional()
 }
 
-fn save_trial(tx: &Transaction<'_>, t: &Trial, claim: Option<&str>) -> rusqlite::Result<()> {
+fn save_trial(tx: &Connection, t: &Trial, claim: Option<&str>) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "UPDATE trials SET state = ?2, change = ?3, body = ?4, claim = COALESCE(?5, claim) WHERE id = ?1",
     )?
@@ -357,11 +399,11 @@ fn save_trial(tx: &Transaction<'_>, t: &Trial, claim: Option<&str>) -> rusqlite:
 }
 
 /// Takes a damaged waiting trial out of the queue, leaving its body as it is.
-fn leave_queue(tx: &Transaction<'_>, id: TrialId) -> rusqlite::Result<()> {
-    let change = bump(tx)?;
+fn leave_queue(tx: &Connection, trial: &Trial) -> rusqlite::Result<()> {
+    let change = next_change(tx, trial.study)?;
     tx.execute(
         "UPDATE trials SET state = 'failed', change = ?2 WHERE id = ?1",
-        params![id.0, change as i64],
+        params![trial.id.0, change as i64],
     )?;
     Ok(())
 }
@@ -543,7 +585,7 @@ impl Storage for SqliteStorage {
             if exists.is_none() {
                 return Ok(Err(Error::Storage(format!("study {} no longer exists", study.0))));
             }
-            let change = bump(tx)?;
+            let change = next_change(tx, study)?;
             let number: i64 = tx
                 .prepare_cached("SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study_id = ?1")?
                 .query_row([study.0], |r| r.get(0))?;
@@ -593,9 +635,9 @@ impl Storage for SqliteStorage {
                 }
                 // A damaged row would block the queue: it leaves it, failed,
                 // its body kept for `hyperspace check`.
-                leave_queue(tx, trial.id)?;
+                leave_queue(tx, &trial)?;
             };
-            if let Err(e) = start_claimed(&mut trial, meta, bump(tx)?) {
+            if let Err(e) = start_claimed(&mut trial, meta, next_change(tx, study)?) {
                 return Ok(Err(e));
             }
             save_trial(tx, &trial, None)?;
@@ -611,7 +653,7 @@ impl Storage for SqliteStorage {
             if let Err(e) = update.apply(&mut trial) {
                 return Ok(Err(e));
             }
-            trial.change = bump(tx)?;
+            trial.change = next_change(tx, trial.study)?;
             save_trial(tx, &trial, update.claim())?;
             Ok(Ok(trial))
         });
