@@ -18,6 +18,10 @@ use std::collections::HashMap;
 pub(crate) struct History {
     /// Trials by number (numbers are dense from 0).
     trials: Vec<Trial>,
+    /// Each trial's place in `trials`, by id: whether a trial is this
+    /// study's, or where a running one is, is then one look-up however long
+    /// the history (a tell asks it every trial).
+    positions: HashMap<TrialId, usize>,
     /// The highest change counter seen.
     seen: u64,
     /// How many trials have a finished value.
@@ -36,9 +40,14 @@ impl History {
     }
 
     /// Whether this copy holds a trial with this id (then it is a trial of
-    /// this study). Open trials are the newest: the look starts at the end.
+    /// this study).
     pub(crate) fn holds(&self, id: TrialId) -> bool {
-        self.trials.iter().rev().any(|t| t.id == id)
+        self.positions.contains_key(&id)
+    }
+
+    /// This copy's trial with this id.
+    pub(crate) fn get(&self, id: TrialId) -> Option<&Trial> {
+        self.positions.get(&id).and_then(|&n| self.trials.get(n))
     }
 
     /// How many trials are finished with a value (complete or pruned).
@@ -86,8 +95,11 @@ impl History {
     /// process are not all sent to the same point. The copy is replaced by
     /// storage's when the trial next changes there.
     pub(crate) fn overlay_pending(&mut self, id: TrialId, decided: &Params) {
-        // Running trials are the newest: look from the end.
-        let Some(trial) = self.trials.iter_mut().rev().find(|t| t.id == id) else {
+        let Some(trial) = self
+            .positions
+            .get(&id)
+            .and_then(|&n| self.trials.get_mut(n))
+        else {
             return;
         };
         if trial.state == TrialState::Running {
@@ -104,13 +116,15 @@ impl History {
     /// a gap.
     fn put(&mut self, trial: Trial) -> bool {
         let n = trial.number as usize;
+        if n > self.trials.len() {
+            return false;
+        }
+        self.positions.insert(trial.id, n);
         if n < self.trials.len() {
             self.count(n, Sign::Remove);
             self.trials[n] = trial;
-        } else if n == self.trials.len() {
-            self.trials.push(trial);
         } else {
-            return false;
+            self.trials.push(trial);
         }
         self.count(n, Sign::Add);
         true
@@ -131,6 +145,7 @@ impl History {
         for mut trial in all {
             self.seen = self.seen.max(trial.change);
             self.read(&mut trial, space);
+            self.positions.insert(trial.id, self.trials.len());
             self.trials.push(trial);
             self.count(self.trials.len() - 1, Sign::Add);
         }
@@ -204,8 +219,14 @@ mod tests {
     use super::*;
     use crate::{MemoryStorage, NewTrial, Params, StudyConfig, TrialId, TrialState, TrialUpdate};
 
-    /// The counts must say what a scan of the copy says, for every name.
+    /// The counts must say what a scan of the copy says, for every name,
+    /// and each trial be found by its id.
     fn check(h: &History, names: &[&str]) {
+        assert_eq!(h.positions.len(), h.trials().len(), "one place per trial");
+        for t in h.trials() {
+            assert!(h.holds(t.id));
+            assert_eq!(h.get(t.id).map(|found| found.number), Some(t.number));
+        }
         let finished: Vec<&Trial> = h
             .trials()
             .iter()
@@ -370,6 +391,8 @@ mod tests {
         other.number = 5;
         assert!(!h.put(other), "a gap is refused");
         assert_eq!((h.trials().len(), h.finished()), (2, 1));
+        check(&h, &names);
+        assert!(!h.holds(TrialId(trials[1].id.0 + 100)));
     }
 
     #[test]

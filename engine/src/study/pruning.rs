@@ -53,7 +53,7 @@ impl Study {
             None => None,
             Some(_) => {
                 self.refresh()?;
-                let trial = self.history.trials().iter().find(|t| t.id == id);
+                let trial = self.history.get(id);
                 let number = trial.ok_or(Error::TrialNotFound { id })?.number;
                 self.pruning_trials(number)
             }
