@@ -66,9 +66,9 @@ const MIGRATIONS: &[Migration] = &[
     // refuse this file instead.
     Migration::Sql(
         r#"
-    DROP INDEX trials_by_state;
-    CREATE INDEX trials_waiting ON trials (study_id, number) WHERE state = 'waiting';
-    DROP TABLE counter;
+    DROP INDEX IF EXISTS trials_by_state;
+    CREATE INDEX IF NOT EXISTS trials_waiting ON trials (study_id, number) WHERE state = 'waiting';
+    DROP TABLE IF EXISTS counter;
 "#,
     ),
 ];
