@@ -102,11 +102,17 @@ impl History {
         else {
             return;
         };
-        if trial.state == TrialState::Running {
-            for (name, value) in decided {
-                if !trial.params.contains_key(name) {
-                    trial.params.insert(name.clone(), value.clone());
-                }
+        if trial.state != TrialState::Running {
+            return;
+        }
+        if trial.params.is_empty() {
+            // A fresh trial (the usual case): one copy, not a hash per name.
+            trial.params = decided.clone();
+            return;
+        }
+        for (name, value) in decided {
+            if !trial.params.contains_key(name) {
+                trial.params.insert(name.clone(), value.clone());
             }
         }
     }
