@@ -57,7 +57,13 @@ def _lib(name: str):
             lib.samplers.TPESampler(seed=1) if searcher == "tpe" else lib.samplers.RandomSampler(seed=1)
         )
         study.n += 1
-        kwargs = {} if storage == ":memory:" else {"storage": storage}
+        if storage == ":memory:":
+            kwargs = {}
+        elif name == "rustuna":
+            # Rustuna takes a storage object, not a URL.
+            kwargs = {"storage": lib.storages.SQLite3Storage(storage.removeprefix("sqlite:///"))}
+        else:
+            kwargs = {"storage": storage}
         return lib.create_study(sampler=sampler, study_name=f"s{study.n}", **kwargs)
 
     study.n = 0
