@@ -623,6 +623,7 @@ fn a_version_4_file_goes_on_numbering_changes_within_each_study() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP INDEX trials_waiting;
+         DROP TABLE study_ids;
          CREATE INDEX trials_by_state ON trials (study_id, state, number);
          UPDATE trials SET change = 10 * id;
          CREATE TABLE counter (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
@@ -654,6 +655,10 @@ fn a_version_4_file_goes_on_numbering_changes_within_each_study() {
         )
         .unwrap();
     assert_eq!(gone, 0, "the counter and the state index are dropped");
+    let last: i64 = conn
+        .query_row("SELECT last FROM study_ids", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(last, a.0.max(b.0), "the largest study id so far");
 
     // The queued trial is still claimed, and each study's next change is
     // above everything it held, so a reader that saw up to there sees it.
@@ -682,6 +687,18 @@ fn a_version_4_file_goes_on_numbering_changes_within_each_study() {
     assert!(storage.trial(t.id).unwrap().change > t.change);
     assert_eq!(study_b.trials().unwrap().len(), 2);
     assert!(study_a.ask_queued().unwrap().is_none(), "claimed once");
+
+    // Changes start over in a new study, so a study made after the newest
+    // one is deleted must not take its id (SQLite would give it again):
+    // a reader keeping studies by id would take it for the old one.
+    drop((study_a, study_b));
+    storage.delete_study(b).unwrap();
+    let remade = storage.create_study(&StudyConfig::new("b")).unwrap();
+    assert!(
+        remade.id.0 > a.0.max(b.0),
+        "{:?} after {a:?}, {b:?}",
+        remade.id
+    );
 }
 
 #[test]

@@ -63,12 +63,20 @@ const MIGRATIONS: &[Migration] = &[
     // largest change (from `trials_by_change`) numbers changes as well, and
     // only waiting trials are ever looked up by state. An older hyperspace
     // would go on bumping the dropped counter, so the version step makes it
-    // refuse this file instead.
+    // refuse this file instead. Changes now start over in a new study, so a
+    // study deleted and made again must not get its old id back (SQLite
+    // reuses the largest rowid once it is deleted): readers that keep a
+    // study's trials by id, such as the dashboard, would take the new
+    // study for the old one and wait for changes past the old one's last.
+    // `study_ids` remembers the largest id ever given; only a new study
+    // writes it.
     Migration::Sql(
         r#"
     DROP INDEX IF EXISTS trials_by_state;
     CREATE INDEX IF NOT EXISTS trials_waiting ON trials (study_id, number) WHERE state = 'waiting';
     DROP TABLE IF EXISTS counter;
+    CREATE TABLE IF NOT EXISTS study_ids (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+    INSERT OR IGNORE INTO study_ids (id, last) SELECT 1, COALESCE(MAX(id), 0) FROM studies;
 "#,
     ),
 ];
@@ -438,12 +446,20 @@ impl Storage for SqliteStorage {
                     storage: self.describe(),
                 }));
             }
+            // Never an id a deleted study had (see migration 5); above any
+            // study in the file, however it got there.
+            let id: i64 = tx.query_row(
+                "UPDATE study_ids SET last = MAX(last, (SELECT COALESCE(MAX(id), 0) FROM studies)) + 1
+                 WHERE id = 1 RETURNING last",
+                [],
+                |r| r.get(0),
+            )?;
             tx.execute(
-                "INSERT INTO studies (name, config, created) VALUES (?1, ?2, ?3)",
-                params![config.name, to_json(config)?, created],
+                "INSERT INTO studies (id, name, config, created) VALUES (?1, ?2, ?3, ?4)",
+                params![id, config.name, to_json(config)?, created],
             )?;
             Ok(Ok(StudyRecord {
-                id: StudyId(tx.last_insert_rowid()),
+                id: StudyId(id),
                 config: config.clone(),
                 created: created.clone(),
             }))

@@ -125,6 +125,11 @@ impl History {
         if n > self.trials.len() {
             return false;
         }
+        if let Some(old) = self.trials.get(n).filter(|old| old.id != trial.id) {
+            // Another trial under this number (an id storage gave out again
+            // after a study was deleted): its id no longer names one here.
+            self.positions.remove(&old.id);
+        }
         self.positions.insert(trial.id, n);
         if n < self.trials.len() {
             self.count(n, Sign::Remove);
@@ -393,6 +398,16 @@ mod tests {
         check(&h, &names);
         assert_eq!(h.finished(), 1);
         assert!(h.every_finished_has("y") && !h.every_finished_has("z"));
+
+        // Another id under the same number: the old id names nothing here.
+        let mut stranger = other.clone();
+        stranger.id = TrialId(other.id.0 + 1000);
+        assert!(h.put(stranger.clone()));
+        check(&h, &names);
+        assert!(!h.holds(other.id) && h.holds(stranger.id));
+        assert!(h.put(other.clone()));
+        check(&h, &names);
+        assert!(!h.holds(stranger.id));
 
         other.number = 5;
         assert!(!h.put(other), "a gap is refused");

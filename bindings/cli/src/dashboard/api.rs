@@ -137,7 +137,9 @@ async fn changes(
     on_study(state, name, move |view| {
         Ok(Json(json!({
             "change": view.change,
-            "changed": view.change > since,
+            // Not `>`: a study deleted and made again under its name
+            // counts its changes from the start.
+            "changed": view.change != since,
         })))
     })
     .await

@@ -225,6 +225,25 @@ fn changes_are_seen_through_the_counter() {
     assert_eq!(curves["series"].as_array().unwrap().len(), 5);
 }
 
+/// A study deleted and made again under its name counts its changes from
+/// the start: the server reads it afresh (it has another id), and a page
+/// polling with the old study's last change hears that something changed.
+#[test]
+fn a_study_made_again_under_its_name_is_read_afresh() {
+    let (lab, study, server) = serve_study("again", &Shape::new(3, 0, 0, 1, 2));
+    let first = server.ok("/api/study/again");
+    assert_eq!(first["trials"], 4);
+    let change = first["change"].as_u64().unwrap();
+
+    storage(&lab.db()).delete_study(study).unwrap();
+    let remade = make_study(&lab.db(), "again", &Shape::new(1, 0, 0, 0, 1));
+    assert_ne!(remade, study, "a new study never takes a deleted one's id");
+    let polled = server.ok(&format!("/api/study/again/changes?since={change}"));
+    assert_eq!(polled["changed"], true);
+    assert!(polled["change"].as_u64().unwrap() < change);
+    assert_eq!(server.ok("/api/study/again")["trials"], 1);
+}
+
 #[test]
 fn a_trial_page_has_lineage_and_its_logs() {
     let lab = Lab::new();
