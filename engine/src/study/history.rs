@@ -50,6 +50,12 @@ impl History {
         self.positions.get(&id).and_then(|&n| self.trials.get(n))
     }
 
+    fn get_mut(&mut self, id: TrialId) -> Option<&mut Trial> {
+        self.positions
+            .get(&id)
+            .and_then(|&n| self.trials.get_mut(n))
+    }
+
     /// How many trials are finished with a value (complete or pruned).
     pub(crate) fn finished(&self) -> usize {
         self.finished
@@ -95,19 +101,16 @@ impl History {
     /// process are not all sent to the same point. The copy is replaced by
     /// storage's when the trial next changes there.
     pub(crate) fn overlay_pending(&mut self, id: TrialId, decided: &Params) {
-        let Some(trial) = self
-            .positions
-            .get(&id)
-            .and_then(|&n| self.trials.get_mut(n))
-        else {
+        let Some(trial) = self.get_mut(id) else {
             return;
         };
         if trial.state != TrialState::Running {
             return;
         }
         if trial.params.is_empty() {
-            // A fresh trial (the usual case): one copy, not a hash per name.
-            trial.params = decided.clone();
+            // A fresh trial (the usual case): one copy, not a hash per name
+            // (as `storage::update`'s `add_params` does).
+            trial.params.clone_from(decided);
             return;
         }
         for (name, value) in decided {
